@@ -1,0 +1,165 @@
+# Switchyard - one non-recursive Makefile.
+#
+#   make                 build everything into build/bin (MODE=debug)
+#   make MODE=release    optimised build into build/release/bin
+#   make MODE=asan       address+undefined sanitizers into build/asan/bin
+#   make test            unit tests (cmocka) + integration tests on loopback
+#   make run             local demo cluster (controlplane, mock, dataplane)
+#   make bench           load benchmark: switchyard vs nginx vs direct (not a test)
+#   make deps            install the Debian packages the build needs (as root)
+#   make check-fmt       clang-format check
+
+MODE ?= debug
+ifeq ($(MODE),debug)
+OUT := build
+else
+OUT := build/$(MODE)
+endif
+BIN := $(OUT)/bin
+OBJ := $(OUT)/obj
+GEN := build/gen
+
+PKGS := libmicrohttpd libcurl libzmq libprotobuf-c lmdb jansson libsodium
+DEB_PKGS := build-essential pkg-config libmicrohttpd-dev libcurl4-openssl-dev libzmq3-dev \
+	libprotobuf-c-dev protobuf-c-compiler liblmdb-dev libjansson-dev libsodium-dev \
+	libcmocka-dev python3 curl
+
+CC ?= cc
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
+	-Wno-unused-parameter
+CFLAGS_debug := -O0 -g
+CFLAGS_release := -O2 -g -DNDEBUG
+CFLAGS_asan := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer
+LDFLAGS_asan := -fsanitize=address,undefined
+
+# pkg-config is only consulted once the deps are present (see the deps stamp below).
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+override CFLAGS += -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS_$(MODE)) -MMD -MP \
+	-Icommon -Icontrolplane -Idataplane -I$(GEN) $(PKG_CFLAGS)
+override LDFLAGS += $(LDFLAGS_$(MODE))
+LDLIBS = $(PKG_LIBS) -lm
+
+DEPS_STAMP := build/.deps-ok
+# Debian's python3 (stdlib only) runs the integration tests.
+PYTHON := /usr/bin/python3
+
+.SECONDARY:
+.PHONY: all deps test unit integration run bench clean check-fmt fmt cluster
+all: $(BIN)/switchyard-controlplane $(BIN)/switchyard-dataplane $(BIN)/switchyard-mock
+
+# ---- dependencies -----------------------------------------------------------------------
+deps: $(DEPS_STAMP)
+$(DEPS_STAMP):
+	@mkdir -p build
+	@if ! pkg-config --exists $(PKGS) cmocka 2>/dev/null || ! command -v protoc-c >/dev/null \
+	   || ! command -v python3 >/dev/null || ! command -v curl >/dev/null; then \
+	  if [ "$$(id -u)" != 0 ]; then \
+	    echo "missing build dependencies; run as root:"; \
+	    echo "  apt-get update && apt-get install -y $(DEB_PKGS)"; exit 1; \
+	  fi; \
+	  echo "installing build dependencies with apt-get"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEB_PKGS) >/dev/null; \
+	fi
+	@touch $@
+
+# ---- generated protobuf code ------------------------------------------------------------
+$(GEN)/switchyard.pb-c.c $(GEN)/switchyard.pb-c.h: proto/switchyard.proto | $(DEPS_STAMP)
+	@mkdir -p $(GEN)
+	protoc-c --proto_path=proto --c_out=$(GEN) proto/switchyard.proto
+
+# ---- sources ------------------------------------------------------------------------------
+COMMON_SRC := $(wildcard common/*.c)
+CP_SRC := $(filter-out controlplane/cp_main.c,$(wildcard controlplane/*.c))
+DP_SRC := $(filter-out dataplane/dp_main.c,$(wildcard dataplane/*.c))
+MOCK_SRC := $(filter-out tests/mock/mock_main.c,$(wildcard tests/mock/*.c))
+
+obj = $(patsubst %.c,$(OBJ)/%.o,$(1))
+COMMON_OBJ := $(call obj,$(COMMON_SRC)) $(OBJ)/gen/switchyard.pb-c.o
+CP_OBJ := $(call obj,$(CP_SRC))
+DP_OBJ := $(call obj,$(DP_SRC))
+MOCK_OBJ := $(call obj,$(MOCK_SRC))
+
+$(OBJ)/gen/switchyard.pb-c.o: $(GEN)/switchyard.pb-c.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Wno-missing-prototypes -c $< -o $@
+
+# Every object needs the generated header first.
+$(OBJ)/%.o: %.c $(GEN)/switchyard.pb-c.h | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(OBJ)/libsycommon.a: $(COMMON_OBJ)
+	$(AR) rcs $@ $^
+$(OBJ)/libcp.a: $(CP_OBJ)
+	$(AR) rcs $@ $^
+$(OBJ)/libdp.a: $(DP_OBJ)
+	$(AR) rcs $@ $^
+$(OBJ)/libmock.a: $(MOCK_OBJ)
+	$(AR) rcs $@ $^
+
+$(BIN)/switchyard-controlplane: $(OBJ)/controlplane/cp_main.o $(OBJ)/libcp.a $(OBJ)/libsycommon.a
+	@mkdir -p $(BIN)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BIN)/switchyard-dataplane: $(OBJ)/dataplane/dp_main.o $(OBJ)/libdp.a $(OBJ)/libsycommon.a
+	@mkdir -p $(BIN)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BIN)/switchyard-mock: $(OBJ)/tests/mock/mock_main.o $(OBJ)/libmock.a $(OBJ)/libsycommon.a
+	@mkdir -p $(BIN)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# ---- unit tests: tests/unit/<dir>/<name>_test.c -> $(OUT)/tests/<name>_test ---------------
+UNIT_SRC := $(wildcard tests/unit/*/*_test.c)
+UNIT_BIN := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRC))
+TEST_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
+
+$(OUT)/tests/common/%: $(OBJ)/tests/unit/common/%.o $(OBJ)/libsycommon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(TEST_LIBS)
+$(OUT)/tests/controlplane/%: $(OBJ)/tests/unit/controlplane/%.o $(OBJ)/libcp.a $(OBJ)/libsycommon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(TEST_LIBS)
+$(OUT)/tests/dataplane/%: $(OBJ)/tests/unit/dataplane/%.o $(OBJ)/libdp.a $(OBJ)/libsycommon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(TEST_LIBS)
+$(OUT)/tests/mock/%: $(OBJ)/tests/unit/mock/%.o $(OBJ)/libmock.a $(OBJ)/libsycommon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(TEST_LIBS)
+
+# ---- test tools: tests/tools/<name>.c -> $(OUT)/tools/<name> (linked with common) ------
+TOOL_SRC := $(wildcard tests/tools/*.c)
+TOOL_BIN := $(patsubst tests/tools/%.c,$(OUT)/tools/%,$(TOOL_SRC))
+$(OUT)/tools/%: $(OBJ)/tests/tools/%.o $(OBJ)/libsycommon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# ---- running tests ---------------------------------------------------------------------------
+# TESTS=pattern narrows the integration tests (e.g. make integration TESTS=test_sync).
+test: all $(UNIT_BIN) $(TOOL_BIN)
+	@$(PYTHON) tests/run_tests.py --bin $(BIN) --tools $(OUT)/tools --unit $(OUT)/tests $(if $(TESTS),--only $(TESTS))
+unit: all $(UNIT_BIN)
+	@$(PYTHON) tests/run_tests.py --bin $(BIN) --unit $(OUT)/tests --no-integration
+integration: all $(TOOL_BIN)
+	@$(PYTHON) tests/run_tests.py --bin $(BIN) --tools $(OUT)/tools --no-unit $(if $(TESTS),--only $(TESTS))
+
+run: all
+	@bash deploy/run-local.sh $(BIN)
+
+cluster: all
+	@bash deploy/local-cluster.sh $(BIN)
+
+bench:
+	@$(MAKE) --no-print-directory MODE=release all
+	@bash bench/run.sh build/release/bin
+
+# ---- formatting -------------------------------------------------------------------------
+FMT_SRC = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+check-fmt:
+	@clang-format --dry-run --Werror $(FMT_SRC) && echo "format ok"
+fmt:
+	@clang-format -i $(FMT_SRC)
+
+clean:
+	rm -rf build
+
+-include $(shell find $(OUT)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,18 @@
+/* sy_json.c - JSON error envelope and dumping. */
+#include "sy_json.h"
+
+char *sy_json_error(int code, const char *message, json_t *metadata)
+{
+	json_t *err = json_pack("{s:i,s:s}", "code", code, "message", message);
+	if (metadata)
+		json_object_set_new(err, "metadata", metadata);
+	json_t *root = json_pack("{s:o}", "error", err);
+	char *s = sy_json_dump(root);
+	json_decref(root);
+	return s;
+}
+
+char *sy_json_dump(const json_t *j)
+{
+	return json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(15));
+}

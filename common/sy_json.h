@@ -1,0 +1,13 @@
+/* sy_json.h - JSON helpers shared by the admin API and the public API (jansson). */
+#ifndef SY_JSON_H
+#define SY_JSON_H
+
+#include <jansson.h>
+
+/* OpenRouter's error envelope {"error":{"code":code,"message":msg[,"metadata":meta]}}.
+ * Steals the reference to metadata (may be NULL). Returns a malloc'ed compact string. */
+char *sy_json_error(int code, const char *message, json_t *metadata);
+/* Dump compactly to a malloc'ed string (NULL on failure). */
+char *sy_json_dump(const json_t *j);
+
+#endif

@@ -1,0 +1,76 @@
+/* sy_key.c - key material and ids on top of libsodium. */
+#include "sy_key.h"
+#include "sy_err.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+int sy_crypto_init(void)
+{
+	return sodium_init() < 0 ? SY_ECRYPTO : 0;
+}
+
+void sy_sha256_hex(const void *data, size_t n, char out[SY_HASH_HEX_LEN + 1])
+{
+	unsigned char h[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256(h, data, n);
+	sodium_bin2hex(out, SY_HASH_HEX_LEN + 1, h, sizeof(h));
+}
+
+void sy_key_generate(const char *prefix, char *out, size_t outlen)
+{
+	unsigned char r[32];
+	char hex[65];
+	randombytes_buf(r, sizeof(r));
+	sodium_bin2hex(hex, sizeof(hex), r, sizeof(r));
+	snprintf(out, outlen, "%s%s", prefix, hex);
+	sodium_memzero(r, sizeof(r));
+	sodium_memzero(hex, sizeof(hex));
+}
+
+void sy_key_label(const char *key, char *out, size_t outlen)
+{
+	size_t n = strlen(key);
+	const char *dash = strrchr(key, '-');
+	size_t head = dash ? (size_t)(dash - key) + 1 : 0;
+	if (n < head + 6) {
+		snprintf(out, outlen, "%.*s...", (int)head, key);
+		return;
+	}
+	snprintf(out, outlen, "%.*s...%s", (int)(head + 3), key, key + n - 3);
+}
+
+bool sy_ct_streq(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la != lb)
+		return false;
+	return sodium_memcmp(a, b, la) == 0;
+}
+
+bool sy_is_hash_hex(const char *s)
+{
+	size_t i;
+	for (i = 0; s[i]; i++) {
+		char c = s[i];
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			return false;
+	}
+	return i == SY_HASH_HEX_LEN;
+}
+
+void sy_random_alnum(char *out, size_t n)
+{
+	static const char set[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	for (size_t i = 0; i < n; i++)
+		out[i] = set[randombytes_uniform(sizeof(set) - 1)];
+	out[n] = '\0';
+}
+
+void sy_gen_id(long long unix_seconds, char out[SY_GEN_ID_MAX])
+{
+	char rnd[21];
+	sy_random_alnum(rnd, 20);
+	snprintf(out, SY_GEN_ID_MAX, "gen-%lld-%s", unix_seconds, rnd);
+}

@@ -1,0 +1,86 @@
+/* sy_msg.c - envelope pack/unpack and socket setup. */
+#include "sy_msg.h"
+#include "sy_err.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <zmq.h>
+
+void sy_env_init(Sy__Envelope *env)
+{
+	sy__envelope__init(env);
+	env->version = SY_PROTO_VERSION;
+}
+
+unsigned char *sy_env_pack(const Sy__Envelope *env, size_t *len)
+{
+	size_t n = sy__envelope__get_packed_size(env);
+	unsigned char *buf = malloc(n ? n : 1);
+	if (!buf)
+		return NULL;
+	*len = sy__envelope__pack(env, buf);
+	return buf;
+}
+
+Sy__Envelope *sy_env_unpack(const void *data, size_t len, int *err)
+{
+	if (len > SY_MSG_MAX) {
+		*err = SY_ETOOBIG;
+		return NULL;
+	}
+	Sy__Envelope *env = sy__envelope__unpack(NULL, len, data);
+	if (!env) {
+		*err = SY_EPROTO;
+		return NULL;
+	}
+	if (env->version != SY_PROTO_VERSION) {
+		sy__envelope__free_unpacked(env, NULL);
+		*err = SY_EVERSION;
+		return NULL;
+	}
+	if (env->body_case == SY__ENVELOPE__BODY__NOT_SET) {
+		sy__envelope__free_unpacked(env, NULL);
+		*err = SY_EPROTO;
+		return NULL;
+	}
+	*err = 0;
+	return env;
+}
+
+void sy_env_free(Sy__Envelope **envp)
+{
+	if (*envp)
+		sy__envelope__free_unpacked(*envp, NULL);
+	*envp = NULL;
+}
+
+int sy_zsock_setup(void *sock)
+{
+	int64_t max = SY_MSG_MAX;
+	int linger = 0, ivl = SY_HEARTBEAT_MS, ttl = SY_HEARTBEAT_MS * 3,
+	    timeout = SY_HEARTBEAT_MS * 3;
+	if (zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &max, sizeof(max)) ||
+	    zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof(linger)) ||
+	    zmq_setsockopt(sock, ZMQ_HEARTBEAT_IVL, &ivl, sizeof(ivl)) ||
+	    zmq_setsockopt(sock, ZMQ_HEARTBEAT_TTL, &ttl, sizeof(ttl)) ||
+	    zmq_setsockopt(sock, ZMQ_HEARTBEAT_TIMEOUT, &timeout, sizeof(timeout)))
+		return -errno;
+	return 0;
+}
+
+int sy_zsend_env(void *sock, const void *frame, size_t frame_len, const Sy__Envelope *env,
+		 int flags)
+{
+	size_t len = 0;
+	unsigned char *buf = sy_env_pack(env, &len);
+	if (!buf)
+		return -ENOMEM;
+	int rc = 0;
+	if (frame && zmq_send(sock, frame, frame_len, ZMQ_SNDMORE | flags) < 0)
+		rc = -errno;
+	else if (zmq_send(sock, buf, len, flags) < 0)
+		rc = -errno;
+	free(buf);
+	return rc;
+}

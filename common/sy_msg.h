@@ -1,0 +1,34 @@
+/* sy_msg.h - Envelope framing on ZeroMQ sockets (see proto/PROTOCOL.md).
+ *
+ * Every message body is one sy.Envelope. Receivers validate size, decoding and version
+ * before looking at the body; a message that fails is dropped with a warning. */
+#ifndef SY_MSG_H
+#define SY_MSG_H
+
+#include "switchyard.pb-c.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define SY_PROTO_VERSION 1
+/* Hard cap on one ZeroMQ message (ZMQ_MAXMSGSIZE on every socket). */
+#define SY_MSG_MAX (16 * 1024 * 1024)
+/* Heartbeat interval on the PUB socket; three silent intervals mean the peer is gone. */
+#define SY_HEARTBEAT_MS 1000
+
+/* Prepare an envelope with the current version. */
+void sy_env_init(Sy__Envelope *env);
+/* Serialise into a malloc'ed buffer. NULL on failure. */
+unsigned char *sy_env_pack(const Sy__Envelope *env, size_t *len);
+/* Decode and validate; NULL (with *err set to SY_EPROTO or SY_EVERSION) when invalid.
+ * Free with sy_env_free. */
+Sy__Envelope *sy_env_unpack(const void *data, size_t len, int *err);
+void sy_env_free(Sy__Envelope **envp);
+
+/* Apply the options every Switchyard socket gets: ZMQ_MAXMSGSIZE, linger, ZMTP heartbeats. */
+int sy_zsock_setup(void *sock);
+/* Send [frames...][envelope] (frames may be NULL/0). 0 or negative errno. */
+int sy_zsend_env(void *sock, const void *frame, size_t frame_len, const Sy__Envelope *env,
+		 int flags);
+
+#endif

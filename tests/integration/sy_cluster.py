@@ -1,0 +1,225 @@
+"""Start real Switchyard processes on loopback for integration tests.
+
+    with Cluster() as c:
+        c.start_mock(); c.start_controlplane(); c.start_dataplane()
+        status, body = c.admin("POST", "/api/v1/orgs", {"name": "acme"})
+
+Every process gets free 127.0.0.1 ports, a temp data dir and a log file; all are killed on
+exit and their logs are printed when the scenario fails.
+"""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+BIN = os.environ.get("SY_BIN", os.path.join(os.path.dirname(__file__), "..", "..", "build", "bin"))
+TOOLS = os.environ.get("SY_TOOLS", os.path.join(os.path.dirname(__file__), "..", "..", "build", "tools"))
+ADMIN_KEY = "sk-sy-mgmt-v1-" + "ab" * 32
+KEK = "11" * 32
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def http(method, url, body=None, headers=None, timeout=10):
+    """Returns (status, parsed JSON or raw text, headers)."""
+    data = None
+    hdrs = dict(headers or {})
+    if body is not None:
+        data = body if isinstance(body, (bytes, str)) else json.dumps(body)
+        if isinstance(data, str):
+            data = data.encode()
+        hdrs.setdefault("Content-Type", "application/json")
+    req = urllib.request.Request(url, data=data, method=method, headers=hdrs)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            raw, status, h = r.read(), r.status, r.headers
+    except urllib.error.HTTPError as e:
+        raw, status, h = e.read(), e.code, e.headers
+    try:
+        return status, json.loads(raw), h
+    except ValueError:
+        return status, raw.decode(errors="replace"), h
+
+
+def wait_until(pred, timeout=10.0, step=0.05, what="condition"):
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            v = pred()
+            if v:
+                return v
+        except Exception:
+            pass
+        time.sleep(step)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+class Proc:
+    def __init__(self, name, argv, env, log):
+        self.name, self.argv, self.env, self.log_path = name, argv, env, log
+        self.p = None
+        self.start()
+
+    def start(self):
+        self.logf = open(self.log_path, "ab")
+        self.p = subprocess.Popen(self.argv, env=self.env, stdout=self.logf,
+                                  stderr=subprocess.STDOUT, start_new_session=True)
+
+    def alive(self):
+        return self.p is not None and self.p.poll() is None
+
+    def signal(self, sig):
+        if self.alive():
+            os.killpg(self.p.pid, sig)
+
+    def stop(self, sig=signal.SIGTERM, timeout=10):
+        if self.p is None:
+            return None
+        if self.alive():
+            try:
+                os.killpg(self.p.pid, sig)
+                self.p.wait(timeout=timeout)
+            except (subprocess.TimeoutExpired, ProcessLookupError):
+                try:
+                    os.killpg(self.p.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                self.p.wait()
+        rc = self.p.returncode
+        self.logf.close()
+        return rc
+
+    def kill9(self):
+        return self.stop(signal.SIGKILL)
+
+    def restart(self):
+        self.stop()
+        self.start()
+
+    def log(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode(errors="replace")
+
+
+class Cluster:
+    def __init__(self, admin_key=ADMIN_KEY, kek=KEK):
+        self.dir = tempfile.mkdtemp(prefix="sy-it-")
+        self.admin_key, self.kek = admin_key, kek
+        self.procs = []
+        self.cp = self.mock = None
+        self.dps = []
+        p = free_port
+        self.admin_port, self.snap_port, self.pub_port, self.usage_port = p(), p(), p(), p()
+
+    # -- processes -----------------------------------------------------------------------
+    def _spawn(self, name, argv, env=None):
+        e = dict(os.environ)
+        e.update(env or {})
+        pr = Proc(name, argv, e, os.path.join(self.dir, name + ".log"))
+        self.procs.append(pr)
+        return pr
+
+    def cp_endpoints(self):
+        return {"snapshot": f"tcp://127.0.0.1:{self.snap_port}",
+                "publish": f"tcp://127.0.0.1:{self.pub_port}",
+                "usage": f"tcp://127.0.0.1:{self.usage_port}"}
+
+    def start_controlplane(self, extra=None, env=None, wait=True):
+        e = self.cp_endpoints()
+        argv = [os.path.join(BIN, "switchyard-controlplane"),
+                "--data-dir", os.path.join(self.dir, "cp-data"),
+                "--admin-listen", f"127.0.0.1:{self.admin_port}",
+                "--zmq-snapshot", e["snapshot"], "--zmq-publish", e["publish"],
+                "--zmq-usage", e["usage"]] + (extra or [])
+        envv = {"SWITCHYARD_ADMIN_KEY": self.admin_key}
+        if self.kek:
+            envv["SWITCHYARD_KEK"] = self.kek
+        envv.update(env or {})
+        self.cp = self._spawn("controlplane", argv, envv)
+        if wait:
+            wait_until(lambda: self.admin("GET", "/api/v1/orgs")[0] == 200, 10,
+                       what="controlplane admin API")
+        return self.cp
+
+    def start_mock(self, extra=None):
+        self.mock_port = free_port()
+        self.mock = self._spawn("mock", [os.path.join(BIN, "switchyard-mock"), "--listen",
+                                         f"127.0.0.1:{self.mock_port}"] + (extra or []))
+        wait_until(lambda: http("GET", f"{self.mock_url()}/models")[0] == 200, 10,
+                   what="mock provider")
+        return self.mock
+
+    def mock_url(self):
+        return f"http://127.0.0.1:{self.mock_port}/v1"
+
+    def start_dataplane(self, workers=1, extra=None, wait_ready=True, env=None):
+        port = free_port()
+        e = self.cp_endpoints()
+        argv = [os.path.join(BIN, "switchyard-dataplane"), "--listen", f"127.0.0.1:{port}",
+                "--workers", str(workers), "--zmq-snapshot", e["snapshot"],
+                "--zmq-publish", e["publish"], "--zmq-usage", e["usage"],
+                "--spool-dir", os.path.join(self.dir, f"dp-spool-{port}")] + (extra or [])
+        pr = self._spawn(f"dataplane-{port}", argv, env)
+        pr.port = port
+        pr.url = f"http://127.0.0.1:{port}"
+        self.dps.append(pr)
+        if wait_ready:
+            wait_until(lambda: http("GET", pr.url + "/ready")[0] == 200, 15,
+                       what="dataplane ready")
+        return pr
+
+    # -- APIs --------------------------------------------------------------------------
+    def admin(self, method, path, body=None, key=None):
+        s, b, _ = http(method, f"http://127.0.0.1:{self.admin_port}{path}", body,
+                       {"Authorization": "Bearer " + (key or self.admin_key)})
+        return s, b
+
+    def setup_demo(self, org_name="acme", credits=None):
+        """Org + mock provider + model 'mock/echo' + key; returns (org_id, key_plaintext, hash)."""
+        s, b = self.admin("POST", "/api/v1/providers", {
+            "slug": "mock", "name": "Mock", "adapter": "openai",
+            "base_url": self.mock_url(), "api_key": "mock-provider-secret"})
+        assert s in (200, 201), (s, b)
+        s, b = self.admin("POST", "/api/v1/models", {
+            "id": "mock/echo", "name": "Mock Echo", "context_length": 8192,
+            "endpoints": [{"provider": "mock", "provider_model_id": "echo",
+                           "pricing": {"prompt": "0.000001", "completion": "0.000002"}}]})
+        assert s in (200, 201), (s, b)
+        s, b = self.admin("POST", "/api/v1/orgs", {"name": org_name})
+        assert s in (200, 201), (s, b)
+        org = b["data"]["id"]
+        if credits is not None:
+            s, b = self.admin("POST", f"/api/v1/orgs/{org}/credits", {"amount": credits})
+            assert s in (200, 201), (s, b)
+        s, b = self.admin("POST", "/api/v1/keys", {"name": "k1", "org_id": org})
+        assert s == 201, (s, b)
+        return org, b["key"], b["data"]["hash"]
+
+    def close(self, failed=False):
+        for pr in reversed(self.procs):
+            pr.stop()
+        if failed:
+            for pr in self.procs:
+                sys.stderr.write(f"---- {pr.name} log ----\n{pr.log()[-6000:]}\n")
+        if not failed or os.environ.get("SY_KEEP") is None:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, et, ev, tb):
+        self.close(failed=et is not None)
+        return False
