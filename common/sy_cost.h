@@ -1,0 +1,56 @@
+/* sy_cost.h - price table arithmetic and billing periods, exact in money units.
+ *
+ * One code path computes the cost of every generation, streamed or not, in the dataplane
+ * (for the response's usage.cost) and in the controlplane (ledger, audit). */
+#ifndef SY_COST_H
+#define SY_COST_H
+
+#include "sy_money.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* An endpoint's prices in money units per token (request: per request). */
+struct sy_price {
+	sy_money prompt;
+	sy_money completion;
+	sy_money request;
+	sy_money cache_read;
+	sy_money cache_write;
+};
+
+/* Token counts of one generation, as the provider reported them (or the gateway counted). */
+struct sy_tokens {
+	uint32_t prompt;      /* all prompt tokens, cached ones included */
+	uint32_t completion;  /* all completion tokens, reasoning included */
+	uint32_t cached;      /* prompt tokens read from cache */
+	uint32_t cache_write; /* prompt tokens written to cache */
+	uint32_t reasoning;   /* completion tokens spent reasoning (reported separately) */
+};
+
+/* Parse the decimal-string prices (any may be NULL or "" = 0). SY_EINVAL names the bad
+ * field in *bad_field. */
+int sy_price_parse(struct sy_price *p, const char *prompt, const char *completion,
+		   const char *request, const char *cache_read, const char *cache_write,
+		   const char **bad_field);
+/* True if every price is zero (a free endpoint). */
+bool sy_price_is_free(const struct sy_price *p);
+/* Cost of a generation. finish_reason is the normalised one (NULL = none arrived).
+ * Zero-completion insurance: 0 when completion == 0 with a NULL finish reason, or when the
+ * finish reason is "error". Cached and cache-write tokens are billed at their own prices and
+ * not again as prompt tokens. */
+sy_money sy_cost(const struct sy_price *p, const struct sy_tokens *t, const char *finish_reason);
+/* Worst-case cost used for reservations: prompt_tokens at the prompt price plus
+ * max_completion at the completion price plus the request fee. */
+sy_money sy_cost_worst_case(const struct sy_price *p, uint32_t prompt_tokens,
+			    uint32_t max_completion);
+
+enum sy_period { SY_PERIOD_DAILY, SY_PERIOD_WEEKLY, SY_PERIOD_MONTHLY, SY_PERIOD_LIFETIME };
+/* "daily"|"weekly"|"monthly"|"lifetime" -> period; SY_EINVAL otherwise. */
+int sy_period_parse(const char *name, enum sy_period *out);
+const char *sy_period_name(enum sy_period p);
+/* Start (unix seconds, UTC) of the period containing t: 00:00 UTC; weeks start Monday;
+ * months on the 1st; lifetime = 0. */
+int64_t sy_period_start(enum sy_period p, int64_t t);
+
+#endif

@@ -1,0 +1,53 @@
+/* dp_route.h - choosing the endpoints to try for a request (OpenRouter provider routing).
+ *
+ * Pure logic over the catalog: no I/O. The caller supplies lookups into its current view
+ * and the health of each endpoint; the plan is the ordered list of (model, endpoint) to try,
+ * first choice first, fallbacks after. */
+#ifndef DP_ROUTE_H
+#define DP_ROUTE_H
+
+#include "dp_request.h"
+#include "sy_cost.h"
+#include "switchyard.pb-c.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define DP_ROUTE_MAX 32
+
+struct dp_route_target {
+	const Sy__Model *model;       /* the model this attempt serves */
+	const char *model_id;         /* the id billed and shown (with variant suffix stripped) */
+	const Sy__Endpoint *ep;
+	const Sy__Provider *prov;
+	struct sy_price price;
+	bool free_variant;            /* reached through ":free" */
+};
+
+struct dp_route_plan {
+	struct dp_route_target t[DP_ROUTE_MAX];
+	size_t n;
+};
+
+struct dp_route_ctx {
+	const Sy__Model *(*model)(void *arg, const char *id);
+	const Sy__Provider *(*provider)(void *arg, const char *slug);
+	/* false when the endpoint is ejected or in Retry-After; NULL = all healthy */
+	bool (*healthy)(void *arg, const char *model_id, const char *provider_slug);
+	/* sticky provider for session_id (NULL or returns NULL = none) */
+	const char *(*sticky)(void *arg, const char *session_id, const char *model_id);
+	/* throughput (tokens/s) and latency (ms) per endpoint for sort; NULL = unknown */
+	double (*throughput)(void *arg, const char *model_id, const char *provider_slug);
+	double (*latency)(void *arg, const char *model_id, const char *provider_slug);
+	void *arg;
+	uint64_t random;              /* a random draw for the weighted choice */
+};
+
+/* Build the plan. On failure returns a negative code, sets *status (400 bad provider
+ * preferences, 404 unknown model or filters that leave nothing) and a client-facing message
+ * naming the cause (e.g. which filter emptied the list). */
+int dp_route_plan(const struct dp_route_ctx *ctx, const struct dp_chat_req *req,
+		  struct dp_route_plan *out, int *status, char *err, size_t errlen);
+
+#endif
