@@ -1,0 +1,37 @@
+/* dp_chat.h - one chat completion from the authenticated request to the settled usage record.
+ *
+ * dp_http authenticates and reads the body, then hands the connection to dp_chat_start, which
+ * owns it from then on: it validates, routes, calls the upstream (failing over before the
+ * first byte), streams or returns the answer, and on every exit path submits exactly one
+ * usage record. */
+#ifndef DP_CHAT_H
+#define DP_CHAT_H
+
+#include "switchyard.pb-c.h"
+
+#include <microhttpd.h>
+
+struct dp_worker;
+struct dp_view;
+struct dp_chat;
+struct sy_buf;
+
+/* Request metadata dp_http collected from the headers. Strings are copied by dp_chat_start. */
+struct dp_chat_meta {
+	const char *session_id; /* x-session-id header or NULL */
+	const char *referer;    /* HTTP-Referer or NULL */
+	const char *title;      /* X-Title / X-OpenRouter-Title or NULL */
+};
+
+/* Serve a chat completion for key (in org) on connection c. Takes a reference on view and
+ * ownership of body's contents (the buffer is left empty). *chatp receives the in-flight
+ * chat (NULL if a response was queued at once) so dp_http can report the connection's end.
+ * Returns what the MHD access handler must return. */
+enum MHD_Result dp_chat_start(struct dp_worker *w, struct MHD_Connection *c, struct dp_view *view,
+			      const Sy__ApiKey *key, const struct dp_chat_meta *meta,
+			      struct sy_buf *body, struct dp_chat **chatp);
+/* The connection ended (completed or the client went away): cancel the upstream if still
+ * running, settle, free. Called exactly once per chat from MHD's completion notifier. */
+void dp_chat_closed(struct dp_chat *chat, enum MHD_RequestTerminationCode toe);
+
+#endif

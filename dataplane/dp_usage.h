@@ -1,0 +1,39 @@
+/* dp_usage.h - the acknowledged channel that carries usage records to the controlplane.
+ *
+ * A DEALER socket to the controlplane's usage ROUTER. Every record is appended to a durable
+ * spool file before dp_usage_submit returns, sent in batches, and kept (and resent after a
+ * reconnect or restart) until the controlplane acknowledges its id. The controlplane applies
+ * each id at most once, so resending is always safe. The same socket carries GET /generation
+ * lookups. */
+#ifndef DP_USAGE_H
+#define DP_USAGE_H
+
+#include "switchyard.pb-c.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct dp_loop;
+struct dp_usage;
+
+/* Connect to endpoint, replaying whatever spool_dir/usage-<worker>.spool holds. */
+struct dp_usage *dp_usage_new(struct dp_loop *loop, void *zctx, const char *endpoint,
+			      const char *spool_dir, int worker_id);
+/* Flush what can be flushed and free; idempotent; nulls *up. */
+void dp_usage_free(struct dp_usage **up);
+/* Queue one record (copied): spooled durably, then sent; resent until acknowledged.
+ * 0 or a negative code (the record is then logged as lost, which must never happen in
+ * practice: the spool write is the only failure point). */
+int dp_usage_submit(struct dp_usage *u, const Sy__UsageRecord *rec);
+/* Records spooled but not yet acknowledged. */
+size_t dp_usage_pending(const struct dp_usage *u);
+
+/* Called with the stored record (NULL: not found or the controlplane did not answer within
+ * the timeout). The record is only valid during the call. */
+typedef void dp_generation_fn(const Sy__UsageRecord *rec, void *arg);
+/* Ask the controlplane for generation id belonging to key_hash. */
+int dp_usage_query_generation(struct dp_usage *u, const char *id, const char *key_hash,
+			      dp_generation_fn *fn, void *arg);
+
+#endif
