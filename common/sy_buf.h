@@ -8,10 +8,10 @@
 #include <stddef.h>
 
 struct sy_buf {
-	char *data;   /* NUL-terminated contents (NULL until the first append) */
-	size_t len;   /* bytes used, not counting the NUL */
-	size_t cap;   /* bytes allocated */
-	size_t max;   /* hard cap on len; 0 = unlimited */
+	char *data; /* NUL-terminated contents (NULL until the first append) */
+	size_t len; /* bytes used, not counting the NUL */
+	size_t cap; /* bytes allocated */
+	size_t max; /* hard cap on len; 0 = unlimited */
 };
 
 /* Initialise an empty buffer capped at max bytes (0 = no cap). */

@@ -31,8 +31,8 @@ struct sy_tokens {
 /* Parse the decimal-string prices (any may be NULL or "" = 0). SY_EINVAL names the bad
  * field in *bad_field. */
 int sy_price_parse(struct sy_price *p, const char *prompt, const char *completion,
-		   const char *request, const char *cache_read, const char *cache_write,
-		   const char **bad_field);
+                   const char *request, const char *cache_read, const char *cache_write,
+                   const char **bad_field);
 /* True if every price is zero (a free endpoint). */
 bool sy_price_is_free(const struct sy_price *p);
 /* Cost of a generation. finish_reason is the normalised one (NULL = none arrived).
@@ -43,9 +43,14 @@ sy_money sy_cost(const struct sy_price *p, const struct sy_tokens *t, const char
 /* Worst-case cost used for reservations: prompt_tokens at the prompt price plus
  * max_completion at the completion price plus the request fee. */
 sy_money sy_cost_worst_case(const struct sy_price *p, uint32_t prompt_tokens,
-			    uint32_t max_completion);
+                            uint32_t max_completion);
 
-enum sy_period { SY_PERIOD_DAILY, SY_PERIOD_WEEKLY, SY_PERIOD_MONTHLY, SY_PERIOD_LIFETIME };
+enum sy_period {
+	SY_PERIOD_DAILY,
+	SY_PERIOD_WEEKLY,
+	SY_PERIOD_MONTHLY,
+	SY_PERIOD_LIFETIME
+};
 /* "daily"|"weekly"|"monthly"|"lifetime" -> period; SY_EINVAL otherwise. */
 int sy_period_parse(const char *name, enum sy_period *out);
 const char *sy_period_name(enum sy_period p);

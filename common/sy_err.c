@@ -6,10 +6,17 @@
 const char *sy_strerror(int code)
 {
 	static const char *names[] = {
-		"invalid input",       "not found",           "already exists",
-		"too large",           "protocol error",      "unsupported protocol version",
-		"storage error",       "cryptographic failure", "no key-encryption key configured",
-		"forbidden",           "conflict",
+	    "invalid input",
+	    "not found",
+	    "already exists",
+	    "too large",
+	    "protocol error",
+	    "unsupported protocol version",
+	    "storage error",
+	    "cryptographic failure",
+	    "no key-encryption key configured",
+	    "forbidden",
+	    "conflict",
 	};
 	if (code >= SY_EBASE && code < SY_ELAST)
 		return names[code - SY_EBASE];

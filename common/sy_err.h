@@ -8,17 +8,17 @@
 
 enum {
 	SY_EBASE = -30900,
-	SY_EINVAL = SY_EBASE,  /* bad input (a field, a message, a config value) */
-	SY_ENOTFOUND,          /* no such entity */
-	SY_EEXIST,             /* entity already exists */
-	SY_ETOOBIG,            /* over a hard size cap */
-	SY_EPROTO,             /* peer message failed validation */
-	SY_EVERSION,           /* peer speaks another protocol version */
-	SY_ESTORE,             /* LMDB failure */
-	SY_ECRYPTO,            /* encryption or decryption failed */
-	SY_ENOKEK,             /* no key-encryption key configured */
-	SY_EFORBIDDEN,         /* caller's scope does not allow this */
-	SY_ECONFLICT,          /* state forbids it (e.g. org still has keys) */
+	SY_EINVAL = SY_EBASE, /* bad input (a field, a message, a config value) */
+	SY_ENOTFOUND,         /* no such entity */
+	SY_EEXIST,            /* entity already exists */
+	SY_ETOOBIG,           /* over a hard size cap */
+	SY_EPROTO,            /* peer message failed validation */
+	SY_EVERSION,          /* peer speaks another protocol version */
+	SY_ESTORE,            /* LMDB failure */
+	SY_ECRYPTO,           /* encryption or decryption failed */
+	SY_ENOKEK,            /* no key-encryption key configured */
+	SY_EFORBIDDEN,        /* caller's scope does not allow this */
+	SY_ECONFLICT,         /* state forbids it (e.g. org still has keys) */
 	SY_ELAST
 };
 

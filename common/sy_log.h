@@ -6,7 +6,12 @@
 #ifndef SY_LOG_H
 #define SY_LOG_H
 
-enum sy_log_level { SY_LOG_ERROR, SY_LOG_WARN, SY_LOG_INFO, SY_LOG_DEBUG };
+enum sy_log_level {
+	SY_LOG_ERROR,
+	SY_LOG_WARN,
+	SY_LOG_INFO,
+	SY_LOG_DEBUG
+};
 
 extern enum sy_log_level sy_log_level;
 
@@ -15,12 +20,12 @@ void sy_log_set_tag(const char *tag);
 /* Parse "error|warn|info|debug"; returns 0 or SY_EINVAL. */
 int sy_log_set_level_name(const char *name);
 void sy_log_write(enum sy_log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
-#define sy_log(level, ...)                                                                 \
-	do {                                                                               \
-		if ((level) <= sy_log_level)                                               \
-			sy_log_write((level), __VA_ARGS__);                                \
+#define sy_log(level, ...)                                                                         \
+	do {                                                                                       \
+		if ((level) <= sy_log_level)                                                       \
+			sy_log_write((level), __VA_ARGS__);                                        \
 	} while (0)
 #define sy_err(...) sy_log(SY_LOG_ERROR, __VA_ARGS__)
 #define sy_warn(...) sy_log(SY_LOG_WARN, __VA_ARGS__)

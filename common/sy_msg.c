@@ -70,7 +70,7 @@ int sy_zsock_setup(void *sock)
 }
 
 int sy_zsend_env(void *sock, const void *frame, size_t frame_len, const Sy__Envelope *env,
-		 int flags)
+                 int flags)
 {
 	size_t len = 0;
 	unsigned char *buf = sy_env_pack(env, &len);

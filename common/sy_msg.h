@@ -29,6 +29,6 @@ void sy_env_free(Sy__Envelope **envp);
 int sy_zsock_setup(void *sock);
 /* Send [frames...][envelope] (frames may be NULL/0). 0 or negative errno. */
 int sy_zsend_env(void *sock, const void *frame, size_t frame_len, const Sy__Envelope *env,
-		 int flags);
+                 int flags);
 
 #endif

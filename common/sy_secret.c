@@ -66,8 +66,8 @@ void sy_kek_clear(struct sy_kek *kek)
 	kek->set = false;
 }
 
-int sy_secret_seal(const struct sy_kek *kek, const char *ad, const char *plain,
-		   unsigned char **out, size_t *outlen)
+int sy_secret_seal(const struct sy_kek *kek, const char *ad, const char *plain, unsigned char **out,
+                   size_t *outlen)
 {
 	if (!kek->set)
 		return SY_ENOKEK;
@@ -78,15 +78,15 @@ int sy_secret_seal(const struct sy_kek *kek, const char *ad, const char *plain,
 	randombytes_buf(c, NONCE);
 	unsigned long long clen = 0;
 	crypto_aead_xchacha20poly1305_ietf_encrypt(c + NONCE, &clen, (const unsigned char *)plain,
-						   pl, (const unsigned char *)ad, strlen(ad), NULL,
-						   c, kek->key);
+	                                           pl, (const unsigned char *)ad, strlen(ad), NULL,
+	                                           c, kek->key);
 	*out = c;
 	*outlen = NONCE + (size_t)clen;
 	return 0;
 }
 
-int sy_secret_open(const struct sy_kek *kek, const char *ad, const unsigned char *in,
-		   size_t inlen, char **plain)
+int sy_secret_open(const struct sy_kek *kek, const char *ad, const unsigned char *in, size_t inlen,
+                   char **plain)
 {
 	if (!kek->set)
 		return SY_ENOKEK;
@@ -97,8 +97,8 @@ int sy_secret_open(const struct sy_kek *kek, const char *ad, const unsigned char
 		return -ENOMEM;
 	unsigned long long plen = 0;
 	if (crypto_aead_xchacha20poly1305_ietf_decrypt((unsigned char *)p, &plen, NULL, in + NONCE,
-						       inlen - NONCE, (const unsigned char *)ad,
-						       strlen(ad), in, kek->key) != 0) {
+	                                               inlen - NONCE, (const unsigned char *)ad,
+	                                               strlen(ad), in, kek->key) != 0) {
 		free(p);
 		return SY_ECRYPTO;
 	}

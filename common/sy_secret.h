@@ -25,10 +25,10 @@ int sy_kek_from_hex(struct sy_kek *kek, const char *hex);
 void sy_kek_clear(struct sy_kek *kek);
 
 /* Encrypt; *out is malloc'ed, *outlen set. 0, SY_ENOKEK or -ENOMEM. */
-int sy_secret_seal(const struct sy_kek *kek, const char *ad, const char *plain,
-		   unsigned char **out, size_t *outlen);
+int sy_secret_seal(const struct sy_kek *kek, const char *ad, const char *plain, unsigned char **out,
+                   size_t *outlen);
 /* Decrypt into a malloc'ed NUL-terminated string. 0, SY_ENOKEK, SY_ECRYPTO or -ENOMEM. */
-int sy_secret_open(const struct sy_kek *kek, const char *ad, const unsigned char *in,
-		   size_t inlen, char **plain);
+int sy_secret_open(const struct sy_kek *kek, const char *ad, const unsigned char *in, size_t inlen,
+                   char **plain);
 
 #endif

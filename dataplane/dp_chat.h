@@ -28,8 +28,8 @@ struct dp_chat_meta {
  * chat (NULL if a response was queued at once) so dp_http can report the connection's end.
  * Returns what the MHD access handler must return. */
 enum MHD_Result dp_chat_start(struct dp_worker *w, struct MHD_Connection *c, struct dp_view *view,
-			      const Sy__ApiKey *key, const struct dp_chat_meta *meta,
-			      struct sy_buf *body, struct dp_chat **chatp);
+                              const Sy__ApiKey *key, const struct dp_chat_meta *meta,
+                              struct sy_buf *body, struct dp_chat **chatp);
 /* The connection ended (completed or the client went away): cancel the upstream if still
  * running, settle, free. Called exactly once per chat from MHD's completion notifier. */
 void dp_chat_closed(struct dp_chat *chat, enum MHD_RequestTerminationCode toe);

@@ -171,8 +171,7 @@ static void heap_remove(struct dp_loop *l, size_t i)
 	heap_up(l, moved->slot);
 }
 
-struct dp_timer *dp_timer_add(struct dp_loop *l, int64_t delay_ms, dp_loop_timer_fn *fn,
-			      void *arg)
+struct dp_timer *dp_timer_add(struct dp_loop *l, int64_t delay_ms, dp_loop_timer_fn *fn, void *arg)
 {
 	if (l->nheap == l->capheap) {
 		size_t n = l->capheap ? l->capheap * 2 : 64;
@@ -186,7 +185,10 @@ struct dp_timer *dp_timer_add(struct dp_loop *l, int64_t delay_ms, dp_loop_timer
 	if (!t)
 		return NULL;
 	*t = (struct dp_timer){.due = sy_mono_ms() + (delay_ms > 0 ? delay_ms : 0),
-			       .order = l->next_order++, .fn = fn, .arg = arg, .loop = l};
+	                       .order = l->next_order++,
+	                       .fn = fn,
+	                       .arg = arg,
+	                       .loop = l};
 	l->heap[l->nheap] = t;
 	t->slot = l->nheap++;
 	heap_up(l, t->slot);

@@ -30,7 +30,7 @@ int dp_loop_del_fd(struct dp_loop *loop, int fd);
 
 /* Arm a one-shot timer delay_ms from now; NULL on allocation failure. */
 struct dp_timer *dp_timer_add(struct dp_loop *loop, int64_t delay_ms, dp_loop_timer_fn *fn,
-			      void *arg);
+                              void *arg);
 /* Cancel a pending timer; idempotent; nulls *tp. Do not call on a timer that already fired. */
 void dp_timer_cancel(struct dp_timer **tp);
 

@@ -19,7 +19,7 @@ struct dp_usage;
 
 /* Connect to endpoint, replaying whatever spool_dir/usage-<worker>.spool holds. */
 struct dp_usage *dp_usage_new(struct dp_loop *loop, void *zctx, const char *endpoint,
-			      const char *spool_dir, int worker_id);
+                              const char *spool_dir, int worker_id);
 /* Flush what can be flushed and free; idempotent; nulls *up. */
 void dp_usage_free(struct dp_usage **up);
 /* Queue one record (copied): spooled durably, then sent; resent until acknowledged.
@@ -34,6 +34,6 @@ size_t dp_usage_pending(const struct dp_usage *u);
 typedef void dp_generation_fn(const Sy__UsageRecord *rec, void *arg);
 /* Ask the controlplane for generation id belonging to key_hash. */
 int dp_usage_query_generation(struct dp_usage *u, const char *id, const char *key_hash,
-			      dp_generation_fn *fn, void *arg);
+                              dp_generation_fn *fn, void *arg);
 
 #endif

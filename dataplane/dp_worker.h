@@ -16,15 +16,15 @@ struct dp_sync;
 struct dp_health;
 
 struct dp_config {
-	const char *listen;            /* "host:port" for the public API */
-	const char *zmq_snapshot;      /* controlplane snapshot ROUTER */
-	const char *zmq_publish;       /* controlplane update PUB */
-	const char *zmq_usage;         /* controlplane usage ROUTER */
-	const char *spool_dir;         /* durable usage spool */
+	const char *listen;       /* "host:port" for the public API */
+	const char *zmq_snapshot; /* controlplane snapshot ROUTER */
+	const char *zmq_publish;  /* controlplane update PUB */
+	const char *zmq_usage;    /* controlplane usage ROUTER */
+	const char *spool_dir;    /* durable usage spool */
 	int workers;
-	size_t max_body;               /* request body cap (413 beyond) */
-	int64_t drain_ms;              /* in-flight deadline on SIGTERM */
-	uint32_t connect_timeout_ms;   /* upstream defaults, overridable per provider */
+	size_t max_body;             /* request body cap (413 beyond) */
+	int64_t drain_ms;            /* in-flight deadline on SIGTERM */
+	uint32_t connect_timeout_ms; /* upstream defaults, overridable per provider */
 	uint32_t first_byte_timeout_ms;
 	uint32_t idle_timeout_ms;
 	uint32_t total_timeout_ms;
@@ -32,18 +32,18 @@ struct dp_config {
 };
 
 struct dp_worker {
-	int id;                        /* 0..workers-1 */
+	int id; /* 0..workers-1 */
 	const struct dp_config *cfg;
 	struct dp_loop *loop;
-	void *zctx;                    /* the process's ZeroMQ context */
-	struct dp_view *view;          /* current generation; NULL until the first snapshot */
+	void *zctx;           /* the process's ZeroMQ context */
+	struct dp_view *view; /* current generation; NULL until the first snapshot */
 	struct dp_usage *usage;
 	struct dp_sync *sync;
 	struct dp_http *http;
-	struct dp_health *health;      /* per-endpoint health (routing); may be NULL */
-	void *upstream;                /* the worker's curl multi wrapper (dp_upstream) */
-	bool draining;                 /* SIGTERM received: no new requests */
-	unsigned in_flight;            /* chat requests not yet settled */
+	struct dp_health *health; /* per-endpoint health (routing); may be NULL */
+	void *upstream;           /* the worker's curl multi wrapper (dp_upstream) */
+	bool draining;            /* SIGTERM received: no new requests */
+	unsigned in_flight;       /* chat requests not yet settled */
 };
 
 #endif

@@ -36,8 +36,8 @@ static void test_parse_whole_and_negative(void **state)
 static void test_parse_rejects_bad_input(void **state)
 {
 	sy_money m = 42;
-	const char *bad[] = {"", "-", ".", "1e-6", "abc", "1.2.3", "0.00000000001", "1 ",
-			     "99999999999999"};
+	const char *bad[] = {
+	    "", "-", ".", "1e-6", "abc", "1.2.3", "0.00000000001", "1 ", "99999999999999"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(sy_money_parse(bad[i], &m), SY_EINVAL);
 	assert_int_equal(m, 42);
@@ -61,11 +61,11 @@ static void test_from_usd(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_price_per_token),
-		cmocka_unit_test(test_parse_whole_and_negative),
-		cmocka_unit_test(test_parse_rejects_bad_input),
-		cmocka_unit_test(test_trailing_zeros_beyond_scale_ok),
-		cmocka_unit_test(test_from_usd),
+	    cmocka_unit_test(test_parse_price_per_token),
+	    cmocka_unit_test(test_parse_whole_and_negative),
+	    cmocka_unit_test(test_parse_rejects_bad_input),
+	    cmocka_unit_test(test_trailing_zeros_beyond_scale_ok),
+	    cmocka_unit_test(test_from_usd),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
