@@ -1,0 +1,466 @@
+/* dp_view.c - immutable, reference-counted generations of the controlplane's state.
+ *
+ * Each entity is its own unpacked protobuf held by a small refcounted cell, so cloning a
+ * generation copies pointer tables, never the entities: an update then replaces only the
+ * cells it touches. Lookups go through open-addressing hash tables (linear probing with
+ * backward-shift deletion, so no tombstones); models and providers are also kept in id order
+ * for listings. Everything runs on the worker's one thread: counts need no atomics. */
+#include "dp_view.h"
+#include "sy_err.h"
+#include "sy_key.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum kind { K_ORG, K_KEY, K_MKEY, K_PROVIDER, K_MODEL, K_COUNT };
+
+/* One entity shared by every generation that contains it. */
+struct cell {
+	unsigned refs;
+	const char *id;        /* points into msg */
+	ProtobufCMessage *msg; /* unpacked copy, freed with the cell */
+};
+
+struct table {
+	struct cell **slot; /* cap entries, NULL = empty */
+	size_t cap;         /* power of two (or 0) */
+	size_t n;
+};
+
+struct list {
+	struct cell **v; /* sorted by id */
+	size_t n, cap;
+};
+
+struct dp_view {
+	unsigned refs;
+	uint64_t seq;
+	struct table t[K_COUNT];
+	struct list models, providers;
+};
+
+static const struct kind_desc {
+	const char *prefix; /* topic prefix including the '/' */
+	Sy__Update__ValueCase vcase;
+	const ProtobufCMessageDescriptor *desc;
+	size_t id_off; /* offset of the char * id field in the message */
+} kinds[K_COUNT] = {
+	[K_ORG] = {"org/", SY__UPDATE__VALUE_ORG, &sy__org__descriptor, offsetof(Sy__Org, id)},
+	[K_KEY] = {"key/", SY__UPDATE__VALUE_KEY, &sy__api_key__descriptor,
+		   offsetof(Sy__ApiKey, hash)},
+	[K_MKEY] = {"mkey/", SY__UPDATE__VALUE_MKEY, &sy__mgmt_key__descriptor,
+		    offsetof(Sy__MgmtKey, hash)},
+	[K_PROVIDER] = {"provider/", SY__UPDATE__VALUE_PROVIDER, &sy__provider__descriptor,
+			offsetof(Sy__Provider, slug)},
+	[K_MODEL] = {"model/", SY__UPDATE__VALUE_MODEL, &sy__model__descriptor,
+		     offsetof(Sy__Model, id)},
+};
+
+/* ---- cells ------------------------------------------------------------------------------ */
+
+static const char *msg_id(const ProtobufCMessage *m, enum kind k)
+{
+	return *(char *const *)((const char *)m + kinds[k].id_off);
+}
+
+/* A private copy of m: pack and unpack, so the cell owns every nested allocation. */
+static struct cell *cell_new(const ProtobufCMessage *m, enum kind k)
+{
+	struct cell *c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	size_t len = protobuf_c_message_get_packed_size(m);
+	uint8_t *buf = malloc(len ? len : 1);
+	if (!buf)
+		goto out_free_cell;
+	protobuf_c_message_pack(m, buf);
+	c->msg = protobuf_c_message_unpack(kinds[k].desc, NULL, len, buf);
+	free(buf);
+	if (!c->msg)
+		goto out_free_cell;
+	c->id = msg_id(c->msg, k);
+	c->refs = 1;
+	return c;
+out_free_cell:
+	free(c);
+	return NULL;
+}
+
+static struct cell *cell_ref(struct cell *c)
+{
+	c->refs++;
+	return c;
+}
+
+static void cell_unref(struct cell *c)
+{
+	if (c && --c->refs == 0) {
+		protobuf_c_message_free_unpacked(c->msg, NULL);
+		free(c);
+	}
+}
+
+/* ---- hash table ------------------------------------------------------------------------- */
+
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static size_t table_find(const struct table *t, const char *id)
+{
+	size_t mask = t->cap - 1, i = hash_str(id) & mask;
+	while (t->slot[i] && strcmp(t->slot[i]->id, id) != 0)
+		i = (i + 1) & mask;
+	return i;
+}
+
+static struct cell *table_get(const struct table *t, const char *id)
+{
+	return t->cap ? t->slot[table_find(t, id)] : NULL;
+}
+
+static int table_grow(struct table *t)
+{
+	size_t cap = t->cap ? t->cap * 2 : 16;
+	struct table nt = {calloc(cap, sizeof(struct cell *)), cap, t->n};
+	if (!nt.slot)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->cap; i++)
+		if (t->slot[i])
+			nt.slot[table_find(&nt, t->slot[i]->id)] = t->slot[i];
+	free(t->slot);
+	*t = nt;
+	return 0;
+}
+
+/* Insert or replace; takes the caller's reference on c. */
+static int table_put(struct table *t, struct cell *c)
+{
+	if ((t->n + 1) * 2 > t->cap) {
+		int rc = table_grow(t);
+		if (rc)
+			return rc;
+	}
+	size_t i = table_find(t, c->id);
+	if (t->slot[i])
+		cell_unref(t->slot[i]);
+	else
+		t->n++;
+	t->slot[i] = c;
+	return 0;
+}
+
+/* Remove id if present; backward-shift the cluster that follows so probes stay unbroken. */
+static void table_del(struct table *t, const char *id)
+{
+	if (!t->cap)
+		return;
+	size_t mask = t->cap - 1, i = table_find(t, id);
+	if (!t->slot[i])
+		return;
+	cell_unref(t->slot[i]);
+	t->slot[i] = NULL;
+	t->n--;
+	for (size_t j = (i + 1) & mask; t->slot[j]; j = (j + 1) & mask) {
+		size_t home = hash_str(t->slot[j]->id) & mask;
+		/* move j back into the hole unless its home lies cyclically in (i, j] */
+		bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+		if (!stays) {
+			t->slot[i] = t->slot[j];
+			t->slot[j] = NULL;
+			i = j;
+		}
+	}
+}
+
+static int table_copy(struct table *dst, const struct table *src)
+{
+	*dst = (struct table){NULL, src->cap, src->n};
+	if (!src->cap)
+		return 0;
+	dst->slot = malloc(src->cap * sizeof(struct cell *));
+	if (!dst->slot)
+		return -ENOMEM;
+	for (size_t i = 0; i < src->cap; i++)
+		dst->slot[i] = src->slot[i] ? cell_ref(src->slot[i]) : NULL;
+	return 0;
+}
+
+static void table_release(struct table *t)
+{
+	for (size_t i = 0; i < t->cap; i++)
+		cell_unref(t->slot[i]);
+	free(t->slot);
+	*t = (struct table){0};
+}
+
+/* ---- sorted list -------------------------------------------------------------------------- */
+
+/* Index of id, or of where it would be inserted; *found tells which. */
+static size_t list_search(const struct list *l, const char *id, bool *found)
+{
+	size_t lo = 0, hi = l->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(l->v[mid]->id, id);
+		if (c == 0) {
+			*found = true;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = false;
+	return lo;
+}
+
+/* Insert or replace; takes its own reference on c. */
+static int list_put(struct list *l, struct cell *c)
+{
+	bool found;
+	size_t i = list_search(l, c->id, &found);
+	if (found) {
+		cell_unref(l->v[i]);
+		l->v[i] = cell_ref(c);
+		return 0;
+	}
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		struct cell **v = realloc(l->v, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	memmove(l->v + i + 1, l->v + i, (l->n - i) * sizeof(*l->v));
+	l->v[i] = cell_ref(c);
+	l->n++;
+	return 0;
+}
+
+static void list_del(struct list *l, const char *id)
+{
+	bool found;
+	size_t i = list_search(l, id, &found);
+	if (!found)
+		return;
+	cell_unref(l->v[i]);
+	memmove(l->v + i, l->v + i + 1, (l->n - i - 1) * sizeof(*l->v));
+	l->n--;
+}
+
+static int list_copy(struct list *dst, const struct list *src)
+{
+	*dst = (struct list){NULL, src->n, src->n};
+	if (!src->n)
+		return 0;
+	dst->v = malloc(src->n * sizeof(*dst->v));
+	if (!dst->v)
+		return -ENOMEM;
+	for (size_t i = 0; i < src->n; i++)
+		dst->v[i] = cell_ref(src->v[i]);
+	return 0;
+}
+
+static void list_release(struct list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		cell_unref(l->v[i]);
+	free(l->v);
+	*l = (struct list){0};
+}
+
+static struct list *sorted_list(struct dp_view *v, enum kind k)
+{
+	return k == K_MODEL ? &v->models : k == K_PROVIDER ? &v->providers : NULL;
+}
+
+/* ---- generations ---------------------------------------------------------------------------- */
+
+struct dp_view *dp_view_new(void)
+{
+	struct dp_view *v = calloc(1, sizeof(*v));
+	if (v)
+		v->refs = 1;
+	return v;
+}
+
+static void view_release(struct dp_view *v)
+{
+	for (int k = 0; k < K_COUNT; k++)
+		table_release(&v->t[k]);
+	list_release(&v->models);
+	list_release(&v->providers);
+}
+
+struct dp_view *dp_view_clone(const struct dp_view *src)
+{
+	struct dp_view *v = dp_view_new();
+	if (!v)
+		return NULL;
+	v->seq = src->seq;
+	for (int k = 0; k < K_COUNT; k++)
+		if (table_copy(&v->t[k], &src->t[k]))
+			goto out_free;
+	if (list_copy(&v->models, &src->models) || list_copy(&v->providers, &src->providers))
+		goto out_free;
+	return v;
+out_free:
+	view_release(v);
+	free(v);
+	return NULL;
+}
+
+static const ProtobufCMessage *update_value(const Sy__Update *u)
+{
+	switch (u->value_case) {
+	case SY__UPDATE__VALUE_ORG: return &u->org->base;
+	case SY__UPDATE__VALUE_KEY: return &u->key->base;
+	case SY__UPDATE__VALUE_MKEY: return &u->mkey->base;
+	case SY__UPDATE__VALUE_PROVIDER: return &u->provider->base;
+	case SY__UPDATE__VALUE_MODEL: return &u->model->base;
+	default: return NULL;
+	}
+}
+
+/* Entity-specific checks beyond what protobuf-c enforces (required fields). */
+static bool value_valid(const ProtobufCMessage *m, enum kind k)
+{
+	if (k == K_KEY)
+		return sy_is_hash_hex(((const Sy__ApiKey *)m)->hash) &&
+		       ((const Sy__ApiKey *)m)->org_id[0];
+	if (k == K_MKEY)
+		return sy_is_hash_hex(((const Sy__MgmtKey *)m)->hash);
+	return true;
+}
+
+int dp_view_apply(struct dp_view *v, const Sy__Update *u)
+{
+	enum kind k;
+	const char *id = NULL;
+	for (k = 0; k < K_COUNT; k++) {
+		size_t n = strlen(kinds[k].prefix);
+		if (strncmp(u->topic, kinds[k].prefix, n) == 0) {
+			id = u->topic + n;
+			break;
+		}
+	}
+	/* A newer controlplane may publish kinds this worker does not use yet. */
+	if (k == K_COUNT)
+		return 0;
+	if (!*id)
+		return SY_EPROTO;
+	struct list *l = sorted_list(v, k);
+	if (u->has_deleted && u->deleted) {
+		table_del(&v->t[k], id);
+		if (l)
+			list_del(l, id);
+		return 0;
+	}
+	const ProtobufCMessage *m = update_value(u);
+	if (!m || u->value_case != kinds[k].vcase || strcmp(msg_id(m, k), id) != 0 ||
+	    !value_valid(m, k))
+		return SY_EPROTO;
+	struct cell *c = cell_new(m, k);
+	if (!c)
+		return -ENOMEM;
+	if (l && list_put(l, c)) {
+		cell_unref(c);
+		return -ENOMEM;
+	}
+	int rc = table_put(&v->t[k], c);
+	if (rc) {
+		if (l)
+			list_del(l, id);
+		cell_unref(c);
+	}
+	return rc;
+}
+
+void dp_view_set_seq(struct dp_view *v, uint64_t seq)
+{
+	v->seq = seq;
+}
+
+uint64_t dp_view_seq(const struct dp_view *v)
+{
+	return v->seq;
+}
+
+struct dp_view *dp_view_ref(struct dp_view *v)
+{
+	v->refs++;
+	return v;
+}
+
+void dp_view_unref(struct dp_view **vp)
+{
+	struct dp_view *v = *vp;
+	if (!v)
+		return;
+	*vp = NULL;
+	if (--v->refs)
+		return;
+	view_release(v);
+	free(v);
+}
+
+static const void *lookup(const struct dp_view *v, enum kind k, const char *id)
+{
+	struct cell *c = id ? table_get(&v->t[k], id) : NULL;
+	return c ? c->msg : NULL;
+}
+
+const Sy__ApiKey *dp_view_key(const struct dp_view *v, const char *hash)
+{
+	return lookup(v, K_KEY, hash);
+}
+
+const Sy__MgmtKey *dp_view_mkey(const struct dp_view *v, const char *hash)
+{
+	return lookup(v, K_MKEY, hash);
+}
+
+const Sy__Org *dp_view_org(const struct dp_view *v, const char *id)
+{
+	return lookup(v, K_ORG, id);
+}
+
+const Sy__Provider *dp_view_provider(const struct dp_view *v, const char *slug)
+{
+	return lookup(v, K_PROVIDER, slug);
+}
+
+const Sy__Model *dp_view_model(const struct dp_view *v, const char *id)
+{
+	return lookup(v, K_MODEL, id);
+}
+
+size_t dp_view_model_count(const struct dp_view *v)
+{
+	return v->models.n;
+}
+
+const Sy__Model *dp_view_model_at(const struct dp_view *v, size_t i)
+{
+	return i < v->models.n ? (const Sy__Model *)v->models.v[i]->msg : NULL;
+}
+
+size_t dp_view_provider_count(const struct dp_view *v)
+{
+	return v->providers.n;
+}
+
+const Sy__Provider *dp_view_provider_at(const struct dp_view *v, size_t i)
+{
+	return i < v->providers.n ? (const Sy__Provider *)v->providers.v[i]->msg : NULL;
+}
