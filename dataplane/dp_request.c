@@ -1,0 +1,483 @@
+/* dp_request.c - validating a chat-completion request and building the upstream body.
+ *
+ * Every field Switchyard acts on is checked here, once, with a message that names the field,
+ * so the router and the upstream adapters can read the body without re-checking types. A
+ * JSON null counts as absent for every optional field (some SDKs send null for unset ones). */
+#include "dp_request.h"
+#include "sy_err.h"
+#include "sy_json.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#define SESSION_ID_MAX 256
+#define STOP_MAX 4
+
+/* Where the client-facing message goes. */
+struct errmsg {
+	char *s;
+	size_t n;
+};
+
+static int __attribute__((format(printf, 2, 3))) bad(struct errmsg *e, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(e->s, e->n, fmt, ap);
+	va_end(ap);
+	return SY_EINVAL;
+}
+
+/* The member, or NULL when absent or null. */
+static json_t *opt(const json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+	return json_is_null(v) ? NULL : v;
+}
+
+static size_t utf8_chars(const json_t *s)
+{
+	const unsigned char *p = (const unsigned char *)json_string_value(s);
+	size_t n = json_string_length(s), chars = 0;
+	for (size_t i = 0; i < n; i++)
+		chars += (p[i] & 0xC0) != 0x80;
+	return chars;
+}
+
+static bool is_one_of(const json_t *v, const char *const *set)
+{
+	const char *s = json_string_value(v);
+	for (; s && *set; set++)
+		if (!strcmp(s, *set))
+			return true;
+	return false;
+}
+
+static bool is_nonempty_string(const json_t *v)
+{
+	return json_is_string(v) && json_string_length(v) > 0;
+}
+
+static int check_content(const json_t *m, size_t i, const char *role, uint64_t *chars,
+			 struct errmsg *e)
+{
+	json_t *content = opt(m, "content");
+	if (json_is_string(content)) {
+		*chars += utf8_chars(content);
+		return 0;
+	}
+	if (json_is_array(content)) {
+		size_t j;
+		json_t *part;
+		json_array_foreach(content, j, part)
+		{
+			json_t *type = json_object_get(part, "type");
+			if (!json_is_string(type))
+				return bad(e, "messages[%zu].content[%zu] must be an object with a "
+					      "string type",
+					   i, j);
+			if (strcmp(json_string_value(type), "text"))
+				continue; /* images, audio, files: passed through */
+			json_t *text = json_object_get(part, "text");
+			if (!json_is_string(text))
+				return bad(e, "messages[%zu].content[%zu].text must be a string", i,
+					   j);
+			*chars += utf8_chars(text);
+		}
+		return 0;
+	}
+	if (content)
+		return bad(e, "messages[%zu].content must be a string, an array of content parts "
+			      "or null",
+			   i);
+	/* absent or null: only an assistant turn that called tools says nothing */
+	if (!strcmp(role, "assistant") &&
+	    (json_array_size(opt(m, "tool_calls")) || opt(m, "function_call")))
+		return 0;
+	return bad(e, "messages[%zu].content is required (it may be null only for an assistant "
+		      "message with tool_calls)",
+		   i);
+}
+
+static int check_messages(const json_t *body, uint64_t *chars, struct errmsg *e)
+{
+	static const char *const roles[] = {"system", "user", "assistant", "tool", "developer",
+					    NULL};
+	json_t *msgs = opt(body, "messages");
+	if (!msgs)
+		return bad(e, "messages is required");
+	if (!json_is_array(msgs) || !json_array_size(msgs))
+		return bad(e, "messages must be a non-empty array");
+	size_t i;
+	json_t *m;
+	json_array_foreach(msgs, i, m)
+	{
+		if (!json_is_object(m))
+			return bad(e, "messages[%zu] must be an object", i);
+		json_t *role = json_object_get(m, "role");
+		if (!role)
+			return bad(e, "messages[%zu].role is required", i);
+		if (!is_one_of(role, roles))
+			return bad(e, "messages[%zu].role must be one of system, user, assistant, "
+				      "tool, developer",
+				   i);
+		const char *r = json_string_value(role);
+		json_t *tool_calls = opt(m, "tool_calls");
+		if (tool_calls && !json_is_array(tool_calls))
+			return bad(e, "messages[%zu].tool_calls must be an array", i);
+		if (!strcmp(r, "tool") && !is_nonempty_string(json_object_get(m, "tool_call_id")))
+			return bad(e, "messages[%zu].tool_call_id is required for role tool", i);
+		json_t *name = opt(m, "name");
+		if (name && !json_is_string(name))
+			return bad(e, "messages[%zu].name must be a string", i);
+		int rc = check_content(m, i, r, chars, e);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int add_model(struct dp_chat_req *req, const char *id, struct errmsg *e)
+{
+	for (size_t i = 0; i < req->n_models; i++)
+		if (!strcmp(req->models[i], id))
+			return 0;
+	if (req->n_models == DP_REQUEST_MAX_MODELS)
+		return bad(e, "at most %d distinct models may be given (model and models together)",
+			   DP_REQUEST_MAX_MODELS);
+	req->models[req->n_models++] = id;
+	return 0;
+}
+
+static int check_models(const json_t *body, struct dp_chat_req *req, struct errmsg *e)
+{
+	json_t *model = opt(body, "model");
+	json_t *models = opt(body, "models");
+	if (model) {
+		if (!is_nonempty_string(model))
+			return bad(e, "model must be a non-empty string");
+		req->model = json_string_value(model);
+		req->models[req->n_models++] = req->model;
+	}
+	if (models) {
+		if (!json_is_array(models))
+			return bad(e, "models must be an array of model ids");
+		size_t i;
+		json_t *m;
+		json_array_foreach(models, i, m)
+		{
+			if (!is_nonempty_string(m))
+				return bad(e, "models[%zu] must be a non-empty string", i);
+			int rc = add_model(req, json_string_value(m), e);
+			if (rc)
+				return rc;
+		}
+	}
+	if (!req->n_models)
+		return bad(e, "model is required (or models, a non-empty array of model ids)");
+	return 0;
+}
+
+static int check_string_array(const json_t *v, const char *field, size_t max, struct errmsg *e)
+{
+	if (!json_is_array(v) || (max && json_array_size(v) > max))
+		goto fail;
+	size_t i;
+	json_t *s;
+	json_array_foreach(v, i, s)
+	{
+		if (!json_is_string(s))
+			goto fail;
+	}
+	return 0;
+fail:
+	if (max)
+		return bad(e, "%s must be a string or an array of at most %zu strings", field, max);
+	return bad(e, "%s must be an array of strings", field);
+}
+
+static int check_range(const json_t *body, const char *field, double lo, double hi,
+		       struct errmsg *e)
+{
+	json_t *v = opt(body, field);
+	if (!v)
+		return 0;
+	double d = json_number_value(v);
+	if (!json_is_number(v) || !(d >= lo && d <= hi))
+		return bad(e, "%s must be a number between %g and %g", field, lo, hi);
+	return 0;
+}
+
+static int check_positive_int(const json_t *body, const char *field, int64_t *out,
+			      struct errmsg *e)
+{
+	json_t *v = opt(body, field);
+	if (!v)
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) <= 0)
+		return bad(e, "%s must be a positive integer", field);
+	*out = json_integer_value(v);
+	return 0;
+}
+
+static int check_sampling(const json_t *body, struct dp_chat_req *req, struct errmsg *e)
+{
+	json_t *v = opt(body, "stream");
+	if (v && !json_is_boolean(v))
+		return bad(e, "stream must be a boolean");
+	req->stream = json_is_true(v);
+	int64_t max_tokens = -1, max_completion = -1;
+	int rc = check_positive_int(body, "max_tokens", &max_tokens, e);
+	if (!rc)
+		rc = check_positive_int(body, "max_completion_tokens", &max_completion, e);
+	if (!rc)
+		rc = check_range(body, "temperature", 0, 2, e);
+	if (!rc)
+		rc = check_range(body, "top_p", 0, 1, e);
+	if (rc)
+		return rc;
+	req->max_tokens = max_completion > 0 ? max_completion : max_tokens;
+	v = opt(body, "n");
+	if (v && !(json_is_integer(v) && json_integer_value(v) == 1))
+		return bad(e, "n must be 1: Switchyard, like OpenRouter, returns a single choice");
+	v = opt(body, "stop");
+	if (v && !json_is_string(v)) {
+		rc = check_string_array(v, "stop", STOP_MAX, e);
+		if (rc)
+			return rc;
+	}
+	v = opt(body, "session_id");
+	if (v && (!json_is_string(v) || utf8_chars(v) > SESSION_ID_MAX))
+		return bad(e, "session_id must be a string of at most %d characters",
+			   SESSION_ID_MAX);
+	req->session_id = json_string_value(v);
+	v = opt(body, "user");
+	if (v && !json_is_string(v))
+		return bad(e, "user must be a string");
+	req->user = json_string_value(v);
+	return 0;
+}
+
+static int check_tools(const json_t *body, struct dp_chat_req *req, struct errmsg *e)
+{
+	json_t *tools = opt(body, "tools");
+	if (tools) {
+		if (!json_is_array(tools))
+			return bad(e, "tools must be an array");
+		size_t i;
+		json_t *t;
+		json_array_foreach(tools, i, t)
+		{
+			if (!json_is_object(t))
+				return bad(e, "tools[%zu] must be an object", i);
+			json_t *type = json_object_get(t, "type");
+			if (!json_is_string(type) || strcmp(json_string_value(type), "function"))
+				return bad(e, "tools[%zu].type must be \"function\"", i);
+			json_t *fn = json_object_get(t, "function");
+			if (!is_nonempty_string(json_object_get(fn, "name")))
+				return bad(e, "tools[%zu].function.name must be a non-empty string",
+					   i);
+		}
+		req->has_tools = json_array_size(tools) > 0;
+	}
+	static const char *const modes[] = {"none", "auto", "required", NULL};
+	json_t *choice = opt(body, "tool_choice");
+	if (!choice || is_one_of(choice, modes))
+		return 0;
+	json_t *type = json_object_get(choice, "type");
+	if (json_is_string(type) &&
+	    (strcmp(json_string_value(type), "function") ||
+	     is_nonempty_string(json_object_get(json_object_get(choice, "function"), "name"))))
+		return 0;
+	return bad(e, "tool_choice must be \"none\", \"auto\", \"required\" or "
+		      "{\"type\": \"function\", \"function\": {\"name\": ...}}");
+}
+
+static int check_sort(const json_t *sort, struct errmsg *e)
+{
+	static const char *const by[] = {"price", "throughput", "latency", NULL};
+	static const char *const partitions[] = {"model", "none", NULL};
+	if (is_one_of(sort, by))
+		return 0;
+	json_t *partition = opt(sort, "partition");
+	if (json_is_object(sort) && is_one_of(json_object_get(sort, "by"), by) &&
+	    (!partition || is_one_of(partition, partitions)))
+		return 0;
+	return bad(e, "provider.sort must be \"price\", \"throughput\" or \"latency\", or "
+		      "{\"by\": one of those, \"partition\": \"model\" or \"none\"}");
+}
+
+static int check_provider(const json_t *body, struct dp_chat_req *req, struct errmsg *e)
+{
+	json_t *p = opt(body, "provider");
+	if (!p)
+		return 0;
+	if (!json_is_object(p))
+		return bad(e, "provider must be an object");
+	static const char *const lists[] = {"order", "only", "ignore", "quantizations"};
+	static const char *const flags[] = {"allow_fallbacks", "require_parameters"};
+	char field[64];
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		json_t *v = opt(p, lists[i]);
+		snprintf(field, sizeof(field), "provider.%s", lists[i]);
+		int rc = v ? check_string_array(v, field, 0, e) : 0;
+		if (rc)
+			return rc;
+	}
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		json_t *v = opt(p, flags[i]);
+		if (v && !json_is_boolean(v))
+			return bad(e, "provider.%s must be a boolean", flags[i]);
+	}
+	static const char *const policies[] = {"allow", "deny", NULL};
+	json_t *dc = opt(p, "data_collection");
+	if (dc && !is_one_of(dc, policies))
+		return bad(e, "provider.data_collection must be \"allow\" or \"deny\"");
+	json_t *sort = opt(p, "sort");
+	int rc = sort ? check_sort(sort, e) : 0;
+	if (rc)
+		return rc;
+	json_t *max_price = opt(p, "max_price");
+	if (max_price) {
+		if (!json_is_object(max_price))
+			return bad(e, "provider.max_price must be an object");
+		const char *k;
+		json_t *v;
+		json_object_foreach(max_price, k, v)
+		{
+			if (!json_is_number(v) || !(json_number_value(v) >= 0) ||
+			    !isfinite(json_number_value(v)))
+				return bad(e, "provider.max_price.%s must be a non-negative number",
+					   k);
+		}
+	}
+	req->provider = p;
+	return 0;
+}
+
+int dp_request_parse(const char *data, size_t len, struct dp_chat_req *req, char *err,
+		     size_t errlen)
+{
+	struct errmsg e = {err, errlen};
+	*req = (struct dp_chat_req){.max_tokens = -1};
+	json_error_t jerr;
+	json_t *body = json_loadb(data, len, JSON_DECODE_ANY, &jerr);
+	if (!body)
+		return bad(&e, "request body is not valid JSON: %s (line %d, column %d)", jerr.text,
+			   jerr.line, jerr.column);
+	req->body = body;
+	if (!json_is_object(body)) {
+		bad(&e, "request body must be a JSON object");
+		goto invalid;
+	}
+	uint64_t chars = 0;
+	int rc = check_messages(body, &chars, &e);
+	if (!rc)
+		rc = check_models(body, req, &e);
+	if (!rc)
+		rc = check_sampling(body, req, &e);
+	if (!rc)
+		rc = check_tools(body, req, &e);
+	if (!rc)
+		rc = check_provider(body, req, &e);
+	if (rc)
+		goto invalid;
+	uint64_t est = (chars + 3) / 4;
+	req->prompt_tokens_est = est < 1 ? 1 : est > UINT32_MAX ? UINT32_MAX : (uint32_t)est;
+	return 0;
+invalid:
+	dp_request_release(req);
+	return SY_EINVAL;
+}
+
+void dp_request_release(struct dp_chat_req *req)
+{
+	json_decref(req->body);
+	*req = (struct dp_chat_req){.max_tokens = -1};
+}
+
+char *dp_request_upstream_body(const struct dp_chat_req *req, const char *provider_model_id,
+			       const char *const *drop, size_t *len)
+{
+	static const char *const ours[] = {"models",  "provider", "route",      "transforms",
+					   "plugins", "usage",    "session_id", "user"};
+	char *s = NULL;
+	/* shallow: members are shared with the client's body and must not be modified */
+	json_t *b = json_copy(req->body);
+	if (!b)
+		return NULL;
+	if (json_object_set_new(b, "model", json_string(provider_model_id)))
+		goto out;
+	for (size_t i = 0; i < sizeof(ours) / sizeof(ours[0]); i++)
+		json_object_del(b, ours[i]);
+	for (; drop && *drop; drop++)
+		json_object_del(b, *drop);
+	if (req->stream) {
+		json_t *so = json_object_get(b, "stream_options");
+		so = json_is_object(so) ? json_copy(so) : json_object();
+		if (!so || json_object_set_new(so, "include_usage", json_true()) ||
+		    json_object_set_new(b, "stream_options", so))
+			goto out;
+	} else {
+		/* OpenAI rejects stream_options without stream */
+		json_object_del(b, "stream_options");
+	}
+	s = sy_json_dump(b);
+	if (s)
+		*len = strlen(s);
+out:
+	json_decref(b);
+	return s;
+}
+
+void dp_request_each_param(const struct dp_chat_req *req, bool (*fn)(const char *, void *),
+			   void *arg)
+{
+	/* body member -> the supported_parameters name it needs (NULL = the same) */
+	static const char *const map[][2] = {
+	    {"tools", NULL},
+	    {"tool_choice", NULL},
+	    {"parallel_tool_calls", NULL},
+	    {"temperature", NULL},
+	    {"top_p", NULL},
+	    {"top_k", NULL},
+	    {"min_p", NULL},
+	    {"top_a", NULL},
+	    {"max_tokens", NULL},
+	    {"max_completion_tokens", "max_tokens"},
+	    {"stop", NULL},
+	    {"seed", NULL},
+	    {"response_format", NULL},
+	    {"logprobs", NULL},
+	    {"top_logprobs", NULL},
+	    {"logit_bias", NULL},
+	    {"frequency_penalty", NULL},
+	    {"presence_penalty", NULL},
+	    {"repetition_penalty", NULL},
+	    {"reasoning", NULL},
+	    {"reasoning_effort", "reasoning"},
+	    {"include_reasoning", NULL},
+	    {"web_search_options", NULL},
+	    {"verbosity", NULL},
+	};
+	const char *seen[sizeof(map) / sizeof(map[0]) + 1];
+	size_t n_seen = 0;
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		if (!opt(req->body, map[i][0]))
+			continue;
+		const char *name = map[i][1] ? map[i][1] : map[i][0];
+		bool dup = false;
+		for (size_t j = 0; j < n_seen && !dup; j++)
+			dup = !strcmp(seen[j], name);
+		if (dup)
+			continue;
+		seen[n_seen++] = name;
+		if (!fn(name, arg))
+			return;
+	}
+	json_t *type = json_object_get(opt(req->body, "response_format"), "type");
+	if (json_is_string(type) && !strcmp(json_string_value(type), "json_schema"))
+		fn("structured_outputs", arg);
+}
