@@ -16,3 +16,13 @@ char *sy_json_dump(const json_t *j)
 {
 	return json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(15));
 }
+
+size_t sy_json_chars(const json_t *s)
+{
+	const unsigned char *p = (const unsigned char *)json_string_value(s);
+	size_t n = json_string_length(s), chars = 0;
+	/* jansson holds valid UTF-8: count every byte that does not continue a sequence */
+	for (size_t i = 0; p && i < n; i++)
+		chars += (p[i] & 0xC0) != 0x80;
+	return chars;
+}

@@ -9,5 +9,7 @@
 char *sy_json_error(int code, const char *message, json_t *metadata);
 /* Dump compactly to a malloc'ed string (NULL on failure). */
 char *sy_json_dump(const json_t *j);
+/* Characters (UTF-8 code points) in a JSON string; 0 for anything else. */
+size_t sy_json_chars(const json_t *s);
 
 #endif

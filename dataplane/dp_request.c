@@ -37,15 +37,6 @@ static json_t *opt(const json_t *obj, const char *key)
 	return json_is_null(v) ? NULL : v;
 }
 
-static size_t utf8_chars(const json_t *s)
-{
-	const unsigned char *p = (const unsigned char *)json_string_value(s);
-	size_t n = json_string_length(s), chars = 0;
-	for (size_t i = 0; i < n; i++)
-		chars += (p[i] & 0xC0) != 0x80;
-	return chars;
-}
-
 static bool is_one_of(const json_t *v, const char *const *set)
 {
 	const char *s = json_string_value(v);
@@ -65,7 +56,7 @@ static int check_content(const json_t *m, size_t i, const char *role, uint64_t *
 {
 	json_t *content = opt(m, "content");
 	if (json_is_string(content)) {
-		*chars += utf8_chars(content);
+		*chars += sy_json_chars(content);
 		return 0;
 	}
 	if (json_is_array(content)) {
@@ -84,7 +75,7 @@ static int check_content(const json_t *m, size_t i, const char *role, uint64_t *
 			if (!json_is_string(text))
 				return bad(e, "messages[%zu].content[%zu].text must be a string", i,
 					   j);
-			*chars += utf8_chars(text);
+			*chars += sy_json_chars(text);
 		}
 		return 0;
 	}
@@ -249,7 +240,7 @@ static int check_sampling(const json_t *body, struct dp_chat_req *req, struct er
 			return rc;
 	}
 	v = opt(body, "session_id");
-	if (v && (!json_is_string(v) || utf8_chars(v) > SESSION_ID_MAX))
+	if (v && (!json_is_string(v) || sy_json_chars(v) > SESSION_ID_MAX))
 		return bad(e, "session_id must be a string of at most %d characters",
 			   SESSION_ID_MAX);
 	req->session_id = json_string_value(v);

@@ -34,7 +34,10 @@ struct dp_usage {
 const char *dp_finish_reason_normalise(const char *native);
 
 /* Parse a non-streaming upstream body. On success *out owns the JSON and *u holds the usage
- * and finish reasons. SY_EPROTO when it is not a chat completion (no choices). */
+ * and finish reasons. Without a usage object (from_provider false) the completion tokens are
+ * counted from the choices' text (chars / 4 rounded up) and the prompt tokens are left 0 for
+ * the caller's estimate. SY_EPROTO when it is not a chat completion (no choices, or an
+ * error object). */
 int dp_response_parse(const char *data, size_t len, json_t **out, struct dp_usage *u);
 /* Stamp id, object, created, provider, model, system_fingerprint (if missing), normalised
  * finish_reason + native_finish_reason, and usage (with cost) onto a parsed response. */
@@ -55,7 +58,8 @@ struct dp_stream_state {
 
 /* Rewrite one upstream chunk (the JSON of a data: event) into *out (malloc'ed JSON text
  * without the "data: " framing). The usage, if present, is recorded in st and removed
- * from the chunk; a chunk left with nothing to say (usage-only) yields *out = NULL with 0.
+ * from the chunk; a chunk left with nothing to say (no choices: usage-only or an empty
+ * preamble) yields *out = NULL with 0.
  * SY_EPROTO for a malformed chunk (not JSON, or an upstream error object). */
 int dp_stream_rewrite(const char *data, size_t len, const struct dp_gen_info *g,
 		      struct dp_stream_state *st, char **out);
