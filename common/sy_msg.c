@@ -84,3 +84,28 @@ int sy_zsend_env(void *sock, const void *frame, size_t frame_len, const Sy__Enve
 	free(buf);
 	return rc;
 }
+
+bool sy_zsock_readable(void *sock)
+{
+	int ev = 0;
+	size_t sz = sizeof(ev);
+	return zmq_getsockopt(sock, ZMQ_EVENTS, &ev, &sz) == 0 && (ev & ZMQ_POLLIN);
+}
+
+Sy__Envelope *sy_zrecv_env(void *sock, int *err)
+{
+	zmq_msg_t m;
+	zmq_msg_init(&m);
+	for (;;) {
+		if (zmq_msg_recv(&m, sock, ZMQ_DONTWAIT) < 0) {
+			*err = -errno;
+			zmq_msg_close(&m);
+			return NULL;
+		}
+		if (!zmq_msg_more(&m))
+			break;
+	}
+	Sy__Envelope *env = sy_env_unpack(zmq_msg_data(&m), zmq_msg_size(&m), err);
+	zmq_msg_close(&m);
+	return env;
+}

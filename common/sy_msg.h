@@ -31,4 +31,12 @@ int sy_zsock_setup(void *sock);
 int sy_zsend_env(void *sock, const void *frame, size_t frame_len, const Sy__Envelope *env,
                  int flags);
 
+/* True when sock has a message waiting (ZMQ_EVENTS has ZMQ_POLLIN). ZMQ_FD is edge-triggered:
+ * drain with this after every wake-up and every send. */
+bool sy_zsock_readable(void *sock);
+/* Receive one message without blocking and decode its last frame as an envelope (leading
+ * frames, such as a ROUTER identity or an empty delimiter, are skipped). NULL with *err set:
+ * -EAGAIN when nothing is waiting, or sy_env_unpack's code for an invalid message. */
+Sy__Envelope *sy_zrecv_env(void *sock, int *err);
+
 #endif
