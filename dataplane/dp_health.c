@@ -1,0 +1,295 @@
+/* dp_health.c - endpoint ejection, speed averages and sticky sessions in two hash tables. */
+#include "dp_health.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Sessions remembered at most (a bound on memory whatever clients send). */
+#define STICKY_MAX 65536
+/* A probe that never reported back (should not happen) stops blocking after this. */
+#define PROBE_LOST_MS 60000
+/* Successes in a row after which an endpoint's ejection history is forgotten. */
+#define FORGIVE_AFTER 10
+/* Weight of a new speed sample. */
+#define EWMA_ALPHA 0.2
+
+struct ep {
+	uint32_t fails;        /* consecutive provider faults */
+	uint32_t ejections;    /* ejections without FORGIVE_AFTER successes in between */
+	uint32_t successes;    /* consecutive successes */
+	int64_t ejected_until; /* 0 = admitted; past = due for a probe */
+	int64_t retry_until;   /* Retry-After window */
+	int64_t probe_started; /* 0 = no probe running */
+	double ttft_ms, tps;   /* averages; 0 = not measured */
+};
+
+struct sess {
+	int64_t last_used;
+	char provider[64];
+};
+
+struct entry {
+	uint64_t hash;
+	union {
+		struct ep ep;
+		struct sess s;
+	} v;
+	char key[]; /* "a\x1fb" */
+};
+
+struct table {
+	struct entry **slots;
+	size_t cap, n;
+};
+
+struct dp_health {
+	struct table eps;
+	struct table sessions;
+};
+
+static uint64_t hash2(const char *a, const char *b)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+	for (; *a; a++)
+		h = (h ^ (unsigned char)*a) * 1099511628211ULL;
+	h = (h ^ 0x1f) * 1099511628211ULL;
+	for (; *b; b++)
+		h = (h ^ (unsigned char)*b) * 1099511628211ULL;
+	return h;
+}
+
+static bool key_is(const struct entry *e, uint64_t h, const char *a, const char *b)
+{
+	size_t la = strlen(a);
+	return e->hash == h && !strncmp(e->key, a, la) && e->key[la] == 0x1f &&
+	       !strcmp(e->key + la + 1, b);
+}
+
+static struct entry *find(const struct table *t, const char *a, const char *b)
+{
+	if (!t->cap || !a || !b)
+		return NULL;
+	uint64_t h = hash2(a, b);
+	for (size_t i = h & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
+		struct entry *e = t->slots[i];
+		if (!e)
+			return NULL;
+		if (key_is(e, h, a, b))
+			return e;
+	}
+}
+
+static void place(struct entry **slots, size_t cap, struct entry *e)
+{
+	size_t i = e->hash & (cap - 1);
+	while (slots[i])
+		i = (i + 1) & (cap - 1);
+	slots[i] = e;
+}
+
+/* Rehash into cap slots, dropping (and freeing) entries keep() refuses. */
+static int rebuild(struct table *t, size_t cap, bool (*keep)(const struct entry *, int64_t),
+		   int64_t now)
+{
+	struct entry **slots = calloc(cap, sizeof(*slots));
+	if (!slots)
+		return -1;
+	size_t n = 0;
+	for (size_t i = 0; i < t->cap; i++) {
+		struct entry *e = t->slots[i];
+		if (!e)
+			continue;
+		if (keep && !keep(e, now)) {
+			free(e);
+			continue;
+		}
+		place(slots, cap, e);
+		n++;
+	}
+	free(t->slots);
+	t->slots = slots;
+	t->cap = cap;
+	t->n = n;
+	return 0;
+}
+
+/* The entry for (a, b), created zeroed when absent; NULL on allocation failure. */
+static struct entry *get(struct table *t, const char *a, const char *b)
+{
+	struct entry *e = find(t, a, b);
+	if (e || !a || !b)
+		return e;
+	if ((t->n + 1) * 2 > t->cap && rebuild(t, t->cap ? t->cap * 2 : 64, NULL, 0))
+		return NULL;
+	size_t la = strlen(a), lb = strlen(b);
+	e = calloc(1, sizeof(*e) + la + lb + 2);
+	if (!e)
+		return NULL;
+	e->hash = hash2(a, b);
+	memcpy(e->key, a, la);
+	e->key[la] = 0x1f;
+	memcpy(e->key + la + 1, b, lb + 1);
+	place(t->slots, t->cap, e);
+	t->n++;
+	return e;
+}
+
+static void table_release(struct table *t)
+{
+	for (size_t i = 0; i < t->cap; i++)
+		free(t->slots[i]);
+	free(t->slots);
+	*t = (struct table){0};
+}
+
+struct dp_health *dp_health_new(void)
+{
+	return calloc(1, sizeof(struct dp_health));
+}
+
+void dp_health_free(struct dp_health **hp)
+{
+	struct dp_health *h = *hp;
+	if (!h)
+		return;
+	table_release(&h->eps);
+	table_release(&h->sessions);
+	free(h);
+	*hp = NULL;
+}
+
+/* ---- ejection ------------------------------------------------------------------------- */
+
+bool dp_health_ok(const struct dp_health *h, const char *model_id, const char *provider,
+		  int64_t now_ms)
+{
+	const struct entry *e = find(&h->eps, model_id, provider);
+	if (!e)
+		return true;
+	const struct ep *p = &e->v.ep;
+	if (now_ms < p->retry_until)
+		return false;
+	if (!p->ejected_until)
+		return true;
+	if (now_ms < p->ejected_until)
+		return false;
+	return !p->probe_started || now_ms - p->probe_started >= PROBE_LOST_MS;
+}
+
+void dp_health_begin(struct dp_health *h, const char *model_id, const char *provider,
+		     int64_t now_ms)
+{
+	struct entry *e = find(&h->eps, model_id, provider);
+	if (e && e->v.ep.ejected_until && now_ms >= e->v.ep.ejected_until)
+		e->v.ep.probe_started = now_ms;
+}
+
+static void eject(struct ep *p, int64_t now_ms)
+{
+	uint32_t shift = p->ejections < 16 ? p->ejections : 16;
+	int64_t ms = (int64_t)DP_HEALTH_EJECT_BASE_MS << shift;
+	p->ejections++;
+	p->fails = 0;
+	p->ejected_until = now_ms + (ms < DP_HEALTH_EJECT_MAX_MS ? ms : DP_HEALTH_EJECT_MAX_MS);
+}
+
+void dp_health_end(struct dp_health *h, const char *model_id, const char *provider,
+		   enum dp_health_outcome outcome, int64_t now_ms)
+{
+	struct entry *e = outcome == DP_HEALTH_FAULT ? get(&h->eps, model_id, provider)
+						     : find(&h->eps, model_id, provider);
+	if (!e)
+		return;
+	struct ep *p = &e->v.ep;
+	p->probe_started = 0;
+	switch (outcome) {
+	case DP_HEALTH_SUCCESS:
+		p->fails = 0;
+		p->ejected_until = 0;
+		if (++p->successes >= FORGIVE_AFTER)
+			p->ejections = 0;
+		break;
+	case DP_HEALTH_FAULT:
+		p->successes = 0;
+		/* a failed probe (or a use while ejected) goes straight back out, for longer */
+		if (p->ejected_until || ++p->fails >= DP_HEALTH_EJECT_AFTER)
+			eject(p, now_ms);
+		break;
+	case DP_HEALTH_NEUTRAL:
+		break;
+	}
+}
+
+void dp_health_retry_after(struct dp_health *h, const char *model_id, const char *provider,
+			   int64_t until_ms)
+{
+	struct entry *e = get(&h->eps, model_id, provider);
+	if (e && until_ms > e->v.ep.retry_until)
+		e->v.ep.retry_until = until_ms;
+}
+
+/* ---- speed ---------------------------------------------------------------------------- */
+
+static void ewma(double *avg, double sample)
+{
+	if (sample <= 0)
+		return;
+	*avg = *avg > 0 ? *avg + EWMA_ALPHA * (sample - *avg) : sample;
+}
+
+void dp_health_sample(struct dp_health *h, const char *model_id, const char *provider,
+		      uint32_t ttft_ms, double tokens_per_s)
+{
+	struct entry *e = get(&h->eps, model_id, provider);
+	if (!e)
+		return;
+	ewma(&e->v.ep.ttft_ms, ttft_ms ? (double)ttft_ms : -1.0);
+	ewma(&e->v.ep.tps, tokens_per_s);
+}
+
+double dp_health_latency(const struct dp_health *h, const char *model_id, const char *provider)
+{
+	const struct entry *e = find(&h->eps, model_id, provider);
+	return e ? e->v.ep.ttft_ms : 0;
+}
+
+double dp_health_throughput(const struct dp_health *h, const char *model_id,
+			    const char *provider)
+{
+	const struct entry *e = find(&h->eps, model_id, provider);
+	return e ? e->v.ep.tps : 0;
+}
+
+/* ---- sticky sessions ------------------------------------------------------------------ */
+
+static bool session_live(const struct entry *e, int64_t now_ms)
+{
+	return now_ms - e->v.s.last_used < DP_HEALTH_STICKY_MS;
+}
+
+const char *dp_health_sticky(const struct dp_health *h, const char *session_id,
+			     const char *model_id, int64_t now_ms)
+{
+	const struct entry *e = find(&h->sessions, session_id, model_id);
+	return e && session_live(e, now_ms) ? e->v.s.provider : NULL;
+}
+
+void dp_health_stick(struct dp_health *h, const char *session_id, const char *model_id,
+		     const char *provider, int64_t now_ms)
+{
+	struct table *t = &h->sessions;
+	if (!session_id || strlen(provider) >= sizeof(((struct sess *)0)->provider))
+		return;
+	/* before the table would grow, drop expired sessions; never hold more than STICKY_MAX */
+	if ((t->n + 1) * 2 > t->cap && !find(t, session_id, model_id)) {
+		if (t->cap && rebuild(t, t->cap, session_live, now_ms))
+			return;
+		if (t->n >= STICKY_MAX)
+			return;
+	}
+	struct entry *e = get(t, session_id, model_id);
+	if (!e)
+		return;
+	e->v.s.last_used = now_ms;
+	strcpy(e->v.s.provider, provider);
+}
