@@ -35,5 +35,7 @@ typedef void dp_generation_fn(const Sy__UsageRecord *rec, void *arg);
 /* Ask the controlplane for generation id belonging to key_hash. */
 int dp_usage_query_generation(struct dp_usage *u, const char *id, const char *key_hash,
                               dp_generation_fn *fn, void *arg);
+/* Forget the lookups made with arg without calling them back (their requester is gone). */
+void dp_usage_cancel_queries(struct dp_usage *u, void *arg);
 
 #endif

@@ -1,0 +1,561 @@
+/* dp_usage.c - usage records: durable spool, batched sends, acknowledgements, resends.
+ *
+ * A record lives in two places until the controlplane acknowledges its id: appended to the
+ * worker's spool file and held in memory on one of two lists, `unsent` (to go out in the
+ * next batch) or `inflight` (sent at sent_ms, waiting for its ack). Acks normally arrive in
+ * send order, so looking ids up from the head of `inflight` is short. An in-flight record
+ * not acknowledged within RESEND_MS goes back to `unsent`; the controlplane applies each id
+ * at most once, so resending is always safe.
+ *
+ * The DEALER has ZMQ_IMMEDIATE set: while the controlplane is unreachable a send fails at
+ * once (EAGAIN) instead of queueing inside ZeroMQ, and the records simply stay `unsent`
+ * until the resend timer finds the connection back.
+ *
+ * Spool format: records back to back, each a 4-byte little-endian length then the packed
+ * UsageRecord. When nothing is pending the file is truncated; when most of a large file is
+ * acknowledged, the pending records are rewritten to a temporary file renamed over it. */
+#include "dp_usage.h"
+#include "dp_loop.h"
+#include "sy_err.h"
+#include "sy_log.h"
+#include "sy_msg.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#define BATCH_MAX 100          /* records per UsageBatch */
+#define FLUSH_MS 50            /* how long a record waits for others to share its batch */
+#define RESEND_MS 2000         /* unacknowledged this long: send again */
+#define TICK_MS 1000           /* resend scan interval */
+#define QUERY_TIMEOUT_MS 2000  /* GET /generation lookups */
+#define COMPACT_MIN (1 << 20)  /* spool bytes before a rewrite is worth it */
+
+struct rec {
+	struct rec *prev, *next;
+	Sy__UsageRecord *msg; /* unpacked copy (owned) */
+	size_t spool_len;     /* bytes it takes in the spool, header included */
+	int64_t sent_ms;
+};
+
+struct rec_list {
+	struct rec *head, *tail;
+	size_t n;
+};
+
+struct query {
+	struct query *next;
+	struct dp_usage *u;
+	uint64_t req_id;
+	dp_generation_fn *fn;
+	void *arg;
+	struct dp_timer *timer;
+};
+
+struct dp_usage {
+	struct dp_loop *loop;
+	void *sock;
+	int fd;                 /* ZMQ_FD, edge-triggered */
+	char *path;             /* spool_dir/usage-<worker>.spool */
+	int spool_fd;
+	size_t spool_size;      /* bytes in the spool file */
+	size_t spool_live;      /* of which records still pending */
+	struct rec_list unsent, inflight;
+	struct dp_timer *flush_timer, *tick_timer;
+	struct query *queries;
+	uint64_t next_req;
+};
+
+static void drain(struct dp_usage *u);
+
+/* ---- record lists ----------------------------------------------------------------------- */
+
+static void list_push(struct rec_list *l, struct rec *r)
+{
+	r->next = NULL;
+	r->prev = l->tail;
+	if (l->tail)
+		l->tail->next = r;
+	else
+		l->head = r;
+	l->tail = r;
+	l->n++;
+}
+
+static void list_unlink(struct rec_list *l, struct rec *r)
+{
+	if (r->prev)
+		r->prev->next = r->next;
+	else
+		l->head = r->next;
+	if (r->next)
+		r->next->prev = r->prev;
+	else
+		l->tail = r->prev;
+	l->n--;
+}
+
+static struct rec *list_find(const struct rec_list *l, const char *id)
+{
+	for (struct rec *r = l->head; r; r = r->next)
+		if (strcmp(r->msg->id, id) == 0)
+			return r;
+	return NULL;
+}
+
+static void rec_free(struct rec *r)
+{
+	sy__usage_record__free_unpacked(r->msg, NULL);
+	free(r);
+}
+
+/* ---- spool ---------------------------------------------------------------------------- */
+
+static int write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+	while (n) {
+		ssize_t w = write(fd, c, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* [u32 little-endian length][packed record] in one malloc'ed buffer. */
+static uint8_t *frame_record(const Sy__UsageRecord *r, size_t *len)
+{
+	size_t n = sy__usage_record__get_packed_size(r);
+	uint8_t *buf = malloc(4 + n);
+	if (!buf)
+		return NULL;
+	buf[0] = (uint8_t)n;
+	buf[1] = (uint8_t)(n >> 8);
+	buf[2] = (uint8_t)(n >> 16);
+	buf[3] = (uint8_t)(n >> 24);
+	sy__usage_record__pack(r, buf + 4);
+	*len = 4 + n;
+	return buf;
+}
+
+/* Durability: write(2) only, no fsync. Once write returns, the bytes are in the kernel's
+ * page cache and survive the worker crashing or being killed, which is the failure this
+ * spool exists for. An fsync per request would put a disk flush on the hot path; a kernel
+ * crash or power loss can therefore lose the last few seconds of unacknowledged records. */
+static int spool_append(struct dp_usage *u, const uint8_t *buf, size_t len)
+{
+	int rc = write_all(u->spool_fd, buf, len);
+	if (rc) {
+		/* never leave a torn record: replay stops at the first one */
+		if (ftruncate(u->spool_fd, (off_t)u->spool_size) < 0)
+			sy_err("usage spool: cannot truncate after a failed write: %s",
+			       strerror(errno));
+		return rc;
+	}
+	u->spool_size += len;
+	u->spool_live += len;
+	return 0;
+}
+
+/* Rewrite the spool with only the pending records, atomically (write, fsync, rename). */
+static void spool_compact(struct dp_usage *u)
+{
+	char tmp[PATH_MAX];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", u->path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		sy_warn("usage spool: cannot compact: %s", strerror(errno));
+		return;
+	}
+	size_t total = 0;
+	struct rec_list *lists[] = {&u->inflight, &u->unsent};
+	for (int i = 0; i < 2; i++) {
+		for (struct rec *r = lists[i]->head; r; r = r->next) {
+			size_t len;
+			uint8_t *buf = frame_record(r->msg, &len);
+			int rc = buf ? write_all(fd, buf, len) : -ENOMEM;
+			free(buf);
+			if (rc)
+				goto out_abandon;
+			total += len;
+		}
+	}
+	/* the rename must not expose a file whose data is not on disk yet */
+	if (fdatasync(fd) < 0 || rename(tmp, u->path) < 0)
+		goto out_abandon;
+	close(u->spool_fd);
+	u->spool_fd = fd;
+	u->spool_size = u->spool_live = total;
+	sy_debug("usage spool compacted to %zu bytes", total);
+	return;
+out_abandon:
+	sy_warn("usage spool: compaction failed, keeping the old file");
+	close(fd);
+	unlink(tmp);
+}
+
+/* After acks: empty spool when nothing is pending, compaction when mostly dead. */
+static void spool_trim(struct dp_usage *u)
+{
+	if (u->unsent.n + u->inflight.n == 0) {
+		if (u->spool_size && ftruncate(u->spool_fd, 0) == 0)
+			u->spool_size = u->spool_live = 0;
+		return;
+	}
+	if (u->spool_size > COMPACT_MIN && u->spool_live * 2 < u->spool_size)
+		spool_compact(u);
+}
+
+/* Load what a previous run left: every complete, valid record becomes unsent. A torn tail
+ * (the process died inside a write) is cut off. */
+static int spool_replay(struct dp_usage *u)
+{
+	struct stat st;
+	if (fstat(u->spool_fd, &st) < 0)
+		return -errno;
+	size_t size = (size_t)st.st_size, off = 0;
+	uint8_t *data = size ? malloc(size) : NULL;
+	if (size && !data)
+		return -ENOMEM;
+	if (size && pread(u->spool_fd, data, size, 0) != (ssize_t)size) {
+		free(data);
+		return -EIO;
+	}
+	size_t loaded = 0, bad = 0;
+	while (size - off >= 4) {
+		size_t n = (size_t)data[off] | (size_t)data[off + 1] << 8 |
+			   (size_t)data[off + 2] << 16 | (size_t)data[off + 3] << 24;
+		if (n > SY_MSG_MAX || n > size - off - 4)
+			break;
+		Sy__UsageRecord *m = sy__usage_record__unpack(NULL, n, data + off + 4);
+		struct rec *r = m ? calloc(1, sizeof(*r)) : NULL;
+		if (r) {
+			r->msg = m;
+			r->spool_len = 4 + n;
+			list_push(&u->unsent, r);
+			u->spool_live += 4 + n;
+			loaded++;
+		} else {
+			if (m)
+				sy__usage_record__free_unpacked(m, NULL);
+			bad++;
+		}
+		off += 4 + n;
+	}
+	free(data);
+	if (off < size) {
+		sy_warn("usage spool: cutting a torn record (%zu bytes) off the end", size - off);
+		if (ftruncate(u->spool_fd, (off_t)off) < 0)
+			return -errno;
+	}
+	u->spool_size = off;
+	if (loaded || bad)
+		sy_info("usage spool: replaying %zu unacknowledged records (%zu unreadable)",
+			loaded, bad);
+	return 0;
+}
+
+/* ---- sending ---------------------------------------------------------------------------- */
+
+/* Send batches while there is something unsent and the socket takes it. */
+static void flush(struct dp_usage *u)
+{
+	Sy__UsageRecord *batch[BATCH_MAX];
+	while (u->unsent.n) {
+		size_t n = 0;
+		for (struct rec *r = u->unsent.head; r && n < BATCH_MAX; r = r->next)
+			batch[n++] = r->msg;
+		Sy__UsageBatch b = SY__USAGE_BATCH__INIT;
+		b.n_records = n;
+		b.records = batch;
+		Sy__Envelope env;
+		sy_env_init(&env);
+		env.body_case = SY__ENVELOPE__BODY_USAGE_BATCH;
+		env.usage_batch = &b;
+		int rc = sy_zsend_env(u->sock, NULL, 0, &env, ZMQ_DONTWAIT);
+		if (rc) {
+			if (rc != -EAGAIN)
+				sy_warn("usage: send failed: %s", sy_strerror(rc));
+			break; /* not connected: the tick retries */
+		}
+		int64_t now = dp_loop_now_ms(u->loop);
+		for (size_t i = 0; i < n; i++) {
+			struct rec *r = u->unsent.head;
+			list_unlink(&u->unsent, r);
+			r->sent_ms = now;
+			list_push(&u->inflight, r);
+		}
+	}
+	drain(u);
+}
+
+static void flush_timer_fn(struct dp_loop *loop, void *arg)
+{
+	struct dp_usage *u = arg;
+	u->flush_timer = NULL;
+	flush(u);
+}
+
+/* Periodic: what waited too long for its ack goes out again. */
+static void tick_fn(struct dp_loop *loop, void *arg)
+{
+	struct dp_usage *u = arg;
+	int64_t now = dp_loop_now_ms(loop);
+	size_t requeued = 0;
+	while (u->inflight.head && now - u->inflight.head->sent_ms >= RESEND_MS) {
+		struct rec *r = u->inflight.head;
+		list_unlink(&u->inflight, r);
+		list_push(&u->unsent, r);
+		requeued++;
+	}
+	if (requeued)
+		sy_debug("usage: resending %zu unacknowledged records", requeued);
+	flush(u);
+	u->tick_timer = dp_timer_add(loop, TICK_MS, tick_fn, u);
+}
+
+/* ---- receiving -------------------------------------------------------------------------- */
+
+static void on_ack(struct dp_usage *u, const Sy__UsageAck *ack)
+{
+	for (size_t i = 0; i < ack->n_ids; i++) {
+		struct rec_list *l = &u->inflight;
+		struct rec *r = list_find(l, ack->ids[i]);
+		if (!r) {
+			l = &u->unsent;
+			r = list_find(l, ack->ids[i]);
+		}
+		if (!r)
+			continue; /* a duplicate ack for a resent record */
+		list_unlink(l, r);
+		u->spool_live -= r->spool_len;
+		rec_free(r);
+	}
+	spool_trim(u);
+}
+
+static void query_finish(struct dp_usage *u, struct query *q, const Sy__UsageRecord *rec)
+{
+	for (struct query **pp = &u->queries; *pp; pp = &(*pp)->next) {
+		if (*pp == q) {
+			*pp = q->next;
+			break;
+		}
+	}
+	dp_timer_cancel(&q->timer);
+	q->fn(rec, q->arg);
+	free(q);
+}
+
+static void on_reply(struct dp_usage *u, const Sy__GenerationReply *rep)
+{
+	for (struct query *q = u->queries; q; q = q->next) {
+		if (q->req_id == rep->request_id) {
+			query_finish(u, q, rep->record);
+			return;
+		}
+	}
+}
+
+static void drain(struct dp_usage *u)
+{
+	while (sy_zsock_readable(u->sock)) {
+		int err;
+		Sy__Envelope *env = sy_zrecv_env(u->sock, &err);
+		if (!env) {
+			if (err == -EAGAIN)
+				break;
+			sy_warn("usage: dropping an invalid message: %s", sy_strerror(err));
+			continue;
+		}
+		if (env->body_case == SY__ENVELOPE__BODY_USAGE_ACK)
+			on_ack(u, env->usage_ack);
+		else if (env->body_case == SY__ENVELOPE__BODY_GENERATION_REPLY)
+			on_reply(u, env->generation_reply);
+		else
+			sy_warn("usage: unexpected message (body %d)", (int)env->body_case);
+		sy_env_free(&env);
+	}
+}
+
+static void fd_fn(struct dp_loop *loop, int fd, uint32_t events, void *arg)
+{
+	drain(arg);
+}
+
+/* ---- public ------------------------------------------------------------------------------- */
+
+struct dp_usage *dp_usage_new(struct dp_loop *loop, void *zctx, const char *endpoint,
+			      const char *spool_dir, int worker_id)
+{
+	struct dp_usage *u = calloc(1, sizeof(*u));
+	if (!u)
+		return NULL;
+	u->loop = loop;
+	u->spool_fd = -1;
+	u->fd = -1;
+	if (mkdir(spool_dir, 0700) < 0 && errno != EEXIST) {
+		sy_err("usage spool: cannot create %s: %s", spool_dir, strerror(errno));
+		goto out_free;
+	}
+	if (asprintf(&u->path, "%s/usage-%d.spool", spool_dir, worker_id) < 0) {
+		u->path = NULL;
+		goto out_free;
+	}
+	u->spool_fd = open(u->path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (u->spool_fd < 0) {
+		sy_err("usage spool: cannot open %s: %s", u->path, strerror(errno));
+		goto out_free;
+	}
+	int rc = spool_replay(u);
+	if (rc) {
+		sy_err("usage spool: cannot read %s: %s", u->path, sy_strerror(rc));
+		goto out_free;
+	}
+	int one = 1;
+	size_t fdlen = sizeof(u->fd);
+	u->sock = zmq_socket(zctx, ZMQ_DEALER);
+	if (!u->sock || sy_zsock_setup(u->sock) ||
+	    zmq_setsockopt(u->sock, ZMQ_IMMEDIATE, &one, sizeof(one)) ||
+	    zmq_connect(u->sock, endpoint) || zmq_getsockopt(u->sock, ZMQ_FD, &u->fd, &fdlen) ||
+	    dp_loop_add_fd(loop, u->fd, EPOLLIN | EPOLLET, fd_fn, u)) {
+		sy_err("usage: cannot connect to %s: %s", endpoint, zmq_strerror(zmq_errno()));
+		goto out_free;
+	}
+	u->tick_timer = dp_timer_add(loop, TICK_MS, tick_fn, u);
+	if (u->unsent.n)
+		u->flush_timer = dp_timer_add(loop, 0, flush_timer_fn, u);
+	if (!u->tick_timer)
+		goto out_free;
+	return u;
+out_free:
+	dp_usage_free(&u);
+	return NULL;
+}
+
+void dp_usage_free(struct dp_usage **up)
+{
+	struct dp_usage *u = *up;
+	if (!u)
+		return;
+	*up = NULL;
+	if (u->sock)
+		flush(u); /* whatever is still unacknowledged stays in the spool for next time */
+	while (u->queries)
+		query_finish(u, u->queries, NULL);
+	dp_timer_cancel(&u->flush_timer);
+	dp_timer_cancel(&u->tick_timer);
+	if (u->fd >= 0)
+		dp_loop_del_fd(u->loop, u->fd);
+	if (u->sock)
+		zmq_close(u->sock);
+	struct rec_list *lists[] = {&u->inflight, &u->unsent};
+	for (int i = 0; i < 2; i++) {
+		while (lists[i]->head) {
+			struct rec *r = lists[i]->head;
+			list_unlink(lists[i], r);
+			rec_free(r);
+		}
+	}
+	if (u->spool_fd >= 0)
+		close(u->spool_fd);
+	free(u->path);
+	free(u);
+}
+
+int dp_usage_submit(struct dp_usage *u, const Sy__UsageRecord *rec)
+{
+	if (!rec->id || !*rec->id)
+		return SY_EINVAL;
+	size_t len;
+	uint8_t *buf = frame_record(rec, &len);
+	if (!buf)
+		return -ENOMEM;
+	struct rec *r = calloc(1, sizeof(*r));
+	if (r)
+		r->msg = sy__usage_record__unpack(NULL, len - 4, buf + 4);
+	int rc = r && r->msg ? spool_append(u, buf, len) : -ENOMEM;
+	free(buf);
+	if (rc) {
+		sy_err("usage: record %s could not be spooled: %s", rec->id, sy_strerror(rc));
+		if (r && r->msg)
+			sy__usage_record__free_unpacked(r->msg, NULL);
+		free(r);
+		return rc;
+	}
+	r->spool_len = len;
+	list_push(&u->unsent, r);
+	if (u->unsent.n >= BATCH_MAX) {
+		dp_timer_cancel(&u->flush_timer);
+		flush(u);
+	} else if (!u->flush_timer) {
+		u->flush_timer = dp_timer_add(u->loop, FLUSH_MS, flush_timer_fn, u);
+	}
+	return 0;
+}
+
+size_t dp_usage_pending(const struct dp_usage *u)
+{
+	return u->unsent.n + u->inflight.n;
+}
+
+static void query_timeout_fn(struct dp_loop *loop, void *arg)
+{
+	struct query *q = arg;
+	q->timer = NULL;
+	query_finish(q->u, q, NULL);
+}
+
+int dp_usage_query_generation(struct dp_usage *u, const char *id, const char *key_hash,
+			      dp_generation_fn *fn, void *arg)
+{
+	struct query *q = calloc(1, sizeof(*q));
+	if (!q)
+		return -ENOMEM;
+	*q = (struct query){.u = u, .req_id = ++u->next_req, .fn = fn, .arg = arg};
+	Sy__GenerationQuery gq = SY__GENERATION_QUERY__INIT;
+	gq.request_id = q->req_id;
+	gq.id = (char *)id;
+	gq.key_hash = (char *)key_hash;
+	Sy__Envelope env;
+	sy_env_init(&env);
+	env.body_case = SY__ENVELOPE__BODY_GENERATION_QUERY;
+	env.generation_query = &gq;
+	int rc = sy_zsend_env(u->sock, NULL, 0, &env, ZMQ_DONTWAIT);
+	/* not connected: answer "not available" from the loop, never from inside this call */
+	q->timer = dp_timer_add(u->loop, rc ? 0 : QUERY_TIMEOUT_MS, query_timeout_fn, q);
+	if (!q->timer) {
+		free(q);
+		return -ENOMEM;
+	}
+	q->next = u->queries;
+	u->queries = q;
+	drain(u);
+	return 0;
+}
+
+void dp_usage_cancel_queries(struct dp_usage *u, void *arg)
+{
+	for (struct query **pp = &u->queries; *pp;) {
+		struct query *q = *pp;
+		if (q->arg == arg) {
+			*pp = q->next;
+			dp_timer_cancel(&q->timer);
+			free(q);
+		} else {
+			pp = &q->next;
+		}
+	}
+}

@@ -1,0 +1,383 @@
+/* dp_usage_test.c - the acknowledged usage channel against an in-process fake controlplane
+ * (a real ZeroMQ ROUTER on 127.0.0.1): batching, acks, resends, the spool across restarts,
+ * and generation lookups. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "dp_loop.h"
+#include "dp_usage.h"
+#include "sy_clock.h"
+#include "sy_msg.h"
+
+#define MAX_IDS 512
+
+/* The controlplane's side: counts every id it receives, acks from the ack_from-th receipt
+ * of an id on, and answers generation lookups for ids it has acknowledged. */
+struct fake_cp {
+	void *router;
+	char endpoint[64];
+	int ack_from;
+	bool silent; /* never answer lookups */
+	struct {
+		char id[64];
+		int seen;
+		bool acked;
+	} ids[MAX_IDS];
+	size_t n_ids;
+	size_t batches;
+};
+
+struct env {
+	void *zctx;
+	struct dp_loop *loop;
+	char dir[64];
+	struct fake_cp cp;
+	struct dp_usage *u;
+	/* generation lookup results */
+	int replies;
+	char reply_model[64];
+	bool reply_null;
+};
+
+static int cp_find(struct fake_cp *cp, const char *id)
+{
+	for (size_t i = 0; i < cp->n_ids; i++)
+		if (!strcmp(cp->ids[i].id, id))
+			return (int)i;
+	return -1;
+}
+
+static void cp_handle(struct fake_cp *cp, const void *ident, size_t ident_len, Sy__Envelope *in)
+{
+	Sy__Envelope out;
+	sy_env_init(&out);
+	if (in->body_case == SY__ENVELOPE__BODY_USAGE_BATCH) {
+		cp->batches++;
+		char *acked[128];
+		size_t n = 0;
+		for (size_t i = 0; i < in->usage_batch->n_records; i++) {
+			const char *id = in->usage_batch->records[i]->id;
+			int k = cp_find(cp, id);
+			if (k < 0) {
+				assert_true(cp->n_ids < MAX_IDS);
+				k = (int)cp->n_ids++;
+				snprintf(cp->ids[k].id, sizeof(cp->ids[k].id), "%s", id);
+			}
+			if (++cp->ids[k].seen >= cp->ack_from && n < 128) {
+				cp->ids[k].acked = true;
+				acked[n++] = cp->ids[k].id;
+			}
+		}
+		if (!n)
+			return;
+		Sy__UsageAck ack = SY__USAGE_ACK__INIT;
+		ack.n_ids = n;
+		ack.ids = acked;
+		out.body_case = SY__ENVELOPE__BODY_USAGE_ACK;
+		out.usage_ack = &ack;
+		assert_int_equal(sy_zsend_env(cp->router, ident, ident_len, &out, 0), 0);
+	} else if (in->body_case == SY__ENVELOPE__BODY_GENERATION_QUERY) {
+		if (cp->silent)
+			return;
+		const Sy__GenerationQuery *q = in->generation_query;
+		Sy__GenerationReply rep = SY__GENERATION_REPLY__INIT;
+		Sy__UsageRecord r = SY__USAGE_RECORD__INIT;
+		rep.request_id = q->request_id;
+		int k = cp_find(cp, q->id);
+		if (k >= 0 && cp->ids[k].acked && !strcmp(q->key_hash, "hash-1")) {
+			r.id = q->id;
+			r.model = "mock/echo";
+			rep.record = &r;
+		}
+		out.body_case = SY__ENVELOPE__BODY_GENERATION_REPLY;
+		out.generation_reply = &rep;
+		assert_int_equal(sy_zsend_env(cp->router, ident, ident_len, &out, 0), 0);
+	}
+}
+
+static void cp_drain(struct fake_cp *cp)
+{
+	while (cp->router && sy_zsock_readable(cp->router)) {
+		char ident[256];
+		int il = zmq_recv(cp->router, ident, sizeof(ident), ZMQ_DONTWAIT);
+		if (il < 0)
+			break;
+		zmq_msg_t m;
+		zmq_msg_init(&m);
+		assert_true(zmq_msg_recv(&m, cp->router, 0) >= 0);
+		int err;
+		Sy__Envelope *e = sy_env_unpack(zmq_msg_data(&m), zmq_msg_size(&m), &err);
+		assert_non_null(e);
+		cp_handle(cp, ident, (size_t)il, e);
+		sy_env_free(&e);
+		zmq_msg_close(&m);
+	}
+}
+
+static void cp_bind(struct env *e, const char *endpoint)
+{
+	e->cp.router = zmq_socket(e->zctx, ZMQ_ROUTER);
+	assert_non_null(e->cp.router);
+	assert_int_equal(sy_zsock_setup(e->cp.router), 0);
+	assert_int_equal(zmq_bind(e->cp.router, endpoint), 0);
+	size_t len = sizeof(e->cp.endpoint);
+	assert_int_equal(zmq_getsockopt(e->cp.router, ZMQ_LAST_ENDPOINT, e->cp.endpoint, &len), 0);
+}
+
+static void cp_close(struct env *e)
+{
+	if (e->cp.router)
+		zmq_close(e->cp.router);
+	e->cp.router = NULL;
+}
+
+/* Run the loop, serving the fake controlplane, until pred holds or timeout_ms passes. */
+struct run_ctx {
+	struct env *e;
+	bool (*pred)(struct env *);
+	int64_t deadline;
+	bool met;
+};
+
+static void check_fn(struct dp_loop *loop, void *arg)
+{
+	struct run_ctx *rc = arg;
+	cp_drain(&rc->e->cp);
+	if (rc->pred && rc->pred(rc->e)) {
+		rc->met = true;
+		dp_loop_stop(loop);
+		return;
+	}
+	if (sy_mono_ms() >= rc->deadline) {
+		dp_loop_stop(loop);
+		return;
+	}
+	assert_non_null(dp_timer_add(loop, 5, check_fn, rc));
+}
+
+static bool run_until(struct env *e, bool (*pred)(struct env *), int timeout_ms)
+{
+	struct run_ctx rc = {e, pred, sy_mono_ms() + timeout_ms, false};
+	assert_non_null(dp_timer_add(e->loop, 0, check_fn, &rc));
+	assert_int_equal(dp_loop_run(e->loop), 0);
+	return rc.met;
+}
+
+static bool all_acked(struct env *e)
+{
+	return dp_usage_pending(e->u) == 0;
+}
+
+static int setup(void **state)
+{
+	struct env *e = calloc(1, sizeof(*e));
+	e->zctx = zmq_ctx_new();
+	e->loop = dp_loop_new();
+	snprintf(e->dir, sizeof(e->dir), "/tmp/dp-usage-test-XXXXXX");
+	assert_non_null(mkdtemp(e->dir));
+	e->cp.ack_from = 1;
+	*state = e;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct env *e = *state;
+	dp_usage_free(&e->u);
+	cp_close(e);
+	dp_loop_free(&e->loop);
+	zmq_ctx_term(e->zctx);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", e->dir);
+	assert_int_equal(system(cmd), 0);
+	free(e);
+	return 0;
+}
+
+static void submit(struct env *e, const char *id)
+{
+	Sy__UsageRecord r = SY__USAGE_RECORD__INIT;
+	r.id = (char *)id;
+	r.model = "mock/echo";
+	r.key_hash = "hash-1";
+	r.has_completion_tokens = true;
+	r.completion_tokens = 42;
+	assert_int_equal(dp_usage_submit(e->u, &r), 0);
+}
+
+static off_t spool_size(struct env *e, int worker)
+{
+	char path[128];
+	struct stat st;
+	snprintf(path, sizeof(path), "%s/usage-%d.spool", e->dir, worker);
+	return stat(path, &st) == 0 ? st.st_size : -1;
+}
+
+/* Usage example: records are spooled, sent, acknowledged and the spool emptied. */
+static void test_submit_ack(void **state)
+{
+	struct env *e = *state;
+	cp_bind(e, "tcp://127.0.0.1:*");
+	e->u = dp_usage_new(e->loop, e->zctx, e->cp.endpoint, e->dir, 0);
+	assert_non_null(e->u);
+	submit(e, "gen-1");
+	submit(e, "gen-2");
+	submit(e, "gen-3");
+	assert_int_equal(dp_usage_pending(e->u), 3);
+	assert_true(spool_size(e, 0) > 0); /* durable before anything was sent */
+	assert_true(run_until(e, all_acked, 5000));
+	assert_int_equal(e->cp.n_ids, 3);
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(e->cp.ids[i].seen, 1);
+	assert_int_equal(e->cp.batches, 1); /* batched together */
+	assert_int_equal(spool_size(e, 0), 0);
+}
+
+/* A controlplane that loses the first delivery: the record is resent and then acked. */
+static void test_resend_until_acked(void **state)
+{
+	struct env *e = *state;
+	e->cp.ack_from = 2;
+	cp_bind(e, "tcp://127.0.0.1:*");
+	e->u = dp_usage_new(e->loop, e->zctx, e->cp.endpoint, e->dir, 0);
+	submit(e, "gen-a");
+	submit(e, "gen-b");
+	int64_t t0 = sy_mono_ms();
+	assert_true(run_until(e, all_acked, 8000));
+	assert_true(sy_mono_ms() - t0 >= 1500); /* only after the resend interval */
+	assert_int_equal(e->cp.n_ids, 2);
+	assert_int_equal(e->cp.ids[0].seen, 2);
+	assert_int_equal(e->cp.ids[1].seen, 2);
+	assert_int_equal(spool_size(e, 0), 0);
+}
+
+/* Controlplane down: records wait in the spool across a worker restart, then arrive. */
+static void test_spool_survives_restart(void **state)
+{
+	struct env *e = *state;
+	/* learn a free port, then leave it unbound: nobody listens */
+	cp_bind(e, "tcp://127.0.0.1:*");
+	char endpoint[64];
+	snprintf(endpoint, sizeof(endpoint), "%s", e->cp.endpoint);
+	cp_close(e);
+
+	e->u = dp_usage_new(e->loop, e->zctx, endpoint, e->dir, 3);
+	submit(e, "gen-x");
+	submit(e, "gen-y");
+	assert_false(run_until(e, all_acked, 300));
+	assert_int_equal(dp_usage_pending(e->u), 2);
+	off_t size = spool_size(e, 3);
+	assert_true(size > 0);
+	dp_usage_free(&e->u); /* the worker stops with records unacknowledged */
+	assert_int_equal(spool_size(e, 3), size);
+
+	/* simulate a crash mid-write: a torn record at the end */
+	char path[128];
+	snprintf(path, sizeof(path), "%s/usage-3.spool", e->dir);
+	int fd = open(path, O_WRONLY | O_APPEND);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "\x50\x00\x00\x00\x0a\x05", 6), 6);
+	close(fd);
+
+	e->u = dp_usage_new(e->loop, e->zctx, endpoint, e->dir, 3);
+	assert_non_null(e->u);
+	assert_int_equal(dp_usage_pending(e->u), 2); /* replayed, torn tail dropped */
+	assert_int_equal(spool_size(e, 3), size);
+	cp_bind(e, endpoint); /* the controlplane comes back */
+	assert_true(run_until(e, all_acked, 8000));
+	assert_int_equal(e->cp.n_ids, 2);
+	assert_true(cp_find(&e->cp, "gen-x") >= 0 && cp_find(&e->cp, "gen-y") >= 0);
+	assert_int_equal(spool_size(e, 3), 0);
+}
+
+/* A full batch goes out without waiting for the flush timer; big backlogs span batches. */
+static void test_many_records(void **state)
+{
+	struct env *e = *state;
+	cp_bind(e, "tcp://127.0.0.1:*");
+	e->u = dp_usage_new(e->loop, e->zctx, e->cp.endpoint, e->dir, 0);
+	for (int i = 0; i < 250; i++) {
+		char id[32];
+		snprintf(id, sizeof(id), "gen-%d", i);
+		submit(e, id);
+	}
+	assert_true(run_until(e, all_acked, 5000));
+	assert_int_equal(e->cp.n_ids, 250);
+	assert_true(e->cp.batches >= 3);
+	for (size_t i = 0; i < e->cp.n_ids; i++)
+		assert_int_equal(e->cp.ids[i].seen, 1);
+}
+
+static void on_generation(const Sy__UsageRecord *rec, void *arg)
+{
+	struct env *e = arg;
+	e->replies++;
+	e->reply_null = rec == NULL;
+	snprintf(e->reply_model, sizeof(e->reply_model), "%s", rec ? rec->model : "");
+}
+
+static bool got_reply(struct env *e)
+{
+	return e->replies > 0;
+}
+
+static void test_generation_query(void **state)
+{
+	struct env *e = *state;
+	cp_bind(e, "tcp://127.0.0.1:*");
+	e->u = dp_usage_new(e->loop, e->zctx, e->cp.endpoint, e->dir, 0);
+	submit(e, "gen-q");
+	assert_true(run_until(e, all_acked, 5000));
+
+	assert_int_equal(dp_usage_query_generation(e->u, "gen-q", "hash-1", on_generation, e), 0);
+	assert_int_equal(e->replies, 0); /* never answered from inside the call */
+	assert_true(run_until(e, got_reply, 3000));
+	assert_false(e->reply_null);
+	assert_string_equal(e->reply_model, "mock/echo");
+
+	/* another key's generation is not found */
+	e->replies = 0;
+	assert_int_equal(dp_usage_query_generation(e->u, "gen-q", "hash-2", on_generation, e), 0);
+	assert_true(run_until(e, got_reply, 3000));
+	assert_true(e->reply_null);
+
+	/* no answer: NULL after the timeout */
+	e->replies = 0;
+	e->cp.silent = true;
+	int64_t t0 = sy_mono_ms();
+	assert_int_equal(dp_usage_query_generation(e->u, "gen-q", "hash-1", on_generation, e), 0);
+	assert_true(run_until(e, got_reply, 4000));
+	assert_true(e->reply_null);
+	assert_true(sy_mono_ms() - t0 >= 1900);
+
+	/* a cancelled lookup never calls back */
+	e->replies = 0;
+	assert_int_equal(dp_usage_query_generation(e->u, "gen-q", "hash-1", on_generation, e), 0);
+	dp_usage_cancel_queries(e->u, e);
+	assert_false(run_until(e, got_reply, 2500));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_submit_ack, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resend_until_acked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_spool_survives_restart, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_many_records, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_generation_query, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
