@@ -56,11 +56,6 @@ except OSError:
 EOF
 }
 
-# A free TCP port on 127.0.0.1 (for tests and the benchmark).
-sy_free_port() {
-	"$SY_PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
 # sy_start NAME CMD... : start CMD in its own session, stdout+stderr to $SY_RUN_DIR/NAME.log,
 # pid in $SY_RUN_DIR/pids/NAME.pid.
 sy_start() {
@@ -224,4 +219,29 @@ sy_start_dataplane() {
 		--listen "127.0.0.1:$2" --workers "$3" $(sy_zmq_flags) \
 		--spool-dir "$SY_RUN_DIR/spool-$1"
 	sy_wait_http "http://127.0.0.1:$2/ready" 20 "switchyard-dataplane $1" "$1"
+}
+
+# sy_free_ports N: the first of N consecutive free ports on 127.0.0.1 (for ZeroMQ's three).
+sy_free_ports() {
+	"$SY_PY" - "$1" <<'PY'
+import random, socket, sys
+n = int(sys.argv[1])
+for _ in range(200):
+    base = random.randrange(20000, 60000 - n)
+    socks = []
+    try:
+        for p in range(base, base + n):
+            s = socket.socket()
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            socks.append(s)
+            s.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    finally:
+        for s in socks:
+            s.close()
+    print(base)
+    sys.exit(0)
+sys.exit(1)
+PY
 }

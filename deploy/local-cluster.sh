@@ -9,6 +9,7 @@ usage: deploy/local-cluster.sh [--background] [BIN_DIR] [N]   start a cluster (m
        deploy/local-cluster.sh add       start one more dataplane in a spare haproxy slot
        deploy/local-cluster.sh status    print haproxy's view of the dataplanes
        deploy/local-cluster.sh stop      stop a cluster started with --background
+       deploy/local-cluster.sh haproxy-config [N]   print the haproxy.cfg it would use
 
 Starts on 127.0.0.1: switchyard-mock, switchyard-controlplane (deploy/catalog.demo.json),
 N switchyard-dataplane processes (default 3, --workers 1 each, each on its own port) and
@@ -111,9 +112,17 @@ render_haproxy() {
 		servers+="    server dp$slot 127.0.0.1:$port\n"
 	done < <(slots)
 	awk -v servers="$servers" '
-		/# BEGIN compose-only/ { skip = 1; if ($0 ~ /servers/) printf "%s", servers; next }
-		/# END compose-only/ { skip = 0; next }
-		!skip { print }' "$ROOT/deploy/haproxy.cfg" >"$SY_RUN_DIR/haproxy.cfg"
+		/^[ \t]*# BEGIN compose-only/ { skip = 1; if ($0 ~ /servers$/) printf "%s", servers; next }
+		/^[ \t]*# END compose-only$/ { skip = 0; next }
+		!skip { print }' "$ROOT/deploy/haproxy.cfg"
+}
+
+# Print the haproxy configuration a cluster of N dataplanes would use (for checks).
+cmd_haproxy_config() {
+	SY_N=${1:-3}
+	SY_DP_PORT=${SY_DP_PORT:-8091}
+	SY_SPARES=${SY_SPARES:-2}
+	render_haproxy
 }
 
 cmd_start() {
@@ -159,7 +168,7 @@ cmd_start() {
 	SY_KEK=$(sy_hex 32)
 	SY_ADMIN_KEY=sk-sy-mgmt-v1-$(sy_hex 32)
 	SY_MOCK_KEY=demo-mock-provider-key
-	render_haproxy
+	render_haproxy >"$SY_RUN_DIR/haproxy.cfg"
 	haproxy -c -q -f "$SY_RUN_DIR/haproxy.cfg" ||
 		sy_die "haproxy rejected $SY_RUN_DIR/haproxy.cfg"
 
@@ -225,5 +234,9 @@ case "${1:-}" in
 stop) cmd_stop ;;
 status) cmd_status ;;
 add) cmd_add ;;
+haproxy-config)
+	shift
+	cmd_haproxy_config "$@"
+	;;
 *) cmd_start "$@" ;;
 esac
