@@ -3,7 +3,14 @@
  * dp_http authenticates and reads the body, then hands the connection to dp_chat_start, which
  * owns it from then on: it validates, routes, calls the upstream (failing over before the
  * first byte), streams or returns the answer, and on every exit path submits exactly one
- * usage record. */
+ * usage record.
+ *
+ * Connection handling: dp_chat_start suspends the connection. Every answer (JSON or the SSE
+ * callback response) is queued with MHD_queue_response while the connection is suspended and
+ * then resumed, so the access handler is not called again for the request. While suspended,
+ * the client socket is watched for a hangup (EPOLLRDHUP on the worker's loop), which cancels
+ * the upstream at once. w->upstream and w->health are created on first use when the worker
+ * did not set them (dp_main frees them after MHD is stopped). */
 #ifndef DP_CHAT_H
 #define DP_CHAT_H
 
@@ -33,5 +40,10 @@ enum MHD_Result dp_chat_start(struct dp_worker *w, struct MHD_Connection *c, str
 /* The connection ended (completed or the client went away): cancel the upstream if still
  * running, settle, free. Called exactly once per chat from MHD's completion notifier. */
 void dp_chat_closed(struct dp_chat *chat, enum MHD_RequestTerminationCode toe);
+/* Shutdown: end every chat in flight now (upstream cancelled; a 503, or an in-band error
+ * chunk on a stream already answering) and resume its connection, so MHD can be stopped
+ * (MHD must not be stopped with suspended connections). Each chat still settles in
+ * dp_chat_closed. */
+void dp_chat_abort_all(struct dp_worker *w);
 
 #endif

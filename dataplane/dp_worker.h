@@ -14,6 +14,7 @@ struct dp_usage;
 struct dp_http;
 struct dp_sync;
 struct dp_health;
+struct dp_chat;
 
 struct dp_config {
 	const char *listen;       /* "host:port" for the public API */
@@ -42,6 +43,7 @@ struct dp_worker {
 	struct dp_http *http;
 	struct dp_health *health; /* per-endpoint health (routing); may be NULL */
 	void *upstream;           /* the worker's curl multi wrapper (dp_upstream) */
+	struct dp_chat *chats;    /* chats in flight (dp_chat's list, for shutdown) */
 	bool draining;            /* SIGTERM received: no new requests */
 	unsigned in_flight;       /* chat requests not yet settled */
 };
