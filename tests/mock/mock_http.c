@@ -600,7 +600,7 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	char line[512];
 	vsnprintf(line, sizeof(line), fmt, ap);
 	line[strcspn(line, "\n")] = '\0';
-	sy_warn("mhd: %s", line);
+	sy_info("mhd: %s", line);
 }
 
 /* ---- lifecycle ---------------------------------------------------------------------------- */
@@ -616,7 +616,7 @@ struct mock_server *mock_server_new(const struct mock_config *cfg)
 	if (!s->state || !s->sched)
 		goto fail;
 	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
-			 MHD_USE_ERROR_LOG | MHD_USE_TURBO;
+			 MHD_USE_ERROR_LOG;
 	s->mhd = MHD_start_daemon(
 	    flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
 	    MHD_OPTION_SOCK_ADDR, &cfg->listen,
