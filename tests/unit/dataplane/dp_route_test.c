@@ -1,0 +1,690 @@
+/* dp_route_test.c - provider routing: filters, orderings, variants, load balancing. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dp_request.h"
+#include "dp_route.h"
+#include "sy_err.h"
+
+/* ---- a small catalog, built once into static storage ------------------------------------ */
+
+static Sy__Provider provs[8];
+static size_t n_provs;
+static Sy__Model models[8];
+static size_t n_models;
+static Sy__Endpoint eps[64];
+static Sy__Endpoint *ep_ptr[64];
+static Sy__Pricing prices[64];
+static size_t n_eps;
+
+static char *llama_params[] = {"temperature", "max_tokens", "tools", "seed"};
+static char *together_params[] = {"tools", "temperature", "max_tokens"};
+static char *azure_params[] = {"temperature", "max_tokens", "response_format", "tools"};
+static char *free_params[] = {"max_tokens"};
+
+static void add_provider(const char *slug, const char *name, bool deny)
+{
+	Sy__Provider p = SY__PROVIDER__INIT;
+	p.slug = (char *)slug;
+	p.name = (char *)name;
+	p.has_data_collection_deny = deny;
+	p.data_collection_deny = deny;
+	provs[n_provs++] = p;
+}
+
+static Sy__Model *add_model(const char *id, char **params, size_t n_params)
+{
+	Sy__Model m = SY__MODEL__INIT;
+	m.id = (char *)id;
+	m.supported_parameters = params;
+	m.n_supported_parameters = n_params;
+	m.endpoints = &ep_ptr[n_eps]; /* its endpoints are added next, contiguously */
+	models[n_models] = m;
+	return &models[n_models++];
+}
+
+/* prompt/completion/request are USD per token (per request) strings */
+static void add_endpoint(Sy__Model *m, const char *prov, const char *prompt,
+			 const char *completion, const char *request, const char *quant,
+			 char **params, size_t n_params)
+{
+	Sy__Pricing pr = SY__PRICING__INIT;
+	pr.prompt = (char *)prompt;
+	pr.completion = (char *)completion;
+	pr.request = (char *)request;
+	prices[n_eps] = pr;
+	Sy__Endpoint e = SY__ENDPOINT__INIT;
+	e.provider = (char *)prov;
+	e.provider_model_id = (char *)"upstream-id";
+	e.pricing = &prices[n_eps];
+	e.quantization = (char *)quant;
+	e.supported_parameters = params;
+	e.n_supported_parameters = n_params;
+	eps[n_eps] = e;
+	ep_ptr[n_eps] = &eps[n_eps];
+	n_eps++;
+	m->n_endpoints++;
+}
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+#define PER_M(x) "0.00000" #x /* $x per million tokens, for x in 1..9 */
+
+static int build_catalog(void **state)
+{
+	add_provider("openai", "OpenAI", false);
+	add_provider("azure", "Azure", true);
+	add_provider("together", "Together", false);
+	add_provider("fireworks", "Fireworks", true);
+	add_provider("free-host", "FreeHost", false);
+
+	Sy__Model *m = add_model("meta/llama", llama_params, N(llama_params));
+	add_endpoint(m, "together", PER_M(1), "0", NULL, "fp8", together_params,
+		     N(together_params));
+	add_endpoint(m, "fireworks", PER_M(2), "0", NULL, "fp16", NULL, 0); /* model's params */
+	add_endpoint(m, "azure", PER_M(3), "0", NULL, "bf16", azure_params, N(azure_params));
+	add_endpoint(m, "free-host", "0", "0", "", "int4", free_params, N(free_params));
+	add_endpoint(m, "ghost", "0", "0", NULL, NULL, NULL, 0); /* provider not in catalog */
+
+	m = add_model("openai/gpt", NULL, 0);
+	add_endpoint(m, "openai", PER_M(2), PER_M(3), NULL, NULL, NULL, 0);
+	add_endpoint(m, "azure", PER_M(2), PER_M(3), "0.001", NULL, NULL, 0);
+
+	/* $1, $2, $3 per million tokens: the inverse-square-price split is 36:9:4 */
+	m = add_model("stat/m", NULL, 0);
+	add_endpoint(m, "together", PER_M(1), "0", NULL, NULL, NULL, 0);
+	add_endpoint(m, "fireworks", "0.0000005", "0.0000015", NULL, NULL, NULL, 0);
+	add_endpoint(m, "azure", PER_M(3), "0", NULL, NULL, NULL, 0);
+
+	m = add_model("solo/m", NULL, 0);
+	add_endpoint(m, "openai", PER_M(1), PER_M(1), NULL, NULL, NULL, 0);
+	add_endpoint(m, "azure", "not-a-price", "0", NULL, NULL, NULL, 0); /* unusable */
+
+	add_model("x/empty", NULL, 0);
+
+	m = add_model("big/m", NULL, 0);
+	for (int i = 0; i < 40; i++)
+		add_endpoint(m, "together", PER_M(1), "0", NULL, NULL, NULL, 0);
+	assert_true(n_eps <= N(eps));
+	return 0;
+}
+
+/* ---- the routing context over that catalog -------------------------------------------- */
+
+struct metric {
+	const char *slug;
+	double v;
+};
+
+struct world {
+	const char *unhealthy[4];     /* provider slugs whose endpoints are ejected */
+	const char *sticky_session;   /* the session that has a sticky provider */
+	const char *sticky_slug;
+	struct metric tp[8], lat[8];  /* throughput, latency by provider slug */
+	char sticky_model[64];        /* the model id the sticky lookup was asked about */
+};
+
+static const Sy__Model *lookup_model(void *arg, const char *id)
+{
+	for (size_t i = 0; i < n_models; i++)
+		if (!strcmp(models[i].id, id))
+			return &models[i];
+	return NULL;
+}
+
+static const Sy__Provider *lookup_provider(void *arg, const char *slug)
+{
+	for (size_t i = 0; i < n_provs; i++)
+		if (!strcmp(provs[i].slug, slug))
+			return &provs[i];
+	return NULL;
+}
+
+static bool healthy(void *arg, const char *model_id, const char *slug)
+{
+	struct world *w = arg;
+	for (size_t i = 0; i < N(w->unhealthy) && w->unhealthy[i]; i++)
+		if (!strcmp(w->unhealthy[i], slug))
+			return false;
+	return true;
+}
+
+static const char *sticky(void *arg, const char *session_id, const char *model_id)
+{
+	struct world *w = arg;
+	snprintf(w->sticky_model, sizeof(w->sticky_model), "%s", model_id);
+	if (w->sticky_session && !strcmp(session_id, w->sticky_session))
+		return w->sticky_slug;
+	return NULL;
+}
+
+static double find_metric(const struct metric *m, const char *slug)
+{
+	for (size_t i = 0; i < 8 && m[i].slug; i++)
+		if (!strcmp(m[i].slug, slug))
+			return m[i].v;
+	return NAN;
+}
+
+static double throughput(void *arg, const char *model_id, const char *slug)
+{
+	return find_metric(((struct world *)arg)->tp, slug);
+}
+
+static double latency(void *arg, const char *model_id, const char *slug)
+{
+	return find_metric(((struct world *)arg)->lat, slug);
+}
+
+#define BODY(model, extra)                                                                   \
+	"{\"model\":\"" model "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]" extra "}"
+
+static char last_err[256];
+static int last_status;
+
+static int route(struct world *w, uint64_t random, const char *body, struct dp_route_plan *plan)
+{
+	struct dp_chat_req req;
+	char perr[256];
+	if (dp_request_parse(body, strlen(body), &req, perr, sizeof(perr)))
+		fail_msg("bad test body %s: %s", body, perr);
+	struct dp_route_ctx ctx = {
+	    .model = lookup_model,
+	    .provider = lookup_provider,
+	    .healthy = healthy,
+	    .sticky = sticky,
+	    .throughput = throughput,
+	    .latency = latency,
+	    .arg = w,
+	    .random = random,
+	};
+	last_err[0] = '\0';
+	last_status = 0;
+	int rc = dp_route_plan(&ctx, &req, plan, &last_status, last_err, sizeof(last_err));
+	dp_request_release(&req);
+	return rc;
+}
+
+/* The plan as "slug slug ..." (with_model: "model/slug ..."). */
+static const char *plan_str(const struct dp_route_plan *p, bool with_model)
+{
+	static char s[2048];
+	size_t used = 0;
+	s[0] = '\0';
+	for (size_t i = 0; i < p->n; i++)
+		used += (size_t)snprintf(s + used, sizeof(s) - used, "%s%s%s%s", i ? " " : "",
+					 with_model ? p->t[i].model_id : "", with_model ? ":" : "",
+					 p->t[i].ep->provider);
+	return s;
+}
+
+static void expect_plan(struct world *w, uint64_t random, const char *body, const char *want)
+{
+	struct dp_route_plan p;
+	int rc = route(w, random, body, &p);
+	if (rc)
+		fail_msg("%s: rc %d (%d %s)", body, rc, last_status, last_err);
+	bool multi = strchr(want, ':') != NULL;
+	if (strcmp(plan_str(&p, multi), want))
+		fail_msg("%s\n  plan \"%s\"\n  want \"%s\"", body, plan_str(&p, multi), want);
+}
+
+static void expect_404(struct world *w, const char *body, const char *message)
+{
+	struct dp_route_plan p;
+	int rc = route(w, 0, body, &p);
+	if (rc != SY_ENOTFOUND || last_status != 404 || strcmp(last_err, message))
+		fail_msg("%s\n  rc %d status %d \"%s\"\n  want 404 \"%s\"", body, rc, last_status,
+			 last_err, message);
+	assert_int_equal(p.n, 0);
+}
+
+/* A draw that lands at fraction u of the weighted range. */
+static uint64_t draw_at(double u)
+{
+	return (uint64_t)(u * 9007199254740992.0) << 11;
+}
+
+/* ---- tests ------------------------------------------------------------------------------ */
+
+static void test_route_a_request(void **state)
+{
+	struct world w = {0};
+	struct dp_route_plan p;
+	assert_int_equal(route(&w, 0, BODY("stat/m", ""), &p), 0);
+	assert_int_equal(p.n, 3);
+	/* the cheapest is the likeliest first choice; the others follow by price */
+	assert_string_equal(plan_str(&p, false), "together fireworks azure");
+	const struct dp_route_target *t = &p.t[0];
+	assert_string_equal(t->model_id, "stat/m");
+	assert_ptr_equal(t->model, lookup_model(NULL, "stat/m"));
+	assert_string_equal(t->prov->name, "Together");
+	assert_string_equal(t->ep->provider_model_id, "upstream-id");
+	assert_int_equal(t->price.prompt, 10000);
+	assert_int_equal(t->price.completion, 0);
+	assert_false(t->free_variant);
+	assert_int_equal(p.t[1].price.prompt, 5000);
+	assert_int_equal(p.t[1].price.completion, 15000);
+}
+
+static void test_weighted_first_choice(void **state)
+{
+	struct world w = {0};
+	/* cumulative weights: together 36/49, fireworks 9/49, azure 4/49 */
+	expect_plan(&w, draw_at(0.0), BODY("stat/m", ""), "together fireworks azure");
+	expect_plan(&w, draw_at(35.9 / 49), BODY("stat/m", ""), "together fireworks azure");
+	expect_plan(&w, draw_at(36.1 / 49), BODY("stat/m", ""), "fireworks together azure");
+	expect_plan(&w, draw_at(44.9 / 49), BODY("stat/m", ""), "fireworks together azure");
+	expect_plan(&w, draw_at(45.1 / 49), BODY("stat/m", ""), "azure together fireworks");
+	expect_plan(&w, UINT64_MAX, BODY("stat/m", ""), "azure together fireworks");
+}
+
+static uint64_t prng_next(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	return z ^ (z >> 31);
+}
+
+static void test_inverse_square_price_split(void **state)
+{
+	struct world w = {0};
+	const char *slugs[3] = {"together", "fireworks", "azure"};
+	const double want[3] = {36.0 / 49, 9.0 / 49, 4.0 / 49};
+	int count[3] = {0};
+	uint64_t seed = 20240501;
+	const int draws = 30000;
+	for (int i = 0; i < draws; i++) {
+		struct dp_route_plan p;
+		assert_int_equal(route(&w, prng_next(&seed), BODY("stat/m", ""), &p), 0);
+		assert_int_equal(p.n, 3);
+		for (int k = 0; k < 3; k++)
+			count[k] += !strcmp(p.t[0].ep->provider, slugs[k]);
+	}
+	assert_int_equal(count[0] + count[1] + count[2], draws);
+	for (int k = 0; k < 3; k++) {
+		double got = (double)count[k] / draws;
+		if (fabs(got - want[k]) > 0.02)
+			fail_msg("%s chosen first %.4f of the time, want %.4f +- 0.02", slugs[k],
+				 got, want[k]);
+	}
+}
+
+static void test_free_endpoint_always_first(void **state)
+{
+	struct world w = {0};
+	const uint64_t draws[] = {0, draw_at(0.5), UINT64_MAX};
+	for (size_t i = 0; i < N(draws); i++)
+		expect_plan(&w, draws[i], BODY("meta/llama", ""),
+			    "free-host together fireworks azure");
+}
+
+static void test_unhealthy_endpoints_last(void **state)
+{
+	struct world w = {.unhealthy = {"together"}};
+	/* fireworks (9) vs azure (4): the first choice is drawn among the healthy ones */
+	expect_plan(&w, 0, BODY("stat/m", ""), "fireworks azure together");
+	expect_plan(&w, UINT64_MAX, BODY("stat/m", ""), "azure fireworks together");
+	/* nothing healthy: every endpoint is still tried */
+	struct world all = {.unhealthy = {"together", "fireworks", "azure"}};
+	expect_plan(&all, 0, BODY("stat/m", ""), "together fireworks azure");
+	/* a free endpoint that is unhealthy loses its precedence */
+	struct world f = {.unhealthy = {"free-host"}};
+	expect_plan(&f, 0, BODY("meta/llama", ""), "together fireworks azure free-host");
+}
+
+static void test_free_variant(void **state)
+{
+	struct world w = {0};
+	struct dp_route_plan p;
+	assert_int_equal(route(&w, 0, BODY("meta/llama:free", ""), &p), 0);
+	assert_string_equal(plan_str(&p, false), "free-host");
+	assert_true(p.t[0].free_variant);
+	assert_string_equal(p.t[0].model_id, "meta/llama"); /* billed and shown without :free */
+	assert_true(sy_price_is_free(&p.t[0].price));
+	expect_404(&w, BODY("openai/gpt:free", ""), "No free endpoints found for openai/gpt");
+}
+
+static void test_floor_and_nitro_variants(void **state)
+{
+	struct world w = {.tp = {{"azure", 100}, {"fireworks", 50}, {"free-host", 10}}};
+	/* :floor is price order whatever the draw */
+	expect_plan(&w, UINT64_MAX, BODY("stat/m:floor", ""), "together fireworks azure");
+	/* :nitro is throughput order, unknown last */
+	expect_plan(&w, 0, BODY("meta/llama:nitro", ""), "azure fireworks free-host together");
+	/* an explicit sort wins over the variant */
+	expect_plan(&w, 0, BODY("meta/llama:nitro", ",\"provider\":{\"sort\":\"price\"}"),
+		    "free-host together fireworks azure");
+}
+
+static void test_unknown_models(void **state)
+{
+	struct world w = {0};
+	expect_404(&w, BODY("nope/x", ""), "Model nope/x does not exist");
+	expect_404(&w, BODY("meta/llama:turbo", ""), "Model meta/llama:turbo does not exist");
+	expect_404(&w, BODY("x/empty", ""), "No endpoints found for x/empty");
+	/* an unknown fallback model is an error too, not silently skipped */
+	expect_404(&w, "{\"models\":[\"stat/m\",\"nope/y\"],\"messages\":[{\"role\":\"user\","
+		       "\"content\":\"hi\"}]}",
+		   "Model nope/y does not exist");
+}
+
+static void test_unusable_endpoints_skipped(void **state)
+{
+	struct world w = {0};
+	/* ghost's provider is not in the catalog; solo's azure has a bad price */
+	expect_plan(&w, 0, BODY("meta/llama", ",\"provider\":{\"sort\":\"price\"}"),
+		    "free-host together fireworks azure");
+	expect_plan(&w, 0, BODY("solo/m", ""), "openai");
+}
+
+static void test_only_and_ignore(void **state)
+{
+	struct world w = {0};
+	/* slugs or display names, any case */
+	expect_plan(&w, 0, BODY("meta/llama", ",\"provider\":{\"only\":[\"Azure\",\"TOGETHER\"]}"),
+		    "together azure");
+	expect_404(&w, BODY("meta/llama", ",\"provider\":{\"only\":[\"nobody\"]}"),
+		   "No allowed providers are available for the selected model (provider.only)");
+	expect_plan(&w, 0,
+		    BODY("meta/llama", ",\"provider\":{\"ignore\":[\"free-host\",\"Together\"]}"),
+		    "fireworks azure");
+	expect_404(&w,
+		   BODY("stat/m", ",\"provider\":{\"ignore\":[\"together\",\"fireworks\","
+				  "\"azure\"]}"),
+		   "No allowed providers are available for the selected model (provider.ignore)");
+	/* an empty list restricts nothing */
+	expect_plan(&w, 0, BODY("stat/m", ",\"provider\":{\"only\":[],\"order\":[],"
+				       "\"quantizations\":[],\"allow_fallbacks\":false}"),
+		    "together");
+}
+
+static void test_quantizations(void **state)
+{
+	struct world w = {0};
+	expect_plan(&w, 0, BODY("meta/llama", ",\"provider\":{\"quantizations\":[\"FP8\",\"bf16\"]}"),
+		    "together azure");
+	expect_404(&w, BODY("meta/llama", ",\"provider\":{\"quantizations\":[\"fp4\",\"fp6\"]}"),
+		   "No endpoints found matching the requested quantizations "
+		   "(provider.quantizations: fp4, fp6)");
+	/* endpoints that state none are "unknown" */
+	expect_plan(&w, 0, BODY("stat/m", ",\"provider\":{\"quantizations\":[\"unknown\"]}"),
+		    "together fireworks azure");
+}
+
+static void test_data_collection_deny(void **state)
+{
+	struct world w = {0};
+	expect_plan(&w, 0, BODY("meta/llama", ",\"provider\":{\"data_collection\":\"deny\"}"),
+		    "fireworks azure");
+	expect_plan(&w, 0, BODY("meta/llama", ",\"provider\":{\"data_collection\":\"allow\"}"),
+		    "free-host together fireworks azure");
+	expect_404(&w, BODY("solo/m", ",\"provider\":{\"data_collection\":\"deny\"}"),
+		   "No endpoints found matching your data policy (data_collection: deny)");
+}
+
+static void test_require_parameters(void **state)
+{
+	struct world w = {0};
+#define TOOLS ",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}]"
+	/* tools: free-host lacks it; fireworks inherits the model's list, which has it */
+	expect_plan(&w, 0, BODY("meta/llama", TOOLS ",\"provider\":{\"require_parameters\":true}"),
+		    "together fireworks azure");
+	expect_plan(&w, 0,
+		    BODY("meta/llama", TOOLS ",\"response_format\":{\"type\":\"json_object\"},"
+					     "\"provider\":{\"require_parameters\":true}"),
+		    "azure");
+	/* seed: only the model's list has it */
+	expect_plan(&w, 0, BODY("meta/llama", ",\"seed\":1,\"provider\":{\"require_parameters\":true}"),
+		    "fireworks");
+	/* without require_parameters nothing is filtered */
+	expect_plan(&w, 0, BODY("meta/llama", TOOLS ",\"logprobs\":true"),
+		    "free-host together fireworks azure");
+	/* the message names what nobody supports */
+	expect_404(&w,
+		   BODY("meta/llama", TOOLS ",\"logprobs\":true,\"provider\":{\"require_parameters\":"
+					    "true}"),
+		   "No endpoints found that support the requested parameters "
+		   "(require_parameters): logprobs");
+	/* ... or everything asked, when each is supported somewhere but never together */
+	expect_404(&w,
+		   BODY("meta/llama", ",\"seed\":2,\"response_format\":{\"type\":\"text\"},"
+				      "\"provider\":{\"require_parameters\":true}"),
+		   "No endpoints found that support the requested parameters "
+		   "(require_parameters): seed, response_format");
+	/* a model that lists no parameters supports none of them */
+	expect_404(&w, BODY("stat/m", TOOLS ",\"provider\":{\"require_parameters\":true}"),
+		   "No endpoints found that support the requested parameters "
+		   "(require_parameters): tools");
+	expect_plan(&w, 0, BODY("stat/m", ",\"provider\":{\"require_parameters\":true}"),
+		    "together fireworks azure");
+}
+
+static void test_max_price(void **state)
+{
+	struct world w = {0};
+	expect_plan(&w, 0, BODY("meta/llama", ",\"provider\":{\"max_price\":{\"prompt\":1.5}}"),
+		    "free-host together");
+	/* the limit is inclusive */
+	expect_plan(&w, 0, BODY("meta/llama", ",\"provider\":{\"max_price\":{\"prompt\":1}}"),
+		    "free-host together");
+	expect_plan(&w, 0, BODY("stat/m", ",\"provider\":{\"max_price\":{\"completion\":1.5}}"),
+		    "together fireworks azure");
+	expect_plan(&w, 0, BODY("stat/m", ",\"provider\":{\"max_price\":{\"completion\":1.49}}"),
+		    "together azure");
+	/* request is USD per request: azure charges $0.001 on openai/gpt */
+	expect_plan(&w, 0, BODY("openai/gpt", ",\"provider\":{\"max_price\":{\"request\":0}}"),
+		    "openai");
+	expect_plan(&w, 0, BODY("openai/gpt", ",\"provider\":{\"max_price\":{\"request\":0.001}}"),
+		    "openai azure");
+	expect_404(&w,
+		   BODY("stat/m", ",\"provider\":{\"max_price\":{\"prompt\":0.4,\"request\":2}}"),
+		   "No endpoints found with prices within max_price (prompt $0.4/M tokens, "
+		   "request $2)");
+}
+
+static void test_order(void **state)
+{
+	struct world w = {0};
+	/* named first in that order, then the rest by price (no load balancing) */
+	expect_plan(&w, UINT64_MAX,
+		    BODY("meta/llama", ",\"provider\":{\"order\":[\"azure\",\"Fireworks\"]}"),
+		    "azure fireworks free-host together");
+	expect_plan(&w, 0,
+		    BODY("meta/llama", ",\"provider\":{\"order\":[\"azure\",\"fireworks\"],"
+				       "\"allow_fallbacks\":false}"),
+		    "azure fireworks");
+	expect_404(&w,
+		   BODY("meta/llama", ",\"provider\":{\"order\":[\"nobody\"],"
+				      "\"allow_fallbacks\":false}"),
+		   "No allowed providers are available for the selected model "
+		   "(provider.order with allow_fallbacks: false)");
+	/* a named provider that is unhealthy goes to the end (still a last resort) */
+	struct world u = {.unhealthy = {"azure"}};
+	expect_plan(&u, 0, BODY("meta/llama", ",\"provider\":{\"order\":[\"azure\",\"fireworks\"]}"),
+		    "fireworks free-host together azure");
+	expect_plan(&u, 0,
+		    BODY("meta/llama", ",\"provider\":{\"order\":[\"azure\",\"fireworks\"],"
+				       "\"allow_fallbacks\":false}"),
+		    "fireworks azure");
+	/* order, then the rest by the requested sort */
+	struct world t = {.lat = {{"together", 900}, {"free-host", 300}, {"fireworks", 50}}};
+	expect_plan(&t, 0,
+		    BODY("meta/llama", ",\"provider\":{\"order\":[\"azure\"],\"sort\":\"latency\"}"),
+		    "azure fireworks free-host together");
+}
+
+static void test_sort(void **state)
+{
+	struct world w = {.tp = {{"together", 20}, {"azure", 80}, {"fireworks", 0}},
+			  .lat = {{"fireworks", 300}, {"azure", 700}, {"together", 200}}};
+	expect_plan(&w, UINT64_MAX, BODY("meta/llama", ",\"provider\":{\"sort\":\"price\"}"),
+		    "free-host together fireworks azure");
+	/* unknown (or zero) throughput last, ties by price */
+	expect_plan(&w, 0, BODY("meta/llama", ",\"provider\":{\"sort\":\"throughput\"}"),
+		    "azure together free-host fireworks");
+	expect_plan(&w, 0, BODY("meta/llama", ",\"provider\":{\"sort\":\"latency\"}"),
+		    "together fireworks azure free-host");
+	expect_plan(&w, 0,
+		    BODY("meta/llama", ",\"provider\":{\"sort\":{\"by\":\"latency\","
+				       "\"partition\":\"model\"}}"),
+		    "together fireworks azure free-host");
+	/* health still comes first */
+	struct world u = w;
+	u.unhealthy[0] = "together";
+	expect_plan(&u, 0, BODY("meta/llama", ",\"provider\":{\"sort\":\"latency\"}"),
+		    "fireworks azure free-host together");
+}
+
+static void test_no_fallbacks_keeps_the_choice(void **state)
+{
+	struct world w = {0};
+	expect_plan(&w, draw_at(0.8), BODY("stat/m", ",\"provider\":{\"allow_fallbacks\":false}"),
+		    "fireworks");
+	expect_plan(&w, 0,
+		    "{\"models\":[\"stat/m\",\"openai/gpt\"],\"messages\":[{\"role\":\"user\","
+		    "\"content\":\"hi\"}],\"provider\":{\"allow_fallbacks\":false,"
+		    "\"sort\":\"price\"}}",
+		    "stat/m:together openai/gpt:openai");
+}
+
+static void test_models_fallback_list(void **state)
+{
+	struct world w = {0};
+	expect_plan(&w, 0,
+		    "{\"model\":\"stat/m\",\"models\":[\"solo/m\"],\"messages\":[{\"role\":"
+		    "\"user\",\"content\":\"hi\"}]}",
+		    "stat/m:together stat/m:fireworks stat/m:azure solo/m:openai");
+	/* a model the filters empty is skipped... */
+	expect_plan(&w, 0,
+		    "{\"models\":[\"stat/m\",\"openai/gpt\"],\"messages\":[{\"role\":\"user\","
+		    "\"content\":\"hi\"}],\"provider\":{\"only\":[\"openai\"]}}",
+		    "openai/gpt:openai");
+	/* ...and when all are emptied, the first model's reason is given */
+	expect_404(&w,
+		   "{\"models\":[\"meta/llama:free\",\"openai/gpt\"],\"messages\":[{\"role\":"
+		   "\"user\",\"content\":\"hi\"}],\"provider\":{\"only\":[\"fireworks\"]}}",
+		   "No allowed providers are available for the selected model (provider.only)");
+	/* each model's variant applies to that model only */
+	expect_plan(&w, 0,
+		    "{\"models\":[\"meta/llama:free\",\"stat/m:floor\"],\"messages\":[{\"role\":"
+		    "\"user\",\"content\":\"hi\"}]}",
+		    "meta/llama:free-host stat/m:together stat/m:fireworks stat/m:azure");
+	struct dp_route_plan p;
+	assert_int_equal(route(&w, 0,
+			       "{\"models\":[\"meta/llama:free\",\"stat/m\"],\"messages\":[{"
+			       "\"role\":\"user\",\"content\":\"hi\"}]}",
+			       &p),
+			 0);
+	assert_true(p.t[0].free_variant);
+	assert_false(p.t[1].free_variant);
+}
+
+static void test_partition_none_sorts_across_models(void **state)
+{
+	struct world w = {0};
+	const char *list = "{\"models\":[\"openai/gpt\",\"stat/m\"],\"messages\":[{\"role\":"
+			     "\"user\",\"content\":\"hi\"}],";
+	char body[512];
+	snprintf(body, sizeof(body), "%s\"provider\":{\"sort\":{\"by\":\"price\","
+				     "\"partition\":\"none\"}}}",
+		 list);
+	expect_plan(&w, 0, body,
+		    "stat/m:together stat/m:fireworks stat/m:azure openai/gpt:openai "
+		    "openai/gpt:azure");
+	snprintf(body, sizeof(body), "%s\"provider\":{\"sort\":{\"by\":\"price\","
+				     "\"partition\":\"model\"}}}",
+		 list);
+	expect_plan(&w, 0, body,
+		    "openai/gpt:openai openai/gpt:azure stat/m:together stat/m:fireworks "
+		    "stat/m:azure");
+}
+
+static void test_sticky_session(void **state)
+{
+	struct world w = {.sticky_session = "sess-1", .sticky_slug = "azure"};
+	expect_plan(&w, 0, BODY("stat/m", ",\"session_id\":\"sess-1\""),
+		    "azure together fireworks");
+	assert_string_equal(w.sticky_model, "stat/m");
+	/* another session is load balanced */
+	expect_plan(&w, 0, BODY("stat/m", ",\"session_id\":\"sess-2\""),
+		    "together fireworks azure");
+	expect_plan(&w, 0, BODY("stat/m", ""), "together fireworks azure");
+	/* not when the sticky provider is unhealthy or filtered out */
+	struct world u = w;
+	u.unhealthy[0] = "azure";
+	expect_plan(&u, 0, BODY("stat/m", ",\"session_id\":\"sess-1\""),
+		    "together fireworks azure");
+	expect_plan(&w, 0,
+		    BODY("stat/m", ",\"session_id\":\"sess-1\",\"provider\":{\"ignore\":[\"azure\"]}"),
+		    "together fireworks");
+	/* an explicit order or sort is the client's choice and wins */
+	expect_plan(&w, 0, BODY("stat/m", ",\"session_id\":\"sess-1\",\"provider\":{\"sort\":\"price\"}"),
+		    "together fireworks azure");
+}
+
+static void test_plan_is_capped(void **state)
+{
+	struct world w = {0};
+	struct dp_route_plan p;
+	assert_int_equal(route(&w, 0, BODY("big/m", ""), &p), 0);
+	assert_int_equal(p.n, DP_ROUTE_MAX);
+}
+
+static void test_combined_filters(void **state)
+{
+	struct world w = {.tp = {{"together", 10}, {"fireworks", 90}, {"azure", 50}}};
+	/* only + quantizations + max_price + sort */
+	expect_plan(&w, 0,
+		    BODY("meta/llama", ",\"provider\":{\"only\":[\"together\",\"fireworks\","
+				       "\"azure\",\"free-host\"],\"quantizations\":[\"fp8\","
+				       "\"fp16\",\"bf16\"],\"max_price\":{\"prompt\":2.5},"
+				       "\"sort\":\"throughput\"}"),
+		    "fireworks together");
+	/* the filter that emptied the list is named, not the first that removed something */
+	expect_404(&w,
+		   BODY("meta/llama", ",\"provider\":{\"ignore\":[\"free-host\"],"
+				      "\"data_collection\":\"deny\",\"max_price\":{\"prompt\":1}}"),
+		   "No endpoints found with prices within max_price (prompt $1/M tokens)");
+	/* data_collection + require_parameters + order */
+	expect_plan(&w, 0,
+		    BODY("meta/llama", TOOLS ",\"provider\":{\"data_collection\":\"deny\","
+					     "\"require_parameters\":true,\"order\":[\"azure\"]}"),
+		    "azure fireworks");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_route_a_request),
+	    cmocka_unit_test(test_weighted_first_choice),
+	    cmocka_unit_test(test_inverse_square_price_split),
+	    cmocka_unit_test(test_free_endpoint_always_first),
+	    cmocka_unit_test(test_unhealthy_endpoints_last),
+	    cmocka_unit_test(test_free_variant),
+	    cmocka_unit_test(test_floor_and_nitro_variants),
+	    cmocka_unit_test(test_unknown_models),
+	    cmocka_unit_test(test_unusable_endpoints_skipped),
+	    cmocka_unit_test(test_only_and_ignore),
+	    cmocka_unit_test(test_quantizations),
+	    cmocka_unit_test(test_data_collection_deny),
+	    cmocka_unit_test(test_require_parameters),
+	    cmocka_unit_test(test_max_price),
+	    cmocka_unit_test(test_order),
+	    cmocka_unit_test(test_sort),
+	    cmocka_unit_test(test_no_fallbacks_keeps_the_choice),
+	    cmocka_unit_test(test_models_fallback_list),
+	    cmocka_unit_test(test_partition_none_sorts_across_models),
+	    cmocka_unit_test(test_sticky_session),
+	    cmocka_unit_test(test_plan_is_capped),
+	    cmocka_unit_test(test_combined_filters),
+	};
+	return cmocka_run_group_tests(tests, build_catalog, NULL);
+}
