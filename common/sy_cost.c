@@ -5,8 +5,8 @@
 #include <string.h>
 
 int sy_price_parse(struct sy_price *p, const char *prompt, const char *completion,
-		   const char *request, const char *cache_read, const char *cache_write,
-		   const char **bad_field)
+                   const char *request, const char *cache_read, const char *cache_write,
+                   const char **bad_field)
 {
 	struct sy_price parsed = {0};
 	const struct {
@@ -67,7 +67,7 @@ sy_money sy_cost(const struct sy_price *p, const struct sy_tokens *t, const char
 }
 
 sy_money sy_cost_worst_case(const struct sy_price *p, uint32_t prompt_tokens,
-			    uint32_t max_completion)
+                            uint32_t max_completion)
 {
 	__int128 c = (__int128)prompt_tokens * p->prompt;
 	c += (__int128)max_completion * p->completion;
@@ -110,7 +110,7 @@ static int64_t floor_div(int64_t a, int64_t b)
  * Gregorian, after H. Hinnant's civil_from_days; no libc time zone state involved). */
 static int64_t month_start_day(int64_t z)
 {
-	int64_t doe = z + 719468 - floor_div(z + 719468, 146097) * 146097; /* day of 400y era */
+	int64_t doe = z + 719468 - floor_div(z + 719468, 146097) * 146097;   /* day of 400y era */
 	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* year of era */
 	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100); /* day of year from March 1 */
 	int64_t mp = (5 * doy + 2) / 153;                      /* month, 0 = March */

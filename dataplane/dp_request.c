@@ -52,7 +52,7 @@ static bool is_nonempty_string(const json_t *v)
 }
 
 static int check_content(const json_t *m, size_t i, const char *role, uint64_t *chars,
-			 struct errmsg *e)
+                         struct errmsg *e)
 {
 	json_t *content = opt(m, "content");
 	if (json_is_string(content)) {
@@ -66,36 +66,39 @@ static int check_content(const json_t *m, size_t i, const char *role, uint64_t *
 		{
 			json_t *type = json_object_get(part, "type");
 			if (!json_is_string(type))
-				return bad(e, "messages[%zu].content[%zu] must be an object with a "
-					      "string type",
-					   i, j);
+				return bad(e,
+				           "messages[%zu].content[%zu] must be an object with a "
+				           "string type",
+				           i, j);
 			if (strcmp(json_string_value(type), "text"))
 				continue; /* images, audio, files: passed through */
 			json_t *text = json_object_get(part, "text");
 			if (!json_is_string(text))
 				return bad(e, "messages[%zu].content[%zu].text must be a string", i,
-					   j);
+				           j);
 			*chars += sy_json_chars(text);
 		}
 		return 0;
 	}
 	if (content)
-		return bad(e, "messages[%zu].content must be a string, an array of content parts "
-			      "or null",
-			   i);
+		return bad(e,
+		           "messages[%zu].content must be a string, an array of content parts "
+		           "or null",
+		           i);
 	/* absent or null: only an assistant turn that called tools says nothing */
 	if (!strcmp(role, "assistant") &&
 	    (json_array_size(opt(m, "tool_calls")) || opt(m, "function_call")))
 		return 0;
-	return bad(e, "messages[%zu].content is required (it may be null only for an assistant "
-		      "message with tool_calls)",
-		   i);
+	return bad(e,
+	           "messages[%zu].content is required (it may be null only for an assistant "
+	           "message with tool_calls)",
+	           i);
 }
 
 static int check_messages(const json_t *body, uint64_t *chars, struct errmsg *e)
 {
-	static const char *const roles[] = {"system", "user", "assistant", "tool", "developer",
-					    NULL};
+	static const char *const roles[] = {"system", "user",      "assistant",
+	                                    "tool",   "developer", NULL};
 	json_t *msgs = opt(body, "messages");
 	if (!msgs)
 		return bad(e, "messages is required");
@@ -111,9 +114,10 @@ static int check_messages(const json_t *body, uint64_t *chars, struct errmsg *e)
 		if (!role)
 			return bad(e, "messages[%zu].role is required", i);
 		if (!is_one_of(role, roles))
-			return bad(e, "messages[%zu].role must be one of system, user, assistant, "
-				      "tool, developer",
-				   i);
+			return bad(e,
+			           "messages[%zu].role must be one of system, user, assistant, "
+			           "tool, developer",
+			           i);
 		const char *r = json_string_value(role);
 		json_t *tool_calls = opt(m, "tool_calls");
 		if (tool_calls && !json_is_array(tool_calls))
@@ -137,7 +141,7 @@ static int add_model(struct dp_chat_req *req, const char *id, struct errmsg *e)
 			return 0;
 	if (req->n_models == DP_REQUEST_MAX_MODELS)
 		return bad(e, "at most %d distinct models may be given (model and models together)",
-			   DP_REQUEST_MAX_MODELS);
+		           DP_REQUEST_MAX_MODELS);
 	req->models[req->n_models++] = id;
 	return 0;
 }
@@ -190,7 +194,7 @@ fail:
 }
 
 static int check_range(const json_t *body, const char *field, double lo, double hi,
-		       struct errmsg *e)
+                       struct errmsg *e)
 {
 	json_t *v = opt(body, field);
 	if (!v)
@@ -201,8 +205,7 @@ static int check_range(const json_t *body, const char *field, double lo, double 
 	return 0;
 }
 
-static int check_positive_int(const json_t *body, const char *field, int64_t *out,
-			      struct errmsg *e)
+static int check_positive_int(const json_t *body, const char *field, int64_t *out, struct errmsg *e)
 {
 	json_t *v = opt(body, field);
 	if (!v)
@@ -242,7 +245,7 @@ static int check_sampling(const json_t *body, struct dp_chat_req *req, struct er
 	v = opt(body, "session_id");
 	if (v && (!json_is_string(v) || sy_json_chars(v) > SESSION_ID_MAX))
 		return bad(e, "session_id must be a string of at most %d characters",
-			   SESSION_ID_MAX);
+		           SESSION_ID_MAX);
 	req->session_id = json_string_value(v);
 	v = opt(body, "user");
 	if (v && !json_is_string(v))
@@ -269,7 +272,7 @@ static int check_tools(const json_t *body, struct dp_chat_req *req, struct errms
 			json_t *fn = json_object_get(t, "function");
 			if (!is_nonempty_string(json_object_get(fn, "name")))
 				return bad(e, "tools[%zu].function.name must be a non-empty string",
-					   i);
+				           i);
 		}
 		req->has_tools = json_array_size(tools) > 0;
 	}
@@ -283,7 +286,7 @@ static int check_tools(const json_t *body, struct dp_chat_req *req, struct errms
 	     is_nonempty_string(json_object_get(json_object_get(choice, "function"), "name"))))
 		return 0;
 	return bad(e, "tool_choice must be \"none\", \"auto\", \"required\" or "
-		      "{\"type\": \"function\", \"function\": {\"name\": ...}}");
+	              "{\"type\": \"function\", \"function\": {\"name\": ...}}");
 }
 
 static int check_sort(const json_t *sort, struct errmsg *e)
@@ -297,7 +300,7 @@ static int check_sort(const json_t *sort, struct errmsg *e)
 	    (!partition || is_one_of(partition, partitions)))
 		return 0;
 	return bad(e, "provider.sort must be \"price\", \"throughput\" or \"latency\", or "
-		      "{\"by\": one of those, \"partition\": \"model\" or \"none\"}");
+	              "{\"by\": one of those, \"partition\": \"model\" or \"none\"}");
 }
 
 static int check_provider(const json_t *body, struct dp_chat_req *req, struct errmsg *e)
@@ -341,7 +344,7 @@ static int check_provider(const json_t *body, struct dp_chat_req *req, struct er
 			if (!json_is_number(v) || !(json_number_value(v) >= 0) ||
 			    !isfinite(json_number_value(v)))
 				return bad(e, "provider.max_price.%s must be a non-negative number",
-					   k);
+				           k);
 		}
 	}
 	req->provider = p;
@@ -349,7 +352,7 @@ static int check_provider(const json_t *body, struct dp_chat_req *req, struct er
 }
 
 int dp_request_parse(const char *data, size_t len, struct dp_chat_req *req, char *err,
-		     size_t errlen)
+                     size_t errlen)
 {
 	struct errmsg e = {err, errlen};
 	*req = (struct dp_chat_req){.max_tokens = -1};
@@ -357,7 +360,7 @@ int dp_request_parse(const char *data, size_t len, struct dp_chat_req *req, char
 	json_t *body = json_loadb(data, len, JSON_DECODE_ANY, &jerr);
 	if (!body)
 		return bad(&e, "request body is not valid JSON: %s (line %d, column %d)", jerr.text,
-			   jerr.line, jerr.column);
+		           jerr.line, jerr.column);
 	req->body = body;
 	if (!json_is_object(body)) {
 		bad(&e, "request body must be a JSON object");
@@ -390,10 +393,10 @@ void dp_request_release(struct dp_chat_req *req)
 }
 
 char *dp_request_upstream_body(const struct dp_chat_req *req, const char *provider_model_id,
-			       const char *const *drop, size_t *len)
+                               const char *const *drop, size_t *len)
 {
 	static const char *const ours[] = {"models",  "provider", "route",      "transforms",
-					   "plugins", "usage",    "session_id", "user"};
+	                                   "plugins", "usage",    "session_id", "user"};
 	char *s = NULL;
 	/* shallow: members are shared with the client's body and must not be modified */
 	json_t *b = json_copy(req->body);
@@ -424,7 +427,7 @@ out:
 }
 
 void dp_request_each_param(const struct dp_chat_req *req, bool (*fn)(const char *, void *),
-			   void *arg)
+                           void *arg)
 {
 	/* body member -> the supported_parameters name it needs (NULL = the same) */
 	static const char *const map[][2] = {

@@ -13,24 +13,24 @@
 #define DP_REQUEST_MAX_MODELS 8
 
 struct dp_chat_req {
-	json_t *body;               /* the parsed client body (owned) */
-	const char *model;          /* "author/slug[:variant]" as given (NULL if only models[]) */
+	json_t *body;      /* the parsed client body (owned) */
+	const char *model; /* "author/slug[:variant]" as given (NULL if only models[]) */
 	const char *models[DP_REQUEST_MAX_MODELS]; /* model then models[] in order, deduplicated */
 	size_t n_models;
 	bool stream;
-	json_t *provider;           /* the "provider" preferences object or NULL (borrowed) */
-	const char *session_id;     /* body.session_id or NULL (the header is applied by the caller) */
-	int64_t max_tokens;         /* max_completion_tokens or max_tokens; -1 if absent */
+	json_t *provider;       /* the "provider" preferences object or NULL (borrowed) */
+	const char *session_id; /* body.session_id or NULL (the header is applied by the caller) */
+	int64_t max_tokens;     /* max_completion_tokens or max_tokens; -1 if absent */
 	uint32_t prompt_tokens_est; /* estimate from the messages' text (chars / 4, rounded up) */
 	bool has_tools;
-	const char *user;           /* end-user id or NULL; never forwarded raw */
+	const char *user; /* end-user id or NULL; never forwarded raw */
 };
 
 /* Parse and validate a request body. On failure returns SY_EINVAL and writes a precise,
  * client-facing message naming the field into err (e.g. "messages[1].role must be one of
  * system, user, assistant, tool, developer"). */
 int dp_request_parse(const char *data, size_t len, struct dp_chat_req *req, char *err,
-		     size_t errlen);
+                     size_t errlen);
 /* Free what dp_request_parse allocated; idempotent. */
 void dp_request_release(struct dp_chat_req *req);
 
@@ -40,10 +40,10 @@ void dp_request_release(struct dp_chat_req *req);
  * may be NULL) removed, and for streams stream_options.include_usage = true. Returns a
  * malloc'ed string and its length, NULL on allocation failure. */
 char *dp_request_upstream_body(const struct dp_chat_req *req, const char *provider_model_id,
-			       const char *const *drop, size_t *len);
+                               const char *const *drop, size_t *len);
 /* The parameters this request uses that matter for require_parameters (e.g. "tools",
  * "temperature", "response_format"): calls fn for each; stops when fn returns false. */
 void dp_request_each_param(const struct dp_chat_req *req, bool (*fn)(const char *, void *),
-			   void *arg);
+                           void *arg);
 
 #endif

@@ -62,8 +62,8 @@ static void read_usage(const json_t *usage, struct dp_usage *u)
 		t->cache_write = tokens(ptd, "cache_creation_input_tokens");
 	if (!t->cache_write)
 		t->cache_write = tokens(usage, "cache_creation_input_tokens");
-	t->reasoning = tokens(json_object_get(usage, "completion_tokens_details"),
-			      "reasoning_tokens");
+	t->reasoning =
+	    tokens(json_object_get(usage, "completion_tokens_details"), "reasoning_tokens");
 	u->from_provider = true;
 }
 
@@ -71,15 +71,15 @@ static void set_finish(struct dp_usage *u, const char *native)
 {
 	snprintf(u->native_finish_reason, sizeof(u->native_finish_reason), "%s", native);
 	snprintf(u->finish_reason, sizeof(u->finish_reason), "%s",
-		 dp_finish_reason_normalise(native));
+	         dp_finish_reason_normalise(native));
 }
 
 /* Completion characters in a message or a delta: text, reasoning and tool-call arguments. */
 static size_t completion_chars(const json_t *m)
 {
 	size_t n = sy_json_chars(json_object_get(m, "content")) +
-		   sy_json_chars(json_object_get(m, "reasoning")) +
-		   sy_json_chars(json_object_get(m, "reasoning_content"));
+	           sy_json_chars(json_object_get(m, "reasoning")) +
+	           sy_json_chars(json_object_get(m, "reasoning_content"));
 	size_t i;
 	json_t *call;
 	json_array_foreach(json_object_get(m, "tool_calls"), i, call)
@@ -142,8 +142,8 @@ int dp_response_parse(const char *data, size_t len, json_t **out, struct dp_usag
 		}
 		u->tokens.completion = chars_to_tokens(chars);
 	}
-	const char *native = json_string_value(json_object_get(json_array_get(choices, 0),
-								"finish_reason"));
+	const char *native =
+	    json_string_value(json_object_get(json_array_get(choices, 0), "finish_reason"));
 	if (native)
 		set_finish(u, native);
 	*out = r;
@@ -179,13 +179,13 @@ static const char *normalise_choice(json_t *choice)
 	json_incref(fr);
 	json_object_set(choice, "native_finish_reason", fr);
 	json_object_set_new(choice, "finish_reason",
-			    json_string(dp_finish_reason_normalise(json_string_value(fr))));
+	                    json_string(dp_finish_reason_normalise(json_string_value(fr))));
 	json_decref(fr);
 	return json_string_value(json_object_get(choice, "native_finish_reason"));
 }
 
 void dp_response_finish(json_t *resp, const struct dp_gen_info *g, const struct dp_usage *u,
-			sy_money cost)
+                        sy_money cost)
 {
 	stamp(resp, g, "chat.completion");
 	/* OpenRouter's SDK requires the key to exist */
@@ -204,13 +204,12 @@ json_t *dp_usage_json(const struct dp_usage *u, sy_money cost)
 {
 	const struct sy_tokens *t = &u->tokens;
 	return json_pack("{s:I,s:I,s:I,s:f,s:b,s:{s:I,s:I},s:{s:I},s:{s:n}}", "prompt_tokens",
-			 (json_int_t)t->prompt, "completion_tokens", (json_int_t)t->completion,
-			 "total_tokens", (json_int_t)t->prompt + t->completion, "cost",
-			 sy_money_usd(cost), "is_byok", 0, "prompt_tokens_details",
-			 "cached_tokens", (json_int_t)t->cached, "cache_write_tokens",
-			 (json_int_t)t->cache_write, "completion_tokens_details",
-			 "reasoning_tokens", (json_int_t)t->reasoning, "cost_details",
-			 "upstream_inference_cost");
+	                 (json_int_t)t->prompt, "completion_tokens", (json_int_t)t->completion,
+	                 "total_tokens", (json_int_t)t->prompt + t->completion, "cost",
+	                 sy_money_usd(cost), "is_byok", 0, "prompt_tokens_details", "cached_tokens",
+	                 (json_int_t)t->cached, "cache_write_tokens", (json_int_t)t->cache_write,
+	                 "completion_tokens_details", "reasoning_tokens", (json_int_t)t->reasoning,
+	                 "cost_details", "upstream_inference_cost");
 }
 
 static char *dump_owned(json_t *j)
@@ -221,7 +220,7 @@ static char *dump_owned(json_t *j)
 }
 
 int dp_stream_rewrite(const char *data, size_t len, const struct dp_gen_info *g,
-		      struct dp_stream_state *st, char **out)
+                      struct dp_stream_state *st, char **out)
 {
 	*out = NULL;
 	int rc = SY_EPROTO;
@@ -273,8 +272,7 @@ void dp_stream_fill_usage(struct dp_stream_state *st, uint32_t prompt_tokens_est
 	st->usage.tokens.completion = chars_to_tokens(st->counted_chars);
 }
 
-char *dp_stream_usage_chunk(const struct dp_gen_info *g, const struct dp_usage *u,
-			    sy_money cost)
+char *dp_stream_usage_chunk(const struct dp_gen_info *g, const struct dp_usage *u, sy_money cost)
 {
 	json_t *c = json_object();
 	if (!c)
@@ -286,19 +284,18 @@ char *dp_stream_usage_chunk(const struct dp_gen_info *g, const struct dp_usage *
 }
 
 char *dp_stream_error_chunk(const struct dp_gen_info *g, int code, const char *message,
-			    const char *error_type)
+                            const char *error_type)
 {
 	json_t *c = json_object();
 	if (!c)
 		return NULL;
 	stamp(c, g, "chat.completion.chunk");
-	json_object_set_new(
-	    c, "error",
-	    json_pack("{s:i,s:s,s:{s:o,s:o}}", "code", code, "message", message, "metadata",
-		      "error_type", string_or_null(error_type), "provider_name",
-		      string_or_null(g->provider_name)));
+	json_object_set_new(c, "error",
+	                    json_pack("{s:i,s:s,s:{s:o,s:o}}", "code", code, "message", message,
+	                              "metadata", "error_type", string_or_null(error_type),
+	                              "provider_name", string_or_null(g->provider_name)));
 	json_object_set_new(c, "choices",
-			    json_pack("[{s:i,s:{s:s},s:s,s:s}]", "index", 0, "delta", "content", "",
-				      "finish_reason", "error", "native_finish_reason", "error"));
+	                    json_pack("[{s:i,s:{s:s},s:s,s:s}]", "index", 0, "delta", "content", "",
+	                              "finish_reason", "error", "native_finish_reason", "error"));
 	return dump_owned(c);
 }

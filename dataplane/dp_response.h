@@ -24,8 +24,8 @@ struct dp_gen_info {
 /* Usage as it will be billed and shown. */
 struct dp_usage {
 	struct sy_tokens tokens;
-	bool from_provider;        /* false: counted by the gateway */
-	char finish_reason[32];    /* normalised; "" if none arrived */
+	bool from_provider;     /* false: counted by the gateway */
+	char finish_reason[32]; /* normalised; "" if none arrived */
 	char native_finish_reason[64];
 };
 
@@ -42,7 +42,7 @@ int dp_response_parse(const char *data, size_t len, json_t **out, struct dp_usag
 /* Stamp id, object, created, provider, model, system_fingerprint (if missing), normalised
  * finish_reason + native_finish_reason, and usage (with cost) onto a parsed response. */
 void dp_response_finish(json_t *resp, const struct dp_gen_info *g, const struct dp_usage *u,
-			sy_money cost);
+                        sy_money cost);
 /* The usage object: prompt/completion/total tokens, cost (USD number), is_byok,
  * prompt_tokens_details{cached_tokens,cache_write_tokens},
  * completion_tokens_details{reasoning_tokens}, cost_details{upstream_inference_cost}. */
@@ -51,9 +51,9 @@ json_t *dp_usage_json(const struct dp_usage *u, sy_money cost);
 /* Per-stream state for chunk rewriting. */
 struct dp_stream_state {
 	struct dp_usage usage;
-	bool saw_finish;           /* a finish_reason arrived */
-	bool saw_content;          /* any content/tool-call delta was forwarded */
-	uint32_t counted_chars;    /* completion characters seen, for gateway counting */
+	bool saw_finish;        /* a finish_reason arrived */
+	bool saw_content;       /* any content/tool-call delta was forwarded */
+	uint32_t counted_chars; /* completion characters seen, for gateway counting */
 };
 
 /* Rewrite one upstream chunk (the JSON of a data: event) into *out (malloc'ed JSON text
@@ -62,16 +62,15 @@ struct dp_stream_state {
  * preamble) yields *out = NULL with 0.
  * SY_EPROTO for a malformed chunk (not JSON, or an upstream error object). */
 int dp_stream_rewrite(const char *data, size_t len, const struct dp_gen_info *g,
-		      struct dp_stream_state *st, char **out);
+                      struct dp_stream_state *st, char **out);
 /* Fill in usage the provider did not report from the gateway's counts (prompt estimate,
  * completion chars / 4 rounded up). No-op when the provider reported usage. */
 void dp_stream_fill_usage(struct dp_stream_state *st, uint32_t prompt_tokens_est);
 /* The final chunk: choices [] and usage (with cost). malloc'ed JSON text. */
-char *dp_stream_usage_chunk(const struct dp_gen_info *g, const struct dp_usage *u,
-			    sy_money cost);
+char *dp_stream_usage_chunk(const struct dp_gen_info *g, const struct dp_usage *u, sy_money cost);
 /* The in-band error chunk: top-level error {code, message, metadata{provider_name,
  * error_type}} and choices[0].finish_reason "error". malloc'ed JSON text. */
 char *dp_stream_error_chunk(const struct dp_gen_info *g, int code, const char *message,
-			    const char *error_type);
+                            const char *error_type);
 
 #endif

@@ -23,8 +23,18 @@
 #define MAX_PARAMS 32
 #define MODEL_ID_MAX 256
 
-enum variant { VARIANT_NONE, VARIANT_FREE, VARIANT_NITRO, VARIANT_FLOOR };
-enum sort_by { SORT_NONE, SORT_PRICE, SORT_THROUGHPUT, SORT_LATENCY };
+enum variant {
+	VARIANT_NONE,
+	VARIANT_FREE,
+	VARIANT_NITRO,
+	VARIANT_FLOOR
+};
+enum sort_by {
+	SORT_NONE,
+	SORT_PRICE,
+	SORT_THROUGHPUT,
+	SORT_LATENCY
+};
 
 /* The filters, in the order they run; the last one that rejected anything names the cause
  * when a model is left with no endpoint. */
@@ -166,11 +176,10 @@ static bool collect_param(const char *name, void *arg)
 /* The catalog model for id, trying the id as given first (a catalog may list "x/y:free"
  * itself), then without a known variant suffix. */
 static const Sy__Model *resolve(const struct dp_route_ctx *ctx, const char *id,
-				enum variant *variant)
+                                enum variant *variant)
 {
-	static const char *const names[] = {[VARIANT_FREE] = "free",
-					    [VARIANT_NITRO] = "nitro",
-					    [VARIANT_FLOOR] = "floor"};
+	static const char *const names[] = {
+	    [VARIANT_FREE] = "free", [VARIANT_NITRO] = "nitro", [VARIANT_FLOOR] = "floor"};
 	*variant = VARIANT_NONE;
 	const char *colon = strrchr(id, ':');
 	if (colon && !strchr(colon, '/'))
@@ -196,7 +205,8 @@ static bool names_provider(const json_t *list, const Sy__Provider *prov, int *po
 	json_array_foreach(list, i, s)
 	{
 		const char *v = json_string_value(s);
-		if (v && (!strcasecmp(v, prov->slug) || (prov->name && !strcasecmp(v, prov->name)))) {
+		if (v &&
+		    (!strcasecmp(v, prov->slug) || (prov->name && !strcasecmp(v, prov->name)))) {
 			if (pos)
 				*pos = (int)i;
 			return true;
@@ -219,10 +229,10 @@ static bool lists_string(const json_t *list, const char *want)
 
 static bool supports(const Sy__Model *m, const Sy__Endpoint *ep, const char *param)
 {
-	size_t n = ep->n_supported_parameters ? ep->n_supported_parameters
-					       : m->n_supported_parameters;
-	char **list = ep->n_supported_parameters ? ep->supported_parameters
-						 : m->supported_parameters;
+	size_t n =
+	    ep->n_supported_parameters ? ep->n_supported_parameters : m->n_supported_parameters;
+	char **list =
+	    ep->n_supported_parameters ? ep->supported_parameters : m->supported_parameters;
 	for (size_t i = 0; i < n; i++)
 		if (!strcmp(list[i], param))
 			return true;
@@ -251,8 +261,8 @@ static bool price_ok(const json_t *max_price, const struct sy_price *p)
 
 /* The first stage that rejects the endpoint, or STAGE_COUNT when it passes. */
 static enum stage first_reject(const struct prefs *pf, const struct params *ps,
-			       const struct plan_model *pm, const struct cand *c,
-			       struct rejects *rj)
+                               const struct plan_model *pm, const struct cand *c,
+                               struct rejects *rj)
 {
 	const Sy__Provider *prov = c->t.prov;
 	if (pm->variant == VARIANT_FREE && !sy_price_is_free(&c->t.price))
@@ -290,7 +300,7 @@ static sy_money per_token(const struct sy_price *p)
 
 /* Collect pm's endpoints that pass every filter into pm->c (room for all of them). */
 static void filter_model(const struct dp_route_ctx *ctx, const struct prefs *pf,
-			 const struct params *ps, struct plan_model *pm, struct rejects *rj)
+                         const struct params *ps, struct plan_model *pm, struct rejects *rj)
 {
 	const Sy__Model *m = pm->model;
 	*rj = (struct rejects){0};
@@ -298,14 +308,17 @@ static void filter_model(const struct dp_route_ctx *ctx, const struct prefs *pf,
 	for (size_t i = 0; i < m->n_endpoints; i++) {
 		const Sy__Endpoint *ep = m->endpoints[i];
 		const Sy__Provider *prov = ctx->provider(ctx->arg, ep->provider);
-		struct cand c = {.t = {.model = m, .model_id = m->id, .ep = ep, .prov = prov,
-				       .free_variant = pm->variant == VARIANT_FREE},
-				 .order_pos = INT_MAX};
+		struct cand c = {.t = {.model = m,
+		                       .model_id = m->id,
+		                       .ep = ep,
+		                       .prov = prov,
+		                       .free_variant = pm->variant == VARIANT_FREE},
+		                 .order_pos = INT_MAX};
 		const Sy__Pricing *pr = ep->pricing;
 		/* an endpoint whose provider is gone or whose prices do not parse cannot serve */
-		if (!prov || (pr && sy_price_parse(&c.t.price, pr->prompt, pr->completion,
-						   pr->request, pr->input_cache_read,
-						   pr->input_cache_write, NULL)))
+		if (!prov ||
+		    (pr && sy_price_parse(&c.t.price, pr->prompt, pr->completion, pr->request,
+		                          pr->input_cache_read, pr->input_cache_write, NULL)))
 			continue;
 		rj->n_endpoints++;
 		if (pf->order)
@@ -323,7 +336,7 @@ static void filter_model(const struct dp_route_ctx *ctx, const struct prefs *pf,
 
 /* The 404 for a model whose filters left nothing, naming the filter that emptied it. */
 static int explain(const struct prefs *pf, const struct params *ps, const struct plan_model *pm,
-		   const struct rejects *rj, int *status, char *err, size_t errlen)
+                   const struct rejects *rj, int *status, char *err, size_t errlen)
 {
 	const char *id = pm->model->id;
 	int last = -1;
@@ -339,24 +352,24 @@ static int explain(const struct prefs *pf, const struct params *ps, const struct
 		return fail(status, 404, err, errlen, "No free endpoints found for %s", id);
 	case STAGE_ONLY:
 		return fail(status, 404, err, errlen,
-			    "No allowed providers are available for the selected model "
-			    "(provider.only)");
+		            "No allowed providers are available for the selected model "
+		            "(provider.only)");
 	case STAGE_IGNORE:
 		return fail(status, 404, err, errlen,
-			    "No allowed providers are available for the selected model "
-			    "(provider.ignore)");
+		            "No allowed providers are available for the selected model "
+		            "(provider.ignore)");
 	case STAGE_QUANT:
 		json_array_foreach(pf->quants, i, v)
 		{
 			list_add(&l, "%s", json_string_value(v));
 		}
 		return fail(status, 404, err, errlen,
-			    "No endpoints found matching the requested quantizations "
-			    "(provider.quantizations: %s)",
-			    l.s);
+		            "No endpoints found matching the requested quantizations "
+		            "(provider.quantizations: %s)",
+		            l.s);
 	case STAGE_DATA:
 		return fail(status, 404, err, errlen,
-			    "No endpoints found matching your data policy (data_collection: deny)");
+		            "No endpoints found matching your data policy (data_collection: deny)");
 	case STAGE_PARAMS:
 		/* name what no endpoint supports; if each is supported somewhere, all of them */
 		for (int pass = 0; pass < 2 && !l.used; pass++)
@@ -364,28 +377,28 @@ static int explain(const struct prefs *pf, const struct params *ps, const struct
 				if (pass || !rj->supported[i])
 					list_add(&l, "%s", ps->name[i]);
 		return fail(status, 404, err, errlen,
-			    "No endpoints found that support the requested parameters "
-			    "(require_parameters): %s",
-			    l.s);
+		            "No endpoints found that support the requested parameters "
+		            "(require_parameters): %s",
+		            l.s);
 	case STAGE_MAX_PRICE:
 		json_object_foreach((json_t *)pf->max_price, k, v)
 		{
 			list_add(&l, "%s $%g%s", k, json_number_value(v),
-				 strcmp(k, "request") ? "/M tokens" : "");
+			         strcmp(k, "request") ? "/M tokens" : "");
 		}
 		return fail(status, 404, err, errlen,
-			    "No endpoints found with prices within max_price (%s)", l.s);
+		            "No endpoints found with prices within max_price (%s)", l.s);
 	case STAGE_ORDER:
 		return fail(status, 404, err, errlen,
-			    "No allowed providers are available for the selected model "
-			    "(provider.order with allow_fallbacks: false)");
+		            "No allowed providers are available for the selected model "
+		            "(provider.order with allow_fallbacks: false)");
 	default:
 		return fail(status, 404, err, errlen, "No endpoints found for %s", id);
 	}
 }
 
 static double metric(double (*fn)(void *, const char *, const char *), void *arg,
-		     const struct cand *c)
+                     const struct cand *c)
 {
 	double v = fn ? fn(arg, c->t.model_id, c->t.ep->provider) : NAN;
 	return isfinite(v) && v > 0 ? v : NAN;
@@ -461,11 +474,11 @@ static size_t weighted_pick(const struct cand *g, size_t n, uint64_t draw)
 }
 
 static size_t sticky_pick(const struct dp_route_ctx *ctx, const char *session_id,
-			  const struct cand *g, size_t n_healthy)
+                          const struct cand *g, size_t n_healthy)
 {
 	const char *slug = ctx->sticky && session_id && n_healthy
-			       ? ctx->sticky(ctx->arg, session_id, g[0].t.model_id)
-			       : NULL;
+	                       ? ctx->sticky(ctx->arg, session_id, g[0].t.model_id)
+	                       : NULL;
 	for (size_t i = 0; slug && i < n_healthy; i++)
 		if (!strcasecmp(g[i].t.ep->provider, slug))
 			return i;
@@ -473,9 +486,8 @@ static size_t sticky_pick(const struct dp_route_ctx *ctx, const char *session_id
 }
 
 /* Order one group of candidates in place; returns how many to keep. */
-static size_t order_group(const struct dp_route_ctx *ctx, const struct prefs *pf,
-			  enum sort_by sort, const char *session_id, struct cand *g, size_t n,
-			  uint64_t draw)
+static size_t order_group(const struct dp_route_ctx *ctx, const struct prefs *pf, enum sort_by sort,
+                          const char *session_id, struct cand *g, size_t n, uint64_t draw)
 {
 	set_keys(ctx, sort, g, n);
 	sort_cands(g, n);
@@ -523,7 +535,7 @@ static enum sort_by model_sort(const struct prefs *pf, enum variant v)
 }
 
 int dp_route_plan(const struct dp_route_ctx *ctx, const struct dp_chat_req *req,
-		  struct dp_route_plan *out, int *status, char *err, size_t errlen)
+                  struct dp_route_plan *out, int *status, char *err, size_t errlen)
 {
 	struct plan_model pms[DP_REQUEST_MAX_MODELS];
 	struct prefs pf;
@@ -541,7 +553,7 @@ int dp_route_plan(const struct dp_route_ctx *ctx, const struct dp_chat_req *req,
 		pms[i].model = resolve(ctx, req->models[i], &pms[i].variant);
 		if (!pms[i].model)
 			return fail(status, 404, err, errlen, "Model %s does not exist",
-				    req->models[i]);
+			            req->models[i]);
 		total += pms[i].model->n_endpoints;
 	}
 	all = calloc(total ? total : 1, sizeof(*all));
@@ -573,7 +585,7 @@ int dp_route_plan(const struct dp_route_ctx *ctx, const struct dp_chat_req *req,
 		for (size_t i = 0; i < req->n_models; i++) {
 			uint64_t draw = i ? splitmix64(ctx->random + i) : ctx->random;
 			size_t n = order_group(ctx, &pf, model_sort(&pf, pms[i].variant),
-					       req->session_id, pms[i].c, pms[i].n, draw);
+			                       req->session_id, pms[i].c, pms[i].n, draw);
 			emit(out, pms[i].c, n);
 		}
 	}

@@ -17,12 +17,12 @@
 #define DP_ROUTE_MAX 32
 
 struct dp_route_target {
-	const Sy__Model *model;       /* the model this attempt serves */
-	const char *model_id;         /* the id billed and shown (with variant suffix stripped) */
+	const Sy__Model *model; /* the model this attempt serves */
+	const char *model_id;   /* the id billed and shown (with variant suffix stripped) */
 	const Sy__Endpoint *ep;
 	const Sy__Provider *prov;
 	struct sy_price price;
-	bool free_variant;            /* reached through ":free" */
+	bool free_variant; /* reached through ":free" */
 };
 
 struct dp_route_plan {
@@ -41,13 +41,13 @@ struct dp_route_ctx {
 	double (*throughput)(void *arg, const char *model_id, const char *provider_slug);
 	double (*latency)(void *arg, const char *model_id, const char *provider_slug);
 	void *arg;
-	uint64_t random;              /* a random draw for the weighted choice */
+	uint64_t random; /* a random draw for the weighted choice */
 };
 
 /* Build the plan. On failure returns a negative code, sets *status (400 bad provider
  * preferences, 404 unknown model or filters that leave nothing) and a client-facing message
  * naming the cause (e.g. which filter emptied the list). */
 int dp_route_plan(const struct dp_route_ctx *ctx, const struct dp_chat_req *req,
-		  struct dp_route_plan *out, int *status, char *err, size_t errlen);
+                  struct dp_route_plan *out, int *status, char *err, size_t errlen);
 
 #endif

@@ -12,11 +12,11 @@
 #include <stddef.h>
 
 struct dp_sse {
-	struct sy_buf line;  /* the partial line being read */
-	struct sy_buf data;  /* the data of the event being assembled */
-	char event[64];      /* the event's name, "" if none */
-	size_t max_event;    /* cap on one event's data */
-	bool after_cr;       /* the last line ended with '\r': a '\n' next belongs to it */
+	struct sy_buf line; /* the partial line being read */
+	struct sy_buf data; /* the data of the event being assembled */
+	char event[64];     /* the event's name, "" if none */
+	size_t max_event;   /* cap on one event's data */
+	bool after_cr;      /* the last line ended with '\r': a '\n' next belongs to it */
 };
 
 /* Called for each complete event. Return 0 to go on, non-zero to stop dp_sse_feed with that

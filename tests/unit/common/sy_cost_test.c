@@ -40,10 +40,10 @@ static void test_cost_of_a_generation(void **state)
 static void test_cached_and_cache_write_billed_once(void **state)
 {
 	struct sy_price p = example_price();
-	struct sy_tokens t = {.prompt = 1000, .completion = 10, .cached = 600, .cache_write = 100,
-			      .reasoning = 4};
+	struct sy_tokens t = {
+	    .prompt = 1000, .completion = 10, .cached = 600, .cache_write = 100, .reasoning = 4};
 	sy_money want = 300 * p.prompt + 600 * p.cache_read + 100 * p.cache_write +
-			10 * p.completion + p.request;
+	                10 * p.completion + p.request;
 	assert_int_equal(sy_cost(&p, &t, "length"), want);
 	/* reasoning tokens are already inside completion: they change nothing */
 	t.reasoning = 9;
@@ -55,7 +55,7 @@ static void test_more_cached_than_prompt_clamps(void **state)
 	struct sy_price p = example_price();
 	struct sy_tokens t = {.prompt = 10, .completion = 1, .cached = 30, .cache_write = 5};
 	assert_int_equal(sy_cost(&p, &t, "stop"),
-			 30 * p.cache_read + 5 * p.cache_write + p.completion + p.request);
+	                 30 * p.cache_read + 5 * p.cache_write + p.completion + p.request);
 }
 
 static void test_zero_completion_insurance(void **state)
@@ -104,8 +104,8 @@ static void test_price_parse_names_bad_field(void **state)
 
 static void test_overflow_saturates(void **state)
 {
-	struct sy_price p = {.prompt = INT64_MAX / 2, .completion = INT64_MAX / 2,
-			     .request = INT64_MAX};
+	struct sy_price p = {
+	    .prompt = INT64_MAX / 2, .completion = INT64_MAX / 2, .request = INT64_MAX};
 	struct sy_tokens t = {.prompt = UINT32_MAX, .completion = UINT32_MAX};
 	assert_int_equal(sy_cost(&p, &t, "stop"), INT64_MAX);
 	assert_int_equal(sy_cost_worst_case(&p, UINT32_MAX, UINT32_MAX), INT64_MAX);
@@ -119,7 +119,7 @@ static void test_worst_case(void **state)
 {
 	struct sy_price p = example_price();
 	assert_int_equal(sy_cost_worst_case(&p, 250, 4096),
-			 250 * p.prompt + 4096 * p.completion + p.request);
+	                 250 * p.prompt + 4096 * p.completion + p.request);
 	assert_int_equal(sy_cost_worst_case(&p, 0, 0), p.request);
 	struct sy_price z = {0};
 	assert_int_equal(sy_cost_worst_case(&z, 1000, 1000), 0);
@@ -144,8 +144,12 @@ static void test_period_names(void **state)
 
 static int64_t utc(int y, int mon, int d, int h, int mi, int s)
 {
-	struct tm tm = {.tm_year = y - 1900, .tm_mon = mon - 1, .tm_mday = d, .tm_hour = h,
-			.tm_min = mi, .tm_sec = s};
+	struct tm tm = {.tm_year = y - 1900,
+	                .tm_mon = mon - 1,
+	                .tm_mday = d,
+	                .tm_hour = h,
+	                .tm_min = mi,
+	                .tm_sec = s};
 	return (int64_t)timegm(&tm);
 }
 
@@ -153,9 +157,9 @@ static void test_daily_starts_at_utc_midnight(void **state)
 {
 	assert_int_equal(sy_period_start(SY_PERIOD_DAILY, 1700000000), 1699920000);
 	assert_int_equal(sy_period_start(SY_PERIOD_DAILY, utc(2024, 5, 17, 0, 0, 0)),
-			 utc(2024, 5, 17, 0, 0, 0));
+	                 utc(2024, 5, 17, 0, 0, 0));
 	assert_int_equal(sy_period_start(SY_PERIOD_DAILY, utc(2024, 5, 16, 23, 59, 59)),
-			 utc(2024, 5, 16, 0, 0, 0));
+	                 utc(2024, 5, 16, 0, 0, 0));
 	assert_int_equal(sy_period_start(SY_PERIOD_DAILY, 0), 0);
 	assert_int_equal(sy_period_start(SY_PERIOD_DAILY, -1), -86400);
 }
@@ -164,14 +168,14 @@ static void test_week_starts_monday(void **state)
 {
 	/* 2024-01-07 is a Sunday, 2024-01-08 a Monday */
 	assert_int_equal(sy_period_start(SY_PERIOD_WEEKLY, utc(2024, 1, 7, 23, 59, 59)),
-			 utc(2024, 1, 1, 0, 0, 0));
+	                 utc(2024, 1, 1, 0, 0, 0));
 	assert_int_equal(sy_period_start(SY_PERIOD_WEEKLY, utc(2024, 1, 8, 0, 0, 0)),
-			 utc(2024, 1, 8, 0, 0, 0));
+	                 utc(2024, 1, 8, 0, 0, 0));
 	assert_int_equal(sy_period_start(SY_PERIOD_WEEKLY, utc(2024, 1, 10, 13, 0, 0)),
-			 utc(2024, 1, 8, 0, 0, 0));
+	                 utc(2024, 1, 8, 0, 0, 0));
 	/* a week across a year end: Wed 2025-01-01 belongs to the week of Mon 2024-12-30 */
 	assert_int_equal(sy_period_start(SY_PERIOD_WEEKLY, utc(2025, 1, 1, 8, 0, 0)),
-			 utc(2024, 12, 30, 0, 0, 0));
+	                 utc(2024, 12, 30, 0, 0, 0));
 	/* Thursday 1970-01-01 belongs to the week of Monday 1969-12-29 */
 	assert_int_equal(sy_period_start(SY_PERIOD_WEEKLY, 0), -3 * 86400);
 }
@@ -180,24 +184,24 @@ static void test_month_ends(void **state)
 {
 	/* leap years: 2024 (div 4), 2000 (div 400); not 2023, not 2100 (div 100) */
 	assert_int_equal(sy_period_start(SY_PERIOD_MONTHLY, utc(2024, 2, 29, 23, 59, 59)),
-			 utc(2024, 2, 1, 0, 0, 0));
+	                 utc(2024, 2, 1, 0, 0, 0));
 	assert_int_equal(sy_period_start(SY_PERIOD_MONTHLY, utc(2024, 3, 1, 0, 0, 0)),
-			 utc(2024, 3, 1, 0, 0, 0));
+	                 utc(2024, 3, 1, 0, 0, 0));
 	assert_int_equal(sy_period_start(SY_PERIOD_MONTHLY, utc(2023, 2, 28, 23, 59, 59)),
-			 utc(2023, 2, 1, 0, 0, 0));
+	                 utc(2023, 2, 1, 0, 0, 0));
 	assert_int_equal(sy_period_start(SY_PERIOD_MONTHLY, utc(2023, 3, 1, 0, 0, 1)),
-			 utc(2023, 3, 1, 0, 0, 0));
+	                 utc(2023, 3, 1, 0, 0, 0));
 	assert_int_equal(sy_period_start(SY_PERIOD_MONTHLY, utc(2000, 2, 29, 12, 0, 0)),
-			 utc(2000, 2, 1, 0, 0, 0));
+	                 utc(2000, 2, 1, 0, 0, 0));
 	assert_int_equal(sy_period_start(SY_PERIOD_MONTHLY, utc(2100, 3, 1, 0, 0, 0)),
-			 utc(2100, 3, 1, 0, 0, 0));
+	                 utc(2100, 3, 1, 0, 0, 0));
 	assert_int_equal(sy_period_start(SY_PERIOD_MONTHLY, utc(2100, 2, 28, 23, 0, 0)),
-			 utc(2100, 2, 1, 0, 0, 0));
+	                 utc(2100, 2, 1, 0, 0, 0));
 	/* Dec -> Jan */
 	assert_int_equal(sy_period_start(SY_PERIOD_MONTHLY, utc(2023, 12, 31, 23, 59, 59)),
-			 utc(2023, 12, 1, 0, 0, 0));
+	                 utc(2023, 12, 1, 0, 0, 0));
 	assert_int_equal(sy_period_start(SY_PERIOD_MONTHLY, utc(2024, 1, 1, 0, 0, 0)),
-			 utc(2024, 1, 1, 0, 0, 0));
+	                 utc(2024, 1, 1, 0, 0, 0));
 	assert_int_equal(sy_period_start(SY_PERIOD_MONTHLY, -1), utc(1969, 12, 1, 0, 0, 0));
 }
 
@@ -211,7 +215,7 @@ static void test_periods_agree_with_libc(void **state)
 		gmtime_r(&tt, &tm);
 		assert_int_equal(sy_period_start(SY_PERIOD_DAILY, probe), t);
 		assert_int_equal(sy_period_start(SY_PERIOD_MONTHLY, probe),
-				 utc(tm.tm_year + 1900, tm.tm_mon + 1, 1, 0, 0, 0));
+		                 utc(tm.tm_year + 1900, tm.tm_mon + 1, 1, 0, 0, 0));
 		int back = (tm.tm_wday + 6) % 7; /* days since Monday */
 		assert_int_equal(sy_period_start(SY_PERIOD_WEEKLY, probe), t - back * 86400);
 		assert_int_equal(sy_period_start(SY_PERIOD_LIFETIME, probe), 0);

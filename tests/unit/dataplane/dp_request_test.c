@@ -14,9 +14,9 @@
 static void test_parse_a_request(void **state)
 {
 	const char *body = "{\"model\":\"openai/gpt-4o\",\"stream\":true,\"max_tokens\":100,"
-			   "\"messages\":[{\"role\":\"system\",\"content\":\"Be brief.\"},"
-			   "{\"role\":\"user\",\"content\":\"Hello there\"}],"
-			   "\"session_id\":\"s1\",\"user\":\"u-42\",\"x_unknown\":{\"a\":1}}";
+	                   "\"messages\":[{\"role\":\"system\",\"content\":\"Be brief.\"},"
+	                   "{\"role\":\"user\",\"content\":\"Hello there\"}],"
+	                   "\"session_id\":\"s1\",\"user\":\"u-42\",\"x_unknown\":{\"a\":1}}";
 	struct dp_chat_req req;
 	char err[256] = "";
 	assert_int_equal(dp_request_parse(body, strlen(body), &req, err, sizeof(err)), 0);
@@ -76,40 +76,41 @@ static void test_messages(void **state)
 	expect_error("{" M "\"messages\":[]}", "messages must be a non-empty array");
 	expect_error("{" M "\"messages\":{}}", "messages must be a non-empty array");
 	expect_error("{" M "\"messages\":[\"hi\"]}", "messages[0] must be an object");
-	expect_error("{" M "\"messages\":[{\"role\":\"user\",\"content\":\"a\"},{\"content\":\"b\"}]}",
-		     "messages[1].role is required");
+	expect_error("{" M
+	             "\"messages\":[{\"role\":\"user\",\"content\":\"a\"},{\"content\":\"b\"}]}",
+	             "messages[1].role is required");
 	expect_error("{" M "\"messages\":[{\"role\":\"robot\",\"content\":\"a\"}]}",
-		     "messages[0].role must be one of system, user, assistant, tool, developer");
+	             "messages[0].role must be one of system, user, assistant, tool, developer");
 	expect_error("{" M "\"messages\":[{\"role\":3,\"content\":\"a\"}]}",
-		     "messages[0].role must be one of system, user, assistant, tool, developer");
+	             "messages[0].role must be one of system, user, assistant, tool, developer");
 	expect_error("{" M "\"messages\":[{\"role\":\"user\",\"content\":5}]}",
-		     "messages[0].content must be a string, an array of content parts or null");
+	             "messages[0].content must be a string, an array of content parts or null");
 	expect_error("{" M "\"messages\":[{\"role\":\"user\"}]}",
-		     "messages[0].content is required (it may be null only for an assistant "
-		     "message with tool_calls)");
+	             "messages[0].content is required (it may be null only for an assistant "
+	             "message with tool_calls)");
 	expect_error("{" M "\"messages\":[{\"role\":\"user\",\"content\":null}]}",
-		     "messages[0].content is required (it may be null only for an assistant "
-		     "message with tool_calls)");
+	             "messages[0].content is required (it may be null only for an assistant "
+	             "message with tool_calls)");
 	expect_error("{" M "\"messages\":[{\"role\":\"assistant\",\"content\":null}]}",
-		     "messages[0].content is required (it may be null only for an assistant "
-		     "message with tool_calls)");
+	             "messages[0].content is required (it may be null only for an assistant "
+	             "message with tool_calls)");
 	expect_error("{" M "\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"a\"}]}]}",
-		     "messages[0].content[0] must be an object with a string type");
+	             "messages[0].content[0] must be an object with a string type");
 	expect_error("{" M "\"messages\":[{\"role\":\"user\",\"content\":[\"a\"]}]}",
-		     "messages[0].content[0] must be an object with a string type");
+	             "messages[0].content[0] must be an object with a string type");
 	expect_error("{" M "\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\","
-		     "\"text\":\"a\"},{\"type\":\"text\",\"text\":7}]}]}",
-		     "messages[0].content[1].text must be a string");
+	             "\"text\":\"a\"},{\"type\":\"text\",\"text\":7}]}]}",
+	             "messages[0].content[1].text must be a string");
 	expect_error("{" M "\"messages\":[{\"role\":\"tool\",\"content\":\"42\"}]}",
-		     "messages[0].tool_call_id is required for role tool");
+	             "messages[0].tool_call_id is required for role tool");
 	expect_error("{" M "\"messages\":[{\"role\":\"tool\",\"content\":\"42\","
-		     "\"tool_call_id\":\"\"}]}",
-		     "messages[0].tool_call_id is required for role tool");
+	             "\"tool_call_id\":\"\"}]}",
+	             "messages[0].tool_call_id is required for role tool");
 	expect_error("{" M "\"messages\":[{\"role\":\"assistant\",\"content\":null,"
-		     "\"tool_calls\":{}}]}",
-		     "messages[0].tool_calls must be an array");
+	             "\"tool_calls\":{}}]}",
+	             "messages[0].tool_calls must be an array");
 	expect_error("{" M "\"messages\":[{\"role\":\"user\",\"content\":\"a\",\"name\":1}]}",
-		     "messages[0].name must be a string");
+	             "messages[0].name must be a string");
 }
 
 static void test_valid_conversation_with_tools(void **state)
@@ -140,15 +141,15 @@ static void test_prompt_estimate(void **state)
 	char err[256];
 	/* empty text still counts as one token */
 	assert_int_equal(parse("{" M "\"messages\":[{\"role\":\"user\",\"content\":\"\"}]}", &req,
-			       err, sizeof(err)),
-			 0);
+	                       err, sizeof(err)),
+	                 0);
 	assert_int_equal(req.prompt_tokens_est, 1);
 	dp_request_release(&req);
 	/* 9 characters (multi-byte ones count once) -> ceil(9/4) = 3 */
 	assert_int_equal(parse("{" M "\"messages\":[{\"role\":\"user\",\"content\":\"h\xc3\xa9llo "
-			       "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\"}]}",
-			       &req, err, sizeof(err)),
-			 0);
+	                       "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\"}]}",
+	                       &req, err, sizeof(err)),
+	                 0);
 	assert_int_equal(req.prompt_tokens_est, 3);
 	dp_request_release(&req);
 	/* 4001 characters -> 1001 tokens */
@@ -166,19 +167,19 @@ static void test_models(void **state)
 {
 	expect_error("{" MSGS "}", "model is required (or models, a non-empty array of model ids)");
 	expect_error("{" MSGS ",\"model\":null,\"models\":[]}",
-		     "model is required (or models, a non-empty array of model ids)");
+	             "model is required (or models, a non-empty array of model ids)");
 	expect_error("{" MSGS ",\"model\":\"\"}", "model must be a non-empty string");
 	expect_error("{" MSGS ",\"model\":7}", "model must be a non-empty string");
 	expect_error("{" MSGS ",\"models\":\"a/b\"}", "models must be an array of model ids");
 	expect_error("{" MSGS ",\"models\":[\"a/b\",3]}", "models[1] must be a non-empty string");
 	expect_error("{" MSGS ",\"model\":\"m/0\",\"models\":[\"m/1\",\"m/2\",\"m/3\",\"m/4\","
-		     "\"m/5\",\"m/6\",\"m/7\",\"m/8\"]}",
-		     "at most 8 distinct models may be given (model and models together)");
+	             "\"m/5\",\"m/6\",\"m/7\",\"m/8\"]}",
+	             "at most 8 distinct models may be given (model and models together)");
 
 	struct dp_chat_req req;
 	char err[256];
 	const char *body = "{" MSGS ",\"model\":\"a/b\",\"models\":[\"c/d\",\"a/b\",\"e/f:free\","
-			   "\"c/d\",\"m/1\",\"m/2\",\"m/3\",\"m/4\",\"m/5\"]}";
+	                   "\"c/d\",\"m/1\",\"m/2\",\"m/3\",\"m/4\",\"m/5\"]}";
 	assert_int_equal(parse(body, &req, err, sizeof(err)), 0);
 	assert_int_equal(req.n_models, 8);
 	const char *want[] = {"a/b", "c/d", "e/f:free", "m/1", "m/2", "m/3", "m/4", "m/5"};
@@ -187,7 +188,7 @@ static void test_models(void **state)
 	dp_request_release(&req);
 
 	assert_int_equal(parse("{" MSGS ",\"models\":[\"x/y\",\"z/w\"]}", &req, err, sizeof(err)),
-			 0);
+	                 0);
 	assert_null(req.model);
 	assert_int_equal(req.n_models, 2);
 	assert_string_equal(req.models[1], "z/w");
@@ -202,26 +203,26 @@ static void test_sampling_fields(void **state)
 	expect_error("{" M MSGS ",\"max_tokens\":10.5}", "max_tokens must be a positive integer");
 	expect_error("{" M MSGS ",\"max_tokens\":\"10\"}", "max_tokens must be a positive integer");
 	expect_error("{" M MSGS ",\"max_completion_tokens\":0}",
-		     "max_completion_tokens must be a positive integer");
+	             "max_completion_tokens must be a positive integer");
 	expect_error("{" M MSGS ",\"temperature\":2.5}",
-		     "temperature must be a number between 0 and 2");
+	             "temperature must be a number between 0 and 2");
 	expect_error("{" M MSGS ",\"temperature\":-0.1}",
-		     "temperature must be a number between 0 and 2");
+	             "temperature must be a number between 0 and 2");
 	expect_error("{" M MSGS ",\"temperature\":\"1\"}",
-		     "temperature must be a number between 0 and 2");
+	             "temperature must be a number between 0 and 2");
 	expect_error("{" M MSGS ",\"top_p\":1.01}", "top_p must be a number between 0 and 1");
 	expect_error("{" M MSGS ",\"n\":2}",
-		     "n must be 1: Switchyard, like OpenRouter, returns a single choice");
+	             "n must be 1: Switchyard, like OpenRouter, returns a single choice");
 	expect_error("{" M MSGS ",\"n\":\"1\"}",
-		     "n must be 1: Switchyard, like OpenRouter, returns a single choice");
+	             "n must be 1: Switchyard, like OpenRouter, returns a single choice");
 	expect_error("{" M MSGS ",\"stop\":5}",
-		     "stop must be a string or an array of at most 4 strings");
+	             "stop must be a string or an array of at most 4 strings");
 	expect_error("{" M MSGS ",\"stop\":[\"a\",\"b\",\"c\",\"d\",\"e\"]}",
-		     "stop must be a string or an array of at most 4 strings");
+	             "stop must be a string or an array of at most 4 strings");
 	expect_error("{" M MSGS ",\"stop\":[\"a\",1]}",
-		     "stop must be a string or an array of at most 4 strings");
+	             "stop must be a string or an array of at most 4 strings");
 	expect_error("{" M MSGS ",\"session_id\":12}",
-		     "session_id must be a string of at most 256 characters");
+	             "session_id must be a string of at most 256 characters");
 	expect_error("{" M MSGS ",\"user\":{}}", "user must be a string");
 
 	char body[1024];
@@ -235,10 +236,10 @@ static void test_sampling_fields(void **state)
 	char err[256];
 	sid[256] = '\0';
 	snprintf(body, sizeof(body),
-		 "{" M MSGS ",\"session_id\":\"%s\",\"temperature\":2,\"top_p\":0,\"n\":1,"
-		 "\"stop\":[\"a\",\"b\",\"c\",\"d\"],\"max_tokens\":50,"
-		 "\"max_completion_tokens\":70,\"stream\":false,\"seed\":null}",
-		 sid);
+	         "{" M MSGS ",\"session_id\":\"%s\",\"temperature\":2,\"top_p\":0,\"n\":1,"
+	         "\"stop\":[\"a\",\"b\",\"c\",\"d\"],\"max_tokens\":50,"
+	         "\"max_completion_tokens\":70,\"stream\":false,\"seed\":null}",
+	         sid);
 	assert_int_equal(parse(body, &req, err, sizeof(err)), 0);
 	assert_int_equal(strlen(req.session_id), 256);
 	assert_int_equal(req.max_tokens, 70); /* max_completion_tokens wins */
@@ -247,9 +248,9 @@ static void test_sampling_fields(void **state)
 
 	/* nulls are absent */
 	assert_int_equal(parse("{" M MSGS ",\"stream\":null,\"max_tokens\":null,\"stop\":null,"
-			       "\"temperature\":null,\"user\":null,\"tools\":null,\"n\":null}",
-			       &req, err, sizeof(err)),
-			 0);
+	                       "\"temperature\":null,\"user\":null,\"tools\":null,\"n\":null}",
+	                       &req, err, sizeof(err)),
+	                 0);
 	assert_int_equal(req.max_tokens, -1);
 	assert_null(req.user);
 	dp_request_release(&req);
@@ -260,14 +261,15 @@ static void test_tools_fields(void **state)
 	expect_error("{" M MSGS ",\"tools\":{}}", "tools must be an array");
 	expect_error("{" M MSGS ",\"tools\":[1]}", "tools[0] must be an object");
 	expect_error("{" M MSGS ",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}},"
-		     "{\"type\":\"retrieval\"}]}",
-		     "tools[1].type must be \"function\"");
+	             "{\"type\":\"retrieval\"}]}",
+	             "tools[1].type must be \"function\"");
 	expect_error("{" M MSGS ",\"tools\":[{\"type\":\"function\"}]}",
-		     "tools[0].function.name must be a non-empty string");
-	expect_error("{" M MSGS ",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"\"}}]}",
-		     "tools[0].function.name must be a non-empty string");
+	             "tools[0].function.name must be a non-empty string");
+	expect_error("{" M MSGS
+	             ",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"\"}}]}",
+	             "tools[0].function.name must be a non-empty string");
 	const char *tc = "tool_choice must be \"none\", \"auto\", \"required\" or "
-			 "{\"type\": \"function\", \"function\": {\"name\": ...}}";
+	                 "{\"type\": \"function\", \"function\": {\"name\": ...}}";
 	expect_error("{" M MSGS ",\"tool_choice\":\"always\"}", tc);
 	expect_error("{" M MSGS ",\"tool_choice\":3}", tc);
 	expect_error("{" M MSGS ",\"tool_choice\":{\"type\":\"function\"}}", tc);
@@ -276,7 +278,7 @@ static void test_tools_fields(void **state)
 	struct dp_chat_req req;
 	char err[256];
 	const char *ok[] = {"\"none\"", "\"auto\"", "\"required\"",
-			    "{\"type\":\"function\",\"function\":{\"name\":\"f\"}}"};
+	                    "{\"type\":\"function\",\"function\":{\"name\":\"f\"}}"};
 	for (size_t i = 0; i < 4; i++) {
 		char body[256];
 		snprintf(body, sizeof(body), "{" M MSGS ",\"tools\":[],\"tool_choice\":%s}", ok[i]);
@@ -290,58 +292,58 @@ static void test_provider_preferences(void **state)
 {
 	expect_error("{" M MSGS ",\"provider\":[]}", "provider must be an object");
 	expect_error("{" M MSGS ",\"provider\":{\"order\":\"openai\"}}",
-		     "provider.order must be an array of strings");
+	             "provider.order must be an array of strings");
 	expect_error("{" M MSGS ",\"provider\":{\"only\":[\"a\",1]}}",
-		     "provider.only must be an array of strings");
+	             "provider.only must be an array of strings");
 	expect_error("{" M MSGS ",\"provider\":{\"ignore\":{}}}",
-		     "provider.ignore must be an array of strings");
+	             "provider.ignore must be an array of strings");
 	expect_error("{" M MSGS ",\"provider\":{\"quantizations\":[null]}}",
-		     "provider.quantizations must be an array of strings");
+	             "provider.quantizations must be an array of strings");
 	expect_error("{" M MSGS ",\"provider\":{\"allow_fallbacks\":\"no\"}}",
-		     "provider.allow_fallbacks must be a boolean");
+	             "provider.allow_fallbacks must be a boolean");
 	expect_error("{" M MSGS ",\"provider\":{\"require_parameters\":1}}",
-		     "provider.require_parameters must be a boolean");
+	             "provider.require_parameters must be a boolean");
 	expect_error("{" M MSGS ",\"provider\":{\"data_collection\":\"never\"}}",
-		     "provider.data_collection must be \"allow\" or \"deny\"");
+	             "provider.data_collection must be \"allow\" or \"deny\"");
 	const char *sort = "provider.sort must be \"price\", \"throughput\" or \"latency\", or "
-			   "{\"by\": one of those, \"partition\": \"model\" or \"none\"}";
+	                   "{\"by\": one of those, \"partition\": \"model\" or \"none\"}";
 	expect_error("{" M MSGS ",\"provider\":{\"sort\":\"cheapest\"}}", sort);
 	expect_error("{" M MSGS ",\"provider\":{\"sort\":{\"partition\":\"none\"}}}", sort);
 	expect_error("{" M MSGS ",\"provider\":{\"sort\":{\"by\":\"price\",\"partition\":\"x\"}}}",
-		     sort);
+	             sort);
 	expect_error("{" M MSGS ",\"provider\":{\"max_price\":5}}",
-		     "provider.max_price must be an object");
-	expect_error("{" M MSGS ",\"provider\":{\"max_price\":{\"prompt\":1,\"completion\":\"2\"}}}",
-		     "provider.max_price.completion must be a non-negative number");
+	             "provider.max_price must be an object");
+	expect_error("{" M MSGS
+	             ",\"provider\":{\"max_price\":{\"prompt\":1,\"completion\":\"2\"}}}",
+	             "provider.max_price.completion must be a non-negative number");
 	expect_error("{" M MSGS ",\"provider\":{\"max_price\":{\"request\":-1}}}",
-		     "provider.max_price.request must be a non-negative number");
+	             "provider.max_price.request must be a non-negative number");
 
 	struct dp_chat_req req;
 	char err[256];
 	const char *body = "{" M MSGS ",\"provider\":{\"order\":[\"openai\",\"azure\"],"
-			   "\"only\":[],\"ignore\":[\"x\"],\"allow_fallbacks\":false,"
-			   "\"require_parameters\":true,\"data_collection\":\"deny\","
-			   "\"sort\":{\"by\":\"throughput\",\"partition\":\"none\"},"
-			   "\"max_price\":{\"prompt\":1,\"completion\":2.5,\"request\":0},"
-			   "\"quantizations\":[\"fp8\"],\"zdr\":true,\"future\":[1]}}";
+	                   "\"only\":[],\"ignore\":[\"x\"],\"allow_fallbacks\":false,"
+	                   "\"require_parameters\":true,\"data_collection\":\"deny\","
+	                   "\"sort\":{\"by\":\"throughput\",\"partition\":\"none\"},"
+	                   "\"max_price\":{\"prompt\":1,\"completion\":2.5,\"request\":0},"
+	                   "\"quantizations\":[\"fp8\"],\"zdr\":true,\"future\":[1]}}";
 	assert_int_equal(parse(body, &req, err, sizeof(err)), 0);
 	assert_non_null(req.provider);
 	assert_true(json_is_false(json_object_get(req.provider, "allow_fallbacks")));
 	dp_request_release(&req);
-	assert_int_equal(parse("{" M MSGS ",\"provider\":{\"sort\":\"latency\"}}", &req, err,
-			       sizeof(err)),
-			 0);
+	assert_int_equal(
+	    parse("{" M MSGS ",\"provider\":{\"sort\":\"latency\"}}", &req, err, sizeof(err)), 0);
 	dp_request_release(&req);
 }
 
 static void test_upstream_body(void **state)
 {
 	const char *body = "{\"model\":\"openai/gpt-4o\",\"models\":[\"x/y\"],\"stream\":true,"
-			   "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
-			   "\"provider\":{\"order\":[\"openai\"]},\"route\":\"fallback\","
-			   "\"transforms\":[],\"plugins\":[],\"usage\":{\"include\":true},"
-			   "\"session_id\":\"s\",\"user\":\"u\",\"temperature\":0.7,"
-			   "\"top_k\":40,\"stream_options\":{\"foo\":1},\"custom\":\"kept\"}";
+	                   "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
+	                   "\"provider\":{\"order\":[\"openai\"]},\"route\":\"fallback\","
+	                   "\"transforms\":[],\"plugins\":[],\"usage\":{\"include\":true},"
+	                   "\"session_id\":\"s\",\"user\":\"u\",\"temperature\":0.7,"
+	                   "\"top_k\":40,\"stream_options\":{\"foo\":1},\"custom\":\"kept\"}";
 	struct dp_chat_req req;
 	char err[256];
 	assert_int_equal(parse(body, &req, err, sizeof(err)), 0);
@@ -353,8 +355,8 @@ static void test_upstream_body(void **state)
 	json_t *u = json_loads(s, 0, NULL);
 	assert_non_null(u);
 	assert_string_equal(json_string_value(json_object_get(u, "model")), "gpt-4o-2024-08-06");
-	const char *gone[] = {"models", "provider", "route", "transforms", "plugins",
-			      "usage",  "session_id", "user", "top_k"};
+	const char *gone[] = {"models", "provider",   "route", "transforms", "plugins",
+	                      "usage",  "session_id", "user",  "top_k"};
 	for (size_t i = 0; i < sizeof(gone) / sizeof(gone[0]); i++)
 		if (json_object_get(u, gone[i]))
 			fail_msg("%s was sent upstream", gone[i]);
@@ -370,16 +372,14 @@ static void test_upstream_body(void **state)
 	free(s);
 	/* the client's body is untouched */
 	assert_non_null(json_object_get(req.body, "top_k"));
-	assert_null(json_object_get(json_object_get(req.body, "stream_options"),
-				    "include_usage"));
-	assert_string_equal(json_string_value(json_object_get(req.body, "model")),
-			    "openai/gpt-4o");
+	assert_null(json_object_get(json_object_get(req.body, "stream_options"), "include_usage"));
+	assert_string_equal(json_string_value(json_object_get(req.body, "model")), "openai/gpt-4o");
 	dp_request_release(&req);
 
 	/* non-streaming: no stream_options at all (OpenAI rejects it without stream) */
 	assert_int_equal(parse("{" M MSGS ",\"stream_options\":{\"include_usage\":true}}", &req,
-			       err, sizeof(err)),
-			 0);
+	                       err, sizeof(err)),
+	                 0);
 	s = dp_request_upstream_body(&req, "b", NULL, &len);
 	u = json_loads(s, 0, NULL);
 	assert_null(json_object_get(u, "stream_options"));
@@ -392,8 +392,8 @@ static void test_upstream_body(void **state)
 	assert_int_equal(parse("{" M MSGS ",\"stream\":true}", &req, err, sizeof(err)), 0);
 	s = dp_request_upstream_body(&req, "b", NULL, &len);
 	u = json_loads(s, 0, NULL);
-	assert_true(json_is_true(
-	    json_object_get(json_object_get(u, "stream_options"), "include_usage")));
+	assert_true(
+	    json_is_true(json_object_get(json_object_get(u, "stream_options"), "include_usage")));
 	json_decref(u);
 	free(s);
 	dp_request_release(&req);
@@ -428,8 +428,8 @@ static void test_each_param(void **state)
 	struct collected c = {"", 0, 0};
 	dp_request_each_param(&req, collect, &c);
 	assert_string_equal(c.names, "tools,tool_choice,temperature,max_tokens,seed,"
-				     "response_format,logprobs,frequency_penalty,reasoning,"
-				     "structured_outputs");
+	                             "response_format,logprobs,frequency_penalty,reasoning,"
+	                             "structured_outputs");
 	/* stopping early */
 	struct collected d = {"", 0, 2};
 	dp_request_each_param(&req, collect, &d);
@@ -438,9 +438,9 @@ static void test_each_param(void **state)
 
 	/* a plain request uses no parameters; json_object is not structured_outputs */
 	assert_int_equal(parse("{" M MSGS ",\"response_format\":{\"type\":\"json_object\"},"
-			       "\"max_completion_tokens\":9}",
-			       &req, err, sizeof(err)),
-			 0);
+	                       "\"max_completion_tokens\":9}",
+	                       &req, err, sizeof(err)),
+	                 0);
 	struct collected e = {"", 0, 0};
 	dp_request_each_param(&req, collect, &e);
 	assert_string_equal(e.names, "max_tokens,response_format");

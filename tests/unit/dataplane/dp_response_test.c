@@ -93,8 +93,8 @@ static void test_non_streaming_response(void **state)
 	assert_true(json_real_value(json_object_get(usage, "cost")) == 0.12345);
 	assert_true(json_is_false(json_object_get(usage, "is_byok")));
 	assert_int_equal(num(json_object_get(usage, "prompt_tokens_details"), "cached_tokens"), 8);
-	assert_int_equal(
-	    num(json_object_get(usage, "prompt_tokens_details"), "cache_write_tokens"), 0);
+	assert_int_equal(num(json_object_get(usage, "prompt_tokens_details"), "cache_write_tokens"),
+	                 0);
 	assert_int_equal(
 	    num(json_object_get(usage, "completion_tokens_details"), "reasoning_tokens"), 1);
 	json_t *cd = json_object_get(usage, "cost_details");
@@ -149,7 +149,7 @@ static void test_usage_variants(void **state)
 	struct dp_usage u;
 	assert_int_equal(dp_response_parse(body, strlen(body), &r, &u), 0);
 	assert_int_equal(u.tokens.prompt, 100);
-	assert_int_equal(u.tokens.completion, 0);    /* negative clamps to 0 */
+	assert_int_equal(u.tokens.completion, 0);      /* negative clamps to 0 */
 	assert_int_equal(u.tokens.cached, UINT32_MAX); /* huge clamps */
 	assert_int_equal(u.tokens.cache_write, 30);
 	assert_string_equal(u.finish_reason, "stop");
@@ -190,9 +190,10 @@ static void test_parse_rejects_non_completions(void **state)
 static void test_parse_without_usage_counts(void **state)
 {
 	/* 10 + 3 characters of content and tool arguments -> ceil(13 / 4) = 4 tokens */
-	const char *body = "{\"choices\":[{\"message\":{\"content\":\"0123456789\","
-			   "\"tool_calls\":[{\"function\":{\"name\":\"f\",\"arguments\":\"{}\\n\"}}]},"
-			   "\"finish_reason\":\"tool_calls\"}]}";
+	const char *body =
+	    "{\"choices\":[{\"message\":{\"content\":\"0123456789\","
+	    "\"tool_calls\":[{\"function\":{\"name\":\"f\",\"arguments\":\"{}\\n\"}}]},"
+	    "\"finish_reason\":\"tool_calls\"}]}";
 	json_t *r;
 	struct dp_usage u;
 	assert_int_equal(dp_response_parse(body, strlen(body), &r, &u), 0);
@@ -206,8 +207,8 @@ static void test_parse_without_usage_counts(void **state)
 static void test_finish_fills_missing_fields(void **state)
 {
 	const char *body = "{\"choices\":[{\"index\":0,\"message\":{\"content\":\"a\"},"
-			   "\"finish_reason\":\"MAX_TOKENS\"},{\"index\":1,\"message\":{}}],"
-			   "\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1}}";
+	                   "\"finish_reason\":\"MAX_TOKENS\"},{\"index\":1,\"message\":{}}],"
+	                   "\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1}}";
 	json_t *r;
 	struct dp_usage u;
 	assert_int_equal(dp_response_parse(body, strlen(body), &r, &u), 0);
@@ -219,8 +220,7 @@ static void test_finish_fills_missing_fields(void **state)
 	assert_true(json_is_null(json_object_get(out, "system_fingerprint")));
 	json_t *choices = json_object_get(out, "choices");
 	assert_string_equal(str(json_array_get(choices, 0), "finish_reason"), "length");
-	assert_string_equal(str(json_array_get(choices, 0), "native_finish_reason"),
-			    "MAX_TOKENS");
+	assert_string_equal(str(json_array_get(choices, 0), "native_finish_reason"), "MAX_TOKENS");
 	json_t *c1 = json_array_get(choices, 1);
 	assert_true(json_is_null(json_object_get(c1, "finish_reason")));
 	assert_true(json_is_null(json_object_get(c1, "native_finish_reason")));
@@ -230,13 +230,15 @@ static void test_finish_fills_missing_fields(void **state)
 
 static void test_usage_json(void **state)
 {
-	struct dp_usage u = {.tokens = {.prompt = 4000000000u, .completion = 4000000000u,
-					.cached = 5, .cache_write = 6, .reasoning = 7}};
+	struct dp_usage u = {.tokens = {.prompt = 4000000000u,
+	                                .completion = 4000000000u,
+	                                .cached = 5,
+	                                .cache_write = 6,
+	                                .reasoning = 7}};
 	json_t *j = dp_usage_json(&u, 25 * SY_MONEY_SCALE);
 	assert_int_equal(num(j, "total_tokens"), 8000000000LL); /* no 32-bit wrap */
 	assert_true(json_real_value(json_object_get(j, "cost")) == 25.0);
-	assert_int_equal(num(json_object_get(j, "prompt_tokens_details"), "cache_write_tokens"),
-			 6);
+	assert_int_equal(num(json_object_get(j, "prompt_tokens_details"), "cache_write_tokens"), 6);
 	json_decref(j);
 }
 
@@ -256,9 +258,9 @@ static void test_stream_chunks(void **state)
 	struct dp_stream_state st = {0};
 	/* role preamble: forwarded, but no content yet */
 	json_t *j = load(rewrite("{\"id\":\"x\",\"object\":\"chat.completion.chunk\",\"created\":5,"
-				 "\"model\":\"gpt\",\"choices\":[{\"index\":0,\"delta\":{\"role\":"
-				 "\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}",
-				 &st, 0));
+	                         "\"model\":\"gpt\",\"choices\":[{\"index\":0,\"delta\":{\"role\":"
+	                         "\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}",
+	                         &st, 0));
 	check_identity(j, "chat.completion.chunk");
 	json_t *c0 = json_array_get(json_object_get(j, "choices"), 0);
 	assert_true(json_is_null(json_object_get(c0, "finish_reason")));
@@ -269,13 +271,13 @@ static void test_stream_chunks(void **state)
 	json_decref(j);
 
 	j = load(rewrite("{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hello \xc3\xa9\"}}],"
-			 "\"usage\":null}",
-			 &st, 0));
+	                 "\"usage\":null}",
+	                 &st, 0));
 	check_identity(j, "chat.completion.chunk");
 	assert_null(json_object_get(j, "usage"));
 	assert_string_equal(
 	    str(json_object_get(json_array_get(json_object_get(j, "choices"), 0), "delta"),
-		"content"),
+	        "content"),
 	    "Hello \xc3\xa9");
 	assert_true(st.saw_content);
 	assert_int_equal(st.counted_chars, 7);
@@ -284,12 +286,12 @@ static void test_stream_chunks(void **state)
 	/* reasoning and tool-call argument fragments count too */
 	free(rewrite("{\"choices\":[{\"delta\":{\"reasoning\":\"abc\"}}]}", &st, 0));
 	free(rewrite("{\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"c\","
-		     "\"function\":{\"name\":\"lookup\",\"arguments\":\"{\\\"q\\\"\"}}]}}]}",
-		     &st, 0));
+	             "\"function\":{\"name\":\"lookup\",\"arguments\":\"{\\\"q\\\"\"}}]}}]}",
+	             &st, 0));
 	assert_int_equal(st.counted_chars, 7 + 3 + 4);
 
-	j = load(rewrite("{\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"tool_use\"}]}",
-			 &st, 0));
+	j = load(rewrite(
+	    "{\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"tool_use\"}]}", &st, 0));
 	c0 = json_array_get(json_object_get(j, "choices"), 0);
 	assert_string_equal(str(c0, "finish_reason"), "tool_calls");
 	assert_string_equal(str(c0, "native_finish_reason"), "tool_use");
@@ -301,9 +303,9 @@ static void test_stream_chunks(void **state)
 	/* the usage-only chunk is recorded and swallowed */
 	assert_false(st.usage.from_provider);
 	assert_null(rewrite("{\"id\":\"x\",\"choices\":[],\"usage\":{\"prompt_tokens\":9,"
-			    "\"completion_tokens\":4,\"completion_tokens_details\":"
-			    "{\"reasoning_tokens\":2}}}",
-			    &st, 0));
+	                    "\"completion_tokens\":4,\"completion_tokens_details\":"
+	                    "{\"reasoning_tokens\":2}}}",
+	                    &st, 0));
 	assert_true(st.usage.from_provider);
 	assert_int_equal(st.usage.tokens.prompt, 9);
 	assert_int_equal(st.usage.tokens.completion, 4);
@@ -318,9 +320,9 @@ static void test_stream_usage_with_choices_is_stripped(void **state)
 {
 	struct dp_stream_state st = {0};
 	json_t *j = load(rewrite("{\"choices\":[{\"delta\":{\"content\":\"!\"},"
-				 "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":3,"
-				 "\"completion_tokens\":1}}",
-				 &st, 0));
+	                         "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":3,"
+	                         "\"completion_tokens\":1}}",
+	                         &st, 0));
 	assert_null(json_object_get(j, "usage"));
 	assert_true(st.usage.from_provider);
 	assert_int_equal(st.usage.tokens.prompt, 3);
@@ -372,7 +374,7 @@ static void test_usage_chunk(void **state)
 static void test_error_chunk(void **state)
 {
 	json_t *j = load(dp_stream_error_chunk(&gen, 502, "upstream stream ended before finishing",
-					       "stream_cut"));
+	                                       "stream_cut"));
 	check_identity(j, "chat.completion.chunk");
 	json_t *err = json_object_get(j, "error");
 	assert_int_equal(num(err, "code"), 502);

@@ -51,9 +51,8 @@ static Sy__Model *add_model(const char *id, char **params, size_t n_params)
 }
 
 /* prompt/completion/request are USD per token (per request) strings */
-static void add_endpoint(Sy__Model *m, const char *prov, const char *prompt,
-			 const char *completion, const char *request, const char *quant,
-			 char **params, size_t n_params)
+static void add_endpoint(Sy__Model *m, const char *prov, const char *prompt, const char *completion,
+                         const char *request, const char *quant, char **params, size_t n_params)
 {
 	Sy__Pricing pr = SY__PRICING__INIT;
 	pr.prompt = (char *)prompt;
@@ -86,7 +85,7 @@ static int build_catalog(void **state)
 
 	Sy__Model *m = add_model("meta/llama", llama_params, N(llama_params));
 	add_endpoint(m, "together", PER_M(1), "0", NULL, "fp8", together_params,
-		     N(together_params));
+	             N(together_params));
 	add_endpoint(m, "fireworks", PER_M(2), "0", NULL, "fp16", NULL, 0); /* model's params */
 	add_endpoint(m, "azure", PER_M(3), "0", NULL, "bf16", azure_params, N(azure_params));
 	add_endpoint(m, "free-host", "0", "0", "", "int4", free_params, N(free_params));
@@ -123,11 +122,11 @@ struct metric {
 };
 
 struct world {
-	const char *unhealthy[4];     /* provider slugs whose endpoints are ejected */
-	const char *sticky_session;   /* the session that has a sticky provider */
+	const char *unhealthy[4];   /* provider slugs whose endpoints are ejected */
+	const char *sticky_session; /* the session that has a sticky provider */
 	const char *sticky_slug;
-	struct metric tp[8], lat[8];  /* throughput, latency by provider slug */
-	char sticky_model[64];        /* the model id the sticky lookup was asked about */
+	struct metric tp[8], lat[8]; /* throughput, latency by provider slug */
+	char sticky_model[64];       /* the model id the sticky lookup was asked about */
 };
 
 static const Sy__Model *lookup_model(void *arg, const char *id)
@@ -182,7 +181,7 @@ static double latency(void *arg, const char *model_id, const char *slug)
 	return find_metric(((struct world *)arg)->lat, slug);
 }
 
-#define BODY(model, extra)                                                                   \
+#define BODY(model, extra)                                                                         \
 	"{\"model\":\"" model "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]" extra "}"
 
 static char last_err[256];
@@ -219,8 +218,8 @@ static const char *plan_str(const struct dp_route_plan *p, bool with_model)
 	s[0] = '\0';
 	for (size_t i = 0; i < p->n; i++)
 		used += (size_t)snprintf(s + used, sizeof(s) - used, "%s%s%s%s", i ? " " : "",
-					 with_model ? p->t[i].model_id : "", with_model ? ":" : "",
-					 p->t[i].ep->provider);
+		                         with_model ? p->t[i].model_id : "", with_model ? ":" : "",
+		                         p->t[i].ep->provider);
 	return s;
 }
 
@@ -241,7 +240,7 @@ static void expect_404(struct world *w, const char *body, const char *message)
 	int rc = route(w, 0, body, &p);
 	if (rc != SY_ENOTFOUND || last_status != 404 || strcmp(last_err, message))
 		fail_msg("%s\n  rc %d status %d \"%s\"\n  want 404 \"%s\"", body, rc, last_status,
-			 last_err, message);
+		         last_err, message);
 	assert_int_equal(p.n, 0);
 }
 
@@ -313,7 +312,7 @@ static void test_inverse_square_price_split(void **state)
 		double got = (double)count[k] / draws;
 		if (fabs(got - want[k]) > 0.02)
 			fail_msg("%s chosen first %.4f of the time, want %.4f +- 0.02", slugs[k],
-				 got, want[k]);
+			         got, want[k]);
 	}
 }
 
@@ -323,7 +322,7 @@ static void test_free_endpoint_always_first(void **state)
 	const uint64_t draws[] = {0, draw_at(0.5), UINT64_MAX};
 	for (size_t i = 0; i < N(draws); i++)
 		expect_plan(&w, draws[i], BODY("meta/llama", ""),
-			    "free-host together fireworks azure");
+		            "free-host together fireworks azure");
 }
 
 static void test_unhealthy_endpoints_last(void **state)
@@ -361,7 +360,7 @@ static void test_floor_and_nitro_variants(void **state)
 	expect_plan(&w, 0, BODY("meta/llama:nitro", ""), "azure fireworks free-host together");
 	/* an explicit sort wins over the variant */
 	expect_plan(&w, 0, BODY("meta/llama:nitro", ",\"provider\":{\"sort\":\"price\"}"),
-		    "free-host together fireworks azure");
+	            "free-host together fireworks azure");
 }
 
 static void test_unknown_models(void **state)
@@ -371,9 +370,10 @@ static void test_unknown_models(void **state)
 	expect_404(&w, BODY("meta/llama:turbo", ""), "Model meta/llama:turbo does not exist");
 	expect_404(&w, BODY("x/empty", ""), "No endpoints found for x/empty");
 	/* an unknown fallback model is an error too, not silently skipped */
-	expect_404(&w, "{\"models\":[\"stat/m\",\"nope/y\"],\"messages\":[{\"role\":\"user\","
-		       "\"content\":\"hi\"}]}",
-		   "Model nope/y does not exist");
+	expect_404(&w,
+	           "{\"models\":[\"stat/m\",\"nope/y\"],\"messages\":[{\"role\":\"user\","
+	           "\"content\":\"hi\"}]}",
+	           "Model nope/y does not exist");
 }
 
 static void test_unusable_endpoints_skipped(void **state)
@@ -381,7 +381,7 @@ static void test_unusable_endpoints_skipped(void **state)
 	struct world w = {0};
 	/* ghost's provider is not in the catalog; solo's azure has a bad price */
 	expect_plan(&w, 0, BODY("meta/llama", ",\"provider\":{\"sort\":\"price\"}"),
-		    "free-host together fireworks azure");
+	            "free-host together fireworks azure");
 	expect_plan(&w, 0, BODY("solo/m", ""), "openai");
 }
 
@@ -390,44 +390,46 @@ static void test_only_and_ignore(void **state)
 	struct world w = {0};
 	/* slugs or display names, any case */
 	expect_plan(&w, 0, BODY("meta/llama", ",\"provider\":{\"only\":[\"Azure\",\"TOGETHER\"]}"),
-		    "together azure");
+	            "together azure");
 	expect_404(&w, BODY("meta/llama", ",\"provider\":{\"only\":[\"nobody\"]}"),
-		   "No allowed providers are available for the selected model (provider.only)");
+	           "No allowed providers are available for the selected model (provider.only)");
 	expect_plan(&w, 0,
-		    BODY("meta/llama", ",\"provider\":{\"ignore\":[\"free-host\",\"Together\"]}"),
-		    "fireworks azure");
+	            BODY("meta/llama", ",\"provider\":{\"ignore\":[\"free-host\",\"Together\"]}"),
+	            "fireworks azure");
 	expect_404(&w,
-		   BODY("stat/m", ",\"provider\":{\"ignore\":[\"together\",\"fireworks\","
-				  "\"azure\"]}"),
-		   "No allowed providers are available for the selected model (provider.ignore)");
+	           BODY("stat/m", ",\"provider\":{\"ignore\":[\"together\",\"fireworks\","
+	                          "\"azure\"]}"),
+	           "No allowed providers are available for the selected model (provider.ignore)");
 	/* an empty list restricts nothing */
-	expect_plan(&w, 0, BODY("stat/m", ",\"provider\":{\"only\":[],\"order\":[],"
-				       "\"quantizations\":[],\"allow_fallbacks\":false}"),
-		    "together");
+	expect_plan(&w, 0,
+	            BODY("stat/m", ",\"provider\":{\"only\":[],\"order\":[],"
+	                           "\"quantizations\":[],\"allow_fallbacks\":false}"),
+	            "together");
 }
 
 static void test_quantizations(void **state)
 {
 	struct world w = {0};
-	expect_plan(&w, 0, BODY("meta/llama", ",\"provider\":{\"quantizations\":[\"FP8\",\"bf16\"]}"),
-		    "together azure");
+	expect_plan(&w, 0,
+	            BODY("meta/llama", ",\"provider\":{\"quantizations\":[\"FP8\",\"bf16\"]}"),
+	            "together azure");
 	expect_404(&w, BODY("meta/llama", ",\"provider\":{\"quantizations\":[\"fp4\",\"fp6\"]}"),
-		   "No endpoints found matching the requested quantizations "
-		   "(provider.quantizations: fp4, fp6)");
+	           "No endpoints found matching the requested quantizations "
+	           "(provider.quantizations: fp4, fp6)");
 	/* endpoints that state none are "unknown" */
 	expect_plan(&w, 0, BODY("stat/m", ",\"provider\":{\"quantizations\":[\"unknown\"]}"),
-		    "together fireworks azure");
+	            "together fireworks azure");
 }
 
 static void test_data_collection_deny(void **state)
 {
 	struct world w = {0};
 	expect_plan(&w, 0, BODY("meta/llama", ",\"provider\":{\"data_collection\":\"deny\"}"),
-		    "fireworks azure");
+	            "fireworks azure");
 	expect_plan(&w, 0, BODY("meta/llama", ",\"provider\":{\"data_collection\":\"allow\"}"),
-		    "free-host together fireworks azure");
+	            "free-host together fireworks azure");
 	expect_404(&w, BODY("solo/m", ",\"provider\":{\"data_collection\":\"deny\"}"),
-		   "No endpoints found matching your data policy (data_collection: deny)");
+	           "No endpoints found matching your data policy (data_collection: deny)");
 }
 
 static void test_require_parameters(void **state)
@@ -436,58 +438,60 @@ static void test_require_parameters(void **state)
 #define TOOLS ",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}]"
 	/* tools: free-host lacks it; fireworks inherits the model's list, which has it */
 	expect_plan(&w, 0, BODY("meta/llama", TOOLS ",\"provider\":{\"require_parameters\":true}"),
-		    "together fireworks azure");
+	            "together fireworks azure");
 	expect_plan(&w, 0,
-		    BODY("meta/llama", TOOLS ",\"response_format\":{\"type\":\"json_object\"},"
-					     "\"provider\":{\"require_parameters\":true}"),
-		    "azure");
+	            BODY("meta/llama", TOOLS ",\"response_format\":{\"type\":\"json_object\"},"
+	                                     "\"provider\":{\"require_parameters\":true}"),
+	            "azure");
 	/* seed: only the model's list has it */
-	expect_plan(&w, 0, BODY("meta/llama", ",\"seed\":1,\"provider\":{\"require_parameters\":true}"),
-		    "fireworks");
+	expect_plan(&w, 0,
+	            BODY("meta/llama", ",\"seed\":1,\"provider\":{\"require_parameters\":true}"),
+	            "fireworks");
 	/* without require_parameters nothing is filtered */
 	expect_plan(&w, 0, BODY("meta/llama", TOOLS ",\"logprobs\":true"),
-		    "free-host together fireworks azure");
+	            "free-host together fireworks azure");
 	/* the message names what nobody supports */
 	expect_404(&w,
-		   BODY("meta/llama", TOOLS ",\"logprobs\":true,\"provider\":{\"require_parameters\":"
-					    "true}"),
-		   "No endpoints found that support the requested parameters "
-		   "(require_parameters): logprobs");
+	           BODY("meta/llama",
+	                TOOLS ",\"logprobs\":true,\"provider\":{\"require_parameters\":"
+	                      "true}"),
+	           "No endpoints found that support the requested parameters "
+	           "(require_parameters): logprobs");
 	/* ... or everything asked, when each is supported somewhere but never together */
 	expect_404(&w,
-		   BODY("meta/llama", ",\"seed\":2,\"response_format\":{\"type\":\"text\"},"
-				      "\"provider\":{\"require_parameters\":true}"),
-		   "No endpoints found that support the requested parameters "
-		   "(require_parameters): seed, response_format");
+	           BODY("meta/llama", ",\"seed\":2,\"response_format\":{\"type\":\"text\"},"
+	                              "\"provider\":{\"require_parameters\":true}"),
+	           "No endpoints found that support the requested parameters "
+	           "(require_parameters): seed, response_format");
 	/* a model that lists no parameters supports none of them */
 	expect_404(&w, BODY("stat/m", TOOLS ",\"provider\":{\"require_parameters\":true}"),
-		   "No endpoints found that support the requested parameters "
-		   "(require_parameters): tools");
+	           "No endpoints found that support the requested parameters "
+	           "(require_parameters): tools");
 	expect_plan(&w, 0, BODY("stat/m", ",\"provider\":{\"require_parameters\":true}"),
-		    "together fireworks azure");
+	            "together fireworks azure");
 }
 
 static void test_max_price(void **state)
 {
 	struct world w = {0};
 	expect_plan(&w, 0, BODY("meta/llama", ",\"provider\":{\"max_price\":{\"prompt\":1.5}}"),
-		    "free-host together");
+	            "free-host together");
 	/* the limit is inclusive */
 	expect_plan(&w, 0, BODY("meta/llama", ",\"provider\":{\"max_price\":{\"prompt\":1}}"),
-		    "free-host together");
+	            "free-host together");
 	expect_plan(&w, 0, BODY("stat/m", ",\"provider\":{\"max_price\":{\"completion\":1.5}}"),
-		    "together fireworks azure");
+	            "together fireworks azure");
 	expect_plan(&w, 0, BODY("stat/m", ",\"provider\":{\"max_price\":{\"completion\":1.49}}"),
-		    "together azure");
+	            "together azure");
 	/* request is USD per request: azure charges $0.001 on openai/gpt */
 	expect_plan(&w, 0, BODY("openai/gpt", ",\"provider\":{\"max_price\":{\"request\":0}}"),
-		    "openai");
+	            "openai");
 	expect_plan(&w, 0, BODY("openai/gpt", ",\"provider\":{\"max_price\":{\"request\":0.001}}"),
-		    "openai azure");
+	            "openai azure");
 	expect_404(&w,
-		   BODY("stat/m", ",\"provider\":{\"max_price\":{\"prompt\":0.4,\"request\":2}}"),
-		   "No endpoints found with prices within max_price (prompt $0.4/M tokens, "
-		   "request $2)");
+	           BODY("stat/m", ",\"provider\":{\"max_price\":{\"prompt\":0.4,\"request\":2}}"),
+	           "No endpoints found with prices within max_price (prompt $0.4/M tokens, "
+	           "request $2)");
 }
 
 static void test_order(void **state)
@@ -495,94 +499,95 @@ static void test_order(void **state)
 	struct world w = {0};
 	/* named first in that order, then the rest by price (no load balancing) */
 	expect_plan(&w, UINT64_MAX,
-		    BODY("meta/llama", ",\"provider\":{\"order\":[\"azure\",\"Fireworks\"]}"),
-		    "azure fireworks free-host together");
+	            BODY("meta/llama", ",\"provider\":{\"order\":[\"azure\",\"Fireworks\"]}"),
+	            "azure fireworks free-host together");
 	expect_plan(&w, 0,
-		    BODY("meta/llama", ",\"provider\":{\"order\":[\"azure\",\"fireworks\"],"
-				       "\"allow_fallbacks\":false}"),
-		    "azure fireworks");
+	            BODY("meta/llama", ",\"provider\":{\"order\":[\"azure\",\"fireworks\"],"
+	                               "\"allow_fallbacks\":false}"),
+	            "azure fireworks");
 	expect_404(&w,
-		   BODY("meta/llama", ",\"provider\":{\"order\":[\"nobody\"],"
-				      "\"allow_fallbacks\":false}"),
-		   "No allowed providers are available for the selected model "
-		   "(provider.order with allow_fallbacks: false)");
+	           BODY("meta/llama", ",\"provider\":{\"order\":[\"nobody\"],"
+	                              "\"allow_fallbacks\":false}"),
+	           "No allowed providers are available for the selected model "
+	           "(provider.order with allow_fallbacks: false)");
 	/* a named provider that is unhealthy goes to the end (still a last resort) */
 	struct world u = {.unhealthy = {"azure"}};
-	expect_plan(&u, 0, BODY("meta/llama", ",\"provider\":{\"order\":[\"azure\",\"fireworks\"]}"),
-		    "fireworks free-host together azure");
 	expect_plan(&u, 0,
-		    BODY("meta/llama", ",\"provider\":{\"order\":[\"azure\",\"fireworks\"],"
-				       "\"allow_fallbacks\":false}"),
-		    "fireworks azure");
+	            BODY("meta/llama", ",\"provider\":{\"order\":[\"azure\",\"fireworks\"]}"),
+	            "fireworks free-host together azure");
+	expect_plan(&u, 0,
+	            BODY("meta/llama", ",\"provider\":{\"order\":[\"azure\",\"fireworks\"],"
+	                               "\"allow_fallbacks\":false}"),
+	            "fireworks azure");
 	/* order, then the rest by the requested sort */
 	struct world t = {.lat = {{"together", 900}, {"free-host", 300}, {"fireworks", 50}}};
-	expect_plan(&t, 0,
-		    BODY("meta/llama", ",\"provider\":{\"order\":[\"azure\"],\"sort\":\"latency\"}"),
-		    "azure fireworks free-host together");
+	expect_plan(
+	    &t, 0, BODY("meta/llama", ",\"provider\":{\"order\":[\"azure\"],\"sort\":\"latency\"}"),
+	    "azure fireworks free-host together");
 }
 
 static void test_sort(void **state)
 {
 	struct world w = {.tp = {{"together", 20}, {"azure", 80}, {"fireworks", 0}},
-			  .lat = {{"fireworks", 300}, {"azure", 700}, {"together", 200}}};
+	                  .lat = {{"fireworks", 300}, {"azure", 700}, {"together", 200}}};
 	expect_plan(&w, UINT64_MAX, BODY("meta/llama", ",\"provider\":{\"sort\":\"price\"}"),
-		    "free-host together fireworks azure");
+	            "free-host together fireworks azure");
 	/* unknown (or zero) throughput last, ties by price */
 	expect_plan(&w, 0, BODY("meta/llama", ",\"provider\":{\"sort\":\"throughput\"}"),
-		    "azure together free-host fireworks");
+	            "azure together free-host fireworks");
 	expect_plan(&w, 0, BODY("meta/llama", ",\"provider\":{\"sort\":\"latency\"}"),
-		    "together fireworks azure free-host");
+	            "together fireworks azure free-host");
 	expect_plan(&w, 0,
-		    BODY("meta/llama", ",\"provider\":{\"sort\":{\"by\":\"latency\","
-				       "\"partition\":\"model\"}}"),
-		    "together fireworks azure free-host");
+	            BODY("meta/llama", ",\"provider\":{\"sort\":{\"by\":\"latency\","
+	                               "\"partition\":\"model\"}}"),
+	            "together fireworks azure free-host");
 	/* health still comes first */
 	struct world u = w;
 	u.unhealthy[0] = "together";
 	expect_plan(&u, 0, BODY("meta/llama", ",\"provider\":{\"sort\":\"latency\"}"),
-		    "fireworks azure free-host together");
+	            "fireworks azure free-host together");
 }
 
 static void test_no_fallbacks_keeps_the_choice(void **state)
 {
 	struct world w = {0};
 	expect_plan(&w, draw_at(0.8), BODY("stat/m", ",\"provider\":{\"allow_fallbacks\":false}"),
-		    "fireworks");
+	            "fireworks");
 	expect_plan(&w, 0,
-		    "{\"models\":[\"stat/m\",\"openai/gpt\"],\"messages\":[{\"role\":\"user\","
-		    "\"content\":\"hi\"}],\"provider\":{\"allow_fallbacks\":false,"
-		    "\"sort\":\"price\"}}",
-		    "stat/m:together openai/gpt:openai");
+	            "{\"models\":[\"stat/m\",\"openai/gpt\"],\"messages\":[{\"role\":\"user\","
+	            "\"content\":\"hi\"}],\"provider\":{\"allow_fallbacks\":false,"
+	            "\"sort\":\"price\"}}",
+	            "stat/m:together openai/gpt:openai");
 }
 
 static void test_models_fallback_list(void **state)
 {
 	struct world w = {0};
 	expect_plan(&w, 0,
-		    "{\"model\":\"stat/m\",\"models\":[\"solo/m\"],\"messages\":[{\"role\":"
-		    "\"user\",\"content\":\"hi\"}]}",
-		    "stat/m:together stat/m:fireworks stat/m:azure solo/m:openai");
+	            "{\"model\":\"stat/m\",\"models\":[\"solo/m\"],\"messages\":[{\"role\":"
+	            "\"user\",\"content\":\"hi\"}]}",
+	            "stat/m:together stat/m:fireworks stat/m:azure solo/m:openai");
 	/* a model the filters empty is skipped... */
 	expect_plan(&w, 0,
-		    "{\"models\":[\"stat/m\",\"openai/gpt\"],\"messages\":[{\"role\":\"user\","
-		    "\"content\":\"hi\"}],\"provider\":{\"only\":[\"openai\"]}}",
-		    "openai/gpt:openai");
+	            "{\"models\":[\"stat/m\",\"openai/gpt\"],\"messages\":[{\"role\":\"user\","
+	            "\"content\":\"hi\"}],\"provider\":{\"only\":[\"openai\"]}}",
+	            "openai/gpt:openai");
 	/* ...and when all are emptied, the first model's reason is given */
 	expect_404(&w,
-		   "{\"models\":[\"meta/llama:free\",\"openai/gpt\"],\"messages\":[{\"role\":"
-		   "\"user\",\"content\":\"hi\"}],\"provider\":{\"only\":[\"fireworks\"]}}",
-		   "No allowed providers are available for the selected model (provider.only)");
+	           "{\"models\":[\"meta/llama:free\",\"openai/gpt\"],\"messages\":[{\"role\":"
+	           "\"user\",\"content\":\"hi\"}],\"provider\":{\"only\":[\"fireworks\"]}}",
+	           "No allowed providers are available for the selected model (provider.only)");
 	/* each model's variant applies to that model only */
 	expect_plan(&w, 0,
-		    "{\"models\":[\"meta/llama:free\",\"stat/m:floor\"],\"messages\":[{\"role\":"
-		    "\"user\",\"content\":\"hi\"}]}",
-		    "meta/llama:free-host stat/m:together stat/m:fireworks stat/m:azure");
+	            "{\"models\":[\"meta/llama:free\",\"stat/m:floor\"],\"messages\":[{\"role\":"
+	            "\"user\",\"content\":\"hi\"}]}",
+	            "meta/llama:free-host stat/m:together stat/m:fireworks stat/m:azure");
 	struct dp_route_plan p;
 	assert_int_equal(route(&w, 0,
-			       "{\"models\":[\"meta/llama:free\",\"stat/m\"],\"messages\":[{"
-			       "\"role\":\"user\",\"content\":\"hi\"}]}",
-			       &p),
-			 0);
+	                       "{\"models\":[\"meta/llama:free\",\"stat/m\"],\"messages\":[{"
+	                       "\"role\":\"user\",\"content\":\"hi\"}]}",
+	                       &p),
+	                 0);
 	assert_true(p.t[0].free_variant);
 	assert_false(p.t[1].free_variant);
 }
@@ -591,43 +596,47 @@ static void test_partition_none_sorts_across_models(void **state)
 {
 	struct world w = {0};
 	const char *list = "{\"models\":[\"openai/gpt\",\"stat/m\"],\"messages\":[{\"role\":"
-			     "\"user\",\"content\":\"hi\"}],";
+	                   "\"user\",\"content\":\"hi\"}],";
 	char body[512];
-	snprintf(body, sizeof(body), "%s\"provider\":{\"sort\":{\"by\":\"price\","
-				     "\"partition\":\"none\"}}}",
-		 list);
+	snprintf(body, sizeof(body),
+	         "%s\"provider\":{\"sort\":{\"by\":\"price\","
+	         "\"partition\":\"none\"}}}",
+	         list);
 	expect_plan(&w, 0, body,
-		    "stat/m:together stat/m:fireworks stat/m:azure openai/gpt:openai "
-		    "openai/gpt:azure");
-	snprintf(body, sizeof(body), "%s\"provider\":{\"sort\":{\"by\":\"price\","
-				     "\"partition\":\"model\"}}}",
-		 list);
+	            "stat/m:together stat/m:fireworks stat/m:azure openai/gpt:openai "
+	            "openai/gpt:azure");
+	snprintf(body, sizeof(body),
+	         "%s\"provider\":{\"sort\":{\"by\":\"price\","
+	         "\"partition\":\"model\"}}}",
+	         list);
 	expect_plan(&w, 0, body,
-		    "openai/gpt:openai openai/gpt:azure stat/m:together stat/m:fireworks "
-		    "stat/m:azure");
+	            "openai/gpt:openai openai/gpt:azure stat/m:together stat/m:fireworks "
+	            "stat/m:azure");
 }
 
 static void test_sticky_session(void **state)
 {
 	struct world w = {.sticky_session = "sess-1", .sticky_slug = "azure"};
 	expect_plan(&w, 0, BODY("stat/m", ",\"session_id\":\"sess-1\""),
-		    "azure together fireworks");
+	            "azure together fireworks");
 	assert_string_equal(w.sticky_model, "stat/m");
 	/* another session is load balanced */
 	expect_plan(&w, 0, BODY("stat/m", ",\"session_id\":\"sess-2\""),
-		    "together fireworks azure");
+	            "together fireworks azure");
 	expect_plan(&w, 0, BODY("stat/m", ""), "together fireworks azure");
 	/* not when the sticky provider is unhealthy or filtered out */
 	struct world u = w;
 	u.unhealthy[0] = "azure";
 	expect_plan(&u, 0, BODY("stat/m", ",\"session_id\":\"sess-1\""),
-		    "together fireworks azure");
-	expect_plan(&w, 0,
-		    BODY("stat/m", ",\"session_id\":\"sess-1\",\"provider\":{\"ignore\":[\"azure\"]}"),
-		    "together fireworks");
+	            "together fireworks azure");
+	expect_plan(
+	    &w, 0,
+	    BODY("stat/m", ",\"session_id\":\"sess-1\",\"provider\":{\"ignore\":[\"azure\"]}"),
+	    "together fireworks");
 	/* an explicit order or sort is the client's choice and wins */
-	expect_plan(&w, 0, BODY("stat/m", ",\"session_id\":\"sess-1\",\"provider\":{\"sort\":\"price\"}"),
-		    "together fireworks azure");
+	expect_plan(&w, 0,
+	            BODY("stat/m", ",\"session_id\":\"sess-1\",\"provider\":{\"sort\":\"price\"}"),
+	            "together fireworks azure");
 }
 
 static void test_plan_is_capped(void **state)
@@ -643,21 +652,21 @@ static void test_combined_filters(void **state)
 	struct world w = {.tp = {{"together", 10}, {"fireworks", 90}, {"azure", 50}}};
 	/* only + quantizations + max_price + sort */
 	expect_plan(&w, 0,
-		    BODY("meta/llama", ",\"provider\":{\"only\":[\"together\",\"fireworks\","
-				       "\"azure\",\"free-host\"],\"quantizations\":[\"fp8\","
-				       "\"fp16\",\"bf16\"],\"max_price\":{\"prompt\":2.5},"
-				       "\"sort\":\"throughput\"}"),
-		    "fireworks together");
+	            BODY("meta/llama", ",\"provider\":{\"only\":[\"together\",\"fireworks\","
+	                               "\"azure\",\"free-host\"],\"quantizations\":[\"fp8\","
+	                               "\"fp16\",\"bf16\"],\"max_price\":{\"prompt\":2.5},"
+	                               "\"sort\":\"throughput\"}"),
+	            "fireworks together");
 	/* the filter that emptied the list is named, not the first that removed something */
 	expect_404(&w,
-		   BODY("meta/llama", ",\"provider\":{\"ignore\":[\"free-host\"],"
-				      "\"data_collection\":\"deny\",\"max_price\":{\"prompt\":1}}"),
-		   "No endpoints found with prices within max_price (prompt $1/M tokens)");
+	           BODY("meta/llama", ",\"provider\":{\"ignore\":[\"free-host\"],"
+	                              "\"data_collection\":\"deny\",\"max_price\":{\"prompt\":1}}"),
+	           "No endpoints found with prices within max_price (prompt $1/M tokens)");
 	/* data_collection + require_parameters + order */
 	expect_plan(&w, 0,
-		    BODY("meta/llama", TOOLS ",\"provider\":{\"data_collection\":\"deny\","
-					     "\"require_parameters\":true,\"order\":[\"azure\"]}"),
-		    "azure fireworks");
+	            BODY("meta/llama", TOOLS ",\"provider\":{\"data_collection\":\"deny\","
+	                                     "\"require_parameters\":true,\"order\":[\"azure\"]}"),
+	            "azure fireworks");
 }
 
 int main(void)

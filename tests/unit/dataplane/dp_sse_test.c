@@ -57,10 +57,10 @@ static char *feed_whole(const char *text)
 static void test_openai_stream(void **state)
 {
 	const char *stream = "data: {\"choices\":[{\"delta\":{\"content\":\"Hi\"}}]}\n\n"
-			     "data: [DONE]\n\n";
+	                     "data: [DONE]\n\n";
 	char *t = feed_whole(stream);
 	assert_string_equal(t, "|{\"choices\":[{\"delta\":{\"content\":\"Hi\"}}]}\n"
-			       "|[DONE]\n");
+	                       "|[DONE]\n");
 	free(t);
 }
 
@@ -89,19 +89,19 @@ static void test_multiline_data_joined(void **state)
 static void test_comments_fields_and_event_names(void **state)
 {
 	char *t = feed_whole(": OPENROUTER PROCESSING\n\n"
-			     "event: message_start\n"
-			     "id: 7\nretry: 100\nfoo: bar\n"
-			     "data: {\"type\":\"message_start\"}\n\n"
-			     "data: unnamed\n\n"
-			     "event: ping\n\n"        /* no data: nothing dispatched */
-			     "data: after-ping\n\n"   /* and the name does not leak */
-			     "event:content_block_delta\n"
-			     ":comment between\n"
-			     "data: x\n\n");
+	                     "event: message_start\n"
+	                     "id: 7\nretry: 100\nfoo: bar\n"
+	                     "data: {\"type\":\"message_start\"}\n\n"
+	                     "data: unnamed\n\n"
+	                     "event: ping\n\n"      /* no data: nothing dispatched */
+	                     "data: after-ping\n\n" /* and the name does not leak */
+	                     "event:content_block_delta\n"
+	                     ":comment between\n"
+	                     "data: x\n\n");
 	assert_string_equal(t, "message_start|{\"type\":\"message_start\"}\n"
-			       "|unnamed\n"
-			       "|after-ping\n"
-			       "content_block_delta|x\n");
+	                       "|unnamed\n"
+	                       "|after-ping\n"
+	                       "content_block_delta|x\n");
 	free(t);
 }
 
@@ -126,27 +126,26 @@ static void test_incomplete_event_not_dispatched(void **state)
 }
 
 /* A stream using every feature; split anywhere it must give the same events. */
-static const char *const mixed =
-    ": hello\r\n"
-    "event: message_start\r\n"
-    "data: {\"a\":1}\r\n"
-    "\r\n"
-    "data:no-space\n"
-    "data: second line\n"
-    "\n"
-    "event: delta\r"
-    "data: cr only\r"
-    "\r"
-    "data: [DONE]\n"
-    "\n"
-    "data: tail\r\n"
-    "\r\n";
+static const char *const mixed = ": hello\r\n"
+                                 "event: message_start\r\n"
+                                 "data: {\"a\":1}\r\n"
+                                 "\r\n"
+                                 "data:no-space\n"
+                                 "data: second line\n"
+                                 "\n"
+                                 "event: delta\r"
+                                 "data: cr only\r"
+                                 "\r"
+                                 "data: [DONE]\n"
+                                 "\n"
+                                 "data: tail\r\n"
+                                 "\r\n";
 
 static const char *const mixed_events = "message_start|{\"a\":1}\n"
-					"|no-space\\nsecond line\n"
-					"delta|cr only\n"
-					"|[DONE]\n"
-					"|tail\n";
+                                        "|no-space\\nsecond line\n"
+                                        "delta|cr only\n"
+                                        "|[DONE]\n"
+                                        "|tail\n";
 
 static void test_one_byte_at_a_time(void **state)
 {
@@ -210,7 +209,7 @@ static void test_oversized_event(void **state)
 	/* over the cap across lines */
 	dp_sse_init(&s, 8);
 	assert_int_equal(dp_sse_feed(&s, "data: 1234\ndata: 5678\n\n", 23, record, &out),
-			 SY_ETOOBIG);
+	                 SY_ETOOBIG);
 	dp_sse_release(&s);
 
 	/* a line that never ends is capped too, even fed one byte at a time */
