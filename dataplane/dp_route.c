@@ -74,7 +74,6 @@ struct cand {
 
 /* Why one model's list ended empty. */
 struct rejects {
-	size_t n_endpoints;         /* endpoints with a known provider and valid prices */
 	size_t at[STAGE_COUNT];     /* endpoints rejected by each stage */
 	bool supported[MAX_PARAMS]; /* some endpoint that reached STAGE_PARAMS supports it */
 };
@@ -320,7 +319,6 @@ static void filter_model(const struct dp_route_ctx *ctx, const struct prefs *pf,
 		    (pr && sy_price_parse(&c.t.price, pr->prompt, pr->completion, pr->request,
 		                          pr->input_cache_read, pr->input_cache_write, NULL)))
 			continue;
-		rj->n_endpoints++;
 		if (pf->order)
 			names_provider(pf->order, prov, &c.order_pos);
 		enum stage s = first_reject(pf, ps, pm, &c, rj);

@@ -44,9 +44,10 @@ struct dp_route_ctx {
 	uint64_t random; /* a random draw for the weighted choice */
 };
 
-/* Build the plan. On failure returns a negative code, sets *status (400 bad provider
- * preferences, 404 unknown model or filters that leave nothing) and a client-facing message
- * naming the cause (e.g. which filter emptied the list). */
+/* Build the plan. On failure returns a negative code, sets *status (404 unknown model or
+ * filters that leave nothing; 400 no model; 500 out of memory) and a client-facing message
+ * naming the cause (e.g. which filter emptied the list). The provider preferences must have
+ * been validated by dp_request_parse. Never returns an empty plan with 0. */
 int dp_route_plan(const struct dp_route_ctx *ctx, const struct dp_chat_req *req,
                   struct dp_route_plan *out, int *status, char *err, size_t errlen);
 

@@ -376,6 +376,20 @@ static void test_unknown_models(void **state)
 	           "Model nope/y does not exist");
 }
 
+static void test_no_model_is_a_bad_request(void **state)
+{
+	struct world w = {0};
+	struct dp_chat_req req = {.max_tokens = -1}; /* not from dp_request_parse */
+	struct dp_route_ctx ctx = {.model = lookup_model, .provider = lookup_provider, .arg = &w};
+	struct dp_route_plan p;
+	int status = 0;
+	char err[128] = "";
+	assert_int_equal(dp_route_plan(&ctx, &req, &p, &status, err, sizeof(err)), SY_EINVAL);
+	assert_int_equal(status, 400);
+	assert_string_equal(err, "No model given");
+	assert_int_equal(p.n, 0);
+}
+
 static void test_unusable_endpoints_skipped(void **state)
 {
 	struct world w = {0};
@@ -680,6 +694,7 @@ int main(void)
 	    cmocka_unit_test(test_free_variant),
 	    cmocka_unit_test(test_floor_and_nitro_variants),
 	    cmocka_unit_test(test_unknown_models),
+	    cmocka_unit_test(test_no_model_is_a_bad_request),
 	    cmocka_unit_test(test_unusable_endpoints_skipped),
 	    cmocka_unit_test(test_only_and_ignore),
 	    cmocka_unit_test(test_quantizations),
