@@ -81,10 +81,6 @@ class Proc:
     def alive(self):
         return self.p is not None and self.p.poll() is None
 
-    def signal(self, sig):
-        if self.alive():
-            os.killpg(self.p.pid, sig)
-
     def stop(self, sig=signal.SIGTERM, timeout=10):
         if self.p is None:
             return None
@@ -101,6 +97,12 @@ class Proc:
         rc = self.p.returncode
         self.logf.close()
         return rc
+
+    # Defined after stop(): in the class body this name would shadow the signal module that
+    # stop()'s default argument reads.
+    def signal(self, sig):
+        if self.alive():
+            os.killpg(self.p.pid, sig)
 
     def kill9(self):
         return self.stop(signal.SIGKILL)
