@@ -600,7 +600,7 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	char line[512];
 	vsnprintf(line, sizeof(line), fmt, ap);
 	line[strcspn(line, "\n")] = '\0';
-	sy_info("mhd: %s", line);
+	sy_debug("mhd: %s", line);
 }
 
 /* ---- lifecycle ---------------------------------------------------------------------------- */
