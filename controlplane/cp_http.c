@@ -1,0 +1,185 @@
+/* cp_http.c - MHD glue: accumulate the body, call the admin API, send its JSON. */
+#include "cp_http.h"
+#include "cp_admin.h"
+#include "sy_buf.h"
+#include "sy_err.h"
+#include "sy_json.h"
+#include "sy_log.h"
+
+#include <microhttpd.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+struct cp_http {
+	struct MHD_Daemon *d;
+	struct cp_admin *admin;
+};
+
+/* Per-connection request state. */
+struct req {
+	struct sy_buf body;
+	bool too_big;
+};
+
+int cp_http_parse_listen(const char *listen, void *ss, unsigned *len)
+{
+	char host[256];
+	const char *colon = strrchr(listen, ':');
+	if (!colon || !colon[1] || (size_t)(colon - listen) >= sizeof(host))
+		return SY_EINVAL;
+	snprintf(host, sizeof(host), "%.*s", (int)(colon - listen), listen);
+	char *h = host;
+	size_t hl = strlen(h);
+	if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']') {
+		h[hl - 1] = '\0';
+		h++;
+	}
+	for (const char *p = colon + 1; *p; p++)
+		if (*p < '0' || *p > '9')
+			return SY_EINVAL;
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV}, *res;
+	if (!*h || getaddrinfo(h, colon + 1, &hints, &res))
+		return SY_EINVAL;
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	*len = (unsigned)res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	msg[strcspn(msg, "\n")] = '\0';
+	sy_warn("http: %s", msg);
+}
+
+static const char *query_arg(void *conn, const char *name)
+{
+	return MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+static enum MHD_Result send_json(struct MHD_Connection *conn, unsigned status, char *body)
+{
+	static char oom[] = "{\"error\":{\"code\":500,\"message\":\"out of memory\"}}";
+	struct MHD_Response *r =
+	    body ? MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE)
+		 : MHD_create_response_from_buffer(sizeof(oom) - 1, oom, MHD_RESPMEM_PERSISTENT);
+	if (!r) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, "Content-Type", "application/json");
+	enum MHD_Result ret = MHD_queue_response(conn, body ? status : 500, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version, const char *upload,
+				  size_t *upload_size, void **con_cls)
+{
+	struct cp_http *h = cls;
+	struct req *r = *con_cls;
+	if (!r) {
+		if (!(r = calloc(1, sizeof(*r))))
+			return MHD_NO;
+		sy_buf_init(&r->body, CP_HTTP_BODY_MAX);
+		*con_cls = r;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		if (!r->too_big && sy_buf_append(&r->body, upload, *upload_size))
+			r->too_big = true;
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (r->too_big)
+		return send_json(conn, 413,
+				 sy_json_error(413, "request body too large (max 1 MiB)", NULL));
+	struct cp_request req = {
+	    .method = method,
+	    .path = url,
+	    .authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization"),
+	    .body = r->body.data,
+	    .body_len = r->body.len,
+	    .query = query_arg,
+	    .query_arg = conn,
+	};
+	struct cp_response res;
+	cp_admin_handle(h->admin, &req, &res);
+	return send_json(conn, res.status, res.body);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct req *r = *con_cls;
+	if (!r)
+		return;
+	sy_buf_release(&r->body);
+	free(r);
+	*con_cls = NULL;
+}
+
+struct cp_http *cp_http_new(struct cp_admin *a, const char *listen, const char **why)
+{
+	struct sockaddr_storage ss;
+	unsigned len = 0;
+	if (cp_http_parse_listen(listen, &ss, &len)) {
+		*why = "--admin-listen must be host:port";
+		return NULL;
+	}
+	struct cp_http *h = calloc(1, sizeof(*h));
+	if (!h) {
+		*why = "out of memory";
+		return NULL;
+	}
+	h->admin = a;
+	unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER,
+				mhd_log, NULL, MHD_OPTION_SOCK_ADDR, &ss,
+				MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_LIMIT,
+				256u, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_END);
+	if (!h->d) {
+		*why = "cannot listen on --admin-listen (address in use?)";
+		free(h);
+		return NULL;
+	}
+	return h;
+}
+
+void cp_http_free(struct cp_http **hp)
+{
+	struct cp_http *h = *hp;
+	if (!h)
+		return;
+	MHD_stop_daemon(h->d);
+	free(h);
+	*hp = NULL;
+}
+
+int cp_http_fd(const struct cp_http *h)
+{
+	const union MHD_DaemonInfo *i = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD);
+	return i ? i->epoll_fd : -1;
+}
+
+void cp_http_run(struct cp_http *h)
+{
+	MHD_run(h->d);
+}
+
+int64_t cp_http_timeout_ms(const struct cp_http *h)
+{
+	MHD_UNSIGNED_LONG_LONG t;
+	if (MHD_get_timeout(h->d, &t) != MHD_YES)
+		return -1;
+	return t > INT32_MAX ? INT32_MAX : (int64_t)t;
+}

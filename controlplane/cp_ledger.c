@@ -1,0 +1,159 @@
+/* cp_ledger.c - idempotent usage intake and per-key period counters. */
+#include "cp_ledger.h"
+#include "sy_clock.h"
+#include "sy_cost.h"
+#include "sy_err.h"
+#include "sy_key.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Roll one period counter forward to the period containing t, then add cost if the record
+ * belongs to that (current) period. A late record from an earlier period only counts in the
+ * wider periods it still belongs to. */
+static void add_period(sy_money *val, int64_t *start, enum sy_period p, int64_t t, sy_money cost)
+{
+	int64_t ps = sy_period_start(p, t);
+	if (ps > *start) {
+		*start = ps;
+		*val = 0;
+	}
+	if (ps == *start)
+		*val += cost;
+}
+
+/* Counters are stored host-endian as the struct itself (LMDB files are not portable anyway). */
+static int read_usage(struct cp_txn *t, const char *hash, struct cp_key_usage *u)
+{
+	const void *v;
+	size_t len;
+	memset(u, 0, sizeof(*u));
+	int rc = cp_store_raw_get(t, CP_T_KEY_USAGE, hash, &v, &len);
+	if (rc == SY_ENOTFOUND)
+		return 0;
+	if (rc)
+		return rc;
+	if (len != sizeof(*u))
+		return SY_ESTORE;
+	memcpy(u, v, sizeof(*u));
+	return 0;
+}
+
+static bool record_valid(const Sy__UsageRecord *r)
+{
+	size_t n = r->id ? strlen(r->id) : 0;
+	return n > 0 && n <= CP_GEN_ID_MAX && (!r->has_cost || r->cost >= 0) &&
+	       (!r->key_hash || !*r->key_hash || sy_is_hash_hex(r->key_hash));
+}
+
+static int apply_one(struct cp_txn *t, const Sy__UsageRecord *r, int64_t now, size_t *stored,
+		     size_t *dups)
+{
+	size_t n = sy__usage_record__get_packed_size(r);
+	uint8_t *buf = malloc(n ? n : 1);
+	if (!buf)
+		return -ENOMEM;
+	sy__usage_record__pack(r, buf);
+	int rc = cp_store_raw_put(t, CP_T_GENERATIONS, r->id, buf, n, true);
+	free(buf);
+	if (rc == SY_EEXIST) {
+		(*dups)++;
+		return 0;
+	}
+	if (rc)
+		return rc;
+	(*stored)++;
+	if (!r->key_hash || !*r->key_hash || !r->has_cost || !r->cost)
+		return 0;
+	struct cp_key_usage u;
+	if ((rc = read_usage(t, r->key_hash, &u)))
+		return rc;
+	int64_t at = r->has_created_at && r->created_at > 0 ? r->created_at : now;
+	u.total += r->cost;
+	add_period(&u.daily, &u.daily_start, SY_PERIOD_DAILY, at, r->cost);
+	add_period(&u.weekly, &u.weekly_start, SY_PERIOD_WEEKLY, at, r->cost);
+	add_period(&u.monthly, &u.monthly_start, SY_PERIOD_MONTHLY, at, r->cost);
+	return cp_store_raw_put(t, CP_T_KEY_USAGE, r->key_hash, &u, sizeof(u), false);
+}
+
+int cp_ledger_apply(struct cp_store *s, Sy__UsageRecord *const *recs, size_t n, size_t *stored,
+		    size_t *dups, size_t *invalid)
+{
+	*stored = *dups = *invalid = 0;
+	struct cp_txn *t = cp_store_begin(s, true);
+	if (!t)
+		return SY_ESTORE;
+	int64_t now = sy_unix_s();
+	int rc = 0;
+	for (size_t i = 0; i < n && !rc; i++) {
+		if (!record_valid(recs[i])) {
+			(*invalid)++;
+			continue;
+		}
+		rc = apply_one(t, recs[i], now, stored, dups);
+	}
+	if (rc) {
+		cp_store_abort(&t);
+		*stored = *dups = 0;
+		return rc;
+	}
+	return cp_store_commit(&t);
+}
+
+/* The value of one counter now: 0 when its period has passed. */
+static sy_money current(sy_money val, int64_t start, enum sy_period p, int64_t now)
+{
+	return start == sy_period_start(p, now) ? val : 0;
+}
+
+int cp_ledger_key_usage(struct cp_txn *t, const char *hash, int64_t now, struct cp_key_usage *out)
+{
+	struct cp_key_usage u;
+	int rc = read_usage(t, hash, &u);
+	if (rc)
+		return rc;
+	out->total = u.total;
+	out->daily_start = sy_period_start(SY_PERIOD_DAILY, now);
+	out->weekly_start = sy_period_start(SY_PERIOD_WEEKLY, now);
+	out->monthly_start = sy_period_start(SY_PERIOD_MONTHLY, now);
+	out->daily = current(u.daily, u.daily_start, SY_PERIOD_DAILY, now);
+	out->weekly = current(u.weekly, u.weekly_start, SY_PERIOD_WEEKLY, now);
+	out->monthly = current(u.monthly, u.monthly_start, SY_PERIOD_MONTHLY, now);
+	return 0;
+}
+
+sy_money cp_ledger_limit_usage(const struct cp_key_usage *u, const char *limit_reset)
+{
+	enum sy_period p;
+	if (!limit_reset || sy_period_parse(limit_reset, &p))
+		return u->total;
+	switch (p) {
+	case SY_PERIOD_DAILY:
+		return u->daily;
+	case SY_PERIOD_WEEKLY:
+		return u->weekly;
+	case SY_PERIOD_MONTHLY:
+		return u->monthly;
+	case SY_PERIOD_LIFETIME:
+		break;
+	}
+	return u->total;
+}
+
+int cp_ledger_generation(struct cp_txn *t, const char *id, Sy__UsageRecord **out)
+{
+	const void *v;
+	size_t len;
+	int rc = cp_store_raw_get(t, CP_T_GENERATIONS, id, &v, &len);
+	if (rc)
+		return rc;
+	*out = sy__usage_record__unpack(NULL, len, v);
+	return *out ? 0 : SY_ESTORE;
+}
+
+int cp_ledger_forget_key(struct cp_txn *t, const char *hash)
+{
+	int rc = cp_store_raw_del(t, CP_T_KEY_USAGE, hash);
+	return rc == SY_ENOTFOUND ? 0 : rc;
+}

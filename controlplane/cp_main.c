@@ -1,0 +1,374 @@
+/* cp_main.c - switchyard-controlplane: flags, start-up checks and the one event loop.
+ *
+ * Single-threaded: one epoll set holds a signalfd, MHD's epoll fd and the ZeroMQ ROUTERs'
+ * ZMQ_FDs; heartbeats run off the epoll timeout. No ZeroMQ socket is touched from two
+ * threads. */
+#include "cp_admin.h"
+#include "cp_auth.h"
+#include "cp_catalog.h"
+#include "cp_http.h"
+#include "cp_store.h"
+#include "cp_sync.h"
+#include "cp_usage.h"
+#include "sy_clock.h"
+#include "sy_err.h"
+#include "sy_key.h"
+#include "sy_log.h"
+#include "sy_msg.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zmq.h>
+
+struct opts {
+	const char *data_dir;
+	const char *admin_listen;
+	const char *zmq_snapshot;
+	const char *zmq_publish;
+	const char *zmq_usage;
+	const char *kek_file;
+	const char *catalog;
+	const char *log_level;
+	size_t map_mb;
+	bool check;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: switchyard-controlplane [options]\n"
+		"\n"
+		"The Switchyard controlplane: LMDB state, admin REST API, state sync to dataplane\n"
+		"workers (ZeroMQ snapshot ROUTER + update PUB) and usage intake (ZeroMQ ROUTER).\n"
+		"\n"
+		"  --data-dir DIR        LMDB environment directory (default ./switchyard-data)\n"
+		"  --admin-listen H:P    admin REST API address (default 127.0.0.1:8081)\n"
+		"  --zmq-snapshot EP     snapshot ROUTER endpoint (default tcp://127.0.0.1:5555)\n"
+		"  --zmq-publish EP      update PUB endpoint (default tcp://127.0.0.1:5556)\n"
+		"  --zmq-usage EP        usage ROUTER endpoint (default tcp://127.0.0.1:5557)\n"
+		"  --kek-file FILE       key-encryption key for provider credentials (64 hex);\n"
+		"                        default: $SWITCHYARD_KEK\n"
+		"  --catalog FILE        import providers and models from FILE at start (upsert)\n"
+		"  --log-level LEVEL     error|warn|info|debug (default info)\n"
+		"  --map-size-mb N       LMDB map size in MiB (default 1024)\n"
+		"  -n                    check the configuration and exit (0 ok, 1 not)\n"
+		"  -h, --help            show this help\n"
+		"\n"
+		"Environment: SWITCHYARD_ADMIN_KEY (a global management key, sk-sy-mgmt-v1-<64 hex>,\n"
+		"installed at start; without it a fresh store gets a generated key in\n"
+		"<data-dir>/admin.key), SWITCHYARD_KEK (unless --kek-file).\n");
+}
+
+/* 0 = run, 1 = exit 0 (help), -1 = exit 1 (bad flags). */
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+	enum { O_DATA = 256, O_ADMIN, O_SNAP, O_PUB, O_USAGE, O_KEK, O_CAT, O_LOG, O_MAP };
+	static const struct option lo[] = {
+	    {"data-dir", required_argument, NULL, O_DATA},
+	    {"admin-listen", required_argument, NULL, O_ADMIN},
+	    {"zmq-snapshot", required_argument, NULL, O_SNAP},
+	    {"zmq-publish", required_argument, NULL, O_PUB},
+	    {"zmq-usage", required_argument, NULL, O_USAGE},
+	    {"kek-file", required_argument, NULL, O_KEK},
+	    {"catalog", required_argument, NULL, O_CAT},
+	    {"log-level", required_argument, NULL, O_LOG},
+	    {"map-size-mb", required_argument, NULL, O_MAP},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	int c;
+	char *end;
+	while ((c = getopt_long(argc, argv, "nh", lo, NULL)) != -1) {
+		switch (c) {
+		case O_DATA: o->data_dir = optarg; break;
+		case O_ADMIN: o->admin_listen = optarg; break;
+		case O_SNAP: o->zmq_snapshot = optarg; break;
+		case O_PUB: o->zmq_publish = optarg; break;
+		case O_USAGE: o->zmq_usage = optarg; break;
+		case O_KEK: o->kek_file = optarg; break;
+		case O_CAT: o->catalog = optarg; break;
+		case O_LOG: o->log_level = optarg; break;
+		case O_MAP:
+			errno = 0;
+			o->map_mb = strtoul(optarg, &end, 10);
+			if (errno || *end || o->map_mb < 1 || o->map_mb > 1024 * 1024) {
+				fprintf(stderr, "--map-size-mb must be 1 to 1048576\n");
+				return -1;
+			}
+			break;
+		case 'n': o->check = true; break;
+		case 'h': usage(stdout); return 1;
+		default: usage(stderr); return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "unexpected argument: %s\n", argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+static bool endpoint_ok(const char *ep)
+{
+	return (!strncmp(ep, "tcp://", 6) && ep[6]) || (!strncmp(ep, "ipc://", 6) && ep[6]) ||
+	       (!strncmp(ep, "inproc://", 9) && ep[9]);
+}
+
+/* Flags and environment that need no store: 0 or -1 with the reason printed. */
+static int check_flags(const struct opts *o, const char *admin_key)
+{
+	struct sockaddr_storage ss;
+	unsigned len;
+	const char *eps[] = {o->zmq_snapshot, o->zmq_publish, o->zmq_usage};
+	if (sy_log_set_level_name(o->log_level)) {
+		fprintf(stderr, "--log-level must be error, warn, info or debug\n");
+		return -1;
+	}
+	if (cp_http_parse_listen(o->admin_listen, &ss, &len)) {
+		fprintf(stderr, "--admin-listen must be host:port, not %s\n", o->admin_listen);
+		return -1;
+	}
+	for (int i = 0; i < 3; i++) {
+		if (!endpoint_ok(eps[i])) {
+			fprintf(stderr, "bad ZeroMQ endpoint %s (tcp://, ipc:// or inproc://)\n",
+				eps[i]);
+			return -1;
+		}
+		for (int k = 0; k < i; k++)
+			if (!strcmp(eps[i], eps[k])) {
+				fprintf(stderr, "ZeroMQ endpoint %s is given twice\n", eps[i]);
+				return -1;
+			}
+	}
+	if (admin_key && !cp_auth_key_format(admin_key, SY_MKEY_PREFIX)) {
+		fprintf(stderr, "SWITCHYARD_ADMIN_KEY must be %s followed by 64 lowercase hex\n",
+			SY_MKEY_PREFIX);
+		return -1;
+	}
+	return 0;
+}
+
+static int check_credential(const ProtobufCMessage *m, void *arg)
+{
+	const Sy__Provider *p = (const Sy__Provider *)m;
+	char *plain = NULL;
+	int rc = cp_provider_open(p, arg, &plain);
+	if (plain) {
+		memset(plain, 0, strlen(plain));
+		free(plain);
+	}
+	if (rc && rc != SY_ENOTFOUND) {
+		fprintf(stderr, "provider %s: its stored credential cannot be decrypted: %s\n",
+			p->slug, sy_strerror(rc));
+		return 1;
+	}
+	return 0;
+}
+
+/* -n: everything start-up would check, without serving or changing anything. */
+static int check_config(const struct opts *o, const struct sy_kek *kek, const char *admin_key)
+{
+	struct stat st;
+	char tmp[] = "/tmp/sy-cp-check-XXXXXX", err[512];
+	const char *why = NULL, *dir = o->data_dir;
+	bool fresh = stat(o->data_dir, &st) != 0;
+	if (fresh && !(dir = mkdtemp(tmp))) {
+		fprintf(stderr, "cannot create a scratch directory to check the catalog\n");
+		return 1;
+	}
+	struct cp_store *s = cp_store_open(dir, o->map_mb, &why);
+	int rc = 1;
+	if (!s) {
+		fprintf(stderr, "%s: %s\n", o->data_dir, why);
+		goto out;
+	}
+	struct cp_txn *t = cp_store_begin(s, false);
+	int bad = t ? cp_store_each(t, CP_PROVIDER, check_credential, (void *)kek) : 1;
+	cp_store_abort(&t);
+	if (bad)
+		goto out;
+	if (o->catalog && cp_catalog_import(s, kek, o->catalog, true, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		goto out;
+	}
+	printf("configuration ok: data dir %s%s, seq %llu, key-encryption key %s\n", o->data_dir,
+	       fresh ? " (will be created)" : "", (unsigned long long)cp_store_seq(s),
+	       kek->set ? "set" : "not set");
+	rc = 0;
+out:
+	cp_store_free(&s);
+	if (fresh && dir == tmp) {
+		char f[sizeof(tmp) + 16];
+		snprintf(f, sizeof(f), "%s/data.mdb", tmp);
+		unlink(f);
+		snprintf(f, sizeof(f), "%s/lock.mdb", tmp);
+		unlink(f);
+		rmdir(tmp);
+	}
+	return rc;
+}
+
+/* The event loop: until SIGTERM/SIGINT arrives on sigfd. 0 or a negative errno. */
+static int run(int sigfd, struct cp_http *http, struct cp_sync *sync, struct cp_usage *usage)
+{
+	int ep = epoll_create1(EPOLL_CLOEXEC), rc = 0;
+	if (ep < 0)
+		return -errno;
+	struct epoll_event ev = {.events = EPOLLIN};
+	int fds[] = {sigfd, cp_http_fd(http), cp_sync_fd(sync), cp_usage_fd(usage)};
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		ev.events = EPOLLIN | (i >= 2 ? EPOLLET : 0);
+		ev.data.fd = fds[i];
+		if (fds[i] < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev)) {
+			rc = fds[i] < 0 ? -EBADF : -errno;
+			goto out;
+		}
+	}
+	int64_t next_hb = sy_mono_ms();
+	bool more = false, stop = false;
+	while (!stop) {
+		int64_t now = sy_mono_ms();
+		if (now >= next_hb) {
+			cp_sync_heartbeat(sync);
+			next_hb = now + SY_HEARTBEAT_MS;
+		}
+		int64_t timeout = next_hb - now, ht = cp_http_timeout_ms(http);
+		if (ht >= 0 && ht < timeout)
+			timeout = ht;
+		struct epoll_event evs[8];
+		int n = epoll_wait(ep, evs, 8, more ? 0 : (int)timeout);
+		if (n < 0 && errno != EINTR) {
+			rc = -errno;
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			if (evs[i].data.fd != sigfd)
+				continue;
+			struct signalfd_siginfo si;
+			if (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
+				sy_info("signal %u: shutting down", si.ssi_signo);
+				stop = true;
+			}
+		}
+		cp_http_run(http);
+		more = cp_sync_drain(sync);
+		more = cp_usage_drain(usage) || more;
+	}
+out:
+	close(ep);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = {
+	    .data_dir = "./switchyard-data",
+	    .admin_listen = "127.0.0.1:8081",
+	    .zmq_snapshot = "tcp://127.0.0.1:5555",
+	    .zmq_publish = "tcp://127.0.0.1:5556",
+	    .zmq_usage = "tcp://127.0.0.1:5557",
+	    .log_level = "info",
+	    .map_mb = 1024,
+	};
+	struct sy_kek kek = {0};
+	struct cp_store *store = NULL;
+	struct cp_sync *sync = NULL;
+	struct cp_usage *usage = NULL;
+	struct cp_admin *admin = NULL;
+	struct cp_http *http = NULL;
+	void *zctx = NULL;
+	int sigfd = -1, rc = parse_args(argc, argv, &o), status = 1;
+	const char *why = NULL;
+	char err[512];
+	if (rc)
+		return rc > 0 ? 0 : 1;
+	sy_log_set_tag("cp");
+	const char *admin_key = getenv("SWITCHYARD_ADMIN_KEY");
+	if (admin_key && !*admin_key)
+		admin_key = NULL;
+	if (check_flags(&o, admin_key))
+		return 1;
+	if (sy_crypto_init()) {
+		fprintf(stderr, "libsodium failed to initialise\n");
+		return 1;
+	}
+	if (sy_kek_load(&kek, o.kek_file, &why)) {
+		fprintf(stderr, "%s\n", why);
+		return 1;
+	}
+	if (o.check) {
+		status = check_config(&o, &kek, admin_key);
+		goto out;
+	}
+	if (!kek.set)
+		sy_warn("no key-encryption key configured (SWITCHYARD_KEK or --kek-file): provider "
+			"credentials cannot be set");
+
+	/* Block the signals before any thread exists (ZeroMQ's I/O threads inherit the mask). */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if ((sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) < 0) {
+		sy_err("signalfd: %s", strerror(errno));
+		goto out;
+	}
+	if (!(store = cp_store_open(o.data_dir, o.map_mb, &why))) {
+		sy_err("cannot open the store in %s: %s", o.data_dir, why);
+		goto out;
+	}
+	if (!(zctx = zmq_ctx_new())) {
+		sy_err("cannot create the ZeroMQ context");
+		goto out;
+	}
+	if (!(sync = cp_sync_new(zctx, store, &kek, o.zmq_snapshot, o.zmq_publish, &why)) ||
+	    !(usage = cp_usage_new(zctx, store, o.zmq_usage, &why))) {
+		sy_err("ZeroMQ: %s", why);
+		goto out;
+	}
+	cp_store_on_commit(store, cp_sync_publish, sync);
+	if (cp_auth_bootstrap(store, o.data_dir, admin_key, &why)) {
+		sy_err("bootstrap: %s", why);
+		goto out;
+	}
+	if (o.catalog && cp_catalog_import(store, &kek, o.catalog, false, err, sizeof(err))) {
+		sy_err("catalog: %s", err);
+		goto out;
+	}
+	if (!(admin = cp_admin_new(store, &kek)) || !(http = cp_http_new(admin, o.admin_listen, &why))) {
+		sy_err("admin API on %s: %s", o.admin_listen, admin ? why : "out of memory");
+		goto out;
+	}
+	sy_info("ready: admin http://%s, snapshot %s, publish %s, usage %s, seq %llu",
+		o.admin_listen, o.zmq_snapshot, o.zmq_publish, o.zmq_usage,
+		(unsigned long long)cp_store_seq(store));
+	if ((rc = run(sigfd, http, sync, usage)))
+		sy_err("event loop: %s", sy_strerror(rc));
+	else
+		status = 0;
+out:
+	cp_http_free(&http);
+	cp_admin_free(&admin);
+	cp_usage_free(&usage);
+	cp_sync_free(&sync);
+	if (zctx)
+		zmq_ctx_term(zctx);
+	cp_store_free(&store);
+	if (sigfd >= 0)
+		close(sigfd);
+	sy_kek_clear(&kek);
+	if (!o.check)
+		sy_info("stopped");
+	return status;
+}

@@ -1,0 +1,112 @@
+/* cp_store.h - the controlplane's LMDB environment: entities, meta/seq and raw tables.
+ *
+ * Entities (orgs, API keys, management keys, providers, models) are stored as the protobuf-c
+ * encoding of their message in proto/switchyard.proto, one named database per kind, keyed by
+ * the entity's id (org id, key hash, provider slug, model id). Every put or delete of an entity
+ * bumps meta/seq inside the same write transaction: a transaction that changes k entities
+ * advances seq by k and each change gets its own consecutive seq. After a successful commit
+ * the store hands the changes, in seq order, to the commit hook (the publisher).
+ *
+ * Raw tables (generations, key usage) hold data that is not distributed to workers: writing
+ * them does not bump seq.
+ *
+ * Messages returned by the store are heap trees owned by the caller: free them with
+ * cp_entity_free (protobuf_c_message_free_unpacked), which also frees fields the caller
+ * replaced with malloc'ed values. */
+#ifndef CP_STORE_H
+#define CP_STORE_H
+
+#include "switchyard.pb-c.h"
+#include "sy_secret.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The kinds of distributable entity; also the Update topic prefixes. */
+enum cp_kind { CP_ORG, CP_KEY, CP_MKEY, CP_PROVIDER, CP_MODEL, CP_KIND_COUNT };
+
+/* Tables that are not distributed (no seq bump). */
+enum cp_table {
+	CP_T_GENERATIONS, /* generation id -> UsageRecord */
+	CP_T_KEY_USAGE,   /* key hash -> struct cp_key_usage (see cp_ledger.h) */
+	CP_TABLE_COUNT
+};
+
+struct cp_store;
+struct cp_txn;
+
+/* One committed entity change, handed to the commit hook. */
+struct cp_change {
+	uint64_t seq;          /* its own seq, consecutive within a transaction */
+	enum cp_kind kind;
+	bool deleted;          /* msg is the entity as it was before the delete */
+	ProtobufCMessage *msg; /* owned by the store, valid during the hook */
+};
+
+/* Called after every commit that changed entities, with the changes in seq order. */
+typedef void cp_store_commit_fn(const struct cp_change *changes, size_t n, void *arg);
+/* Called for each entity by cp_store_each; a non-zero return stops and is returned. */
+typedef int cp_store_each_fn(const ProtobufCMessage *msg, void *arg);
+
+/* Open (creating dir and tables if missing) with a map of map_mb MiB; runs mdb_reader_check.
+ * NULL on failure with *why set. */
+struct cp_store *cp_store_open(const char *dir, size_t map_mb, const char **why);
+/* Close; idempotent; nulls *sp. */
+void cp_store_free(struct cp_store **sp);
+/* Install the hook called after each commit that changed entities (one hook). */
+void cp_store_on_commit(struct cp_store *s, cp_store_commit_fn *fn, void *arg);
+/* Seq of the last committed change (0 on a fresh store). */
+uint64_t cp_store_seq(const struct cp_store *s);
+
+/* Begin a transaction; NULL on failure. Read transactions see one consistent state. */
+struct cp_txn *cp_store_begin(struct cp_store *s, bool write);
+/* Commit, then run the commit hook; frees the transaction and nulls *tp. 0 or SY_ESTORE. */
+int cp_store_commit(struct cp_txn **tp);
+/* Abandon (read transactions end this way); idempotent; nulls *tp. */
+void cp_store_abort(struct cp_txn **tp);
+/* The seq this transaction sees, including its own changes so far. */
+uint64_t cp_store_txn_seq(const struct cp_txn *t);
+
+/* Fetch an entity by id into *out. 0, SY_ENOTFOUND or SY_ESTORE. */
+int cp_store_get(struct cp_txn *t, enum cp_kind k, const char *id, ProtobufCMessage **out);
+/* True if an entity with this id exists. */
+bool cp_store_has(struct cp_txn *t, enum cp_kind k, const char *id);
+/* Insert or replace (id taken from msg); bumps seq. 0, SY_EINVAL or SY_ESTORE. */
+int cp_store_put(struct cp_txn *t, enum cp_kind k, const ProtobufCMessage *msg);
+/* Delete by id; bumps seq. 0, SY_ENOTFOUND or SY_ESTORE. */
+int cp_store_del(struct cp_txn *t, enum cp_kind k, const char *id);
+/* Visit every entity of a kind in id order. 0, SY_ESTORE or the callback's return. */
+int cp_store_each(struct cp_txn *t, enum cp_kind k, cp_store_each_fn *fn, void *arg);
+
+/* Raw table access. get: the value stays valid until the transaction ends. 0, SY_ENOTFOUND,
+ * SY_ESTORE; put with no_overwrite returns SY_EEXIST when the key is present. */
+int cp_store_raw_get(struct cp_txn *t, enum cp_table tb, const char *key, const void **val,
+		     size_t *len);
+int cp_store_raw_put(struct cp_txn *t, enum cp_table tb, const char *key, const void *val,
+		     size_t len, bool no_overwrite);
+int cp_store_raw_del(struct cp_txn *t, enum cp_table tb, const char *key);
+
+/* Topic prefix of a kind: "org", "key", "mkey", "provider", "model". */
+const char *cp_kind_name(enum cp_kind k);
+/* The protobuf-c descriptor of a kind's message. */
+const ProtobufCMessageDescriptor *cp_kind_descriptor(enum cp_kind k);
+/* The id of an entity (org id, key hash, provider slug, model id). */
+const char *cp_entity_id(enum cp_kind k, const ProtobufCMessage *msg);
+/* A fresh, initialised, heap-allocated entity of a kind; NULL on allocation failure. */
+ProtobufCMessage *cp_entity_new(enum cp_kind k);
+/* Deep copy through pack/unpack; NULL on failure. */
+ProtobufCMessage *cp_entity_dup(const ProtobufCMessage *msg);
+/* Free a message tree; idempotent; nulls *mp. */
+void cp_entity_free(ProtobufCMessage **mp);
+
+/* Encrypt plain under the KEK (slug as associated data) into p->api_key_enc, replacing any
+ * previous credential. 0, SY_ENOKEK or -ENOMEM. */
+int cp_provider_seal(Sy__Provider *p, const struct sy_kek *kek, const char *plain);
+/* Drop the stored credential. */
+void cp_provider_clear_credential(Sy__Provider *p);
+/* Decrypt p's credential into a malloc'ed string. 0, SY_ENOTFOUND (none set), SY_ENOKEK or
+ * SY_ECRYPTO (wrong KEK or tampered data). */
+int cp_provider_open(const Sy__Provider *p, const struct sy_kek *kek, char **plain);
+
+#endif

@@ -1,0 +1,132 @@
+/* cp_usage.c - usage batches in, acks and generation replies out. */
+#include "cp_usage.h"
+#include "cp_ledger.h"
+#include "cp_zmq.h"
+#include "sy_err.h"
+#include "sy_key.h"
+#include "sy_log.h"
+#include "sy_msg.h"
+
+#include <stdlib.h>
+#include <zmq.h>
+
+#define DRAIN_BUDGET 64 /* messages handled per loop pass */
+
+struct cp_usage {
+	void *router;
+	struct cp_store *s;
+};
+
+static void reply(struct cp_usage *u, const struct cp_zmsg *m, Sy__Envelope *env)
+{
+	int rc = sy_zsend_env(u->router, m->id, m->idlen, env, ZMQ_DONTWAIT);
+	if (rc)
+		sy_warn("usage: reply dropped: %s", sy_strerror(rc));
+}
+
+static void on_batch(struct cp_usage *u, const struct cp_zmsg *m)
+{
+	const Sy__UsageBatch *b = m->env->usage_batch;
+	size_t stored, dups, invalid;
+	int rc = cp_ledger_apply(u->s, b->records, b->n_records, &stored, &dups, &invalid);
+	if (rc) {
+		sy_err("usage: batch of %zu not stored (%s); the worker will resend it",
+		       b->n_records, sy_strerror(rc));
+		return;
+	}
+	if (invalid)
+		sy_warn("usage: refused %zu invalid record(s) (bad id, key hash or cost)", invalid);
+	sy_debug("usage: batch of %zu: %zu new, %zu already stored", b->n_records, stored, dups);
+	char **ids = calloc(b->n_records ? b->n_records : 1, sizeof(*ids));
+	if (!ids) {
+		sy_err("usage: out of memory acknowledging a batch; the worker will resend it");
+		return;
+	}
+	Sy__UsageAck ack = SY__USAGE_ACK__INIT;
+	for (size_t i = 0; i < b->n_records; i++)
+		if (b->records[i]->id && *b->records[i]->id)
+			ids[ack.n_ids++] = b->records[i]->id;
+	ack.ids = ids;
+	Sy__Envelope env;
+	sy_env_init(&env);
+	env.body_case = SY__ENVELOPE__BODY_USAGE_ACK;
+	env.usage_ack = &ack;
+	reply(u, m, &env);
+	free(ids);
+}
+
+static void on_query(struct cp_usage *u, const struct cp_zmsg *m)
+{
+	const Sy__GenerationQuery *q = m->env->generation_query;
+	Sy__GenerationReply gr = SY__GENERATION_REPLY__INIT;
+	Sy__UsageRecord *rec = NULL;
+	struct cp_txn *t = cp_store_begin(u->s, false);
+	gr.request_id = q->request_id;
+	if (t && cp_ledger_generation(t, q->id, &rec) == 0 && rec->key_hash &&
+	    sy_ct_streq(rec->key_hash, q->key_hash))
+		gr.record = rec;
+	cp_store_abort(&t);
+	Sy__Envelope env;
+	sy_env_init(&env);
+	env.body_case = SY__ENVELOPE__BODY_GENERATION_REPLY;
+	env.generation_reply = &gr;
+	reply(u, m, &env);
+	if (rec)
+		sy__usage_record__free_unpacked(rec, NULL);
+}
+
+bool cp_usage_drain(struct cp_usage *u)
+{
+	for (int i = 0; i < DRAIN_BUDGET; i++) {
+		struct cp_zmsg m;
+		int rc = cp_zmq_recv_routed(u->router, "usage", &m);
+		if (rc == 0)
+			return false;
+		if (rc < 0)
+			continue;
+		switch (m.env->body_case) {
+		case SY__ENVELOPE__BODY_USAGE_BATCH:
+			on_batch(u, &m);
+			break;
+		case SY__ENVELOPE__BODY_GENERATION_QUERY:
+			on_query(u, &m);
+			break;
+		default:
+			sy_warn("usage: dropped an envelope of type %d", (int)m.env->body_case);
+			break;
+		}
+		sy_env_free(&m.env);
+	}
+	return true;
+}
+
+struct cp_usage *cp_usage_new(void *zctx, struct cp_store *s, const char *endpoint,
+			      const char **why)
+{
+	struct cp_usage *u = calloc(1, sizeof(*u));
+	if (!u) {
+		*why = "out of memory";
+		return NULL;
+	}
+	u->s = s;
+	if (!(u->router = cp_zmq_bind(zctx, ZMQ_ROUTER, endpoint, why))) {
+		free(u);
+		return NULL;
+	}
+	return u;
+}
+
+void cp_usage_free(struct cp_usage **up)
+{
+	struct cp_usage *u = *up;
+	if (!u)
+		return;
+	zmq_close(u->router);
+	free(u);
+	*up = NULL;
+}
+
+int cp_usage_fd(const struct cp_usage *u)
+{
+	return cp_zmq_fd(u->router);
+}
