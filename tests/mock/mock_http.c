@@ -52,10 +52,10 @@ struct req {
 	struct mock_server *srv;
 	struct MHD_Connection *conn;
 	struct sy_buf body;
-	bool too_big;        /* the body went over MAX_BODY: answer 413 */
-	bool started;        /* the complete request has been handled */
-	atomic_bool closing; /* give up: the client hung up or the mock is stopping */
-	unsigned status;     /* of the prepared response */
+	bool too_big;              /* the body went over MAX_BODY: answer 413 */
+	bool started;              /* the complete request has been handled */
+	atomic_bool closing;       /* give up: the client hung up or the mock is stopping */
+	unsigned status;           /* of the prepared response */
 	struct MHD_Response *resp; /* prepared, queued when the delay is over */
 	/* answers written by read_answer() */
 	struct mock_plan plan;
@@ -112,7 +112,7 @@ static struct MHD_Response *json_response(char *body)
 }
 
 static enum MHD_Result queue(struct MHD_Connection *conn, unsigned status,
-			     struct MHD_Response *resp)
+                             struct MHD_Response *resp)
 {
 	if (!resp)
 		return MHD_NO;
@@ -122,8 +122,8 @@ static enum MHD_Result queue(struct MHD_Connection *conn, unsigned status,
 }
 
 /* An OpenAI-shaped error answer. */
-static struct MHD_Response *openai_error(const char *message, const char *type,
-					 const char *param, const char *code)
+static struct MHD_Response *openai_error(const char *message, const char *type, const char *param,
+                                         const char *code)
 {
 	return json_response(mock_reply_error(message, type, param, code));
 }
@@ -142,7 +142,7 @@ static struct MHD_Response *status_fault(const struct mock_fault *f)
 	switch (f->status) {
 	case 429:
 		r = openai_error("Rate limit reached for requests (mock fault)", "requests", NULL,
-				 "rate_limit_exceeded");
+		                 "rate_limit_exceeded");
 		if (r && f->retry_after > 0) {
 			snprintf(msg, sizeof(msg), "%d", f->retry_after);
 			MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, msg);
@@ -150,15 +150,15 @@ static struct MHD_Response *status_fault(const struct mock_fault *f)
 		return r;
 	case 500:
 		return openai_error("The server had an error while processing your request. "
-				    "Sorry about that! (mock fault)",
-				    "server_error", NULL, NULL);
+		                    "Sorry about that! (mock fault)",
+		                    "server_error", NULL, NULL);
 	case 503:
 		return openai_error("The server is overloaded or not ready yet. (mock fault)",
-				    "server_error", NULL, "service_unavailable");
+		                    "server_error", NULL, "service_unavailable");
 	default:
 		snprintf(msg, sizeof(msg), "mock fault: HTTP %d", f->status);
-		return openai_error(msg, f->status >= 500 ? "server_error" : "invalid_request_error",
-				    NULL, NULL);
+		return openai_error(
+		    msg, f->status >= 500 ? "server_error" : "invalid_request_error", NULL, NULL);
 	}
 }
 
@@ -197,7 +197,12 @@ static void hold(struct req *r)
 
 /* ---- streamed and truncated answers ------------------------------------------------------- */
 
-enum fill { FILLED, SUSPENDED, FINISHED, BROKEN };
+enum fill {
+	FILLED,
+	SUSPENDED,
+	FINISHED,
+	BROKEN
+};
 
 /* Render the next due stream events into r->out, or say why there are none. */
 static enum fill fill_stream(struct req *r)
@@ -226,7 +231,7 @@ static enum fill fill_stream(struct req *r)
 	while (r->next < n && r->next != r->break_at &&
 	       r->t0 + mock_stream_due_ms(p, r->next) <= now && r->out.len < STREAM_BATCH) {
 		bool skip = r->fault == MOCK_FAULT_MISSING_DONE &&
-			    mock_stream_kind(p, r->next) == MOCK_EV_DONE;
+		            mock_stream_kind(p, r->next) == MOCK_EV_DONE;
 		if (!skip && mock_stream_event(p, r->next, &r->out))
 			return BROKEN;
 		r->next++;
@@ -317,7 +322,7 @@ static struct MHD_Response *completion_response(struct req *r)
 		resp = MHD_create_response_from_callback(len, STREAM_BATCH, read_answer, r, NULL);
 		if (resp)
 			MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-						"application/json");
+			                        "application/json");
 		return resp;
 	default:
 		return json_response(body);
@@ -333,7 +338,7 @@ struct header_opts {
 };
 
 static enum MHD_Result apply_header(void *cls, enum MHD_ValueKind kind, const char *key,
-				    const char *value)
+                                    const char *value)
 {
 	struct header_opts *h = cls;
 	if (strncasecmp(key, "x-mock-", 7) != 0)
@@ -359,7 +364,7 @@ static enum MHD_Result reset_connection(struct req *r)
 
 /* Queue the prepared response now, or after delay_ms. */
 static enum MHD_Result answer(struct req *r, unsigned status, struct MHD_Response *resp,
-			      int delay_ms)
+                              int delay_ms)
 {
 	if (!resp)
 		return MHD_NO;
@@ -375,7 +380,7 @@ static enum MHD_Result answer(struct req *r, unsigned status, struct MHD_Respons
 
 /* Decide what the fault does to this request; returns the fault in effect. */
 static enum mock_fault_kind fault_in_effect(struct req *r, const struct mock_opts *o,
-					    const char *prefix, const char *model)
+                                            const char *prefix, const char *model)
 {
 	const struct mock_fault *f = &o->fault;
 	if (f->kind == MOCK_FAULT_NONE || f->mode == MOCK_FAULT_ALWAYS)
@@ -394,8 +399,8 @@ static enum MHD_Result chat(struct req *r, const char *url, size_t prefix_len)
 	struct mock_server *srv = r->srv;
 	char prefix[256], why_buf[160];
 	snprintf(prefix, sizeof(prefix), "%.*s", prefix_len ? (int)prefix_len - 1 : 0, url + 1);
-	const char *auth = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
-						       MHD_HTTP_HEADER_AUTHORIZATION);
+	const char *auth =
+	    MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 	const char *body = r->body.data ? r->body.data : "";
 	json_t *req = r->too_big ? NULL : json_loadb(body, r->body.len, 0, NULL);
 	json_t *jmodel = json_object_get(req, "model");
@@ -410,21 +415,21 @@ static enum MHD_Result chat(struct req *r, const char *url, size_t prefix_len)
 
 	if (r->too_big) {
 		rc = queue(r->conn, 413,
-			   openai_error("Request body too large", "invalid_request_error", NULL,
-					"request_too_large"));
+		           openai_error("Request body too large", "invalid_request_error", NULL,
+		                        "request_too_large"));
 		goto out;
 	}
 	if (!bearer_ok(auth)) {
 		rc = queue(r->conn, 401,
-			   openai_error("You didn't provide an API key. You need to provide your "
-					"API key in an Authorization header using Bearer auth.",
-					"invalid_request_error", NULL, "invalid_api_key"));
+		           openai_error("You didn't provide an API key. You need to provide your "
+		                        "API key in an Authorization header using Bearer auth.",
+		                        "invalid_request_error", NULL, "invalid_api_key"));
 		goto out;
 	}
 	if (!req) {
 		rc = queue(r->conn, 400,
-			   openai_error("We could not parse the JSON body of your request.",
-					"invalid_request_error", NULL, "invalid_json"));
+		           openai_error("We could not parse the JSON body of your request.",
+		                        "invalid_request_error", NULL, "invalid_json"));
 		goto out;
 	}
 	MHD_get_connection_values(r->conn, MHD_HEADER_KIND, apply_header, &hdr);
@@ -432,7 +437,7 @@ static enum MHD_Result chat(struct req *r, const char *url, size_t prefix_len)
 		hdr.rc = mock_opts_parse_model(&opts, model, &name_len, hdr.err, sizeof(hdr.err));
 	if (hdr.rc) {
 		rc = queue(r->conn, 400,
-			   openai_error(hdr.err, "invalid_request_error", "model", NULL));
+		           openai_error(hdr.err, "invalid_request_error", "model", NULL));
 		goto out;
 	}
 	char id[MOCK_ID_MAX] = "chatcmpl-";
@@ -441,16 +446,16 @@ static enum MHD_Result chat(struct req *r, const char *url, size_t prefix_len)
 	if (err) {
 		snprintf(why_buf, sizeof(why_buf), "%s", why ? why : sy_strerror(err));
 		rc = queue(r->conn, err == SY_EINVAL ? 400 : 500,
-			   openai_error(why_buf, err == SY_EINVAL ? "invalid_request_error"
-								  : "server_error",
-					NULL, NULL));
+		           openai_error(why_buf,
+		                        err == SY_EINVAL ? "invalid_request_error" : "server_error",
+		                        NULL, NULL));
 		goto out;
 	}
 	r->have_plan = true;
 	r->fault = fault_in_effect(r, &opts, prefix, model);
 	int delay = r->plan.stream ? 0 : opts.latency_ms;
 	sy_debug("chat prefix=%s model=%s stream=%d fault=%d", prefix, model, r->plan.stream,
-		 (int)r->fault);
+	         (int)r->fault);
 	switch (r->fault) {
 	case MOCK_FAULT_STATUS:
 		rc = answer(r, (unsigned)opts.fault.status, status_fault(&opts.fault), delay);
@@ -463,21 +468,22 @@ static enum MHD_Result chat(struct req *r, const char *url, size_t prefix_len)
 		rc = MHD_YES;
 		goto out;
 	case MOCK_FAULT_CONTEXT_LENGTH:
-		snprintf(why_buf, sizeof(why_buf),
-			 "This model's maximum context length is 8192 tokens. However, your "
-			 "messages resulted in %u tokens. Please reduce the length of the messages.",
-			 r->plan.prompt_tokens > 8192 ? r->plan.prompt_tokens : 8193);
+		snprintf(
+		    why_buf, sizeof(why_buf),
+		    "This model's maximum context length is 8192 tokens. However, your "
+		    "messages resulted in %u tokens. Please reduce the length of the messages.",
+		    r->plan.prompt_tokens > 8192 ? r->plan.prompt_tokens : 8193);
 		rc = answer(r, 400,
-			    openai_error(why_buf, "invalid_request_error", "messages",
-					 "context_length_exceeded"),
-			    delay);
+		            openai_error(why_buf, "invalid_request_error", "messages",
+		                         "context_length_exceeded"),
+		            delay);
 		goto out;
 	case MOCK_FAULT_CONTENT_FILTER:
 		rc = answer(r, 400,
-			    openai_error("Your request was rejected as a result of our safety "
-					 "system. (mock fault)",
-					 "invalid_request_error", "messages", "content_filter"),
-			    delay);
+		            openai_error("Your request was rejected as a result of our safety "
+		                         "system. (mock fault)",
+		                         "invalid_request_error", "messages", "content_filter"),
+		            delay);
 		goto out;
 	case MOCK_FAULT_SLOW_FIRST_TOKEN:
 		delay = mock_opts_slow_ms(&opts);
@@ -495,13 +501,13 @@ out:
 /* ---- routing ------------------------------------------------------------------------------ */
 
 static enum MHD_Result handle_get(struct mock_server *srv, struct MHD_Connection *conn,
-				  const char *url, const char *method)
+                                  const char *url, const char *method)
 {
 	size_t len = strlen(url);
 	bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0;
 	bool known = strcmp(url, "/mock/stats") == 0 || strcmp(url, "/mock/last") == 0 ||
-		     strcmp(url, "/mock/reset") == 0 || ends_with(url, len, MODELS_PATH) ||
-		     ends_with(url, len, CHAT_PATH);
+	             strcmp(url, "/mock/reset") == 0 || ends_with(url, len, MODELS_PATH) ||
+	             ends_with(url, len, CHAT_PATH);
 	if (!known)
 		return own_error(conn, 404, "no such endpoint");
 	if (!get || strcmp(url, "/mock/reset") == 0 || ends_with(url, len, CHAT_PATH))
@@ -544,8 +550,8 @@ static enum MHD_Result handle_resumed(struct req *r)
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-				  const char *method, const char *version, const char *upload,
-				  size_t *upload_size, void **con_cls)
+                                  const char *method, const char *version, const char *upload,
+                                  size_t *upload_size, void **con_cls)
 {
 	struct mock_server *srv = cls;
 	struct req *r = *con_cls;
@@ -578,7 +584,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-			 enum MHD_RequestTerminationCode toe)
+                         enum MHD_RequestTerminationCode toe)
 {
 	struct req *r = *con_cls;
 	if (!r)
@@ -615,14 +621,13 @@ struct mock_server *mock_server_new(const struct mock_config *cfg)
 	s->sched = mock_sched_new();
 	if (!s->state || !s->sched)
 		goto fail;
-	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
-			 MHD_USE_ERROR_LOG;
+	unsigned flags =
+	    MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	s->mhd = MHD_start_daemon(
 	    flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
-	    MHD_OPTION_SOCK_ADDR, &cfg->listen,
-	    MHD_OPTION_THREAD_POOL_SIZE, cfg->threads > 1 ? cfg->threads : 0,
-	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT, 120u,
-	    MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
+	    MHD_OPTION_SOCK_ADDR, &cfg->listen, MHD_OPTION_THREAD_POOL_SIZE,
+	    cfg->threads > 1 ? cfg->threads : 0, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+	    MHD_OPTION_CONNECTION_TIMEOUT, 120u, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536, MHD_OPTION_END);
 	if (!s->mhd) {
 		sy_err("cannot listen on %s:%u: %s", inet_ntoa(cfg->listen.sin_addr),

@@ -88,7 +88,8 @@ int main(int argc, char **argv)
 		case 'v':
 			rc = sy_log_set_level_name(optarg);
 			if (rc)
-				snprintf(err, sizeof(err), "--log-level must be error|warn|info|debug");
+				snprintf(err, sizeof(err),
+				         "--log-level must be error|warn|info|debug");
 			break;
 		case 'h':
 			usage(stdout);
@@ -127,7 +128,7 @@ int main(int argc, char **argv)
 	if (!srv)
 		return 1;
 	sy_info("listening on %s:%u threads=%u tokens=%d", inet_ntoa(cfg.listen.sin_addr),
-		mock_server_port(srv), cfg.threads, cfg.defaults.tokens);
+	        mock_server_port(srv), cfg.threads, cfg.defaults.tokens);
 	int sig = 0;
 	sigwait(&sigs, &sig);
 	sy_info("signal %d: shutting down", sig);

@@ -80,7 +80,8 @@ static int parse_fault_kind(const char *s, size_t len, struct mock_fault *f)
 		f->retry_after = 1;
 		if (buf[ralen] == '\0')
 			return 0;
-		if (buf[ralen] != '-' || parse_uint(buf + ralen + 1, MAX_RETRY_AFTER, &f->retry_after))
+		if (buf[ralen] != '-' ||
+		    parse_uint(buf + ralen + 1, MAX_RETRY_AFTER, &f->retry_after))
 			return SY_EINVAL;
 		return 0;
 	}
@@ -142,7 +143,8 @@ static bool valid_key(const char *v)
 	size_t n = strlen(v);
 	if (n == 0 || n >= MOCK_KEY_MAX)
 		return false;
-	return strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:/|-") == n;
+	return strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:/|-") ==
+	       n;
 }
 
 /* usage=none | usage=cached:N */
@@ -158,7 +160,7 @@ static int set_usage(struct mock_opts *o, const char *v)
 }
 
 int mock_opts_set(struct mock_opts *o, const char *name, const char *value, char *err,
-		  size_t errlen)
+                  size_t errlen)
 {
 	int rc;
 	if (strcasecmp(name, "latency") == 0) {
@@ -190,7 +192,7 @@ int mock_opts_set(struct mock_opts *o, const char *name, const char *value, char
 }
 
 int mock_opts_parse_model(struct mock_opts *o, const char *model, size_t *name_len, char *err,
-			  size_t errlen)
+                          size_t errlen)
 {
 	const char *at = strchr(model, '@');
 	*name_len = at ? (size_t)(at - model) : strlen(model);

@@ -41,15 +41,15 @@ struct mock_fault {
 #define MOCK_SLOW_FIRST_TOKEN_MS 5000
 
 struct mock_opts {
-	int latency_ms;   /* delay before a non-streaming answer */
-	int ttft_ms;      /* delay before the first streamed token */
-	bool ttft_set;    /* ttft came from the request (header or model name) */
-	int tps;          /* streamed tokens per second, 0 = as fast as possible */
-	int tokens;       /* completion tokens per answer */
+	int latency_ms; /* delay before a non-streaming answer */
+	int ttft_ms;    /* delay before the first streamed token */
+	bool ttft_set;  /* ttft came from the request (header or model name) */
+	int tps;        /* streamed tokens per second, 0 = as fast as possible */
+	int tokens;     /* completion tokens per answer */
 	struct mock_fault fault;
-	bool usage_none;  /* omit usage entirely */
-	int cached;       /* cached prompt tokens to report */
-	int reasoning;    /* reasoning tokens to report (counted in completion_tokens) */
+	bool usage_none;        /* omit usage entirely */
+	int cached;             /* cached prompt tokens to report */
+	int reasoning;          /* reasoning tokens to report (counted in completion_tokens) */
 	char key[MOCK_KEY_MAX]; /* fault-state key; "" = "<prefix>|<model>" */
 };
 
@@ -58,11 +58,11 @@ void mock_opts_init(struct mock_opts *o);
 /* Set one option by name (latency, ttft, tps, tokens, fault, usage, reasoning, key).
  * 0, or SY_EINVAL with a message in err. */
 int mock_opts_set(struct mock_opts *o, const char *name, const char *value, char *err,
-		  size_t errlen);
+                  size_t errlen);
 /* Apply the options of a model id "NAME[@opt=val,...]"; *name_len gets the length of NAME.
  * 0, or SY_EINVAL with a message in err (o may then be partly changed). */
 int mock_opts_parse_model(struct mock_opts *o, const char *model, size_t *name_len, char *err,
-			  size_t errlen);
+                          size_t errlen);
 /* Parse a fault name ("500", "500-once", "flap", "429-retry-after-3", "reset", ...).
  * 0 or SY_EINVAL. */
 int mock_fault_parse(const char *s, struct mock_fault *f);

@@ -24,13 +24,15 @@ unsigned mock_prompt_tokens(const json_t *messages)
 {
 	size_t chars = 0, i, j;
 	json_t *m, *part;
-	json_array_foreach(messages, i, m) {
+	json_array_foreach(messages, i, m)
+	{
 		json_t *content = json_object_get(m, "content");
 		if (json_is_string(content)) {
 			chars += utf8_chars(json_string_value(content));
 			continue;
 		}
-		json_array_foreach(content, j, part) {
+		json_array_foreach(content, j, part)
+		{
 			json_t *text = json_object_get(part, "text");
 			if (json_is_string(text))
 				chars += utf8_chars(json_string_value(text));
@@ -64,7 +66,8 @@ char *mock_tool_args(const json_t *tool)
 {
 	json_t *params = json_object_get(json_object_get(tool, "function"), "parameters");
 	json_t *props = json_object_get(params, "properties");
-	const char *name = json_string_value(json_array_get(json_object_get(params, "required"), 0));
+	const char *name =
+	    json_string_value(json_array_get(json_object_get(params, "required"), 0));
 	if (!name && json_is_object(props))
 		name = json_object_iter_key(json_object_iter(props));
 	json_t *args = json_object();
@@ -102,7 +105,8 @@ static int pick_tool(const json_t *req, const json_t **tool, const char **why)
 	if (json_array_size(tools) == 0)
 		return 0;
 	json_t *first = json_array_get(tools, 0);
-	const char *name = json_string_value(json_object_get(json_object_get(first, "function"), "name"));
+	const char *name =
+	    json_string_value(json_object_get(json_object_get(first, "function"), "name"));
 	if (!name || !*name) {
 		*why = "'tools[0].function.name' must be a non-empty string";
 		return SY_EINVAL;
@@ -131,7 +135,8 @@ static int check_request(const json_t *req, const char **why)
 		*why = "'messages' must be a non-empty array";
 		return SY_EINVAL;
 	}
-	json_array_foreach(msgs, i, m) {
+	json_array_foreach(msgs, i, m)
+	{
 		if (!json_is_object(m) || !json_is_string(json_object_get(m, "role"))) {
 			*why = "each message must be an object with a string 'role'";
 			return SY_EINVAL;
@@ -146,7 +151,7 @@ static int check_request(const json_t *req, const char **why)
 }
 
 int mock_plan_init(struct mock_plan *p, const json_t *req, const struct mock_opts *o,
-		   const char *id, unsigned long tool_seq, const char **why)
+                   const char *id, unsigned long tool_seq, const char **why)
 {
 	memset(p, 0, sizeof(*p));
 	const json_t *tool;
@@ -157,7 +162,8 @@ int mock_plan_init(struct mock_plan *p, const json_t *req, const struct mock_opt
 	if (rc)
 		return rc;
 	unsigned limit = (unsigned)o->tokens;
-	if (get_limit(req, "max_tokens", &limit) || get_limit(req, "max_completion_tokens", &limit)) {
+	if (get_limit(req, "max_tokens", &limit) ||
+	    get_limit(req, "max_completion_tokens", &limit)) {
 		*why = "'max_tokens' and 'max_completion_tokens' must be positive integers";
 		return SY_EINVAL;
 	}
@@ -173,8 +179,8 @@ int mock_plan_init(struct mock_plan *p, const json_t *req, const struct mock_opt
 	if (!p->model)
 		goto nomem;
 	if (tool) {
-		p->tool_name = strdup(json_string_value(
-		    json_object_get(json_object_get(tool, "function"), "name")));
+		p->tool_name = strdup(
+		    json_string_value(json_object_get(json_object_get(tool, "function"), "name")));
 		p->tool_args = mock_tool_args(tool);
 		if (!p->tool_name || !p->tool_args)
 			goto nomem;
@@ -210,10 +216,10 @@ void mock_plan_release(struct mock_plan *p)
 static json_t *usage_json(const struct mock_plan *p)
 {
 	return json_pack("{s:i,s:i,s:i,s:{s:i},s:{s:i}}", "prompt_tokens", (int)p->prompt_tokens,
-			 "completion_tokens", (int)p->completion_tokens, "total_tokens",
-			 (int)(p->prompt_tokens + p->completion_tokens), "prompt_tokens_details",
-			 "cached_tokens", (int)p->cached_tokens, "completion_tokens_details",
-			 "reasoning_tokens", (int)p->reasoning_tokens);
+	                 "completion_tokens", (int)p->completion_tokens, "total_tokens",
+	                 (int)(p->prompt_tokens + p->completion_tokens), "prompt_tokens_details",
+	                 "cached_tokens", (int)p->cached_tokens, "completion_tokens_details",
+	                 "reasoning_tokens", (int)p->reasoning_tokens);
 }
 
 /* Text of content token k: "tok<k>", with a separating space before all but the first. */
@@ -226,8 +232,8 @@ static void token_text(unsigned k, char *out, size_t outlen)
 static json_t *envelope(const struct mock_plan *p, const char *object)
 {
 	return json_pack("{s:s,s:s,s:I,s:s,s:s}", "id", p->id, "object", object, "created",
-			 (json_int_t)p->created, "model", p->model, "system_fingerprint",
-			 FINGERPRINT);
+	                 (json_int_t)p->created, "model", p->model, "system_fingerprint",
+	                 FINGERPRINT);
 }
 
 char *mock_reply_completion(const struct mock_plan *p)
@@ -235,9 +241,9 @@ char *mock_reply_completion(const struct mock_plan *p)
 	json_t *msg, *root = envelope(p, "chat.completion");
 	if (p->tool_name) {
 		msg = json_pack("{s:s,s:n,s:n,s:[{s:s,s:s,s:{s:s,s:s}}]}", "role", "assistant",
-				"content", "refusal", "tool_calls", "id", p->tool_id, "type",
-				"function", "function", "name", p->tool_name, "arguments",
-				p->tool_args);
+		                "content", "refusal", "tool_calls", "id", p->tool_id, "type",
+		                "function", "function", "name", p->tool_name, "arguments",
+		                p->tool_args);
 	} else {
 		struct sy_buf text;
 		char tok[32];
@@ -247,12 +253,12 @@ char *mock_reply_completion(const struct mock_plan *p)
 			sy_buf_puts(&text, tok);
 		}
 		msg = json_pack("{s:s,s:s,s:n}", "role", "assistant", "content",
-				text.data ? text.data : "", "refusal");
+		                text.data ? text.data : "", "refusal");
 		sy_buf_release(&text);
 	}
 	json_object_set_new(root, "choices",
-			    json_pack("[{s:i,s:o,s:n,s:s}]", "index", 0, "message", msg,
-				      "logprobs", "finish_reason", p->finish));
+	                    json_pack("[{s:i,s:o,s:n,s:s}]", "index", 0, "message", msg, "logprobs",
+	                              "finish_reason", p->finish));
 	if (p->usage)
 		json_object_set_new(root, "usage", usage_json(p));
 	char *s = sy_json_dump(root);
@@ -312,13 +318,13 @@ static json_t *content_delta(const struct mock_plan *p, unsigned j)
 	}
 	if (j == 0)
 		return json_pack("{s:[{s:i,s:s,s:s,s:{s:s,s:s}}]}", "tool_calls", "index", 0, "id",
-				 p->tool_id, "type", "function", "function", "name", p->tool_name,
-				 "arguments", "");
+		                 p->tool_id, "type", "function", "function", "name", p->tool_name,
+		                 "arguments", "");
 	unsigned nfrag = content_events(p) - 1;
 	size_t len = strlen(p->tool_args);
 	size_t from = len * (j - 1) / nfrag, to = len * j / nfrag;
 	return json_pack("{s:[{s:i,s:{s:s%}}]}", "tool_calls", "index", 0, "function", "arguments",
-			 p->tool_args + from, to - from);
+	                 p->tool_args + from, to - from);
 }
 
 int mock_stream_event(const struct mock_plan *p, unsigned i, struct sy_buf *out)
@@ -332,7 +338,7 @@ int mock_stream_event(const struct mock_plan *p, unsigned i, struct sy_buf *out)
 	switch (kind) {
 	case MOCK_EV_ROLE:
 		delta = p->tool_name ? json_pack("{s:s,s:n}", "role", "assistant", "content")
-				     : json_pack("{s:s,s:s}", "role", "assistant", "content", "");
+		                     : json_pack("{s:s,s:s}", "role", "assistant", "content", "");
 		break;
 	case MOCK_EV_CONTENT:
 		delta = content_delta(p, i - 1);
@@ -347,8 +353,8 @@ int mock_stream_event(const struct mock_plan *p, unsigned i, struct sy_buf *out)
 	}
 	if (delta)
 		json_object_set_new(root, "choices",
-				    json_pack("[{s:i,s:o,s:n,s:s?}]", "index", 0, "delta", delta,
-					      "logprobs", "finish_reason", finish));
+		                    json_pack("[{s:i,s:o,s:n,s:s?}]", "index", 0, "delta", delta,
+		                              "logprobs", "finish_reason", finish));
 	else
 		json_object_set_new(root, "choices", json_array());
 	if (kind == MOCK_EV_USAGE)
@@ -362,12 +368,11 @@ int mock_stream_event(const struct mock_plan *p, unsigned i, struct sy_buf *out)
 	return rc;
 }
 
-char *mock_reply_error(const char *message, const char *type, const char *param,
-		       const char *code)
+char *mock_reply_error(const char *message, const char *type, const char *param, const char *code)
 {
-	json_t *root = json_pack("{s:{s:s,s:s,s:o,s:o}}", "error", "message", message, "type",
-				 type, "param", param ? json_string(param) : json_null(), "code",
-				 code ? json_string(code) : json_null());
+	json_t *root = json_pack("{s:{s:s,s:s,s:o,s:o}}", "error", "message", message, "type", type,
+	                         "param", param ? json_string(param) : json_null(), "code",
+	                         code ? json_string(code) : json_null());
 	char *s = sy_json_dump(root);
 	json_decref(root);
 	return s;

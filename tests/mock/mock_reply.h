@@ -20,16 +20,16 @@ struct mock_plan {
 	int64_t created;      /* unix seconds */
 	char *model;          /* the requested model, as sent (malloc'ed) */
 	bool stream;
-	bool usage;           /* report usage (non-streaming; streaming only if include_usage) */
-	bool include_usage;   /* stream_options.include_usage was true */
-	unsigned ntokens;     /* content tokens to send */
-	const char *finish;   /* "stop", "length" or "tool_calls" */
-	char *tool_name;      /* malloc'ed; non-NULL when answering with a tool call */
-	char *tool_args;      /* malloc'ed JSON object text of the call's arguments */
-	char tool_id[32];     /* "call_<n>" */
+	bool usage;         /* report usage (non-streaming; streaming only if include_usage) */
+	bool include_usage; /* stream_options.include_usage was true */
+	unsigned ntokens;   /* content tokens to send */
+	const char *finish; /* "stop", "length" or "tool_calls" */
+	char *tool_name;    /* malloc'ed; non-NULL when answering with a tool call */
+	char *tool_args;    /* malloc'ed JSON object text of the call's arguments */
+	char tool_id[32];   /* "call_<n>" */
 	unsigned prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens;
-	int ttft_ms;          /* delay from the stream's start to its first event */
-	int tps;              /* content events per second, 0 = unpaced */
+	int ttft_ms; /* delay from the stream's start to its first event */
+	int tps;     /* content events per second, 0 = unpaced */
 };
 
 /* What an SSE event of the stream carries. */
@@ -51,7 +51,7 @@ char *mock_tool_args(const json_t *tool);
 /* Work out the answer to request req (the parsed body) under options o; id and tool_seq
  * name it. 0, SY_EINVAL with *why naming the bad field, or -ENOMEM. */
 int mock_plan_init(struct mock_plan *p, const json_t *req, const struct mock_opts *o,
-		   const char *id, unsigned long tool_seq, const char **why);
+                   const char *id, unsigned long tool_seq, const char **why);
 void mock_plan_release(struct mock_plan *p);
 
 /* The chat.completion body (malloc'ed JSON), NULL on allocation failure. */
@@ -70,7 +70,6 @@ int mock_stream_event(const struct mock_plan *p, unsigned i, struct sy_buf *out)
 
 /* OpenAI's error body {"error":{"message","type","param","code"}} (malloc'ed); param and
  * code may be NULL (JSON null). */
-char *mock_reply_error(const char *message, const char *type, const char *param,
-		       const char *code);
+char *mock_reply_error(const char *message, const char *type, const char *param, const char *code);
 
 #endif

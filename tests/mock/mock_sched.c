@@ -28,8 +28,8 @@ struct mock_sched {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	pthread_t thread;
-	bool stop; /* the thread is asked to exit */
-	bool down; /* the thread has exited: wake at once */
+	bool stop;        /* the thread is asked to exit */
+	bool down;        /* the thread has exited: wake at once */
 	struct vec heap;  /* timers, min-heap on due */
 	struct vec holds; /* held sockets */
 	struct vec fire;  /* the thread's batch to fire outside the lock */
@@ -141,7 +141,7 @@ static void *run(void *arg)
 			pthread_mutex_unlock(&s->lock);
 			for (size_t i = 0; i < s->fire.n; i++)
 				s->fire.v[i].fn(s->fire.v[i].arg,
-						i < ndue ? MOCK_WAKE_DUE : MOCK_WAKE_HANGUP);
+				                i < ndue ? MOCK_WAKE_DUE : MOCK_WAKE_HANGUP);
 			pthread_mutex_lock(&s->lock);
 			continue;
 		}

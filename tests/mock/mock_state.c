@@ -123,7 +123,7 @@ void mock_state_free(struct mock_state **sp)
 }
 
 unsigned long mock_state_record(struct mock_state *s, const char *prefix, const char *model,
-				const char *path, const char *auth, const char *body, size_t len)
+                                const char *path, const char *auth, const char *body, size_t len)
 {
 	/* Copy outside the lock; swap inside it. */
 	char *p = strdup(path), *a = auth ? strdup(auth) : NULL, *b = malloc(len + 1);
@@ -166,8 +166,8 @@ char *mock_state_stats_json(struct mock_state *s)
 	}
 	json_int_t total = (json_int_t)s->total;
 	pthread_mutex_unlock(&s->lock);
-	json_t *root = json_pack("{s:o,s:o,s:I}", "requests", reqs, "prefixes", prefixes, "total",
-				 total);
+	json_t *root =
+	    json_pack("{s:o,s:o,s:I}", "requests", reqs, "prefixes", prefixes, "total", total);
 	char *out = sy_json_dump(root);
 	json_decref(root);
 	return out;
@@ -183,7 +183,7 @@ char *mock_state_last_json(struct mock_state *s)
 			body = json_stringn(s->last_body, s->last_len);
 		json_object_set_new(root, "path", json_string(s->last_path));
 		json_object_set_new(root, "authorization",
-				    s->last_auth ? json_string(s->last_auth) : json_null());
+		                    s->last_auth ? json_string(s->last_auth) : json_null());
 		json_object_set_new(root, "body", body ? body : json_null());
 	}
 	pthread_mutex_unlock(&s->lock);

@@ -14,7 +14,7 @@ void mock_state_free(struct mock_state **sp);
 /* Count one chat request under "<prefix>|<model>", remember it as the last one, and return
  * its sequence number (1 for the first since start or reset). */
 unsigned long mock_state_record(struct mock_state *s, const char *prefix, const char *model,
-				const char *path, const char *auth, const char *body, size_t len);
+                                const char *path, const char *auth, const char *body, size_t len);
 /* How many earlier faulty requests used this fault key (0 for the first); counts this one. */
 unsigned long mock_state_fault_seq(struct mock_state *s, const char *key);
 /* {"requests":{"<prefix>|<model>":n,...},"prefixes":{"<prefix>":n,...},"total":n}

@@ -20,8 +20,15 @@ static void test_listen_parse(void **state)
 	assert_int_equal(mock_listen_parse("localhost:0", &a), 0);
 	assert_int_equal(ntohl(a.sin_addr.s_addr), 0x7f000001);
 	assert_int_equal(ntohs(a.sin_port), 0);
-	const char *bad[] = {"", "9100", ":9100", "127.0.0.1:", "127.0.0.1:65536",
-			     "127.0.0.1:-1", "127.0.0.1:80x", "example.com:80", "1.2.3:80"};
+	const char *bad[] = {"",
+	                     "9100",
+	                     ":9100",
+	                     "127.0.0.1:",
+	                     "127.0.0.1:65536",
+	                     "127.0.0.1:-1",
+	                     "127.0.0.1:80x",
+	                     "example.com:80",
+	                     "1.2.3:80"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(mock_listen_parse(bad[i], &a), SY_EINVAL);
 }

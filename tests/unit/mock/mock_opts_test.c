@@ -15,9 +15,9 @@ static void test_model_name_options(void **state)
 	char err[160];
 	size_t name_len;
 	mock_opts_init(&o);
-	assert_int_equal(
-	    mock_opts_parse_model(&o, "echo@ttft=200,tps=50,tokens=30", &name_len, err, sizeof(err)),
-	    0);
+	assert_int_equal(mock_opts_parse_model(&o, "echo@ttft=200,tps=50,tokens=30", &name_len, err,
+	                                       sizeof(err)),
+	                 0);
 	assert_int_equal(name_len, 4);
 	assert_int_equal(o.ttft_ms, 200);
 	assert_true(o.ttft_set);
@@ -48,10 +48,10 @@ static void test_all_options(void **state)
 	size_t name_len;
 	mock_opts_init(&o);
 	assert_int_equal(mock_opts_parse_model(&o,
-					       "m@latency=15,fault=500-once,usage=cached:12,"
-					       "reasoning=5,key=prov-a|x",
-					       &name_len, err, sizeof(err)),
-			 0);
+	                                       "m@latency=15,fault=500-once,usage=cached:12,"
+	                                       "reasoning=5,key=prov-a|x",
+	                                       &name_len, err, sizeof(err)),
+	                 0);
 	assert_int_equal(name_len, 1);
 	assert_int_equal(o.latency_ms, 15);
 	assert_int_equal(o.fault.kind, MOCK_FAULT_STATUS);
@@ -71,17 +71,17 @@ static void test_all_options(void **state)
 
 static void test_bad_options_are_rejected(void **state)
 {
-	const char *bad[] = {"echo@bogus=1",        "echo@ttft",          "echo@ttft=-1",
-			     "echo@tokens=abc",     "echo@tokens=",       "echo@fault=nope",
-			     "echo@usage=cached:",  "echo@usage=lots",    "echo@key=bad key",
-			     "echo@tps=1x",         "echo@latency=999999999"};
+	const char *bad[] = {
+	    "echo@bogus=1",     "echo@ttft",       "echo@ttft=-1",          "echo@tokens=abc",
+	    "echo@tokens=",     "echo@fault=nope", "echo@usage=cached:",    "echo@usage=lots",
+	    "echo@key=bad key", "echo@tps=1x",     "echo@latency=999999999"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct mock_opts o;
 		char err[160] = "";
 		size_t name_len;
 		mock_opts_init(&o);
 		assert_int_equal(mock_opts_parse_model(&o, bad[i], &name_len, err, sizeof(err)),
-				 SY_EINVAL);
+		                 SY_EINVAL);
 		assert_true(strlen(err) > 0);
 	}
 	struct mock_opts o;
@@ -137,8 +137,8 @@ static void test_fault_names(void **state)
 	assert_int_equal(f.kind, MOCK_FAULT_STREAM_CUT);
 	assert_int_equal(f.mode, MOCK_FAULT_FLAP);
 
-	const char *bad[] = {"600",   "399",  "50",    "5000", "429-retry-after-x",
-			     "once",  "-once", "reset-", "RESET", "429-retry-after-99999"};
+	const char *bad[] = {"600",  "399",   "50",     "5000",  "429-retry-after-x",
+	                     "once", "-once", "reset-", "RESET", "429-retry-after-99999"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		f.kind = MOCK_FAULT_RESET;
 		assert_int_equal(mock_fault_parse(bad[i], &f), SY_EINVAL);

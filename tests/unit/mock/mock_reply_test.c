@@ -12,7 +12,7 @@
 
 /* Plan an answer to the JSON request text under options o (NULL = defaults). */
 static int plan(struct mock_plan *p, const char *request, const struct mock_opts *o,
-		const char **why)
+                const char **why)
 {
 	struct mock_opts def;
 	mock_opts_init(&def);
@@ -65,10 +65,10 @@ static void test_completion_example(void **state)
 	struct mock_plan p;
 	const char *why = NULL;
 	assert_int_equal(plan(&p,
-			      "{\"model\":\"echo\",\"messages\":[{\"role\":\"user\","
-			      "\"content\":\"Hello there\"}]}",
-			      NULL, &why),
-			 0);
+	                      "{\"model\":\"echo\",\"messages\":[{\"role\":\"user\","
+	                      "\"content\":\"Hello there\"}]}",
+	                      NULL, &why),
+	                 0);
 	json_t *j = completion_json(&p);
 	assert_string_equal(json_string_value(json_object_get(j, "id")), "chatcmpl-test1");
 	assert_string_equal(json_string_value(json_object_get(j, "object")), "chat.completion");
@@ -82,19 +82,19 @@ static void test_completion_example(void **state)
 	json_t *m = json_object_get(c, "message");
 	assert_string_equal(json_string_value(json_object_get(m, "role")), "assistant");
 	assert_string_equal(json_string_value(json_object_get(m, "content")),
-			    "tok0 tok1 tok2 tok3 tok4 tok5 tok6 tok7 tok8 tok9 tok10 tok11 tok12 "
-			    "tok13 tok14 tok15");
+	                    "tok0 tok1 tok2 tok3 tok4 tok5 tok6 tok7 tok8 tok9 tok10 tok11 tok12 "
+	                    "tok13 tok14 tok15");
 	assert_null(json_object_get(m, "tool_calls"));
 	assert_int_equal(usage_field(j, "prompt_tokens"), 3); /* 11 characters */
 	assert_int_equal(usage_field(j, "completion_tokens"), 16);
 	assert_int_equal(usage_field(j, "total_tokens"), 19);
 	json_t *u = json_object_get(j, "usage");
 	assert_int_equal(json_integer_value(json_object_get(
-			     json_object_get(u, "prompt_tokens_details"), "cached_tokens")),
-			 0);
+	                     json_object_get(u, "prompt_tokens_details"), "cached_tokens")),
+	                 0);
 	assert_int_equal(json_integer_value(json_object_get(
-			     json_object_get(u, "completion_tokens_details"), "reasoning_tokens")),
-			 0);
+	                     json_object_get(u, "completion_tokens_details"), "reasoning_tokens")),
+	                 0);
 	json_decref(j);
 	mock_plan_release(&p);
 }
@@ -115,14 +115,15 @@ static void test_prompt_tokens(void **state)
 	assert_int_equal(count("[{\"role\":\"user\",\"content\":\"abcde\"}]"), 2);
 	/* code points, not bytes: 5 characters, 6 bytes */
 	assert_int_equal(count("[{\"role\":\"user\",\"content\":\"h\\u00e9llo\"}]"), 2);
-	assert_int_equal(count("[{\"role\":\"user\",\"content\":\"\\u00e9\\u00e9\\u00e9\\u00e9\"}]"),
-			 1);
+	assert_int_equal(
+	    count("[{\"role\":\"user\",\"content\":\"\\u00e9\\u00e9\\u00e9\\u00e9\"}]"), 1);
 	/* all messages, string and part-array contents; null content counts nothing */
-	assert_int_equal(count("[{\"role\":\"system\",\"content\":\"abc\"},"
-			       "{\"role\":\"assistant\",\"content\":null},"
-			       "{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"defgh\"},"
-			       "{\"type\":\"image_url\",\"image_url\":{\"url\":\"x\"}}]}]"),
-			 2);
+	assert_int_equal(
+	    count("[{\"role\":\"system\",\"content\":\"abc\"},"
+	          "{\"role\":\"assistant\",\"content\":null},"
+	          "{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"defgh\"},"
+	          "{\"type\":\"image_url\",\"image_url\":{\"url\":\"x\"}}]}]"),
+	    2);
 	char big[600];
 	strcpy(big, "[{\"role\":\"user\",\"content\":\"");
 	size_t n = strlen(big);
@@ -136,36 +137,36 @@ static void test_max_tokens_limits(void **state)
 	struct mock_plan p;
 	const char *why;
 	assert_int_equal(plan(&p,
-			      "{\"model\":\"m\",\"max_tokens\":3,\"messages\":[{\"role\":\"user\","
-			      "\"content\":\"x\"}]}",
-			      NULL, &why),
-			 0);
+	                      "{\"model\":\"m\",\"max_tokens\":3,\"messages\":[{\"role\":\"user\","
+	                      "\"content\":\"x\"}]}",
+	                      NULL, &why),
+	                 0);
 	assert_int_equal(p.ntokens, 3);
 	assert_string_equal(p.finish, "length");
 	json_t *j = completion_json(&p);
 	json_t *c = json_array_get(json_object_get(j, "choices"), 0);
-	assert_string_equal(json_string_value(json_object_get(json_object_get(c, "message"),
-							      "content")),
-			    "tok0 tok1 tok2");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(c, "message"), "content")),
+	    "tok0 tok1 tok2");
 	assert_string_equal(json_string_value(json_object_get(c, "finish_reason")), "length");
 	assert_int_equal(usage_field(j, "completion_tokens"), 3);
 	json_decref(j);
 	mock_plan_release(&p);
 
 	assert_int_equal(plan(&p,
-			      "{\"model\":\"m\",\"max_completion_tokens\":100,\"max_tokens\":null,"
-			      "\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
-			      NULL, &why),
-			 0);
+	                      "{\"model\":\"m\",\"max_completion_tokens\":100,\"max_tokens\":null,"
+	                      "\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
+	                      NULL, &why),
+	                 0);
 	assert_int_equal(p.ntokens, 16);
 	assert_string_equal(p.finish, "stop");
 	mock_plan_release(&p);
 
 	assert_int_equal(plan(&p,
-			      "{\"model\":\"m\",\"max_completion_tokens\":5,\"max_tokens\":9,"
-			      "\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
-			      NULL, &why),
-			 0);
+	                      "{\"model\":\"m\",\"max_completion_tokens\":5,\"max_tokens\":9,"
+	                      "\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
+	                      NULL, &why),
+	                 0);
 	assert_int_equal(p.ntokens, 5);
 	mock_plan_release(&p);
 }
@@ -185,7 +186,8 @@ static void test_bad_requests(void **state)
 	    "{\"model\":\"m\",\"max_tokens\":0,\"messages\":[{\"role\":\"user\"}]}",
 	    "{\"model\":\"m\",\"max_tokens\":\"5\",\"messages\":[{\"role\":\"user\"}]}",
 	    "{\"model\":\"m\",\"tools\":{},\"messages\":[{\"role\":\"user\"}]}",
-	    "{\"model\":\"m\",\"tools\":[{\"type\":\"function\"}],\"messages\":[{\"role\":\"user\"}]}",
+	    "{\"model\":\"m\",\"tools\":[{\"type\":\"function\"}],\"messages\":[{\"role\":\"user\"}"
+	    "]}",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct mock_plan p;
@@ -207,8 +209,8 @@ static void test_tool_call_completion(void **state)
 	const char *why;
 	char req[1024];
 	snprintf(req, sizeof(req),
-		 "{\"model\":\"m\",%s,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
-		 WEATHER_TOOLS);
+	         "{\"model\":\"m\",%s,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
+	         WEATHER_TOOLS);
 	assert_int_equal(plan(&p, req, NULL, &why), 0);
 	json_t *j = completion_json(&p);
 	json_t *c = json_array_get(json_object_get(j, "choices"), 0);
@@ -222,7 +224,7 @@ static void test_tool_call_completion(void **state)
 	json_t *fn = json_object_get(tc, "function");
 	assert_string_equal(json_string_value(json_object_get(fn, "name")), "get_weather");
 	assert_string_equal(json_string_value(json_object_get(fn, "arguments")),
-			    "{\"location\":\"Paris\"}");
+	                    "{\"location\":\"Paris\"}");
 	/* ceil((11 + 20) / 4) */
 	assert_int_equal(usage_field(j, "completion_tokens"), 8);
 	json_decref(j);
@@ -230,9 +232,9 @@ static void test_tool_call_completion(void **state)
 
 	/* tool_choice "none" answers with text */
 	snprintf(req, sizeof(req),
-		 "{\"model\":\"m\",%s,\"tool_choice\":\"none\",\"messages\":[{\"role\":\"user\","
-		 "\"content\":\"x\"}]}",
-		 WEATHER_TOOLS);
+	         "{\"model\":\"m\",%s,\"tool_choice\":\"none\",\"messages\":[{\"role\":\"user\","
+	         "\"content\":\"x\"}]}",
+	         WEATHER_TOOLS);
 	assert_int_equal(plan(&p, req, NULL, &why), 0);
 	assert_null(p.tool_name);
 	assert_string_equal(p.finish, "stop");
@@ -252,12 +254,12 @@ static char *args_of(const char *tool_json)
 static void test_tool_args(void **state)
 {
 	char *s = args_of("{\"function\":{\"name\":\"f\",\"parameters\":{\"properties\":{"
-			  "\"count\":{\"type\":\"integer\"},\"b\":{\"type\":\"string\"}}}}}");
+	                  "\"count\":{\"type\":\"integer\"},\"b\":{\"type\":\"string\"}}}}}");
 	assert_string_equal(s, "{\"count\":42}"); /* the first property when none is required */
 	free(s);
 	s = args_of("{\"function\":{\"name\":\"f\",\"parameters\":{\"properties\":{"
-		    "\"unit\":{\"type\":\"string\",\"enum\":[\"celsius\",\"kelvin\"]}},"
-		    "\"required\":[\"unit\"]}}}");
+	            "\"unit\":{\"type\":\"string\",\"enum\":[\"celsius\",\"kelvin\"]}},"
+	            "\"required\":[\"unit\"]}}}");
 	assert_string_equal(s, "{\"unit\":\"celsius\"}");
 	free(s);
 	s = args_of("{\"function\":{\"name\":\"f\"}}");
@@ -273,11 +275,11 @@ static void test_stream_events(void **state)
 	mock_opts_init(&o);
 	o.tokens = 3;
 	assert_int_equal(plan(&p,
-			      "{\"model\":\"echo@tokens=3\",\"stream\":true,\"stream_options\":{"
-			      "\"include_usage\":true},\"messages\":[{\"role\":\"user\","
-			      "\"content\":\"abcdefgh\"}]}",
-			      &o, &why),
-			 0);
+	                      "{\"model\":\"echo@tokens=3\",\"stream\":true,\"stream_options\":{"
+	                      "\"include_usage\":true},\"messages\":[{\"role\":\"user\","
+	                      "\"content\":\"abcdefgh\"}]}",
+	                      &o, &why),
+	                 0);
 	assert_true(p.stream);
 	assert_int_equal(mock_stream_nevents(&p), 7);
 	char text[64] = "";
@@ -285,9 +287,9 @@ static void test_stream_events(void **state)
 		json_t *j = event_json(&p, i);
 		assert_string_equal(json_string_value(json_object_get(j, "id")), "chatcmpl-test1");
 		assert_string_equal(json_string_value(json_object_get(j, "object")),
-				    "chat.completion.chunk");
+		                    "chat.completion.chunk");
 		assert_string_equal(json_string_value(json_object_get(j, "model")),
-				    "echo@tokens=3");
+		                    "echo@tokens=3");
 		assert_int_equal(json_integer_value(json_object_get(j, "created")), p.created);
 		json_t *choices = json_object_get(j, "choices");
 		json_t *c = json_array_get(choices, 0);
@@ -297,7 +299,7 @@ static void test_stream_events(void **state)
 		case MOCK_EV_ROLE:
 			assert_int_equal(i, 0);
 			assert_string_equal(json_string_value(json_object_get(delta, "role")),
-					    "assistant");
+			                    "assistant");
 			assert_true(json_is_null(finish));
 			break;
 		case MOCK_EV_CONTENT:
@@ -337,31 +339,33 @@ static void test_usage_options(void **state)
 	mock_opts_init(&o);
 	o.cached = 50;
 	o.reasoning = 5;
-	assert_int_equal(plan(&p, "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
-			      &o, &why),
-			 0);
+	assert_int_equal(
+	    plan(&p, "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", &o,
+	         &why),
+	    0);
 	json_t *j = completion_json(&p);
 	json_t *u = json_object_get(j, "usage");
 	assert_int_equal(usage_field(j, "prompt_tokens"), 50); /* at least the cached ones */
 	assert_int_equal(usage_field(j, "completion_tokens"), 21);
 	assert_int_equal(usage_field(j, "total_tokens"), 71);
 	assert_int_equal(json_integer_value(json_object_get(
-			     json_object_get(u, "prompt_tokens_details"), "cached_tokens")),
-			 50);
+	                     json_object_get(u, "prompt_tokens_details"), "cached_tokens")),
+	                 50);
 	assert_int_equal(json_integer_value(json_object_get(
-			     json_object_get(u, "completion_tokens_details"), "reasoning_tokens")),
-			 5);
+	                     json_object_get(u, "completion_tokens_details"), "reasoning_tokens")),
+	                 5);
 	json_decref(j);
 	mock_plan_release(&p);
 
 	/* usage=none: no usage, not even the usage chunk that include_usage asks for */
 	mock_opts_init(&o);
 	o.usage_none = true;
-	assert_int_equal(plan(&p,
-			      "{\"model\":\"m\",\"stream\":true,\"stream_options\":{\"include_usage\":"
-			      "true},\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
-			      &o, &why),
-			 0);
+	assert_int_equal(
+	    plan(&p,
+	         "{\"model\":\"m\",\"stream\":true,\"stream_options\":{\"include_usage\":"
+	         "true},\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
+	         &o, &why),
+	    0);
 	assert_int_equal(mock_stream_nevents(&p), 1 + 16 + 1 + 1);
 	for (unsigned i = 0; i < mock_stream_nevents(&p); i++)
 		assert_int_not_equal(mock_stream_kind(&p, i), MOCK_EV_USAGE);
@@ -372,10 +376,10 @@ static void test_usage_options(void **state)
 
 	/* streaming without include_usage: no usage chunk */
 	assert_int_equal(plan(&p,
-			      "{\"model\":\"m\",\"stream\":true,\"messages\":[{\"role\":\"user\","
-			      "\"content\":\"hi\"}]}",
-			      NULL, &why),
-			 0);
+	                      "{\"model\":\"m\",\"stream\":true,\"messages\":[{\"role\":\"user\","
+	                      "\"content\":\"hi\"}]}",
+	                      NULL, &why),
+	                 0);
 	assert_int_equal(mock_stream_nevents(&p), 1 + 16 + 1 + 1);
 	mock_plan_release(&p);
 }
@@ -386,9 +390,9 @@ static void test_stream_tool_call(void **state)
 	const char *why;
 	char req[1024];
 	snprintf(req, sizeof(req),
-		 "{\"model\":\"m\",\"stream\":true,%s,\"messages\":[{\"role\":\"user\","
-		 "\"content\":\"x\"}]}",
-		 WEATHER_TOOLS);
+	         "{\"model\":\"m\",\"stream\":true,%s,\"messages\":[{\"role\":\"user\","
+	         "\"content\":\"x\"}]}",
+	         WEATHER_TOOLS);
 	assert_int_equal(plan(&p, req, NULL, &why), 0);
 	unsigned n = mock_stream_nevents(&p);
 	assert_int_equal(n, 1 + 4 + 1 + 1); /* role, head + 3 fragments, finish, [DONE] */
@@ -398,8 +402,8 @@ static void test_stream_tool_call(void **state)
 		if (mock_stream_kind(&p, i) != MOCK_EV_CONTENT)
 			continue;
 		json_t *j = event_json(&p, i);
-		json_t *delta = json_object_get(json_array_get(json_object_get(j, "choices"), 0),
-						"delta");
+		json_t *delta =
+		    json_object_get(json_array_get(json_object_get(j, "choices"), 0), "delta");
 		json_t *tc = json_array_get(json_object_get(delta, "tool_calls"), 0);
 		assert_non_null(tc);
 		assert_int_equal(json_integer_value(json_object_get(tc, "index")), 0);
@@ -409,9 +413,9 @@ static void test_stream_tool_call(void **state)
 		if (i == 1) {
 			assert_string_equal(json_string_value(json_object_get(tc, "id")), "call_7");
 			assert_string_equal(json_string_value(json_object_get(tc, "type")),
-					    "function");
+			                    "function");
 			assert_string_equal(json_string_value(json_object_get(fn, "name")),
-					    "get_weather");
+			                    "get_weather");
 			assert_string_equal(a, "");
 		} else {
 			assert_null(json_object_get(tc, "id"));
@@ -425,9 +429,10 @@ static void test_stream_tool_call(void **state)
 	assert_int_equal(frags, 3);
 	assert_string_equal(args, "{\"location\":\"Paris\"}");
 	json_t *fin = event_json(&p, n - 2);
-	assert_string_equal(json_string_value(json_object_get(
-				json_array_get(json_object_get(fin, "choices"), 0), "finish_reason")),
-			    "tool_calls");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_array_get(json_object_get(fin, "choices"), 0),
+	                                      "finish_reason")),
+	    "tool_calls");
 	json_decref(fin);
 	mock_plan_release(&p);
 }
@@ -442,10 +447,10 @@ static void test_stream_timing(void **state)
 	o.tps = 10;
 	o.tokens = 4;
 	assert_int_equal(plan(&p,
-			      "{\"model\":\"m\",\"stream\":true,\"messages\":[{\"role\":\"user\","
-			      "\"content\":\"x\"}]}",
-			      &o, &why),
-			 0);
+	                      "{\"model\":\"m\",\"stream\":true,\"messages\":[{\"role\":\"user\","
+	                      "\"content\":\"x\"}]}",
+	                      &o, &why),
+	                 0);
 	/* role, tok0..tok3, finish, [DONE] */
 	int64_t want[] = {100, 100, 200, 300, 400, 400, 400};
 	assert_int_equal(mock_stream_nevents(&p), 7);
@@ -461,7 +466,7 @@ static void test_stream_timing(void **state)
 static void test_error_body(void **state)
 {
 	char *s = mock_reply_error("too long", "invalid_request_error", "messages",
-				   "context_length_exceeded");
+	                           "context_length_exceeded");
 	json_t *j = json_loads(s, 0, NULL);
 	free(s);
 	json_t *e = json_object_get(j, "error");
@@ -469,7 +474,7 @@ static void test_error_body(void **state)
 	assert_string_equal(json_string_value(json_object_get(e, "type")), "invalid_request_error");
 	assert_string_equal(json_string_value(json_object_get(e, "param")), "messages");
 	assert_string_equal(json_string_value(json_object_get(e, "code")),
-			    "context_length_exceeded");
+	                    "context_length_exceeded");
 	json_decref(j);
 	s = mock_reply_error("boom", "server_error", NULL, NULL);
 	j = json_loads(s, 0, NULL);
@@ -483,16 +488,11 @@ static void test_error_body(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_completion_example),
-	    cmocka_unit_test(test_prompt_tokens),
-	    cmocka_unit_test(test_max_tokens_limits),
-	    cmocka_unit_test(test_bad_requests),
-	    cmocka_unit_test(test_tool_call_completion),
-	    cmocka_unit_test(test_tool_args),
-	    cmocka_unit_test(test_stream_events),
-	    cmocka_unit_test(test_usage_options),
-	    cmocka_unit_test(test_stream_tool_call),
-	    cmocka_unit_test(test_stream_timing),
+	    cmocka_unit_test(test_completion_example),   cmocka_unit_test(test_prompt_tokens),
+	    cmocka_unit_test(test_max_tokens_limits),    cmocka_unit_test(test_bad_requests),
+	    cmocka_unit_test(test_tool_call_completion), cmocka_unit_test(test_tool_args),
+	    cmocka_unit_test(test_stream_events),        cmocka_unit_test(test_usage_options),
+	    cmocka_unit_test(test_stream_tool_call),     cmocka_unit_test(test_stream_timing),
 	    cmocka_unit_test(test_error_body),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

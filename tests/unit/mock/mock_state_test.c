@@ -31,17 +31,16 @@ static void test_counts_per_prefix_and_model(void **state)
 	assert_non_null(s);
 	const char *body = "{\"model\":\"echo\"}";
 	assert_int_equal(mock_state_record(s, "", "echo", "/v1/chat/completions", "Bearer a", body,
-					   strlen(body)),
-			 1);
+	                                   strlen(body)),
+	                 1);
 	assert_int_equal(mock_state_record(s, "b", "echo", "/b/v1/chat/completions", "Bearer b",
-					   body, strlen(body)),
-			 2);
+	                                   body, strlen(body)),
+	                 2);
 	assert_int_equal(mock_state_record(s, "b", "echo", "/b/v1/chat/completions", "Bearer b",
-					   body, strlen(body)),
-			 3);
-	assert_int_equal(mock_state_record(s, "b", "other", "/b/v1/chat/completions", NULL, "{",
-					   1),
-			 4);
+	                                   body, strlen(body)),
+	                 3);
+	assert_int_equal(mock_state_record(s, "b", "other", "/b/v1/chat/completions", NULL, "{", 1),
+	                 4);
 	json_t *j = stats(s);
 	assert_int_equal(counter(j, "requests", "|echo"), 1);
 	assert_int_equal(counter(j, "requests", "b|echo"), 2);
@@ -64,14 +63,15 @@ static void test_last_request(void **state)
 	free(txt);
 	const char *body = "{\"model\":\"echo\",\"messages\":[]}";
 	mock_state_record(s, "p", "echo", "/p/v1/chat/completions", "Bearer sk-1", body,
-			  strlen(body));
+	                  strlen(body));
 	txt = mock_state_last_json(s);
 	json_t *j = json_loads(txt, 0, NULL);
 	free(txt);
-	assert_string_equal(json_string_value(json_object_get(j, "path")), "/p/v1/chat/completions");
+	assert_string_equal(json_string_value(json_object_get(j, "path")),
+	                    "/p/v1/chat/completions");
 	assert_string_equal(json_string_value(json_object_get(j, "authorization")), "Bearer sk-1");
 	assert_string_equal(json_string_value(json_object_get(json_object_get(j, "body"), "model")),
-			    "echo");
+	                    "echo");
 	json_decref(j);
 	/* an unparseable body is kept as text; a missing header is null */
 	mock_state_record(s, "", "", "/v1/chat/completions", NULL, "{oops", 5);
