@@ -52,6 +52,7 @@ char *mock_tool_args(const json_t *tool);
  * name it. 0, SY_EINVAL with *why naming the bad field, or -ENOMEM. */
 int mock_plan_init(struct mock_plan *p, const json_t *req, const struct mock_opts *o,
                    const char *id, unsigned long tool_seq, const char **why);
+/* Free what the plan owns; safe on a plan whose init failed. */
 void mock_plan_release(struct mock_plan *p);
 
 /* The chat.completion body (malloc'ed JSON), NULL on allocation failure. */
