@@ -213,6 +213,17 @@ int dp_loop_add_idle(struct dp_loop *l, void (*fn)(struct dp_loop *, void *), vo
 	return 0;
 }
 
+void dp_loop_del_idle(struct dp_loop *l, void (*fn)(struct dp_loop *, void *), void *arg)
+{
+	for (size_t i = 0; i < l->nidle; i++) {
+		if (l->idle[i].fn == fn && l->idle[i].arg == arg) {
+			memmove(&l->idle[i], &l->idle[i + 1], (l->nidle - i - 1) * sizeof(l->idle[0]));
+			l->nidle--;
+			return;
+		}
+	}
+}
+
 static void run_timers(struct dp_loop *l)
 {
 	while (l->nheap && l->heap[0]->due <= l->now) {

@@ -43,5 +43,8 @@ int64_t dp_loop_now_ms(const struct dp_loop *loop);
 /* Register a function called once per loop iteration after all events were dispatched
  * (e.g. to drain ZeroMQ sockets, whose ZMQ_FD is edge-triggered). One per loop slot. */
 int dp_loop_add_idle(struct dp_loop *loop, void (*fn)(struct dp_loop *, void *), void *arg);
+/* Unregister an idle function added with the same fn and arg (no-op if absent); not from
+ * inside an idle function. */
+void dp_loop_del_idle(struct dp_loop *loop, void (*fn)(struct dp_loop *, void *), void *arg);
 
 #endif

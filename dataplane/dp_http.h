@@ -1,0 +1,31 @@
+/* dp_http.h - the public HTTP API: libmicrohttpd on the worker's loop, routing, and the
+ * endpoints other than chat completions (which dp_chat serves).
+ *
+ * MHD runs in external-epoll mode with suspend/resume: its epoll fd sits in the worker's
+ * dp_loop, MHD_run is called on readiness, and a loop timer follows MHD_get_timeout. Every
+ * worker binds the listen address itself with SO_REUSEPORT. Routes live under /api/v1 and
+ * the /v1 alias; /health and /ready are also at the top level. */
+#ifndef DP_HTTP_H
+#define DP_HTTP_H
+
+#include <microhttpd.h>
+
+struct dp_worker;
+struct dp_http;
+
+/* Listen on w->cfg->listen and serve on w->loop. NULL on failure (logged). */
+struct dp_http *dp_http_new(struct dp_worker *w);
+/* Stop accepting connections (drain): requests already received go on. */
+void dp_http_quiesce(struct dp_http *h);
+/* Requests in progress: from their first header to MHD's completion notice. */
+unsigned dp_http_active(const struct dp_http *h);
+/* Close every connection (in-flight chats are told through dp_chat_closed) and free;
+ * idempotent; nulls *hp. */
+void dp_http_free(struct dp_http **hp);
+
+/* Queue a JSON response; takes ownership of the malloc'ed body (freed also on failure). */
+enum MHD_Result dp_http_send_json(struct MHD_Connection *c, unsigned status, char *body);
+/* Queue OpenRouter's error envelope {"error":{"code":status,"message":msg}}. */
+enum MHD_Result dp_http_send_error(struct MHD_Connection *c, unsigned status, const char *msg);
+
+#endif

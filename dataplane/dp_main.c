@@ -1,0 +1,465 @@
+/* dp_main.c - switchyard-dataplane: a supervisor process and N worker processes.
+ *
+ * The parent only supervises: it forks the workers, restarts one that dies unexpectedly,
+ * forwards SIGTERM/SIGINT and waits. Each worker is one thread with one dp_loop holding its
+ * own MHD daemon (bound with SO_REUSEPORT), ZeroMQ context, view, sync and usage channel.
+ *
+ * Worker shutdown on SIGTERM: stop accepting, let requests in progress finish until
+ * --drain-ms, end what is left (chats settle with a usage record each), then wait for the
+ * controlplane to acknowledge the usage records until the same deadline (at least
+ * FLUSH_MIN_MS); whatever is unacknowledged stays in the spool for the next start. */
+#include "dp_chat.h"
+#include "dp_health.h"
+#include "dp_http.h"
+#include "dp_loop.h"
+#include "dp_sync.h"
+#include "dp_upstream.h"
+#include "dp_usage.h"
+#include "dp_view.h"
+#include "dp_worker.h"
+#include "sy_clock.h"
+#include "sy_err.h"
+#include "sy_key.h"
+#include "sy_log.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#define MAX_WORKERS 256
+#define DRAIN_POLL_MS 20
+#define FLUSH_MIN_MS 1000      /* usage acks get at least this long after the drain */
+#define RESTART_DELAY_MS 1000  /* between a worker's death and its replacement */
+#define QUICK_DEATH_MS 3000    /* a worker dying this soon after its start ... */
+#define QUICK_DEATHS_MAX 5     /* ... this many times in a row cannot start: give up */
+
+static const char usage_text[] =
+	"usage: switchyard-dataplane [options]\n"
+	"\n"
+	"The public OpenRouter-compatible API: N worker processes sharing one port.\n"
+	"\n"
+	"  --listen HOST:PORT            public API address (default 0.0.0.0:8080)\n"
+	"  --controlplane HOST           shorthand for tcp://HOST:5555/5556/5557 below\n"
+	"  --zmq-snapshot ENDPOINT       controlplane snapshot ROUTER (default tcp://127.0.0.1:5555)\n"
+	"  --zmq-publish ENDPOINT        controlplane update PUB (default tcp://127.0.0.1:5556)\n"
+	"  --zmq-usage ENDPOINT          controlplane usage ROUTER (default tcp://127.0.0.1:5557)\n"
+	"  --workers N                   worker processes (default: number of cores)\n"
+	"  --spool-dir DIR               durable usage spool (default ./switchyard-spool)\n"
+	"  --max-body-kb N               request body cap, 413 beyond (default 1024)\n"
+	"  --drain-ms N                  on SIGTERM, time for in-flight requests (default 10000)\n"
+	"  --connect-timeout-ms N        upstream connect deadline (default 5000)\n"
+	"  --first-byte-timeout-ms N     upstream first-byte deadline (default 60000)\n"
+	"  --idle-timeout-ms N           upstream gap between bytes (default 30000)\n"
+	"  --total-timeout-ms N          upstream whole-call deadline (default 600000)\n"
+	"  --processing-comment-ms N     ': OPENROUTER PROCESSING' interval (default 5000)\n"
+	"  --log-level LEVEL             error|warn|info|debug (default info)\n"
+	"  -n, --check                   validate the options, print them and exit\n"
+	"  -h, --help                    this text\n";
+
+/* ---- options -------------------------------------------------------------------------------- */
+
+enum {
+	OPT_LISTEN = 256,
+	OPT_CP,
+	OPT_SNAP,
+	OPT_PUB,
+	OPT_USAGE,
+	OPT_WORKERS,
+	OPT_SPOOL,
+	OPT_BODY,
+	OPT_DRAIN,
+	OPT_CONNECT,
+	OPT_FIRST_BYTE,
+	OPT_IDLE,
+	OPT_TOTAL,
+	OPT_COMMENT,
+	OPT_LOG,
+};
+
+/* A decimal in [min, max] into *out; false otherwise. */
+static bool parse_num(const char *s, long long min, long long max, long long *out)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+static int parse_args(int argc, char **argv, struct dp_config *cfg, bool *check)
+{
+	static const struct option opts[] = {
+		{"listen", required_argument, NULL, OPT_LISTEN},
+		{"controlplane", required_argument, NULL, OPT_CP},
+		{"zmq-snapshot", required_argument, NULL, OPT_SNAP},
+		{"zmq-publish", required_argument, NULL, OPT_PUB},
+		{"zmq-usage", required_argument, NULL, OPT_USAGE},
+		{"workers", required_argument, NULL, OPT_WORKERS},
+		{"spool-dir", required_argument, NULL, OPT_SPOOL},
+		{"max-body-kb", required_argument, NULL, OPT_BODY},
+		{"drain-ms", required_argument, NULL, OPT_DRAIN},
+		{"connect-timeout-ms", required_argument, NULL, OPT_CONNECT},
+		{"first-byte-timeout-ms", required_argument, NULL, OPT_FIRST_BYTE},
+		{"idle-timeout-ms", required_argument, NULL, OPT_IDLE},
+		{"total-timeout-ms", required_argument, NULL, OPT_TOTAL},
+		{"processing-comment-ms", required_argument, NULL, OPT_COMMENT},
+		{"log-level", required_argument, NULL, OPT_LOG},
+		{"check", no_argument, NULL, 'n'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	static char cp_eps[3][300];
+	const char *cp_host = NULL, *snap = NULL, *pub = NULL, *usage = NULL;
+	long long v;
+	int c;
+	while ((c = getopt_long(argc, argv, "nh", opts, NULL)) != -1) {
+		const char *name = NULL;
+		long long min = 1, max = INT32_MAX;
+		switch (c) {
+		case OPT_LISTEN: cfg->listen = optarg; continue;
+		case OPT_CP: cp_host = optarg; continue;
+		case OPT_SNAP: snap = optarg; continue;
+		case OPT_PUB: pub = optarg; continue;
+		case OPT_USAGE: usage = optarg; continue;
+		case OPT_SPOOL: cfg->spool_dir = optarg; continue;
+		case OPT_LOG:
+			if (sy_log_set_level_name(optarg)) {
+				fprintf(stderr, "--log-level: want error, warn, info or debug\n");
+				return SY_EINVAL;
+			}
+			continue;
+		case 'n': *check = true; continue;
+		case 'h': fputs(usage_text, stdout); exit(0);
+		case OPT_WORKERS: name = "--workers"; max = MAX_WORKERS; break;
+		case OPT_BODY: name = "--max-body-kb"; max = 1024 * 1024; break;
+		case OPT_DRAIN: name = "--drain-ms"; min = 0; break;
+		case OPT_CONNECT: name = "--connect-timeout-ms"; break;
+		case OPT_FIRST_BYTE: name = "--first-byte-timeout-ms"; break;
+		case OPT_IDLE: name = "--idle-timeout-ms"; break;
+		case OPT_TOTAL: name = "--total-timeout-ms"; break;
+		case OPT_COMMENT: name = "--processing-comment-ms"; break;
+		default: fputs(usage_text, stderr); return SY_EINVAL;
+		}
+		if (!parse_num(optarg, min, max, &v)) {
+			fprintf(stderr, "%s: want an integer from %lld to %lld, got '%s'\n", name, min,
+				max, optarg);
+			return SY_EINVAL;
+		}
+		switch (c) {
+		case OPT_WORKERS: cfg->workers = (int)v; break;
+		case OPT_BODY: cfg->max_body = (size_t)v * 1024; break;
+		case OPT_DRAIN: cfg->drain_ms = v; break;
+		case OPT_CONNECT: cfg->connect_timeout_ms = (uint32_t)v; break;
+		case OPT_FIRST_BYTE: cfg->first_byte_timeout_ms = (uint32_t)v; break;
+		case OPT_IDLE: cfg->idle_timeout_ms = (uint32_t)v; break;
+		case OPT_TOTAL: cfg->total_timeout_ms = (uint32_t)v; break;
+		case OPT_COMMENT: cfg->processing_comment_ms = (uint32_t)v; break;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "unexpected argument '%s'\n%s", argv[optind], usage_text);
+		return SY_EINVAL;
+	}
+	/* --controlplane fills in the endpoints not given one by one */
+	if (cp_host) {
+		for (int i = 0; i < 3; i++)
+			snprintf(cp_eps[i], sizeof(cp_eps[i]), "tcp://%s:%d", cp_host, 5555 + i);
+		cfg->zmq_snapshot = cp_eps[0];
+		cfg->zmq_publish = cp_eps[1];
+		cfg->zmq_usage = cp_eps[2];
+	}
+	if (snap)
+		cfg->zmq_snapshot = snap;
+	if (pub)
+		cfg->zmq_publish = pub;
+	if (usage)
+		cfg->zmq_usage = usage;
+	return 0;
+}
+
+/* ---- worker ----------------------------------------------------------------------------------- */
+
+struct shutdown {
+	struct dp_worker *w;
+	int64_t deadline;  /* drain deadline (monotonic ms) */
+	bool http_closed;
+};
+
+static void shutdown_poll(struct dp_loop *loop, void *arg)
+{
+	struct shutdown *sd = arg;
+	struct dp_worker *w = sd->w;
+	int64_t now = sy_mono_ms();
+	if (!sd->http_closed) {
+		if (dp_http_active(w->http) && now < sd->deadline) {
+			dp_timer_add(loop, DRAIN_POLL_MS, shutdown_poll, sd);
+			return;
+		}
+		if (dp_http_active(w->http))
+			sy_warn("drain deadline reached with %u requests in progress: ending them",
+				dp_http_active(w->http));
+		dp_http_free(&w->http); /* every chat left settles now */
+		sd->http_closed = true;
+		if (sd->deadline < now + FLUSH_MIN_MS)
+			sd->deadline = now + FLUSH_MIN_MS;
+	}
+	if (dp_usage_pending(w->usage) && now < sd->deadline) {
+		dp_timer_add(loop, DRAIN_POLL_MS, shutdown_poll, sd);
+		return;
+	}
+	if (dp_usage_pending(w->usage))
+		sy_warn("%zu usage records unacknowledged: kept in the spool for the next start",
+			dp_usage_pending(w->usage));
+	dp_loop_stop(loop);
+}
+
+static void on_signal(struct dp_loop *loop, int fd, uint32_t events, void *arg)
+{
+	struct shutdown *sd = arg;
+	struct signalfd_siginfo si;
+	while (read(fd, &si, sizeof(si)) == sizeof(si)) {
+		if (sd->w->draining)
+			continue;
+		sd->w->draining = true;
+		sd->deadline = sy_mono_ms() + sd->w->cfg->drain_ms;
+		sy_info("signal %u: draining (up to %lld ms)", si.ssi_signo,
+			(long long)sd->w->cfg->drain_ms);
+		dp_http_quiesce(sd->w->http);
+		shutdown_poll(loop, sd);
+	}
+}
+
+static int worker_main(const struct dp_config *cfg, int id)
+{
+	char tag[16];
+	snprintf(tag, sizeof(tag), "dp/%d", id);
+	sy_log_set_tag(tag);
+	int rc = 1, sfd = -1;
+	struct dp_worker w = {.id = id, .cfg = cfg};
+	struct shutdown sd = {.w = &w};
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		sy_err("libcurl initialisation failed");
+		return 1;
+	}
+	w.loop = dp_loop_new();
+	w.zctx = zmq_ctx_new();
+	if (!w.loop || !w.zctx)
+		goto out;
+	sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (sfd < 0 || dp_loop_add_fd(w.loop, sfd, EPOLLIN, on_signal, &sd))
+		goto out;
+	w.usage = dp_usage_new(w.loop, w.zctx, cfg->zmq_usage, cfg->spool_dir, id);
+	if (!w.usage)
+		goto out;
+	w.sync = dp_sync_new(&w);
+	if (!w.sync)
+		goto out;
+	w.http = dp_http_new(&w);
+	if (!w.http)
+		goto out;
+	sy_info("worker up: listening on %s, controlplane %s %s %s", cfg->listen,
+		cfg->zmq_snapshot, cfg->zmq_publish, cfg->zmq_usage);
+	rc = dp_loop_run(w.loop) ? 1 : 0;
+	if (rc)
+		sy_err("event loop failed: %s", strerror(errno));
+out:
+	dp_http_free(&w.http);
+	/* dp_chat creates these on first use; nothing may use them once MHD is stopped */
+	struct dp_upstream *up = w.upstream;
+	dp_upstream_free(&up);
+	w.upstream = NULL;
+	dp_health_free(&w.health);
+	dp_sync_free(&w.sync);
+	dp_usage_free(&w.usage);
+	dp_view_unref(&w.view);
+	if (sfd >= 0) {
+		if (w.loop)
+			dp_loop_del_fd(w.loop, sfd);
+		close(sfd);
+	}
+	if (w.zctx)
+		zmq_ctx_term(w.zctx);
+	dp_loop_free(&w.loop);
+	curl_global_cleanup();
+	sy_info("worker exiting (%d)", rc);
+	return rc;
+}
+
+/* ---- supervisor --------------------------------------------------------------------------------- */
+
+struct child {
+	pid_t pid;          /* 0 = not running */
+	int64_t started;    /* monotonic ms of the last fork */
+	int64_t restart_at; /* monotonic ms when a replacement is due (0 = none) */
+	int quick_deaths;   /* consecutive deaths within QUICK_DEATH_MS of starting */
+};
+
+static pid_t spawn(const struct dp_config *cfg, int id, const sigset_t *parent_mask)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		sigprocmask(SIG_SETMASK, parent_mask, NULL);
+		_exit(worker_main(cfg, id));
+	}
+	if (pid < 0)
+		sy_err("fork worker %d: %s", id, strerror(errno));
+	return pid;
+}
+
+static int supervise(const struct dp_config *cfg)
+{
+	struct child kids[MAX_WORKERS] = {{0}};
+	sigset_t set, old;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	sy_log_set_tag("dp");
+	sy_info("starting %d workers on %s", cfg->workers, cfg->listen);
+	for (int i = 0; i < cfg->workers; i++) {
+		kids[i].pid = spawn(cfg, i, &old);
+		kids[i].started = sy_mono_ms();
+	}
+
+	bool stopping = false;
+	int failures = 0, running = 0;
+	int64_t kill_at = 0;
+	for (;;) {
+		running = 0;
+		for (int i = 0; i < cfg->workers; i++)
+			running += kids[i].pid > 0;
+		if (stopping && !running)
+			break;
+		struct timespec ts = {0, 100 * 1000 * 1000};
+		siginfo_t si;
+		int sig = sigtimedwait(&set, &si, &ts);
+		int64_t now = sy_mono_ms();
+		if (sig == SIGTERM || sig == SIGINT) {
+			if (!stopping)
+				sy_info("signal %d: stopping %d workers", sig, running);
+			stopping = true;
+			/* workers drain, flush, then exit; SIGKILL only well past their deadline */
+			kill_at = now + cfg->drain_ms + 10000;
+			for (int i = 0; i < cfg->workers; i++)
+				if (kids[i].pid > 0)
+					kill(kids[i].pid, SIGTERM);
+		}
+		int status;
+		pid_t pid;
+		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+			for (int i = 0; i < cfg->workers; i++) {
+				if (kids[i].pid != pid)
+					continue;
+				kids[i].pid = 0;
+				bool clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+				if (!clean)
+					failures++;
+				if (stopping) {
+					if (!clean)
+						sy_warn("worker %d exited with status %d", i, status);
+					break;
+				}
+				sy_warn("worker %d (pid %d) died unexpectedly (%s %d): restarting",
+					i, (int)pid, WIFSIGNALED(status) ? "signal" : "status",
+					WIFSIGNALED(status) ? WTERMSIG(status)
+							    : WEXITSTATUS(status));
+				kids[i].quick_deaths = now - kids[i].started < QUICK_DEATH_MS
+							       ? kids[i].quick_deaths + 1
+							       : 0;
+				kids[i].restart_at = now + RESTART_DELAY_MS;
+				if (kids[i].quick_deaths >= QUICK_DEATHS_MAX) {
+					sy_err("worker %d keeps failing at start: giving up", i);
+					stopping = true;
+					kill_at = now + cfg->drain_ms + 10000;
+					for (int k = 0; k < cfg->workers; k++)
+						if (kids[k].pid > 0)
+							kill(kids[k].pid, SIGTERM);
+				}
+			}
+		}
+		for (int i = 0; i < cfg->workers && !stopping; i++) {
+			if (!kids[i].pid && kids[i].restart_at && now >= kids[i].restart_at) {
+				kids[i].restart_at = 0;
+				kids[i].pid = spawn(cfg, i, &old);
+				kids[i].started = now;
+			}
+		}
+		if (stopping && now >= kill_at) {
+			for (int i = 0; i < cfg->workers; i++) {
+				if (kids[i].pid > 0) {
+					sy_err("worker %d did not stop: killing it", i);
+					kill(kids[i].pid, SIGKILL);
+				}
+			}
+			kill_at = now + 1000;
+		}
+	}
+	sy_info("all workers stopped");
+	return failures ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	struct dp_config cfg = {
+		.listen = "0.0.0.0:8080",
+		.zmq_snapshot = "tcp://127.0.0.1:5555",
+		.zmq_publish = "tcp://127.0.0.1:5556",
+		.zmq_usage = "tcp://127.0.0.1:5557",
+		.spool_dir = "./switchyard-spool",
+		.workers = cores > 0 ? (int)(cores > MAX_WORKERS ? MAX_WORKERS : cores) : 1,
+		.max_body = 1024 * 1024,
+		.drain_ms = 10000,
+		.connect_timeout_ms = 5000,
+		.first_byte_timeout_ms = 60000,
+		.idle_timeout_ms = 30000,
+		.total_timeout_ms = 600000,
+		.processing_comment_ms = 5000,
+	};
+	bool check = false;
+	if (parse_args(argc, argv, &cfg, &check))
+		return 2;
+	if (check) {
+		printf("listen %s\nzmq-snapshot %s\nzmq-publish %s\nzmq-usage %s\nworkers %d\n"
+		       "spool-dir %s\nmax-body %zu\ndrain-ms %lld\ntimeouts-ms connect %u "
+		       "first-byte %u idle %u total %u\n",
+		       cfg.listen, cfg.zmq_snapshot, cfg.zmq_publish, cfg.zmq_usage, cfg.workers,
+		       cfg.spool_dir, cfg.max_body, (long long)cfg.drain_ms,
+		       cfg.connect_timeout_ms, cfg.first_byte_timeout_ms, cfg.idle_timeout_ms,
+		       cfg.total_timeout_ms);
+		return 0;
+	}
+	if (sy_crypto_init()) {
+		fprintf(stderr, "libsodium initialisation failed\n");
+		return 1;
+	}
+	/* one descriptor per connection: take what the hard limit allows */
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	return supervise(&cfg);
+}
