@@ -1,0 +1,1091 @@
+/* dp_chat.c - one chat completion: validate, route, call upstream with fail-over, answer,
+ * settle exactly once.
+ *
+ * Life of a chat: dp_chat_start parses and routes (errors answer at once), suspends the
+ * connection and starts the first attempt. An attempt that fails before anything reached the
+ * client moves to the next target of the plan (or, with no target left, retries a quick
+ * failure of the same endpoint once); a 400 context-length error moves only to a later model
+ * with a longer context. Non-streaming answers are rewritten and sent whole. Streams are
+ * forwarded chunk by chunk through a queue that an MHD callback response reads.
+ *
+ * Streams and fail-over: the 200 and its headers go out with the first processing comment
+ * or the first token, whichever comes first. Fail-over stays possible until the first data
+ * chunk carrying content (or a finish) was forwarded: comments carry no output, so a switch
+ * of provider behind them is invisible. Chunks before that (e.g. a role-only preamble) are
+ * held back. After that, failures become the in-band error chunk (finish_reason "error"),
+ * after which the stream ends without [DONE], as OpenRouter does.
+ *
+ * The chat is freed in dp_chat_closed (MHD's completion notifier), where it also settles:
+ * one usage record per request on every path. Answers given at once from dp_chat_start
+ * settle and free there. */
+#include "dp_chat.h"
+#include "dp_health.h"
+#include "dp_loop.h"
+#include "dp_request.h"
+#include "dp_response.h"
+#include "dp_route.h"
+#include "dp_sse.h"
+#include "dp_upstream.h"
+#include "dp_usage.h"
+#include "dp_view.h"
+#include "dp_worker.h"
+#include "sy_buf.h"
+#include "sy_clock.h"
+#include "sy_cost.h"
+#include "sy_err.h"
+#include "sy_json.h"
+#include "sy_key.h"
+#include "sy_log.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+
+#define MAX_ATTEMPTS (DP_ROUTE_MAX + 1)
+#define BODY_MAX (16u << 20)      /* a non-streaming upstream answer */
+#define ERROR_BODY_MAX (64u << 10) /* what is kept of an upstream error body */
+#define RAW_MAX 1024               /* of that, shown to the client in metadata.raw */
+#define SSE_EVENT_MAX (4u << 20)   /* one upstream stream event */
+#define HELD_MAX (1u << 20)        /* chunks held back before the first token */
+#define OUT_HIGH (1u << 20)        /* queued for a slow client: pause the upstream */
+#define DEFAULT_CONNECT_MS 5000
+#define DEFAULT_FIRST_BYTE_MS 60000
+#define DEFAULT_IDLE_MS 30000
+#define DEFAULT_TOTAL_MS 600000
+#define DEFAULT_COMMENT_MS 1000
+#define PROCESSING ": OPENROUTER PROCESSING\n\n"
+
+/* Why an attempt failed, and what the client gets if it is the last word. */
+struct failure {
+	const char *error_class; /* Attempt.error_class */
+	int status;              /* HTTP status for the client */
+	const char *error_type;  /* metadata.error_type */
+	char message[256];
+	bool retryable;          /* another target may do better */
+	bool quick;              /* failed fast: one retry of the same endpoint is cheap */
+	bool context_length;     /* a 400 for a too-long prompt: a longer-context model may do */
+	enum dp_health_outcome health;
+};
+
+struct dp_chat {
+	struct dp_worker *w;
+	struct dp_chat *prev, *next; /* w->chats */
+	struct MHD_Connection *conn;
+	struct dp_view *view;
+	const Sy__ApiKey *key;
+	struct dp_chat_req req;
+	bool parsed;
+	char id[SY_GEN_ID_MAX];
+	int64_t created; /* unix seconds */
+	int64_t t0;      /* monotonic ms at the start */
+	char *session_id, *referer, *title;
+
+	/* routing and attempts */
+	struct dp_route_plan plan;
+	size_t next_target;
+	const struct dp_route_target *cur;
+	bool retried;
+	struct dp_upstream_call *call;
+	int64_t attempt_t0;
+	Sy__Attempt attempts[MAX_ATTEMPTS];
+	Sy__Attempt *attempt_ptrs[MAX_ATTEMPTS];
+	size_t n_attempts;
+	struct failure last;
+	bool all_rate_limited;
+	int64_t retry_after_ms; /* smallest Retry-After seen, -1 = none */
+
+	/* the current attempt's answer */
+	long up_status;
+	int64_t up_retry_after_ms;
+	struct sy_buf up_body;
+	struct dp_sse sse;
+	struct dp_stream_state st;
+	struct dp_gen_info g;
+	const char *stream_fault; /* set when the stream itself was broken */
+
+	/* the client's side */
+	struct sy_buf held; /* rewritten chunks held back until the first token */
+	struct sy_buf out;  /* bytes waiting for MHD's reader */
+	struct dp_timer *comment_timer;
+	int client_fd;      /* watched for a hangup while suspended; -1 = not watched */
+	bool suspended;
+	bool queued;        /* a response is queued (its status is final) */
+	bool committed;     /* output reached the client: fail-over is off */
+	bool out_done;      /* nothing more will be queued */
+	bool upstream_paused;
+	bool client_gone;
+
+	/* outcome */
+	int status;
+	const char *error_class;
+	bool cancelled;
+	struct dp_usage usage;
+	sy_money cost;
+	int64_t first_token_at; /* monotonic ms, 0 = none */
+	int64_t served_t0;      /* start of the attempt that served */
+	int64_t served_end;     /* when the serving upstream finished */
+	bool settled;
+};
+
+static void try_next(struct dp_chat *chat);
+static void wake(struct dp_chat *chat);
+
+static int64_t now_ms(const struct dp_chat *chat)
+{
+	return dp_loop_now_ms(chat->w->loop);
+}
+
+static struct dp_upstream *upstream(struct dp_worker *w)
+{
+	if (!w->upstream)
+		w->upstream = dp_upstream_new(w->loop);
+	return w->upstream;
+}
+
+static uint32_t pick_ms(bool has, uint32_t provider, uint32_t cfg, uint32_t fallback)
+{
+	return has && provider ? provider : cfg ? cfg : fallback;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+/* ---- settling ------------------------------------------------------------------------- */
+
+static const char *nonempty(const char *s)
+{
+	return s && s[0] ? s : NULL;
+}
+
+static void settle(struct dp_chat *chat)
+{
+	if (chat->settled)
+		return;
+	chat->settled = true;
+	struct dp_worker *w = chat->w;
+	int64_t now = sy_mono_ms();
+	char worker[16];
+	snprintf(worker, sizeof(worker), "%d", w->id);
+
+	Sy__UsageRecord rec = SY__USAGE_RECORD__INIT;
+	rec.id = chat->id;
+	rec.key_hash = chat->key ? chat->key->hash : NULL;
+	rec.org_id = chat->key ? chat->key->org_id : NULL;
+	if (chat->cur) {
+		rec.model = (char *)chat->cur->model_id;
+		rec.provider = chat->cur->prov->slug;
+		rec.provider_name = (char *)chat->g.provider_name;
+	} else if (chat->parsed) {
+		rec.model = (char *)(chat->req.model ? chat->req.model : chat->req.models[0]);
+	}
+	const struct sy_tokens *t = &chat->usage.tokens;
+	rec.has_prompt_tokens = rec.has_completion_tokens = rec.has_cached_tokens = true;
+	rec.has_cache_write_tokens = rec.has_reasoning_tokens = true;
+	rec.prompt_tokens = t->prompt;
+	rec.completion_tokens = t->completion;
+	rec.cached_tokens = t->cached;
+	rec.cache_write_tokens = t->cache_write;
+	rec.reasoning_tokens = t->reasoning;
+	rec.has_status = true;
+	rec.status = (uint32_t)chat->status;
+	rec.has_latency_ms = true;
+	rec.latency_ms = (uint32_t)(now - chat->t0);
+	if (chat->served_t0) {
+		int64_t end = chat->served_end ? chat->served_end : now;
+		int64_t from = chat->first_token_at ? chat->first_token_at : chat->served_t0;
+		rec.has_generation_time_ms = rec.has_ttft_ms = true;
+		rec.generation_time_ms = (uint32_t)(end - from);
+		rec.ttft_ms = (uint32_t)((chat->first_token_at ? chat->first_token_at : end) - chat->t0);
+	}
+	rec.has_streamed = rec.has_cancelled = true;
+	rec.streamed = chat->parsed && chat->req.stream;
+	rec.cancelled = chat->cancelled;
+	rec.finish_reason = (char *)nonempty(chat->usage.finish_reason);
+	rec.native_finish_reason = (char *)nonempty(chat->usage.native_finish_reason);
+	rec.has_created_at = true;
+	rec.created_at = chat->created;
+	rec.error_class = (char *)chat->error_class;
+	rec.has_cost = true;
+	rec.cost = chat->cost;
+	rec.n_attempts = chat->n_attempts;
+	rec.attempts = chat->attempt_ptrs;
+	rec.http_referer = chat->referer;
+	rec.app_title = chat->title;
+	rec.worker_id = worker;
+	rec.has_usage_from_provider = true;
+	rec.usage_from_provider = chat->usage.from_provider;
+
+	if (!w->usage || dp_usage_submit(w->usage, &rec))
+		sy_err("usage record lost id=%s", chat->id);
+	if (w->in_flight)
+		w->in_flight--;
+	sy_info("chat id=%s org=%s model=%s provider=%s status=%d stream=%d attempts=%zu ms=%u "
+		"cancelled=%d class=%s",
+		chat->id, rec.org_id ? rec.org_id : "-", rec.model ? rec.model : "-",
+		rec.provider ? rec.provider : "-", chat->status, rec.streamed, chat->n_attempts,
+		rec.latency_ms, chat->cancelled, chat->error_class ? chat->error_class : "-");
+}
+
+static void unwatch_client(struct dp_chat *chat)
+{
+	if (chat->client_fd < 0)
+		return;
+	dp_loop_del_fd(chat->w->loop, chat->client_fd);
+	chat->client_fd = -1;
+}
+
+static void chat_free(struct dp_chat *chat)
+{
+	struct dp_worker *w = chat->w;
+	unwatch_client(chat);
+	dp_upstream_call_cancel(&chat->call);
+	dp_timer_cancel(&chat->comment_timer);
+	if (chat->prev)
+		chat->prev->next = chat->next;
+	else if (w->chats == chat)
+		w->chats = chat->next;
+	if (chat->next)
+		chat->next->prev = chat->prev;
+	dp_request_release(&chat->req);
+	dp_sse_release(&chat->sse);
+	sy_buf_release(&chat->up_body);
+	sy_buf_release(&chat->held);
+	sy_buf_release(&chat->out);
+	dp_view_unref(&chat->view);
+	free(chat->session_id);
+	free(chat->referer);
+	free(chat->title);
+	free(chat);
+}
+
+/* ---- answering ------------------------------------------------------------------------ */
+
+static void add_id_header(struct dp_chat *chat, struct MHD_Response *r)
+{
+	MHD_add_response_header(r, "X-Generation-Id", chat->id);
+}
+
+/* Queue a JSON answer (takes json, malloc'ed; NULL = out of memory). */
+static enum MHD_Result queue_json(struct dp_chat *chat, int status, char *json)
+{
+	static const char oom[] = "{\"error\":{\"code\":500,\"message\":\"out of memory\"}}";
+	struct MHD_Response *r =
+	    json ? MHD_create_response_from_buffer(strlen(json), json, MHD_RESPMEM_MUST_FREE)
+		 : MHD_create_response_from_buffer(sizeof(oom) - 1, (void *)oom,
+						   MHD_RESPMEM_PERSISTENT);
+	if (!r) {
+		free(json);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	add_id_header(chat, r);
+	if (status == 429 && chat->retry_after_ms >= 0) {
+		char ra[32];
+		snprintf(ra, sizeof(ra), "%lld", (long long)((chat->retry_after_ms + 999) / 1000));
+		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+	}
+	enum MHD_Result ret = MHD_queue_response(chat->conn, (unsigned)status, r);
+	MHD_destroy_response(r);
+	chat->queued = true;
+	chat->status = status;
+	chat->out_done = true;
+	wake(chat);
+	return ret;
+}
+
+static ssize_t read_out(void *cls, uint64_t pos, char *buf, size_t max);
+
+/* The 200 of a stream; the body comes from chat->out. */
+static int start_stream(struct dp_chat *chat)
+{
+	if (chat->queued)
+		return 0;
+	struct MHD_Response *r =
+	    MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, read_out, chat, NULL);
+	if (!r)
+		return -ENOMEM;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+	MHD_add_response_header(r, "X-Accel-Buffering", "no");
+	add_id_header(chat, r);
+	enum MHD_Result ret = MHD_queue_response(chat->conn, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	if (ret != MHD_YES)
+		return SY_EINVAL;
+	chat->queued = true;
+	chat->status = 200;
+	return 0;
+}
+
+/* Append to the client's queue; a failure ends the stream (the client sees it cut). */
+static void emit(struct dp_chat *chat, const char *p, size_t n)
+{
+	if (sy_buf_append(&chat->out, p, n)) {
+		sy_err("chat id=%s: out of memory queueing a chunk", chat->id);
+		chat->out_done = true;
+	}
+}
+
+/* Frame one JSON chunk as an SSE data event into buf. */
+static void emit_data(struct dp_chat *chat, struct sy_buf *buf, const char *json)
+{
+	if (!json || sy_buf_printf(buf, "data: %s\n\n", json)) {
+		sy_err("chat id=%s: out of memory framing a chunk", chat->id);
+		chat->out_done = true;
+	}
+}
+
+static void on_client_hup(struct dp_loop *loop, int fd, uint32_t events, void *arg);
+
+static void watch_client(struct dp_chat *chat)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(chat->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (!ci || chat->client_fd >= 0)
+		return;
+	if (!dp_loop_add_fd(chat->w->loop, ci->connect_fd, EPOLLRDHUP, on_client_hup, chat))
+		chat->client_fd = ci->connect_fd;
+}
+
+static void suspend(struct dp_chat *chat)
+{
+	MHD_suspend_connection(chat->conn);
+	chat->suspended = true;
+	watch_client(chat);
+}
+
+/* Let MHD send what is queued. */
+static void wake(struct dp_chat *chat)
+{
+	if (!chat->suspended)
+		return;
+	unwatch_client(chat);
+	chat->suspended = false;
+	MHD_resume_connection(chat->conn);
+}
+
+static ssize_t read_out(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct dp_chat *chat = cls;
+	if (!chat->out.len) {
+		if (chat->client_gone)
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		if (chat->out_done)
+			return MHD_CONTENT_READER_END_OF_STREAM;
+		suspend(chat);
+		return 0;
+	}
+	size_t n = chat->out.len < max ? chat->out.len : max;
+	memcpy(buf, chat->out.data, n);
+	sy_buf_consume(&chat->out, n);
+	if (chat->upstream_paused && chat->out.len < OUT_HIGH / 2 && chat->call) {
+		chat->upstream_paused = false;
+		dp_upstream_call_resume(chat->call);
+	}
+	return (ssize_t)n;
+}
+
+/* The error envelope for f, with provider metadata when an upstream was involved. */
+static char *failure_json(struct dp_chat *chat, const struct failure *f)
+{
+	json_t *meta = json_object();
+	if (meta && chat->cur) {
+		json_object_set_new(meta, "provider_name", json_string(chat->g.provider_name));
+		if (chat->up_status)
+			json_object_set_new(meta, "status", json_integer(chat->up_status));
+		if (chat->up_body.len) {
+			/* truncated on a UTF-8 boundary; json_stringn refuses broken UTF-8 */
+			size_t n = chat->up_body.len < RAW_MAX ? chat->up_body.len : RAW_MAX;
+			while (n && n < chat->up_body.len &&
+			       ((unsigned char)chat->up_body.data[n] & 0xC0) == 0x80)
+				n--;
+			json_t *raw = json_stringn(chat->up_body.data, n);
+			json_object_set_new(meta, "raw", raw ? raw : json_null());
+		}
+	}
+	if (meta)
+		json_object_set_new(meta, "error_type", json_string(f->error_type));
+	return sy_json_error(f->status, f->message, meta);
+}
+
+/* End a stream whose 200 already went out with the in-band error chunk (no [DONE]). */
+static void end_stream_with_error(struct dp_chat *chat, const struct failure *f)
+{
+	if (chat->committed) {
+		dp_stream_fill_usage(&chat->st, chat->req.prompt_tokens_est);
+		chat->usage = chat->st.usage;
+	}
+	snprintf(chat->usage.finish_reason, sizeof(chat->usage.finish_reason), "error");
+	chat->cost = chat->cur ? sy_cost(&chat->cur->price, &chat->usage.tokens, "error") : 0;
+	chat->error_class = f->error_class;
+	char *chunk = dp_stream_error_chunk(&chat->g, f->status, f->message, f->error_type);
+	emit_data(chat, &chat->out, chunk);
+	free(chunk);
+	chat->out_done = true;
+	wake(chat);
+}
+
+/* Every target failed or the last failure is final: tell the client. */
+static void fail(struct dp_chat *chat)
+{
+	const struct failure *f = &chat->last;
+	chat->error_class = f->error_class;
+	if (!chat->queued)
+		queue_json(chat, f->status, failure_json(chat, f));
+	else /* the 200 of a stream already went out (with processing comments only) */
+		end_stream_with_error(chat, f);
+}
+
+/* ---- failure classification ---------------------------------------------------------- */
+
+static void set_failure(struct failure *f, const char *cls, int status, const char *type,
+			bool retryable, bool quick, enum dp_health_outcome health, const char *msg)
+{
+	*f = (struct failure){.error_class = cls, .status = status, .error_type = type,
+			      .retryable = retryable, .quick = quick, .health = health};
+	snprintf(f->message, sizeof(f->message), "%s", msg);
+}
+
+static bool is_context_length(const char *body)
+{
+	return body && (strcasestr(body, "context_length") || strcasestr(body, "context length") ||
+			strcasestr(body, "context window") || strcasestr(body, "maximum context"));
+}
+
+/* The upstream's own error message, if its body has one. */
+static void upstream_message(const struct sy_buf *b, char *out, size_t outlen,
+			     const char *fallback)
+{
+	json_t *j = b->len ? json_loadb(b->data, b->len, 0, NULL) : NULL;
+	json_t *e = json_object_get(j, "error");
+	const char *m = json_string_value(json_object_get(e, "message"));
+	if (!m)
+		m = json_string_value(e);
+	if (!m)
+		m = json_string_value(json_object_get(j, "message"));
+	snprintf(out, outlen, "%s", m && m[0] ? m : fallback);
+	json_decref(j);
+}
+
+/* An HTTP answer other than 2xx. */
+static void classify_status(struct dp_chat *chat, struct failure *f)
+{
+	long s = chat->up_status;
+	char msg[256];
+	if (s == 429) {
+		set_failure(f, "rate_limited", 429, "rate_limited", true, false, DP_HEALTH_NEUTRAL,
+			    "Rate limited by the upstream provider");
+	} else if (s == 400 || s == 413 || s == 422) {
+		/* the request itself is at fault: the provider's word goes to the client */
+		bool ctx = s == 400 && is_context_length(chat->up_body.data);
+		upstream_message(&chat->up_body, msg, sizeof(msg), "Provider rejected the request");
+		set_failure(f, ctx ? "context_length" : "client_error", (int)s,
+			    ctx ? "context_length_exceeded" : "invalid_request", false, false,
+			    DP_HEALTH_NEUTRAL, msg);
+		f->context_length = ctx;
+	} else {
+		snprintf(msg, sizeof(msg), "Provider returned error (HTTP %ld)", s);
+		set_failure(f, s >= 500 ? "http_5xx" : "http_4xx", 502, "provider_error", true,
+			    true, DP_HEALTH_FAULT, msg);
+	}
+}
+
+/* A transfer that did not complete. */
+static void classify_result(enum dp_upstream_result r, struct failure *f)
+{
+	switch (r) {
+	case DP_UPSTREAM_CONNECT:
+		set_failure(f, "connect", 502, "provider_error", true, true, DP_HEALTH_FAULT,
+			    "Could not connect to the provider");
+		break;
+	case DP_UPSTREAM_TIMEOUT_FIRST_BYTE:
+	case DP_UPSTREAM_TIMEOUT_TOTAL:
+		set_failure(f, "timeout", 504, "timeout", true, false, DP_HEALTH_FAULT,
+			    "The provider did not answer in time");
+		break;
+	case DP_UPSTREAM_TIMEOUT_IDLE:
+		set_failure(f, "idle_timeout", 504, "timeout", true, false, DP_HEALTH_FAULT,
+			    "The provider stopped sending data");
+		break;
+	case DP_UPSTREAM_RESET:
+		set_failure(f, "reset", 502, "provider_error", true, true, DP_HEALTH_FAULT,
+			    "The provider closed the connection");
+		break;
+	default:
+		set_failure(f, "upstream_error", 502, "provider_error", true, true, DP_HEALTH_FAULT,
+			    "Upstream request failed");
+		break;
+	}
+}
+
+/* ---- attempts ------------------------------------------------------------------------- */
+
+static void record_attempt(struct dp_chat *chat, const char *error_class,
+			   enum dp_health_outcome health)
+{
+	const struct dp_route_target *t = chat->cur;
+	int64_t now = now_ms(chat);
+	if (chat->n_attempts < MAX_ATTEMPTS) {
+		Sy__Attempt *a = &chat->attempts[chat->n_attempts];
+		sy__attempt__init(a);
+		a->provider = t->prov->slug;
+		a->model = (char *)t->model_id;
+		a->has_status = a->has_latency_ms = true;
+		a->status = (uint32_t)chat->up_status;
+		a->latency_ms = (uint32_t)(now - chat->attempt_t0);
+		a->error_class = (char *)error_class;
+		chat->attempt_ptrs[chat->n_attempts] = a;
+		chat->n_attempts++;
+	}
+	if (chat->w->health)
+		dp_health_end(chat->w->health, t->model_id, t->prov->slug, health, now);
+}
+
+/* Stop the running attempt because the client left or the worker shuts down. */
+static void abandon_attempt(struct dp_chat *chat, const char *why)
+{
+	if (!chat->call)
+		return;
+	dp_upstream_call_cancel(&chat->call);
+	record_attempt(chat, why, DP_HEALTH_NEUTRAL);
+}
+
+static uint32_t context_of(const struct dp_route_target *t)
+{
+	if (t->ep->has_context_length && t->ep->context_length)
+		return t->ep->context_length;
+	return t->model->has_context_length ? t->model->context_length : 0;
+}
+
+/* The next target (from next_target on) of another model with a longer context. */
+static bool skip_to_longer_context(struct dp_chat *chat)
+{
+	uint32_t have = context_of(chat->cur);
+	for (size_t i = chat->next_target; i < chat->plan.n; i++) {
+		const struct dp_route_target *t = &chat->plan.t[i];
+		if (t->model != chat->cur->model && context_of(t) > have) {
+			chat->next_target = i;
+			return true;
+		}
+	}
+	return false;
+}
+
+static int start_attempt(struct dp_chat *chat, const struct dp_route_target *t);
+
+/* The current attempt failed before anything reached the client. */
+static void attempt_failed(struct dp_chat *chat, const struct failure *f)
+{
+	record_attempt(chat, f->error_class, f->health);
+	if (chat->up_status == 429 && chat->up_retry_after_ms >= 0) {
+		if (chat->retry_after_ms < 0 || chat->up_retry_after_ms < chat->retry_after_ms)
+			chat->retry_after_ms = chat->up_retry_after_ms;
+		if (chat->w->health)
+			dp_health_retry_after(chat->w->health, chat->cur->model_id,
+					      chat->cur->prov->slug,
+					      now_ms(chat) + chat->up_retry_after_ms);
+	}
+	chat->all_rate_limited = chat->all_rate_limited && chat->up_status == 429;
+	chat->last = *f;
+	/* after every fallback failed with 429 the client gets 429, otherwise the last word */
+	if (chat->all_rate_limited) {
+		chat->last.status = 429;
+	} else if (f->status == 429) {
+		chat->last.status = 502;
+		chat->last.error_type = "provider_error";
+	}
+	if (f->context_length && !skip_to_longer_context(chat)) {
+		fail(chat);
+		return;
+	}
+	if (!f->retryable && !f->context_length) {
+		fail(chat);
+		return;
+	}
+	if (chat->next_target < chat->plan.n) {
+		try_next(chat);
+		return;
+	}
+	if (f->quick && !chat->retried) {
+		chat->retried = true;
+		if (!start_attempt(chat, chat->cur))
+			return;
+	}
+	fail(chat);
+}
+
+static void start_comments(struct dp_chat *chat);
+
+static void on_comment(struct dp_loop *loop, void *arg)
+{
+	struct dp_chat *chat = arg;
+	chat->comment_timer = NULL;
+	if (chat->committed || chat->out_done || chat->client_gone)
+		return;
+	if (start_stream(chat)) {
+		sy_err("chat id=%s: cannot start the event stream", chat->id);
+		return;
+	}
+	emit(chat, PROCESSING, sizeof(PROCESSING) - 1);
+	wake(chat);
+	start_comments(chat);
+}
+
+static void start_comments(struct dp_chat *chat)
+{
+	uint32_t ms = chat->w->cfg && chat->w->cfg->processing_comment_ms
+			  ? chat->w->cfg->processing_comment_ms
+			  : DEFAULT_COMMENT_MS;
+	chat->comment_timer = dp_timer_add(chat->w->loop, ms, on_comment, chat);
+}
+
+/* The first token: the client sees output from now on and fail-over is off. */
+static void commit(struct dp_chat *chat)
+{
+	if (chat->committed)
+		return;
+	chat->committed = true;
+	chat->first_token_at = now_ms(chat);
+	dp_timer_cancel(&chat->comment_timer);
+	if (start_stream(chat)) {
+		sy_err("chat id=%s: cannot start the event stream", chat->id);
+		chat->out_done = true;
+	}
+	emit(chat, chat->held.data ? chat->held.data : "", chat->held.len);
+	sy_buf_release(&chat->held);
+}
+
+/* Billing and health bookkeeping of the attempt that served. */
+static void served(struct dp_chat *chat, const struct dp_usage *u)
+{
+	const struct dp_route_target *t = chat->cur;
+	int64_t now = now_ms(chat);
+	chat->usage = *u;
+	chat->cost = sy_cost(&t->price, &u->tokens, nonempty(u->finish_reason));
+	chat->served_t0 = chat->attempt_t0;
+	chat->served_end = now;
+	record_attempt(chat, "", DP_HEALTH_SUCCESS);
+	struct dp_health *h = chat->w->health;
+	if (!h)
+		return;
+	int64_t first = chat->first_token_at ? chat->first_token_at : now;
+	double secs = (double)(now - first) / 1000.0;
+	dp_health_sample(h, t->model_id, t->prov->slug, (uint32_t)(first - chat->attempt_t0),
+			 chat->first_token_at && secs > 0 ? u->tokens.completion / secs : 0);
+	if (chat->session_id)
+		dp_health_stick(h, chat->session_id, t->model_id, t->prov->slug, now);
+}
+
+static void finish_json(struct dp_chat *chat)
+{
+	json_t *resp;
+	struct dp_usage u;
+	struct failure f;
+	if (dp_response_parse(chat->up_body.data, chat->up_body.len, &resp, &u)) {
+		set_failure(&f, "invalid_response", 502, "provider_error", true, true,
+			    DP_HEALTH_FAULT, "invalid provider response");
+		attempt_failed(chat, &f);
+		return;
+	}
+	if (!u.from_provider)
+		u.tokens.prompt = chat->req.prompt_tokens_est;
+	served(chat, &u);
+	dp_response_finish(resp, &chat->g, &chat->usage, chat->cost);
+	char *s = sy_json_dump(resp);
+	json_decref(resp);
+	queue_json(chat, 200, s);
+}
+
+static void finish_stream(struct dp_chat *chat)
+{
+	dp_stream_fill_usage(&chat->st, chat->req.prompt_tokens_est);
+	commit(chat);
+	served(chat, &chat->st.usage);
+	char *chunk = dp_stream_usage_chunk(&chat->g, &chat->usage, chat->cost);
+	emit_data(chat, &chat->out, chunk);
+	free(chunk);
+	emit(chat, "data: [DONE]\n\n", 14);
+	chat->out_done = true;
+	wake(chat);
+}
+
+/* The stream broke after output reached the client: the in-band error chunk ends it. */
+static void stream_broken(struct dp_chat *chat, const struct failure *f)
+{
+	record_attempt(chat, f->error_class, f->health);
+	chat->served_t0 = chat->attempt_t0;
+	chat->served_end = now_ms(chat);
+	end_stream_with_error(chat, f);
+}
+
+/* ---- upstream callbacks --------------------------------------------------------------- */
+
+static bool ok_status(long s)
+{
+	return s >= 200 && s < 300;
+}
+
+static int up_headers(void *arg, long status, int64_t retry_after_ms)
+{
+	struct dp_chat *chat = arg;
+	chat->up_status = status;
+	chat->up_retry_after_ms = retry_after_ms;
+	return 0;
+}
+
+static int on_event(const char *event, const char *data, size_t len, void *arg)
+{
+	struct dp_chat *chat = arg;
+	if (len == 6 && !memcmp(data, "[DONE]", 6))
+		return 0;
+	char *out = NULL;
+	int rc = dp_stream_rewrite(data, len, &chat->g, &chat->st, &out);
+	if (rc)
+		return rc;
+	if (out) {
+		emit_data(chat, chat->committed ? &chat->out : &chat->held, out);
+		free(out);
+	}
+	if (!chat->committed &&
+	    (chat->st.saw_content || chat->st.saw_finish || chat->held.len > HELD_MAX))
+		commit(chat);
+	if (chat->committed)
+		wake(chat);
+	return 0;
+}
+
+static int up_data(void *arg, const char *p, size_t n)
+{
+	struct dp_chat *chat = arg;
+	if (!chat->req.stream || !ok_status(chat->up_status)) {
+		size_t cap = ok_status(chat->up_status) ? BODY_MAX : ERROR_BODY_MAX;
+		if (chat->up_body.len + n > cap) {
+			if (!ok_status(chat->up_status))
+				return DP_UPSTREAM_GO; /* enough of an error body */
+			chat->stream_fault = "invalid_response";
+			return DP_UPSTREAM_STOP;
+		}
+		return sy_buf_append(&chat->up_body, p, n) ? DP_UPSTREAM_STOP : DP_UPSTREAM_GO;
+	}
+	if (chat->committed && chat->out.len > OUT_HIGH) {
+		chat->upstream_paused = true;
+		return DP_UPSTREAM_PAUSE;
+	}
+	if (dp_sse_feed(&chat->sse, p, n, on_event, chat)) {
+		chat->stream_fault = "malformed_chunk";
+		return DP_UPSTREAM_STOP;
+	}
+	return DP_UPSTREAM_GO;
+}
+
+static void up_done(void *arg, enum dp_upstream_result r, const char *detail)
+{
+	struct dp_chat *chat = arg;
+	struct failure f;
+	chat->call = NULL;
+	chat->upstream_paused = false;
+	if (r != DP_UPSTREAM_OK)
+		sy_debug("chat id=%s provider=%s upstream ended: %s", chat->id,
+			 chat->cur->prov->slug, detail);
+	bool stream_body = chat->req.stream && ok_status(chat->up_status);
+	if (stream_body && chat->st.saw_finish) {
+		/* a finish arrived: complete, whatever happened to the connection after it */
+		finish_stream(chat);
+		return;
+	}
+	if (chat->stream_fault) {
+		set_failure(&f, chat->stream_fault, 502, "provider_error", true, true,
+			    DP_HEALTH_FAULT,
+			    stream_body ? "invalid provider response: malformed stream chunk"
+					: "invalid provider response");
+	} else if (stream_body && (r == DP_UPSTREAM_OK || r == DP_UPSTREAM_RESET)) {
+		set_failure(&f, "stream_cut", 502, "provider_error", true, true, DP_HEALTH_FAULT,
+			    "The provider ended the stream before it finished");
+	} else if (r != DP_UPSTREAM_OK) {
+		classify_result(r, &f);
+	} else if (!ok_status(chat->up_status)) {
+		classify_status(chat, &f);
+	} else {
+		finish_json(chat);
+		return;
+	}
+	if (chat->committed)
+		stream_broken(chat, &f);
+	else
+		attempt_failed(chat, &f);
+}
+
+static const struct dp_upstream_ops up_ops = {up_headers, up_data, up_done};
+
+static char *chat_url(const char *base)
+{
+	size_t n = strlen(base);
+	while (n && base[n - 1] == '/')
+		n--;
+	char *url = malloc(n + sizeof("/chat/completions"));
+	if (url)
+		sprintf(url, "%.*s/chat/completions", (int)n, base);
+	return url;
+}
+
+/* Start an attempt on t; 0, or a negative code when it could not even start (recorded). */
+static int start_attempt(struct dp_chat *chat, const struct dp_route_target *t)
+{
+	const Sy__Provider *p = t->prov;
+	const struct dp_config *cfg = chat->w->cfg;
+	struct dp_upstream *u = upstream(chat->w);
+	chat->cur = t;
+	chat->attempt_t0 = now_ms(chat);
+	chat->up_status = 0;
+	chat->up_retry_after_ms = -1;
+	chat->stream_fault = NULL;
+	chat->st = (struct dp_stream_state){0};
+	chat->g.provider_name = p->name && p->name[0] ? p->name : p->slug;
+	chat->g.model = t->model_id;
+	sy_buf_reset(&chat->up_body);
+	sy_buf_release(&chat->held);
+	dp_sse_release(&chat->sse);
+	dp_sse_init(&chat->sse, SSE_EVENT_MAX);
+
+	size_t len = 0;
+	char *body = dp_request_upstream_body(&chat->req, t->ep->provider_model_id, NULL, &len);
+	char *url = p->base_url ? chat_url(p->base_url) : NULL;
+	struct dp_upstream_req req = {
+	    .url = url,
+	    .bearer = p->api_key,
+	    .stream = chat->req.stream,
+	    .connect_ms = pick_ms(p->has_connect_timeout_ms, p->connect_timeout_ms,
+				  cfg ? cfg->connect_timeout_ms : 0, DEFAULT_CONNECT_MS),
+	    .first_byte_ms = pick_ms(p->has_first_byte_timeout_ms, p->first_byte_timeout_ms,
+				     cfg ? cfg->first_byte_timeout_ms : 0, DEFAULT_FIRST_BYTE_MS),
+	    .idle_ms = pick_ms(p->has_idle_timeout_ms, p->idle_timeout_ms,
+			       cfg ? cfg->idle_timeout_ms : 0, DEFAULT_IDLE_MS),
+	    .total_ms = pick_ms(p->has_total_timeout_ms, p->total_timeout_ms,
+				cfg ? cfg->total_timeout_ms : 0, DEFAULT_TOTAL_MS),
+	};
+	if (body && url && u)
+		chat->call = dp_upstream_call_start(u, &req, &body, len, &up_ops, chat);
+	free(body);
+	free(url);
+	if (!chat->call) {
+		struct failure f;
+		set_failure(&f, p->base_url ? "internal" : "config", 502, "provider_error", true,
+			    false, DP_HEALTH_NEUTRAL, "Could not start the upstream request");
+		record_attempt(chat, f.error_class, f.health);
+		chat->last = f;
+		chat->all_rate_limited = false;
+		return -ENOMEM;
+	}
+	if (chat->w->health)
+		dp_health_begin(chat->w->health, t->model_id, p->slug, chat->attempt_t0);
+	return 0;
+}
+
+static void try_next(struct dp_chat *chat)
+{
+	while (chat->next_target < chat->plan.n)
+		if (!start_attempt(chat, &chat->plan.t[chat->next_target++]))
+			return;
+	fail(chat);
+}
+
+/* ---- routing context ------------------------------------------------------------------ */
+
+static const Sy__Model *rc_model(void *arg, const char *id)
+{
+	struct dp_chat *chat = arg;
+	return dp_view_model(chat->view, id);
+}
+
+static const Sy__Provider *rc_provider(void *arg, const char *slug)
+{
+	struct dp_chat *chat = arg;
+	return dp_view_provider(chat->view, slug);
+}
+
+static bool rc_healthy(void *arg, const char *model_id, const char *provider)
+{
+	struct dp_chat *chat = arg;
+	struct dp_health *h = chat->w->health;
+	int64_t now = now_ms(chat);
+	if (dp_health_ok(h, model_id, provider, now))
+		return true;
+	/* never eject the last endpoint of a model: with no other one up, this one is */
+	const Sy__Model *m = dp_view_model(chat->view, model_id);
+	for (size_t i = 0; m && i < m->n_endpoints; i++) {
+		const char *other = m->endpoints[i]->provider;
+		if (strcmp(other, provider) && dp_health_ok(h, model_id, other, now))
+			return false;
+	}
+	return true;
+}
+
+static const char *rc_sticky(void *arg, const char *session_id, const char *model_id)
+{
+	struct dp_chat *chat = arg;
+	return dp_health_sticky(chat->w->health, session_id, model_id, now_ms(chat));
+}
+
+static double rc_throughput(void *arg, const char *model_id, const char *provider)
+{
+	struct dp_chat *chat = arg;
+	return dp_health_throughput(chat->w->health, model_id, provider);
+}
+
+static double rc_latency(void *arg, const char *model_id, const char *provider)
+{
+	struct dp_chat *chat = arg;
+	return dp_health_latency(chat->w->health, model_id, provider);
+}
+
+/* ---- the contract --------------------------------------------------------------------- */
+
+/* Answer at once (before suspending), settle and free. */
+static enum MHD_Result answer_now(struct dp_chat *chat, int status, const char *message,
+				  const char *error_type, const char *error_class)
+{
+	chat->error_class = error_class;
+	json_t *meta = json_pack("{s:s}", "error_type", error_type);
+	enum MHD_Result ret = queue_json(chat, status, sy_json_error(status, message, meta));
+	settle(chat);
+	chat_free(chat);
+	return ret;
+}
+
+enum MHD_Result dp_chat_start(struct dp_worker *w, struct MHD_Connection *c, struct dp_view *view,
+			      const Sy__ApiKey *key, const struct dp_chat_meta *meta,
+			      struct sy_buf *body, struct dp_chat **chatp)
+{
+	char err[256] = "";
+	int status = 0;
+	*chatp = NULL;
+	struct dp_chat *chat = calloc(1, sizeof(*chat));
+	if (!chat) {
+		sy_buf_release(body);
+		return MHD_NO;
+	}
+	chat->w = w;
+	chat->conn = c;
+	chat->view = dp_view_ref(view);
+	chat->key = key;
+	chat->created = sy_unix_s();
+	chat->t0 = dp_loop_now_ms(w->loop);
+	sy_gen_id(chat->created, chat->id);
+	chat->client_fd = -1;
+	chat->all_rate_limited = true;
+	chat->retry_after_ms = -1;
+	chat->req.max_tokens = -1;
+	sy_buf_init(&chat->up_body, 0);
+	sy_buf_init(&chat->held, 0);
+	sy_buf_init(&chat->out, 0);
+	dp_sse_init(&chat->sse, SSE_EVENT_MAX);
+	chat->referer = dup_or_null(meta ? meta->referer : NULL);
+	chat->title = dup_or_null(meta ? meta->title : NULL);
+	chat->next = w->chats;
+	if (w->chats)
+		w->chats->prev = chat;
+	w->chats = chat;
+	w->in_flight++;
+	chat->g.id = chat->id;
+	chat->g.created = chat->created;
+
+	int rc = dp_request_parse(body->data ? body->data : "", body->len, &chat->req, err,
+				  sizeof(err));
+	sy_buf_release(body);
+	if (rc)
+		return answer_now(chat, 400, err, "invalid_request", "invalid_request");
+	chat->parsed = true;
+	chat->session_id = dup_or_null(chat->req.session_id ? chat->req.session_id
+				       : meta                 ? meta->session_id
+							      : NULL);
+	chat->req.session_id = chat->session_id;
+	if (!w->health)
+		w->health = dp_health_new();
+	if (!w->health || !upstream(w))
+		return answer_now(chat, 500, "out of memory", "internal", "internal");
+
+	struct dp_route_ctx ctx = {
+	    .model = rc_model,
+	    .provider = rc_provider,
+	    .healthy = rc_healthy,
+	    .sticky = rc_sticky,
+	    .throughput = rc_throughput,
+	    .latency = rc_latency,
+	    .arg = chat,
+	    .random = ((uint64_t)randombytes_random() << 32) | randombytes_random(),
+	};
+	if (dp_route_plan(&ctx, &chat->req, &chat->plan, &status, err, sizeof(err)) ||
+	    !chat->plan.n) {
+		if (!status)
+			status = 404;
+		return answer_now(chat, status, err[0] ? err : "No endpoints found",
+				  status == 404 ? "no_endpoint" : "invalid_request",
+				  status == 404 ? "no_endpoint" : "invalid_request");
+	}
+
+	suspend(chat);
+	if (chat->req.stream)
+		start_comments(chat);
+	*chatp = chat;
+	try_next(chat);
+	return MHD_YES;
+}
+
+void dp_chat_closed(struct dp_chat *chat, enum MHD_RequestTerminationCode toe)
+{
+	if (!chat)
+		return;
+	unwatch_client(chat);
+	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK) {
+		chat->cancelled = true;
+		if (!chat->error_class)
+			chat->error_class =
+			    toe == MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN ? "shutdown" : "cancelled";
+	}
+	abandon_attempt(chat, "cancelled");
+	settle(chat);
+	chat_free(chat);
+}
+
+/* The client hung up while we waited on the upstream: stop it now. */
+static void on_client_hup(struct dp_loop *loop, int fd, uint32_t events, void *arg)
+{
+	struct dp_chat *chat = arg;
+	unwatch_client(chat);
+	chat->client_gone = true;
+	chat->cancelled = true;
+	chat->error_class = "cancelled";
+	abandon_attempt(chat, "cancelled");
+	dp_timer_cancel(&chat->comment_timer);
+	if (!chat->queued) {
+		/* nobody will read it; MHD needs an answer to close the request */
+		queue_json(chat, 499, sy_json_error(499, "client closed the request", NULL));
+		return;
+	}
+	if (chat->st.saw_content && !chat->usage.finish_reason[0]) {
+		dp_stream_fill_usage(&chat->st, chat->req.prompt_tokens_est);
+		chat->usage = chat->st.usage;
+		chat->cost = sy_cost(&chat->cur->price, &chat->usage.tokens,
+				     nonempty(chat->usage.finish_reason));
+	}
+	chat->out_done = true;
+	wake(chat);
+}
+
+void dp_chat_abort_all(struct dp_worker *w)
+{
+	for (struct dp_chat *chat = w->chats; chat; chat = chat->next) {
+		if (chat->out_done)
+			continue;
+		abandon_attempt(chat, "shutdown");
+		dp_timer_cancel(&chat->comment_timer);
+		set_failure(&chat->last, "shutdown", 503, "unavailable", false, false,
+			    DP_HEALTH_NEUTRAL, "The server is shutting down");
+		fail(chat);
+	}
+}
