@@ -62,6 +62,7 @@ struct req {
 	const char *method;
 	int64_t start_us;
 	struct sy_buf body;       /* chat request body, capped at max_body */
+	bool too_big;             /* the body went over max_body: 413 when the upload ends */
 	struct dp_chat *chat;     /* in flight, owned by dp_chat until dp_chat_closed */
 	bool handled;             /* a response was queued or handed to dp_chat */
 	bool lookup;              /* suspended on a GET /generation lookup */
@@ -407,12 +408,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (*upload_data_size) {
 		size_t n = *upload_data_size;
 		*upload_data_size = 0;
-		if (q->route != R_CHAT)
-			return MHD_YES;
-		if (sy_buf_append(&q->body, upload_data, n) == SY_ETOOBIG)
-			return too_big(q);
+		/* MHD cannot queue a response in the middle of an upload: discard the rest and
+		 * answer 413 once it is in */
+		if (q->route == R_CHAT && !q->too_big &&
+		    sy_buf_append(&q->body, upload_data, n) == SY_ETOOBIG) {
+			q->too_big = true;
+			sy_buf_release(&q->body);
+		}
 		return MHD_YES;
 	}
+	if (q->too_big)
+		return too_big(q);
 	return dispatch(q, url);
 }
 
