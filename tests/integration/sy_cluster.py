@@ -54,6 +54,55 @@ def http(method, url, body=None, headers=None, timeout=10):
         return status, raw.decode(errors="replace"), h
 
 
+def sse(method, url, body=None, headers=None, timeout=30, stop_after=None):
+    """A request whose answer may be an event stream, read as it arrives. Returns (status,
+    headers, events, body): events are the blocks between blank lines ('data: ...' or
+    ': comment') of a text/event-stream answer, else None with the parsed JSON (or text) in
+    body. stop_after: close the connection after that many data events (a client going away)."""
+    import http.client
+    import urllib.parse
+    u = urllib.parse.urlparse(url)
+    hdrs = dict(headers or {})
+    data = None
+    if body is not None:
+        data = body if isinstance(body, (bytes, str)) else json.dumps(body)
+        hdrs.setdefault("Content-Type", "application/json")
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=timeout)
+    try:
+        conn.request(method, u.path + (("?" + u.query) if u.query else ""), data, hdrs)
+        r = conn.getresponse()
+        if not (r.getheader("Content-Type") or "").startswith("text/event-stream"):
+            raw = r.read()
+            try:
+                return r.status, r.headers, None, json.loads(raw)
+            except ValueError:
+                return r.status, r.headers, None, raw.decode(errors="replace")
+        events, buf = [], b""
+        while True:
+            chunk = r.read1(65536)
+            if not chunk:
+                break
+            buf += chunk
+            while b"\n\n" in buf:
+                ev, buf = buf.split(b"\n\n", 1)
+                events.append(ev.decode())
+                if stop_after and sum(e.startswith("data:") for e in events) >= stop_after:
+                    return r.status, r.headers, events, buf.decode(errors="replace")
+        return r.status, r.headers, events, buf.decode(errors="replace")
+    finally:
+        conn.close()
+
+
+def sse_data(events):
+    """The data events of sse(): parsed JSON, or the raw text for '[DONE]'."""
+    out = []
+    for e in events:
+        if e.startswith("data: "):
+            d = e[6:]
+            out.append(d if d == "[DONE]" else json.loads(d))
+    return out
+
+
 def wait_until(pred, timeout=10.0, step=0.05, what="condition"):
     end = time.time() + timeout
     while time.time() < end:
@@ -209,6 +258,73 @@ class Cluster:
         s, b = self.admin("POST", "/api/v1/keys", {"name": "k1", "org_id": org})
         assert s == 201, (s, b)
         return org, b["key"], b["data"]["hash"]
+
+    # -- inference helpers (chat and SDK tests) -----------------------------------------------
+    def start_chat_cluster(self, dp_extra=None, workers=1):
+        """Mock + controlplane + demo org/key ('mock/echo') + dataplane; returns (dp, key)."""
+        self.start_mock()
+        self.start_controlplane()
+        _, key, _ = self.setup_demo()
+        dp = self.start_dataplane(workers=workers, extra=dp_extra)
+        self.wait_models(dp, key, "mock/echo")
+        return dp, key
+
+    def add_mock_provider(self, slug, name=None, prefix=None, **fields):
+        """A provider served by the mock under /<prefix>/v1 (prefix defaults to the slug, so
+        its fault state is its own). Extra fields (e.g. first_byte_timeout_ms) go to the admin
+        API as given."""
+        body = {"slug": slug, "name": name or slug, "adapter": "openai",
+                "base_url": f"http://127.0.0.1:{self.mock_port}/{prefix or slug}/v1",
+                "api_key": f"secret-of-{slug}"}
+        body.update(fields)
+        s, b = self.admin("POST", "/api/v1/providers", body)
+        assert s in (200, 201), (s, b)
+
+    def add_model(self, model_id, endpoints, context_length=8192):
+        """endpoints: [(provider slug, provider model id (mock options allowed, e.g.
+        'echo@fault=503'), prompt price, completion price)]; prices default to the demo's."""
+        eps = []
+        for e in endpoints:
+            prompt, completion = (e[2], e[3]) if len(e) > 2 else ("0.000001", "0.000002")
+            eps.append({"provider": e[0], "provider_model_id": e[1],
+                        "pricing": {"prompt": prompt, "completion": completion}})
+        s, b = self.admin("POST", "/api/v1/models", {"id": model_id, "name": model_id,
+                                                     "context_length": context_length,
+                                                     "endpoints": eps})
+        assert s in (200, 201), (s, b)
+
+    def wait_models(self, dp, key, *model_ids, timeout=10):
+        """Until the dataplane's /models lists every one of model_ids."""
+        def have():
+            s, b, _ = http("GET", dp.url + "/api/v1/models",
+                           headers={"Authorization": "Bearer " + key})
+            return s == 200 and set(model_ids) <= {m["id"] for m in b["data"]}
+        wait_until(have, timeout, what=f"models {model_ids} on the dataplane")
+
+    def chat(self, dp, key, body, headers=None, timeout=30):
+        """POST /api/v1/chat/completions (non-streaming): (status, JSON, headers)."""
+        h = {"Authorization": "Bearer " + key}
+        h.update(headers or {})
+        return http("POST", dp.url + "/api/v1/chat/completions", body, h, timeout)
+
+    def chat_stream(self, dp, key, body, headers=None, timeout=30, stop_after=None):
+        """POST a chat with stream=true through sse(): (status, headers, events, body)."""
+        h = {"Authorization": "Bearer " + key}
+        h.update(headers or {})
+        return sse("POST", dp.url + "/api/v1/chat/completions", dict(body, stream=True), h,
+                   timeout, stop_after)
+
+    def generation(self, dp, key, gen_id, timeout=10):
+        """GET /api/v1/generation?id= with the key, waiting until the record arrived."""
+        def get():
+            s, b, _ = http("GET", f"{dp.url}/api/v1/generation?id={gen_id}",
+                           headers={"Authorization": "Bearer " + key})
+            return b["data"] if s == 200 else None
+        return wait_until(get, timeout, 0.1, what=f"generation {gen_id}")
+
+    def mock_stats(self):
+        """The mock's GET /mock/stats counters."""
+        return http("GET", f"http://127.0.0.1:{self.mock_port}/mock/stats")[1]
 
     def close(self, failed=False):
         for pr in reversed(self.procs):
