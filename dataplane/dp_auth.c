@@ -36,8 +36,8 @@ static bool bearer_token(const char *h, char *tok, size_t toklen)
 	return true;
 }
 
-int dp_auth_check(const struct dp_view *v, const char *authorization, int64_t now,
-		  bool allow_mgmt, struct dp_auth *res)
+int dp_auth_check(const struct dp_view *v, const char *authorization, int64_t now, bool allow_mgmt,
+                  struct dp_auth *res)
 {
 	char tok[256], hash[SY_HASH_HEX_LEN + 1];
 	int rc;
@@ -45,7 +45,7 @@ int dp_auth_check(const struct dp_view *v, const char *authorization, int64_t no
 	memset(res, 0, sizeof(*res));
 	if (!authorization || !*authorization)
 		return refuse(res, "Missing Authorization header: send 'Authorization: Bearer "
-				   "<API key>'");
+		                   "<API key>'");
 	if (!bearer_token(authorization, tok, sizeof(tok)))
 		return refuse(res, "Malformed Authorization header: expected 'Bearer <API key>'");
 	sy_sha256_hex(tok, strlen(tok), hash);
@@ -74,7 +74,7 @@ int dp_auth_check(const struct dp_view *v, const char *authorization, int64_t no
 	if (mk && sy_ct_streq(mk->hash, hash)) {
 		if (!allow_mgmt) {
 			rc = refuse(res, "Management keys cannot be used for this endpoint: use an "
-					 "inference API key");
+			                 "inference API key");
 			goto out;
 		}
 		res->mkey = mk;

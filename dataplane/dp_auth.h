@@ -23,7 +23,7 @@ struct dp_auth {
 /* Check an Authorization header value (NULL = absent) at unix time now. 0 when accepted,
  * SY_EFORBIDDEN (answer 401 with res->error) when refused. allow_mgmt accepts management
  * keys (GET /key); everywhere else they are refused with a message saying why. */
-int dp_auth_check(const struct dp_view *v, const char *authorization, int64_t now,
-		  bool allow_mgmt, struct dp_auth *res);
+int dp_auth_check(const struct dp_view *v, const char *authorization, int64_t now, bool allow_mgmt,
+                  struct dp_auth *res);
 
 #endif

@@ -74,7 +74,7 @@ static json_t *modality_string(const Sy__Model *m)
 			pos += (size_t)snprintf(buf + pos, sizeof(buf) - pos, "text");
 		for (size_t i = 0; i < n && pos < sizeof(buf); i++)
 			pos += (size_t)snprintf(buf + pos, sizeof(buf) - pos, "%s%s", i ? "+" : "",
-						v[i]);
+			                        v[i]);
 		if (pos >= sizeof(buf))
 			break;
 	}
@@ -84,13 +84,13 @@ static json_t *modality_string(const Sy__Model *m)
 static json_t *architecture(const Sy__Model *m, bool tokenizer_nullable)
 {
 	json_t *tok = m->tokenizer && *m->tokenizer ? json_string(m->tokenizer)
-			: tokenizer_nullable ? json_null()
-					     : json_string("Other");
+	              : tokenizer_nullable          ? json_null()
+	                                            : json_string("Other");
 	return json_pack("{s:o,s:o,s:o,s:o,s:n}", "modality", modality_string(m),
-			 "input_modalities", modalities(m->input_modalities, m->n_input_modalities),
-			 "output_modalities",
-			 modalities(m->output_modalities, m->n_output_modalities), "tokenizer", tok,
-			 "instruct_type");
+	                 "input_modalities", modalities(m->input_modalities, m->n_input_modalities),
+	                 "output_modalities",
+	                 modalities(m->output_modalities, m->n_output_modalities), "tokenizer", tok,
+	                 "instruct_type");
 }
 
 static const char *price_or_zero(const char *s)
@@ -103,11 +103,10 @@ static json_t *pricing(const Sy__Pricing *p)
 	static const Sy__Pricing none = SY__PRICING__INIT;
 	if (!p)
 		p = &none;
-	return json_pack("{s:s,s:s,s:s,s:s,s:s}", "prompt", price_or_zero(p->prompt),
-			 "completion", price_or_zero(p->completion), "request",
-			 price_or_zero(p->request), "input_cache_read",
-			 price_or_zero(p->input_cache_read), "input_cache_write",
-			 price_or_zero(p->input_cache_write));
+	return json_pack("{s:s,s:s,s:s,s:s,s:s}", "prompt", price_or_zero(p->prompt), "completion",
+	                 price_or_zero(p->completion), "request", price_or_zero(p->request),
+	                 "input_cache_read", price_or_zero(p->input_cache_read),
+	                 "input_cache_write", price_or_zero(p->input_cache_write));
 }
 
 /* Prompt plus completion price per token, for "cheapest"; unparsable sorts last. */
@@ -116,7 +115,7 @@ static sy_money price_rank(const Sy__Endpoint *ep)
 	sy_money p = 0, c = 0;
 	const Sy__Pricing *pr = ep->pricing;
 	if (pr && ((pr->prompt && *pr->prompt && sy_money_parse(pr->prompt, &p)) ||
-		   (pr->completion && *pr->completion && sy_money_parse(pr->completion, &c))))
+	           (pr->completion && *pr->completion && sy_money_parse(pr->completion, &c))))
 		return INT64_MAX;
 	return p + c;
 }
@@ -142,14 +141,14 @@ static const Sy__Endpoint *cheapest(const struct dp_view *v, const Sy__Model *m)
 static uint32_t ep_context(const Sy__Model *m, const Sy__Endpoint *ep)
 {
 	return ep->has_context_length && ep->context_length ? ep->context_length
-							     : m->context_length;
+	                                                    : m->context_length;
 }
 
 static json_t *ep_params(const Sy__Model *m, const Sy__Endpoint *ep)
 {
 	return ep->n_supported_parameters
-		       ? str_array(ep->supported_parameters, ep->n_supported_parameters)
-		       : str_array(m->supported_parameters, m->n_supported_parameters);
+	           ? str_array(ep->supported_parameters, ep->n_supported_parameters)
+	           : str_array(m->supported_parameters, m->n_supported_parameters);
 }
 
 static json_t *model_json(const Sy__Model *m, const Sy__Endpoint *top)
@@ -157,23 +156,22 @@ static json_t *model_json(const Sy__Model *m, const Sy__Endpoint *top)
 	char details[600];
 	snprintf(details, sizeof(details), "/api/v1/models/%s/endpoints", m->id);
 	uint32_t ctx = ep_context(m, top);
-	json_t *params = m->n_supported_parameters ? str_array(m->supported_parameters,
-							       m->n_supported_parameters)
-						   : ep_params(m, top);
-	json_t *maxc = top->has_max_completion_tokens ? json_integer(top->max_completion_tokens)
-						      : json_null();
-	return json_pack("{s:s,s:s,s:s,s:I,s:s,s:o,s:o,s:o,s:{s:o,s:o,s:b},s:n,s:o,s:{},"
-			 "s:{s:s},s:n}",
-			 "id", m->id, "canonical_slug", m->id, "name",
-			 m->name && *m->name ? m->name : m->id, "created",
-			 (json_int_t)m->created_at, "description",
-			 m->description ? m->description : "", "context_length",
-			 ctx ? json_integer(ctx) : json_null(), "architecture",
-			 architecture(m, false), "pricing", pricing(top->pricing), "top_provider",
-			 "context_length", ctx ? json_integer(ctx) : json_null(),
-			 "max_completion_tokens", maxc, "is_moderated", 0, "per_request_limits",
-			 "supported_parameters", params, "default_parameters", "links", "details",
-			 details, "supported_voices");
+	json_t *params = m->n_supported_parameters
+	                     ? str_array(m->supported_parameters, m->n_supported_parameters)
+	                     : ep_params(m, top);
+	json_t *maxc =
+	    top->has_max_completion_tokens ? json_integer(top->max_completion_tokens) : json_null();
+	return json_pack(
+	    "{s:s,s:s,s:s,s:I,s:s,s:o,s:o,s:o,s:{s:o,s:o,s:b},s:n,s:o,s:{},"
+	    "s:{s:s},s:n}",
+	    "id", m->id, "canonical_slug", m->id, "name", m->name && *m->name ? m->name : m->id,
+	    "created", (json_int_t)m->created_at, "description",
+	    m->description ? m->description : "", "context_length",
+	    ctx ? json_integer(ctx) : json_null(), "architecture", architecture(m, false),
+	    "pricing", pricing(top->pricing), "top_provider", "context_length",
+	    ctx ? json_integer(ctx) : json_null(), "max_completion_tokens", maxc, "is_moderated", 0,
+	    "per_request_limits", "supported_parameters", params, "default_parameters", "links",
+	    "details", details, "supported_voices");
 }
 
 json_t *dp_catalog_models(const struct dp_view *v)
@@ -187,7 +185,7 @@ json_t *dp_catalog_models(const struct dp_view *v)
 			json_array_append_new(data, model_json(m, top));
 	}
 	return json_pack("{s:I,s:o,s:{s:n}}", "total_count", (json_int_t)json_array_size(data),
-			 "data", data, "links", "next");
+	                 "data", data, "links", "next");
 }
 
 static json_t *endpoint_json(const Sy__Model *m, const Sy__Endpoint *ep, const Sy__Provider *p)
@@ -198,20 +196,19 @@ static json_t *endpoint_json(const Sy__Model *m, const Sy__Endpoint *ep, const S
 	snprintf(name, sizeof(name), "%s | %s", pname, m->id);
 	json_t *params = ep_params(m, ep);
 	bool tools = has_param(m->supported_parameters, m->n_supported_parameters, "tools") ||
-		     has_param(ep->supported_parameters, ep->n_supported_parameters, "tools");
-	return json_pack("{s:s,s:s,s:s,s:I,s:o,s:s,s:s,s:o,s:o,s:n,s:o,s:i,s:b,s:{s:b,s:b,s:b,"
-			 "s:b},s:n,s:n,s:n,s:n,s:n}",
-			 "name", name, "model_id", m->id, "model_name", mname, "context_length",
-			 (json_int_t)ep_context(m, ep), "pricing", pricing(ep->pricing),
-			 "provider_name", pname, "tag", ep->tag && *ep->tag ? ep->tag : p->slug,
-			 "quantization", str_or_null(ep->quantization), "max_completion_tokens",
-			 ep->has_max_completion_tokens ? json_integer(ep->max_completion_tokens)
-						       : json_null(),
-			 "max_prompt_tokens", "supported_parameters", params, "status", 0,
-			 "supports_implicit_caching", 0, "supports_tool_choice", "auto", tools,
-			 "function", tools, "none", tools, "required", tools, "uptime_last_30m",
-			 "uptime_last_5m", "uptime_last_1d", "latency_last_30m",
-			 "throughput_last_30m");
+	             has_param(ep->supported_parameters, ep->n_supported_parameters, "tools");
+	return json_pack(
+	    "{s:s,s:s,s:s,s:I,s:o,s:s,s:s,s:o,s:o,s:n,s:o,s:i,s:b,s:{s:b,s:b,s:b,"
+	    "s:b},s:n,s:n,s:n,s:n,s:n}",
+	    "name", name, "model_id", m->id, "model_name", mname, "context_length",
+	    (json_int_t)ep_context(m, ep), "pricing", pricing(ep->pricing), "provider_name", pname,
+	    "tag", ep->tag && *ep->tag ? ep->tag : p->slug, "quantization",
+	    str_or_null(ep->quantization), "max_completion_tokens",
+	    ep->has_max_completion_tokens ? json_integer(ep->max_completion_tokens) : json_null(),
+	    "max_prompt_tokens", "supported_parameters", params, "status", 0,
+	    "supports_implicit_caching", 0, "supports_tool_choice", "auto", tools, "function",
+	    tools, "none", tools, "required", tools, "uptime_last_30m", "uptime_last_5m",
+	    "uptime_last_1d", "latency_last_30m", "throughput_last_30m");
 }
 
 json_t *dp_catalog_model_endpoints(const struct dp_view *v, const Sy__Model *m)
@@ -223,10 +220,10 @@ json_t *dp_catalog_model_endpoints(const struct dp_view *v, const Sy__Model *m)
 			json_array_append_new(eps, endpoint_json(m, m->endpoints[i], p));
 	}
 	return json_pack("{s:{s:s,s:s,s:I,s:s,s:o,s:o}}", "data", "id", m->id, "name",
-			 m->name && *m->name ? m->name : m->id, "created",
-			 (json_int_t)m->created_at, "description",
-			 m->description ? m->description : "", "architecture",
-			 architecture(m, true), "endpoints", eps);
+	                 m->name && *m->name ? m->name : m->id, "created",
+	                 (json_int_t)m->created_at, "description",
+	                 m->description ? m->description : "", "architecture",
+	                 architecture(m, true), "endpoints", eps);
 }
 
 json_t *dp_catalog_providers(const struct dp_view *v)
@@ -236,9 +233,9 @@ json_t *dp_catalog_providers(const struct dp_view *v)
 	for (size_t i = 0; i < n; i++) {
 		const Sy__Provider *p = dp_view_provider_at(v, i);
 		json_array_append_new(data, json_pack("{s:s,s:s,s:n,s:n,s:n}", "name",
-						      p->name && *p->name ? p->name : p->slug,
-						      "slug", p->slug, "privacy_policy_url",
-						      "terms_of_service_url", "status_page_url"));
+		                                      p->name && *p->name ? p->name : p->slug,
+		                                      "slug", p->slug, "privacy_policy_url",
+		                                      "terms_of_service_url", "status_page_url"));
 	}
 	return json_pack("{s:o}", "data", data);
 }
@@ -250,17 +247,17 @@ json_t *dp_catalog_providers(const struct dp_view *v)
 static json_t *key_common(const char *label, const char *name, bool mgmt)
 {
 	return json_pack("{s:s,s:s,s:b,s:b,s:b,s:o,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:o,s:n,"
-			 "s:n,s:{s:i,s:i,s:i}}",
-			 "label", label ? label : "", "name", name ? name : "",
-			 "is_management_key", mgmt, "is_provisioning_key", mgmt, "is_free_tier", 0,
-			 "allowed_data_regions", json_array(), "usage", 0.0, "usage_daily", 0.0,
-			 "usage_weekly", 0.0, "usage_monthly", 0.0, "byok_usage", 0.0,
-			 "byok_usage_daily", 0.0, "byok_usage_weekly", 0.0, "byok_usage_monthly",
-			 0.0, "rate_limit",
-			 json_pack("{s:i,s:s,s:s}", "requests", -1, "interval", "10s", "note",
-				   "This field is deprecated and safe to ignore."),
-			 "creator_user_id", "workspace_id", "free_model_daily_requests", "limit",
-			 1000, "remaining", 1000, "used", 0);
+	                 "s:n,s:{s:i,s:i,s:i}}",
+	                 "label", label ? label : "", "name", name ? name : "", "is_management_key",
+	                 mgmt, "is_provisioning_key", mgmt, "is_free_tier", 0,
+	                 "allowed_data_regions", json_array(), "usage", 0.0, "usage_daily", 0.0,
+	                 "usage_weekly", 0.0, "usage_monthly", 0.0, "byok_usage", 0.0,
+	                 "byok_usage_daily", 0.0, "byok_usage_weekly", 0.0, "byok_usage_monthly",
+	                 0.0, "rate_limit",
+	                 json_pack("{s:i,s:s,s:s}", "requests", -1, "interval", "10s", "note",
+	                           "This field is deprecated and safe to ignore."),
+	                 "creator_user_id", "workspace_id", "free_model_daily_requests", "limit",
+	                 1000, "remaining", 1000, "used", 0);
 }
 
 json_t *dp_catalog_key(const Sy__ApiKey *k)
@@ -272,7 +269,7 @@ json_t *dp_catalog_key(const Sy__ApiKey *k)
 	json_object_set_new(d, "limit_reset", str_or_null(k->limit_reset));
 	json_object_set_new(d, "include_byok_in_limit", json_boolean(k->include_byok_in_limit));
 	json_object_set_new(d, "expires_at",
-			    k->has_expires_at ? iso_time(k->expires_at) : json_null());
+	                    k->has_expires_at ? iso_time(k->expires_at) : json_null());
 	json_object_set_new(d, "disabled", json_boolean(k->disabled));
 	json_object_set_new(d, "org_id", json_string(k->org_id));
 	json_object_set_new(d, "organization_id", json_string(k->org_id));
@@ -311,12 +308,11 @@ static json_t *attempts_json(const struct dp_view *v, const Sy__UsageRecord *r)
 	json_t *a = json_array();
 	for (size_t i = 0; i < r->n_attempts; i++) {
 		const Sy__Attempt *t = r->attempts[i];
-		json_t *o = json_pack("{s:o,s:o,s:o,s:I,s:s}", "provider", str_or_null(t->provider),
-				      "provider_name",
-				      str_or_null(provider_display(v, t->provider)), "status",
-				      t->status ? json_integer(t->status) : json_null(), "latency",
-				      (json_int_t)t->latency_ms, "error_class",
-				      t->error_class ? t->error_class : "");
+		json_t *o = json_pack(
+		    "{s:o,s:o,s:o,s:I,s:s}", "provider", str_or_null(t->provider), "provider_name",
+		    str_or_null(provider_display(v, t->provider)), "status",
+		    t->status ? json_integer(t->status) : json_null(), "latency",
+		    (json_int_t)t->latency_ms, "error_class", t->error_class ? t->error_class : "");
 		if (t->model && *t->model)
 			json_object_set_new(o, "model_permaslug", json_string(t->model));
 		json_array_append_new(a, o);
@@ -327,32 +323,41 @@ static json_t *attempts_json(const struct dp_view *v, const Sy__UsageRecord *r)
 json_t *dp_catalog_generation(const struct dp_view *v, const Sy__UsageRecord *r)
 {
 	const char *pname = r->provider_name && *r->provider_name
-				    ? r->provider_name
-				    : provider_display(v, r->provider);
+	                        ? r->provider_name
+	                        : provider_display(v, r->provider);
 	json_t *d = json_pack(
-		"{s:s,s:s,s:o,s:o,s:o,s:o,s:b,s:b,s:b,s:o,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
-		"s:s,s:o,s:n,s:o,s:s,s:s}",
-		"id", r->id, "model", r->model ? r->model : "", "provider_name", str_or_null(pname),
-		"created_at", iso_time(r->created_at), "total_cost", usd(r->cost), "usage",
-		usd(r->cost), "is_byok", 0, "streamed", r->streamed, "cancelled", r->cancelled,
-		"finish_reason", str_or_null(r->finish_reason), "native_finish_reason",
-		str_or_null(r->native_finish_reason), "tokens_prompt",
-		(json_int_t)r->prompt_tokens, "tokens_completion",
-		(json_int_t)r->completion_tokens, "native_tokens_prompt",
-		(json_int_t)r->prompt_tokens, "native_tokens_completion",
-		(json_int_t)r->completion_tokens, "native_tokens_reasoning",
-		(json_int_t)r->reasoning_tokens, "native_tokens_cached",
-		(json_int_t)r->cached_tokens, "latency", (json_int_t)r->latency_ms,
-		"generation_time", (json_int_t)r->generation_time_ms, "origin",
-		r->http_referer ? r->http_referer : "", "http_referer",
-		str_or_null(r->http_referer), "app_id", "provider_responses", attempts_json(v, r),
-		"api_type", "completions", "data_region", "global");
-	static const char *const nulls[] = {
-		"cache_discount", "external_user", "moderation_latency", "num_fetches",
-		"native_tokens_completion_images", "num_input_audio_prompt", "num_media_completion",
-		"num_media_prompt", "num_search_results", "preset_id", "router", "service_tier",
-		"upstream_id", "upstream_inference_cost", "user_agent", "web_search_engine",
-		"workspace_id"};
+	    "{s:s,s:s,s:o,s:o,s:o,s:o,s:b,s:b,s:b,s:o,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
+	    "s:s,s:o,s:n,s:o,s:s,s:s}",
+	    "id", r->id, "model", r->model ? r->model : "", "provider_name", str_or_null(pname),
+	    "created_at", iso_time(r->created_at), "total_cost", usd(r->cost), "usage",
+	    usd(r->cost), "is_byok", 0, "streamed", r->streamed, "cancelled", r->cancelled,
+	    "finish_reason", str_or_null(r->finish_reason), "native_finish_reason",
+	    str_or_null(r->native_finish_reason), "tokens_prompt", (json_int_t)r->prompt_tokens,
+	    "tokens_completion", (json_int_t)r->completion_tokens, "native_tokens_prompt",
+	    (json_int_t)r->prompt_tokens, "native_tokens_completion",
+	    (json_int_t)r->completion_tokens, "native_tokens_reasoning",
+	    (json_int_t)r->reasoning_tokens, "native_tokens_cached", (json_int_t)r->cached_tokens,
+	    "latency", (json_int_t)r->latency_ms, "generation_time",
+	    (json_int_t)r->generation_time_ms, "origin", r->http_referer ? r->http_referer : "",
+	    "http_referer", str_or_null(r->http_referer), "app_id", "provider_responses",
+	    attempts_json(v, r), "api_type", "completions", "data_region", "global");
+	static const char *const nulls[] = {"cache_discount",
+	                                    "external_user",
+	                                    "moderation_latency",
+	                                    "num_fetches",
+	                                    "native_tokens_completion_images",
+	                                    "num_input_audio_prompt",
+	                                    "num_media_completion",
+	                                    "num_media_prompt",
+	                                    "num_search_results",
+	                                    "preset_id",
+	                                    "router",
+	                                    "service_tier",
+	                                    "upstream_id",
+	                                    "upstream_inference_cost",
+	                                    "user_agent",
+	                                    "web_search_engine",
+	                                    "workspace_id"};
 	for (size_t i = 0; i < sizeof(nulls) / sizeof(nulls[0]); i++)
 		json_object_set_new(d, nulls[i], json_null());
 	return json_pack("{s:o}", "data", d);

@@ -44,11 +44,11 @@ enum route {
 struct dp_http {
 	struct dp_worker *w;
 	struct MHD_Daemon *d;
-	int epfd;                 /* MHD's epoll fd, nested in the loop */
-	struct dp_timer *timer;   /* MHD_get_timeout */
-	struct req *reqs;         /* requests in progress */
+	int epfd;               /* MHD's epoll fd, nested in the loop */
+	struct dp_timer *timer; /* MHD_get_timeout */
+	struct req *reqs;       /* requests in progress */
 	unsigned active;
-	bool idle;                /* idle_fn registered */
+	bool idle; /* idle_fn registered */
 	bool stopping;
 };
 
@@ -57,17 +57,17 @@ struct req {
 	struct req *prev, *next;
 	struct MHD_Connection *c;
 	enum route route;
-	const char *allow;        /* methods the path accepts, for 405 */
-	char path[160];           /* for the access line (query string excluded) */
+	const char *allow; /* methods the path accepts, for 405 */
+	char path[160];    /* for the access line (query string excluded) */
 	const char *method;
 	int64_t start_us;
-	struct sy_buf body;       /* chat request body, capped at max_body */
-	bool too_big;             /* the body went over max_body: 413 when the upload ends */
-	struct dp_chat *chat;     /* in flight, owned by dp_chat until dp_chat_closed */
-	bool handled;             /* a response was queued or handed to dp_chat */
-	bool lookup;              /* suspended on a GET /generation lookup */
-	struct dp_view *view;     /* reference held across the lookup */
-	char *reply;              /* lookup result to queue after resume */
+	struct sy_buf body;   /* chat request body, capped at max_body */
+	bool too_big;         /* the body went over max_body: 413 when the upload ends */
+	struct dp_chat *chat; /* in flight, owned by dp_chat until dp_chat_closed */
+	bool handled;         /* a response was queued or handed to dp_chat */
+	bool lookup;          /* suspended on a GET /generation lookup */
+	struct dp_view *view; /* reference held across the lookup */
+	char *reply;          /* lookup result to queue after resume */
 	unsigned reply_status;
 };
 
@@ -76,7 +76,7 @@ static void run_mhd(struct dp_http *h);
 /* ---- responses ---------------------------------------------------------------------------- */
 
 static enum MHD_Result queue(struct MHD_Connection *c, unsigned status, struct MHD_Response *r,
-			     const struct dp_worker *w)
+                             const struct dp_worker *w)
 {
 	if (!r)
 		return MHD_NO;
@@ -93,7 +93,7 @@ enum MHD_Result dp_http_send_json(struct MHD_Connection *c, unsigned status, cha
 	if (!body)
 		return dp_http_send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
 	struct MHD_Response *r =
-		MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
+	    MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
 	if (!r)
 		free(body);
 	return queue(c, status, r, NULL);
@@ -105,10 +105,10 @@ enum MHD_Result dp_http_send_error(struct MHD_Connection *c, unsigned status, co
 	char *body = sy_json_error((int)status, msg, NULL);
 	if (body)
 		return dp_http_send_json(c, status, body);
-	return queue(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
-		     MHD_create_response_from_buffer(sizeof(oom) - 1, (void *)oom,
-						     MHD_RESPMEM_PERSISTENT),
-		     NULL);
+	return queue(
+	    c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+	    MHD_create_response_from_buffer(sizeof(oom) - 1, (void *)oom, MHD_RESPMEM_PERSISTENT),
+	    NULL);
 }
 
 static enum MHD_Result send_body(struct req *q, unsigned status, json_t *j)
@@ -151,10 +151,10 @@ static void route(struct req *q, const char *url, const char *method)
 		const char *path, *method;
 		enum route r;
 	} api[] = {
-		{"/chat/completions", "POST", R_CHAT}, {"/models", "GET", R_MODELS},
-		{"/providers", "GET", R_PROVIDERS},    {"/key", "GET", R_KEY},
-		{"/generation", "GET", R_GENERATION},  {"/credits", "GET", R_CREDITS},
-		{"/health", "GET", R_HEALTH},          {"/ready", "GET", R_READY},
+	    {"/chat/completions", "POST", R_CHAT}, {"/models", "GET", R_MODELS},
+	    {"/providers", "GET", R_PROVIDERS},    {"/key", "GET", R_KEY},
+	    {"/generation", "GET", R_GENERATION},  {"/credits", "GET", R_CREDITS},
+	    {"/health", "GET", R_HEALTH},          {"/ready", "GET", R_READY},
 	};
 	const char *p = url;
 	if (strncmp(p, "/api/v1/", 8) == 0)
@@ -185,8 +185,8 @@ static const char *header(struct MHD_Connection *c, const char *name)
 static enum MHD_Result no_view(struct req *q)
 {
 	return send_err(q, MHD_HTTP_SERVICE_UNAVAILABLE,
-			"This worker has no state from the controlplane yet (waiting for its "
-			"first snapshot); retry shortly");
+	                "This worker has no state from the controlplane yet (waiting for its "
+	                "first snapshot); retry shortly");
 }
 
 static enum MHD_Result do_ready(struct req *q)
@@ -197,8 +197,8 @@ static enum MHD_Result do_ready(struct req *q)
 	if (!w->view)
 		return no_view(q);
 	return send_body(q, MHD_HTTP_OK,
-			 json_pack("{s:s,s:I,s:i}", "status", "ready", "seq",
-				   (json_int_t)dp_view_seq(w->view), "worker", w->id));
+	                 json_pack("{s:s,s:I,s:i}", "status", "ready", "seq",
+	                           (json_int_t)dp_view_seq(w->view), "worker", w->id));
 }
 
 static enum MHD_Result do_model_endpoints(struct req *q, const char *url)
@@ -263,12 +263,12 @@ static enum MHD_Result do_chat(struct req *q, const Sy__ApiKey *key)
 	struct dp_worker *w = q->h->w;
 	if (w->draining)
 		return send_err(q, MHD_HTTP_SERVICE_UNAVAILABLE,
-				"This worker is shutting down; retry the request");
+		                "This worker is shutting down; retry the request");
 	const char *title = header(q->c, "X-Title");
 	struct dp_chat_meta meta = {
-		.session_id = header(q->c, "x-session-id"),
-		.referer = header(q->c, "HTTP-Referer"),
-		.title = title ? title : header(q->c, "X-OpenRouter-Title"),
+	    .session_id = header(q->c, "x-session-id"),
+	    .referer = header(q->c, "HTTP-Referer"),
+	    .title = title ? title : header(q->c, "X-OpenRouter-Title"),
 	};
 	q->handled = true;
 	return dp_chat_start(w, q->c, w->view, key, &meta, &q->body, &q->chat);
@@ -287,12 +287,12 @@ static enum MHD_Result dispatch(struct req *q, const char *url)
 	case R_BAD_METHOD: {
 		char msg[200];
 		snprintf(msg, sizeof(msg), "Method %s is not allowed on %.120s (allowed: %s)",
-			 q->method, q->path, q->allow);
+		         q->method, q->path, q->allow);
 		q->handled = true;
 		struct MHD_Response *r = NULL;
 		char *body = sy_json_error(MHD_HTTP_METHOD_NOT_ALLOWED, msg, NULL);
 		if (body && !(r = MHD_create_response_from_buffer(strlen(body), body,
-								  MHD_RESPMEM_MUST_FREE)))
+		                                                  MHD_RESPMEM_MUST_FREE)))
 			free(body);
 		if (r)
 			MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, q->allow);
@@ -320,18 +320,18 @@ static enum MHD_Result dispatch(struct req *q, const char *url)
 	struct dp_auth a;
 	bool allow_mgmt = q->route == R_KEY;
 	if (dp_auth_check(w->view, header(q->c, MHD_HTTP_HEADER_AUTHORIZATION), sy_unix_s(),
-			  allow_mgmt, &a))
+	                  allow_mgmt, &a))
 		return send_err(q, MHD_HTTP_UNAUTHORIZED, a.error);
 	switch (q->route) {
 	case R_KEY:
 		return send_body(q, MHD_HTTP_OK,
-				 a.key ? dp_catalog_key(a.key) : dp_catalog_mgmt_key(a.mkey));
+		                 a.key ? dp_catalog_key(a.key) : dp_catalog_mgmt_key(a.mkey));
 	case R_GENERATION:
 		return do_generation(q, a.key);
 	case R_CREDITS:
 		return send_err(q, MHD_HTTP_NOT_IMPLEMENTED,
-				"GET /credits is not implemented yet: credits are not tracked by "
-				"this gateway version");
+		                "GET /credits is not implemented yet: credits are not tracked by "
+		                "this gateway version");
 	case R_CHAT:
 		return do_chat(q, a.key);
 	default:
@@ -342,7 +342,7 @@ static enum MHD_Result dispatch(struct req *q, const char *url)
 /* ---- MHD callbacks ---------------------------------------------------------------------------- */
 
 static struct req *req_new(struct dp_http *h, struct MHD_Connection *c, const char *url,
-			   const char *method)
+                           const char *method)
 {
 	struct req *q = calloc(1, sizeof(*q));
 	if (!q)
@@ -366,13 +366,13 @@ static enum MHD_Result too_big(struct req *q)
 {
 	char msg[128];
 	snprintf(msg, sizeof(msg), "Request body is larger than the limit of %zu bytes",
-		 q->h->w->cfg->max_body);
+	         q->h->w->cfg->max_body);
 	return send_err(q, MHD_HTTP_CONTENT_TOO_LARGE, msg);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-				  const char *method, const char *version,
-				  const char *upload_data, size_t *upload_data_size, void **req_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **req_cls)
 {
 	struct dp_http *h = cls;
 	struct req *q = *req_cls;
@@ -399,9 +399,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			char *body = q->reply;
 			q->reply = NULL;
 			return queue(c, q->reply_status,
-				     MHD_create_response_from_buffer(strlen(body), body,
-								     MHD_RESPMEM_MUST_FREE),
-				     h->w);
+			             MHD_create_response_from_buffer(strlen(body), body,
+			                                             MHD_RESPMEM_MUST_FREE),
+			             h->w);
 		}
 		return MHD_YES;
 	}
@@ -423,7 +423,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
-			 enum MHD_RequestTerminationCode toe)
+                         enum MHD_RequestTerminationCode toe)
 {
 	struct dp_http *h = cls;
 	struct req *q = *req_cls;
@@ -435,14 +435,14 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	if (q->lookup)
 		dp_usage_cancel_queries(h->w->usage, q);
 	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(c, MHD_CONNECTION_INFO_HTTP_STATUS);
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_HTTP_STATUS);
 	sy_info("access method=%s path=%s status=%u us=%lld end=%s", q->method, q->path,
-		ci ? ci->http_status : 0, (long long)(sy_mono_us() - q->start_us),
-		toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "ok"
-		: toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? "timeout"
-		: toe == MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN ? "shutdown"
-		: toe == MHD_REQUEST_TERMINATED_CLIENT_ABORT ? "client_abort"
-							      : "error");
+	        ci ? ci->http_status : 0, (long long)(sy_mono_us() - q->start_us),
+	        toe == MHD_REQUEST_TERMINATED_COMPLETED_OK      ? "ok"
+	        : toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? "timeout"
+	        : toe == MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN ? "shutdown"
+	        : toe == MHD_REQUEST_TERMINATED_CLIENT_ABORT    ? "client_abort"
+	                                                        : "error");
 	if (q->prev)
 		q->prev->next = q->next;
 	else
@@ -511,7 +511,7 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, bool *v
 		h++;
 	}
 	struct addrinfo hints = {.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE,
-				 .ai_socktype = SOCK_STREAM};
+	                         .ai_socktype = SOCK_STREAM};
 	struct addrinfo *ai = NULL;
 	if (getaddrinfo(h, colon + 1, &hints, &ai) || !ai)
 		return SY_EINVAL;
@@ -541,14 +541,13 @@ struct dp_http *dp_http_new(struct dp_worker *w)
 		limit = rl.rlim_cur > 512 ? (unsigned)(rl.rlim_cur / 2) : 64;
 	/* idle keep-alive connections go after this; streams stay busy or suspended */
 	unsigned timeout_s = w->cfg->total_timeout_ms / 1000 + 60;
-	unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
-			 (v6 ? MHD_USE_IPv6 : 0);
-	h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER,
-				on_mhd_log, NULL, MHD_OPTION_SOCK_ADDR, &ss,
-				MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
-				MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
-				MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,
-				MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_END);
+	unsigned flags =
+	    MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0);
+	h->d = MHD_start_daemon(
+	    flags, 0, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+	    MHD_OPTION_SOCK_ADDR, &ss, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,
+	    MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_END);
 	if (!h->d) {
 		sy_err("http: cannot listen on %s: %s", w->cfg->listen, strerror(errno));
 		goto out_free;
@@ -601,7 +600,7 @@ void dp_http_free(struct dp_http **hp)
 				q->lookup = false;
 			}
 			const union MHD_ConnectionInfo *ci =
-				MHD_get_connection_info(q->c, MHD_CONNECTION_INFO_CONNECTION_SUSPENDED);
+			    MHD_get_connection_info(q->c, MHD_CONNECTION_INFO_CONNECTION_SUSPENDED);
 			if (ci && ci->suspended == MHD_YES)
 				MHD_resume_connection(q->c);
 		}

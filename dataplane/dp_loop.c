@@ -217,7 +217,8 @@ void dp_loop_del_idle(struct dp_loop *l, void (*fn)(struct dp_loop *, void *), v
 {
 	for (size_t i = 0; i < l->nidle; i++) {
 		if (l->idle[i].fn == fn && l->idle[i].arg == arg) {
-			memmove(&l->idle[i], &l->idle[i + 1], (l->nidle - i - 1) * sizeof(l->idle[0]));
+			memmove(&l->idle[i], &l->idle[i + 1],
+			        (l->nidle - i - 1) * sizeof(l->idle[0]));
 			l->nidle--;
 			return;
 		}

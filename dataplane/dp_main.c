@@ -40,33 +40,33 @@
 
 #define MAX_WORKERS 256
 #define DRAIN_POLL_MS 20
-#define FLUSH_MIN_MS 1000      /* usage acks get at least this long after the drain */
-#define RESTART_DELAY_MS 1000  /* between a worker's death and its replacement */
-#define QUICK_DEATH_MS 3000    /* a worker dying this soon after its start ... */
-#define QUICK_DEATHS_MAX 5     /* ... this many times in a row cannot start: give up */
+#define FLUSH_MIN_MS 1000     /* usage acks get at least this long after the drain */
+#define RESTART_DELAY_MS 1000 /* between a worker's death and its replacement */
+#define QUICK_DEATH_MS 3000   /* a worker dying this soon after its start ... */
+#define QUICK_DEATHS_MAX 5    /* ... this many times in a row cannot start: give up */
 
 static const char usage_text[] =
-	"usage: switchyard-dataplane [options]\n"
-	"\n"
-	"The public OpenRouter-compatible API: N worker processes sharing one port.\n"
-	"\n"
-	"  --listen HOST:PORT            public API address (default 0.0.0.0:8080)\n"
-	"  --controlplane HOST           shorthand for tcp://HOST:5555/5556/5557 below\n"
-	"  --zmq-snapshot ENDPOINT       controlplane snapshot ROUTER (default tcp://127.0.0.1:5555)\n"
-	"  --zmq-publish ENDPOINT        controlplane update PUB (default tcp://127.0.0.1:5556)\n"
-	"  --zmq-usage ENDPOINT          controlplane usage ROUTER (default tcp://127.0.0.1:5557)\n"
-	"  --workers N                   worker processes (default: number of cores)\n"
-	"  --spool-dir DIR               durable usage spool (default ./switchyard-spool)\n"
-	"  --max-body-kb N               request body cap, 413 beyond (default 1024)\n"
-	"  --drain-ms N                  on SIGTERM, time for in-flight requests (default 10000)\n"
-	"  --connect-timeout-ms N        upstream connect deadline (default 5000)\n"
-	"  --first-byte-timeout-ms N     upstream first-byte deadline (default 60000)\n"
-	"  --idle-timeout-ms N           upstream gap between bytes (default 30000)\n"
-	"  --total-timeout-ms N          upstream whole-call deadline (default 600000)\n"
-	"  --processing-comment-ms N     ': OPENROUTER PROCESSING' interval (default 5000)\n"
-	"  --log-level LEVEL             error|warn|info|debug (default info)\n"
-	"  -n, --check                   validate the options, print them and exit\n"
-	"  -h, --help                    this text\n";
+    "usage: switchyard-dataplane [options]\n"
+    "\n"
+    "The public OpenRouter-compatible API: N worker processes sharing one port.\n"
+    "\n"
+    "  --listen HOST:PORT            public API address (default 0.0.0.0:8080)\n"
+    "  --controlplane HOST           shorthand for tcp://HOST:5555/5556/5557 below\n"
+    "  --zmq-snapshot ENDPOINT       controlplane snapshot ROUTER (default tcp://127.0.0.1:5555)\n"
+    "  --zmq-publish ENDPOINT        controlplane update PUB (default tcp://127.0.0.1:5556)\n"
+    "  --zmq-usage ENDPOINT          controlplane usage ROUTER (default tcp://127.0.0.1:5557)\n"
+    "  --workers N                   worker processes (default: number of cores)\n"
+    "  --spool-dir DIR               durable usage spool (default ./switchyard-spool)\n"
+    "  --max-body-kb N               request body cap, 413 beyond (default 1024)\n"
+    "  --drain-ms N                  on SIGTERM, time for in-flight requests (default 10000)\n"
+    "  --connect-timeout-ms N        upstream connect deadline (default 5000)\n"
+    "  --first-byte-timeout-ms N     upstream first-byte deadline (default 60000)\n"
+    "  --idle-timeout-ms N           upstream gap between bytes (default 30000)\n"
+    "  --total-timeout-ms N          upstream whole-call deadline (default 600000)\n"
+    "  --processing-comment-ms N     ': OPENROUTER PROCESSING' interval (default 5000)\n"
+    "  --log-level LEVEL             error|warn|info|debug (default info)\n"
+    "  -n, --check                   validate the options, print them and exit\n"
+    "  -h, --help                    this text\n";
 
 /* ---- options -------------------------------------------------------------------------------- */
 
@@ -103,24 +103,24 @@ static bool parse_num(const char *s, long long min, long long max, long long *ou
 static int parse_args(int argc, char **argv, struct dp_config *cfg, bool *check)
 {
 	static const struct option opts[] = {
-		{"listen", required_argument, NULL, OPT_LISTEN},
-		{"controlplane", required_argument, NULL, OPT_CP},
-		{"zmq-snapshot", required_argument, NULL, OPT_SNAP},
-		{"zmq-publish", required_argument, NULL, OPT_PUB},
-		{"zmq-usage", required_argument, NULL, OPT_USAGE},
-		{"workers", required_argument, NULL, OPT_WORKERS},
-		{"spool-dir", required_argument, NULL, OPT_SPOOL},
-		{"max-body-kb", required_argument, NULL, OPT_BODY},
-		{"drain-ms", required_argument, NULL, OPT_DRAIN},
-		{"connect-timeout-ms", required_argument, NULL, OPT_CONNECT},
-		{"first-byte-timeout-ms", required_argument, NULL, OPT_FIRST_BYTE},
-		{"idle-timeout-ms", required_argument, NULL, OPT_IDLE},
-		{"total-timeout-ms", required_argument, NULL, OPT_TOTAL},
-		{"processing-comment-ms", required_argument, NULL, OPT_COMMENT},
-		{"log-level", required_argument, NULL, OPT_LOG},
-		{"check", no_argument, NULL, 'n'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"listen", required_argument, NULL, OPT_LISTEN},
+	    {"controlplane", required_argument, NULL, OPT_CP},
+	    {"zmq-snapshot", required_argument, NULL, OPT_SNAP},
+	    {"zmq-publish", required_argument, NULL, OPT_PUB},
+	    {"zmq-usage", required_argument, NULL, OPT_USAGE},
+	    {"workers", required_argument, NULL, OPT_WORKERS},
+	    {"spool-dir", required_argument, NULL, OPT_SPOOL},
+	    {"max-body-kb", required_argument, NULL, OPT_BODY},
+	    {"drain-ms", required_argument, NULL, OPT_DRAIN},
+	    {"connect-timeout-ms", required_argument, NULL, OPT_CONNECT},
+	    {"first-byte-timeout-ms", required_argument, NULL, OPT_FIRST_BYTE},
+	    {"idle-timeout-ms", required_argument, NULL, OPT_IDLE},
+	    {"total-timeout-ms", required_argument, NULL, OPT_TOTAL},
+	    {"processing-comment-ms", required_argument, NULL, OPT_COMMENT},
+	    {"log-level", required_argument, NULL, OPT_LOG},
+	    {"check", no_argument, NULL, 'n'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	static char cp_eps[3][300];
 	const char *cp_host = NULL, *snap = NULL, *pub = NULL, *usage = NULL;
@@ -130,44 +130,97 @@ static int parse_args(int argc, char **argv, struct dp_config *cfg, bool *check)
 		const char *name = NULL;
 		long long min = 1, max = INT32_MAX;
 		switch (c) {
-		case OPT_LISTEN: cfg->listen = optarg; continue;
-		case OPT_CP: cp_host = optarg; continue;
-		case OPT_SNAP: snap = optarg; continue;
-		case OPT_PUB: pub = optarg; continue;
-		case OPT_USAGE: usage = optarg; continue;
-		case OPT_SPOOL: cfg->spool_dir = optarg; continue;
+		case OPT_LISTEN:
+			cfg->listen = optarg;
+			continue;
+		case OPT_CP:
+			cp_host = optarg;
+			continue;
+		case OPT_SNAP:
+			snap = optarg;
+			continue;
+		case OPT_PUB:
+			pub = optarg;
+			continue;
+		case OPT_USAGE:
+			usage = optarg;
+			continue;
+		case OPT_SPOOL:
+			cfg->spool_dir = optarg;
+			continue;
 		case OPT_LOG:
 			if (sy_log_set_level_name(optarg)) {
 				fprintf(stderr, "--log-level: want error, warn, info or debug\n");
 				return SY_EINVAL;
 			}
 			continue;
-		case 'n': *check = true; continue;
-		case 'h': fputs(usage_text, stdout); exit(0);
-		case OPT_WORKERS: name = "--workers"; max = MAX_WORKERS; break;
-		case OPT_BODY: name = "--max-body-kb"; max = 1024 * 1024; break;
-		case OPT_DRAIN: name = "--drain-ms"; min = 0; break;
-		case OPT_CONNECT: name = "--connect-timeout-ms"; break;
-		case OPT_FIRST_BYTE: name = "--first-byte-timeout-ms"; break;
-		case OPT_IDLE: name = "--idle-timeout-ms"; break;
-		case OPT_TOTAL: name = "--total-timeout-ms"; break;
-		case OPT_COMMENT: name = "--processing-comment-ms"; break;
-		default: fputs(usage_text, stderr); return SY_EINVAL;
+		case 'n':
+			*check = true;
+			continue;
+		case 'h':
+			fputs(usage_text, stdout);
+			exit(0);
+		case OPT_WORKERS:
+			name = "--workers";
+			max = MAX_WORKERS;
+			break;
+		case OPT_BODY:
+			name = "--max-body-kb";
+			max = 1024 * 1024;
+			break;
+		case OPT_DRAIN:
+			name = "--drain-ms";
+			min = 0;
+			break;
+		case OPT_CONNECT:
+			name = "--connect-timeout-ms";
+			break;
+		case OPT_FIRST_BYTE:
+			name = "--first-byte-timeout-ms";
+			break;
+		case OPT_IDLE:
+			name = "--idle-timeout-ms";
+			break;
+		case OPT_TOTAL:
+			name = "--total-timeout-ms";
+			break;
+		case OPT_COMMENT:
+			name = "--processing-comment-ms";
+			break;
+		default:
+			fputs(usage_text, stderr);
+			return SY_EINVAL;
 		}
 		if (!parse_num(optarg, min, max, &v)) {
-			fprintf(stderr, "%s: want an integer from %lld to %lld, got '%s'\n", name, min,
-				max, optarg);
+			fprintf(stderr, "%s: want an integer from %lld to %lld, got '%s'\n", name,
+			        min, max, optarg);
 			return SY_EINVAL;
 		}
 		switch (c) {
-		case OPT_WORKERS: cfg->workers = (int)v; break;
-		case OPT_BODY: cfg->max_body = (size_t)v * 1024; break;
-		case OPT_DRAIN: cfg->drain_ms = v; break;
-		case OPT_CONNECT: cfg->connect_timeout_ms = (uint32_t)v; break;
-		case OPT_FIRST_BYTE: cfg->first_byte_timeout_ms = (uint32_t)v; break;
-		case OPT_IDLE: cfg->idle_timeout_ms = (uint32_t)v; break;
-		case OPT_TOTAL: cfg->total_timeout_ms = (uint32_t)v; break;
-		case OPT_COMMENT: cfg->processing_comment_ms = (uint32_t)v; break;
+		case OPT_WORKERS:
+			cfg->workers = (int)v;
+			break;
+		case OPT_BODY:
+			cfg->max_body = (size_t)v * 1024;
+			break;
+		case OPT_DRAIN:
+			cfg->drain_ms = v;
+			break;
+		case OPT_CONNECT:
+			cfg->connect_timeout_ms = (uint32_t)v;
+			break;
+		case OPT_FIRST_BYTE:
+			cfg->first_byte_timeout_ms = (uint32_t)v;
+			break;
+		case OPT_IDLE:
+			cfg->idle_timeout_ms = (uint32_t)v;
+			break;
+		case OPT_TOTAL:
+			cfg->total_timeout_ms = (uint32_t)v;
+			break;
+		case OPT_COMMENT:
+			cfg->processing_comment_ms = (uint32_t)v;
+			break;
 		}
 	}
 	if (optind < argc) {
@@ -195,7 +248,7 @@ static int parse_args(int argc, char **argv, struct dp_config *cfg, bool *check)
 
 struct shutdown {
 	struct dp_worker *w;
-	int64_t deadline;  /* drain deadline (monotonic ms) */
+	int64_t deadline; /* drain deadline (monotonic ms) */
 	bool http_closed;
 };
 
@@ -211,7 +264,7 @@ static void shutdown_poll(struct dp_loop *loop, void *arg)
 		}
 		if (dp_http_active(w->http))
 			sy_warn("drain deadline reached with %u requests in progress: ending them",
-				dp_http_active(w->http));
+			        dp_http_active(w->http));
 		dp_http_free(&w->http); /* every chat left settles now */
 		sd->http_closed = true;
 		if (sd->deadline < now + FLUSH_MIN_MS)
@@ -223,7 +276,7 @@ static void shutdown_poll(struct dp_loop *loop, void *arg)
 	}
 	if (dp_usage_pending(w->usage))
 		sy_warn("%zu usage records unacknowledged: kept in the spool for the next start",
-			dp_usage_pending(w->usage));
+		        dp_usage_pending(w->usage));
 	dp_loop_stop(loop);
 }
 
@@ -237,7 +290,7 @@ static void on_signal(struct dp_loop *loop, int fd, uint32_t events, void *arg)
 		sd->w->draining = true;
 		sd->deadline = sy_mono_ms() + sd->w->cfg->drain_ms;
 		sy_info("signal %u: draining (up to %lld ms)", si.ssi_signo,
-			(long long)sd->w->cfg->drain_ms);
+		        (long long)sd->w->cfg->drain_ms);
 		dp_http_quiesce(sd->w->http);
 		shutdown_poll(loop, sd);
 	}
@@ -278,8 +331,8 @@ static int worker_main(const struct dp_config *cfg, int id)
 	w.http = dp_http_new(&w);
 	if (!w.http)
 		goto out;
-	sy_info("worker up: listening on %s, controlplane %s %s %s", cfg->listen,
-		cfg->zmq_snapshot, cfg->zmq_publish, cfg->zmq_usage);
+	sy_info("worker up: listening on %s, controlplane %s %s %s", cfg->listen, cfg->zmq_snapshot,
+	        cfg->zmq_publish, cfg->zmq_usage);
 	rc = dp_loop_run(w.loop) ? 1 : 0;
 	if (rc)
 		sy_err("event loop failed: %s", strerror(errno));
@@ -378,16 +431,17 @@ static int supervise(const struct dp_config *cfg)
 					failures++;
 				if (stopping) {
 					if (!clean)
-						sy_warn("worker %d exited with status %d", i, status);
+						sy_warn("worker %d exited with status %d", i,
+						        status);
 					break;
 				}
 				sy_warn("worker %d (pid %d) died unexpectedly (%s %d): restarting",
-					i, (int)pid, WIFSIGNALED(status) ? "signal" : "status",
-					WIFSIGNALED(status) ? WTERMSIG(status)
-							    : WEXITSTATUS(status));
+				        i, (int)pid, WIFSIGNALED(status) ? "signal" : "status",
+				        WIFSIGNALED(status) ? WTERMSIG(status)
+				                            : WEXITSTATUS(status));
 				kids[i].quick_deaths = now - kids[i].started < QUICK_DEATH_MS
-							       ? kids[i].quick_deaths + 1
-							       : 0;
+				                           ? kids[i].quick_deaths + 1
+				                           : 0;
 				kids[i].restart_at = now + RESTART_DELAY_MS;
 				if (kids[i].quick_deaths >= QUICK_DEATHS_MAX) {
 					sy_err("worker %d keeps failing at start: giving up", i);
@@ -424,19 +478,19 @@ int main(int argc, char **argv)
 {
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	struct dp_config cfg = {
-		.listen = "0.0.0.0:8080",
-		.zmq_snapshot = "tcp://127.0.0.1:5555",
-		.zmq_publish = "tcp://127.0.0.1:5556",
-		.zmq_usage = "tcp://127.0.0.1:5557",
-		.spool_dir = "./switchyard-spool",
-		.workers = cores > 0 ? (int)(cores > MAX_WORKERS ? MAX_WORKERS : cores) : 1,
-		.max_body = 1024 * 1024,
-		.drain_ms = 10000,
-		.connect_timeout_ms = 5000,
-		.first_byte_timeout_ms = 60000,
-		.idle_timeout_ms = 30000,
-		.total_timeout_ms = 600000,
-		.processing_comment_ms = 5000,
+	    .listen = "0.0.0.0:8080",
+	    .zmq_snapshot = "tcp://127.0.0.1:5555",
+	    .zmq_publish = "tcp://127.0.0.1:5556",
+	    .zmq_usage = "tcp://127.0.0.1:5557",
+	    .spool_dir = "./switchyard-spool",
+	    .workers = cores > 0 ? (int)(cores > MAX_WORKERS ? MAX_WORKERS : cores) : 1,
+	    .max_body = 1024 * 1024,
+	    .drain_ms = 10000,
+	    .connect_timeout_ms = 5000,
+	    .first_byte_timeout_ms = 60000,
+	    .idle_timeout_ms = 30000,
+	    .total_timeout_ms = 600000,
+	    .processing_comment_ms = 5000,
 	};
 	bool check = false;
 	if (parse_args(argc, argv, &cfg, &check))
@@ -446,9 +500,8 @@ int main(int argc, char **argv)
 		       "spool-dir %s\nmax-body %zu\ndrain-ms %lld\ntimeouts-ms connect %u "
 		       "first-byte %u idle %u total %u\n",
 		       cfg.listen, cfg.zmq_snapshot, cfg.zmq_publish, cfg.zmq_usage, cfg.workers,
-		       cfg.spool_dir, cfg.max_body, (long long)cfg.drain_ms,
-		       cfg.connect_timeout_ms, cfg.first_byte_timeout_ms, cfg.idle_timeout_ms,
-		       cfg.total_timeout_ms);
+		       cfg.spool_dir, cfg.max_body, (long long)cfg.drain_ms, cfg.connect_timeout_ms,
+		       cfg.first_byte_timeout_ms, cfg.idle_timeout_ms, cfg.total_timeout_ms);
 		return 0;
 	}
 	if (sy_crypto_init()) {

@@ -27,23 +27,26 @@
 #define BACKOFF_MAX_MS 5000
 #define QUEUE_MAX 100000 /* updates held while a snapshot streams */
 
-enum sync_state { SYNC_SNAPSHOT, SYNC_LIVE };
+enum sync_state {
+	SYNC_SNAPSHOT,
+	SYNC_LIVE
+};
 
 struct dp_sync {
 	struct dp_worker *w;
 	enum sync_state state;
 	void *sub;
 	int sub_fd;
-	void *snap;                 /* DEALER of the current attempt; NULL between attempts */
+	void *snap; /* DEALER of the current attempt; NULL between attempts */
 	int snap_fd;
-	struct dp_view *building;   /* the snapshot being received */
-	uint32_t received;          /* items in it so far */
-	Sy__Envelope **queue;       /* updates that arrived during the snapshot, in order */
+	struct dp_view *building; /* the snapshot being received */
+	uint32_t received;        /* items in it so far */
+	Sy__Envelope **queue;     /* updates that arrived during the snapshot, in order */
 	size_t nqueue, capqueue;
-	struct dp_view *next;       /* live updates of the current drain, published at its end */
-	uint64_t seq;               /* seq of the newest applied state */
-	int64_t last_pub_ms;        /* last message of any kind on the SUB */
-	int64_t last_snap_ms;       /* request sent or last snapshot message */
+	struct dp_view *next; /* live updates of the current drain, published at its end */
+	uint64_t seq;         /* seq of the newest applied state */
+	int64_t last_pub_ms;  /* last message of any kind on the SUB */
+	int64_t last_snap_ms; /* request sent or last snapshot message */
 	int64_t backoff_ms;
 	uint64_t snapshots;
 	struct dp_timer *watch_timer, *retry_timer;
@@ -119,8 +122,8 @@ static void apply_one(struct dp_view *v, const Sy__Update *u)
 {
 	int rc = dp_view_apply(v, u);
 	if (rc)
-		sy_warn("sync: ignoring invalid update (%s, seq %" PRIu64 "): %s", u->topic,
-			u->seq, sy_strerror(rc));
+		sy_warn("sync: ignoring invalid update (%s, seq %" PRIu64 "): %s", u->topic, u->seq,
+		        sy_strerror(rc));
 }
 
 /* ---- snapshot socket ---------------------------------------------------------------------- */
@@ -130,7 +133,7 @@ static void on_snapshot_end(struct dp_sync *s, const Sy__SnapshotEnd *end)
 	if (end->has_count && end->count != s->received) {
 		char why[96];
 		snprintf(why, sizeof(why), "snapshot announced %u items, %u arrived", end->count,
-			 s->received);
+		         s->received);
 		resnapshot(s, why);
 		return;
 	}
@@ -188,7 +191,7 @@ static void on_snapshot_msg(struct dp_sync *s, Sy__Envelope *env)
 		on_snapshot_end(s, env->snapshot_end);
 	} else {
 		sy_warn("sync: unexpected message on the snapshot socket (body %d)",
-			(int)env->body_case);
+		        (int)env->body_case);
 	}
 }
 
@@ -281,7 +284,7 @@ static void on_update(struct dp_sync *s, Sy__Envelope **envp)
 	if (u->seq != s->seq + 1) {
 		char why[96];
 		snprintf(why, sizeof(why), "gap: update seq %" PRIu64 " after %" PRIu64, u->seq,
-			 s->seq);
+		         s->seq);
 		resnapshot(s, why);
 		return;
 	}
@@ -299,7 +302,7 @@ static void on_heartbeat(struct dp_sync *s, const Sy__Heartbeat *hb)
 	if (s->state == SYNC_LIVE && hb->seq != s->seq) {
 		char why[96];
 		snprintf(why, sizeof(why), "heartbeat at seq %" PRIu64 ", view at %" PRIu64,
-			 hb->seq, s->seq);
+		         hb->seq, s->seq);
 		resnapshot(s, why);
 	}
 }
@@ -322,7 +325,7 @@ static void sub_drain(struct dp_sync *s)
 			on_heartbeat(s, env->heartbeat);
 		else
 			sy_warn("sync: unexpected message on the update socket (body %d)",
-				(int)env->body_case);
+			        (int)env->body_case);
 		sy_env_free(&env);
 	}
 	flush_next(s);

@@ -31,12 +31,12 @@
 #include <unistd.h>
 #include <zmq.h>
 
-#define BATCH_MAX 100          /* records per UsageBatch */
-#define FLUSH_MS 50            /* how long a record waits for others to share its batch */
-#define RESEND_MS 2000         /* unacknowledged this long: send again */
-#define TICK_MS 1000           /* resend scan interval */
-#define QUERY_TIMEOUT_MS 2000  /* GET /generation lookups */
-#define COMPACT_MIN (1 << 20)  /* spool bytes before a rewrite is worth it */
+#define BATCH_MAX 100         /* records per UsageBatch */
+#define FLUSH_MS 50           /* how long a record waits for others to share its batch */
+#define RESEND_MS 2000        /* unacknowledged this long: send again */
+#define TICK_MS 1000          /* resend scan interval */
+#define QUERY_TIMEOUT_MS 2000 /* GET /generation lookups */
+#define COMPACT_MIN (1 << 20) /* spool bytes before a rewrite is worth it */
 
 struct rec {
 	struct rec *prev, *next;
@@ -62,11 +62,11 @@ struct query {
 struct dp_usage {
 	struct dp_loop *loop;
 	void *sock;
-	int fd;                 /* ZMQ_FD, edge-triggered */
-	char *path;             /* spool_dir/usage-<worker>.spool */
+	int fd;     /* ZMQ_FD, edge-triggered */
+	char *path; /* spool_dir/usage-<worker>.spool */
 	int spool_fd;
-	size_t spool_size;      /* bytes in the spool file */
-	size_t spool_live;      /* of which records still pending */
+	size_t spool_size; /* bytes in the spool file */
+	size_t spool_live; /* of which records still pending */
 	struct rec_list unsent, inflight;
 	struct dp_timer *flush_timer, *tick_timer;
 	struct query *queries;
@@ -236,7 +236,7 @@ static int spool_replay(struct dp_usage *u)
 	size_t loaded = 0, bad = 0;
 	while (size - off >= 4) {
 		size_t n = (size_t)data[off] | (size_t)data[off + 1] << 8 |
-			   (size_t)data[off + 2] << 16 | (size_t)data[off + 3] << 24;
+		           (size_t)data[off + 2] << 16 | (size_t)data[off + 3] << 24;
 		if (n > SY_MSG_MAX || n > size - off - 4)
 			break;
 		Sy__UsageRecord *m = sy__usage_record__unpack(NULL, n, data + off + 4);
@@ -263,7 +263,7 @@ static int spool_replay(struct dp_usage *u)
 	u->spool_size = off;
 	if (loaded || bad)
 		sy_info("usage spool: replaying %zu unacknowledged records (%zu unreadable)",
-			loaded, bad);
+		        loaded, bad);
 	return 0;
 }
 
@@ -398,7 +398,7 @@ static void fd_fn(struct dp_loop *loop, int fd, uint32_t events, void *arg)
 /* ---- public ------------------------------------------------------------------------------- */
 
 struct dp_usage *dp_usage_new(struct dp_loop *loop, void *zctx, const char *endpoint,
-			      const char *spool_dir, int worker_id)
+                              const char *spool_dir, int worker_id)
 {
 	struct dp_usage *u = calloc(1, sizeof(*u));
 	if (!u)
@@ -519,7 +519,7 @@ static void query_timeout_fn(struct dp_loop *loop, void *arg)
 }
 
 int dp_usage_query_generation(struct dp_usage *u, const char *id, const char *key_hash,
-			      dp_generation_fn *fn, void *arg)
+                              dp_generation_fn *fn, void *arg)
 {
 	struct query *q = calloc(1, sizeof(*q));
 	if (!q)

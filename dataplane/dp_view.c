@@ -15,7 +15,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum kind { K_ORG, K_KEY, K_MKEY, K_PROVIDER, K_MODEL, K_COUNT };
+enum kind {
+	K_ORG,
+	K_KEY,
+	K_MKEY,
+	K_PROVIDER,
+	K_MODEL,
+	K_COUNT
+};
 
 /* One entity shared by every generation that contains it. */
 struct cell {
@@ -48,15 +55,14 @@ static const struct kind_desc {
 	const ProtobufCMessageDescriptor *desc;
 	size_t id_off; /* offset of the char * id field in the message */
 } kinds[K_COUNT] = {
-	[K_ORG] = {"org/", SY__UPDATE__VALUE_ORG, &sy__org__descriptor, offsetof(Sy__Org, id)},
-	[K_KEY] = {"key/", SY__UPDATE__VALUE_KEY, &sy__api_key__descriptor,
-		   offsetof(Sy__ApiKey, hash)},
-	[K_MKEY] = {"mkey/", SY__UPDATE__VALUE_MKEY, &sy__mgmt_key__descriptor,
-		    offsetof(Sy__MgmtKey, hash)},
-	[K_PROVIDER] = {"provider/", SY__UPDATE__VALUE_PROVIDER, &sy__provider__descriptor,
-			offsetof(Sy__Provider, slug)},
-	[K_MODEL] = {"model/", SY__UPDATE__VALUE_MODEL, &sy__model__descriptor,
-		     offsetof(Sy__Model, id)},
+    [K_ORG] = {"org/", SY__UPDATE__VALUE_ORG, &sy__org__descriptor, offsetof(Sy__Org, id)},
+    [K_KEY] = {"key/", SY__UPDATE__VALUE_KEY, &sy__api_key__descriptor, offsetof(Sy__ApiKey, hash)},
+    [K_MKEY] = {"mkey/", SY__UPDATE__VALUE_MKEY, &sy__mgmt_key__descriptor,
+                offsetof(Sy__MgmtKey, hash)},
+    [K_PROVIDER] = {"provider/", SY__UPDATE__VALUE_PROVIDER, &sy__provider__descriptor,
+                    offsetof(Sy__Provider, slug)},
+    [K_MODEL] = {"model/", SY__UPDATE__VALUE_MODEL, &sy__model__descriptor,
+                 offsetof(Sy__Model, id)},
 };
 
 /* ---- cells ------------------------------------------------------------------------------ */
@@ -323,12 +329,18 @@ out_free:
 static const ProtobufCMessage *update_value(const Sy__Update *u)
 {
 	switch (u->value_case) {
-	case SY__UPDATE__VALUE_ORG: return &u->org->base;
-	case SY__UPDATE__VALUE_KEY: return &u->key->base;
-	case SY__UPDATE__VALUE_MKEY: return &u->mkey->base;
-	case SY__UPDATE__VALUE_PROVIDER: return &u->provider->base;
-	case SY__UPDATE__VALUE_MODEL: return &u->model->base;
-	default: return NULL;
+	case SY__UPDATE__VALUE_ORG:
+		return &u->org->base;
+	case SY__UPDATE__VALUE_KEY:
+		return &u->key->base;
+	case SY__UPDATE__VALUE_MKEY:
+		return &u->mkey->base;
+	case SY__UPDATE__VALUE_PROVIDER:
+		return &u->provider->base;
+	case SY__UPDATE__VALUE_MODEL:
+		return &u->model->base;
+	default:
+		return NULL;
 	}
 }
 

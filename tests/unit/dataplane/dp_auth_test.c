@@ -15,17 +15,25 @@
 #define NOW 1700000000
 
 /* Keys (plaintext) the fixture view knows, by role. */
-static const char *K_OK = "sk-sy-v1-0000000000000000000000000000000000000000000000000000000000000001";
-static const char *K_DISABLED = "sk-sy-v1-0000000000000000000000000000000000000000000000000000000000000002";
-static const char *K_EXPIRED = "sk-sy-v1-0000000000000000000000000000000000000000000000000000000000000003";
-static const char *K_EXPIRES_NOW = "sk-sy-v1-0000000000000000000000000000000000000000000000000000000000000004";
-static const char *K_FUTURE = "sk-sy-v1-0000000000000000000000000000000000000000000000000000000000000005";
-static const char *K_NO_ORG = "sk-sy-v1-0000000000000000000000000000000000000000000000000000000000000006";
-static const char *K_UNKNOWN = "sk-sy-v1-0000000000000000000000000000000000000000000000000000000000000009";
-static const char *K_MGMT = "sk-sy-mgmt-v1-00000000000000000000000000000000000000000000000000000000000000aa";
+static const char *K_OK =
+    "sk-sy-v1-0000000000000000000000000000000000000000000000000000000000000001";
+static const char *K_DISABLED =
+    "sk-sy-v1-0000000000000000000000000000000000000000000000000000000000000002";
+static const char *K_EXPIRED =
+    "sk-sy-v1-0000000000000000000000000000000000000000000000000000000000000003";
+static const char *K_EXPIRES_NOW =
+    "sk-sy-v1-0000000000000000000000000000000000000000000000000000000000000004";
+static const char *K_FUTURE =
+    "sk-sy-v1-0000000000000000000000000000000000000000000000000000000000000005";
+static const char *K_NO_ORG =
+    "sk-sy-v1-0000000000000000000000000000000000000000000000000000000000000006";
+static const char *K_UNKNOWN =
+    "sk-sy-v1-0000000000000000000000000000000000000000000000000000000000000009";
+static const char *K_MGMT =
+    "sk-sy-mgmt-v1-00000000000000000000000000000000000000000000000000000000000000aa";
 
 static void add_key(struct dp_view *v, const char *plain, const char *org, bool disabled,
-		    int64_t expires_at)
+                    int64_t expires_at)
 {
 	char hash[SY_HASH_HEX_LEN + 1], topic[80];
 	sy_sha256_hex(plain, strlen(plain), hash);
@@ -101,31 +109,31 @@ static void test_valid_key(void **state)
 
 struct auth_case {
 	const char *name;
-	const char *pre;              /* header = pre + key + post; NULL pre = no header */
-	const char *const *key;       /* NULL = no key in the header */
+	const char *pre;        /* header = pre + key + post; NULL pre = no header */
+	const char *const *key; /* NULL = no key in the header */
 	const char *post;
 	bool allow_mgmt;
 	int want_rc;
-	const char *want_error;       /* substring of the message; NULL when accepted */
+	const char *want_error; /* substring of the message; NULL when accepted */
 };
 
 static const struct auth_case cases[] = {
-	{"absent", NULL, NULL, "", false, SY_EFORBIDDEN, "Missing Authorization header"},
-	{"empty", "", NULL, "", false, SY_EFORBIDDEN, "Missing Authorization header"},
-	{"other scheme", "Basic ", &K_OK, "", false, SY_EFORBIDDEN, "Malformed Authorization"},
-	{"no token", "Bearer", NULL, "", false, SY_EFORBIDDEN, "Malformed Authorization"},
-	{"blank token", "Bearer   ", NULL, "", false, SY_EFORBIDDEN, "Malformed Authorization"},
-	{"two tokens", "Bearer ", &K_OK, " extra", false, SY_EFORBIDDEN, "Malformed Authorization"},
-	{"glued", "Bearer", &K_OK, "", false, SY_EFORBIDDEN, "Malformed Authorization"},
-	{"unknown", "Bearer ", &K_UNKNOWN, "", false, SY_EFORBIDDEN, "Invalid API key"},
-	{"disabled", "Bearer ", &K_DISABLED, "", false, SY_EFORBIDDEN, "disabled"},
-	{"expired", "Bearer ", &K_EXPIRED, "", false, SY_EFORBIDDEN, "expired"},
-	{"expires now", "Bearer ", &K_EXPIRES_NOW, "", false, SY_EFORBIDDEN, "expired"},
-	{"expires later", "Bearer ", &K_FUTURE, "", false, 0, NULL},
-	{"org gone", "Bearer ", &K_NO_ORG, "", false, SY_EFORBIDDEN, "organization does not exist"},
-	{"mgmt refused", "Bearer ", &K_MGMT, "", false, SY_EFORBIDDEN, "Management keys cannot"},
-	{"mgmt allowed", "Bearer ", &K_MGMT, "", true, 0, NULL},
-	{"scheme case, blanks", "  bearer \t", &K_OK, "  ", false, 0, NULL},
+    {"absent", NULL, NULL, "", false, SY_EFORBIDDEN, "Missing Authorization header"},
+    {"empty", "", NULL, "", false, SY_EFORBIDDEN, "Missing Authorization header"},
+    {"other scheme", "Basic ", &K_OK, "", false, SY_EFORBIDDEN, "Malformed Authorization"},
+    {"no token", "Bearer", NULL, "", false, SY_EFORBIDDEN, "Malformed Authorization"},
+    {"blank token", "Bearer   ", NULL, "", false, SY_EFORBIDDEN, "Malformed Authorization"},
+    {"two tokens", "Bearer ", &K_OK, " extra", false, SY_EFORBIDDEN, "Malformed Authorization"},
+    {"glued", "Bearer", &K_OK, "", false, SY_EFORBIDDEN, "Malformed Authorization"},
+    {"unknown", "Bearer ", &K_UNKNOWN, "", false, SY_EFORBIDDEN, "Invalid API key"},
+    {"disabled", "Bearer ", &K_DISABLED, "", false, SY_EFORBIDDEN, "disabled"},
+    {"expired", "Bearer ", &K_EXPIRED, "", false, SY_EFORBIDDEN, "expired"},
+    {"expires now", "Bearer ", &K_EXPIRES_NOW, "", false, SY_EFORBIDDEN, "expired"},
+    {"expires later", "Bearer ", &K_FUTURE, "", false, 0, NULL},
+    {"org gone", "Bearer ", &K_NO_ORG, "", false, SY_EFORBIDDEN, "organization does not exist"},
+    {"mgmt refused", "Bearer ", &K_MGMT, "", false, SY_EFORBIDDEN, "Management keys cannot"},
+    {"mgmt allowed", "Bearer ", &K_MGMT, "", true, 0, NULL},
+    {"scheme case, blanks", "  bearer \t", &K_OK, "  ", false, 0, NULL},
 };
 
 static void test_decision_table(void **state)
@@ -143,12 +151,12 @@ static void test_decision_table(void **state)
 		int rc = dp_auth_check(v, hdr, NOW, c->allow_mgmt, &a);
 		if (rc != c->want_rc)
 			fail_msg("case '%s': rc %d, want %d (%s)", c->name, rc, c->want_rc,
-				 a.error ? a.error : "");
+			         a.error ? a.error : "");
 		if (c->want_error) {
 			assert_non_null(a.error);
 			if (!strstr(a.error, c->want_error))
 				fail_msg("case '%s': message '%s' lacks '%s'", c->name, a.error,
-					 c->want_error);
+				         c->want_error);
 			assert_null(a.key);
 			assert_null(a.mkey);
 		} else {
@@ -186,10 +194,10 @@ static void test_error_does_not_echo_key(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_valid_key, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_decision_table, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_mgmt_key_result, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_error_does_not_echo_key, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_valid_key, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_decision_table, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_mgmt_key_result, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_error_does_not_echo_key, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -153,10 +153,10 @@ static void test_models_list(void **state)
 	assert_string_equal(sget(m, "architecture.modality"), "text+image->text");
 	assert_string_equal(sget(m, "architecture.tokenizer"), "GPT");
 	assert_int_equal(json_array_size(json_object_get(json_object_get(m, "architecture"),
-							  "input_modalities")),
-			 2);
-	assert_true(json_is_null(json_object_get(json_object_get(m, "architecture"),
-						 "instruct_type")));
+	                                                 "input_modalities")),
+	                 2);
+	assert_true(
+	    json_is_null(json_object_get(json_object_get(m, "architecture"), "instruct_type")));
 	/* priced from the cheapest endpoint with a known provider, all strings */
 	assert_string_equal(sget(m, "pricing.prompt"), "0.000001");
 	assert_string_equal(sget(m, "pricing.completion"), "0.000002");
@@ -203,8 +203,8 @@ static void test_model_endpoints(void **state)
 	assert_true(json_is_null(json_object_get(e, "uptime_last_30m")));
 	assert_true(json_is_null(json_object_get(e, "latency_last_30m")));
 	assert_true(json_is_null(json_object_get(e, "throughput_last_30m")));
-	assert_true(json_is_true(json_object_get(json_object_get(e, "supports_tool_choice"),
-						 "auto")));
+	assert_true(
+	    json_is_true(json_object_get(json_object_get(e, "supports_tool_choice"), "auto")));
 
 	json_t *e0 = json_array_get(eps, 0);
 	assert_string_equal(sget(e0, "provider_name"), "Pricey");
@@ -272,8 +272,7 @@ static void test_key(void **state)
 	mk.hash = "ef";
 	mk.name = "admin";
 	j = dp_catalog_mgmt_key(&mk);
-	assert_true(json_is_true(json_object_get(json_object_get(j, "data"),
-						 "is_management_key")));
+	assert_true(json_is_true(json_object_get(json_object_get(j, "data"), "is_management_key")));
 	json_decref(j);
 }
 
@@ -353,11 +352,11 @@ static void test_generation(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_models_list, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_model_endpoints, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_providers, setup, teardown),
-		cmocka_unit_test(test_key),
-		cmocka_unit_test_setup_teardown(test_generation, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_models_list, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_model_endpoints, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_providers, setup, teardown),
+	    cmocka_unit_test(test_key),
+	    cmocka_unit_test_setup_teardown(test_generation, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

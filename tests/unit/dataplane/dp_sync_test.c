@@ -85,8 +85,7 @@ static void check_fn(struct dp_loop *loop, void *arg)
 }
 
 /* Run the worker's loop until pred holds or timeout_ms passes. */
-static bool run_until(struct env *e, bool (*pred)(struct env *, void *), void *arg,
-		      int timeout_ms)
+static bool run_until(struct env *e, bool (*pred)(struct env *, void *), void *arg, int timeout_ms)
 {
 	struct run_ctx rc = {e, pred, arg, sy_mono_ms() + timeout_ms, false};
 	assert_non_null(dp_timer_add(e->w.loop, 0, check_fn, &rc));
@@ -145,7 +144,7 @@ static int teardown(void **state)
 
 /* An update for model id (name given), or its deletion when name is NULL. */
 static void fill_update(Sy__Update *u, Sy__Model *m, char *topic, size_t tlen, const char *id,
-			const char *name, uint64_t seq)
+                        const char *name, uint64_t seq)
 {
 	sy__update__init(u);
 	sy__model__init(m);
@@ -189,8 +188,8 @@ static void publish_heartbeat(struct env *e, uint64_t seq)
 }
 
 /* Answer the last request: one chunk with models ids[i] named names[i], then the end. */
-static void send_snapshot(struct env *e, size_t n, const char *const *ids,
-			  const char *const *names, uint64_t seq, uint32_t count)
+static void send_snapshot(struct env *e, size_t n, const char *const *ids, const char *const *names,
+                          uint64_t seq, uint32_t count)
 {
 	Sy__Update u[8], *items[8];
 	Sy__Model m[8];
@@ -314,7 +313,7 @@ static void test_silence_resnapshots(void **state)
 	assert_true(run_until(e, requests_at_least, &two, 6000));
 	int64_t waited = sy_mono_ms() - t0;
 	assert_true(waited >= 3 * SY_HEARTBEAT_MS - 100); /* not before 3 silent intervals */
-	assert_non_null(e->w.view); /* still serving */
+	assert_non_null(e->w.view);                       /* still serving */
 }
 
 /* Heartbeats keep a quiet but healthy link live. */
@@ -343,15 +342,13 @@ static void test_short_snapshot_rejected(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_snapshot_then_updates, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_updates_queued_during_snapshot, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_gap_resnapshots, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_heartbeat_mismatch_resnapshots, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_silence_resnapshots, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_heartbeats_keep_alive, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_short_snapshot_rejected, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_snapshot_then_updates, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_updates_queued_during_snapshot, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_gap_resnapshots, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_heartbeat_mismatch_resnapshots, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_silence_resnapshots, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_heartbeats_keep_alive, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_short_snapshot_rejected, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -373,11 +373,11 @@ static void test_generation_query(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_submit_ack, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_resend_until_acked, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_spool_survives_restart, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_many_records, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_generation_query, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_submit_ack, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_resend_until_acked, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_spool_survives_restart, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_many_records, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_generation_query, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

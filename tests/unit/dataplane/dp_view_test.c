@@ -218,7 +218,9 @@ static void test_listings_sorted(void **state)
 static void test_many_keys_and_deletes(void **state)
 {
 	struct dp_view *v = dp_view_new();
-	enum { N = 2000 };
+	enum {
+		N = 2000
+	};
 	for (int i = 0; i < N; i++)
 		assert_int_equal(put_key(v, hash_of(i, 0), "org", false), 0);
 	for (int i = 0; i < N; i += 3) {
@@ -304,15 +306,15 @@ static void test_invalid_updates_rejected(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_apply_and_lookup),
-		cmocka_unit_test(test_upsert_replaces),
-		cmocka_unit_test(test_apply_copies),
-		cmocka_unit_test(test_clone_is_independent),
-		cmocka_unit_test(test_refcount_keeps_generation),
-		cmocka_unit_test(test_listings_sorted),
-		cmocka_unit_test(test_many_keys_and_deletes),
-		cmocka_unit_test(test_org_and_mkey),
-		cmocka_unit_test(test_invalid_updates_rejected),
+	    cmocka_unit_test(test_apply_and_lookup),
+	    cmocka_unit_test(test_upsert_replaces),
+	    cmocka_unit_test(test_apply_copies),
+	    cmocka_unit_test(test_clone_is_independent),
+	    cmocka_unit_test(test_refcount_keeps_generation),
+	    cmocka_unit_test(test_listings_sorted),
+	    cmocka_unit_test(test_many_keys_and_deletes),
+	    cmocka_unit_test(test_org_and_mkey),
+	    cmocka_unit_test(test_invalid_updates_rejected),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
