@@ -427,9 +427,9 @@ static int supervise(const struct dp_config *cfg)
 					continue;
 				kids[i].pid = 0;
 				bool clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-				if (!clean)
-					failures++;
 				if (stopping) {
+					/* the exit status reports the shutdown, not past restarts */
+					failures += !clean;
 					if (!clean)
 						sy_warn("worker %d exited with status %d", i,
 						        status);
@@ -445,6 +445,7 @@ static int supervise(const struct dp_config *cfg)
 				kids[i].restart_at = now + RESTART_DELAY_MS;
 				if (kids[i].quick_deaths >= QUICK_DEATHS_MAX) {
 					sy_err("worker %d keeps failing at start: giving up", i);
+					failures++;
 					stopping = true;
 					kill_at = now + cfg->drain_ms + 10000;
 					for (int k = 0; k < cfg->workers; k++)
