@@ -373,7 +373,7 @@ static pid_t spawn(const struct dp_config *cfg, int id, const sigset_t *parent_m
 	pid_t pid = fork();
 	if (pid == 0) {
 		sigprocmask(SIG_SETMASK, parent_mask, NULL);
-		_exit(worker_main(cfg, id));
+		exit(worker_main(cfg, id)); /* exit, not _exit: leak checkers run at exit */
 	}
 	if (pid < 0)
 		sy_err("fork worker %d: %s", id, strerror(errno));

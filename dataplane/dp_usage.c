@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zmq.h>
@@ -175,6 +176,10 @@ static void spool_compact(struct dp_usage *u)
 	char tmp[PATH_MAX];
 	snprintf(tmp, sizeof(tmp), "%s.tmp", u->path);
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		close(fd);
+		fd = -1;
+	}
 	if (fd < 0) {
 		sy_warn("usage spool: cannot compact: %s", strerror(errno));
 		return;
@@ -417,6 +422,14 @@ struct dp_usage *dp_usage_new(struct dp_loop *loop, void *zctx, const char *endp
 	u->spool_fd = open(u->path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (u->spool_fd < 0) {
 		sy_err("usage spool: cannot open %s: %s", u->path, strerror(errno));
+		goto out_free;
+	}
+	/* two processes appending to one spool would corrupt it (e.g. two dataplanes given the
+	 * same --spool-dir); the lock dies with its holder, so a crashed worker never blocks */
+	if (flock(u->spool_fd, LOCK_EX | LOCK_NB) < 0) {
+		sy_err("usage spool: %s is in use by another process (%s): give each dataplane "
+		       "its own --spool-dir",
+		       u->path, strerror(errno));
 		goto out_free;
 	}
 	int rc = spool_replay(u);

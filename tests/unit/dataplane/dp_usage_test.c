@@ -321,6 +321,24 @@ static void test_many_records(void **state)
 		assert_int_equal(e->cp.ids[i].seen, 1);
 }
 
+/* One spool, one writer: a second channel on the same spool is refused while the first
+ * lives, and allowed once it is gone. */
+static void test_spool_locked(void **state)
+{
+	struct env *e = *state;
+	cp_bind(e, "tcp://127.0.0.1:*");
+	e->u = dp_usage_new(e->loop, e->zctx, e->cp.endpoint, e->dir, 1);
+	assert_non_null(e->u);
+	struct dp_usage *second = dp_usage_new(e->loop, e->zctx, e->cp.endpoint, e->dir, 1);
+	assert_null(second);
+	struct dp_usage *other = dp_usage_new(e->loop, e->zctx, e->cp.endpoint, e->dir, 2);
+	assert_non_null(other); /* another worker's spool */
+	dp_usage_free(&other);
+	dp_usage_free(&e->u);
+	e->u = dp_usage_new(e->loop, e->zctx, e->cp.endpoint, e->dir, 1);
+	assert_non_null(e->u);
+}
+
 static void on_generation(const Sy__UsageRecord *rec, void *arg)
 {
 	struct env *e = arg;
@@ -377,6 +395,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_resend_until_acked, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_spool_survives_restart, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_many_records, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_spool_locked, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_generation_query, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
