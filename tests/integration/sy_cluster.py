@@ -103,6 +103,31 @@ def sse_data(events):
     return out
 
 
+SDK_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sdk")
+
+
+def run_sdk_script(script, env, timeout=120):
+    """Run node SDK_DIR/script (installing SDK_DIR's npm packages first when node_modules is
+    missing) with env added; returns the JSON object it prints, or None when node or npm is
+    not available (the caller then skips, saying so)."""
+    import shutil as _sh
+    if not _sh.which("node") or not _sh.which("npm"):
+        return None
+    if not os.path.isdir(os.path.join(SDK_DIR, "node_modules")):
+        p = subprocess.run(["npm", "install", "--no-audit", "--no-fund"], cwd=SDK_DIR,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=600)
+        if p.returncode != 0:
+            raise AssertionError("npm install failed:\n" + p.stdout.decode(errors="replace"))
+    e = dict(os.environ)
+    e.update(env)
+    p = subprocess.run(["node", os.path.join(SDK_DIR, script)], cwd=SDK_DIR, env=e,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
+    if p.returncode != 0:
+        raise AssertionError(f"{script} exited {p.returncode}:\n" +
+                             p.stderr.decode(errors="replace")[-4000:])
+    return json.loads(p.stdout.decode().strip().splitlines()[-1])
+
+
 def wait_until(pred, timeout=10.0, step=0.05, what="condition"):
     end = time.time() + timeout
     while time.time() < end:
