@@ -20,6 +20,7 @@ Environment:
   BENCH_MOCK_THREADS=4   mock threads                     BENCH_MOCK_FLAGS  extra mock flags
   BENCH_DP_WORKERS=2     dataplane workers (nginx gets as many)
   BENCH_MODEL=openai/gpt-5.2   BENCH_MAX_TOKENS=64        BENCH_DIR=build/bench (logs, results)
+  SY_CATALOG=deploy/catalog.demo.json
 Installs wrk and nginx with apt-get when missing (as root).
 EOF
 }
@@ -37,7 +38,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SY_BIN=${1:-$ROOT/build/release/bin}
 SY_BIN=$(cd "$SY_BIN" 2>/dev/null && pwd) || sy_die "no binaries in $SY_BIN: make MODE=release"
 SY_RUN_DIR=${BENCH_DIR:-$ROOT/build/bench}
-SY_CATALOG=$ROOT/deploy/catalog.demo.json
+SY_CATALOG=${SY_CATALOG:-$ROOT/deploy/catalog.demo.json}
 DUR=${BENCH_DURATION:-10s}
 WARM=${BENCH_WARMUP:-2s}
 CONNS=${BENCH_CONNS:-1 64}

@@ -66,10 +66,17 @@ sy_start() {
 	echo $! >"$SY_RUN_DIR/pids/$name.pid"
 }
 
+# True if pid $1 is running (a zombie, whose parent has not reaped it yet, is not).
+sy_pid_alive() {
+	local st
+	st=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+	[ -n "$st" ] && [ "${st:0:1}" != Z ]
+}
+
 # True if the process recorded as NAME is running.
 sy_alive() {
 	local f="$SY_RUN_DIR/pids/$1.pid"
-	[ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null
+	[ -f "$f" ] && sy_pid_alive "$(cat "$f")"
 }
 
 # Stop the process group recorded as NAME: SIGTERM, up to 10 s, then SIGKILL.
@@ -77,10 +84,10 @@ sy_stop() {
 	local f="$SY_RUN_DIR/pids/$1.pid" pid i
 	[ -f "$f" ] || return 0
 	pid=$(cat "$f")
-	if kill -0 "$pid" 2>/dev/null; then
+	if sy_pid_alive "$pid"; then
 		kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
 		for i in $(seq 100); do
-			kill -0 "$pid" 2>/dev/null || break
+			sy_pid_alive "$pid" || break
 			sleep 0.1
 		done
 		kill -KILL -- "-$pid" 2>/dev/null || true

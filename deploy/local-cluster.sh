@@ -28,6 +28,7 @@ BIN_DIR defaults to build/bin. Environment (ports must be free):
   SY_DP_PORT=8091     dataplane i (1-based) listens on SY_DP_PORT + i - 1
   SY_SPARES=2         spare haproxy slots for `add`
   SY_MOCK_FLAGS       extra switchyard-mock flags (e.g. "--latency-ms 50")
+  SY_CATALOG          catalog to load (default deploy/catalog.demo.json)
 EOF
 }
 
@@ -63,6 +64,10 @@ print_status() {
 wait_lb() {
 	local want_up=$1 i st
 	for i in $(seq 200); do
+		if ! sy_alive haproxy; then
+			tail -n 20 "$SY_RUN_DIR/haproxy.log" >&2
+			sy_die "haproxy exited (log: $SY_RUN_DIR/haproxy.log)"
+		fi
 		st=$(print_status 2>/dev/null || true)
 		if [ "$(grep -c ' UP ' <<<"$st")" = "$want_up" ] &&
 			[ "$(grep -c ' DOWN ' <<<"$st")" = $((SY_N + SY_SPARES - want_up)) ]; then
@@ -142,7 +147,7 @@ cmd_start() {
 	SY_ZMQ_PORT=${SY_ZMQ_PORT:-5555}
 	SY_DP_PORT=${SY_DP_PORT:-8091}
 	SY_SPARES=${SY_SPARES:-2}
-	SY_CATALOG=$ROOT/deploy/catalog.demo.json
+	SY_CATALOG=${SY_CATALOG:-$ROOT/deploy/catalog.demo.json}
 
 	for b in switchyard-mock switchyard-controlplane switchyard-dataplane; do
 		sy_need_bin "$SY_BIN" "$b"

@@ -17,8 +17,9 @@ BIN_DIR defaults to build/bin. Ports (each must be free; override with the envir
   SY_ADMIN_PORT=8081    admin REST API (the controlplane)
   SY_MOCK_PORT=9100     mock provider
   SY_ZMQ_PORT=5555      controlplane ZeroMQ: snapshot, publish (+1), usage (+2)
-Other: SY_DEMO_DIR (build/demo), SY_DEMO_MODEL (openai/gpt-5.2), SY_READY_FILE (a file
-written once the demo is up, for scripts and tests).
+Other: SY_DEMO_DIR (build/demo), SY_DEMO_MODEL (openai/gpt-5.2), SY_CATALOG (the catalog to
+load, default deploy/catalog.demo.json), SY_READY_FILE (a file written once the demo is up,
+for scripts and tests).
 EOF
 }
 
@@ -39,7 +40,7 @@ SY_ADMIN_PORT=${SY_ADMIN_PORT:-8081}
 SY_MOCK_PORT=${SY_MOCK_PORT:-9100}
 SY_ZMQ_PORT=${SY_ZMQ_PORT:-5555}
 SY_RUN_DIR=${SY_DEMO_DIR:-$ROOT/build/demo}
-SY_CATALOG=$ROOT/deploy/catalog.demo.json
+SY_CATALOG=${SY_CATALOG:-$ROOT/deploy/catalog.demo.json}
 MODEL=${SY_DEMO_MODEL:-openai/gpt-5.2}
 
 for b in switchyard-mock switchyard-controlplane switchyard-dataplane; do
