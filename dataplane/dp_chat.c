@@ -868,14 +868,16 @@ static int start_attempt(struct dp_chat *chat, const struct dp_route_target *t)
 	    .total_ms = pick_ms(p->has_total_timeout_ms, p->total_timeout_ms,
 				cfg ? cfg->total_timeout_ms : 0, DEFAULT_TOTAL_MS),
 	};
-	if (body && url && u)
+	/* only OpenAI-compatible upstreams are spoken here */
+	bool usable = url && (!p->adapter || !p->adapter[0] || !strcmp(p->adapter, "openai"));
+	if (body && usable && u)
 		chat->call = dp_upstream_call_start(u, &req, &body, len, &up_ops, chat);
 	free(body);
 	free(url);
 	if (!chat->call) {
 		struct failure f;
-		set_failure(&f, p->base_url ? "internal" : "config", 502, "provider_error", true,
-			    false, DP_HEALTH_NEUTRAL, "Could not start the upstream request");
+		set_failure(&f, usable ? "internal" : "config", 502, "provider_error", true, false,
+			    DP_HEALTH_NEUTRAL, "Could not start the upstream request");
 		record_attempt(chat, f.error_class, f.health);
 		chat->last = f;
 		chat->all_rate_limited = false;
