@@ -100,7 +100,7 @@ Switchyard is running (all on 127.0.0.1).
   admin API    $ADMIN/api/v1
   demo API key $KEY
   admin key    $SY_ADMIN_KEY
-  upstream     switchyard-mock on port $SY_MOCK_PORT (models from deploy/catalog.demo.json)
+  upstream     switchyard-mock on port $SY_MOCK_PORT (models from ${SY_CATALOG#"$ROOT"/})
 
 Chat completion:
 
