@@ -1,0 +1,176 @@
+/* usage_client.c - sends usage batches and generation queries to the usage ROUTER, for tests.
+ *
+ *   usage_client --usage EP --key-hash H --cost UNITS [--count N] [--repeat R] [--prefix P]
+ *     sends the same batch of N records (ids "gen-<P>-<i>", cost UNITS money units each) R
+ *     times, waiting for each ack; prints {"round":r,"acked":[ids...]} per ack and exits 0
+ *     only if every ack lists exactly the batch's ids.
+ *   usage_client --usage EP --query ID --key-hash H
+ *     prints {"found":bool,"id":..,"cost":..} from the generation reply.
+ * Replies are validated with sy_env_unpack; exit 2 on a protocol error, 1 on timeout. */
+#include "sy_clock.h"
+#include "sy_err.h"
+#include "sy_msg.h"
+
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: usage_client --usage EP --key-hash H --cost UNITS [--count N]\n"
+		   "                    [--repeat R] [--prefix P] [--timeout-ms MS]\n"
+		   "       usage_client --usage EP --query ID --key-hash H [--timeout-ms MS]\n");
+}
+
+static void emit(json_t *j)
+{
+	char *s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+	if (s) {
+		puts(s);
+		fflush(stdout);
+		free(s);
+	}
+	json_decref(j);
+}
+
+/* Wait for one reply envelope of the given type. NULL with *rc set on timeout/invalid. */
+static Sy__Envelope *await(void *sock, int64_t timeout, Sy__Envelope__BodyCase want, int *rc)
+{
+	zmq_pollitem_t it = {sock, 0, ZMQ_POLLIN, 0};
+	if (zmq_poll(&it, 1, (long)timeout) <= 0) {
+		*rc = 1;
+		return NULL;
+	}
+	zmq_msg_t m;
+	zmq_msg_init(&m);
+	int err = 0;
+	Sy__Envelope *env = NULL;
+	if (zmq_msg_recv(&m, sock, 0) >= 0 && !zmq_msg_more(&m))
+		env = sy_env_unpack(zmq_msg_data(&m), zmq_msg_size(&m), &err);
+	zmq_msg_close(&m);
+	if (env && env->body_case != want)
+		sy_env_free(&env);
+	*rc = env ? 0 : 2;
+	return env;
+}
+
+static int send_batches(void *sock, const char *hash, int64_t cost, int count, int repeat,
+			const char *prefix, int64_t timeout)
+{
+	Sy__UsageRecord *recs = calloc((size_t)count, sizeof(*recs));
+	Sy__UsageRecord **ptrs = calloc((size_t)count, sizeof(*ptrs));
+	char (*ids)[64] = calloc((size_t)count, sizeof(*ids));
+	int rc = 0;
+	for (int i = 0; i < count; i++) {
+		sy__usage_record__init(&recs[i]);
+		snprintf(ids[i], sizeof(ids[i]), "gen-%s-%d", prefix, i);
+		recs[i].id = ids[i];
+		recs[i].key_hash = (char *)hash;
+		recs[i].cost = cost;
+		recs[i].has_cost = true;
+		recs[i].created_at = sy_unix_s();
+		recs[i].has_created_at = true;
+		recs[i].model = "mock/echo";
+		recs[i].prompt_tokens = 10;
+		recs[i].has_prompt_tokens = true;
+		ptrs[i] = &recs[i];
+	}
+	Sy__UsageBatch batch = SY__USAGE_BATCH__INIT;
+	batch.records = ptrs;
+	batch.n_records = (size_t)count;
+	Sy__Envelope env;
+	sy_env_init(&env);
+	env.body_case = SY__ENVELOPE__BODY_USAGE_BATCH;
+	env.usage_batch = &batch;
+	for (int r = 0; r < repeat && !rc; r++) {
+		if (sy_zsend_env(sock, NULL, 0, &env, 0)) {
+			rc = 2;
+			break;
+		}
+		Sy__Envelope *ack = await(sock, timeout, SY__ENVELOPE__BODY_USAGE_ACK, &rc);
+		if (!ack)
+			break;
+		json_t *acked = json_array();
+		bool all = ack->usage_ack->n_ids == (size_t)count;
+		for (size_t i = 0; i < ack->usage_ack->n_ids; i++) {
+			json_array_append_new(acked, json_string(ack->usage_ack->ids[i]));
+			all = all && i < (size_t)count && !strcmp(ack->usage_ack->ids[i], ids[i]);
+		}
+		emit(json_pack("{s:i,s:o,s:b}", "round", r, "acked", acked, "complete", all));
+		if (!all)
+			rc = 2;
+		sy_env_free(&ack);
+	}
+	free(recs);
+	free(ptrs);
+	free(ids);
+	return rc;
+}
+
+static int query(void *sock, const char *id, const char *hash, int64_t timeout)
+{
+	Sy__GenerationQuery q = SY__GENERATION_QUERY__INIT;
+	Sy__Envelope env;
+	int rc;
+	q.request_id = 42;
+	q.id = (char *)id;
+	q.key_hash = (char *)hash;
+	sy_env_init(&env);
+	env.body_case = SY__ENVELOPE__BODY_GENERATION_QUERY;
+	env.generation_query = &q;
+	if (sy_zsend_env(sock, NULL, 0, &env, 0))
+		return 2;
+	Sy__Envelope *r = await(sock, timeout, SY__ENVELOPE__BODY_GENERATION_REPLY, &rc);
+	if (!r)
+		return rc;
+	const Sy__UsageRecord *rec = r->generation_reply->record;
+	if (r->generation_reply->request_id != 42)
+		rc = 2;
+	emit(json_pack("{s:b,s:o,s:o}", "found", rec != NULL, "id",
+		       rec ? json_string(rec->id) : json_null(), "cost",
+		       rec ? json_integer(rec->cost) : json_null()));
+	sy_env_free(&r);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+	    {"usage", required_argument, NULL, 'e'},   {"key-hash", required_argument, NULL, 'k'},
+	    {"cost", required_argument, NULL, 'c'},    {"count", required_argument, NULL, 'n'},
+	    {"repeat", required_argument, NULL, 'r'},  {"prefix", required_argument, NULL, 'p'},
+	    {"query", required_argument, NULL, 'q'},   {"timeout-ms", required_argument, NULL, 't'},
+	    {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+	const char *ep = NULL, *hash = NULL, *prefix = "test", *qid = NULL;
+	int64_t cost = 0, timeout = 5000;
+	int count = 1, repeat = 1, opt;
+	while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		switch (opt) {
+		case 'e': ep = optarg; break;
+		case 'k': hash = optarg; break;
+		case 'c': cost = strtoll(optarg, NULL, 10); break;
+		case 'n': count = atoi(optarg); break;
+		case 'r': repeat = atoi(optarg); break;
+		case 'p': prefix = optarg; break;
+		case 'q': qid = optarg; break;
+		case 't': timeout = strtoll(optarg, NULL, 10); break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (!ep || !hash || count < 1 || count > 10000 || repeat < 1) {
+		usage(stderr);
+		return 2;
+	}
+	void *ctx = zmq_ctx_new(), *sock = zmq_socket(ctx, ZMQ_DEALER);
+	int rc = 2;
+	if (!sy_zsock_setup(sock) && !zmq_connect(sock, ep))
+		rc = qid ? query(sock, qid, hash, timeout)
+			 : send_batches(sock, hash, cost, count, repeat, prefix, timeout);
+	zmq_close(sock);
+	zmq_ctx_term(ctx);
+	return rc;
+}
