@@ -248,13 +248,15 @@ static enum MHD_Result do_generation(struct req *q, const Sy__ApiKey *key)
 		return send_err(q, MHD_HTTP_BAD_REQUEST, "Query parameter 'id' is too long");
 	struct dp_worker *w = q->h->w;
 	q->view = dp_view_ref(w->view);
+	MHD_suspend_connection(q->c); /* before asking, so the answer always finds it suspended */
 	if (dp_usage_query_generation(w->usage, id, key->hash, on_generation, q)) {
 		dp_view_unref(&q->view);
-		return send_err(q, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+		enum MHD_Result ret = send_err(q, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+		MHD_resume_connection(q->c);
+		return ret;
 	}
 	q->lookup = true;
 	q->handled = true;
-	MHD_suspend_connection(q->c);
 	return MHD_YES;
 }
 
@@ -497,7 +499,7 @@ static void idle_fn(struct dp_loop *loop, void *arg)
 		run_mhd(h);
 }
 
-static int parse_listen(const char *listen, struct sockaddr_storage *ss, bool *v6)
+int dp_http_parse_listen(const char *listen, struct sockaddr_storage *ss, bool *v6)
 {
 	char host[256];
 	const char *colon = strrchr(listen, ':');
@@ -510,7 +512,7 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, bool *v
 		h[strlen(h) - 1] = '\0';
 		h++;
 	}
-	struct addrinfo hints = {.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE,
+	struct addrinfo hints = {.ai_flags = AI_NUMERICSERV | AI_PASSIVE,
 	                         .ai_socktype = SOCK_STREAM};
 	struct addrinfo *ai = NULL;
 	if (getaddrinfo(h, colon + 1, &hints, &ai) || !ai)
@@ -525,7 +527,7 @@ struct dp_http *dp_http_new(struct dp_worker *w)
 {
 	struct sockaddr_storage ss;
 	bool v6 = false;
-	if (parse_listen(w->cfg->listen, &ss, &v6)) {
+	if (dp_http_parse_listen(w->cfg->listen, &ss, &v6)) {
 		sy_err("http: bad listen address '%s' (want host:port)", w->cfg->listen);
 		return NULL;
 	}

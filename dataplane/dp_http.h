@@ -9,6 +9,8 @@
 #define DP_HTTP_H
 
 #include <microhttpd.h>
+#include <stdbool.h>
+#include <sys/socket.h>
 
 struct dp_worker;
 struct dp_http;
@@ -22,6 +24,9 @@ unsigned dp_http_active(const struct dp_http *h);
 /* Close every connection (in-flight chats are told through dp_chat_closed) and free;
  * idempotent; nulls *hp. */
 void dp_http_free(struct dp_http **hp);
+
+/* Parse "host:port" ("[v6]:port" for IPv6) into *ss. 0 or SY_EINVAL. */
+int dp_http_parse_listen(const char *listen, struct sockaddr_storage *ss, bool *v6);
 
 /* Queue a JSON response; takes ownership of the malloc'ed body (freed also on failure). */
 enum MHD_Result dp_http_send_json(struct MHD_Connection *c, unsigned status, char *body);

@@ -223,6 +223,12 @@ static int parse_args(int argc, char **argv, struct dp_config *cfg, bool *check)
 			break;
 		}
 	}
+	struct sockaddr_storage ss;
+	bool v6;
+	if (dp_http_parse_listen(cfg->listen, &ss, &v6)) {
+		fprintf(stderr, "--listen: want HOST:PORT, got '%s'\n", cfg->listen);
+		return SY_EINVAL;
+	}
 	if (optind < argc) {
 		fprintf(stderr, "unexpected argument '%s'\n%s", argv[optind], usage_text);
 		return SY_EINVAL;

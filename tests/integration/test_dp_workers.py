@@ -28,6 +28,8 @@ def main():
     assert out.returncode == 0 and "--controlplane" in out.stdout and "--drain-ms" in out.stdout
     out = subprocess.run([DP, "--workers", "x"], capture_output=True, text=True, timeout=10)
     assert out.returncode == 2 and "--workers" in out.stderr, out
+    out = subprocess.run([DP, "--listen", "no-port"], capture_output=True, text=True, timeout=10)
+    assert out.returncode == 2 and "--listen" in out.stderr, out
     out = subprocess.run([DP, "-n", "--controlplane", "10.1.1.1"], capture_output=True,
                          text=True, timeout=10)
     assert out.returncode == 0 and "tcp://10.1.1.1:5557" in out.stdout, out
