@@ -114,7 +114,7 @@ static void send_chunk(int fd, const char *s)
 
 static void event(int fd, const char *json)
 {
-	char buf[1024];
+	char buf[2048];
 	snprintf(buf, sizeof(buf), "data: %s\n\n", json);
 	send_chunk(fd, buf);
 }
@@ -170,6 +170,8 @@ static void wait_close(int fd)
 	"\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":5,"   \
 	"\"total_tokens\":15}}"
 
+#define BIG_EVENTS 3000
+
 static void reply(int fd, int status, const char *extra, const char *body)
 {
 	char buf[2048];
@@ -220,6 +222,16 @@ static bool serve(int fd, const char *req)
 		if (!strcmp(model, "slow"))
 			usleep(350000);
 		event(fd, ROLE);
+		if (!strcmp(model, "big")) {
+			/* BIG_EVENTS chunks of 1000 'x': more than the gateway queues for a client */
+			char content[1100];
+			memset(content, 'x', 1000);
+			content[1000] = '\0';
+			char ev[1400];
+			snprintf(ev, sizeof(ev), CHUNK("{\"content\":\"%s\"}", "null"), content);
+			for (int i = 0; i < BIG_EVENTS; i++)
+				event(fd, ev);
+		}
 		if (!strcmp(model, "stall")) {
 			event(fd, CHUNK("{\"content\":\"Hel\"}", "null"));
 			wait_close(fd);
@@ -452,6 +464,9 @@ static int setup(void **state)
 	add_model("t/slow", 8192, "p1=slow", NULL);
 	add_model("t/nodone", 8192, "p1=nodone", NULL);
 	add_model("t/malformed", 8192, "p1=malformed", NULL);
+	add_model("t/huge", 8192, "p1=big", NULL);
+	add_model("t/stall2", 8192, "p1=stall", NULL);
+	add_model("t/silent2", 8192, "p1=silent", NULL);
 
 	mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL, ahc, NULL,
 			       MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_END);
@@ -484,6 +499,7 @@ struct resp {
 	const char *body_in;
 	const char *session;
 	long timeout_ms;
+	long max_recv_bytes_per_s; /* a slow client; 0 = unlimited */
 	long status;
 	char gen_id[SY_GEN_ID_MAX];
 	char ctype[64];
@@ -543,6 +559,9 @@ static void *client_main(void *arg)
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, r->timeout_ms ? r->timeout_ms : 8000L);
+	if (r->max_recv_bytes_per_s)
+		curl_easy_setopt(e, CURLOPT_MAX_RECV_SPEED_LARGE,
+				 (curl_off_t)r->max_recv_bytes_per_s);
 	curl_easy_perform(e);
 	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &r->status);
 	curl_easy_cleanup(e);
@@ -983,6 +1002,53 @@ static void test_session_sticks_to_the_provider_that_served(void **state)
 	sy_buf_release(&r.body);
 }
 
+static void test_slow_client_gets_every_byte(void **state)
+{
+	struct resp r = {0};
+	r.max_recv_bytes_per_s = 3 << 20; /* the upstream is much faster: the gateway pauses it */
+	request(&r, "{\"model\":\"t/huge\"," MSGS ",\"stream\":true}");
+	assert_int_equal(r.status, 200);
+	size_t xs = 0;
+	for (const char *p = r.body.data; (p = strstr(p, "\"content\":\"x")); p++)
+		xs++;
+	assert_int_equal(xs, BIG_EVENTS);
+	assert_non_null(strstr(r.body.data, "data: [DONE]\n\n"));
+	const struct rec *x = rec_for(r.gen_id);
+	assert_string_equal(x->finish, "stop");
+	assert_string_equal(x->error_class, "");
+	sy_buf_release(&r.body);
+}
+
+static void abort_all(struct dp_loop *loop, void *arg)
+{
+	dp_chat_abort_all(&w);
+}
+
+/* Shutdown ends what is in flight: a 503 before any output, the in-band error after it. */
+static void test_shutdown_ends_chats_in_flight(void **state)
+{
+	struct resp r = {0};
+	dp_timer_add(w.loop, 150, abort_all, NULL);
+	request(&r, "{\"model\":\"t/silent2\"," MSGS "}");
+	assert_int_equal(r.status, 503);
+	const struct rec *x = rec_for(r.gen_id);
+	assert_int_equal(x->status, 503);
+	assert_string_equal(x->error_class, "shutdown");
+	assert_string_equal(x->attempts[0], "p1:0:shutdown");
+	sy_buf_release(&r.body);
+
+	struct resp r2 = {0};
+	dp_timer_add(w.loop, 150, abort_all, NULL);
+	request(&r2, "{\"model\":\"t/stall2\"," MSGS ",\"stream\":true}");
+	assert_int_equal(r2.status, 200);
+	assert_non_null(strstr(r2.body.data, "\"code\":503"));
+	assert_null(strstr(r2.body.data, "[DONE]"));
+	x = rec_for(r2.gen_id);
+	assert_string_equal(x->error_class, "shutdown");
+	assert_string_equal(x->finish, "error");
+	sy_buf_release(&r2.body);
+}
+
 int main(void)
 {
 	curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -1006,6 +1072,8 @@ int main(void)
 		cmocka_unit_test(test_fail_over_behind_processing_comments),
 		cmocka_unit_test(test_client_disconnect_cancels_the_upstream),
 		cmocka_unit_test(test_session_sticks_to_the_provider_that_served),
+		cmocka_unit_test(test_slow_client_gets_every_byte),
+		cmocka_unit_test(test_shutdown_ends_chats_in_flight),
 	};
 	int rc = cmocka_run_group_tests(tests, setup, teardown);
 	curl_global_cleanup();
