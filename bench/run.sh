@@ -197,8 +197,8 @@ for name, t, c, s in rows:
         continue
     e = int(r["errors"] + r["non2xx"])
     errors += e
-    lines.append(f"| {t} | {c} | {s} | {r['rps']:.0f} | {r['p50_us'] / 1000:.2f} | "
-                 f"{r['p99_us'] / 1000:.2f} | {e} |")
+    lines.append(f"| {t} | {c} | {s} | {r['rps']:.0f} | {r['p50_us'] / 1000:.3f} | "
+                 f"{r['p99_us'] / 1000:.3f} | {e} |")
 
 verdicts = []
 def judge(name, ok, detail):
