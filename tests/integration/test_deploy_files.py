@@ -71,6 +71,10 @@ def check_compose():
     # Each dataplane replica keeps its usage spool on its own volume.
     assert "/var/spool/switchyard" in [volume(v)[1] for v in svc["dataplane"]["volumes"]]
     assert "controlplane-data" in cfg["volumes"]
+    # The demo catalog is mounted where --catalog reads it, and it exists.
+    cat = dict((t, s) for s, t in map(volume, cp["volumes"]))["/etc/switchyard/catalog.json"]
+    assert cat.endswith("deploy/catalog.demo.json") and os.path.isfile(cat), cat
+    assert cp["command"][cp["command"].index("--catalog") + 1] == "/etc/switchyard/catalog.json"
     assert "SWITCHYARD_ADMIN_KEY" in cp["environment"] and "SWITCHYARD_KEK" in cp["environment"]
     hap = svc["haproxy"]
     assert any(volume(v)[0].endswith("deploy/haproxy.cfg") for v in hap["volumes"]), hap
