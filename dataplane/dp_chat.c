@@ -45,7 +45,7 @@
 #include <sys/epoll.h>
 
 #define MAX_ATTEMPTS (DP_ROUTE_MAX + 1)
-#define BODY_MAX (16u << 20)      /* a non-streaming upstream answer */
+#define BODY_MAX (16u << 20)       /* a non-streaming upstream answer */
 #define ERROR_BODY_MAX (64u << 10) /* what is kept of an upstream error body */
 #define RAW_MAX 1024               /* of that, shown to the client in metadata.raw */
 #define SSE_EVENT_MAX (4u << 20)   /* one upstream stream event */
@@ -64,9 +64,9 @@ struct failure {
 	int status;              /* HTTP status for the client */
 	const char *error_type;  /* metadata.error_type */
 	char message[256];
-	bool retryable;          /* another target may do better */
-	bool quick;              /* failed fast: one retry of the same endpoint is cheap */
-	bool context_length;     /* a 400 for a too-long prompt: a longer-context model may do */
+	bool retryable;      /* another target may do better */
+	bool quick;          /* failed fast: one retry of the same endpoint is cheap */
+	bool context_length; /* a 400 for a too-long prompt: a longer-context model may do */
 	enum dp_health_outcome health;
 };
 
@@ -110,11 +110,11 @@ struct dp_chat {
 	struct sy_buf held; /* rewritten chunks held back until the first token */
 	struct sy_buf out;  /* bytes waiting for MHD's reader */
 	struct dp_timer *comment_timer;
-	int client_fd;      /* watched for a hangup while suspended; -1 = not watched */
+	int client_fd; /* watched for a hangup while suspended; -1 = not watched */
 	bool suspended;
-	bool queued;        /* a response is queued (its status is final) */
-	bool committed;     /* output reached the client: fail-over is off */
-	bool out_done;      /* nothing more will be queued */
+	bool queued;    /* a response is queued (its status is final) */
+	bool committed; /* output reached the client: fail-over is off */
+	bool out_done;  /* nothing more will be queued */
 	bool upstream_paused;
 	bool client_gone;
 
@@ -200,7 +200,8 @@ static void settle(struct dp_chat *chat)
 		int64_t from = chat->first_token_at ? chat->first_token_at : chat->served_t0;
 		rec.has_generation_time_ms = rec.has_ttft_ms = true;
 		rec.generation_time_ms = (uint32_t)(end - from);
-		rec.ttft_ms = (uint32_t)((chat->first_token_at ? chat->first_token_at : end) - chat->t0);
+		rec.ttft_ms =
+		    (uint32_t)((chat->first_token_at ? chat->first_token_at : end) - chat->t0);
 	}
 	rec.has_streamed = rec.has_cancelled = true;
 	rec.streamed = chat->parsed && chat->req.stream;
@@ -225,10 +226,10 @@ static void settle(struct dp_chat *chat)
 	if (w->in_flight)
 		w->in_flight--;
 	sy_info("chat id=%s org=%s model=%s provider=%s status=%d stream=%d attempts=%zu ms=%u "
-		"cancelled=%d class=%s",
-		chat->id, rec.org_id ? rec.org_id : "-", rec.model ? rec.model : "-",
-		rec.provider ? rec.provider : "-", chat->status, rec.streamed, chat->n_attempts,
-		rec.latency_ms, chat->cancelled, chat->error_class ? chat->error_class : "-");
+	        "cancelled=%d class=%s",
+	        chat->id, rec.org_id ? rec.org_id : "-", rec.model ? rec.model : "-",
+	        rec.provider ? rec.provider : "-", chat->status, rec.streamed, chat->n_attempts,
+	        rec.latency_ms, chat->cancelled, chat->error_class ? chat->error_class : "-");
 }
 
 static void unwatch_client(struct dp_chat *chat)
@@ -276,8 +277,8 @@ static enum MHD_Result queue_json(struct dp_chat *chat, int status, char *json)
 	static const char oom[] = "{\"error\":{\"code\":500,\"message\":\"out of memory\"}}";
 	struct MHD_Response *r =
 	    json ? MHD_create_response_from_buffer(strlen(json), json, MHD_RESPMEM_MUST_FREE)
-		 : MHD_create_response_from_buffer(sizeof(oom) - 1, (void *)oom,
-						   MHD_RESPMEM_PERSISTENT);
+	         : MHD_create_response_from_buffer(sizeof(oom) - 1, (void *)oom,
+	                                           MHD_RESPMEM_PERSISTENT);
 	if (!r) {
 		free(json);
 		return MHD_NO;
@@ -305,18 +306,22 @@ static int start_stream(struct dp_chat *chat)
 {
 	if (chat->queued)
 		return 0;
+	enum MHD_Result ret = MHD_NO;
 	struct MHD_Response *r =
 	    MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, read_out, chat, NULL);
-	if (!r)
-		return -ENOMEM;
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream");
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
-	MHD_add_response_header(r, "X-Accel-Buffering", "no");
-	add_id_header(chat, r);
-	enum MHD_Result ret = MHD_queue_response(chat->conn, MHD_HTTP_OK, r);
-	MHD_destroy_response(r);
-	if (ret != MHD_YES)
+	if (r) {
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream");
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+		MHD_add_response_header(r, "X-Accel-Buffering", "no");
+		add_id_header(chat, r);
+		ret = MHD_queue_response(chat->conn, MHD_HTTP_OK, r);
+		MHD_destroy_response(r);
+	}
+	if (ret != MHD_YES) {
+		sy_err("chat id=%s: cannot start the event stream", chat->id);
+		queue_json(chat, 500, sy_json_error(500, "could not start the event stream", NULL));
 		return SY_EINVAL;
+	}
 	chat->queued = true;
 	chat->status = 200;
 	return 0;
@@ -444,22 +449,25 @@ static void fail(struct dp_chat *chat)
 /* ---- failure classification ---------------------------------------------------------- */
 
 static void set_failure(struct failure *f, const char *cls, int status, const char *type,
-			bool retryable, bool quick, enum dp_health_outcome health, const char *msg)
+                        bool retryable, bool quick, enum dp_health_outcome health, const char *msg)
 {
-	*f = (struct failure){.error_class = cls, .status = status, .error_type = type,
-			      .retryable = retryable, .quick = quick, .health = health};
+	*f = (struct failure){.error_class = cls,
+	                      .status = status,
+	                      .error_type = type,
+	                      .retryable = retryable,
+	                      .quick = quick,
+	                      .health = health};
 	snprintf(f->message, sizeof(f->message), "%s", msg);
 }
 
 static bool is_context_length(const char *body)
 {
 	return body && (strcasestr(body, "context_length") || strcasestr(body, "context length") ||
-			strcasestr(body, "context window") || strcasestr(body, "maximum context"));
+	                strcasestr(body, "context window") || strcasestr(body, "maximum context"));
 }
 
 /* The upstream's own error message, if its body has one. */
-static void upstream_message(const struct sy_buf *b, char *out, size_t outlen,
-			     const char *fallback)
+static void upstream_message(const struct sy_buf *b, char *out, size_t outlen, const char *fallback)
 {
 	json_t *j = b->len ? json_loadb(b->data, b->len, 0, NULL) : NULL;
 	json_t *e = json_object_get(j, "error");
@@ -479,19 +487,19 @@ static void classify_status(struct dp_chat *chat, struct failure *f)
 	char msg[256];
 	if (s == 429) {
 		set_failure(f, "rate_limited", 429, "rate_limited", true, false, DP_HEALTH_NEUTRAL,
-			    "Rate limited by the upstream provider");
+		            "Rate limited by the upstream provider");
 	} else if (s == 400 || s == 413 || s == 422) {
 		/* the request itself is at fault: the provider's word goes to the client */
 		bool ctx = s == 400 && is_context_length(chat->up_body.data);
 		upstream_message(&chat->up_body, msg, sizeof(msg), "Provider rejected the request");
 		set_failure(f, ctx ? "context_length" : "client_error", (int)s,
-			    ctx ? "context_length_exceeded" : "invalid_request", false, false,
-			    DP_HEALTH_NEUTRAL, msg);
+		            ctx ? "context_length_exceeded" : "invalid_request", false, false,
+		            DP_HEALTH_NEUTRAL, msg);
 		f->context_length = ctx;
 	} else {
 		snprintf(msg, sizeof(msg), "Provider returned error (HTTP %ld)", s);
 		set_failure(f, s >= 500 ? "http_5xx" : "http_4xx", 502, "provider_error", true,
-			    true, DP_HEALTH_FAULT, msg);
+		            true, DP_HEALTH_FAULT, msg);
 	}
 }
 
@@ -501,24 +509,24 @@ static void classify_result(enum dp_upstream_result r, struct failure *f)
 	switch (r) {
 	case DP_UPSTREAM_CONNECT:
 		set_failure(f, "connect", 502, "provider_error", true, true, DP_HEALTH_FAULT,
-			    "Could not connect to the provider");
+		            "Could not connect to the provider");
 		break;
 	case DP_UPSTREAM_TIMEOUT_FIRST_BYTE:
 	case DP_UPSTREAM_TIMEOUT_TOTAL:
 		set_failure(f, "timeout", 504, "timeout", true, false, DP_HEALTH_FAULT,
-			    "The provider did not answer in time");
+		            "The provider did not answer in time");
 		break;
 	case DP_UPSTREAM_TIMEOUT_IDLE:
 		set_failure(f, "idle_timeout", 504, "timeout", true, false, DP_HEALTH_FAULT,
-			    "The provider stopped sending data");
+		            "The provider stopped sending data");
 		break;
 	case DP_UPSTREAM_RESET:
 		set_failure(f, "reset", 502, "provider_error", true, true, DP_HEALTH_FAULT,
-			    "The provider closed the connection");
+		            "The provider closed the connection");
 		break;
 	default:
 		set_failure(f, "upstream_error", 502, "provider_error", true, true, DP_HEALTH_FAULT,
-			    "Upstream request failed");
+		            "Upstream request failed");
 		break;
 	}
 }
@@ -526,7 +534,7 @@ static void classify_result(enum dp_upstream_result r, struct failure *f)
 /* ---- attempts ------------------------------------------------------------------------- */
 
 static void record_attempt(struct dp_chat *chat, const char *error_class,
-			   enum dp_health_outcome health)
+                           enum dp_health_outcome health)
 {
 	const struct dp_route_target *t = chat->cur;
 	int64_t now = now_ms(chat);
@@ -587,8 +595,8 @@ static void attempt_failed(struct dp_chat *chat, const struct failure *f)
 			chat->retry_after_ms = chat->up_retry_after_ms;
 		if (chat->w->health)
 			dp_health_retry_after(chat->w->health, chat->cur->model_id,
-					      chat->cur->prov->slug,
-					      now_ms(chat) + chat->up_retry_after_ms);
+			                      chat->cur->prov->slug,
+			                      now_ms(chat) + chat->up_retry_after_ms);
 	}
 	chat->all_rate_limited = chat->all_rate_limited && chat->up_status == 429;
 	chat->last = *f;
@@ -627,10 +635,8 @@ static void on_comment(struct dp_loop *loop, void *arg)
 	chat->comment_timer = NULL;
 	if (chat->committed || chat->out_done || chat->client_gone)
 		return;
-	if (start_stream(chat)) {
-		sy_err("chat id=%s: cannot start the event stream", chat->id);
+	if (start_stream(chat))
 		return;
-	}
 	emit(chat, PROCESSING, sizeof(PROCESSING) - 1);
 	wake(chat);
 	start_comments(chat);
@@ -639,8 +645,8 @@ static void on_comment(struct dp_loop *loop, void *arg)
 static void start_comments(struct dp_chat *chat)
 {
 	uint32_t ms = chat->w->cfg && chat->w->cfg->processing_comment_ms
-			  ? chat->w->cfg->processing_comment_ms
-			  : DEFAULT_COMMENT_MS;
+	                  ? chat->w->cfg->processing_comment_ms
+	                  : DEFAULT_COMMENT_MS;
 	chat->comment_timer = dp_timer_add(chat->w->loop, ms, on_comment, chat);
 }
 
@@ -652,10 +658,7 @@ static void commit(struct dp_chat *chat)
 	chat->committed = true;
 	chat->first_token_at = now_ms(chat);
 	dp_timer_cancel(&chat->comment_timer);
-	if (start_stream(chat)) {
-		sy_err("chat id=%s: cannot start the event stream", chat->id);
-		chat->out_done = true;
-	}
+	start_stream(chat); /* on failure a 500 is queued and out is never read */
 	emit(chat, chat->held.data ? chat->held.data : "", chat->held.len);
 	sy_buf_release(&chat->held);
 }
@@ -676,7 +679,7 @@ static void served(struct dp_chat *chat, const struct dp_usage *u)
 	int64_t first = chat->first_token_at ? chat->first_token_at : now;
 	double secs = (double)(now - first) / 1000.0;
 	dp_health_sample(h, t->model_id, t->prov->slug, (uint32_t)(first - chat->attempt_t0),
-			 chat->first_token_at && secs > 0 ? u->tokens.completion / secs : 0);
+	                 chat->first_token_at && secs > 0 ? u->tokens.completion / secs : 0);
 	if (chat->session_id)
 		dp_health_stick(h, chat->session_id, t->model_id, t->prov->slug, now);
 }
@@ -688,7 +691,7 @@ static void finish_json(struct dp_chat *chat)
 	struct failure f;
 	if (dp_response_parse(chat->up_body.data, chat->up_body.len, &resp, &u)) {
 		set_failure(&f, "invalid_response", 502, "provider_error", true, true,
-			    DP_HEALTH_FAULT, "invalid provider response");
+		            DP_HEALTH_FAULT, "invalid provider response");
 		attempt_failed(chat, &f);
 		return;
 	}
@@ -791,7 +794,7 @@ static void up_done(void *arg, enum dp_upstream_result r, const char *detail)
 	chat->upstream_paused = false;
 	if (r != DP_UPSTREAM_OK)
 		sy_debug("chat id=%s provider=%s upstream ended: %s", chat->id,
-			 chat->cur->prov->slug, detail);
+		         chat->cur->prov->slug, detail);
 	bool stream_body = chat->req.stream && ok_status(chat->up_status);
 	if (stream_body && chat->st.saw_finish) {
 		/* a finish arrived: complete, whatever happened to the connection after it */
@@ -800,12 +803,12 @@ static void up_done(void *arg, enum dp_upstream_result r, const char *detail)
 	}
 	if (chat->stream_fault) {
 		set_failure(&f, chat->stream_fault, 502, "provider_error", true, true,
-			    DP_HEALTH_FAULT,
-			    stream_body ? "invalid provider response: malformed stream chunk"
-					: "invalid provider response");
+		            DP_HEALTH_FAULT,
+		            stream_body ? "invalid provider response: malformed stream chunk"
+		                        : "invalid provider response");
 	} else if (stream_body && (r == DP_UPSTREAM_OK || r == DP_UPSTREAM_RESET)) {
 		set_failure(&f, "stream_cut", 502, "provider_error", true, true, DP_HEALTH_FAULT,
-			    "The provider ended the stream before it finished");
+		            "The provider ended the stream before it finished");
 	} else if (r != DP_UPSTREAM_OK) {
 		classify_result(r, &f);
 	} else if (!ok_status(chat->up_status)) {
@@ -860,13 +863,13 @@ static int start_attempt(struct dp_chat *chat, const struct dp_route_target *t)
 	    .bearer = p->api_key,
 	    .stream = chat->req.stream,
 	    .connect_ms = pick_ms(p->has_connect_timeout_ms, p->connect_timeout_ms,
-				  cfg ? cfg->connect_timeout_ms : 0, DEFAULT_CONNECT_MS),
+	                          cfg ? cfg->connect_timeout_ms : 0, DEFAULT_CONNECT_MS),
 	    .first_byte_ms = pick_ms(p->has_first_byte_timeout_ms, p->first_byte_timeout_ms,
-				     cfg ? cfg->first_byte_timeout_ms : 0, DEFAULT_FIRST_BYTE_MS),
+	                             cfg ? cfg->first_byte_timeout_ms : 0, DEFAULT_FIRST_BYTE_MS),
 	    .idle_ms = pick_ms(p->has_idle_timeout_ms, p->idle_timeout_ms,
-			       cfg ? cfg->idle_timeout_ms : 0, DEFAULT_IDLE_MS),
+	                       cfg ? cfg->idle_timeout_ms : 0, DEFAULT_IDLE_MS),
 	    .total_ms = pick_ms(p->has_total_timeout_ms, p->total_timeout_ms,
-				cfg ? cfg->total_timeout_ms : 0, DEFAULT_TOTAL_MS),
+	                        cfg ? cfg->total_timeout_ms : 0, DEFAULT_TOTAL_MS),
 	};
 	/* only OpenAI-compatible upstreams are spoken here */
 	bool usable = url && (!p->adapter || !p->adapter[0] || !strcmp(p->adapter, "openai"));
@@ -877,7 +880,7 @@ static int start_attempt(struct dp_chat *chat, const struct dp_route_target *t)
 	if (!chat->call) {
 		struct failure f;
 		set_failure(&f, usable ? "internal" : "config", 502, "provider_error", true, false,
-			    DP_HEALTH_NEUTRAL, "Could not start the upstream request");
+		            DP_HEALTH_NEUTRAL, "Could not start the upstream request");
 		record_attempt(chat, f.error_class, f.health);
 		chat->last = f;
 		chat->all_rate_limited = false;
@@ -949,7 +952,7 @@ static double rc_latency(void *arg, const char *model_id, const char *provider)
 
 /* Answer at once (before suspending), settle and free. */
 static enum MHD_Result answer_now(struct dp_chat *chat, int status, const char *message,
-				  const char *error_type, const char *error_class)
+                                  const char *error_type, const char *error_class)
 {
 	chat->error_class = error_class;
 	json_t *meta = json_pack("{s:s}", "error_type", error_type);
@@ -960,8 +963,8 @@ static enum MHD_Result answer_now(struct dp_chat *chat, int status, const char *
 }
 
 enum MHD_Result dp_chat_start(struct dp_worker *w, struct MHD_Connection *c, struct dp_view *view,
-			      const Sy__ApiKey *key, const struct dp_chat_meta *meta,
-			      struct sy_buf *body, struct dp_chat **chatp)
+                              const Sy__ApiKey *key, const struct dp_chat_meta *meta,
+                              struct sy_buf *body, struct dp_chat **chatp)
 {
 	char err[256] = "";
 	int status = 0;
@@ -996,15 +999,15 @@ enum MHD_Result dp_chat_start(struct dp_worker *w, struct MHD_Connection *c, str
 	chat->g.id = chat->id;
 	chat->g.created = chat->created;
 
-	int rc = dp_request_parse(body->data ? body->data : "", body->len, &chat->req, err,
-				  sizeof(err));
+	int rc =
+	    dp_request_parse(body->data ? body->data : "", body->len, &chat->req, err, sizeof(err));
 	sy_buf_release(body);
 	if (rc)
 		return answer_now(chat, 400, err, "invalid_request", "invalid_request");
 	chat->parsed = true;
 	chat->session_id = dup_or_null(chat->req.session_id ? chat->req.session_id
-				       : meta                 ? meta->session_id
-							      : NULL);
+	                               : meta               ? meta->session_id
+	                                                    : NULL);
 	chat->req.session_id = chat->session_id;
 	if (!w->health)
 		w->health = dp_health_new();
@@ -1026,8 +1029,8 @@ enum MHD_Result dp_chat_start(struct dp_worker *w, struct MHD_Connection *c, str
 		if (!status)
 			status = 404;
 		return answer_now(chat, status, err[0] ? err : "No endpoints found",
-				  status == 404 ? "no_endpoint" : "invalid_request",
-				  status == 404 ? "no_endpoint" : "invalid_request");
+		                  status == 404 ? "no_endpoint" : "invalid_request",
+		                  status == 404 ? "no_endpoint" : "invalid_request");
 	}
 
 	suspend(chat);
@@ -1045,9 +1048,12 @@ void dp_chat_closed(struct dp_chat *chat, enum MHD_RequestTerminationCode toe)
 	unwatch_client(chat);
 	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK) {
 		chat->cancelled = true;
+		if (!chat->queued)
+			chat->status = 499; /* nginx's "client closed request": nothing was sent */
 		if (!chat->error_class)
-			chat->error_class =
-			    toe == MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN ? "shutdown" : "cancelled";
+			chat->error_class = toe == MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN
+			                        ? "shutdown"
+			                        : "cancelled";
 	}
 	abandon_attempt(chat, "cancelled");
 	settle(chat);
@@ -1073,7 +1079,7 @@ static void on_client_hup(struct dp_loop *loop, int fd, uint32_t events, void *a
 		dp_stream_fill_usage(&chat->st, chat->req.prompt_tokens_est);
 		chat->usage = chat->st.usage;
 		chat->cost = sy_cost(&chat->cur->price, &chat->usage.tokens,
-				     nonempty(chat->usage.finish_reason));
+		                     nonempty(chat->usage.finish_reason));
 	}
 	chat->out_done = true;
 	wake(chat);
@@ -1087,7 +1093,7 @@ void dp_chat_abort_all(struct dp_worker *w)
 		abandon_attempt(chat, "shutdown");
 		dp_timer_cancel(&chat->comment_timer);
 		set_failure(&chat->last, "shutdown", 503, "unavailable", false, false,
-			    DP_HEALTH_NEUTRAL, "The server is shutting down");
+		            DP_HEALTH_NEUTRAL, "The server is shutting down");
 		fail(chat);
 	}
 }

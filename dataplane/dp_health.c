@@ -89,7 +89,7 @@ static void place(struct entry **slots, size_t cap, struct entry *e)
 
 /* Rehash into cap slots, dropping (and freeing) entries keep() refuses. */
 static int rebuild(struct table *t, size_t cap, bool (*keep)(const struct entry *, int64_t),
-		   int64_t now)
+                   int64_t now)
 {
 	struct entry **slots = calloc(cap, sizeof(*slots));
 	if (!slots)
@@ -161,7 +161,7 @@ void dp_health_free(struct dp_health **hp)
 /* ---- ejection ------------------------------------------------------------------------- */
 
 bool dp_health_ok(const struct dp_health *h, const char *model_id, const char *provider,
-		  int64_t now_ms)
+                  int64_t now_ms)
 {
 	const struct entry *e = find(&h->eps, model_id, provider);
 	if (!e)
@@ -177,7 +177,7 @@ bool dp_health_ok(const struct dp_health *h, const char *model_id, const char *p
 }
 
 void dp_health_begin(struct dp_health *h, const char *model_id, const char *provider,
-		     int64_t now_ms)
+                     int64_t now_ms)
 {
 	struct entry *e = find(&h->eps, model_id, provider);
 	if (e && e->v.ep.ejected_until && now_ms >= e->v.ep.ejected_until)
@@ -194,10 +194,10 @@ static void eject(struct ep *p, int64_t now_ms)
 }
 
 void dp_health_end(struct dp_health *h, const char *model_id, const char *provider,
-		   enum dp_health_outcome outcome, int64_t now_ms)
+                   enum dp_health_outcome outcome, int64_t now_ms)
 {
 	struct entry *e = outcome == DP_HEALTH_FAULT ? get(&h->eps, model_id, provider)
-						     : find(&h->eps, model_id, provider);
+	                                             : find(&h->eps, model_id, provider);
 	if (!e)
 		return;
 	struct ep *p = &e->v.ep;
@@ -221,7 +221,7 @@ void dp_health_end(struct dp_health *h, const char *model_id, const char *provid
 }
 
 void dp_health_retry_after(struct dp_health *h, const char *model_id, const char *provider,
-			   int64_t until_ms)
+                           int64_t until_ms)
 {
 	struct entry *e = get(&h->eps, model_id, provider);
 	if (e && until_ms > e->v.ep.retry_until)
@@ -238,7 +238,7 @@ static void ewma(double *avg, double sample)
 }
 
 void dp_health_sample(struct dp_health *h, const char *model_id, const char *provider,
-		      uint32_t ttft_ms, double tokens_per_s)
+                      uint32_t ttft_ms, double tokens_per_s)
 {
 	struct entry *e = get(&h->eps, model_id, provider);
 	if (!e)
@@ -253,8 +253,7 @@ double dp_health_latency(const struct dp_health *h, const char *model_id, const 
 	return e ? e->v.ep.ttft_ms : 0;
 }
 
-double dp_health_throughput(const struct dp_health *h, const char *model_id,
-			    const char *provider)
+double dp_health_throughput(const struct dp_health *h, const char *model_id, const char *provider)
 {
 	const struct entry *e = find(&h->eps, model_id, provider);
 	return e ? e->v.ep.tps : 0;
@@ -268,14 +267,14 @@ static bool session_live(const struct entry *e, int64_t now_ms)
 }
 
 const char *dp_health_sticky(const struct dp_health *h, const char *session_id,
-			     const char *model_id, int64_t now_ms)
+                             const char *model_id, int64_t now_ms)
 {
 	const struct entry *e = find(&h->sessions, session_id, model_id);
 	return e && session_live(e, now_ms) ? e->v.s.provider : NULL;
 }
 
 void dp_health_stick(struct dp_health *h, const char *session_id, const char *model_id,
-		     const char *provider, int64_t now_ms)
+                     const char *provider, int64_t now_ms)
 {
 	struct table *t = &h->sessions;
 	if (!session_id || strlen(provider) >= sizeof(((struct sess *)0)->provider))

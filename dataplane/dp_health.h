@@ -38,32 +38,31 @@ void dp_health_free(struct dp_health **hp);
 /* True unless the endpoint is ejected (and not due for a probe, or a probe is running) or
  * inside a Retry-After window. Unknown endpoints are healthy. */
 bool dp_health_ok(const struct dp_health *h, const char *model_id, const char *provider,
-		  int64_t now_ms);
+                  int64_t now_ms);
 /* An attempt on the endpoint starts; claims the probe of an endpoint due for re-admission. */
 void dp_health_begin(struct dp_health *h, const char *model_id, const char *provider,
-		     int64_t now_ms);
+                     int64_t now_ms);
 /* The attempt ended. */
 void dp_health_end(struct dp_health *h, const char *model_id, const char *provider,
-		   enum dp_health_outcome outcome, int64_t now_ms);
+                   enum dp_health_outcome outcome, int64_t now_ms);
 /* The endpoint asked to be left alone until until_ms (a 429's Retry-After). */
 void dp_health_retry_after(struct dp_health *h, const char *model_id, const char *provider,
-			   int64_t until_ms);
+                           int64_t until_ms);
 
 /* A speed sample from a served request: time to first token and tokens per second (<= 0:
  * not measured). */
 void dp_health_sample(struct dp_health *h, const char *model_id, const char *provider,
-		      uint32_t ttft_ms, double tokens_per_s);
+                      uint32_t ttft_ms, double tokens_per_s);
 /* Average time to first token in ms and throughput in tokens/s; 0 when not measured. */
 double dp_health_latency(const struct dp_health *h, const char *model_id, const char *provider);
-double dp_health_throughput(const struct dp_health *h, const char *model_id,
-			    const char *provider);
+double dp_health_throughput(const struct dp_health *h, const char *model_id, const char *provider);
 
 /* The provider slug (session_id, model_id) sticks to, NULL if none or expired; valid until
  * the next call that modifies h. */
 const char *dp_health_sticky(const struct dp_health *h, const char *session_id,
-			     const char *model_id, int64_t now_ms);
+                             const char *model_id, int64_t now_ms);
 /* Remember that provider served (session_id, model_id) now. */
 void dp_health_stick(struct dp_health *h, const char *session_id, const char *model_id,
-		     const char *provider, int64_t now_ms);
+                     const char *provider, int64_t now_ms);
 
 #endif

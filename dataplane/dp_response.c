@@ -205,15 +205,14 @@ json_t *dp_usage_json(const struct dp_usage *u, sy_money cost)
 	const struct sy_tokens *t = &u->tokens;
 	/* the upstream_inference_* costs are a BYOK key's own provider bill: 0 when not BYOK
 	 * (OpenRouter's SDK requires the prompt and completions parts) */
-	return json_pack("{s:I,s:I,s:I,s:f,s:b,s:{s:I,s:I},s:{s:I},s:{s:n,s:f,s:f}}",
-	                 "prompt_tokens", (json_int_t)t->prompt, "completion_tokens",
-	                 (json_int_t)t->completion, "total_tokens", (json_int_t)t->prompt + t->completion,
-	                 "cost", sy_money_usd(cost), "is_byok", 0, "prompt_tokens_details",
-	                 "cached_tokens", (json_int_t)t->cached, "cache_write_tokens",
-	                 (json_int_t)t->cache_write, "completion_tokens_details", "reasoning_tokens",
-	                 (json_int_t)t->reasoning, "cost_details", "upstream_inference_cost",
-	                 "upstream_inference_prompt_cost", 0.0, "upstream_inference_completions_cost",
-	                 0.0);
+	return json_pack(
+	    "{s:I,s:I,s:I,s:f,s:b,s:{s:I,s:I},s:{s:I},s:{s:n,s:f,s:f}}", "prompt_tokens",
+	    (json_int_t)t->prompt, "completion_tokens", (json_int_t)t->completion, "total_tokens",
+	    (json_int_t)t->prompt + t->completion, "cost", sy_money_usd(cost), "is_byok", 0,
+	    "prompt_tokens_details", "cached_tokens", (json_int_t)t->cached, "cache_write_tokens",
+	    (json_int_t)t->cache_write, "completion_tokens_details", "reasoning_tokens",
+	    (json_int_t)t->reasoning, "cost_details", "upstream_inference_cost",
+	    "upstream_inference_prompt_cost", 0.0, "upstream_inference_completions_cost", 0.0);
 }
 
 static char *dump_owned(json_t *j)

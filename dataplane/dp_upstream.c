@@ -34,14 +34,14 @@ struct dp_upstream_call {
 	char *body;
 	const struct dp_upstream_ops *ops;
 	void *arg;
-	struct dp_timer *watchdog;      /* first-byte, then idle deadline */
+	struct dp_timer *watchdog; /* first-byte, then idle deadline */
 	uint32_t first_byte_ms, idle_ms;
-	int64_t last_data;              /* loop time of the last body byte */
+	int64_t last_data; /* loop time of the last body byte */
 	int64_t retry_after_ms;
-	bool got_byte;                  /* the first body byte arrived */
+	bool got_byte; /* the first body byte arrived */
 	bool headers_done;
 	bool paused;
-	bool stopped;                   /* a callback asked to stop */
+	bool stopped; /* a callback asked to stop */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -73,7 +73,8 @@ static int on_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *s
 		}
 		return 0;
 	}
-	uint32_t ev = ((what & CURL_POLL_IN) ? EPOLLIN : 0) | ((what & CURL_POLL_OUT) ? EPOLLOUT : 0);
+	uint32_t ev =
+	    ((what & CURL_POLL_IN) ? EPOLLIN : 0) | ((what & CURL_POLL_OUT) ? EPOLLOUT : 0);
 	if (socketp)
 		return dp_loop_mod_fd(u->loop, s, ev) ? -1 : 0;
 	if (dp_loop_add_fd(u->loop, s, ev, on_fd, u))
@@ -223,7 +224,8 @@ static void process_done(struct dp_upstream *u)
 		struct dp_upstream_call *c = NULL;
 		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&c);
 		enum dp_upstream_result r = classify(c, rc);
-		finish(c, r, rc == CURLE_OK ? "" : (c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc)));
+		finish(c, r,
+		       rc == CURLE_OK ? "" : (c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc)));
 	}
 }
 
@@ -232,7 +234,8 @@ static void on_watchdog(struct dp_loop *loop, void *arg)
 	struct dp_upstream_call *c = arg;
 	c->watchdog = NULL;
 	if (!c->got_byte) {
-		finish(c, DP_UPSTREAM_TIMEOUT_FIRST_BYTE, "no response body within the first-byte deadline");
+		finish(c, DP_UPSTREAM_TIMEOUT_FIRST_BYTE,
+		       "no response body within the first-byte deadline");
 		return;
 	}
 	int64_t idle = dp_loop_now_ms(loop) - c->last_data;
@@ -319,7 +322,8 @@ static int add_header(struct curl_slist **l, const char *h)
 static int set_headers(struct dp_upstream_call *c, const struct dp_upstream_req *req)
 {
 	if (add_header(&c->hdrs, "Content-Type: application/json") ||
-	    add_header(&c->hdrs, req->stream ? "Accept: text/event-stream" : "Accept: application/json") ||
+	    add_header(&c->hdrs,
+	               req->stream ? "Accept: text/event-stream" : "Accept: application/json") ||
 	    add_header(&c->hdrs, "Expect:"))
 		return -1;
 	if (!req->bearer || !req->bearer[0])
@@ -336,9 +340,9 @@ static int set_headers(struct dp_upstream_call *c, const struct dp_upstream_req 
 }
 
 struct dp_upstream_call *dp_upstream_call_start(struct dp_upstream *u,
-						const struct dp_upstream_req *req, char **bodyp,
-						size_t body_len, const struct dp_upstream_ops *ops,
-						void *arg)
+                                                const struct dp_upstream_req *req, char **bodyp,
+                                                size_t body_len, const struct dp_upstream_ops *ops,
+                                                void *arg)
 {
 	struct dp_upstream_call *c = calloc(1, sizeof(*c));
 	if (!c) {

@@ -35,17 +35,17 @@ enum dp_upstream_result {
 
 /* What the data callback returns. */
 enum {
-	DP_UPSTREAM_GO = 0,   /* consumed, go on */
-	DP_UPSTREAM_PAUSE,    /* not consumed: deliver the same bytes after dp_upstream_call_resume */
-	DP_UPSTREAM_STOP,     /* abort the transfer; done follows with DP_UPSTREAM_STOPPED */
+	DP_UPSTREAM_GO = 0, /* consumed, go on */
+	DP_UPSTREAM_PAUSE,  /* not consumed: deliver the same bytes after dp_upstream_call_resume */
+	DP_UPSTREAM_STOP,   /* abort the transfer; done follows with DP_UPSTREAM_STOPPED */
 };
 
 /* One request to send. Strings are copied by dp_upstream_call_start. */
 struct dp_upstream_req {
-	const char *url;          /* full URL, e.g. "http://127.0.0.1:9100/v1/chat/completions" */
-	const char *bearer;       /* credential for "Authorization: Bearer"; NULL or "" = none */
-	bool stream;              /* ask for text/event-stream */
-	uint32_t connect_ms;      /* deadlines; 0 = none */
+	const char *url;     /* full URL, e.g. "http://127.0.0.1:9100/v1/chat/completions" */
+	const char *bearer;  /* credential for "Authorization: Bearer"; NULL or "" = none */
+	bool stream;         /* ask for text/event-stream */
+	uint32_t connect_ms; /* deadlines; 0 = none */
 	uint32_t first_byte_ms;
 	uint32_t idle_ms;
 	uint32_t total_ms;
@@ -73,9 +73,9 @@ size_t dp_upstream_running(const struct dp_upstream *u);
 /* POST *bodyp (body_len bytes, JSON) as described by req. Takes ownership of *bodyp and sets
  * it to NULL, also on failure. No callback runs before this returns. NULL on failure. */
 struct dp_upstream_call *dp_upstream_call_start(struct dp_upstream *u,
-						const struct dp_upstream_req *req, char **bodyp,
-						size_t body_len, const struct dp_upstream_ops *ops,
-						void *arg);
+                                                const struct dp_upstream_req *req, char **bodyp,
+                                                size_t body_len, const struct dp_upstream_ops *ops,
+                                                void *arg);
 /* Cancel a running call at once (no done callback); idempotent; nulls *cp. Not from inside
  * the call's own callbacks. */
 void dp_upstream_call_cancel(struct dp_upstream_call **cp);

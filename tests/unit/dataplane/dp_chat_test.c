@@ -55,7 +55,8 @@ int dp_usage_submit(struct dp_usage *u, const Sy__UsageRecord *r)
 	snprintf(x->id, sizeof(x->id), "%s", r->id);
 	snprintf(x->model, sizeof(x->model), "%s", r->model ? r->model : "");
 	snprintf(x->provider, sizeof(x->provider), "%s", r->provider ? r->provider : "");
-	snprintf(x->error_class, sizeof(x->error_class), "%s", r->error_class ? r->error_class : "");
+	snprintf(x->error_class, sizeof(x->error_class), "%s",
+	         r->error_class ? r->error_class : "");
 	snprintf(x->finish, sizeof(x->finish), "%s", r->finish_reason ? r->finish_reason : "");
 	x->status = r->status;
 	x->completion = r->completion_tokens;
@@ -65,8 +66,9 @@ int dp_usage_submit(struct dp_usage *u, const Sy__UsageRecord *r)
 	x->cost = r->cost;
 	x->n_attempts = r->n_attempts;
 	for (size_t i = 0; i < r->n_attempts && i < 8; i++)
-		snprintf(x->attempts[i], sizeof(x->attempts[i]), "%s:%u:%s", r->attempts[i]->provider,
-			 r->attempts[i]->status, r->attempts[i]->error_class);
+		snprintf(x->attempts[i], sizeof(x->attempts[i]), "%s:%u:%s",
+		         r->attempts[i]->provider, r->attempts[i]->status,
+		         r->attempts[i]->error_class);
 	return 0;
 }
 
@@ -156,18 +158,18 @@ static void wait_close(int fd)
 		}
 }
 
-#define CHUNK(delta, fin)                                                                      \
-	"{\"id\":\"up-1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\","    \
+#define CHUNK(delta, fin)                                                                          \
+	"{\"id\":\"up-1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\","     \
 	"\"choices\":[{\"index\":0,\"delta\":" delta ",\"finish_reason\":" fin "}]}"
 #define ROLE CHUNK("{\"role\":\"assistant\",\"content\":\"\"}", "null")
-#define USAGE                                                                                  \
-	"{\"id\":\"up-1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\","    \
-	"\"choices\":[],\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":5,"                 \
+#define USAGE                                                                                      \
+	"{\"id\":\"up-1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\","     \
+	"\"choices\":[],\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":5,"                  \
 	"\"total_tokens\":15}}"
-#define COMPLETION                                                                             \
-	"{\"id\":\"up-1\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"m\","          \
-	"\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"Hello\"},"   \
-	"\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":5,"   \
+#define COMPLETION                                                                                 \
+	"{\"id\":\"up-1\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"m\","           \
+	"\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"Hello\"},"    \
+	"\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":5,"    \
 	"\"total_tokens\":15}}"
 
 #define BIG_EVENTS 3000
@@ -175,9 +177,10 @@ static void wait_close(int fd)
 static void reply(int fd, int status, const char *extra, const char *body)
 {
 	char buf[2048];
-	snprintf(buf, sizeof(buf),
-		 "HTTP/1.1 %d X\r\nContent-Type: application/json\r\n%sContent-Length: %zu\r\n\r\n%s",
-		 status, extra, strlen(body), body);
+	snprintf(
+	    buf, sizeof(buf),
+	    "HTTP/1.1 %d X\r\nContent-Type: application/json\r\n%sContent-Length: %zu\r\n\r\n%s",
+	    status, extra, strlen(body), body);
 	sendstr(fd, buf);
 }
 
@@ -218,7 +221,7 @@ static bool serve(int fd, const char *req)
 		reply(fd, 200, "", COMPLETION);
 	} else {
 		sendstr(fd, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
-			    "Transfer-Encoding: chunked\r\n\r\n");
+		            "Transfer-Encoding: chunked\r\n\r\n");
 		if (!strcmp(model, "slow"))
 			usleep(350000);
 		event(fd, ROLE);
@@ -290,9 +293,11 @@ static int listen_any(int *port)
 
 /* ---- the worker: view, MHD glue ----------------------------------------------------- */
 
-static struct dp_config cfg = {.connect_timeout_ms = 1000, .first_byte_timeout_ms = 3000,
-			       .idle_timeout_ms = 3000, .total_timeout_ms = 10000,
-			       .processing_comment_ms = 100};
+static struct dp_config cfg = {.connect_timeout_ms = 1000,
+                               .first_byte_timeout_ms = 3000,
+                               .idle_timeout_ms = 3000,
+                               .total_timeout_ms = 10000,
+                               .processing_comment_ms = 100};
 static struct dp_worker w = {.id = 0, .cfg = &cfg};
 static struct dp_view *view;
 static struct MHD_Daemon *mhd;
@@ -305,9 +310,8 @@ struct conn {
 	bool started;
 };
 
-static enum MHD_Result ahc(void *cls, struct MHD_Connection *c, const char *url,
-			   const char *method, const char *version, const char *data, size_t *size,
-			   void **con_cls)
+static enum MHD_Result ahc(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                           const char *version, const char *data, size_t *size, void **con_cls)
 {
 	struct conn *cs = *con_cls;
 	if (!cs) {
@@ -332,7 +336,7 @@ static enum MHD_Result ahc(void *cls, struct MHD_Connection *c, const char *url,
 }
 
 static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
-		      enum MHD_RequestTerminationCode toe)
+                      enum MHD_RequestTerminationCode toe)
 {
 	struct conn *cs = *con_cls;
 	if (!cs)
@@ -373,8 +377,7 @@ static void mhd_idle(struct dp_loop *loop, void *arg)
 	mhd_run(); /* resumed connections */
 }
 
-static void add_provider(const char *slug, const char *name, uint32_t first_byte,
-			 uint32_t idle)
+static void add_provider(const char *slug, const char *name, uint32_t first_byte, uint32_t idle)
 {
 	char url[64], api_key[64], topic[64];
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/v1/", up.port);
@@ -469,7 +472,7 @@ static int setup(void **state)
 	add_model("t/silent2", 8192, "p1=silent", NULL);
 
 	mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL, ahc, NULL,
-			       MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_END);
+	                       MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_END);
 	if (!mhd)
 		return -1;
 	mhd_port = MHD_get_daemon_info(mhd, MHD_DAEMON_INFO_BIND_PORT)->port;
@@ -561,7 +564,7 @@ static void *client_main(void *arg)
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, r->timeout_ms ? r->timeout_ms : 8000L);
 	if (r->max_recv_bytes_per_s)
 		curl_easy_setopt(e, CURLOPT_MAX_RECV_SPEED_LARGE,
-				 (curl_off_t)r->max_recv_bytes_per_s);
+		                 (curl_off_t)r->max_recv_bytes_per_s);
 	curl_easy_perform(e);
 	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &r->status);
 	curl_easy_cleanup(e);
@@ -654,7 +657,7 @@ static void test_non_streaming_round_trip(void **state)
 	assert_int_equal(json_integer_value(json_object_get(u, "completion_tokens")), 5);
 	/* 10 x 0.000001 + 5 x 0.000002 */
 	assert_true(json_real_value(json_object_get(u, "cost")) > 0.0000199 &&
-		    json_real_value(json_object_get(u, "cost")) < 0.0000201);
+	            json_real_value(json_object_get(u, "cost")) < 0.0000201);
 	const struct rec *x = rec_for(r.gen_id);
 	assert_int_equal(x->status, 200);
 	assert_string_equal(x->model, "t/ok");
@@ -710,9 +713,9 @@ static void test_streaming_round_trip(void **state)
 	}
 	json_t *u = json_loads(ev[n - 2], 0, NULL);
 	assert_int_equal(json_array_size(json_object_get(u, "choices")), 0);
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(u, "usage"),
-							    "completion_tokens")),
-			 5);
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_object_get(u, "usage"), "completion_tokens")),
+	    5);
 	json_decref(u);
 	const struct rec *x = rec_for(r.gen_id);
 	assert_int_equal(x->status, 200);
@@ -804,8 +807,8 @@ static void test_context_length_falls_over_to_a_longer_model(void **state)
 	request(&r2, "{\"model\":\"t/ctx\"," MSGS "}");
 	assert_int_equal(r2.status, 400);
 	j = body_json(&r2);
-	assert_non_null(strstr(jstr(json_object_get(j, "error"), "message", NULL),
-			       "maximum context length"));
+	assert_non_null(
+	    strstr(jstr(json_object_get(j, "error"), "message", NULL), "maximum context length"));
 	assert_int_equal(rec_for(r2.gen_id)->n_attempts, 1);
 	json_decref(j);
 	sy_buf_release(&r2.body);
@@ -834,7 +837,7 @@ static void test_reset_and_garbage_give_502(void **state)
 	assert_int_equal(r2.status, 502);
 	json_t *j = body_json(&r2);
 	assert_string_equal(jstr(json_object_get(j, "error"), "message", NULL),
-			    "invalid provider response");
+	                    "invalid provider response");
 	assert_string_equal(rec_for(r2.gen_id)->error_class, "invalid_response");
 	json_decref(j);
 	sy_buf_release(&r2.body);
@@ -848,7 +851,7 @@ static void test_invalid_requests_answer_at_once(void **state)
 	assert_true(r.gen_id[0]);
 	json_t *j = body_json(&r);
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "error"), "code")),
-			 400);
+	                 400);
 	const struct rec *x = rec_for(r.gen_id);
 	assert_int_equal(x->status, 400);
 	assert_string_equal(x->error_class, "invalid_request");
@@ -929,7 +932,7 @@ static void test_stream_dying_before_its_first_token_fails_over(void **state)
 {
 	struct resp r = {0};
 	request(&r, "{\"model\":\"t/cutearly\"," MSGS
-		    ",\"stream\":true,\"provider\":{\"order\":[\"p1\",\"p2\"]}}");
+	            ",\"stream\":true,\"provider\":{\"order\":[\"p1\",\"p2\"]}}");
 	assert_int_equal(r.status, 200);
 	assert_null(strstr(r.body.data, "\"error\""));
 	assert_null(strstr(r.body.data, "P One")); /* the held role chunk of p1 was dropped */
@@ -959,7 +962,7 @@ static void test_fail_over_behind_processing_comments(void **state)
 	static char ev[16][2048];
 	int comments;
 	request(&r, "{\"model\":\"t/silentfo\"," MSGS
-		    ",\"stream\":true,\"provider\":{\"order\":[\"pt\",\"p2\"]}}");
+	            ",\"stream\":true,\"provider\":{\"order\":[\"pt\",\"p2\"]}}");
 	assert_int_equal(r.status, 200);
 	size_t n = sse_events(r.body.data, ev, 16, &comments);
 	assert_true(comments >= 1);
@@ -998,7 +1001,7 @@ static void test_session_sticks_to_the_provider_that_served(void **state)
 	request(&r, "{\"model\":\"t/ok\"," MSGS "}");
 	assert_int_equal(r.status, 200);
 	assert_string_equal(dp_health_sticky(w.health, "sess-1", "t/ok", dp_loop_now_ms(w.loop)),
-			    "p1");
+	                    "p1");
 	sy_buf_release(&r.body);
 }
 
@@ -1053,27 +1056,27 @@ int main(void)
 {
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_non_streaming_round_trip),
-		cmocka_unit_test(test_streaming_round_trip),
-		cmocka_unit_test(test_fail_over_to_the_fallback),
-		cmocka_unit_test(test_persistent_503_gives_502),
-		cmocka_unit_test(test_429_everywhere_gives_429_with_retry_after),
-		cmocka_unit_test(test_no_response_times_out_with_504),
-		cmocka_unit_test(test_context_length_falls_over_to_a_longer_model),
-		cmocka_unit_test(test_content_filter_400_is_not_retried),
-		cmocka_unit_test(test_reset_and_garbage_give_502),
-		cmocka_unit_test(test_invalid_requests_answer_at_once),
-		cmocka_unit_test(test_stream_cut_mid_answer),
-		cmocka_unit_test(test_stream_stall_hits_the_idle_deadline),
-		cmocka_unit_test(test_malformed_chunk),
-		cmocka_unit_test(test_missing_done_is_complete),
-		cmocka_unit_test(test_stream_dying_before_its_first_token_fails_over),
-		cmocka_unit_test(test_slow_first_token_gets_processing_comments),
-		cmocka_unit_test(test_fail_over_behind_processing_comments),
-		cmocka_unit_test(test_client_disconnect_cancels_the_upstream),
-		cmocka_unit_test(test_session_sticks_to_the_provider_that_served),
-		cmocka_unit_test(test_slow_client_gets_every_byte),
-		cmocka_unit_test(test_shutdown_ends_chats_in_flight),
+	    cmocka_unit_test(test_non_streaming_round_trip),
+	    cmocka_unit_test(test_streaming_round_trip),
+	    cmocka_unit_test(test_fail_over_to_the_fallback),
+	    cmocka_unit_test(test_persistent_503_gives_502),
+	    cmocka_unit_test(test_429_everywhere_gives_429_with_retry_after),
+	    cmocka_unit_test(test_no_response_times_out_with_504),
+	    cmocka_unit_test(test_context_length_falls_over_to_a_longer_model),
+	    cmocka_unit_test(test_content_filter_400_is_not_retried),
+	    cmocka_unit_test(test_reset_and_garbage_give_502),
+	    cmocka_unit_test(test_invalid_requests_answer_at_once),
+	    cmocka_unit_test(test_stream_cut_mid_answer),
+	    cmocka_unit_test(test_stream_stall_hits_the_idle_deadline),
+	    cmocka_unit_test(test_malformed_chunk),
+	    cmocka_unit_test(test_missing_done_is_complete),
+	    cmocka_unit_test(test_stream_dying_before_its_first_token_fails_over),
+	    cmocka_unit_test(test_slow_first_token_gets_processing_comments),
+	    cmocka_unit_test(test_fail_over_behind_processing_comments),
+	    cmocka_unit_test(test_client_disconnect_cancels_the_upstream),
+	    cmocka_unit_test(test_session_sticks_to_the_provider_that_served),
+	    cmocka_unit_test(test_slow_client_gets_every_byte),
+	    cmocka_unit_test(test_shutdown_ends_chats_in_flight),
 	};
 	int rc = cmocka_run_group_tests(tests, setup, teardown);
 	curl_global_cleanup();

@@ -155,15 +155,15 @@ static void test_many_sessions_are_swept(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_eject_probe_readmit),
-		cmocka_unit_test(test_success_resets_the_count),
-		cmocka_unit_test(test_client_errors_never_eject),
-		cmocka_unit_test(test_failed_probe_ejects_longer),
-		cmocka_unit_test(test_neutral_probe_keeps_probing),
-		cmocka_unit_test(test_retry_after_window),
-		cmocka_unit_test(test_speed_averages),
-		cmocka_unit_test(test_sticky_sessions_expire),
-		cmocka_unit_test(test_many_sessions_are_swept),
+	    cmocka_unit_test(test_eject_probe_readmit),
+	    cmocka_unit_test(test_success_resets_the_count),
+	    cmocka_unit_test(test_client_errors_never_eject),
+	    cmocka_unit_test(test_failed_probe_ejects_longer),
+	    cmocka_unit_test(test_neutral_probe_keeps_probing),
+	    cmocka_unit_test(test_retry_after_window),
+	    cmocka_unit_test(test_speed_averages),
+	    cmocka_unit_test(test_sticky_sessions_expire),
+	    cmocka_unit_test(test_many_sessions_are_swept),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

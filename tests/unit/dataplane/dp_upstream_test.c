@@ -20,7 +20,15 @@
 
 /* ---- a scripted HTTP/1.1 server, one thread per connection ----------------------------- */
 
-enum mode { M_JSON, M_RATE, M_SILENT, M_RESET, M_STALL, M_CUT, M_STREAM };
+enum mode {
+	M_JSON,
+	M_RATE,
+	M_SILENT,
+	M_RESET,
+	M_STALL,
+	M_CUT,
+	M_STREAM
+};
 
 static struct {
 	int lfd;
@@ -97,11 +105,11 @@ static void *conn_main(void *arg)
 		switch (m) {
 		case M_JSON:
 			sendstr(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-				    "Content-Length: 11\r\n\r\n{\"ok\":true}");
+			            "Content-Length: 11\r\n\r\n{\"ok\":true}");
 			continue;
 		case M_RATE:
 			sendstr(fd, "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 7\r\n"
-				    "Content-Length: 2\r\n\r\n{}");
+			            "Content-Length: 2\r\n\r\n{}");
 			continue;
 		case M_SILENT:
 			wait_close(fd);
@@ -115,7 +123,7 @@ static void *conn_main(void *arg)
 		case M_CUT:
 		case M_STREAM:
 			sendstr(fd, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
-				    "Transfer-Encoding: chunked\r\n\r\n9\r\ndata: a\n\n\r\n");
+			            "Transfer-Encoding: chunked\r\n\r\n9\r\ndata: a\n\n\r\n");
 			if (m == M_STALL)
 				wait_close(fd);
 			if (m != M_STREAM)
@@ -160,8 +168,8 @@ static int server_start(void **state)
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	socklen_t al = sizeof(a);
 	srv.lfd = socket(AF_INET, SOCK_STREAM, 0);
-	if (srv.lfd < 0 || bind(srv.lfd, (struct sockaddr *)&a, sizeof(a)) ||
-	    listen(srv.lfd, 16) || getsockname(srv.lfd, (struct sockaddr *)&a, &al))
+	if (srv.lfd < 0 || bind(srv.lfd, (struct sockaddr *)&a, sizeof(a)) || listen(srv.lfd, 16) ||
+	    getsockname(srv.lfd, (struct sockaddr *)&a, &al))
 		return -1;
 	srv.port = ntohs(a.sin_port);
 	pthread_t t;
@@ -179,7 +187,7 @@ struct run {
 	int64_t retry_after;
 	char body[4096];
 	size_t len;
-	int pauses;            /* how many times data returns PAUSE before consuming */
+	int pauses; /* how many times data returns PAUSE before consuming */
 	bool stop_on_data;
 	struct dp_upstream_call *call;
 	bool done;
@@ -237,13 +245,17 @@ static void give_up(struct dp_loop *loop, void *arg)
 
 /* Run one call to the test server's path; returns elapsed ms. */
 static int64_t call(struct run *r, const char *bearer, bool stream, uint32_t first_byte_ms,
-		    uint32_t idle_ms, int port)
+                    uint32_t idle_ms, int port)
 {
 	char url[128];
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/v1/chat/completions", port);
-	struct dp_upstream_req req = {.url = url, .bearer = bearer, .stream = stream,
-				      .connect_ms = 1000, .first_byte_ms = first_byte_ms,
-				      .idle_ms = idle_ms, .total_ms = 5000};
+	struct dp_upstream_req req = {.url = url,
+	                              .bearer = bearer,
+	                              .stream = stream,
+	                              .connect_ms = 1000,
+	                              .first_byte_ms = first_byte_ms,
+	                              .idle_ms = idle_ms,
+	                              .total_ms = 5000};
 	char *body = strdup("{\"model\":\"echo\"}");
 	r->done = false;
 	r->len = 0;
@@ -431,25 +443,26 @@ static void test_retry_after_values(void **state)
 	assert_int_equal(dp_upstream_retry_after_ms("-5", 0), -1);
 	/* Wed, 21 Oct 2015 07:28:00 GMT = 1445412480 */
 	assert_int_equal(dp_upstream_retry_after_ms("Wed, 21 Oct 2015 07:28:00 GMT", 1445412470),
-			 10000);
-	assert_int_equal(dp_upstream_retry_after_ms("Wed, 21 Oct 2015 07:28:00 GMT", 1445412490), 0);
+	                 10000);
+	assert_int_equal(dp_upstream_retry_after_ms("Wed, 21 Oct 2015 07:28:00 GMT", 1445412490),
+	                 0);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_post_json_and_reuse_connection, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_retry_after_is_reported, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stream_arrives_in_pieces, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_pause_redelivers, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_connect_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_first_byte_deadline, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_idle_deadline, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reset_before_headers, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stream_cut, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stop_from_callback, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cancel_has_no_callback, setup, teardown),
-		cmocka_unit_test(test_retry_after_values),
+	    cmocka_unit_test_setup_teardown(test_post_json_and_reuse_connection, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_retry_after_is_reported, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_stream_arrives_in_pieces, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pause_redelivers, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_connect_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_first_byte_deadline, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_idle_deadline, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_reset_before_headers, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_stream_cut, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_stop_from_callback, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_cancel_has_no_callback, setup, teardown),
+	    cmocka_unit_test(test_retry_after_values),
 	};
 	return cmocka_run_group_tests(tests, server_start, NULL);
 }
