@@ -23,6 +23,10 @@ PKGS := libmicrohttpd libcurl libzmq libprotobuf-c lmdb jansson libsodium
 DEB_PKGS := build-essential pkg-config libmicrohttpd-dev libcurl4-openssl-dev libzmq3-dev \
 	libprotobuf-c-dev protobuf-c-compiler liblmdb-dev libjansson-dev libsodium-dev \
 	libcmocka-dev python3 curl
+# What the integration tests drive besides our binaries: haproxy (cluster), docker-compose,
+# promtool and kubectl (deploy file validation), node + npm (the openai and OpenRouter SDKs).
+TEST_PKGS := haproxy docker-compose prometheus kubectl nodejs
+TEST_CMDS := haproxy docker-compose promtool kubectl node npm
 
 CC ?= cc
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
@@ -52,14 +56,18 @@ all: $(BIN)/switchyard-controlplane $(BIN)/switchyard-dataplane $(BIN)/switchyar
 deps: $(DEPS_STAMP)
 $(DEPS_STAMP):
 	@mkdir -p build
-	@if ! pkg-config --exists $(PKGS) cmocka 2>/dev/null || ! command -v protoc-c >/dev/null \
-	   || ! command -v python3 >/dev/null || ! command -v curl >/dev/null; then \
+	@missing=""; \
+	pkg-config --exists $(PKGS) cmocka 2>/dev/null || missing="$(DEB_PKGS)"; \
+	for c in protoc-c curl /usr/bin/python3; do command -v $$c >/dev/null || missing="$(DEB_PKGS)"; done; \
+	for c in $(TEST_CMDS); do command -v $$c >/dev/null || missing="$$missing $(TEST_PKGS)"; done; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" != 0 ]; then \
-	    echo "missing build dependencies; run as root:"; \
-	    echo "  apt-get update && apt-get install -y $(DEB_PKGS)"; exit 1; \
+	    echo "missing dependencies; run as root:"; \
+	    echo "  apt-get update && apt-get install -y $(DEB_PKGS) $(TEST_PKGS)"; exit 1; \
 	  fi; \
-	  echo "installing build dependencies with apt-get"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEB_PKGS) >/dev/null; \
+	  echo "installing dependencies with apt-get"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEB_PKGS) $(TEST_PKGS) >/dev/null || exit 1; \
+	  command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null || exit 1; \
 	fi
 	@touch $@
 
