@@ -492,12 +492,20 @@ static int check_endpoint(const json_t *ep, size_t i, struct cp_verr *e)
 	return 0;
 }
 
+/* json_equal, with absent and null equal to each other. */
+static bool same_value(const json_t *a, const json_t *b)
+{
+	bool na = !a || json_is_null(a), nb = !b || json_is_null(b);
+	return (na && nb) || (!na && !nb && json_equal(a, b));
+}
+
 static bool same_endpoint(const json_t *a, const json_t *b)
 {
-	return json_equal(json_object_get(a, "provider"), json_object_get(b, "provider")) &&
-	       json_equal(json_object_get(a, "provider_model_id"),
-			  json_object_get(b, "provider_model_id")) &&
-	       json_equal(json_object_get(a, "tag"), json_object_get(b, "tag"));
+	static const char *const keys[] = {"provider", "provider_model_id", "tag"};
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (!same_value(json_object_get(a, keys[i]), json_object_get(b, keys[i])))
+			return false;
+	return true;
 }
 
 int cp_validate_model(const json_t *j, enum cp_vmode m, const char *id, struct cp_verr *e)
