@@ -177,7 +177,8 @@ sy_wait_chat() {
 # ---- the Switchyard processes ------------------------------------------------------------
 # These read: SY_BIN (binaries), SY_RUN_DIR, SY_ADMIN_PORT, SY_ZMQ_PORT (first of three
 # consecutive ports: snapshot, publish, usage), SY_MOCK_PORT, SY_ADMIN_KEY, SY_KEK,
-# SY_MOCK_KEY, SY_CATALOG (optional).
+# SY_MOCK_KEY (the demo provider key: only the controlplane reads it, when it imports the
+# catalog, and stores it encrypted), SY_CATALOG (optional).
 
 # The controlplane's three ZeroMQ endpoints as dataplane/controlplane flags.
 sy_zmq_flags() {
@@ -222,7 +223,7 @@ sy_start_controlplane() {
 # is ready (holds a snapshot).
 sy_start_dataplane() {
 	# shellcheck disable=SC2046
-	SWITCHYARD_MOCK_KEY=$SY_MOCK_KEY sy_start "$1" "$SY_BIN/switchyard-dataplane" \
+	sy_start "$1" "$SY_BIN/switchyard-dataplane" \
 		--listen "127.0.0.1:$2" --workers "$3" $(sy_zmq_flags) \
 		--spool-dir "$SY_RUN_DIR/spool-$1"
 	sy_wait_http "http://127.0.0.1:$2/ready" 20 "switchyard-dataplane $1" "$1"
