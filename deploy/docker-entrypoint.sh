@@ -21,9 +21,11 @@ usage() {
 }
 
 for name in $(env | sed -n 's/^\(SWITCHYARD_[A-Za-z0-9_]*\|[A-Za-z0-9_]*_KEY\)_FILE=.*/\1/p'); do
+	file=
 	eval "file=\${${name}_FILE}"
 	[ -r "$file" ] || { echo "docker-entrypoint: ${name}_FILE=$file is not readable" >&2; exit 1; }
 	eval "$name=\$(cat \"\$file\")"
+	# shellcheck disable=SC2163 # exports the variable named by $name, as intended
 	export "$name"
 	unset "${name}_FILE"
 done

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # deploy/lib.sh - shell helpers shared by run-local.sh, local-cluster.sh and bench/run.sh.
 #
 # Source it; it defines sy_* functions and uses these globals:
@@ -35,9 +36,10 @@ sy_need_cmd() {
 	command -v "$cmd" >/dev/null 2>&1 && return 0
 	if [ "$(id -u)" = 0 ]; then
 		sy_say "installing $pkg (apt-get)"
-		apt-get update -qq >/dev/null &&
-			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$pkg" >/dev/null ||
+		if ! apt-get update -qq >/dev/null ||
+			! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$pkg" >/dev/null; then
 			sy_die "apt-get install $pkg failed"
+		fi
 		command -v "$cmd" >/dev/null 2>&1 && return 0
 	fi
 	sy_die "$cmd is not installed: apt-get install $pkg (as root)"
@@ -81,12 +83,12 @@ sy_alive() {
 
 # Stop the process group recorded as NAME: SIGTERM, up to 10 s, then SIGKILL.
 sy_stop() {
-	local f="$SY_RUN_DIR/pids/$1.pid" pid i
+	local f="$SY_RUN_DIR/pids/$1.pid" pid
 	[ -f "$f" ] || return 0
 	pid=$(cat "$f")
 	if sy_pid_alive "$pid"; then
 		kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
-		for i in $(seq 100); do
+		for _ in $(seq 100); do
 			sy_pid_alive "$pid" || break
 			sleep 0.1
 		done
@@ -101,6 +103,8 @@ sy_stop() {
 sy_stop_all() {
 	local f
 	[ -d "$SY_RUN_DIR/pids" ] || return 0
+	# Our own names ([a-z0-9-]), newest first: the reverse of the start order.
+	# shellcheck disable=SC2045
 	for f in $(ls -t "$SY_RUN_DIR/pids" 2>/dev/null); do
 		sy_stop "${f%.pid}"
 	done
@@ -109,9 +113,9 @@ sy_stop_all() {
 # sy_wait_http URL SECONDS WHAT [NAME [CURL_ARGS...]]: wait for a 2xx from URL; fails early
 # (with the tail of its log) if process NAME dies meanwhile.
 sy_wait_http() {
-	local url=$1 secs=$2 what=$3 name=${4:-} i
+	local url=$1 secs=$2 what=$3 name=${4:-}
 	shift 4 2>/dev/null || shift $#
-	for i in $(seq $((secs * 10))); do
+	for _ in $(seq $((secs * 10))); do
 		curl -fsS -o /dev/null --max-time 2 "$@" "$url" 2>/dev/null && return 0
 		if [ -n "$name" ] && ! sy_alive "$name"; then
 			tail -n 20 "$SY_RUN_DIR/$name.log" >&2 2>/dev/null
@@ -163,8 +167,7 @@ sy_demo_key() {
 # sy_wait_chat URL KEY MODEL SECONDS: wait until a chat completion through URL succeeds (a
 # fresh key reaches the dataplanes over the update channel a moment after it is created).
 sy_wait_chat() {
-	local i
-	for i in $(seq $(($4 * 10))); do
+	for _ in $(seq $(($4 * 10))); do
 		curl -fsS -o /dev/null --max-time 5 "$1/api/v1/chat/completions" \
 			-H "Authorization: Bearer $2" -H 'Content-Type: application/json' \
 			--data "{\"model\":\"$3\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}" \

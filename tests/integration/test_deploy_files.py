@@ -3,8 +3,8 @@ deploy/haproxy.cfg, promtool on deploy/prometheus.yml, the Kubernetes manifests 
 kustomize build, and cross-references between objects), the Dockerfile's runtime packages
 against the binaries' shared libraries, and the scripts' syntax and --help.
 
-Needs Debian packages: docker-compose, haproxy, prometheus (promtool), python3-yaml; and
-kubectl (on the machine image). There is no container engine here: files are validated, not run.
+Needs Debian packages: docker-compose, haproxy, prometheus (promtool), python3-yaml,
+shellcheck; and kubectl. There is no container engine here: files are validated, not run.
 """
 import os
 import re
@@ -262,8 +262,12 @@ def check_dockerfile():
 
 
 def check_scripts():
-    for s in ("deploy/run-local.sh", "deploy/local-cluster.sh", "deploy/lib.sh", "bench/run.sh"):
+    scripts = ("deploy/run-local.sh", "deploy/local-cluster.sh", "deploy/lib.sh", "bench/run.sh")
+    for s in scripts:
         run(["bash", "-n", os.path.join(ROOT, s)])
+    need("shellcheck", "shellcheck")
+    run(["shellcheck", "-S", "warning", "-x"] + list(scripts), cwd=ROOT)
+    run(["shellcheck", "-S", "warning", "-s", "sh", "deploy/docker-entrypoint.sh"], cwd=ROOT)
     for s in ("deploy/run-local.sh", "deploy/local-cluster.sh", "bench/run.sh"):
         _, out = run(["bash", os.path.join(ROOT, s), "--help"])
         assert out.startswith("usage:"), (s, out)
