@@ -63,8 +63,20 @@ bool sy_is_hash_hex(const char *s)
 void sy_random_alnum(char *out, size_t n)
 {
 	static const char set[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-	for (size_t i = 0; i < n; i++)
-		out[i] = set[randombytes_uniform(sizeof(set) - 1)];
+	/* one randombytes_buf (a getrandom syscall) per 64 bytes, not one per character: this
+	 * runs for every generation id. Bytes >= 248 (4 x 62) are skipped so that every
+	 * character stays equally likely. */
+	unsigned char r[64];
+	size_t used = sizeof(r);
+	for (size_t i = 0; i < n;) {
+		if (used == sizeof(r)) {
+			randombytes_buf(r, sizeof(r));
+			used = 0;
+		}
+		unsigned char b = r[used++];
+		if (b < 4 * (sizeof(set) - 1))
+			out[i++] = set[b % (sizeof(set) - 1)];
+	}
 	out[n] = '\0';
 }
 

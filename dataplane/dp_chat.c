@@ -56,6 +56,7 @@
 #define DEFAULT_IDLE_MS 30000
 #define DEFAULT_TOTAL_MS 600000
 #define DEFAULT_COMMENT_MS 1000
+#define WATCH_DELAY_MS 50
 #define PROCESSING ": OPENROUTER PROCESSING\n\n"
 
 /* Why an attempt failed, and what the client gets if it is the last word. */
@@ -110,7 +111,8 @@ struct dp_chat {
 	struct sy_buf held; /* rewritten chunks held back until the first token */
 	struct sy_buf out;  /* bytes waiting for MHD's reader */
 	struct dp_timer *comment_timer;
-	int client_fd; /* watched for a hangup while suspended; -1 = not watched */
+	int client_fd;                /* watched for a hangup while suspended; -1 = not watched */
+	struct dp_timer *watch_timer; /* starts the watch (see suspend) */
 	bool suspended;
 	bool queued;    /* a response is queued (its status is final) */
 	bool committed; /* output reached the client: fail-over is off */
@@ -246,6 +248,7 @@ static void chat_free(struct dp_chat *chat)
 	unwatch_client(chat);
 	dp_upstream_call_cancel(&chat->call);
 	dp_timer_cancel(&chat->comment_timer);
+	dp_timer_cancel(&chat->watch_timer);
 	if (chat->prev)
 		chat->prev->next = chat->next;
 	else if (w->chats == chat)
@@ -357,11 +360,23 @@ static void watch_client(struct dp_chat *chat)
 		chat->client_fd = ci->connect_fd;
 }
 
+static void on_watch_due(struct dp_loop *loop, void *arg)
+{
+	struct dp_chat *chat = arg;
+	chat->watch_timer = NULL;
+	if (chat->suspended)
+		watch_client(chat);
+}
+
+/* MHD does not watch a suspended connection. Ours starts after WATCH_DELAY_MS: most
+ * suspensions (a quick answer, the gap between two chunks) are shorter, and a timer costs
+ * less than the two epoll_ctl calls of a watch. */
 static void suspend(struct dp_chat *chat)
 {
 	MHD_suspend_connection(chat->conn);
 	chat->suspended = true;
-	watch_client(chat);
+	if (!chat->watch_timer && chat->client_fd < 0)
+		chat->watch_timer = dp_timer_add(chat->w->loop, WATCH_DELAY_MS, on_watch_due, chat);
 }
 
 /* Let MHD send what is queued. */
@@ -369,6 +384,7 @@ static void wake(struct dp_chat *chat)
 {
 	if (!chat->suspended)
 		return;
+	dp_timer_cancel(&chat->watch_timer);
 	unwatch_client(chat);
 	chat->suspended = false;
 	MHD_resume_connection(chat->conn);
@@ -1022,8 +1038,8 @@ enum MHD_Result dp_chat_start(struct dp_worker *w, struct MHD_Connection *c, str
 	    .throughput = rc_throughput,
 	    .latency = rc_latency,
 	    .arg = chat,
-	    .random = ((uint64_t)randombytes_random() << 32) | randombytes_random(),
 	};
+	randombytes_buf(&ctx.random, sizeof(ctx.random));
 	if (dp_route_plan(&ctx, &chat->req, &chat->plan, &status, err, sizeof(err)) ||
 	    !chat->plan.n) {
 		if (!status)
