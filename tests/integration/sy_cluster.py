@@ -141,6 +141,18 @@ def wait_until(pred, timeout=10.0, step=0.05, what="condition"):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def json_lines(text):
+    """The JSON objects in a tool's output, one per line (other lines are skipped)."""
+    out = []
+    for line in text.splitlines():
+        if line.startswith("{"):
+            try:
+                out.append(json.loads(line))
+            except ValueError:
+                pass
+    return out
+
+
 class Proc:
     def __init__(self, name, argv, env, log):
         self.name, self.argv, self.env, self.log_path = name, argv, env, log
@@ -350,6 +362,18 @@ class Cluster:
     def mock_stats(self):
         """The mock's GET /mock/stats counters."""
         return http("GET", f"http://127.0.0.1:{self.mock_port}/mock/stats")[1]
+
+    # -- test tools (tests/tools, built into SY_TOOLS) ------------------------------------
+    def start_tool(self, name, args):
+        """Starts SY_TOOLS/<name> like the other processes; its log holds its stdout."""
+        n = sum(1 for pr in self.procs if pr.name.startswith(name + "-"))
+        return self._spawn(f"{name}-{n}", [os.path.join(TOOLS, name)] + list(args))
+
+    def sync_client(self, *args):
+        """tests/tools/sync_client against this cluster's controlplane (see its --help)."""
+        e = self.cp_endpoints()
+        return self.start_tool("sync_client",
+                               ["--snapshot", e["snapshot"], "--publish", e["publish"]] + list(args))
 
     def close(self, failed=False):
         for pr in reversed(self.procs):
