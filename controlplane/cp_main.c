@@ -328,6 +328,15 @@ int main(int argc, char **argv)
 		sy_err("cannot open the store in %s: %s", o.data_dir, why);
 		goto out;
 	}
+	/* Changes made before the sockets exist reach workers through their first snapshot. */
+	if (cp_auth_bootstrap(store, o.data_dir, admin_key, &why)) {
+		sy_err("bootstrap: %s", why);
+		goto out;
+	}
+	if (o.catalog && cp_catalog_import(store, &kek, o.catalog, false, err, sizeof(err))) {
+		sy_err("catalog: %s", err);
+		goto out;
+	}
 	if (!(zctx = zmq_ctx_new())) {
 		sy_err("cannot create the ZeroMQ context");
 		goto out;
@@ -338,14 +347,6 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	cp_store_on_commit(store, cp_sync_publish, sync);
-	if (cp_auth_bootstrap(store, o.data_dir, admin_key, &why)) {
-		sy_err("bootstrap: %s", why);
-		goto out;
-	}
-	if (o.catalog && cp_catalog_import(store, &kek, o.catalog, false, err, sizeof(err))) {
-		sy_err("catalog: %s", err);
-		goto out;
-	}
 	if (!(admin = cp_admin_new(store, &kek)) || !(http = cp_http_new(admin, o.admin_listen, &why))) {
 		sy_err("admin API on %s: %s", o.admin_listen, admin ? why : "out of memory");
 		goto out;
