@@ -51,11 +51,6 @@
 #define SSE_EVENT_MAX (4u << 20)   /* one upstream stream event */
 #define HELD_MAX (1u << 20)        /* chunks held back before the first token */
 #define OUT_HIGH (1u << 20)        /* queued for a slow client: pause the upstream */
-#define DEFAULT_CONNECT_MS 5000
-#define DEFAULT_FIRST_BYTE_MS 60000
-#define DEFAULT_IDLE_MS 30000
-#define DEFAULT_TOTAL_MS 600000
-#define DEFAULT_COMMENT_MS 1000
 #define WATCH_DELAY_MS 50
 #define PROCESSING ": OPENROUTER PROCESSING\n\n"
 
@@ -147,9 +142,10 @@ static struct dp_upstream *upstream(struct dp_worker *w)
 	return w->upstream;
 }
 
-static uint32_t pick_ms(bool has, uint32_t provider, uint32_t cfg, uint32_t fallback)
+/* A provider's own deadline, else the worker's (dp_main's defaults); 0 = none. */
+static uint32_t pick_ms(bool has, uint32_t provider, uint32_t cfg)
 {
-	return has && provider ? provider : cfg ? cfg : fallback;
+	return has && provider ? provider : cfg;
 }
 
 static char *dup_or_null(const char *s)
@@ -658,12 +654,12 @@ static void on_comment(struct dp_loop *loop, void *arg)
 	start_comments(chat);
 }
 
+/* The next processing comment (none when the interval is 0). */
 static void start_comments(struct dp_chat *chat)
 {
-	uint32_t ms = chat->w->cfg && chat->w->cfg->processing_comment_ms
-	                  ? chat->w->cfg->processing_comment_ms
-	                  : DEFAULT_COMMENT_MS;
-	chat->comment_timer = dp_timer_add(chat->w->loop, ms, on_comment, chat);
+	uint32_t ms = chat->w->cfg->processing_comment_ms;
+	if (ms)
+		chat->comment_timer = dp_timer_add(chat->w->loop, ms, on_comment, chat);
 }
 
 /* The first token: the client sees output from now on and fail-over is off. */
@@ -878,14 +874,13 @@ static int start_attempt(struct dp_chat *chat, const struct dp_route_target *t)
 	    .url = url,
 	    .bearer = p->api_key,
 	    .stream = chat->req.stream,
-	    .connect_ms = pick_ms(p->has_connect_timeout_ms, p->connect_timeout_ms,
-	                          cfg ? cfg->connect_timeout_ms : 0, DEFAULT_CONNECT_MS),
+	    .connect_ms =
+	        pick_ms(p->has_connect_timeout_ms, p->connect_timeout_ms, cfg->connect_timeout_ms),
 	    .first_byte_ms = pick_ms(p->has_first_byte_timeout_ms, p->first_byte_timeout_ms,
-	                             cfg ? cfg->first_byte_timeout_ms : 0, DEFAULT_FIRST_BYTE_MS),
-	    .idle_ms = pick_ms(p->has_idle_timeout_ms, p->idle_timeout_ms,
-	                       cfg ? cfg->idle_timeout_ms : 0, DEFAULT_IDLE_MS),
-	    .total_ms = pick_ms(p->has_total_timeout_ms, p->total_timeout_ms,
-	                        cfg ? cfg->total_timeout_ms : 0, DEFAULT_TOTAL_MS),
+	                             cfg->first_byte_timeout_ms),
+	    .idle_ms = pick_ms(p->has_idle_timeout_ms, p->idle_timeout_ms, cfg->idle_timeout_ms),
+	    .total_ms =
+	        pick_ms(p->has_total_timeout_ms, p->total_timeout_ms, cfg->total_timeout_ms),
 	};
 	/* only OpenAI-compatible upstreams are spoken here */
 	bool usable = url && (!p->adapter || !p->adapter[0] || !strcmp(p->adapter, "openai"));
