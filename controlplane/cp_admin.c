@@ -3,6 +3,7 @@
 #include "cp_auth.h"
 #include "cp_json.h"
 #include "cp_ledger.h"
+#include "cp_metrics.h"
 #include "cp_validate.h"
 #include "sy_clock.h"
 #include "sy_err.h"
@@ -852,6 +853,13 @@ static void serve(struct ctx *c, char *coll, size_t colllen)
 				  "seq", (json_int_t)cp_store_seq(c->a->s)));
 		return;
 	}
+	if (!strcmp(req->path, "/metrics") && !strcmp(req->method, "GET")) {
+		if ((c->res->body = cp_metrics_render(cp_store_seq(c->a->s)))) {
+			c->res->status = 200;
+			c->res->content_type = "text/plain; version=0.0.4";
+		}
+		return;
+	}
 	if (strncmp(req->path, API_PREFIX, sizeof(API_PREFIX) - 1)) {
 		fail(c, 404, "no such admin endpoint");
 		return;
@@ -915,9 +923,12 @@ void cp_admin_handle(struct cp_admin *a, const struct cp_request *req, struct cp
 	char coll[32] = "-";
 	res->status = 500;
 	res->body = NULL;
+	res->content_type = NULL;
 	serve(&c, coll, sizeof(coll));
 	if (!res->body)
 		fail(&c, 500, "internal error: no response");
+	if (res->status >= 200 && res->status < 600)
+		cp_metrics.admin_responses[res->status / 100]++;
 	/* Ids (key hashes) stay out of the log: only the collection is named. */
 	sy_debug("admin %s %s -> %u", req->method, coll, res->status);
 	cp_store_abort(&c.t);

@@ -4,7 +4,8 @@
  * request is authenticated by a management key, validated field by field against the body and
  * the caller's scope, and served from one LMDB transaction: a request that fails changes
  * nothing. Responses are JSON: {"data": ...} on success, OpenRouter's
- * {"error":{"code","message"}} otherwise. */
+ * {"error":{"code","message"}} otherwise. GET /health and GET /metrics (Prometheus text) need
+ * no key. */
 #ifndef CP_ADMIN_H
 #define CP_ADMIN_H
 
@@ -27,10 +28,11 @@ struct cp_request {
 	void *query_arg;
 };
 
-/* The answer: an HTTP status and a malloc'ed JSON body the caller frees. */
+/* The answer: an HTTP status and a malloc'ed body the caller frees. */
 struct cp_response {
 	unsigned status;
 	char *body;
+	const char *content_type; /* NULL = application/json */
 };
 
 /* An admin API over store s; kek (may have set == false) seals provider credentials and must

@@ -63,7 +63,8 @@ static const char *query_arg(void *conn, const char *name)
 	return MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
-static enum MHD_Result send_json(struct MHD_Connection *conn, unsigned status, char *body)
+static enum MHD_Result send_body(struct MHD_Connection *conn, unsigned status, char *body,
+				  const char *content_type)
 {
 	static char oom[] = "{\"error\":{\"code\":500,\"message\":\"out of memory\"}}";
 	struct MHD_Response *r =
@@ -73,7 +74,8 @@ static enum MHD_Result send_json(struct MHD_Connection *conn, unsigned status, c
 		free(body);
 		return MHD_NO;
 	}
-	MHD_add_response_header(r, "Content-Type", "application/json");
+	MHD_add_response_header(r, "Content-Type",
+				body && content_type ? content_type : "application/json");
 	enum MHD_Result ret = MHD_queue_response(conn, body ? status : 500, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -99,8 +101,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_YES;
 	}
 	if (r->too_big)
-		return send_json(conn, 413,
-				 sy_json_error(413, "request body too large (max 1 MiB)", NULL));
+		return send_body(conn, 413,
+				 sy_json_error(413, "request body too large (max 1 MiB)", NULL), NULL);
 	struct cp_request req = {
 	    .method = method,
 	    .path = url,
@@ -112,7 +114,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	};
 	struct cp_response res;
 	cp_admin_handle(h->admin, &req, &res);
-	return send_json(conn, res.status, res.body);
+	return send_body(conn, res.status, res.body, res.content_type);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,

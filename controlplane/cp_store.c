@@ -27,6 +27,12 @@ static const struct kind_info {
 static const char *const table_names[CP_TABLE_COUNT] = {
 	[CP_T_GENERATIONS] = "generations",
 	[CP_T_KEY_USAGE] = "key_usage",
+	[CP_T_ORG_MONEY] = "org_money",
+	[CP_T_KEY_PENDING] = "key_pending",
+	[CP_T_LEASES] = "leases",
+	[CP_T_CREDITS] = "credit_ledger",
+	[CP_T_GEN_BY_ORG] = "generations_by_org",
+	[CP_T_DIRTY] = "dirty",
 };
 
 struct cp_store {
@@ -412,6 +418,28 @@ int cp_store_raw_del(struct cp_txn *t, enum cp_table tb, const char *key)
 	if (rc == MDB_NOTFOUND)
 		return SY_ENOTFOUND;
 	return rc ? mdb_fail("del", rc) : 0;
+}
+
+int cp_store_raw_each(struct cp_txn *t, enum cp_table tb, const char *prefix, cp_store_raw_fn *fn,
+		      void *arg)
+{
+	MDB_cursor *c;
+	size_t plen = strlen(prefix);
+	MDB_val key = {plen, (void *)prefix}, v;
+	int rc = mdb_cursor_open(t->txn, t->s->table_dbi[tb], &c);
+	if (rc)
+		return mdb_fail("cursor_open", rc);
+	int ret = 0;
+	for (rc = mdb_cursor_get(c, &key, &v, plen ? MDB_SET_RANGE : MDB_FIRST); !rc && !ret;
+	     rc = mdb_cursor_get(c, &key, &v, MDB_NEXT)) {
+		if (key.mv_size < plen || memcmp(key.mv_data, prefix, plen))
+			break;
+		ret = fn(key.mv_data, key.mv_size, v.mv_data, v.mv_size, arg);
+	}
+	if (!ret && rc && rc != MDB_NOTFOUND)
+		ret = mdb_fail("cursor_get", rc);
+	mdb_cursor_close(c);
+	return ret;
 }
 
 const char *cp_kind_name(enum cp_kind k)

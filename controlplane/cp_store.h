@@ -30,6 +30,12 @@ enum cp_kind { CP_ORG, CP_KEY, CP_MKEY, CP_PROVIDER, CP_MODEL, CP_KIND_COUNT };
 enum cp_table {
 	CP_T_GENERATIONS, /* generation id -> UsageRecord */
 	CP_T_KEY_USAGE,   /* key hash -> struct cp_key_usage (see cp_ledger.h) */
+	CP_T_ORG_MONEY,   /* org id -> struct cp_org_money (see cp_money.h) */
+	CP_T_KEY_PENDING, /* key hash -> sy_money held by the key's live leases */
+	CP_T_LEASES,      /* lease id -> struct cp_lease */
+	CP_T_CREDITS,     /* "<org id>/<seq, 20 digits>" -> LedgerEntry (top-ups, refunds) */
+	CP_T_GEN_BY_ORG,  /* "<org id>/<created_at, 12 digits>/<generation id>" -> "" */
+	CP_T_DIRTY,       /* "org/<id>" | "key/<hash>" -> "": balances to publish */
 	CP_TABLE_COUNT
 };
 
@@ -46,6 +52,9 @@ struct cp_change {
 
 /* Called after every commit that changed entities, with the changes in seq order. */
 typedef void cp_store_commit_fn(const struct cp_change *changes, size_t n, void *arg);
+/* Called for each raw row by cp_store_raw_each; a non-zero return stops and is returned. */
+typedef int cp_store_raw_fn(const char *key, size_t keylen, const void *val, size_t len,
+			    void *arg);
 /* Called for each entity by cp_store_each; a non-zero return stops and is returned. */
 typedef int cp_store_each_fn(const ProtobufCMessage *msg, void *arg);
 
@@ -86,6 +95,10 @@ int cp_store_raw_get(struct cp_txn *t, enum cp_table tb, const char *key, const 
 int cp_store_raw_put(struct cp_txn *t, enum cp_table tb, const char *key, const void *val,
 		     size_t len, bool no_overwrite);
 int cp_store_raw_del(struct cp_txn *t, enum cp_table tb, const char *key);
+/* Visit the rows whose key starts with prefix ("" = all) in key order; the callback may not
+ * change the table. 0, SY_ESTORE or the callback's return. */
+int cp_store_raw_each(struct cp_txn *t, enum cp_table tb, const char *prefix, cp_store_raw_fn *fn,
+		      void *arg);
 
 /* Topic prefix of a kind: "org", "key", "mkey", "provider", "model". */
 const char *cp_kind_name(enum cp_kind k);

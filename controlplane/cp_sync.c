@@ -1,5 +1,6 @@
 /* cp_sync.c - snapshot ROUTER, update PUB and heartbeats. */
 #include "cp_sync.h"
+#include "cp_metrics.h"
 #include "cp_zmq.h"
 #include "sy_clock.h"
 #include "sy_err.h"
@@ -192,13 +193,18 @@ static void serve_snapshot(struct cp_sync *y, const struct cp_zmsg *req)
 		env.body_case = SY__ENVELOPE__BODY_SNAPSHOT_END;
 		env.snapshot_end = &end;
 		rc = send_env(y->router, req->id, req->idlen, &env);
-		if (!rc)
+		if (!rc) {
+			cp_metrics.snapshots_served++;
+			cp_metrics.snapshot_items += sn.count;
 			sy_info("served a snapshot: %u item(s) at seq %llu", sn.count,
 				(unsigned long long)end.seq);
+		}
 	}
 out:
-	if (rc)
+	if (rc) {
+		cp_metrics.snapshots_aborted++;
 		sy_warn("snapshot aborted: %s", sy_strerror(rc));
+	}
 	for (size_t i = 0; sn.items && i < sn.n; i++)
 		wire_release(&sn.items[i]);
 	free(sn.items);
@@ -240,9 +246,13 @@ void cp_sync_publish(const struct cp_change *ch, size_t n, void *arg)
 		env.body_case = SY__ENVELOPE__BODY_UPDATE;
 		env.update = &w.u;
 		int rc = send_env(y->pub, w.topic, strlen(w.topic), &env);
-		if (rc)
+		if (rc) {
+			cp_metrics.updates_dropped++;
 			sy_warn("publish seq=%llu dropped: %s", (unsigned long long)ch[i].seq,
 				sy_strerror(rc));
+		} else {
+			cp_metrics.updates_published++;
+		}
 		wire_release(&w);
 	}
 }
@@ -259,6 +269,8 @@ void cp_sync_heartbeat(struct cp_sync *y)
 	env.heartbeat = &hb;
 	if (sy_zsend_env(y->pub, "hb", 2, &env, ZMQ_DONTWAIT))
 		sy_debug("heartbeat dropped");
+	else
+		cp_metrics.heartbeats++;
 }
 
 /* ---- lifecycle ----------------------------------------------------------------------------- */

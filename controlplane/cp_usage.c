@@ -1,6 +1,7 @@
 /* cp_usage.c - usage batches in, acks and generation replies out. */
 #include "cp_usage.h"
 #include "cp_ledger.h"
+#include "cp_metrics.h"
 #include "cp_zmq.h"
 #include "sy_err.h"
 #include "sy_key.h"
@@ -30,10 +31,15 @@ static void on_batch(struct cp_usage *u, const struct cp_zmsg *m)
 	size_t stored, dups, invalid;
 	int rc = cp_ledger_apply(u->s, b->records, b->n_records, &stored, &dups, &invalid);
 	if (rc) {
+		cp_metrics.usage_batches_failed++;
 		sy_err("usage: batch of %zu not stored (%s); the worker will resend it",
 		       b->n_records, sy_strerror(rc));
 		return;
 	}
+	cp_metrics.usage_batches++;
+	cp_metrics.usage_stored += stored;
+	cp_metrics.usage_duplicates += dups;
+	cp_metrics.usage_invalid += invalid;
 	if (invalid)
 		sy_warn("usage: refused %zu invalid record(s) (bad id, key hash or cost)", invalid);
 	sy_debug("usage: batch of %zu: %zu new, %zu already stored", b->n_records, stored, dups);
@@ -62,6 +68,7 @@ static void on_query(struct cp_usage *u, const struct cp_zmsg *m)
 	Sy__UsageRecord *rec = NULL;
 	struct cp_txn *t = cp_store_begin(u->s, false);
 	gr.request_id = q->request_id;
+	cp_metrics.generation_queries++;
 	if (t && cp_ledger_generation(t, q->id, &rec) == 0 && rec->key_hash &&
 	    sy_ct_streq(rec->key_hash, q->key_hash))
 		gr.record = rec;

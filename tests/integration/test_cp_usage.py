@@ -2,13 +2,14 @@
 - a batch of 3 records sent twice is acknowledged in full both times, and counted once in
   the key's usage (GET /api/v1/keys/{hash}: usage, usage_daily, limit_remaining);
 - a generation is returned only to the key it belongs to;
-- usage survives a controlplane restart and does not move the state seq.
+- usage survives a controlplane restart and does not move the state seq;
+- GET /metrics counts the stored and the duplicate records.
 """
 import os
 import subprocess
 import sys
 
-from sy_cluster import TOOLS, Cluster, json_lines
+from sy_cluster import TOOLS, Cluster, http, json_lines
 
 COST = 12_345_000_000  # money units (1e-10 USD): 1.2345 USD per record
 
@@ -54,6 +55,14 @@ def main():
         assert abs(d["limit_remaining"] - (10 - 3.7035)) < 1e-9, d
         assert key_data(c, other)["usage"] == 0, key_data(c, other)
         assert c.admin("GET", "/health")[1]["seq"] == seq
+
+        s, text, hdrs = http("GET", f"http://127.0.0.1:{c.admin_port}/metrics")
+        assert s == 200 and hdrs["Content-Type"].startswith("text/plain"), (s, text)
+        metrics = dict(l.rsplit(" ", 1) for l in text.splitlines() if l and l[0] != "#")
+        assert metrics["switchyard_cp_usage_records_stored_total"] == "3", metrics
+        assert metrics["switchyard_cp_usage_records_duplicate_total"] == "3", metrics
+        assert metrics["switchyard_cp_usage_batches_total"] == "2", metrics
+        assert metrics["switchyard_cp_seq"] == str(seq), metrics
 
         rc, lines, out = usage_client(c, "--key-hash", h, "--query", "gen-it-1")
         assert rc == 0 and lines == [{"found": True, "id": "gen-it-1", "cost": COST}], out

@@ -515,6 +515,24 @@ static void test_management_keys(void **state)
 	assert_int_equal(call(f, "GET", "/api/v1/orgs", NULL, ADMIN, NULL), 401);
 }
 
+/* /health and /metrics need no key; /metrics is Prometheus text. */
+static void test_health_and_metrics(void **state)
+{
+	struct fixture *f = *state;
+	json_t *j;
+	assert_int_equal(call(f, "GET", "/health", NULL, NULL, &j), 200);
+	assert_int_equal(json_integer_value(json_object_get(j, "seq")), 1);
+	json_decref(j);
+	struct cp_request req = {.method = "GET", .path = "/metrics"};
+	struct cp_response res;
+	cp_admin_handle(f->a, &req, &res);
+	assert_int_equal(res.status, 200);
+	assert_non_null(strstr(res.content_type, "text/plain"));
+	assert_non_null(strstr(res.body, "\nswitchyard_cp_seq 1\n"));
+	assert_non_null(strstr(res.body, "switchyard_cp_admin_responses_total{code=\"2xx\"}"));
+	free(res.body);
+}
+
 int main(void)
 {
 	sy_log_level = SY_LOG_WARN;
@@ -534,6 +552,7 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_provider_in_use_and_models, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_management_keys, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_health_and_metrics, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
