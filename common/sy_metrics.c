@@ -51,7 +51,10 @@ int sy_prom_label(char *labels, size_t size, const char *key, const char *value)
 		goto too_big;
 	at += (size_t)n;
 	for (const char *p = value; *p; p++) {
-		const char *esc = *p == '\\' ? "\\\\" : *p == '"' ? "\\\"" : *p == '\n' ? "\\n" : NULL;
+		const char *esc = *p == '\\'   ? "\\\\"
+		                  : *p == '"'  ? "\\\""
+		                  : *p == '\n' ? "\\n"
+		                               : NULL;
 		size_t k = esc ? 2 : 1;
 		if (at + k >= size)
 			goto too_big;
