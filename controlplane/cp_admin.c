@@ -31,10 +31,10 @@ struct ctx {
 	struct cp_admin *a;
 	const struct cp_request *req;
 	struct cp_response *res;
-	struct cp_txn *t;     /* read or write transaction; NULL once committed */
-	Sy__MgmtKey *caller;  /* the authenticated management key */
-	const char *id;       /* the path's item id, NULL for a collection */
-	json_t *body;         /* parsed body of POST/PATCH */
+	struct cp_txn *t;    /* read or write transaction; NULL once committed */
+	Sy__MgmtKey *caller; /* the authenticated management key */
+	const char *id;      /* the path's item id, NULL for a collection */
+	json_t *body;        /* parsed body of POST/PATCH */
 	int64_t now;
 };
 
@@ -60,7 +60,7 @@ static void reply_data(struct ctx *c, unsigned status, json_t *data)
 }
 
 static void fail_meta(struct ctx *c, unsigned status, json_t *meta, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 static void fail_meta(struct ctx *c, unsigned status, json_t *meta, const char *fmt, ...)
 {
 	char msg[512];
@@ -95,8 +95,9 @@ static bool require_global(struct ctx *c, const char *action)
 {
 	if (cp_auth_is_global(c->caller))
 		return true;
-	fail(c, 403, "this management key is scoped to one org; only a global management key "
-		     "may %s",
+	fail(c, 403,
+	     "this management key is scoped to one org; only a global management key "
+	     "may %s",
 	     action);
 	return false;
 }
@@ -149,7 +150,7 @@ static json_t *entity_json(struct ctx *c, enum cp_kind k, const ProtobufCMessage
 
 /* Store m, commit and answer {"data": m} (plus "key": plain for a newly created key). */
 static void put_reply(struct ctx *c, enum cp_kind k, const ProtobufCMessage *m, unsigned status,
-		      const char *plain)
+                      const char *plain)
 {
 	int rc = cp_store_put(c->t, k, m);
 	if (rc) {
@@ -180,8 +181,8 @@ struct list {
 	struct ctx *c;
 	enum cp_kind kind;
 	json_t *arr;
-	const char *org;        /* keys: only this org's (NULL = all) */
-	bool include_disabled;  /* keys */
+	const char *org;       /* keys: only this org's (NULL = all) */
+	bool include_disabled; /* keys */
 };
 
 static int list_item(const ProtobufCMessage *m, void *arg)
@@ -383,7 +384,7 @@ static void keys_list(struct ctx *c)
 	l.include_disabled = inc && !strcmp(inc, "true");
 	if (l.org && !cp_auth_may_access(c->caller, l.org)) {
 		fail_meta(c, 403, json_pack("{s:s}", "field", "org_id"),
-			  "org_id: this management key may only list its own org's keys");
+		          "org_id: this management key may only list its own org's keys");
 		return;
 	}
 	if (!cp_auth_is_global(c->caller))
@@ -595,8 +596,8 @@ static bool apply_credential(struct ctx *c, Sy__Provider *p)
 	int rc = cp_provider_seal(p, c->a->kek, json_string_value(v));
 	if (rc == SY_ENOKEK) {
 		fail_meta(c, 400, json_pack("{s:s}", "field", "api_key"),
-			  "api_key: no key-encryption key configured: set SWITCHYARD_KEK or "
-			  "--kek-file");
+		          "api_key: no key-encryption key configured: set SWITCHYARD_KEK or "
+		          "--kek-file");
 		return false;
 	}
 	if (rc)
@@ -788,35 +789,35 @@ static void models_delete(struct ctx *c)
 /* ---- routing ------------------------------------------------------------------------------ */
 
 static const struct route {
-	const char *coll;   /* first path segment after /api/v1/ */
-	bool item;          /* /coll/{id} rather than /coll */
+	const char *coll; /* first path segment after /api/v1/ */
+	bool item;        /* /coll/{id} rather than /coll */
 	const char *method;
 	handler_fn *fn;
 } routes[] = {
-	{"orgs", false, "GET", orgs_list},
-	{"orgs", false, "POST", orgs_create},
-	{"orgs", true, "GET", orgs_get},
-	{"orgs", true, "PATCH", orgs_patch},
-	{"orgs", true, "DELETE", orgs_delete},
-	{"keys", false, "GET", keys_list},
-	{"keys", false, "POST", keys_create},
-	{"keys", true, "GET", keys_get},
-	{"keys", true, "PATCH", keys_patch},
-	{"keys", true, "DELETE", keys_delete},
-	{"management-keys", false, "GET", mkeys_list},
-	{"management-keys", false, "POST", mkeys_create},
-	{"management-keys", true, "GET", mkeys_get},
-	{"management-keys", true, "DELETE", mkeys_delete},
-	{"providers", false, "GET", providers_list},
-	{"providers", false, "POST", providers_create},
-	{"providers", true, "GET", providers_get},
-	{"providers", true, "PATCH", providers_patch},
-	{"providers", true, "DELETE", providers_delete},
-	{"models", false, "GET", models_list},
-	{"models", false, "POST", models_create},
-	{"models", true, "GET", models_get},
-	{"models", true, "PATCH", models_patch},
-	{"models", true, "DELETE", models_delete},
+    {"orgs", false, "GET", orgs_list},
+    {"orgs", false, "POST", orgs_create},
+    {"orgs", true, "GET", orgs_get},
+    {"orgs", true, "PATCH", orgs_patch},
+    {"orgs", true, "DELETE", orgs_delete},
+    {"keys", false, "GET", keys_list},
+    {"keys", false, "POST", keys_create},
+    {"keys", true, "GET", keys_get},
+    {"keys", true, "PATCH", keys_patch},
+    {"keys", true, "DELETE", keys_delete},
+    {"management-keys", false, "GET", mkeys_list},
+    {"management-keys", false, "POST", mkeys_create},
+    {"management-keys", true, "GET", mkeys_get},
+    {"management-keys", true, "DELETE", mkeys_delete},
+    {"providers", false, "GET", providers_list},
+    {"providers", false, "POST", providers_create},
+    {"providers", true, "GET", providers_get},
+    {"providers", true, "PATCH", providers_patch},
+    {"providers", true, "DELETE", providers_delete},
+    {"models", false, "GET", models_list},
+    {"models", false, "POST", models_create},
+    {"models", true, "GET", models_get},
+    {"models", true, "PATCH", models_patch},
+    {"models", true, "DELETE", models_delete},
 };
 
 /* Find the route for method and path; sets *id and the response on 404/405. */
@@ -849,8 +850,8 @@ static void serve(struct ctx *c, char *coll, size_t colllen)
 	const struct cp_request *req = c->req;
 	if (!strcmp(req->path, "/health")) {
 		respond(c, 200,
-			json_pack("{s:s,s:I}", "status", "ok",
-				  "seq", (json_int_t)cp_store_seq(c->a->s)));
+		        json_pack("{s:s,s:I}", "status", "ok", "seq",
+		                  (json_int_t)cp_store_seq(c->a->s)));
 		return;
 	}
 	if (!strcmp(req->path, "/metrics") && !strcmp(req->method, "GET")) {
@@ -871,16 +872,18 @@ static void serve(struct ctx *c, char *coll, size_t colllen)
 	}
 	int rc = cp_auth_lookup(c->t, req->authorization, &c->caller);
 	if (rc) {
-		const char *bearer = req->authorization ? strstr(req->authorization, SY_KEY_PREFIX)
-							: NULL;
+		const char *bearer =
+		    req->authorization ? strstr(req->authorization, SY_KEY_PREFIX) : NULL;
 		if (rc != SY_ENOTFOUND)
 			fail_rc(c, rc, "authentication");
 		else if (bearer)
-			fail(c, 401, "inference API keys cannot call the admin API; use a "
-				     "management key");
+			fail(c, 401,
+			     "inference API keys cannot call the admin API; use a "
+			     "management key");
 		else
-			fail(c, 401, "missing or invalid management key (Authorization: Bearer "
-				     "sk-sy-mgmt-v1-...)");
+			fail(c, 401,
+			     "missing or invalid management key (Authorization: Bearer "
+			     "sk-sy-mgmt-v1-...)");
 		return;
 	}
 	const struct route *r = route(c, req->path, coll, colllen);
@@ -888,13 +891,13 @@ static void serve(struct ctx *c, char *coll, size_t colllen)
 		return;
 	if (!strcmp(req->method, "POST") || !strcmp(req->method, "PATCH")) {
 		json_error_t err;
-		c->body = req->body_len ? json_loadb(req->body, req->body_len,
-						     JSON_REJECT_DUPLICATES, &err)
-					: NULL;
+		c->body = req->body_len
+		              ? json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &err)
+		              : NULL;
 		if (!c->body) {
 			fail_meta(c, 400, json_pack("{s:s}", "field", "body"),
-				  "body: must be a JSON object%s%s", req->body_len ? ": " : "",
-				  req->body_len ? err.text : "");
+			          "body: must be a JSON object%s%s", req->body_len ? ": " : "",
+			          req->body_len ? err.text : "");
 			return;
 		}
 	}

@@ -57,8 +57,7 @@ bool cp_auth_may_access(const Sy__MgmtKey *k, const char *org_id)
 	return cp_auth_is_global(k) || (org_id && !strcmp(k->org_id, org_id));
 }
 
-Sy__MgmtKey *cp_auth_mkey_new(const char *plain, const char *name, const char *org_id,
-			      int64_t now)
+Sy__MgmtKey *cp_auth_mkey_new(const char *plain, const char *name, const char *org_id, int64_t now)
 {
 	Sy__MgmtKey *k = (Sy__MgmtKey *)cp_entity_new(CP_MKEY);
 	char label[64];
@@ -149,7 +148,7 @@ static int bootstrap_file(struct cp_txn *t, const char *data_dir, const char **w
 }
 
 int cp_auth_bootstrap(struct cp_store *s, const char *data_dir, const char *env_key,
-		      const char **why)
+                      const char **why)
 {
 	struct cp_txn *t = cp_store_begin(s, true);
 	if (!t) {

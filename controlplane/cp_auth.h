@@ -21,8 +21,7 @@ bool cp_auth_is_global(const Sy__MgmtKey *k);
 bool cp_auth_may_access(const Sy__MgmtKey *k, const char *org_id);
 /* A management key entity for a plaintext key (hash, label, created_at = now); org_id NULL =
  * global. NULL on allocation failure. */
-Sy__MgmtKey *cp_auth_mkey_new(const char *plain, const char *name, const char *org_id,
-			      int64_t now);
+Sy__MgmtKey *cp_auth_mkey_new(const char *plain, const char *name, const char *org_id, int64_t now);
 /* True if s is a well-formed key with the given prefix followed by 64 lowercase hex. */
 bool cp_auth_key_format(const char *s, const char *prefix);
 
@@ -31,6 +30,6 @@ bool cp_auth_key_format(const char *s, const char *prefix);
  * key, generate one, write it to <data_dir>/admin.key (mode 0600) and log the path (never the
  * key). 0, or a negative code with *why set. */
 int cp_auth_bootstrap(struct cp_store *s, const char *data_dir, const char *env_key,
-		      const char **why);
+                      const char **why);
 
 #endif

@@ -25,9 +25,9 @@ struct import {
 };
 
 static int bad(struct import *im, const char *list, size_t i, const json_t *item,
-	       const char *idfield, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+               const char *idfield, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 static int bad(struct import *im, const char *list, size_t i, const json_t *item,
-	       const char *idfield, const char *fmt, ...)
+               const char *idfield, const char *fmt, ...)
 {
 	char msg[400];
 	va_list ap;
@@ -36,7 +36,7 @@ static int bad(struct import *im, const char *list, size_t i, const json_t *item
 	va_end(ap);
 	const char *id = json_string_value(json_object_get(item, idfield));
 	snprintf(im->err, im->errlen, "%s: %s[%zu]%s%s%s: %s", im->path, list, i, id ? " (" : "",
-		 id ? id : "", id ? ")" : "", msg);
+	         id ? id : "", id ? ")" : "", msg);
 	return SY_EINVAL;
 }
 
@@ -61,8 +61,8 @@ static bool same(const ProtobufCMessage *a, const ProtobufCMessage *b)
 }
 
 /* Validate every entry of one list (and that ids are unique) before anything is written. */
-static int check_list(struct import *im, const json_t *arr, const char *list,
-		      const char *idfield, bool providers)
+static int check_list(struct import *im, const json_t *arr, const char *list, const char *idfield,
+                      bool providers)
 {
 	if (!arr)
 		return 0;
@@ -74,12 +74,12 @@ static int check_list(struct import *im, const json_t *arr, const char *list,
 		const json_t *it = json_array_get(arr, i);
 		struct cp_verr e;
 		int rc = providers ? cp_validate_provider(it, CP_V_CATALOG, NULL, &e)
-				   : cp_validate_model(it, CP_V_CATALOG, NULL, &e);
+		                   : cp_validate_model(it, CP_V_CATALOG, NULL, &e);
 		if (rc)
 			return bad(im, list, i, it, idfield, "%s", e.message);
 		for (size_t k = 0; k < i; k++)
 			if (json_equal(json_object_get(json_array_get(arr, k), idfield),
-				       json_object_get(it, idfield)))
+			               json_object_get(it, idfield)))
 				return bad(im, list, i, it, idfield, "repeats %s[%zu]", list, k);
 	}
 	return 0;
@@ -107,8 +107,8 @@ static int import_credential(struct import *im, Sy__Provider *p)
 }
 
 /* Fetch the stored entity (NULL if new) and a working copy to merge the entry into. */
-static int begin_upsert(struct import *im, enum cp_kind k, const char *id,
-			ProtobufCMessage **old, ProtobufCMessage **m)
+static int begin_upsert(struct import *im, enum cp_kind k, const char *id, ProtobufCMessage **old,
+                        ProtobufCMessage **m)
 {
 	int rc = cp_store_get(im->t, k, id, old);
 	if (rc && rc != SY_ENOTFOUND)
@@ -119,8 +119,8 @@ static int begin_upsert(struct import *im, enum cp_kind k, const char *id,
 
 /* Store m if it differs from old; timestamps say when it last changed. */
 static int finish_upsert(struct import *im, enum cp_kind k, ProtobufCMessage *m,
-			 const ProtobufCMessage *old, int64_t *created, protobuf_c_boolean *hc,
-			 int64_t *updated, protobuf_c_boolean *hu)
+                         const ProtobufCMessage *old, int64_t *created, protobuf_c_boolean *hc,
+                         int64_t *updated, protobuf_c_boolean *hu)
 {
 	if (old && same(m, old))
 		return 0;
@@ -150,7 +150,7 @@ static int upsert_provider(struct import *im, const json_t *it)
 	}
 	if (!(rc = import_credential(im, p)))
 		rc = finish_upsert(im, CP_PROVIDER, m, old, &p->created_at, &p->has_created_at,
-				   &p->updated_at, &p->has_updated_at);
+		                   &p->updated_at, &p->has_updated_at);
 out:
 	cp_entity_free(&old);
 	cp_entity_free(&m);
@@ -174,18 +174,18 @@ static int upsert_model(struct import *im, const json_t *it, size_t i)
 		rc = bad(im, "models", i, it, "id", "%s", e.message);
 	else
 		rc = finish_upsert(im, CP_MODEL, m, old, &mo->created_at, &mo->has_created_at,
-				   &mo->updated_at, &mo->has_updated_at);
+		                   &mo->updated_at, &mo->has_updated_at);
 out:
 	cp_entity_free(&old);
 	cp_entity_free(&m);
 	return rc;
 }
 
-int cp_catalog_import(struct cp_store *s, const struct sy_kek *kek, const char *path,
-		      bool dry_run, char *err, size_t errlen)
+int cp_catalog_import(struct cp_store *s, const struct sy_kek *kek, const char *path, bool dry_run,
+                      char *err, size_t errlen)
 {
-	struct import im = {.path = path, .kek = kek, .now = sy_unix_s(), .err = err,
-			    .errlen = errlen};
+	struct import im = {
+	    .path = path, .kek = kek, .now = sy_unix_s(), .err = err, .errlen = errlen};
 	json_error_t jerr;
 	int rc = 0;
 	err[0] = '\0';
@@ -195,10 +195,10 @@ int cp_catalog_import(struct cp_store *s, const struct sy_kek *kek, const char *
 		return SY_EINVAL;
 	}
 	const json_t *provs = json_object_get(root, "providers"),
-		     *models = json_object_get(root, "models");
+	             *models = json_object_get(root, "models");
 	if (!json_is_object(root)) {
 		snprintf(err, errlen, "%s: must hold a JSON object {\"providers\", \"models\"}",
-			 path);
+		         path);
 		rc = SY_EINVAL;
 		goto out;
 	}
@@ -226,8 +226,8 @@ int cp_catalog_import(struct cp_store *s, const struct sy_kek *kek, const char *
 	}
 	if (!rc)
 		sy_info("catalog %s: %zu provider(s), %zu model(s), %zu %s", path,
-			json_array_size(provs), json_array_size(models), im.changed,
-			dry_run ? "would change" : "changed");
+		        json_array_size(provs), json_array_size(models), im.changed,
+		        dry_run ? "would change" : "changed");
 out:
 	json_decref(root);
 	return rc;

@@ -17,7 +17,7 @@
 
 /* Import path into s in one write transaction (dry_run: validate everything, then abort).
  * 0, or a negative code with a message naming the file, entry and field in err. */
-int cp_catalog_import(struct cp_store *s, const struct sy_kek *kek, const char *path,
-		      bool dry_run, char *err, size_t errlen);
+int cp_catalog_import(struct cp_store *s, const struct sy_kek *kek, const char *path, bool dry_run,
+                      char *err, size_t errlen);
 
 #endif

@@ -64,26 +64,26 @@ static const char *query_arg(void *conn, const char *name)
 }
 
 static enum MHD_Result send_body(struct MHD_Connection *conn, unsigned status, char *body,
-				  const char *content_type)
+                                 const char *content_type)
 {
 	static char oom[] = "{\"error\":{\"code\":500,\"message\":\"out of memory\"}}";
 	struct MHD_Response *r =
 	    body ? MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE)
-		 : MHD_create_response_from_buffer(sizeof(oom) - 1, oom, MHD_RESPMEM_PERSISTENT);
+	         : MHD_create_response_from_buffer(sizeof(oom) - 1, oom, MHD_RESPMEM_PERSISTENT);
 	if (!r) {
 		free(body);
 		return MHD_NO;
 	}
 	MHD_add_response_header(r, "Content-Type",
-				body && content_type ? content_type : "application/json");
+	                        body && content_type ? content_type : "application/json");
 	enum MHD_Result ret = MHD_queue_response(conn, body ? status : 500, r);
 	MHD_destroy_response(r);
 	return ret;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-				  const char *method, const char *version, const char *upload,
-				  size_t *upload_size, void **con_cls)
+                                  const char *method, const char *version, const char *upload,
+                                  size_t *upload_size, void **con_cls)
 {
 	struct cp_http *h = cls;
 	struct req *r = *con_cls;
@@ -102,7 +102,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	if (r->too_big)
 		return send_body(conn, 413,
-				 sy_json_error(413, "request body too large (max 1 MiB)", NULL), NULL);
+		                 sy_json_error(413, "request body too large (max 1 MiB)", NULL),
+		                 NULL);
 	struct cp_request req = {
 	    .method = method,
 	    .path = url,
@@ -118,7 +119,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-			 enum MHD_RequestTerminationCode toe)
+                         enum MHD_RequestTerminationCode toe)
 {
 	struct req *r = *con_cls;
 	if (!r)
@@ -146,9 +147,9 @@ struct cp_http *cp_http_new(struct cp_admin *a, const char *listen, const char *
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER,
-				mhd_log, NULL, MHD_OPTION_SOCK_ADDR, &ss,
-				MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_LIMIT,
-				256u, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_END);
+	                        mhd_log, NULL, MHD_OPTION_SOCK_ADDR, &ss,
+	                        MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_LIMIT,
+	                        256u, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_END);
 	if (!h->d) {
 		*why = "cannot listen on --admin-listen (address in use?)";
 		free(h);

@@ -42,8 +42,8 @@ static json_t *str_array(char *const *v, size_t n)
 json_t *cp_json_org(const Sy__Org *o)
 {
 	return json_pack("{s:s,s:s,s:o,s:o,s:b}", "id", o->id, "name", o->name ? o->name : "",
-			 "created_at", cp_json_time(o->created_at), "updated_at",
-			 cp_json_time(o->updated_at), "postpaid", o->has_postpaid && o->postpaid);
+	                 "created_at", cp_json_time(o->created_at), "updated_at",
+	                 cp_json_time(o->updated_at), "postpaid", o->has_postpaid && o->postpaid);
 }
 
 json_t *cp_json_key(const Sy__ApiKey *k, const struct cp_key_usage *u)
@@ -71,8 +71,8 @@ json_t *cp_json_key(const Sy__ApiKey *k, const struct cp_key_usage *u)
 json_t *cp_json_mkey(const Sy__MgmtKey *k)
 {
 	return json_pack("{s:s,s:o,s:o,s:o,s:o}", "hash", k->hash, "name", str_or_null(k->name),
-			 "label", str_or_null(k->label), "org_id", str_or_null(k->org_id),
-			 "created_at", cp_json_time(k->created_at));
+	                 "label", str_or_null(k->label), "org_id", str_or_null(k->org_id),
+	                 "created_at", cp_json_time(k->created_at));
 }
 
 static json_t *opt_uint(protobuf_c_boolean has, uint32_t v)
@@ -89,10 +89,11 @@ json_t *cp_json_provider(const Sy__Provider *p)
 	    "api_key_env", str_or_null(p->api_key_env), "data_collection",
 	    p->has_data_collection_deny && p->data_collection_deny ? "deny" : "allow",
 	    "connect_timeout_ms", opt_uint(p->has_connect_timeout_ms, p->connect_timeout_ms),
-	    "first_byte_timeout_ms", opt_uint(p->has_first_byte_timeout_ms, p->first_byte_timeout_ms),
-	    "idle_timeout_ms", opt_uint(p->has_idle_timeout_ms, p->idle_timeout_ms),
-	    "total_timeout_ms", opt_uint(p->has_total_timeout_ms, p->total_timeout_ms),
-	    "created_at", cp_json_time(p->created_at), "updated_at", cp_json_time(p->updated_at));
+	    "first_byte_timeout_ms",
+	    opt_uint(p->has_first_byte_timeout_ms, p->first_byte_timeout_ms), "idle_timeout_ms",
+	    opt_uint(p->has_idle_timeout_ms, p->idle_timeout_ms), "total_timeout_ms",
+	    opt_uint(p->has_total_timeout_ms, p->total_timeout_ms), "created_at",
+	    cp_json_time(p->created_at), "updated_at", cp_json_time(p->updated_at));
 }
 
 static json_t *pricing_json(const Sy__Pricing *pr)
@@ -101,9 +102,9 @@ static json_t *pricing_json(const Sy__Pricing *pr)
 	if (!o || !pr)
 		return o;
 	const char *names[] = {"prompt", "completion", "request", "input_cache_read",
-			       "input_cache_write"};
+	                       "input_cache_write"};
 	const char *vals[] = {pr->prompt, pr->completion, pr->request, pr->input_cache_read,
-			      pr->input_cache_write};
+	                      pr->input_cache_write};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (vals[i])
 			json_object_set_new(o, names[i], json_string(vals[i]));
@@ -112,15 +113,14 @@ static json_t *pricing_json(const Sy__Pricing *pr)
 
 static json_t *endpoint_json(const Sy__Endpoint *e)
 {
-	return json_pack("{s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o}", "provider", e->provider,
-			 "provider_model_id", e->provider_model_id, "pricing",
-			 pricing_json(e->pricing), "quantization", str_or_null(e->quantization),
-			 "max_completion_tokens",
-			 opt_uint(e->has_max_completion_tokens, e->max_completion_tokens),
-			 "context_length", opt_uint(e->has_context_length, e->context_length),
-			 "supported_parameters",
-			 str_array(e->supported_parameters, e->n_supported_parameters), "tag",
-			 str_or_null(e->tag));
+	return json_pack(
+	    "{s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o}", "provider", e->provider, "provider_model_id",
+	    e->provider_model_id, "pricing", pricing_json(e->pricing), "quantization",
+	    str_or_null(e->quantization), "max_completion_tokens",
+	    opt_uint(e->has_max_completion_tokens, e->max_completion_tokens), "context_length",
+	    opt_uint(e->has_context_length, e->context_length), "supported_parameters",
+	    str_array(e->supported_parameters, e->n_supported_parameters), "tag",
+	    str_or_null(e->tag));
 }
 
 json_t *cp_json_model(const Sy__Model *m)
@@ -156,7 +156,7 @@ static int set_str(char **dst, const json_t *j, const char *name)
 }
 
 static void set_bool(protobuf_c_boolean *has, protobuf_c_boolean *dst, const json_t *j,
-		     const char *name)
+                     const char *name)
 {
 	const json_t *v = json_object_get(j, name);
 	if (v && json_is_boolean(v)) {
@@ -219,12 +219,12 @@ int cp_json_apply_key(Sy__ApiKey *k, const json_t *j)
 		return rc;
 	set_bool(&k->has_disabled, &k->disabled, j, "disabled");
 	set_bool(&k->has_include_byok_in_limit, &k->include_byok_in_limit, j,
-		 "include_byok_in_limit");
+	         "include_byok_in_limit");
 	set_uint(&k->has_rpm, &k->rpm, j, "rpm");
 	set_uint(&k->has_rpd, &k->rpd, j, "rpd");
 	if ((v = json_object_get(j, "limit"))) {
-		k->has_limit = json_is_number(v) &&
-			       sy_money_from_usd(json_number_value(v), &k->limit) == 0;
+		k->has_limit =
+		    json_is_number(v) && sy_money_from_usd(json_number_value(v), &k->limit) == 0;
 		if (!k->has_limit)
 			k->limit = 0;
 	}
@@ -246,7 +246,7 @@ int cp_json_apply_provider(Sy__Provider *p, const json_t *j)
 		return rc;
 	set_uint(&p->has_connect_timeout_ms, &p->connect_timeout_ms, j, "connect_timeout_ms");
 	set_uint(&p->has_first_byte_timeout_ms, &p->first_byte_timeout_ms, j,
-		 "first_byte_timeout_ms");
+	         "first_byte_timeout_ms");
 	set_uint(&p->has_idle_timeout_ms, &p->idle_timeout_ms, j, "idle_timeout_ms");
 	set_uint(&p->has_total_timeout_ms, &p->total_timeout_ms, j, "total_timeout_ms");
 	const json_t *dc = json_object_get(j, "data_collection");
@@ -280,13 +280,13 @@ static Sy__Endpoint *endpoint_new(const json_t *j)
 		return NULL;
 	sy__endpoint__init(e);
 	set_uint(&e->has_max_completion_tokens, &e->max_completion_tokens, j,
-		 "max_completion_tokens");
+	         "max_completion_tokens");
 	set_uint(&e->has_context_length, &e->context_length, j, "context_length");
 	if (set_str(&e->provider, j, "provider") ||
 	    set_str(&e->provider_model_id, j, "provider_model_id") ||
 	    set_str(&e->quantization, j, "quantization") || set_str(&e->tag, j, "tag") ||
 	    set_strs(&e->supported_parameters, &e->n_supported_parameters, j,
-		     "supported_parameters") ||
+	             "supported_parameters") ||
 	    !(e->pricing = pricing_new(json_object_get(j, "pricing")))) {
 		sy__endpoint__free_unpacked(e, NULL);
 		return NULL;
@@ -325,9 +325,9 @@ int cp_json_apply_model(Sy__Model *m, const json_t *j)
 	    (rc = set_str(&m->tokenizer, j, "tokenizer")) ||
 	    (rc = set_strs(&m->input_modalities, &m->n_input_modalities, j, "input_modalities")) ||
 	    (rc = set_strs(&m->output_modalities, &m->n_output_modalities, j,
-			   "output_modalities")) ||
+	                   "output_modalities")) ||
 	    (rc = set_strs(&m->supported_parameters, &m->n_supported_parameters, j,
-			   "supported_parameters")))
+	                   "supported_parameters")))
 		return rc;
 	const json_t *eps = json_object_get(j, "endpoints");
 	return eps ? set_endpoints(m, eps) : 0;

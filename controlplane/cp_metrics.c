@@ -37,23 +37,23 @@ char *cp_metrics_render(uint64_t seq)
 	struct sy_buf b;
 	int rc = 0;
 	sy_buf_init(&b, 0);
-	rc |= sy_buf_printf(&b,
-			    "# HELP switchyard_cp_seq Sequence number of the last committed change\n"
-			    "# TYPE switchyard_cp_seq gauge\nswitchyard_cp_seq %" PRIu64 "\n",
-			    seq);
+	rc |=
+	    sy_buf_printf(&b,
+	                  "# HELP switchyard_cp_seq Sequence number of the last committed change\n"
+	                  "# TYPE switchyard_cp_seq gauge\nswitchyard_cp_seq %" PRIu64 "\n",
+	                  seq);
 	rc |= sy_buf_puts(&b, "# HELP switchyard_cp_admin_responses_total Admin API responses by "
-			      "status class\n# TYPE switchyard_cp_admin_responses_total counter\n");
+	                      "status class\n# TYPE switchyard_cp_admin_responses_total counter\n");
 	for (int c = 2; c <= 5; c++)
-		rc |= sy_buf_printf(&b,
-				    "switchyard_cp_admin_responses_total{code=\"%dxx\"} %" PRIu64
-				    "\n",
-				    c, cp_metrics.admin_responses[c]);
+		rc |= sy_buf_printf(
+		    &b, "switchyard_cp_admin_responses_total{code=\"%dxx\"} %" PRIu64 "\n", c,
+		    cp_metrics.admin_responses[c]);
 	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
 		rc |= sy_buf_printf(&b,
-				    "# HELP switchyard_cp_%s %s\n# TYPE switchyard_cp_%s counter\n"
-				    "switchyard_cp_%s %" PRIu64 "\n",
-				    counters[i].name, counters[i].help, counters[i].name,
-				    counters[i].name, *counters[i].val);
+		                    "# HELP switchyard_cp_%s %s\n# TYPE switchyard_cp_%s counter\n"
+		                    "switchyard_cp_%s %" PRIu64 "\n",
+		                    counters[i].name, counters[i].help, counters[i].name,
+		                    counters[i].name, *counters[i].val);
 	if (rc) {
 		sy_buf_release(&b);
 		return NULL;

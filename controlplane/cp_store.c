@@ -17,22 +17,22 @@ static const struct kind_info {
 	const char *table; /* LMDB database name */
 	const ProtobufCMessageDescriptor *desc;
 } kinds[CP_KIND_COUNT] = {
-	[CP_ORG] = {"org", "orgs", &sy__org__descriptor},
-	[CP_KEY] = {"key", "keys", &sy__api_key__descriptor},
-	[CP_MKEY] = {"mkey", "mkeys", &sy__mgmt_key__descriptor},
-	[CP_PROVIDER] = {"provider", "providers", &sy__provider__descriptor},
-	[CP_MODEL] = {"model", "models", &sy__model__descriptor},
+    [CP_ORG] = {"org", "orgs", &sy__org__descriptor},
+    [CP_KEY] = {"key", "keys", &sy__api_key__descriptor},
+    [CP_MKEY] = {"mkey", "mkeys", &sy__mgmt_key__descriptor},
+    [CP_PROVIDER] = {"provider", "providers", &sy__provider__descriptor},
+    [CP_MODEL] = {"model", "models", &sy__model__descriptor},
 };
 
 static const char *const table_names[CP_TABLE_COUNT] = {
-	[CP_T_GENERATIONS] = "generations",
-	[CP_T_KEY_USAGE] = "key_usage",
-	[CP_T_ORG_MONEY] = "org_money",
-	[CP_T_KEY_PENDING] = "key_pending",
-	[CP_T_LEASES] = "leases",
-	[CP_T_CREDITS] = "credit_ledger",
-	[CP_T_GEN_BY_ORG] = "generations_by_org",
-	[CP_T_DIRTY] = "dirty",
+    [CP_T_GENERATIONS] = "generations",
+    [CP_T_KEY_USAGE] = "key_usage",
+    [CP_T_ORG_MONEY] = "org_money",
+    [CP_T_KEY_PENDING] = "key_pending",
+    [CP_T_LEASES] = "leases",
+    [CP_T_CREDITS] = "credit_ledger",
+    [CP_T_GEN_BY_ORG] = "generations_by_org",
+    [CP_T_DIRTY] = "dirty",
 };
 
 struct cp_store {
@@ -380,7 +380,7 @@ int cp_store_each(struct cp_txn *t, enum cp_kind k, cp_store_each_fn *fn, void *
 }
 
 int cp_store_raw_get(struct cp_txn *t, enum cp_table tb, const char *key, const void **val,
-		     size_t *len)
+                     size_t *len)
 {
 	MDB_val k = key_of(key), v;
 	if (!*key || k.mv_size > 511)
@@ -396,7 +396,7 @@ int cp_store_raw_get(struct cp_txn *t, enum cp_table tb, const char *key, const 
 }
 
 int cp_store_raw_put(struct cp_txn *t, enum cp_table tb, const char *key, const void *val,
-		     size_t len, bool no_overwrite)
+                     size_t len, bool no_overwrite)
 {
 	assert(t->write);
 	MDB_val k = key_of(key), v = {len, (void *)val};
@@ -421,7 +421,7 @@ int cp_store_raw_del(struct cp_txn *t, enum cp_table tb, const char *key)
 }
 
 int cp_store_raw_each(struct cp_txn *t, enum cp_table tb, const char *prefix, cp_store_raw_fn *fn,
-		      void *arg)
+                      void *arg)
 {
 	MDB_cursor *c;
 	size_t plen = strlen(prefix);

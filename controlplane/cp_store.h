@@ -24,7 +24,14 @@
 #include <stdint.h>
 
 /* The kinds of distributable entity; also the Update topic prefixes. */
-enum cp_kind { CP_ORG, CP_KEY, CP_MKEY, CP_PROVIDER, CP_MODEL, CP_KIND_COUNT };
+enum cp_kind {
+	CP_ORG,
+	CP_KEY,
+	CP_MKEY,
+	CP_PROVIDER,
+	CP_MODEL,
+	CP_KIND_COUNT
+};
 
 /* Tables that are not distributed (no seq bump). */
 enum cp_table {
@@ -44,7 +51,7 @@ struct cp_txn;
 
 /* One committed entity change, handed to the commit hook. */
 struct cp_change {
-	uint64_t seq;          /* its own seq, consecutive within a transaction */
+	uint64_t seq; /* its own seq, consecutive within a transaction */
 	enum cp_kind kind;
 	bool deleted;          /* msg is the entity as it was before the delete */
 	ProtobufCMessage *msg; /* owned by the store, valid during the hook */
@@ -53,8 +60,7 @@ struct cp_change {
 /* Called after every commit that changed entities, with the changes in seq order. */
 typedef void cp_store_commit_fn(const struct cp_change *changes, size_t n, void *arg);
 /* Called for each raw row by cp_store_raw_each; a non-zero return stops and is returned. */
-typedef int cp_store_raw_fn(const char *key, size_t keylen, const void *val, size_t len,
-			    void *arg);
+typedef int cp_store_raw_fn(const char *key, size_t keylen, const void *val, size_t len, void *arg);
 /* Called for each entity by cp_store_each; a non-zero return stops and is returned. */
 typedef int cp_store_each_fn(const ProtobufCMessage *msg, void *arg);
 
@@ -91,14 +97,14 @@ int cp_store_each(struct cp_txn *t, enum cp_kind k, cp_store_each_fn *fn, void *
 /* Raw table access. get: the value stays valid until the transaction ends. 0, SY_ENOTFOUND,
  * SY_ESTORE; put with no_overwrite returns SY_EEXIST when the key is present. */
 int cp_store_raw_get(struct cp_txn *t, enum cp_table tb, const char *key, const void **val,
-		     size_t *len);
+                     size_t *len);
 int cp_store_raw_put(struct cp_txn *t, enum cp_table tb, const char *key, const void *val,
-		     size_t len, bool no_overwrite);
+                     size_t len, bool no_overwrite);
 int cp_store_raw_del(struct cp_txn *t, enum cp_table tb, const char *key);
 /* Visit the rows whose key starts with prefix ("" = all) in key order; the callback may not
  * change the table. 0, SY_ESTORE or the callback's return. */
 int cp_store_raw_each(struct cp_txn *t, enum cp_table tb, const char *prefix, cp_store_raw_fn *fn,
-		      void *arg);
+                      void *arg);
 
 /* Topic prefix of a kind: "org", "key", "mkey", "provider", "model". */
 const char *cp_kind_name(enum cp_kind k);

@@ -34,7 +34,7 @@ struct wire {
 
 /* Fill w for entity m of kind k; m must outlive w. 0 or -ENOMEM. */
 static int wire_init(struct cp_sync *y, struct wire *w, enum cp_kind k, const ProtobufCMessage *m,
-		     bool deleted, uint64_t seq)
+                     bool deleted, uint64_t seq)
 {
 	sy__update__init(&w->u);
 	w->own = NULL;
@@ -197,7 +197,7 @@ static void serve_snapshot(struct cp_sync *y, const struct cp_zmsg *req)
 			cp_metrics.snapshots_served++;
 			cp_metrics.snapshot_items += sn.count;
 			sy_info("served a snapshot: %u item(s) at seq %llu", sn.count,
-				(unsigned long long)end.seq);
+			        (unsigned long long)end.seq);
 		}
 	}
 out:
@@ -249,7 +249,7 @@ void cp_sync_publish(const struct cp_change *ch, size_t n, void *arg)
 		if (rc) {
 			cp_metrics.updates_dropped++;
 			sy_warn("publish seq=%llu dropped: %s", (unsigned long long)ch[i].seq,
-				sy_strerror(rc));
+			        sy_strerror(rc));
 		} else {
 			cp_metrics.updates_published++;
 		}
@@ -276,7 +276,7 @@ void cp_sync_heartbeat(struct cp_sync *y)
 /* ---- lifecycle ----------------------------------------------------------------------------- */
 
 struct cp_sync *cp_sync_new(void *zctx, struct cp_store *s, const struct sy_kek *kek,
-			    const char *snapshot_ep, const char *publish_ep, const char **why)
+                            const char *snapshot_ep, const char *publish_ep, const char **why)
 {
 	struct cp_sync *y = calloc(1, sizeof(*y));
 	if (!y) {
@@ -289,7 +289,7 @@ struct cp_sync *cp_sync_new(void *zctx, struct cp_store *s, const struct sy_kek 
 	int zero = 0, one = 1;
 	y->router = cp_zmq_bind(zctx, ZMQ_ROUTER, snapshot_ep, why);
 	if (y->router && (zmq_setsockopt(y->router, ZMQ_SNDHWM, &zero, sizeof(zero)) ||
-			  zmq_setsockopt(y->router, ZMQ_ROUTER_MANDATORY, &one, sizeof(one))))
+	                  zmq_setsockopt(y->router, ZMQ_ROUTER_MANDATORY, &one, sizeof(one))))
 		*why = "cannot set snapshot socket options";
 	else if (y->router)
 		y->pub = cp_zmq_bind(zctx, ZMQ_PUB, publish_ep, why);

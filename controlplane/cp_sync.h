@@ -23,7 +23,7 @@ struct cp_sync;
 /* Bind the snapshot ROUTER and the PUB socket. kek must outlive the sync. NULL on failure
  * with *why set. */
 struct cp_sync *cp_sync_new(void *zctx, struct cp_store *s, const struct sy_kek *kek,
-			    const char *snapshot_ep, const char *publish_ep, const char **why);
+                            const char *snapshot_ep, const char *publish_ep, const char **why);
 /* Close the sockets; idempotent; nulls *sp. */
 void cp_sync_free(struct cp_sync **sp);
 /* The snapshot ROUTER's ZMQ_FD (edge-triggered: call cp_sync_drain on every loop pass). */

@@ -9,12 +9,15 @@
 #include <string.h>
 #include <time.h>
 
-enum { F_REQUIRED = 1, F_NULLABLE = 2 };
+enum {
+	F_REQUIRED = 1,
+	F_NULLABLE = 2
+};
 
-#define USD_MAX 1.0e8          /* largest key limit accepted, USD */
-#define COUNT_MAX 100000000    /* context lengths, token caps */
-#define RATE_MAX 10000000      /* rpm / rpd */
-#define TIMEOUT_MAX 3600000    /* provider timeouts, ms */
+#define USD_MAX 1.0e8       /* largest key limit accepted, USD */
+#define COUNT_MAX 100000000 /* context lengths, token caps */
+#define RATE_MAX 10000000   /* rpm / rpd */
+#define TIMEOUT_MAX 3600000 /* provider timeouts, ms */
 #define URL_MAX 512
 #define SECRET_MAX 4096
 #define TEXT_MAX 8192
@@ -26,12 +29,12 @@ static const char *const collection[] = {"allow", "deny", NULL};
 static const char *const resets[] = {"daily", "weekly", "monthly", NULL};
 static const char *const modalities[] = {"text", "image", "audio", "video", "file", NULL};
 static const char *const quantizations[] = {"int4", "int8", "fp4",  "fp6",     "fp8",
-					    "fp16", "bf16", "fp32", "unknown", NULL};
+                                            "fp16", "bf16", "fp32", "unknown", NULL};
 static const char *const timeouts[] = {"connect_timeout_ms", "first_byte_timeout_ms",
-				       "idle_timeout_ms", "total_timeout_ms", NULL};
+                                       "idle_timeout_ms", "total_timeout_ms", NULL};
 
 static int vset(struct cp_verr *e, const char *field, const char *fmt, va_list ap)
-	__attribute__((format(printf, 3, 0)));
+    __attribute__((format(printf, 3, 0)));
 static int vset(struct cp_verr *e, const char *field, const char *fmt, va_list ap)
 {
 	char why[256];
@@ -52,7 +55,7 @@ int cp_verr_set(struct cp_verr *e, const char *field, const char *fmt, ...)
 
 /* Fail on the field prefix + name (prefix e.g. "endpoints[0]."). */
 static int fail(struct cp_verr *e, const char *pre, const char *name, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 static int fail(struct cp_verr *e, const char *pre, const char *name, const char *fmt, ...)
 {
 	char field[128];
@@ -66,7 +69,7 @@ static int fail(struct cp_verr *e, const char *pre, const char *name, const char
 
 /* 1 with *out set when present and not null; 0 when absent or an allowed null; SY_EINVAL. */
 static int lookup(const json_t *obj, const char *pre, const char *name, unsigned flags,
-		  struct cp_verr *e, const json_t **out)
+                  struct cp_verr *e, const json_t **out)
 {
 	const json_t *v = json_object_get(obj, name);
 	if (!v || (json_is_null(v) && (flags & F_REQUIRED)))
@@ -86,7 +89,7 @@ static bool printable(const char *s)
 }
 
 static int check_str(const json_t *obj, const char *pre, const char *name, unsigned flags,
-		     size_t maxlen, struct cp_verr *e)
+                     size_t maxlen, struct cp_verr *e)
 {
 	const json_t *v;
 	int rc = lookup(obj, pre, name, flags, e, &v);
@@ -104,7 +107,7 @@ static int check_str(const json_t *obj, const char *pre, const char *name, unsig
 
 /* A string matching pred; what says what it must look like. */
 static int check_syntax(const json_t *obj, const char *pre, const char *name, unsigned flags,
-			bool (*pred)(const char *), const char *what, struct cp_verr *e)
+                        bool (*pred)(const char *), const char *what, struct cp_verr *e)
 {
 	const json_t *v;
 	int rc = lookup(obj, pre, name, flags, e, &v);
@@ -126,7 +129,7 @@ static int check_bool(const json_t *obj, const char *pre, const char *name, stru
 }
 
 static int check_uint(const json_t *obj, const char *pre, const char *name, unsigned flags,
-		      json_int_t min, json_int_t max, struct cp_verr *e)
+                      json_int_t min, json_int_t max, struct cp_verr *e)
 {
 	const json_t *v;
 	int rc = lookup(obj, pre, name, flags, e, &v);
@@ -134,12 +137,12 @@ static int check_uint(const json_t *obj, const char *pre, const char *name, unsi
 		return rc;
 	if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max)
 		return fail(e, pre, name, "must be an integer from %lld to %lld", (long long)min,
-			    (long long)max);
+		            (long long)max);
 	return 0;
 }
 
 static int check_enum(const json_t *obj, const char *pre, const char *name, unsigned flags,
-		      const char *const *values, struct cp_verr *e)
+                      const char *const *values, struct cp_verr *e)
 {
 	const json_t *v;
 	int rc = lookup(obj, pre, name, flags, e, &v);
@@ -151,9 +154,9 @@ static int check_enum(const json_t *obj, const char *pre, const char *name, unsi
 	char list[256] = "";
 	for (size_t i = 0; values[i]; i++)
 		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s\"%s\"",
-			 i ? ", " : "", values[i]);
+		         i ? ", " : "", values[i]);
 	return fail(e, pre, name, "must be one of %s%s", list,
-		    (flags & F_NULLABLE) ? " or null" : "");
+	            (flags & F_NULLABLE) ? " or null" : "");
 }
 
 /* A USD amount (JSON number, not negative), or null. */
@@ -179,8 +182,9 @@ static int check_future(const json_t *obj, const char *name, int64_t now, struct
 		return rc;
 	int64_t t;
 	if (!json_is_string(v) || cp_parse_time(json_string_value(v), &t))
-		return fail(e, "", name,
-			    "must be an ISO-8601 UTC time such as \"2030-01-31T00:00:00Z\", or null");
+		return fail(
+		    e, "", name,
+		    "must be an ISO-8601 UTC time such as \"2030-01-31T00:00:00Z\", or null");
 	if (t <= now)
 		return fail(e, "", name, "must lie in the future");
 	return 0;
@@ -188,7 +192,7 @@ static int check_future(const json_t *obj, const char *name, int64_t now, struct
 
 /* A price: decimal string, USD per token, not negative, at most 10 decimals. */
 static int check_price(const json_t *obj, const char *pre, const char *name, unsigned flags,
-		       struct cp_verr *e)
+                       struct cp_verr *e)
 {
 	const json_t *v;
 	int rc = lookup(obj, pre, name, flags, e, &v);
@@ -198,8 +202,8 @@ static int check_price(const json_t *obj, const char *pre, const char *name, uns
 	if (!json_is_string(v) || json_string_length(v) > 32 ||
 	    sy_money_parse(json_string_value(v), &m) || m < 0)
 		return fail(e, pre, name,
-			    "must be a non-negative decimal string in USD per token, e.g. "
-			    "\"0.000002\"");
+		            "must be a non-negative decimal string in USD per token, e.g. "
+		            "\"0.000002\"");
 	return 0;
 }
 
@@ -216,7 +220,7 @@ static bool param_name(const char *s)
 
 /* An array of distinct strings, each from values (or a parameter name when values is NULL). */
 static int check_str_array(const json_t *obj, const char *pre, const char *name,
-			   const char *const *values, struct cp_verr *e)
+                           const char *const *values, struct cp_verr *e)
 {
 	const json_t *v;
 	int rc = lookup(obj, pre, name, 0, e, &v);
@@ -228,8 +232,8 @@ static int check_str_array(const json_t *obj, const char *pre, const char *name,
 		const json_t *it = json_array_get(v, i);
 		char item[64];
 		snprintf(item, sizeof(item), "%s[%zu]", name, i);
-		bool ok = json_is_string(it) &&
-			  strlen(json_string_value(it)) == json_string_length(it);
+		bool ok =
+		    json_is_string(it) && strlen(json_string_value(it)) == json_string_length(it);
 		if (ok && values) {
 			ok = false;
 			for (size_t k = 0; values[k] && !ok; k++)
@@ -239,8 +243,8 @@ static int check_str_array(const json_t *obj, const char *pre, const char *name,
 		}
 		if (!ok)
 			return fail(e, pre, item, "must be %s",
-				    values ? "a known value (text, image, audio, video, file)"
-					   : "a parameter name (lowercase letters, digits, _)");
+			            values ? "a known value (text, image, audio, video, file)"
+			                   : "a parameter name (lowercase letters, digits, _)");
 		for (size_t k = 0; k < i; k++)
 			if (json_equal(json_array_get(v, k), it))
 				return fail(e, pre, item, "is listed twice");
@@ -265,10 +269,12 @@ static int check_object(const json_t *j, struct cp_verr *e)
 bool cp_valid_slug(const char *s)
 {
 	size_t n = strlen(s);
-	if (!n || n > CP_SLUG_MAX || !(islower((unsigned char)s[0]) || isdigit((unsigned char)s[0])))
+	if (!n || n > CP_SLUG_MAX ||
+	    !(islower((unsigned char)s[0]) || isdigit((unsigned char)s[0])))
 		return false;
 	for (; *s; s++)
-		if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) || strchr("._-", *s)))
+		if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) ||
+		      strchr("._-", *s)))
 			return false;
 	return true;
 }
@@ -281,7 +287,7 @@ bool cp_valid_model_id(const char *s)
 		return false;
 	for (const char *p = s; *p; p++) {
 		bool ok = islower((unsigned char)*p) || isdigit((unsigned char)*p) ||
-			  strchr("._-", *p) || (p > slash && *p == ':') || p == slash;
+		          strchr("._-", *p) || (p > slash && *p == ':') || p == slash;
 		if (!ok)
 			return false;
 	}
@@ -397,7 +403,7 @@ int cp_validate_org(const json_t *j, enum cp_vmode m, const char *id, struct cp_
 }
 
 int cp_validate_key(const json_t *j, enum cp_vmode m, const char *hash, int64_t now,
-		    struct cp_verr *e)
+                    struct cp_verr *e)
 {
 	int rc;
 	if ((rc = check_object(j, e)))
@@ -419,7 +425,8 @@ int cp_validate_key(const json_t *j, enum cp_vmode m, const char *hash, int64_t 
 int cp_validate_mkey(const json_t *j, struct cp_verr *e)
 {
 	int rc;
-	if ((rc = check_object(j, e)) || (rc = check_str(j, "", "name", F_REQUIRED, CP_NAME_MAX, e)))
+	if ((rc = check_object(j, e)) ||
+	    (rc = check_str(j, "", "name", F_REQUIRED, CP_NAME_MAX, e)))
 		return rc;
 	return check_syntax(j, "", "org_id", F_NULLABLE, cp_valid_org_id, "an org id or null", e);
 }
@@ -434,13 +441,13 @@ int cp_validate_provider(const json_t *j, enum cp_vmode m, const char *slug, str
 		rc = check_same(j, "slug", slug, e);
 	else
 		rc = check_syntax(j, "", "slug", F_REQUIRED, cp_valid_slug,
-				  "a slug of lowercase letters, digits, '.', '_' or '-' (at most "
-				  "64)",
-				  e);
+		                  "a slug of lowercase letters, digits, '.', '_' or '-' (at most "
+		                  "64)",
+		                  e);
 	if (rc || (rc = check_str(j, "", "name", 0, CP_NAME_MAX, e)) ||
 	    (rc = check_enum(j, "", "adapter", 0, adapters, e)) ||
 	    (rc = check_syntax(j, "", "base_url", req, valid_url,
-			       "an http:// or https:// URL without spaces", e)) ||
+	                       "an http:// or https:// URL without spaces", e)) ||
 	    (rc = check_enum(j, "", "data_collection", 0, collection, e)))
 		return rc;
 	for (size_t i = 0; timeouts[i]; i++)
@@ -449,14 +456,14 @@ int cp_validate_provider(const json_t *j, enum cp_vmode m, const char *slug, str
 	if (m == CP_V_CATALOG) {
 		if (json_object_get(j, "api_key"))
 			return fail(e, "", "api_key",
-				    "is not allowed in a catalog file: name an environment "
-				    "variable in api_key_env");
+			            "is not allowed in a catalog file: name an environment "
+			            "variable in api_key_env");
 		return check_syntax(j, "", "api_key_env", 0, valid_env_name,
-				    "an environment variable name (A-Z, 0-9, _)", e);
+		                    "an environment variable name (A-Z, 0-9, _)", e);
 	}
 	if (json_object_get(j, "api_key_env"))
 		return fail(e, "", "api_key_env",
-			    "is only read from a --catalog file; send the credential as api_key");
+		            "is only read from a --catalog file; send the credential as api_key");
 	return check_str(j, "", "api_key", F_NULLABLE, SECRET_MAX, e);
 }
 
@@ -469,7 +476,7 @@ static int check_endpoint(const json_t *ep, size_t i, struct cp_verr *e)
 		return fail(e, pre, "", "must be an object");
 	strcat(pre, ".");
 	if ((rc = check_syntax(ep, pre, "provider", F_REQUIRED, cp_valid_slug, "a provider slug",
-			       e)) ||
+	                       e)) ||
 	    (rc = check_str(ep, pre, "provider_model_id", F_REQUIRED, 256, e)) ||
 	    (rc = check_enum(ep, pre, "quantization", F_NULLABLE, quantizations, e)) ||
 	    (rc = check_uint(ep, pre, "max_completion_tokens", F_NULLABLE, 1, COUNT_MAX, e)) ||
@@ -518,9 +525,9 @@ int cp_validate_model(const json_t *j, enum cp_vmode m, const char *id, struct c
 		rc = check_same(j, "id", id, e);
 	else
 		rc = check_syntax(j, "", "id", F_REQUIRED, cp_valid_model_id,
-				  "\"author/slug\" in lowercase letters, digits, '.', '_', '-' "
-				  "(':' in the slug)",
-				  e);
+		                  "\"author/slug\" in lowercase letters, digits, '.', '_', '-' "
+		                  "(':' in the slug)",
+		                  e);
 	if (rc || (rc = check_str(j, "", "name", 0, 256, e)) ||
 	    (rc = check_str(j, "", "description", F_NULLABLE, TEXT_MAX, e)) ||
 	    (rc = check_uint(j, "", "context_length", 0, 1, COUNT_MAX, e)) ||
@@ -532,19 +539,18 @@ int cp_validate_model(const json_t *j, enum cp_vmode m, const char *id, struct c
 	const json_t *eps;
 	if ((rc = lookup(j, "", "endpoints", req, e, &eps)) <= 0)
 		return rc;
-	if (!json_is_array(eps) || json_array_size(eps) < 1 ||
-	    json_array_size(eps) > ENDPOINTS_MAX)
+	if (!json_is_array(eps) || json_array_size(eps) < 1 || json_array_size(eps) > ENDPOINTS_MAX)
 		return cp_verr_set(e, "endpoints", "must be an array of 1 to %d endpoints",
-				   ENDPOINTS_MAX);
+		                   ENDPOINTS_MAX);
 	for (size_t i = 0; i < json_array_size(eps); i++) {
 		if ((rc = check_endpoint(json_array_get(eps, i), i, e)))
 			return rc;
 		for (size_t k = 0; k < i; k++)
 			if (same_endpoint(json_array_get(eps, k), json_array_get(eps, i)))
 				return cp_verr_set(e, "endpoints",
-						   "item %zu repeats item %zu (same provider, "
-						   "provider_model_id and tag)",
-						   i, k);
+				                   "item %zu repeats item %zu (same provider, "
+				                   "provider_model_id and tag)",
+				                   i, k);
 	}
 	return 0;
 }
@@ -556,7 +562,7 @@ int cp_validate_model_refs(struct cp_txn *t, const Sy__Model *m, struct cp_verr 
 			char f[48];
 			snprintf(f, sizeof(f), "endpoints[%zu].provider", i);
 			return cp_verr_set(e, f, "no provider \"%s\" exists",
-					   m->endpoints[i]->provider);
+			                   m->endpoints[i]->provider);
 		}
 	}
 	return 0;

@@ -14,7 +14,11 @@
 
 /* What the body is for: create requires the required fields; patch forbids changing ids;
  * catalog is create plus api_key_env instead of api_key. */
-enum cp_vmode { CP_V_CREATE, CP_V_PATCH, CP_V_CATALOG };
+enum cp_vmode {
+	CP_V_CREATE,
+	CP_V_PATCH,
+	CP_V_CATALOG
+};
 
 /* The first validation failure. */
 struct cp_verr {
@@ -29,14 +33,14 @@ struct cp_verr {
 
 /* Fill e and return SY_EINVAL (for checks made outside this module). */
 int cp_verr_set(struct cp_verr *e, const char *field, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Org body {name, postpaid}. id: the path id in patch mode (NULL otherwise). */
 int cp_validate_org(const json_t *j, enum cp_vmode m, const char *id, struct cp_verr *e);
 /* Key body {name, org_id, disabled, limit, limit_reset, include_byok_in_limit, expires_at,
  * rpm, rpd}; expires_at must lie after now. */
 int cp_validate_key(const json_t *j, enum cp_vmode m, const char *hash, int64_t now,
-		    struct cp_verr *e);
+                    struct cp_verr *e);
 /* Management key body {name, org_id}. */
 int cp_validate_mkey(const json_t *j, struct cp_verr *e);
 /* Provider body {slug, name, adapter, base_url, api_key | api_key_env (catalog), timeouts,

@@ -17,7 +17,7 @@
 struct cp_zmsg {
 	unsigned char id[CP_ZMQ_ID_MAX]; /* the peer's routing identity */
 	size_t idlen;
-	Sy__Envelope *env;               /* validated; free with sy_env_free */
+	Sy__Envelope *env; /* validated; free with sy_env_free */
 };
 
 /* A socket of type (ZMQ_ROUTER, ZMQ_PUB) with the common options, bound to endpoint.

@@ -36,8 +36,8 @@ struct client {
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: sync_client --snapshot EP --publish EP [--until-seq N]\n"
-		   "                   [--duration-ms MS] [--timeout-ms MS] [--heartbeats]\n"
-		   "Prints the controlplane's snapshot and live updates as JSON lines.\n");
+	           "                   [--duration-ms MS] [--timeout-ms MS] [--heartbeats]\n"
+	           "Prints the controlplane's snapshot and live updates as JSON lines.\n");
 }
 
 static void emit(json_t *j)
@@ -81,20 +81,19 @@ static void describe(json_t *o, const Sy__Update *u)
 		json_object_set_new(o, "kind", json_string("mkey"));
 		json_object_set_new(o, "id", json_string(u->mkey->hash));
 		json_object_set_new(o, "org_id",
-				    u->mkey->org_id ? json_string(u->mkey->org_id) : json_null());
+		                    u->mkey->org_id ? json_string(u->mkey->org_id) : json_null());
 		break;
 	case SY__UPDATE__VALUE_PROVIDER:
 		json_object_set_new(o, "kind", json_string("provider"));
 		json_object_set_new(o, "id", json_string(u->provider->slug));
-		json_object_set_new(o, "base_url", json_string(u->provider->base_url
-								   ? u->provider->base_url
-								   : ""));
+		json_object_set_new(
+		    o, "base_url", json_string(u->provider->base_url ? u->provider->base_url : ""));
 		json_object_set_new(o, "has_api_key", json_boolean(u->provider->has_api_key));
-		json_object_set_new(o, "api_key", u->provider->api_key
-							  ? json_string(u->provider->api_key)
-							  : json_null());
+		json_object_set_new(o, "api_key",
+		                    u->provider->api_key ? json_string(u->provider->api_key)
+		                                         : json_null());
 		json_object_set_new(o, "api_key_enc_len",
-				    json_integer((json_int_t)u->provider->api_key_enc.len));
+		                    json_integer((json_int_t)u->provider->api_key_enc.len));
 		break;
 	case SY__UPDATE__VALUE_MODEL: {
 		json_t *eps = json_array();
@@ -104,13 +103,13 @@ static void describe(json_t *o, const Sy__Update *u)
 			const Sy__Endpoint *e = u->model->endpoints[i];
 			json_array_append_new(
 			    eps, json_pack("{s:s,s:s,s:s?,s:s?}", "provider", e->provider,
-					   "provider_model_id", e->provider_model_id, "prompt",
-					   e->pricing ? e->pricing->prompt : NULL, "completion",
-					   e->pricing ? e->pricing->completion : NULL));
+			                   "provider_model_id", e->provider_model_id, "prompt",
+			                   e->pricing ? e->pricing->prompt : NULL, "completion",
+			                   e->pricing ? e->pricing->completion : NULL));
 		}
 		json_object_set_new(o, "endpoints", eps);
 		json_object_set_new(o, "input_modalities",
-				    strs(u->model->input_modalities, u->model->n_input_modalities));
+		                    strs(u->model->input_modalities, u->model->n_input_modalities));
 		break;
 	}
 	default:
@@ -122,7 +121,7 @@ static void describe(json_t *o, const Sy__Update *u)
 static void print_update(const char *src, const Sy__Update *u)
 {
 	json_t *o = json_pack("{s:s,s:I,s:s,s:b}", "src", src, "seq", (json_int_t)u->seq, "topic",
-			      u->topic, "deleted", u->deleted);
+	                      u->topic, "deleted", u->deleted);
 	describe(o, u);
 	emit(o);
 }
@@ -151,8 +150,8 @@ static int on_dealer(struct client *c)
 	zmq_msg_init(&f0);
 	zmq_msg_init(&f1);
 	int n = recv_frames(c->dealer, &f0, &f1), rc = 0, err = 0;
-	Sy__Envelope *env = n == 1 ? sy_env_unpack(zmq_msg_data(&f0), zmq_msg_size(&f0), &err)
-				   : NULL;
+	Sy__Envelope *env =
+	    n == 1 ? sy_env_unpack(zmq_msg_data(&f0), zmq_msg_size(&f0), &err) : NULL;
 	if (!env) {
 		rc = fail(n == 1 ? sy_strerror(err) : "snapshot reply is not one frame");
 		goto out;
@@ -170,8 +169,8 @@ static int on_dealer(struct client *c)
 		c->snap_seq = c->last_seq = env->snapshot_end->seq;
 		c->snapshot_done = true;
 		emit(json_pack("{s:s,s:I,s:I}", "src", "snapshot_end", "seq",
-			       (json_int_t)c->snap_seq, "count",
-			       (json_int_t)env->snapshot_end->count));
+		               (json_int_t)c->snap_seq, "count",
+		               (json_int_t)env->snapshot_end->count));
 		if (env->snapshot_end->count != c->snap_items) {
 			rc = fail("snapshot_end count differs from the items received");
 			goto out;
@@ -200,8 +199,8 @@ static int on_sub(struct client *c)
 	zmq_msg_init(&f0);
 	zmq_msg_init(&f1);
 	int n = recv_frames(c->sub, &f0, &f1), rc = 0, err = 0;
-	Sy__Envelope *env = n == 2 ? sy_env_unpack(zmq_msg_data(&f1), zmq_msg_size(&f1), &err)
-				   : NULL;
+	Sy__Envelope *env =
+	    n == 2 ? sy_env_unpack(zmq_msg_data(&f1), zmq_msg_size(&f1), &err) : NULL;
 	if (!env) {
 		rc = fail(n == 2 ? sy_strerror(err) : "published message is not [topic][envelope]");
 		goto out;
@@ -215,12 +214,12 @@ static int on_sub(struct client *c)
 		}
 		if (c->heartbeats)
 			emit(json_pack("{s:s,s:I}", "src", "hb", "seq",
-				       (json_int_t)env->heartbeat->seq));
+			               (json_int_t)env->heartbeat->seq));
 		if (c->snapshot_done && !c->ready) {
 			c->ready = true;
 			emit(json_pack("{s:s,s:I,s:I}", "src", "ready", "seq",
-				       (json_int_t)c->last_seq, "hb_seq",
-				       (json_int_t)env->heartbeat->seq));
+			               (json_int_t)c->last_seq, "hb_seq",
+			               (json_int_t)env->heartbeat->seq));
 		}
 	} else if (env->body_case == SY__ENVELOPE__BODY_UPDATE) {
 		const Sy__Update *u = env->update;
@@ -251,27 +250,44 @@ out:
 
 int main(int argc, char **argv)
 {
-	static const struct option lo[] = {
-	    {"snapshot", required_argument, NULL, 's'}, {"publish", required_argument, NULL, 'p'},
-	    {"until-seq", required_argument, NULL, 'u'},
-	    {"duration-ms", required_argument, NULL, 'd'},
-	    {"timeout-ms", required_argument, NULL, 't'},
-	    {"heartbeats", no_argument, NULL, 'b'}, {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0}};
+	static const struct option lo[] = {{"snapshot", required_argument, NULL, 's'},
+	                                   {"publish", required_argument, NULL, 'p'},
+	                                   {"until-seq", required_argument, NULL, 'u'},
+	                                   {"duration-ms", required_argument, NULL, 'd'},
+	                                   {"timeout-ms", required_argument, NULL, 't'},
+	                                   {"heartbeats", no_argument, NULL, 'b'},
+	                                   {"help", no_argument, NULL, 'h'},
+	                                   {NULL, 0, NULL, 0}};
 	struct client c = {0};
 	const char *snap = NULL, *pub = NULL;
 	int64_t duration = -1, timeout = 10000;
 	int opt, rc = 1;
 	while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (opt) {
-		case 's': snap = optarg; break;
-		case 'p': pub = optarg; break;
-		case 'u': c.until_seq = strtoull(optarg, NULL, 10); break;
-		case 'd': duration = strtoll(optarg, NULL, 10); break;
-		case 't': timeout = strtoll(optarg, NULL, 10); break;
-		case 'b': c.heartbeats = true; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 's':
+			snap = optarg;
+			break;
+		case 'p':
+			pub = optarg;
+			break;
+		case 'u':
+			c.until_seq = strtoull(optarg, NULL, 10);
+			break;
+		case 'd':
+			duration = strtoll(optarg, NULL, 10);
+			break;
+		case 't':
+			timeout = strtoll(optarg, NULL, 10);
+			break;
+		case 'b':
+			c.heartbeats = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (!snap || !pub) {
@@ -284,7 +300,8 @@ int main(int argc, char **argv)
 	if (sy_zsock_setup(c.sub) || sy_zsock_setup(c.dealer) ||
 	    zmq_setsockopt(c.sub, ZMQ_SUBSCRIBE, "", 0) || zmq_connect(c.sub, pub) ||
 	    zmq_connect(c.dealer, snap)) {
-		fprintf(stderr, "sync_client: cannot set up sockets: %s\n", zmq_strerror(zmq_errno()));
+		fprintf(stderr, "sync_client: cannot set up sockets: %s\n",
+		        zmq_strerror(zmq_errno()));
 		rc = 2;
 		goto out;
 	}

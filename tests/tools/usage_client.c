@@ -21,8 +21,8 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: usage_client --usage EP --key-hash H --cost UNITS [--count N]\n"
-		   "                    [--repeat R] [--prefix P] [--timeout-ms MS]\n"
-		   "       usage_client --usage EP --query ID --key-hash H [--timeout-ms MS]\n");
+	           "                    [--repeat R] [--prefix P] [--timeout-ms MS]\n"
+	           "       usage_client --usage EP --query ID --key-hash H [--timeout-ms MS]\n");
 }
 
 static void emit(json_t *j)
@@ -58,11 +58,11 @@ static Sy__Envelope *await(void *sock, int64_t timeout, Sy__Envelope__BodyCase w
 }
 
 static int send_batches(void *sock, const char *hash, int64_t cost, int count, int repeat,
-			const char *prefix, int64_t timeout)
+                        const char *prefix, int64_t timeout)
 {
 	Sy__UsageRecord *recs = calloc((size_t)count, sizeof(*recs));
 	Sy__UsageRecord **ptrs = calloc((size_t)count, sizeof(*ptrs));
-	char (*ids)[64] = calloc((size_t)count, sizeof(*ids));
+	char(*ids)[64] = calloc((size_t)count, sizeof(*ids));
 	int rc = 0;
 	for (int i = 0; i < count; i++) {
 		sy__usage_record__init(&recs[i]);
@@ -130,8 +130,8 @@ static int query(void *sock, const char *id, const char *hash, int64_t timeout)
 	if (r->generation_reply->request_id != 42)
 		rc = 2;
 	emit(json_pack("{s:b,s:o,s:o}", "found", rec != NULL, "id",
-		       rec ? json_string(rec->id) : json_null(), "cost",
-		       rec ? json_integer(rec->cost) : json_null()));
+	               rec ? json_string(rec->id) : json_null(), "cost",
+	               rec ? json_integer(rec->cost) : json_null()));
 	sy_env_free(&r);
 	return rc;
 }
@@ -139,26 +139,46 @@ static int query(void *sock, const char *id, const char *hash, int64_t timeout)
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
-	    {"usage", required_argument, NULL, 'e'},   {"key-hash", required_argument, NULL, 'k'},
-	    {"cost", required_argument, NULL, 'c'},    {"count", required_argument, NULL, 'n'},
-	    {"repeat", required_argument, NULL, 'r'},  {"prefix", required_argument, NULL, 'p'},
-	    {"query", required_argument, NULL, 'q'},   {"timeout-ms", required_argument, NULL, 't'},
-	    {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+	    {"usage", required_argument, NULL, 'e'},  {"key-hash", required_argument, NULL, 'k'},
+	    {"cost", required_argument, NULL, 'c'},   {"count", required_argument, NULL, 'n'},
+	    {"repeat", required_argument, NULL, 'r'}, {"prefix", required_argument, NULL, 'p'},
+	    {"query", required_argument, NULL, 'q'},  {"timeout-ms", required_argument, NULL, 't'},
+	    {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
 	const char *ep = NULL, *hash = NULL, *prefix = "test", *qid = NULL;
 	int64_t cost = 0, timeout = 5000;
 	int count = 1, repeat = 1, opt;
 	while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (opt) {
-		case 'e': ep = optarg; break;
-		case 'k': hash = optarg; break;
-		case 'c': cost = strtoll(optarg, NULL, 10); break;
-		case 'n': count = atoi(optarg); break;
-		case 'r': repeat = atoi(optarg); break;
-		case 'p': prefix = optarg; break;
-		case 'q': qid = optarg; break;
-		case 't': timeout = strtoll(optarg, NULL, 10); break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'e':
+			ep = optarg;
+			break;
+		case 'k':
+			hash = optarg;
+			break;
+		case 'c':
+			cost = strtoll(optarg, NULL, 10);
+			break;
+		case 'n':
+			count = atoi(optarg);
+			break;
+		case 'r':
+			repeat = atoi(optarg);
+			break;
+		case 'p':
+			prefix = optarg;
+			break;
+		case 'q':
+			qid = optarg;
+			break;
+		case 't':
+			timeout = strtoll(optarg, NULL, 10);
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (!ep || !hash || count < 1 || count > 10000 || repeat < 1) {
@@ -169,7 +189,7 @@ int main(int argc, char **argv)
 	int rc = 2;
 	if (!sy_zsock_setup(sock) && !zmq_connect(sock, ep))
 		rc = qid ? query(sock, qid, hash, timeout)
-			 : send_batches(sock, hash, cost, count, repeat, prefix, timeout);
+		         : send_batches(sock, hash, cost, count, repeat, prefix, timeout);
 	zmq_close(sock);
 	zmq_ctx_term(ctx);
 	return rc;

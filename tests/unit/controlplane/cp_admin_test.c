@@ -34,7 +34,8 @@ static int setup_with(void **state, bool with_kek)
 	if (!f->s || cp_auth_bootstrap(f->s, f->dir, ADMIN, &why))
 		return -1;
 	if (with_kek)
-		sy_kek_from_hex(&f->kek, "1111111111111111111111111111111111111111111111111111111111111111");
+		sy_kek_from_hex(&f->kek,
+		                "1111111111111111111111111111111111111111111111111111111111111111");
 	f->a = cp_admin_new(f->s, &f->kek);
 	*state = f;
 	return 0;
@@ -77,7 +78,7 @@ static const char *query_arg(void *arg, const char *name)
 
 /* One request; returns the status and (if out) the parsed body. */
 static unsigned call(struct fixture *f, const char *method, const char *url, const char *body,
-		     const char *key, json_t **out)
+                     const char *key, json_t **out)
 {
 	char path[512], auth[160];
 	snprintf(path, sizeof(path), "%s", url);
@@ -131,7 +132,7 @@ static void make_org(struct fixture *f, const char *name, char id[64])
 
 /* Create a key in org; fills its hash and (optionally) plaintext. */
 static void make_key(struct fixture *f, const char *org, const char *mkey, char hash[65],
-		     char *plain)
+                     char *plain)
 {
 	json_t *j;
 	char body[160];
@@ -146,14 +147,15 @@ static void make_key(struct fixture *f, const char *org, const char *mkey, char 
 static void make_catalog(struct fixture *f)
 {
 	assert_int_equal(call(f, "POST", "/api/v1/providers",
-			      "{\"slug\":\"mock\",\"base_url\":\"http://127.0.0.1:9100/v1\"}",
-			      ADMIN, NULL),
-			 201);
+	                      "{\"slug\":\"mock\",\"base_url\":\"http://127.0.0.1:9100/v1\"}",
+	                      ADMIN, NULL),
+	                 201);
 	assert_int_equal(
-	    call(f, "POST", "/api/v1/models",
-		 "{\"id\":\"mock/echo\",\"endpoints\":[{\"provider\":\"mock\",\"provider_model_id\":"
-		 "\"echo\",\"pricing\":{\"prompt\":\"0.000001\",\"completion\":\"0.000002\"}}]}",
-		 ADMIN, NULL),
+	    call(
+	        f, "POST", "/api/v1/models",
+	        "{\"id\":\"mock/echo\",\"endpoints\":[{\"provider\":\"mock\",\"provider_model_id\":"
+	        "\"echo\",\"pricing\":{\"prompt\":\"0.000001\",\"completion\":\"0.000002\"}}]}",
+	        ADMIN, NULL),
 	    201);
 }
 
@@ -180,7 +182,7 @@ static void test_create_org_and_key(void **state)
 	assert_true(json_is_null(json_object_get(d, "limit")));
 	assert_true(json_is_number(json_object_get(d, "usage")));
 	assert_int_equal(strncmp(json_string_value(json_object_get(d, "label")), "sk-sy-v1-", 9),
-			 0);
+	                 0);
 	json_decref(j);
 }
 
@@ -196,9 +198,9 @@ static void test_authentication(void **state)
 	sy_key_generate(SY_KEY_PREFIX, inference, sizeof(inference));
 	json_t *j;
 	assert_int_equal(call(f, "GET", "/api/v1/orgs", NULL, inference, &j), 401);
-	assert_non_null(strstr(json_string_value(json_object_get(json_object_get(j, "error"),
-								   "message")),
-			       "management key"));
+	assert_non_null(
+	    strstr(json_string_value(json_object_get(json_object_get(j, "error"), "message")),
+	           "management key"));
 	json_decref(j);
 	assert_int_equal(call(f, "GET", "/api/v1/orgs", NULL, ADMIN, NULL), 200);
 }
@@ -229,10 +231,10 @@ static void test_bad_requests_change_nothing(void **state)
 	char orgurl[96], body_unknown_org[128];
 	snprintf(orgurl, sizeof(orgurl), "/api/v1/orgs/%s", org);
 	snprintf(body_unknown_org, sizeof(body_unknown_org),
-		 "{\"name\":\"k\",\"org_id\":\"org_doesnotexist\"}");
+	         "{\"name\":\"k\",\"org_id\":\"org_doesnotexist\"}");
 	static char body_key_limit[128];
-	snprintf(body_key_limit, sizeof(body_key_limit), "{\"name\":\"k\",\"org_id\":\"%s\",\"limit\":-5}",
-		 org);
+	snprintf(body_key_limit, sizeof(body_key_limit),
+	         "{\"name\":\"k\",\"org_id\":\"%s\",\"limit\":-5}", org);
 	const struct {
 		const char *method, *url, *body, *field;
 	} cases[] = {
@@ -265,7 +267,7 @@ static void test_bad_requests_change_nothing(void **state)
 	json_t *before_key, *before_model, *h;
 	assert_int_equal(call(f, "GET", keyurl, NULL, ADMIN, &before_key), 200);
 	assert_int_equal(call(f, "GET", "/api/v1/models/mock/echo", NULL, ADMIN, &before_model),
-			 200);
+	                 200);
 	uint64_t seq = cp_store_seq(f->s);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		json_t *j;
@@ -274,8 +276,8 @@ static void test_bad_requests_change_nothing(void **state)
 		    json_object_get(json_object_get(j, "error"), "metadata"), "field"));
 		if (st != 400 || !field || strcmp(field, cases[i].field))
 			fail_msg("case %zu %s %s: status %u field %s, want 400 %s", i,
-				 cases[i].method, cases[i].url, st, field ? field : "-",
-				 cases[i].field);
+			         cases[i].method, cases[i].url, st, field ? field : "-",
+			         cases[i].field);
 		json_decref(j);
 		assert_int_equal(cp_store_seq(f->s), seq);
 	}
@@ -356,15 +358,13 @@ static void test_org_scoped_management_key(void **state)
 	snprintf(url, sizeof(url), "/api/v1/orgs/%s", a);
 	assert_int_equal(call(f, "DELETE", url, NULL, scoped, NULL), 403);
 	assert_int_equal(call(f, "GET", "/api/v1/management-keys", NULL, scoped, NULL), 403);
-	assert_int_equal(call(f, "POST", "/api/v1/management-keys", "{\"name\":\"x\"}", scoped,
-			      NULL),
-			 403);
+	assert_int_equal(
+	    call(f, "POST", "/api/v1/management-keys", "{\"name\":\"x\"}", scoped, NULL), 403);
 	assert_int_equal(call(f, "POST", "/api/v1/providers",
-			      "{\"slug\":\"x\",\"base_url\":\"https://x\"}", scoped, NULL),
-			 403);
-	assert_int_equal(call(f, "PATCH", "/api/v1/providers/mock", "{\"name\":\"M\"}", scoped,
-			      NULL),
-			 403);
+	                      "{\"slug\":\"x\",\"base_url\":\"https://x\"}", scoped, NULL),
+	                 403);
+	assert_int_equal(
+	    call(f, "PATCH", "/api/v1/providers/mock", "{\"name\":\"M\"}", scoped, NULL), 403);
 	assert_int_equal(call(f, "DELETE", "/api/v1/models/mock/echo", NULL, scoped, NULL), 403);
 	assert_int_equal(cp_store_seq(f->s), seq);
 	/* The global key still sees everything. */
@@ -405,20 +405,20 @@ static void test_key_delete_and_patch(void **state)
 	snprintf(url, sizeof(url), "/api/v1/keys/%s", hash);
 	json_t *j;
 	assert_int_equal(call(f, "PATCH", url,
-			      "{\"limit\":10,\"limit_reset\":\"weekly\",\"rpm\":30,"
-			      "\"expires_at\":\"2099-01-01T00:00:00Z\"}",
-			      ADMIN, &j),
-			 200);
+	                      "{\"limit\":10,\"limit_reset\":\"weekly\",\"rpm\":30,"
+	                      "\"expires_at\":\"2099-01-01T00:00:00Z\"}",
+	                      ADMIN, &j),
+	                 200);
 	json_t *d = json_object_get(j, "data");
 	assert_true(json_number_value(json_object_get(d, "limit")) == 10.0);
 	assert_true(json_number_value(json_object_get(d, "limit_remaining")) == 10.0);
 	assert_string_equal(json_string_value(json_object_get(d, "limit_reset")), "weekly");
 	assert_int_equal(json_integer_value(json_object_get(d, "rpm")), 30);
 	assert_string_equal(json_string_value(json_object_get(d, "expires_at")),
-			    "2099-01-01T00:00:00Z");
+	                    "2099-01-01T00:00:00Z");
 	json_decref(j);
 	assert_int_equal(call(f, "PATCH", url, "{\"limit\":null,\"expires_at\":null}", ADMIN, &j),
-			 200);
+	                 200);
 	d = json_object_get(j, "data");
 	assert_true(json_is_null(json_object_get(d, "limit")));
 	assert_true(json_is_null(json_object_get(d, "expires_at")));
@@ -435,10 +435,10 @@ static void test_provider_credential_write_only(void **state)
 	struct fixture *f = *state;
 	json_t *j;
 	assert_int_equal(call(f, "POST", "/api/v1/providers",
-			      "{\"slug\":\"openai\",\"base_url\":\"https://api.openai.com/v1\","
-			      "\"api_key\":\"sk-CANARY-provider\"}",
-			      ADMIN, &j),
-			 201);
+	                      "{\"slug\":\"openai\",\"base_url\":\"https://api.openai.com/v1\","
+	                      "\"api_key\":\"sk-CANARY-provider\"}",
+	                      ADMIN, &j),
+	                 201);
 	json_t *d = json_object_get(j, "data");
 	assert_true(json_is_true(json_object_get(d, "has_api_key")));
 	assert_null(json_object_get(d, "api_key"));
@@ -447,11 +447,10 @@ static void test_provider_credential_write_only(void **state)
 	free(dump);
 	json_decref(j);
 	assert_int_equal(call(f, "POST", "/api/v1/providers",
-			      "{\"slug\":\"openai\",\"base_url\":\"https://x\"}", ADMIN, NULL),
-			 409);
-	assert_int_equal(call(f, "PATCH", "/api/v1/providers/openai", "{\"api_key\":null}", ADMIN,
-			      &j),
-			 200);
+	                      "{\"slug\":\"openai\",\"base_url\":\"https://x\"}", ADMIN, NULL),
+	                 409);
+	assert_int_equal(
+	    call(f, "PATCH", "/api/v1/providers/openai", "{\"api_key\":null}", ADMIN, &j), 200);
 	assert_true(json_is_false(json_object_get(json_object_get(j, "data"), "has_api_key")));
 	json_decref(j);
 }
@@ -462,9 +461,9 @@ static void test_provider_credential_needs_kek(void **state)
 	json_t *j;
 	uint64_t seq = cp_store_seq(f->s);
 	assert_int_equal(call(f, "POST", "/api/v1/providers",
-			      "{\"slug\":\"openai\",\"base_url\":\"https://x\",\"api_key\":\"k\"}",
-			      ADMIN, &j),
-			 400);
+	                      "{\"slug\":\"openai\",\"base_url\":\"https://x\",\"api_key\":\"k\"}",
+	                      ADMIN, &j),
+	                 400);
 	const char *msg =
 	    json_string_value(json_object_get(json_object_get(j, "error"), "message"));
 	assert_non_null(strstr(msg, "no key-encryption key configured"));
@@ -473,8 +472,8 @@ static void test_provider_credential_needs_kek(void **state)
 	assert_int_equal(cp_store_seq(f->s), seq);
 	/* Without a credential it is fine. */
 	assert_int_equal(call(f, "POST", "/api/v1/providers",
-			      "{\"slug\":\"openai\",\"base_url\":\"https://x\"}", ADMIN, NULL),
-			 201);
+	                      "{\"slug\":\"openai\",\"base_url\":\"https://x\"}", ADMIN, NULL),
+	                 201);
 }
 
 static void test_provider_in_use_and_models(void **state)
@@ -484,11 +483,11 @@ static void test_provider_in_use_and_models(void **state)
 	assert_int_equal(call(f, "DELETE", "/api/v1/providers/mock", NULL, ADMIN, NULL), 409);
 	json_t *j;
 	assert_int_equal(call(f, "PATCH", "/api/v1/models/mock/echo",
-			      "{\"name\":\"Echo\",\"context_length\":8192}", ADMIN, &j),
-			 200);
+	                      "{\"name\":\"Echo\",\"context_length\":8192}", ADMIN, &j),
+	                 200);
 	assert_string_equal(data_str(j, "name"), "Echo");
-	assert_int_equal(
-	    json_array_size(json_object_get(json_object_get(j, "data"), "endpoints")), 1);
+	assert_int_equal(json_array_size(json_object_get(json_object_get(j, "data"), "endpoints")),
+	                 1);
 	json_decref(j);
 	assert_int_equal(call(f, "DELETE", "/api/v1/models/mock/echo", NULL, ADMIN, NULL), 200);
 	assert_int_equal(call(f, "DELETE", "/api/v1/providers/mock", NULL, ADMIN, NULL), 200);
@@ -503,9 +502,8 @@ static void test_management_keys(void **state)
 	snprintf(url, sizeof(url), "/api/v1/management-keys/%s", hash);
 	assert_int_equal(call(f, "DELETE", url, NULL, ADMIN, NULL), 409);
 	json_t *j;
-	assert_int_equal(call(f, "POST", "/api/v1/management-keys", "{\"name\":\"second\"}", ADMIN,
-			      &j),
-			 201);
+	assert_int_equal(
+	    call(f, "POST", "/api/v1/management-keys", "{\"name\":\"second\"}", ADMIN, &j), 201);
 	char second[sizeof(SY_MKEY_PREFIX) + 64];
 	snprintf(second, sizeof(second), "%s", json_string_value(json_object_get(j, "key")));
 	assert_true(json_is_null(json_object_get(json_object_get(j, "data"), "org_id")));
@@ -545,11 +543,11 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_bad_requests_change_nothing, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_org_scoped_management_key, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_org_with_active_keys_cannot_be_deleted, setup,
-					    teardown),
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_key_delete_and_patch, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_provider_credential_write_only, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_provider_credential_needs_kek, setup_no_kek,
-					    teardown),
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_provider_in_use_and_models, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_management_keys, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_health_and_metrics, setup, teardown),

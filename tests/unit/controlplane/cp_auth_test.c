@@ -70,9 +70,11 @@ static void test_env_bootstrap_and_lookup(void **state)
 	assert_int_equal(lookup(f, NULL, &k), SY_ENOTFOUND);
 	assert_int_equal(lookup(f, ENV_KEY, &k), SY_ENOTFOUND); /* no "Bearer " */
 	assert_int_equal(lookup(f, "Bearer sk-sy-mgmt-v1-cdcd", &k), SY_ENOTFOUND);
-	assert_int_equal(
-	    lookup(f, "Bearer sk-sy-mgmt-v1-" "dcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdc", &k),
-	    SY_ENOTFOUND);
+	assert_int_equal(lookup(f,
+	                        "Bearer sk-sy-mgmt-v1-"
+	                        "dcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdc",
+	                        &k),
+	                 SY_ENOTFOUND);
 	/* No file is written when the key comes from the environment. */
 	char path[128];
 	struct stat st;

@@ -39,7 +39,8 @@ static int setup(void **state)
 	struct fixture *f = calloc(1, sizeof(*f));
 	f->s = test_store_new(f->dir);
 	snprintf(f->file, sizeof(f->file), "%s/cat.json", f->dir);
-	sy_kek_from_hex(&f->kek, "3333333333333333333333333333333333333333333333333333333333333333");
+	sy_kek_from_hex(&f->kek,
+	                "3333333333333333333333333333333333333333333333333333333333333333");
 	unsetenv("CP_TEST_PROVIDER_KEY");
 	*state = f;
 	return f->s ? 0 : -1;
@@ -83,10 +84,10 @@ static void test_import_is_idempotent(void **state)
 	struct fixture *f = *state;
 	write_file(f, catalog);
 	assert_int_equal(cp_catalog_import(f->s, &f->kek, f->file, false, f->err, sizeof(f->err)),
-			 0);
+	                 0);
 	assert_int_equal(cp_store_seq(f->s), 3);
 	assert_int_equal(cp_catalog_import(f->s, &f->kek, f->file, false, f->err, sizeof(f->err)),
-			 0);
+	                 0);
 	assert_int_equal(cp_store_seq(f->s), 3);
 
 	Sy__Provider *p = provider(f, "mock");
@@ -114,7 +115,7 @@ static void test_credential_from_environment(void **state)
 	write_file(f, catalog);
 	setenv("CP_TEST_PROVIDER_KEY", "mock-secret-1", 1);
 	assert_int_equal(cp_catalog_import(f->s, &f->kek, f->file, false, f->err, sizeof(f->err)),
-			 0);
+	                 0);
 	Sy__Provider *p = provider(f, "mock");
 	char *plain = NULL;
 	assert_int_equal(cp_provider_open(p, &f->kek, &plain), 0);
@@ -124,12 +125,12 @@ static void test_credential_from_environment(void **state)
 	uint64_t seq = cp_store_seq(f->s);
 	/* Same credential: nothing to change (even though sealing uses a fresh nonce). */
 	assert_int_equal(cp_catalog_import(f->s, &f->kek, f->file, false, f->err, sizeof(f->err)),
-			 0);
+	                 0);
 	assert_int_equal(cp_store_seq(f->s), seq);
 	/* Rotated credential: one change. */
 	setenv("CP_TEST_PROVIDER_KEY", "mock-secret-2", 1);
 	assert_int_equal(cp_catalog_import(f->s, &f->kek, f->file, false, f->err, sizeof(f->err)),
-			 0);
+	                 0);
 	assert_int_equal(cp_store_seq(f->s), seq + 1);
 	p = provider(f, "mock");
 	assert_int_equal(cp_provider_open(p, &f->kek, &plain), 0);
@@ -194,7 +195,7 @@ static void test_dry_run_writes_nothing(void **state)
 	struct fixture *f = *state;
 	write_file(f, catalog);
 	assert_int_equal(cp_catalog_import(f->s, &f->kek, f->file, true, f->err, sizeof(f->err)),
-			 0);
+	                 0);
 	assert_int_equal(cp_store_seq(f->s), 0);
 	assert_null(provider(f, "mock"));
 }
@@ -208,7 +209,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_import_is_idempotent, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_credential_from_environment, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_no_kek_imports_without_credential, setup,
-					    teardown),
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_catalog_writes_nothing, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_dry_run_writes_nothing, setup, teardown),
 	};

@@ -24,9 +24,9 @@ static void test_key_round_trip(void **state)
 	k->hash = strdup("ab");
 	k->org_id = strdup("org_a");
 	json_t *body = json_loads("{\"name\":\"ci\",\"limit\":2.5,\"limit_reset\":\"daily\","
-				  "\"expires_at\":\"2030-01-01T00:00:00Z\",\"rpd\":100,"
-				  "\"disabled\":true}",
-				  0, NULL);
+	                          "\"expires_at\":\"2030-01-01T00:00:00Z\",\"rpd\":100,"
+	                          "\"disabled\":true}",
+	                          0, NULL);
 	assert_int_equal(cp_json_apply_key(k, body), 0);
 	json_decref(body);
 	assert_int_equal(k->limit, 25 * SY_MONEY_SCALE / 10);
@@ -40,7 +40,7 @@ static void test_key_round_trip(void **state)
 	assert_true(num(j, "usage") == 3.0);
 	assert_true(json_is_true(json_object_get(j, "disabled")));
 	assert_string_equal(json_string_value(json_object_get(j, "expires_at")),
-			    "2030-01-01T00:00:00Z");
+	                    "2030-01-01T00:00:00Z");
 	assert_int_equal(json_integer_value(json_object_get(j, "rpd")), 100);
 	assert_true(json_is_null(json_object_get(j, "rpm")));
 	json_decref(j);
@@ -104,8 +104,8 @@ static void test_model_endpoints_replace(void **state)
 	assert_int_equal(mo->n_endpoints, 2);
 	assert_int_equal(mo->n_input_modalities, 2);
 	body = json_loads("{\"endpoints\":[{\"provider\":\"q\",\"provider_model_id\":\"m3\","
-			  "\"pricing\":{\"prompt\":\"0.5\",\"completion\":\"1\"}}]}",
-			  0, NULL);
+	                  "\"pricing\":{\"prompt\":\"0.5\",\"completion\":\"1\"}}]}",
+	                  0, NULL);
 	assert_int_equal(cp_json_apply_model(mo, body), 0);
 	json_decref(body);
 	assert_int_equal(mo->n_endpoints, 1);

@@ -133,7 +133,7 @@ static void test_invalid_records_refused(void **state)
 {
 	struct fixture *f = *state;
 	Sy__UsageRecord neg = rec("gen-n", HASH, -5, 0), noid = rec("", HASH, 5, 0),
-			badhash = rec("gen-h", "not-a-hash", 5, 0), ok = rec("gen-ok", HASH, 3, 0);
+	                badhash = rec("gen-h", "not-a-hash", 5, 0), ok = rec("gen-ok", HASH, 3, 0);
 	Sy__UsageRecord *batch[] = {&neg, &noid, &badhash, &ok};
 	size_t stored, dups, invalid;
 	assert_int_equal(cp_ledger_apply(f->s, batch, 4, &stored, &dups, &invalid), 0);

@@ -30,7 +30,8 @@ static void hook(const struct cp_change *ch, size_t n, void *arg)
 		f->seqs[f->n] = ch[i].seq;
 		f->kinds[f->n] = ch[i].kind;
 		f->deleted[f->n] = ch[i].deleted;
-		snprintf(f->ids[f->n], sizeof(f->ids[0]), "%s", cp_entity_id(ch[i].kind, ch[i].msg));
+		snprintf(f->ids[f->n], sizeof(f->ids[0]), "%s",
+		         cp_entity_id(ch[i].kind, ch[i].msg));
 	}
 }
 
@@ -262,8 +263,14 @@ static void test_credential_encryption(void **state)
 {
 	struct fixture *f = *state;
 	struct sy_kek kek, other, none = {0};
-	assert_int_equal(sy_kek_from_hex(&kek, "1111111111111111111111111111111111111111111111111111111111111111"), 0);
-	assert_int_equal(sy_kek_from_hex(&other, "2222222222222222222222222222222222222222222222222222222222222222"), 0);
+	assert_int_equal(
+	    sy_kek_from_hex(&kek,
+	                    "1111111111111111111111111111111111111111111111111111111111111111"),
+	    0);
+	assert_int_equal(
+	    sy_kek_from_hex(&other,
+	                    "2222222222222222222222222222222222222222222222222222222222222222"),
+	    0);
 	const char *secret = "sk-proj-CANARY-credential-0123456789";
 
 	Sy__Provider *p = (Sy__Provider *)cp_entity_new(CP_PROVIDER);

@@ -12,7 +12,13 @@
 
 #define NOW 1800000000LL /* 2027-01-15 */
 
-enum entity { ORG, KEY, MKEY, PROVIDER, MODEL };
+enum entity {
+	ORG,
+	KEY,
+	MKEY,
+	PROVIDER,
+	MODEL
+};
 
 struct bad_case {
 	enum entity e;
@@ -21,10 +27,12 @@ struct bad_case {
 	const char *field; /* the field the error must name */
 };
 
-#define EP "{\"provider\":\"p\",\"provider_model_id\":\"m\",\"pricing\":{\"prompt\":\"0.1\",\"completion\":\"0.2\"}"
+#define EP                                                                                         \
+	"{\"provider\":\"p\",\"provider_model_id\":\"m\",\"pricing\":{\"prompt\":\"0.1\","         \
+	"\"completion\":\"0.2\"}"
 #define MODEL_WITH_EP(extra) "{\"id\":\"a/b\",\"endpoints\":[" EP extra "}]}"
-#define MODEL_WITH_PRICE(k, v)                                                             \
-	"{\"id\":\"a/b\",\"endpoints\":[{\"provider\":\"p\",\"provider_model_id\":\"m\","   \
+#define MODEL_WITH_PRICE(k, v)                                                                     \
+	"{\"id\":\"a/b\",\"endpoints\":[{\"provider\":\"p\",\"provider_model_id\":\"m\","          \
 	"\"pricing\":{\"prompt\":\"0.1\",\"completion\":\"0.2\",\"" k "\":" v "}}]}"
 
 static const struct bad_case bad[] = {
@@ -75,47 +83,94 @@ static const struct bad_case bad[] = {
     {PROVIDER, CP_V_CREATE, "{\"slug\":\"p\",\"base_url\":\"https://\"}", "base_url"},
     {PROVIDER, CP_V_CREATE, "{\"slug\":\"p\",\"base_url\":\"https://a b\"}", "base_url"},
     {PROVIDER, CP_V_CREATE, "{\"slug\":\"p\",\"base_url\":\"https://x\",\"name\":\"\"}", "name"},
-    {PROVIDER, CP_V_CREATE, "{\"slug\":\"p\",\"base_url\":\"https://x\",\"adapter\":\"soap\"}", "adapter"},
-    {PROVIDER, CP_V_CREATE, "{\"slug\":\"p\",\"base_url\":\"https://x\",\"api_key\":\"\"}", "api_key"},
+    {PROVIDER, CP_V_CREATE, "{\"slug\":\"p\",\"base_url\":\"https://x\",\"adapter\":\"soap\"}",
+     "adapter"},
+    {PROVIDER, CP_V_CREATE, "{\"slug\":\"p\",\"base_url\":\"https://x\",\"api_key\":\"\"}",
+     "api_key"},
     {PROVIDER, CP_V_CREATE, "{\"slug\":\"p\",\"base_url\":\"https://x\",\"api_key\":5}", "api_key"},
-    {PROVIDER, CP_V_CREATE, "{\"slug\":\"p\",\"base_url\":\"https://x\",\"api_key_env\":\"K\"}", "api_key_env"},
-    {PROVIDER, CP_V_CREATE, "{\"slug\":\"p\",\"base_url\":\"https://x\",\"data_collection\":\"maybe\"}", "data_collection"},
-    {PROVIDER, CP_V_CREATE, "{\"slug\":\"p\",\"base_url\":\"https://x\",\"connect_timeout_ms\":0}", "connect_timeout_ms"},
-    {PROVIDER, CP_V_CREATE, "{\"slug\":\"p\",\"base_url\":\"https://x\",\"first_byte_timeout_ms\":\"1\"}", "first_byte_timeout_ms"},
-    {PROVIDER, CP_V_CREATE, "{\"slug\":\"p\",\"base_url\":\"https://x\",\"idle_timeout_ms\":99999999}", "idle_timeout_ms"},
-    {PROVIDER, CP_V_CREATE, "{\"slug\":\"p\",\"base_url\":\"https://x\",\"total_timeout_ms\":-1}", "total_timeout_ms"},
+    {PROVIDER, CP_V_CREATE, "{\"slug\":\"p\",\"base_url\":\"https://x\",\"api_key_env\":\"K\"}",
+     "api_key_env"},
+    {PROVIDER, CP_V_CREATE,
+     "{\"slug\":\"p\",\"base_url\":\"https://x\",\"data_collection\":\"maybe\"}",
+     "data_collection"},
+    {PROVIDER, CP_V_CREATE, "{\"slug\":\"p\",\"base_url\":\"https://x\",\"connect_timeout_ms\":0}",
+     "connect_timeout_ms"},
+    {PROVIDER, CP_V_CREATE,
+     "{\"slug\":\"p\",\"base_url\":\"https://x\",\"first_byte_timeout_ms\":\"1\"}",
+     "first_byte_timeout_ms"},
+    {PROVIDER, CP_V_CREATE,
+     "{\"slug\":\"p\",\"base_url\":\"https://x\",\"idle_timeout_ms\":99999999}", "idle_timeout_ms"},
+    {PROVIDER, CP_V_CREATE, "{\"slug\":\"p\",\"base_url\":\"https://x\",\"total_timeout_ms\":-1}",
+     "total_timeout_ms"},
     {PROVIDER, CP_V_PATCH, "{\"slug\":\"other\"}", "slug"},
-    {PROVIDER, CP_V_CATALOG, "{\"slug\":\"p\",\"base_url\":\"https://x\",\"api_key\":\"k\"}", "api_key"},
-    {PROVIDER, CP_V_CATALOG, "{\"slug\":\"p\",\"base_url\":\"https://x\",\"api_key_env\":\"lower\"}", "api_key_env"},
+    {PROVIDER, CP_V_CATALOG, "{\"slug\":\"p\",\"base_url\":\"https://x\",\"api_key\":\"k\"}",
+     "api_key"},
+    {PROVIDER, CP_V_CATALOG,
+     "{\"slug\":\"p\",\"base_url\":\"https://x\",\"api_key_env\":\"lower\"}", "api_key_env"},
     /* models */
     {MODEL, CP_V_CREATE, "{\"endpoints\":[" EP "}]}", "id"},
     {MODEL, CP_V_CREATE, "{\"id\":\"nomodel\",\"endpoints\":[" EP "}]}", "id"},
     {MODEL, CP_V_CREATE, "{\"id\":\"A/b\",\"endpoints\":[" EP "}]}", "id"},
     {MODEL, CP_V_CREATE, "{\"id\":\"a/b/c\",\"endpoints\":[" EP "}]}", "id"},
     {MODEL, CP_V_CREATE, "{\"id\":\"a/b\",\"name\":7,\"endpoints\":[" EP "}]}", "name"},
-    {MODEL, CP_V_CREATE, "{\"id\":\"a/b\",\"description\":[],\"endpoints\":[" EP "}]}", "description"},
-    {MODEL, CP_V_CREATE, "{\"id\":\"a/b\",\"context_length\":0,\"endpoints\":[" EP "}]}", "context_length"},
-    {MODEL, CP_V_CREATE, "{\"id\":\"a/b\",\"input_modalities\":\"text\",\"endpoints\":[" EP "}]}", "input_modalities"},
-    {MODEL, CP_V_CREATE, "{\"id\":\"a/b\",\"input_modalities\":[\"smell\"],\"endpoints\":[" EP "}]}", "input_modalities[0]"},
-    {MODEL, CP_V_CREATE, "{\"id\":\"a/b\",\"output_modalities\":[\"text\",\"text\"],\"endpoints\":[" EP "}]}", "output_modalities[1]"},
-    {MODEL, CP_V_CREATE, "{\"id\":\"a/b\",\"supported_parameters\":[\"Top P\"],\"endpoints\":[" EP "}]}", "supported_parameters[0]"},
+    {MODEL, CP_V_CREATE, "{\"id\":\"a/b\",\"description\":[],\"endpoints\":[" EP "}]}",
+     "description"},
+    {MODEL, CP_V_CREATE, "{\"id\":\"a/b\",\"context_length\":0,\"endpoints\":[" EP "}]}",
+     "context_length"},
+    {MODEL, CP_V_CREATE, "{\"id\":\"a/b\",\"input_modalities\":\"text\",\"endpoints\":[" EP "}]}",
+     "input_modalities"},
+    {MODEL, CP_V_CREATE,
+     "{\"id\":\"a/b\",\"input_modalities\":[\"smell\"],\"endpoints\":[" EP "}]}",
+     "input_modalities[0]"},
+    {MODEL, CP_V_CREATE,
+     "{\"id\":\"a/b\",\"output_modalities\":[\"text\",\"text\"],\"endpoints\":[" EP "}]}",
+     "output_modalities[1]"},
+    {MODEL, CP_V_CREATE,
+     "{\"id\":\"a/b\",\"supported_parameters\":[\"Top P\"],\"endpoints\":[" EP "}]}",
+     "supported_parameters[0]"},
     {MODEL, CP_V_CREATE, "{\"id\":\"a/b\",\"tokenizer\":1,\"endpoints\":[" EP "}]}", "tokenizer"},
     {MODEL, CP_V_CREATE, "{\"id\":\"a/b\"}", "endpoints"},
     {MODEL, CP_V_CREATE, "{\"id\":\"a/b\",\"endpoints\":[]}", "endpoints"},
     {MODEL, CP_V_CREATE, "{\"id\":\"a/b\",\"endpoints\":[1]}", "endpoints[0]"},
-    {MODEL, CP_V_CREATE, "{\"id\":\"a/b\",\"endpoints\":[{\"provider_model_id\":\"m\",\"pricing\":{\"prompt\":\"0\",\"completion\":\"0\"}}]}", "endpoints[0].provider"},
-    {MODEL, CP_V_CREATE, "{\"id\":\"a/b\",\"endpoints\":[{\"provider\":\"p\",\"pricing\":{\"prompt\":\"0\",\"completion\":\"0\"}}]}", "endpoints[0].provider_model_id"},
-    {MODEL, CP_V_CREATE, "{\"id\":\"a/b\",\"endpoints\":[{\"provider\":\"p\",\"provider_model_id\":\"m\"}]}", "endpoints[0].pricing"},
-    {MODEL, CP_V_CREATE, "{\"id\":\"a/b\",\"endpoints\":[{\"provider\":\"p\",\"provider_model_id\":\"m\",\"pricing\":[]}]}", "endpoints[0].pricing"},
-    {MODEL, CP_V_CREATE, "{\"id\":\"a/b\",\"endpoints\":[{\"provider\":\"p\",\"provider_model_id\":\"m\",\"pricing\":{\"completion\":\"0\"}}]}", "endpoints[0].pricing.prompt"},
+    {MODEL, CP_V_CREATE,
+     "{\"id\":\"a/"
+     "b\",\"endpoints\":[{\"provider_model_id\":\"m\",\"pricing\":{\"prompt\":\"0\",\"completion\":"
+     "\"0\"}}]}",
+     "endpoints[0].provider"},
+    {MODEL, CP_V_CREATE,
+     "{\"id\":\"a/"
+     "b\",\"endpoints\":[{\"provider\":\"p\",\"pricing\":{\"prompt\":\"0\",\"completion\":\"0\"}}]"
+     "}",
+     "endpoints[0].provider_model_id"},
+    {MODEL, CP_V_CREATE,
+     "{\"id\":\"a/b\",\"endpoints\":[{\"provider\":\"p\",\"provider_model_id\":\"m\"}]}",
+     "endpoints[0].pricing"},
+    {MODEL, CP_V_CREATE,
+     "{\"id\":\"a/"
+     "b\",\"endpoints\":[{\"provider\":\"p\",\"provider_model_id\":\"m\",\"pricing\":[]}]}",
+     "endpoints[0].pricing"},
+    {MODEL, CP_V_CREATE,
+     "{\"id\":\"a/"
+     "b\",\"endpoints\":[{\"provider\":\"p\",\"provider_model_id\":\"m\",\"pricing\":{"
+     "\"completion\":\"0\"}}]}",
+     "endpoints[0].pricing.prompt"},
     {MODEL, CP_V_CREATE, MODEL_WITH_PRICE("request", "\"-0.5\""), "endpoints[0].pricing.request"},
-    {MODEL, CP_V_CREATE, MODEL_WITH_PRICE("input_cache_read", "0.1"), "endpoints[0].pricing.input_cache_read"},
-    {MODEL, CP_V_CREATE, MODEL_WITH_PRICE("input_cache_write", "\"1e-6\""), "endpoints[0].pricing.input_cache_write"},
-    {MODEL, CP_V_CREATE, "{\"id\":\"a/b\",\"endpoints\":[{\"provider\":\"p\",\"provider_model_id\":\"m\",\"pricing\":{\"prompt\":\"0.00000000001\",\"completion\":\"0\"}}]}", "endpoints[0].pricing.prompt"},
+    {MODEL, CP_V_CREATE, MODEL_WITH_PRICE("input_cache_read", "0.1"),
+     "endpoints[0].pricing.input_cache_read"},
+    {MODEL, CP_V_CREATE, MODEL_WITH_PRICE("input_cache_write", "\"1e-6\""),
+     "endpoints[0].pricing.input_cache_write"},
+    {MODEL, CP_V_CREATE,
+     "{\"id\":\"a/"
+     "b\",\"endpoints\":[{\"provider\":\"p\",\"provider_model_id\":\"m\",\"pricing\":{\"prompt\":"
+     "\"0.00000000001\",\"completion\":\"0\"}}]}",
+     "endpoints[0].pricing.prompt"},
     {MODEL, CP_V_CREATE, MODEL_WITH_EP(",\"quantization\":\"int3\""), "endpoints[0].quantization"},
-    {MODEL, CP_V_CREATE, MODEL_WITH_EP(",\"max_completion_tokens\":0"), "endpoints[0].max_completion_tokens"},
-    {MODEL, CP_V_CREATE, MODEL_WITH_EP(",\"context_length\":\"8k\""), "endpoints[0].context_length"},
-    {MODEL, CP_V_CREATE, MODEL_WITH_EP(",\"supported_parameters\":[1]"), "endpoints[0].supported_parameters[0]"},
+    {MODEL, CP_V_CREATE, MODEL_WITH_EP(",\"max_completion_tokens\":0"),
+     "endpoints[0].max_completion_tokens"},
+    {MODEL, CP_V_CREATE, MODEL_WITH_EP(",\"context_length\":\"8k\""),
+     "endpoints[0].context_length"},
+    {MODEL, CP_V_CREATE, MODEL_WITH_EP(",\"supported_parameters\":[1]"),
+     "endpoints[0].supported_parameters[0]"},
     {MODEL, CP_V_CREATE, MODEL_WITH_EP(",\"tag\":\"\""), "endpoints[0].tag"},
     {MODEL, CP_V_CREATE, "{\"id\":\"a/b\",\"endpoints\":[" EP "}," EP "}]}", "endpoints"},
     {MODEL, CP_V_PATCH, "{\"id\":\"a/c\"}", "id"},
@@ -143,10 +198,11 @@ static int validate(enum entity e, enum cp_vmode m, const json_t *j, struct cp_v
 static void test_key_body(void **state)
 {
 	struct cp_verr e;
-	json_t *ok = json_loads("{\"name\":\"ci\",\"org_id\":\"org_a\",\"limit\":12.5,"
-				"\"limit_reset\":\"monthly\",\"expires_at\":\"2030-01-01T00:00:00Z\","
-				"\"rpm\":60,\"future_field\":{}}",
-				0, NULL);
+	json_t *ok =
+	    json_loads("{\"name\":\"ci\",\"org_id\":\"org_a\",\"limit\":12.5,"
+	               "\"limit_reset\":\"monthly\",\"expires_at\":\"2030-01-01T00:00:00Z\","
+	               "\"rpm\":60,\"future_field\":{}}",
+	               0, NULL);
 	assert_int_equal(cp_validate_key(ok, CP_V_CREATE, NULL, NOW, &e), 0);
 	json_decref(ok);
 	json_t *bad_limit = json_loads("{\"name\":\"ci\",\"limit\":-2}", 0, NULL);
@@ -168,7 +224,7 @@ static void test_every_bad_field(void **state)
 		int rc = validate(bad[i].e, bad[i].mode, j, &e);
 		if (rc != SY_EINVAL || strcmp(e.field, bad[i].field))
 			fail_msg("case %zu (%s): got rc=%d field=\"%s\", want field \"%s\"", i,
-				 bad[i].body, rc, e.field, bad[i].field);
+			         bad[i].body, rc, e.field, bad[i].field);
 		char prefix[160];
 		snprintf(prefix, sizeof(prefix), "%s: ", bad[i].field);
 		assert_true(!strncmp(e.message, prefix, strlen(prefix)));
@@ -186,8 +242,9 @@ static void test_good_bodies(void **state)
 	    {ORG, CP_V_CREATE, "{\"name\":\"Acme, Inc.\",\"postpaid\":true}"},
 	    {ORG, CP_V_PATCH, "{\"id\":\"org_a\",\"name\":\"x\"}"},
 	    {ORG, CP_V_PATCH, "{}"},
-	    {KEY, CP_V_PATCH, "{\"disabled\":true,\"limit\":null,\"limit_reset\":null,"
-			      "\"expires_at\":null,\"rpm\":null,\"hash\":\"f00d\"}"},
+	    {KEY, CP_V_PATCH,
+	     "{\"disabled\":true,\"limit\":null,\"limit_reset\":null,"
+	     "\"expires_at\":null,\"rpm\":null,\"hash\":\"f00d\"}"},
 	    {KEY, CP_V_CREATE, "{\"name\":\"k\",\"expires_at\":\"2031-06-01T12:00:00.250+02:00\"}"},
 	    {MKEY, CP_V_CREATE, "{\"name\":\"m\",\"org_id\":null}"},
 	    {PROVIDER, CP_V_CREATE,
@@ -223,9 +280,14 @@ static void test_parse_time(void **state)
 	assert_int_equal(t, 1795514400);
 	assert_int_equal(cp_parse_time("2026-11-24T10:00:00.123Z", &t), 0);
 	assert_int_equal(t, 1795514400);
-	const char *badt[] = {"", "2026-11-24", "2026-11-24T10:00:00", "2026-13-01T00:00:00Z",
-			      "2026-11-24T25:00:00Z", "2026-11-24T10:00:00Zjunk",
-			      "1969-12-31T23:59:59Z", "2026-11-24 10:00:00Z"};
+	const char *badt[] = {"",
+	                      "2026-11-24",
+	                      "2026-11-24T10:00:00",
+	                      "2026-13-01T00:00:00Z",
+	                      "2026-11-24T25:00:00Z",
+	                      "2026-11-24T10:00:00Zjunk",
+	                      "1969-12-31T23:59:59Z",
+	                      "2026-11-24 10:00:00Z"};
 	for (size_t i = 0; i < sizeof(badt) / sizeof(badt[0]); i++)
 		assert_int_equal(cp_parse_time(badt[i], &t), SY_EINVAL);
 }
@@ -248,8 +310,8 @@ static void test_id_syntax(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_key_body),     cmocka_unit_test(test_every_bad_field),
-	    cmocka_unit_test(test_good_bodies),  cmocka_unit_test(test_parse_time),
+	    cmocka_unit_test(test_key_body),    cmocka_unit_test(test_every_bad_field),
+	    cmocka_unit_test(test_good_bodies), cmocka_unit_test(test_parse_time),
 	    cmocka_unit_test(test_id_syntax),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
