@@ -16,7 +16,7 @@ PASS/FAIL per target. Exit status 1 if a target fails or a run had errors.
 
 Environment:
   BENCH_DURATION=10s     length of each measured run      BENCH_WARMUP=2s   warm-up per path
-  BENCH_CONNS="1 64"     concurrencies (non-streaming)    BENCH_STREAM_CONNS=64
+  BENCH_CONNS="1 64"     concurrencies (non-streaming)    BENCH_STREAM_CONNS=64 ("" = none)
   BENCH_MOCK_THREADS=4   mock threads                     BENCH_MOCK_FLAGS  extra mock flags
   BENCH_DP_WORKERS=2     dataplane workers (nginx gets as many)
   BENCH_MODEL=openai/gpt-5.2   BENCH_MAX_TOKENS=64        BENCH_DIR=build/bench (logs, results)
@@ -42,7 +42,7 @@ SY_CATALOG=${SY_CATALOG:-$ROOT/deploy/catalog.demo.json}
 DUR=${BENCH_DURATION:-10s}
 WARM=${BENCH_WARMUP:-2s}
 CONNS=${BENCH_CONNS:-1 64}
-STREAM_CONNS=${BENCH_STREAM_CONNS:-64}
+STREAM_CONNS=${BENCH_STREAM_CONNS-64}
 WORKERS=${BENCH_DP_WORKERS:-2}
 MOCK_THREADS=${BENCH_MOCK_THREADS:-4}
 export BENCH_MODEL=${BENCH_MODEL:-openai/gpt-5.2}
