@@ -25,8 +25,8 @@ DEB_PKGS := build-essential pkg-config libmicrohttpd-dev libcurl4-openssl-dev li
 	libcmocka-dev python3 curl
 # What the integration tests drive besides our binaries: haproxy (cluster), docker-compose,
 # promtool and kubectl (deploy file validation), node + npm (the openai and OpenRouter SDKs).
-TEST_PKGS := haproxy docker-compose prometheus kubectl nodejs
-TEST_CMDS := haproxy docker-compose promtool kubectl node npm
+TEST_PKGS := haproxy docker-compose prometheus kubectl nodejs python3-yaml shellcheck
+TEST_CMDS := haproxy docker-compose promtool kubectl node npm shellcheck
 
 CC ?= cc
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
