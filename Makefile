@@ -60,6 +60,7 @@ $(DEPS_STAMP):
 	pkg-config --exists $(PKGS) cmocka 2>/dev/null || missing="$(DEB_PKGS)"; \
 	for c in protoc-c curl /usr/bin/python3; do command -v $$c >/dev/null || missing="$(DEB_PKGS)"; done; \
 	for c in $(TEST_CMDS); do command -v $$c >/dev/null || missing="$$missing $(TEST_PKGS)"; done; \
+	/usr/bin/python3 -c 'import yaml' 2>/dev/null || missing="$$missing $(TEST_PKGS)"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" != 0 ]; then \
 	    echo "missing dependencies; run as root:"; \
