@@ -133,3 +133,36 @@ int64_t sy_period_start(enum sy_period p, int64_t t)
 	}
 	return 0;
 }
+
+int64_t sy_period_end(enum sy_period p, int64_t t)
+{
+	int64_t s = sy_period_start(p, t);
+	switch (p) {
+	case SY_PERIOD_DAILY:
+		return s + 86400;
+	case SY_PERIOD_WEEKLY:
+		return s + 7 * 86400;
+	case SY_PERIOD_MONTHLY:
+		/* 31 days after the 1st always lands in the next month */
+		return sy_period_start(p, s + 31 * 86400);
+	case SY_PERIOD_LIFETIME:
+		break;
+	}
+	return INT64_MAX;
+}
+
+void sy_period_add(enum sy_period p, sy_money *val, int64_t *start, int64_t t, sy_money amount)
+{
+	int64_t ps = sy_period_start(p, t);
+	if (ps > *start) {
+		*start = ps;
+		*val = 0;
+	}
+	if (ps == *start)
+		*val += amount;
+}
+
+sy_money sy_period_current(enum sy_period p, sy_money val, int64_t start, int64_t now)
+{
+	return start == sy_period_start(p, now) ? val : 0;
+}

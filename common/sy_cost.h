@@ -57,5 +57,13 @@ const char *sy_period_name(enum sy_period p);
 /* Start (unix seconds, UTC) of the period containing t: 00:00 UTC; weeks start Monday;
  * months on the 1st; lifetime = 0. */
 int64_t sy_period_start(enum sy_period p, int64_t t);
+/* Start of the period after the one containing t (INT64_MAX for lifetime). */
+int64_t sy_period_end(enum sy_period p, int64_t t);
+/* Count amount at time t into a period counter (*val belongs to the period starting at
+ * *start): a later period resets the counter first; an earlier one is not counted (a late
+ * record only counts in the wider periods it still belongs to). */
+void sy_period_add(enum sy_period p, sy_money *val, int64_t *start, int64_t t, sy_money amount);
+/* A period counter's value as of now: 0 when its period has ended. */
+sy_money sy_period_current(enum sy_period p, sy_money val, int64_t start, int64_t now);
 
 #endif

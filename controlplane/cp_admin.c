@@ -1,6 +1,7 @@
 /* cp_admin.c - routes and handlers of the admin REST API. */
 #include "cp_admin.h"
 #include "cp_auth.h"
+#include "cp_billing.h"
 #include "cp_json.h"
 #include "cp_ledger.h"
 #include "cp_metrics.h"
@@ -884,6 +885,12 @@ static void serve(struct ctx *c, char *coll, size_t colllen)
 			fail(c, 401,
 			     "missing or invalid management key (Authorization: Bearer "
 			     "sk-sy-mgmt-v1-...)");
+		return;
+	}
+	if (cp_billing_match(req->path)) {
+		snprintf(coll, colllen, "billing");
+		struct cp_billing_call bc = {&c->t, c->caller, req, c->res, c->now};
+		cp_billing_serve(&bc);
 		return;
 	}
 	const struct route *r = route(c, req->path, coll, colllen);

@@ -41,9 +41,11 @@ static json_t *str_array(char *const *v, size_t n)
 
 json_t *cp_json_org(const Sy__Org *o)
 {
-	return json_pack("{s:s,s:s,s:o,s:o,s:b}", "id", o->id, "name", o->name ? o->name : "",
+	bool postpaid = o->has_postpaid && o->postpaid;
+	return json_pack("{s:s,s:s,s:o,s:o,s:b,s:s}", "id", o->id, "name", o->name ? o->name : "",
 	                 "created_at", cp_json_time(o->created_at), "updated_at",
-	                 cp_json_time(o->updated_at), "postpaid", o->has_postpaid && o->postpaid);
+	                 cp_json_time(o->updated_at), "postpaid", postpaid, "billing",
+	                 postpaid ? "postpaid" : "prepaid");
 }
 
 json_t *cp_json_key(const Sy__ApiKey *k, const struct cp_key_usage *u)
@@ -205,7 +207,12 @@ static int set_strs(char ***dst, size_t *n, const json_t *j, const char *name)
 
 int cp_json_apply_org(Sy__Org *o, const json_t *j)
 {
+	const json_t *billing = json_object_get(j, "billing");
 	set_bool(&o->has_postpaid, &o->postpaid, j, "postpaid");
+	if (json_is_string(billing)) {
+		o->has_postpaid = true;
+		o->postpaid = !strcmp(json_string_value(billing), "postpaid");
+	}
 	return set_str(&o->name, j, "name");
 }
 

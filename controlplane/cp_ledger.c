@@ -1,5 +1,6 @@
 /* cp_ledger.c - idempotent usage intake and per-key period counters. */
 #include "cp_ledger.h"
+#include "cp_money.h"
 #include "sy_clock.h"
 #include "sy_cost.h"
 #include "sy_err.h"
@@ -8,20 +9,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Roll one period counter forward to the period containing t, then add cost if the record
- * belongs to that (current) period. A late record from an earlier period only counts in the
- * wider periods it still belongs to. */
-static void add_period(sy_money *val, int64_t *start, enum sy_period p, int64_t t, sy_money cost)
-{
-	int64_t ps = sy_period_start(p, t);
-	if (ps > *start) {
-		*start = ps;
-		*val = 0;
-	}
-	if (ps == *start)
-		*val += cost;
-}
 
 /* Counters are stored host-endian as the struct itself (LMDB files are not portable anyway). */
 static int read_usage(struct cp_txn *t, const char *hash, struct cp_key_usage *u)
@@ -48,7 +35,7 @@ static bool record_valid(const Sy__UsageRecord *r)
 }
 
 static int apply_one(struct cp_txn *t, const Sy__UsageRecord *r, int64_t now, size_t *stored,
-		     size_t *dups)
+                     size_t *dups)
 {
 	size_t n = sy__usage_record__get_packed_size(r);
 	uint8_t *buf = malloc(n ? n : 1);
@@ -64,6 +51,8 @@ static int apply_one(struct cp_txn *t, const Sy__UsageRecord *r, int64_t now, si
 	if (rc)
 		return rc;
 	(*stored)++;
+	if ((rc = cp_money_settle(t, r, now)))
+		return rc;
 	if (!r->key_hash || !*r->key_hash || !r->has_cost || !r->cost)
 		return 0;
 	struct cp_key_usage u;
@@ -71,14 +60,14 @@ static int apply_one(struct cp_txn *t, const Sy__UsageRecord *r, int64_t now, si
 		return rc;
 	int64_t at = r->has_created_at && r->created_at > 0 ? r->created_at : now;
 	u.total += r->cost;
-	add_period(&u.daily, &u.daily_start, SY_PERIOD_DAILY, at, r->cost);
-	add_period(&u.weekly, &u.weekly_start, SY_PERIOD_WEEKLY, at, r->cost);
-	add_period(&u.monthly, &u.monthly_start, SY_PERIOD_MONTHLY, at, r->cost);
+	sy_period_add(SY_PERIOD_DAILY, &u.daily, &u.daily_start, at, r->cost);
+	sy_period_add(SY_PERIOD_WEEKLY, &u.weekly, &u.weekly_start, at, r->cost);
+	sy_period_add(SY_PERIOD_MONTHLY, &u.monthly, &u.monthly_start, at, r->cost);
 	return cp_store_raw_put(t, CP_T_KEY_USAGE, r->key_hash, &u, sizeof(u), false);
 }
 
 int cp_ledger_apply(struct cp_store *s, Sy__UsageRecord *const *recs, size_t n, size_t *stored,
-		    size_t *dups, size_t *invalid)
+                    size_t *dups, size_t *invalid)
 {
 	*stored = *dups = *invalid = 0;
 	struct cp_txn *t = cp_store_begin(s, true);
@@ -101,12 +90,6 @@ int cp_ledger_apply(struct cp_store *s, Sy__UsageRecord *const *recs, size_t n, 
 	return cp_store_commit(&t);
 }
 
-/* The value of one counter now: 0 when its period has passed. */
-static sy_money current(sy_money val, int64_t start, enum sy_period p, int64_t now)
-{
-	return start == sy_period_start(p, now) ? val : 0;
-}
-
 int cp_ledger_key_usage(struct cp_txn *t, const char *hash, int64_t now, struct cp_key_usage *out)
 {
 	struct cp_key_usage u;
@@ -117,9 +100,9 @@ int cp_ledger_key_usage(struct cp_txn *t, const char *hash, int64_t now, struct 
 	out->daily_start = sy_period_start(SY_PERIOD_DAILY, now);
 	out->weekly_start = sy_period_start(SY_PERIOD_WEEKLY, now);
 	out->monthly_start = sy_period_start(SY_PERIOD_MONTHLY, now);
-	out->daily = current(u.daily, u.daily_start, SY_PERIOD_DAILY, now);
-	out->weekly = current(u.weekly, u.weekly_start, SY_PERIOD_WEEKLY, now);
-	out->monthly = current(u.monthly, u.monthly_start, SY_PERIOD_MONTHLY, now);
+	out->daily = sy_period_current(SY_PERIOD_DAILY, u.daily, u.daily_start, now);
+	out->weekly = sy_period_current(SY_PERIOD_WEEKLY, u.weekly, u.weekly_start, now);
+	out->monthly = sy_period_current(SY_PERIOD_MONTHLY, u.monthly, u.monthly_start, now);
 	return 0;
 }
 

@@ -3,7 +3,8 @@
  * Every UsageRecord is stored in the generations table under its id only if the id is absent,
  * so a resent batch never counts twice. The cost of each newly stored record is added to its
  * key's counters (total, and daily/weekly/monthly for the UTC period the record's created_at
- * falls in; weeks start on Monday) in the same write transaction. */
+ * falls in; weeks start on Monday) in the same write transaction, and settled against its org's
+ * money and lease (cp_money_settle). */
 #ifndef CP_LEDGER_H
 #define CP_LEDGER_H
 
@@ -32,10 +33,9 @@ struct cp_key_usage {
  * *stored counts records newly stored, *dups already-present ids, *invalid records refused
  * (bad id or negative cost). 0 or a negative code (nothing applied). */
 int cp_ledger_apply(struct cp_store *s, Sy__UsageRecord *const *recs, size_t n, size_t *stored,
-		    size_t *dups, size_t *invalid);
+                    size_t *dups, size_t *invalid);
 /* A key's usage as of now: period values of past periods read as 0. Absent key: all 0. */
-int cp_ledger_key_usage(struct cp_txn *t, const char *hash, int64_t now,
-			struct cp_key_usage *out);
+int cp_ledger_key_usage(struct cp_txn *t, const char *hash, int64_t now, struct cp_key_usage *out);
 /* Usage counted against the key's limit in the current period (limit_reset NULL = total). */
 sy_money cp_ledger_limit_usage(const struct cp_key_usage *u, const char *limit_reset);
 /* Fetch a stored generation into *out (free with sy__usage_record__free_unpacked).

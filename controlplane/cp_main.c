@@ -7,6 +7,8 @@
 #include "cp_auth.h"
 #include "cp_catalog.h"
 #include "cp_http.h"
+#include "cp_audit.h"
+#include "cp_money.h"
 #include "cp_store.h"
 #include "cp_sync.h"
 #include "cp_usage.h"
@@ -39,39 +41,61 @@ struct opts {
 	const char *catalog;
 	const char *log_level;
 	size_t map_mb;
+	uint32_t lease_ttl_ms;
+	uint32_t publish_ms;
 	bool check;
+	bool audit;
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: switchyard-controlplane [options]\n"
-		"\n"
-		"The Switchyard controlplane: LMDB state, admin REST API, state sync to dataplane\n"
-		"workers (ZeroMQ snapshot ROUTER + update PUB) and usage intake (ZeroMQ ROUTER).\n"
-		"\n"
-		"  --data-dir DIR        LMDB environment directory (default ./switchyard-data)\n"
-		"  --admin-listen H:P    admin REST API address (default 127.0.0.1:8081)\n"
-		"  --zmq-snapshot EP     snapshot ROUTER endpoint (default tcp://127.0.0.1:5555)\n"
-		"  --zmq-publish EP      update PUB endpoint (default tcp://127.0.0.1:5556)\n"
-		"  --zmq-usage EP        usage ROUTER endpoint (default tcp://127.0.0.1:5557)\n"
-		"  --kek-file FILE       key-encryption key for provider credentials (64 hex);\n"
-		"                        default: $SWITCHYARD_KEK\n"
-		"  --catalog FILE        import providers and models from FILE at start (upsert)\n"
-		"  --log-level LEVEL     error|warn|info|debug (default info)\n"
-		"  --map-size-mb N       LMDB map size in MiB (default 1024)\n"
-		"  -n                    check the configuration and exit (0 ok, 1 not)\n"
-		"  -h, --help            show this help\n"
-		"\n"
-		"Environment: SWITCHYARD_ADMIN_KEY (a global management key, sk-sy-mgmt-v1-<64 hex>,\n"
-		"installed at start; without it a fresh store gets a generated key in\n"
-		"<data-dir>/admin.key), SWITCHYARD_KEK (unless --kek-file).\n");
+	fprintf(
+	    f,
+	    "usage: switchyard-controlplane [options]\n"
+	    "\n"
+	    "The Switchyard controlplane: LMDB state, admin REST API, state sync to dataplane\n"
+	    "workers (ZeroMQ snapshot ROUTER + update PUB) and usage intake (ZeroMQ ROUTER).\n"
+	    "\n"
+	    "  --data-dir DIR        LMDB environment directory (default ./switchyard-data)\n"
+	    "  --admin-listen H:P    admin REST API address (default 127.0.0.1:8081)\n"
+	    "  --zmq-snapshot EP     snapshot ROUTER endpoint (default tcp://127.0.0.1:5555)\n"
+	    "  --zmq-publish EP      update PUB endpoint (default tcp://127.0.0.1:5556)\n"
+	    "  --zmq-usage EP        usage ROUTER endpoint (default tcp://127.0.0.1:5557)\n"
+	    "  --kek-file FILE       key-encryption key for provider credentials (64 hex);\n"
+	    "                        default: $SWITCHYARD_KEK\n"
+	    "  --catalog FILE        import providers and models from FILE at start (upsert)\n"
+	    "  --log-level LEVEL     error|warn|info|debug (default info)\n"
+	    "  --map-size-mb N       LMDB map size in MiB (default 1024)\n"
+	    "  --lease-ttl-ms N      lifetime of a worker's unrenewed credit lease (default "
+	    "30000)\n"
+	    "  --publish-ms N        how often changed balances go to the workers (default 250)\n"
+	    "  --audit               check the ledger invariants in --data-dir, print the\n"
+	    "                        findings and exit (0 they hold, 1 they do not)\n"
+	    "  -n                    check the configuration and exit (0 ok, 1 not)\n"
+	    "  -h, --help            show this help\n"
+	    "\n"
+	    "Environment: SWITCHYARD_ADMIN_KEY (a global management key, sk-sy-mgmt-v1-<64 hex>,\n"
+	    "installed at start; without it a fresh store gets a generated key in\n"
+	    "<data-dir>/admin.key), SWITCHYARD_KEK (unless --kek-file).\n");
 }
 
 /* 0 = run, 1 = exit 0 (help), -1 = exit 1 (bad flags). */
 static int parse_args(int argc, char **argv, struct opts *o)
 {
-	enum { O_DATA = 256, O_ADMIN, O_SNAP, O_PUB, O_USAGE, O_KEK, O_CAT, O_LOG, O_MAP };
+	enum {
+		O_DATA = 256,
+		O_ADMIN,
+		O_SNAP,
+		O_PUB,
+		O_USAGE,
+		O_KEK,
+		O_CAT,
+		O_LOG,
+		O_MAP,
+		O_TTL,
+		O_PUBMS,
+		O_AUDIT
+	};
 	static const struct option lo[] = {
 	    {"data-dir", required_argument, NULL, O_DATA},
 	    {"admin-listen", required_argument, NULL, O_ADMIN},
@@ -82,6 +106,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	    {"catalog", required_argument, NULL, O_CAT},
 	    {"log-level", required_argument, NULL, O_LOG},
 	    {"map-size-mb", required_argument, NULL, O_MAP},
+	    {"lease-ttl-ms", required_argument, NULL, O_TTL},
+	    {"publish-ms", required_argument, NULL, O_PUBMS},
+	    {"audit", no_argument, NULL, O_AUDIT},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -89,14 +116,30 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	char *end;
 	while ((c = getopt_long(argc, argv, "nh", lo, NULL)) != -1) {
 		switch (c) {
-		case O_DATA: o->data_dir = optarg; break;
-		case O_ADMIN: o->admin_listen = optarg; break;
-		case O_SNAP: o->zmq_snapshot = optarg; break;
-		case O_PUB: o->zmq_publish = optarg; break;
-		case O_USAGE: o->zmq_usage = optarg; break;
-		case O_KEK: o->kek_file = optarg; break;
-		case O_CAT: o->catalog = optarg; break;
-		case O_LOG: o->log_level = optarg; break;
+		case O_DATA:
+			o->data_dir = optarg;
+			break;
+		case O_ADMIN:
+			o->admin_listen = optarg;
+			break;
+		case O_SNAP:
+			o->zmq_snapshot = optarg;
+			break;
+		case O_PUB:
+			o->zmq_publish = optarg;
+			break;
+		case O_USAGE:
+			o->zmq_usage = optarg;
+			break;
+		case O_KEK:
+			o->kek_file = optarg;
+			break;
+		case O_CAT:
+			o->catalog = optarg;
+			break;
+		case O_LOG:
+			o->log_level = optarg;
+			break;
 		case O_MAP:
 			errno = 0;
 			o->map_mb = strtoul(optarg, &end, 10);
@@ -105,9 +148,30 @@ static int parse_args(int argc, char **argv, struct opts *o)
 				return -1;
 			}
 			break;
-		case 'n': o->check = true; break;
-		case 'h': usage(stdout); return 1;
-		default: usage(stderr); return -1;
+		case O_TTL:
+		case O_PUBMS: {
+			errno = 0;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (errno || *end || v < 10 || v > 3600000) {
+				fprintf(stderr, "--%s must be 10 to 3600000\n",
+				        c == O_TTL ? "lease-ttl-ms" : "publish-ms");
+				return -1;
+			}
+			*(c == O_TTL ? &o->lease_ttl_ms : &o->publish_ms) = (uint32_t)v;
+			break;
+		}
+		case O_AUDIT:
+			o->audit = true;
+			break;
+		case 'n':
+			o->check = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 1;
+		default:
+			usage(stderr);
+			return -1;
 		}
 	}
 	if (optind < argc) {
@@ -140,7 +204,7 @@ static int check_flags(const struct opts *o, const char *admin_key)
 	for (int i = 0; i < 3; i++) {
 		if (!endpoint_ok(eps[i])) {
 			fprintf(stderr, "bad ZeroMQ endpoint %s (tcp://, ipc:// or inproc://)\n",
-				eps[i]);
+			        eps[i]);
 			return -1;
 		}
 		for (int k = 0; k < i; k++)
@@ -151,7 +215,7 @@ static int check_flags(const struct opts *o, const char *admin_key)
 	}
 	if (admin_key && !cp_auth_key_format(admin_key, SY_MKEY_PREFIX)) {
 		fprintf(stderr, "SWITCHYARD_ADMIN_KEY must be %s followed by 64 lowercase hex\n",
-			SY_MKEY_PREFIX);
+		        SY_MKEY_PREFIX);
 		return -1;
 	}
 	return 0;
@@ -168,7 +232,7 @@ static int check_credential(const ProtobufCMessage *m, void *arg)
 	}
 	if (rc && rc != SY_ENOTFOUND) {
 		fprintf(stderr, "provider %s: its stored credential cannot be decrypted: %s\n",
-			p->slug, sy_strerror(rc));
+		        p->slug, sy_strerror(rc));
 		return 1;
 	}
 	return 0;
@@ -218,7 +282,8 @@ out:
 }
 
 /* The event loop: until SIGTERM/SIGINT arrives on sigfd. 0 or a negative errno. */
-static int run(int sigfd, struct cp_http *http, struct cp_sync *sync, struct cp_usage *usage)
+static int run(int sigfd, struct cp_http *http, struct cp_sync *sync, struct cp_usage *usage,
+               uint32_t publish_ms)
 {
 	int ep = epoll_create1(EPOLL_CLOEXEC), rc = 0;
 	if (ep < 0)
@@ -233,19 +298,24 @@ static int run(int sigfd, struct cp_http *http, struct cp_sync *sync, struct cp_
 			goto out;
 		}
 	}
-	int64_t next_hb = sy_mono_ms();
-	bool more = false, stop = false;
+	int64_t next_hb = sy_mono_ms(), next_tick = next_hb;
+	bool more = false, stop = false, ticks_left = false;
 	while (!stop) {
 		int64_t now = sy_mono_ms();
 		if (now >= next_hb) {
 			cp_sync_heartbeat(sync);
 			next_hb = now + SY_HEARTBEAT_MS;
 		}
-		int64_t timeout = next_hb - now, ht = cp_http_timeout_ms(http);
+		if (now >= next_tick || ticks_left) {
+			ticks_left = cp_usage_tick(usage);
+			next_tick = now + publish_ms;
+		}
+		int64_t timeout = (next_hb < next_tick ? next_hb : next_tick) - now;
+		int64_t ht = cp_http_timeout_ms(http);
 		if (ht >= 0 && ht < timeout)
 			timeout = ht;
 		struct epoll_event evs[8];
-		int n = epoll_wait(ep, evs, 8, more ? 0 : (int)timeout);
+		int n = epoll_wait(ep, evs, 8, more || ticks_left ? 0 : (int)timeout);
 		if (n < 0 && errno != EINTR) {
 			rc = -errno;
 			break;
@@ -263,6 +333,9 @@ static int run(int sigfd, struct cp_http *http, struct cp_sync *sync, struct cp_
 		more = cp_sync_drain(sync);
 		more = cp_usage_drain(usage) || more;
 	}
+	/* what settled last is published (and stored on the entities) before we go */
+	for (int i = 0; i < 64 && cp_usage_tick(usage); i++)
+		;
 out:
 	close(ep);
 	return rc;
@@ -278,6 +351,8 @@ int main(int argc, char **argv)
 	    .zmq_usage = "tcp://127.0.0.1:5557",
 	    .log_level = "info",
 	    .map_mb = 1024,
+	    .lease_ttl_ms = CP_USAGE_LEASE_TTL_MS,
+	    .publish_ms = 250,
 	};
 	struct sy_kek kek = {0};
 	struct cp_store *store = NULL;
@@ -292,6 +367,8 @@ int main(int argc, char **argv)
 	if (rc)
 		return rc > 0 ? 0 : 1;
 	sy_log_set_tag("cp");
+	if (o.audit)
+		return cp_audit_run(o.data_dir, stdout) ? 1 : 0;
 	const char *admin_key = getenv("SWITCHYARD_ADMIN_KEY");
 	if (admin_key && !*admin_key)
 		admin_key = NULL;
@@ -311,7 +388,7 @@ int main(int argc, char **argv)
 	}
 	if (!kek.set)
 		sy_warn("no key-encryption key configured (SWITCHYARD_KEK or --kek-file): provider "
-			"credentials cannot be set");
+		        "credentials cannot be set");
 
 	/* Block the signals before any thread exists (ZeroMQ's I/O threads inherit the mask). */
 	sigset_t set;
@@ -347,14 +424,19 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	cp_store_on_commit(store, cp_sync_publish, sync);
-	if (!(admin = cp_admin_new(store, &kek)) || !(http = cp_http_new(admin, o.admin_listen, &why))) {
+	cp_usage_set_lease_ttl(usage, o.lease_ttl_ms);
+	/* workers could not renew while we were down: give every lease one TTL to be renewed */
+	if (cp_money_grace(store, sy_unix_ms() + o.lease_ttl_ms))
+		sy_warn("could not extend the leases of the previous run; some may expire early");
+	if (!(admin = cp_admin_new(store, &kek)) ||
+	    !(http = cp_http_new(admin, o.admin_listen, &why))) {
 		sy_err("admin API on %s: %s", o.admin_listen, admin ? why : "out of memory");
 		goto out;
 	}
 	sy_info("ready: admin http://%s, snapshot %s, publish %s, usage %s, seq %llu",
-		o.admin_listen, o.zmq_snapshot, o.zmq_publish, o.zmq_usage,
-		(unsigned long long)cp_store_seq(store));
-	if ((rc = run(sigfd, http, sync, usage)))
+	        o.admin_listen, o.zmq_snapshot, o.zmq_publish, o.zmq_usage,
+	        (unsigned long long)cp_store_seq(store));
+	if ((rc = run(sigfd, http, sync, usage, o.publish_ms)))
 		sy_err("event loop: %s", sy_strerror(rc));
 	else
 		status = 0;

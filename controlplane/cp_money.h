@@ -88,8 +88,8 @@ sy_money cp_money_spent(const struct cp_org_money *m, enum sy_period p, int64_t 
  * balance, then the key limit) and *period names the budget. *room is INT64_MAX when
  * nothing bounds it (postpaid, no budget, no key limit). */
 enum cp_refusal cp_money_room(const struct cp_org_money *m, bool postpaid, bool key_limited,
-			      sy_money key_room, int64_t now, sy_money need, sy_money *room,
-			      enum sy_period *period);
+                              sy_money key_room, int64_t now, sy_money need, sy_money *room,
+                              enum sy_period *period);
 
 /* A lease grant or refusal. */
 struct cp_grant {
@@ -101,7 +101,7 @@ struct cp_grant {
  * extending the lease to now_ms + ttl_ms. A refusal writes nothing. 0, SY_EINVAL (malformed
  * request) or SY_ESTORE. */
 int cp_money_lease(struct cp_txn *t, const Sy__LeaseRequest *rq, int64_t now_ms, uint32_t ttl_ms,
-		   struct cp_grant *g);
+                   struct cp_grant *g);
 /* Apply a LeaseReturn: the returned amount (at most what the lease holds) leaves pending;
  * close marks it given up, deleting it once nothing is left on it. Unknown leases are
  * ignored. 0, SY_EINVAL or SY_ESTORE. */
@@ -121,7 +121,7 @@ int cp_money_grace(struct cp_store *s, int64_t until_ms);
  * refund larger than the balance is SY_ECONFLICT. *out (may be NULL) receives the entry
  * (free with sy__ledger_entry__free_unpacked). 0, SY_EINVAL, SY_ECONFLICT or SY_ESTORE. */
 int cp_money_credit(struct cp_txn *t, const char *org, sy_money amount, const char *note,
-		    int64_t now, Sy__LedgerEntry **out);
+                    int64_t now, Sy__LedgerEntry **out);
 
 /* Copy an org's money onto its Org entity now (within t), so workers see it at once. */
 int cp_money_publish_org(struct cp_txn *t, const char *org);

@@ -1,21 +1,25 @@
 /* cp_usage.c - usage batches in, acks and generation replies out. */
 #include "cp_usage.h"
 #include "cp_ledger.h"
+#include "cp_money.h"
 #include "cp_metrics.h"
 #include "cp_zmq.h"
 #include "sy_err.h"
 #include "sy_key.h"
 #include "sy_log.h"
 #include "sy_msg.h"
+#include "sy_clock.h"
 
 #include <stdlib.h>
 #include <zmq.h>
 
-#define DRAIN_BUDGET 64 /* messages handled per loop pass */
+#define DRAIN_BUDGET 64   /* messages handled per loop pass */
+#define PUBLISH_BATCH 256 /* balances published per write transaction */
 
 struct cp_usage {
 	void *router;
 	struct cp_store *s;
+	uint32_t lease_ttl_ms;
 };
 
 static void reply(struct cp_usage *u, const struct cp_zmsg *m, Sy__Envelope *env)
@@ -82,6 +86,71 @@ static void on_query(struct cp_usage *u, const struct cp_zmsg *m)
 		sy__usage_record__free_unpacked(rec, NULL);
 }
 
+static void on_lease_request(struct cp_usage *u, const struct cp_zmsg *m)
+{
+	const Sy__LeaseRequest *rq = m->env->lease_request;
+	struct cp_grant g;
+	struct cp_txn *t = cp_store_begin(u->s, true);
+	int rc = t ? cp_money_lease(t, rq, sy_unix_ms(), u->lease_ttl_ms, &g) : SY_ESTORE;
+	/* a refusal writes nothing: no commit (and no disk flush) for it */
+	if (!rc && g.refusal == CP_GRANTED)
+		rc = cp_store_commit(&t);
+	cp_store_abort(&t);
+	if (rc) {
+		sy_warn("usage: lease request for org %s not served: %s", rq->org_id,
+		        sy_strerror(rc));
+		return; /* the worker times out and asks again */
+	}
+	Sy__LeaseGrant lg = SY__LEASE_GRANT__INIT;
+	lg.request_id = rq->request_id;
+	lg.lease_id = rq->lease_id;
+	lg.granted = g.granted;
+	lg.has_granted = true;
+	lg.ttl_ms = u->lease_ttl_ms;
+	lg.has_ttl_ms = true;
+	if (g.refusal != CP_GRANTED) {
+		lg.refused = lg.has_refused = true;
+		lg.reason = (char *)cp_refusal_name(g.refusal);
+		if (g.refusal == CP_REFUSE_BUDGET)
+			lg.period = (char *)sy_period_name(g.period);
+	}
+	Sy__Envelope env;
+	sy_env_init(&env);
+	env.body_case = SY__ENVELOPE__BODY_LEASE_GRANT;
+	env.lease_grant = &lg;
+	reply(u, m, &env);
+}
+
+static void on_lease_return(struct cp_usage *u, const struct cp_zmsg *m)
+{
+	struct cp_txn *t = cp_store_begin(u->s, true);
+	int rc = t ? cp_money_return(t, m->env->lease_return) : SY_ESTORE;
+	if (!rc)
+		rc = cp_store_commit(&t);
+	cp_store_abort(&t);
+	if (rc)
+		sy_warn(
+		    "usage: lease return not applied (%s); the lease expires with what it holds",
+		    sy_strerror(rc));
+}
+
+void cp_usage_set_lease_ttl(struct cp_usage *u, uint32_t ttl_ms)
+{
+	u->lease_ttl_ms = ttl_ms;
+}
+
+bool cp_usage_tick(struct cp_usage *u)
+{
+	size_t released = 0;
+	bool left = false;
+	int rc = cp_money_expire(u->s, sy_unix_ms(), &released);
+	if (rc)
+		sy_err("usage: lease expiry failed: %s", sy_strerror(rc));
+	if ((rc = cp_money_publish(u->s, sy_unix_s(), PUBLISH_BATCH, &left)))
+		sy_err("usage: publishing balances failed: %s", sy_strerror(rc));
+	return left;
+}
+
 bool cp_usage_drain(struct cp_usage *u)
 {
 	for (int i = 0; i < DRAIN_BUDGET; i++) {
@@ -98,6 +167,12 @@ bool cp_usage_drain(struct cp_usage *u)
 		case SY__ENVELOPE__BODY_GENERATION_QUERY:
 			on_query(u, &m);
 			break;
+		case SY__ENVELOPE__BODY_LEASE_REQUEST:
+			on_lease_request(u, &m);
+			break;
+		case SY__ENVELOPE__BODY_LEASE_RETURN:
+			on_lease_return(u, &m);
+			break;
 		default:
 			sy_warn("usage: dropped an envelope of type %d", (int)m.env->body_case);
 			break;
@@ -108,7 +183,7 @@ bool cp_usage_drain(struct cp_usage *u)
 }
 
 struct cp_usage *cp_usage_new(void *zctx, struct cp_store *s, const char *endpoint,
-			      const char **why)
+                              const char **why)
 {
 	struct cp_usage *u = calloc(1, sizeof(*u));
 	if (!u) {
@@ -116,6 +191,7 @@ struct cp_usage *cp_usage_new(void *zctx, struct cp_store *s, const char *endpoi
 		return NULL;
 	}
 	u->s = s;
+	u->lease_ttl_ms = CP_USAGE_LEASE_TTL_MS;
 	if (!(u->router = cp_zmq_bind(zctx, ZMQ_ROUTER, endpoint, why))) {
 		free(u);
 		return NULL;

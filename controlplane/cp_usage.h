@@ -5,7 +5,9 @@
  * id of the batch, duplicates included, so the worker can drop them from its spool. A batch
  * that cannot be stored is not acknowledged (the worker resends it).
  * Envelope{generation_query} is answered with Envelope{generation_reply}, carrying the record
- * only when it belongs to the asking key. */
+ * only when it belongs to the asking key.
+ * Envelope{lease_request} is answered with Envelope{lease_grant} (cp_money_lease: a grant is
+ * committed before it is sent); Envelope{lease_return} gets no answer. */
 #ifndef CP_USAGE_H
 #define CP_USAGE_H
 
@@ -15,14 +17,22 @@
 
 struct cp_usage;
 
+/* Default lease lifetime without renewal. */
+#define CP_USAGE_LEASE_TTL_MS 30000
+
 /* Bind the usage ROUTER. NULL on failure with *why set. */
 struct cp_usage *cp_usage_new(void *zctx, struct cp_store *s, const char *endpoint,
-			      const char **why);
+                              const char **why);
 /* Close; idempotent; nulls *up. */
 void cp_usage_free(struct cp_usage **up);
 /* The ROUTER's ZMQ_FD (edge-triggered: call cp_usage_drain on every loop pass). */
 int cp_usage_fd(const struct cp_usage *u);
 /* Handle waiting messages; true if more may be waiting (budget used up). */
 bool cp_usage_drain(struct cp_usage *u);
+/* Set how long a lease lives without renewal (default CP_USAGE_LEASE_TTL_MS). */
+void cp_usage_set_lease_ttl(struct cp_usage *u, uint32_t ttl_ms);
+/* Periodic work: release expired leases, publish changed balances to the workers (orgs'
+ * credits and debits, keys' usage). True if balances are left to publish. */
+bool cp_usage_tick(struct cp_usage *u);
 
 #endif

@@ -27,6 +27,7 @@ enum {
 static const char *const adapters[] = {"openai", "anthropic", "gemini", NULL};
 static const char *const collection[] = {"allow", "deny", NULL};
 static const char *const resets[] = {"daily", "weekly", "monthly", NULL};
+static const char *const billings[] = {"prepaid", "postpaid", NULL};
 static const char *const modalities[] = {"text", "image", "audio", "video", "file", NULL};
 static const char *const quantizations[] = {"int4", "int8", "fp4",  "fp6",     "fp8",
                                             "fp16", "bf16", "fp32", "unknown", NULL};
@@ -398,6 +399,8 @@ int cp_validate_org(const json_t *j, enum cp_vmode m, const char *id, struct cp_
 	if (m == CP_V_PATCH && (rc = check_same(j, "id", id, e)))
 		return rc;
 	if ((rc = check_str(j, "", "name", m == CP_V_PATCH ? 0 : F_REQUIRED, CP_NAME_MAX, e)))
+		return rc;
+	if ((rc = check_enum(j, "", "billing", 0, billings, e)))
 		return rc;
 	return check_bool(j, "", "postpaid", e);
 }

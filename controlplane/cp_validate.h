@@ -35,7 +35,8 @@ struct cp_verr {
 int cp_verr_set(struct cp_verr *e, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Org body {name, postpaid}. id: the path id in patch mode (NULL otherwise). */
+/* Org body {name, billing ("prepaid"|"postpaid"), postpaid (bool, the same)}. id: the path id
+ * in patch mode (NULL otherwise). */
 int cp_validate_org(const json_t *j, enum cp_vmode m, const char *id, struct cp_verr *e);
 /* Key body {name, org_id, disabled, limit, limit_reset, include_byok_in_limit, expires_at,
  * rpm, rpd}; expires_at must lie after now. */
