@@ -21,6 +21,7 @@
 #include "dp_chat.h"
 #include "dp_health.h"
 #include "dp_loop.h"
+#include "dp_metrics.h"
 #include "dp_request.h"
 #include "dp_response.h"
 #include "dp_route.h"
@@ -77,6 +78,7 @@ struct dp_chat {
 	char id[SY_GEN_ID_MAX];
 	int64_t created; /* unix seconds */
 	int64_t t0;      /* monotonic ms at the start */
+	struct dp_overhead overhead; /* the gateway's own time (X-Switchyard-Overhead-Us) */
 	char *session_id, *referer, *title;
 
 	/* routing and attempts */
@@ -223,11 +225,7 @@ static void settle(struct dp_chat *chat)
 		sy_err("usage record lost id=%s", chat->id);
 	if (w->in_flight)
 		w->in_flight--;
-	sy_info("chat id=%s org=%s model=%s provider=%s status=%d stream=%d attempts=%zu ms=%u "
-	        "cancelled=%d class=%s",
-	        chat->id, rec.org_id ? rec.org_id : "-", rec.model ? rec.model : "-",
-	        rec.provider ? rec.provider : "-", chat->status, rec.streamed, chat->n_attempts,
-	        rec.latency_ms, chat->cancelled, chat->error_class ? chat->error_class : "-");
+	dp_metrics_chat(w, &rec, dp_overhead_us(&chat->overhead)); /* and the access line */
 }
 
 static void unwatch_client(struct dp_chat *chat)
@@ -284,6 +282,7 @@ static enum MHD_Result queue_json(struct dp_chat *chat, int status, char *json)
 	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
 	add_id_header(chat, r);
+	dp_metrics_overhead_header(r, dp_overhead_us(&chat->overhead));
 	if (status == 429 && chat->retry_after_ms >= 0) {
 		char ra[32];
 		snprintf(ra, sizeof(ra), "%lld", (long long)((chat->retry_after_ms + 999) / 1000));
@@ -313,6 +312,7 @@ static int start_stream(struct dp_chat *chat)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
 		MHD_add_response_header(r, "X-Accel-Buffering", "no");
 		add_id_header(chat, r);
+		dp_metrics_overhead_header(r, dp_overhead_us(&chat->overhead)); /* up to now */
 		ret = MHD_queue_response(chat->conn, MHD_HTTP_OK, r);
 		MHD_destroy_response(r);
 	}
@@ -323,6 +323,7 @@ static int start_stream(struct dp_chat *chat)
 	}
 	chat->queued = true;
 	chat->status = 200;
+	dp_metrics_gauge_add(DP_METRICS_STREAMS, 1);
 	return 0;
 }
 
@@ -802,6 +803,7 @@ static void up_done(void *arg, enum dp_upstream_result r, const char *detail)
 {
 	struct dp_chat *chat = arg;
 	struct failure f;
+	dp_overhead_wait_end(&chat->overhead);
 	chat->call = NULL;
 	chat->upstream_paused = false;
 	if (r != DP_UPSTREAM_OK)
@@ -835,7 +837,17 @@ static void up_done(void *arg, enum dp_upstream_result r, const char *detail)
 		attempt_failed(chat, &f);
 }
 
-static const struct dp_upstream_ops up_ops = {up_headers, up_data, up_done};
+/* up_data's work (parsing, rewriting, queueing) is the gateway's own time, not a wait. */
+static int up_data_timed(void *arg, const char *p, size_t n)
+{
+	struct dp_chat *chat = arg;
+	dp_overhead_wait_end(&chat->overhead);
+	int rc = up_data(arg, p, n);
+	dp_overhead_wait_begin(&chat->overhead);
+	return rc;
+}
+
+static const struct dp_upstream_ops up_ops = {up_headers, up_data_timed, up_done};
 
 static char *chat_url(const char *base)
 {
@@ -899,6 +911,7 @@ static int start_attempt(struct dp_chat *chat, const struct dp_route_target *t)
 	}
 	if (chat->w->health)
 		dp_health_begin(chat->w->health, t->model_id, p->slug, chat->attempt_t0);
+	dp_overhead_wait_begin(&chat->overhead);
 	return 0;
 }
 
@@ -991,6 +1004,7 @@ enum MHD_Result dp_chat_start(struct dp_worker *w, struct MHD_Connection *c, str
 	chat->key = key;
 	chat->created = sy_unix_s();
 	chat->t0 = dp_loop_now_ms(w->loop);
+	dp_overhead_start(&chat->overhead);
 	sy_gen_id(chat->created, chat->id);
 	chat->client_fd = -1;
 	chat->all_rate_limited = true;

@@ -1,5 +1,6 @@
 /* dp_health.c - endpoint ejection, speed averages and sticky sessions in two hash tables. */
 #include "dp_health.h"
+#include "dp_metrics.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -212,8 +213,10 @@ void dp_health_end(struct dp_health *h, const char *model_id, const char *provid
 	case DP_HEALTH_FAULT:
 		p->successes = 0;
 		/* a failed probe (or a use while ejected) goes straight back out, for longer */
-		if (p->ejected_until || ++p->fails >= DP_HEALTH_EJECT_AFTER)
+		if (p->ejected_until || ++p->fails >= DP_HEALTH_EJECT_AFTER) {
 			eject(p, now_ms);
+			dp_metrics_ejection(model_id, provider);
+		}
 		break;
 	case DP_HEALTH_NEUTRAL:
 		break;

@@ -8,6 +8,7 @@
 #include "dp_catalog.h"
 #include "dp_chat.h"
 #include "dp_loop.h"
+#include "dp_metrics.h"
 #include "dp_usage.h"
 #include "dp_view.h"
 #include "dp_worker.h"
@@ -37,6 +38,7 @@ enum route {
 	R_KEY,
 	R_GENERATION,
 	R_CREDITS,
+	R_METRICS,
 	R_NOT_FOUND,
 	R_BAD_METHOD,
 };
@@ -64,6 +66,7 @@ struct req {
 	struct sy_buf body;   /* chat request body, capped at max_body */
 	bool too_big;         /* the body went over max_body: 413 when the upload ends */
 	struct dp_chat *chat; /* in flight, owned by dp_chat until dp_chat_closed */
+	bool chat_logged;     /* handed to dp_chat, whose access line covers the request */
 	bool handled;         /* a response was queued or handed to dp_chat */
 	bool lookup;          /* suspended on a GET /generation lookup */
 	struct dp_view *view; /* reference held across the lookup */
@@ -73,6 +76,10 @@ struct req {
 
 static void run_mhd(struct dp_http *h);
 
+/* When the handler call now running began (one thread per process): responses it queues
+ * report the time since as X-Switchyard-Overhead-Us. */
+static int64_t handler_start_us;
+
 /* ---- responses ---------------------------------------------------------------------------- */
 
 static enum MHD_Result queue(struct MHD_Connection *c, unsigned status, struct MHD_Response *r,
@@ -81,6 +88,7 @@ static enum MHD_Result queue(struct MHD_Connection *c, unsigned status, struct M
 	if (!r)
 		return MHD_NO;
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	dp_metrics_http_overhead(r, sy_mono_us() - handler_start_us);
 	if (w && w->draining)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
 	enum MHD_Result ret = MHD_queue_response(c, status, r);
@@ -155,6 +163,7 @@ static void route(struct req *q, const char *url, const char *method)
 	    {"/providers", "GET", R_PROVIDERS},    {"/key", "GET", R_KEY},
 	    {"/generation", "GET", R_GENERATION},  {"/credits", "GET", R_CREDITS},
 	    {"/health", "GET", R_HEALTH},          {"/ready", "GET", R_READY},
+	    {"/metrics", "GET", R_METRICS},
 	};
 	const char *p = url;
 	if (strncmp(p, "/api/v1/", 8) == 0)
@@ -273,6 +282,7 @@ static enum MHD_Result do_chat(struct req *q, const Sy__ApiKey *key)
 	    .title = title ? title : header(q->c, "X-OpenRouter-Title"),
 	};
 	q->handled = true;
+	q->chat_logged = true;
 	return dp_chat_start(w, q->c, w->view, key, &meta, &q->body, &q->chat);
 }
 
@@ -304,6 +314,9 @@ static enum MHD_Result dispatch(struct req *q, const char *url)
 		return send_body(q, MHD_HTTP_OK, json_pack("{s:s}", "status", "ok"));
 	case R_READY:
 		return do_ready(q);
+	case R_METRICS:
+		q->handled = true;
+		return dp_metrics_respond(w, q->c);
 	default:
 		break;
 	}
@@ -378,6 +391,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 {
 	struct dp_http *h = cls;
 	struct req *q = *req_cls;
+	handler_start_us = sy_mono_us();
 	if (!q) {
 		q = req_new(h, c, url, method);
 		if (!q)
@@ -438,13 +452,15 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 		dp_usage_cancel_queries(h->w->usage, q);
 	const union MHD_ConnectionInfo *ci =
 	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_HTTP_STATUS);
-	sy_info("access method=%s path=%s status=%u us=%lld end=%s", q->method, q->path,
-	        ci ? ci->http_status : 0, (long long)(sy_mono_us() - q->start_us),
-	        toe == MHD_REQUEST_TERMINATED_COMPLETED_OK      ? "ok"
-	        : toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? "timeout"
-	        : toe == MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN ? "shutdown"
-	        : toe == MHD_REQUEST_TERMINATED_CLIENT_ABORT    ? "client_abort"
-	                                                        : "error");
+	dp_metrics_http_done(ci ? ci->http_status : 0);
+	if (!q->chat_logged)
+		sy_info("access method=%s path=%s status=%u us=%lld end=%s", q->method, q->path,
+		        ci ? ci->http_status : 0, (long long)(sy_mono_us() - q->start_us),
+		        toe == MHD_REQUEST_TERMINATED_COMPLETED_OK      ? "ok"
+		        : toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? "timeout"
+		        : toe == MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN ? "shutdown"
+		        : toe == MHD_REQUEST_TERMINATED_CLIENT_ABORT    ? "client_abort"
+		                                                        : "error");
 	if (q->prev)
 		q->prev->next = q->next;
 	else
@@ -583,6 +599,13 @@ void dp_http_quiesce(struct dp_http *h)
 unsigned dp_http_active(const struct dp_http *h)
 {
 	return h->active;
+}
+
+unsigned dp_http_connections(const struct dp_http *h)
+{
+	const union MHD_DaemonInfo *di =
+	    MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+	return di ? di->num_connections : 0;
 }
 
 void dp_http_free(struct dp_http **hp)

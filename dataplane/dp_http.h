@@ -4,7 +4,8 @@
  * MHD runs in external-epoll mode with suspend/resume: its epoll fd sits in the worker's
  * dp_loop, MHD_run is called on readiness, and a loop timer follows MHD_get_timeout. Every
  * worker binds the listen address itself with SO_REUSEPORT. Routes live under /api/v1 and
- * the /v1 alias; /health and /ready are also at the top level. */
+ * the /v1 alias; /health, /ready and /metrics (Prometheus, no key) are also at the top level.
+ * Every response carries X-Switchyard-Overhead-Us (dp_metrics.h). */
 #ifndef DP_HTTP_H
 #define DP_HTTP_H
 
@@ -21,6 +22,8 @@ struct dp_http *dp_http_new(struct dp_worker *w);
 void dp_http_quiesce(struct dp_http *h);
 /* Requests in progress: from their first header to MHD's completion notice. */
 unsigned dp_http_active(const struct dp_http *h);
+/* Client connections open now. */
+unsigned dp_http_connections(const struct dp_http *h);
 /* Close every connection (in-flight chats are told through dp_chat_closed) and free;
  * idempotent; nulls *hp. */
 void dp_http_free(struct dp_http **hp);

@@ -12,6 +12,7 @@
 #include "dp_health.h"
 #include "dp_http.h"
 #include "dp_loop.h"
+#include "dp_metrics.h"
 #include "dp_sync.h"
 #include "dp_upstream.h"
 #include "dp_usage.h"
@@ -307,6 +308,7 @@ static int worker_main(const struct dp_config *cfg, int id)
 	char tag[16];
 	snprintf(tag, sizeof(tag), "dp/%d", id);
 	sy_log_set_tag(tag);
+	dp_metrics_attach(id);
 	int rc = 1, sfd = -1;
 	struct dp_worker w = {.id = id, .cfg = cfg};
 	struct shutdown sd = {.w = &w};
@@ -337,6 +339,7 @@ static int worker_main(const struct dp_config *cfg, int id)
 	w.http = dp_http_new(&w);
 	if (!w.http)
 		goto out;
+	dp_metrics_watch(&w);
 	sy_info("worker up: listening on %s, controlplane %s %s %s", cfg->listen, cfg->zmq_snapshot,
 	        cfg->zmq_publish, cfg->zmq_usage);
 	rc = dp_loop_run(w.loop) ? 1 : 0;
@@ -513,6 +516,11 @@ int main(int argc, char **argv)
 	}
 	if (sy_crypto_init()) {
 		fprintf(stderr, "libsodium initialisation failed\n");
+		return 1;
+	}
+	/* shared by the workers, so GET /metrics on any of them sums them all */
+	if (dp_metrics_init(cfg.workers)) {
+		fprintf(stderr, "cannot map the metrics region\n");
 		return 1;
 	}
 	/* one descriptor per connection: take what the hard limit allows */

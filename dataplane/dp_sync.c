@@ -3,7 +3,8 @@
  * States: SNAPSHOT (a request is out or about to be; updates are queued) and LIVE (updates
  * apply in order). Each snapshot attempt uses a fresh DEALER socket, so a late answer to an
  * abandoned request can never be mistaken for the current one; SnapshotEnd's count is
- * checked against the items received as well. */
+ * checked against the items received as well. Updates without a seq carry volatile state
+ * (endpoint stats): they bypass the sequence, never make a gap, and apply as they come. */
 #include "dp_sync.h"
 #include "dp_loop.h"
 #include "dp_view.h"
@@ -45,6 +46,7 @@ struct dp_sync {
 	size_t nqueue, capqueue;
 	struct dp_view *next; /* live updates of the current drain, published at its end */
 	uint64_t seq;         /* seq of the newest applied state */
+	uint64_t cp_seq;      /* seq named by the controlplane's last heartbeat */
 	int64_t last_pub_ms;  /* last message of any kind on the SUB */
 	int64_t last_snap_ms; /* request sent or last snapshot message */
 	int64_t backoff_ms;
@@ -147,6 +149,10 @@ static void on_snapshot_end(struct dp_sync *s, const Sy__SnapshotEnd *end)
 	size_t skipped = 0, applied = 0;
 	for (size_t i = 0; i < s->nqueue; i++) {
 		const Sy__Update *u = s->queue[i]->update;
+		if (!u->has_seq) { /* volatile: the newest value wins, the snapshot's included */
+			apply_one(v, u);
+			continue;
+		}
 		if (u->seq <= seq) {
 			skipped++;
 			continue;
@@ -257,6 +263,14 @@ static void snapshot_request(struct dp_sync *s)
 
 /* ---- update socket ------------------------------------------------------------------------ */
 
+/* The generation this drain's live updates go to: a copy of the current one. */
+static struct dp_view *next_view(struct dp_sync *s)
+{
+	if (!s->next && !(s->next = dp_view_clone(s->w->view)))
+		resnapshot(s, "out of memory");
+	return s->next;
+}
+
 static void on_update(struct dp_sync *s, Sy__Envelope **envp)
 {
 	const Sy__Update *u = (*envp)->update;
@@ -279,6 +293,12 @@ static void on_update(struct dp_sync *s, Sy__Envelope **envp)
 		*envp = NULL;
 		return;
 	}
+	if (!u->has_seq) {
+		/* volatile state (endpoint stats): outside the sequence, applied as it comes */
+		if (next_view(s))
+			apply_one(s->next, u);
+		return;
+	}
 	if (u->seq <= s->seq)
 		return; /* already part of the view */
 	if (u->seq != s->seq + 1) {
@@ -288,16 +308,15 @@ static void on_update(struct dp_sync *s, Sy__Envelope **envp)
 		resnapshot(s, why);
 		return;
 	}
-	if (!s->next && !(s->next = dp_view_clone(s->w->view))) {
-		resnapshot(s, "out of memory");
+	if (!next_view(s))
 		return;
-	}
 	apply_one(s->next, u);
 	s->seq = u->seq;
 }
 
 static void on_heartbeat(struct dp_sync *s, const Sy__Heartbeat *hb)
 {
+	s->cp_seq = hb->seq;
 	/* PUB delivers in order, so a heartbeat comes after every update it counts */
 	if (s->state == SYNC_LIVE && hb->seq != s->seq) {
 		char why[96];
@@ -407,4 +426,14 @@ void dp_sync_free(struct dp_sync **sp)
 uint64_t dp_sync_snapshots(const struct dp_sync *s)
 {
 	return s->snapshots;
+}
+
+uint64_t dp_sync_controlplane_seq(const struct dp_sync *s)
+{
+	return s->cp_seq;
+}
+
+int64_t dp_sync_last_message_ms(const struct dp_sync *s)
+{
+	return s->last_pub_ms;
 }

@@ -21,5 +21,9 @@ struct dp_sync *dp_sync_new(struct dp_worker *w);
 void dp_sync_free(struct dp_sync **sp);
 /* Snapshots requested so far (the first one included); for tests and logs. */
 uint64_t dp_sync_snapshots(const struct dp_sync *s);
+/* The seq named by the controlplane's last heartbeat (0 before the first), for lag metrics. */
+uint64_t dp_sync_controlplane_seq(const struct dp_sync *s);
+/* Monotonic ms of the last message on the update socket (or of the last snapshot applied). */
+int64_t dp_sync_last_message_ms(const struct dp_sync *s);
 
 #endif
