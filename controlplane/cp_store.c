@@ -447,11 +447,6 @@ const char *cp_kind_name(enum cp_kind k)
 	return kinds[k].name;
 }
 
-const ProtobufCMessageDescriptor *cp_kind_descriptor(enum cp_kind k)
-{
-	return kinds[k].desc;
-}
-
 const char *cp_entity_id(enum cp_kind k, const ProtobufCMessage *m)
 {
 	switch (k) {

@@ -108,8 +108,6 @@ int cp_store_raw_each(struct cp_txn *t, enum cp_table tb, const char *prefix, cp
 
 /* Topic prefix of a kind: "org", "key", "mkey", "provider", "model". */
 const char *cp_kind_name(enum cp_kind k);
-/* The protobuf-c descriptor of a kind's message. */
-const ProtobufCMessageDescriptor *cp_kind_descriptor(enum cp_kind k);
 /* The id of an entity (org id, key hash, provider slug, model id). */
 const char *cp_entity_id(enum cp_kind k, const ProtobufCMessage *msg);
 /* A fresh, initialised, heap-allocated entity of a kind; NULL on allocation failure. */
