@@ -856,7 +856,7 @@ static void serve(struct ctx *c, char *coll, size_t colllen)
 		return;
 	}
 	if (!strcmp(req->path, "/metrics") && !strcmp(req->method, "GET")) {
-		if ((c->res->body = cp_metrics_render(cp_store_seq(c->a->s)))) {
+		if ((c->res->body = cp_metrics_render(c->a->s))) {
 			c->res->status = 200;
 			c->res->content_type = "text/plain; version=0.0.4";
 		}

@@ -1,9 +1,15 @@
 /* cp_metrics.h - counters served on GET /metrics (Prometheus text format, no auth, like
- * /health). The controlplane is single-threaded, so plain integers suffice. */
+ * /health; operators keep the admin port on a private network). The controlplane is
+ * single-threaded, so plain integers suffice. Besides the counters, each scrape reads the
+ * store: seq, LMDB map use, and the ledger's totals over every org and lease (one read
+ * transaction, a scan of the org money and lease tables). Every metric is listed in
+ * docs/metrics.md. */
 #ifndef CP_METRICS_H
 #define CP_METRICS_H
 
 #include <stdint.h>
+
+struct cp_store;
 
 struct cp_metrics {
 	uint64_t admin_responses[6]; /* by status class: [2] = 2xx ... [5] = 5xx */
@@ -23,7 +29,8 @@ struct cp_metrics {
 
 extern struct cp_metrics cp_metrics;
 
-/* The exposition text (malloc'ed; NULL when out of memory); seq is the store's seq. */
-char *cp_metrics_render(uint64_t seq);
+/* The exposition text of the counters and of store s (malloc'ed; NULL when out of memory or
+ * when the store cannot be read). */
+char *cp_metrics_render(struct cp_store *s);
 
 #endif

@@ -166,6 +166,17 @@ uint64_t cp_store_seq(const struct cp_store *s)
 	return s->seq;
 }
 
+int cp_store_map_use(const struct cp_store *s, uint64_t *map_bytes, uint64_t *used_bytes)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+	if (mdb_env_info(s->env, &info) || mdb_env_stat(s->env, &st))
+		return SY_ESTORE;
+	*map_bytes = info.me_mapsize;
+	*used_bytes = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
+	return 0;
+}
+
 struct cp_txn *cp_store_begin(struct cp_store *s, bool write)
 {
 	struct cp_txn *t = calloc(1, sizeof(*t));

@@ -73,6 +73,9 @@ void cp_store_free(struct cp_store **sp);
 void cp_store_on_commit(struct cp_store *s, cp_store_commit_fn *fn, void *arg);
 /* Seq of the last committed change (0 on a fresh store). */
 uint64_t cp_store_seq(const struct cp_store *s);
+/* The LMDB map's size and the part of it in use (pages up to the last one written), in
+ * bytes, for metrics. 0 or SY_ESTORE. */
+int cp_store_map_use(const struct cp_store *s, uint64_t *map_bytes, uint64_t *used_bytes);
 
 /* Begin a transaction; NULL on failure. Read transactions see one consistent state. */
 struct cp_txn *cp_store_begin(struct cp_store *s, bool write);
