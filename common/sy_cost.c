@@ -166,3 +166,22 @@ sy_money sy_period_current(enum sy_period p, sy_money val, int64_t start, int64_
 {
 	return start == sy_period_start(p, now) ? val : 0;
 }
+
+sy_money sy_limit_usage(const char *limit_reset, sy_money total, sy_money daily, sy_money weekly,
+                        sy_money monthly)
+{
+	enum sy_period p;
+	if (!limit_reset || sy_period_parse(limit_reset, &p))
+		return total;
+	switch (p) {
+	case SY_PERIOD_DAILY:
+		return daily;
+	case SY_PERIOD_WEEKLY:
+		return weekly;
+	case SY_PERIOD_MONTHLY:
+		return monthly;
+	case SY_PERIOD_LIFETIME:
+		break;
+	}
+	return total;
+}

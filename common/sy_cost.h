@@ -63,6 +63,10 @@ int64_t sy_period_end(enum sy_period p, int64_t t);
  * *start): a later period resets the counter first; an earlier one is not counted (a late
  * record only counts in the wider periods it still belongs to). */
 void sy_period_add(enum sy_period p, sy_money *val, int64_t *start, int64_t t, sy_money amount);
+/* The usage a key limit with this reset ("daily"|"weekly"|"monthly"; NULL or anything else
+ * = never resets) counts: the matching period's value, else the total. */
+sy_money sy_limit_usage(const char *limit_reset, sy_money total, sy_money daily, sy_money weekly,
+                        sy_money monthly);
 /* A period counter's value as of now: 0 when its period has ended. */
 sy_money sy_period_current(enum sy_period p, sy_money val, int64_t start, int64_t now);
 

@@ -277,11 +277,12 @@ static void check_org(struct audit *a, struct tally *o)
 		a->err = rc;
 	}
 	cp_entity_free(&msg);
+	char b5[48];
 	fprintf(a->out,
 	        "org %s: credits %s, posted %s, pending %s, balance %s, overspend %s, "
 	        "%zu generations\n",
 	        o->id, usd(m.credits, b1, 48), usd(m.posted, b2, 48), usd(m.pending, b3, 48),
-	        usd(balance, b4, 48), usd(m.overspend, b1, 48), o->generations);
+	        usd(balance, b4, 48), usd(m.overspend, b5, 48), o->generations);
 }
 
 static void check_key(struct audit *a, struct tally *k)

@@ -108,20 +108,7 @@ int cp_ledger_key_usage(struct cp_txn *t, const char *hash, int64_t now, struct 
 
 sy_money cp_ledger_limit_usage(const struct cp_key_usage *u, const char *limit_reset)
 {
-	enum sy_period p;
-	if (!limit_reset || sy_period_parse(limit_reset, &p))
-		return u->total;
-	switch (p) {
-	case SY_PERIOD_DAILY:
-		return u->daily;
-	case SY_PERIOD_WEEKLY:
-		return u->weekly;
-	case SY_PERIOD_MONTHLY:
-		return u->monthly;
-	case SY_PERIOD_LIFETIME:
-		break;
-	}
-	return u->total;
+	return sy_limit_usage(limit_reset, u->total, u->daily, u->weekly, u->monthly);
 }
 
 int cp_ledger_generation(struct cp_txn *t, const char *id, Sy__UsageRecord **out)

@@ -4,6 +4,8 @@
  * declares required-but-nullable is sent as null rather than left out. */
 #include "dp_catalog.h"
 #include "dp_view.h"
+#include "sy_clock.h"
+#include "sy_cost.h"
 #include "sy_money.h"
 
 #include <stdbool.h>
@@ -242,8 +244,7 @@ json_t *dp_catalog_providers(const struct dp_view *v)
 
 /* ---- keys ------------------------------------------------------------------------------------ */
 
-/* The fields both key kinds share; usage counters are 0 until the controlplane publishes
- * them (money issue). */
+/* The fields both key kinds share; an inference key's usage is filled in by dp_catalog_key. */
 static json_t *key_common(const char *label, const char *name, bool mgmt)
 {
 	return json_pack("{s:s,s:s,s:b,s:b,s:b,s:o,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:o,s:n,"
@@ -263,9 +264,23 @@ static json_t *key_common(const char *label, const char *name, bool mgmt)
 json_t *dp_catalog_key(const Sy__ApiKey *k)
 {
 	json_t *d = key_common(k->label, k->name, false);
-	json_t *limit = k->has_limit ? usd(k->limit) : json_null();
-	json_object_set_new(d, "limit", limit);
-	json_object_set_new(d, "limit_remaining", k->has_limit ? usd(k->limit) : json_null());
+	/* usage as the controlplane last published it; a period that ended since reads 0 */
+	int64_t now = sy_unix_s(), at = k->has_usage_at ? k->usage_at : 0;
+	sy_money daily = sy_period_current(SY_PERIOD_DAILY, k->usage_daily,
+	                                   sy_period_start(SY_PERIOD_DAILY, at), now);
+	sy_money weekly = sy_period_current(SY_PERIOD_WEEKLY, k->usage_weekly,
+	                                    sy_period_start(SY_PERIOD_WEEKLY, at), now);
+	sy_money monthly = sy_period_current(SY_PERIOD_MONTHLY, k->usage_monthly,
+	                                     sy_period_start(SY_PERIOD_MONTHLY, at), now);
+	sy_money left =
+	    k->limit - sy_limit_usage(k->limit_reset, k->usage, daily, weekly, monthly);
+	json_object_set_new(d, "usage", usd(k->usage));
+	json_object_set_new(d, "usage_daily", usd(daily));
+	json_object_set_new(d, "usage_weekly", usd(weekly));
+	json_object_set_new(d, "usage_monthly", usd(monthly));
+	json_object_set_new(d, "limit", k->has_limit ? usd(k->limit) : json_null());
+	json_object_set_new(d, "limit_remaining",
+	                    k->has_limit ? usd(left > 0 ? left : 0) : json_null());
 	json_object_set_new(d, "limit_reset", str_or_null(k->limit_reset));
 	json_object_set_new(d, "include_byok_in_limit", json_boolean(k->include_byok_in_limit));
 	json_object_set_new(d, "expires_at",

@@ -22,6 +22,7 @@
 #include "dp_health.h"
 #include "dp_loop.h"
 #include "dp_metrics.h"
+#include "dp_money.h"
 #include "dp_request.h"
 #include "dp_response.h"
 #include "dp_route.h"
@@ -127,6 +128,7 @@ struct dp_chat {
 	int64_t served_t0;      /* start of the attempt that served */
 	int64_t served_end;     /* when the serving upstream finished */
 	bool settled;
+	struct dp_admission adm; /* credits reserved and rate limits (dp_money) */
 };
 
 static void try_next(struct dp_chat *chat);
@@ -221,6 +223,13 @@ static void settle(struct dp_chat *chat)
 	rec.has_usage_from_provider = true;
 	rec.usage_from_provider = chat->usage.from_provider;
 
+	if (chat->adm.reserved) {
+		rec.lease_id = chat->adm.lease_id;
+		rec.has_reserved = true;
+		rec.reserved = chat->adm.reserved;
+	}
+	/* the lease gets back what the request did not use; the record carries the cost */
+	dp_money_settle(&chat->adm, chat->cost);
 	if (!w->usage || dp_usage_submit(w->usage, &rec))
 		sy_err("usage record lost id=%s", chat->id);
 	if (w->in_flight)
@@ -287,6 +296,16 @@ static enum MHD_Result queue_json(struct dp_chat *chat, int status, char *json)
 		char ra[32];
 		snprintf(ra, sizeof(ra), "%lld", (long long)((chat->retry_after_ms + 999) / 1000));
 		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+	}
+	if (status == 429 && chat->adm.rate_limited) {
+		const struct dp_rate_info *ri = &chat->adm.rate;
+		char v[32];
+		snprintf(v, sizeof(v), "%u", ri->limit);
+		MHD_add_response_header(r, "X-RateLimit-Limit", v);
+		snprintf(v, sizeof(v), "%u", ri->remaining);
+		MHD_add_response_header(r, "X-RateLimit-Remaining", v);
+		snprintf(v, sizeof(v), "%lld", (long long)ri->reset_ms);
+		MHD_add_response_header(r, "X-RateLimit-Reset", v);
 	}
 	enum MHD_Result ret = MHD_queue_response(chat->conn, (unsigned)status, r);
 	MHD_destroy_response(r);
@@ -986,6 +1005,65 @@ static enum MHD_Result answer_now(struct dp_chat *chat, int status, const char *
 	return ret;
 }
 
+/* The admission refused the request before anything was sent. */
+static char *refusal_json(struct dp_chat *chat)
+{
+	const struct dp_admission *a = &chat->adm;
+	json_t *meta = json_pack("{s:s}", "error_type", a->error_type ? a->error_type : "internal");
+	if (meta && a->budget)
+		json_object_set_new(meta, "budget", json_string(a->budget));
+	if (meta && a->rate_limited) {
+		json_object_set_new(meta, "limit", json_integer(a->rate.limit));
+		json_object_set_new(meta, "reset_ms", json_integer(a->rate.reset_ms));
+	}
+	chat->error_class = a->status == 429 ? "rate_limited" : a->error_type;
+	if (a->rate_limited)
+		chat->retry_after_ms = (int64_t)a->rate.retry_s * 1000;
+	return sy_json_error(a->status, a->message, meta);
+}
+
+static enum MHD_Result answer_refused(struct dp_chat *chat)
+{
+	enum MHD_Result ret = queue_json(chat, chat->adm.status, refusal_json(chat));
+	settle(chat);
+	chat_free(chat);
+	return ret;
+}
+
+/* Admitted: the first attempt (and, for streams, the processing comments) start. */
+static void begin(struct dp_chat *chat)
+{
+	if (chat->req.stream)
+		start_comments(chat);
+	try_next(chat);
+}
+
+static void on_admitted(struct dp_admission *a, void *arg)
+{
+	struct dp_chat *chat = arg;
+	if (chat->queued || chat->client_gone)
+		return;
+	if (a->status)
+		queue_json(chat, a->status, refusal_json(chat));
+	else
+		begin(chat);
+}
+
+/* Rate limits and the worst-case reservation (no money checks without w->money). */
+static enum dp_admit_result admit(struct dp_chat *chat)
+{
+	struct dp_worker *w = chat->w;
+	if (!w->money)
+		return DP_ADMIT_OK;
+	struct dp_admit_req rq = {
+	    .org = dp_view_org(chat->view, chat->key->org_id),
+	    .key = chat->key,
+	};
+	uint32_t cap = w->cfg && w->cfg->reserve_max_tokens ? w->cfg->reserve_max_tokens : 4096;
+	rq.reserve = dp_money_worst_case(&chat->plan, &chat->req, cap, &rq.free_model);
+	return dp_money_admit(w->money, &chat->adm, &rq, on_admitted, chat);
+}
+
 enum MHD_Result dp_chat_start(struct dp_worker *w, struct MHD_Connection *c, struct dp_view *view,
                               const Sy__ApiKey *key, const struct dp_chat_meta *meta,
                               struct sy_buf *body, struct dp_chat **chatp)
@@ -1058,11 +1136,13 @@ enum MHD_Result dp_chat_start(struct dp_worker *w, struct MHD_Connection *c, str
 		                  status == 404 ? "no_endpoint" : "invalid_request");
 	}
 
+	enum dp_admit_result adm = admit(chat);
+	if (adm == DP_ADMIT_REFUSED)
+		return answer_refused(chat);
 	suspend(chat);
-	if (chat->req.stream)
-		start_comments(chat);
 	*chatp = chat;
-	try_next(chat);
+	if (adm == DP_ADMIT_OK)
+		begin(chat);
 	return MHD_YES;
 }
 
@@ -1070,6 +1150,7 @@ void dp_chat_closed(struct dp_chat *chat, enum MHD_RequestTerminationCode toe)
 {
 	if (!chat)
 		return;
+	dp_money_cancel(&chat->adm);
 	unwatch_client(chat);
 	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK) {
 		chat->cancelled = true;
@@ -1090,6 +1171,7 @@ static void on_client_hup(struct dp_loop *loop, int fd, uint32_t events, void *a
 {
 	struct dp_chat *chat = arg;
 	unwatch_client(chat);
+	dp_money_cancel(&chat->adm);
 	chat->client_gone = true;
 	chat->cancelled = true;
 	chat->error_class = "cancelled";
@@ -1115,6 +1197,7 @@ void dp_chat_abort_all(struct dp_worker *w)
 	for (struct dp_chat *chat = w->chats; chat; chat = chat->next) {
 		if (chat->out_done)
 			continue;
+		dp_money_cancel(&chat->adm);
 		abandon_attempt(chat, "shutdown");
 		dp_timer_cancel(&chat->comment_timer);
 		set_failure(&chat->last, "shutdown", 503, "unavailable", false, false,

@@ -17,6 +17,7 @@
 #include "sy_err.h"
 #include "sy_json.h"
 #include "sy_log.h"
+#include "sy_money.h"
 
 #include <errno.h>
 #include <netdb.h>
@@ -269,6 +270,18 @@ static enum MHD_Result do_generation(struct req *q, const Sy__ApiKey *key)
 	return MHD_YES;
 }
 
+/* GET /credits: the calling key's org, as the controlplane last published it (total_usage
+ * includes what in-flight requests hold reserved, so total_credits - total_usage is what can
+ * still be spent). */
+static enum MHD_Result do_credits(struct req *q, const Sy__Org *o)
+{
+	sy_money credits = o ? o->credits : 0;
+	sy_money used = o ? o->debits_posted + o->debits_pending : 0;
+	return send_body(q, MHD_HTTP_OK,
+	                 json_pack("{s:{s:f,s:f}}", "data", "total_credits", sy_money_usd(credits),
+	                           "total_usage", sy_money_usd(used)));
+}
+
 static enum MHD_Result do_chat(struct req *q, const Sy__ApiKey *key)
 {
 	struct dp_worker *w = q->h->w;
@@ -344,9 +357,7 @@ static enum MHD_Result dispatch(struct req *q, const char *url)
 	case R_GENERATION:
 		return do_generation(q, a.key);
 	case R_CREDITS:
-		return send_err(q, MHD_HTTP_NOT_IMPLEMENTED,
-		                "GET /credits is not implemented yet: credits are not tracked by "
-		                "this gateway version");
+		return do_credits(q, a.org);
 	case R_CHAT:
 		return do_chat(q, a.key);
 	default:

@@ -12,6 +12,7 @@
 #include "dp_health.h"
 #include "dp_http.h"
 #include "dp_loop.h"
+#include "dp_money.h"
 #include "dp_metrics.h"
 #include "dp_sync.h"
 #include "dp_upstream.h"
@@ -65,6 +66,11 @@ static const char usage_text[] =
     "  --idle-timeout-ms N           upstream gap between bytes (default 30000)\n"
     "  --total-timeout-ms N          upstream whole-call deadline (default 600000)\n"
     "  --processing-comment-ms N     ': OPENROUTER PROCESSING' interval (default 5000)\n"
+    "  --reserve-max-tokens N        completion tokens a request reserves credits for at most\n"
+    "                                (and when it sets no max_tokens; default 4096)\n"
+    "  --lease-wait-ms N             how long a request may wait for credits (default 2000)\n"
+    "  --cluster-workers N           workers across all dataplanes sharing the rate limits;\n"
+    "                                each allows ceil(limit / N) (default: --workers)\n"
     "  --log-level LEVEL             error|warn|info|debug (default info)\n"
     "  -n, --check                   validate the options, print them and exit\n"
     "  -h, --help                    this text\n";
@@ -86,6 +92,9 @@ enum {
 	OPT_IDLE,
 	OPT_TOTAL,
 	OPT_COMMENT,
+	OPT_RESERVE,
+	OPT_LEASE_WAIT,
+	OPT_CLUSTER_WORKERS,
 	OPT_LOG,
 };
 
@@ -118,6 +127,9 @@ static int parse_args(int argc, char **argv, struct dp_config *cfg, bool *check)
 	    {"idle-timeout-ms", required_argument, NULL, OPT_IDLE},
 	    {"total-timeout-ms", required_argument, NULL, OPT_TOTAL},
 	    {"processing-comment-ms", required_argument, NULL, OPT_COMMENT},
+	    {"reserve-max-tokens", required_argument, NULL, OPT_RESERVE},
+	    {"lease-wait-ms", required_argument, NULL, OPT_LEASE_WAIT},
+	    {"cluster-workers", required_argument, NULL, OPT_CLUSTER_WORKERS},
 	    {"log-level", required_argument, NULL, OPT_LOG},
 	    {"check", no_argument, NULL, 'n'},
 	    {"help", no_argument, NULL, 'h'},
@@ -188,6 +200,18 @@ static int parse_args(int argc, char **argv, struct dp_config *cfg, bool *check)
 		case OPT_COMMENT:
 			name = "--processing-comment-ms";
 			break;
+		case OPT_RESERVE:
+			name = "--reserve-max-tokens";
+			max = 10000000;
+			break;
+		case OPT_LEASE_WAIT:
+			name = "--lease-wait-ms";
+			max = 60000;
+			break;
+		case OPT_CLUSTER_WORKERS:
+			name = "--cluster-workers";
+			max = 65536;
+			break;
 		default:
 			fputs(usage_text, stderr);
 			return SY_EINVAL;
@@ -221,6 +245,15 @@ static int parse_args(int argc, char **argv, struct dp_config *cfg, bool *check)
 			break;
 		case OPT_COMMENT:
 			cfg->processing_comment_ms = (uint32_t)v;
+			break;
+		case OPT_RESERVE:
+			cfg->reserve_max_tokens = (uint32_t)v;
+			break;
+		case OPT_LEASE_WAIT:
+			cfg->lease_wait_ms = (uint32_t)v;
+			break;
+		case OPT_CLUSTER_WORKERS:
+			cfg->cluster_workers = (int)v;
 			break;
 		}
 	}
@@ -273,6 +306,7 @@ static void shutdown_poll(struct dp_loop *loop, void *arg)
 			sy_warn("drain deadline reached with %u requests in progress: ending them",
 			        dp_http_active(w->http));
 		dp_http_free(&w->http); /* every chat left settles now */
+		dp_money_free(&w->money); /* and the credit leases go back */
 		sd->http_closed = true;
 		if (sd->deadline < now + FLUSH_MIN_MS)
 			sd->deadline = now + FLUSH_MIN_MS;
@@ -333,6 +367,15 @@ static int worker_main(const struct dp_config *cfg, int id)
 	w.usage = dp_usage_new(w.loop, w.zctx, cfg->zmq_usage, cfg->spool_dir, id);
 	if (!w.usage)
 		goto out;
+	char mtag[16];
+	snprintf(mtag, sizeof(mtag), "w%d", id);
+	struct dp_money_config mcfg = {
+	    .cluster_workers = cfg->cluster_workers ? cfg->cluster_workers : cfg->workers,
+	    .lease_wait_ms = cfg->lease_wait_ms,
+	    .worker_tag = mtag,
+	};
+	if (!(w.money = dp_money_new(w.loop, w.usage, &mcfg)))
+		goto out;
 	w.sync = dp_sync_new(&w);
 	if (!w.sync)
 		goto out;
@@ -353,6 +396,7 @@ out:
 	w.upstream = NULL;
 	dp_health_free(&w.health);
 	dp_sync_free(&w.sync);
+	dp_money_free(&w.money); /* unused credit leases go back before the channel closes */
 	dp_usage_free(&w.usage);
 	dp_view_unref(&w.view);
 	if (sfd >= 0) {
@@ -501,6 +545,8 @@ int main(int argc, char **argv)
 	    .idle_timeout_ms = 30000,
 	    .total_timeout_ms = 600000,
 	    .processing_comment_ms = 5000,
+	    .reserve_max_tokens = 4096,
+	    .lease_wait_ms = 2000,
 	};
 	bool check = false;
 	if (parse_args(argc, argv, &cfg, &check))

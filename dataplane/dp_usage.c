@@ -72,6 +72,9 @@ struct dp_usage {
 	struct dp_timer *flush_timer, *tick_timer;
 	struct query *queries;
 	uint64_t next_req;
+	dp_usage_msg_fn *on_msg; /* other messages (lease grants) */
+	void *on_msg_arg;
+	struct dp_timer *drain_timer; /* a drain after dp_usage_send, from the loop */
 };
 
 static void drain(struct dp_usage *u);
@@ -389,6 +392,8 @@ static void drain(struct dp_usage *u)
 			on_ack(u, env->usage_ack);
 		else if (env->body_case == SY__ENVELOPE__BODY_GENERATION_REPLY)
 			on_reply(u, env->generation_reply);
+		else if (u->on_msg)
+			u->on_msg(env, u->on_msg_arg);
 		else
 			sy_warn("usage: unexpected message (body %d)", (int)env->body_case);
 		sy_env_free(&env);
@@ -470,6 +475,7 @@ void dp_usage_free(struct dp_usage **up)
 		query_finish(u, u->queries, NULL);
 	dp_timer_cancel(&u->flush_timer);
 	dp_timer_cancel(&u->tick_timer);
+	dp_timer_cancel(&u->drain_timer);
 	if (u->fd >= 0)
 		dp_loop_del_fd(u->loop, u->fd);
 	if (u->sock)
@@ -571,4 +577,27 @@ void dp_usage_cancel_queries(struct dp_usage *u, void *arg)
 			pp = &q->next;
 		}
 	}
+}
+
+void dp_usage_on_message(struct dp_usage *u, dp_usage_msg_fn *fn, void *arg)
+{
+	u->on_msg = fn;
+	u->on_msg_arg = arg;
+}
+
+static void drain_timer_fn(struct dp_loop *loop, void *arg)
+{
+	struct dp_usage *u = arg;
+	u->drain_timer = NULL;
+	drain(u);
+}
+
+int dp_usage_send(struct dp_usage *u, const Sy__Envelope *env)
+{
+	int rc = sy_zsend_env(u->sock, NULL, 0, env, ZMQ_DONTWAIT);
+	/* ZMQ_FD is edge-triggered and a send may consume the edge: drain soon, but not from
+	 * inside the caller (which may itself be handling a message) */
+	if (!u->drain_timer)
+		u->drain_timer = dp_timer_add(u->loop, 0, drain_timer_fn, u);
+	return rc;
 }

@@ -38,4 +38,12 @@ int dp_usage_query_generation(struct dp_usage *u, const char *id, const char *ke
 /* Forget the lookups made with arg without calling them back (their requester is gone). */
 void dp_usage_cancel_queries(struct dp_usage *u, void *arg);
 
+/* Called with every message other than acks and generation replies (lease grants). */
+typedef void dp_usage_msg_fn(const Sy__Envelope *env, void *arg);
+/* Install the handler for those messages (fn NULL: drop them). One handler. */
+void dp_usage_on_message(struct dp_usage *u, dp_usage_msg_fn *fn, void *arg);
+/* Send one envelope on the channel without blocking or spooling (lease traffic): 0, -EAGAIN
+ * while the controlplane is unreachable, or another negative code. */
+int dp_usage_send(struct dp_usage *u, const Sy__Envelope *env);
+
 #endif

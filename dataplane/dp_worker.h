@@ -15,6 +15,7 @@ struct dp_http;
 struct dp_sync;
 struct dp_health;
 struct dp_chat;
+struct dp_money;
 
 struct dp_config {
 	const char *listen;       /* "host:port" for the public API */
@@ -30,6 +31,9 @@ struct dp_config {
 	uint32_t idle_timeout_ms;
 	uint32_t total_timeout_ms;
 	uint32_t processing_comment_ms; /* ": OPENROUTER PROCESSING" interval */
+	uint32_t reserve_max_tokens;    /* completion tokens a request reserves at most */
+	uint32_t lease_wait_ms;         /* a request's wait for its credit lease to grow */
+	int cluster_workers;            /* workers sharing the rate limits (0 = workers) */
 };
 
 struct dp_worker {
@@ -44,6 +48,7 @@ struct dp_worker {
 	struct dp_health *health; /* per-endpoint health (routing); may be NULL */
 	void *upstream;           /* the worker's curl multi wrapper (dp_upstream) */
 	struct dp_chat *chats;    /* chats in flight (dp_chat's list, for shutdown) */
+	struct dp_money *money;   /* leases, reservations, rate limits; NULL = no money checks */
 	bool draining;            /* SIGTERM received: no new requests */
 	unsigned in_flight;       /* chat requests not yet settled */
 };

@@ -154,12 +154,15 @@ sy_admin() {
 	rm -f "$out"
 }
 
-# sy_demo_key ADMIN_URL ADMIN_KEY ORG_NAME: create an org and an inference key in it; prints
-# the key's plaintext.
+# sy_demo_key ADMIN_URL ADMIN_KEY ORG_NAME: create an org with SY_DEMO_CREDITS USD of credits
+# (default 1000; orgs are prepaid) and an inference key in it; prints the key's plaintext.
 sy_demo_key() {
 	local org
 	org=$(sy_admin "$1" "$2" POST /api/v1/orgs "{\"name\":\"$3\"}" | sy_json data.id) ||
 		sy_die "could not create org $3"
+	sy_admin "$1" "$2" POST "/api/v1/orgs/$org/credits" \
+		"{\"amount\":${SY_DEMO_CREDITS:-1000},\"note\":\"demo credits\"}" >/dev/null ||
+		sy_die "could not add credits to org $3"
 	sy_admin "$1" "$2" POST /api/v1/keys "{\"name\":\"$3-demo\",\"org_id\":\"$org\"}" |
 		sy_json key || sy_die "could not create a key in org $3"
 }

@@ -275,8 +275,9 @@ class Cluster:
                        {"Authorization": "Bearer " + (key or self.admin_key)})
         return s, b
 
-    def setup_demo(self, org_name="acme", credits=None):
-        """Org + mock provider + model 'mock/echo' + key; returns (org_id, key_plaintext, hash)."""
+    def setup_demo(self, org_name="acme", credits=100):
+        """Org + mock provider + model 'mock/echo' + key; returns (org_id, key_plaintext, hash).
+        Orgs are prepaid: the org gets `credits` USD (None: none, so paid requests get 402)."""
         s, b = self.admin("POST", "/api/v1/providers", {
             "slug": "mock", "name": "Mock", "adapter": "openai",
             "base_url": self.mock_url(), "api_key": "mock-provider-secret"})

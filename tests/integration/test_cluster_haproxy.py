@@ -245,6 +245,8 @@ def main():
         s, b = c.admin("POST", "/api/v1/orgs", {"name": "cluster-test"})
         assert s in (200, 201), (s, b)
         org = b["data"]["id"]
+        s, b = c.admin("POST", f"/api/v1/orgs/{org}/credits", {"amount": 100})
+        assert s == 201, (s, b)
         key = c.new_key(org)
         took = key_reaches(c, key, range(1, N + 1), 1.0)
         print(f"new key usable on all {N} dataplanes after {took:.2f}s")

@@ -141,10 +141,9 @@ def main():
         assert s == 404, (s, b)
         is_error(b, 404)
 
-        # /credits: not tracked yet, said clearly
+        # /credits: the org's credits (setup_demo gives 100 USD), nothing used yet
         s, b, _ = http("GET", dp.url + "/api/v1/credits", headers=auth)
-        assert s == 501, (s, b)
-        is_error(b, 501)
+        assert s == 200 and b["data"] == {"total_credits": 100.0, "total_usage": 0.0}, (s, b)
 
         # health and readiness at the top level and under the prefixes
         for p in ("/health", "/api/v1/health", "/v1/health"):

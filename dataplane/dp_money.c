@@ -1,0 +1,754 @@
+/* dp_money.c - leases, reservations and rate limits of one worker.
+ *
+ * A lease per API key this worker serves (one key belongs to one org, so the key identifies
+ * the (org, key) pair the controlplane checks). Its accounting, in money units:
+ *   granted  = what the controlplane holds for this lease as far as we know: grants minus
+ *              returns minus the costs of requests settled here (their usage records carry
+ *              the cost to the controlplane, which takes it from the lease);
+ *   reserved = the worst cases of the requests in flight;
+ *   available = granted - reserved, what a new request may reserve.
+ * At most one LeaseRequest per lease is outstanding; requests that do not fit wait in FIFO
+ * order. A grant is credited whenever it arrives, even late or twice (each one really was
+ * moved into pending), so the worker never believes it holds more than the controlplane
+ * does. */
+#include "dp_money.h"
+#include "dp_loop.h"
+#include "dp_usage.h"
+#include "sy_clock.h"
+#include "sy_cost.h"
+#include "sy_err.h"
+#include "sy_key.h"
+#include "sy_log.h"
+#include "sy_msg.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TICK_MS 200
+#define RESEND_MS 500        /* an unanswered lease request goes out again */
+#define REFUSED_MS 250       /* a refusal answers later requests this long without asking */
+#define LEASE_SLACK 8        /* a lease asks for this many worst cases beyond its need */
+#define SWEEP_MS 10000       /* rate counters of past windows are dropped */
+#define DEFAULT_TTL_MS 30000 /* until the first grant says otherwise */
+
+/* ---- a string-keyed hash map (open addressing, backward-shift deletion) ------------------ */
+
+struct slot {
+	const char *key; /* owned by the value */
+	void *val;
+};
+
+struct smap {
+	struct slot *slot;
+	size_t cap, n; /* cap is a power of two (or 0) */
+};
+
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static size_t smap_find(const struct smap *m, const char *key)
+{
+	size_t mask = m->cap - 1, i = hash_str(key) & mask;
+	while (m->slot[i].key && strcmp(m->slot[i].key, key))
+		i = (i + 1) & mask;
+	return i;
+}
+
+static void *smap_get(const struct smap *m, const char *key)
+{
+	return m->cap ? m->slot[smap_find(m, key)].val : NULL;
+}
+
+static int smap_put(struct smap *m, const char *key, void *val)
+{
+	if ((m->n + 1) * 2 > m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 16;
+		struct smap nm = {calloc(cap, sizeof(struct slot)), cap, m->n};
+		if (!nm.slot)
+			return -ENOMEM;
+		for (size_t i = 0; i < m->cap; i++)
+			if (m->slot[i].key)
+				nm.slot[smap_find(&nm, m->slot[i].key)] = m->slot[i];
+		free(m->slot);
+		*m = nm;
+	}
+	size_t i = smap_find(m, key);
+	if (!m->slot[i].key)
+		m->n++;
+	m->slot[i] = (struct slot){key, val};
+	return 0;
+}
+
+static void smap_del(struct smap *m, const char *key)
+{
+	if (!m->cap)
+		return;
+	size_t mask = m->cap - 1, i = smap_find(m, key);
+	if (!m->slot[i].key)
+		return;
+	m->slot[i] = (struct slot){0};
+	m->n--;
+	for (size_t j = (i + 1) & mask; m->slot[j].key; j = (j + 1) & mask) {
+		size_t home = hash_str(m->slot[j].key) & mask;
+		bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+		if (!stays) {
+			m->slot[i] = m->slot[j];
+			m->slot[j] = (struct slot){0};
+			i = j;
+		}
+	}
+}
+
+/* ---- state ------------------------------------------------------------------------------ */
+
+struct counter {
+	char key[80];         /* "<limit>:<key hash or org id>" */
+	int64_t window_start; /* unix seconds */
+	int64_t window_s;
+	uint32_t count;
+};
+
+struct dp_lease {
+	char id[48];
+	char key_hash[65];
+	char org_id[65];
+	sy_money granted;
+	sy_money reserved;
+	int64_t expires_ms; /* monotonic; 0 before the first grant */
+	uint32_t ttl_ms;
+	int64_t last_used_ms;
+	bool retired; /* the controlplane dropped it: no new reservations */
+	/* the outstanding request */
+	uint64_t req_id; /* 0 = none */
+	int64_t req_sent_ms;
+	bool req_unsent; /* the send failed: the tick retries */
+	/* the last refusal, answered locally for REFUSED_MS */
+	int64_t refused_until;
+	sy_money refused_need;
+	char reason[16];
+	char period[16];
+	/* requests waiting for more */
+	struct dp_admission *head, *tail;
+};
+
+struct dp_money {
+	struct dp_loop *loop;
+	struct dp_usage *usage;
+	struct dp_money_config cfg;
+	char nonce[24];
+	uint64_t next_lease, next_req;
+	struct smap by_key; /* key hash -> current lease */
+	struct smap by_id;  /* lease id -> lease (retired ones too) */
+	struct smap counters;
+	struct dp_timer *tick;
+	int64_t next_sweep;
+};
+
+sy_money dp_lease_available(const struct dp_lease *l)
+{
+	return l->granted - l->reserved;
+}
+
+struct dp_lease *dp_money_lease(struct dp_money *m, const char *key_hash)
+{
+	return smap_get(&m->by_key, key_hash);
+}
+
+/* ---- worst case -------------------------------------------------------------------------- */
+
+sy_money dp_money_worst_case(const struct dp_route_plan *plan, const struct dp_chat_req *req,
+                             uint32_t cap, bool *free_model)
+{
+	sy_money worst = 0;
+	*free_model = false;
+	for (size_t i = 0; i < plan->n; i++) {
+		const struct dp_route_target *t = &plan->t[i];
+		uint32_t maxc = cap;
+		if (req->max_tokens > 0 && (uint64_t)req->max_tokens < maxc)
+			maxc = (uint32_t)req->max_tokens;
+		if (t->ep->has_max_completion_tokens && t->ep->max_completion_tokens &&
+		    t->ep->max_completion_tokens < maxc)
+			maxc = t->ep->max_completion_tokens;
+		sy_money c = sy_cost_worst_case(&t->price, req->prompt_tokens_est, maxc);
+		if (c > worst)
+			worst = c;
+		*free_model = *free_model || t->free_variant;
+	}
+	return worst;
+}
+
+/* ---- rate limits ------------------------------------------------------------------------- */
+
+struct limit {
+	const char *kind; /* counter key prefix */
+	const char *id;   /* key hash or org id */
+	uint32_t limit;
+	int64_t window_s;
+	const char *what; /* for the message */
+};
+
+static uint32_t share(const struct dp_money *m, uint32_t limit)
+{
+	uint32_t w = (uint32_t)m->cfg.cluster_workers;
+	return (limit + w - 1) / w;
+}
+
+static struct counter *counter_of(struct dp_money *m, const struct limit *l, int64_t now_s,
+                                  bool create)
+{
+	char key[80];
+	snprintf(key, sizeof(key), "%s:%s", l->kind, l->id);
+	struct counter *c = smap_get(&m->counters, key);
+	if (!c && create) {
+		if (!(c = calloc(1, sizeof(*c))))
+			return NULL;
+		snprintf(c->key, sizeof(c->key), "%s", key);
+		c->window_s = l->window_s;
+		if (smap_put(&m->counters, c->key, c)) {
+			free(c);
+			return NULL;
+		}
+	}
+	int64_t start = now_s - now_s % l->window_s;
+	if (c && c->window_start != start) {
+		c->window_start = start;
+		c->count = 0;
+	}
+	return c;
+}
+
+static bool rate_check(struct dp_money *m, struct dp_admission *a, const struct dp_admit_req *rq)
+{
+	const Sy__ApiKey *k = rq->key;
+	bool low = !rq->org || rq->org->credits_purchased < DP_FREE_PURCHASE_USD * SY_MONEY_SCALE;
+	struct limit ls[4];
+	size_t n = 0;
+	if (k->has_rpm && k->rpm)
+		ls[n++] =
+		    (struct limit){"rpm", k->hash, k->rpm, 60, "requests per minute on this key"};
+	if (k->has_rpd && k->rpd)
+		ls[n++] =
+		    (struct limit){"rpd", k->hash, k->rpd, 86400, "requests per day on this key"};
+	if (rq->free_model) {
+		ls[n++] = (struct limit){"fpm", k->hash, DP_FREE_PER_MINUTE, 60,
+		                         "requests per minute to :free models on this key"};
+		ls[n++] = (struct limit){
+		    "fpd", k->org_id, low ? DP_FREE_PER_DAY_LOW : DP_FREE_PER_DAY, 86400,
+		    low ? "requests per day to :free models for an org that has "
+		          "bought less than $10 of credits"
+		        : "requests per day to :free models for this org"};
+	}
+	int64_t now_s = sy_unix_s();
+	for (size_t i = 0; i < n; i++) {
+		struct counter *c = counter_of(m, &ls[i], now_s, false);
+		if (!c || c->count < share(m, ls[i].limit))
+			continue;
+		int64_t end = c->window_start + ls[i].window_s;
+		a->status = 429;
+		a->error_type = "rate_limited";
+		a->rate_limited = true;
+		a->rate = (struct dp_rate_info){ls[i].limit, 0, end * 1000,
+		                                (uint32_t)(end - now_s > 0 ? end - now_s : 1)};
+		snprintf(a->message, sizeof(a->message), "Rate limit exceeded: %u %s", ls[i].limit,
+		         ls[i].what);
+		return false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct counter *c = counter_of(m, &ls[i], now_s, true);
+		if (c)
+			c->count++;
+	}
+	return true;
+}
+
+static void sweep_counters(struct dp_money *m, int64_t now_s)
+{
+	for (size_t i = 0; i < m->counters.cap;) {
+		struct counter *c = m->counters.slot[i].val;
+		if (c && c->window_start + c->window_s <= now_s) {
+			smap_del(&m->counters,
+			         c->key); /* shifts a later entry into i: look again */
+			free(c);
+			continue;
+		}
+		i++;
+	}
+}
+
+/* ---- talking to the controlplane --------------------------------------------------------- */
+
+static int send_request(struct dp_money *m, struct dp_lease *l, sy_money want, sy_money need)
+{
+	Sy__LeaseRequest rq = SY__LEASE_REQUEST__INIT;
+	rq.request_id = l->req_id = ++m->next_req;
+	rq.lease_id = l->id;
+	rq.org_id = l->org_id;
+	rq.key_hash = l->key_hash;
+	rq.want = want;
+	rq.has_want = true;
+	rq.need = need;
+	rq.has_need = true;
+	rq.worker_id = m->nonce;
+	Sy__Envelope env;
+	sy_env_init(&env);
+	env.body_case = SY__ENVELOPE__BODY_LEASE_REQUEST;
+	env.lease_request = &rq;
+	l->req_sent_ms = dp_loop_now_ms(m->loop);
+	int rc = dp_usage_send(m->usage, &env);
+	l->req_unsent = rc != 0;
+	return rc;
+}
+
+static void send_return(struct dp_money *m, const char *id, sy_money amount, bool close)
+{
+	Sy__LeaseReturn r = SY__LEASE_RETURN__INIT;
+	r.lease_id = (char *)id;
+	r.amount = amount > 0 ? amount : 0;
+	r.has_amount = true;
+	r.close = close;
+	r.has_close = true;
+	Sy__Envelope env;
+	sy_env_init(&env);
+	env.body_case = SY__ENVELOPE__BODY_LEASE_RETURN;
+	env.lease_return = &r;
+	int rc = dp_usage_send(m->usage, &env);
+	if (rc)
+		sy_debug("money: lease %s return not sent (%s); it expires instead", id,
+		         sy_strerror(rc));
+}
+
+/* Ask for what the waiters need (or a renewal when none wait and want is 0). */
+static void request_more(struct dp_money *m, struct dp_lease *l)
+{
+	sy_money waiting = 0, head = l->head ? l->head->reserve : 0;
+	for (struct dp_admission *a = l->head; a; a = a->next)
+		waiting += a->reserve;
+	sy_money avail = dp_lease_available(l);
+	sy_money need = head > avail ? head - avail : 0;
+	sy_money want = waiting > avail ? waiting - avail : 0;
+	want += head * LEASE_SLACK;
+	send_request(m, l, want, need);
+}
+
+/* ---- leases ------------------------------------------------------------------------------ */
+
+static struct dp_lease *lease_new(struct dp_money *m, const Sy__ApiKey *k)
+{
+	struct dp_lease *l = calloc(1, sizeof(*l));
+	if (!l)
+		return NULL;
+	snprintf(l->id, sizeof(l->id), "%s.%llu", m->nonce, (unsigned long long)++m->next_lease);
+	snprintf(l->key_hash, sizeof(l->key_hash), "%s", k->hash);
+	snprintf(l->org_id, sizeof(l->org_id), "%s", k->org_id);
+	l->ttl_ms = DEFAULT_TTL_MS;
+	l->last_used_ms = dp_loop_now_ms(m->loop);
+	if (smap_put(&m->by_id, l->id, l) || smap_put(&m->by_key, l->key_hash, l)) {
+		smap_del(&m->by_id, l->id);
+		free(l);
+		return NULL;
+	}
+	return l;
+}
+
+static void lease_free(struct dp_money *m, struct dp_lease *l)
+{
+	smap_del(&m->by_id, l->id);
+	if (smap_get(&m->by_key, l->key_hash) == l)
+		smap_del(&m->by_key, l->key_hash);
+	free(l);
+}
+
+/* The lease stops taking reservations; a fresh one replaces it for its key. */
+static void retire(struct dp_money *m, struct dp_lease *l)
+{
+	l->retired = true;
+	if (smap_get(&m->by_key, l->key_hash) == l)
+		smap_del(&m->by_key, l->key_hash);
+}
+
+/* Give the unused part back and forget the lease (nothing may be reserved on it). */
+static void close_lease(struct dp_money *m, struct dp_lease *l)
+{
+	send_return(m, l->id, dp_lease_available(l), true);
+	lease_free(m, l);
+}
+
+/* Usable for new reservations: granted, not retired, and far enough from expiry that the
+ * renewals will come through. */
+static bool usable(const struct dp_lease *l, int64_t now)
+{
+	return !l->retired && l->expires_ms && now + l->ttl_ms / 3 < l->expires_ms;
+}
+
+static void unlink_waiter(struct dp_lease *l, struct dp_admission *a)
+{
+	struct dp_admission **pp = &l->head, *prev = NULL;
+	for (; *pp && *pp != a; pp = &(*pp)->next)
+		prev = *pp;
+	if (!*pp)
+		return;
+	*pp = a->next;
+	if (l->tail == a)
+		l->tail = prev;
+	a->next = NULL;
+}
+
+static void take(struct dp_lease *l, struct dp_admission *a, int64_t now)
+{
+	a->lease = l;
+	a->reserved = a->reserve;
+	snprintf(a->lease_id, sizeof(a->lease_id), "%s", l->id);
+	l->reserved += a->reserve;
+	l->last_used_ms = now;
+}
+
+static void refuse(struct dp_admission *a, const char *reason, const char *period)
+{
+	static const char *const periods[] = {"daily", "weekly", "monthly", "lifetime"};
+	a->status = 402;
+	a->error_type = "insufficient_credits";
+	if (!strcmp(reason, "budget")) {
+		a->status = 403;
+		a->error_type = "budget_exceeded";
+		a->budget = "lifetime";
+		for (size_t i = 0; i < sizeof(periods) / sizeof(periods[0]); i++)
+			if (period && !strcmp(period, periods[i]))
+				a->budget = periods[i];
+		snprintf(a->message, sizeof(a->message),
+		         "Budget exceeded: the org's %s budget is used up", a->budget);
+	} else if (!strcmp(reason, "key_limit")) {
+		a->error_type = "key_limit_exceeded";
+		snprintf(a->message, sizeof(a->message),
+		         "Key limit reached: this key's spending limit is used up");
+	} else if (!strcmp(reason, "unknown_key")) {
+		a->status = 401;
+		a->error_type = "invalid_key";
+		snprintf(a->message, sizeof(a->message), "This API key is not valid (any more)");
+	} else if (!strcmp(reason, "expired")) {
+		a->status = 503;
+		a->error_type = "credits_unavailable";
+		snprintf(a->message, sizeof(a->message),
+		         "Could not reserve credits for this request (the controlplane is not "
+		         "reachable); retry shortly");
+	} else {
+		snprintf(a->message, sizeof(a->message),
+		         "Insufficient credits: the org's balance cannot cover this request; add "
+		         "credits and retry");
+	}
+}
+
+static void deliver(struct dp_loop *loop, void *arg)
+{
+	struct dp_admission *a = arg;
+	a->timer = NULL;
+	a->waiting = false;
+	a->fn(a, a->arg);
+}
+
+/* A waiting admission is decided (and out of the queue): tell its owner from the loop. */
+static void finish_wait(struct dp_admission *a)
+{
+	a->queued = false;
+	dp_timer_cancel(&a->timer);
+	if (a->status)
+		a->lease = NULL;
+	if (!(a->timer = dp_timer_add(a->m->loop, 0, deliver, a)))
+		deliver(a->m->loop, a);
+}
+
+/* Serve the waiters that fit, FIFO. */
+static void serve_waiters(struct dp_money *m, struct dp_lease *l)
+{
+	int64_t now = dp_loop_now_ms(m->loop);
+	while (l->head && usable(l, now) && dp_lease_available(l) >= l->head->reserve) {
+		struct dp_admission *a = l->head;
+		unlink_waiter(l, a);
+		take(l, a, now);
+		finish_wait(a);
+	}
+}
+
+static void fail_waiters(struct dp_lease *l, const char *reason, const char *period)
+{
+	while (l->head) {
+		struct dp_admission *a = l->head;
+		unlink_waiter(l, a);
+		refuse(a, reason, period);
+		finish_wait(a);
+	}
+}
+
+static void on_grant(struct dp_money *m, const Sy__LeaseGrant *g)
+{
+	struct dp_lease *l = smap_get(&m->by_id, g->lease_id);
+	sy_money granted = g->has_granted && g->granted > 0 ? g->granted : 0;
+	if (!l) {
+		/* a late grant for a lease given up: give it straight back */
+		if (granted)
+			send_return(m, g->lease_id, granted, true);
+		return;
+	}
+	int64_t now = dp_loop_now_ms(m->loop);
+	bool current = g->request_id == l->req_id;
+	if (current)
+		l->req_id = 0;
+	if (g->has_refused && g->refused) {
+		const char *reason = g->reason ? g->reason : "balance";
+		if (!strcmp(reason, "expired") || !strcmp(reason, "unknown_key")) {
+			/* the controlplane no longer holds it: in-flight requests settle without
+			 * it; new ones start a new lease */
+			l->granted = l->reserved;
+			retire(m, l);
+		}
+		if (!current)
+			return;
+		snprintf(l->reason, sizeof(l->reason), "%s", reason);
+		snprintf(l->period, sizeof(l->period), "%s", g->period ? g->period : "");
+		l->refused_until = now + REFUSED_MS;
+		sy_money avail = dp_lease_available(l);
+		l->refused_need =
+		    l->head && l->head->reserve > avail ? l->head->reserve - avail : 1;
+		serve_waiters(m, l);
+		fail_waiters(l, reason, l->period);
+	} else {
+		l->granted += granted;
+		if (g->has_ttl_ms && g->ttl_ms)
+			l->ttl_ms = g->ttl_ms;
+		if (current || granted)
+			l->expires_ms = now + l->ttl_ms;
+		l->refused_until = 0;
+		serve_waiters(m, l);
+		if (l->head && !l->req_id)
+			request_more(m, l);
+	}
+	if (l->retired && !l->reserved && !l->head)
+		close_lease(m, l);
+}
+
+void dp_money_on_message(const Sy__Envelope *env, void *arg)
+{
+	if (env->body_case == SY__ENVELOPE__BODY_LEASE_GRANT)
+		on_grant(arg, env->lease_grant);
+}
+
+/* ---- the tick ------------------------------------------------------------------------------ */
+
+static void tick_lease(struct dp_money *m, struct dp_lease *l, int64_t now)
+{
+	bool busy = l->reserved || l->head;
+	if (l->req_id && (l->req_unsent || now - l->req_sent_ms >= RESEND_MS)) {
+		if (l->head)
+			request_more(m, l);
+		else
+			send_request(m, l, 0, 0);
+		return;
+	}
+	if (l->expires_ms && now >= l->expires_ms && !l->retired) {
+		sy_warn("money: lease %s expired before it could be renewed (controlplane "
+		        "unreachable?)",
+		        l->id);
+		retire(m, l);
+		fail_waiters(l, "expired", "");
+	}
+	if (l->retired) {
+		if (!busy)
+			close_lease(m, l);
+		return;
+	}
+	bool recent = now - l->last_used_ms < l->ttl_ms / 3;
+	if (!busy && !recent) {
+		close_lease(m, l);
+		return;
+	}
+	if (!l->req_id && l->expires_ms && l->expires_ms - now < l->ttl_ms * 2 / 3)
+		send_request(m, l, 0, 0); /* renew */
+}
+
+static void tick_fn(struct dp_loop *loop, void *arg)
+{
+	struct dp_money *m = arg;
+	int64_t now = dp_loop_now_ms(loop);
+	m->tick = NULL;
+	/* closing leases changes the map: collect first */
+	size_t n = m->by_id.n, k = 0;
+	struct dp_lease **v = n ? calloc(n, sizeof(*v)) : NULL;
+	for (size_t i = 0; v && i < m->by_id.cap; i++)
+		if (m->by_id.slot[i].key)
+			v[k++] = m->by_id.slot[i].val;
+	for (size_t i = 0; i < k; i++)
+		tick_lease(m, v[i], now);
+	free(v);
+	if (now >= m->next_sweep) {
+		sweep_counters(m, sy_unix_s());
+		m->next_sweep = now + SWEEP_MS;
+	}
+	m->tick = dp_timer_add(loop, TICK_MS, tick_fn, m);
+}
+
+/* ---- admission ----------------------------------------------------------------------------- */
+
+static void wait_timeout(struct dp_loop *loop, void *arg)
+{
+	struct dp_admission *a = arg;
+	a->timer = NULL;
+	if (a->lease)
+		unlink_waiter(a->lease, a);
+	a->lease = NULL;
+	a->status = 503;
+	a->error_type = "credits_unavailable";
+	snprintf(a->message, sizeof(a->message),
+	         "Could not reserve credits for this request in time (the controlplane did not "
+	         "answer); retry shortly");
+	finish_wait(a);
+}
+
+enum dp_admit_result dp_money_admit(struct dp_money *m, struct dp_admission *a,
+                                    const struct dp_admit_req *rq, dp_admit_fn *fn, void *arg)
+{
+	const Sy__Org *o = rq->org;
+	a->m = m;
+	a->reserve = rq->reserve;
+	if (!rate_check(m, a, rq))
+		return DP_ADMIT_REFUSED;
+	bool postpaid = o && o->has_postpaid && o->postpaid;
+	if (!postpaid && (!o || o->credits - o->debits_posted <= 0)) {
+		refuse(a, "balance", "");
+		return DP_ADMIT_REFUSED;
+	}
+	if (rq->reserve <= 0)
+		return DP_ADMIT_OK;
+	int64_t now = dp_loop_now_ms(m->loop);
+	struct dp_lease *l = smap_get(&m->by_key, rq->key->hash);
+	/* a lease too close to its expiry to take new work (its renewals did not get
+	 * through): in-flight requests finish on it, new ones start a fresh lease */
+	if (l && l->expires_ms && !usable(l, now) && !l->head) {
+		retire(m, l);
+		l = NULL;
+	}
+	if (!l && !(l = lease_new(m, rq->key))) {
+		a->status = 503;
+		a->error_type = "internal";
+		snprintf(a->message, sizeof(a->message), "out of memory");
+		return DP_ADMIT_REFUSED;
+	}
+	if (!l->head && usable(l, now) && dp_lease_available(l) >= rq->reserve) {
+		take(l, a, now);
+		return DP_ADMIT_OK;
+	}
+	if (now < l->refused_until && rq->reserve - dp_lease_available(l) >= l->refused_need) {
+		refuse(a, l->reason, l->period);
+		return DP_ADMIT_REFUSED;
+	}
+	if (!(a->timer = dp_timer_add(m->loop, m->cfg.lease_wait_ms, wait_timeout, a))) {
+		a->status = 503;
+		a->error_type = "internal";
+		snprintf(a->message, sizeof(a->message), "out of memory");
+		return DP_ADMIT_REFUSED;
+	}
+	a->fn = fn;
+	a->arg = arg;
+	a->waiting = a->queued = true;
+	a->lease = l;
+	a->next = NULL;
+	if (l->tail)
+		l->tail->next = a;
+	else
+		l->head = a;
+	l->tail = a;
+	l->last_used_ms = now;
+	if (!l->req_id)
+		request_more(m, l);
+	return DP_ADMIT_WAIT;
+}
+
+void dp_money_settle(struct dp_admission *a, sy_money cost)
+{
+	struct dp_lease *l = a->lease;
+	if (a->waiting || !l || !a->reserved)
+		return;
+	struct dp_money *m = a->m;
+	l->reserved -= a->reserved;
+	l->granted -= cost;
+	a->reserved = 0;
+	a->lease = NULL;
+	l->last_used_ms = dp_loop_now_ms(m->loop);
+	if (l->retired) {
+		if (!l->reserved && !l->head)
+			close_lease(m, l);
+		return;
+	}
+	serve_waiters(m, l);
+}
+
+void dp_money_cancel(struct dp_admission *a)
+{
+	if (!a->waiting)
+		return;
+	a->waiting = false;
+	dp_timer_cancel(&a->timer);
+	if (a->queued && a->lease)
+		unlink_waiter(a->lease, a);
+	a->queued = false;
+	/* admitted but not told yet: the reservation goes back unused */
+	dp_money_settle(a, 0);
+	a->lease = NULL;
+}
+
+/* ---- lifecycle ----------------------------------------------------------------------------- */
+
+struct dp_money *dp_money_new(struct dp_loop *loop, struct dp_usage *usage,
+                              const struct dp_money_config *cfg)
+{
+	struct dp_money *m = calloc(1, sizeof(*m));
+	if (!m)
+		return NULL;
+	m->loop = loop;
+	m->usage = usage;
+	m->cfg = *cfg;
+	if (m->cfg.cluster_workers < 1)
+		m->cfg.cluster_workers = 1;
+	if (!m->cfg.lease_wait_ms)
+		m->cfg.lease_wait_ms = 2000;
+	/* lease ids must not repeat across restarts of the same worker */
+	char rnd[9];
+	sy_random_alnum(rnd, 8);
+	snprintf(m->nonce, sizeof(m->nonce), "%.10s-%s", cfg->worker_tag ? cfg->worker_tag : "w",
+	         rnd);
+	m->next_sweep = dp_loop_now_ms(loop) + SWEEP_MS;
+	if (!(m->tick = dp_timer_add(loop, TICK_MS, tick_fn, m))) {
+		free(m);
+		return NULL;
+	}
+	dp_usage_on_message(usage, dp_money_on_message, m);
+	return m;
+}
+
+void dp_money_free(struct dp_money **mp)
+{
+	struct dp_money *m = *mp;
+	if (!m)
+		return;
+	*mp = NULL;
+	dp_timer_cancel(&m->tick);
+	for (size_t i = 0; i < m->by_id.cap; i++) {
+		struct dp_lease *l = m->by_id.slot[i].val;
+		if (!l)
+			continue;
+		send_return(m, l->id, dp_lease_available(l), true);
+		free(l);
+	}
+	for (size_t i = 0; i < m->counters.cap; i++)
+		free(m->counters.slot[i].val);
+	dp_usage_on_message(m->usage, NULL, NULL);
+	free(m->by_id.slot);
+	free(m->by_key.slot);
+	free(m->counters.slot);
+	free(m);
+}
