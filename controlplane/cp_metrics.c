@@ -130,7 +130,7 @@ char *cp_metrics_render(struct cp_store *s)
 	rc |= sy_prom_family(&b, "switchyard_cp_admin_responses_total", "counter",
 	                     "Admin API responses by status class");
 	for (int c = 2; c <= 5; c++) {
-		char l[16];
+		char l[32];
 		snprintf(l, sizeof(l), "code=\"%dxx\"", c);
 		rc |= sy_prom_u64(&b, "switchyard_cp_admin_responses_total", l,
 		                  cp_metrics.admin_responses[c]);
