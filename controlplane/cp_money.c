@@ -207,6 +207,7 @@ int cp_money_lease(struct cp_txn *t, const Sy__LeaseRequest *rq, int64_t now_ms,
 	if (rc && rc != SY_ENOTFOUND)
 		return rc;
 	bool exists = rc == 0;
+	rc = 0;
 	if (exists && (strcmp(l.org_id, rq->org_id) || strcmp(l.key_hash, rq->key_hash))) {
 		g->refusal = CP_REFUSE_UNKNOWN_KEY;
 		return 0;

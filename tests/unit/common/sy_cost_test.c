@@ -222,6 +222,64 @@ static void test_periods_agree_with_libc(void **state)
 	}
 }
 
+/* A period ends where the next begins: midnight, the next Monday, the 1st of next month. */
+static void test_period_ends(void **state)
+{
+	assert_int_equal(sy_period_end(SY_PERIOD_DAILY, utc(2024, 2, 28, 23, 59, 59)),
+	                 utc(2024, 2, 29, 0, 0, 0));
+	assert_int_equal(sy_period_end(SY_PERIOD_WEEKLY, utc(2024, 1, 7, 23, 59, 59)),
+	                 utc(2024, 1, 8, 0, 0, 0));
+	assert_int_equal(sy_period_end(SY_PERIOD_WEEKLY, utc(2024, 1, 8, 0, 0, 0)),
+	                 utc(2024, 1, 15, 0, 0, 0));
+	assert_int_equal(sy_period_end(SY_PERIOD_MONTHLY, utc(2024, 1, 31, 12, 0, 0)),
+	                 utc(2024, 2, 1, 0, 0, 0));
+	assert_int_equal(sy_period_end(SY_PERIOD_MONTHLY, utc(2023, 2, 1, 0, 0, 0)),
+	                 utc(2023, 3, 1, 0, 0, 0));
+	assert_int_equal(sy_period_end(SY_PERIOD_MONTHLY, utc(2024, 12, 31, 23, 59, 59)),
+	                 utc(2025, 1, 1, 0, 0, 0));
+	assert_int_equal(sy_period_end(SY_PERIOD_LIFETIME, 12345), INT64_MAX);
+	for (int64_t t = utc(2000, 1, 1, 0, 0, 0); t < utc(2030, 1, 1, 0, 0, 0); t += 86400 * 3)
+		for (int p = SY_PERIOD_DAILY; p <= SY_PERIOD_MONTHLY; p++)
+			assert_int_equal(sy_period_end(p, t), sy_period_start(p, sy_period_end(p, t)));
+}
+
+/* Period counters: a new period starts from zero, a late amount from a past period only
+ * counts in the periods it still belongs to, and a counter reads 0 once its period ends. */
+static void test_period_counters(void **state)
+{
+	int64_t sun = utc(2024, 3, 31, 23, 0, 0), mon = utc(2024, 4, 1, 1, 0, 0);
+	sy_money d = 0, w = 0, m = 0;
+	int64_t ds = 0, ws = 0, ms = 0;
+	sy_period_add(SY_PERIOD_DAILY, &d, &ds, sun, 5);
+	sy_period_add(SY_PERIOD_WEEKLY, &w, &ws, sun, 5);
+	sy_period_add(SY_PERIOD_MONTHLY, &m, &ms, sun, 5);
+	/* Monday April 1st: a new day, week and month */
+	sy_period_add(SY_PERIOD_DAILY, &d, &ds, mon, 7);
+	sy_period_add(SY_PERIOD_WEEKLY, &w, &ws, mon, 7);
+	sy_period_add(SY_PERIOD_MONTHLY, &m, &ms, mon, 7);
+	assert_int_equal(d, 7);
+	assert_int_equal(w, 7);
+	assert_int_equal(m, 7);
+	/* a late Sunday record counts nowhere current */
+	sy_period_add(SY_PERIOD_DAILY, &d, &ds, sun, 100);
+	sy_period_add(SY_PERIOD_MONTHLY, &m, &ms, sun, 100);
+	assert_int_equal(d, 7);
+	assert_int_equal(m, 7);
+	assert_int_equal(sy_period_current(SY_PERIOD_DAILY, d, ds, mon + 3600), 7);
+	assert_int_equal(sy_period_current(SY_PERIOD_DAILY, d, ds, mon + 86400), 0);
+	assert_int_equal(sy_period_current(SY_PERIOD_WEEKLY, w, ws, mon + 6 * 86400), 7);
+	assert_int_equal(sy_period_current(SY_PERIOD_WEEKLY, w, ws, mon + 7 * 86400), 0);
+	assert_int_equal(sy_period_current(SY_PERIOD_MONTHLY, m, ms, utc(2024, 4, 30, 23, 0, 0)),
+	                 7);
+	assert_int_equal(sy_period_current(SY_PERIOD_MONTHLY, m, ms, utc(2024, 5, 1, 0, 0, 0)), 0);
+	/* a key limit counts the period its reset names, else everything */
+	assert_int_equal(sy_limit_usage("daily", 100, 1, 2, 3), 1);
+	assert_int_equal(sy_limit_usage("weekly", 100, 1, 2, 3), 2);
+	assert_int_equal(sy_limit_usage("monthly", 100, 1, 2, 3), 3);
+	assert_int_equal(sy_limit_usage(NULL, 100, 1, 2, 3), 100);
+	assert_int_equal(sy_limit_usage("yearly", 100, 1, 2, 3), 100);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -238,6 +296,8 @@ int main(void)
 	    cmocka_unit_test(test_week_starts_monday),
 	    cmocka_unit_test(test_month_ends),
 	    cmocka_unit_test(test_periods_agree_with_libc),
+	    cmocka_unit_test(test_period_ends),
+	    cmocka_unit_test(test_period_counters),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
