@@ -143,6 +143,8 @@ static json_t *entity_json(struct ctx *c, enum cp_kind k, const ProtobufCMessage
 		return cp_json_provider((const Sy__Provider *)m);
 	case CP_MODEL:
 		return cp_json_model((const Sy__Model *)m);
+	case CP_AUTOROUTER:
+		return cp_json_autorouter((const Sy__AutoRouter *)m);
 	case CP_KIND_COUNT:
 		break;
 	}
@@ -787,6 +789,65 @@ static void models_delete(struct ctx *c)
 		reply_deleted(c);
 }
 
+/* ---- the auto router (openrouter/auto, switchyard/auto) ---------------------------------- */
+
+#define AUTOROUTER_ID "default"
+
+/* Any management key may read the rules: they hold nothing secret. */
+static void autorouter_get(struct ctx *c)
+{
+	c->id = AUTOROUTER_ID;
+	ProtobufCMessage *m = NULL;
+	int rc = cp_store_get(c->t, CP_AUTOROUTER, c->id, &m);
+	if (rc == SY_ENOTFOUND)
+		fail(c, 404, "no auto-router rules are configured (PUT /api/v1/auto-router)");
+	else if (rc)
+		fail_rc(c, rc, "auto-router rules");
+	else
+		reply_data(c, 200, cp_json_autorouter((Sy__AutoRouter *)m));
+	cp_entity_free(&m);
+}
+
+/* Replace the whole rule set. */
+static void autorouter_put(struct ctx *c)
+{
+	struct cp_verr e;
+	if (!require_global(c, "change the auto-router rules"))
+		return;
+	if (cp_validate_autorouter(c->body, &e)) {
+		fail_field(c, 400, &e);
+		return;
+	}
+	ProtobufCMessage *m = NULL, *old = NULL;
+	bool existed = cp_store_get(c->t, CP_AUTOROUTER, AUTOROUTER_ID, &old) == 0;
+	Sy__AutoRouter *ar = (Sy__AutoRouter *)(m = cp_entity_new(CP_AUTOROUTER));
+	if (!ar || !(ar->id = strdup(AUTOROUTER_ID)) || cp_json_apply_autorouter(ar, c->body)) {
+		fail_rc(c, -ENOMEM, "auto-router rules");
+	} else if (cp_validate_autorouter_refs(c->t, ar, &e)) {
+		fail_field(c, 400, &e);
+	} else {
+		ar->has_created_at = ar->has_updated_at = true;
+		ar->created_at = existed ? ((Sy__AutoRouter *)old)->created_at : c->now;
+		ar->updated_at = c->now;
+		put_reply(c, CP_AUTOROUTER, m, existed ? 200 : 201, NULL);
+	}
+	cp_entity_free(&old);
+	cp_entity_free(&m);
+}
+
+static void autorouter_delete(struct ctx *c)
+{
+	if (!require_global(c, "change the auto-router rules"))
+		return;
+	int rc = cp_store_del(c->t, CP_AUTOROUTER, AUTOROUTER_ID);
+	if (rc == SY_ENOTFOUND)
+		fail(c, 404, "no auto-router rules are configured");
+	else if (rc)
+		fail_rc(c, rc, "auto-router rules");
+	else
+		reply_deleted(c);
+}
+
 /* ---- routing ------------------------------------------------------------------------------ */
 
 static const struct route {
@@ -819,6 +880,9 @@ static const struct route {
     {"models", true, "GET", models_get},
     {"models", true, "PATCH", models_patch},
     {"models", true, "DELETE", models_delete},
+    {"auto-router", false, "GET", autorouter_get},
+    {"auto-router", false, "PUT", autorouter_put},
+    {"auto-router", false, "DELETE", autorouter_delete},
 };
 
 /* Find the route for method and path; sets *id and the response on 404/405. */
@@ -896,7 +960,8 @@ static void serve(struct ctx *c, char *coll, size_t colllen)
 	const struct route *r = route(c, req->path, coll, colllen);
 	if (!r)
 		return;
-	if (!strcmp(req->method, "POST") || !strcmp(req->method, "PATCH")) {
+	if (!strcmp(req->method, "POST") || !strcmp(req->method, "PATCH") ||
+	    !strcmp(req->method, "PUT")) {
 		json_error_t err;
 		c->body = req->body_len
 		              ? json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &err)

@@ -18,7 +18,7 @@ struct cp_admin;
 
 /* One complete request. */
 struct cp_request {
-	const char *method;        /* "GET", "POST", "PATCH", "DELETE" */
+	const char *method;        /* "GET", "POST", "PUT", "PATCH", "DELETE" */
 	const char *path;          /* decoded path without the query, e.g. "/api/v1/orgs" */
 	const char *authorization; /* Authorization header, NULL if absent */
 	const char *body;          /* request body (may be NULL when body_len is 0) */

@@ -141,6 +141,26 @@ json_t *cp_json_model(const Sy__Model *m)
 	    "updated_at", cp_json_time(m->updated_at));
 }
 
+json_t *cp_json_autorouter(const Sy__AutoRouter *ar)
+{
+	json_t *rules = json_array();
+	for (size_t i = 0; rules && i < ar->n_rules; i++) {
+		const Sy__AutoRule *r = ar->rules[i];
+		json_t *o = json_pack("{s:s}", "model", r->model);
+		if (o && r->has_min_prompt_tokens)
+			json_object_set_new(o, "min_prompt_tokens",
+			                    json_integer(r->min_prompt_tokens));
+		if (o && r->has_has_tools)
+			json_object_set_new(o, "has_tools", json_boolean(r->has_tools));
+		if (o && r->n_keywords)
+			json_object_set_new(o, "keywords", str_array(r->keywords, r->n_keywords));
+		json_array_append_new(rules, o);
+	}
+	return json_pack("{s:s,s:s,s:o,s:o,s:o}", "id", ar->id, "default_model", ar->default_model,
+	                 "rules", rules, "created_at", cp_json_time(ar->created_at), "updated_at",
+	                 cp_json_time(ar->updated_at));
+}
+
 /* ---- apply ------------------------------------------------------------------------------ */
 
 /* If name is present: replace *dst with its string (null clears). 0 or -ENOMEM. */
@@ -320,6 +340,48 @@ static int set_endpoints(Sy__Model *m, const json_t *eps)
 	free(m->endpoints);
 	m->endpoints = a;
 	m->n_endpoints = n;
+	return 0;
+}
+
+static Sy__AutoRule *rule_new(const json_t *j)
+{
+	Sy__AutoRule *r = malloc(sizeof(*r));
+	if (!r)
+		return NULL;
+	sy__auto_rule__init(r);
+	set_uint(&r->has_min_prompt_tokens, &r->min_prompt_tokens, j, "min_prompt_tokens");
+	set_bool(&r->has_has_tools, &r->has_tools, j, "has_tools");
+	const json_t *kw = json_object_get(j, "keywords");
+	if (set_str(&r->model, j, "model") ||
+	    (json_is_array(kw) && set_strs(&r->keywords, &r->n_keywords, j, "keywords"))) {
+		sy__auto_rule__free_unpacked(r, NULL);
+		return NULL;
+	}
+	return r;
+}
+
+int cp_json_apply_autorouter(Sy__AutoRouter *ar, const json_t *j)
+{
+	const json_t *rules = json_object_get(j, "rules");
+	size_t n = json_array_size(rules);
+	Sy__AutoRule **a = calloc(n ? n : 1, sizeof(*a));
+	if (!a || set_str(&ar->default_model, j, "default_model")) {
+		free(a);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!(a[i] = rule_new(json_array_get(rules, i)))) {
+			while (i--)
+				sy__auto_rule__free_unpacked(a[i], NULL);
+			free(a);
+			return -ENOMEM;
+		}
+	}
+	for (size_t i = 0; i < ar->n_rules; i++)
+		sy__auto_rule__free_unpacked(ar->rules[i], NULL);
+	free(ar->rules);
+	ar->rules = a;
+	ar->n_rules = n;
 	return 0;
 }
 

@@ -9,6 +9,7 @@
 #include "cp_http.h"
 #include "cp_audit.h"
 #include "cp_money.h"
+#include "cp_stats.h"
 #include "cp_store.h"
 #include "cp_sync.h"
 #include "cp_usage.h"
@@ -43,6 +44,7 @@ struct opts {
 	size_t map_mb;
 	uint32_t lease_ttl_ms;
 	uint32_t publish_ms;
+	uint32_t stats_ms;
 	bool check;
 	bool audit;
 };
@@ -69,6 +71,8 @@ static void usage(FILE *f)
 	    "  --lease-ttl-ms N      lifetime of a worker's unrenewed credit lease (default "
 	    "30000)\n"
 	    "  --publish-ms N        how often changed balances go to the workers (default 250)\n"
+	    "  --stats-ms N          how often changed endpoint stats go to the workers\n"
+	    "                        (default 5000)\n"
 	    "  --audit               check the ledger invariants in --data-dir, print the\n"
 	    "                        findings and exit (0 they hold, 1 they do not)\n"
 	    "  -n                    check the configuration and exit (0 ok, 1 not)\n"
@@ -94,6 +98,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		O_MAP,
 		O_TTL,
 		O_PUBMS,
+		O_STATSMS,
 		O_AUDIT
 	};
 	static const struct option lo[] = {
@@ -108,6 +113,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	    {"map-size-mb", required_argument, NULL, O_MAP},
 	    {"lease-ttl-ms", required_argument, NULL, O_TTL},
 	    {"publish-ms", required_argument, NULL, O_PUBMS},
+	    {"stats-ms", required_argument, NULL, O_STATSMS},
 	    {"audit", no_argument, NULL, O_AUDIT},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -149,15 +155,21 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			}
 			break;
 		case O_TTL:
-		case O_PUBMS: {
+		case O_PUBMS:
+		case O_STATSMS: {
+			uint32_t *dst = c == O_TTL     ? &o->lease_ttl_ms
+			                : c == O_PUBMS ? &o->publish_ms
+			                               : &o->stats_ms;
+			const char *name = c == O_TTL     ? "lease-ttl-ms"
+			                   : c == O_PUBMS ? "publish-ms"
+			                                  : "stats-ms";
 			errno = 0;
 			unsigned long v = strtoul(optarg, &end, 10);
 			if (errno || *end || v < 10 || v > 3600000) {
-				fprintf(stderr, "--%s must be 10 to 3600000\n",
-				        c == O_TTL ? "lease-ttl-ms" : "publish-ms");
+				fprintf(stderr, "--%s must be 10 to 3600000\n", name);
 				return -1;
 			}
-			*(c == O_TTL ? &o->lease_ttl_ms : &o->publish_ms) = (uint32_t)v;
+			*dst = (uint32_t)v;
 			break;
 		}
 		case O_AUDIT:
@@ -283,7 +295,7 @@ out:
 
 /* The event loop: until SIGTERM/SIGINT arrives on sigfd. 0 or a negative errno. */
 static int run(int sigfd, struct cp_http *http, struct cp_sync *sync, struct cp_usage *usage,
-               uint32_t publish_ms)
+               uint32_t publish_ms, struct cp_stats *stats, uint32_t stats_ms)
 {
 	int ep = epoll_create1(EPOLL_CLOEXEC), rc = 0;
 	if (ep < 0)
@@ -298,7 +310,7 @@ static int run(int sigfd, struct cp_http *http, struct cp_sync *sync, struct cp_
 			goto out;
 		}
 	}
-	int64_t next_hb = sy_mono_ms(), next_tick = next_hb;
+	int64_t next_hb = sy_mono_ms(), next_tick = next_hb, next_stats = next_hb + stats_ms;
 	bool more = false, stop = false, ticks_left = false;
 	while (!stop) {
 		int64_t now = sy_mono_ms();
@@ -310,7 +322,14 @@ static int run(int sigfd, struct cp_http *http, struct cp_sync *sync, struct cp_
 			ticks_left = cp_usage_tick(usage);
 			next_tick = now + publish_ms;
 		}
+		if (now >= next_stats) {
+			if (cp_stats_publish(stats, sy_unix_s(), cp_sync_publish_stats, sync))
+				sy_warn("endpoint stats not all published; retrying next time");
+			next_stats = now + stats_ms;
+		}
 		int64_t timeout = (next_hb < next_tick ? next_hb : next_tick) - now;
+		if (next_stats - now < timeout)
+			timeout = next_stats - now;
 		int64_t ht = cp_http_timeout_ms(http);
 		if (ht >= 0 && ht < timeout)
 			timeout = ht;
@@ -353,11 +372,13 @@ int main(int argc, char **argv)
 	    .map_mb = 1024,
 	    .lease_ttl_ms = CP_USAGE_LEASE_TTL_MS,
 	    .publish_ms = 250,
+	    .stats_ms = 5000,
 	};
 	struct sy_kek kek = {0};
 	struct cp_store *store = NULL;
 	struct cp_sync *sync = NULL;
 	struct cp_usage *usage = NULL;
+	struct cp_stats *stats = NULL;
 	struct cp_admin *admin = NULL;
 	struct cp_http *http = NULL;
 	void *zctx = NULL;
@@ -424,6 +445,12 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	cp_store_on_commit(store, cp_sync_publish, sync);
+	if (!(stats = cp_stats_new())) {
+		sy_err("out of memory");
+		goto out;
+	}
+	cp_sync_set_stats(sync, stats);
+	cp_usage_set_stats(usage, stats);
 	cp_usage_set_lease_ttl(usage, o.lease_ttl_ms);
 	/* workers could not renew while we were down: give every lease one TTL to be renewed */
 	if (cp_money_grace(store, sy_unix_ms() + o.lease_ttl_ms))
@@ -436,7 +463,7 @@ int main(int argc, char **argv)
 	sy_info("ready: admin http://%s, snapshot %s, publish %s, usage %s, seq %llu",
 	        o.admin_listen, o.zmq_snapshot, o.zmq_publish, o.zmq_usage,
 	        (unsigned long long)cp_store_seq(store));
-	if ((rc = run(sigfd, http, sync, usage, o.publish_ms)))
+	if ((rc = run(sigfd, http, sync, usage, o.publish_ms, stats, o.stats_ms)))
 		sy_err("event loop: %s", sy_strerror(rc));
 	else
 		status = 0;
@@ -445,6 +472,7 @@ out:
 	cp_admin_free(&admin);
 	cp_usage_free(&usage);
 	cp_sync_free(&sync);
+	cp_stats_free(&stats);
 	if (zctx)
 		zmq_ctx_term(zctx);
 	cp_store_free(&store);

@@ -22,6 +22,7 @@ static const struct kind_info {
     [CP_MKEY] = {"mkey", "mkeys", &sy__mgmt_key__descriptor},
     [CP_PROVIDER] = {"provider", "providers", &sy__provider__descriptor},
     [CP_MODEL] = {"model", "models", &sy__model__descriptor},
+    [CP_AUTOROUTER] = {"autorouter", "autorouters", &sy__auto_router__descriptor},
 };
 
 static const char *const table_names[CP_TABLE_COUNT] = {
@@ -471,6 +472,8 @@ const char *cp_entity_id(enum cp_kind k, const ProtobufCMessage *m)
 		return ((const Sy__Provider *)m)->slug;
 	case CP_MODEL:
 		return ((const Sy__Model *)m)->id;
+	case CP_AUTOROUTER:
+		return ((const Sy__AutoRouter *)m)->id;
 	case CP_KIND_COUNT:
 		break;
 	}

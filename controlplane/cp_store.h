@@ -1,11 +1,12 @@
 /* cp_store.h - the controlplane's LMDB environment: entities, meta/seq and raw tables.
  *
- * Entities (orgs, API keys, management keys, providers, models) are stored as the protobuf-c
- * encoding of their message in proto/switchyard.proto, one named database per kind, keyed by
- * the entity's id (org id, key hash, provider slug, model id). Every put or delete of an entity
- * bumps meta/seq inside the same write transaction: a transaction that changes k entities
- * advances seq by k and each change gets its own consecutive seq. After a successful commit
- * the store hands the changes, in seq order, to the commit hook (the publisher).
+ * Entities (orgs, API keys, management keys, providers, models, the auto router) are stored
+ * as the protobuf-c encoding of their message in proto/switchyard.proto, one named database per
+ * kind, keyed by the entity's id (org id, key hash, provider slug, model id, "default" for the
+ * auto router). Every put or delete of an entity bumps meta/seq inside the same write
+ * transaction: a transaction that changes k entities advances seq by k and each change gets
+ * its own consecutive seq. After a successful commit the store hands the changes, in seq
+ * order, to the commit hook (the publisher).
  *
  * Raw tables (generations, key usage) hold data that is not distributed to workers: writing
  * them does not bump seq.
@@ -30,6 +31,7 @@ enum cp_kind {
 	CP_MKEY,
 	CP_PROVIDER,
 	CP_MODEL,
+	CP_AUTOROUTER, /* the auto router's rules: one entity, id "default" */
 	CP_KIND_COUNT
 };
 
@@ -109,7 +111,7 @@ int cp_store_raw_del(struct cp_txn *t, enum cp_table tb, const char *key);
 int cp_store_raw_each(struct cp_txn *t, enum cp_table tb, const char *prefix, cp_store_raw_fn *fn,
                       void *arg);
 
-/* Topic prefix of a kind: "org", "key", "mkey", "provider", "model". */
+/* Topic prefix of a kind: "org", "key", "mkey", "provider", "model", "autorouter". */
 const char *cp_kind_name(enum cp_kind k);
 /* The id of an entity (org id, key hash, provider slug, model id). */
 const char *cp_entity_id(enum cp_kind k, const ProtobufCMessage *msg);

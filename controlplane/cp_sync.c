@@ -1,6 +1,7 @@
 /* cp_sync.c - snapshot ROUTER, update PUB and heartbeats. */
 #include "cp_sync.h"
 #include "cp_metrics.h"
+#include "cp_stats.h"
 #include "cp_zmq.h"
 #include "sy_clock.h"
 #include "sy_err.h"
@@ -21,6 +22,7 @@ struct cp_sync {
 	void *pub;
 	struct cp_store *s;
 	const struct sy_kek *kek;
+	struct cp_stats *stats; /* endpoint stats for snapshots; NULL = none */
 };
 
 /* One Update on the wire plus the storage its fields point into. */
@@ -66,6 +68,10 @@ static int wire_init(struct cp_sync *y, struct wire *w, enum cp_kind k, const Pr
 		w->u.value_case = SY__UPDATE__VALUE_MODEL;
 		w->u.model = (Sy__Model *)m;
 		break;
+	case CP_AUTOROUTER:
+		w->u.value_case = SY__UPDATE__VALUE_AUTO_ROUTER;
+		w->u.auto_router = (Sy__AutoRouter *)m;
+		break;
 	case CP_PROVIDER: {
 		const Sy__Provider *p = (const Sy__Provider *)m;
 		w->prov = *p;
@@ -87,6 +93,22 @@ static int wire_init(struct cp_sync *y, struct wire *w, enum cp_kind k, const Pr
 	case CP_KIND_COUNT:
 		break;
 	}
+	return 0;
+}
+
+/* Fill w for a model's endpoint stats: volatile, so no seq; st must outlive w. */
+static int wire_stats(struct wire *w, const Sy__EndpointStats *st)
+{
+	sy__update__init(&w->u);
+	w->own = NULL;
+	w->secret = NULL;
+	size_t n = strlen("stats/") + strlen(st->model) + 1;
+	if (!(w->topic = malloc(n)))
+		return -ENOMEM;
+	snprintf(w->topic, n, "stats/%s", st->model);
+	w->u.topic = w->topic;
+	w->u.value_case = SY__UPDATE__VALUE_STATS;
+	w->u.stats = (Sy__EndpointStats *)st;
 	return 0;
 }
 
@@ -147,15 +169,10 @@ static int flush_chunk(struct snap *sn)
 	return rc;
 }
 
-static int snap_item(const ProtobufCMessage *m, void *arg)
+/* Add the item just filled in at sn->items[sn->n] (owning own), flushing a full chunk. */
+static int snap_push(struct snap *sn, ProtobufCMessage *own)
 {
-	struct snap *sn = arg;
 	struct wire *w = &sn->items[sn->n];
-	ProtobufCMessage *own = cp_entity_dup(m);
-	if (!own || wire_init(sn->y, w, sn->kind, own, false, 0)) {
-		cp_entity_free(&own);
-		return -ENOMEM;
-	}
 	w->own = own;
 	sn->ptrs[sn->n++] = &w->u;
 	sn->bytes += sy__update__get_packed_size(&w->u);
@@ -165,10 +182,33 @@ static int snap_item(const ProtobufCMessage *m, void *arg)
 	return 0;
 }
 
+static int snap_item(const ProtobufCMessage *m, void *arg)
+{
+	struct snap *sn = arg;
+	ProtobufCMessage *own = cp_entity_dup(m);
+	if (!own || wire_init(sn->y, &sn->items[sn->n], sn->kind, own, false, 0)) {
+		cp_entity_free(&own);
+		return -ENOMEM;
+	}
+	return snap_push(sn, own);
+}
+
+static int snap_stats(const Sy__EndpointStats *st, void *arg)
+{
+	struct snap *sn = arg;
+	ProtobufCMessage *own = cp_entity_dup(&st->base);
+	if (!own || wire_stats(&sn->items[sn->n], (const Sy__EndpointStats *)own)) {
+		cp_entity_free(&own);
+		return -ENOMEM;
+	}
+	return snap_push(sn, own);
+}
+
 static void serve_snapshot(struct cp_sync *y, const struct cp_zmsg *req)
 {
 	/* Referenced entities first: orgs and providers before the keys and models using them. */
-	static const enum cp_kind order[] = {CP_ORG, CP_PROVIDER, CP_MODEL, CP_MKEY, CP_KEY};
+	static const enum cp_kind order[] = {CP_ORG,  CP_PROVIDER, CP_MODEL,
+	                                     CP_MKEY, CP_KEY,      CP_AUTOROUTER};
 	struct snap sn = {.y = y, .req = req};
 	struct cp_txn *t = cp_store_begin(y->s, false);
 	int rc = -ENOMEM;
@@ -181,6 +221,8 @@ static void serve_snapshot(struct cp_sync *y, const struct cp_zmsg *req)
 		sn.kind = order[i];
 		rc = cp_store_each(t, order[i], snap_item, &sn);
 	}
+	if (!rc && y->stats) /* as last published: the update stream continues from there */
+		rc = cp_stats_each(y->stats, snap_stats, &sn);
 	if (!rc)
 		rc = flush_chunk(&sn);
 	if (!rc) {
@@ -255,6 +297,28 @@ void cp_sync_publish(const struct cp_change *ch, size_t n, void *arg)
 		}
 		wire_release(&w);
 	}
+}
+
+void cp_sync_set_stats(struct cp_sync *y, struct cp_stats *st)
+{
+	y->stats = st;
+}
+
+int cp_sync_publish_stats(const Sy__EndpointStats *st, void *arg)
+{
+	struct cp_sync *y = arg;
+	struct wire w;
+	Sy__Envelope env;
+	if (wire_stats(&w, st))
+		return -ENOMEM;
+	sy_env_init(&env);
+	env.body_case = SY__ENVELOPE__BODY_UPDATE;
+	env.update = &w.u;
+	int rc = send_env(y->pub, w.topic, strlen(w.topic), &env);
+	if (rc)
+		sy_warn("publish %s dropped: %s", w.topic, sy_strerror(rc));
+	wire_release(&w);
+	return rc;
 }
 
 void cp_sync_heartbeat(struct cp_sync *y)

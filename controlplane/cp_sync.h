@@ -30,6 +30,12 @@ void cp_sync_free(struct cp_sync **sp);
 int cp_sync_fd(const struct cp_sync *y);
 /* Serve waiting snapshot requests; true if more may be waiting (budget used up). */
 bool cp_sync_drain(struct cp_sync *y);
+struct cp_stats;
+/* Include st's endpoint stats (as last published) in every snapshot; st outlives the sync. */
+void cp_sync_set_stats(struct cp_sync *y, struct cp_stats *st);
+/* A cp_stats_fn (arg is the cp_sync): publish one model's endpoint stats as an Update
+ * without seq on topic stats/<model>. 0 or a negative code (dropped: not sent). */
+int cp_sync_publish_stats(const Sy__EndpointStats *st, void *arg);
 /* Publish a heartbeat with the store's current seq. */
 void cp_sync_heartbeat(struct cp_sync *y);
 /* Commit hook (cp_store_on_commit): publish each change as an Update; arg is the cp_sync. */

@@ -3,6 +3,7 @@
 #include "cp_ledger.h"
 #include "cp_money.h"
 #include "cp_metrics.h"
+#include "cp_stats.h"
 #include "cp_zmq.h"
 #include "sy_err.h"
 #include "sy_key.h"
@@ -20,6 +21,7 @@ struct cp_usage {
 	void *router;
 	struct cp_store *s;
 	uint32_t lease_ttl_ms;
+	struct cp_stats *stats; /* fed every stored batch; NULL = none */
 };
 
 static void reply(struct cp_usage *u, const struct cp_zmsg *m, Sy__Envelope *env)
@@ -40,6 +42,8 @@ static void on_batch(struct cp_usage *u, const struct cp_zmsg *m)
 		       b->n_records, sy_strerror(rc));
 		return;
 	}
+	for (size_t i = 0; u->stats && i < b->n_records; i++)
+		cp_stats_add(u->stats, b->records[i], sy_unix_s());
 	cp_metrics.usage_batches++;
 	cp_metrics.usage_stored += stored;
 	cp_metrics.usage_duplicates += dups;
@@ -132,6 +136,11 @@ static void on_lease_return(struct cp_usage *u, const struct cp_zmsg *m)
 		sy_warn(
 		    "usage: lease return not applied (%s); the lease expires with what it holds",
 		    sy_strerror(rc));
+}
+
+void cp_usage_set_stats(struct cp_usage *u, struct cp_stats *st)
+{
+	u->stats = st;
 }
 
 void cp_usage_set_lease_ttl(struct cp_usage *u, uint32_t ttl_ms)

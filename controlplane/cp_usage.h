@@ -29,6 +29,9 @@ void cp_usage_free(struct cp_usage **up);
 int cp_usage_fd(const struct cp_usage *u);
 /* Handle waiting messages; true if more may be waiting (budget used up). */
 bool cp_usage_drain(struct cp_usage *u);
+struct cp_stats;
+/* Feed every stored usage batch's records to st (endpoint stats); st outlives the usage. */
+void cp_usage_set_stats(struct cp_usage *u, struct cp_stats *st);
 /* Set how long a lease lives without renewal (default CP_USAGE_LEASE_TTL_MS). */
 void cp_usage_set_lease_ttl(struct cp_usage *u, uint32_t ttl_ms);
 /* Periodic work: release expired leases, publish changed balances to the workers (orgs'

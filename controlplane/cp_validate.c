@@ -23,6 +23,9 @@ enum {
 #define TEXT_MAX 8192
 #define LIST_MAX 64
 #define ENDPOINTS_MAX 64
+#define RULES_MAX 64    /* auto-router rules */
+#define KEYWORD_MAX 128 /* characters of one auto-router keyword */
+#define AUTO_TARGET "a model id (\"author/slug\"), not the auto router itself"
 
 static const char *const adapters[] = {"openai", "anthropic", "gemini", NULL};
 static const char *const collection[] = {"allow", "deny", NULL};
@@ -554,6 +557,98 @@ int cp_validate_model(const json_t *j, enum cp_vmode m, const char *id, struct c
 				                   "item %zu repeats item %zu (same provider, "
 				                   "provider_model_id and tag)",
 				                   i, k);
+	}
+	return 0;
+}
+
+/* ---- the auto router ------------------------------------------------------------------- */
+
+static bool auto_target(const char *s)
+{
+	return cp_valid_model_id(s) && strcmp(s, "openrouter/auto") && strcmp(s, "switchyard/auto");
+}
+
+static int check_rule(const json_t *r, size_t i, struct cp_verr *e)
+{
+	char rule[32], pre[40];
+	int rc;
+	snprintf(rule, sizeof(rule), "rules[%zu]", i);
+	snprintf(pre, sizeof(pre), "%s.", rule);
+	if (!json_is_object(r))
+		return fail(e, rule, "", "must be an object");
+	if ((rc = check_syntax(r, pre, "model", F_REQUIRED, auto_target, AUTO_TARGET, e)) ||
+	    (rc = check_uint(r, pre, "min_prompt_tokens", F_NULLABLE, 1, COUNT_MAX, e)) ||
+	    (rc = check_bool(r, pre, "has_tools", e)))
+		return rc;
+	const json_t *kw = NULL;
+	if ((rc = lookup(r, pre, "keywords", F_NULLABLE, e, &kw)) < 0)
+		return rc;
+	if (kw && (!json_is_array(kw) || !json_array_size(kw) || json_array_size(kw) > LIST_MAX))
+		return fail(e, pre, "keywords", "must be an array of 1 to %d strings", LIST_MAX);
+	for (size_t k = 0; k < json_array_size(kw); k++) {
+		char item[32];
+		snprintf(item, sizeof(item), "keywords[%zu]", k);
+		const json_t *s = json_array_get(kw, k);
+		size_t n = json_string_length(s);
+		if (!json_is_string(s) || !n || n > KEYWORD_MAX ||
+		    strlen(json_string_value(s)) != n || !printable(json_string_value(s)))
+			return fail(e, pre, item, "must be a string of 1 to %d characters",
+			            KEYWORD_MAX);
+	}
+	const json_t *mpt = json_object_get(r, "min_prompt_tokens");
+	const json_t *tools = json_object_get(r, "has_tools");
+	if (!kw && !json_is_integer(mpt) && !json_is_boolean(tools))
+		return fail(e, rule, "",
+		            "must set a condition: min_prompt_tokens, has_tools or keywords (a "
+		            "request no rule matches goes to default_model)");
+	return 0;
+}
+
+int cp_validate_autorouter(const json_t *j, struct cp_verr *e)
+{
+	int rc;
+	const json_t *rules = NULL;
+	if ((rc = check_object(j, e)) ||
+	    (rc = check_syntax(j, "", "default_model", F_REQUIRED, auto_target, AUTO_TARGET, e)))
+		return rc;
+	if ((rc = lookup(j, "", "rules", F_NULLABLE, e, &rules)) < 0)
+		return rc;
+	if (rules && (!json_is_array(rules) || json_array_size(rules) > RULES_MAX))
+		return cp_verr_set(e, "rules", "must be an array of at most %d rules", RULES_MAX);
+	for (size_t i = 0; i < json_array_size(rules); i++)
+		if ((rc = check_rule(json_array_get(rules, i), i, e)))
+			return rc;
+	return 0;
+}
+
+/* A model id that exists, or a variant of one. */
+static bool model_exists(struct cp_txn *t, const char *id)
+{
+	static const char *const variants[] = {":free", ":nitro", ":floor"};
+	if (cp_store_has(t, CP_MODEL, id))
+		return true;
+	size_t n = strlen(id);
+	for (size_t i = 0; i < sizeof(variants) / sizeof(variants[0]); i++) {
+		size_t vn = strlen(variants[i]);
+		char base[CP_MODEL_ID_MAX + 1];
+		if (n > vn && n - vn <= CP_MODEL_ID_MAX && !strcmp(id + n - vn, variants[i])) {
+			snprintf(base, sizeof(base), "%.*s", (int)(n - vn), id);
+			return cp_store_has(t, CP_MODEL, base);
+		}
+	}
+	return false;
+}
+
+int cp_validate_autorouter_refs(struct cp_txn *t, const Sy__AutoRouter *ar, struct cp_verr *e)
+{
+	if (!model_exists(t, ar->default_model))
+		return cp_verr_set(e, "default_model", "no model \"%s\" exists", ar->default_model);
+	for (size_t i = 0; i < ar->n_rules; i++) {
+		if (!model_exists(t, ar->rules[i]->model)) {
+			char f[48];
+			snprintf(f, sizeof(f), "rules[%zu].model", i);
+			return cp_verr_set(e, f, "no model \"%s\" exists", ar->rules[i]->model);
+		}
 	}
 	return 0;
 }

@@ -52,6 +52,13 @@ int cp_validate_provider(const json_t *j, enum cp_vmode m, const char *slug, str
 int cp_validate_model(const json_t *j, enum cp_vmode m, const char *id, struct cp_verr *e);
 /* Every endpoint's provider exists in the store. */
 int cp_validate_model_refs(struct cp_txn *t, const Sy__Model *m, struct cp_verr *e);
+/* Auto-router body {default_model, rules: [{model, min_prompt_tokens, has_tools, keywords}]}
+ * (PUT: the whole rule set). Each rule sets at least one condition; the auto router's own ids
+ * cannot be a target. */
+int cp_validate_autorouter(const json_t *j, struct cp_verr *e);
+/* Every model the auto router names exists in the store (with a :free, :nitro or :floor
+ * variant suffix, its base model does). */
+int cp_validate_autorouter_refs(struct cp_txn *t, const Sy__AutoRouter *ar, struct cp_verr *e);
 
 /* Syntax of ids: a provider slug, a model id "author/slug", an org id. */
 bool cp_valid_slug(const char *s);

@@ -190,7 +190,36 @@ json_t *dp_catalog_models(const struct dp_view *v)
 	                 "data", data, "links", "next");
 }
 
-static json_t *endpoint_json(const Sy__Model *m, const Sy__Endpoint *ep, const Sy__Provider *p)
+/* {p50, p75, p90, p99}, or null when there is no sample. */
+static json_t *percentiles(const Sy__Percentiles *pc)
+{
+	if (!pc)
+		return json_null();
+	return json_pack("{s:f,s:f,s:f,s:f}", "p50", pc->p50, "p75", pc->p75, "p90", pc->p90, "p99",
+	                 pc->p99);
+}
+
+static json_t *percent_or_null(bool has, double v)
+{
+	return has ? json_real(v) : json_null();
+}
+
+/* The controlplane's published measurements (null where it has none); status -1 marks an
+ * endpoint it found degraded. */
+static void add_stats(json_t *e, const Sy__EndpointStat *st)
+{
+	if (!e || !st)
+		return;
+	json_object_set_new(e, "latency_last_30m", percentiles(st->latency_ms));
+	json_object_set_new(e, "throughput_last_30m", percentiles(st->throughput));
+	json_object_set_new(e, "uptime_last_30m",
+	                    percent_or_null(st->has_uptime_30m, st->uptime_30m));
+	json_object_set_new(e, "uptime_last_5m", percent_or_null(st->has_uptime_5m, st->uptime_5m));
+	json_object_set_new(e, "status", json_integer(st->degraded ? -1 : 0));
+}
+
+static json_t *endpoint_json(const Sy__Model *m, const Sy__Endpoint *ep, const Sy__Provider *p,
+                             const Sy__EndpointStat *st)
 {
 	const char *pname = p->name && *p->name ? p->name : p->slug;
 	const char *mname = m->name && *m->name ? m->name : m->id;
@@ -199,7 +228,7 @@ static json_t *endpoint_json(const Sy__Model *m, const Sy__Endpoint *ep, const S
 	json_t *params = ep_params(m, ep);
 	bool tools = has_param(m->supported_parameters, m->n_supported_parameters, "tools") ||
 	             has_param(ep->supported_parameters, ep->n_supported_parameters, "tools");
-	return json_pack(
+	json_t *e = json_pack(
 	    "{s:s,s:s,s:s,s:I,s:o,s:s,s:s,s:o,s:o,s:n,s:o,s:i,s:b,s:{s:b,s:b,s:b,"
 	    "s:b},s:n,s:n,s:n,s:n,s:n}",
 	    "name", name, "model_id", m->id, "model_name", mname, "context_length",
@@ -211,6 +240,8 @@ static json_t *endpoint_json(const Sy__Model *m, const Sy__Endpoint *ep, const S
 	    "supports_implicit_caching", 0, "supports_tool_choice", "auto", tools, "function",
 	    tools, "none", tools, "required", tools, "uptime_last_30m", "uptime_last_5m",
 	    "uptime_last_1d", "latency_last_30m", "throughput_last_30m");
+	add_stats(e, st);
+	return e;
 }
 
 json_t *dp_catalog_model_endpoints(const struct dp_view *v, const Sy__Model *m)
@@ -219,7 +250,9 @@ json_t *dp_catalog_model_endpoints(const struct dp_view *v, const Sy__Model *m)
 	for (size_t i = 0; i < m->n_endpoints; i++) {
 		const Sy__Provider *p = dp_view_provider(v, m->endpoints[i]->provider);
 		if (p)
-			json_array_append_new(eps, endpoint_json(m, m->endpoints[i], p));
+			json_array_append_new(
+			    eps, endpoint_json(m, m->endpoints[i], p,
+			                       dp_view_endpoint_stat(v, m->id, p->slug)));
 	}
 	return json_pack("{s:{s:s,s:s,s:I,s:s,s:o,s:o}}", "data", "id", m->id, "name",
 	                 m->name && *m->name ? m->name : m->id, "created",

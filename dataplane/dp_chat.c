@@ -19,6 +19,7 @@
  * one usage record per request on every path. Answers given at once from dp_chat_start
  * settle and free there. */
 #include "dp_chat.h"
+#include "dp_autorouter.h"
 #include "dp_health.h"
 #include "dp_loop.h"
 #include "dp_metrics.h"
@@ -899,7 +900,9 @@ static int start_attempt(struct dp_chat *chat, const struct dp_route_target *t)
 	dp_sse_init(&chat->sse, SSE_EVENT_MAX);
 
 	size_t len = 0;
-	char *body = dp_request_upstream_body(&chat->req, t->ep->provider_model_id, NULL, &len);
+	const char *drop[DP_ROUTE_DROP_MAX + 1];
+	dp_route_unsupported(&chat->req, t, drop, DP_ROUTE_DROP_MAX);
+	char *body = dp_request_upstream_body(&chat->req, t->ep->provider_model_id, drop, &len);
 	char *url = p->base_url ? chat_url(p->base_url) : NULL;
 	struct dp_upstream_req req = {
 	    .url = url,
@@ -956,18 +959,25 @@ static const Sy__Provider *rc_provider(void *arg, const char *slug)
 	return dp_view_provider(chat->view, slug);
 }
 
+/* Up by this worker's own ejection state and by the controlplane's published uptime. */
+static bool endpoint_up(struct dp_chat *chat, const char *model_id, const char *provider,
+                        int64_t now)
+{
+	const Sy__EndpointStat *st = dp_view_endpoint_stat(chat->view, model_id, provider);
+	return dp_health_ok(chat->w->health, model_id, provider, now) && !(st && st->degraded);
+}
+
 static bool rc_healthy(void *arg, const char *model_id, const char *provider)
 {
 	struct dp_chat *chat = arg;
-	struct dp_health *h = chat->w->health;
 	int64_t now = now_ms(chat);
-	if (dp_health_ok(h, model_id, provider, now))
+	if (endpoint_up(chat, model_id, provider, now))
 		return true;
 	/* never eject the last endpoint of a model: with no other one up, this one is */
 	const Sy__Model *m = dp_view_model(chat->view, model_id);
 	for (size_t i = 0; m && i < m->n_endpoints; i++) {
 		const char *other = m->endpoints[i]->provider;
-		if (strcmp(other, provider) && dp_health_ok(h, model_id, other, now))
+		if (strcmp(other, provider) && endpoint_up(chat, model_id, other, now))
 			return false;
 	}
 	return true;
@@ -979,16 +989,23 @@ static const char *rc_sticky(void *arg, const char *session_id, const char *mode
 	return dp_health_sticky(chat->w->health, session_id, model_id, now_ms(chat));
 }
 
+/* Speeds for sorting: this worker's own recent measurements, else the published median. */
 static double rc_throughput(void *arg, const char *model_id, const char *provider)
 {
 	struct dp_chat *chat = arg;
-	return dp_health_throughput(chat->w->health, model_id, provider);
+	double own = dp_health_throughput(chat->w->health, model_id, provider);
+	const Sy__EndpointStat *st =
+	    own > 0 ? NULL : dp_view_endpoint_stat(chat->view, model_id, provider);
+	return st && st->throughput ? st->throughput->p50 : own;
 }
 
 static double rc_latency(void *arg, const char *model_id, const char *provider)
 {
 	struct dp_chat *chat = arg;
-	return dp_health_latency(chat->w->health, model_id, provider);
+	double own = dp_health_latency(chat->w->health, model_id, provider);
+	const Sy__EndpointStat *st =
+	    own > 0 ? NULL : dp_view_endpoint_stat(chat->view, model_id, provider);
+	return st && st->latency_ms ? st->latency_ms->p50 : own;
 }
 
 /* ---- the contract --------------------------------------------------------------------- */
@@ -1116,6 +1133,9 @@ enum MHD_Result dp_chat_start(struct dp_worker *w, struct MHD_Connection *c, str
 		w->health = dp_health_new();
 	if (!w->health || !upstream(w))
 		return answer_now(chat, 500, "out of memory", "internal", "internal");
+
+	if (dp_autorouter_resolve(dp_view_auto_router(view), &chat->req, err, sizeof(err)))
+		return answer_now(chat, 404, err, "no_endpoint", "no_endpoint");
 
 	struct dp_route_ctx ctx = {
 	    .model = rc_model,

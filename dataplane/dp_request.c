@@ -426,8 +426,8 @@ out:
 	return s;
 }
 
-void dp_request_each_param(const struct dp_chat_req *req, bool (*fn)(const char *, void *),
-                           void *arg)
+void dp_request_each_member(const struct dp_chat_req *req,
+                            bool (*fn)(const char *member, const char *param, void *), void *arg)
 {
 	/* body member -> the supported_parameters name it needs (NULL = the same) */
 	static const char *const map[][2] = {
@@ -456,21 +456,40 @@ void dp_request_each_param(const struct dp_chat_req *req, bool (*fn)(const char 
 	    {"web_search_options", NULL},
 	    {"verbosity", NULL},
 	};
-	const char *seen[sizeof(map) / sizeof(map[0]) + 1];
-	size_t n_seen = 0;
-	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
-		if (!opt(req->body, map[i][0]))
-			continue;
-		const char *name = map[i][1] ? map[i][1] : map[i][0];
-		bool dup = false;
-		for (size_t j = 0; j < n_seen && !dup; j++)
-			dup = !strcmp(seen[j], name);
-		if (dup)
-			continue;
-		seen[n_seen++] = name;
-		if (!fn(name, arg))
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (opt(req->body, map[i][0]) &&
+		    !fn(map[i][0], map[i][1] ? map[i][1] : map[i][0], arg))
 			return;
-	}
+}
+
+/* each_param's walk: every parameter once. */
+struct param_walk {
+	bool (*fn)(const char *, void *);
+	void *arg;
+	const char *seen[32];
+	size_t n_seen;
+	bool stopped;
+};
+
+static bool param_once(const char *member, const char *param, void *arg)
+{
+	struct param_walk *pw = arg;
+	for (size_t j = 0; j < pw->n_seen; j++)
+		if (!strcmp(pw->seen[j], param))
+			return true;
+	if (pw->n_seen < sizeof(pw->seen) / sizeof(pw->seen[0]))
+		pw->seen[pw->n_seen++] = param;
+	pw->stopped = !pw->fn(param, pw->arg);
+	return !pw->stopped;
+}
+
+void dp_request_each_param(const struct dp_chat_req *req, bool (*fn)(const char *, void *),
+                           void *arg)
+{
+	struct param_walk pw = {.fn = fn, .arg = arg, .n_seen = 0, .stopped = false};
+	dp_request_each_member(req, param_once, &pw);
+	if (pw.stopped)
+		return;
 	json_t *type = json_object_get(opt(req->body, "response_format"), "type");
 	if (json_is_string(type) && !strcmp(json_string_value(type), "json_schema"))
 		fn("structured_outputs", arg);

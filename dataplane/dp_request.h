@@ -45,5 +45,10 @@ char *dp_request_upstream_body(const struct dp_chat_req *req, const char *provid
  * "temperature", "response_format"): calls fn for each; stops when fn returns false. */
 void dp_request_each_param(const struct dp_chat_req *req, bool (*fn)(const char *, void *),
                            void *arg);
+/* The body members behind those parameters: calls fn(member, parameter) for each member
+ * present (max_completion_tokens needs "max_tokens", reasoning_effort "reasoning", the others
+ * their own name); stops when fn returns false. */
+void dp_request_each_member(const struct dp_chat_req *req,
+                            bool (*fn)(const char *member, const char *param, void *), void *arg);
 
 #endif

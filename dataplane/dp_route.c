@@ -532,6 +532,33 @@ static enum sort_by model_sort(const struct prefs *pf, enum variant v)
 	return SORT_NONE;
 }
 
+struct drops {
+	const struct dp_route_target *t;
+	const char **drop;
+	size_t n, max;
+};
+
+static bool add_drop(const char *member, const char *param, void *arg)
+{
+	struct drops *d = arg;
+	/* without its tools a request would get a different answer, not a weaker one */
+	if (!strcmp(member, "tools") || !strcmp(member, "tool_choice") ||
+	    supports(d->t->model, d->t->ep, param))
+		return true;
+	d->drop[d->n++] = member;
+	return d->n < d->max;
+}
+
+size_t dp_route_unsupported(const struct dp_chat_req *req, const struct dp_route_target *t,
+                            const char **drop, size_t max)
+{
+	struct drops d = {.t = t, .drop = drop, .n = 0, .max = max};
+	if (max && (t->ep->n_supported_parameters || t->model->n_supported_parameters))
+		dp_request_each_member(req, add_drop, &d);
+	drop[d.n] = NULL;
+	return d.n;
+}
+
 int dp_route_plan(const struct dp_route_ctx *ctx, const struct dp_chat_req *req,
                   struct dp_route_plan *out, int *status, char *err, size_t errlen)
 {

@@ -15,6 +15,8 @@
 #include <stdint.h>
 
 #define DP_ROUTE_MAX 32
+/* Room a drop list needs (dp_route_unsupported): more than the parameters there are. */
+#define DP_ROUTE_DROP_MAX 32
 
 struct dp_route_target {
 	const Sy__Model *model; /* the model this attempt serves */
@@ -50,5 +52,13 @@ struct dp_route_ctx {
  * been validated by dp_request_parse. Never returns an empty plan with 0. */
 int dp_route_plan(const struct dp_route_ctx *ctx, const struct dp_chat_req *req,
                   struct dp_route_plan *out, int *status, char *err, size_t errlen);
+/* "Parameters a provider does not support are dropped": the body members of req that t's
+ * endpoint does not list in its supported_parameters (else the model's), for
+ * dp_request_upstream_body. Nothing is dropped when both lists are empty (unknown), and never
+ * tools or tool_choice. With require_parameters every endpoint of the plan supports them all,
+ * so the list is empty. Fills drop (room for max + 1 entries) NULL-terminated; returns the
+ * count. */
+size_t dp_route_unsupported(const struct dp_chat_req *req, const struct dp_route_target *t,
+                            const char **drop, size_t max);
 
 #endif

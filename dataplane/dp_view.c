@@ -21,6 +21,8 @@ enum kind {
 	K_MKEY,
 	K_PROVIDER,
 	K_MODEL,
+	K_STATS,
+	K_AUTO,
 	K_COUNT
 };
 
@@ -63,6 +65,10 @@ static const struct kind_desc {
                     offsetof(Sy__Provider, slug)},
     [K_MODEL] = {"model/", SY__UPDATE__VALUE_MODEL, &sy__model__descriptor,
                  offsetof(Sy__Model, id)},
+    [K_STATS] = {"stats/", SY__UPDATE__VALUE_STATS, &sy__endpoint_stats__descriptor,
+                 offsetof(Sy__EndpointStats, model)},
+    [K_AUTO] = {"autorouter/", SY__UPDATE__VALUE_AUTO_ROUTER, &sy__auto_router__descriptor,
+                offsetof(Sy__AutoRouter, id)},
 };
 
 /* ---- cells ------------------------------------------------------------------------------ */
@@ -339,6 +345,10 @@ static const ProtobufCMessage *update_value(const Sy__Update *u)
 		return &u->provider->base;
 	case SY__UPDATE__VALUE_MODEL:
 		return &u->model->base;
+	case SY__UPDATE__VALUE_STATS:
+		return &u->stats->base;
+	case SY__UPDATE__VALUE_AUTO_ROUTER:
+		return &u->auto_router->base;
 	default:
 		return NULL;
 	}
@@ -455,6 +465,21 @@ const Sy__Provider *dp_view_provider(const struct dp_view *v, const char *slug)
 const Sy__Model *dp_view_model(const struct dp_view *v, const char *id)
 {
 	return lookup(v, K_MODEL, id);
+}
+
+const Sy__EndpointStat *dp_view_endpoint_stat(const struct dp_view *v, const char *model_id,
+                                              const char *provider)
+{
+	const Sy__EndpointStats *st = lookup(v, K_STATS, model_id);
+	for (size_t i = 0; st && i < st->n_endpoints; i++)
+		if (!strcmp(st->endpoints[i]->provider, provider))
+			return st->endpoints[i];
+	return NULL;
+}
+
+const Sy__AutoRouter *dp_view_auto_router(const struct dp_view *v)
+{
+	return lookup(v, K_AUTO, DP_VIEW_AUTO_ROUTER_ID);
 }
 
 size_t dp_view_model_count(const struct dp_view *v)

@@ -14,6 +14,9 @@
 
 struct dp_view;
 
+/* The id of the cluster's one AutoRouter entity. */
+#define DP_VIEW_AUTO_ROUTER_ID "default"
+
 /* An empty, mutable view (seq 0) to fill with dp_view_apply. NULL on failure. */
 struct dp_view *dp_view_new(void);
 /* A mutable copy of v (refcount 1) to apply updates to before publishing. NULL on failure. */
@@ -35,6 +38,12 @@ const Sy__MgmtKey *dp_view_mkey(const struct dp_view *v, const char *hash);
 const Sy__Org *dp_view_org(const struct dp_view *v, const char *id);
 const Sy__Provider *dp_view_provider(const struct dp_view *v, const char *slug);
 const Sy__Model *dp_view_model(const struct dp_view *v, const char *id);
+/* The controlplane's published measurements of an endpoint (stats/<model id>), NULL when it
+ * has none. */
+const Sy__EndpointStat *dp_view_endpoint_stat(const struct dp_view *v, const char *model_id,
+                                              const char *provider);
+/* The auto-router rules (autorouter/default), NULL when none are configured. */
+const Sy__AutoRouter *dp_view_auto_router(const struct dp_view *v);
 /* Models and providers in id order, for listings. */
 size_t dp_view_model_count(const struct dp_view *v);
 const Sy__Model *dp_view_model_at(const struct dp_view *v, size_t i);
