@@ -5,16 +5,35 @@
 
 #include <curl/curl.h>
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 /* Easy handles kept for reuse (their setup is a few allocations each). */
 #define POOL_MAX 32
 /* Connections the multi keeps open across calls. */
 #define MAX_CONNECTS 256
+
+/* What the loop knows of a socket libcurl opened. A kept-alive connection that libcurl stops
+ * watching between two calls stays registered with epoll, "parked", so that the next call on
+ * it costs no epoll_ctl at all; the registration goes when libcurl closes the socket (our
+ * close callback) or, should a parked socket wake up (the upstream closed it), right then. */
+enum sock_state {
+	SOCK_UNWATCHED = 0, /* open, or not ours: the loop does not watch it */
+	SOCK_WATCHED,       /* libcurl wants events */
+	SOCK_PARKED,        /* registered, libcurl does not want events */
+};
+
+struct sock {
+	uint8_t state; /* enum sock_state */
+	bool ours;     /* opened by open_socket: its close is reported to close_socket */
+	uint32_t events;
+};
 
 struct dp_upstream {
 	struct dp_loop *loop;
@@ -24,6 +43,8 @@ struct dp_upstream {
 	size_t ncalls;
 	CURL *pool[POOL_MAX];
 	size_t npool;
+	struct sock *socks; /* by descriptor */
+	size_t nsocks;
 };
 
 struct dp_upstream_call {
@@ -49,9 +70,39 @@ static void process_done(struct dp_upstream *u);
 
 /* ---- loop glue ------------------------------------------------------------------------ */
 
+/* The state of descriptor s, grown on demand; NULL on allocation failure. */
+static struct sock *sock_at(struct dp_upstream *u, curl_socket_t s)
+{
+	if ((size_t)s >= u->nsocks) {
+		size_t n = (size_t)s + 64;
+		struct sock *t = realloc(u->socks, n * sizeof(*t));
+		if (!t)
+			return NULL;
+		memset(t + u->nsocks, 0, (n - u->nsocks) * sizeof(*t));
+		u->socks = t;
+		u->nsocks = n;
+	}
+	return &u->socks[s];
+}
+
+static void unwatch(struct dp_upstream *u, curl_socket_t s)
+{
+	struct sock *k = sock_at(u, s);
+	if (k && k->state != SOCK_UNWATCHED) {
+		dp_loop_del_fd(u->loop, s);
+		k->state = SOCK_UNWATCHED;
+	}
+}
+
 static void on_fd(struct dp_loop *loop, int fd, uint32_t events, void *arg)
 {
 	struct dp_upstream *u = arg;
+	if (u->socks[fd].state == SOCK_PARKED) {
+		/* an idle connection woke up: closed by the upstream, which libcurl notices
+		 * when it next tries to reuse it */
+		unwatch(u, fd);
+		return;
+	}
 	int flags = 0, running;
 	if (events & EPOLLIN)
 		flags |= CURL_CSELECT_IN;
@@ -66,21 +117,52 @@ static void on_fd(struct dp_loop *loop, int fd, uint32_t events, void *arg)
 static int on_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
 {
 	struct dp_upstream *u = userp;
+	struct sock *k = sock_at(u, s);
+	if (!k)
+		return -1;
 	if (what == CURL_POLL_REMOVE) {
-		if (socketp) {
-			dp_loop_del_fd(u->loop, s);
-			curl_multi_assign(u->multi, s, NULL);
-		}
+		if (k->state == SOCK_WATCHED && k->ours)
+			k->state = SOCK_PARKED;
+		else
+			unwatch(u, s);
 		return 0;
 	}
 	uint32_t ev =
 	    ((what & CURL_POLL_IN) ? EPOLLIN : 0) | ((what & CURL_POLL_OUT) ? EPOLLOUT : 0);
-	if (socketp)
-		return dp_loop_mod_fd(u->loop, s, ev) ? -1 : 0;
-	if (dp_loop_add_fd(u->loop, s, ev, on_fd, u))
+	if (k->state == SOCK_UNWATCHED) {
+		if (dp_loop_add_fd(u->loop, s, ev, on_fd, u))
+			return -1;
+	} else if (k->events != ev && dp_loop_mod_fd(u->loop, s, ev)) {
 		return -1;
-	curl_multi_assign(u->multi, s, u); /* non-NULL: the loop watches s */
+	}
+	k->state = SOCK_WATCHED;
+	k->events = ev;
 	return 0;
+}
+
+/* libcurl's sockets are opened and closed here, so that a parked socket is unregistered
+ * before its descriptor can be reused. */
+static curl_socket_t open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct dp_upstream *u = clientp;
+	int s = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+	struct sock *k = s >= 0 ? sock_at(u, s) : NULL;
+	if (!k) {
+		if (s >= 0)
+			close(s);
+		return CURL_SOCKET_BAD;
+	}
+	*k = (struct sock){.ours = true};
+	return s;
+}
+
+static int close_socket(void *clientp, curl_socket_t s)
+{
+	struct dp_upstream *u = clientp;
+	unwatch(u, s);
+	if ((size_t)s < u->nsocks)
+		u->socks[s].ours = false;
+	return close(s);
 }
 
 static void on_timer(struct dp_loop *loop, void *arg)
@@ -134,7 +216,10 @@ static void call_release(struct dp_upstream_call *c)
 	dp_timer_cancel(&c->watchdog);
 	curl_multi_remove_handle(u->multi, c->easy);
 	if (u->npool < POOL_MAX) {
-		curl_easy_reset(c->easy);
+		/* the options that point into c go; the others stay for the next call */
+		curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, NULL);
+		curl_easy_setopt(c->easy, CURLOPT_POSTFIELDS, NULL);
+		curl_easy_setopt(c->easy, CURLOPT_ERRORBUFFER, NULL);
 		u->pool[u->npool++] = c->easy;
 	} else {
 		curl_easy_cleanup(c->easy);
@@ -160,8 +245,9 @@ void dp_upstream_free(struct dp_upstream **up)
 		call_release(u->calls);
 	for (size_t i = 0; i < u->npool; i++)
 		curl_easy_cleanup(u->pool[i]);
-	curl_multi_cleanup(u->multi);
+	curl_multi_cleanup(u->multi); /* closes the cached connections through close_socket */
 	dp_timer_cancel(&u->timer);
+	free(u->socks);
 	free(u);
 	curl_global_cleanup();
 	*up = NULL;
@@ -310,6 +396,25 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
 	}
 }
 
+/* An easy handle with the options every call shares (pooled handles keep them). */
+static CURL *easy_new(struct dp_upstream *u)
+{
+	CURL *e = curl_easy_init();
+	if (!e)
+		return NULL;
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_POST, 1L);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+	curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, u);
+	curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, close_socket);
+	curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, u);
+	return e;
+}
+
 static int add_header(struct curl_slist **l, const char *h)
 {
 	struct curl_slist *n = curl_slist_append(*l, h);
@@ -358,29 +463,22 @@ struct dp_upstream_call *dp_upstream_call_start(struct dp_upstream *u,
 	c->first_byte_ms = req->first_byte_ms;
 	c->idle_ms = req->idle_ms;
 	c->retry_after_ms = -1;
-	c->easy = u->npool ? u->pool[--u->npool] : curl_easy_init();
+	c->easy = u->npool ? u->pool[--u->npool] : easy_new(u);
 	if (!c->easy || set_headers(c, req))
 		goto out_free;
 
+	/* every option that differs between calls is set on every call */
 	CURL *e = c->easy;
 	curl_easy_setopt(e, CURLOPT_URL, req->url);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_POST, 1L);
 	curl_easy_setopt(e, CURLOPT_POSTFIELDS, c->body);
 	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, c->hdrs);
-	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, c);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, c);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, c);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, c->errbuf);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
-	if (req->connect_ms)
-		curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)req->connect_ms);
-	if (req->total_ms)
-		curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)req->total_ms);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)req->connect_ms); /* 0: default */
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)req->total_ms);          /* 0: none */
 	if (req->first_byte_ms) {
 		c->watchdog = dp_timer_add(u->loop, req->first_byte_ms, on_watchdog, c);
 		if (!c->watchdog)

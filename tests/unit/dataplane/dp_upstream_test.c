@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -22,6 +23,7 @@
 
 enum mode {
 	M_JSON,
+	M_JSON_THEN_CLOSE, /* answer keep-alive, then close the idle connection 20 ms later */
 	M_RATE,
 	M_SILENT,
 	M_RESET,
@@ -107,6 +109,11 @@ static void *conn_main(void *arg)
 			sendstr(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
 			            "Content-Length: 11\r\n\r\n{\"ok\":true}");
 			continue;
+		case M_JSON_THEN_CLOSE:
+			sendstr(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+			            "Content-Length: 11\r\n\r\n{\"ok\":true}");
+			usleep(20000);
+			break;
 		case M_RATE:
 			sendstr(fd, "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 7\r\n"
 			            "Content-Length: 2\r\n\r\n{}");
@@ -318,6 +325,37 @@ static void test_post_json_and_reuse_connection(void **state)
 	assert_int_equal(accepted() - before, 1); /* the second call reused the connection */
 }
 
+/* CPU seconds the calling thread has used. */
+static double thread_cpu(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_THREAD, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+static void test_idle_connection_closed_by_upstream(void **state)
+{
+	struct run *r = *state;
+	set_mode(M_JSON_THEN_CLOSE);
+	int before = accepted();
+	call(r, NULL, false, 1000, 1000, srv.port);
+	assert_int_equal(r->result, DP_UPSTREAM_OK);
+	/* the kept-alive socket stays registered with the loop between calls; the upstream's
+	 * close must not make the loop spin on it */
+	double cpu = thread_cpu();
+	struct dp_timer *t = dp_timer_add(r->loop, 300, give_up, NULL);
+	assert_non_null(t);
+	dp_loop_run(r->loop);
+	assert_true(thread_cpu() - cpu < 0.1);
+	/* and the next call opens a new connection */
+	set_mode(M_JSON);
+	call(r, NULL, false, 1000, 1000, srv.port);
+	assert_int_equal(r->result, DP_UPSTREAM_OK);
+	assert_string_equal(r->body, "{\"ok\":true}");
+	assert_int_equal(accepted() - before, 2);
+}
+
 static void test_retry_after_is_reported(void **state)
 {
 	struct run *r = *state;
@@ -452,6 +490,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_post_json_and_reuse_connection, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_idle_connection_closed_by_upstream, setup,
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_retry_after_is_reported, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_stream_arrives_in_pieces, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pause_redelivers, setup, teardown),
