@@ -500,9 +500,10 @@ static void activity(const struct cp_billing_call *c, bool csv)
 		fail_field(c, &e);
 		return;
 	}
+	/* from without to: up to now (an empty range when from lies ahead) */
 	const char *bad = from && parse_when(from, &a.from) ? "from"
 	                  : to && parse_when(to, &a.to)     ? "to"
-	                  : a.from >= a.to                  ? "to"
+	                  : to && a.from >= a.to            ? "to"
 	                                                    : NULL;
 	if (bad) {
 		cp_verr_set(&e, bad,

@@ -132,6 +132,8 @@ struct dp_lease {
 	/* the last refusal, answered locally for REFUSED_MS */
 	int64_t refused_until;
 	sy_money refused_need;
+	sy_money asked_credits;   /* the org's credits when the last request went out */
+	sy_money refused_credits; /* ... and when it was refused: a top-up voids the refusal */
 	char reason[16];
 	char period[16];
 	/* requests waiting for more */
@@ -512,6 +514,7 @@ static void on_grant(struct dp_money *m, const Sy__LeaseGrant *g)
 		snprintf(l->reason, sizeof(l->reason), "%s", reason);
 		snprintf(l->period, sizeof(l->period), "%s", g->period ? g->period : "");
 		l->refused_until = now + REFUSED_MS;
+		l->refused_credits = l->asked_credits;
 		sy_money avail = dp_lease_available(l);
 		l->refused_need =
 		    l->head && l->head->reserve > avail ? l->head->reserve - avail : 1;
@@ -642,7 +645,8 @@ enum dp_admit_result dp_money_admit(struct dp_money *m, struct dp_admission *a,
 		take(l, a, now);
 		return DP_ADMIT_OK;
 	}
-	if (now < l->refused_until && rq->reserve - dp_lease_available(l) >= l->refused_need) {
+	if (now < l->refused_until && rq->reserve - dp_lease_available(l) >= l->refused_need &&
+	    (!o || o->credits == l->refused_credits)) {
 		refuse(a, l->reason, l->period);
 		return DP_ADMIT_REFUSED;
 	}
@@ -663,6 +667,7 @@ enum dp_admit_result dp_money_admit(struct dp_money *m, struct dp_admission *a,
 		l->head = a;
 	l->tail = a;
 	l->last_used_ms = now;
+	l->asked_credits = o ? o->credits : 0;
 	if (!l->req_id)
 		request_more(m, l);
 	return DP_ADMIT_WAIT;
