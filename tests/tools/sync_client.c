@@ -6,6 +6,8 @@
  *   {"src":"snapshot_end","seq":N,"count":M}
  *   {"src":"ready","seq":N}   first heartbeat after the snapshot: updates now flow
  *   {"src":"update","seq":N,"topic":..,"deleted":false,...}
+ *   {"src":"volatile","seq":0,"topic":"stats/..",...}   an update without seq (endpoint
+ *                             stats): printed as it comes, outside the sequence
  *   {"src":"hb","seq":N}      (with --heartbeats)
  * Updates that arrive during the snapshot are queued and only those with seq > snapshot seq
  * are printed. Every envelope is validated with sy_env_unpack; an invalid one, a topic frame
@@ -112,6 +114,18 @@ static void describe(json_t *o, const Sy__Update *u)
 		                    strs(u->model->input_modalities, u->model->n_input_modalities));
 		break;
 	}
+	case SY__UPDATE__VALUE_STATS:
+		json_object_set_new(o, "kind", json_string("stats"));
+		json_object_set_new(o, "id", json_string(u->stats->model));
+		json_object_set_new(o, "endpoints",
+		                    json_integer((json_int_t)u->stats->n_endpoints));
+		break;
+	case SY__UPDATE__VALUE_AUTO_ROUTER:
+		json_object_set_new(o, "kind", json_string("autorouter"));
+		json_object_set_new(o, "id", json_string(u->auto_router->id));
+		json_object_set_new(o, "default_model", json_string(u->auto_router->default_model));
+		json_object_set_new(o, "rules", json_integer((json_int_t)u->auto_router->n_rules));
+		break;
 	default:
 		json_object_set_new(o, "kind", json_null());
 		break;
@@ -223,11 +237,14 @@ static int on_sub(struct client *c)
 		}
 	} else if (env->body_case == SY__ENVELOPE__BODY_UPDATE) {
 		const Sy__Update *u = env->update;
-		if (strlen(u->topic) != tlen || memcmp(topic, u->topic, tlen) || !u->seq) {
+		if (strlen(u->topic) != tlen || memcmp(topic, u->topic, tlen) ||
+		    (!u->seq && strncmp(u->topic, "stats/", 6))) {
 			rc = fail("update topic frame or seq invalid");
 			goto out;
 		}
-		if (!c->snapshot_done) {
+		if (!u->seq) {
+			print_update("volatile", u);
+		} else if (!c->snapshot_done) {
 			if (c->nqueued == MAX_QUEUED) {
 				rc = fail("too many updates queued during the snapshot");
 				goto out;

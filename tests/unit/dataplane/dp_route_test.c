@@ -683,6 +683,64 @@ static void test_combined_filters(void **state)
 	            "azure fireworks");
 }
 
+/* The members dp_route_unsupported drops for the plan's first target of body, as a
+ * space-separated list (max: the room given). */
+static const char *drops(const char *body, size_t max)
+{
+	static char s[512];
+	struct world w = {0};
+	struct dp_chat_req req;
+	struct dp_route_plan plan;
+	char err[256];
+	int status;
+	if (dp_request_parse(body, strlen(body), &req, err, sizeof(err)))
+		fail_msg("bad test body %s: %s", body, err);
+	struct dp_route_ctx ctx = {.model = lookup_model, .provider = lookup_provider, .arg = &w};
+	assert_int_equal(dp_route_plan(&ctx, &req, &plan, &status, err, sizeof(err)), 0);
+	const char *drop[DP_ROUTE_DROP_MAX + 1];
+	size_t n = dp_route_unsupported(&req, &plan.t[0], drop, max);
+	size_t used = 0;
+	s[0] = '\0';
+	for (size_t i = 0; i < n; i++)
+		used += (size_t)snprintf(s + used, sizeof(s) - used, "%s%s", i ? " " : "", drop[i]);
+	assert_null(drop[n]);
+	dp_request_release(&req);
+	return s;
+}
+
+#define ALL_PARAMS                                                                                 \
+	",\"temperature\":0.2,\"top_p\":0.9,\"seed\":1,\"max_completion_tokens\":9,"               \
+	"\"reasoning_effort\":\"low\",\"tool_choice\":\"auto\",\"tools\":[{\"type\":\"function\"," \
+	"\"function\":{\"name\":\"f\",\"parameters\":{}}}]"
+
+/* "Parameters a provider does not support are dropped": by the endpoint's list, else the
+ * model's; never tools or tool_choice; nothing when no list is known. */
+static void test_unsupported_parameters_dropped(void **state)
+{
+	assert_string_equal(drops(BODY("meta/llama", ALL_PARAMS ",\"provider\":{\"only\":"
+	                                                        "[\"together\"]}"),
+	                          DP_ROUTE_DROP_MAX),
+	                    "top_p seed reasoning_effort");
+	/* fireworks lists nothing: the model's list (which has seed) */
+	assert_string_equal(drops(BODY("meta/llama", ALL_PARAMS ",\"provider\":{\"only\":"
+	                                                        "[\"fireworks\"]}"),
+	                          DP_ROUTE_DROP_MAX),
+	                    "top_p reasoning_effort");
+	/* max_completion_tokens needs "max_tokens", which free-host has */
+	assert_string_equal(drops(BODY("meta/llama", ALL_PARAMS ",\"provider\":{\"only\":"
+	                                                        "[\"free-host\"]}"),
+	                          DP_ROUTE_DROP_MAX),
+	                    "temperature top_p seed reasoning_effort");
+	assert_string_equal(drops(BODY("meta/llama", ALL_PARAMS ",\"provider\":{\"only\":"
+	                                                        "[\"free-host\"]}"),
+	                          2),
+	                    "temperature top_p");
+	assert_string_equal(drops(BODY("openai/gpt", ALL_PARAMS), DP_ROUTE_DROP_MAX), "");
+	assert_string_equal(drops(BODY("meta/llama", ",\"provider\":{\"only\":[\"free-host\"]}"),
+	                          DP_ROUTE_DROP_MAX),
+	                    "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -709,6 +767,7 @@ int main(void)
 	    cmocka_unit_test(test_sticky_session),
 	    cmocka_unit_test(test_plan_is_capped),
 	    cmocka_unit_test(test_combined_filters),
+	    cmocka_unit_test(test_unsupported_parameters_dropped),
 	};
 	return cmocka_run_group_tests(tests, build_catalog, NULL);
 }

@@ -1,6 +1,6 @@
 /* dp_sync_test.c - the Clone-pattern client against an in-process fake controlplane (an XPUB
  * and a ROUTER on 127.0.0.1): snapshot, queued and live updates, and every re-snapshot
- * trigger (gap, heartbeat mismatch, silence, short snapshot). */
+ * trigger (gap, heartbeat mismatch, silence, short snapshot); volatile (unsequenced) updates. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -339,6 +339,62 @@ static void test_short_snapshot_rejected(void **state)
 	assert_null(e->w.view);
 }
 
+/* An endpoint-stats update for model: volatile, so without a seq. */
+static void publish_stats(struct env *e, const char *model, bool degraded)
+{
+	Sy__EndpointStat st = SY__ENDPOINT_STAT__INIT, *sp = &st;
+	st.provider = (char *)"p";
+	st.has_degraded = true;
+	st.degraded = degraded;
+	Sy__EndpointStats ss = SY__ENDPOINT_STATS__INIT;
+	ss.model = (char *)model;
+	ss.n_endpoints = 1;
+	ss.endpoints = &sp;
+	char topic[64];
+	snprintf(topic, sizeof(topic), "stats/%s", model);
+	Sy__Update u = SY__UPDATE__INIT;
+	u.topic = topic;
+	u.value_case = SY__UPDATE__VALUE_STATS;
+	u.stats = &ss;
+	Sy__Envelope env;
+	sy_env_init(&env);
+	env.body_case = SY__ENVELOPE__BODY_UPDATE;
+	env.update = &u;
+	assert_int_equal(sy_zsend_env(e->cp.pub, topic, strlen(topic), &env, 0), 0);
+}
+
+static bool degraded_is(struct env *e, void *arg)
+{
+	const Sy__EndpointStat *st =
+	    e->w.view ? dp_view_endpoint_stat(e->w.view, "a/one", "p") : NULL;
+	return st && st->degraded == *(bool *)arg;
+}
+
+/* Updates without a seq (endpoint stats) apply during a snapshot and live, never move the
+ * seq and never count as a gap. */
+static void test_volatile_updates(void **state)
+{
+	struct env *e = *state;
+	int one = 1;
+	bool yes = true, no = false;
+	assert_true(run_until(e, requests_at_least, &one, 5000));
+	publish_stats(e, "a/one", true); /* queued while the snapshot is pending */
+	run_until(e, NULL, NULL, 150);
+	go_live(e, 1, 5);
+	assert_true(degraded_is(e, &yes));
+	publish_stats(e, "a/one", false);
+	assert_true(run_until(e, degraded_is, &no, 3000));
+	assert_int_equal(dp_view_seq(e->w.view), 5);
+	publish_heartbeat(e, 5);
+	publish_update(e, 6, "c/three", "Three");
+	uint64_t want = 6;
+	assert_true(run_until(e, view_seq_is, &want, 3000));
+	assert_true(degraded_is(e, &no)); /* carried into the next generation */
+	assert_null(dp_view_endpoint_stat(e->w.view, "a/one", "q"));
+	assert_null(dp_view_endpoint_stat(e->w.view, "b/two", "p"));
+	assert_int_equal(e->cp.requests, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -349,6 +405,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_silence_resnapshots, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_heartbeats_keep_alive, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_short_snapshot_rejected, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_volatile_updates, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
