@@ -13,7 +13,6 @@
  * does. */
 #include "dp_money.h"
 #include "dp_loop.h"
-#include "dp_usage.h"
 #include "sy_clock.h"
 #include "sy_cost.h"
 #include "sy_err.h"
@@ -142,7 +141,6 @@ struct dp_lease {
 
 struct dp_money {
 	struct dp_loop *loop;
-	struct dp_usage *usage;
 	struct dp_money_config cfg;
 	char nonce[24];
 	uint64_t next_lease, next_req;
@@ -303,7 +301,7 @@ static int send_request(struct dp_money *m, struct dp_lease *l, sy_money want, s
 	env.body_case = SY__ENVELOPE__BODY_LEASE_REQUEST;
 	env.lease_request = &rq;
 	l->req_sent_ms = dp_loop_now_ms(m->loop);
-	int rc = dp_usage_send(m->usage, &env);
+	int rc = m->cfg.send(m->cfg.send_arg, &env);
 	l->req_unsent = rc != 0;
 	return rc;
 }
@@ -320,7 +318,7 @@ static void send_return(struct dp_money *m, const char *id, sy_money amount, boo
 	sy_env_init(&env);
 	env.body_case = SY__ENVELOPE__BODY_LEASE_RETURN;
 	env.lease_return = &r;
-	int rc = dp_usage_send(m->usage, &env);
+	int rc = m->cfg.send(m->cfg.send_arg, &env);
 	if (rc)
 		sy_debug("money: lease %s return not sent (%s); it expires instead", id,
 		         sy_strerror(rc));
@@ -708,14 +706,12 @@ void dp_money_cancel(struct dp_admission *a)
 
 /* ---- lifecycle ----------------------------------------------------------------------------- */
 
-struct dp_money *dp_money_new(struct dp_loop *loop, struct dp_usage *usage,
-                              const struct dp_money_config *cfg)
+struct dp_money *dp_money_new(struct dp_loop *loop, const struct dp_money_config *cfg)
 {
 	struct dp_money *m = calloc(1, sizeof(*m));
 	if (!m)
 		return NULL;
 	m->loop = loop;
-	m->usage = usage;
 	m->cfg = *cfg;
 	if (m->cfg.cluster_workers < 1)
 		m->cfg.cluster_workers = 1;
@@ -731,7 +727,6 @@ struct dp_money *dp_money_new(struct dp_loop *loop, struct dp_usage *usage,
 		free(m);
 		return NULL;
 	}
-	dp_usage_on_message(usage, dp_money_on_message, m);
 	return m;
 }
 
@@ -751,7 +746,6 @@ void dp_money_free(struct dp_money **mp)
 	}
 	for (size_t i = 0; i < m->counters.cap; i++)
 		free(m->counters.slot[i].val);
-	dp_usage_on_message(m->usage, NULL, NULL);
 	free(m->by_id.slot);
 	free(m->by_key.slot);
 	free(m->counters.slot);

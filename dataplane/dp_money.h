@@ -36,7 +36,6 @@
 #include <stdint.h>
 
 struct dp_loop;
-struct dp_usage;
 struct dp_money;
 struct dp_lease;
 struct dp_timer;
@@ -47,7 +46,12 @@ struct dp_timer;
 #define DP_FREE_PER_DAY 1000
 #define DP_FREE_PURCHASE_USD 10
 
+/* Sends a message to the controlplane without blocking: 0 or a negative code. */
+typedef int dp_money_send_fn(void *arg, const Sy__Envelope *env);
+
 struct dp_money_config {
+	dp_money_send_fn *send; /* the usage channel's dp_usage_send */
+	void *send_arg;
 	int cluster_workers;    /* workers sharing the rate limits (>= 1) */
 	uint32_t lease_wait_ms; /* how long a request may wait for the lease to grow */
 	const char *worker_tag; /* identifies the worker in lease ids and logs */
@@ -101,10 +105,10 @@ enum dp_admit_result {
 	DP_ADMIT_REFUSED, /* a->status and the rest say why */
 };
 
-/* A worker's money state, talking to the controlplane over usage's channel. NULL on
+/* A worker's money state, talking to the controlplane through cfg->send; the caller routes
+ * the controlplane's answers to dp_money_on_message (dp_usage_on_message). NULL on
  * allocation failure. */
-struct dp_money *dp_money_new(struct dp_loop *loop, struct dp_usage *usage,
-                              const struct dp_money_config *cfg);
+struct dp_money *dp_money_new(struct dp_loop *loop, const struct dp_money_config *cfg);
 /* Return every lease (closing it) and free; idempotent; nulls *mp. Admissions must have
  * been settled or cancelled. */
 void dp_money_free(struct dp_money **mp);

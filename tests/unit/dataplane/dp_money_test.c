@@ -135,6 +135,31 @@ static bool called_once(struct env *e)
 	return e->called == 1;
 }
 
+static int send_usage(void *u, const Sy__Envelope *env)
+{
+	return dp_usage_send(u, env);
+}
+
+/* A money state on the test's usage channel. */
+static struct dp_money *money_new(struct env *e, int cluster_workers)
+{
+	struct dp_money_config cfg = {.send = send_usage,
+	                              .send_arg = e->u,
+	                              .cluster_workers = cluster_workers,
+	                              .lease_wait_ms = 300,
+	                              .worker_tag = "t"};
+	struct dp_money *m = dp_money_new(e->loop, &cfg);
+	assert_non_null(m);
+	dp_usage_on_message(e->u, dp_money_on_message, m);
+	return m;
+}
+
+static void money_free(struct env *e)
+{
+	dp_usage_on_message(e->u, NULL, NULL);
+	dp_money_free(&e->m);
+}
+
 static void on_admit(struct dp_admission *a, void *arg)
 {
 	struct env *e = arg;
@@ -155,10 +180,7 @@ static int setup(void **state)
 	assert_int_equal(zmq_getsockopt(e->cp.router, ZMQ_LAST_ENDPOINT, e->cp.endpoint, &len), 0);
 	e->u = dp_usage_new(e->loop, e->zctx, e->cp.endpoint, e->dir, 0);
 	assert_non_null(e->u);
-	struct dp_money_config cfg = {
-	    .cluster_workers = 1, .lease_wait_ms = 300, .worker_tag = "t"};
-	e->m = dp_money_new(e->loop, e->u, &cfg);
-	assert_non_null(e->m);
+	e->m = money_new(e, 1);
 	sy__org__init(&e->org);
 	e->org.id = ORG;
 	e->org.name = "money";
@@ -176,7 +198,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct env *e = *state;
-	dp_money_free(&e->m);
+	money_free(e);
 	dp_usage_free(&e->u);
 	zmq_close(e->cp.router);
 	zmq_ctx_term(e->zctx);
@@ -336,9 +358,8 @@ static void test_rate_limits(void **state)
 static void test_rate_share(void **state)
 {
 	struct env *e = *state;
-	dp_money_free(&e->m);
-	struct dp_money_config cfg = {.cluster_workers = 4, .lease_wait_ms = 300};
-	e->m = dp_money_new(e->loop, e->u, &cfg);
+	money_free(e);
+	e->m = money_new(e, 4);
 	struct dp_admission a;
 	e->key.rpd = 10;
 	e->key.has_rpd = true;
@@ -357,7 +378,7 @@ static void test_free_returns_leases(void **state)
 	assert_int_equal(admit(e, &a, 100, false), DP_ADMIT_WAIT);
 	assert_true(run_until(e, called_once, 2000));
 	dp_money_settle(&a, 30);
-	dp_money_free(&e->m);
+	money_free(e);
 	run_until(e, NULL, 100);
 	assert_int_equal(e->cp.returned, e->cp.granted - 30);
 	assert_int_equal(e->cp.closes, 1);
