@@ -29,6 +29,8 @@
 #define RESEND_MS 500        /* an unanswered lease request goes out again */
 #define REFUSED_MS 250       /* a refusal answers later requests this long without asking */
 #define LEASE_SLACK 8        /* a lease asks for this many worst cases beyond its need */
+#define LOW_WATER 4          /* ... and asks ahead when fewer than this many are left */
+#define RATE_MS 1000         /* the window a lease measures its spending over */
 #define SWEEP_MS 10000       /* rate counters of past windows are dropped */
 #define DEFAULT_TTL_MS 30000 /* until the first grant says otherwise */
 
@@ -124,6 +126,10 @@ struct dp_lease {
 	uint32_t ttl_ms;
 	int64_t last_used_ms;
 	bool retired; /* the controlplane dropped it: no new reservations */
+	/* sizing: requests for more cover what is in flight plus a few seconds of spending */
+	sy_money unit;                     /* the last worst case reserved */
+	sy_money spent_window, spent_rate; /* costs settled in this and the last RATE_MS */
+	int64_t window_start;
 	/* the outstanding request */
 	uint64_t req_id; /* 0 = none */
 	int64_t req_sent_ms;
@@ -324,7 +330,10 @@ static void send_return(struct dp_money *m, const char *id, sy_money amount, boo
 		         sy_strerror(rc));
 }
 
-/* Ask for what the waiters need (or a renewal when none wait and want is 0). */
+/* Ask for what the waiters need, plus room for LEASE_SLACK more requests, for as much again
+ * as is in flight, and for two windows of spending: under steady load a lease asks every few
+ * seconds, not every few requests. need is what the first waiter lacks (0 when asking
+ * ahead: then the grant may be anything the controlplane can spare). */
 static void request_more(struct dp_money *m, struct dp_lease *l)
 {
 	sy_money waiting = 0, head = l->head ? l->head->reserve : 0;
@@ -333,8 +342,16 @@ static void request_more(struct dp_money *m, struct dp_lease *l)
 	sy_money avail = dp_lease_available(l);
 	sy_money need = head > avail ? head - avail : 0;
 	sy_money want = waiting > avail ? waiting - avail : 0;
-	want += head * LEASE_SLACK;
+	want += (head ? head : l->unit) * LEASE_SLACK + l->reserved + 2 * l->spent_rate;
 	send_request(m, l, want, need);
+}
+
+/* Ask ahead, before requests have to wait, when the lease runs low. */
+static void maybe_ask_ahead(struct dp_money *m, struct dp_lease *l)
+{
+	sy_money low = l->unit * LOW_WATER > l->reserved ? l->unit * LOW_WATER : l->reserved;
+	if (!l->req_id && !l->retired && !l->head && l->expires_ms && dp_lease_available(l) < low)
+		request_more(m, l);
 }
 
 /* ---- leases ------------------------------------------------------------------------------ */
@@ -406,6 +423,7 @@ static void take(struct dp_lease *l, struct dp_admission *a, int64_t now)
 	a->reserved = a->reserve;
 	snprintf(a->lease_id, sizeof(a->lease_id), "%s", l->id);
 	l->reserved += a->reserve;
+	l->unit = a->reserve;
 	l->last_used_ms = now;
 }
 
@@ -641,6 +659,7 @@ enum dp_admit_result dp_money_admit(struct dp_money *m, struct dp_admission *a,
 	}
 	if (!l->head && usable(l, now) && dp_lease_available(l) >= rq->reserve) {
 		take(l, a, now);
+		maybe_ask_ahead(m, l);
 		return DP_ADMIT_OK;
 	}
 	if (now < l->refused_until && rq->reserve - dp_lease_available(l) >= l->refused_need &&
@@ -677,17 +696,26 @@ void dp_money_settle(struct dp_admission *a, sy_money cost)
 	if (a->waiting || !l || !a->reserved)
 		return;
 	struct dp_money *m = a->m;
+	int64_t now = dp_loop_now_ms(m->loop);
 	l->reserved -= a->reserved;
 	l->granted -= cost;
 	a->reserved = 0;
 	a->lease = NULL;
-	l->last_used_ms = dp_loop_now_ms(m->loop);
+	l->last_used_ms = now;
+	if (now - l->window_start >= RATE_MS) {
+		/* a window with no settlement at all reads as no spending */
+		l->spent_rate = now - l->window_start < 2 * RATE_MS ? l->spent_window : 0;
+		l->spent_window = 0;
+		l->window_start = now;
+	}
+	l->spent_window += cost;
 	if (l->retired) {
 		if (!l->reserved && !l->head)
 			close_lease(m, l);
 		return;
 	}
 	serve_waiters(m, l);
+	maybe_ask_ahead(m, l);
 }
 
 void dp_money_cancel(struct dp_admission *a)

@@ -88,6 +88,14 @@ def wait_dp_credits(dp, key, total_credits, timeout=10):
                       timeout, 0.05, what=f"total_credits {total_credits} on the dataplane")
 
 
+def wait_key(dp, *keys, timeout=10):
+    """Until the dataplane knows every one of keys (a new key arrives with an update)."""
+    for k in keys:
+        wait_until(lambda: http("GET", dp.url + "/api/v1/key",
+                                headers={"Authorization": "Bearer " + k})[0] == 200,
+                   timeout, 0.05, what="the key on the dataplane")
+
+
 def wait_minute_start(margin=45):
     """Sleep into a fresh UTC minute when fewer than 60 - margin seconds are left of this one,
     so a per-minute count does not straddle a window boundary."""

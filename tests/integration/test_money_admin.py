@@ -77,7 +77,7 @@ def main():
         # ---- activity -----------------------------------------------------------------------------
         s, b2 = c.admin("POST", "/api/v1/keys", {"name": "k2", "org_id": org})
         key2, h2 = b2["key"], b2["data"]["hash"]
-        c.wait_models(dp, key2, "mock/echo")
+        M.wait_key(dp, key2)
         for k, model, n in ((key, "mock/echo", 3), (key, "mock/other", 2), (key2, "mock/echo", 1)):
             for _ in range(n):
                 s, b, _ = c.chat(dp, k, M.body(model=model))

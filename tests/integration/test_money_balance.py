@@ -57,7 +57,9 @@ def main():
         assert n == 3, n
         M.is_error(b, 402, "insufficient_credits")
         M.wait_settled(c, org, posted=price * 3)
-        # a free model is fine while the org's balance is not negative ... but it is 0 now
+        wait_until(lambda: math.isclose(M.dp_credits(dp, key)["total_usage"], float(price * 3),
+                                        abs_tol=1e-12), 10, 0.05, what="spend on the dataplane")
+        # a free model is fine while the org's balance is positive ... but it is 0 now
         s, b, _ = chat(c, dp, key, model="mock/free:free")
         assert s == 402, (s, b)
 
@@ -74,7 +76,7 @@ def main():
         limit = float(price) * 2.5  # two requests fit, the third does not
         for reset in ("daily", "weekly", "monthly", None):
             k, h = new_key(c, org, limit=limit, limit_reset=reset)
-            c.wait_models(dp, k, "mock/echo")
+            M.wait_key(dp, k)
             n, b = served_until_402(c, dp, k)
             assert n == 2, (reset, n)
             e = M.is_error(b, 402, "key_limit_exceeded")
@@ -104,7 +106,7 @@ def main():
         s, b = c.admin("POST", "/api/v1/orgs", {"name": "postpaid-co"})
         org2 = b["data"]["id"]
         k2, _ = new_key(c, org2)
-        c.wait_models(dp, k2, "mock/echo")
+        M.wait_key(dp, k2)
         s, b, _ = chat(c, dp, k2)
         assert s == 402, (s, b)
         s, b = c.admin("PATCH", f"/api/v1/orgs/{org2}", {"billing": "postpaid"})

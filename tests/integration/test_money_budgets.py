@@ -81,7 +81,7 @@ def main():
         for period in PERIODS:
             o, k = new_org(c, f"budget-{period}", credits=10)
             assert put(c, o, period, price * 2.5)[0] == 200
-            c.wait_models(dp, k, "mock/echo")
+            M.wait_key(dp, k)
             n, b = served_until_403(c, dp, k)
             assert n == 2, (period, n)
             e = M.is_error(b, 403, "budget_exceeded")
@@ -102,7 +102,7 @@ def main():
         for period, mult in (("daily", 2.1), ("weekly", 2.2), ("monthly", 2.3)):
             s, b = put(c, o, period, price * mult)
             assert s == 200, (period, s, b)
-        c.wait_models(dp, k, "mock/echo")
+        M.wait_key(dp, k)
         n, b = served_until_403(c, dp, k)
         assert n == 2, n
         e = M.is_error(b, 403, "budget_exceeded")
@@ -111,7 +111,7 @@ def main():
         # ---- postpaid: no credits, bounded by its budget only -----------------------------------
         o, k = new_org(c, "postpaid-budget", billing="postpaid")
         assert put(c, o, "lifetime", price * 3.5)[0] == 200
-        c.wait_models(dp, k, "mock/echo")
+        M.wait_key(dp, k)
         n, b = served_until_403(c, dp, k)
         assert n == 3, n
         assert M.is_error(b, 403, "budget_exceeded")["metadata"]["budget"] == "lifetime"

@@ -56,16 +56,17 @@ def main():
 
         # ---- requests per day ----------------------------------------------------------------
         k2 = new_key(c, org, rpd=2)
-        c.wait_models(dp, k2, "mock/echo")
+        M.wait_key(dp, k2)
         for _ in range(2):
-            assert c.chat(dp, k2, M.body())[0] == 200
+            s, b, _ = c.chat(dp, k2, M.body())
+            assert s == 200, (s, b)
         s, b, hd = c.chat(dp, k2, M.body())
         e = check_429(s, b, hd, 2, 86400)
         assert "per day" in e["message"], e
 
         # ---- :free models: 20 a minute per key ------------------------------------------------
         k3 = new_key(c, org)
-        c.wait_models(dp, k3, "mock/free")
+        M.wait_key(dp, k3)
         for i in range(20):
             s, b, _ = c.chat(dp, k3, M.body(model="mock/free:free"))
             assert s == 200 and b["usage"]["cost"] == 0, (i, s, b)
@@ -77,7 +78,7 @@ def main():
         # ---- the org's :free day: 50 while it bought less than $10 ----------------------------
         # k3 used 20 already; two more keys bring the org to 50
         k4, k5 = new_key(c, org), new_key(c, org)
-        c.wait_models(dp, k5, "mock/free")
+        M.wait_key(dp, k4, k5)
         for k, n in ((k4, 20), (k5, 10)):
             for i in range(n):
                 s, b, _ = c.chat(dp, k, M.body(model="mock/free:free"))

@@ -244,6 +244,15 @@ static void test_lease_then_local_reservations(void **state)
 	assert_int_equal(dp_lease_available(l), g - 400);
 	assert_int_equal(e->cp.requests, 1);
 
+	/* running low (less than 4 of the last worst case left): the lease asks ahead, needing
+	 * nothing, for more than is in flight */
+	run_until(e, NULL, 100);
+	assert_int_equal(e->cp.requests, 2);
+	assert_int_equal(e->cp.last_need, 0);
+	assert_true(e->cp.last_want >= 400 + 8 * 300);
+	g = e->cp.granted;
+	assert_int_equal(dp_lease_available(l), g - 400);
+
 	/* a settles at 60 of its 100: 40 come back; b fails upstream: all of it comes back */
 	dp_money_settle(&a, 60);
 	assert_int_equal(dp_lease_available(l), g - 60 - 300);
