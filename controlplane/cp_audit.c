@@ -289,12 +289,14 @@ static void check_key(struct audit *a, struct tally *k)
 {
 	char b1[48], b2[48];
 	const struct cp_key_usage *u = &k->usage;
+	/* a deleted key's counters went with it; its generations stay (and count for its org) */
+	bool counted = k->seen || cp_store_has(a->t, CP_KEY, k->id);
 	/* key hashes are not logged anywhere else; a prefix identifies the key to an operator */
-	if (u->total != k->gen_cost)
+	if (counted && u->total != k->gen_cost)
 		violation(a, "key %.12s...: usage %s but its generations cost %s", k->id,
 		          usd(u->total, b1, 48), usd(k->gen_cost, b2, 48));
 	const sy_money stored[CP_SPEND_PERIODS] = {u->daily, u->weekly, u->monthly};
-	for (int p = 0; p < CP_SPEND_PERIODS; p++)
+	for (int p = 0; counted && p < CP_SPEND_PERIODS; p++)
 		if (stored[p] != k->period[p])
 			violation(a,
 			          "key %.12s...: %s usage %s but its generations of that period "

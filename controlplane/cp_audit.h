@@ -4,8 +4,9 @@
  * sum of its generations' costs; its pending debits equal what its live leases hold; and the
  * balance the workers show (GET /credits: the snapshot on the Org entity) is
  * credits - posted - pending. For every key: its usage counters (total and the current day,
- * week and month) equal the sums of its generations' costs, and its pending debits what its
- * leases hold. A snapshot not yet published (the publisher runs every few hundred ms) is
+ * week and month) equal the sums of its generations' costs (a deleted key's counters are
+ * gone; its generations still count for its org), and its pending debits what its leases
+ * hold. A snapshot not yet published (the publisher runs every few hundred ms) is
  * reported, not counted as a violation. LMDB allows this beside a running controlplane. */
 #ifndef CP_AUDIT_H
 #define CP_AUDIT_H

@@ -381,6 +381,23 @@ static void test_audit_finds_violations(void **state)
 	assert_int_equal(audit(f), 5);
 }
 
+/* A deleted key's counters go with it; its generations still count for its org. */
+static void test_audit_deleted_key(void **state)
+{
+	struct fixture *f = *state;
+	add_org_and_key(f, false, -1, NULL);
+	credit(f, 10 * USD);
+	lease(f, "w0.1", 2 * USD, USD, sy_unix_ms());
+	settle(f, "gen-a", "w0.1", USD);
+	give_back(f, "w0.1", USD, true);
+	struct cp_txn *t = cp_store_begin(f->s, true);
+	assert_int_equal(cp_store_del(t, CP_KEY, HASH), 0);
+	assert_int_equal(cp_ledger_forget_key(t, HASH), 0);
+	assert_int_equal(cp_store_commit(&t), 0);
+	assert_int_equal(audit(f), 0);
+	assert_int_equal(money(f).posted, USD);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -392,6 +409,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_credits_ledger, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_publish, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_audit_finds_violations, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_audit_deleted_key, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
