@@ -719,7 +719,7 @@ static void served(struct dp_chat *chat, const struct dp_usage *u)
 
 static void finish_json(struct dp_chat *chat)
 {
-	json_t *resp;
+	struct dp_jval resp;
 	struct dp_usage u;
 	struct failure f;
 	if (dp_response_parse(chat->up_body.data, chat->up_body.len, &resp, &u)) {
@@ -731,10 +731,7 @@ static void finish_json(struct dp_chat *chat)
 	if (!u.from_provider)
 		u.tokens.prompt = chat->req.prompt_tokens_est;
 	served(chat, &u);
-	dp_response_finish(resp, &chat->g, &chat->usage, chat->cost);
-	char *s = sy_json_dump(resp);
-	json_decref(resp);
-	queue_json(chat, 200, s);
+	queue_json(chat, 200, dp_response_finish(&resp, &chat->g, &chat->usage, chat->cost));
 }
 
 static void finish_stream(struct dp_chat *chat)

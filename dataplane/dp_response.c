@@ -1,10 +1,17 @@
-/* dp_response.c - upstream answers rewritten into OpenRouter's response and chunk shapes. */
+/* dp_response.c - upstream answers rewritten into OpenRouter's response and chunk shapes.
+ *
+ * Answers and chunks are rewritten as text (dp_jtext): the members Switchyard sets are
+ * written anew, everything else is copied byte for byte. Where a member is replaced it keeps
+ * its place and new members go at the end, as jansson orders an object that is modified in
+ * place; of duplicate members, the last one's value is read and written at the first one's
+ * place. */
 #include "dp_response.h"
 #include "sy_err.h"
 #include "sy_json.h"
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const char *dp_finish_reason_normalise(const char *native)
@@ -43,16 +50,29 @@ const char *dp_finish_reason_normalise(const char *native)
 	return "stop";
 }
 
-static uint32_t tokens(const json_t *obj, const char *key)
+/* ---- reading ------------------------------------------------------------------------------ */
+
+/* A token count: a non-negative integer, clamped to 32 bits; 0 for anything else. */
+static uint32_t tokens(const struct dp_jval *obj, const char *key)
 {
-	json_int_t v = json_integer_value(json_object_get(obj, key));
-	return v <= 0 ? 0 : v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+	struct dp_jval v;
+	int64_t x;
+	if (!dp_jtext_get(obj, key, &v) || !dp_jtext_int(&v, &x) || x <= 0)
+		return 0;
+	return x > UINT32_MAX ? UINT32_MAX : (uint32_t)x;
+}
+
+/* obj's member key in *v, or NULL. */
+static const struct dp_jval *member(const struct dp_jval *obj, const char *key, struct dp_jval *v)
+{
+	return dp_jtext_get(obj, key, v) ? v : NULL;
 }
 
 /* OpenAI's usage object; Anthropic's cache_creation_input_tokens is accepted for writes. */
-static void read_usage(const json_t *usage, struct dp_usage *u)
+static void read_usage(const struct dp_jval *usage, struct dp_usage *u)
 {
-	const json_t *ptd = json_object_get(usage, "prompt_tokens_details");
+	struct dp_jval pv, cv;
+	const struct dp_jval *ptd = member(usage, "prompt_tokens_details", &pv);
 	struct sy_tokens *t = &u->tokens;
 	t->prompt = tokens(usage, "prompt_tokens");
 	t->completion = tokens(usage, "completion_tokens");
@@ -63,7 +83,7 @@ static void read_usage(const json_t *usage, struct dp_usage *u)
 	if (!t->cache_write)
 		t->cache_write = tokens(usage, "cache_creation_input_tokens");
 	t->reasoning =
-	    tokens(json_object_get(usage, "completion_tokens_details"), "reasoning_tokens");
+	    tokens(member(usage, "completion_tokens_details", &cv), "reasoning_tokens");
 	u->from_provider = true;
 }
 
@@ -74,17 +94,39 @@ static void set_finish(struct dp_usage *u, const char *native)
 	         dp_finish_reason_normalise(native));
 }
 
-/* Completion characters in a message or a delta: text, reasoning and tool-call arguments. */
-static size_t completion_chars(const json_t *m)
+/* A choice's finish_reason decoded into native (64 bytes), or NULL when it is not a string;
+ * the value itself in *fr when present. */
+static const char *finish_of(const struct dp_jval *choice, struct dp_jval *fr, char *native)
 {
-	size_t n = sy_json_chars(json_object_get(m, "content")) +
-	           sy_json_chars(json_object_get(m, "reasoning")) +
-	           sy_json_chars(json_object_get(m, "reasoning_content"));
-	size_t i;
-	json_t *call;
-	json_array_foreach(json_object_get(m, "tool_calls"), i, call)
-	{
-		n += sy_json_chars(json_object_get(json_object_get(call, "function"), "arguments"));
+	if (!dp_jtext_get(choice, "finish_reason", fr)) {
+		fr->p = NULL;
+		return NULL;
+	}
+	if (dp_jtext_kind(fr) != '"')
+		return NULL;
+	dp_jtext_str(fr, native, 64);
+	return native;
+}
+
+/* Completion characters in a message or a delta (NULL: none): text, reasoning and tool-call
+ * arguments. *calls is set when it has a non-empty tool_calls array. */
+static size_t completion_chars(const struct dp_jval *m, bool *calls)
+{
+	static const char *const texts[] = {"content", "reasoning", "reasoning_content"};
+	struct dp_jval v, call, fn;
+	struct dp_jiter it;
+	size_t n = 0;
+	*calls = false;
+	for (size_t i = 0; m && i < sizeof(texts) / sizeof(texts[0]); i++)
+		if (dp_jtext_get(m, texts[i], &v))
+			n += dp_jtext_chars(&v);
+	if (!m || !dp_jtext_get(m, "tool_calls", &v) || dp_jtext_kind(&v) != '[')
+		return n;
+	dp_jtext_iter(&v, &it);
+	while (dp_jtext_element(&it, &call)) {
+		*calls = true;
+		if (dp_jtext_get(&call, "function", &fn) && dp_jtext_get(&fn, "arguments", &v))
+			n += dp_jtext_chars(&v);
 	}
 	return n;
 }
@@ -95,109 +137,319 @@ static uint32_t chars_to_tokens(uint64_t chars)
 	return t > UINT32_MAX ? UINT32_MAX : (uint32_t)t;
 }
 
-/* choices must be an array of objects; *n receives its size. */
-static bool choices_ok(const json_t *choices, size_t *n)
+/* The top-level members the rewrite reads (NULL when absent; the last of duplicates). */
+struct top {
+	const struct dp_jval *error, *choices, *usage;
+	struct dp_jval e, c, u;
+};
+
+static void read_top(const struct dp_jval *root, struct top *t)
 {
-	size_t i;
-	json_t *c;
-	if (!json_is_array(choices))
+	struct dp_jiter it;
+	struct dp_jval k, v;
+	*t = (struct top){0};
+	dp_jtext_iter(root, &it);
+	while (dp_jtext_member(&it, &k, &v)) {
+		if (dp_jtext_str_eq(&k, "choices"))
+			t->c = v, t->choices = &t->c;
+		else if (dp_jtext_str_eq(&k, "usage"))
+			t->u = v, t->usage = &t->u;
+		else if (dp_jtext_str_eq(&k, "error"))
+			t->e = v, t->error = &t->e;
+	}
+}
+
+/* Not an answer: an error object, or choices that are not an array of objects; *n receives
+ * the number of choices. */
+static bool unusable(const struct top *t, size_t *n)
+{
+	struct dp_jiter it;
+	struct dp_jval c;
+	*n = 0;
+	if (t->error && dp_jtext_kind(t->error) != 'n')
+		return true;
+	if (!t->choices)
 		return false;
-	json_array_foreach(choices, i, c)
-	{
-		if (!json_is_object(c))
-			return false;
+	if (dp_jtext_kind(t->choices) != '[')
+		return true;
+	dp_jtext_iter(t->choices, &it);
+	while (dp_jtext_element(&it, &c)) {
+		if (dp_jtext_kind(&c) != '{')
+			return true;
+		(*n)++;
 	}
-	*n = json_array_size(choices);
-	return true;
+	return false;
 }
 
-static bool has_error(const json_t *j)
+int dp_response_parse(const char *data, size_t len, struct dp_jval *root, struct dp_usage *u)
 {
-	json_t *e = json_object_get(j, "error");
-	return e && !json_is_null(e);
-}
-
-int dp_response_parse(const char *data, size_t len, json_t **out, struct dp_usage *u)
-{
-	*out = NULL;
+	struct top t;
+	struct dp_jiter it;
+	struct dp_jval c, m, fr;
+	size_t n;
 	*u = (struct dp_usage){0};
-	json_t *r = json_loadb(data, len, 0, NULL);
-	json_t *choices = json_object_get(r, "choices");
-	size_t n = 0;
-	if (!json_is_object(r) || has_error(r) || !choices_ok(choices, &n) || !n) {
-		json_decref(r);
+	if (dp_jtext_check(data, len, root) || dp_jtext_kind(root) != '{')
 		return SY_EPROTO;
-	}
-	json_t *usage = json_object_get(r, "usage");
-	if (json_is_object(usage)) {
-		read_usage(usage, u);
+	read_top(root, &t);
+	if (unusable(&t, &n) || !n)
+		return SY_EPROTO;
+	if (t.usage && dp_jtext_kind(t.usage) == '{') {
+		read_usage(t.usage, u);
 	} else {
 		/* counted by the gateway: completion from the text; the caller knows the prompt */
 		uint64_t chars = 0;
-		size_t i;
-		json_t *c;
-		json_array_foreach(choices, i, c)
-		{
-			chars += completion_chars(json_object_get(c, "message"));
-		}
+		bool calls;
+		dp_jtext_iter(t.choices, &it);
+		while (dp_jtext_element(&it, &c))
+			chars += completion_chars(member(&c, "message", &m), &calls);
 		u->tokens.completion = chars_to_tokens(chars);
 	}
-	const char *native =
-	    json_string_value(json_object_get(json_array_get(choices, 0), "finish_reason"));
-	if (native)
+	char native[64];
+	dp_jtext_iter(t.choices, &it);
+	if (dp_jtext_element(&it, &c) && finish_of(&c, &fr, native))
 		set_finish(u, native);
-	*out = r;
 	return 0;
 }
 
-static json_t *string_or_null(const char *s)
+/* ---- writing ------------------------------------------------------------------------------ */
+
+struct out {
+	struct sy_buf b;
+	int rc;     /* the first append that failed */
+	bool first; /* nothing in the current object yet */
+};
+
+static void put(struct out *o, const char *p, size_t n)
 {
-	return s ? json_string(s) : json_null();
+	if (!o->rc)
+		o->rc = sy_buf_append(&o->b, p, n);
 }
 
-/* The fields every response and chunk carries. */
-static void stamp(json_t *j, const struct dp_gen_info *g, const char *object)
+static void put_s(struct out *o, const char *s)
 {
-	json_object_set_new(j, "id", string_or_null(g->id));
-	json_object_set_new(j, "object", json_string(object));
-	json_object_set_new(j, "created", json_integer(g->created));
-	json_object_set_new(j, "model", string_or_null(g->model));
-	json_object_set_new(j, "provider", string_or_null(g->provider_name));
+	put(o, s, strlen(s));
 }
 
-/* finish_reason normalised, the provider's own in native_finish_reason; the native one
- * (NULL if none) is returned, valid while the choice lives. */
-static const char *normalise_choice(json_t *choice)
+static void put_str(struct out *o, const char *s)
 {
-	json_t *fr = json_object_get(choice, "finish_reason");
-	if (!json_is_string(fr)) {
-		json_object_set_new(choice, "finish_reason", json_null());
-		json_object_set_new(choice, "native_finish_reason", json_null());
-		return NULL;
+	if (!o->rc)
+		o->rc = dp_jtext_put_str(&o->b, s);
+}
+
+static void open_object(struct out *o)
+{
+	put(o, "{", 1);
+	o->first = true;
+}
+
+/* `,"key":` (no comma for an object's first member). */
+static void put_key(struct out *o, const char *key)
+{
+	if (!o->first)
+		put(o, ",", 1);
+	o->first = false;
+	put_str(o, key);
+	put(o, ":", 1);
+}
+
+static void put_member(struct out *o, const struct dp_jval *k, const struct dp_jval *v)
+{
+	if (!o->first)
+		put(o, ",", 1);
+	o->first = false;
+	put(o, k->p, k->n);
+	put(o, ":", 1);
+	put(o, v->p, v->n);
+}
+
+/* A jansson value as JSON text (takes the reference; NULL = out of memory). */
+static void put_json(struct out *o, json_t *j)
+{
+	char *s = j ? sy_json_dump(j) : NULL;
+	json_decref(j);
+	if (!s && !o->rc)
+		o->rc = -ENOMEM;
+	if (s)
+		put_s(o, s);
+	free(s);
+}
+
+/* The malloc'ed text, or NULL (freed) if an append failed. */
+static char *out_text(struct out *o)
+{
+	if (!o->rc)
+		return o->b.data;
+	sy_buf_release(&o->b);
+	return NULL;
+}
+
+/* The members every response and chunk carries, in the order they are added. */
+static const char *const stamp_keys[] = {"id", "object", "created", "model", "provider"};
+#define N_STAMPS (sizeof(stamp_keys) / sizeof(stamp_keys[0]))
+
+static int stamp_index(const struct dp_jval *key)
+{
+	for (size_t i = 0; i < N_STAMPS; i++)
+		if (dp_jtext_str_eq(key, stamp_keys[i]))
+			return (int)i;
+	return -1;
+}
+
+static void put_stamp(struct out *o, size_t i, const struct dp_gen_info *g, const char *object)
+{
+	char created[24];
+	put_key(o, stamp_keys[i]);
+	switch (i) {
+	case 0:
+		put_str(o, g->id);
+		break;
+	case 1:
+		put_str(o, object);
+		break;
+	case 2:
+		snprintf(created, sizeof(created), "%lld", (long long)g->created);
+		put_s(o, created);
+		break;
+	case 3:
+		put_str(o, g->model);
+		break;
+	default:
+		put_str(o, g->provider_name);
 	}
-	/* keep the native value alive while finish_reason is replaced */
-	json_incref(fr);
-	json_object_set(choice, "native_finish_reason", fr);
-	json_object_set_new(choice, "finish_reason",
-	                    json_string(dp_finish_reason_normalise(json_string_value(fr))));
-	json_decref(fr);
-	return json_string_value(json_object_get(choice, "native_finish_reason"));
 }
 
-void dp_response_finish(json_t *resp, const struct dp_gen_info *g, const struct dp_usage *u,
-                        sy_money cost)
+/* All the stamped members, for objects built from scratch. */
+static void put_stamps(struct out *o, const struct dp_gen_info *g, const char *object)
 {
-	stamp(resp, g, "chat.completion");
+	for (size_t i = 0; i < N_STAMPS; i++)
+		put_stamp(o, i, g, object);
+}
+
+/* A choice with finish_reason normalised and the provider's own in native_finish_reason. */
+static void put_choice(struct out *o, const struct dp_jval *choice)
+{
+	struct dp_jiter it;
+	struct dp_jval k, v, fr;
+	char buf[64];
+	const char *native = finish_of(choice, &fr, buf);
+	bool put_fr = false, put_native = false;
+	open_object(o);
+	dp_jtext_iter(choice, &it);
+	while (dp_jtext_member(&it, &k, &v)) {
+		if (dp_jtext_str_eq(&k, "finish_reason")) {
+			if (!put_fr) {
+				put_key(o, "finish_reason");
+				put_str(o, dp_finish_reason_normalise(native));
+			}
+			put_fr = true;
+		} else if (dp_jtext_str_eq(&k, "native_finish_reason")) {
+			if (!put_native) {
+				put_key(o, "native_finish_reason");
+				put(o, native ? fr.p : "null", native ? fr.n : 4);
+			}
+			put_native = true;
+		} else {
+			put_member(o, &k, &v);
+		}
+	}
+	if (!put_fr) {
+		put_key(o, "finish_reason");
+		put_s(o, "null");
+	}
+	if (!put_native) {
+		put_key(o, "native_finish_reason");
+		put(o, native ? fr.p : "null", native ? fr.n : 4);
+	}
+	put(o, "}", 1);
+}
+
+static void put_choices(struct out *o, const struct dp_jval *choices)
+{
+	struct dp_jiter it;
+	struct dp_jval c;
+	bool first = true;
+	put(o, "[", 1);
+	dp_jtext_iter(choices, &it);
+	while (dp_jtext_element(&it, &c)) {
+		if (!first)
+			put(o, ",", 1);
+		first = false;
+		put_choice(o, &c);
+	}
+	put(o, "]", 1);
+}
+
+/* How an upstream object is rewritten. */
+struct rewrite {
+	const struct dp_gen_info *g;
+	const char *object; /* "chat.completion" or "chat.completion.chunk" */
+	const char *usage;  /* the usage member's text; NULL: the upstream's usage is dropped */
+	bool fingerprint;   /* system_fingerprint: null is added when missing */
+};
+
+static char *rewrite(const struct dp_jval *root, const struct top *t, const struct rewrite *rw)
+{
+	struct out o = {.rc = 0};
+	struct dp_jiter it;
+	struct dp_jval k, v;
+	bool stamped[N_STAMPS] = {false}, put_usage = false, put_ch = false, has_fp = false;
+	sy_buf_init(&o.b, 0);
+	open_object(&o);
+	dp_jtext_iter(root, &it);
+	while (dp_jtext_member(&it, &k, &v)) {
+		int i = stamp_index(&k);
+		if (i >= 0) {
+			if (!stamped[i])
+				put_stamp(&o, (size_t)i, rw->g, rw->object);
+			stamped[i] = true;
+		} else if (dp_jtext_str_eq(&k, "usage")) {
+			if (rw->usage && !put_usage) {
+				put_key(&o, "usage");
+				put_s(&o, rw->usage);
+			}
+			put_usage = true;
+		} else if (dp_jtext_str_eq(&k, "choices")) {
+			if (!put_ch) {
+				put_key(&o, "choices");
+				put_choices(&o, t->choices);
+			}
+			put_ch = true;
+		} else {
+			has_fp |= dp_jtext_str_eq(&k, "system_fingerprint");
+			put_member(&o, &k, &v);
+		}
+	}
+	for (size_t i = 0; i < N_STAMPS; i++)
+		if (!stamped[i])
+			put_stamp(&o, i, rw->g, rw->object);
 	/* OpenRouter's SDK requires the key to exist */
-	if (!json_object_get(resp, "system_fingerprint"))
-		json_object_set_new(resp, "system_fingerprint", json_null());
-	size_t i;
-	json_t *c;
-	json_array_foreach(json_object_get(resp, "choices"), i, c)
-	{
-		normalise_choice(c);
+	if (rw->fingerprint && !has_fp) {
+		put_key(&o, "system_fingerprint");
+		put_s(&o, "null");
 	}
-	json_object_set_new(resp, "usage", dp_usage_json(u, cost));
+	if (rw->usage && !put_usage) {
+		put_key(&o, "usage");
+		put_s(&o, rw->usage);
+	}
+	put(&o, "}", 1);
+	return out_text(&o);
+}
+
+char *dp_response_finish(const struct dp_jval *root, const struct dp_gen_info *g,
+                         const struct dp_usage *u, sy_money cost)
+{
+	struct top t;
+	json_t *uj = dp_usage_json(u, cost);
+	char *usage = uj ? sy_json_dump(uj) : NULL;
+	json_decref(uj);
+	if (!usage)
+		return NULL;
+	read_top(root, &t);
+	struct rewrite rw = {.g = g, .object = "chat.completion", .usage = usage,
+	                     .fingerprint = true};
+	char *s = rewrite(root, &t, &rw);
+	free(usage);
+	return s;
 }
 
 json_t *dp_usage_json(const struct dp_usage *u, sy_money cost)
@@ -215,56 +467,41 @@ json_t *dp_usage_json(const struct dp_usage *u, sy_money cost)
 	    "upstream_inference_prompt_cost", 0.0, "upstream_inference_completions_cost", 0.0);
 }
 
-static char *dump_owned(json_t *j)
-{
-	char *s = j ? sy_json_dump(j) : NULL;
-	json_decref(j);
-	return s;
-}
-
 int dp_stream_rewrite(const char *data, size_t len, const struct dp_gen_info *g,
                       struct dp_stream_state *st, char **out)
 {
+	struct dp_jval root, c, fr, d;
+	struct dp_jiter it;
+	struct top t;
+	size_t n;
 	*out = NULL;
-	int rc = SY_EPROTO;
-	json_t *c = json_loadb(data, len, 0, NULL);
-	if (!json_is_object(c) || has_error(c))
-		goto out;
-	json_t *choices = json_object_get(c, "choices");
-	size_t n = 0;
-	if (choices && !choices_ok(choices, &n))
-		goto out;
-	json_t *usage = json_object_get(c, "usage");
-	if (json_is_object(usage))
-		read_usage(usage, &st->usage);
-	/* our own usage chunk closes the stream; OpenAI also sends "usage": null */
-	json_object_del(c, "usage");
-	rc = 0;
+	if (dp_jtext_check(data, len, &root) || dp_jtext_kind(&root) != '{')
+		return SY_EPROTO;
+	read_top(&root, &t);
+	if (unusable(&t, &n))
+		return SY_EPROTO;
+	if (t.usage && dp_jtext_kind(t.usage) == '{')
+		read_usage(t.usage, &st->usage);
 	if (!n)
-		goto out; /* nothing left for the client (usage only, or an empty preamble) */
-	size_t i;
-	json_t *choice;
-	json_array_foreach(choices, i, choice)
-	{
-		const char *native = normalise_choice(choice);
-		if (native) {
+		return 0; /* nothing left for the client (usage only, or an empty preamble) */
+	dp_jtext_iter(t.choices, &it);
+	while (dp_jtext_element(&it, &c)) {
+		char native[64];
+		bool calls;
+		if (finish_of(&c, &fr, native)) {
 			st->saw_finish = true;
 			set_finish(&st->usage, native);
 		}
-		json_t *delta = json_object_get(choice, "delta");
-		size_t chars = completion_chars(delta);
-		if (chars || json_array_size(json_object_get(delta, "tool_calls")))
+		size_t chars = completion_chars(member(&c, "delta", &d), &calls);
+		if (chars || calls)
 			st->saw_content = true;
 		uint64_t sum = (uint64_t)st->counted_chars + chars;
 		st->counted_chars = sum > UINT32_MAX ? UINT32_MAX : (uint32_t)sum;
 	}
-	stamp(c, g, "chat.completion.chunk");
-	*out = sy_json_dump(c);
-	if (!*out)
-		rc = -ENOMEM;
-out:
-	json_decref(c);
-	return rc;
+	/* our own usage chunk closes the stream; OpenAI also sends "usage": null */
+	struct rewrite rw = {.g = g, .object = "chat.completion.chunk"};
+	*out = rewrite(&root, &t, &rw);
+	return *out ? 0 : -ENOMEM;
 }
 
 void dp_stream_fill_usage(struct dp_stream_state *st, uint32_t prompt_tokens_est)
@@ -277,28 +514,32 @@ void dp_stream_fill_usage(struct dp_stream_state *st, uint32_t prompt_tokens_est
 
 char *dp_stream_usage_chunk(const struct dp_gen_info *g, const struct dp_usage *u, sy_money cost)
 {
-	json_t *c = json_object();
-	if (!c)
-		return NULL;
-	stamp(c, g, "chat.completion.chunk");
-	json_object_set_new(c, "choices", json_array());
-	json_object_set_new(c, "usage", dp_usage_json(u, cost));
-	return dump_owned(c);
+	struct out o = {.rc = 0};
+	sy_buf_init(&o.b, 0);
+	open_object(&o);
+	put_stamps(&o, g, "chat.completion.chunk");
+	put_key(&o, "choices");
+	put_s(&o, "[]");
+	put_key(&o, "usage");
+	put_json(&o, dp_usage_json(u, cost));
+	put(&o, "}", 1);
+	return out_text(&o);
 }
 
 char *dp_stream_error_chunk(const struct dp_gen_info *g, int code, const char *message,
                             const char *error_type)
 {
-	json_t *c = json_object();
-	if (!c)
-		return NULL;
-	stamp(c, g, "chat.completion.chunk");
-	json_object_set_new(c, "error",
-	                    json_pack("{s:i,s:s,s:{s:o,s:o}}", "code", code, "message", message,
-	                              "metadata", "error_type", string_or_null(error_type),
-	                              "provider_name", string_or_null(g->provider_name)));
-	json_object_set_new(c, "choices",
-	                    json_pack("[{s:i,s:{s:s},s:s,s:s}]", "index", 0, "delta", "content", "",
-	                              "finish_reason", "error", "native_finish_reason", "error"));
-	return dump_owned(c);
+	struct out o = {.rc = 0};
+	sy_buf_init(&o.b, 0);
+	open_object(&o);
+	put_stamps(&o, g, "chat.completion.chunk");
+	put_key(&o, "error");
+	put_json(&o, json_pack("{s:i,s:s,s:{s:s?,s:s?}}", "code", code, "message", message,
+	                       "metadata", "error_type", error_type, "provider_name",
+	                       g->provider_name));
+	put_key(&o, "choices");
+	put_json(&o, json_pack("[{s:i,s:{s:s},s:s,s:s}]", "index", 0, "delta", "content", "",
+	                       "finish_reason", "error", "native_finish_reason", "error"));
+	put(&o, "}", 1);
+	return out_text(&o);
 }

@@ -1,11 +1,13 @@
 /* dp_response.h - turning an upstream's answer into OpenRouter's response shape.
  *
- * Non-streaming: parse the upstream body, take its usage, then stamp our id, provider, model
- * and usage (with cost) on it. Streaming: rewrite each chunk as it passes, remember usage and
- * finish reason, and build the final usage chunk or the in-band error chunk. */
+ * Non-streaming: validate the upstream body, take its usage, then stamp our id, provider,
+ * model and usage (with cost) on it. Streaming: rewrite each chunk as it passes, remember
+ * usage and finish reason, and build the final usage chunk or the in-band error chunk.
+ * Answers and chunks are rewritten as text (dp_jtext): what is not ours passes unchanged. */
 #ifndef DP_RESPONSE_H
 #define DP_RESPONSE_H
 
+#include "dp_jtext.h"
 #include "sy_cost.h"
 
 #include <jansson.h>
@@ -33,16 +35,17 @@ struct dp_usage {
  * stop|length|tool_calls|content_filter|error; NULL for NULL; unknown values map to "stop". */
 const char *dp_finish_reason_normalise(const char *native);
 
-/* Parse a non-streaming upstream body. On success *out owns the JSON and *u holds the usage
- * and finish reasons. Without a usage object (from_provider false) the completion tokens are
- * counted from the choices' text (chars / 4 rounded up) and the prompt tokens are left 0 for
- * the caller's estimate. SY_EPROTO when it is not a chat completion (no choices, or an
- * error object). */
-int dp_response_parse(const char *data, size_t len, json_t **out, struct dp_usage *u);
-/* Stamp id, object, created, provider, model, system_fingerprint (if missing), normalised
- * finish_reason + native_finish_reason, and usage (with cost) onto a parsed response. */
-void dp_response_finish(json_t *resp, const struct dp_gen_info *g, const struct dp_usage *u,
-                        sy_money cost);
+/* Validate a non-streaming upstream body: on success *root is its object (pointing into data)
+ * and *u holds the usage and finish reasons. Without a usage object (from_provider false) the
+ * completion tokens are counted from the choices' text (chars / 4 rounded up) and the prompt
+ * tokens are left 0 for the caller's estimate. SY_EPROTO when it is not a chat completion
+ * (not JSON, no choices, or an error object). */
+int dp_response_parse(const char *data, size_t len, struct dp_jval *root, struct dp_usage *u);
+/* The client's answer: root (from dp_response_parse, its text still alive) with id, object,
+ * created, provider, model, system_fingerprint (if missing), normalised finish_reason +
+ * native_finish_reason, and usage (with cost). malloc'ed JSON text; NULL when out of memory. */
+char *dp_response_finish(const struct dp_jval *root, const struct dp_gen_info *g,
+                         const struct dp_usage *u, sy_money cost);
 /* The usage object: prompt/completion/total tokens, cost (USD number), is_byok,
  * prompt_tokens_details{cached_tokens,cache_write_tokens},
  * completion_tokens_details{reasoning_tokens}, cost_details{upstream_inference_cost}. */

@@ -65,7 +65,7 @@ static void test_non_streaming_response(void **state)
 	    "\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":3,\"total_tokens\":15,"
 	    "\"prompt_tokens_details\":{\"cached_tokens\":8},"
 	    "\"completion_tokens_details\":{\"reasoning_tokens\":1}}}";
-	json_t *r;
+	struct dp_jval r;
 	struct dp_usage u;
 	assert_int_equal(dp_response_parse(body, strlen(body), &r, &u), 0);
 	assert_true(u.from_provider);
@@ -77,9 +77,7 @@ static void test_non_streaming_response(void **state)
 	assert_string_equal(u.finish_reason, "stop");
 	assert_string_equal(u.native_finish_reason, "stop");
 
-	dp_response_finish(r, &gen, &u, 1234500000); /* $0.12345 */
-	json_t *out = load(sy_json_dump(r));
-	json_decref(r);
+	json_t *out = load(dp_response_finish(&r, &gen, &u, 1234500000)); /* $0.12345 */
 	check_identity(out, "chat.completion");
 	assert_string_equal(str(out, "system_fingerprint"), "fp_1");
 	json_t *c0 = json_array_get(json_object_get(out, "choices"), 0);
@@ -100,6 +98,91 @@ static void test_non_streaming_response(void **state)
 	json_t *cd = json_object_get(usage, "cost_details");
 	assert_non_null(json_object_get(cd, "upstream_inference_cost"));
 	assert_true(json_is_null(json_object_get(cd, "upstream_inference_cost")));
+	json_decref(out);
+}
+
+/* The usage member exactly as dp_response_finish writes it. */
+static char *usage_text(const struct dp_usage *u, sy_money cost)
+{
+	json_t *j = dp_usage_json(u, cost);
+	char *s = sy_json_dump(j);
+	json_decref(j);
+	assert_non_null(s);
+	return s;
+}
+
+static void test_finish_keeps_the_rest_byte_for_byte(void **state)
+{
+	/* whitespace between members goes; every value that is not ours is copied as is, in
+	 * place, escapes, number spellings and inner whitespace included */
+	const char *body =
+	    " {\"id\" : \"chatcmpl-x\", \"object\":\"chat.completion\",\"created\":1,"
+	    "\"model\":\"gpt\",\"system_fingerprint\":\"fp\",\"choices\":[{\"index\":0,"
+	    "\"message\":{\"role\":\"assistant\",\"content\":\"h\\u00e9 \\\"q\\\" \\ud83d\\ude00\"},"
+	    "\"logprobs\":null,\"finish_reason\":\"stop\"}],"
+	    "\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":2},"
+	    "\"x_extra\":{ \"a\" : [1, 2.5e3, true] }}\n";
+	struct dp_jval r;
+	struct dp_usage u;
+	assert_int_equal(dp_response_parse(body, strlen(body), &r, &u), 0);
+	char *usage = usage_text(&u, 0);
+	char want[2048];
+	snprintf(want, sizeof(want),
+	         "{\"id\":\"%s\",\"object\":\"chat.completion\",\"created\":1700000000,"
+	         "\"model\":\"openai/gpt-4o\",\"system_fingerprint\":\"fp\",\"choices\":[{\"index\":0,"
+	         "\"message\":{\"role\":\"assistant\",\"content\":\"h\\u00e9 \\\"q\\\" "
+	         "\\ud83d\\ude00\"},\"logprobs\":null,\"finish_reason\":\"stop\","
+	         "\"native_finish_reason\":\"stop\"}],\"usage\":%s,"
+	         "\"x_extra\":{ \"a\" : [1, 2.5e3, true] },\"provider\":\"OpenAI\"}",
+	         gen.id, usage);
+	char *got = dp_response_finish(&r, &gen, &u, 0);
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	free(got);
+	free(usage);
+}
+
+static void test_finish_duplicates_and_escaped_names(void **state)
+{
+	/* jansson's reading: the last of duplicates, at the place of the first; names may be
+	 * written with escapes */
+	const char *body = "{\"choices\":[{\"finish_reason\":\"length\"}],\"model\":\"a\","
+	                   "\"ch\\u006fices\":[{\"fin\\u0069sh_reason\":\"end_turn\","
+	                   "\"native_finish_reason\":\"x\",\"finish_reason\":\"refusal\"}],"
+	                   "\"model\":\"b\",\"k\":1,\"k\":2,\"usage\":null}";
+	struct dp_jval r;
+	struct dp_usage u;
+	assert_int_equal(dp_response_parse(body, strlen(body), &r, &u), 0);
+	assert_false(u.from_provider);
+	assert_string_equal(u.native_finish_reason, "refusal");
+	assert_string_equal(u.finish_reason, "content_filter");
+	char *usage = usage_text(&u, 0);
+	char want[1024];
+	snprintf(want, sizeof(want),
+	         "{\"choices\":[{\"finish_reason\":\"content_filter\","
+	         "\"native_finish_reason\":\"refusal\"}],\"model\":\"openai/gpt-4o\",\"k\":1,"
+	         "\"k\":2,\"usage\":%s,\"id\":\"%s\",\"object\":\"chat.completion\","
+	         "\"created\":1700000000,\"provider\":\"OpenAI\",\"system_fingerprint\":null}",
+	         usage, gen.id);
+	char *got = dp_response_finish(&r, &gen, &u, 0);
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	free(got);
+	free(usage);
+}
+
+static void test_finish_escapes_our_strings(void **state)
+{
+	const char *body = "{\"choices\":[{}]}";
+	struct dp_jval r;
+	struct dp_usage u;
+	assert_int_equal(dp_response_parse(body, strlen(body), &r, &u), 0);
+	struct dp_gen_info g = gen;
+	g.provider_name = "Q\"uote\\d \xc3\xa9 \x01 bad\xff";
+	g.model = NULL;
+	json_t *out = load(dp_response_finish(&r, &g, &u, 0));
+	assert_string_equal(str(out, "provider"), "Q\"uote\\d \xc3\xa9 \x01 bad\xef\xbf\xbd");
+	assert_true(json_is_null(json_object_get(out, "model")));
 	json_decref(out);
 }
 
@@ -145,7 +228,7 @@ static void test_usage_variants(void **state)
 	    "\"usage\":{\"prompt_tokens\":100,\"completion_tokens\":-4,"
 	    "\"cache_creation_input_tokens\":30,"
 	    "\"prompt_tokens_details\":{\"cached_tokens\":99999999999}}}";
-	json_t *r;
+	struct dp_jval r;
 	struct dp_usage u;
 	assert_int_equal(dp_response_parse(body, strlen(body), &r, &u), 0);
 	assert_int_equal(u.tokens.prompt, 100);
@@ -154,7 +237,6 @@ static void test_usage_variants(void **state)
 	assert_int_equal(u.tokens.cache_write, 30);
 	assert_string_equal(u.finish_reason, "stop");
 	assert_string_equal(u.native_finish_reason, "end_turn");
-	json_decref(r);
 
 	body = "{\"choices\":[{\"message\":{},\"finish_reason\":\"length\"}],"
 	       "\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":5,"
@@ -163,7 +245,14 @@ static void test_usage_variants(void **state)
 	assert_int_equal(dp_response_parse(body, strlen(body), &r, &u), 0);
 	assert_int_equal(u.tokens.cache_write, 7); /* OpenRouter's name wins */
 	assert_string_equal(u.finish_reason, "length");
-	json_decref(r);
+
+	/* numbers that are not integers, or too big for 64 bits, are not counts */
+	body = "{\"choices\":[{}],\"usage\":{\"prompt_tokens\":5.0,"
+	       "\"completion_tokens\":99999999999999999999999,\"total_tokens\":1e3}}";
+	assert_int_equal(dp_response_parse(body, strlen(body), &r, &u), 0);
+	assert_true(u.from_provider);
+	assert_int_equal(u.tokens.prompt, 0);
+	assert_int_equal(u.tokens.completion, 0);
 }
 
 static void test_parse_rejects_non_completions(void **state)
@@ -177,14 +266,22 @@ static void test_parse_rejects_non_completions(void **state)
 	    "{\"choices\":[1]}",
 	    "{\"error\":{\"message\":\"overloaded\"},\"choices\":[{}]}",
 	    "{\"error\":{\"code\":500,\"message\":\"boom\"}}",
+	    "{\"choices\":[{}]",
+	    "{\"choices\":[{}]} x",
+	    "{\"choices\":[{\"message\":{\"content\":\"\xff\"}}]}",
+	    "",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		json_t *r = (json_t *)1;
+		struct dp_jval r;
 		struct dp_usage u;
 		if (dp_response_parse(bad[i], strlen(bad[i]), &r, &u) != SY_EPROTO)
 			fail_msg("accepted %s", bad[i]);
-		assert_null(r);
 	}
+	/* an error member that is null is no error */
+	const char *ok = "{\"error\":null,\"choices\":[{}]}";
+	struct dp_jval r;
+	struct dp_usage u;
+	assert_int_equal(dp_response_parse(ok, strlen(ok), &r, &u), 0);
 }
 
 static void test_parse_without_usage_counts(void **state)
@@ -194,14 +291,13 @@ static void test_parse_without_usage_counts(void **state)
 	    "{\"choices\":[{\"message\":{\"content\":\"0123456789\","
 	    "\"tool_calls\":[{\"function\":{\"name\":\"f\",\"arguments\":\"{}\\n\"}}]},"
 	    "\"finish_reason\":\"tool_calls\"}]}";
-	json_t *r;
+	struct dp_jval r;
 	struct dp_usage u;
 	assert_int_equal(dp_response_parse(body, strlen(body), &r, &u), 0);
 	assert_false(u.from_provider);
 	assert_int_equal(u.tokens.prompt, 0);
 	assert_int_equal(u.tokens.completion, 4);
 	assert_string_equal(u.finish_reason, "tool_calls");
-	json_decref(r);
 }
 
 static void test_finish_fills_missing_fields(void **state)
@@ -209,12 +305,10 @@ static void test_finish_fills_missing_fields(void **state)
 	const char *body = "{\"choices\":[{\"index\":0,\"message\":{\"content\":\"a\"},"
 	                   "\"finish_reason\":\"MAX_TOKENS\"},{\"index\":1,\"message\":{}}],"
 	                   "\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1}}";
-	json_t *r;
+	struct dp_jval r;
 	struct dp_usage u;
 	assert_int_equal(dp_response_parse(body, strlen(body), &r, &u), 0);
-	dp_response_finish(r, &gen, &u, 0);
-	json_t *out = load(sy_json_dump(r));
-	json_decref(r);
+	json_t *out = load(dp_response_finish(&r, &gen, &u, 0));
 	check_identity(out, "chat.completion");
 	assert_non_null(json_object_get(out, "system_fingerprint"));
 	assert_true(json_is_null(json_object_get(out, "system_fingerprint")));
@@ -404,6 +498,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_non_streaming_response),
+	    cmocka_unit_test(test_finish_keeps_the_rest_byte_for_byte),
+	    cmocka_unit_test(test_finish_duplicates_and_escaped_names),
+	    cmocka_unit_test(test_finish_escapes_our_strings),
 	    cmocka_unit_test(test_finish_reason_mapping),
 	    cmocka_unit_test(test_usage_variants),
 	    cmocka_unit_test(test_parse_rejects_non_completions),
