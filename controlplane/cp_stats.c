@@ -38,6 +38,7 @@ struct model {
 	uint8_t *pub; /* the EndpointStats last published, packed without updated_at */
 	size_t pub_len;
 	int64_t pub_at;
+	bool dirty; /* counted something since its last publication */
 };
 
 struct cp_stats {
@@ -45,7 +46,8 @@ struct cp_stats {
 	size_t n, cap;
 	size_t n_endpoints;
 	uint64_t rng;
-	bool warned; /* the endpoint bound was hit (logged once) */
+	bool warned;        /* the endpoint bound was hit (logged once) */
+	int64_t pub_minute; /* the minute of the last publication: windows move by minutes */
 };
 
 bool cp_stats_is_fault(const char *cls)
@@ -202,6 +204,7 @@ static struct bucket *bucket_of(struct cp_stats *s, const char *model, const cha
 	struct endpoint *e = m ? endpoint_get(s, m, provider) : NULL;
 	if (!e)
 		return NULL;
+	m->dirty = true;
 	struct bucket *b = &e->b[minute % CP_STATS_BUCKETS];
 	if (b->minute != minute)
 		*b = (struct bucket){.minute = minute};
@@ -409,11 +412,17 @@ int cp_stats_publish(struct cp_stats *s, int64_t now, cp_stats_fn *fn, void *arg
 		return -ENOMEM;
 	int rc = 0;
 	size_t k = 0;
+	/* within a minute only new samples change anything: recompute just those models */
+	bool rolled = now / CP_STATS_BUCKET_S != s->pub_minute;
+	s->pub_minute = now / CP_STATS_BUCKET_S;
 	for (size_t i = 0; i < s->n; i++) {
 		bool gone = false;
-		int r = publish_model(s, &s->m[i], now, ws, fn, arg, &gone);
+		int r = rolled || s->m[i].dirty
+		            ? publish_model(s, &s->m[i], now, ws, fn, arg, &gone)
+		            : 0;
 		if (r && !rc)
 			rc = r;
+		s->m[i].dirty = r != 0; /* not given out: try again next time */
 		if (!r && gone) {
 			model_release(&s->m[i]); /* its clearing went out (or nothing ever did) */
 			continue;

@@ -286,6 +286,18 @@ static void test_refused_publication_retried(void **state)
 	assert_int_equal(seen.calls, 1);
 	assert_non_null(find(&seen, "a/m", "p"));
 	seen_clear(&seen);
+	/* a change from the window moving (the 5-minute figures leave), refused, then retried
+	 * within the same minute */
+	seen.fail = -11;
+	assert_int_equal(cp_stats_publish(s, T0 + 5 * MIN, collect, &seen), -11);
+	seen_clear(&seen);
+	assert_int_equal(cp_stats_publish(s, T0 + 5 * MIN + 1, collect, &seen), 0);
+	assert_int_equal(seen.calls, 1);
+	assert_false(find(&seen, "a/m", "p")->has_uptime_5m);
+	seen_clear(&seen);
+	/* nothing new within a minute: nothing recomputed, nothing published */
+	assert_int_equal(cp_stats_publish(s, T0 + 5 * MIN + 2, collect, &seen), 0);
+	assert_int_equal(seen.calls, 0);
 	cp_stats_free(&s);
 }
 
