@@ -15,6 +15,8 @@
 #define SY_MSG_MAX (16 * 1024 * 1024)
 /* Heartbeat interval on the PUB socket; three silent intervals mean the peer is gone. */
 #define SY_HEARTBEAT_MS 1000
+/* The id of the cluster's one AutoRouter entity (topic autorouter/default). */
+#define SY_AUTO_ROUTER_ID "default"
 
 /* Prepare an envelope with the current version. */
 void sy_env_init(Sy__Envelope *env);

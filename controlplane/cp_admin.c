@@ -11,6 +11,7 @@
 #include "sy_json.h"
 #include "sy_key.h"
 #include "sy_log.h"
+#include "sy_msg.h"
 
 #include <errno.h>
 #include <sodium.h>
@@ -791,12 +792,10 @@ static void models_delete(struct ctx *c)
 
 /* ---- the auto router (openrouter/auto, switchyard/auto) ---------------------------------- */
 
-#define AUTOROUTER_ID "default"
-
 /* Any management key may read the rules: they hold nothing secret. */
 static void autorouter_get(struct ctx *c)
 {
-	c->id = AUTOROUTER_ID;
+	c->id = SY_AUTO_ROUTER_ID;
 	ProtobufCMessage *m = NULL;
 	int rc = cp_store_get(c->t, CP_AUTOROUTER, c->id, &m);
 	if (rc == SY_ENOTFOUND)
@@ -819,9 +818,9 @@ static void autorouter_put(struct ctx *c)
 		return;
 	}
 	ProtobufCMessage *m = NULL, *old = NULL;
-	bool existed = cp_store_get(c->t, CP_AUTOROUTER, AUTOROUTER_ID, &old) == 0;
+	bool existed = cp_store_get(c->t, CP_AUTOROUTER, SY_AUTO_ROUTER_ID, &old) == 0;
 	Sy__AutoRouter *ar = (Sy__AutoRouter *)(m = cp_entity_new(CP_AUTOROUTER));
-	if (!ar || !(ar->id = strdup(AUTOROUTER_ID)) || cp_json_apply_autorouter(ar, c->body)) {
+	if (!ar || !(ar->id = strdup(SY_AUTO_ROUTER_ID)) || cp_json_apply_autorouter(ar, c->body)) {
 		fail_rc(c, -ENOMEM, "auto-router rules");
 	} else if (cp_validate_autorouter_refs(c->t, ar, &e)) {
 		fail_field(c, 400, &e);
@@ -839,7 +838,7 @@ static void autorouter_delete(struct ctx *c)
 {
 	if (!require_global(c, "change the auto-router rules"))
 		return;
-	int rc = cp_store_del(c->t, CP_AUTOROUTER, AUTOROUTER_ID);
+	int rc = cp_store_del(c->t, CP_AUTOROUTER, SY_AUTO_ROUTER_ID);
 	if (rc == SY_ENOTFOUND)
 		fail(c, 404, "no auto-router rules are configured");
 	else if (rc)

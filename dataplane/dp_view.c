@@ -8,6 +8,7 @@
 #include "dp_view.h"
 #include "sy_err.h"
 #include "sy_key.h"
+#include "sy_msg.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -479,7 +480,7 @@ const Sy__EndpointStat *dp_view_endpoint_stat(const struct dp_view *v, const cha
 
 const Sy__AutoRouter *dp_view_auto_router(const struct dp_view *v)
 {
-	return lookup(v, K_AUTO, DP_VIEW_AUTO_ROUTER_ID);
+	return lookup(v, K_AUTO, SY_AUTO_ROUTER_ID);
 }
 
 size_t dp_view_model_count(const struct dp_view *v)

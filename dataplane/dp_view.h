@@ -14,9 +14,6 @@
 
 struct dp_view;
 
-/* The id of the cluster's one AutoRouter entity. */
-#define DP_VIEW_AUTO_ROUTER_ID "default"
-
 /* An empty, mutable view (seq 0) to fill with dp_view_apply. NULL on failure. */
 struct dp_view *dp_view_new(void);
 /* A mutable copy of v (refcount 1) to apply updates to before publishing. NULL on failure. */
