@@ -16,7 +16,7 @@ void sy_buf_init(struct sy_buf *b, size_t max)
 	b->max = max;
 }
 
-static int reserve(struct sy_buf *b, size_t extra)
+int sy_buf_reserve(struct sy_buf *b, size_t extra)
 {
 	if (b->max && (extra > b->max || b->len > b->max - extra))
 		return SY_ETOOBIG;
@@ -36,7 +36,7 @@ static int reserve(struct sy_buf *b, size_t extra)
 
 int sy_buf_append(struct sy_buf *b, const void *p, size_t n)
 {
-	int rc = reserve(b, n);
+	int rc = sy_buf_reserve(b, n);
 	if (rc)
 		return rc;
 	if (n)
@@ -54,14 +54,27 @@ int sy_buf_puts(struct sy_buf *b, const char *s)
 int sy_buf_printf(struct sy_buf *b, const char *fmt, ...)
 {
 	va_list ap;
+	/* format straight into the free room; only text that does not fit is formatted twice */
+	size_t room = b->cap - b->len;
 	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
+	int n = vsnprintf(b->data ? b->data + b->len : NULL, b->data ? room : 0, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return SY_EINVAL;
-	int rc = reserve(b, (size_t)n);
-	if (rc)
+	if (b->data && (size_t)n < room) {
+		if (b->max && (size_t)n > b->max - b->len) {
+			b->data[b->len] = '\0';
+			return SY_ETOOBIG;
+		}
+		b->len += (size_t)n;
+		return 0;
+	}
+	int rc = sy_buf_reserve(b, (size_t)n);
+	if (rc) {
+		if (b->data)
+			b->data[b->len] = '\0';
 		return rc;
+	}
 	va_start(ap, fmt);
 	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
 	va_end(ap);

@@ -18,6 +18,9 @@ struct sy_buf {
 void sy_buf_init(struct sy_buf *b, size_t max);
 /* Append n bytes; 0, SY_ETOOBIG or -ENOMEM. */
 int sy_buf_append(struct sy_buf *b, const void *p, size_t n);
+/* Make room for extra more bytes without appending (one allocation for what is to come);
+ * 0, SY_ETOOBIG or -ENOMEM. */
+int sy_buf_reserve(struct sy_buf *b, size_t extra);
 /* Append a NUL-terminated string. */
 int sy_buf_puts(struct sy_buf *b, const char *s);
 /* Append printf-formatted text. */

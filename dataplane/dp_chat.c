@@ -719,7 +719,7 @@ static void served(struct dp_chat *chat, const struct dp_usage *u)
 
 static void finish_json(struct dp_chat *chat)
 {
-	struct dp_jval resp;
+	struct dp_response resp;
 	struct dp_usage u;
 	struct failure f;
 	if (dp_response_parse(chat->up_body.data, chat->up_body.len, &resp, &u)) {

@@ -4,6 +4,15 @@
 
 #include <string.h>
 
+/* Bytes that need no attention inside a string being validated: printable ASCII but the
+ * quote and the backslash. */
+static const bool plain[256] = {[0x20 ... 0x21] = true, /* '"' is 0x22 */
+                                [0x23 ... 0x5B] = true, /* '\\' is 0x5C */
+                                [0x5D ... 0x7F] = true};
+/* Bytes that matter when skipping a validated container: quotes and brackets. */
+static const bool structural[256] = {
+    ['"'] = true, ['{'] = true, ['}'] = true, ['['] = true, [']'] = true};
+
 /* ---- validation ------------------------------------------------------------------------- */
 
 struct scan {
@@ -84,6 +93,10 @@ static bool check_string(struct scan *s)
 {
 	const unsigned char *p = s->p + 1, *end = s->end;
 	while (p < end) {
+		while (p < end && plain[*p])
+			p++;
+		if (p == end)
+			return false;
 		unsigned char c = *p;
 		if (c == '"') {
 			s->p = p + 1;
@@ -91,10 +104,6 @@ static bool check_string(struct scan *s)
 		}
 		if (c < 0x20)
 			return false;
-		if (c < 0x80 && c != '\\') {
-			p++;
-			continue;
-		}
 		if (c >= 0x80) {
 			size_t n = utf8_len(p, end);
 			if (!n)
@@ -247,11 +256,11 @@ static const char *skip_space(const char *p)
 /* Past the closing quote of the string at p. */
 static const char *skip_string(const char *p)
 {
-	for (p++;; p++) {
+	for (p++;; p += 2) {
+		while (*p != '"' && *p != '\\')
+			p++;
 		if (*p == '"')
 			return p + 1;
-		if (*p == '\\')
-			p++;
 	}
 }
 
@@ -264,6 +273,8 @@ static const char *skip_value(const char *p)
 	case '{':
 	case '[':
 		for (size_t depth = 0;;) {
+			while (!structural[(unsigned char)*p])
+				p++;
 			char c = *p;
 			if (c == '"') {
 				p = skip_string(p);
@@ -333,13 +344,15 @@ bool dp_jtext_member(struct dp_jiter *it, struct dp_jval *key, struct dp_jval *v
 	return true;
 }
 
-bool dp_jtext_str_eq(const struct dp_jval *v, const char *name)
+bool dp_jtext_str_eqn(const struct dp_jval *v, const char *name, size_t n)
 {
-	size_t n = strlen(name);
-	if (dp_jtext_kind(v) != '"')
+	if (dp_jtext_kind(v) != '"' || v->n - 2 < n)
 		return false;
+	/* an escape is longer than what it stands for: text as long as name has none */
+	if (v->n - 2 == n)
+		return !memcmp(v->p + 1, name, n);
 	if (!memchr(v->p, '\\', v->n))
-		return v->n == n + 2 && !memcmp(v->p + 1, name, n);
+		return false;
 	char buf[128];
 	return n < sizeof(buf) && dp_jtext_str(v, buf, sizeof(buf)) == n && !memcmp(buf, name, n);
 }
@@ -359,6 +372,22 @@ bool dp_jtext_get(const struct dp_jval *obj, const char *name, struct dp_jval *v
 		}
 	}
 	return found;
+}
+
+void dp_jtext_pick(const struct dp_jval *obj, const char *const *names, size_t n,
+                   struct dp_jval *vals)
+{
+	struct dp_jiter it;
+	struct dp_jval k, v;
+	for (size_t i = 0; i < n; i++)
+		vals[i].p = NULL;
+	if (!obj || dp_jtext_kind(obj) != '{')
+		return;
+	dp_jtext_iter(obj, &it);
+	while (dp_jtext_member(&it, &k, &v))
+		for (size_t i = 0; i < n; i++)
+			if (dp_jtext_str_eq(&k, names[i]))
+				vals[i] = v;
 }
 
 bool dp_jtext_int(const struct dp_jval *v, int64_t *out)
@@ -395,7 +424,8 @@ static size_t escape(const char *p, uint32_t *cp)
 		*cp = v;
 		return 6;
 	}
-	*cp = 0x10000 + ((v - 0xD800) << 10) + ((uint32_t)hex4((const unsigned char *)p + 8) - 0xDC00);
+	*cp = 0x10000 + ((v - 0xD800) << 10) +
+	      ((uint32_t)hex4((const unsigned char *)p + 8) - 0xDC00);
 	return 12;
 }
 
@@ -454,8 +484,9 @@ size_t dp_jtext_str(const struct dp_jval *v, char *buf, size_t cap)
 			p += escape(p, &cp);
 			n = encode(cp, ch);
 		} else {
-			n = (unsigned char)*p < 0x80 ? 1 : utf8_len((const unsigned char *)p,
-			                                           (const unsigned char *)end);
+			n = (unsigned char)*p < 0x80
+			        ? 1
+			        : utf8_len((const unsigned char *)p, (const unsigned char *)end);
 			memcpy(ch, p, n);
 			p += n;
 		}

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define DP_JTEXT_MAX_DEPTH 512
 
@@ -51,11 +52,20 @@ bool dp_jtext_member(struct dp_jiter *it, struct dp_jval *key, struct dp_jval *v
 /* The next element of an array; false at the end. */
 bool dp_jtext_element(struct dp_jiter *it, struct dp_jval *val);
 
-/* Whether a value is a string that, decoded, equals name. */
-bool dp_jtext_str_eq(const struct dp_jval *v, const char *name);
+/* Whether a value is a string that, decoded, equals name[0..n). */
+bool dp_jtext_str_eqn(const struct dp_jval *v, const char *name, size_t n);
+/* The same for a C string (a constant's length is known at compile time). */
+static inline bool dp_jtext_str_eq(const struct dp_jval *v, const char *name)
+{
+	return dp_jtext_str_eqn(v, name, strlen(name));
+}
 /* The value of the member named name of object obj, the last one of duplicates (as jansson
  * keeps); false if absent or if obj is NULL or not an object. */
 bool dp_jtext_get(const struct dp_jval *obj, const char *name, struct dp_jval *val);
+/* Several members of object obj (NULL or not an object: none) in one walk: vals[i] is the
+ * last member named names[i], or has p NULL when there is none. */
+void dp_jtext_pick(const struct dp_jval *obj, const char *const *names, size_t n,
+                   struct dp_jval *vals);
 /* An integer literal (no fraction, no exponent) that fits in 64 bits; false otherwise. */
 bool dp_jtext_int(const struct dp_jval *v, int64_t *out);
 /* Characters (Unicode code points) of a string value once decoded; 0 for other values. */

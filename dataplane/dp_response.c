@@ -10,6 +10,7 @@
 #include "sy_json.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,12 +53,12 @@ const char *dp_finish_reason_normalise(const char *native)
 
 /* ---- reading ------------------------------------------------------------------------------ */
 
-/* A token count: a non-negative integer, clamped to 32 bits; 0 for anything else. */
-static uint32_t tokens(const struct dp_jval *obj, const char *key)
+/* A token count: a non-negative integer, clamped to 32 bits; 0 for anything else (or for a
+ * member that is absent: p NULL). */
+static uint32_t tokens(const struct dp_jval *v)
 {
-	struct dp_jval v;
 	int64_t x;
-	if (!dp_jtext_get(obj, key, &v) || !dp_jtext_int(&v, &x) || x <= 0)
+	if (!v->p || !dp_jtext_int(v, &x) || x <= 0)
 		return 0;
 	return x > UINT32_MAX ? UINT32_MAX : (uint32_t)x;
 }
@@ -71,19 +72,33 @@ static const struct dp_jval *member(const struct dp_jval *obj, const char *key, 
 /* OpenAI's usage object; Anthropic's cache_creation_input_tokens is accepted for writes. */
 static void read_usage(const struct dp_jval *usage, struct dp_usage *u)
 {
-	struct dp_jval pv, cv;
-	const struct dp_jval *ptd = member(usage, "prompt_tokens_details", &pv);
+	enum {
+		PROMPT,
+		COMPLETION,
+		CREATION,
+		PROMPT_DETAILS,
+		COMPLETION_DETAILS,
+		N
+	};
+	static const char *const names[N] = {"prompt_tokens", "completion_tokens",
+	                                     "cache_creation_input_tokens", "prompt_tokens_details",
+	                                     "completion_tokens_details"};
+	static const char *const details[] = {"cached_tokens", "cache_write_tokens",
+	                                      "cache_creation_input_tokens", "reasoning_tokens"};
+	struct dp_jval v[N], pd[4], cd[4];
+	dp_jtext_pick(usage, names, N, v);
+	dp_jtext_pick(v[PROMPT_DETAILS].p ? &v[PROMPT_DETAILS] : NULL, details, 3, pd);
+	dp_jtext_pick(v[COMPLETION_DETAILS].p ? &v[COMPLETION_DETAILS] : NULL, details + 3, 1, cd);
 	struct sy_tokens *t = &u->tokens;
-	t->prompt = tokens(usage, "prompt_tokens");
-	t->completion = tokens(usage, "completion_tokens");
-	t->cached = tokens(ptd, "cached_tokens");
-	t->cache_write = tokens(ptd, "cache_write_tokens");
+	t->prompt = tokens(&v[PROMPT]);
+	t->completion = tokens(&v[COMPLETION]);
+	t->cached = tokens(&pd[0]);
+	t->cache_write = tokens(&pd[1]);
 	if (!t->cache_write)
-		t->cache_write = tokens(ptd, "cache_creation_input_tokens");
+		t->cache_write = tokens(&pd[2]);
 	if (!t->cache_write)
-		t->cache_write = tokens(usage, "cache_creation_input_tokens");
-	t->reasoning =
-	    tokens(member(usage, "completion_tokens_details", &cv), "reasoning_tokens");
+		t->cache_write = tokens(&v[CREATION]);
+	t->reasoning = tokens(&cd[0]);
 	u->from_provider = true;
 }
 
@@ -140,23 +155,16 @@ static uint32_t chars_to_tokens(uint64_t chars)
 /* The top-level members the rewrite reads (NULL when absent; the last of duplicates). */
 struct top {
 	const struct dp_jval *error, *choices, *usage;
-	struct dp_jval e, c, u;
+	struct dp_jval v[3];
 };
 
 static void read_top(const struct dp_jval *root, struct top *t)
 {
-	struct dp_jiter it;
-	struct dp_jval k, v;
-	*t = (struct top){0};
-	dp_jtext_iter(root, &it);
-	while (dp_jtext_member(&it, &k, &v)) {
-		if (dp_jtext_str_eq(&k, "choices"))
-			t->c = v, t->choices = &t->c;
-		else if (dp_jtext_str_eq(&k, "usage"))
-			t->u = v, t->usage = &t->u;
-		else if (dp_jtext_str_eq(&k, "error"))
-			t->e = v, t->error = &t->e;
-	}
+	static const char *const names[] = {"error", "choices", "usage"};
+	dp_jtext_pick(root, names, 3, t->v);
+	t->error = t->v[0].p ? &t->v[0] : NULL;
+	t->choices = t->v[1].p ? &t->v[1] : NULL;
+	t->usage = t->v[2].p ? &t->v[2] : NULL;
 }
 
 /* Not an answer: an error object, or choices that are not an array of objects; *n receives
@@ -181,18 +189,19 @@ static bool unusable(const struct top *t, size_t *n)
 	return false;
 }
 
-int dp_response_parse(const char *data, size_t len, struct dp_jval *root, struct dp_usage *u)
+int dp_response_parse(const char *data, size_t len, struct dp_response *r, struct dp_usage *u)
 {
 	struct top t;
 	struct dp_jiter it;
 	struct dp_jval c, m, fr;
 	size_t n;
 	*u = (struct dp_usage){0};
-	if (dp_jtext_check(data, len, root) || dp_jtext_kind(root) != '{')
+	if (dp_jtext_check(data, len, &r->root) || dp_jtext_kind(&r->root) != '{')
 		return SY_EPROTO;
-	read_top(root, &t);
+	read_top(&r->root, &t);
 	if (unusable(&t, &n) || !n)
 		return SY_EPROTO;
+	r->choices = *t.choices;
 	if (t.usage && dp_jtext_kind(t.usage) == '{') {
 		read_usage(t.usage, u);
 	} else {
@@ -242,14 +251,14 @@ static void open_object(struct out *o)
 	o->first = true;
 }
 
-/* `,"key":` (no comma for an object's first member). */
+/* `,"key":` (no comma for an object's first member); key is one of our own names, which
+ * need no escaping. */
 static void put_key(struct out *o, const char *key)
 {
-	if (!o->first)
-		put(o, ",", 1);
+	put(o, o->first ? "\"" : ",\"", o->first ? 1 : 2);
 	o->first = false;
-	put_str(o, key);
-	put(o, ":", 1);
+	put_s(o, key);
+	put(o, "\":", 2);
 }
 
 static void put_member(struct out *o, const struct dp_jval *k, const struct dp_jval *v)
@@ -382,18 +391,29 @@ static void put_choices(struct out *o, const struct dp_jval *choices)
 /* How an upstream object is rewritten. */
 struct rewrite {
 	const struct dp_gen_info *g;
-	const char *object; /* "chat.completion" or "chat.completion.chunk" */
-	const char *usage;  /* the usage member's text; NULL: the upstream's usage is dropped */
-	bool fingerprint;   /* system_fingerprint: null is added when missing */
+	const char *object;           /* "chat.completion" or "chat.completion.chunk" */
+	const struct dp_usage *usage; /* written with cost; NULL: the upstream's usage is dropped */
+	sy_money cost;
+	bool fingerprint; /* system_fingerprint: null is added when missing */
 };
 
-static char *rewrite(const struct dp_jval *root, const struct top *t, const struct rewrite *rw)
+static void put_usage(struct out *o, const struct rewrite *rw)
+{
+	put_key(o, "usage");
+	if (!o->rc)
+		o->rc = dp_usage_put(&o->b, rw->usage, rw->cost);
+}
+
+static char *rewrite(const struct dp_jval *root, const struct dp_jval *choices,
+                     const struct rewrite *rw)
 {
 	struct out o = {.rc = 0};
 	struct dp_jiter it;
 	struct dp_jval k, v;
-	bool stamped[N_STAMPS] = {false}, put_usage = false, put_ch = false, has_fp = false;
+	bool stamped[N_STAMPS] = {false}, put_us = false, put_ch = false, has_fp = false;
 	sy_buf_init(&o.b, 0);
+	/* the answer plus what is added, in one allocation */
+	o.rc = sy_buf_reserve(&o.b, root->n + 1024);
 	open_object(&o);
 	dp_jtext_iter(root, &it);
 	while (dp_jtext_member(&it, &k, &v)) {
@@ -403,15 +423,13 @@ static char *rewrite(const struct dp_jval *root, const struct top *t, const stru
 				put_stamp(&o, (size_t)i, rw->g, rw->object);
 			stamped[i] = true;
 		} else if (dp_jtext_str_eq(&k, "usage")) {
-			if (rw->usage && !put_usage) {
-				put_key(&o, "usage");
-				put_s(&o, rw->usage);
-			}
-			put_usage = true;
+			if (rw->usage && !put_us)
+				put_usage(&o, rw);
+			put_us = true;
 		} else if (dp_jtext_str_eq(&k, "choices")) {
 			if (!put_ch) {
 				put_key(&o, "choices");
-				put_choices(&o, t->choices);
+				put_choices(&o, choices);
 			}
 			put_ch = true;
 		} else {
@@ -427,44 +445,39 @@ static char *rewrite(const struct dp_jval *root, const struct top *t, const stru
 		put_key(&o, "system_fingerprint");
 		put_s(&o, "null");
 	}
-	if (rw->usage && !put_usage) {
-		put_key(&o, "usage");
-		put_s(&o, rw->usage);
-	}
+	if (rw->usage && !put_us)
+		put_usage(&o, rw);
 	put(&o, "}", 1);
 	return out_text(&o);
 }
 
-char *dp_response_finish(const struct dp_jval *root, const struct dp_gen_info *g,
+char *dp_response_finish(const struct dp_response *r, const struct dp_gen_info *g,
                          const struct dp_usage *u, sy_money cost)
 {
-	struct top t;
-	json_t *uj = dp_usage_json(u, cost);
-	char *usage = uj ? sy_json_dump(uj) : NULL;
-	json_decref(uj);
-	if (!usage)
-		return NULL;
-	read_top(root, &t);
-	struct rewrite rw = {.g = g, .object = "chat.completion", .usage = usage,
-	                     .fingerprint = true};
-	char *s = rewrite(root, &t, &rw);
-	free(usage);
-	return s;
+	struct rewrite rw = {
+	    .g = g, .object = "chat.completion", .usage = u, .cost = cost, .fingerprint = true};
+	return rewrite(&r->root, &r->choices, &rw);
 }
 
-json_t *dp_usage_json(const struct dp_usage *u, sy_money cost)
+int dp_usage_put(struct sy_buf *b, const struct dp_usage *u, sy_money cost)
 {
 	const struct sy_tokens *t = &u->tokens;
+	char usd[32];
+	/* exact from the integer amount, and always with a fraction so it reads as a real */
+	sy_money_format(cost, usd, sizeof(usd));
 	/* the upstream_inference_* costs are a BYOK key's own provider bill: 0 when not BYOK
 	 * (OpenRouter's SDK requires the prompt and completions parts) */
-	return json_pack(
-	    "{s:I,s:I,s:I,s:f,s:b,s:{s:I,s:I},s:{s:I},s:{s:n,s:f,s:f}}", "prompt_tokens",
-	    (json_int_t)t->prompt, "completion_tokens", (json_int_t)t->completion, "total_tokens",
-	    (json_int_t)t->prompt + t->completion, "cost", sy_money_usd(cost), "is_byok", 0,
-	    "prompt_tokens_details", "cached_tokens", (json_int_t)t->cached, "cache_write_tokens",
-	    (json_int_t)t->cache_write, "completion_tokens_details", "reasoning_tokens",
-	    (json_int_t)t->reasoning, "cost_details", "upstream_inference_cost",
-	    "upstream_inference_prompt_cost", 0.0, "upstream_inference_completions_cost", 0.0);
+	return sy_buf_printf(
+	    b,
+	    "{\"prompt_tokens\":%" PRIu32 ",\"completion_tokens\":%" PRIu32
+	    ",\"total_tokens\":%" PRIu64 ",\"cost\":%s%s,\"is_byok\":false,"
+	    "\"prompt_tokens_details\":{\"cached_tokens\":%" PRIu32
+	    ",\"cache_write_tokens\":%" PRIu32
+	    "},\"completion_tokens_details\":{\"reasoning_tokens\":%" PRIu32 "},"
+	    "\"cost_details\":{\"upstream_inference_cost\":null,"
+	    "\"upstream_inference_prompt_cost\":0.0,\"upstream_inference_completions_cost\":0.0}}",
+	    t->prompt, t->completion, (uint64_t)t->prompt + t->completion, usd,
+	    strchr(usd, '.') ? "" : ".0", t->cached, t->cache_write, t->reasoning);
 }
 
 int dp_stream_rewrite(const char *data, size_t len, const struct dp_gen_info *g,
@@ -500,7 +513,7 @@ int dp_stream_rewrite(const char *data, size_t len, const struct dp_gen_info *g,
 	}
 	/* our own usage chunk closes the stream; OpenAI also sends "usage": null */
 	struct rewrite rw = {.g = g, .object = "chat.completion.chunk"};
-	*out = rewrite(&root, &t, &rw);
+	*out = rewrite(&root, t.choices, &rw);
 	return *out ? 0 : -ENOMEM;
 }
 
@@ -521,7 +534,8 @@ char *dp_stream_usage_chunk(const struct dp_gen_info *g, const struct dp_usage *
 	put_key(&o, "choices");
 	put_s(&o, "[]");
 	put_key(&o, "usage");
-	put_json(&o, dp_usage_json(u, cost));
+	if (!o.rc)
+		o.rc = dp_usage_put(&o.b, u, cost);
 	put(&o, "}", 1);
 	return out_text(&o);
 }
@@ -534,9 +548,9 @@ char *dp_stream_error_chunk(const struct dp_gen_info *g, int code, const char *m
 	open_object(&o);
 	put_stamps(&o, g, "chat.completion.chunk");
 	put_key(&o, "error");
-	put_json(&o, json_pack("{s:i,s:s,s:{s:s?,s:s?}}", "code", code, "message", message,
-	                       "metadata", "error_type", error_type, "provider_name",
-	                       g->provider_name));
+	put_json(&o,
+	         json_pack("{s:i,s:s,s:{s:s?,s:s?}}", "code", code, "message", message, "metadata",
+	                   "error_type", error_type, "provider_name", g->provider_name));
 	put_key(&o, "choices");
 	put_json(&o, json_pack("[{s:i,s:{s:s},s:s,s:s}]", "index", 0, "delta", "content", "",
 	                       "finish_reason", "error", "native_finish_reason", "error"));

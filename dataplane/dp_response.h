@@ -35,21 +35,29 @@ struct dp_usage {
  * stop|length|tool_calls|content_filter|error; NULL for NULL; unknown values map to "stop". */
 const char *dp_finish_reason_normalise(const char *native);
 
-/* Validate a non-streaming upstream body: on success *root is its object (pointing into data)
- * and *u holds the usage and finish reasons. Without a usage object (from_provider false) the
+/* A non-streaming upstream answer dp_response_parse accepted: spans of the caller's text. */
+struct dp_response {
+	struct dp_jval root;    /* the answer's object */
+	struct dp_jval choices; /* its choices array (the last, of duplicates) */
+};
+
+/* Validate a non-streaming upstream body: on success *r locates its parts (in data) and *u
+ * holds the usage and finish reasons. Without a usage object (from_provider false) the
  * completion tokens are counted from the choices' text (chars / 4 rounded up) and the prompt
  * tokens are left 0 for the caller's estimate. SY_EPROTO when it is not a chat completion
  * (not JSON, no choices, or an error object). */
-int dp_response_parse(const char *data, size_t len, struct dp_jval *root, struct dp_usage *u);
-/* The client's answer: root (from dp_response_parse, its text still alive) with id, object,
- * created, provider, model, system_fingerprint (if missing), normalised finish_reason +
- * native_finish_reason, and usage (with cost). malloc'ed JSON text; NULL when out of memory. */
-char *dp_response_finish(const struct dp_jval *root, const struct dp_gen_info *g,
+int dp_response_parse(const char *data, size_t len, struct dp_response *r, struct dp_usage *u);
+/* The client's answer: r (its text still alive) with id, object, created, provider, model,
+ * system_fingerprint (if missing), normalised finish_reason + native_finish_reason, and usage
+ * (with cost). malloc'ed JSON text; NULL when out of memory. */
+char *dp_response_finish(const struct dp_response *r, const struct dp_gen_info *g,
                          const struct dp_usage *u, sy_money cost);
-/* The usage object: prompt/completion/total tokens, cost (USD number), is_byok,
- * prompt_tokens_details{cached_tokens,cache_write_tokens},
- * completion_tokens_details{reasoning_tokens}, cost_details{upstream_inference_cost}. */
-json_t *dp_usage_json(const struct dp_usage *u, sy_money cost);
+/* Append the usage object: prompt/completion/total tokens, cost (USD number, exact),
+ * is_byok, prompt_tokens_details{cached_tokens,cache_write_tokens},
+ * completion_tokens_details{reasoning_tokens}, cost_details{upstream_inference_cost,
+ * upstream_inference_prompt_cost, upstream_inference_completions_cost}. 0 or the sy_buf
+ * error. */
+int dp_usage_put(struct sy_buf *b, const struct dp_usage *u, sy_money cost);
 
 /* Per-stream state for chunk rewriting. */
 struct dp_stream_state {

@@ -14,7 +14,8 @@
 
 static void test_walk_an_object(void **state)
 {
-	const char *text = " {\"a\": [1, {\"x\": \"}\"}], \"b\" : \"q\\\"\", \"c\":null, \"a\":-2} ";
+	const char *text =
+	    " {\"a\": [1, {\"x\": \"}\"}], \"b\" : \"q\\\"\", \"c\":null, \"a\":-2} ";
 	struct dp_jval root, k, v, a;
 	struct dp_jiter it;
 	assert_int_equal(dp_jtext_check(text, strlen(text), &root), 0);
@@ -42,6 +43,18 @@ static void test_walk_an_object(void **state)
 	assert_int_equal(x, -2);
 	assert_false(dp_jtext_get(&root, "missing", &a));
 	assert_false(dp_jtext_get(NULL, "a", &a));
+
+	/* several at once, in one walk */
+	const char *names[] = {"c", "a", "missing"};
+	struct dp_jval picked[3];
+	dp_jtext_pick(&root, names, 3, picked);
+	assert_int_equal(picked[0].n, 4);
+	assert_memory_equal(picked[0].p, "null", 4);
+	assert_int_equal(picked[1].n, 2);
+	assert_memory_equal(picked[1].p, "-2", 2);
+	assert_null(picked[2].p);
+	dp_jtext_pick(NULL, names, 3, picked);
+	assert_null(picked[0].p);
 
 	/* elements of an array */
 	assert_true(dp_jtext_get(&root, "b", &v));
@@ -116,17 +129,71 @@ static void check_agrees(const char *p, size_t n)
 static void test_validation_agrees_with_jansson(void **state)
 {
 	static const char *const texts[] = {
-	    "{}", "[]", "\"\"", "0", "-0", "1.5e-3", "1E+2", "-12.25", "true", "false", "null",
-	    " \t\r\n[ 1 , 2 ] \n", "{\"a\":{\"b\":[{}]}}", "\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"",
-	    "\"\\u00e9\\u20AC\"", "\"\\ud83d\\ude00\"", "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"",
-	    "\"\xed\x9f\xbf\"", "\"\xf4\x8f\xbf\xbf\"",
+	    "{}",
+	    "[]",
+	    "\"\"",
+	    "0",
+	    "-0",
+	    "1.5e-3",
+	    "1E+2",
+	    "-12.25",
+	    "true",
+	    "false",
+	    "null",
+	    " \t\r\n[ 1 , 2 ] \n",
+	    "{\"a\":{\"b\":[{}]}}",
+	    "\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"",
+	    "\"\\u00e9\\u20AC\"",
+	    "\"\\ud83d\\ude00\"",
+	    "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"",
+	    "\"\xed\x9f\xbf\"",
+	    "\"\xf4\x8f\xbf\xbf\"",
 	    /* rejected */
-	    "", " ", "{", "}", "[1,]", "[,1]", "{\"a\":1,}", "{\"a\" 1}", "{a:1}", "{\"a\":}",
-	    "[1 2]", "01", "-", "1.", ".5", "1e", "1e+", "+1", "0x10", "tru", "nul", "True",
-	    "NaN", "Infinity", "[1]]", "[1] x", "\"abc", "\"a\nb\"", "\"\\x\"", "\"\\u12\"",
-	    "\"\\u00zz\"", "\"\\u0000\"", "\"\\ud83d\"", "\"\\ude00\"", "\"\\ud83d\\u0041\"",
-	    "\"\xff\"", "\"\xc0\xaf\"", "\"\xe0\x80\xaf\"", "\"\xed\xa0\x80\"", "\"\xf4\x90\x80\x80\"",
-	    "\"\xc3\"", "\"\xe2\x82\"", "\"\x80\"", "'a'", "[1,\"\x01\"]",
+	    "",
+	    " ",
+	    "{",
+	    "}",
+	    "[1,]",
+	    "[,1]",
+	    "{\"a\":1,}",
+	    "{\"a\" 1}",
+	    "{a:1}",
+	    "{\"a\":}",
+	    "[1 2]",
+	    "01",
+	    "-",
+	    "1.",
+	    ".5",
+	    "1e",
+	    "1e+",
+	    "+1",
+	    "0x10",
+	    "tru",
+	    "nul",
+	    "True",
+	    "NaN",
+	    "Infinity",
+	    "[1]]",
+	    "[1] x",
+	    "\"abc",
+	    "\"a\nb\"",
+	    "\"\\x\"",
+	    "\"\\u12\"",
+	    "\"\\u00zz\"",
+	    "\"\\u0000\"",
+	    "\"\\ud83d\"",
+	    "\"\\ude00\"",
+	    "\"\\ud83d\\u0041\"",
+	    "\"\xff\"",
+	    "\"\xc0\xaf\"",
+	    "\"\xe0\x80\xaf\"",
+	    "\"\xed\xa0\x80\"",
+	    "\"\xf4\x90\x80\x80\"",
+	    "\"\xc3\"",
+	    "\"\xe2\x82\"",
+	    "\"\x80\"",
+	    "'a'",
+	    "[1,\"\x01\"]",
 	};
 	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
 		check_agrees(texts[i], strlen(texts[i]));
@@ -153,7 +220,8 @@ static void test_mutations_agree_with_jansson(void **state)
 {
 	static const char doc[] =
 	    "{\"id\":\"chatcmpl-1\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
-	    "\"content\":\"h\\u00e9 \\\"q\\\" \\ud83d\\ude00 \xc3\xa9\"},\"finish_reason\":\"stop\"}],"
+	    "\"content\":\"h\\u00e9 \\\"q\\\" \\ud83d\\ude00 "
+	    "\xc3\xa9\"},\"finish_reason\":\"stop\"}],"
 	    "\"usage\":{\"prompt_tokens\":12,\"cost\":-0.5e-3,\"ok\":true,\"no\":null}}";
 	static const char bytes[] = "{}[]\",:\\u0123456789.eE+- \ntfnal\x80\xc3\xff";
 	char buf[sizeof(doc) + 8];

@@ -65,7 +65,7 @@ static void test_non_streaming_response(void **state)
 	    "\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":3,\"total_tokens\":15,"
 	    "\"prompt_tokens_details\":{\"cached_tokens\":8},"
 	    "\"completion_tokens_details\":{\"reasoning_tokens\":1}}}";
-	struct dp_jval r;
+	struct dp_response r;
 	struct dp_usage u;
 	assert_int_equal(dp_response_parse(body, strlen(body), &r, &u), 0);
 	assert_true(u.from_provider);
@@ -104,11 +104,10 @@ static void test_non_streaming_response(void **state)
 /* The usage member exactly as dp_response_finish writes it. */
 static char *usage_text(const struct dp_usage *u, sy_money cost)
 {
-	json_t *j = dp_usage_json(u, cost);
-	char *s = sy_json_dump(j);
-	json_decref(j);
-	assert_non_null(s);
-	return s;
+	struct sy_buf b;
+	sy_buf_init(&b, 0);
+	assert_int_equal(dp_usage_put(&b, u, cost), 0);
+	return b.data;
 }
 
 static void test_finish_keeps_the_rest_byte_for_byte(void **state)
@@ -118,23 +117,25 @@ static void test_finish_keeps_the_rest_byte_for_byte(void **state)
 	const char *body =
 	    " {\"id\" : \"chatcmpl-x\", \"object\":\"chat.completion\",\"created\":1,"
 	    "\"model\":\"gpt\",\"system_fingerprint\":\"fp\",\"choices\":[{\"index\":0,"
-	    "\"message\":{\"role\":\"assistant\",\"content\":\"h\\u00e9 \\\"q\\\" \\ud83d\\ude00\"},"
+	    "\"message\":{\"role\":\"assistant\",\"content\":\"h\\u00e9 \\\"q\\\" "
+	    "\\ud83d\\ude00\"},"
 	    "\"logprobs\":null,\"finish_reason\":\"stop\"}],"
 	    "\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":2},"
 	    "\"x_extra\":{ \"a\" : [1, 2.5e3, true] }}\n";
-	struct dp_jval r;
+	struct dp_response r;
 	struct dp_usage u;
 	assert_int_equal(dp_response_parse(body, strlen(body), &r, &u), 0);
 	char *usage = usage_text(&u, 0);
 	char want[2048];
-	snprintf(want, sizeof(want),
-	         "{\"id\":\"%s\",\"object\":\"chat.completion\",\"created\":1700000000,"
-	         "\"model\":\"openai/gpt-4o\",\"system_fingerprint\":\"fp\",\"choices\":[{\"index\":0,"
-	         "\"message\":{\"role\":\"assistant\",\"content\":\"h\\u00e9 \\\"q\\\" "
-	         "\\ud83d\\ude00\"},\"logprobs\":null,\"finish_reason\":\"stop\","
-	         "\"native_finish_reason\":\"stop\"}],\"usage\":%s,"
-	         "\"x_extra\":{ \"a\" : [1, 2.5e3, true] },\"provider\":\"OpenAI\"}",
-	         gen.id, usage);
+	snprintf(
+	    want, sizeof(want),
+	    "{\"id\":\"%s\",\"object\":\"chat.completion\",\"created\":1700000000,"
+	    "\"model\":\"openai/gpt-4o\",\"system_fingerprint\":\"fp\",\"choices\":[{\"index\":0,"
+	    "\"message\":{\"role\":\"assistant\",\"content\":\"h\\u00e9 \\\"q\\\" "
+	    "\\ud83d\\ude00\"},\"logprobs\":null,\"finish_reason\":\"stop\","
+	    "\"native_finish_reason\":\"stop\"}],\"usage\":%s,"
+	    "\"x_extra\":{ \"a\" : [1, 2.5e3, true] },\"provider\":\"OpenAI\"}",
+	    gen.id, usage);
 	char *got = dp_response_finish(&r, &gen, &u, 0);
 	assert_non_null(got);
 	assert_string_equal(got, want);
@@ -150,7 +151,7 @@ static void test_finish_duplicates_and_escaped_names(void **state)
 	                   "\"ch\\u006fices\":[{\"fin\\u0069sh_reason\":\"end_turn\","
 	                   "\"native_finish_reason\":\"x\",\"finish_reason\":\"refusal\"}],"
 	                   "\"model\":\"b\",\"k\":1,\"k\":2,\"usage\":null}";
-	struct dp_jval r;
+	struct dp_response r;
 	struct dp_usage u;
 	assert_int_equal(dp_response_parse(body, strlen(body), &r, &u), 0);
 	assert_false(u.from_provider);
@@ -174,7 +175,7 @@ static void test_finish_duplicates_and_escaped_names(void **state)
 static void test_finish_escapes_our_strings(void **state)
 {
 	const char *body = "{\"choices\":[{}]}";
-	struct dp_jval r;
+	struct dp_response r;
 	struct dp_usage u;
 	assert_int_equal(dp_response_parse(body, strlen(body), &r, &u), 0);
 	struct dp_gen_info g = gen;
@@ -228,7 +229,7 @@ static void test_usage_variants(void **state)
 	    "\"usage\":{\"prompt_tokens\":100,\"completion_tokens\":-4,"
 	    "\"cache_creation_input_tokens\":30,"
 	    "\"prompt_tokens_details\":{\"cached_tokens\":99999999999}}}";
-	struct dp_jval r;
+	struct dp_response r;
 	struct dp_usage u;
 	assert_int_equal(dp_response_parse(body, strlen(body), &r, &u), 0);
 	assert_int_equal(u.tokens.prompt, 100);
@@ -272,14 +273,14 @@ static void test_parse_rejects_non_completions(void **state)
 	    "",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct dp_jval r;
+		struct dp_response r;
 		struct dp_usage u;
 		if (dp_response_parse(bad[i], strlen(bad[i]), &r, &u) != SY_EPROTO)
 			fail_msg("accepted %s", bad[i]);
 	}
 	/* an error member that is null is no error */
 	const char *ok = "{\"error\":null,\"choices\":[{}]}";
-	struct dp_jval r;
+	struct dp_response r;
 	struct dp_usage u;
 	assert_int_equal(dp_response_parse(ok, strlen(ok), &r, &u), 0);
 }
@@ -291,7 +292,7 @@ static void test_parse_without_usage_counts(void **state)
 	    "{\"choices\":[{\"message\":{\"content\":\"0123456789\","
 	    "\"tool_calls\":[{\"function\":{\"name\":\"f\",\"arguments\":\"{}\\n\"}}]},"
 	    "\"finish_reason\":\"tool_calls\"}]}";
-	struct dp_jval r;
+	struct dp_response r;
 	struct dp_usage u;
 	assert_int_equal(dp_response_parse(body, strlen(body), &r, &u), 0);
 	assert_false(u.from_provider);
@@ -305,7 +306,7 @@ static void test_finish_fills_missing_fields(void **state)
 	const char *body = "{\"choices\":[{\"index\":0,\"message\":{\"content\":\"a\"},"
 	                   "\"finish_reason\":\"MAX_TOKENS\"},{\"index\":1,\"message\":{}}],"
 	                   "\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1}}";
-	struct dp_jval r;
+	struct dp_response r;
 	struct dp_usage u;
 	assert_int_equal(dp_response_parse(body, strlen(body), &r, &u), 0);
 	json_t *out = load(dp_response_finish(&r, &gen, &u, 0));
@@ -329,11 +330,30 @@ static void test_usage_json(void **state)
 	                                .cached = 5,
 	                                .cache_write = 6,
 	                                .reasoning = 7}};
-	json_t *j = dp_usage_json(&u, 25 * SY_MONEY_SCALE);
+	json_t *j = load(usage_text(&u, 25 * SY_MONEY_SCALE));
 	assert_int_equal(num(j, "total_tokens"), 8000000000LL); /* no 32-bit wrap */
+	assert_true(json_is_real(json_object_get(j, "cost")));
 	assert_true(json_real_value(json_object_get(j, "cost")) == 25.0);
 	assert_int_equal(num(json_object_get(j, "prompt_tokens_details"), "cache_write_tokens"), 6);
 	json_decref(j);
+
+	/* the cost is the exact decimal of the amount, as a real; the BYOK parts are 0 */
+	char *text =
+	    usage_text(&(struct dp_usage){.tokens = {.prompt = 11, .completion = 16}}, 2460000);
+	assert_string_equal(
+	    text, "{\"prompt_tokens\":11,\"completion_tokens\":16,\"total_tokens\":27,"
+	          "\"cost\":0.000246,\"is_byok\":false,\"prompt_tokens_details\":"
+	          "{\"cached_tokens\":0,\"cache_write_tokens\":0},\"completion_tokens_details\":"
+	          "{\"reasoning_tokens\":0},\"cost_details\":{\"upstream_inference_cost\":null,"
+	          "\"upstream_inference_prompt_cost\":0.0,"
+	          "\"upstream_inference_completions_cost\":0.0}}");
+	free(text);
+	text = usage_text(&(struct dp_usage){0}, 0);
+	assert_non_null(strstr(text, "\"cost\":0.0,"));
+	free(text);
+	text = usage_text(&(struct dp_usage){0}, 1);
+	assert_non_null(strstr(text, "\"cost\":0.0000000001,"));
+	free(text);
 }
 
 static char *rewrite(const char *chunk, struct dp_stream_state *st, int want_rc)
