@@ -527,7 +527,8 @@ static void activity(const struct cp_billing_call *c, bool csv)
 		     ACTIVITY_GROUPS_MAX);
 		return;
 	}
-	qsort(a.g, a.n, sizeof(*a.g), group_cmp);
+	if (a.n)
+		qsort(a.g, a.n, sizeof(*a.g), group_cmp);
 	if (csv) {
 		activity_csv(c, &a);
 		free(a.g);
