@@ -13,9 +13,14 @@
  *
  * Spool format: records back to back, each a 4-byte little-endian length then the packed
  * UsageRecord. When nothing is pending the file is truncated; when most of a large file is
- * acknowledged, the pending records are rewritten to a temporary file renamed over it. */
+ * acknowledged, the pending records are rewritten to a temporary file renamed over it.
+ *
+ * Spool writes are batched per loop iteration: the records settled while the loop handles
+ * one round of events are framed into `unwritten` and appended with one write(2) by a 0 ms
+ * timer, which runs before the loop can wait again, and always before a record is sent. */
 #include "dp_usage.h"
 #include "dp_loop.h"
+#include "sy_buf.h"
 #include "sy_err.h"
 #include "sy_log.h"
 #include "sy_msg.h"
@@ -32,12 +37,13 @@
 #include <unistd.h>
 #include <zmq.h>
 
-#define BATCH_MAX 100         /* records per UsageBatch */
+#define BATCH_MAX 1000        /* records per UsageBatch: one write transaction each */
 #define FLUSH_MS 50           /* how long a record waits for others to share its batch */
 #define RESEND_MS 2000        /* unacknowledged this long: send again */
 #define TICK_MS 1000          /* resend scan interval */
 #define QUERY_TIMEOUT_MS 2000 /* GET /generation lookups */
 #define COMPACT_MIN (1 << 20) /* spool bytes before a rewrite is worth it */
+#define COMPACT_CHUNK (64 << 10) /* bytes per write while compacting */
 
 struct rec {
 	struct rec *prev, *next;
@@ -69,6 +75,9 @@ struct dp_usage {
 	size_t spool_size; /* bytes in the spool file */
 	size_t spool_live; /* of which records still pending */
 	struct rec_list unsent, inflight;
+	struct sy_buf unwritten; /* the framed records at the tail of unsent, not yet written */
+	size_t n_unwritten;
+	struct dp_timer *spool_timer; /* writes unwritten */
 	struct dp_timer *flush_timer, *tick_timer;
 	struct query *queries;
 	uint64_t next_req;
@@ -138,39 +147,59 @@ static int write_all(int fd, const void *p, size_t n)
 	return 0;
 }
 
-/* [u32 little-endian length][packed record] in one malloc'ed buffer. */
-static uint8_t *frame_record(const Sy__UsageRecord *r, size_t *len)
+/* Append [u32 little-endian length][packed record] to b; 0 or the sy_buf error. */
+static int frame_record(struct sy_buf *b, const Sy__UsageRecord *r)
 {
 	size_t n = sy__usage_record__get_packed_size(r);
-	uint8_t *buf = malloc(4 + n);
-	if (!buf)
-		return NULL;
-	buf[0] = (uint8_t)n;
-	buf[1] = (uint8_t)(n >> 8);
-	buf[2] = (uint8_t)(n >> 16);
-	buf[3] = (uint8_t)(n >> 24);
-	sy__usage_record__pack(r, buf + 4);
-	*len = 4 + n;
-	return buf;
+	int rc = sy_buf_reserve(b, 4 + n);
+	if (rc)
+		return rc;
+	uint8_t *p = (uint8_t *)b->data + b->len;
+	p[0] = (uint8_t)n;
+	p[1] = (uint8_t)(n >> 8);
+	p[2] = (uint8_t)(n >> 16);
+	p[3] = (uint8_t)(n >> 24);
+	sy__usage_record__pack(r, p + 4);
+	b->len += 4 + n;
+	b->data[b->len] = '\0';
+	return 0;
 }
 
 /* Durability: write(2) only, no fsync. Once write returns, the bytes are in the kernel's
  * page cache and survive the worker crashing or being killed, which is the failure this
  * spool exists for. An fsync per request would put a disk flush on the hot path; a kernel
  * crash or power loss can therefore lose the last few seconds of unacknowledged records. */
-static int spool_append(struct dp_usage *u, const uint8_t *buf, size_t len)
+static void spool_write(struct dp_usage *u)
 {
-	int rc = write_all(u->spool_fd, buf, len);
-	if (rc) {
+	dp_timer_cancel(&u->spool_timer);
+	if (!u->n_unwritten)
+		return;
+	int rc = write_all(u->spool_fd, u->unwritten.data, u->unwritten.len);
+	if (!rc) {
+		u->spool_size += u->unwritten.len;
+		u->spool_live += u->unwritten.len;
+	} else {
 		/* never leave a torn record: replay stops at the first one */
 		if (ftruncate(u->spool_fd, (off_t)u->spool_size) < 0)
 			sy_err("usage spool: cannot truncate after a failed write: %s",
 			       strerror(errno));
-		return rc;
+		/* they are still sent, but a crash before their ack loses them */
+		sy_err("usage spool: %zu record(s) could not be written (%s); they are kept in "
+		       "memory only",
+		       u->n_unwritten, sy_strerror(rc));
+		struct rec *r = u->unsent.tail;
+		for (size_t i = 0; i < u->n_unwritten && r; i++, r = r->prev)
+			r->spool_len = 0;
 	}
-	u->spool_size += len;
-	u->spool_live += len;
-	return 0;
+	sy_buf_reset(&u->unwritten);
+	u->n_unwritten = 0;
+}
+
+static void spool_timer_fn(struct dp_loop *loop, void *arg)
+{
+	struct dp_usage *u = arg;
+	u->spool_timer = NULL;
+	spool_write(u);
 }
 
 /* Rewrite the spool with only the pending records, atomically (write, fsync, rename). */
@@ -187,28 +216,40 @@ static void spool_compact(struct dp_usage *u)
 		sy_warn("usage spool: cannot compact: %s", strerror(errno));
 		return;
 	}
+	/* every record in memory, the unwritten ones included */
 	size_t total = 0;
+	struct sy_buf b;
+	sy_buf_init(&b, 0);
 	struct rec_list *lists[] = {&u->inflight, &u->unsent};
 	for (int i = 0; i < 2; i++) {
 		for (struct rec *r = lists[i]->head; r; r = r->next) {
-			size_t len;
-			uint8_t *buf = frame_record(r->msg, &len);
-			int rc = buf ? write_all(fd, buf, len) : -ENOMEM;
-			free(buf);
-			if (rc)
+			if (frame_record(&b, r->msg))
 				goto out_abandon;
-			total += len;
+			if (b.len >= COMPACT_CHUNK || (!r->next && b.len)) {
+				if (write_all(fd, b.data, b.len))
+					goto out_abandon;
+				total += b.len;
+				sy_buf_reset(&b);
+			}
 		}
 	}
 	/* the rename must not expose a file whose data is not on disk yet */
 	if (fdatasync(fd) < 0 || rename(tmp, u->path) < 0)
 		goto out_abandon;
+	sy_buf_release(&b);
+	for (int i = 0; i < 2; i++) /* a record whose write had failed is in the file now */
+		for (struct rec *r = lists[i]->head; r; r = r->next)
+			r->spool_len = 4 + sy__usage_record__get_packed_size(r->msg);
 	close(u->spool_fd);
 	u->spool_fd = fd;
 	u->spool_size = u->spool_live = total;
+	sy_buf_reset(&u->unwritten);
+	u->n_unwritten = 0;
+	dp_timer_cancel(&u->spool_timer);
 	sy_debug("usage spool compacted to %zu bytes", total);
 	return;
 out_abandon:
+	sy_buf_release(&b);
 	sy_warn("usage spool: compaction failed, keeping the old file");
 	close(fd);
 	unlink(tmp);
@@ -281,6 +322,7 @@ static int spool_replay(struct dp_usage *u)
 static void flush(struct dp_usage *u)
 {
 	Sy__UsageRecord *batch[BATCH_MAX];
+	spool_write(u); /* nothing goes out before it is spooled */
 	while (u->unsent.n) {
 		size_t n = 0;
 		for (struct rec *r = u->unsent.head; r && n < BATCH_MAX; r = r->next)
@@ -416,6 +458,7 @@ struct dp_usage *dp_usage_new(struct dp_loop *loop, void *zctx, const char *endp
 	u->loop = loop;
 	u->spool_fd = -1;
 	u->fd = -1;
+	sy_buf_init(&u->unwritten, 0);
 	if (mkdir(spool_dir, 0700) < 0 && errno != EEXIST) {
 		sy_err("usage spool: cannot create %s: %s", spool_dir, strerror(errno));
 		goto out_free;
@@ -471,8 +514,11 @@ void dp_usage_free(struct dp_usage **up)
 	*up = NULL;
 	if (u->sock)
 		flush(u); /* whatever is still unacknowledged stays in the spool for next time */
+	else if (u->spool_fd >= 0)
+		spool_write(u);
 	while (u->queries)
 		query_finish(u, u->queries, NULL);
+	dp_timer_cancel(&u->spool_timer);
 	dp_timer_cancel(&u->flush_timer);
 	dp_timer_cancel(&u->tick_timer);
 	dp_timer_cancel(&u->drain_timer);
@@ -490,6 +536,7 @@ void dp_usage_free(struct dp_usage **up)
 	}
 	if (u->spool_fd >= 0)
 		close(u->spool_fd);
+	sy_buf_release(&u->unwritten);
 	free(u->path);
 	free(u);
 }
@@ -498,24 +545,30 @@ int dp_usage_submit(struct dp_usage *u, const Sy__UsageRecord *rec)
 {
 	if (!rec->id || !*rec->id)
 		return SY_EINVAL;
-	size_t len;
-	uint8_t *buf = frame_record(rec, &len);
-	if (!buf)
-		return -ENOMEM;
+	size_t at = u->unwritten.len;
 	struct rec *r = calloc(1, sizeof(*r));
-	if (r)
-		r->msg = sy__usage_record__unpack(NULL, len - 4, buf + 4);
-	int rc = r && r->msg ? spool_append(u, buf, len) : -ENOMEM;
-	free(buf);
+	int rc = r ? frame_record(&u->unwritten, rec) : -ENOMEM;
+	if (!rc) {
+		/* the copy the channel keeps (and sends from) */
+		r->msg = sy__usage_record__unpack(NULL, u->unwritten.len - at - 4,
+		                                  (const uint8_t *)u->unwritten.data + at + 4);
+		rc = r->msg ? 0 : -ENOMEM;
+	}
 	if (rc) {
 		sy_err("usage: record %s could not be spooled: %s", rec->id, sy_strerror(rc));
-		if (r && r->msg)
-			sy__usage_record__free_unpacked(r->msg, NULL);
+		u->unwritten.len = at; /* the unwritten frames stay whole */
+		if (u->unwritten.data)
+			u->unwritten.data[at] = '\0';
 		free(r);
 		return rc;
 	}
-	r->spool_len = len;
+	r->spool_len = u->unwritten.len - at;
 	list_push(&u->unsent, r);
+	u->n_unwritten++;
+	if (!u->spool_timer)
+		u->spool_timer = dp_timer_add(u->loop, 0, spool_timer_fn, u);
+	if (!u->spool_timer) /* no timer: write it now */
+		spool_write(u);
 	if (u->unsent.n >= BATCH_MAX) {
 		dp_timer_cancel(&u->flush_timer);
 		flush(u);

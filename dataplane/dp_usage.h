@@ -1,10 +1,11 @@
 /* dp_usage.h - the acknowledged channel that carries usage records to the controlplane.
  *
  * A DEALER socket to the controlplane's usage ROUTER. Every record is appended to a durable
- * spool file before dp_usage_submit returns, sent in batches, and kept (and resent after a
- * reconnect or restart) until the controlplane acknowledges its id. The controlplane applies
- * each id at most once, so resending is always safe. The same socket carries GET /generation
- * lookups. */
+ * spool file before the worker's loop waits again (the records submitted in one loop
+ * iteration share one write) and always before it is sent; it is sent in batches, and kept
+ * (and resent after a reconnect or restart) until the controlplane acknowledges its id. The
+ * controlplane applies each id at most once, so resending is always safe. The same socket
+ * carries GET /generation lookups. */
 #ifndef DP_USAGE_H
 #define DP_USAGE_H
 
@@ -22,9 +23,9 @@ struct dp_usage *dp_usage_new(struct dp_loop *loop, void *zctx, const char *endp
                               const char *spool_dir, int worker_id);
 /* Flush what can be flushed and free; idempotent; nulls *up. */
 void dp_usage_free(struct dp_usage **up);
-/* Queue one record (copied): spooled durably, then sent; resent until acknowledged.
- * 0 or a negative code (the record is then logged as lost, which must never happen in
- * practice: the spool write is the only failure point). */
+/* Queue one record (copied): spooled durably before the loop waits again, then sent; resent
+ * until acknowledged. 0 or a negative code when it cannot even be queued (out of memory: the
+ * record is logged as lost). A failed spool write is logged; its records are still sent. */
 int dp_usage_submit(struct dp_usage *u, const Sy__UsageRecord *rec);
 /* Records spooled but not yet acknowledged. */
 size_t dp_usage_pending(const struct dp_usage *u);

@@ -22,7 +22,7 @@
 #include "sy_clock.h"
 #include "sy_msg.h"
 
-#define MAX_IDS 512
+#define MAX_IDS 2600
 
 /* The controlplane's side: counts every id it receives, acks from the ack_from-th receipt
  * of an id on, and answers generation lookups for ids it has acknowledged. */
@@ -66,7 +66,7 @@ static void cp_handle(struct fake_cp *cp, const void *ident, size_t ident_len, S
 	sy_env_init(&out);
 	if (in->body_case == SY__ENVELOPE__BODY_USAGE_BATCH) {
 		cp->batches++;
-		char *acked[128];
+		char *acked[MAX_IDS];
 		size_t n = 0;
 		for (size_t i = 0; i < in->usage_batch->n_records; i++) {
 			const char *id = in->usage_batch->records[i]->id;
@@ -76,7 +76,7 @@ static void cp_handle(struct fake_cp *cp, const void *ident, size_t ident_len, S
 				k = (int)cp->n_ids++;
 				snprintf(cp->ids[k].id, sizeof(cp->ids[k].id), "%s", id);
 			}
-			if (++cp->ids[k].seen >= cp->ack_from && n < 128) {
+			if (++cp->ids[k].seen >= cp->ack_from && n < MAX_IDS) {
 				cp->ids[k].acked = true;
 				acked[n++] = cp->ids[k].id;
 			}
@@ -181,6 +181,14 @@ static bool all_acked(struct env *e)
 	return dp_usage_pending(e->u) == 0;
 }
 
+static bool spooled(struct env *e)
+{
+	char path[128];
+	struct stat st;
+	snprintf(path, sizeof(path), "%s/usage-0.spool", e->dir);
+	return stat(path, &st) == 0 && st.st_size > 0;
+}
+
 static int setup(void **state)
 {
 	struct env *e = calloc(1, sizeof(*e));
@@ -237,7 +245,12 @@ static void test_submit_ack(void **state)
 	submit(e, "gen-2");
 	submit(e, "gen-3");
 	assert_int_equal(dp_usage_pending(e->u), 3);
-	assert_true(spool_size(e, 0) > 0); /* durable before anything was sent */
+	/* the records of one loop iteration are written together, before the loop waits and
+	 * before anything is sent */
+	off_t written = spool_size(e, 0);
+	assert_true(run_until(e, spooled, 1000));
+	assert_int_equal(e->cp.n_ids, 0);
+	assert_true(spool_size(e, 0) > written);
 	assert_true(run_until(e, all_acked, 5000));
 	assert_int_equal(e->cp.n_ids, 3);
 	for (size_t i = 0; i < 3; i++)
@@ -303,19 +316,20 @@ static void test_spool_survives_restart(void **state)
 	assert_int_equal(spool_size(e, 3), 0);
 }
 
-/* A full batch goes out without waiting for the flush timer; big backlogs span batches. */
+/* A full batch (1000 records) goes out without waiting for the flush timer; big backlogs
+ * span batches. */
 static void test_many_records(void **state)
 {
 	struct env *e = *state;
 	cp_bind(e, "tcp://127.0.0.1:*");
 	e->u = dp_usage_new(e->loop, e->zctx, e->cp.endpoint, e->dir, 0);
-	for (int i = 0; i < 250; i++) {
+	for (int i = 0; i < 2500; i++) {
 		char id[32];
 		snprintf(id, sizeof(id), "gen-%d", i);
 		submit(e, id);
 	}
 	assert_true(run_until(e, all_acked, 5000));
-	assert_int_equal(e->cp.n_ids, 250);
+	assert_int_equal(e->cp.n_ids, 2500);
 	assert_true(e->cp.batches >= 3);
 	for (size_t i = 0; i < e->cp.n_ids; i++)
 		assert_int_equal(e->cp.ids[i].seen, 1);
