@@ -37,12 +37,12 @@
 #include <unistd.h>
 #include <zmq.h>
 
-#define BATCH_MAX 1000        /* records per UsageBatch: one write transaction each */
-#define FLUSH_MS 50           /* how long a record waits for others to share its batch */
-#define RESEND_MS 2000        /* unacknowledged this long: send again */
-#define TICK_MS 1000          /* resend scan interval */
-#define QUERY_TIMEOUT_MS 2000 /* GET /generation lookups */
-#define COMPACT_MIN (1 << 20) /* spool bytes before a rewrite is worth it */
+#define BATCH_MAX 1000           /* records per UsageBatch: one write transaction each */
+#define FLUSH_MS 50              /* how long a record waits for others to share its batch */
+#define RESEND_MS 2000           /* unacknowledged this long: send again */
+#define TICK_MS 1000             /* resend scan interval */
+#define QUERY_TIMEOUT_MS 2000    /* GET /generation lookups */
+#define COMPACT_MIN (1 << 20)    /* spool bytes before a rewrite is worth it */
 #define COMPACT_CHUNK (64 << 10) /* bytes per write while compacting */
 
 struct rec {
