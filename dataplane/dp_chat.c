@@ -21,6 +21,7 @@
 #include "dp_chat.h"
 #include "dp_autorouter.h"
 #include "dp_health.h"
+#include "dp_http.h"
 #include "dp_loop.h"
 #include "dp_metrics.h"
 #include "dp_money.h"
@@ -404,7 +405,7 @@ static void wake(struct dp_chat *chat)
 	dp_timer_cancel(&chat->watch_timer);
 	unwatch_client(chat);
 	chat->suspended = false;
-	MHD_resume_connection(chat->conn);
+	dp_http_resume(chat->w, chat->conn);
 }
 
 static ssize_t read_out(void *cls, uint64_t pos, char *buf, size_t max)
