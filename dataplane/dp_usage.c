@@ -12,8 +12,17 @@
  * until the resend timer finds the connection back.
  *
  * Spool format: records back to back, each a 4-byte little-endian length then the packed
- * UsageRecord. When nothing is pending the file is truncated; when most of a large file is
- * acknowledged, the pending records are rewritten to a temporary file renamed over it.
+ * UsageRecord; bit 31 of the length marks an intent. When nothing is pending and no intent is
+ * open the file is truncated; when most of a large file is dead, the pending records and the
+ * open intents are rewritten to a temporary file renamed over it.
+ *
+ * Intents (write-ahead): a request about to call upstream spools an intent (dp_usage_open),
+ * held in memory on `intents` as its frame but never sent. Its final record (same id)
+ * supersedes it: the intent's bytes are dead once that record is queued (dp_usage_close).
+ * A worker killed in between leaves an intent without a final record in the spool; the next
+ * start of the same worker id turns each such intent into a crash record, queued, spooled
+ * and sent like any other, so the generation exists exactly once. Which intents a final
+ * record resolves is decided by id, wherever the two lie in the file.
  *
  * Spool writes are batched per loop iteration: the records settled while the loop handles
  * one round of events are framed into `unwritten` and appended with one write(2) by a 0 ms
@@ -44,12 +53,22 @@
 #define QUERY_TIMEOUT_MS 2000    /* GET /generation lookups */
 #define COMPACT_MIN (1 << 20)    /* spool bytes before a rewrite is worth it */
 #define COMPACT_CHUNK (64 << 10) /* bytes per write while compacting */
+#define INTENT_FLAG 0x80000000u  /* in a spool frame's length: the record is an intent */
 
+/* A record, or an open intent (msg NULL, frame set). */
 struct rec {
 	struct rec *prev, *next;
 	Sy__UsageRecord *msg; /* unpacked copy (owned) */
-	size_t spool_len;     /* bytes it takes in the spool, header included */
+	uint8_t *frame;       /* an intent's spool frame (owned), rewritten by compaction */
+	size_t frame_len;
+	size_t spool_len; /* bytes it takes in the spool, header included (0: not in it) */
+	uint64_t batch;   /* u->batch when it was framed: not written yet while they are equal */
 	int64_t sent_ms;
+};
+
+/* The handle dp_usage_open gives out. */
+struct dp_usage_intent {
+	struct rec rec;
 };
 
 struct rec_list {
@@ -73,10 +92,12 @@ struct dp_usage {
 	char *path; /* spool_dir/usage-<worker>.spool */
 	int spool_fd;
 	size_t spool_size; /* bytes in the spool file */
-	size_t spool_live; /* of which records still pending */
+	size_t spool_live; /* bytes of pending records and open intents, unwritten ones included */
 	struct rec_list unsent, inflight;
-	struct sy_buf unwritten; /* the framed records at the tail of unsent, not yet written */
+	struct rec_list intents; /* open */
+	struct sy_buf unwritten; /* the frames of this iteration, not yet written */
 	size_t n_unwritten;
+	uint64_t batch; /* the frames in unwritten carry this number */
 	struct dp_timer *spool_timer; /* writes unwritten */
 	struct dp_timer *flush_timer, *tick_timer;
 	struct query *queries;
@@ -125,8 +146,19 @@ static struct rec *list_find(const struct rec_list *l, const char *id)
 
 static void rec_free(struct rec *r)
 {
-	sy__usage_record__free_unpacked(r->msg, NULL);
+	if (r->msg)
+		sy__usage_record__free_unpacked(r->msg, NULL);
+	free(r->frame);
 	free(r);
+}
+
+static void list_free(struct rec_list *l)
+{
+	while (l->head) {
+		struct rec *r = l->head;
+		list_unlink(l, r);
+		rec_free(r);
+	}
 }
 
 /* ---- spool ---------------------------------------------------------------------------- */
@@ -147,8 +179,9 @@ static int write_all(int fd, const void *p, size_t n)
 	return 0;
 }
 
-/* Append [u32 little-endian length][packed record] to b; 0 or the sy_buf error. */
-static int frame_record(struct sy_buf *b, const Sy__UsageRecord *r)
+/* Append [u32 little-endian length | INTENT_FLAG for an intent][packed record] to b; 0 or
+ * the sy_buf error. */
+static int frame_record(struct sy_buf *b, const Sy__UsageRecord *r, bool intent)
 {
 	size_t n = sy__usage_record__get_packed_size(r);
 	int rc = sy_buf_reserve(b, 4 + n);
@@ -158,7 +191,7 @@ static int frame_record(struct sy_buf *b, const Sy__UsageRecord *r)
 	p[0] = (uint8_t)n;
 	p[1] = (uint8_t)(n >> 8);
 	p[2] = (uint8_t)(n >> 16);
-	p[3] = (uint8_t)(n >> 24);
+	p[3] = (uint8_t)(n >> 24 | (intent ? INTENT_FLAG >> 24 : 0));
 	sy__usage_record__pack(r, p + 4);
 	b->len += 4 + n;
 	b->data[b->len] = '\0';
@@ -177,7 +210,6 @@ static void spool_write(struct dp_usage *u)
 	int rc = write_all(u->spool_fd, u->unwritten.data, u->unwritten.len);
 	if (!rc) {
 		u->spool_size += u->unwritten.len;
-		u->spool_live += u->unwritten.len;
 	} else {
 		/* never leave a torn record: replay stops at the first one */
 		if (ftruncate(u->spool_fd, (off_t)u->spool_size) < 0)
@@ -187,12 +219,19 @@ static void spool_write(struct dp_usage *u)
 		sy_err("usage spool: %zu record(s) could not be written (%s); they are kept in "
 		       "memory only",
 		       u->n_unwritten, sy_strerror(rc));
-		struct rec *r = u->unsent.tail;
-		for (size_t i = 0; i < u->n_unwritten && r; i++, r = r->prev)
-			r->spool_len = 0;
+		struct rec_list *lists[] = {&u->unsent, &u->intents};
+		for (int i = 0; i < 2; i++) {
+			for (struct rec *r = lists[i]->head; r; r = r->next) {
+				if (r->batch != u->batch)
+					continue;
+				u->spool_live -= r->spool_len;
+				r->spool_len = 0;
+			}
+		}
 	}
 	sy_buf_reset(&u->unwritten);
 	u->n_unwritten = 0;
+	u->batch++;
 }
 
 static void spool_timer_fn(struct dp_loop *loop, void *arg)
@@ -216,14 +255,15 @@ static void spool_compact(struct dp_usage *u)
 		sy_warn("usage spool: cannot compact: %s", strerror(errno));
 		return;
 	}
-	/* every record in memory, the unwritten ones included */
+	/* every record and open intent in memory, the unwritten ones included */
 	size_t total = 0;
 	struct sy_buf b;
 	sy_buf_init(&b, 0);
-	struct rec_list *lists[] = {&u->inflight, &u->unsent};
-	for (int i = 0; i < 2; i++) {
+	struct rec_list *lists[] = {&u->intents, &u->inflight, &u->unsent};
+	for (int i = 0; i < 3; i++) {
 		for (struct rec *r = lists[i]->head; r; r = r->next) {
-			if (frame_record(&b, r->msg))
+			if (r->msg ? frame_record(&b, r->msg, false)
+			           : sy_buf_append(&b, (const char *)r->frame, r->frame_len))
 				goto out_abandon;
 			if (b.len >= COMPACT_CHUNK || (!r->next && b.len)) {
 				if (write_all(fd, b.data, b.len))
@@ -237,14 +277,16 @@ static void spool_compact(struct dp_usage *u)
 	if (fdatasync(fd) < 0 || rename(tmp, u->path) < 0)
 		goto out_abandon;
 	sy_buf_release(&b);
-	for (int i = 0; i < 2; i++) /* a record whose write had failed is in the file now */
+	for (int i = 0; i < 3; i++) /* a record whose write had failed is in the file now */
 		for (struct rec *r = lists[i]->head; r; r = r->next)
-			r->spool_len = 4 + sy__usage_record__get_packed_size(r->msg);
+			r->spool_len = r->msg ? 4 + sy__usage_record__get_packed_size(r->msg)
+			                      : r->frame_len;
 	close(u->spool_fd);
 	u->spool_fd = fd;
 	u->spool_size = u->spool_live = total;
 	sy_buf_reset(&u->unwritten);
 	u->n_unwritten = 0;
+	u->batch++;
 	dp_timer_cancel(&u->spool_timer);
 	sy_debug("usage spool compacted to %zu bytes", total);
 	return;
@@ -258,7 +300,7 @@ out_abandon:
 /* After acks: empty spool when nothing is pending, compaction when mostly dead. */
 static void spool_trim(struct dp_usage *u)
 {
-	if (u->unsent.n + u->inflight.n == 0) {
+	if (u->unsent.n + u->inflight.n + u->intents.n == 0) {
 		if (u->spool_size && ftruncate(u->spool_fd, 0) == 0)
 			u->spool_size = u->spool_live = 0;
 		return;
@@ -267,8 +309,114 @@ static void spool_trim(struct dp_usage *u)
 		spool_compact(u);
 }
 
-/* Load what a previous run left: every complete, valid record becomes unsent. A torn tail
- * (the process died inside a write) is cut off. */
+/* Frame rec into unwritten as a new pending record (on unsent) or open intent (on intents);
+ * NULL when out of memory, with nothing queued. */
+static struct rec *queue(struct dp_usage *u, const Sy__UsageRecord *rec, bool intent)
+{
+	size_t at = u->unwritten.len;
+	struct rec *r = calloc(1, intent ? sizeof(struct dp_usage_intent) : sizeof(*r));
+	int rc = r ? frame_record(&u->unwritten, rec, intent) : -ENOMEM;
+	if (!rc) {
+		const uint8_t *p = (const uint8_t *)u->unwritten.data + at;
+		size_t len = u->unwritten.len - at;
+		if (intent) { /* kept as bytes: only compaction ever needs it again */
+			r->frame = malloc(len);
+			if (r->frame)
+				memcpy(r->frame, p, len);
+			r->frame_len = len;
+		} else { /* the copy the channel keeps (and sends from) */
+			r->msg = sy__usage_record__unpack(NULL, len - 4, p + 4);
+		}
+		rc = r->msg || r->frame ? 0 : -ENOMEM;
+	}
+	if (rc) {
+		u->unwritten.len = at; /* the unwritten frames stay whole */
+		if (u->unwritten.data)
+			u->unwritten.data[at] = '\0';
+		free(r);
+		return NULL;
+	}
+	r->spool_len = u->unwritten.len - at;
+	r->batch = u->batch;
+	u->spool_live += r->spool_len;
+	u->n_unwritten++;
+	list_push(intent ? &u->intents : &u->unsent, r);
+	return r;
+}
+
+/* The crash record of a request whose intent has no final record (see dp_usage.h). */
+static int queue_crash_record(struct dp_usage *u, const Sy__UsageRecord *intent)
+{
+	Sy__UsageRecord c = *intent;
+	Sy__Attempt a = SY__ATTEMPT__INIT, *ap = &a;
+	a.provider = intent->provider;
+	a.model = intent->model;
+	a.error_class = DP_USAGE_CRASH_CLASS;
+	c.has_status = c.has_cancelled = c.has_cost = true;
+	c.status = DP_USAGE_CRASH_STATUS;
+	c.cancelled = true;
+	c.cost = 0;
+	c.finish_reason = "error";
+	c.error_class = DP_USAGE_CRASH_CLASS;
+	c.has_prompt_tokens = c.has_completion_tokens = c.has_cached_tokens = true;
+	c.has_cache_write_tokens = c.has_reasoning_tokens = true;
+	c.prompt_tokens = c.completion_tokens = c.cached_tokens = 0;
+	c.cache_write_tokens = c.reasoning_tokens = 0;
+	c.n_attempts = 1;
+	c.attempts = &ap;
+	return queue(u, &c, false) ? 0 : -ENOMEM;
+}
+
+static int by_id(const void *a, const void *b)
+{
+	const struct rec *x = *(struct rec *const *)a, *y = *(struct rec *const *)b;
+	return strcmp(x->msg->id, y->msg->id);
+}
+
+/* Intents without a final record among the replayed ones: their worker died with the
+ * request. Each becomes a crash record (once, even if an intent was spooled twice), queued
+ * and written now; the intents themselves are freed (their bytes are dead). */
+static int resolve_intents(struct dp_usage *u, struct rec_list *open)
+{
+	int rc = 0;
+	size_t n = 0, crashed = 0;
+	struct rec **v = open->n ? calloc(open->n, sizeof(*v)) : NULL;
+	bool *done = open->n ? calloc(open->n, sizeof(*done)) : NULL;
+	if (open->n && (!v || !done)) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (struct rec *r = open->head; r; r = r->next)
+		v[n++] = r;
+	qsort(v, n, sizeof(*v), by_id);
+	for (struct rec *r = u->unsent.head; r && n; r = r->next) {
+		struct rec key = {.msg = r->msg}, *kp = &key;
+		struct rec **hit = bsearch(&kp, v, n, sizeof(*v), by_id);
+		if (hit)
+			done[hit - v] = true;
+	}
+	for (size_t i = 0; i < n && !rc; i++) {
+		if (done[i] || (i && !strcmp(v[i]->msg->id, v[i - 1]->msg->id)))
+			continue; /* superseded, or the same intent again */
+		rc = queue_crash_record(u, v[i]->msg);
+		crashed += !rc;
+	}
+	if (crashed) {
+		sy_warn("usage spool: %zu request(s) were in flight when this worker died: "
+		        "recorded with error_class %s",
+		        crashed, DP_USAGE_CRASH_CLASS);
+		spool_write(u);
+	}
+out:
+	free(v);
+	free(done);
+	list_free(open);
+	return rc;
+}
+
+/* Load what a previous run left: every complete, valid record becomes unsent, every intent
+ * without its final record a crash record. A torn tail (the process died inside a write) is
+ * cut off. */
 static int spool_replay(struct dp_usage *u)
 {
 	struct stat st;
@@ -283,19 +431,26 @@ static int spool_replay(struct dp_usage *u)
 		return -EIO;
 	}
 	size_t loaded = 0, bad = 0;
+	struct rec_list open = {0};
 	while (size - off >= 4) {
-		size_t n = (size_t)data[off] | (size_t)data[off + 1] << 8 |
-		           (size_t)data[off + 2] << 16 | (size_t)data[off + 3] << 24;
+		uint32_t len = (uint32_t)data[off] | (uint32_t)data[off + 1] << 8 |
+		               (uint32_t)data[off + 2] << 16 | (uint32_t)data[off + 3] << 24;
+		size_t n = len & ~INTENT_FLAG;
+		bool intent = len & INTENT_FLAG;
 		if (n > SY_MSG_MAX || n > size - off - 4)
 			break;
 		Sy__UsageRecord *m = sy__usage_record__unpack(NULL, n, data + off + 4);
 		struct rec *r = m ? calloc(1, sizeof(*r)) : NULL;
 		if (r) {
 			r->msg = m;
-			r->spool_len = 4 + n;
-			list_push(&u->unsent, r);
-			u->spool_live += 4 + n;
-			loaded++;
+			if (intent) {
+				list_push(&open, r);
+			} else {
+				r->spool_len = 4 + n;
+				list_push(&u->unsent, r);
+				u->spool_live += 4 + n;
+				loaded++;
+			}
 		} else {
 			if (m)
 				sy__usage_record__free_unpacked(m, NULL);
@@ -306,14 +461,17 @@ static int spool_replay(struct dp_usage *u)
 	free(data);
 	if (off < size) {
 		sy_warn("usage spool: cutting a torn record (%zu bytes) off the end", size - off);
-		if (ftruncate(u->spool_fd, (off_t)off) < 0)
-			return -errno;
+		if (ftruncate(u->spool_fd, (off_t)off) < 0) {
+			int rc = -errno;
+			list_free(&open);
+			return rc;
+		}
 	}
 	u->spool_size = off;
 	if (loaded || bad)
 		sy_info("usage spool: replaying %zu unacknowledged records (%zu unreadable)",
 		        loaded, bad);
-	return 0;
+	return resolve_intents(u, &open);
 }
 
 /* ---- sending ---------------------------------------------------------------------------- */
@@ -526,14 +684,11 @@ void dp_usage_free(struct dp_usage **up)
 		dp_loop_del_fd(u->loop, u->fd);
 	if (u->sock)
 		zmq_close(u->sock);
-	struct rec_list *lists[] = {&u->inflight, &u->unsent};
-	for (int i = 0; i < 2; i++) {
-		while (lists[i]->head) {
-			struct rec *r = lists[i]->head;
-			list_unlink(lists[i], r);
-			rec_free(r);
-		}
-	}
+	if (u->intents.n) /* their requests never settled: recorded as crashed next time */
+		sy_warn("usage: %zu request intent(s) still open at exit", u->intents.n);
+	list_free(&u->inflight);
+	list_free(&u->unsent);
+	list_free(&u->intents);
 	if (u->spool_fd >= 0)
 		close(u->spool_fd);
 	sy_buf_release(&u->unwritten);
@@ -541,34 +696,24 @@ void dp_usage_free(struct dp_usage **up)
 	free(u);
 }
 
+/* The frames just queued are written before the loop waits again (or now, without a timer). */
+static void arm_spool_write(struct dp_usage *u)
+{
+	if (!u->spool_timer)
+		u->spool_timer = dp_timer_add(u->loop, 0, spool_timer_fn, u);
+	if (!u->spool_timer)
+		spool_write(u);
+}
+
 int dp_usage_submit(struct dp_usage *u, const Sy__UsageRecord *rec)
 {
 	if (!rec->id || !*rec->id)
 		return SY_EINVAL;
-	size_t at = u->unwritten.len;
-	struct rec *r = calloc(1, sizeof(*r));
-	int rc = r ? frame_record(&u->unwritten, rec) : -ENOMEM;
-	if (!rc) {
-		/* the copy the channel keeps (and sends from) */
-		r->msg = sy__usage_record__unpack(NULL, u->unwritten.len - at - 4,
-		                                  (const uint8_t *)u->unwritten.data + at + 4);
-		rc = r->msg ? 0 : -ENOMEM;
+	if (!queue(u, rec, false)) {
+		sy_err("usage: record %s could not be spooled: %s", rec->id, sy_strerror(-ENOMEM));
+		return -ENOMEM;
 	}
-	if (rc) {
-		sy_err("usage: record %s could not be spooled: %s", rec->id, sy_strerror(rc));
-		u->unwritten.len = at; /* the unwritten frames stay whole */
-		if (u->unwritten.data)
-			u->unwritten.data[at] = '\0';
-		free(r);
-		return rc;
-	}
-	r->spool_len = u->unwritten.len - at;
-	list_push(&u->unsent, r);
-	u->n_unwritten++;
-	if (!u->spool_timer)
-		u->spool_timer = dp_timer_add(u->loop, 0, spool_timer_fn, u);
-	if (!u->spool_timer) /* no timer: write it now */
-		spool_write(u);
+	arm_spool_write(u);
 	if (u->unsent.n >= BATCH_MAX) {
 		dp_timer_cancel(&u->flush_timer);
 		flush(u);
@@ -576,6 +721,28 @@ int dp_usage_submit(struct dp_usage *u, const Sy__UsageRecord *rec)
 		u->flush_timer = dp_timer_add(u->loop, FLUSH_MS, flush_timer_fn, u);
 	}
 	return 0;
+}
+
+struct dp_usage_intent *dp_usage_open(struct dp_usage *u, const Sy__UsageRecord *rec)
+{
+	struct rec *r = rec->id && *rec->id ? queue(u, rec, true) : NULL;
+	if (!r) {
+		sy_err("usage: the intent of %s could not be spooled", rec->id ? rec->id : "?");
+		return NULL;
+	}
+	arm_spool_write(u);
+	return (struct dp_usage_intent *)r;
+}
+
+void dp_usage_close(struct dp_usage *u, struct dp_usage_intent **ip)
+{
+	struct dp_usage_intent *i = *ip;
+	if (!i)
+		return;
+	*ip = NULL;
+	list_unlink(&u->intents, &i->rec);
+	u->spool_live -= i->rec.spool_len;
+	rec_free(&i->rec);
 }
 
 size_t dp_usage_pending(const struct dp_usage *u)

@@ -5,7 +5,8 @@
  * iteration share one write) and always before it is sent; it is sent in batches, and kept
  * (and resent after a reconnect or restart) until the controlplane acknowledges its id. The
  * controlplane applies each id at most once, so resending is always safe. The same socket
- * carries GET /generation lookups. */
+ * carries GET /generation lookups. A request also spools an intent before it calls upstream
+ * (dp_usage_open), so a worker killed mid-request still yields its generation, once. */
 #ifndef DP_USAGE_H
 #define DP_USAGE_H
 
@@ -27,6 +28,28 @@ void dp_usage_free(struct dp_usage **up);
  * until acknowledged. 0 or a negative code when it cannot even be queued (out of memory: the
  * record is logged as lost). A failed spool write is logged; its records are still sent. */
 int dp_usage_submit(struct dp_usage *u, const Sy__UsageRecord *rec);
+/* A request's write-ahead intent (dp_usage_open), open until its final record supersedes it. */
+struct dp_usage_intent;
+
+/* What the crash record of a request says: the request whose worker died after its intent and
+ * before its final record. Built when the next start of the same worker id replays the spool:
+ * the intent's fields, status 502, finish_reason "error", error_class "worker_crash",
+ * cancelled, cost 0 (zero-completion insurance: the finish reason is error), tokens 0, and
+ * one attempt (the intent's provider and model) with error_class "worker_crash". */
+#define DP_USAGE_CRASH_STATUS 502
+#define DP_USAGE_CRASH_CLASS "worker_crash"
+
+/* Write ahead, before a request's first upstream attempt: spool rec (id, key, org, model,
+ * provider, lease, reservation, created_at, streamed; no outcome) as the open intent of
+ * generation rec->id. Never sent. Like a record it is written before the loop waits again,
+ * by a 0 ms timer armed now: timers run in due-then-arming order before any fd event, so
+ * nothing the request arms after this call (its upstream call, its processing comments) and
+ * no byte to its client can come first. NULL when it cannot be queued (logged: the request
+ * goes on, uncovered should the worker die). */
+struct dp_usage_intent *dp_usage_open(struct dp_usage *u, const Sy__UsageRecord *rec);
+/* The request's final record was submitted (or is lost): the intent is superseded and
+ * freed. Idempotent; nulls *ip. */
+void dp_usage_close(struct dp_usage *u, struct dp_usage_intent **ip);
 /* Records spooled but not yet acknowledged. */
 size_t dp_usage_pending(const struct dp_usage *u);
 

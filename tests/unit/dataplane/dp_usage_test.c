@@ -1,6 +1,6 @@
 /* dp_usage_test.c - the acknowledged usage channel against an in-process fake controlplane
  * (a real ZeroMQ ROUTER on 127.0.0.1): batching, acks, resends, the spool across restarts,
- * and generation lookups. */
+ * write-ahead intents and the crash records of a dead worker, and generation lookups. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -35,6 +35,8 @@ struct fake_cp {
 		char id[64];
 		int seen;
 		bool acked;
+		int crashes; /* receipts that were crash records */
+		Sy__UsageRecord *last; /* the last receipt */
 	} ids[MAX_IDS];
 	size_t n_ids;
 	size_t batches;
@@ -76,6 +78,16 @@ static void cp_handle(struct fake_cp *cp, const void *ident, size_t ident_len, S
 				k = (int)cp->n_ids++;
 				snprintf(cp->ids[k].id, sizeof(cp->ids[k].id), "%s", id);
 			}
+			const Sy__UsageRecord *r = in->usage_batch->records[i];
+			if (r->error_class && !strcmp(r->error_class, DP_USAGE_CRASH_CLASS))
+				cp->ids[k].crashes++;
+			if (cp->ids[k].last)
+				sy__usage_record__free_unpacked(cp->ids[k].last, NULL);
+			uint8_t buf[4096];
+			size_t len = sy__usage_record__get_packed_size(r);
+			assert_true(len <= sizeof(buf));
+			sy__usage_record__pack(r, buf);
+			cp->ids[k].last = sy__usage_record__unpack(NULL, len, buf);
 			/* "slow-" records are lost the first time, whatever ack_from says */
 			int from = strncmp(id, "slow-", 5) ? cp->ack_from : 2;
 			if (++cp->ids[k].seen >= from && n < MAX_IDS) {
@@ -146,6 +158,15 @@ static void cp_close(struct env *e)
 	e->cp.router = NULL;
 }
 
+/* What the controlplane last received for id (the test fails when it received nothing). */
+static const Sy__UsageRecord *cp_record(struct env *e, const char *id)
+{
+	int k = cp_find(&e->cp, id);
+	assert_true(k >= 0);
+	assert_non_null(e->cp.ids[k].last);
+	return e->cp.ids[k].last;
+}
+
 /* Run the loop, serving the fake controlplane, until pred holds or timeout_ms passes. */
 struct run_ctx {
 	struct env *e;
@@ -208,6 +229,9 @@ static int teardown(void **state)
 	struct env *e = *state;
 	dp_usage_free(&e->u);
 	cp_close(e);
+	for (size_t i = 0; i < e->cp.n_ids; i++)
+		if (e->cp.ids[i].last)
+			sy__usage_record__free_unpacked(e->cp.ids[i].last, NULL);
 	dp_loop_free(&e->loop);
 	zmq_ctx_term(e->zctx);
 	char cmd[128];
@@ -226,6 +250,41 @@ static void submit(struct env *e, const char *id)
 	r.has_completion_tokens = true;
 	r.completion_tokens = 42;
 	assert_int_equal(dp_usage_submit(e->u, &r), 0);
+}
+
+/* The intent dp_chat writes before a request's first attempt: identity, no outcome. */
+static struct dp_usage_intent *open_intent(struct env *e, const char *id)
+{
+	Sy__UsageRecord r = SY__USAGE_RECORD__INIT;
+	r.id = (char *)id;
+	r.key_hash = "hash-1";
+	r.org_id = "org-1";
+	r.model = "mock/slow";
+	r.provider = "mock";
+	r.lease_id = "w0-abc.1";
+	r.has_reserved = r.has_created_at = r.has_streamed = true;
+	r.reserved = 123456;
+	r.created_at = 1790000000;
+	r.streamed = true;
+	struct dp_usage_intent *i = dp_usage_open(e->u, &r);
+	assert_non_null(i);
+	return i;
+}
+
+/* The final record of the request: it supersedes the intent. */
+static void settle(struct env *e, const char *id, struct dp_usage_intent **ip)
+{
+	Sy__UsageRecord r = SY__USAGE_RECORD__INIT;
+	r.id = (char *)id;
+	r.key_hash = "hash-1";
+	r.model = "mock/slow";
+	r.has_status = r.has_cost = true;
+	r.status = 200;
+	r.cost = 777;
+	r.finish_reason = "stop";
+	assert_int_equal(dp_usage_submit(e->u, &r), 0);
+	dp_usage_close(e->u, ip);
+	assert_null(*ip);
 }
 
 static off_t spool_size(struct env *e, int worker)
@@ -393,6 +452,149 @@ static void test_spool_locked(void **state)
 	assert_non_null(e->u);
 }
 
+static bool crash_acked(struct env *e)
+{
+	int k = cp_find(&e->cp, "gen-crash");
+	return k >= 0 && e->cp.ids[k].acked && all_acked(e);
+}
+
+static bool at_most_slow_left(struct env *e)
+{
+	return dp_usage_pending(e->u) <= 1;
+}
+
+/* A worker that dies between a request's intent and its final record: the next start turns
+ * the intent into exactly one crash record, sent like any other, and never again. */
+static void test_intent_without_final_becomes_one_crash_record(void **state)
+{
+	struct env *e = *state;
+	cp_bind(e, "tcp://127.0.0.1:*");
+	e->u = dp_usage_new(e->loop, e->zctx, e->cp.endpoint, e->dir, 0);
+	off_t before = spool_size(e, 0);
+	struct dp_usage_intent *intent = open_intent(e, "gen-crash");
+	assert_int_equal(spool_size(e, 0), before); /* written with the iteration's batch */
+	submit(e, "gen-other");
+	assert_true(run_until(e, all_acked, 5000));
+	/* the intent is never sent, and keeps the spool from being emptied */
+	assert_int_equal(e->cp.n_ids, 1);
+	assert_int_equal(cp_find(&e->cp, "gen-crash"), -1);
+	assert_true(spool_size(e, 0) > 0);
+	assert_int_equal(dp_usage_pending(e->u), 0);
+
+	/* the worker dies: the intent stays open in the spool (dp_usage_free leaves the file as
+	 * a kill would, with the intent never closed) */
+	(void)intent;
+	dp_usage_free(&e->u);
+	e->u = dp_usage_new(e->loop, e->zctx, e->cp.endpoint, e->dir, 0);
+	assert_non_null(e->u);
+	/* the crash record, and gen-other again: acknowledged, but still in the file the open
+	 * intent kept (resending is safe) */
+	assert_int_equal(dp_usage_pending(e->u), 2);
+	assert_true(run_until(e, crash_acked, 5000));
+	int k = cp_find(&e->cp, "gen-crash");
+	assert_int_equal(e->cp.ids[k].seen, 1);
+	assert_int_equal(e->cp.ids[k].crashes, 1);
+	const Sy__UsageRecord *r = cp_record(e, "gen-crash");
+	assert_true(r->has_status);
+	assert_int_equal(r->status, DP_USAGE_CRASH_STATUS);
+	assert_string_equal(r->error_class, DP_USAGE_CRASH_CLASS);
+	assert_string_equal(r->finish_reason, "error");
+	assert_true(r->has_cancelled && r->cancelled);
+	assert_true(r->has_cost);
+	assert_int_equal(r->cost, 0);
+	assert_true(r->has_completion_tokens);
+	assert_int_equal(r->completion_tokens, 0);
+	/* what the intent knew is kept: the controlplane settles the reservation by it */
+	assert_string_equal(r->key_hash, "hash-1");
+	assert_string_equal(r->org_id, "org-1");
+	assert_string_equal(r->model, "mock/slow");
+	assert_string_equal(r->provider, "mock");
+	assert_string_equal(r->lease_id, "w0-abc.1");
+	assert_int_equal(r->reserved, 123456);
+	assert_int_equal(r->created_at, 1790000000);
+	assert_true(r->streamed);
+	assert_int_equal(r->n_attempts, 1);
+	assert_string_equal(r->attempts[0]->provider, "mock");
+	assert_string_equal(r->attempts[0]->error_class, DP_USAGE_CRASH_CLASS);
+	assert_int_equal(spool_size(e, 0), 0); /* acknowledged: nothing left */
+
+	/* dying again changes nothing: no second crash record */
+	dp_usage_free(&e->u);
+	e->u = dp_usage_new(e->loop, e->zctx, e->cp.endpoint, e->dir, 0);
+	assert_int_equal(dp_usage_pending(e->u), 0);
+	run_until(e, NULL, 300);
+	assert_int_equal(e->cp.ids[k].seen, 1);
+}
+
+/* Intent and final record both spooled, the final not yet acknowledged when the worker dies:
+ * the replay sends the final record only. */
+static void test_intent_with_final_replays_only_the_final(void **state)
+{
+	struct env *e = *state;
+	cp_bind(e, "tcp://127.0.0.1:*"); /* learn a free port, then leave it unbound */
+	char endpoint[64];
+	snprintf(endpoint, sizeof(endpoint), "%s", e->cp.endpoint);
+	cp_close(e);
+	e->u = dp_usage_new(e->loop, e->zctx, endpoint, e->dir, 0);
+	struct dp_usage_intent *done = open_intent(e, "gen-done");
+	struct dp_usage_intent *open = open_intent(e, "gen-open");
+	settle(e, "gen-done", &done);
+	dp_usage_close(e->u, &done); /* idempotent */
+	assert_false(run_until(e, all_acked, 200));
+	assert_int_equal(dp_usage_pending(e->u), 1);
+	(void)open; /* the worker dies with this request in flight */
+	dp_usage_free(&e->u);
+
+	e->u = dp_usage_new(e->loop, e->zctx, endpoint, e->dir, 0);
+	assert_int_equal(dp_usage_pending(e->u), 2); /* gen-done, and gen-open's crash record */
+	cp_bind(e, endpoint);
+	assert_true(run_until(e, all_acked, 8000));
+	assert_int_equal(e->cp.n_ids, 2);
+	const Sy__UsageRecord *r = cp_record(e, "gen-done");
+	assert_int_equal(r->status, 200);
+	assert_int_equal(r->cost, 777);
+	assert_null(r->error_class);
+	assert_int_equal(e->cp.ids[cp_find(&e->cp, "gen-done")].crashes, 0);
+	assert_int_equal(e->cp.ids[cp_find(&e->cp, "gen-open")].crashes, 1);
+	assert_int_equal(spool_size(e, 0), 0);
+}
+
+/* Compaction keeps the open intents (and drops the closed ones): after a rewrite, a dead
+ * worker's request in flight still becomes its crash record. */
+static void test_compaction_keeps_open_intents(void **state)
+{
+	struct env *e = *state;
+	cp_bind(e, "tcp://127.0.0.1:*");
+	e->u = dp_usage_new(e->loop, e->zctx, e->cp.endpoint, e->dir, 0);
+	struct dp_usage_intent *open = open_intent(e, "gen-crash");
+	struct dp_usage_intent *done = open_intent(e, "gen-done");
+	char model[500];
+	memset(model, 'm', sizeof(model) - 1);
+	model[sizeof(model) - 1] = '\0';
+	for (int i = 0; i < 2500; i++) {
+		Sy__UsageRecord r = SY__USAGE_RECORD__INIT;
+		char id[32];
+		snprintf(id, sizeof(id), i == 7 ? "slow-%d" : "gen-%d", i);
+		r.id = id;
+		r.model = model;
+		assert_int_equal(dp_usage_submit(e->u, &r), 0);
+		if (i == 100)
+			settle(e, "gen-done", &done);
+	}
+	assert_true(run_until(e, at_most_slow_left, 5000));
+	off_t size = spool_size(e, 0);
+	assert_true(size > 0 && size < 2500 * 500 / 2); /* rewritten */
+	(void)open;
+	dp_usage_free(&e->u); /* the worker dies */
+	e->u = dp_usage_new(e->loop, e->zctx, e->cp.endpoint, e->dir, 0);
+	assert_true(run_until(e, crash_acked, 8000));
+	int k = cp_find(&e->cp, "gen-crash");
+	assert_int_equal(e->cp.ids[k].seen, 1);
+	assert_int_equal(e->cp.ids[k].crashes, 1);
+	assert_int_equal(e->cp.ids[cp_find(&e->cp, "gen-done")].crashes, 0);
+	assert_int_equal(spool_size(e, 0), 0);
+}
+
 static void on_generation(const Sy__UsageRecord *rec, void *arg)
 {
 	struct env *e = arg;
@@ -451,6 +653,11 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_many_records, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_spool_compaction, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_spool_locked, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_intent_without_final_becomes_one_crash_record,
+	                                    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_intent_with_final_replays_only_the_final, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_compaction_keeps_open_intents, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_generation_query, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
