@@ -131,6 +131,7 @@ struct dp_chat {
 	int64_t served_end;     /* when the serving upstream finished */
 	bool settled;
 	struct dp_admission adm; /* credits reserved and rate limits (dp_money) */
+	struct dp_usage_intent *intent; /* written ahead of the first attempt; open until settled */
 };
 
 static void try_next(struct dp_chat *chat);
@@ -159,11 +160,46 @@ static char *dup_or_null(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
+static const char *display_name(const Sy__Provider *p)
+{
+	return p->name && p->name[0] ? p->name : p->slug;
+}
+
 /* ---- settling ------------------------------------------------------------------------- */
 
 static const char *nonempty(const char *s)
 {
 	return s && s[0] ? s : NULL;
+}
+
+/* What a usage record says about the request itself, whatever its outcome: the final record
+ * and the intent written ahead of the first attempt. t is the target that served (or was
+ * tried last) or, for the intent, the first one planned; worker holds 16 bytes. */
+static void record_identity(struct dp_chat *chat, const struct dp_route_target *t,
+                            char *worker, Sy__UsageRecord *rec)
+{
+	snprintf(worker, 16, "%d", chat->w->id);
+	rec->id = chat->id;
+	rec->key_hash = chat->key ? chat->key->hash : NULL;
+	rec->org_id = chat->key ? chat->key->org_id : NULL;
+	if (t) {
+		rec->model = (char *)t->model_id;
+		rec->provider = t->prov->slug;
+		rec->provider_name = (char *)display_name(t->prov);
+	} else if (chat->parsed) {
+		rec->model = (char *)(chat->req.model ? chat->req.model : chat->req.models[0]);
+	}
+	rec->has_streamed = rec->has_created_at = true;
+	rec->streamed = chat->parsed && chat->req.stream;
+	rec->created_at = chat->created;
+	rec->http_referer = chat->referer;
+	rec->app_title = chat->title;
+	rec->worker_id = worker;
+	if (chat->adm.reserved) {
+		rec->lease_id = chat->adm.lease_id;
+		rec->has_reserved = true;
+		rec->reserved = chat->adm.reserved;
+	}
 }
 
 static void settle(struct dp_chat *chat)
@@ -174,19 +210,9 @@ static void settle(struct dp_chat *chat)
 	struct dp_worker *w = chat->w;
 	int64_t now = sy_mono_ms();
 	char worker[16];
-	snprintf(worker, sizeof(worker), "%d", w->id);
 
 	Sy__UsageRecord rec = SY__USAGE_RECORD__INIT;
-	rec.id = chat->id;
-	rec.key_hash = chat->key ? chat->key->hash : NULL;
-	rec.org_id = chat->key ? chat->key->org_id : NULL;
-	if (chat->cur) {
-		rec.model = (char *)chat->cur->model_id;
-		rec.provider = chat->cur->prov->slug;
-		rec.provider_name = (char *)chat->g.provider_name;
-	} else if (chat->parsed) {
-		rec.model = (char *)(chat->req.model ? chat->req.model : chat->req.models[0]);
-	}
+	record_identity(chat, chat->cur, worker, &rec);
 	const struct sy_tokens *t = &chat->usage.tokens;
 	rec.has_prompt_tokens = rec.has_completion_tokens = rec.has_cached_tokens = true;
 	rec.has_cache_write_tokens = rec.has_reasoning_tokens = true;
@@ -207,33 +233,23 @@ static void settle(struct dp_chat *chat)
 		rec.ttft_ms =
 		    (uint32_t)((chat->first_token_at ? chat->first_token_at : end) - chat->t0);
 	}
-	rec.has_streamed = rec.has_cancelled = true;
-	rec.streamed = chat->parsed && chat->req.stream;
+	rec.has_cancelled = true;
 	rec.cancelled = chat->cancelled;
 	rec.finish_reason = (char *)nonempty(chat->usage.finish_reason);
 	rec.native_finish_reason = (char *)nonempty(chat->usage.native_finish_reason);
-	rec.has_created_at = true;
-	rec.created_at = chat->created;
 	rec.error_class = (char *)chat->error_class;
 	rec.has_cost = true;
 	rec.cost = chat->cost;
 	rec.n_attempts = chat->n_attempts;
 	rec.attempts = chat->attempt_ptrs;
-	rec.http_referer = chat->referer;
-	rec.app_title = chat->title;
-	rec.worker_id = worker;
 	rec.has_usage_from_provider = true;
 	rec.usage_from_provider = chat->usage.from_provider;
 
-	if (chat->adm.reserved) {
-		rec.lease_id = chat->adm.lease_id;
-		rec.has_reserved = true;
-		rec.reserved = chat->adm.reserved;
-	}
 	/* the lease gets back what the request did not use; the record carries the cost */
 	dp_money_settle(&chat->adm, chat->cost);
 	if (!w->usage || dp_usage_submit(w->usage, &rec))
 		sy_err("usage record lost id=%s", chat->id);
+	dp_usage_close(w->usage, &chat->intent); /* superseded by the record */
 	if (w->in_flight)
 		w->in_flight--;
 	dp_metrics_chat(w, &rec, dp_overhead_us(&chat->overhead)); /* and the access line */
@@ -890,7 +906,7 @@ static int start_attempt(struct dp_chat *chat, const struct dp_route_target *t)
 	chat->up_retry_after_ms = -1;
 	chat->stream_fault = NULL;
 	chat->st = (struct dp_stream_state){0};
-	chat->g.provider_name = p->name && p->name[0] ? p->name : p->slug;
+	chat->g.provider_name = display_name(p);
 	chat->g.model = t->model_id;
 	sy_buf_reset(&chat->up_body);
 	sy_buf_release(&chat->held);
@@ -1045,9 +1061,21 @@ static enum MHD_Result answer_refused(struct dp_chat *chat)
 	return ret;
 }
 
-/* Admitted: the first attempt (and, for streams, the processing comments) start. */
+/* Admitted: the intent is written ahead (dp_usage_open: should this worker die before the
+ * request settles, the next start of the worker records it as a crash), then the first
+ * attempt (and, for streams, the processing comments) start. The intent costs no write of
+ * its own: it goes to disk with this loop iteration's records, by a 0 ms timer armed before
+ * the attempt's and the comments' timers. The client's first byte needs the upstream's
+ * answer (read after the loop waits again) or a processing comment (a later timer), so it
+ * can only go out in a later iteration, after the intent is on disk. */
 static void begin(struct dp_chat *chat)
 {
+	if (chat->w->usage) {
+		char worker[16];
+		Sy__UsageRecord rec = SY__USAGE_RECORD__INIT;
+		record_identity(chat, &chat->plan.t[0], worker, &rec);
+		chat->intent = dp_usage_open(chat->w->usage, &rec);
+	}
 	if (chat->req.stream)
 		start_comments(chat);
 	try_next(chat);

@@ -1,8 +1,9 @@
 """Crashes during settlement: kill -9 the controlplane three times while requests run and
 settle, and kill -9 a worker in the middle of a stream. Afterwards: every served generation is
 recorded exactly once (posted debits equal what the served responses cost, one record per
-finished request), the killed worker's lease stays pending until its TTL and is then released,
-nothing is left pending, and the audit holds.
+finished request), the killed stream is recorded once too (its worker's crash record, at cost
+0: see test_money_worker_crash.py), the killed worker's lease stays pending until its TTL and
+is then released, nothing is left pending, and the audit holds.
 """
 import os
 import threading
@@ -34,7 +35,7 @@ def main():
     with Cluster() as c:
         c.start_mock(["--tokens", str(M.TOKENS), "--latency-ms", "20"])
         c.start_controlplane(extra=["--lease-ttl-ms", str(TTL_MS)])
-        org, key, _ = c.setup_demo(credits=10)
+        org, key, key_hash = c.setup_demo(credits=10)
         c.add_model("mock/slow", [("mock", "echo@tps=10,tokens=60")])
         s, b = c.admin("POST", "/api/v1/keys", {"name": "streamer", "org_id": org})
         assert s == 201, (s, b)
@@ -123,9 +124,11 @@ def main():
         def recorded():
             s, b = c.admin("GET", f"/api/v1/activity?org_id={org}&group_by=key")
             rows = {r["key_hash"]: r for r in b["data"]} if s == 200 else {}
-            return rows if len(rows) == 1 and \
-                sum(r["requests"] for r in rows.values()) == len(results) else None
-        rows = wait_until(recorded, 20, 0.2, what="one generation per finished request")
+            return rows if set(rows) == {key_hash, key2_hash} and \
+                rows[key_hash]["requests"] == len(results) else None
+        rows = wait_until(recorded, 20, 0.2, what="one generation per request")
+        # the killed stream: one record, charged nothing
+        assert rows[key2_hash]["requests"] == 1 and rows[key2_hash]["usage"] == 0, rows
         print(f"generations: {rows}")
         for b in served[::max(1, len(served) // 10)]:
             g = c.generation(dp, key, b["id"])

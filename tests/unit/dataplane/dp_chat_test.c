@@ -1,7 +1,7 @@
 /* dp_chat_test.c - chat completions end to end inside one process: a real MHD daemon in
  * external-epoll mode on a dp_loop, dp_chat, dp_upstream and a scripted upstream server on
- * loopback. Usage records are captured by providing dp_usage_submit here (the test does not
- * link dp_usage.o). */
+ * loopback. Usage records and intents are captured by providing dp_usage_submit,
+ * dp_usage_open and dp_usage_close here (the test does not link dp_usage.o). */
 #include "dp_chat.h"
 #include "dp_loop.h"
 #include "dp_upstream.h"
@@ -70,6 +70,48 @@ int dp_usage_submit(struct dp_usage *u, const Sy__UsageRecord *r)
 		         r->attempts[i]->provider, r->attempts[i]->status,
 		         r->attempts[i]->error_class);
 	return 0;
+}
+
+/* Intents: one per admitted request, written before its first attempt, closed right after its
+ * record was submitted. */
+static struct intent {
+	char id[SY_GEN_ID_MAX];
+	char model[64], provider[32];
+	bool closed;
+} intents[MAX_RECS];
+static size_t n_intents;
+
+struct dp_usage_intent *dp_usage_open(struct dp_usage *u, const Sy__UsageRecord *r)
+{
+	assert_true(n_intents < MAX_RECS);
+	assert_false(r->has_status); /* nothing of the outcome is known yet */
+	struct intent *x = &intents[n_intents++];
+	memset(x, 0, sizeof(*x));
+	snprintf(x->id, sizeof(x->id), "%s", r->id);
+	snprintf(x->model, sizeof(x->model), "%s", r->model ? r->model : "");
+	snprintf(x->provider, sizeof(x->provider), "%s", r->provider ? r->provider : "");
+	return (struct dp_usage_intent *)x;
+}
+
+void dp_usage_close(struct dp_usage *u, struct dp_usage_intent **ip)
+{
+	struct intent *x = (struct intent *)*ip;
+	if (!x)
+		return;
+	assert_false(x->closed);
+	assert_true(n_recs > 0);
+	assert_string_equal(recs[n_recs - 1].id, x->id); /* superseded by its record */
+	x->closed = true;
+	*ip = NULL;
+}
+
+/* The intent of a request, NULL if none was written. */
+static const struct intent *intent_for(const char *id)
+{
+	for (size_t i = 0; i < n_intents; i++)
+		if (!strcmp(intents[i].id, id))
+			return &intents[i];
+	return NULL;
 }
 
 static const struct rec *rec_for(const char *id)
@@ -722,6 +764,11 @@ static void test_streaming_round_trip(void **state)
 	assert_true(x->streamed);
 	assert_string_equal(x->finish, "stop");
 	assert_int_equal(x->cost, 200000);
+	const struct intent *i = intent_for(r.gen_id);
+	assert_non_null(i);
+	assert_string_equal(i->model, "t/ok");
+	assert_string_equal(i->provider, "p1");
+	assert_true(i->closed);
 	sy_buf_release(&r.body);
 }
 
@@ -737,6 +784,9 @@ static void test_fail_over_to_the_fallback(void **state)
 	assert_int_equal(x->n_attempts, 2);
 	assert_string_equal(x->attempts[0], "p1:503:http_5xx");
 	assert_string_equal(x->attempts[1], "p2:200:");
+	/* the intent names the first target planned; the record, the one that served */
+	assert_string_equal(intent_for(r.gen_id)->provider, "p1");
+	assert_true(intent_for(r.gen_id)->closed);
 	json_decref(j);
 	sy_buf_release(&r.body);
 }
@@ -856,6 +906,7 @@ static void test_invalid_requests_answer_at_once(void **state)
 	assert_int_equal(x->status, 400);
 	assert_string_equal(x->error_class, "invalid_request");
 	assert_int_equal(x->n_attempts, 0);
+	assert_null(intent_for(r.gen_id)); /* never admitted: nothing written ahead */
 	json_decref(j);
 	sy_buf_release(&r.body);
 
