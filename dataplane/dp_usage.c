@@ -378,18 +378,20 @@ static int by_id(const void *a, const void *b)
  * and written now; the intents themselves are freed (their bytes are dead). */
 static int resolve_intents(struct dp_usage *u, struct rec_list *open)
 {
+	if (!open->n)
+		return 0;
 	int rc = 0;
 	size_t n = 0, crashed = 0;
-	struct rec **v = open->n ? calloc(open->n, sizeof(*v)) : NULL;
-	bool *done = open->n ? calloc(open->n, sizeof(*done)) : NULL;
-	if (open->n && (!v || !done)) {
+	struct rec **v = calloc(open->n, sizeof(*v));
+	bool *done = calloc(open->n, sizeof(*done));
+	if (!v || !done) {
 		rc = -ENOMEM;
 		goto out;
 	}
 	for (struct rec *r = open->head; r; r = r->next)
 		v[n++] = r;
 	qsort(v, n, sizeof(*v), by_id);
-	for (struct rec *r = u->unsent.head; r && n; r = r->next) {
+	for (struct rec *r = u->unsent.head; r; r = r->next) {
 		struct rec key = {.msg = r->msg}, *kp = &key;
 		struct rec **hit = bsearch(&kp, v, n, sizeof(*v), by_id);
 		if (hit)
