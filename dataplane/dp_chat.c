@@ -130,7 +130,7 @@ struct dp_chat {
 	int64_t served_t0;      /* start of the attempt that served */
 	int64_t served_end;     /* when the serving upstream finished */
 	bool settled;
-	struct dp_admission adm; /* credits reserved and rate limits (dp_money) */
+	struct dp_admission adm;        /* credits reserved and rate limits (dp_money) */
 	struct dp_usage_intent *intent; /* written ahead of the first attempt; open until settled */
 };
 
@@ -175,8 +175,8 @@ static const char *nonempty(const char *s)
 /* What a usage record says about the request itself, whatever its outcome: the final record
  * and the intent written ahead of the first attempt. t is the target that served (or was
  * tried last) or, for the intent, the first one planned; worker holds 16 bytes. */
-static void record_identity(struct dp_chat *chat, const struct dp_route_target *t,
-                            char *worker, Sy__UsageRecord *rec)
+static void record_identity(struct dp_chat *chat, const struct dp_route_target *t, char *worker,
+                            Sy__UsageRecord *rec)
 {
 	snprintf(worker, 16, "%d", chat->w->id);
 	rec->id = chat->id;

@@ -97,7 +97,7 @@ struct dp_usage {
 	struct rec_list intents; /* open */
 	struct sy_buf unwritten; /* the frames of this iteration, not yet written */
 	size_t n_unwritten;
-	uint64_t batch; /* the frames in unwritten carry this number */
+	uint64_t batch;               /* the frames in unwritten carry this number */
 	struct dp_timer *spool_timer; /* writes unwritten */
 	struct dp_timer *flush_timer, *tick_timer;
 	struct query *queries;
@@ -279,8 +279,8 @@ static void spool_compact(struct dp_usage *u)
 	sy_buf_release(&b);
 	for (int i = 0; i < 3; i++) /* a record whose write had failed is in the file now */
 		for (struct rec *r = lists[i]->head; r; r = r->next)
-			r->spool_len = r->msg ? 4 + sy__usage_record__get_packed_size(r->msg)
-			                      : r->frame_len;
+			r->spool_len =
+			    r->msg ? 4 + sy__usage_record__get_packed_size(r->msg) : r->frame_len;
 	close(u->spool_fd);
 	u->spool_fd = fd;
 	u->spool_size = u->spool_live = total;

@@ -35,7 +35,7 @@ struct fake_cp {
 		char id[64];
 		int seen;
 		bool acked;
-		int crashes; /* receipts that were crash records */
+		int crashes;           /* receipts that were crash records */
 		Sy__UsageRecord *last; /* the last receipt */
 	} ids[MAX_IDS];
 	size_t n_ids;
