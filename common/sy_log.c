@@ -28,21 +28,44 @@ int sy_log_set_level_name(const char *name)
 	return SY_EINVAL;
 }
 
+/* "2026-11-24T00:51:30.123Z " into out (26 bytes); the date and time part is formatted once
+ * per second, since a busy worker logs a line per request. */
+static size_t stamp(char *out)
+{
+	static _Thread_local time_t cached = -1;
+	static _Thread_local char secs[24]; /* "2026-11-24T00:51:30" */
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (ts.tv_sec != cached) {
+		struct tm tm;
+		gmtime_r(&ts.tv_sec, &tm);
+		strftime(secs, sizeof(secs), "%Y-%m-%dT%H:%M:%S", &tm);
+		cached = ts.tv_sec;
+	}
+	size_t n = strlen(secs);
+	long ms = ts.tv_nsec / 1000000;
+	memcpy(out, secs, n);
+	out[n++] = '.';
+	out[n++] = (char)('0' + ms / 100);
+	out[n++] = (char)('0' + ms / 10 % 10);
+	out[n++] = (char)('0' + ms % 10);
+	out[n++] = 'Z';
+	out[n++] = ' ';
+	return n;
+}
+
 void sy_log_write(enum sy_log_level level, const char *fmt, ...)
 {
 	static const char *lv[] = {"ERROR", "WARN", "INFO", "DEBUG"};
 	char line[2048];
-	struct timeval tv;
-	struct tm tm;
-	gettimeofday(&tv, NULL);
-	gmtime_r(&tv.tv_sec, &tm);
-	int n = snprintf(line, sizeof(line),
-	                 "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s %s: ", tm.tm_year + 1900,
-	                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-	                 (long)(tv.tv_usec / 1000), lv[level], log_tag);
+	size_t at = stamp(line);
+	int n = snprintf(line + at, sizeof(line) - at, "%s %s: ", lv[level], log_tag);
+	if (n < 0)
+		return;
+	n += (int)at;
 	va_list ap;
 	va_start(ap, fmt);
-	if (n > 0 && (size_t)n < sizeof(line))
+	if ((size_t)n < sizeof(line))
 		n += vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
 	va_end(ap);
 	if (n < 0)

@@ -55,18 +55,31 @@ int sy_money_parse(const char *s, sy_money *out)
 
 void sy_money_format(sy_money v, char *out, size_t outlen)
 {
+	/* written from the right, without printf: it runs twice per request (response, log) */
+	char buf[48], *p = buf + sizeof(buf);
 	bool neg = v < 0;
 	uint64_t a = neg ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
 	uint64_t whole = a / (uint64_t)SY_MONEY_SCALE, frac = a % (uint64_t)SY_MONEY_SCALE;
-	if (!frac) {
-		snprintf(out, outlen, "%s%llu", neg ? "-" : "", (unsigned long long)whole);
-		return;
+	*--p = '\0';
+	if (frac) {
+		int digits = SY_MONEY_DECIMALS;
+		for (; frac % 10 == 0; frac /= 10)
+			digits--; /* no trailing zeros */
+		for (; digits; digits--, frac /= 10)
+			*--p = (char)('0' + frac % 10);
+		*--p = '.';
 	}
-	char f[SY_MONEY_DECIMALS + 1];
-	snprintf(f, sizeof(f), "%0*llu", SY_MONEY_DECIMALS, (unsigned long long)frac);
-	for (int i = SY_MONEY_DECIMALS - 1; i > 0 && f[i] == '0'; i--)
-		f[i] = '\0';
-	snprintf(out, outlen, "%s%llu.%s", neg ? "-" : "", (unsigned long long)whole, f);
+	do
+		*--p = (char)('0' + whole % 10);
+	while (whole /= 10);
+	if (neg)
+		*--p = '-';
+	size_t n = (size_t)(buf + sizeof(buf) - 1 - p);
+	if (!outlen)
+		return;
+	n = n < outlen - 1 ? n : outlen - 1; /* cut, as snprintf would */
+	memcpy(out, p, n);
+	out[n] = '\0';
 }
 
 double sy_money_usd(sy_money v)

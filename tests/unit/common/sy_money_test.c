@@ -31,6 +31,32 @@ static void test_parse_whole_and_negative(void **state)
 	assert_string_equal(out, "-2.25");
 	sy_money_format(0, out, sizeof(out));
 	assert_string_equal(out, "0");
+	static const struct {
+		sy_money v;
+		const char *text;
+	} cases[] = {
+	    {1, "0.0000000001"},
+	    {-1, "-0.0000000001"},
+	    {SY_MONEY_SCALE, "1"},
+	    {-SY_MONEY_SCALE * 12, "-12"},
+	    {12345678901234LL, "1234.5678901234"},
+	    {2460000, "0.000246"},
+	    {INT64_MAX, "922337203.6854775807"},
+	    {INT64_MIN, "-922337203.6854775808"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		sy_money_format(cases[i].v, out, sizeof(out));
+		assert_string_equal(out, cases[i].text);
+		sy_money back;
+		if (cases[i].v != INT64_MIN && cases[i].v != INT64_MAX) { /* the parser's range */
+			assert_int_equal(sy_money_parse(out, &back), 0);
+			assert_true(back == cases[i].v);
+		}
+	}
+	/* cut to the room given, like snprintf */
+	char small[5];
+	sy_money_format(12345678901234LL, small, sizeof(small));
+	assert_string_equal(small, "1234");
 }
 
 static void test_parse_rejects_bad_input(void **state)

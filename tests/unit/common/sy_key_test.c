@@ -1,0 +1,66 @@
+/* sy_key_test.c - generation ids and the random generator behind them, across a fork. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <ctype.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sy_key.h"
+
+static void test_gen_id_shape(void **state)
+{
+	char a[SY_GEN_ID_MAX], b[SY_GEN_ID_MAX];
+	sy_gen_id(1700000000, a);
+	sy_gen_id(1700000000, b);
+	assert_int_equal(strlen(a), strlen("gen-1700000000-") + 20);
+	assert_memory_equal(a, "gen-1700000000-", 15);
+	for (const char *p = a + 15; *p; p++)
+		assert_true(isalnum((unsigned char)*p));
+	assert_string_not_equal(a, b);
+}
+
+/* Workers are forked from one supervisor: each must draw its own ids, never its siblings'. */
+static void test_forked_children_draw_their_own(void **state)
+{
+	char parent[SY_GEN_ID_MAX];
+	sy_gen_id(1, parent); /* the generator is keyed before the fork */
+	char ids[2][SY_GEN_ID_MAX];
+	for (int i = 0; i < 2; i++) {
+		int fds[2];
+		assert_int_equal(pipe(fds), 0);
+		pid_t pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			char id[SY_GEN_ID_MAX];
+			sy_gen_id(1, id);
+			_exit(write(fds[1], id, sizeof(id)) == (ssize_t)sizeof(id) ? 0 : 1);
+		}
+		close(fds[1]);
+		assert_int_equal(read(fds[0], ids[i], sizeof(ids[i])), (ssize_t)sizeof(ids[i]));
+		close(fds[0]);
+		int st;
+		assert_int_equal(waitpid(pid, &st, 0), pid);
+		assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+	char next[SY_GEN_ID_MAX];
+	sy_gen_id(1, next);
+	assert_string_not_equal(ids[0], ids[1]);
+	assert_string_not_equal(ids[0], next);
+	assert_string_not_equal(ids[1], next);
+	assert_string_not_equal(ids[0], parent);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_gen_id_shape),
+	    cmocka_unit_test(test_forked_children_draw_their_own),
+	};
+	if (sy_crypto_init())
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
