@@ -2,6 +2,7 @@
 #include "sy_key.h"
 #include "sy_err.h"
 
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -60,17 +61,51 @@ bool sy_is_hash_hex(const char *s)
 	return i == SY_HASH_HEX_LEN;
 }
 
+/* Random bytes drawn from libsodium POOL bytes at a time: one getrandom syscall per POOL
+ * bytes instead of one or two per request. Each thread has its own pool, and a forked child
+ * empties its copy (at_fork), so no two threads or processes hand out the same bytes. */
+#define POOL 512
+static _Thread_local unsigned char pool[POOL];
+static _Thread_local size_t pool_left;
+
+static void at_fork(void)
+{
+	sodium_memzero(pool, sizeof(pool));
+	pool_left = 0;
+}
+
+static void register_at_fork(void)
+{
+	pthread_atfork(NULL, NULL, at_fork);
+}
+
+void sy_random_buf(void *out, size_t n)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	unsigned char *o = out;
+	if (n > POOL / 4) { /* large draws go straight to the source */
+		randombytes_buf(out, n);
+		return;
+	}
+	pthread_once(&once, register_at_fork);
+	if (pool_left < n) {
+		randombytes_buf(pool, sizeof(pool));
+		pool_left = sizeof(pool);
+	}
+	memcpy(o, pool + sizeof(pool) - pool_left, n);
+	sodium_memzero(pool + sizeof(pool) - pool_left, n);
+	pool_left -= n;
+}
+
 void sy_random_alnum(char *out, size_t n)
 {
 	static const char set[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-	/* one randombytes_buf (a getrandom syscall) per 64 bytes, not one per character: this
-	 * runs for every generation id. Bytes >= 248 (4 x 62) are skipped so that every
-	 * character stays equally likely. */
-	unsigned char r[64];
+	/* bytes >= 248 (4 x 62) are skipped so that every character stays equally likely */
+	unsigned char r[32];
 	size_t used = sizeof(r);
 	for (size_t i = 0; i < n;) {
 		if (used == sizeof(r)) {
-			randombytes_buf(r, sizeof(r));
+			sy_random_buf(r, sizeof(r));
 			used = 0;
 		}
 		unsigned char b = r[used++];

@@ -30,5 +30,8 @@ bool sy_is_hash_hex(const char *s);
 void sy_gen_id(long long unix_seconds, char out[SY_GEN_ID_MAX]);
 /* Random lowercase alphanumerics, n characters plus NUL into out. */
 void sy_random_alnum(char *out, size_t n);
+/* n random bytes (libsodium's, pooled per thread: for ids and draws on the request path;
+ * keys use randombytes_buf). */
+void sy_random_buf(void *out, size_t n);
 
 #endif

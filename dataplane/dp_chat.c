@@ -42,7 +42,6 @@
 #include "sy_log.h"
 
 #include <errno.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1172,7 +1171,7 @@ enum MHD_Result dp_chat_start(struct dp_worker *w, struct MHD_Connection *c, str
 	    .latency = rc_latency,
 	    .arg = chat,
 	};
-	randombytes_buf(&ctx.random, sizeof(ctx.random));
+	sy_random_buf(&ctx.random, sizeof(ctx.random));
 	if (dp_route_plan(&ctx, &chat->req, &chat->plan, &status, err, sizeof(err)) ||
 	    !chat->plan.n) {
 		if (!status)

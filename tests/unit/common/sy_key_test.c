@@ -54,11 +54,31 @@ static void test_forked_children_draw_their_own(void **state)
 	assert_string_not_equal(ids[0], parent);
 }
 
+static void test_random_buf(void **state)
+{
+	unsigned char a[32], b[32], big[4096];
+	sy_random_buf(a, sizeof(a));
+	sy_random_buf(b, sizeof(b));
+	assert_memory_not_equal(a, b, sizeof(a));
+	/* across refills of the pool, and for draws bigger than it */
+	for (int i = 0; i < 100; i++) {
+		sy_random_buf(b, 7);
+		assert_memory_not_equal(a, b, 7);
+	}
+	memset(big, 0, sizeof(big));
+	sy_random_buf(big, sizeof(big));
+	size_t zeros = 0;
+	for (size_t i = 0; i < sizeof(big); i++)
+		zeros += big[i] == 0;
+	assert_true(zeros < 64); /* about 16 expected */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_gen_id_shape),
 	    cmocka_unit_test(test_forked_children_draw_their_own),
+	    cmocka_unit_test(test_random_buf),
 	};
 	if (sy_crypto_init())
 		return 1;
