@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 
 #define SEQ_KEY "seq"
+/* LMDB's default maximum key size (mdb_env_get_maxkeysize). */
+#define MAX_KEY 511
 
 static const struct kind_info {
 	const char *name;  /* topic prefix and table name suffix */
@@ -269,21 +271,35 @@ static MDB_val key_of(const char *id)
 	return (MDB_val){strlen(id), (void *)id};
 }
 
+/* An id LMDB can store as a key: not empty, at most MAX_KEY bytes. */
+static bool key_ok(const MDB_val *key)
+{
+	return key->mv_size && key->mv_size <= MAX_KEY;
+}
+
 static ProtobufCMessage *unpack_val(enum cp_kind k, const MDB_val *v)
 {
 	return protobuf_c_message_unpack(kinds[k].desc, NULL, v->mv_size, v->mv_data);
 }
 
-int cp_store_get(struct cp_txn *t, enum cp_kind k, const char *id, ProtobufCMessage **out)
+/* Look id up in dbi: 0 with *key and *v set, SY_ENOTFOUND, or a store error. */
+static int lookup(struct cp_txn *t, MDB_dbi dbi, const char *id, MDB_val *key, MDB_val *v)
 {
-	MDB_val key = key_of(id), v;
-	if (!*id || key.mv_size > 511)
+	*key = key_of(id);
+	if (!key_ok(key))
 		return SY_ENOTFOUND;
-	int rc = mdb_get(t->txn, t->s->kind_dbi[k], &key, &v);
+	int rc = mdb_get(t->txn, dbi, key, v);
 	if (rc == MDB_NOTFOUND)
 		return SY_ENOTFOUND;
+	return rc ? mdb_fail("get", rc) : 0;
+}
+
+int cp_store_get(struct cp_txn *t, enum cp_kind k, const char *id, ProtobufCMessage **out)
+{
+	MDB_val key, v;
+	int rc = lookup(t, t->s->kind_dbi[k], id, &key, &v);
 	if (rc)
-		return mdb_fail("get", rc);
+		return rc;
 	*out = unpack_val(k, &v);
 	if (!*out) {
 		sy_err("corrupt %s record in the store", kinds[k].name);
@@ -295,7 +311,7 @@ int cp_store_get(struct cp_txn *t, enum cp_kind k, const char *id, ProtobufCMess
 bool cp_store_has(struct cp_txn *t, enum cp_kind k, const char *id)
 {
 	MDB_val key = key_of(id), v;
-	if (!*id || key.mv_size > 511)
+	if (!key_ok(&key))
 		return false;
 	return mdb_get(t->txn, t->s->kind_dbi[k], &key, &v) == 0;
 }
@@ -331,7 +347,7 @@ int cp_store_put(struct cp_txn *t, enum cp_kind k, const ProtobufCMessage *msg)
 {
 	assert(t->write && msg->descriptor == kinds[k].desc);
 	const char *id = cp_entity_id(k, msg);
-	if (!id || !*id || strlen(id) > 511)
+	if (!id || !*id || strlen(id) > MAX_KEY)
 		return SY_EINVAL;
 	size_t n = protobuf_c_message_get_packed_size(msg);
 	uint8_t *buf = malloc(n ? n : 1);
@@ -351,14 +367,10 @@ int cp_store_put(struct cp_txn *t, enum cp_kind k, const ProtobufCMessage *msg)
 int cp_store_del(struct cp_txn *t, enum cp_kind k, const char *id)
 {
 	assert(t->write);
-	MDB_val key = key_of(id), v;
-	if (!*id || key.mv_size > 511)
-		return SY_ENOTFOUND;
-	int rc = mdb_get(t->txn, t->s->kind_dbi[k], &key, &v);
-	if (rc == MDB_NOTFOUND)
-		return SY_ENOTFOUND;
+	MDB_val key, v;
+	int rc = lookup(t, t->s->kind_dbi[k], id, &key, &v);
 	if (rc)
-		return mdb_fail("get", rc);
+		return rc;
 	/* v points into the map and dies with the delete: record the old value first. */
 	if ((rc = bump(t, k, true, v.mv_data, v.mv_size)))
 		return rc;
@@ -394,14 +406,10 @@ int cp_store_each(struct cp_txn *t, enum cp_kind k, cp_store_each_fn *fn, void *
 int cp_store_raw_get(struct cp_txn *t, enum cp_table tb, const char *key, const void **val,
                      size_t *len)
 {
-	MDB_val k = key_of(key), v;
-	if (!*key || k.mv_size > 511)
-		return SY_ENOTFOUND;
-	int rc = mdb_get(t->txn, t->s->table_dbi[tb], &k, &v);
-	if (rc == MDB_NOTFOUND)
-		return SY_ENOTFOUND;
+	MDB_val k, v;
+	int rc = lookup(t, t->s->table_dbi[tb], key, &k, &v);
 	if (rc)
-		return mdb_fail("get", rc);
+		return rc;
 	*val = v.mv_data;
 	*len = v.mv_size;
 	return 0;
@@ -412,7 +420,7 @@ int cp_store_raw_put(struct cp_txn *t, enum cp_table tb, const char *key, const 
 {
 	assert(t->write);
 	MDB_val k = key_of(key), v = {len, (void *)val};
-	if (!*key || k.mv_size > 511)
+	if (!key_ok(&k))
 		return SY_EINVAL;
 	int rc = mdb_put(t->txn, t->s->table_dbi[tb], &k, &v, no_overwrite ? MDB_NOOVERWRITE : 0);
 	if (rc == MDB_KEYEXIST)
@@ -424,7 +432,7 @@ int cp_store_raw_del(struct cp_txn *t, enum cp_table tb, const char *key)
 {
 	assert(t->write);
 	MDB_val k = key_of(key);
-	if (!*key || k.mv_size > 511)
+	if (!key_ok(&k))
 		return SY_ENOTFOUND;
 	int rc = mdb_del(t->txn, t->s->table_dbi[tb], &k, NULL);
 	if (rc == MDB_NOTFOUND)
