@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <zmq.h>
 
 void sy_env_init(Sy__Envelope *env)
@@ -108,4 +109,9 @@ Sy__Envelope *sy_zrecv_env(void *sock, int *err)
 	Sy__Envelope *env = sy_env_unpack(zmq_msg_data(&m), zmq_msg_size(&m), err);
 	zmq_msg_close(&m);
 	return env;
+}
+
+bool sy_auto_router_is(const char *id)
+{
+	return !strcmp(id, SY_AUTO_ROUTER_OPENROUTER) || !strcmp(id, SY_AUTO_ROUTER_SWITCHYARD);
 }

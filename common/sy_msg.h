@@ -17,6 +17,12 @@
 #define SY_HEARTBEAT_MS 1000
 /* The id of the cluster's one AutoRouter entity (topic autorouter/default). */
 #define SY_AUTO_ROUTER_ID "default"
+/* The two model ids a request uses to ask for the auto router. */
+#define SY_AUTO_ROUTER_OPENROUTER "openrouter/auto"
+#define SY_AUTO_ROUTER_SWITCHYARD "switchyard/auto"
+
+/* True if a request's model id names the auto router (either of the two ids above). */
+bool sy_auto_router_is(const char *id);
 
 /* Prepare an envelope with the current version. */
 void sy_env_init(Sy__Envelope *env);

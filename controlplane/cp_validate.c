@@ -2,6 +2,7 @@
 #include "cp_validate.h"
 #include "sy_err.h"
 #include "sy_money.h"
+#include "sy_msg.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -565,7 +566,7 @@ int cp_validate_model(const json_t *j, enum cp_vmode m, const char *id, struct c
 
 static bool auto_target(const char *s)
 {
-	return cp_valid_model_id(s) && strcmp(s, "openrouter/auto") && strcmp(s, "switchyard/auto");
+	return cp_valid_model_id(s) && !sy_auto_router_is(s);
 }
 
 static int check_rule(const json_t *r, size_t i, struct cp_verr *e)

@@ -4,14 +4,10 @@
  * with a role, and a content that is a string, an array of parts or null. */
 #include "dp_autorouter.h"
 #include "sy_err.h"
+#include "sy_msg.h"
 
 #include <stdio.h>
 #include <string.h>
-
-bool dp_autorouter_is_auto(const char *id)
-{
-	return !strcmp(id, "openrouter/auto") || !strcmp(id, "switchyard/auto");
-}
 
 static bool has_keyword(const char *text, char *const *keywords, size_t n)
 {
@@ -72,7 +68,7 @@ int dp_autorouter_resolve(const Sy__AutoRouter *ar, struct dp_chat_req *req, cha
 	size_t n = 0;
 	for (size_t i = 0; i < req->n_models; i++) {
 		const char *id = req->models[i];
-		if (dp_autorouter_is_auto(id)) {
+		if (sy_auto_router_is(id)) {
 			if (!ar) {
 				snprintf(err, errlen,
 				         "%s is not available: no auto-router rules are configured "

@@ -15,8 +15,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* True if id names the auto router ("openrouter/auto" or "switchyard/auto"). */
-bool dp_autorouter_is_auto(const char *id);
 /* The model ar's rules choose for req (a string owned by ar). */
 const char *dp_autorouter_choose(const Sy__AutoRouter *ar, const struct dp_chat_req *req);
 /* Replace each auto router id in req->models by the model ar chooses (dropping an entry that

@@ -65,10 +65,6 @@ static void test_usage_example(void **state)
 	assert_string_equal(choose(USER("hello") "}"), "a/plain");
 	assert_string_equal(choose(USER("hello") TOOLS "}"), "a/tools");
 	assert_string_equal(choose(USER("write some sql please") "}"), "a/code");
-	assert_true(dp_autorouter_is_auto("openrouter/auto"));
-	assert_true(dp_autorouter_is_auto("switchyard/auto"));
-	assert_false(dp_autorouter_is_auto("openrouter/auto:nitro"));
-	assert_false(dp_autorouter_is_auto("a/plain"));
 }
 
 /* Order decides between rules that both match; a rule needs all its conditions. */
