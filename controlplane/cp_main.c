@@ -18,6 +18,7 @@
 #include "sy_key.h"
 #include "sy_log.h"
 #include "sy_msg.h"
+#include "sy_proc.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -119,7 +120,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
-	char *end;
+	long long v;
 	while ((c = getopt_long(argc, argv, "nh", lo, NULL)) != -1) {
 		switch (c) {
 		case O_DATA:
@@ -147,12 +148,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			o->log_level = optarg;
 			break;
 		case O_MAP:
-			errno = 0;
-			o->map_mb = strtoul(optarg, &end, 10);
-			if (errno || *end || o->map_mb < 1 || o->map_mb > 1024 * 1024) {
+			if (!sy_parse_num(optarg, 1, 1024 * 1024, &v)) {
 				fprintf(stderr, "--map-size-mb must be 1 to 1048576\n");
 				return -1;
 			}
+			o->map_mb = (size_t)v;
 			break;
 		case O_TTL:
 		case O_PUBMS:
@@ -163,9 +163,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			const char *name = c == O_TTL     ? "lease-ttl-ms"
 			                   : c == O_PUBMS ? "publish-ms"
 			                                  : "stats-ms";
-			errno = 0;
-			unsigned long v = strtoul(optarg, &end, 10);
-			if (errno || *end || v < 10 || v > 3600000) {
+			if (!sy_parse_num(optarg, 10, 3600000, &v)) {
 				fprintf(stderr, "--%s must be 10 to 3600000\n", name);
 				return -1;
 			}
@@ -413,11 +411,7 @@ int main(int argc, char **argv)
 
 	/* Block the signals before any thread exists (ZeroMQ's I/O threads inherit the mask). */
 	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	sy_block_term_signals(&set);
 	if ((sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) < 0) {
 		sy_err("signalfd: %s", strerror(errno));
 		goto out;

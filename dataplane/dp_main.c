@@ -23,6 +23,7 @@
 #include "sy_err.h"
 #include "sy_key.h"
 #include "sy_log.h"
+#include "sy_proc.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -97,18 +98,6 @@ enum {
 	OPT_CLUSTER_WORKERS,
 	OPT_LOG,
 };
-
-/* A decimal in [min, max] into *out; false otherwise. */
-static bool parse_num(const char *s, long long min, long long max, long long *out)
-{
-	char *end;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
-		return false;
-	*out = v;
-	return true;
-}
 
 static int parse_args(int argc, char **argv, struct dp_config *cfg, bool *check)
 {
@@ -216,7 +205,7 @@ static int parse_args(int argc, char **argv, struct dp_config *cfg, bool *check)
 			fputs(usage_text, stderr);
 			return SY_EINVAL;
 		}
-		if (!parse_num(optarg, min, max, &v)) {
+		if (!sy_parse_num(optarg, min, max, &v)) {
 			fprintf(stderr, "%s: want an integer from %lld to %lld, got '%s'\n", name,
 			        min, max, optarg);
 			return SY_EINVAL;
@@ -319,7 +308,7 @@ static void shutdown_poll(struct dp_loop *loop, void *arg)
 			sy_warn("drain deadline reached with %u requests in progress: ending them",
 			        dp_http_active(w->http));
 		dp_http_free(&w->http); /* every chat left settles now */
-		money_stop(w); /* and the credit leases go back */
+		money_stop(w);          /* and the credit leases go back */
 		sd->http_closed = true;
 		if (sd->deadline < now + FLUSH_MIN_MS)
 			sd->deadline = now + FLUSH_MIN_MS;
@@ -360,11 +349,7 @@ static int worker_main(const struct dp_config *cfg, int id)
 	struct dp_worker w = {.id = id, .cfg = cfg};
 	struct shutdown sd = {.w = &w};
 	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	sy_block_term_signals(&set);
 
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		sy_err("libcurl initialisation failed");

@@ -3,10 +3,10 @@
 #include "sy_err.h"
 #include "sy_key.h"
 #include "sy_log.h"
+#include "sy_proc.h"
 
 #include <arpa/inet.h>
 #include <getopt.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,11 +76,11 @@ int main(int argc, char **argv)
 			rc = mock_opts_set(&cfg.defaults, "tokens", optarg, err, sizeof(err));
 			break;
 		case 't': {
-			char *end;
-			long n = strtol(optarg, &end, 10);
-			if (*end || n < 1 || n > 64) {
+			long long n;
+			if (!sy_parse_num(optarg, 1, 64, &n)) {
 				snprintf(err, sizeof(err), "--threads must be 1..64");
 				rc = SY_EINVAL;
+				break;
 			}
 			cfg.threads = (unsigned)n;
 			break;
@@ -118,11 +118,7 @@ int main(int argc, char **argv)
 
 	/* Signals go to sigwait below, not to the server's threads. */
 	sigset_t sigs;
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	sy_block_term_signals(&sigs);
 
 	struct mock_server *srv = mock_server_new(&cfg);
 	if (!srv)
