@@ -44,34 +44,39 @@ typedef void handler_fn(struct ctx *c);
 
 /* ---- responses ------------------------------------------------------------------------- */
 
-/* Respond with root (stolen); NULL root means we ran out of memory. */
-static void respond(struct ctx *c, unsigned status, json_t *root)
+void cp_response_json(struct cp_response *res, unsigned status, json_t *root)
 {
-	c->res->status = status;
-	c->res->body = root ? sy_json_dump(root) : NULL;
+	res->status = status;
+	res->body = root ? sy_json_dump(root) : NULL;
 	json_decref(root);
-	if (!c->res->body) {
-		c->res->status = 500;
-		c->res->body = sy_json_error(500, "out of memory", NULL);
+	if (!res->body) {
+		res->status = 500;
+		res->body = sy_json_error(500, "out of memory", NULL);
 	}
+}
+
+void cp_response_verror(struct cp_response *res, unsigned status, json_t *meta, const char *fmt,
+                        va_list ap)
+{
+	char msg[512];
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	res->status = status;
+	res->body = sy_json_error((int)status, msg, meta);
 }
 
 static void reply_data(struct ctx *c, unsigned status, json_t *data)
 {
-	respond(c, status, data ? json_pack("{s:o}", "data", data) : NULL);
+	cp_response_json(c->res, status, data ? json_pack("{s:o}", "data", data) : NULL);
 }
 
 static void fail_meta(struct ctx *c, unsigned status, json_t *meta, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 static void fail_meta(struct ctx *c, unsigned status, json_t *meta, const char *fmt, ...)
 {
-	char msg[512];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	cp_response_verror(c->res, status, meta, fmt, ap);
 	va_end(ap);
-	c->res->status = status;
-	c->res->body = sy_json_error((int)status, msg, meta);
 }
 
 #define fail(c, status, ...) fail_meta((c), (status), NULL, __VA_ARGS__)
@@ -170,13 +175,13 @@ static void put_reply(struct ctx *c, enum cp_kind k, const ProtobufCMessage *m, 
 			fail_rc(c, -ENOMEM, "response");
 		return;
 	}
-	respond(c, status, root);
+	cp_response_json(c->res, status, root);
 }
 
 static void reply_deleted(struct ctx *c)
 {
 	if (commit(c))
-		respond(c, 200, json_pack("{s:b}", "deleted", 1));
+		cp_response_json(c->res, 200, json_pack("{s:b}", "deleted", 1));
 }
 
 /* ---- lists ------------------------------------------------------------------------------ */
@@ -913,9 +918,9 @@ static void serve(struct ctx *c, char *coll, size_t colllen)
 {
 	const struct cp_request *req = c->req;
 	if (!strcmp(req->path, "/health")) {
-		respond(c, 200,
-		        json_pack("{s:s,s:I}", "status", "ok", "seq",
-		                  (json_int_t)cp_store_seq(c->a->s)));
+		cp_response_json(c->res, 200,
+		                 json_pack("{s:s,s:I}", "status", "ok", "seq",
+		                           (json_int_t)cp_store_seq(c->a->s)));
 		return;
 	}
 	if (!strcmp(req->path, "/metrics") && !strcmp(req->method, "GET")) {

@@ -12,6 +12,8 @@
 #include "cp_store.h"
 #include "sy_secret.h"
 
+#include <jansson.h>
+#include <stdarg.h>
 #include <stddef.h>
 
 struct cp_admin;
@@ -34,6 +36,14 @@ struct cp_response {
 	char *body;
 	const char *content_type; /* NULL = application/json */
 };
+
+/* Fill res with status and root as JSON (steals root); a 500 "out of memory" error instead
+ * when root is NULL or cannot be serialised. */
+void cp_response_json(struct cp_response *res, unsigned status, json_t *root);
+/* Fill res with OpenRouter's error envelope: status, the printf-style message from fmt and ap,
+ * and metadata meta (stolen; may be NULL). */
+void cp_response_verror(struct cp_response *res, unsigned status, json_t *meta, const char *fmt,
+                        va_list ap) __attribute__((format(printf, 4, 0)));
 
 /* An admin API over store s; kek (may have set == false) seals provider credentials and must
  * outlive the admin. NULL on allocation failure. */

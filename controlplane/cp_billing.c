@@ -27,20 +27,9 @@
 
 /* ---- responses ---------------------------------------------------------------------------- */
 
-static void respond(const struct cp_billing_call *c, unsigned status, json_t *root)
-{
-	c->res->status = status;
-	c->res->body = root ? sy_json_dump(root) : NULL;
-	json_decref(root);
-	if (!c->res->body) {
-		c->res->status = 500;
-		c->res->body = sy_json_error(500, "out of memory", NULL);
-	}
-}
-
 static void reply_data(const struct cp_billing_call *c, unsigned status, json_t *data)
 {
-	respond(c, status, data ? json_pack("{s:o}", "data", data) : NULL);
+	cp_response_json(c->res, status, data ? json_pack("{s:o}", "data", data) : NULL);
 }
 
 static void fail(const struct cp_billing_call *c, unsigned status, json_t *meta, const char *fmt,
@@ -48,13 +37,10 @@ static void fail(const struct cp_billing_call *c, unsigned status, json_t *meta,
 static void fail(const struct cp_billing_call *c, unsigned status, json_t *meta, const char *fmt,
                  ...)
 {
-	char msg[512];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	cp_response_verror(c->res, status, meta, fmt, ap);
 	va_end(ap);
-	c->res->status = status;
-	c->res->body = sy_json_error((int)status, msg, meta);
 }
 
 static void fail_field(const struct cp_billing_call *c, const struct cp_verr *e)
@@ -276,7 +262,7 @@ static void budget_item(const struct cp_billing_call *c, const json_t *body, con
 		if ((rc = cp_money_write(*c->t, o->id, &m)))
 			fail_rc(c, rc, "budget");
 		else if (commit(c))
-			respond(c, 200, json_pack("{s:b}", "deleted", 1));
+			cp_response_json(c->res, 200, json_pack("{s:b}", "deleted", 1));
 		return;
 	}
 	sy_money limit;
@@ -546,14 +532,14 @@ static void activity(const struct cp_billing_call *c, bool csv)
 		              (json_int_t)g->reasoning, "cached_tokens", (json_int_t)g->cached));
 	}
 	free(a.g);
-	respond(c, 200,
-	        arr ? json_pack("{s:o,s:o,s:o,s:o,s:s}", "data", arr, "org_id",
-	                        org ? json_string(org) : json_null(), "from", cp_json_time(a.from),
-	                        "to", cp_json_time(a.to), "group_by",
-	                        a.by == G_DAY     ? "day"
-	                        : a.by == G_MODEL ? "model"
-	                                          : "key")
-	            : NULL);
+	cp_response_json(c->res, 200,
+	                 arr ? json_pack("{s:o,s:o,s:o,s:o,s:s}", "data", arr, "org_id",
+	                                 org ? json_string(org) : json_null(), "from",
+	                                 cp_json_time(a.from), "to", cp_json_time(a.to), "group_by",
+	                                 a.by == G_DAY     ? "day"
+	                                 : a.by == G_MODEL ? "model"
+	                                                   : "key")
+	                     : NULL);
 }
 
 /* ---- routing -------------------------------------------------------------------------------- */
