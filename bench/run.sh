@@ -48,11 +48,7 @@ MOCK_THREADS=${BENCH_MOCK_THREADS:-4}
 export BENCH_MODEL=${BENCH_MODEL:-openai/gpt-5.2}
 export BENCH_MAX_TOKENS=${BENCH_MAX_TOKENS:-64}
 
-for b in switchyard-mock switchyard-controlplane switchyard-dataplane; do
-	sy_need_bin "$SY_BIN" "$b"
-done
-[ -f "$SY_CATALOG" ] || sy_die "$SY_CATALOG is missing"
-sy_need_cmd curl
+sy_need_stack
 sy_need_cmd wrk
 sy_need_cmd nginx nginx
 
@@ -61,11 +57,7 @@ SY_ADMIN_PORT=$(sy_free_ports 1)
 SY_ZMQ_PORT=$(sy_free_ports 3)
 NGINX_PORT=$(sy_free_ports 1)
 DP_PORT=$(sy_free_ports 1)
-SY_KEK=$(sy_hex 32)
-SY_ADMIN_KEY=sk-sy-mgmt-v1-$(sy_hex 32)
-SY_MOCK_KEY=bench-mock-provider-key
-
-rm -rf "$SY_RUN_DIR"
+sy_fresh_state bench-mock-provider-key
 mkdir -p "$SY_RUN_DIR/nginx/tmp"
 trap 'sy_stop_all' EXIT
 trap 'exit 130' INT

@@ -193,6 +193,28 @@ sy_zmq_flags() {
 		"--zmq-usage tcp://127.0.0.1:$((SY_ZMQ_PORT + 2))"
 }
 
+# Fail unless SY_BIN holds the three Switchyard binaries, SY_CATALOG exists and curl is
+# installed: what every script that starts the stack needs.
+sy_need_stack() {
+	local b
+	for b in switchyard-mock switchyard-controlplane switchyard-dataplane; do
+		sy_need_bin "$SY_BIN" "$b"
+	done
+	[ -f "$SY_CATALOG" ] || sy_die "$SY_CATALOG is missing"
+	sy_need_cmd curl
+}
+
+# sy_fresh_state MOCK_KEY: an empty SY_RUN_DIR (mode 700) and new secrets for this run:
+# SY_KEK, SY_ADMIN_KEY, and SY_MOCK_KEY set to MOCK_KEY.
+sy_fresh_state() {
+	rm -rf "$SY_RUN_DIR"
+	mkdir -p "$SY_RUN_DIR"
+	chmod 700 "$SY_RUN_DIR"
+	SY_KEK=$(sy_hex 32)
+	SY_ADMIN_KEY=sk-sy-mgmt-v1-$(sy_hex 32)
+	SY_MOCK_KEY=$1
+}
+
 # Fail unless every port the stack needs is free: sy_need_ports NAME=PORT...
 sy_need_ports() {
 	local kv

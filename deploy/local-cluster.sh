@@ -149,11 +149,7 @@ cmd_start() {
 	SY_SPARES=${SY_SPARES:-2}
 	SY_CATALOG=${SY_CATALOG:-$ROOT/deploy/catalog.demo.json}
 
-	for b in switchyard-mock switchyard-controlplane switchyard-dataplane; do
-		sy_need_bin "$SY_BIN" "$b"
-	done
-	[ -f "$SY_CATALOG" ] || sy_die "$SY_CATALOG is missing"
-	sy_need_cmd curl
+	sy_need_stack
 	sy_need_cmd haproxy
 	if [ -f "$ENV_FILE" ]; then
 		(load_env && sy_alive controlplane) &&
@@ -167,12 +163,7 @@ cmd_start() {
 	done < <(slots)
 	sy_need_ports "${need[@]}"
 
-	rm -rf "$SY_RUN_DIR"
-	mkdir -p "$SY_RUN_DIR"
-	chmod 700 "$SY_RUN_DIR"
-	SY_KEK=$(sy_hex 32)
-	SY_ADMIN_KEY=sk-sy-mgmt-v1-$(sy_hex 32)
-	SY_MOCK_KEY=demo-mock-provider-key
+	sy_fresh_state demo-mock-provider-key
 	render_haproxy >"$SY_RUN_DIR/haproxy.cfg"
 	haproxy -c -q -f "$SY_RUN_DIR/haproxy.cfg" ||
 		sy_die "haproxy rejected $SY_RUN_DIR/haproxy.cfg"

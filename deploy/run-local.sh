@@ -43,22 +43,13 @@ SY_RUN_DIR=${SY_DEMO_DIR:-$ROOT/build/demo}
 SY_CATALOG=${SY_CATALOG:-$ROOT/deploy/catalog.demo.json}
 MODEL=${SY_DEMO_MODEL:-openai/gpt-5.2}
 
-for b in switchyard-mock switchyard-controlplane switchyard-dataplane; do
-	sy_need_bin "$SY_BIN" "$b"
-done
-[ -f "$SY_CATALOG" ] || sy_die "$SY_CATALOG is missing"
-sy_need_cmd curl
+sy_need_stack
 sy_need_ports public="$SY_PUBLIC_PORT" admin="$SY_ADMIN_PORT" mock="$SY_MOCK_PORT" \
 	zmq-snapshot="$SY_ZMQ_PORT" zmq-publish=$((SY_ZMQ_PORT + 1)) zmq-usage=$((SY_ZMQ_PORT + 2))
 
 # A fresh state directory each run: new KEK, admin key and demo key. The ports were free, so
 # no earlier run is still using it.
-rm -rf "$SY_RUN_DIR"
-mkdir -p "$SY_RUN_DIR"
-chmod 700 "$SY_RUN_DIR"
-SY_KEK=$(sy_hex 32)
-SY_ADMIN_KEY=sk-sy-mgmt-v1-$(sy_hex 32)
-SY_MOCK_KEY=demo-mock-provider-key
+sy_fresh_state demo-mock-provider-key
 (
 	umask 077
 	echo "$SY_ADMIN_KEY" >"$SY_RUN_DIR/admin.key"
