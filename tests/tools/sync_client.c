@@ -16,6 +16,7 @@
 #include "sy_clock.h"
 #include "sy_err.h"
 #include "sy_msg.h"
+#include "tool_emit.h"
 
 #include <getopt.h>
 #include <jansson.h>
@@ -40,17 +41,6 @@ static void usage(FILE *f)
 	fprintf(f, "usage: sync_client --snapshot EP --publish EP [--until-seq N]\n"
 	           "                   [--duration-ms MS] [--timeout-ms MS] [--heartbeats]\n"
 	           "Prints the controlplane's snapshot and live updates as JSON lines.\n");
-}
-
-static void emit(json_t *j)
-{
-	char *s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
-	if (s) {
-		puts(s);
-		fflush(stdout);
-		free(s);
-	}
-	json_decref(j);
 }
 
 static json_t *strs(char **v, size_t n)

@@ -10,6 +10,7 @@
 #include "sy_clock.h"
 #include "sy_err.h"
 #include "sy_msg.h"
+#include "tool_emit.h"
 
 #include <getopt.h>
 #include <jansson.h>
@@ -23,17 +24,6 @@ static void usage(FILE *f)
 	fprintf(f, "usage: usage_client --usage EP --key-hash H --cost UNITS [--count N]\n"
 	           "                    [--repeat R] [--prefix P] [--timeout-ms MS]\n"
 	           "       usage_client --usage EP --query ID --key-hash H [--timeout-ms MS]\n");
-}
-
-static void emit(json_t *j)
-{
-	char *s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
-	if (s) {
-		puts(s);
-		fflush(stdout);
-		free(s);
-	}
-	json_decref(j);
 }
 
 /* Wait for one reply envelope of the given type. NULL with *rc set on timeout/invalid. */
