@@ -128,6 +128,13 @@ def run_sdk_script(script, env, timeout=120):
     return json.loads(p.stdout.decode().strip().splitlines()[-1])
 
 
+def sdk_step(res, step):
+    """The value of one step of an SDK check script's result, asserting the step succeeded."""
+    r = res[step]
+    assert r["ok"], (step, r)
+    return r["value"]
+
+
 def wait_until(pred, timeout=10.0, step=0.05, what="condition"):
     end = time.time() + timeout
     while time.time() < end:
@@ -338,6 +345,23 @@ class Cluster:
                            headers={"Authorization": "Bearer " + key})
             return s == 200 and set(model_ids) <= {m["id"] for m in b["data"]}
         wait_until(have, timeout, what=f"models {model_ids} on the dataplane")
+
+    def run_sdk_check(self, script):
+        """The SDK tests' stage: a chat cluster plus f/cut (the stream is cut mid-answer) and
+        f/down (503) on Provider A, then node sdk/<script> against it (SY_BASE_URL, SY_KEY,
+        SY_MODEL, SY_CUT_MODEL, SY_DOWN_MODEL). Returns its result, shown on stderr, or None
+        when node or npm is missing; read each step with sdk_step()."""
+        dp, key = self.start_chat_cluster()
+        self.add_mock_provider("pa", "Provider A")
+        self.add_model("f/cut", [("pa", "echo@fault=stream-cut")])
+        self.add_model("f/down", [("pa", "echo@fault=503")])
+        self.wait_models(dp, key, "f/cut", "f/down")
+        res = run_sdk_script(script, {
+            "SY_BASE_URL": dp.url + "/api/v1", "SY_KEY": key, "SY_MODEL": "mock/echo",
+            "SY_CUT_MODEL": "f/cut", "SY_DOWN_MODEL": "f/down"})
+        if res is not None:
+            sys.stderr.write(json.dumps(res, indent=1)[:4000] + "\n")
+        return res
 
     def chat(self, dp, key, body, headers=None, timeout=30):
         """POST /api/v1/chat/completions (non-streaming): (status, JSON, headers)."""

@@ -5,46 +5,31 @@ errors: unknown model and provider failure as APIError with the right status, a 
 mid-answer raised by the SDK from our in-band error chunk. Skips when node/npm are missing.
 """
 import json
-import sys
 
-from sy_cluster import Cluster, run_sdk_script
-
-
-def ok(res, step):
-    r = res[step]
-    assert r["ok"], (step, r)
-    return r["value"]
+from sy_cluster import Cluster, sdk_step
 
 
 def main():
     with Cluster() as c:
-        dp, key = c.start_chat_cluster()
-        c.add_mock_provider("pa", "Provider A")
-        c.add_model("f/cut", [("pa", "echo@fault=stream-cut")])
-        c.add_model("f/down", [("pa", "echo@fault=503")])
-        c.wait_models(dp, key, "f/cut", "f/down")
-        res = run_sdk_script("openai_check.mjs", {
-            "SY_BASE_URL": dp.url + "/api/v1", "SY_KEY": key, "SY_MODEL": "mock/echo",
-            "SY_CUT_MODEL": "f/cut", "SY_DOWN_MODEL": "f/down"})
+        res = c.run_sdk_check("openai_check.mjs")
         if res is None:
             print("SKIP: node/npm not available")
             return
-        sys.stderr.write(json.dumps(res, indent=1)[:3000] + "\n")
         tokens = " ".join(f"tok{i}" for i in range(16))
 
-        chat = ok(res, "chat")
+        chat = sdk_step(res, "chat")
         assert chat["id"] == chat["header_id"] and chat["id"].startswith("gen-"), chat
         assert chat["object"] == "chat.completion" and chat["model"] == "mock/echo", chat
         assert chat["provider"] == "Mock" and chat["finish"] == "stop", chat
         assert chat["content"] == tokens, chat
         assert chat["usage"]["completion_tokens"] == 16 and chat["usage"]["cost"] > 0, chat
 
-        st = ok(res, "stream")
+        st = sdk_step(res, "stream")
         assert st["content"] == tokens and st["finish"] == "stop", st
         assert len(st["ids"]) == 1 and st["ids"][0].startswith("gen-"), st
         assert st["usage"]["completion_tokens"] == 16 and st["usage"]["cost"] > 0, st
 
-        tl = ok(res, "tools")
+        tl = sdk_step(res, "tools")
         assert tl["finish"] == "tool_calls", tl
         assert tl["call"]["function"]["name"] == "get_weather", tl
         assert json.loads(tl["call"]["function"]["arguments"]) == {"location": "Paris"}, tl
@@ -55,13 +40,13 @@ def main():
         assert acc["function"]["name"] == "get_weather", acc
         assert json.loads(acc["function"]["arguments"]) == {"location": "Paris"}, acc
 
-        models = ok(res, "models")
+        models = sdk_step(res, "models")
         assert {"mock/echo", "f/cut", "f/down"} <= set(models), models
 
-        k = ok(res, "key")
+        k = sdk_step(res, "key")
         assert k["is_management_key"] is False and "label" in k, k
 
-        g = ok(res, "generation")
+        g = sdk_step(res, "generation")
         assert g["id"] == chat["id"] and g["model"] == "mock/echo", g
         assert g["tokens_completion"] == 16, g
 
