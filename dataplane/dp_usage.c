@@ -46,7 +46,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
-#define BATCH_MAX 1000           /* records per UsageBatch: one write transaction each */
+#define BATCH_MAX 500            /* records per UsageBatch (one controlplane write transaction) */
 #define FLUSH_MS 50              /* how long a record waits for others to share its batch */
 #define RESEND_MS 2000           /* unacknowledged this long: send again */
 #define TICK_MS 1000             /* resend scan interval */

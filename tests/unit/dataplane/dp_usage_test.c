@@ -377,7 +377,7 @@ static void test_spool_survives_restart(void **state)
 	assert_int_equal(spool_size(e, 3), 0);
 }
 
-/* A full batch (1000 records) goes out without waiting for the flush timer; big backlogs
+/* A full batch (500 records) goes out without waiting for the flush timer; big backlogs
  * span batches. */
 static void test_many_records(void **state)
 {
