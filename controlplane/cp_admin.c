@@ -6,6 +6,7 @@
 #include "cp_ledger.h"
 #include "cp_metrics.h"
 #include "cp_validate.h"
+#include "sy_array.h"
 #include "sy_clock.h"
 #include "sy_err.h"
 #include "sy_json.h"
@@ -228,14 +229,10 @@ struct ids {
 
 static int ids_push(struct ids *ids, const char *id)
 {
-	if (ids->n == ids->cap) {
-		size_t cap = ids->cap ? ids->cap * 2 : 8;
-		char **v = realloc(ids->v, cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		ids->v = v;
-		ids->cap = cap;
-	}
+	char **v = sy_array_grow(ids->v, ids->n, &ids->cap, sizeof(*v), 8);
+	if (!v)
+		return -ENOMEM;
+	ids->v = v;
 	if (!(ids->v[ids->n] = strdup(id)))
 		return -ENOMEM;
 	ids->n++;

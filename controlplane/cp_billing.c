@@ -5,6 +5,7 @@
 #include "cp_ledger.h"
 #include "cp_money.h"
 #include "cp_validate.h"
+#include "sy_array.h"
 #include "sy_buf.h"
 #include "sy_cost.h"
 #include "sy_err.h"
@@ -351,14 +352,10 @@ static struct group *group_of(struct activity *a, const char *name)
 		a->too_many = true;
 		return NULL;
 	}
-	if (a->n == a->cap) {
-		size_t cap = a->cap ? a->cap * 2 : 32;
-		struct group *g = realloc(a->g, cap * sizeof(*g));
-		if (!g)
-			return NULL;
-		a->g = g;
-		a->cap = cap;
-	}
+	struct group *v = sy_array_grow(a->g, a->n, &a->cap, sizeof(*v), 32);
+	if (!v)
+		return NULL;
+	a->g = v;
 	struct group *g = &a->g[a->n++];
 	memset(g, 0, sizeof(*g));
 	snprintf(g->name, sizeof(g->name), "%s", name);

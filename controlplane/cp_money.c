@@ -2,6 +2,7 @@
 #include "cp_money.h"
 #include "cp_ledger.h"
 #include "cp_validate.h"
+#include "sy_array.h"
 #include "sy_err.h"
 #include "sy_key.h"
 #include "sy_log.h"
@@ -326,14 +327,10 @@ static int ids_push(struct ids *ids, const char *key, size_t keylen)
 {
 	if (keylen > CP_LEASE_ID_MAX)
 		return 0;
-	if (ids->n == ids->cap) {
-		size_t cap = ids->cap ? ids->cap * 2 : 16;
-		void *v = realloc(ids->v, cap * sizeof(*ids->v));
-		if (!v)
-			return -ENOMEM;
-		ids->v = v;
-		ids->cap = cap;
-	}
+	void *v = sy_array_grow(ids->v, ids->n, &ids->cap, sizeof(*ids->v), 16);
+	if (!v)
+		return -ENOMEM;
+	ids->v = v;
 	memcpy(ids->v[ids->n], key, keylen);
 	ids->v[ids->n++][keylen] = '\0';
 	return 0;

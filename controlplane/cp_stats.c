@@ -6,6 +6,7 @@
  * CP_STATS_SAMPLES samples per measure by reservoir sampling; percentiles weight every kept
  * sample by seen/kept, so a busy minute counts as much as it should. */
 #include "cp_stats.h"
+#include "sy_array.h"
 #include "sy_log.h"
 
 #include <errno.h>
@@ -141,14 +142,10 @@ static struct model *model_get(struct cp_stats *s, const char *id)
 	size_t i = model_search(s, id, &found);
 	if (found)
 		return &s->m[i];
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 16;
-		struct model *m = realloc(s->m, cap * sizeof(*m));
-		if (!m)
-			return NULL;
-		s->m = m;
-		s->cap = cap;
-	}
+	struct model *m = sy_array_grow(s->m, s->n, &s->cap, sizeof(*m), 16);
+	if (!m)
+		return NULL;
+	s->m = m;
 	char *dup = strdup(id);
 	if (!dup)
 		return NULL;
@@ -163,14 +160,10 @@ static struct endpoint *endpoint_get(struct cp_stats *s, struct model *m, const 
 	for (size_t i = 0; i < m->n; i++)
 		if (!strcmp(m->eps[i].provider, provider))
 			return &m->eps[i];
-	if (m->n == m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 4;
-		struct endpoint *e = realloc(m->eps, cap * sizeof(*e));
-		if (!e)
-			return NULL;
-		m->eps = e;
-		m->cap = cap;
-	}
+	struct endpoint *eps = sy_array_grow(m->eps, m->n, &m->cap, sizeof(*eps), 4);
+	if (!eps)
+		return NULL;
+	m->eps = eps;
 	struct endpoint *e = &m->eps[m->n];
 	*e = (struct endpoint){.provider = strdup(provider)};
 	if (!e->provider)

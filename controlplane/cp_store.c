@@ -1,5 +1,6 @@
 /* cp_store.c - LMDB tables, seq bumping and the commit hook. */
 #include "cp_store.h"
+#include "sy_array.h"
 #include "sy_err.h"
 #include "sy_log.h"
 
@@ -319,14 +320,10 @@ bool cp_store_has(struct cp_txn *t, enum cp_kind k, const char *id)
 /* Record a change and advance seq (in memory and in meta, same transaction). */
 static int bump(struct cp_txn *t, enum cp_kind k, bool deleted, const void *val, size_t len)
 {
-	if (t->npend == t->cappend) {
-		size_t cap = t->cappend ? t->cappend * 2 : 8;
-		struct pending *p = realloc(t->pend, cap * sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		t->pend = p;
-		t->cappend = cap;
-	}
+	struct pending *p = sy_array_grow(t->pend, t->npend, &t->cappend, sizeof(*p), 8);
+	if (!p)
+		return -ENOMEM;
+	t->pend = p;
 	uint8_t *copy = malloc(len ? len : 1);
 	if (!copy)
 		return -ENOMEM;

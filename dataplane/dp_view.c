@@ -6,6 +6,7 @@
  * backward-shift deletion, so no tombstones); models and providers are also kept in id order
  * for listings. Everything runs on the worker's one thread: counts need no atomics. */
 #include "dp_view.h"
+#include "sy_array.h"
 #include "sy_err.h"
 #include "sy_key.h"
 #include "sy_msg.h"
@@ -246,14 +247,10 @@ static int list_put(struct list *l, struct cell *c)
 		l->v[i] = cell_ref(c);
 		return 0;
 	}
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		struct cell **v = realloc(l->v, cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		l->v = v;
-		l->cap = cap;
-	}
+	struct cell **v = sy_array_grow(l->v, l->n, &l->cap, sizeof(*v), 16);
+	if (!v)
+		return -ENOMEM;
+	l->v = v;
 	memmove(l->v + i + 1, l->v + i, (l->n - i) * sizeof(*l->v));
 	l->v[i] = cell_ref(c);
 	l->n++;

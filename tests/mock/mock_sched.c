@@ -1,5 +1,6 @@
 /* mock_sched.c - a binary heap of wake-up times plus a list of held sockets, one thread. */
 #include "mock_sched.h"
+#include "sy_array.h"
 #include "sy_clock.h"
 
 #include <errno.h>
@@ -39,14 +40,10 @@ struct mock_sched {
 
 static int vec_push(struct vec *v, struct wake w)
 {
-	if (v->n == v->cap) {
-		size_t cap = v->cap ? v->cap * 2 : 64;
-		struct wake *p = realloc(v->v, cap * sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		v->v = p;
-		v->cap = cap;
-	}
+	struct wake *p = sy_array_grow(v->v, v->n, &v->cap, sizeof(*p), 64);
+	if (!p)
+		return -ENOMEM;
+	v->v = p;
 	v->v[v->n++] = w;
 	return 0;
 }
