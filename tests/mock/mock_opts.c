@@ -1,10 +1,9 @@
 /* mock_opts.c - per-request options and fault names. */
 #include "mock_opts.h"
 #include "sy_err.h"
+#include "sy_proc.h"
 
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -20,15 +19,11 @@ void mock_opts_init(struct mock_opts *o)
 	o->tokens = 16;
 }
 
-/* A whole decimal number in [0, max]. */
+/* A whole decimal number in [0, max], digits only (no sign or leading space). */
 static int parse_uint(const char *s, int max, int *out)
 {
-	if (*s < '0' || *s > '9')
-		return SY_EINVAL;
-	errno = 0;
-	char *end;
-	long v = strtol(s, &end, 10);
-	if (errno || *end || v > max)
+	long long v;
+	if (*s < '0' || *s > '9' || !sy_parse_num(s, 0, max, &v))
 		return SY_EINVAL;
 	*out = (int)v;
 	return 0;
