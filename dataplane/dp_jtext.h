@@ -19,7 +19,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#define DP_JTEXT_MAX_DEPTH 512
+#define DP_JTEXT_MAX_DEPTH 2048 /* jansson's limit */
 
 /* One value's text without surrounding whitespace: `{...}`, `[...]`, `"..."` (quotes
  * included), a number, `true`, `false` or `null`. */

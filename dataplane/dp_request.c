@@ -4,12 +4,14 @@
  * so the router and the upstream adapters can read the body without re-checking types. A
  * JSON null counts as absent for every optional field (some SDKs send null for unset ones). */
 #include "dp_request.h"
+#include "sy_buf.h"
 #include "sy_err.h"
 #include "sy_json.h"
 
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define SESSION_ID_MAX 256
@@ -380,6 +382,12 @@ int dp_request_parse(const char *data, size_t len, struct dp_chat_req *req, char
 		goto invalid;
 	uint64_t est = (chars + 3) / 4;
 	req->prompt_tokens_est = est < 1 ? 1 : est > UINT32_MAX ? UINT32_MAX : (uint32_t)est;
+	/* jansson accepted it, so dp_jtext does (same rules and depth) */
+	req->text = malloc(len ? len : 1);
+	if (!req->text || dp_jtext_check(memcpy(req->text, data, len), len, &req->root)) {
+		bad(&e, "request body could not be kept (out of memory)");
+		goto invalid;
+	}
 	return 0;
 invalid:
 	dp_request_release(req);
@@ -389,7 +397,16 @@ invalid:
 void dp_request_release(struct dp_chat_req *req)
 {
 	json_decref(req->body);
+	free(req->text);
 	*req = (struct dp_chat_req){.max_tokens = -1};
+}
+
+static bool listed(const struct dp_jval *key, const char *const *names, size_t n)
+{
+	for (size_t i = 0; names && (n ? i < n : names[i] != NULL); i++)
+		if (dp_jtext_str_eq(key, names[i]))
+			return true;
+	return false;
 }
 
 char *dp_request_upstream_body(const struct dp_chat_req *req, const char *provider_model_id,
@@ -397,33 +414,63 @@ char *dp_request_upstream_body(const struct dp_chat_req *req, const char *provid
 {
 	static const char *const ours[] = {"models",  "provider", "route",      "transforms",
 	                                   "plugins", "usage",    "session_id", "user"};
-	char *s = NULL;
-	/* shallow: members are shared with the client's body and must not be modified */
-	json_t *b = json_copy(req->body);
-	if (!b)
-		return NULL;
-	if (json_object_set_new(b, "model", json_string(provider_model_id)))
-		goto out;
-	for (size_t i = 0; i < sizeof(ours) / sizeof(ours[0]); i++)
-		json_object_del(b, ours[i]);
-	for (; drop && *drop; drop++)
-		json_object_del(b, *drop);
-	if (req->stream) {
-		json_t *so = json_object_get(b, "stream_options");
-		so = json_is_object(so) ? json_copy(so) : json_object();
-		if (!so || json_object_set_new(so, "include_usage", json_true()) ||
-		    json_object_set_new(b, "stream_options", so))
-			goto out;
-	} else {
-		/* OpenAI rejects stream_options without stream */
-		json_object_del(b, "stream_options");
+	struct dp_jiter it, sit;
+	struct dp_jval k, v, sk, sv;
+	struct sy_buf b;
+	bool model = false, options = false;
+	sy_buf_init(&b, 0);
+	/* the body and the few bytes that change, in one allocation */
+	int rc = sy_buf_reserve(&b, req->root.n + strlen(provider_model_id) + 64);
+	rc = rc ? rc : sy_buf_append(&b, "{", 1);
+	dp_jtext_iter(&req->root, &it);
+	while (!rc && dp_jtext_member(&it, &k, &v)) {
+		bool is_model = dp_jtext_str_eq(&k, "model");
+		bool is_options = dp_jtext_str_eq(&k, "stream_options");
+		if (listed(&k, ours, sizeof(ours) / sizeof(ours[0])) || listed(&k, drop, 0) ||
+		    (is_model && model) || (is_options && (options || !req->stream)))
+			continue; /* ours, dropped, a duplicate, or (OpenAI) options without a stream */
+		if (b.len > 1)
+			rc = sy_buf_append(&b, ",", 1);
+		if (!rc)
+			rc = sy_buf_append(&b, k.p, k.n);
+		if (!rc)
+			rc = sy_buf_append(&b, ":", 1);
+		if (!rc && is_model) {
+			rc = dp_jtext_put_str(&b, provider_model_id);
+			model = true;
+		} else if (!rc && is_options) {
+			/* the client's options (if an object), include_usage forced on */
+			rc = sy_buf_append(&b, "{", 1);
+			if (dp_jtext_kind(&v) == '{') {
+				dp_jtext_iter(&v, &sit);
+				while (!rc && dp_jtext_member(&sit, &sk, &sv)) {
+					if (dp_jtext_str_eq(&sk, "include_usage"))
+						continue;
+					rc = sy_buf_append(&b, sk.p, sk.n);
+					rc = rc ? rc : sy_buf_append(&b, ":", 1);
+					rc = rc ? rc : sy_buf_append(&b, sv.p, sv.n);
+					rc = rc ? rc : sy_buf_append(&b, ",", 1);
+				}
+			}
+			rc = rc ? rc : sy_buf_puts(&b, "\"include_usage\":true}");
+			options = true;
+		} else if (!rc) {
+			rc = sy_buf_append(&b, v.p, v.n);
+		}
 	}
-	s = sy_json_dump(b);
-	if (s)
-		*len = strlen(s);
-out:
-	json_decref(b);
-	return s;
+	if (!rc && !model) {
+		rc = sy_buf_puts(&b, b.len > 1 ? ",\"model\":" : "\"model\":");
+		rc = rc ? rc : dp_jtext_put_str(&b, provider_model_id);
+	}
+	if (!rc && req->stream && !options)
+		rc = sy_buf_puts(&b, ",\"stream_options\":{\"include_usage\":true}");
+	rc = rc ? rc : sy_buf_append(&b, "}", 1);
+	if (rc) {
+		sy_buf_release(&b);
+		return NULL;
+	}
+	*len = b.len;
+	return b.data;
 }
 
 void dp_request_each_member(const struct dp_chat_req *req,

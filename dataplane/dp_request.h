@@ -5,6 +5,8 @@
 #ifndef DP_REQUEST_H
 #define DP_REQUEST_H
 
+#include "dp_jtext.h"
+
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -13,8 +15,10 @@
 #define DP_REQUEST_MAX_MODELS 8
 
 struct dp_chat_req {
-	json_t *body;      /* the parsed client body (owned) */
-	const char *model; /* "author/slug[:variant]" as given (NULL if only models[]) */
+	json_t *body; /* the parsed client body (owned) */
+	char *text;   /* a copy of the body's text (owned): upstream bodies are cut from it */
+	struct dp_jval root; /* the body's object in text (dp_jtext) */
+	const char *model;   /* "author/slug[:variant]" as given (NULL if only models[]) */
 	const char *models[DP_REQUEST_MAX_MODELS]; /* model then models[] in order, deduplicated */
 	size_t n_models;
 	bool stream;
@@ -34,10 +38,11 @@ int dp_request_parse(const char *data, size_t len, struct dp_chat_req *req, char
 /* Free what dp_request_parse allocated; idempotent. */
 void dp_request_release(struct dp_chat_req *req);
 
-/* The body to send to an OpenAI-compatible provider: a copy of the client's body with
+/* The body to send to an OpenAI-compatible provider: the client's body text with
  * model = provider_model_id, OpenRouter-only fields removed (models, provider, route,
  * transforms, plugins, usage, session_id, user), parameters in `drop` (NULL-terminated list,
- * may be NULL) removed, and for streams stream_options.include_usage = true. Returns a
+ * may be NULL) removed, and for streams stream_options.include_usage = true; every other
+ * member is copied as the client wrote it (no parse and dump of the messages). Returns a
  * malloc'ed string and its length, NULL on allocation failure. */
 char *dp_request_upstream_body(const struct dp_chat_req *req, const char *provider_model_id,
                                const char *const *drop, size_t *len);

@@ -210,9 +210,11 @@ static void test_depth_limit(void **state)
 	memset(deep, '[', n);
 	memset(deep + n, ']', n);
 	assert_int_equal(dp_jtext_check(deep, 2 * n, &root), 0);
+	assert_true(jansson_accepts(deep, 2 * n));
 	memset(deep, '[', n + 1);
 	memset(deep + n + 1, ']', n + 1);
 	assert_int_equal(dp_jtext_check(deep, 2 * n + 2, &root), SY_EPROTO);
+	assert_false(jansson_accepts(deep, 2 * n + 2)); /* the same limit as jansson's */
 }
 
 /* Mutations of a valid document (deterministic): every verdict must match jansson's. */

@@ -399,6 +399,40 @@ static void test_upstream_body(void **state)
 	dp_request_release(&req);
 }
 
+/* The upstream body is cut from the client's text: what is not changed is copied as
+ * written (spacing inside values, escapes, number spellings). */
+static void test_upstream_body_keeps_the_text(void **state)
+{
+	struct dp_chat_req req;
+	char err[256];
+	const char *body = "{ \"messages\" : [ {\"role\":\"user\", \"content\":\"h\\u00e9\"} ],"
+	                   "\"temperature\":1.50,\"mod\\u0065l\":\"openai/gpt-4o\","
+	                   "\"user\":\"u\",\"seed\":12,\"seed\":13,\"stream\":true,"
+	                   "\"stream_options\":{\"include_usage\":false,\"x\":[1, 2]}}";
+	assert_int_equal(parse(body, &req, err, sizeof(err)), 0);
+	size_t len = 0;
+	char *s = dp_request_upstream_body(&req, "gpt\"4o", NULL, &len);
+	assert_non_null(s);
+	assert_int_equal(len, strlen(s));
+	assert_string_equal(s, "{\"messages\":[ {\"role\":\"user\", \"content\":\"h\\u00e9\"} ],"
+	                       "\"temperature\":1.50,\"mod\\u0065l\":\"gpt\\\"4o\",\"seed\":12,"
+	                       "\"seed\":13,\"stream\":true,"
+	                       "\"stream_options\":{\"x\":[1, 2],\"include_usage\":true}}");
+	free(s);
+	dp_request_release(&req);
+
+	/* only models[]: model is added; options that are not an object are replaced */
+	body = "{\"models\":[\"a/b\"],\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],"
+	       "\"stream\":true,\"stream_options\":null}";
+	assert_int_equal(parse(body, &req, err, sizeof(err)), 0);
+	s = dp_request_upstream_body(&req, "b", NULL, &len);
+	assert_string_equal(s,
+	                    "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"stream\":true,"
+	                    "\"stream_options\":{\"include_usage\":true},\"model\":\"b\"}");
+	free(s);
+	dp_request_release(&req);
+}
+
 struct collected {
 	char names[512];
 	int calls;
@@ -460,6 +494,7 @@ int main(void)
 	    cmocka_unit_test(test_tools_fields),
 	    cmocka_unit_test(test_provider_preferences),
 	    cmocka_unit_test(test_upstream_body),
+	    cmocka_unit_test(test_upstream_body_keeps_the_text),
 	    cmocka_unit_test(test_each_param),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
