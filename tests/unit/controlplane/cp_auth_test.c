@@ -17,28 +17,7 @@
 
 #define ENV_KEY "sk-sy-mgmt-v1-cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd"
 
-struct fixture {
-	char dir[sizeof(TEST_DIR_TEMPLATE)];
-	struct cp_store *s;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-	f->s = test_store_new(f->dir);
-	*state = f;
-	return f->s ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	test_store_free(&f->s, f->dir);
-	free(f);
-	return 0;
-}
-
-static int lookup(struct fixture *f, const char *header, Sy__MgmtKey **out)
+static int lookup(struct test_fixture *f, const char *header, Sy__MgmtKey **out)
 {
 	struct cp_txn *t = cp_store_begin(f->s, false);
 	int rc = cp_auth_lookup(t, header, out);
@@ -49,7 +28,7 @@ static int lookup(struct fixture *f, const char *header, Sy__MgmtKey **out)
 /* Usage example: SWITCHYARD_ADMIN_KEY becomes a global key found by its bearer header. */
 static void test_env_bootstrap_and_lookup(void **state)
 {
-	struct fixture *f = *state;
+	struct test_fixture *f = *state;
 	const char *why = NULL;
 	assert_int_equal(cp_auth_bootstrap(f->s, f->dir, ENV_KEY, &why), 0);
 	assert_int_equal(cp_store_seq(f->s), 1);
@@ -85,7 +64,7 @@ static void test_env_bootstrap_and_lookup(void **state)
 /* Without SWITCHYARD_ADMIN_KEY a fresh store gets a generated key in admin.key, mode 0600. */
 static void test_generated_admin_key_file(void **state)
 {
-	struct fixture *f = *state;
+	struct test_fixture *f = *state;
 	const char *why = NULL;
 	assert_int_equal(cp_auth_bootstrap(f->s, f->dir, NULL, &why), 0);
 	char path[128], key[160] = {0}, header[200];
@@ -130,8 +109,10 @@ int main(void)
 	if (sy_crypto_init())
 		return 1;
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_env_bootstrap_and_lookup, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_generated_admin_key_file, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_env_bootstrap_and_lookup, test_fixture_setup,
+	                                    test_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_generated_admin_key_file, test_fixture_setup,
+	                                    test_fixture_teardown),
 	    cmocka_unit_test(test_scoped_key_predicates),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

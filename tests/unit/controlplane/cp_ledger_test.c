@@ -16,27 +16,6 @@
 
 #define HASH "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 
-struct fixture {
-	char dir[sizeof(TEST_DIR_TEMPLATE)];
-	struct cp_store *s;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-	f->s = test_store_new(f->dir);
-	*state = f;
-	return f->s ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	test_store_free(&f->s, f->dir);
-	free(f);
-	return 0;
-}
-
 static Sy__UsageRecord rec(const char *id, const char *hash, int64_t cost, int64_t at)
 {
 	Sy__UsageRecord r = SY__USAGE_RECORD__INIT;
@@ -49,7 +28,7 @@ static Sy__UsageRecord rec(const char *id, const char *hash, int64_t cost, int64
 	return r;
 }
 
-static struct cp_key_usage usage_now(struct fixture *f, const char *hash)
+static struct cp_key_usage usage_now(struct test_fixture *f, const char *hash)
 {
 	struct cp_key_usage u;
 	struct cp_txn *t = cp_store_begin(f->s, false);
@@ -61,7 +40,7 @@ static struct cp_key_usage usage_now(struct fixture *f, const char *hash)
 /* Usage example: a batch sent twice counts once; both times every id is accounted for. */
 static void test_resend_counts_once(void **state)
 {
-	struct fixture *f = *state;
+	struct test_fixture *f = *state;
 	int64_t now = sy_unix_s();
 	Sy__UsageRecord a = rec("gen-1", HASH, 100, now), b = rec("gen-2", HASH, 250, now);
 	Sy__UsageRecord *batch[] = {&a, &b};
@@ -83,7 +62,7 @@ static void test_resend_counts_once(void **state)
 
 static void test_generation_lookup(void **state)
 {
-	struct fixture *f = *state;
+	struct test_fixture *f = *state;
 	Sy__UsageRecord a = rec("gen-9", HASH, 5, sy_unix_s());
 	a.model = "mock/echo";
 	Sy__UsageRecord *batch[] = {&a};
@@ -103,7 +82,7 @@ static void test_generation_lookup(void **state)
  * reset today's counter. */
 static void test_periods(void **state)
 {
-	struct fixture *f = *state;
+	struct test_fixture *f = *state;
 	int64_t now = sy_unix_s();
 	int64_t last_month = sy_period_start(SY_PERIOD_MONTHLY, now) - 86400;
 	Sy__UsageRecord today = rec("gen-a", HASH, 1000, now);
@@ -131,7 +110,7 @@ static void test_periods(void **state)
 
 static void test_invalid_records_refused(void **state)
 {
-	struct fixture *f = *state;
+	struct test_fixture *f = *state;
 	Sy__UsageRecord neg = rec("gen-n", HASH, -5, 0), noid = rec("", HASH, 5, 0),
 	                badhash = rec("gen-h", "not-a-hash", 5, 0), ok = rec("gen-ok", HASH, 3, 0);
 	Sy__UsageRecord *batch[] = {&neg, &noid, &badhash, &ok};
@@ -150,10 +129,14 @@ int main(void)
 {
 	sy_log_level = SY_LOG_ERROR;
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_resend_counts_once, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_generation_lookup, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_periods, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_invalid_records_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_resend_counts_once, test_fixture_setup,
+	                                    test_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_generation_lookup, test_fixture_setup,
+	                                    test_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_periods, test_fixture_setup,
+	                                    test_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_invalid_records_refused, test_fixture_setup,
+	                                    test_fixture_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

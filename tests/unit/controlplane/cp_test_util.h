@@ -33,4 +33,30 @@ static inline void test_store_free(struct cp_store **s, const char *dir)
 	rmdir(dir);
 }
 
+/* The plain fixture: one scratch store per test. */
+struct test_fixture {
+	char dir[sizeof(TEST_DIR_TEMPLATE)];
+	struct cp_store *s;
+};
+
+/* cmocka setup: *state becomes a struct test_fixture with a fresh store. */
+static inline int test_fixture_setup(void **state)
+{
+	struct test_fixture *f = calloc(1, sizeof(*f));
+	if (!f)
+		return -1;
+	f->s = test_store_new(f->dir);
+	*state = f;
+	return f->s ? 0 : -1;
+}
+
+/* cmocka teardown for test_fixture_setup. */
+static inline int test_fixture_teardown(void **state)
+{
+	struct test_fixture *f = *state;
+	test_store_free(&f->s, f->dir);
+	free(f);
+	return 0;
+}
+
 #endif
