@@ -33,6 +33,27 @@ def free_port():
     return p
 
 
+def free_run(n):
+    """First of n consecutive free ports on 127.0.0.1."""
+    for _ in range(100):
+        base = free_port()
+        if base + n >= 65536:
+            continue
+        socks = []
+        try:
+            for p in range(base, base + n):
+                s = socket.socket()
+                socks.append(s)
+                s.bind(("127.0.0.1", p))
+            return base
+        except OSError:
+            pass
+        finally:
+            for s in socks:
+                s.close()
+    raise AssertionError("no run of free ports")
+
+
 def http(method, url, body=None, headers=None, timeout=10):
     """Returns (status, parsed JSON or raw text, headers)."""
     data = None

@@ -19,33 +19,12 @@ import tempfile
 import threading
 import time
 
-from sy_cluster import BIN, free_port, http, wait_until
+from sy_cluster import BIN, free_port, free_run, http, wait_until
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 SCRIPT = os.path.join(ROOT, "deploy", "local-cluster.sh")
 MODEL = "openai/gpt-5.2"
 N, SPARES = 3, 2
-
-
-def free_run(n):
-    """First of n consecutive free ports on 127.0.0.1."""
-    for _ in range(100):
-        base = free_port()
-        if base + n >= 65536:
-            continue
-        socks = []
-        try:
-            for p in range(base, base + n):
-                s = socket.socket()
-                socks.append(s)
-                s.bind(("127.0.0.1", p))
-            return base
-        except OSError:
-            pass
-        finally:
-            for s in socks:
-                s.close()
-    raise AssertionError("no run of free ports")
 
 
 class LocalCluster:

@@ -13,28 +13,10 @@ import sys
 import tempfile
 import time
 
-from sy_cluster import BIN, SDK_DIR, free_port, http
+from sy_cluster import BIN, SDK_DIR, free_port, free_run, http
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 SCRIPT = os.path.join(ROOT, "deploy", "run-local.sh")
-
-
-def free_run(n):
-    for _ in range(100):
-        base = free_port()
-        socks = []
-        try:
-            for p in range(base, base + n):
-                s = socket.socket()
-                socks.append(s)
-                s.bind(("127.0.0.1", p))
-            return base
-        except OSError:
-            pass
-        finally:
-            for s in socks:
-                s.close()
-    raise AssertionError("no run of free ports")
 
 
 def listening(port):
