@@ -136,16 +136,25 @@ static int fail(const char *why)
 	return 2;
 }
 
-/* Receive one whole message of up to two frames; returns the frame count or -1. */
-static int recv_frames(void *sock, zmq_msg_t *f0, zmq_msg_t *f1)
+/* Receive one message into the initialised f0, f1 and decode its last frame. NULL with the
+ * failure printed and *rc set when it does not have exactly `frames` frames (1 or 2; shape
+ * says what was expected) or its envelope is invalid. */
+static Sy__Envelope *recv_env(void *sock, int frames, zmq_msg_t *f0, zmq_msg_t *f1,
+                              const char *shape, int *rc)
 {
-	if (zmq_msg_recv(f0, sock, ZMQ_DONTWAIT) < 0)
-		return -1;
-	if (!zmq_msg_more(f0))
-		return 1;
-	if (zmq_msg_recv(f1, sock, 0) < 0 || zmq_msg_more(f1))
-		return -1;
-	return 2;
+	int n = -1, err = 0;
+	if (zmq_msg_recv(f0, sock, ZMQ_DONTWAIT) >= 0) {
+		if (!zmq_msg_more(f0))
+			n = 1;
+		else if (zmq_msg_recv(f1, sock, 0) >= 0 && !zmq_msg_more(f1))
+			n = 2;
+	}
+	zmq_msg_t *last = frames == 1 ? f0 : f1;
+	Sy__Envelope *env =
+	    n == frames ? sy_env_unpack(zmq_msg_data(last), zmq_msg_size(last), &err) : NULL;
+	if (!env)
+		*rc = fail(n == frames ? sy_strerror(err) : shape);
+	return env;
 }
 
 static int on_dealer(struct client *c)
@@ -153,13 +162,11 @@ static int on_dealer(struct client *c)
 	zmq_msg_t f0, f1;
 	zmq_msg_init(&f0);
 	zmq_msg_init(&f1);
-	int n = recv_frames(c->dealer, &f0, &f1), rc = 0, err = 0;
+	int rc = 0;
 	Sy__Envelope *env =
-	    n == 1 ? sy_env_unpack(zmq_msg_data(&f0), zmq_msg_size(&f0), &err) : NULL;
-	if (!env) {
-		rc = fail(n == 1 ? sy_strerror(err) : "snapshot reply is not one frame");
+	    recv_env(c->dealer, 1, &f0, &f1, "snapshot reply is not one frame", &rc);
+	if (!env)
 		goto out;
-	}
 	if (env->body_case == SY__ENVELOPE__BODY_SNAPSHOT_CHUNK) {
 		for (size_t i = 0; i < env->snapshot_chunk->n_items; i++) {
 			if (env->snapshot_chunk->items[i]->seq != 0) {
@@ -202,13 +209,11 @@ static int on_sub(struct client *c)
 	zmq_msg_t f0, f1;
 	zmq_msg_init(&f0);
 	zmq_msg_init(&f1);
-	int n = recv_frames(c->sub, &f0, &f1), rc = 0, err = 0;
+	int rc = 0;
 	Sy__Envelope *env =
-	    n == 2 ? sy_env_unpack(zmq_msg_data(&f1), zmq_msg_size(&f1), &err) : NULL;
-	if (!env) {
-		rc = fail(n == 2 ? sy_strerror(err) : "published message is not [topic][envelope]");
+	    recv_env(c->sub, 2, &f0, &f1, "published message is not [topic][envelope]", &rc);
+	if (!env)
 		goto out;
-	}
 	const char *topic = zmq_msg_data(&f0);
 	size_t tlen = zmq_msg_size(&f0);
 	if (env->body_case == SY__ENVELOPE__BODY_HEARTBEAT) {
