@@ -2,6 +2,7 @@
 #include "dp_jtext.h"
 #include "sy_err.h"
 
+#include <stddef.h>
 #include <string.h>
 
 /* Bytes that need no attention inside a string being validated: printable ASCII but the
@@ -88,11 +89,26 @@ static size_t utf8_len(const unsigned char *p, const unsigned char *end)
 	return n;
 }
 
+/* Whether the 8 bytes at p all are plain (table plain): no quote, backslash, control or
+ * non-ASCII byte. Word-at-a-time tests (exact as a whole, whichever byte trips them). */
+static bool plain8(const unsigned char *p)
+{
+	const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+	uint64_t w, q, b;
+	memcpy(&w, p, 8);
+	q = w ^ (ones * '"');
+	b = w ^ (ones * '\\');
+	uint64_t special = ((q - ones) & ~q) | ((b - ones) & ~b) | ((w - ones * 0x20) & ~w) | w;
+	return !(special & highs);
+}
+
 /* A string; s->p is on the opening quote. */
 static bool check_string(struct scan *s)
 {
 	const unsigned char *p = s->p + 1, *end = s->end;
 	while (p < end) {
+		while (end - p >= 8 && plain8(p))
+			p += 8;
 		while (p < end && plain[*p])
 			p++;
 		if (p == end)
@@ -256,10 +272,14 @@ static const char *skip_space(const char *p)
 /* Past the closing quote of the string at p. */
 static const char *skip_string(const char *p)
 {
-	for (p++;; p += 2) {
-		while (*p != '"' && *p != '\\')
-			p++;
-		if (*p == '"')
+	for (;;) {
+		/* the text is valid: a closing quote follows; it is escaped when an odd number of
+		 * backslashes precede it (the opening quote stops the count) */
+		p = rawmemchr(p + 1, '"');
+		size_t n = 0;
+		while (p[-1 - (ptrdiff_t)n] == '\\')
+			n++;
+		if (!(n & 1))
 			return p + 1;
 	}
 }
