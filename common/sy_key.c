@@ -6,6 +6,7 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 int sy_crypto_init(void)
 {
@@ -117,7 +118,16 @@ void sy_random_alnum(char *out, size_t n)
 
 void sy_gen_id(long long unix_seconds, char out[SY_GEN_ID_MAX])
 {
+	/* digits in ascending byte order, so that the prefix sorts as its number does */
+	static const char b62[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 	char rnd[21];
-	sy_random_alnum(rnd, 20);
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	long ms = ts.tv_sec == unix_seconds  ? ts.tv_nsec / 1000000
+	          : ts.tv_sec > unix_seconds ? 999
+	                                     : 0;
+	rnd[0] = b62[ms / 62];
+	rnd[1] = b62[ms % 62];
+	sy_random_alnum(rnd + 2, 18);
 	snprintf(out, SY_GEN_ID_MAX, "gen-%lld-%s", unix_seconds, rnd);
 }

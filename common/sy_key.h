@@ -26,7 +26,11 @@ void sy_key_label(const char *key, char *out, size_t outlen);
 bool sy_ct_streq(const char *a, const char *b);
 /* True if s is exactly 64 lowercase hex characters. */
 bool sy_is_hash_hex(const char *s);
-/* "gen-<unix seconds>-<20 alphanumerics>" into out (SY_GEN_ID_MAX bytes). */
+/* "gen-<unix seconds>-<20 alphanumerics>" into out (SY_GEN_ID_MAX bytes). The first two
+ * alphanumerics are the millisecond within that second in base 62 ("0-9A-Za-z", which sorts
+ * as it counts), the other 18 random (107 bits): ids sort by time, so the controlplane's
+ * stores, keyed by id, take each batch of records at one end instead of all over their
+ * pages. */
 void sy_gen_id(long long unix_seconds, char out[SY_GEN_ID_MAX]);
 /* Random lowercase alphanumerics, n characters plus NUL into out. */
 void sy_random_alnum(char *out, size_t n);

@@ -5,8 +5,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sy_key.h"
@@ -21,6 +23,34 @@ static void test_gen_id_shape(void **state)
 	for (const char *p = a + 15; *p; p++)
 		assert_true(isalnum((unsigned char)*p));
 	assert_string_not_equal(a, b);
+}
+
+/* The millisecond prefix: within one second, later ids sort after earlier ones. */
+static void test_gen_ids_sort_by_time(void **state)
+{
+	static const char b62[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	char prev[SY_GEN_ID_MAX] = "";
+	for (int i = 0; i < 5; i++) {
+		char id[SY_GEN_ID_MAX];
+		sy_gen_id((long long)now.tv_sec, id);
+		const char *sfx = strrchr(id, '-') + 1;
+		const char *hi = strchr(b62, sfx[0]), *lo = strchr(b62, sfx[1]);
+		assert_non_null(hi);
+		assert_non_null(lo);
+		assert_true((hi - b62) * 62 + (lo - b62) <= 999);
+		if (prev[0]) /* the same second was passed: later or equal milliseconds */
+			assert_true(memcmp(strrchr(prev, '-') + 1, sfx, 2) <= 0);
+		snprintf(prev, sizeof(prev), "%s", id);
+		usleep(3000);
+	}
+	/* a second already over reads as its last millisecond, one to come as its first */
+	char id[SY_GEN_ID_MAX];
+	sy_gen_id((long long)now.tv_sec - 5, id);
+	assert_memory_equal(strrchr(id, '-') + 1, "G7", 2); /* 999 = 16 * 62 + 7 */
+	sy_gen_id((long long)now.tv_sec + 5, id);
+	assert_memory_equal(strrchr(id, '-') + 1, "00", 2);
 }
 
 /* Workers are forked from one supervisor: each must draw its own ids, never its siblings'. */
@@ -77,6 +107,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_gen_id_shape),
+	    cmocka_unit_test(test_gen_ids_sort_by_time),
 	    cmocka_unit_test(test_forked_children_draw_their_own),
 	    cmocka_unit_test(test_random_buf),
 	};
