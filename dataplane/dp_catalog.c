@@ -305,8 +305,7 @@ json_t *dp_catalog_key(const Sy__ApiKey *k)
 	                                    sy_period_start(SY_PERIOD_WEEKLY, at), now);
 	sy_money monthly = sy_period_current(SY_PERIOD_MONTHLY, k->usage_monthly,
 	                                     sy_period_start(SY_PERIOD_MONTHLY, at), now);
-	sy_money left =
-	    k->limit - sy_limit_usage(k->limit_reset, k->usage, daily, weekly, monthly);
+	sy_money left = k->limit - sy_limit_usage(k->limit_reset, k->usage, daily, weekly, monthly);
 	json_object_set_new(d, "usage", usd(k->usage));
 	json_object_set_new(d, "usage_daily", usd(daily));
 	json_object_set_new(d, "usage_weekly", usd(weekly));

@@ -78,8 +78,8 @@ struct dp_chat {
 	struct dp_chat_req req;
 	bool parsed;
 	char id[SY_GEN_ID_MAX];
-	int64_t created; /* unix seconds */
-	int64_t t0;      /* monotonic ms at the start */
+	int64_t created;             /* unix seconds */
+	int64_t t0;                  /* monotonic ms at the start */
 	struct dp_overhead overhead; /* the gateway's own time (X-Switchyard-Overhead-Us) */
 	char *session_id, *referer, *title;
 

@@ -240,7 +240,8 @@ static void test_period_ends(void **state)
 	assert_int_equal(sy_period_end(SY_PERIOD_LIFETIME, 12345), INT64_MAX);
 	for (int64_t t = utc(2000, 1, 1, 0, 0, 0); t < utc(2030, 1, 1, 0, 0, 0); t += 86400 * 3)
 		for (int p = SY_PERIOD_DAILY; p <= SY_PERIOD_MONTHLY; p++)
-			assert_int_equal(sy_period_end(p, t), sy_period_start(p, sy_period_end(p, t)));
+			assert_int_equal(sy_period_end(p, t),
+			                 sy_period_start(p, sy_period_end(p, t)));
 }
 
 /* Period counters: a new period starts from zero, a late amount from a past period only
