@@ -12,6 +12,7 @@
 #include "sy_buf.h"
 #include "sy_clock.h"
 #include "sy_key.h"
+#include "dp_test_peer.h"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -135,18 +136,6 @@ static struct {
 	int bad;    /* requests without our credential or with OpenRouter-only fields */
 } up = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
-static void sendstr(int fd, const char *s)
-{
-	size_t n = strlen(s);
-	while (n) {
-		ssize_t w = send(fd, s, n, MSG_NOSIGNAL);
-		if (w <= 0)
-			return;
-		s += w;
-		n -= (size_t)w;
-	}
-}
-
 static void send_chunk(int fd, const char *s)
 {
 	char hdr[32];
@@ -161,30 +150,6 @@ static void event(int fd, const char *json)
 	char buf[2048];
 	snprintf(buf, sizeof(buf), "data: %s\n\n", json);
 	send_chunk(fd, buf);
-}
-
-static bool read_request(int fd, char *buf, size_t cap)
-{
-	size_t len = 0;
-	char *end = NULL;
-	while (!end) {
-		ssize_t r = recv(fd, buf + len, cap - 1 - len, 0);
-		if (r <= 0)
-			return false;
-		len += (size_t)r;
-		buf[len] = '\0';
-		end = strstr(buf, "\r\n\r\n");
-	}
-	const char *cl = strcasestr(buf, "content-length:");
-	size_t want = (size_t)(end + 4 - buf) + (cl ? strtoul(cl + 15, NULL, 10) : 0);
-	while (len < want && len < cap - 1) {
-		ssize_t r = recv(fd, buf + len, cap - 1 - len, 0);
-		if (r <= 0)
-			return false;
-		len += (size_t)r;
-		buf[len] = '\0';
-	}
-	return true;
 }
 
 static void wait_close(int fd)

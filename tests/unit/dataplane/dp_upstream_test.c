@@ -2,6 +2,7 @@
 #include "dp_loop.h"
 #include "dp_upstream.h"
 #include "sy_clock.h"
+#include "dp_test_peer.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -46,43 +47,6 @@ static void set_mode(enum mode m)
 	pthread_mutex_lock(&srv.mu);
 	srv.mode = m;
 	pthread_mutex_unlock(&srv.mu);
-}
-
-static void sendstr(int fd, const char *s)
-{
-	size_t n = strlen(s);
-	while (n) {
-		ssize_t w = send(fd, s, n, MSG_NOSIGNAL);
-		if (w <= 0)
-			return;
-		s += w;
-		n -= (size_t)w;
-	}
-}
-
-/* Read one request (headers + Content-Length body) into buf; false on EOF. */
-static bool read_request(int fd, char *buf, size_t cap)
-{
-	size_t len = 0;
-	char *end = NULL;
-	while (!end) {
-		ssize_t r = recv(fd, buf + len, cap - 1 - len, 0);
-		if (r <= 0)
-			return false;
-		len += (size_t)r;
-		buf[len] = '\0';
-		end = strstr(buf, "\r\n\r\n");
-	}
-	const char *cl = strcasestr(buf, "content-length:");
-	size_t want = (size_t)(end + 4 - buf) + (cl ? strtoul(cl + 15, NULL, 10) : 0);
-	while (len < want && len < cap - 1) {
-		ssize_t r = recv(fd, buf + len, cap - 1 - len, 0);
-		if (r <= 0)
-			return false;
-		len += (size_t)r;
-		buf[len] = '\0';
-	}
-	return true;
 }
 
 /* Block until the peer closes (at most 5 s). */
