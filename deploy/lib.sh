@@ -257,13 +257,18 @@ sy_start_dataplane() {
 	sy_wait_http "http://127.0.0.1:$2/ready" 20 "switchyard-dataplane $1" "$1"
 }
 
-# sy_free_ports N: the first of N consecutive free ports on 127.0.0.1 (for ZeroMQ's three).
+# sy_free_ports N: the first of N consecutive free ports on 127.0.0.1 (for ZeroMQ's three),
+# drawn from below the kernel's ephemeral range so no outgoing connection takes them first.
 sy_free_ports() {
 	"$SY_PY" - "$1" <<'PY'
 import random, socket, sys
 n = int(sys.argv[1])
+try:
+    low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+except (OSError, ValueError, IndexError):
+    low = 32768
 for _ in range(200):
-    base = random.randrange(20000, 60000 - n)
+    base = random.randrange(10000, low - n)
     socks = []
     try:
         for p in range(base, base + n):

@@ -9,6 +9,7 @@ exit and their logs are printed when the scenario fails.
 """
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -25,33 +26,48 @@ ADMIN_KEY = "sk-sy-mgmt-v1-" + "ab" * 32
 KEK = "11" * 32
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
+def _ephemeral_low():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+_handed_out = set()
 
 
 def free_run(n):
-    """First of n consecutive free ports on 127.0.0.1."""
-    for _ in range(100):
-        base = free_port()
-        if base + n >= 65536:
+    """First of n consecutive free ports on 127.0.0.1.
+
+    Drawn at random from below the kernel's ephemeral range: a port the kernel handed out by
+    bind(0) is free now but may be taken by any outgoing connection (curl, ZeroMQ, urllib)
+    before the process under test binds it. Ports already handed out by this process are
+    never handed out again."""
+    hi = min(_ephemeral_low(), 65536) - n
+    for _ in range(500):
+        base = random.randrange(10000, hi)
+        run = set(range(base, base + n))
+        if run & _handed_out:
             continue
         socks = []
         try:
-            for p in range(base, base + n):
+            for p in sorted(run):
                 s = socket.socket()
                 socks.append(s)
                 s.bind(("127.0.0.1", p))
-            return base
         except OSError:
-            pass
+            continue
         finally:
             for s in socks:
                 s.close()
+        _handed_out.update(run)
+        return base
     raise AssertionError("no run of free ports")
+
+
+def free_port():
+    return free_run(1)
 
 
 def http(method, url, body=None, headers=None, timeout=10):
