@@ -142,6 +142,12 @@ $(OUT)/tools/%: $(OBJ)/tests/tools/%.o $(OBJ)/libsycommon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# bench/floor.c: the bare libmicrohttpd + libcurl proxy `make bench` measures beside the rest.
+# Linked with those two libraries only: the floor must use nothing else.
+$(OUT)/tools/switchyard-bench-floor: $(OBJ)/bench/floor.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs libmicrohttpd libcurl 2>/dev/null)
+
 # ---- running tests ---------------------------------------------------------------------------
 # TESTS=pattern narrows the integration tests (e.g. make integration TESTS=test_sync).
 test: all $(UNIT_BIN) $(TOOL_BIN)
@@ -158,7 +164,7 @@ cluster: all
 	@bash deploy/local-cluster.sh $(BIN)
 
 bench:
-	@$(MAKE) --no-print-directory MODE=release all
+	@$(MAKE) --no-print-directory MODE=release all build/release/tools/switchyard-bench-floor
 	@bash bench/run.sh build/release/bin
 
 # ---- formatting -------------------------------------------------------------------------

@@ -9,8 +9,10 @@ usage() {
 usage: bench/run.sh [BIN_DIR]          (make bench; BIN_DIR defaults to build/release/bin)
 
 Starts on 127.0.0.1 (free ports): switchyard-mock, nginx proxy_pass to the mock (keepalive
-upstream), and Switchyard (controlplane + dataplane --workers 2 + a demo key). Runs wrk
-(bench/chat.lua) against each of the three at concurrency 1 and 64, non-streaming, and once
+upstream), the floor (bench/floor.c: a bare libmicrohttpd + libcurl pass-through proxy, the
+least any proxy built from the dataplane's two HTTP libraries can cost) and Switchyard
+(controlplane + dataplane --workers 2 + a demo key). Runs wrk (bench/chat.lua) against each at
+concurrency 1 and 64, non-streaming, and all but the floor (which buffers answers) once
 streaming at 64; measures the dataplane's RSS idle and after the load; prints a table and
 PASS/FAIL per target. Exit status 1 if a target fails or a run had errors.
 
@@ -48,6 +50,8 @@ MOCK_THREADS=${BENCH_MOCK_THREADS:-4}
 export BENCH_MODEL=${BENCH_MODEL:-openai/gpt-5.2}
 export BENCH_MAX_TOKENS=${BENCH_MAX_TOKENS:-64}
 
+FLOOR=$ROOT/build/release/tools/switchyard-bench-floor
+[ -x "$FLOOR" ] || sy_die "no $FLOOR: make MODE=release $FLOOR (make bench builds it)"
 sy_need_stack
 sy_need_cmd wrk
 sy_need_cmd nginx nginx
@@ -57,6 +61,7 @@ SY_ADMIN_PORT=$(sy_free_ports 1)
 SY_ZMQ_PORT=$(sy_free_ports 3)
 NGINX_PORT=$(sy_free_ports 1)
 DP_PORT=$(sy_free_ports 1)
+FLOOR_PORT=$(sy_free_ports 1)
 sy_fresh_state bench-mock-provider-key
 mkdir -p "$SY_RUN_DIR/nginx/tmp"
 trap 'sy_stop_all' EXIT
@@ -103,6 +108,10 @@ EOF
 sy_start nginx nginx -p "$NG" -c "$NG/nginx.conf" -e "$NG/error.log"
 sy_wait_http "http://127.0.0.1:$NGINX_PORT/v1/models" 10 nginx nginx
 
+sy_say "starting the floor (bare libmicrohttpd + libcurl proxy) on 127.0.0.1:$FLOOR_PORT"
+sy_start floor "$FLOOR" --listen "127.0.0.1:$FLOOR_PORT" --upstream "http://127.0.0.1:$SY_MOCK_PORT"
+sy_wait_http "http://127.0.0.1:$FLOOR_PORT/v1/models" 10 floor floor
+
 sy_say "starting switchyard (controlplane + dataplane --workers $WORKERS) on 127.0.0.1:$DP_PORT"
 sy_start_controlplane
 sy_start_dataplane dataplane "$DP_PORT" "$WORKERS"
@@ -137,11 +146,13 @@ echo "rss_idle $(dp_rss)" >>"$RAW"
 
 MOCK_URL=http://127.0.0.1:$SY_MOCK_PORT
 NGINX_URL=http://127.0.0.1:$NGINX_PORT
+FLOOR_URL=http://127.0.0.1:$FLOOR_PORT
 SY_URL=http://127.0.0.1:$DP_PORT
-for target in direct nginx switchyard; do
+for target in direct nginx floor switchyard; do
 	case $target in
 	direct) url=$MOCK_URL path=/v1/chat/completions key=$SY_MOCK_KEY ;;
 	nginx) url=$NGINX_URL path=/v1/chat/completions key=$SY_MOCK_KEY ;;
+	floor) url=$FLOOR_URL path=/v1/chat/completions key=$SY_MOCK_KEY ;;
 	switchyard) url=$SY_URL path=/api/v1/chat/completions key=$KEY ;;
 	esac
 	sy_say "$target: warm-up $WARM"
@@ -150,6 +161,7 @@ for target in direct nginx switchyard; do
 		sy_say "$target: c=$c non-streaming, $DUR"
 		run_wrk "$target-c$c" "$url" "$path" "$key" 0 "$c" "$DUR" >>"$RAW"
 	done
+	[ "$target" = floor ] && continue
 	for c in $STREAM_CONNS; do
 		sy_say "$target: c=$c streaming, $DUR"
 		run_wrk "$target-stream-c$c" "$url" "$path" "$key" 1 "$c" "$DUR" >>"$RAW"
@@ -173,10 +185,10 @@ for line in open(raw):
     runs[f[0]] = {k: float(v) for k, v in (kv.split("=") for kv in f[1:])}
 
 rows = []
-for t in ("direct", "nginx", "switchyard"):
+for t in ("direct", "nginx", "floor", "switchyard"):
     for c in conns:
         rows.append((f"{t}-c{c}", t, c, "no"))
-    for c in sconns:
+    for c in sconns if t != "floor" else []:
         rows.append((f"{t}-stream-c{c}", t, c, "yes"))
 lines = ["| target | conns | stream | req/s | p50 (ms) | p99 (ms) | errors |",
          "|---|---:|---|---:|---:|---:|---:|"]
@@ -210,6 +222,10 @@ try:
     bound = 2 * max(ng_add, 20)
     ok &= judge(f"added p50 at c={lo} <= 2x nginx's", sy_add <= bound,
                 f"switchyard +{sy_add:.0f} us, nginx +{ng_add:.0f} us over direct")
+    fl_add = runs[f"floor-c{lo}"]["p50_us"] - d
+    verdicts.append(f"INFO  floor (bare libmicrohttpd + libcurl proxy) at c={lo}: +{fl_add:.0f} us "
+                    f"over direct, {fl_add / bound:.0%} of the bound; switchyard's own work "
+                    f"+{sy_add - fl_add:.0f} us above it")
 except KeyError as e:
     ok = judge("ratios", False, f"missing run {e}")
 idle, load = rss.get("rss_idle", [0, 0, 0]), rss.get("rss_load", [0, 0, 0])
