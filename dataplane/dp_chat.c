@@ -923,8 +923,9 @@ static int start_attempt(struct dp_chat *chat, const struct dp_route_target *t)
 	    .stream = chat->req.stream,
 	    .connect_ms =
 	        pick_ms(p->has_connect_timeout_ms, p->connect_timeout_ms, cfg->connect_timeout_ms),
-	    .first_byte_ms = pick_ms(p->has_first_byte_timeout_ms, p->first_byte_timeout_ms,
-	                             cfg->first_byte_timeout_ms),
+	    .first_byte_ms =
+	        pick_ms(p->has_first_byte_timeout_ms, p->first_byte_timeout_ms,
+	                chat->req.stream ? cfg->first_byte_timeout_ms : cfg->answer_timeout_ms),
 	    .idle_ms = pick_ms(p->has_idle_timeout_ms, p->idle_timeout_ms, cfg->idle_timeout_ms),
 	    .total_ms =
 	        pick_ms(p->has_total_timeout_ms, p->total_timeout_ms, cfg->total_timeout_ms),

@@ -63,8 +63,10 @@ static const char usage_text[] =
     "  --max-body-kb N               request body cap, 413 beyond (default 1024)\n"
     "  --drain-ms N                  on SIGTERM, time for in-flight requests (default 10000)\n"
     "  --connect-timeout-ms N        upstream connect deadline (default 5000)\n"
-    "  --first-byte-timeout-ms N     upstream first-byte deadline (default 60000)\n"
-    "  --idle-timeout-ms N           upstream gap between bytes (default 30000)\n"
+    "  --first-byte-timeout-ms N     streamed answer: first byte deadline (default 15000)\n"
+    "  --answer-timeout-ms N         non-streamed answer, which arrives whole: first byte\n"
+    "                                deadline (default 120000)\n"
+    "  --idle-timeout-ms N           upstream gap between bytes (default 15000)\n"
     "  --total-timeout-ms N          upstream whole-call deadline (default 600000)\n"
     "  --processing-comment-ms N     ': OPENROUTER PROCESSING' interval (default 5000)\n"
     "  --reserve-max-tokens N        completion tokens a request reserves credits for at most\n"
@@ -90,6 +92,7 @@ enum {
 	OPT_DRAIN,
 	OPT_CONNECT,
 	OPT_FIRST_BYTE,
+	OPT_ANSWER,
 	OPT_IDLE,
 	OPT_TOTAL,
 	OPT_COMMENT,
@@ -113,6 +116,7 @@ static int parse_args(int argc, char **argv, struct dp_config *cfg, bool *check)
 	    {"drain-ms", required_argument, NULL, OPT_DRAIN},
 	    {"connect-timeout-ms", required_argument, NULL, OPT_CONNECT},
 	    {"first-byte-timeout-ms", required_argument, NULL, OPT_FIRST_BYTE},
+	    {"answer-timeout-ms", required_argument, NULL, OPT_ANSWER},
 	    {"idle-timeout-ms", required_argument, NULL, OPT_IDLE},
 	    {"total-timeout-ms", required_argument, NULL, OPT_TOTAL},
 	    {"processing-comment-ms", required_argument, NULL, OPT_COMMENT},
@@ -180,6 +184,9 @@ static int parse_args(int argc, char **argv, struct dp_config *cfg, bool *check)
 		case OPT_FIRST_BYTE:
 			name = "--first-byte-timeout-ms";
 			break;
+		case OPT_ANSWER:
+			name = "--answer-timeout-ms";
+			break;
 		case OPT_IDLE:
 			name = "--idle-timeout-ms";
 			break;
@@ -225,6 +232,9 @@ static int parse_args(int argc, char **argv, struct dp_config *cfg, bool *check)
 			break;
 		case OPT_FIRST_BYTE:
 			cfg->first_byte_timeout_ms = (uint32_t)v;
+			break;
+		case OPT_ANSWER:
+			cfg->answer_timeout_ms = (uint32_t)v;
 			break;
 		case OPT_IDLE:
 			cfg->idle_timeout_ms = (uint32_t)v;
@@ -542,8 +552,9 @@ int main(int argc, char **argv)
 	    .max_body = 1024 * 1024,
 	    .drain_ms = 10000,
 	    .connect_timeout_ms = 5000,
-	    .first_byte_timeout_ms = 60000,
-	    .idle_timeout_ms = 30000,
+	    .first_byte_timeout_ms = 15000,
+	    .answer_timeout_ms = 120000,
+	    .idle_timeout_ms = 15000,
 	    .total_timeout_ms = 600000,
 	    .processing_comment_ms = 5000,
 	    .reserve_max_tokens = 4096,
@@ -555,10 +566,11 @@ int main(int argc, char **argv)
 	if (check) {
 		printf("listen %s\nzmq-snapshot %s\nzmq-publish %s\nzmq-usage %s\nworkers %d\n"
 		       "spool-dir %s\nmax-body %zu\ndrain-ms %lld\ntimeouts-ms connect %u "
-		       "first-byte %u idle %u total %u\n",
+		       "first-byte %u answer %u idle %u total %u\n",
 		       cfg.listen, cfg.zmq_snapshot, cfg.zmq_publish, cfg.zmq_usage, cfg.workers,
 		       cfg.spool_dir, cfg.max_body, (long long)cfg.drain_ms, cfg.connect_timeout_ms,
-		       cfg.first_byte_timeout_ms, cfg.idle_timeout_ms, cfg.total_timeout_ms);
+		       cfg.first_byte_timeout_ms, cfg.answer_timeout_ms, cfg.idle_timeout_ms,
+		       cfg.total_timeout_ms);
 		return 0;
 	}
 	if (sy_crypto_init()) {

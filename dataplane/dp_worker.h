@@ -25,10 +25,11 @@ struct dp_config {
 	const char *zmq_usage;    /* controlplane usage ROUTER */
 	const char *spool_dir;    /* durable usage spool */
 	int workers;
-	size_t max_body;             /* request body cap (413 beyond) */
-	int64_t drain_ms;            /* in-flight deadline on SIGTERM */
-	uint32_t connect_timeout_ms; /* upstream defaults, overridable per provider */
-	uint32_t first_byte_timeout_ms;
+	size_t max_body;                /* request body cap (413 beyond) */
+	int64_t drain_ms;               /* in-flight deadline on SIGTERM */
+	uint32_t connect_timeout_ms;    /* upstream defaults, overridable per provider */
+	uint32_t first_byte_timeout_ms; /* streamed answers */
+	uint32_t answer_timeout_ms;     /* non-streamed answers: their first byte is the whole */
 	uint32_t idle_timeout_ms;
 	uint32_t total_timeout_ms;
 	uint32_t processing_comment_ms; /* ": OPENROUTER PROCESSING" interval */

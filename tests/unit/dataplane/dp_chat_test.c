@@ -302,6 +302,7 @@ static int listen_any(int *port)
 
 static struct dp_config cfg = {.connect_timeout_ms = 1000,
                                .first_byte_timeout_ms = 3000,
+                               .answer_timeout_ms = 3000,
                                .idle_timeout_ms = 3000,
                                .total_timeout_ms = 10000,
                                .processing_comment_ms = 100};
@@ -805,6 +806,32 @@ static void test_no_response_times_out_with_504(void **state)
 	sy_buf_release(&r.body);
 }
 
+/* Without a provider deadline the worker's apply: --first-byte-timeout-ms to a streamed answer,
+ * --answer-timeout-ms to a non-streamed one (it arrives whole, so its first byte comes last). */
+static void test_worker_first_byte_deadline_by_mode(void **state)
+{
+	uint32_t fb = cfg.first_byte_timeout_ms, ans = cfg.answer_timeout_ms;
+	cfg.first_byte_timeout_ms = 200;
+	cfg.answer_timeout_ms = 700;
+	struct resp r = {0};
+	int64_t ms = request(&r, "{\"model\":\"t/silent2\"," MSGS ",\"stream\":true}");
+	/* the processing comments have sent the 200: the deadline ends it in band */
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(r.body.data, "\"finish_reason\":\"error\""));
+	assert_true(ms >= 190 && ms < 650);
+	assert_string_equal(rec_for(r.gen_id)->error_class, "timeout");
+	sy_buf_release(&r.body);
+
+	struct resp r2 = {0};
+	ms = request(&r2, "{\"model\":\"t/silent2\"," MSGS "}");
+	assert_int_equal(r2.status, 504);
+	assert_true(ms >= 690 && ms < 2000);
+	assert_string_equal(rec_for(r2.gen_id)->error_class, "timeout");
+	sy_buf_release(&r2.body);
+	cfg.first_byte_timeout_ms = fb;
+	cfg.answer_timeout_ms = ans;
+}
+
 static void test_context_length_falls_over_to_a_longer_model(void **state)
 {
 	struct resp r = {0};
@@ -1078,6 +1105,7 @@ int main(void)
 	    cmocka_unit_test(test_persistent_503_gives_502),
 	    cmocka_unit_test(test_429_everywhere_gives_429_with_retry_after),
 	    cmocka_unit_test(test_no_response_times_out_with_504),
+	    cmocka_unit_test(test_worker_first_byte_deadline_by_mode),
 	    cmocka_unit_test(test_context_length_falls_over_to_a_longer_model),
 	    cmocka_unit_test(test_content_filter_400_is_not_retried),
 	    cmocka_unit_test(test_reset_and_garbage_give_502),
