@@ -83,52 +83,7 @@ static void cp_handle(struct fake_cp *cp, const void *ident, size_t il, Sy__Enve
 	assert_int_equal(sy_zsend_env(cp->router, ident, il, &out, 0), 0);
 }
 
-static void cp_drain(struct fake_cp *cp)
-{
-	while (sy_zsock_readable(cp->router)) {
-		char ident[256];
-		int il = zmq_recv(cp->router, ident, sizeof(ident), ZMQ_DONTWAIT);
-		if (il < 0)
-			break;
-		zmq_msg_t msg;
-		zmq_msg_init(&msg);
-		assert_true(zmq_msg_recv(&msg, cp->router, 0) >= 0);
-		int err;
-		Sy__Envelope *e = sy_env_unpack(zmq_msg_data(&msg), zmq_msg_size(&msg), &err);
-		assert_non_null(e);
-		cp_handle(cp, ident, (size_t)il, e);
-		sy_env_free(&e);
-		zmq_msg_close(&msg);
-	}
-}
-
-struct run_ctx {
-	struct env *e;
-	bool (*pred)(struct env *);
-	int64_t deadline;
-	bool met;
-};
-
-static void check_fn(struct dp_loop *loop, void *arg)
-{
-	struct run_ctx *rc = arg;
-	cp_drain(&rc->e->cp);
-	if ((rc->pred && rc->pred(rc->e)) || sy_mono_ms() >= rc->deadline) {
-		rc->met = rc->pred && rc->pred(rc->e);
-		dp_loop_stop(loop);
-		return;
-	}
-	assert_non_null(dp_timer_add(loop, 5, check_fn, rc));
-}
-
-/* Run the loop, serving the fake controlplane, until pred holds or timeout_ms passes. */
-static bool run_until(struct env *e, bool (*pred)(struct env *), int timeout_ms)
-{
-	struct run_ctx rc = {e, pred, sy_mono_ms() + timeout_ms, false};
-	assert_non_null(dp_timer_add(e->loop, 0, check_fn, &rc));
-	assert_int_equal(dp_loop_run(e->loop), 0);
-	return rc.met;
-}
+#include "dp_test_cp.h"
 
 static bool called_once(struct env *e)
 {
@@ -173,11 +128,7 @@ static int setup(void **state)
 	e->loop = dp_loop_new();
 	snprintf(e->dir, sizeof(e->dir), "/tmp/dp-money-test-XXXXXX");
 	assert_non_null(mkdtemp(e->dir));
-	e->cp.router = zmq_socket(e->zctx, ZMQ_ROUTER);
-	assert_int_equal(sy_zsock_setup(e->cp.router), 0);
-	assert_int_equal(zmq_bind(e->cp.router, "tcp://127.0.0.1:*"), 0);
-	size_t len = sizeof(e->cp.endpoint);
-	assert_int_equal(zmq_getsockopt(e->cp.router, ZMQ_LAST_ENDPOINT, e->cp.endpoint, &len), 0);
+	cp_bind(e, "tcp://127.0.0.1:*");
 	e->u = dp_usage_new(e->loop, e->zctx, e->cp.endpoint, e->dir, 0);
 	assert_non_null(e->u);
 	e->m = money_new(e, 1);

@@ -122,34 +122,7 @@ static void cp_handle(struct fake_cp *cp, const void *ident, size_t ident_len, S
 	}
 }
 
-static void cp_drain(struct fake_cp *cp)
-{
-	while (cp->router && sy_zsock_readable(cp->router)) {
-		char ident[256];
-		int il = zmq_recv(cp->router, ident, sizeof(ident), ZMQ_DONTWAIT);
-		if (il < 0)
-			break;
-		zmq_msg_t m;
-		zmq_msg_init(&m);
-		assert_true(zmq_msg_recv(&m, cp->router, 0) >= 0);
-		int err;
-		Sy__Envelope *e = sy_env_unpack(zmq_msg_data(&m), zmq_msg_size(&m), &err);
-		assert_non_null(e);
-		cp_handle(cp, ident, (size_t)il, e);
-		sy_env_free(&e);
-		zmq_msg_close(&m);
-	}
-}
-
-static void cp_bind(struct env *e, const char *endpoint)
-{
-	e->cp.router = zmq_socket(e->zctx, ZMQ_ROUTER);
-	assert_non_null(e->cp.router);
-	assert_int_equal(sy_zsock_setup(e->cp.router), 0);
-	assert_int_equal(zmq_bind(e->cp.router, endpoint), 0);
-	size_t len = sizeof(e->cp.endpoint);
-	assert_int_equal(zmq_getsockopt(e->cp.router, ZMQ_LAST_ENDPOINT, e->cp.endpoint, &len), 0);
-}
+#include "dp_test_cp.h"
 
 static void cp_close(struct env *e)
 {
@@ -165,38 +138,6 @@ static const Sy__UsageRecord *cp_record(struct env *e, const char *id)
 	assert_true(k >= 0);
 	assert_non_null(e->cp.ids[k].last);
 	return e->cp.ids[k].last;
-}
-
-/* Run the loop, serving the fake controlplane, until pred holds or timeout_ms passes. */
-struct run_ctx {
-	struct env *e;
-	bool (*pred)(struct env *);
-	int64_t deadline;
-	bool met;
-};
-
-static void check_fn(struct dp_loop *loop, void *arg)
-{
-	struct run_ctx *rc = arg;
-	cp_drain(&rc->e->cp);
-	if (rc->pred && rc->pred(rc->e)) {
-		rc->met = true;
-		dp_loop_stop(loop);
-		return;
-	}
-	if (sy_mono_ms() >= rc->deadline) {
-		dp_loop_stop(loop);
-		return;
-	}
-	assert_non_null(dp_timer_add(loop, 5, check_fn, rc));
-}
-
-static bool run_until(struct env *e, bool (*pred)(struct env *), int timeout_ms)
-{
-	struct run_ctx rc = {e, pred, sy_mono_ms() + timeout_ms, false};
-	assert_non_null(dp_timer_add(e->loop, 0, check_fn, &rc));
-	assert_int_equal(dp_loop_run(e->loop), 0);
-	return rc.met;
 }
 
 static bool all_acked(struct env *e)
