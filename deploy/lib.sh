@@ -8,6 +8,7 @@
 # recorded, and never touches anything it did not start.
 
 SY_PY=/usr/bin/python3
+SY_DEPLOY_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 # Print a message to stderr and exit 1.
 sy_die() {
@@ -258,31 +259,7 @@ sy_start_dataplane() {
 }
 
 # sy_free_ports N: the first of N consecutive free ports on 127.0.0.1 (for ZeroMQ's three),
-# drawn from below the kernel's ephemeral range so no outgoing connection takes them first.
+# from below the kernel's ephemeral range (see deploy/free_ports.py).
 sy_free_ports() {
-	"$SY_PY" - "$1" <<'PY'
-import random, socket, sys
-n = int(sys.argv[1])
-try:
-    low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
-except (OSError, ValueError, IndexError):
-    low = 32768
-for _ in range(200):
-    base = random.randrange(10000, low - n)
-    socks = []
-    try:
-        for p in range(base, base + n):
-            s = socket.socket()
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            socks.append(s)
-            s.bind(("127.0.0.1", p))
-    except OSError:
-        continue
-    finally:
-        for s in socks:
-            s.close()
-    print(base)
-    sys.exit(0)
-sys.exit(1)
-PY
+	"$SY_PY" "$SY_DEPLOY_DIR/free_ports.py" "$1"
 }

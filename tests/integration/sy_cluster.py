@@ -9,7 +9,6 @@ exit and their logs are printed when the scenario fails.
 """
 import json
 import os
-import random
 import shutil
 import signal
 import socket
@@ -25,45 +24,8 @@ TOOLS = os.environ.get("SY_TOOLS", os.path.join(os.path.dirname(__file__), "..",
 ADMIN_KEY = "sk-sy-mgmt-v1-" + "ab" * 32
 KEK = "11" * 32
 
-
-def _ephemeral_low():
-    try:
-        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
-            return int(f.read().split()[0])
-    except (OSError, ValueError, IndexError):
-        return 32768
-
-
-_handed_out = set()
-
-
-def free_run(n):
-    """First of n consecutive free ports on 127.0.0.1.
-
-    Drawn at random from below the kernel's ephemeral range: a port the kernel handed out by
-    bind(0) is free now but may be taken by any outgoing connection (curl, ZeroMQ, urllib)
-    before the process under test binds it. Ports already handed out by this process are
-    never handed out again."""
-    hi = min(_ephemeral_low(), 65536) - n
-    for _ in range(500):
-        base = random.randrange(10000, hi)
-        run = set(range(base, base + n))
-        if run & _handed_out:
-            continue
-        socks = []
-        try:
-            for p in sorted(run):
-                s = socket.socket()
-                socks.append(s)
-                s.bind(("127.0.0.1", p))
-        except OSError:
-            continue
-        finally:
-            for s in socks:
-                s.close()
-        _handed_out.update(run)
-        return base
-    raise AssertionError("no run of free ports")
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "deploy"))
+from free_ports import free_run  # noqa: E402  (deploy/free_ports.py)
 
 
 def free_port():
