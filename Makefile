@@ -20,13 +20,18 @@ OBJ := $(OUT)/obj
 GEN := build/gen
 
 PKGS := libmicrohttpd libcurl libzmq libprotobuf-c lmdb jansson libsodium
-DEB_PKGS := build-essential pkg-config libmicrohttpd-dev libcurl4-openssl-dev libzmq3-dev \
+# Debian 12 packages, by who needs them. deploy/deps.sh installs what is missing (as root).
+# Building and `make run`:
+BUILD_DEBS := build-essential pkg-config libmicrohttpd-dev libcurl4-openssl-dev libzmq3-dev \
 	libprotobuf-c-dev protobuf-c-compiler liblmdb-dev libjansson-dev libsodium-dev \
-	libcmocka-dev python3 curl
-# What the integration tests drive besides our binaries: haproxy (cluster), docker-compose,
-# promtool and kubectl (deploy file validation), node + npm (the openai and OpenRouter SDKs).
-TEST_PKGS := haproxy docker-compose prometheus kubectl nodejs python3-yaml shellcheck
-TEST_CMDS := haproxy docker-compose promtool kubectl node npm shellcheck
+	python3 curl git
+# `make test` (and CI): cmocka for the unit tests; what the integration tests drive besides
+# our binaries: haproxy (cluster), docker-compose, promtool and shellcheck (deploy file
+# validation), node + npm (the openai and OpenRouter SDKs), clang-format (check-fmt).
+# kubectl is not in Debian: the Kubernetes check uses it only when it is installed.
+TEST_DEBS := libcmocka-dev haproxy docker-compose prometheus nodejs npm python3-yaml \
+	shellcheck clang-format
+FMT_DEBS := clang-format
 
 CC ?= cc
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
@@ -45,37 +50,54 @@ override LDFLAGS += $(LDFLAGS_$(MODE))
 LDLIBS = $(PKG_LIBS) -lm
 
 DEPS_STAMP := build/.deps-ok
+TEST_DEPS_STAMP := build/.test-deps-ok
 # Debian's python3 (stdlib only) runs the integration tests.
 PYTHON := /usr/bin/python3
 
 .SECONDARY:
-.PHONY: all deps test unit integration run bench clean check-fmt fmt cluster
+.PHONY: FORCE all deps test-deps fmt-deps help test unit integration run bench clean check-fmt fmt cluster
 all: $(BIN)/switchyard-controlplane $(BIN)/switchyard-dataplane $(BIN)/switchyard-mock
+
+help:
+	@echo "Switchyard make targets:"
+	@echo "  make                  debug build into build/bin (MODE=release|asan for the others)"
+	@echo "  make deps             install the Debian packages the build needs (as root)"
+	@echo "  make test-deps        install the Debian packages the tests need (make test does it)"
+	@echo "  make test             unit + integration tests (TESTS=name narrows the integration ones)"
+	@echo "  make unit             unit tests (cmocka) only"
+	@echo "  make integration      integration tests only (TESTS=name)"
+	@echo "  make run              local demo cluster: mock provider, controlplane, dataplane"
+	@echo "  make cluster          controlplane, mock and 3 dataplanes behind haproxy"
+	@echo "  make bench            benchmark: switchyard vs nginx vs the floor vs direct"
+	@echo "  make check-fmt, fmt   clang-format check / rewrite"
+	@echo "  make clean            remove build/"
 
 # ---- dependencies -----------------------------------------------------------------------
 deps: $(DEPS_STAMP)
-$(DEPS_STAMP):
-	@mkdir -p build
-	@missing=""; \
-	pkg-config --exists $(PKGS) cmocka 2>/dev/null || missing="$(DEB_PKGS)"; \
-	for c in protoc-c curl /usr/bin/python3; do command -v $$c >/dev/null || missing="$(DEB_PKGS)"; done; \
-	for c in $(TEST_CMDS); do command -v $$c >/dev/null || missing="$$missing $(TEST_PKGS)"; done; \
-	/usr/bin/python3 -c 'import yaml' 2>/dev/null || missing="$$missing $(TEST_PKGS)"; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" != 0 ]; then \
-	    echo "missing dependencies; run as root:"; \
-	    echo "  apt-get update && apt-get install -y $(DEB_PKGS) $(TEST_PKGS)"; exit 1; \
-	  fi; \
-	  echo "installing dependencies with apt-get"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEB_PKGS) $(TEST_PKGS) >/dev/null || exit 1; \
-	  command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null || exit 1; \
-	fi
+$(DEPS_STAMP): Makefile deploy/deps.sh
+	@bash deploy/deps.sh "the build" $(BUILD_DEBS)
 	@touch $@
+test-deps: $(TEST_DEPS_STAMP)
+$(TEST_DEPS_STAMP): Makefile deploy/deps.sh | $(DEPS_STAMP)
+	@bash deploy/deps.sh "the tests" $(TEST_DEBS)
+	@touch $@
+fmt-deps:
+	@bash deploy/deps.sh "the format check" $(FMT_DEBS)
 
 # ---- generated protobuf code ------------------------------------------------------------
 $(GEN)/switchyard.pb-c.c $(GEN)/switchyard.pb-c.h: proto/switchyard.proto | $(DEPS_STAMP)
 	@mkdir -p $(GEN)
 	protoc-c --proto_path=proto --c_out=$(GEN) proto/switchyard.proto
+
+# ---- version: build/gen/sy_revision.h, rewritten only when the git revision changes -----------
+SY_VERSION := 0.3.0
+$(GEN)/sy_revision.h: FORCE
+	@mkdir -p $(GEN)
+	@rev=$$(git describe --always --dirty 2>/dev/null || echo unknown); \
+	printf '#define SY_VERSION "%s"\n#define SY_REVISION "%s"\n' '$(SY_VERSION)' "$$rev" >$@.tmp; \
+	cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+$(OBJ)/common/sy_version.o: $(GEN)/sy_revision.h
+FORCE:
 
 # ---- sources ------------------------------------------------------------------------------
 COMMON_SRC := $(wildcard common/*.c)
@@ -121,6 +143,8 @@ $(BIN)/switchyard-mock: $(OBJ)/tests/mock/mock_main.o $(OBJ)/libmock.a $(OBJ)/li
 UNIT_SRC := $(wildcard tests/unit/*/*_test.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRC))
 TEST_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
+# The unit tests need cmocka, a test dependency.
+$(patsubst %.c,$(OBJ)/%.o,$(UNIT_SRC)): | $(TEST_DEPS_STAMP)
 
 $(OUT)/tests/common/%: $(OBJ)/tests/unit/common/%.o $(OBJ)/libsycommon.a
 	@mkdir -p $(dir $@)
@@ -150,11 +174,11 @@ $(OUT)/tools/switchyard-bench-floor: $(OBJ)/bench/floor.o
 
 # ---- running tests ---------------------------------------------------------------------------
 # TESTS=pattern narrows the integration tests (e.g. make integration TESTS=test_sync).
-test: all $(UNIT_BIN) $(TOOL_BIN)
+test: all $(UNIT_BIN) $(TOOL_BIN) | $(TEST_DEPS_STAMP)
 	@$(PYTHON) tests/run_tests.py --bin $(BIN) --tools $(OUT)/tools --unit $(OUT)/tests $(if $(TESTS),--only $(TESTS))
-unit: all $(UNIT_BIN)
+unit: all $(UNIT_BIN) | $(TEST_DEPS_STAMP)
 	@$(PYTHON) tests/run_tests.py --bin $(BIN) --unit $(OUT)/tests --no-integration
-integration: all $(TOOL_BIN)
+integration: all $(TOOL_BIN) | $(TEST_DEPS_STAMP)
 	@$(PYTHON) tests/run_tests.py --bin $(BIN) --tools $(OUT)/tools --no-unit $(if $(TESTS),--only $(TESTS))
 
 run: all
@@ -169,9 +193,9 @@ bench:
 
 # ---- formatting -------------------------------------------------------------------------
 FMT_SRC = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
-check-fmt:
+check-fmt: fmt-deps
 	@clang-format --dry-run --Werror $(FMT_SRC) && echo "format ok"
-fmt:
+fmt: fmt-deps
 	@clang-format -i $(FMT_SRC)
 
 clean:

@@ -55,6 +55,7 @@ FLOOR=$ROOT/build/release/tools/switchyard-bench-floor
 sy_need_stack
 sy_need_cmd wrk
 sy_need_cmd nginx nginx
+sy_need_cmd ps procps
 
 SY_MOCK_PORT=$(sy_free_ports 1)
 SY_ADMIN_PORT=$(sy_free_ports 1)

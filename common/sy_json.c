@@ -3,9 +3,10 @@
 
 char *sy_json_error(int code, const char *message, json_t *metadata)
 {
-	json_t *err = json_pack("{s:i,s:s}", "code", code, "message", message);
-	if (metadata)
-		json_object_set_new(err, "metadata", metadata);
+	/* metadata is always there (an empty object when there is nothing to say): clients read
+	 * error.metadata without checking for it */
+	json_t *err = json_pack("{s:i,s:s,s:o}", "code", code, "message", message, "metadata",
+	                        metadata ? metadata : json_object());
 	json_t *root = json_pack("{s:o}", "error", err);
 	char *s = sy_json_dump(root);
 	json_decref(root);

@@ -4,7 +4,7 @@
 
 #include <jansson.h>
 
-/* OpenRouter's error envelope {"error":{"code":code,"message":msg[,"metadata":meta]}}.
+/* OpenRouter's error envelope {"error":{"code":code,"message":msg,"metadata":meta or {}}}.
  * Steals the reference to metadata (may be NULL). Returns a malloc'ed compact string. */
 char *sy_json_error(int code, const char *message, json_t *metadata);
 /* Dump compactly to a malloc'ed string (NULL on failure). */

@@ -73,7 +73,7 @@ static json_t *usd(sy_money m)
 static json_t *credits_json(const char *org, const struct cp_org_money *m, bool postpaid)
 {
 	return json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:s}", "org_id", org, "total_credits",
-	                 usd(m->credits), "total_usage", usd(m->posted + m->pending),
+	                 usd(m->credits), "total_usage", usd(m->posted),
 	                 "debits_posted", usd(m->posted), "debits_pending", usd(m->pending),
 	                 "balance", usd(m->credits - m->posted - m->pending), "total_purchased",
 	                 usd(m->purchased), "overspend", usd(m->overspend), "billing",
@@ -117,8 +117,10 @@ static void credits_post(const struct cp_billing_call *c, const json_t *body, co
 {
 	struct cp_verr e;
 	sy_money amount;
+	static const char *const fields[] = {"amount", "note", NULL};
 	const json_t *note = json_object_get(body, "note");
-	if (check_amount(body, "amount", false, true, &amount, &e)) {
+	if (cp_validate_fields(body, "", fields, &e) ||
+	    check_amount(body, "amount", false, true, &amount, &e)) {
 		fail_field(c, &e);
 		return;
 	}
@@ -266,8 +268,10 @@ static void budget_item(const struct cp_billing_call *c, const json_t *body, con
 			cp_response_json(c->res, 200, json_pack("{s:b}", "deleted", 1));
 		return;
 	}
+	static const char *const fields[] = {"limit_usd", NULL};
 	sy_money limit;
-	if (check_amount(body, "limit_usd", true, false, &limit, &e) ||
+	if (cp_validate_fields(body, "", fields, &e) ||
+	    check_amount(body, "limit_usd", true, false, &limit, &e) ||
 	    check_order(&m, p, limit, &e)) {
 		fail_field(c, &e);
 		return;

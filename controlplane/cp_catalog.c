@@ -202,6 +202,13 @@ int cp_catalog_import(struct cp_store *s, const struct sy_kek *kek, const char *
 		rc = SY_EINVAL;
 		goto out;
 	}
+	static const char *const fields[] = {"providers", "models", NULL};
+	struct cp_verr e;
+	if (cp_validate_fields(root, "", fields, &e)) {
+		snprintf(err, errlen, "%s: %s", path, e.message);
+		rc = SY_EINVAL;
+		goto out;
+	}
 	if ((rc = check_list(&im, provs, "providers", "slug", true)) ||
 	    (rc = check_list(&im, models, "models", "id", false)))
 		goto out;

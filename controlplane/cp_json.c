@@ -245,8 +245,6 @@ int cp_json_apply_key(Sy__ApiKey *k, const json_t *j)
 	if (rc)
 		return rc;
 	set_bool(&k->has_disabled, &k->disabled, j, "disabled");
-	set_bool(&k->has_include_byok_in_limit, &k->include_byok_in_limit, j,
-	         "include_byok_in_limit");
 	set_uint(&k->has_rpm, &k->rpm, j, "rpm");
 	set_uint(&k->has_rpd, &k->rpd, j, "rpd");
 	if ((v = json_object_get(j, "limit"))) {

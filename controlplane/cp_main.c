@@ -17,6 +17,7 @@
 #include "sy_err.h"
 #include "sy_key.h"
 #include "sy_log.h"
+#include "sy_version.h"
 #include "sy_msg.h"
 #include "sy_proc.h"
 
@@ -78,6 +79,7 @@ static void usage(FILE *f)
 	    "                        findings and exit (0 they hold, 1 they do not)\n"
 	    "  -n                    check the configuration and exit (0 ok, 1 not)\n"
 	    "  -h, --help            show this help\n"
+	    "  --version             print the version and git revision\n"
 	    "\n"
 	    "Environment: SWITCHYARD_ADMIN_KEY (a global management key, sk-sy-mgmt-v1-<64 hex>,\n"
 	    "installed at start; without it a fresh store gets a generated key in\n"
@@ -117,6 +119,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	    {"stats-ms", required_argument, NULL, O_STATSMS},
 	    {"audit", no_argument, NULL, O_AUDIT},
 	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
@@ -178,6 +181,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'h':
 			usage(stdout);
+			return 1;
+		case 'V':
+			sy_version_print(stdout, "switchyard-controlplane");
 			return 1;
 		default:
 			usage(stderr);

@@ -266,10 +266,60 @@ static int check_same(const json_t *obj, const char *name, const char *id, struc
 	return 0;
 }
 
+/* "a, b, c" of a NULL-terminated list, for error messages (cut to fit). */
+static const char *known_list(const char *const known[])
+{
+	static __thread char out[200];
+	size_t n = 0;
+	out[0] = '\0';
+	for (size_t i = 0; known[i] && n < sizeof(out); i++)
+		n += (size_t)snprintf(out + n, sizeof(out) - n, "%s%s", i ? ", " : "", known[i]);
+	return out;
+}
+
 static int check_object(const json_t *j, struct cp_verr *e)
 {
 	return json_is_object(j) ? 0 : cp_verr_set(e, "body", "must be a JSON object");
 }
+
+int cp_validate_fields(const json_t *obj, const char *pre, const char *const known[],
+                       struct cp_verr *e)
+{
+	const char *name;
+	const json_t *v;
+	json_object_foreach ((json_t *)obj, name, v) {
+		size_t i = 0;
+		while (known[i] && strcmp(known[i], name))
+			i++;
+		if (!known[i])
+			return fail(e, pre, name, "is not a field of this object (known: %s)",
+			            known_list(known));
+	}
+	return 0;
+}
+
+/* The fields each body may carry (a field outside these lists is refused, never ignored:
+ * a misspelt "limt" must not create an unlimited key). */
+static const char *const org_fields[] = {"id", "name", "billing", "postpaid", NULL};
+static const char *const key_fields[] = {"hash",       "name",       "org_id", "disabled",
+                                         "limit",      "limit_reset", "expires_at", "rpm",
+                                         "rpd",        NULL};
+static const char *const mkey_fields[] = {"name", "org_id", NULL};
+static const char *const provider_fields[] = {
+    "slug",   "name", "adapter", "base_url", "data_collection", "connect_timeout_ms",
+    "first_byte_timeout_ms", "idle_timeout_ms", "total_timeout_ms", "api_key",
+    "api_key_env", NULL};
+static const char *const endpoint_fields[] = {
+    "provider", "provider_model_id", "quantization", "max_completion_tokens",
+    "context_length", "supported_parameters", "tag", "pricing", NULL};
+static const char *const pricing_fields[] = {"prompt", "completion", "request",
+                                             "input_cache_read", "input_cache_write", NULL};
+static const char *const model_fields[] = {
+    "id", "name", "description", "context_length", "input_modalities", "output_modalities",
+    "supported_parameters", "tokenizer", "endpoints", NULL};
+static const char *const autorouter_fields[] = {"default_model", "rules", NULL};
+static const char *const rule_fields[] = {"model", "min_prompt_tokens", "has_tools", "keywords",
+                                          NULL};
 
 bool cp_valid_slug(const char *s)
 {
@@ -398,7 +448,7 @@ int cp_parse_time(const char *s, int64_t *out)
 int cp_validate_org(const json_t *j, enum cp_vmode m, const char *id, struct cp_verr *e)
 {
 	int rc;
-	if ((rc = check_object(j, e)))
+	if ((rc = check_object(j, e)) || (rc = cp_validate_fields(j, "", org_fields, e)))
 		return rc;
 	if (m == CP_V_PATCH && (rc = check_same(j, "id", id, e)))
 		return rc;
@@ -413,7 +463,7 @@ int cp_validate_key(const json_t *j, enum cp_vmode m, const char *hash, int64_t 
                     struct cp_verr *e)
 {
 	int rc;
-	if ((rc = check_object(j, e)))
+	if ((rc = check_object(j, e)) || (rc = cp_validate_fields(j, "", key_fields, e)))
 		return rc;
 	if (m == CP_V_PATCH && (rc = check_same(j, "hash", hash, e)))
 		return rc;
@@ -421,7 +471,6 @@ int cp_validate_key(const json_t *j, enum cp_vmode m, const char *hash, int64_t 
 	    (rc = check_syntax(j, "", "org_id", 0, cp_valid_org_id, "an org id", e)) ||
 	    (rc = check_bool(j, "", "disabled", e)) || (rc = check_usd(j, "limit", e)) ||
 	    (rc = check_enum(j, "", "limit_reset", F_NULLABLE, resets, e)) ||
-	    (rc = check_bool(j, "", "include_byok_in_limit", e)) ||
 	    (rc = check_future(j, "expires_at", now, e)) ||
 	    (rc = check_uint(j, "", "rpm", F_NULLABLE, 1, RATE_MAX, e)) ||
 	    (rc = check_uint(j, "", "rpd", F_NULLABLE, 1, RATE_MAX, e)))
@@ -432,7 +481,7 @@ int cp_validate_key(const json_t *j, enum cp_vmode m, const char *hash, int64_t 
 int cp_validate_mkey(const json_t *j, struct cp_verr *e)
 {
 	int rc;
-	if ((rc = check_object(j, e)) ||
+	if ((rc = check_object(j, e)) || (rc = cp_validate_fields(j, "", mkey_fields, e)) ||
 	    (rc = check_str(j, "", "name", F_REQUIRED, CP_NAME_MAX, e)))
 		return rc;
 	return check_syntax(j, "", "org_id", F_NULLABLE, cp_valid_org_id, "an org id or null", e);
@@ -442,7 +491,7 @@ int cp_validate_provider(const json_t *j, enum cp_vmode m, const char *slug, str
 {
 	int rc;
 	unsigned req = m == CP_V_PATCH ? 0 : F_REQUIRED;
-	if ((rc = check_object(j, e)))
+	if ((rc = check_object(j, e)) || (rc = cp_validate_fields(j, "", provider_fields, e)))
 		return rc;
 	if (m == CP_V_PATCH)
 		rc = check_same(j, "slug", slug, e);
@@ -482,7 +531,8 @@ static int check_endpoint(const json_t *ep, size_t i, struct cp_verr *e)
 	if (!json_is_object(ep))
 		return fail(e, pre, "", "must be an object");
 	strcat(pre, ".");
-	if ((rc = check_syntax(ep, pre, "provider", F_REQUIRED, cp_valid_slug, "a provider slug",
+	if ((rc = cp_validate_fields(ep, pre, endpoint_fields, e)) ||
+	    (rc = check_syntax(ep, pre, "provider", F_REQUIRED, cp_valid_slug, "a provider slug",
 	                       e)) ||
 	    (rc = check_str(ep, pre, "provider_model_id", F_REQUIRED, 256, e)) ||
 	    (rc = check_enum(ep, pre, "quantization", F_NULLABLE, quantizations, e)) ||
@@ -497,7 +547,8 @@ static int check_endpoint(const json_t *ep, size_t i, struct cp_verr *e)
 		return rc;
 	if (!json_is_object(pr))
 		return fail(e, pre, "pricing", "must be an object of per-token price strings");
-	if ((rc = check_price(pr, pp, "prompt", F_REQUIRED, e)) ||
+	if ((rc = cp_validate_fields(pr, pp, pricing_fields, e)) ||
+	    (rc = check_price(pr, pp, "prompt", F_REQUIRED, e)) ||
 	    (rc = check_price(pr, pp, "completion", F_REQUIRED, e)) ||
 	    (rc = check_price(pr, pp, "request", F_NULLABLE, e)) ||
 	    (rc = check_price(pr, pp, "input_cache_read", F_NULLABLE, e)) ||
@@ -526,7 +577,7 @@ int cp_validate_model(const json_t *j, enum cp_vmode m, const char *id, struct c
 {
 	int rc;
 	unsigned req = m == CP_V_PATCH ? 0 : F_REQUIRED;
-	if ((rc = check_object(j, e)))
+	if ((rc = check_object(j, e)) || (rc = cp_validate_fields(j, "", model_fields, e)))
 		return rc;
 	if (m == CP_V_PATCH)
 		rc = check_same(j, "id", id, e);
@@ -577,7 +628,8 @@ static int check_rule(const json_t *r, size_t i, struct cp_verr *e)
 	snprintf(pre, sizeof(pre), "%s.", rule);
 	if (!json_is_object(r))
 		return fail(e, rule, "", "must be an object");
-	if ((rc = check_syntax(r, pre, "model", F_REQUIRED, auto_target, AUTO_TARGET, e)) ||
+	if ((rc = cp_validate_fields(r, pre, rule_fields, e)) ||
+	    (rc = check_syntax(r, pre, "model", F_REQUIRED, auto_target, AUTO_TARGET, e)) ||
 	    (rc = check_uint(r, pre, "min_prompt_tokens", F_NULLABLE, 1, COUNT_MAX, e)) ||
 	    (rc = check_bool(r, pre, "has_tools", e)))
 		return rc;
@@ -609,7 +661,7 @@ int cp_validate_autorouter(const json_t *j, struct cp_verr *e)
 {
 	int rc;
 	const json_t *rules = NULL;
-	if ((rc = check_object(j, e)) ||
+	if ((rc = check_object(j, e)) || (rc = cp_validate_fields(j, "", autorouter_fields, e)) ||
 	    (rc = check_syntax(j, "", "default_model", F_REQUIRED, auto_target, AUTO_TARGET, e)))
 		return rc;
 	if ((rc = lookup(j, "", "rules", F_NULLABLE, e, &rules)) < 0)

@@ -1,8 +1,9 @@
 /* cp_validate.h - field-by-field validation of admin API bodies and catalog entries.
  *
- * Every check runs before anything is written: a body that fails changes nothing. Fields this
- * API does not know are ignored (clients may send more than we use). The error names the
- * first bad field with its path ("endpoints[1].pricing.prompt") and says what it must be. */
+ * Every check runs before anything is written: a body that fails changes nothing. A field this
+ * API does not know is refused, never ignored (a misspelt "limt" must not create an unlimited
+ * key). The error names the first bad field with its path ("endpoints[1].pricing.prompt") and
+ * says what it must be. */
 #ifndef CP_VALIDATE_H
 #define CP_VALIDATE_H
 
@@ -35,10 +36,14 @@ struct cp_verr {
 int cp_verr_set(struct cp_verr *e, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Refuse any member of obj not in known (NULL-terminated), naming it with prefix pre. */
+int cp_validate_fields(const json_t *obj, const char *pre, const char *const known[],
+                       struct cp_verr *e);
+
 /* Org body {name, billing ("prepaid"|"postpaid"), postpaid (bool, the same)}. id: the path id
  * in patch mode (NULL otherwise). */
 int cp_validate_org(const json_t *j, enum cp_vmode m, const char *id, struct cp_verr *e);
-/* Key body {name, org_id, disabled, limit, limit_reset, include_byok_in_limit, expires_at,
+/* Key body {name, org_id, disabled, limit, limit_reset, expires_at,
  * rpm, rpd}; expires_at must lie after now. */
 int cp_validate_key(const json_t *j, enum cp_vmode m, const char *hash, int64_t now,
                     struct cp_verr *e);

@@ -275,13 +275,13 @@ static enum MHD_Result do_generation(struct req *q, const Sy__ApiKey *key)
 	return MHD_YES;
 }
 
-/* GET /credits: the calling key's org, as the controlplane last published it (total_usage
- * includes what in-flight requests hold reserved, so total_credits - total_usage is what can
- * still be spent). */
+/* GET /credits: the calling key's org, as the controlplane last published it. total_usage is
+ * money spent (settled generations); what workers' leases hold for requests is not usage (an
+ * idle cluster holds some), and shows in the admin API's debits_pending. */
 static enum MHD_Result do_credits(struct req *q, const Sy__Org *o)
 {
 	sy_money credits = o ? o->credits : 0;
-	sy_money used = o ? o->debits_posted + o->debits_pending : 0;
+	sy_money used = o ? o->debits_posted : 0;
 	return send_body(q, MHD_HTTP_OK,
 	                 json_pack("{s:{s:f,s:f}}", "data", "total_credits", sy_money_usd(credits),
 	                           "total_usage", sy_money_usd(used)));

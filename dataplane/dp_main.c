@@ -23,6 +23,7 @@
 #include "sy_err.h"
 #include "sy_key.h"
 #include "sy_log.h"
+#include "sy_version.h"
 #include "sy_proc.h"
 
 #include <curl/curl.h>
@@ -76,7 +77,8 @@ static const char usage_text[] =
     "                                each allows ceil(limit / N) (default: --workers)\n"
     "  --log-level LEVEL             error|warn|info|debug (default info)\n"
     "  -n, --check                   validate the options, print them and exit\n"
-    "  -h, --help                    this text\n";
+    "  -h, --help                    this text\n"
+    "  --version                     print the version and git revision\n";
 
 /* ---- options -------------------------------------------------------------------------------- */
 
@@ -126,6 +128,7 @@ static int parse_args(int argc, char **argv, struct dp_config *cfg, bool *check)
 	    {"log-level", required_argument, NULL, OPT_LOG},
 	    {"check", no_argument, NULL, 'n'},
 	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
 	static char cp_eps[3][300];
@@ -165,6 +168,9 @@ static int parse_args(int argc, char **argv, struct dp_config *cfg, bool *check)
 			continue;
 		case 'h':
 			fputs(usage_text, stdout);
+			exit(0);
+		case 'V':
+			sy_version_print(stdout, "switchyard-dataplane");
 			exit(0);
 		case OPT_WORKERS:
 			name = "--workers";

@@ -30,6 +30,7 @@
 #include "dp_usage.h"
 #include "dp_loop.h"
 #include "sy_buf.h"
+#include "sy_clock.h"
 #include "sy_err.h"
 #include "sy_log.h"
 #include "sy_msg.h"
@@ -50,7 +51,13 @@
 #define FLUSH_MS 50              /* how long a record waits for others to share its batch */
 #define RESEND_MS 2000           /* unacknowledged this long: send again */
 #define TICK_MS 1000             /* resend scan interval */
-#define QUERY_TIMEOUT_MS 2000    /* GET /generation lookups */
+#define QUERY_TIMEOUT_MS 2000    /* GET /generation lookups: the controlplane's answer */
+/* A generation the client has just received may not have reached the controlplane yet (it
+ * travels in the next batch). An id from the last RECENT_S seconds that the controlplane does
+ * not know is asked for again every QUERY_RETRY_MS, for up to QUERY_WAIT_MS. */
+#define RECENT_S 60
+#define QUERY_RETRY_MS 50
+#define QUERY_WAIT_MS 5000
 #define COMPACT_MIN (1 << 20)    /* spool bytes before a rewrite is worth it */
 #define COMPACT_CHUNK (64 << 10) /* bytes per write while compacting */
 #define INTENT_FLAG 0x80000000u  /* in a spool frame's length: the record is an intent */
@@ -79,11 +86,16 @@ struct rec_list {
 struct query {
 	struct query *next;
 	struct dp_usage *u;
-	uint64_t req_id;
+	uint64_t req_id; /* of the last GenerationQuery sent: older replies are stale */
 	dp_generation_fn *fn;
 	void *arg;
 	struct dp_timer *timer;
+	int64_t wait_until_ms; /* monotonic; 0: a "not found" is final */
+	char id[128];
+	char key_hash[80];
 };
+
+static void query_send(struct dp_usage *u, struct query *q);
 
 struct dp_usage {
 	struct dp_loop *loop;
@@ -569,13 +581,30 @@ static void query_finish(struct dp_usage *u, struct query *q, const Sy__UsageRec
 	free(q);
 }
 
+static void query_retry_fn(struct dp_loop *loop, void *arg)
+{
+	struct query *q = arg;
+	q->timer = NULL;
+	query_send(q->u, q);
+	if (!q->timer) /* out of memory: answer "not found" rather than never */
+		query_finish(q->u, q, NULL);
+	else
+		drain(q->u);
+}
+
 static void on_reply(struct dp_usage *u, const Sy__GenerationReply *rep)
 {
 	for (struct query *q = u->queries; q; q = q->next) {
-		if (q->req_id == rep->request_id) {
-			query_finish(u, q, rep->record);
-			return;
+		if (q->req_id != rep->request_id)
+			continue;
+		if (!rep->record && sy_mono_ms() + QUERY_RETRY_MS < q->wait_until_ms) {
+			dp_timer_cancel(&q->timer);
+			q->timer = dp_timer_add(u->loop, QUERY_RETRY_MS, query_retry_fn, q);
+			if (q->timer)
+				return;
 		}
+		query_finish(u, q, rep->record);
+		return;
 	}
 }
 
@@ -759,17 +788,25 @@ static void query_timeout_fn(struct dp_loop *loop, void *arg)
 	query_finish(q->u, q, NULL);
 }
 
-int dp_usage_query_generation(struct dp_usage *u, const char *id, const char *key_hash,
-                              dp_generation_fn *fn, void *arg)
+/* Whether id ("gen-<unix seconds>-...") was made in the last RECENT_S seconds. */
+static bool id_recent(const char *id)
 {
-	struct query *q = calloc(1, sizeof(*q));
-	if (!q)
-		return -ENOMEM;
-	*q = (struct query){.u = u, .req_id = ++u->next_req, .fn = fn, .arg = arg};
+	char *end;
+	if (strncmp(id, "gen-", 4))
+		return false;
+	long long t = strtoll(id + 4, &end, 10);
+	long long now = sy_unix_s();
+	return end != id + 4 && *end == '-' && t <= now + 5 && t >= now - RECENT_S;
+}
+
+/* Send q's GenerationQuery under a new request id and arm its timeout. */
+static void query_send(struct dp_usage *u, struct query *q)
+{
+	q->req_id = ++u->next_req;
 	Sy__GenerationQuery gq = SY__GENERATION_QUERY__INIT;
 	gq.request_id = q->req_id;
-	gq.id = (char *)id;
-	gq.key_hash = (char *)key_hash;
+	gq.id = q->id;
+	gq.key_hash = q->key_hash;
 	Sy__Envelope env;
 	sy_env_init(&env);
 	env.body_case = SY__ENVELOPE__BODY_GENERATION_QUERY;
@@ -777,6 +814,23 @@ int dp_usage_query_generation(struct dp_usage *u, const char *id, const char *ke
 	int rc = sy_zsend_env(u->sock, NULL, 0, &env, ZMQ_DONTWAIT);
 	/* not connected: answer "not available" from the loop, never from inside this call */
 	q->timer = dp_timer_add(u->loop, rc ? 0 : QUERY_TIMEOUT_MS, query_timeout_fn, q);
+}
+
+int dp_usage_query_generation(struct dp_usage *u, const char *id, const char *key_hash,
+                              dp_generation_fn *fn, void *arg)
+{
+	if (strlen(id) >= sizeof(((struct query *)0)->id) ||
+	    strlen(key_hash) >= sizeof(((struct query *)0)->key_hash))
+		return SY_EINVAL;
+	struct query *q = calloc(1, sizeof(*q));
+	if (!q)
+		return -ENOMEM;
+	*q = (struct query){.u = u, .fn = fn, .arg = arg};
+	strcpy(q->id, id);
+	strcpy(q->key_hash, key_hash);
+	if (id_recent(id))
+		q->wait_until_ms = sy_mono_ms() + QUERY_WAIT_MS;
+	query_send(u, q);
 	if (!q->timer) {
 		free(q);
 		return -ENOMEM;

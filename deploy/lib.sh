@@ -70,9 +70,11 @@ sy_start() {
 }
 
 # True if pid $1 is running (a zombie, whose parent has not reaped it yet, is not).
+# Read from /proc: a minimal Debian has no ps (package procps).
 sy_pid_alive() {
 	local st
-	st=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+	st=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	st=${st##*) }
 	[ -n "$st" ] && [ "${st:0:1}" != Z ]
 }
 

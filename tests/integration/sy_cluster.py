@@ -107,11 +107,11 @@ SDK_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sdk")
 
 def run_sdk_script(script, env, timeout=120):
     """Run node SDK_DIR/script (installing SDK_DIR's npm packages first when node_modules is
-    missing) with env added; returns the JSON object it prints, or None when node or npm is
-    not available (the caller then skips, saying so)."""
+    missing) with env added; returns the JSON object it prints. node and npm are test
+    dependencies (make test-deps): their absence fails the test, it never skips."""
     import shutil as _sh
-    if not _sh.which("node") or not _sh.which("npm"):
-        return None
+    for tool in ("node", "npm"):
+        assert _sh.which(tool), f"{tool} is not installed: run make test-deps (as root)"
     if not os.path.isdir(os.path.join(SDK_DIR, "node_modules")):
         p = subprocess.run(["npm", "install", "--no-audit", "--no-fund"], cwd=SDK_DIR,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=600)
@@ -348,8 +348,8 @@ class Cluster:
     def run_sdk_check(self, script):
         """The SDK tests' stage: a chat cluster plus f/cut (the stream is cut mid-answer) and
         f/down (503) on Provider A, then node sdk/<script> against it (SY_BASE_URL, SY_KEY,
-        SY_MODEL, SY_CUT_MODEL, SY_DOWN_MODEL). Returns its result, shown on stderr, or None
-        when node or npm is missing; read each step with sdk_step()."""
+        SY_MODEL, SY_CUT_MODEL, SY_DOWN_MODEL). Returns its result, shown on stderr; read
+        each step with sdk_step()."""
         dp, key = self.start_chat_cluster()
         self.add_mock_provider("pa", "Provider A")
         self.add_model("f/cut", [("pa", "echo@fault=stream-cut")])
@@ -358,8 +358,7 @@ class Cluster:
         res = run_sdk_script(script, {
             "SY_BASE_URL": dp.url + "/api/v1", "SY_KEY": key, "SY_MODEL": "mock/echo",
             "SY_CUT_MODEL": "f/cut", "SY_DOWN_MODEL": "f/down"})
-        if res is not None:
-            sys.stderr.write(json.dumps(res, indent=1)[:4000] + "\n")
+        sys.stderr.write(json.dumps(res, indent=1)[:4000] + "\n")
         return res
 
     def chat(self, dp, key, body, headers=None, timeout=30):

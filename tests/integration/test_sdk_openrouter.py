@@ -2,7 +2,7 @@
 (zod), so every step also checks our shapes: chat (system_fingerprint, usage.cost_details),
 streaming, tool calls, models, a model's endpoints, providers, the key, a generation, errors as
 the SDK's typed errors (404, 502), and a stream cut mid-answer ending in the in-band error chunk
-with finish_reason "error". Skips when node/npm are missing.
+with finish_reason "error".
 """
 import json
 
@@ -12,9 +12,6 @@ from sy_cluster import Cluster, sdk_step
 def main():
     with Cluster() as c:
         res = c.run_sdk_check("openrouter_check.mjs")
-        if res is None:
-            print("SKIP: node/npm not available")
-            return
         tokens = " ".join(f"tok{i}" for i in range(16))
 
         chat = sdk_step(res, "chat")

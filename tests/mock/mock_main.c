@@ -3,6 +3,7 @@
 #include "sy_err.h"
 #include "sy_key.h"
 #include "sy_log.h"
+#include "sy_version.h"
 #include "sy_proc.h"
 
 #include <arpa/inet.h>
@@ -25,7 +26,8 @@ static void usage(FILE *f)
 	      "  --tokens N           completion tokens per answer (default 16)\n"
 	      "  --threads N          HTTP worker threads (default: CPUs, at most 4)\n"
 	      "  --log-level LEVEL    error|warn|info|debug (default info)\n"
-	      "  --help               this text\n\n"
+	      "  --help               this text\n"
+	      "  --version            print the version and git revision\n\n"
 	      "Per request, the model id NAME@opt=val,... or X-Mock-<opt> headers set latency,\n"
 	      "ttft, tps, tokens, fault, usage, reasoning and key.\n",
 	      f);
@@ -49,6 +51,7 @@ int main(int argc, char **argv)
 	    {"threads", required_argument, NULL, 't'},
 	    {"log-level", required_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct mock_config cfg = {.threads = default_threads()};
@@ -93,6 +96,9 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			return 0;
+		case 'V':
+			sy_version_print(stdout, "switchyard-mock");
 			return 0;
 		default:
 			usage(stderr);

@@ -65,6 +65,15 @@ static const struct bad_case bad[] = {
     {KEY, CP_V_CREATE, "{\"name\":\"k\",\"expires_at\":\"2030-02-30T00:00:00Z\"}", "expires_at"},
     {KEY, CP_V_CREATE, "{\"name\":\"k\",\"expires_at\":1900000000}", "expires_at"},
     {KEY, CP_V_CREATE, "{\"name\":\"k\",\"rpm\":0}", "rpm"},
+    /* unknown fields, at every level */
+    {ORG, CP_V_CREATE, "{\"name\":\"acme\",\"bilin\":\"postpaid\"}", "bilin"},
+    {ORG, CP_V_PATCH, "{\"created_at\":\"2026-01-01T00:00:00Z\"}", "created_at"},
+    {KEY, CP_V_PATCH, "{\"allowed_models\":[\"a/b\"]}", "allowed_models"},
+    {PROVIDER, CP_V_CREATE, "{\"slug\":\"p\",\"base_url\":\"http://x/\",\"apikey\":\"s\"}",
+     "apikey"},
+    {MODEL, CP_V_CREATE, MODEL_WITH_EP(",\"weight\":2"), "endpoints[0].weight"},
+    {MODEL, CP_V_CREATE, MODEL_WITH_PRICE("promt", "\"0.1\""), "endpoints[0].pricing.promt"},
+    {MODEL, CP_V_CREATE, "{\"id\":\"a/b\",\"ctx\":5,\"endpoints\":[" EP "}]}", "ctx"},
     {KEY, CP_V_CREATE, "{\"name\":\"k\",\"rpm\":1.5}", "rpm"},
     {KEY, CP_V_CREATE, "{\"name\":\"k\",\"rpd\":-3}", "rpd"},
     {KEY, CP_V_CREATE, "{\"name\":\"k\",\"rpd\":99999999999}", "rpd"},
@@ -201,7 +210,7 @@ static void test_key_body(void **state)
 	json_t *ok =
 	    json_loads("{\"name\":\"ci\",\"org_id\":\"org_a\",\"limit\":12.5,"
 	               "\"limit_reset\":\"monthly\",\"expires_at\":\"2030-01-01T00:00:00Z\","
-	               "\"rpm\":60,\"future_field\":{}}",
+	               "\"rpm\":60}",
 	               0, NULL);
 	assert_int_equal(cp_validate_key(ok, CP_V_CREATE, NULL, NOW, &e), 0);
 	json_decref(ok);
@@ -210,6 +219,12 @@ static void test_key_body(void **state)
 	assert_string_equal(e.field, "limit");
 	assert_non_null(strstr(e.message, "limit: "));
 	json_decref(bad_limit);
+	/* A misspelt field is refused, never ignored: "limt" would be an unlimited key. */
+	json_t *typo = json_loads("{\"name\":\"ci\",\"limt\":5}", 0, NULL);
+	assert_int_equal(cp_validate_key(typo, CP_V_CREATE, NULL, NOW, &e), SY_EINVAL);
+	assert_string_equal(e.field, "limt");
+	assert_non_null(strstr(e.message, "limt: is not a field"));
+	json_decref(typo);
 }
 
 static void test_every_bad_field(void **state)
