@@ -73,9 +73,9 @@ static json_t *usd(sy_money m)
 static json_t *credits_json(const char *org, const struct cp_org_money *m, bool postpaid)
 {
 	return json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:s}", "org_id", org, "total_credits",
-	                 usd(m->credits), "total_usage", usd(m->posted),
-	                 "debits_posted", usd(m->posted), "debits_pending", usd(m->pending),
-	                 "balance", usd(m->credits - m->posted - m->pending), "total_purchased",
+	                 usd(m->credits), "total_usage", usd(m->posted), "debits_posted",
+	                 usd(m->posted), "debits_pending", usd(m->pending), "balance",
+	                 usd(m->credits - m->posted - m->pending), "total_purchased",
 	                 usd(m->purchased), "overspend", usd(m->overspend), "billing",
 	                 postpaid ? "postpaid" : "prepaid");
 }

@@ -287,7 +287,8 @@ int cp_validate_fields(const json_t *obj, const char *pre, const char *const kno
 {
 	const char *name;
 	const json_t *v;
-	json_object_foreach ((json_t *)obj, name, v) {
+	json_object_foreach((json_t *)obj, name, v)
+	{
 		size_t i = 0;
 		while (known[i] && strcmp(known[i], name))
 			i++;
@@ -301,22 +302,42 @@ int cp_validate_fields(const json_t *obj, const char *pre, const char *const kno
 /* The fields each body may carry (a field outside these lists is refused, never ignored:
  * a misspelt "limt" must not create an unlimited key). */
 static const char *const org_fields[] = {"id", "name", "billing", "postpaid", NULL};
-static const char *const key_fields[] = {"hash",       "name",       "org_id", "disabled",
-                                         "limit",      "limit_reset", "expires_at", "rpm",
-                                         "rpd",        NULL};
+static const char *const key_fields[] = {"hash",        "name",       "org_id", "disabled", "limit",
+                                         "limit_reset", "expires_at", "rpm",    "rpd",      NULL};
 static const char *const mkey_fields[] = {"name", "org_id", NULL};
-static const char *const provider_fields[] = {
-    "slug",   "name", "adapter", "base_url", "data_collection", "connect_timeout_ms",
-    "first_byte_timeout_ms", "idle_timeout_ms", "total_timeout_ms", "api_key",
-    "api_key_env", NULL};
-static const char *const endpoint_fields[] = {
-    "provider", "provider_model_id", "quantization", "max_completion_tokens",
-    "context_length", "supported_parameters", "tag", "pricing", NULL};
-static const char *const pricing_fields[] = {"prompt", "completion", "request",
+static const char *const provider_fields[] = {"slug",
+                                              "name",
+                                              "adapter",
+                                              "base_url",
+                                              "data_collection",
+                                              "connect_timeout_ms",
+                                              "first_byte_timeout_ms",
+                                              "idle_timeout_ms",
+                                              "total_timeout_ms",
+                                              "api_key",
+                                              "api_key_env",
+                                              NULL};
+static const char *const endpoint_fields[] = {"provider",
+                                              "provider_model_id",
+                                              "quantization",
+                                              "max_completion_tokens",
+                                              "context_length",
+                                              "supported_parameters",
+                                              "tag",
+                                              "pricing",
+                                              NULL};
+static const char *const pricing_fields[] = {"prompt",           "completion",        "request",
                                              "input_cache_read", "input_cache_write", NULL};
-static const char *const model_fields[] = {
-    "id", "name", "description", "context_length", "input_modalities", "output_modalities",
-    "supported_parameters", "tokenizer", "endpoints", NULL};
+static const char *const model_fields[] = {"id",
+                                           "name",
+                                           "description",
+                                           "context_length",
+                                           "input_modalities",
+                                           "output_modalities",
+                                           "supported_parameters",
+                                           "tokenizer",
+                                           "endpoints",
+                                           NULL};
 static const char *const autorouter_fields[] = {"default_model", "rules", NULL};
 static const char *const rule_fields[] = {"model", "min_prompt_tokens", "has_tools", "keywords",
                                           NULL};

@@ -47,11 +47,11 @@
 #include <unistd.h>
 #include <zmq.h>
 
-#define BATCH_MAX 500            /* records per UsageBatch (one controlplane write transaction) */
-#define FLUSH_MS 50              /* how long a record waits for others to share its batch */
-#define RESEND_MS 2000           /* unacknowledged this long: send again */
-#define TICK_MS 1000             /* resend scan interval */
-#define QUERY_TIMEOUT_MS 2000    /* GET /generation lookups: the controlplane's answer */
+#define BATCH_MAX 500         /* records per UsageBatch (one controlplane write transaction) */
+#define FLUSH_MS 50           /* how long a record waits for others to share its batch */
+#define RESEND_MS 2000        /* unacknowledged this long: send again */
+#define TICK_MS 1000          /* resend scan interval */
+#define QUERY_TIMEOUT_MS 2000 /* GET /generation lookups: the controlplane's answer */
 /* A generation the client has just received may not have reached the controlplane yet (it
  * travels in the next batch). An id from the last RECENT_S seconds that the controlplane does
  * not know is asked for again every QUERY_RETRY_MS, for up to QUERY_WAIT_MS. */
