@@ -87,35 +87,41 @@ cat <<EOF
 
 Switchyard is running (all on 127.0.0.1).
 
+Paste this into your shell first; README's examples use these variables:
+
+  export KEY=$KEY SWITCHYARD_ADMIN_KEY=$SY_ADMIN_KEY
+
   public API   $PUBLIC/api/v1   (OpenAI-compatible base URL; /v1 works too)
   admin API    $ADMIN/api/v1
-  demo API key $KEY
-  admin key    $SY_ADMIN_KEY
   upstream     switchyard-mock on port $SY_MOCK_PORT (models from ${SY_CATALOG#"$ROOT"/})
+  ZeroMQ       ports $SY_ZMQ_PORT, $((SY_ZMQ_PORT + 1)), $((SY_ZMQ_PORT + 2)) (controlplane snapshot, publish, usage)
+  Ports are set with SY_PUBLIC_PORT, SY_ADMIN_PORT, SY_MOCK_PORT and SY_ZMQ_PORT (make run SY_PUBLIC_PORT=...).
 
 Chat completion:
 
   curl $PUBLIC/api/v1/chat/completions \\
-    -H "Authorization: Bearer $KEY" -H "Content-Type: application/json" \\
+    -H "Authorization: Bearer \$KEY" -H "Content-Type: application/json" \\
     -d '{"model": "$MODEL", "messages": [{"role": "user", "content": "Hello!"}]}'
 
 Streaming:
 
   curl -N $PUBLIC/api/v1/chat/completions \\
-    -H "Authorization: Bearer $KEY" -H "Content-Type: application/json" \\
+    -H "Authorization: Bearer \$KEY" -H "Content-Type: application/json" \\
     -d '{"model": "$MODEL", "stream": true, "messages": [{"role": "user", "content": "Hello!"}]}'
 
-OpenAI SDK (node; npm install openai, save as demo.mjs, run node demo.mjs):
+OpenAI SDK (node 18 or later; npm install openai, save as demo.mjs, run node demo.mjs in the
+shell where KEY is exported):
 
   import OpenAI from "openai";
-  const client = new OpenAI({ baseURL: "$PUBLIC/api/v1", apiKey: "$KEY" });
+  const client = new OpenAI({ baseURL: "$PUBLIC/api/v1", apiKey: process.env.KEY });
   const r = await client.chat.completions.create({
     model: "$MODEL", messages: [{ role: "user", content: "Hello!" }],
   });
   console.log(r.choices[0].message.content, r.usage);
 
 Models: curl $PUBLIC/api/v1/models
-Admin:  curl $ADMIN/api/v1/orgs -H "Authorization: Bearer $SY_ADMIN_KEY"
+Admin:  curl $ADMIN/api/v1/orgs -H "Authorization: Bearer \$SWITCHYARD_ADMIN_KEY"
+Docs:   README.md (calling it, routing, money, the admin API) and docs/ in $ROOT
 
 Logs: $SY_RUN_DIR/{mock,controlplane,dataplane}.log  (state: $SY_RUN_DIR)
 Press Ctrl-C to stop.

@@ -105,18 +105,25 @@ def sse_data(events):
 SDK_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sdk")
 
 
-def run_sdk_script(script, env, timeout=120):
-    """Run node SDK_DIR/script (installing SDK_DIR's npm packages first when node_modules is
-    missing) with env added; returns the JSON object it prints. node and npm are test
+def sdk_modules():
+    """SDK_DIR's node_modules, installed with npm when missing. node and npm are test
     dependencies (make test-deps): their absence fails the test, it never skips."""
     import shutil as _sh
     for tool in ("node", "npm"):
         assert _sh.which(tool), f"{tool} is not installed: run make test-deps (as root)"
-    if not os.path.isdir(os.path.join(SDK_DIR, "node_modules")):
+    mods = os.path.join(SDK_DIR, "node_modules")
+    if not os.path.isdir(mods):
         p = subprocess.run(["npm", "install", "--no-audit", "--no-fund"], cwd=SDK_DIR,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=600)
         if p.returncode != 0:
             raise AssertionError("npm install failed:\n" + p.stdout.decode(errors="replace"))
+    return mods
+
+
+def run_sdk_script(script, env, timeout=120):
+    """Run node SDK_DIR/script (sdk_modules() first) with env added; returns the JSON object
+    it prints."""
+    sdk_modules()
     e = dict(os.environ)
     e.update(env)
     p = subprocess.run(["node", os.path.join(SDK_DIR, script)], cwd=SDK_DIR, env=e,

@@ -1,7 +1,10 @@
 """`make run` (deploy/run-local.sh): refuses clearly when a port is taken and starts nothing;
-otherwise starts the demo, and the commands it prints work as printed (curl non-streaming and
-streaming, the OpenAI SDK snippet when node and the SDK are available); Ctrl-C stops every
-process it started; a second run (SIGTERM this time) works again from a fresh state.
+otherwise starts the demo and prints an `export KEY=... SWITCHYARD_ADMIN_KEY=...` line, its
+ports and where the docs are; after that export the commands it prints work as printed (curl
+non-streaming and streaming, the OpenAI SDK snippet saved as demo.mjs), and so does every
+example in README.md (its shell blocks and its JavaScript block, the demo's random ports put
+in place of the default 8080/8081); Ctrl-C stops every process it started; a second run
+(SIGTERM this time) works again from a fresh state.
 """
 import os
 import re
@@ -13,7 +16,7 @@ import sys
 import tempfile
 import time
 
-from sy_cluster import BIN, SDK_DIR, free_port, free_run, http
+from sy_cluster import BIN, free_port, free_run, http, sdk_modules
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 SCRIPT = os.path.join(ROOT, "deploy", "run-local.sh")
@@ -81,7 +84,7 @@ class Demo:
         """Signal the script alone (as a terminal's Ctrl-C reaches it); returns its exit code."""
         os.kill(self.p.pid, sig)
         try:
-            return self.p.wait(20)
+            return self.p.wait(40)
         finally:
             self.out.close()
 
@@ -112,23 +115,69 @@ def check_port_taken(tmp):
     assert not listening(d.ports["SY_MOCK_PORT"]) and not pids_of(d.demo), out
 
 
-def check_sdk_snippet(out, tmp):
-    """Run the printed OpenAI SDK snippet with node, if node and the SDK are installed."""
-    if not shutil.which("node") or not os.path.isdir(os.path.join(SDK_DIR, "node_modules", "openai")):
-        print("note: node or the openai npm package missing; SDK snippet not run")
-        return
+def exports(out):
+    """The variables of the `export KEY=... SWITCHYARD_ADMIN_KEY=...` line make run prints."""
+    m = re.search(r"^\s*export (KEY=sk-sy-v1-[0-9a-f]{64}) "
+                  r"(SWITCHYARD_ADMIN_KEY=sk-sy-mgmt-v1-[0-9a-f]{64})$", out, re.M)
+    assert m, f"no export line in:\n{out}"
+    return dict(kv.split("=", 1) for kv in m.groups())
+
+
+def run_node(source, tmp, name, env):
+    """Save source as name (an ES module) beside the SDK's node_modules and run it."""
+    d = os.path.join(tmp, "node-" + name)
+    os.makedirs(d)
+    os.symlink(sdk_modules(), os.path.join(d, "node_modules"))
+    with open(os.path.join(d, name), "w") as fh:
+        fh.write(source + "\n")
+    p = subprocess.run(["node", name], cwd=d, env=env, timeout=60, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT)
+    text = p.stdout.decode(errors="replace")
+    assert p.returncode == 0, text
+    return text
+
+
+def check_sdk_snippet(out, tmp, env):
+    """The printed OpenAI SDK snippet, saved as demo.mjs and run with node as it says."""
     m = re.search(r"^(\s*import OpenAI from \"openai\";\n.*?console\.log\([^\n]*\);)$", out,
                   re.S | re.M)
     assert m, out
-    d = os.path.join(tmp, "sdk")
-    os.makedirs(d)
-    os.symlink(os.path.join(SDK_DIR, "node_modules"), os.path.join(d, "node_modules"))
-    with open(os.path.join(d, "demo.mjs"), "w") as fh:
-        fh.write(m.group(1) + "\n")
-    p = subprocess.run(["node", "demo.mjs"], cwd=d, timeout=60, stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT)
-    text = p.stdout.decode(errors="replace")
-    assert p.returncode == 0 and "prompt_tokens" in text, text
+    assert "save as demo.mjs" in out, out
+    text = run_node(m.group(1), tmp, "demo.mjs", env)
+    assert "prompt_tokens" in text, text
+
+
+def readme_blocks(lang):
+    """README.md's fenced code blocks in lang."""
+    with open(os.path.join(ROOT, "README.md")) as fh:
+        return re.findall(r"^```" + lang + r"\n(.*?)^```$", fh.read(), re.S | re.M)
+
+
+def check_readme(ports, env, tmp):
+    """Every README example that calls the gateway, as written, after make run's export line;
+    only the default ports are replaced by the demo's."""
+    def local(text):
+        return (text.replace("127.0.0.1:8080", f"127.0.0.1:{ports['SY_PUBLIC_PORT']}")
+                .replace("127.0.0.1:8081", f"127.0.0.1:{ports['SY_ADMIN_PORT']}"))
+    ran = 0
+    for block in readme_blocks("sh"):
+        if "127.0.0.1:808" not in block or "curl" not in block:
+            continue  # build commands (make ...), not calls
+        p = subprocess.run(["bash", "-euo", "pipefail", "-c", local(block)], env=env, timeout=60,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        text = p.stdout.decode(errors="replace")
+        assert p.returncode == 0, f"README block failed ({p.returncode}):\n{block}\n{text}"
+        assert '"error"' not in text, f"README block answered an error:\n{block}\n{text}"
+        assert env["KEY"] not in text and env["SWITCHYARD_ADMIN_KEY"] not in text, text
+        ran += 1
+    js = [b for b in readme_blocks("js") if "127.0.0.1:8080" in b]
+    assert js, "README has no JavaScript example"
+    for i, block in enumerate(js):
+        text = run_node(local(block), tmp, f"readme{i}.mjs", env)
+        assert "error" not in text.lower(), text
+        ran += 1
+    assert ran >= 4, f"only {ran} README examples found"
+    return ran
 
 
 def main():
@@ -141,21 +190,27 @@ def main():
         demo = Demo(tmp)
         out = demo.start()
         pub = demo.ports["SY_PUBLIC_PORT"]
-        key = re.search(r"demo API key (sk-sy-v1-[0-9a-f]{64})", out).group(1)
-        assert re.search(r"admin key +sk-sy-mgmt-v1-[0-9a-f]{64}", out), out
+        env = dict(os.environ, **exports(out))
+        key = env["KEY"]
         assert f'baseURL: "http://127.0.0.1:{pub}/api/v1"' in out, out
         assert os.path.join(demo.demo, "") in out and ".log" in out, out
-        # The printed commands work as printed.
+        for port in demo.ports.values():
+            assert str(port) in out, f"port {port} not printed:\n{out}"
+        assert "README.md" in out and "docs/" in out, out
+        # The printed commands work as printed, after the export line.
         cmd = printed_command(out, f"curl http://127.0.0.1:{pub}/api/v1/chat/completions")
-        p = subprocess.run(["bash", "-c", cmd + " -sS"], timeout=30, stdout=subprocess.PIPE)
+        p = subprocess.run(["bash", "-c", cmd + " -sS"], env=env, timeout=30,
+                           stdout=subprocess.PIPE)
         body = p.stdout.decode()
         assert p.returncode == 0 and '"choices"' in body and key not in body, body
         cmd = printed_command(out, f"curl -N http://127.0.0.1:{pub}/api/v1/chat/completions")
-        p = subprocess.run(["bash", "-c", cmd + " -sS"], timeout=30, stdout=subprocess.PIPE)
+        p = subprocess.run(["bash", "-c", cmd + " -sS"], env=env, timeout=30,
+                           stdout=subprocess.PIPE)
         body = p.stdout.decode()
         assert p.returncode == 0 and "chat.completion.chunk" in body, body
         assert body.rstrip().endswith("data: [DONE]"), body
-        check_sdk_snippet(out, tmp)
+        check_sdk_snippet(out, tmp, env)
+        print(f"README examples run: {check_readme(demo.ports, env, tmp)}")
         s, b, _ = http("GET", f"http://127.0.0.1:{pub}/api/v1/models")
         assert s == 200 and b["data"], (s, b)
 
@@ -173,7 +228,7 @@ def main():
         # Again, from a fresh state; SIGTERM stops it too.
         os.remove(demo.out_path)
         out2 = demo.start()
-        key2 = re.search(r"demo API key (sk-sy-v1-[0-9a-f]{64})", out2).group(1)
+        key2 = exports(out2)["KEY"]
         assert key2 != key
         s, b, _ = http("POST", f"http://127.0.0.1:{pub}/api/v1/chat/completions",
                        {"model": "openai/gpt-5.2", "messages": [{"role": "user", "content": "hi"}]},
