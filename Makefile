@@ -22,11 +22,12 @@ GEN := build/gen
 PKGS := libmicrohttpd libcurl libzmq libprotobuf-c lmdb jansson libsodium
 DEB_PKGS := build-essential pkg-config libmicrohttpd-dev libcurl4-openssl-dev libzmq3-dev \
 	libprotobuf-c-dev protobuf-c-compiler liblmdb-dev libjansson-dev libsodium-dev \
-	libcmocka-dev python3 curl
+	libcmocka-dev python3 curl libjs-chart.js
 # What the integration tests drive besides our binaries: haproxy (cluster), docker-compose,
-# promtool and kubectl (deploy file validation), node + npm (the openai and OpenRouter SDKs).
-TEST_PKGS := haproxy docker-compose prometheus kubectl nodejs python3-yaml shellcheck
-TEST_CMDS := haproxy docker-compose promtool kubectl node npm shellcheck
+# promtool and kubectl (deploy file validation), node + npm (the openai and OpenRouter SDKs),
+# chromium (the console's browser tests, driven by puppeteer-core).
+TEST_PKGS := haproxy docker-compose prometheus kubectl nodejs python3-yaml shellcheck chromium
+TEST_CMDS := haproxy docker-compose promtool kubectl node npm shellcheck chromium
 
 CC ?= cc
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
@@ -59,6 +60,7 @@ $(DEPS_STAMP):
 	@missing=""; \
 	pkg-config --exists $(PKGS) cmocka 2>/dev/null || missing="$(DEB_PKGS)"; \
 	for c in protoc-c curl /usr/bin/python3; do command -v $$c >/dev/null || missing="$(DEB_PKGS)"; done; \
+	[ -f $(CHARTJS) ] || missing="$(DEB_PKGS)"; \
 	for c in $(TEST_CMDS); do command -v $$c >/dev/null || missing="$$missing $(TEST_PKGS)"; done; \
 	/usr/bin/python3 -c 'import yaml' 2>/dev/null || missing="$$missing $(TEST_PKGS)"; \
 	if [ -n "$$missing" ]; then \
@@ -77,6 +79,17 @@ $(GEN)/switchyard.pb-c.c $(GEN)/switchyard.pb-c.h: proto/switchyard.proto | $(DE
 	@mkdir -p $(GEN)
 	protoc-c --proto_path=proto --c_out=$(GEN) proto/switchyard.proto
 
+# ---- the admin console: controlplane/console/* and Debian's Chart.js, embedded -------------
+CHARTJS := /usr/share/javascript/chart.js/chart.min.js
+CONSOLE_FILES := $(filter-out %/embed.sh,$(wildcard controlplane/console/*))
+$(GEN)/cp_console_files.c: controlplane/console/embed.sh $(CONSOLE_FILES) | $(DEPS_STAMP)
+	@mkdir -p $(GEN)
+	sh controlplane/console/embed.sh $@ $(foreach f,$(CONSOLE_FILES),/ui/$(notdir $(f))=$(f)) \
+	  /ui/chart.min.js=$(CHARTJS)
+$(OBJ)/gen/cp_console_files.o: $(GEN)/cp_console_files.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
 # ---- sources ------------------------------------------------------------------------------
 COMMON_SRC := $(wildcard common/*.c)
 CP_SRC := $(filter-out controlplane/cp_main.c,$(wildcard controlplane/*.c))
@@ -85,7 +98,7 @@ MOCK_SRC := $(filter-out tests/mock/mock_main.c,$(wildcard tests/mock/*.c))
 
 obj = $(patsubst %.c,$(OBJ)/%.o,$(1))
 COMMON_OBJ := $(call obj,$(COMMON_SRC)) $(OBJ)/gen/switchyard.pb-c.o
-CP_OBJ := $(call obj,$(CP_SRC))
+CP_OBJ := $(call obj,$(CP_SRC)) $(OBJ)/gen/cp_console_files.o
 DP_OBJ := $(call obj,$(DP_SRC))
 MOCK_OBJ := $(call obj,$(MOCK_SRC))
 
