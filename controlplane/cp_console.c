@@ -46,14 +46,15 @@ int cp_console_serve(struct MHD_Connection *conn, const char *method, const char
 	struct MHD_Response *r;
 	unsigned status = 200;
 	if (f && get) {
-		r = MHD_create_response_from_buffer(f->len, (void *)f->data, MHD_RESPMEM_PERSISTENT);
+		r = MHD_create_response_from_buffer(f->len, (void *)f->data,
+		                                    MHD_RESPMEM_PERSISTENT);
 	} else {
 		status = get ? 404 : 405;
-		char *body = sy_json_error((int)status,
-		                           get ? "no such console file" : "method not allowed here",
-		                           NULL);
-		r = body ? MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE)
-		         : NULL;
+		char *body = sy_json_error(
+		    (int)status, get ? "no such console file" : "method not allowed here", NULL);
+		r = body
+		        ? MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE)
+		        : NULL;
 		if (!r)
 			free(body);
 	}

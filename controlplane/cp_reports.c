@@ -24,6 +24,7 @@
 #define GENS "/api/v1/generations"
 #define USAGE "/api/v1/reports/usage"
 #define STATS "/api/v1/endpoint-stats"
+#define SELF "/api/v1/management-key"
 #define RANGE_DAYS 30
 #define PAGE_DEFAULT 50
 #define CSV_MAX (256u << 20)
@@ -288,8 +289,8 @@ static json_t *group_json(const struct group *g)
 	return json_pack("{s:I,s:o,s:I,s:I,s:I,s:I,s:I}", "requests", (json_int_t)g->requests,
 	                 "usage", usd(g->usage), "prompt_tokens", (json_int_t)g->prompt,
 	                 "completion_tokens", (json_int_t)g->completion, "reasoning_tokens",
-	                 (json_int_t)g->reasoning, "cached_tokens", (json_int_t)g->cached,
-	                 "errors", (json_int_t)g->errors);
+	                 (json_int_t)g->reasoning, "cached_tokens", (json_int_t)g->cached, "errors",
+	                 (json_int_t)g->errors);
 }
 
 /* Add a "a\tb" name's two parts to o as fields fa and fb. */
@@ -320,8 +321,8 @@ static json_t *table_json(const struct cp_reports_call *c, struct table *t, int 
 			ProtobufCMessage *m = NULL;
 			json_object_set_new(o, "key_hash", json_string(g->name));
 			bool known = *g->name && cp_store_get(c->t, CP_KEY, g->name, &m) == 0;
-			json_object_set_new(o, "name",
-			                    known ? json_string(((Sy__ApiKey *)m)->name) : json_null());
+			json_object_set_new(
+			    o, "name", known ? json_string(((Sy__ApiKey *)m)->name) : json_null());
 			cp_entity_free(&m);
 		} else if (which == T_ENDPOINT) {
 			split_name(o, g->name, "model", "provider");
@@ -331,10 +332,11 @@ static json_t *table_json(const struct cp_reports_call *c, struct table *t, int 
 				qsort(g->lat, g->nlat, sizeof(*g->lat), cmp_u32);
 			json_object_set_new(
 			    o, "latency_ms",
-			    g->nlat ? json_pack("{s:I,s:I}", "p50",
-			                        (json_int_t)percentile(g->lat, g->nlat, 0.50), "p95",
-			                        (json_int_t)percentile(g->lat, g->nlat, 0.95))
-			            : json_null());
+			    g->nlat
+			        ? json_pack("{s:I,s:I}", "p50",
+			                    (json_int_t)percentile(g->lat, g->nlat, 0.50), "p95",
+			                    (json_int_t)percentile(g->lat, g->nlat, 0.95))
+			        : json_null());
 		}
 	}
 	return arr;
@@ -347,7 +349,7 @@ static int report_add(struct table *t, const Sy__UsageRecord *g, int64_t at)
 {
 	char day[16], name[2 * CP_MODEL_ID_MAX + 2];
 	const char *model = g->model ? g->model : "", *provider = g->provider ? g->provider : "";
-	const char *app = g->app_title && *g->app_title        ? g->app_title
+	const char *app = g->app_title && *g->app_title         ? g->app_title
 	                  : g->http_referer && *g->http_referer ? g->http_referer
 	                                                        : "";
 	time_t tt = (time_t)at;
@@ -388,13 +390,14 @@ static void usage_report(const struct cp_reports_call *c)
 	if (!rc) {
 		struct group zero = {.name = ""};
 		data = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "org_id",
-		                 r.org ? json_string(r.org) : json_null(), "from", cp_json_time(r.from),
-		                 "to", cp_json_time(r.to), "totals",
+		                 r.org ? json_string(r.org) : json_null(), "from",
+		                 cp_json_time(r.from), "to", cp_json_time(r.to), "totals",
 		                 group_json(t[T_TOTAL].n ? &t[T_TOTAL].g[0] : &zero), "days",
 		                 table_json(c, &t[T_DAY_MODEL], T_DAY_MODEL), "models",
 		                 table_json(c, &t[T_MODEL], T_MODEL), "keys",
-		                 table_json(c, &t[T_KEY], T_KEY), "apps", table_json(c, &t[T_APP], T_APP),
-		                 "endpoints", table_json(c, &t[T_ENDPOINT], T_ENDPOINT));
+		                 table_json(c, &t[T_KEY], T_KEY), "apps",
+		                 table_json(c, &t[T_APP], T_APP), "endpoints",
+		                 table_json(c, &t[T_ENDPOINT], T_ENDPOINT));
 	}
 	for (int i = 0; i < T_COUNT; i++)
 		table_release(&t[i]);
@@ -455,10 +458,10 @@ static json_t *gen_json(const Sy__UsageRecord *g)
 	for (size_t i = 0; attempts && i < g->n_attempts; i++) {
 		const Sy__Attempt *a = g->attempts[i];
 		json_array_append_new(
-		    attempts, json_pack("{s:o,s:o,s:I,s:I,s:o}", "provider", opt_str(a->provider),
-		                        "model", opt_str(a->model), "status", (json_int_t)a->status,
-		                        "latency_ms", (json_int_t)a->latency_ms, "error_class",
-		                        opt_str(a->error_class)));
+		    attempts,
+		    json_pack("{s:o,s:o,s:I,s:I,s:o}", "provider", opt_str(a->provider), "model",
+		              opt_str(a->model), "status", (json_int_t)a->status, "latency_ms",
+		              (json_int_t)a->latency_ms, "error_class", opt_str(a->error_class)));
 	}
 	json_t *o = json_pack(
 	    "{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:o,s:I,s:I,s:I,s:I,s:I}", "id", g->id, "created_at",
@@ -513,15 +516,14 @@ static int csv_row(struct sy_buf *b, const Sy__UsageRecord *g)
 	sy_money_format(g->has_cost ? g->cost : 0, cost, sizeof(cost));
 	const char *app = g->app_title && *g->app_title ? g->app_title : g->http_referer;
 	int rc = 0;
-	const char *strs[] = {g->id,       when,          g->org_id,        g->key_hash,
-	                      g->model,    g->provider,   NULL,             g->finish_reason,
-	                      g->error_class};
+	const char *strs[] = {g->id,       when, g->org_id,        g->key_hash,   g->model,
+	                      g->provider, NULL, g->finish_reason, g->error_class};
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]) && !rc; i++)
 		rc = i == 6 ? sy_buf_printf(b, "%u,", g->status) : csv_str(b, strs[i]);
 	if (!rc)
 		rc = sy_buf_printf(b, "%u,%u,%u,%u,%s,%u,%u,%s,%s,", g->prompt_tokens,
-		                   g->completion_tokens, g->reasoning_tokens, g->cached_tokens, cost,
-		                   g->latency_ms, g->generation_time_ms,
+		                   g->completion_tokens, g->reasoning_tokens, g->cached_tokens,
+		                   cost, g->latency_ms, g->generation_time_ms,
 		                   g->streamed ? "true" : "false", g->cancelled ? "true" : "false");
 	if (!rc)
 		rc = csv_str(b, app);
@@ -531,8 +533,8 @@ static int csv_row(struct sy_buf *b, const Sy__UsageRecord *g)
 }
 
 /* An integer query argument in [lo, hi], def when absent; false with the response set. */
-static bool int_arg(const struct cp_reports_call *c, const char *name, long lo, long hi,
-                    long def, long *out)
+static bool int_arg(const struct cp_reports_call *c, const char *name, long lo, long hi, long def,
+                    long *out)
 {
 	const char *s = query(c, name);
 	char *end;
@@ -630,13 +632,14 @@ static int stat_item(const Sy__EndpointStats *st, void *arg)
 	for (size_t i = 0; eps && i < st->n_endpoints; i++) {
 		const Sy__EndpointStat *e = st->endpoints[i];
 		json_array_append_new(
-		    eps, json_pack("{s:s,s:o,s:o,s:o,s:o,s:I,s:I,s:b}", "provider", e->provider,
-		                   "latency_ms", pct_json(e->latency_ms), "throughput",
-		                   pct_json(e->throughput), "uptime_30m",
-		                   e->has_uptime_30m ? json_real(e->uptime_30m) : json_null(),
-		                   "uptime_5m", e->has_uptime_5m ? json_real(e->uptime_5m) : json_null(),
-		                   "attempts_30m", (json_int_t)e->attempts_30m, "attempts_5m",
-		                   (json_int_t)e->attempts_5m, "degraded", e->degraded));
+		    eps,
+		    json_pack("{s:s,s:o,s:o,s:o,s:o,s:I,s:I,s:b}", "provider", e->provider,
+		              "latency_ms", pct_json(e->latency_ms), "throughput",
+		              pct_json(e->throughput), "uptime_30m",
+		              e->has_uptime_30m ? json_real(e->uptime_30m) : json_null(),
+		              "uptime_5m", e->has_uptime_5m ? json_real(e->uptime_5m) : json_null(),
+		              "attempts_30m", (json_int_t)e->attempts_30m, "attempts_5m",
+		              (json_int_t)e->attempts_5m, "degraded", e->degraded));
 	}
 	json_t *o = json_pack("{s:s,s:o,s:o}", "model", st->model, "updated_at",
 	                      cp_json_time(st->updated_at), "endpoints", eps ? eps : json_null());
@@ -659,8 +662,9 @@ static void endpoint_stats(const struct cp_reports_call *c)
 
 bool cp_reports_match(const char *path)
 {
-	return !strcmp(path, USAGE) || !strcmp(path, STATS) || !strcmp(path, GENS) ||
-	       !strcmp(path, GENS ".csv") || !strncmp(path, GENS "/", sizeof(GENS));
+	return !strcmp(path, USAGE) || !strcmp(path, STATS) || !strcmp(path, SELF) ||
+	       !strcmp(path, GENS) || !strcmp(path, GENS ".csv") ||
+	       !strncmp(path, GENS "/", sizeof(GENS));
 }
 
 void cp_reports_serve(const struct cp_reports_call *c)
@@ -670,6 +674,8 @@ void cp_reports_serve(const struct cp_reports_call *c)
 		fail(c, 405, NULL, "method %s not allowed here", c->req->method);
 	} else if (!strcmp(path, USAGE)) {
 		usage_report(c);
+	} else if (!strcmp(path, SELF)) {
+		cp_response_json(c->res, 200, json_pack("{s:o}", "data", cp_json_mkey(c->caller)));
 	} else if (!strcmp(path, STATS)) {
 		endpoint_stats(c);
 	} else if (!strcmp(path, GENS) || !strcmp(path, GENS ".csv")) {

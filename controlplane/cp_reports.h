@@ -8,6 +8,8 @@
  *       the generation log, newest first, filtered and paged (CSV: every match, no paging)
  *   GET /api/v1/generations/{id}     one generation with its attempts
  *   GET /api/v1/endpoint-stats       the endpoint stats last published to the workers
+ *   GET /api/v1/management-key       the calling management key (global or its org), so a
+ *                                    client learns its scope without probing for a 403
  *
  * Ranges default to the last 30 UTC days (today included). Org-scoped management keys see
  * only their org (another org_id answers 403, another org's generation 404). Generations
