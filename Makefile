@@ -5,6 +5,7 @@
 #   make MODE=asan       address+undefined sanitizers into build/asan/bin
 #   make test            unit tests (cmocka) + integration tests on loopback
 #   make run             local demo cluster (controlplane, mock, dataplane)
+#   make screenshot      docs/console-overview.png from the console's browser test
 #   make bench           load benchmark: switchyard vs nginx vs direct (not a test)
 #   make deps            install the Debian packages the build needs (as root)
 #   make check-fmt       clang-format check
@@ -50,7 +51,7 @@ DEPS_STAMP := build/.deps-ok
 PYTHON := /usr/bin/python3
 
 .SECONDARY:
-.PHONY: all deps test unit integration run bench clean check-fmt fmt cluster
+.PHONY: all deps test unit integration run bench clean check-fmt fmt cluster screenshot
 all: $(BIN)/switchyard-controlplane $(BIN)/switchyard-dataplane $(BIN)/switchyard-mock
 
 # ---- dependencies -----------------------------------------------------------------------
@@ -169,6 +170,12 @@ unit: all $(UNIT_BIN)
 	@$(PYTHON) tests/run_tests.py --bin $(BIN) --unit $(OUT)/tests --no-integration
 integration: all $(TOOL_BIN)
 	@$(PYTHON) tests/run_tests.py --bin $(BIN) --tools $(OUT)/tools --no-unit $(if $(TESTS),--only $(TESTS))
+
+# docs/console-overview.png: the console's overview with a month of data (10 000 generations),
+# taken by the first-paint browser test.
+screenshot: all $(TOOL_BIN)
+	@$(PYTHON) tests/run_tests.py --bin $(BIN) --tools $(OUT)/tools --no-unit --only test_console_first_paint
+	cp build/console/overview-10k.png docs/console-overview.png
 
 run: all
 	@bash deploy/run-local.sh $(BIN)

@@ -50,6 +50,8 @@ function usd(v) {
   const d = n !== 0 && Math.abs(n) < 0.01 ? 6 : 2;
   return "$" + n.toLocaleString(undefined, { minimumFractionDigits: 2, maximumFractionDigits: d });
 }
+/* Axis ticks: three significant digits, so neighbouring ticks never read the same. */
+function usdAxis(v) { return "$" + Number(v).toLocaleString(undefined, { maximumSignificantDigits: 3 }); }
 function tok(n) { return nf.format(n || 0) + " tok"; }
 function req(n) { return nf.format(n || 0) + (n === 1 ? " request" : " requests"); }
 function ms(n) { return n === null || n === undefined ? "–" : nf.format(Math.round(n)) + " ms"; }
@@ -323,7 +325,7 @@ async function overview() {
   ];
   parts.after = () => {
     applyBars($("page"));
-    stackedChart(spendCanvas, rep.days, (r) => r.usage, usd);
+    stackedChart(spendCanvas, rep.days, (r) => r.usage, usdAxis);
     stackedChart(tokCanvas, rep.days, (r) => r.prompt_tokens + r.completion_tokens, tok);
   };
   return parts;
