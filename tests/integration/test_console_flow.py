@@ -8,7 +8,7 @@ Screenshots: build/console/*.png."""
 import csv
 import io
 
-from sy_cluster import Cluster, wait_until
+from sy_cluster import Cluster, http, wait_until
 from sy_console import assert_clean, run_console, step
 
 XSS = "<img src=x onerror=alert(1)>"
@@ -17,6 +17,24 @@ REQUESTS = 5
 
 def usd(text):
     return float(text.replace("$", "").replace(",", ""))
+
+
+def check_files(c):
+    """The embedded files: types, security headers on every answer, 404 and 405."""
+    base = f"http://127.0.0.1:{c.admin_port}"
+    for path, ctype in (("/", "text/html"), ("/ui", "text/html"),
+                        ("/ui/console.js", "text/javascript"), ("/ui/console.css", "text/css"),
+                        ("/ui/chart.min.js", "text/javascript")):
+        s, body, h = http("GET", base + path)
+        assert s == 200 and h["Content-Type"].startswith(ctype), (path, s, h["Content-Type"])
+        assert h["X-Frame-Options"] == "DENY" and "default-src 'none'" in h[
+            "Content-Security-Policy"], (path, dict(h))
+    s, body, h = http("GET", base + "/ui/nope.js")
+    assert s == 404 and body["error"]["code"] == 404 and h["X-Frame-Options"] == "DENY"
+    s, body, h = http("POST", base + "/ui/", {"x": 1})
+    assert s == 405 and h["Allow"] == "GET, HEAD", (s, body)
+    s, body, h = http("HEAD", base + "/ui/console.js")
+    assert s == 200 and h["Content-Type"].startswith("text/javascript")
 
 
 def main():
@@ -64,6 +82,8 @@ def main():
 
         ck = step(res, "create_key")
         assert ck["plain_prefix"] == "sk-sy-v1-" and ck["len"] == 9 + 64 and ck["listed"], ck
+        ek = step(res, "edit_key")
+        assert ek["rpm"] == 120 and ek["limit_reset"] == "monthly" and ek["limit"] == 5, ek
         assert step(res, "use_key")["status"] == 200, res["steps"]["use_key"]
         assert step(res, "disable_key")["status"] in (401, 403), res["steps"]["disable_key"]
         assert step(res, "delete_key")
@@ -93,6 +113,7 @@ def main():
         pd = step(res, "phone_dark")
         assert pd["overflow"] <= 0 and pd["bg"] == "rgb(17, 20, 24)", pd
         assert step(res, "sign_out") == []
+        check_files(c)
         print(f"ok: console flow, {len(res['steps'])} steps")
 
 

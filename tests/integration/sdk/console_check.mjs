@@ -154,6 +154,20 @@ async function flow() {
         return { plain_prefix: plain.slice(0, 9), len: plain.length,
                  listed: await page.$$eval("#keys-table tbody tr", (rows, n) => rows.some((r) => r.cells[0].textContent === n), keyName) };
     });
+    await step("edit_key", async () => {
+        await clickRowButton(page, keyName, "Edit");
+        await page.waitForSelector("#modal");
+        await page.select("#modal select[name=limit_reset]", "monthly");
+        await page.type("#modal input[name=rpm]", "120");
+        await page.click("#modal-ok");
+        await page.waitForFunction((n) => !document.getElementById("modal") && [...document.querySelectorAll("#keys-table tbody tr")].some(
+            (r) => r.cells[0].textContent === n && r.cells[6].textContent.includes("120/min")), { timeout: 10000 }, keyName);
+        const hash = await page.evaluate((n) => [...document.querySelectorAll("#keys-table tbody tr")]
+            .find((r) => r.cells[0].textContent === n).dataset.hash, keyName);
+        // what the API now holds (the key is deleted further on)
+        const r = await fetch(ADMIN + "/api/v1/keys/" + hash, { headers: { Authorization: "Bearer " + env.SY_ADMIN_KEY } });
+        return (await r.json()).data;
+    });
     await step("use_key", async () => chat(plain));
     await step("disable_key", async () => {
         await clickRowButton(page, keyName, "Disable");
@@ -263,8 +277,37 @@ async function paint() {
     });
 }
 
+// An org-scoped management key: every page renders, showing only its org.
+async function scoped() {
+    const page = await browser.newPage();
+    watch(page);
+    await page.setViewport({ width: 1366, height: 900 });
+    await page.goto(ADMIN + "/ui/", { waitUntil: "load" });
+    await page.type("#signin-key", env.SY_SCOPED_KEY);
+    await page.click("#signin-form button[type=submit]");
+    await ready(page, "overview");
+    const seen = { who: await text(page, "#who") };
+    for (const p of ["overview", "activity", "keys", "orgs", "providers"]) {
+        await step(p, async () => {
+            await go(page, p);
+            if (p === "activity") await page.waitForSelector("#generations");
+            await shot(page, "scoped-" + p);
+            return await page.evaluate(() => ({
+                text: document.getElementById("page").textContent,
+                errors: [...document.querySelectorAll("#page .error")].map((e) => e.textContent).filter((t) => t),
+                orgs: [...document.querySelectorAll("[data-org]")].map((e) => e.dataset.org),
+                keys: [...document.querySelectorAll("#keys-table tbody tr")].map((r) => r.cells[0].textContent),
+                rows: document.querySelectorAll("#generations tbody tr").length,
+                buttons: [...document.querySelectorAll("#page button")].map((b) => b.textContent),
+            }));
+        });
+    }
+    await step("who", async () => seen.who);
+}
+
 try {
     if (env.SY_SCENARIO === "paint") await paint();
+    else if (env.SY_SCENARIO === "scoped") await scoped();
     else await flow();
 } finally {
     await browser.close();
