@@ -83,7 +83,9 @@ $(GEN)/switchyard.pb-c.c $(GEN)/switchyard.pb-c.h: proto/switchyard.proto | $(DE
 # ---- the admin console: controlplane/console/* and Debian's Chart.js, embedded -------------
 CHARTJS := /usr/share/javascript/chart.js/chart.min.js
 CONSOLE_FILES := $(filter-out %/embed.sh,$(wildcard controlplane/console/*))
-$(GEN)/cp_console_files.c: controlplane/console/embed.sh $(CONSOLE_FILES) | $(DEPS_STAMP)
+# (Chart.js as a prerequisite only once installed: the deps stamp installs it first.)
+$(GEN)/cp_console_files.c: controlplane/console/embed.sh $(CONSOLE_FILES) $(wildcard $(CHARTJS)) \
+		| $(DEPS_STAMP)
 	@mkdir -p $(GEN)
 	sh controlplane/console/embed.sh $@ $(foreach f,$(CONSOLE_FILES),/ui/$(notdir $(f))=$(f)) \
 	  /ui/chart.min.js=$(CHARTJS)

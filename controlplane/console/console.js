@@ -262,18 +262,17 @@ function applyBars(root) {
     s.style.width = (Number(s.dataset.w) * 100).toFixed(1) + "%";
 }
 
+/* The first 20 orgs' credits and budgets, fetched side by side. */
 async function moneyCards(orgIds) {
-  const out = [];
-  for (const id of orgIds.slice(0, 20)) {
+  return Promise.all(orgIds.slice(0, 20).map(async (id) => {
     const [c, b] = await Promise.all([get("/orgs/" + id + "/credits"), get("/orgs/" + id + "/budgets")]);
     const cr = c.data;
     const bars = [budgetBar("Credits used", cr.total_usage, cr.total_credits,
       " · " + usd(cr.balance) + " left")];
     for (const bu of b.data)
       bars.push(budgetBar(bu.period + " budget", bu.spent_usd + bu.pending_usd, bu.limit_usd));
-    out.push(el("div", { class: "org-money", "data-org": id }, el("h3", {}, orgName(id)), bars));
-  }
-  return out;
+    return el("div", { class: "org-money", "data-org": id }, el("h3", {}, orgName(id)), bars);
+  }));
 }
 
 async function overview() {
@@ -546,9 +545,10 @@ async function orgs() {
   await loadNames();
   const out = [el("div", { class: "row" }, el("h1", {}, "Orgs, credits and budgets"), el("span", { class: "spacer" }),
     isGlobal() ? button("Create org", createOrg) : null)];
-  for (const o of state.orgs) {
-    const [c, l, b] = await Promise.all([get("/orgs/" + o.id + "/credits"), get("/orgs/" + o.id + "/ledger"),
-      get("/orgs/" + o.id + "/budgets")]);
+  const money = await Promise.all(state.orgs.map((o) => Promise.all([get("/orgs/" + o.id + "/credits"),
+    get("/orgs/" + o.id + "/ledger"), get("/orgs/" + o.id + "/budgets")])));
+  state.orgs.forEach((o, i) => {
+    const [c, l, b] = money[i];
     const cr = c.data;
     const err = el("p", { class: "error" });
     const topup = el("form", { class: "row topup" },
@@ -579,12 +579,13 @@ async function orgs() {
       budgetBar("Credits used", cr.total_usage, cr.total_credits),
       b.data.map((bu) => budgetBar(bu.period + " budget", bu.spent_usd + bu.pending_usd, bu.limit_usd,
         bu.resets_at ? " · resets " + new Date(bu.resets_at).toLocaleString() : "")),
-      topup, budgetForm, err,
+      /* money is the operator's: an org's own key reads it but does not post it */
+      isGlobal() ? [topup, budgetForm, err] : null,
       el("details", {}, el("summary", {}, "Ledger (" + l.data.length + " entries)"),
         table(["Time", { label: "Amount", num: 1 }, { label: "Credits after", num: 1 }, "Note"],
           l.data.slice().reverse().map((e) => el("tr", {}, td(time(e.created_at)), td(usd(e.amount), 1),
             td(usd(e.credits_after), 1), td(e.note || "")))))));
-  }
+  });
   out.after = () => applyBars($("page"));
   return out;
 }

@@ -43,6 +43,7 @@ def main():
         assert step(res, "keys")["keys"] == ["k1"]
         assert step(res, "activity")["rows"] == g["total"] == 1, (step(res, "activity"), g)
         assert not any("credential" in b for b in step(res, "providers")["buttons"])
+        assert "Post" not in step(res, "orgs")["buttons"], step(res, "orgs")["buttons"]
         print("ok: console with an org-scoped key")
 
 

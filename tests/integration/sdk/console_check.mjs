@@ -242,6 +242,8 @@ async function flow() {
         return await page.evaluate(() => ({
             bg: getComputedStyle(document.body).backgroundColor,
             overflow: document.documentElement.scrollWidth - window.innerWidth,
+            wide: [...document.querySelectorAll("body *")].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest(".scroll"))
+                .slice(0, 5).map((e) => e.tagName + "." + e.className + " " + Math.round(e.getBoundingClientRect().right)),
         }));
     });
     await step("sign_out", async () => {
