@@ -52,8 +52,8 @@ static const char *query_arg(void *arg, const char *name)
 	return NULL;
 }
 
-static struct answer ask(struct fixture *f, const char *method, const char *url,
-                         const char *body, const char *key)
+static struct answer ask(struct fixture *f, const char *method, const char *url, const char *body,
+                         const char *key)
 {
 	char path[512], auth[160];
 	snprintf(path, sizeof(path), "%s", url);
@@ -91,13 +91,13 @@ static json_t *data(const struct answer *a)
 
 static const char *error_field(const struct answer *a)
 {
-	return json_string_value(json_object_get(
-	    json_object_get(json_object_get(a->j, "error"), "metadata"), "field"));
+	return json_string_value(
+	    json_object_get(json_object_get(json_object_get(a->j, "error"), "metadata"), "field"));
 }
 
 /* One generation of the fixture's key. */
-static void add(struct fixture *f, const char *id, const char *org, const char *model,
-                int64_t at, unsigned status, unsigned latency, int64_t cost, const char *app)
+static void add(struct fixture *f, const char *id, const char *org, const char *model, int64_t at,
+                unsigned status, unsigned latency, int64_t cost, const char *app)
 {
 	Sy__UsageRecord r = SY__USAGE_RECORD__INIT, *p = &r;
 	Sy__Attempt att = SY__ATTEMPT__INIT, *pa = &att;
@@ -135,8 +135,8 @@ static void create(struct fixture *f, const char *url, const char *body, const c
 {
 	struct answer a = ask(f, "POST", url, body, ADMIN);
 	assert_int_equal(a.status, 201);
-	const char *v = json_string_value(
-	    json_object_get(strcmp(field, "key") ? data(&a) : a.j, field));
+	const char *v =
+	    json_string_value(json_object_get(strcmp(field, "key") ? data(&a) : a.j, field));
 	assert_non_null(v);
 	snprintf(out, outlen, "%s", v);
 	answer_free(&a);
@@ -175,8 +175,8 @@ static json_t *item(const json_t *arr, const char *field, const char *value)
 {
 	size_t i;
 	json_t *v;
-	json_array_foreach(arr, i, v) if (!strcmp(json_string_value(json_object_get(v, field)), value))
-	    return v;
+	json_array_foreach(
+	    arr, i, v) if (!strcmp(json_string_value(json_object_get(v, field)), value)) return v;
 	fail_msg("no %s %s", field, value);
 	return NULL;
 }
@@ -202,7 +202,8 @@ static void test_usage_report(void **state)
 	assert_true(json_real_value(json_object_get(json_object_get(d, "totals"), "usage")) ==
 	            0.005);
 	const json_t *days = json_object_get(d, "days");
-	assert_int_equal(json_array_size(days), 3); /* (yesterday, one), (yesterday, two), (today, one) */
+	assert_int_equal(json_array_size(days),
+	                 3); /* (yesterday, one), (yesterday, two), (today, one) */
 	const json_t *d2 = json_array_get(days, 2);
 	assert_string_equal(json_string_value(json_object_get(d2, "model")), "a/one");
 	assert_int_equal(int_of(d2, "requests"), 2);
@@ -247,8 +248,8 @@ static void test_generations_paging_and_filters(void **state)
 	char id[16];
 	for (int i = 0; i < 7; i++) {
 		snprintf(id, sizeof(id), "p%d", i);
-		add(f, id, f->org, i % 2 ? "a/odd" : "a/even", f->recent - 10 + i, i == 3 ? 500 : 200, 10,
-		    100, NULL);
+		add(f, id, f->org, i % 2 ? "a/odd" : "a/even", f->recent - 10 + i,
+		    i == 3 ? 500 : 200, 10, 100, NULL);
 	}
 	struct answer a = ask(f, "GET", "/api/v1/generations?limit=3", NULL, ADMIN);
 	assert_int_equal(a.status, 200);
@@ -272,12 +273,9 @@ static void test_generations_paging_and_filters(void **state)
 	a = ask(f, "GET", "/api/v1/generations?provider=nope", NULL, ADMIN);
 	assert_int_equal(int_of(a.j, "total"), 0);
 	answer_free(&a);
-	static const char *const bad[][2] = {{"limit=0", "limit"},
-	                                     {"limit=501", "limit"},
-	                                     {"offset=-1", "offset"},
-	                                     {"status=ok", "status"},
-	                                     {"model=", "model"},
-	                                     {"org_id=a/b", "org_id"},
+	static const char *const bad[][2] = {{"limit=0", "limit"},      {"limit=501", "limit"},
+	                                     {"offset=-1", "offset"},   {"status=ok", "status"},
+	                                     {"model=", "model"},       {"org_id=a/b", "org_id"},
 	                                     {"from=yesterday", "from"}};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char url[128];
