@@ -29,7 +29,7 @@ struct cp_stats;
 /* Most generations one page of GET /generations holds. */
 #define CP_REPORTS_PAGE_MAX 500
 /* Most generations one report or CSV reads (a narrower range answers beyond it). */
-#define CP_REPORTS_ROWS_MAX 1000000
+#define CP_REPORTS_ROWS_MAX 200000
 
 /* One authenticated GET on a report path. */
 struct cp_reports_call {

@@ -349,7 +349,7 @@ async function activity() {
   const form = el("form", { class: "row", id: "activity-filter" },
     localInput("f-from", "From", isoLocal(new Date(Date.now() - 30 * DAY_MS))),
     localInput("f-to", "To", ""),
-    sel("f-key", "Key", [...state.keyNames].map(([h, n]) => [h, n])),
+    sel("f-key", "Key", [...state.keyNames]),
     sel("f-model", "Model", models.map((m) => [m, m])),
     sel("f-provider", "Provider", providers.map((p) => [p, p])),
     sel("f-status", "Status", [["success", "success"], ["error", "error"]]),
@@ -604,7 +604,6 @@ async function providers() {
   const health = new Map();
   for (const st of s.data) for (const e of st.endpoints) health.set(st.model + " " + e.provider, e);
   const provRows = p.data.map((v) => {
-    const err = el("span", { class: "error" });
     const cred = isGlobal() ? button(v.has_api_key ? "Replace credential" : "Set credential", async () => {
       if (await modal("Credential for " + v.slug, [el("p", { class: "muted" }, "Write-only: it is sealed under the KEK and never shown again."),
         el("label", {}, "API key", el("input", { name: "api_key", type: "password", autocomplete: "off", required: true }))], "Save",
@@ -615,7 +614,7 @@ async function providers() {
     }, "plain") : null;
     return el("tr", {}, td(v.slug), td(v.name || ""), td(v.adapter), td(el("code", {}, v.base_url)),
       td(el("span", { class: "pill " + (v.has_api_key ? "good" : "bad") }, v.has_api_key ? "credential set" : "no credential")),
-      td(v.data_collection || "allow"), td(cred, err));
+      td(v.data_collection || "allow"), td(cred));
   });
   const modelRows = [];
   for (const mo of m.data) {

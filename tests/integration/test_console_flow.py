@@ -108,7 +108,9 @@ def main():
         x = step(res, "xss")
         assert all(x["seen"].values()) and x["imgs"] == 0, x
         prov = step(res, "providers")
-        assert any(r[0] == "mock" and "credential set" in r[4] for r in prov), prov
+        assert any(r[0] == "mock" and "credential set" in r[4] for r in prov["providers"]), prov
+        assert ["mock/echo", "mock", "echo", "$1/M tok", "$2/M tok"] in [
+            r[:5] for r in prov["models"]], prov["models"]
         assert "mock-provider-secret" not in str(prov)
         pd = step(res, "phone_dark")
         assert pd["overflow"] <= 0 and pd["bg"] == "rgb(17, 20, 24)", pd

@@ -231,7 +231,8 @@ async function flow() {
     await step("providers", async () => {
         await go(page, "providers");
         await shot(page, "providers");
-        return await page.$$eval("#providers-table tbody tr", (rows) => rows.map((r) => [...r.cells].map((c) => c.textContent)));
+        const cells = (sel) => page.$$eval(sel, (rows) => rows.map((r) => [...r.cells].map((c) => c.textContent)));
+        return { providers: await cells("#providers-table tbody tr"), models: await cells("#models-table tbody tr") };
     });
     await step("phone_dark", async () => {
         await page.setViewport({ width: 390, height: 844 });
