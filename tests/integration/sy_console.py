@@ -36,6 +36,8 @@ def step(res, name):
 
 
 def assert_clean(res):
-    """No console error, failed request, unexpected error response or dialog in the page."""
-    for what in ("console_errors", "failed_requests", "bad_responses", "dialogs"):
+    """No console error, failed request, unexpected error response, dialog or request to
+    anywhere but the controlplane in the page."""
+    for what in ("console_errors", "failed_requests", "bad_responses", "dialogs",
+                 "external_requests"):
         assert not res[what], (what, res[what])

@@ -3,7 +3,8 @@
 // SY_ORG (an org to use), SY_MODEL, SY_SHOTS (screenshot directory), SY_SCENARIO ("flow" or
 // "paint"), SY_XSS (a name that must show as text). Prints one JSON object: every step
 // {ok, value} or {ok: false, error}, plus every console error, failed request and dialog the
-// page produced (the Python test fails on any).
+// page produced and every request to anywhere but the controlplane (the Python test fails on
+// any).
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -14,7 +15,7 @@ const ADMIN = env.SY_ADMIN_URL;
 const shots = env.SY_SHOTS;
 fs.mkdirSync(shots, { recursive: true });
 const out = { steps: {}, console_errors: [], failed_requests: [], bad_responses: [], dialogs: [],
-              expected_errors: [] };
+              external_requests: [], expected_errors: [] };
 let expectAuthFailure = false;
 
 async function step(name, fn) {
@@ -42,6 +43,11 @@ function watch(page) {
             .push(m.text());
     });
     page.on("pageerror", (e) => out.console_errors.push("pageerror: " + String(e)));
+    // no CDN, no fonts, nothing but the controlplane itself
+    page.on("request", (r) => {
+        if (!/^(blob|data):/.test(r.url()) && !r.url().startsWith(ADMIN + "/"))
+            out.external_requests.push(r.url());
+    });
     page.on("requestfailed", (r) => {
         // the CSV's blob: URL is consumed by the download, which Chromium reports as aborted
         if (!r.url().startsWith("blob:"))
