@@ -13,6 +13,7 @@ from sy_console import assert_clean, run_console, step
 
 XSS = "<img src=x onerror=alert(1)>"
 REQUESTS = 5
+APP = "Console <b>App</b>"
 
 
 def usd(text):
@@ -44,7 +45,8 @@ def main():
         costs, tokens = [], 0
         for i in range(REQUESTS):
             s, b, _ = c.chat(dp, key, {"model": "mock/echo", "messages": [
-                {"role": "user", "content": f"console test request {i} " + "word " * i}]})
+                {"role": "user", "content": f"console test request {i} " + "word " * i}]},
+                headers={"X-Title": APP} if i < 2 else None)
             assert s == 200, (s, b)
             costs.append(b["usage"]["cost"])
             tokens += b["usage"]["prompt_tokens"] + b["usage"]["completion_tokens"]
@@ -79,6 +81,10 @@ def main():
         assert [d["label"] for d in ov["chart"]["datasets"]] == ["mock/echo"], ov
         assert abs(ov["chart"]["datasets"][0]["sum"] - sum(costs)) < 1e-9, ov
         assert ov["endpoints"][0][:3] == ["mock/echo", "mock", f"{REQUESTS} requests"], ov
+        apps = ov["tops"]["Top apps (30 days)"]
+        assert [r[0] for r in apps] == ["(no X-Title / Referer)", APP], apps
+        assert apps[1][2] == "2 requests", apps
+        assert ov["tops"]["Top keys (30 days)"][0][0] == "k1", ov["tops"]
 
         ck = step(res, "create_key")
         assert ck["plain_prefix"] == "sk-sy-v1-" and ck["len"] == 9 + 64 and ck["listed"], ck

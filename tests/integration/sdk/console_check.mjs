@@ -141,8 +141,11 @@ async function flow() {
             return { datasets: c.data.datasets.map((d) => ({ label: d.label, sum: d.data.reduce((a, b) => a + b, 0) })) };
         });
         const endpoints = await page.$$eval("#endpoints tbody tr", (rows) => rows.map((r) => [...r.cells].map((c) => c.textContent)));
+        const tops = await page.$$eval("section.card", (cards) => Object.fromEntries(cards
+            .filter((c) => c.querySelector("h2") && c.querySelector("h2").textContent.startsWith("Top "))
+            .map((c) => [c.querySelector("h2").textContent, [...c.querySelectorAll("tbody tr")].map((r) => [...r.cells].map((x) => x.textContent))])));
         await shot(page, "overview");
-        return { totals: t, chart, endpoints };
+        return { totals: t, chart, endpoints, tops };
     });
     const keyName = "console-key-" + Date.now();
     let plain = null;
