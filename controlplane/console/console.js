@@ -267,7 +267,7 @@ async function moneyCards(orgIds) {
   return Promise.all(orgIds.slice(0, 20).map(async (id) => {
     const [c, b] = await Promise.all([get("/orgs/" + id + "/credits"), get("/orgs/" + id + "/budgets")]);
     const cr = c.data;
-    const bars = [budgetBar("Credits used", cr.total_usage, cr.total_credits,
+    const bars = [budgetBar("Credits used (spent + reserved)", cr.total_usage, cr.total_credits,
       " · " + usd(cr.balance) + " left")];
     for (const bu of b.data)
       bars.push(budgetBar(bu.period + " budget", bu.spent_usd + bu.pending_usd, bu.limit_usd));
@@ -574,9 +574,9 @@ async function orgs() {
       el("h2", {}, o.name), el("p", { class: "muted" }, o.id + " · " + cr.billing + " · created ", time(o.created_at)),
       el("dl", { class: "credits" },
         el("dt", {}, "Credits"), el("dd", { class: "total-credits" }, usd(cr.total_credits)),
-        el("dt", {}, "Used"), el("dd", {}, usd(cr.total_usage)),
+        el("dt", {}, "Used"), el("dd", {}, usd(cr.total_usage) + " (" + usd(cr.debits_pending) + " reserved)"),
         el("dt", {}, "Balance"), el("dd", { class: "balance" }, usd(cr.balance))),
-      budgetBar("Credits used", cr.total_usage, cr.total_credits),
+      budgetBar("Credits used (spent + reserved)", cr.total_usage, cr.total_credits),
       b.data.map((bu) => budgetBar(bu.period + " budget", bu.spent_usd + bu.pending_usd, bu.limit_usd,
         bu.resets_at ? " · resets " + new Date(bu.resets_at).toLocaleString() : "")),
       /* money is the operator's: an org's own key reads it but does not post it */
