@@ -5,6 +5,7 @@
 #   make MODE=asan       address+undefined sanitizers into build/asan/bin
 #   make test            unit tests (cmocka) + integration tests on loopback
 #   make run             local demo cluster (controlplane, mock, dataplane)
+#   make screenshot      docs/console-overview.png from the console's browser test
 #   make bench           load benchmark: switchyard vs nginx vs direct (not a test)
 #   make deps            install the Debian packages the build needs (as root)
 #   make check-fmt       clang-format check
@@ -24,13 +25,14 @@ PKGS := libmicrohttpd libcurl libzmq libprotobuf-c lmdb jansson libsodium
 # Building and `make run`:
 BUILD_DEBS := build-essential pkg-config libmicrohttpd-dev libcurl4-openssl-dev libzmq3-dev \
 	libprotobuf-c-dev protobuf-c-compiler liblmdb-dev libjansson-dev libsodium-dev \
-	python3 curl git
+	python3 curl git libjs-chart.js
 # `make test` (and CI): cmocka for the unit tests; what the integration tests drive besides
 # our binaries: haproxy (cluster), docker-compose, promtool and shellcheck (deploy file
-# validation), node + npm (the openai and OpenRouter SDKs), clang-format (check-fmt).
+# validation), node + npm (the openai and OpenRouter SDKs), chromium (the console's browser
+# tests, driven by puppeteer-core), clang-format (check-fmt).
 # kubectl is not in Debian: the Kubernetes check uses it only when it is installed.
 TEST_DEBS := libcmocka-dev haproxy docker-compose prometheus nodejs npm python3-yaml \
-	shellcheck clang-format
+	shellcheck clang-format chromium
 FMT_DEBS := clang-format
 
 CC ?= cc
@@ -55,7 +57,7 @@ TEST_DEPS_STAMP := build/.test-deps-ok
 PYTHON := /usr/bin/python3
 
 .SECONDARY:
-.PHONY: FORCE all deps test-deps fmt-deps help test unit integration run bench clean check-fmt fmt cluster
+.PHONY: FORCE all deps test-deps fmt-deps help test unit integration run bench clean check-fmt fmt cluster screenshot
 all: $(BIN)/switchyard-controlplane $(BIN)/switchyard-dataplane $(BIN)/switchyard-mock
 
 help:
@@ -69,6 +71,7 @@ help:
 	@echo "  make run              local demo cluster: mock provider, controlplane, dataplane"
 	@echo "  make cluster          controlplane, mock and 3 dataplanes behind haproxy"
 	@echo "  make bench            benchmark: switchyard vs nginx vs the floor vs direct"
+	@echo "  make screenshot       regenerate docs/console-overview.png from the console test"
 	@echo "  make check-fmt, fmt   clang-format check / rewrite"
 	@echo "  make clean            remove build/"
 
@@ -99,6 +102,19 @@ $(GEN)/sy_revision.h: FORCE
 $(OBJ)/common/sy_version.o: $(GEN)/sy_revision.h
 FORCE:
 
+# ---- the admin console: controlplane/console/* and Debian's Chart.js, embedded -------------
+CHARTJS := /usr/share/javascript/chart.js/chart.min.js
+CONSOLE_FILES := $(filter-out %/embed.sh,$(wildcard controlplane/console/*))
+# (Chart.js as a prerequisite only once installed: the deps stamp installs it first.)
+$(GEN)/cp_console_files.c: controlplane/console/embed.sh $(CONSOLE_FILES) $(wildcard $(CHARTJS)) \
+		| $(DEPS_STAMP)
+	@mkdir -p $(GEN)
+	sh controlplane/console/embed.sh $@ $(foreach f,$(CONSOLE_FILES),/ui/$(notdir $(f))=$(f)) \
+	  /ui/chart.min.js=$(CHARTJS)
+$(OBJ)/gen/cp_console_files.o: $(GEN)/cp_console_files.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
 # ---- sources ------------------------------------------------------------------------------
 COMMON_SRC := $(wildcard common/*.c)
 CP_SRC := $(filter-out controlplane/cp_main.c,$(wildcard controlplane/*.c))
@@ -107,7 +123,7 @@ MOCK_SRC := $(filter-out tests/mock/mock_main.c,$(wildcard tests/mock/*.c))
 
 obj = $(patsubst %.c,$(OBJ)/%.o,$(1))
 COMMON_OBJ := $(call obj,$(COMMON_SRC)) $(OBJ)/gen/switchyard.pb-c.o
-CP_OBJ := $(call obj,$(CP_SRC))
+CP_OBJ := $(call obj,$(CP_SRC)) $(OBJ)/gen/cp_console_files.o
 DP_OBJ := $(call obj,$(DP_SRC))
 MOCK_OBJ := $(call obj,$(MOCK_SRC))
 
@@ -180,6 +196,12 @@ unit: all $(UNIT_BIN) | $(TEST_DEPS_STAMP)
 	@$(PYTHON) tests/run_tests.py --bin $(BIN) --unit $(OUT)/tests --no-integration
 integration: all $(TOOL_BIN) | $(TEST_DEPS_STAMP)
 	@$(PYTHON) tests/run_tests.py --bin $(BIN) --tools $(OUT)/tools --no-unit $(if $(TESTS),--only $(TESTS))
+
+# docs/console-overview.png: the console's overview with a month of data (10 000 generations),
+# taken by the first-paint browser test.
+screenshot: all $(TOOL_BIN) | $(TEST_DEPS_STAMP)
+	@$(PYTHON) tests/run_tests.py --bin $(BIN) --tools $(OUT)/tools --no-unit --only test_console_first_paint
+	cp build/console/overview-10k.png docs/console-overview.png
 
 run: all
 	@bash deploy/run-local.sh $(BIN)

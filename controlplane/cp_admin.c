@@ -5,6 +5,7 @@
 #include "cp_json.h"
 #include "cp_ledger.h"
 #include "cp_metrics.h"
+#include "cp_reports.h"
 #include "cp_validate.h"
 #include "sy_array.h"
 #include "sy_clock.h"
@@ -27,6 +28,7 @@
 struct cp_admin {
 	struct cp_store *s;
 	const struct sy_kek *kek;
+	const struct cp_stats *stats; /* NULL until cp_admin_set_stats */
 };
 
 /* Everything one request's handler works with. */
@@ -958,6 +960,12 @@ static void serve(struct ctx *c, char *coll, size_t colllen)
 		cp_billing_serve(&bc);
 		return;
 	}
+	if (cp_reports_match(req->path)) {
+		snprintf(coll, colllen, "reports");
+		struct cp_reports_call rpc = {c->t, c->caller, req, c->res, c->now, c->a->stats};
+		cp_reports_serve(&rpc);
+		return;
+	}
 	const struct route *r = route(c, req->path, coll, colllen);
 	if (!r)
 		return;
@@ -985,6 +993,11 @@ struct cp_admin *cp_admin_new(struct cp_store *s, const struct sy_kek *kek)
 		a->kek = kek;
 	}
 	return a;
+}
+
+void cp_admin_set_stats(struct cp_admin *a, const struct cp_stats *st)
+{
+	a->stats = st;
 }
 
 void cp_admin_free(struct cp_admin **ap)

@@ -48,6 +48,9 @@ void cp_response_verror(struct cp_response *res, unsigned status, json_t *meta, 
 /* An admin API over store s; kek (may have set == false) seals provider credentials and must
  * outlive the admin. NULL on allocation failure. */
 struct cp_admin *cp_admin_new(struct cp_store *s, const struct sy_kek *kek);
+struct cp_stats;
+/* Let GET /api/v1/endpoint-stats show st (which must outlive the admin). */
+void cp_admin_set_stats(struct cp_admin *a, const struct cp_stats *st);
 /* Free; idempotent; nulls *ap. */
 void cp_admin_free(struct cp_admin **ap);
 /* Serve one request; always fills res (res->body NULL only when out of memory). */

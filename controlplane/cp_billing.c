@@ -413,17 +413,6 @@ static int group_cmp(const void *x, const void *y)
 	return strcmp(((const struct group *)x)->name, ((const struct group *)y)->name);
 }
 
-/* A "YYYY-MM-DD" day or an ISO-8601 time. */
-static int parse_when(const char *s, int64_t *out)
-{
-	char buf[40];
-	if (strlen(s) == 10) {
-		snprintf(buf, sizeof(buf), "%sT00:00:00Z", s);
-		s = buf;
-	}
-	return cp_parse_time(s, out);
-}
-
 static const char *const group_names[] = {
     [G_DAY] = "date", [G_MODEL] = "model", [G_KEY] = "key_hash"};
 
@@ -488,10 +477,10 @@ static void activity(const struct cp_billing_call *c, bool csv)
 		return;
 	}
 	/* from without to: up to now (an empty range when from lies ahead) */
-	const char *bad = from && parse_when(from, &a.from) ? "from"
-	                  : to && parse_when(to, &a.to)     ? "to"
-	                  : to && a.from >= a.to            ? "to"
-	                                                    : NULL;
+	const char *bad = from && cp_parse_when(from, &a.from) ? "from"
+	                  : to && cp_parse_when(to, &a.to)     ? "to"
+	                  : to && a.from >= a.to               ? "to"
+	                                                       : NULL;
 	if (bad) {
 		cp_verr_set(&e, bad,
 		            "must be a date (2026-01-31) or an ISO-8601 UTC time, with from before "

@@ -1,6 +1,7 @@
 /* cp_http.c - MHD glue: accumulate the body, call the admin API, send its JSON. */
 #include "cp_http.h"
 #include "cp_admin.h"
+#include "cp_console.h"
 #include "sy_buf.h"
 #include "sy_err.h"
 #include "sy_json.h"
@@ -104,6 +105,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return send_body(conn, 413,
 		                 sy_json_error(413, "request body too large (max 1 MiB)", NULL),
 		                 NULL);
+	if (cp_console_match(url))
+		return (enum MHD_Result)cp_console_serve(conn, method, url);
 	struct cp_request req = {
 	    .method = method,
 	    .path = url,

@@ -460,6 +460,7 @@ int main(int argc, char **argv)
 		sy_err("admin API on %s: %s", o.admin_listen, admin ? why : "out of memory");
 		goto out;
 	}
+	cp_admin_set_stats(admin, stats);
 	sy_info("ready: admin http://%s, snapshot %s, publish %s, usage %s, seq %llu",
 	        o.admin_listen, o.zmq_snapshot, o.zmq_publish, o.zmq_usage,
 	        (unsigned long long)cp_store_seq(store));

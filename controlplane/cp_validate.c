@@ -466,6 +466,16 @@ int cp_parse_time(const char *s, int64_t *out)
 	return 0;
 }
 
+int cp_parse_when(const char *s, int64_t *out)
+{
+	char buf[40];
+	if (strlen(s) == 10) {
+		snprintf(buf, sizeof(buf), "%sT00:00:00Z", s);
+		s = buf;
+	}
+	return cp_parse_time(s, out);
+}
+
 int cp_validate_org(const json_t *j, enum cp_vmode m, const char *id, struct cp_verr *e)
 {
 	int rc;

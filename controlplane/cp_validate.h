@@ -72,5 +72,8 @@ bool cp_valid_org_id(const char *s);
 /* Parse ISO-8601 UTC ("2026-11-24T10:00:00Z", fractions and +hh:mm offsets accepted) into
  * unix seconds. 0 or SY_EINVAL. */
 int cp_parse_time(const char *s, int64_t *out);
+/* A day ("2026-01-31", its 00:00 UTC) or an ISO-8601 time as cp_parse_time, for query ranges.
+ * 0 or SY_EINVAL. */
+int cp_parse_when(const char *s, int64_t *out);
 
 #endif

@@ -1,9 +1,12 @@
 /* usage_client.c - sends usage batches and generation queries to the usage ROUTER, for tests.
  *
  *   usage_client --usage EP --key-hash H --cost UNITS [--count N] [--repeat R] [--prefix P]
+ *                [--org ORG] [--spread-days D] [--models M1,M2,...]
  *     sends the same batch of N records (ids "gen-<P>-<i>", cost UNITS money units each) R
  *     times, waiting for each ack; prints {"round":r,"acked":[ids...]} per ack and exits 0
- *     only if every ack lists exactly the batch's ids.
+ *     only if every ack lists exactly the batch's ids. --org, --spread-days and --models make
+ *     a history to look at (the console's tests): records of org ORG, created evenly over the
+ *     last D days, models taken in turn, provider "mock", every 25th a 502.
  *   usage_client --usage EP --query ID --key-hash H
  *     prints {"found":bool,"id":..,"cost":..} from the generation reply.
  * Replies are validated with sy_env_unpack; exit 2 on a protocol error, 1 on timeout. */
@@ -23,6 +26,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: usage_client --usage EP --key-hash H --cost UNITS [--count N]\n"
 	           "                    [--repeat R] [--prefix P] [--timeout-ms MS]\n"
+	           "                    [--org ORG] [--spread-days D] [--models M1,M2,...]\n"
 	           "       usage_client --usage EP --query ID --key-hash H [--timeout-ms MS]\n");
 }
 
@@ -47,9 +51,18 @@ static Sy__Envelope *await(void *sock, int64_t timeout, Sy__Envelope__BodyCase w
 	return env;
 }
 
+/* What the records look like beyond their id, key and cost. */
+struct history {
+	const char *org;  /* NULL: none */
+	int spread_days;  /* 0: all now */
+	char *models[16]; /* taken in turn */
+	int n_models;
+};
+
 static int send_batches(void *sock, const char *hash, int64_t cost, int count, int repeat,
-                        const char *prefix, int64_t timeout)
+                        const char *prefix, int64_t timeout, const struct history *h)
 {
+	int64_t now = sy_unix_s(), span = (int64_t)h->spread_days * 86400;
 	Sy__UsageRecord *recs = calloc((size_t)count, sizeof(*recs));
 	Sy__UsageRecord **ptrs = calloc((size_t)count, sizeof(*ptrs));
 	char(*ids)[64] = calloc((size_t)count, sizeof(*ids));
@@ -61,11 +74,22 @@ static int send_batches(void *sock, const char *hash, int64_t cost, int count, i
 		recs[i].key_hash = (char *)hash;
 		recs[i].cost = cost;
 		recs[i].has_cost = true;
-		recs[i].created_at = sy_unix_s();
+		recs[i].created_at = now - span * i / count;
 		recs[i].has_created_at = true;
-		recs[i].model = "mock/echo";
+		recs[i].model = h->n_models ? h->models[i % h->n_models] : "mock/echo";
 		recs[i].prompt_tokens = 10;
 		recs[i].has_prompt_tokens = true;
+		if (h->org) {
+			recs[i].org_id = (char *)h->org;
+			recs[i].provider = "mock";
+			recs[i].completion_tokens = 20 + (uint32_t)(i % 50);
+			recs[i].has_completion_tokens = true;
+			recs[i].status = i % 25 ? 200 : 502;
+			recs[i].has_status = true;
+			recs[i].error_class = i % 25 ? "" : "http_5xx";
+			recs[i].latency_ms = 100 + (uint32_t)(i % 400);
+			recs[i].has_latency_ms = true;
+		}
 		ptrs[i] = &recs[i];
 	}
 	Sy__UsageBatch batch = SY__USAGE_BATCH__INIT;
@@ -128,12 +152,20 @@ static int query(void *sock, const char *id, const char *hash, int64_t timeout)
 
 int main(int argc, char **argv)
 {
-	static const struct option lo[] = {
-	    {"usage", required_argument, NULL, 'e'},  {"key-hash", required_argument, NULL, 'k'},
-	    {"cost", required_argument, NULL, 'c'},   {"count", required_argument, NULL, 'n'},
-	    {"repeat", required_argument, NULL, 'r'}, {"prefix", required_argument, NULL, 'p'},
-	    {"query", required_argument, NULL, 'q'},  {"timeout-ms", required_argument, NULL, 't'},
-	    {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+	static const struct option lo[] = {{"usage", required_argument, NULL, 'e'},
+	                                   {"key-hash", required_argument, NULL, 'k'},
+	                                   {"cost", required_argument, NULL, 'c'},
+	                                   {"count", required_argument, NULL, 'n'},
+	                                   {"repeat", required_argument, NULL, 'r'},
+	                                   {"prefix", required_argument, NULL, 'p'},
+	                                   {"query", required_argument, NULL, 'q'},
+	                                   {"timeout-ms", required_argument, NULL, 't'},
+	                                   {"org", required_argument, NULL, 'o'},
+	                                   {"spread-days", required_argument, NULL, 'd'},
+	                                   {"models", required_argument, NULL, 'm'},
+	                                   {"help", no_argument, NULL, 'h'},
+	                                   {NULL, 0, NULL, 0}};
+	struct history h = {0};
 	const char *ep = NULL, *hash = NULL, *prefix = "test", *qid = NULL;
 	int64_t cost = 0, timeout = 5000;
 	int count = 1, repeat = 1, opt;
@@ -163,6 +195,17 @@ int main(int argc, char **argv)
 		case 't':
 			timeout = strtoll(optarg, NULL, 10);
 			break;
+		case 'o':
+			h.org = optarg;
+			break;
+		case 'd':
+			h.spread_days = atoi(optarg);
+			break;
+		case 'm':
+			for (char *sv, *m = strtok_r(optarg, ",", &sv); m && h.n_models < 16;
+			     m = strtok_r(NULL, ",", &sv))
+				h.models[h.n_models++] = m;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -179,7 +222,7 @@ int main(int argc, char **argv)
 	int rc = 2;
 	if (!sy_zsock_setup(sock) && !zmq_connect(sock, ep))
 		rc = qid ? query(sock, qid, hash, timeout)
-		         : send_batches(sock, hash, cost, count, repeat, prefix, timeout);
+		         : send_batches(sock, hash, cost, count, repeat, prefix, timeout, &h);
 	zmq_close(sock);
 	zmq_ctx_term(ctx);
 	return rc;
