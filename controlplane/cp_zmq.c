@@ -4,11 +4,33 @@
 #include "sy_log.h"
 #include "sy_msg.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <zmq.h>
 
-void *cp_zmq_bind(void *zctx, int type, const char *endpoint, const char **why)
+bool cp_zmq_endpoint_local(const char *ep)
+{
+	if (!strncmp(ep, "ipc://", 6) || !strncmp(ep, "inproc://", 9))
+		return true;
+	if (strncmp(ep, "tcp://", 6))
+		return false;
+	const char *host = ep + 6, *colon = strrchr(host, ':');
+	size_t n = colon ? (size_t)(colon - host) : 0;
+	char h[64];
+	if (!n || n >= sizeof(h) || strchr(host, ';')) /* "src;dst" pairs are for connects */
+		return false;
+	memcpy(h, host, n);
+	h[n] = '\0';
+	struct in_addr a4;
+	if (!strcmp(h, "localhost") || !strcmp(h, "[::1]"))
+		return true;
+	return inet_pton(AF_INET, h, &a4) == 1 && (ntohl(a4.s_addr) >> 24) == 127;
+}
+
+void *cp_zmq_bind(void *zctx, int type, const char *endpoint, const struct sy_curve *curve,
+                  const char **why)
 {
 	void *s = zmq_socket(zctx, type);
 	if (!s) {
@@ -17,6 +39,10 @@ void *cp_zmq_bind(void *zctx, int type, const char *endpoint, const char **why)
 	}
 	if (sy_zsock_setup(s)) {
 		*why = "cannot set ZeroMQ socket options";
+		goto out_close;
+	}
+	if (sy_curve_server(s, curve)) {
+		*why = "cannot make the socket a CURVE server";
 		goto out_close;
 	}
 	if (zmq_bind(s, endpoint)) {
@@ -69,6 +95,9 @@ int cp_zmq_recv_routed(void *sock, const char *what, struct cp_zmsg *m)
 		sy_warn("%s: dropped a message that is not [identity][envelope]", what);
 		goto out;
 	}
+	/* set by the ZAP handler on every message of an authenticated connection */
+	const char *user = zmq_msg_gets(&part, "User-Id");
+	snprintf(m->peer, sizeof(m->peer), "%s", user ? user : "");
 	int err = 0;
 	m->env = sy_env_unpack(zmq_msg_data(&part), zmq_msg_size(&part), &err);
 	if (!m->env) {
