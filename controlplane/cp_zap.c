@@ -37,7 +37,7 @@ static int load(struct cp_zap *z, char *why, size_t whylen)
 		return SY_EINVAL;
 	}
 	struct stat st;
-	char (*keys)[SY_CURVE_KEY_LEN + 1] = NULL, line[512];
+	char(*keys)[SY_CURVE_KEY_LEN + 1] = NULL, line[512];
 	size_t n = 0, cap = 0;
 	int rc = 0, lineno = 0;
 	fstat(fileno(f), &st);
@@ -85,8 +85,8 @@ static void refresh(struct cp_zap *z)
 	struct stat st;
 	char why[512];
 	if (stat(z->path, &st)) {
-		sy_warn("zap: %s: %s; keeping the %zu key(s) read before", z->path,
-		        strerror(errno), z->n);
+		sy_warn("zap: %s: %s; keeping the %zu key(s) read before", z->path, strerror(errno),
+		        z->n);
 		return;
 	}
 	if (st.st_ino == z->seen.st_ino && st.st_size == z->seen.st_size &&

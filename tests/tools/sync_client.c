@@ -14,6 +14,7 @@
  * that does not match the update, or a snapshot count mismatch exits with status 2.
  * Exit 0 when --until-seq was reached (or --duration-ms elapsed without it), 1 on timeout. */
 #include "sy_clock.h"
+#include "sy_curve.h"
 #include "sy_err.h"
 #include "sy_msg.h"
 #include "tool_emit.h"
@@ -40,6 +41,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: sync_client --snapshot EP --publish EP [--until-seq N]\n"
 	           "                   [--duration-ms MS] [--timeout-ms MS] [--heartbeats]\n"
+	           "                   [--curve-secret-file F --curve-server-key F]\n"
 	           "Prints the controlplane's snapshot and live updates as JSON lines.\n");
 }
 
@@ -268,10 +270,13 @@ int main(int argc, char **argv)
 	                                   {"duration-ms", required_argument, NULL, 'd'},
 	                                   {"timeout-ms", required_argument, NULL, 't'},
 	                                   {"heartbeats", no_argument, NULL, 'b'},
+	                                   {"curve-secret-file", required_argument, NULL, 'S'},
+	                                   {"curve-server-key", required_argument, NULL, 'K'},
 	                                   {"help", no_argument, NULL, 'h'},
 	                                   {NULL, 0, NULL, 0}};
 	struct client c = {0};
-	const char *snap = NULL, *pub = NULL;
+	const char *snap = NULL, *pub = NULL, *curve_secret = NULL, *curve_server = NULL, *why;
+	struct sy_curve curve = {0};
 	int64_t duration = -1, timeout = 10000;
 	int opt, rc = 1;
 	while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
@@ -294,6 +299,12 @@ int main(int argc, char **argv)
 		case 'b':
 			c.heartbeats = true;
 			break;
+		case 'S':
+			curve_secret = optarg;
+			break;
+		case 'K':
+			curve_server = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -302,16 +313,20 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (!snap || !pub) {
+	if (!snap || !pub || !curve_secret != !curve_server) {
 		usage(stderr);
+		return 2;
+	}
+	if (curve_secret && sy_curve_load(&curve, curve_secret, curve_server, &why)) {
+		fprintf(stderr, "sync_client: %s\n", why);
 		return 2;
 	}
 	void *ctx = zmq_ctx_new();
 	c.sub = zmq_socket(ctx, ZMQ_SUB);
 	c.dealer = zmq_socket(ctx, ZMQ_DEALER);
-	if (sy_zsock_setup(c.sub) || sy_zsock_setup(c.dealer) ||
-	    zmq_setsockopt(c.sub, ZMQ_SUBSCRIBE, "", 0) || zmq_connect(c.sub, pub) ||
-	    zmq_connect(c.dealer, snap)) {
+	if (sy_zsock_setup(c.sub) || sy_zsock_setup(c.dealer) || sy_curve_client(c.sub, &curve) ||
+	    sy_curve_client(c.dealer, &curve) || zmq_setsockopt(c.sub, ZMQ_SUBSCRIBE, "", 0) ||
+	    zmq_connect(c.sub, pub) || zmq_connect(c.dealer, snap)) {
 		fprintf(stderr, "sync_client: cannot set up sockets: %s\n",
 		        zmq_strerror(zmq_errno()));
 		rc = 2;
