@@ -3,6 +3,7 @@
 #include "cp_metrics.h"
 #include "cp_zmq.h"
 #include "sy_array.h"
+#include "sy_clock.h"
 #include "sy_curve.h"
 #include "sy_err.h"
 #include "sy_log.h"
@@ -25,6 +26,8 @@ struct cp_zap {
 	struct stat seen; /* the file as last read: re-read when it changes */
 	char (*keys)[SY_CURVE_KEY_LEN + 1];
 	size_t n, cap;
+	int64_t logged_ms; /* when a refusal was last logged */
+	uint64_t quiet;    /* refusals since */
 };
 
 /* Parse the file into a fresh key list: 0, or SY_EINVAL / -ENOMEM with why filled in (the
@@ -163,9 +166,18 @@ static void serve(struct cp_zap *z, zmq_msg_t *p, int n)
 		sy_debug("zap: accepted dataplane key %s from %s", key, addr);
 		send_reply(z->rep, &p[1], "200", "OK", key);
 	} else {
-		/* a public key and an address: neither is a secret */
+		/* a public key and an address: neither is a secret. A refused client retries
+		 * every few hundred ms, so at most one line a second says how many there were. */
+		int64_t now = sy_mono_ms();
 		cp_metrics.zap_refused++;
-		sy_warn("zap: refused a connection from %s: key %s is not authorized", addr, key);
+		z->quiet++;
+		if (now - z->logged_ms >= 1000) {
+			sy_warn("zap: refused a connection from %s: key %s is not authorized (%llu "
+			        "refusal(s) since the last such line)",
+			        addr, key, (unsigned long long)z->quiet);
+			z->logged_ms = now;
+			z->quiet = 0;
+		}
 		send_reply(z->rep, &p[1], "400", "key not authorized", "");
 	}
 }
