@@ -24,9 +24,10 @@ DEB_PKGS := build-essential pkg-config libmicrohttpd-dev libcurl4-openssl-dev li
 	libprotobuf-c-dev protobuf-c-compiler liblmdb-dev libjansson-dev libsodium-dev \
 	libcmocka-dev python3 curl
 # What the integration tests drive besides our binaries: haproxy (cluster), docker-compose,
-# promtool and kubectl (deploy file validation), node + npm (the openai and OpenRouter SDKs).
-TEST_PKGS := haproxy docker-compose prometheus kubectl nodejs python3-yaml shellcheck
-TEST_CMDS := haproxy docker-compose promtool kubectl node npm shellcheck
+# promtool and kubectl (deploy file validation), node + npm (the openai and OpenRouter SDKs),
+# ip (iproute2: the network namespaces of test_zmq_netns).
+TEST_PKGS := haproxy docker-compose prometheus kubectl nodejs python3-yaml shellcheck iproute2
+TEST_CMDS := haproxy docker-compose promtool kubectl node npm shellcheck ip
 
 CC ?= cc
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
