@@ -1,6 +1,7 @@
 /* sy_curve.c - CURVE key files and socket options. */
 #include "sy_curve.h"
 #include "sy_err.h"
+#include "sy_secret.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -23,14 +24,11 @@ bool sy_curve_key_ok(const char *s)
 int sy_curve_read_key(const char *path, char out[SY_CURVE_KEY_LEN + 1], const char **why)
 {
 	char buf[128] = {0};
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		*why = "cannot open the key file";
+	if (sy_secret_read_file(path, buf, sizeof(buf))) {
+		*why = "cannot read the key file";
 		return SY_EINVAL;
 	}
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	char *s = buf, *e = buf + n;
+	char *s = buf, *e = buf + strlen(buf);
 	while (s < e && isspace((unsigned char)*s))
 		s++;
 	while (e > s && isspace((unsigned char)e[-1]))

@@ -14,9 +14,9 @@
  * that does not match the update, or a snapshot count mismatch exits with status 2.
  * Exit 0 when --until-seq was reached (or --duration-ms elapsed without it), 1 on timeout. */
 #include "sy_clock.h"
-#include "sy_curve.h"
 #include "sy_err.h"
 #include "sy_msg.h"
+#include "tool_curve.h"
 #include "tool_emit.h"
 
 #include <getopt.h>
@@ -270,16 +270,18 @@ int main(int argc, char **argv)
 	                                   {"duration-ms", required_argument, NULL, 'd'},
 	                                   {"timeout-ms", required_argument, NULL, 't'},
 	                                   {"heartbeats", no_argument, NULL, 'b'},
-	                                   {"curve-secret-file", required_argument, NULL, 'S'},
-	                                   {"curve-server-key", required_argument, NULL, 'K'},
+	                                   TOOL_CURVE_OPTIONS,
 	                                   {"help", no_argument, NULL, 'h'},
 	                                   {NULL, 0, NULL, 0}};
 	struct client c = {0};
-	const char *snap = NULL, *pub = NULL, *curve_secret = NULL, *curve_server = NULL, *why;
+	const char *snap = NULL, *pub = NULL;
+	struct tool_curve_args ca = {0};
 	struct sy_curve curve = {0};
 	int64_t duration = -1, timeout = 10000;
 	int opt, rc = 1;
 	while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		if (tool_curve_opt(&ca, opt, optarg))
+			continue;
 		switch (opt) {
 		case 's':
 			snap = optarg;
@@ -299,12 +301,6 @@ int main(int argc, char **argv)
 		case 'b':
 			c.heartbeats = true;
 			break;
-		case 'S':
-			curve_secret = optarg;
-			break;
-		case 'K':
-			curve_server = optarg;
-			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -313,14 +309,12 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (!snap || !pub || !curve_secret != !curve_server) {
+	if (!snap || !pub) {
 		usage(stderr);
 		return 2;
 	}
-	if (curve_secret && sy_curve_load(&curve, curve_secret, curve_server, &why)) {
-		fprintf(stderr, "sync_client: %s\n", why);
+	if (tool_curve_load("sync_client", &ca, &curve))
 		return 2;
-	}
 	void *ctx = zmq_ctx_new();
 	c.sub = zmq_socket(ctx, ZMQ_SUB);
 	c.dealer = zmq_socket(ctx, ZMQ_DEALER);

@@ -12,9 +12,9 @@
  *     prints {"found":bool,"id":..,"cost":..} from the generation reply.
  * Replies are validated with sy_env_unpack; exit 2 on a protocol error, 1 on timeout. */
 #include "sy_clock.h"
-#include "sy_curve.h"
 #include "sy_err.h"
 #include "sy_msg.h"
+#include "tool_curve.h"
 #include "tool_emit.h"
 
 #include <getopt.h>
@@ -173,25 +173,21 @@ static int query(void *sock, const char *id, const char *hash, int64_t timeout)
 
 int main(int argc, char **argv)
 {
-	static const struct option lo[] = {{"usage", required_argument, NULL, 'e'},
-	                                   {"key-hash", required_argument, NULL, 'k'},
-	                                   {"cost", required_argument, NULL, 'c'},
-	                                   {"count", required_argument, NULL, 'n'},
-	                                   {"repeat", required_argument, NULL, 'r'},
-	                                   {"prefix", required_argument, NULL, 'p'},
-	                                   {"query", required_argument, NULL, 'q'},
-	                                   {"timeout-ms", required_argument, NULL, 't'},
-	                                   {"org", required_argument, NULL, 'o'},
-	                                   {"curve-secret-file", required_argument, NULL, 'S'},
-	                                   {"curve-server-key", required_argument, NULL, 'K'},
-	                                   {"help", no_argument, NULL, 'h'},
-	                                   {NULL, 0, NULL, 0}};
+	static const struct option lo[] = {
+	    {"usage", required_argument, NULL, 'e'},  {"key-hash", required_argument, NULL, 'k'},
+	    {"cost", required_argument, NULL, 'c'},   {"count", required_argument, NULL, 'n'},
+	    {"repeat", required_argument, NULL, 'r'}, {"prefix", required_argument, NULL, 'p'},
+	    {"query", required_argument, NULL, 'q'},  {"timeout-ms", required_argument, NULL, 't'},
+	    {"org", required_argument, NULL, 'o'},    TOOL_CURVE_OPTIONS,
+	    {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
 	const char *ep = NULL, *hash = NULL, *prefix = "test", *qid = NULL, *org = NULL;
-	const char *curve_secret = NULL, *curve_server = NULL, *why;
+	struct tool_curve_args ca = {0};
 	struct sy_curve curve = {0};
 	int64_t cost = 0, timeout = 5000;
 	int count = 1, repeat = 1, opt;
 	while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		if (tool_curve_opt(&ca, opt, optarg))
+			continue;
 		switch (opt) {
 		case 'e':
 			ep = optarg;
@@ -220,12 +216,6 @@ int main(int argc, char **argv)
 		case 'o':
 			org = optarg;
 			break;
-		case 'S':
-			curve_secret = optarg;
-			break;
-		case 'K':
-			curve_server = optarg;
-			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -234,15 +224,12 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (!ep || !hash || count < 1 || count > 10000 || repeat < 1 ||
-	    !curve_secret != !curve_server) {
+	if (!ep || !hash || count < 1 || count > 10000 || repeat < 1) {
 		usage(stderr);
 		return 2;
 	}
-	if (curve_secret && sy_curve_load(&curve, curve_secret, curve_server, &why)) {
-		fprintf(stderr, "usage_client: %s\n", why);
+	if (tool_curve_load("usage_client", &ca, &curve))
 		return 2;
-	}
 	void *ctx = zmq_ctx_new(), *sock = zmq_socket(ctx, ZMQ_DEALER);
 	int rc = 2;
 	if (!sy_zsock_setup(sock) && !sy_curve_client(sock, &curve) && !zmq_connect(sock, ep))
