@@ -12,9 +12,11 @@
 /* getopt_long entries; their short codes are TOOL_CURVE_SECRET and TOOL_CURVE_SERVER. */
 #define TOOL_CURVE_SECRET 'S'
 #define TOOL_CURVE_SERVER 'K'
-#define TOOL_CURVE_OPTIONS                                                                   \
-	{"curve-secret-file", required_argument, NULL, TOOL_CURVE_SECRET},                   \
-	    {"curve-server-key", required_argument, NULL, TOOL_CURVE_SERVER}
+#define TOOL_CURVE_OPTIONS                                                                         \
+	{"curve-secret-file", required_argument, NULL, TOOL_CURVE_SECRET},                         \
+	{                                                                                          \
+		"curve-server-key", required_argument, NULL, TOOL_CURVE_SERVER                     \
+	}
 
 /* The two file names as getopt hands them over. */
 struct tool_curve_args {
