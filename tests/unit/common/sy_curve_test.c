@@ -63,7 +63,8 @@ static void test_bad_files(void **state)
 	assert_int_not_equal(sy_curve_read_key("/nonexistent/key", out, &why), 0);
 	assert_false(sy_curve_key_ok("0123456789012345678901234567890123456789x"));
 	assert_false(sy_curve_key_ok("")); /* and 40 characters outside Z85: */
-	assert_false(sy_curve_key_ok("\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\""));
+	assert_false(sy_curve_key_ok(
+	    "\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\""));
 	unlink(path);
 }
 
