@@ -316,7 +316,7 @@ static int check_flags(const struct opts *o, const char *admin_key)
 		return -1;
 	}
 	for (int i = 0; i < 3 && !o->curve_secret; i++)
-		if (!cp_zmq_endpoint_local(eps[i])) {
+		if (!sy_zendpoint_local(eps[i])) {
 			fprintf(
 			    stderr,
 			    "ZeroMQ endpoint %s reaches beyond this host: without CURVE anyone "

@@ -4,30 +4,10 @@
 #include "sy_log.h"
 #include "sy_msg.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <zmq.h>
-
-bool cp_zmq_endpoint_local(const char *ep)
-{
-	if (!strncmp(ep, "ipc://", 6) || !strncmp(ep, "inproc://", 9))
-		return true;
-	if (strncmp(ep, "tcp://", 6))
-		return false;
-	const char *host = ep + 6, *colon = strrchr(host, ':');
-	size_t n = colon ? (size_t)(colon - host) : 0;
-	char h[64];
-	if (!n || n >= sizeof(h) || strchr(host, ';')) /* "src;dst" pairs are for connects */
-		return false;
-	memcpy(h, host, n);
-	h[n] = '\0';
-	struct in_addr a4;
-	if (!strcmp(h, "localhost") || !strcmp(h, "[::1]"))
-		return true;
-	return inet_pton(AF_INET, h, &a4) == 1 && (ntohl(a4.s_addr) >> 24) == 127;
-}
 
 void *cp_zmq_bind(void *zctx, int type, const char *endpoint, const struct sy_curve *curve,
                   const char **why)

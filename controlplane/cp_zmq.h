@@ -27,9 +27,7 @@ struct cp_zmsg {
  * server when curve is set (cp_zap decides who may connect). NULL on failure with *why set. */
 void *cp_zmq_bind(void *zctx, int type, const char *endpoint, const struct sy_curve *curve,
                   const char **why);
-/* True if endpoint only reaches this host (tcp:// on a loopback address, ipc://, inproc://):
- * without CURVE the controlplane binds nothing else. */
-bool cp_zmq_endpoint_local(const char *endpoint);
+
 /* The socket's ZMQ_FD, or -1. */
 int cp_zmq_fd(void *sock);
 /* Receive one routed message without blocking: 1 = got one (m->env set), 0 = nothing

@@ -24,6 +24,7 @@
 #include "sy_err.h"
 #include "sy_key.h"
 #include "sy_log.h"
+#include "sy_msg.h"
 #include "sy_proc.h"
 
 #include <curl/curl.h>
@@ -308,6 +309,20 @@ static int parse_args(int argc, char **argv, struct dp_config *cfg, bool *check)
 		cfg->zmq_publish = pub;
 	if (usage)
 		cfg->zmq_usage = usage;
+	/* whoever answers on a plaintext link beyond this host could feed this dataplane a
+	 * state of its choosing and read the usage it sends */
+	const char *eps[] = {cfg->zmq_snapshot, cfg->zmq_publish, cfg->zmq_usage};
+	for (int i = 0; i < 3 && !cfg->curve; i++)
+		if (!sy_zendpoint_local(eps[i])) {
+			fprintf(
+			    stderr,
+			    "controlplane endpoint %s reaches beyond this host: without CURVE the "
+			    "link is neither encrypted nor authenticated. Set --curve-secret-file "
+			    "and --curve-server-key (keys: switchyard-controlplane --gen-keys "
+			    "DIR)\n",
+			    eps[i]);
+			return SY_EINVAL;
+		}
 	return 0;
 }
 

@@ -170,9 +170,9 @@ static void test_endpoint_local(void **state)
 	                                     "tcp://127.0.0.1",     "tcp://1.2.3.4;127.0.0.1:5555",
 	                                     "udp://127.0.0.1:5555"};
 	for (size_t i = 0; i < sizeof(local) / sizeof(local[0]); i++)
-		assert_true(cp_zmq_endpoint_local(local[i]));
+		assert_true(sy_zendpoint_local(local[i]));
 	for (size_t i = 0; i < sizeof(remote) / sizeof(remote[0]); i++)
-		assert_false(cp_zmq_endpoint_local(remote[i]));
+		assert_false(sy_zendpoint_local(remote[i]));
 }
 
 int main(void)
