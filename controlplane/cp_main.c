@@ -357,6 +357,18 @@ static int check_config(const struct opts *o, const struct sy_kek *kek, const ch
 	struct stat st;
 	char tmp[] = "/tmp/sy-cp-check-XXXXXX", err[512];
 	const char *why = NULL, *dir = o->data_dir;
+	if (o->curve_authorized) { /* the secret key was read already; the list is read here */
+		void *zctx = zmq_ctx_new();
+		struct cp_zap *zap = zctx ? cp_zap_new(zctx, o->curve_authorized, &why) : NULL;
+		cp_zap_free(&zap);
+		if (zctx)
+			zmq_ctx_term(zctx);
+		if (why) {
+			fprintf(stderr, "--curve-authorized: %s\n",
+			        zctx ? why : "no ZeroMQ context");
+			return 1;
+		}
+	}
 	bool fresh = stat(o->data_dir, &st) != 0;
 	if (fresh && !(dir = mkdtemp(tmp))) {
 		fprintf(stderr, "cannot create a scratch directory to check the catalog\n");

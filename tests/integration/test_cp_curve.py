@@ -38,6 +38,8 @@ def main():
             (["--curve-secret-file", os.path.join(keys, "controlplane.key")], "go together"),
             (["--curve-authorized", os.path.join(keys, "authorized_keys")], "go together"),
             (["--curve-secret-file", short, "--curve-authorized", bad], "Z85 key"),
+            (["--curve-secret-file", os.path.join(keys, "controlplane.key"),
+              "--curve-authorized", bad], "bad_authorized:3"),
             (["--zmq-snapshot", "tcp://0.0.0.0:1"], "reaches beyond this host"),
             (["--zmq-usage", "tcp://192.0.2.1:1"], "reaches beyond this host"),
             (["--zmq-publish", "tcp://*:1"], "reaches beyond this host"),
