@@ -14,7 +14,6 @@
 #include "cp_sync.h"
 #include "cp_usage.h"
 #include "cp_zap.h"
-#include "cp_zmq.h"
 #include "sy_clock.h"
 #include "sy_curve.h"
 #include "sy_err.h"
