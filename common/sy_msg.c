@@ -2,6 +2,7 @@
 #include "sy_msg.h"
 #include "sy_err.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -114,4 +115,23 @@ Sy__Envelope *sy_zrecv_env(void *sock, int *err)
 bool sy_auto_router_is(const char *id)
 {
 	return !strcmp(id, SY_AUTO_ROUTER_OPENROUTER) || !strcmp(id, SY_AUTO_ROUTER_SWITCHYARD);
+}
+
+bool sy_zendpoint_local(const char *ep)
+{
+	if (!strncmp(ep, "ipc://", 6) || !strncmp(ep, "inproc://", 9))
+		return true;
+	if (strncmp(ep, "tcp://", 6))
+		return false;
+	const char *host = ep + 6, *colon = strrchr(host, ':');
+	size_t n = colon ? (size_t)(colon - host) : 0;
+	char h[64];
+	if (!n || n >= sizeof(h) || strchr(host, ';')) /* "src;dst" pairs are for connects */
+		return false;
+	memcpy(h, host, n);
+	h[n] = '\0';
+	struct in_addr a4;
+	if (!strcmp(h, "localhost") || !strcmp(h, "[::1]"))
+		return true;
+	return inet_pton(AF_INET, h, &a4) == 1 && (ntohl(a4.s_addr) >> 24) == 127;
 }

@@ -35,6 +35,9 @@ void sy_env_free(Sy__Envelope **envp);
 
 /* Apply the options every Switchyard socket gets: ZMQ_MAXMSGSIZE, linger, ZMTP heartbeats. */
 int sy_zsock_setup(void *sock);
+/* True if endpoint only reaches this host (tcp:// on a loopback address, ipc://, inproc://):
+ * without CURVE neither side of the links uses anything else. */
+bool sy_zendpoint_local(const char *endpoint);
 /* Send [frames...][envelope] (frames may be NULL/0). 0 or negative errno. */
 int sy_zsend_env(void *sock, const void *frame, size_t frame_len, const Sy__Envelope *env,
                  int flags);

@@ -32,19 +32,27 @@ int sy_kek_from_hex(struct sy_kek *kek, const char *hex)
 	return 0;
 }
 
+int sy_secret_read_file(const char *path, char *buf, size_t n)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	size_t got = fread(buf, 1, n - 1, f);
+	int rc = ferror(f) ? -EIO : 0;
+	fclose(f);
+	buf[got] = '\0';
+	return rc;
+}
+
 int sy_kek_load(struct sy_kek *kek, const char *path, const char **why)
 {
 	kek->set = false;
 	if (path) {
 		char buf[160] = {0};
-		FILE *f = fopen(path, "r");
-		if (!f) {
+		if (sy_secret_read_file(path, buf, sizeof(buf))) {
 			*why = "cannot open --kek-file";
 			return SY_EINVAL;
 		}
-		size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-		fclose(f);
-		buf[n] = '\0';
 		int rc = sy_kek_from_hex(kek, buf);
 		sodium_memzero(buf, sizeof(buf));
 		if (rc)

@@ -16,6 +16,9 @@ struct sy_kek {
 	unsigned char key[SY_KEK_BYTES];
 };
 
+/* Read a small secret file (a key) into buf: at most n - 1 bytes, NUL-terminated. 0 or -errno.
+ * The caller wipes buf after use. */
+int sy_secret_read_file(const char *path, char *buf, size_t n);
 /* Load from file (if path non-NULL) else from $SWITCHYARD_KEK. Neither present: kek->set is
  * false and 0 is returned. Malformed: SY_EINVAL with *why set. */
 int sy_kek_load(struct sy_kek *kek, const char *path, const char **why);

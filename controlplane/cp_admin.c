@@ -72,16 +72,17 @@ static void reply_data(struct ctx *c, unsigned status, json_t *data)
 	cp_response_json(c->res, status, data ? json_pack("{s:o}", "data", data) : NULL);
 }
 
-static void fail_meta(struct ctx *c, unsigned status, json_t *meta, const char *fmt, ...)
+static void error_res(struct cp_response *res, unsigned status, json_t *meta, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-static void fail_meta(struct ctx *c, unsigned status, json_t *meta, const char *fmt, ...)
+static void error_res(struct cp_response *res, unsigned status, json_t *meta, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	cp_response_verror(c->res, status, meta, fmt, ap);
+	cp_response_verror(res, status, meta, fmt, ap);
 	va_end(ap);
 }
 
+#define fail_meta(c, status, meta, ...) error_res((c)->res, (status), (meta), __VA_ARGS__)
 #define fail(c, status, ...) fail_meta((c), (status), NULL, __VA_ARGS__)
 
 /* 400 (or another status) naming the bad field in message and metadata. */
@@ -101,15 +102,21 @@ static void fail_rc(struct ctx *c, int rc, const char *what)
 	fail(c, 500, "internal error (%s)", sy_strerror(rc));
 }
 
+/* Money controls and everything beyond one org need a global key: an org-scoped key would
+ * otherwise give its own org credit or lift its own limits. */
+bool cp_admin_require_global(const Sy__MgmtKey *caller, struct cp_response *res, const char *action)
+{
+	if (cp_auth_is_global(caller))
+		return true;
+	error_res(res, 403, NULL,
+	          "this management key is scoped to one org; only a global management key may %s",
+	          action);
+	return false;
+}
+
 static bool require_global(struct ctx *c, const char *action)
 {
-	if (cp_auth_is_global(c->caller))
-		return true;
-	fail(c, 403,
-	     "this management key is scoped to one org; only a global management key "
-	     "may %s",
-	     action);
-	return false;
+	return cp_admin_require_global(c->caller, c->res, action);
 }
 
 static const char *query(struct ctx *c, const char *name)
@@ -305,8 +312,11 @@ static void orgs_patch(struct ctx *c)
 	if (!m)
 		return;
 	Sy__Org *o = (Sy__Org *)m;
+	bool billing = json_object_get(c->body, "billing") || json_object_get(c->body, "postpaid");
 	if (cp_validate_org(c->body, CP_V_PATCH, c->id, &e)) {
 		fail_field(c, 400, &e);
+	} else if (billing && !require_global(c, "change an org's billing mode")) {
+		; /* prepaid/postpaid decides whether the org's credits bound its spend */
 	} else if (cp_json_apply_org(o, c->body)) {
 		fail_rc(c, -ENOMEM, "org");
 	} else {

@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 struct cp_admin;
@@ -44,6 +45,12 @@ void cp_response_json(struct cp_response *res, unsigned status, json_t *root);
  * and metadata meta (stolen; may be NULL). */
 void cp_response_verror(struct cp_response *res, unsigned status, json_t *meta, const char *fmt,
                         va_list ap) __attribute__((format(printf, 4, 0)));
+
+/* True if caller is a global management key; otherwise res gets the 403 saying that only a
+ * global key may do action (e.g. "create orgs"). Which key kind may call which route is the
+ * table in docs/controlplane.md. */
+bool cp_admin_require_global(const Sy__MgmtKey *caller, struct cp_response *res,
+                             const char *action);
 
 /* An admin API over store s; kek (may have set == false) seals provider credentials and must
  * outlive the admin. NULL on allocation failure. */

@@ -119,6 +119,8 @@ static void credits_post(const struct cp_billing_call *c, const json_t *body, co
 	sy_money amount;
 	static const char *const fields[] = {"amount", "note", NULL};
 	const json_t *note = json_object_get(body, "note");
+	if (!cp_admin_require_global(c->caller, c->res, "add or refund credits"))
+		return;
 	if (cp_validate_fields(body, "", fields, &e) ||
 	    check_amount(body, "amount", false, true, &amount, &e)) {
 		fail_field(c, &e);
@@ -260,6 +262,8 @@ static void budget_item(const struct cp_billing_call *c, const json_t *body, con
 			reply_data(c, 200, budget_json(&m, p, c->now));
 			return;
 		}
+		if (!cp_admin_require_global(c->caller, c->res, "delete budgets"))
+			return;
 		m.has_budget[p] = 0;
 		m.budget[p] = 0;
 		if ((rc = cp_money_write(*c->t, o->id, &m)))
@@ -276,6 +280,12 @@ static void budget_item(const struct cp_billing_call *c, const json_t *body, con
 		fail_field(c, &e);
 		return;
 	}
+	/* an org key may tighten its own budget, never create, raise or remove one */
+	if ((!m.has_budget[p] || limit > m.budget[p]) &&
+	    !cp_admin_require_global(c->caller, c->res,
+	                             "create or raise budgets (lowering one is "
+	                             "allowed)"))
+		return;
 	m.has_budget[p] = 1;
 	m.budget[p] = limit;
 	json_t *data = budget_json(&m, p, c->now);

@@ -11,7 +11,9 @@
  *   GET    /api/v1/activity[.csv]?org_id=&from=&to=&group_by=day|model|key
  *
  * cp_admin authenticates the management key and opens the transaction, then hands requests
- * on these paths here. Scoped management keys reach only their own org (404 otherwise). */
+ * on these paths here. Scoped management keys reach only their own org (404 otherwise) and
+ * only read money controls: top-ups, refunds, creating, raising and deleting budgets need a
+ * global key (403); lowering an existing budget is allowed. */
 #ifndef CP_BILLING_H
 #define CP_BILLING_H
 

@@ -13,7 +13,9 @@
 #include "cp_store.h"
 #include "cp_sync.h"
 #include "cp_usage.h"
+#include "cp_zap.h"
 #include "sy_clock.h"
+#include "sy_curve.h"
 #include "sy_err.h"
 #include "sy_key.h"
 #include "sy_log.h"
@@ -41,6 +43,9 @@ struct opts {
 	const char *zmq_publish;
 	const char *zmq_usage;
 	const char *kek_file;
+	const char *curve_secret;     /* our CURVE secret key file */
+	const char *curve_authorized; /* the dataplane public keys allowed in */
+	const char *gen_keys;         /* --gen-keys DIR: write keys and exit */
 	const char *catalog;
 	const char *log_level;
 	size_t map_mb;
@@ -49,6 +54,8 @@ struct opts {
 	uint32_t stats_ms;
 	bool check;
 	bool audit;
+	char **names; /* --gen-keys: the dataplanes to make keys for */
+	int n_names;
 };
 
 static void usage(FILE *f)
@@ -67,6 +74,15 @@ static void usage(FILE *f)
 	    "  --zmq-usage EP        usage ROUTER endpoint (default tcp://127.0.0.1:5557)\n"
 	    "  --kek-file FILE       key-encryption key for provider credentials (64 hex);\n"
 	    "                        default: $SWITCHYARD_KEK\n"
+	    "  --curve-secret-file FILE  the controlplane's CURVE secret key (Z85): the ZeroMQ\n"
+	    "                        sockets encrypt and authenticate every connection\n"
+	    "  --curve-authorized FILE   dataplane CURVE public keys allowed to connect, one per\n"
+	    "                        line (re-read when it changes). Without these two flags\n"
+	    "                        the ZeroMQ endpoints must be loopback, ipc:// or inproc://\n"
+	    "  --gen-keys DIR [NAME...]  write DIR/controlplane.{key,pub} and NAME.{key,pub} per\n"
+	    "                        dataplane (default NAME: dataplane), list the dataplane\n"
+	    "                        keys in DIR/authorized_keys, and exit; existing keys are "
+	    "kept\n"
 	    "  --catalog FILE        import providers and models from FILE at start (upsert)\n"
 	    "  --log-level LEVEL     error|warn|info|debug (default info)\n"
 	    "  --map-size-mb N       LMDB map size in MiB (default 1024)\n"
@@ -102,7 +118,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		O_TTL,
 		O_PUBMS,
 		O_STATSMS,
-		O_AUDIT
+		O_AUDIT,
+		O_CURVE_SECRET,
+		O_CURVE_AUTH,
+		O_GEN_KEYS
 	};
 	static const struct option lo[] = {
 	    {"data-dir", required_argument, NULL, O_DATA},
@@ -118,6 +137,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	    {"publish-ms", required_argument, NULL, O_PUBMS},
 	    {"stats-ms", required_argument, NULL, O_STATSMS},
 	    {"audit", no_argument, NULL, O_AUDIT},
+	    {"curve-secret-file", required_argument, NULL, O_CURVE_SECRET},
+	    {"curve-authorized", required_argument, NULL, O_CURVE_AUTH},
+	    {"gen-keys", required_argument, NULL, O_GEN_KEYS},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
@@ -176,6 +198,15 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case O_AUDIT:
 			o->audit = true;
 			break;
+		case O_CURVE_SECRET:
+			o->curve_secret = optarg;
+			break;
+		case O_CURVE_AUTH:
+			o->curve_authorized = optarg;
+			break;
+		case O_GEN_KEYS:
+			o->gen_keys = optarg;
+			break;
 		case 'n':
 			o->check = true;
 			break;
@@ -190,9 +221,65 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			return -1;
 		}
 	}
-	if (optind < argc) {
+	if (o->gen_keys) { /* the names of the dataplanes to make keys for */
+		o->names = argv + optind;
+		o->n_names = argc - optind;
+	} else if (optind < argc) {
 		fprintf(stderr, "unexpected argument: %s\n", argv[optind]);
 		return -1;
+	}
+	return 0;
+}
+
+/* True if file (one key per line, names after the key) already lists key. */
+static bool lists_key(const char *file, const char *key)
+{
+	char line[512];
+	bool found = false;
+	FILE *f = fopen(file, "r");
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = !strncmp(line, key, SY_CURVE_KEY_LEN);
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/* --gen-keys DIR [NAME...]: one command makes every key a cluster needs. Exit status. */
+static int gen_keys(const char *dir, char **names, int n_names)
+{
+	static char *dflt[] = {"dataplane"};
+	char prefix[4096], auth[4096], pub[SY_CURVE_KEY_LEN + 1];
+	const char *why = NULL;
+	bool created;
+	if (!n_names) {
+		names = dflt;
+		n_names = 1;
+	}
+	if (mkdir(dir, 0700) && errno != EEXIST) {
+		fprintf(stderr, "%s: %s\n", dir, strerror(errno));
+		return 1;
+	}
+	snprintf(auth, sizeof(auth), "%s/authorized_keys", dir);
+	for (int i = -1; i < n_names; i++) {
+		const char *name = i < 0 ? "controlplane" : names[i];
+		if (!*name || strchr(name, '/') || (i >= 0 && !strcmp(name, "controlplane"))) {
+			fprintf(stderr, "--gen-keys: bad dataplane name \"%s\"\n", name);
+			return 1;
+		}
+		snprintf(prefix, sizeof(prefix), "%s/%s", dir, name);
+		if (sy_curve_generate(prefix, pub, &created, &why)) {
+			fprintf(stderr, "%s: %s\n", prefix, why);
+			return 1;
+		}
+		printf("%s %s.key / %s.pub\n", created ? "wrote" : "kept", prefix, prefix);
+		if (i < 0 || lists_key(auth, pub))
+			continue;
+		FILE *f = fopen(auth, "a");
+		if (!f || fprintf(f, "%s %s\n", pub, name) < 0 || fclose(f)) {
+			fprintf(stderr, "%s: cannot append: %s\n", auth, strerror(errno));
+			return 1;
+		}
+		printf("authorized %s in %s\n", name, auth);
 	}
 	return 0;
 }
@@ -229,6 +316,21 @@ static int check_flags(const struct opts *o, const char *admin_key)
 				return -1;
 			}
 	}
+	if (!o->curve_secret != !o->curve_authorized) {
+		fprintf(stderr, "--curve-secret-file and --curve-authorized go together\n");
+		return -1;
+	}
+	for (int i = 0; i < 3 && !o->curve_secret; i++)
+		if (!sy_zendpoint_local(eps[i])) {
+			fprintf(
+			    stderr,
+			    "ZeroMQ endpoint %s reaches beyond this host: without CURVE anyone "
+			    "who can connect reads every provider credential and can post usage. "
+			    "Bind to 127.0.0.1, or set --curve-secret-file and "
+			    "--curve-authorized (keys: switchyard-controlplane --gen-keys DIR)\n",
+			    eps[i]);
+			return -1;
+		}
 	if (admin_key && !cp_auth_key_format(admin_key, SY_MKEY_PREFIX)) {
 		fprintf(stderr, "SWITCHYARD_ADMIN_KEY must be %s followed by 64 lowercase hex\n",
 		        SY_MKEY_PREFIX);
@@ -260,6 +362,18 @@ static int check_config(const struct opts *o, const struct sy_kek *kek, const ch
 	struct stat st;
 	char tmp[] = "/tmp/sy-cp-check-XXXXXX", err[512];
 	const char *why = NULL, *dir = o->data_dir;
+	if (o->curve_authorized) { /* the secret key was read already; the list is read here */
+		void *zctx = zmq_ctx_new();
+		struct cp_zap *zap = zctx ? cp_zap_new(zctx, o->curve_authorized, &why) : NULL;
+		cp_zap_free(&zap);
+		if (zctx)
+			zmq_ctx_term(zctx);
+		if (why) {
+			fprintf(stderr, "--curve-authorized: %s\n",
+			        zctx ? why : "no ZeroMQ context");
+			return 1;
+		}
+	}
 	bool fresh = stat(o->data_dir, &st) != 0;
 	if (fresh && !(dir = mkdtemp(tmp))) {
 		fprintf(stderr, "cannot create a scratch directory to check the catalog\n");
@@ -299,14 +413,17 @@ out:
 
 /* The event loop: until SIGTERM/SIGINT arrives on sigfd. 0 or a negative errno. */
 static int run(int sigfd, struct cp_http *http, struct cp_sync *sync, struct cp_usage *usage,
-               uint32_t publish_ms, struct cp_stats *stats, uint32_t stats_ms)
+               struct cp_zap *zap, uint32_t publish_ms, struct cp_stats *stats, uint32_t stats_ms)
 {
 	int ep = epoll_create1(EPOLL_CLOEXEC), rc = 0;
 	if (ep < 0)
 		return -errno;
 	struct epoll_event ev = {.events = EPOLLIN};
-	int fds[] = {sigfd, cp_http_fd(http), cp_sync_fd(sync), cp_usage_fd(usage)};
+	int fds[] = {sigfd, cp_http_fd(http), cp_sync_fd(sync), cp_usage_fd(usage),
+	             zap ? cp_zap_fd(zap) : -2};
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		if (fds[i] == -2) /* no ZAP handler: CURVE is off */
+			continue;
 		ev.events = EPOLLIN | (i >= 2 ? EPOLLET : 0);
 		ev.data.fd = fds[i];
 		if (fds[i] < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev)) {
@@ -355,6 +472,8 @@ static int run(int sigfd, struct cp_http *http, struct cp_sync *sync, struct cp_
 		cp_http_run(http);
 		more = cp_sync_drain(sync);
 		more = cp_usage_drain(usage) || more;
+		/* after the others: a handshake the loop just caused is answered in this pass */
+		more = (zap && cp_zap_drain(zap)) || more;
 	}
 	/* what settled last is published (and stored on the entities) before we go */
 	for (int i = 0; i < 64 && cp_usage_tick(usage); i++)
@@ -383,6 +502,8 @@ int main(int argc, char **argv)
 	struct cp_sync *sync = NULL;
 	struct cp_usage *usage = NULL;
 	struct cp_stats *stats = NULL;
+	struct cp_zap *zap = NULL;
+	struct sy_curve curve = {0};
 	struct cp_admin *admin = NULL;
 	struct cp_http *http = NULL;
 	void *zctx = NULL;
@@ -394,6 +515,8 @@ int main(int argc, char **argv)
 	sy_log_set_tag("cp");
 	if (o.audit)
 		return cp_audit_run(o.data_dir, stdout) ? 1 : 0;
+	if (o.gen_keys)
+		return gen_keys(o.gen_keys, o.names, o.n_names);
 	const char *admin_key = getenv("SWITCHYARD_ADMIN_KEY");
 	if (admin_key && !*admin_key)
 		admin_key = NULL;
@@ -406,6 +529,10 @@ int main(int argc, char **argv)
 	if (sy_kek_load(&kek, o.kek_file, &why)) {
 		fprintf(stderr, "%s\n", why);
 		return 1;
+	}
+	if (o.curve_secret && sy_curve_load(&curve, o.curve_secret, NULL, &why)) {
+		fprintf(stderr, "--curve-secret-file %s: %s\n", o.curve_secret, why);
+		goto out;
 	}
 	if (o.check) {
 		status = check_config(&o, &kek, admin_key);
@@ -439,11 +566,21 @@ int main(int argc, char **argv)
 		sy_err("cannot create the ZeroMQ context");
 		goto out;
 	}
-	if (!(sync = cp_sync_new(zctx, store, &kek, o.zmq_snapshot, o.zmq_publish, &why)) ||
-	    !(usage = cp_usage_new(zctx, store, o.zmq_usage, &why))) {
+	/* the ZAP handler first: libzmq admits every CURVE client while none is bound */
+	if (curve.set && !(zap = cp_zap_new(zctx, o.curve_authorized, &why))) {
 		sy_err("ZeroMQ: %s", why);
 		goto out;
 	}
+	if (!(sync = cp_sync_new(zctx, store, &kek, o.zmq_snapshot, o.zmq_publish, &curve, &why)) ||
+	    !(usage = cp_usage_new(zctx, store, o.zmq_usage, &curve, &why))) {
+		sy_err("ZeroMQ: %s", why);
+		goto out;
+	}
+	if (curve.set)
+		sy_info("ZeroMQ: CURVE on, public key %s, %d authorized dataplane key(s) in %s",
+		        curve.public_key, cp_zap_count(zap), o.curve_authorized);
+	else
+		sy_warn("ZeroMQ: CURVE off (no --curve-secret-file): loopback endpoints only");
 	cp_store_on_commit(store, cp_sync_publish, sync);
 	if (!(stats = cp_stats_new())) {
 		sy_err("out of memory");
@@ -464,7 +601,7 @@ int main(int argc, char **argv)
 	sy_info("ready: admin http://%s, snapshot %s, publish %s, usage %s, seq %llu",
 	        o.admin_listen, o.zmq_snapshot, o.zmq_publish, o.zmq_usage,
 	        (unsigned long long)cp_store_seq(store));
-	if ((rc = run(sigfd, http, sync, usage, o.publish_ms, stats, o.stats_ms)))
+	if ((rc = run(sigfd, http, sync, usage, zap, o.publish_ms, stats, o.stats_ms)))
 		sy_err("event loop: %s", sy_strerror(rc));
 	else
 		status = 0;
@@ -473,6 +610,7 @@ out:
 	cp_admin_free(&admin);
 	cp_usage_free(&usage);
 	cp_sync_free(&sync);
+	cp_zap_free(&zap);
 	cp_stats_free(&stats);
 	if (zctx)
 		zmq_ctx_term(zctx);
@@ -480,6 +618,7 @@ out:
 	if (sigfd >= 0)
 		close(sigfd);
 	sy_kek_clear(&kek);
+	sy_curve_clear(&curve);
 	if (!o.check)
 		sy_info("stopped");
 	return status;

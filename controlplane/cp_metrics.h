@@ -24,6 +24,9 @@ struct cp_metrics {
 	uint64_t usage_stored;         /* records newly stored */
 	uint64_t usage_duplicates;     /* resent records already stored */
 	uint64_t usage_invalid;        /* records refused */
+	uint64_t usage_unauthorized;   /* records refused: key or lease not held by the sender */
+	uint64_t zap_accepted;         /* CURVE handshakes of authorized dataplane keys */
+	uint64_t zap_refused;          /* CURVE handshakes of keys not authorized */
 	uint64_t generation_queries;
 };
 

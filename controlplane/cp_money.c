@@ -90,12 +90,21 @@ int cp_money_lease_get(struct cp_txn *t, const char *id, struct cp_lease *out)
 	return read_row(t, CP_T_LEASES, id, out, sizeof(*out));
 }
 
+/* Delete a lease and the record of who holds it. */
+static int lease_del(struct cp_txn *t, const char *id)
+{
+	char hk[8 + CP_LEASE_ID_MAX + 1];
+	int rc = cp_store_raw_del(t, CP_T_LEASES, id);
+	snprintf(hk, sizeof(hk), "lease/%s", id);
+	if (rc == 0 || rc == SY_ENOTFOUND)
+		rc = cp_store_raw_del(t, CP_T_HOLDERS, hk);
+	return rc == SY_ENOTFOUND ? 0 : rc;
+}
+
 static int lease_put(struct cp_txn *t, const char *id, const struct cp_lease *l)
 {
-	if (l->amount <= 0 && l->closed) {
-		int rc = cp_store_raw_del(t, CP_T_LEASES, id);
-		return rc == SY_ENOTFOUND ? 0 : rc;
-	}
+	if (l->amount <= 0 && l->closed)
+		return lease_del(t, id);
 	return cp_store_raw_put(t, CP_T_LEASES, id, l, sizeof(*l), false);
 }
 
@@ -274,6 +283,53 @@ int cp_money_return(struct cp_txn *t, const Sy__LeaseReturn *r)
 	return lease_put(t, r->lease_id, &l);
 }
 
+/* ---- holders ---------------------------------------------------------------------------- */
+
+static int holder_key(char *buf, size_t n, const char *hash, const char *peer)
+{
+	return (size_t)snprintf(buf, n, "key/%s/%s", hash, peer) < n ? 0 : SY_EINVAL;
+}
+
+int cp_money_hold(struct cp_txn *t, const char *peer, const Sy__LeaseRequest *rq)
+{
+	char k[128];
+	int rc = holder_key(k, sizeof(k), rq->key_hash, peer);
+	if (rc ||
+	    (rc = cp_store_raw_put(t, CP_T_HOLDERS, k, rq->org_id, strlen(rq->org_id), false)))
+		return rc;
+	snprintf(k, sizeof(k), "lease/%s", rq->lease_id);
+	return cp_store_raw_put(t, CP_T_HOLDERS, k, peer, strlen(peer), false);
+}
+
+bool cp_money_lease_held(struct cp_txn *t, const char *peer, const char *lease_id)
+{
+	char k[8 + CP_LEASE_ID_MAX + 1];
+	const void *v;
+	size_t len;
+	if (!lease_id || !lease_id_ok(lease_id) ||
+	    cp_store_raw_get(t, CP_T_LEASES, lease_id, &v, &len))
+		return true; /* no live lease by that id: nobody else holds it */
+	snprintf(k, sizeof(k), "lease/%s", lease_id);
+	if (cp_store_raw_get(t, CP_T_HOLDERS, k, &v, &len))
+		len = 0, v = ""; /* a lease from before holders were recorded: no one's */
+	return len == strlen(peer) && !memcmp(v, peer, len);
+}
+
+bool cp_money_may_settle(struct cp_txn *t, const char *peer, const Sy__UsageRecord *r)
+{
+	char k[128];
+	const void *v;
+	size_t len;
+	if (!r->has_cost || r->cost <= 0)
+		return true; /* moves no money: anything an authenticated dataplane served */
+	if (!r->key_hash || !sy_is_hash_hex(r->key_hash) || !r->org_id ||
+	    holder_key(k, sizeof(k), r->key_hash, peer) ||
+	    cp_store_raw_get(t, CP_T_HOLDERS, k, &v, &len))
+		return false;
+	return len == strlen(r->org_id) && !memcmp(v, r->org_id, len) &&
+	       cp_money_lease_held(t, peer, r->lease_id);
+}
+
 /* ---- settlement ------------------------------------------------------------------------ */
 
 int cp_money_settle(struct cp_txn *t, const Sy__UsageRecord *r, int64_t now)
@@ -366,7 +422,7 @@ int cp_money_expire(struct cp_store *s, int64_t now_ms, size_t *released)
 		sy_info("money: lease %s of org %s expired: releasing %lld units", ids.v[i],
 		        l.org_id, (long long)l.amount);
 		if (!(rc = release(t, &l, l.amount)))
-			rc = cp_store_raw_del(t, CP_T_LEASES, ids.v[i]);
+			rc = lease_del(t, ids.v[i]);
 		(*released)++;
 	}
 	if (rc)

@@ -123,6 +123,19 @@ int cp_money_grace(struct cp_store *s, int64_t until_ms);
 int cp_money_credit(struct cp_txn *t, const char *org, sy_money amount, const char *note,
                     int64_t now, Sy__LedgerEntry **out);
 
+/* Which dataplane holds what. A dataplane is named by its CURVE public key (the ZAP User-Id
+ * of its connection; "" without CURVE). A lease belongs to the dataplane that first asked for
+ * it; a dataplane holds a key once it was granted a lease for it, and keeps holding it (its
+ * usage records may arrive after the lease expired, or after a restart). */
+
+/* Record, inside the transaction granting rq, that peer holds rq's lease and key. */
+int cp_money_hold(struct cp_txn *t, const char *peer, const Sy__LeaseRequest *rq);
+/* True unless lease_id names a live lease that another dataplane holds. */
+bool cp_money_lease_held(struct cp_txn *t, const char *peer, const char *lease_id);
+/* True if peer may settle r: a record without cost always; one with a cost only for a key
+ * that peer holds in the record's org, and only on a lease of its own (or one gone). */
+bool cp_money_may_settle(struct cp_txn *t, const char *peer, const Sy__UsageRecord *r);
+
 /* Copy an org's money onto its Org entity now (within t), so workers see it at once. */
 int cp_money_publish_org(struct cp_txn *t, const char *org);
 /* Publish up to max marked balances (orgs and keys) in one write transaction. *left is true

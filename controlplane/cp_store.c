@@ -37,6 +37,7 @@ static const char *const table_names[CP_TABLE_COUNT] = {
     [CP_T_CREDITS] = "credit_ledger",
     [CP_T_GEN_BY_ORG] = "generations_by_org",
     [CP_T_DIRTY] = "dirty",
+    [CP_T_HOLDERS] = "holders",
 };
 
 struct cp_store {

@@ -340,7 +340,8 @@ void cp_sync_heartbeat(struct cp_sync *y)
 /* ---- lifecycle ----------------------------------------------------------------------------- */
 
 struct cp_sync *cp_sync_new(void *zctx, struct cp_store *s, const struct sy_kek *kek,
-                            const char *snapshot_ep, const char *publish_ep, const char **why)
+                            const char *snapshot_ep, const char *publish_ep,
+                            const struct sy_curve *curve, const char **why)
 {
 	struct cp_sync *y = calloc(1, sizeof(*y));
 	if (!y) {
@@ -351,12 +352,12 @@ struct cp_sync *cp_sync_new(void *zctx, struct cp_store *s, const struct sy_kek 
 	y->kek = kek;
 	/* A snapshot is written in one go: no HWM drops, and a vanished peer aborts it. */
 	int zero = 0, one = 1;
-	y->router = cp_zmq_bind(zctx, ZMQ_ROUTER, snapshot_ep, why);
+	y->router = cp_zmq_bind(zctx, ZMQ_ROUTER, snapshot_ep, curve, why);
 	if (y->router && (zmq_setsockopt(y->router, ZMQ_SNDHWM, &zero, sizeof(zero)) ||
 	                  zmq_setsockopt(y->router, ZMQ_ROUTER_MANDATORY, &one, sizeof(one))))
 		*why = "cannot set snapshot socket options";
 	else if (y->router)
-		y->pub = cp_zmq_bind(zctx, ZMQ_PUB, publish_ep, why);
+		y->pub = cp_zmq_bind(zctx, ZMQ_PUB, publish_ep, curve, why);
 	if (!y->pub) {
 		cp_sync_free(&y);
 		return NULL;

@@ -10,6 +10,7 @@
 #define CP_SYNC_H
 
 #include "cp_store.h"
+#include "sy_curve.h"
 #include "sy_secret.h"
 
 #include <stdbool.h>
@@ -20,10 +21,11 @@
 
 struct cp_sync;
 
-/* Bind the snapshot ROUTER and the PUB socket. kek must outlive the sync. NULL on failure
- * with *why set. */
+/* Bind the snapshot ROUTER and the PUB socket, as CURVE servers when curve is set (NULL or
+ * unset: plaintext). kek must outlive the sync. NULL on failure with *why set. */
 struct cp_sync *cp_sync_new(void *zctx, struct cp_store *s, const struct sy_kek *kek,
-                            const char *snapshot_ep, const char *publish_ep, const char **why);
+                            const char *snapshot_ep, const char *publish_ep,
+                            const struct sy_curve *curve, const char **why);
 /* Close the sockets; idempotent; nulls *sp. */
 void cp_sync_free(struct cp_sync **sp);
 /* The snapshot ROUTER's ZMQ_FD (edge-triggered: call cp_sync_drain on every loop pass). */

@@ -12,6 +12,7 @@
 #include "sy_clock.h"
 
 #include <stdlib.h>
+#include <sys/types.h>
 #include <zmq.h>
 
 #define DRAIN_BUDGET 64   /* messages handled per loop pass */
@@ -31,19 +32,56 @@ static void reply(struct cp_usage *u, const struct cp_zmsg *m, Sy__Envelope *env
 		sy_warn("usage: reply dropped: %s", sy_strerror(rc));
 }
 
+/* The records of b that m's sender may settle (cp_money_may_settle) into *out (malloc'ed).
+ * The count, or -1 when the store cannot be read or memory runs out. */
+static ssize_t authorized_records(struct cp_usage *u, const struct cp_zmsg *m,
+                                  Sy__UsageRecord ***out)
+{
+	const Sy__UsageBatch *b = m->env->usage_batch;
+	Sy__UsageRecord **ok = calloc(b->n_records ? b->n_records : 1, sizeof(*ok));
+	struct cp_txn *t = cp_store_begin(u->s, false);
+	size_t n = 0;
+	if (!ok || !t) {
+		free(ok);
+		cp_store_abort(&t);
+		return -1;
+	}
+	for (size_t i = 0; i < b->n_records; i++) {
+		if (cp_money_may_settle(t, m->peer, b->records[i])) {
+			ok[n++] = b->records[i];
+			continue;
+		}
+		/* the record's id and key hash are the worker's; the sender's public key is not
+		 * secret: enough to find the dataplane without logging anything that is */
+		cp_metrics.usage_unauthorized++;
+		sy_warn("usage: refused record %.64s: dataplane %s holds no lease for its key in "
+		        "org %.64s",
+		        b->records[i]->id, *m->peer ? m->peer : "(no CURVE key)",
+		        b->records[i]->org_id ? b->records[i]->org_id : "(none)");
+	}
+	cp_store_abort(&t);
+	*out = ok;
+	return (ssize_t)n;
+}
+
 static void on_batch(struct cp_usage *u, const struct cp_zmsg *m)
 {
 	const Sy__UsageBatch *b = m->env->usage_batch;
 	size_t stored, dups, invalid;
-	int rc = cp_ledger_apply(u->s, b->records, b->n_records, &stored, &dups, &invalid);
+	Sy__UsageRecord **recs = NULL;
+	ssize_t n = authorized_records(u, m, &recs);
+	int rc =
+	    n < 0 ? SY_ESTORE : cp_ledger_apply(u->s, recs, (size_t)n, &stored, &dups, &invalid);
 	if (rc) {
+		free(recs);
 		cp_metrics.usage_batches_failed++;
 		sy_err("usage: batch of %zu not stored (%s); the worker will resend it",
 		       b->n_records, sy_strerror(rc));
 		return;
 	}
-	for (size_t i = 0; u->stats && i < b->n_records; i++)
-		cp_stats_add(u->stats, b->records[i], sy_unix_s());
+	for (ssize_t i = 0; u->stats && i < n; i++)
+		cp_stats_add(u->stats, recs[i], sy_unix_s());
+	free(recs);
 	cp_metrics.usage_batches++;
 	cp_metrics.usage_stored += stored;
 	cp_metrics.usage_duplicates += dups;
@@ -95,9 +133,16 @@ static void on_lease_request(struct cp_usage *u, const struct cp_zmsg *m)
 	const Sy__LeaseRequest *rq = m->env->lease_request;
 	struct cp_grant g;
 	struct cp_txn *t = cp_store_begin(u->s, true);
-	int rc = t ? cp_money_lease(t, rq, sy_unix_ms(), u->lease_ttl_ms, &g) : SY_ESTORE;
+	int rc = t ? 0 : SY_ESTORE;
+	if (t && !cp_money_lease_held(t, m->peer, rq->lease_id)) {
+		sy_warn("usage: dataplane %s asked for lease %.64s of another dataplane: refused",
+		        *m->peer ? m->peer : "(no CURVE key)", rq->lease_id);
+		g = (struct cp_grant){.refusal = CP_REFUSE_UNKNOWN_KEY};
+	} else if (t) {
+		rc = cp_money_lease(t, rq, sy_unix_ms(), u->lease_ttl_ms, &g);
+	}
 	/* a refusal writes nothing: no commit (and no disk flush) for it */
-	if (!rc && g.refusal == CP_GRANTED)
+	if (!rc && g.refusal == CP_GRANTED && !(rc = cp_money_hold(t, m->peer, rq)))
 		rc = cp_store_commit(&t);
 	cp_store_abort(&t);
 	if (rc) {
@@ -127,8 +172,17 @@ static void on_lease_request(struct cp_usage *u, const struct cp_zmsg *m)
 
 static void on_lease_return(struct cp_usage *u, const struct cp_zmsg *m)
 {
+	const Sy__LeaseReturn *r = m->env->lease_return;
 	struct cp_txn *t = cp_store_begin(u->s, true);
-	int rc = t ? cp_money_return(t, m->env->lease_return) : SY_ESTORE;
+	int rc = t ? 0 : SY_ESTORE;
+	if (t && !cp_money_lease_held(t, m->peer, r->lease_id)) {
+		sy_warn("usage: dataplane %s returned lease %.64s of another dataplane: ignored",
+		        *m->peer ? m->peer : "(no CURVE key)", r->lease_id);
+		cp_store_abort(&t);
+		return;
+	}
+	if (t)
+		rc = cp_money_return(t, r);
 	if (!rc)
 		rc = cp_store_commit(&t);
 	cp_store_abort(&t);
@@ -192,7 +246,7 @@ bool cp_usage_drain(struct cp_usage *u)
 }
 
 struct cp_usage *cp_usage_new(void *zctx, struct cp_store *s, const char *endpoint,
-                              const char **why)
+                              const struct sy_curve *curve, const char **why)
 {
 	struct cp_usage *u = calloc(1, sizeof(*u));
 	if (!u) {
@@ -201,7 +255,7 @@ struct cp_usage *cp_usage_new(void *zctx, struct cp_store *s, const char *endpoi
 	}
 	u->s = s;
 	u->lease_ttl_ms = CP_USAGE_LEASE_TTL_MS;
-	if (!(u->router = cp_zmq_bind(zctx, ZMQ_ROUTER, endpoint, why))) {
+	if (!(u->router = cp_zmq_bind(zctx, ZMQ_ROUTER, endpoint, curve, why))) {
 		free(u);
 		return NULL;
 	}

@@ -12,6 +12,7 @@
 #define CP_USAGE_H
 
 #include "cp_store.h"
+#include "sy_curve.h"
 
 #include <stdbool.h>
 
@@ -20,9 +21,9 @@ struct cp_usage;
 /* Default lease lifetime without renewal. */
 #define CP_USAGE_LEASE_TTL_MS 30000
 
-/* Bind the usage ROUTER. NULL on failure with *why set. */
+/* Bind the usage ROUTER, a CURVE server when curve is set. NULL on failure with *why set. */
 struct cp_usage *cp_usage_new(void *zctx, struct cp_store *s, const char *endpoint,
-                              const char **why);
+                              const struct sy_curve *curve, const char **why);
 /* Close; idempotent; nulls *up. */
 void cp_usage_free(struct cp_usage **up);
 /* The ROUTER's ZMQ_FD (edge-triggered: call cp_usage_drain on every loop pass). */

@@ -5,10 +5,12 @@
 #include "sy_msg.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <zmq.h>
 
-void *cp_zmq_bind(void *zctx, int type, const char *endpoint, const char **why)
+void *cp_zmq_bind(void *zctx, int type, const char *endpoint, const struct sy_curve *curve,
+                  const char **why)
 {
 	void *s = zmq_socket(zctx, type);
 	if (!s) {
@@ -17,6 +19,10 @@ void *cp_zmq_bind(void *zctx, int type, const char *endpoint, const char **why)
 	}
 	if (sy_zsock_setup(s)) {
 		*why = "cannot set ZeroMQ socket options";
+		goto out_close;
+	}
+	if (sy_curve_server(s, curve)) {
+		*why = "cannot make the socket a CURVE server";
 		goto out_close;
 	}
 	if (zmq_bind(s, endpoint)) {
@@ -69,6 +75,9 @@ int cp_zmq_recv_routed(void *sock, const char *what, struct cp_zmsg *m)
 		sy_warn("%s: dropped a message that is not [identity][envelope]", what);
 		goto out;
 	}
+	/* set by the ZAP handler on every message of an authenticated connection */
+	const char *user = zmq_msg_gets(&part, "User-Id");
+	snprintf(m->peer, sizeof(m->peer), "%s", user ? user : "");
 	int err = 0;
 	m->env = sy_env_unpack(zmq_msg_data(&part), zmq_msg_size(&part), &err);
 	if (!m->env) {

@@ -20,10 +20,12 @@
 #include "dp_view.h"
 #include "dp_worker.h"
 #include "sy_clock.h"
+#include "sy_curve.h"
 #include "sy_err.h"
 #include "sy_key.h"
 #include "sy_log.h"
 #include "sy_version.h"
+#include "sy_msg.h"
 #include "sy_proc.h"
 
 #include <curl/curl.h>
@@ -59,6 +61,11 @@ static const char usage_text[] =
     "  --zmq-snapshot ENDPOINT       controlplane snapshot ROUTER (default tcp://127.0.0.1:5555)\n"
     "  --zmq-publish ENDPOINT        controlplane update PUB (default tcp://127.0.0.1:5556)\n"
     "  --zmq-usage ENDPOINT          controlplane usage ROUTER (default tcp://127.0.0.1:5557)\n"
+    "  --curve-secret-file FILE      this dataplane's CURVE secret key (Z85; from\n"
+    "                                switchyard-controlplane --gen-keys)\n"
+    "  --curve-server-key FILE       the controlplane's CURVE public key: with both, the\n"
+    "                                ZeroMQ links are encrypted and only that controlplane\n"
+    "                                is trusted\n"
     "  --workers N                   worker processes (default: number of cores)\n"
     "  --spool-dir DIR               durable usage spool (default ./switchyard-spool)\n"
     "  --max-body-kb N               request body cap, 413 beyond (default 1024)\n"
@@ -102,6 +109,8 @@ enum {
 	OPT_LEASE_WAIT,
 	OPT_CLUSTER_WORKERS,
 	OPT_LOG,
+	OPT_CURVE_SECRET,
+	OPT_CURVE_SERVER,
 };
 
 static int parse_args(int argc, char **argv, struct dp_config *cfg, bool *check)
@@ -112,6 +121,8 @@ static int parse_args(int argc, char **argv, struct dp_config *cfg, bool *check)
 	    {"zmq-snapshot", required_argument, NULL, OPT_SNAP},
 	    {"zmq-publish", required_argument, NULL, OPT_PUB},
 	    {"zmq-usage", required_argument, NULL, OPT_USAGE},
+	    {"curve-secret-file", required_argument, NULL, OPT_CURVE_SECRET},
+	    {"curve-server-key", required_argument, NULL, OPT_CURVE_SERVER},
 	    {"workers", required_argument, NULL, OPT_WORKERS},
 	    {"spool-dir", required_argument, NULL, OPT_SPOOL},
 	    {"max-body-kb", required_argument, NULL, OPT_BODY},
@@ -132,7 +143,9 @@ static int parse_args(int argc, char **argv, struct dp_config *cfg, bool *check)
 	    {NULL, 0, NULL, 0},
 	};
 	static char cp_eps[3][300];
+	static struct sy_curve curve; /* lives as long as the process: workers inherit it */
 	const char *cp_host = NULL, *snap = NULL, *pub = NULL, *usage = NULL;
+	const char *curve_secret = NULL, *curve_server = NULL, *why = NULL;
 	long long v;
 	int c;
 	while ((c = getopt_long(argc, argv, "nh", opts, NULL)) != -1) {
@@ -153,6 +166,12 @@ static int parse_args(int argc, char **argv, struct dp_config *cfg, bool *check)
 			continue;
 		case OPT_USAGE:
 			usage = optarg;
+			continue;
+		case OPT_CURVE_SECRET:
+			curve_secret = optarg;
+			continue;
+		case OPT_CURVE_SERVER:
+			curve_server = optarg;
 			continue;
 		case OPT_SPOOL:
 			cfg->spool_dir = optarg;
@@ -280,12 +299,36 @@ static int parse_args(int argc, char **argv, struct dp_config *cfg, bool *check)
 		cfg->zmq_publish = cp_eps[1];
 		cfg->zmq_usage = cp_eps[2];
 	}
+	if (!curve_secret != !curve_server) {
+		fprintf(stderr, "--curve-secret-file and --curve-server-key go together\n");
+		return SY_EINVAL;
+	}
+	if (curve_secret && sy_curve_load(&curve, curve_secret, curve_server, &why)) {
+		fprintf(stderr, "--curve-secret-file %s / --curve-server-key %s: %s\n",
+		        curve_secret, curve_server, why);
+		return SY_EINVAL;
+	}
+	cfg->curve = curve.set ? &curve : NULL;
 	if (snap)
 		cfg->zmq_snapshot = snap;
 	if (pub)
 		cfg->zmq_publish = pub;
 	if (usage)
 		cfg->zmq_usage = usage;
+	/* whoever answers on a plaintext link beyond this host could feed this dataplane a
+	 * state of its choosing and read the usage it sends */
+	const char *eps[] = {cfg->zmq_snapshot, cfg->zmq_publish, cfg->zmq_usage};
+	for (int i = 0; i < 3 && !cfg->curve; i++)
+		if (!sy_zendpoint_local(eps[i])) {
+			fprintf(
+			    stderr,
+			    "controlplane endpoint %s reaches beyond this host: without CURVE the "
+			    "link is neither encrypted nor authenticated. Set --curve-secret-file "
+			    "and --curve-server-key (keys: switchyard-controlplane --gen-keys "
+			    "DIR)\n",
+			    eps[i]);
+			return SY_EINVAL;
+		}
 	return 0;
 }
 
@@ -378,7 +421,7 @@ static int worker_main(const struct dp_config *cfg, int id)
 	sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (sfd < 0 || dp_loop_add_fd(w.loop, sfd, EPOLLIN, on_signal, &sd))
 		goto out;
-	w.usage = dp_usage_new(w.loop, w.zctx, cfg->zmq_usage, cfg->spool_dir, id);
+	w.usage = dp_usage_new(w.loop, w.zctx, cfg->zmq_usage, cfg->curve, cfg->spool_dir, id);
 	if (!w.usage)
 		goto out;
 	char mtag[16];
@@ -400,8 +443,8 @@ static int worker_main(const struct dp_config *cfg, int id)
 	if (!w.http)
 		goto out;
 	dp_metrics_watch(&w);
-	sy_info("worker up: listening on %s, controlplane %s %s %s", cfg->listen, cfg->zmq_snapshot,
-	        cfg->zmq_publish, cfg->zmq_usage);
+	sy_info("worker up: listening on %s, controlplane %s %s %s (CURVE %s)", cfg->listen,
+	        cfg->zmq_snapshot, cfg->zmq_publish, cfg->zmq_usage, cfg->curve ? "on" : "off");
 	rc = dp_loop_run(w.loop) ? 1 : 0;
 	if (rc)
 		sy_err("event loop failed: %s", strerror(errno));
@@ -577,6 +620,8 @@ int main(int argc, char **argv)
 		       cfg.spool_dir, cfg.max_body, (long long)cfg.drain_ms, cfg.connect_timeout_ms,
 		       cfg.first_byte_timeout_ms, cfg.answer_timeout_ms, cfg.idle_timeout_ms,
 		       cfg.total_timeout_ms);
+		printf("curve %s%s\n", cfg.curve ? "on, public key " : "off",
+		       cfg.curve ? cfg.curve->public_key : "");
 		return 0;
 	}
 	if (sy_crypto_init()) {

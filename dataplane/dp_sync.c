@@ -9,6 +9,7 @@
 #include "dp_loop.h"
 #include "dp_view.h"
 #include "dp_worker.h"
+#include "sy_curve.h"
 #include "sy_err.h"
 #include "sy_log.h"
 #include "sy_msg.h"
@@ -237,7 +238,8 @@ static void snapshot_request(struct dp_sync *s)
 
 	size_t fdlen = sizeof(s->snap_fd);
 	s->snap = zmq_socket(w->zctx, ZMQ_DEALER);
-	if (!s->snap || sy_zsock_setup(s->snap) || zmq_connect(s->snap, w->cfg->zmq_snapshot) ||
+	if (!s->snap || sy_zsock_setup(s->snap) || sy_curve_client(s->snap, w->cfg->curve) ||
+	    zmq_connect(s->snap, w->cfg->zmq_snapshot) ||
 	    zmq_getsockopt(s->snap, ZMQ_FD, &s->snap_fd, &fdlen) ||
 	    dp_loop_add_fd(w->loop, s->snap_fd, EPOLLIN | EPOLLET, snap_fd_fn, s)) {
 		sy_err("sync: cannot connect to %s: %s", w->cfg->zmq_snapshot,
@@ -384,7 +386,8 @@ struct dp_sync *dp_sync_new(struct dp_worker *w)
 	s->last_pub_ms = dp_loop_now_ms(w->loop);
 	size_t fdlen = sizeof(s->sub_fd);
 	s->sub = zmq_socket(w->zctx, ZMQ_SUB);
-	if (!s->sub || sy_zsock_setup(s->sub) || zmq_setsockopt(s->sub, ZMQ_SUBSCRIBE, "", 0) ||
+	if (!s->sub || sy_zsock_setup(s->sub) || sy_curve_client(s->sub, w->cfg->curve) ||
+	    zmq_setsockopt(s->sub, ZMQ_SUBSCRIBE, "", 0) ||
 	    zmq_connect(s->sub, w->cfg->zmq_publish) ||
 	    zmq_getsockopt(s->sub, ZMQ_FD, &s->sub_fd, &fdlen) ||
 	    dp_loop_add_fd(w->loop, s->sub_fd, EPOLLIN | EPOLLET, sub_fd_fn, s)) {

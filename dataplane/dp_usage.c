@@ -31,6 +31,7 @@
 #include "dp_loop.h"
 #include "sy_buf.h"
 #include "sy_clock.h"
+#include "sy_curve.h"
 #include "sy_err.h"
 #include "sy_log.h"
 #include "sy_msg.h"
@@ -639,7 +640,7 @@ static void fd_fn(struct dp_loop *loop, int fd, uint32_t events, void *arg)
 /* ---- public ------------------------------------------------------------------------------- */
 
 struct dp_usage *dp_usage_new(struct dp_loop *loop, void *zctx, const char *endpoint,
-                              const char *spool_dir, int worker_id)
+                              const struct sy_curve *curve, const char *spool_dir, int worker_id)
 {
 	struct dp_usage *u = calloc(1, sizeof(*u));
 	if (!u)
@@ -677,7 +678,7 @@ struct dp_usage *dp_usage_new(struct dp_loop *loop, void *zctx, const char *endp
 	int one = 1;
 	size_t fdlen = sizeof(u->fd);
 	u->sock = zmq_socket(zctx, ZMQ_DEALER);
-	if (!u->sock || sy_zsock_setup(u->sock) ||
+	if (!u->sock || sy_zsock_setup(u->sock) || sy_curve_client(u->sock, curve) ||
 	    zmq_setsockopt(u->sock, ZMQ_IMMEDIATE, &one, sizeof(one)) ||
 	    zmq_connect(u->sock, endpoint) || zmq_getsockopt(u->sock, ZMQ_FD, &u->fd, &fdlen) ||
 	    dp_loop_add_fd(loop, u->fd, EPOLLIN | EPOLLET, fd_fn, u)) {

@@ -19,9 +19,11 @@
 struct dp_loop;
 struct dp_usage;
 
-/* Connect to endpoint, replaying whatever spool_dir/usage-<worker>.spool holds. */
+struct sy_curve;
+/* Connect to endpoint (a CURVE client when curve is set; NULL: plaintext), replaying whatever
+ * spool_dir/usage-<worker>.spool holds. */
 struct dp_usage *dp_usage_new(struct dp_loop *loop, void *zctx, const char *endpoint,
-                              const char *spool_dir, int worker_id);
+                              const struct sy_curve *curve, const char *spool_dir, int worker_id);
 /* Flush what can be flushed and free; idempotent; nulls *up. */
 void dp_usage_free(struct dp_usage **up);
 /* Queue one record (copied): spooled durably before the loop waits again, then sent; resent

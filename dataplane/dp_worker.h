@@ -17,13 +17,15 @@ struct dp_sync;
 struct dp_health;
 struct dp_chat;
 struct dp_money;
+struct sy_curve;
 
 struct dp_config {
-	const char *listen;       /* "host:port" for the public API */
-	const char *zmq_snapshot; /* controlplane snapshot ROUTER */
-	const char *zmq_publish;  /* controlplane update PUB */
-	const char *zmq_usage;    /* controlplane usage ROUTER */
-	const char *spool_dir;    /* durable usage spool */
+	const char *listen;           /* "host:port" for the public API */
+	const char *zmq_snapshot;     /* controlplane snapshot ROUTER */
+	const char *zmq_publish;      /* controlplane update PUB */
+	const char *zmq_usage;        /* controlplane usage ROUTER */
+	const struct sy_curve *curve; /* CURVE keys for the three sockets; NULL = plaintext */
+	const char *spool_dir;        /* durable usage spool */
 	int workers;
 	size_t max_body;                /* request body cap (413 beyond) */
 	int64_t drain_ms;               /* in-flight deadline on SIGTERM */

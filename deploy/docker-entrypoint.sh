@@ -3,6 +3,9 @@
 #
 #   docker-entrypoint.sh controlplane|dataplane|mock [FLAGS...]   run that binary
 #   docker-entrypoint.sh probe PORT PATH                          exit 0 on an HTTP 200 (health checks)
+#   docker-entrypoint.sh keys CP_DIR DP_DIR                       CURVE keys for the ZeroMQ links:
+#       the controlplane's key pair and authorized_keys in CP_DIR, the dataplanes' key
+#       (dataplane.key) and the controlplane's public key in DP_DIR; existing keys are kept
 #   docker-entrypoint.sh switchyard-<binary> [FLAGS...]           the same as the short names
 #
 # Secrets: a variable NAME_FILE, where NAME is SWITCHYARD_* or ends in _KEY, names a file whose
@@ -77,6 +80,14 @@ controlplane() {
 	exec switchyard-controlplane "$@" $extra
 }
 
+# Each side's volume gets only what that side needs: a dataplane never sees the controlplane's
+# secret key.
+keys() {
+	[ $# -eq 2 ] || { echo "docker-entrypoint: keys CP_DIR DP_DIR" >&2; exit 2; }
+	switchyard-controlplane --gen-keys "$1" dataplane
+	(umask 077 && cp "$1/dataplane.key" "$1/controlplane.pub" "$2/")
+}
+
 cmd=${1:-}
 [ $# -gt 0 ] && shift
 case "$cmd" in
@@ -84,6 +95,7 @@ controlplane | switchyard-controlplane) controlplane "$@" ;;
 dataplane | switchyard-dataplane) exec switchyard-dataplane "$@" ;;
 mock | switchyard-mock) exec switchyard-mock "$@" ;;
 probe) probe "$@" ;;
+keys) keys "$@" ;;
 -h | --help | help | "") usage ;;
 *)
 	echo "docker-entrypoint: unknown command '$cmd'" >&2

@@ -189,6 +189,14 @@ sy_wait_chat() {
 # SY_MOCK_KEY (the demo provider key: only the controlplane reads it, when it imports the
 # catalog, and stores it encrypted), SY_CATALOG (optional).
 
+# sy_keys [NAME...]: CURVE keys for the ZeroMQ links in $SY_RUN_DIR/keys (the controlplane's,
+# and one per dataplane NAME, listed in authorized_keys; default NAME: dataplane). Existing
+# keys are kept; a running controlplane picks up new dataplane keys by itself.
+sy_keys() {
+	"$SY_BIN/switchyard-controlplane" --gen-keys "$SY_RUN_DIR/keys" "$@" >/dev/null ||
+		sy_die "could not write the CURVE keys in $SY_RUN_DIR/keys"
+}
+
 # The controlplane's three ZeroMQ endpoints as dataplane/controlplane flags.
 sy_zmq_flags() {
 	echo "--zmq-snapshot tcp://127.0.0.1:$SY_ZMQ_PORT" \
@@ -241,22 +249,28 @@ sy_start_controlplane() {
 			>"$SY_RUN_DIR/catalog.json"
 		catalog=(--catalog "$SY_RUN_DIR/catalog.json")
 	fi
+	sy_keys
 	# shellcheck disable=SC2046
 	SWITCHYARD_ADMIN_KEY=$SY_ADMIN_KEY SWITCHYARD_KEK=$SY_KEK SWITCHYARD_MOCK_KEY=$SY_MOCK_KEY \
 		sy_start controlplane "$SY_BIN/switchyard-controlplane" \
 		--data-dir "$SY_RUN_DIR/cp-data" --admin-listen "127.0.0.1:$SY_ADMIN_PORT" \
-		$(sy_zmq_flags) "${catalog[@]}"
+		$(sy_zmq_flags) "${catalog[@]}" \
+		--curve-secret-file "$SY_RUN_DIR/keys/controlplane.key" \
+		--curve-authorized "$SY_RUN_DIR/keys/authorized_keys"
 	sy_wait_http "http://127.0.0.1:$SY_ADMIN_PORT/api/v1/orgs" 20 "switchyard-controlplane" \
 		controlplane -H "Authorization: Bearer $SY_ADMIN_KEY"
 }
 
-# sy_start_dataplane NAME PORT WORKERS: start a dataplane on 127.0.0.1:PORT and wait until it
-# is ready (holds a snapshot).
+# sy_start_dataplane NAME PORT WORKERS: start a dataplane on 127.0.0.1:PORT, with CURVE key
+# NAME (made and authorized if new), and wait until it is ready (holds a snapshot).
 sy_start_dataplane() {
+	sy_keys "$1"
 	# shellcheck disable=SC2046
 	sy_start "$1" "$SY_BIN/switchyard-dataplane" \
 		--listen "127.0.0.1:$2" --workers "$3" $(sy_zmq_flags) \
-		--spool-dir "$SY_RUN_DIR/spool-$1"
+		--spool-dir "$SY_RUN_DIR/spool-$1" \
+		--curve-secret-file "$SY_RUN_DIR/keys/$1.key" \
+		--curve-server-key "$SY_RUN_DIR/keys/controlplane.pub"
 	sy_wait_http "http://127.0.0.1:$2/ready" 20 "switchyard-dataplane $1" "$1"
 }
 

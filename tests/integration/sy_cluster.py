@@ -5,7 +5,9 @@
         status, body = c.admin("POST", "/api/v1/orgs", {"name": "acme"})
 
 Every process gets free 127.0.0.1 ports, a temp data dir and a log file; all are killed on
-exit and their logs are printed when the scenario fails.
+exit and their logs are printed when the scenario fails. The ZeroMQ links use CURVE unless
+Cluster(curve=False): keys from `switchyard-controlplane --gen-keys` in <dir>/keys, the
+dataplanes and the test tools connecting with the key "dataplane".
 """
 import json
 import os
@@ -215,10 +217,32 @@ class Proc:
             return f.read().decode(errors="replace")
 
 
+def gen_keys(d, *names):
+    """switchyard-controlplane --gen-keys d names...: the key directory (files
+    controlplane.{key,pub}, <name>.{key,pub} for each name (default: dataplane) and
+    authorized_keys listing the names)."""
+    p = subprocess.run([os.path.join(BIN, "switchyard-controlplane"), "--gen-keys", d] +
+                       list(names), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    assert p.returncode == 0, p.stdout.decode(errors="replace")
+    return d
+
+
+def curve_client_args(keys, name="dataplane"):
+    """The flags that make a dataplane or a test tool a CURVE client with key <name>."""
+    return ["--curve-secret-file", os.path.join(keys, name + ".key"),
+            "--curve-server-key", os.path.join(keys, "controlplane.pub")]
+
+
+def curve_server_args(keys):
+    return ["--curve-secret-file", os.path.join(keys, "controlplane.key"),
+            "--curve-authorized", os.path.join(keys, "authorized_keys")]
+
+
 class Cluster:
-    def __init__(self, admin_key=ADMIN_KEY, kek=KEK):
+    def __init__(self, admin_key=ADMIN_KEY, kek=KEK, curve=True):
         self.dir = tempfile.mkdtemp(prefix="sy-it-")
         self.admin_key, self.kek = admin_key, kek
+        self.keys = gen_keys(os.path.join(self.dir, "keys")) if curve else None
         self.procs = []
         self.cp = self.mock = None
         self.dps = []
@@ -245,6 +269,8 @@ class Cluster:
                 "--admin-listen", f"127.0.0.1:{self.admin_port}",
                 "--zmq-snapshot", e["snapshot"], "--zmq-publish", e["publish"],
                 "--zmq-usage", e["usage"]] + (extra or [])
+        if self.keys:
+            argv += curve_server_args(self.keys)
         envv = {"SWITCHYARD_ADMIN_KEY": self.admin_key}
         if self.kek:
             envv["SWITCHYARD_KEK"] = self.kek
@@ -273,6 +299,8 @@ class Cluster:
                 "--workers", str(workers), "--zmq-snapshot", e["snapshot"],
                 "--zmq-publish", e["publish"], "--zmq-usage", e["usage"],
                 "--spool-dir", os.path.join(self.dir, f"dp-spool-{port}")] + (extra or [])
+        if self.keys:
+            argv += curve_client_args(self.keys)
         pr = self._spawn(f"dataplane-{port}", argv, env)
         pr.port = port
         pr.url = f"http://127.0.0.1:{port}"
@@ -394,10 +422,15 @@ class Cluster:
         return http("GET", f"http://127.0.0.1:{self.mock_port}/mock/stats")[1]
 
     # -- test tools (tests/tools, built into SY_TOOLS) ------------------------------------
+    def tool_argv(self, name, args):
+        """SY_TOOLS/<name> with args, as this cluster's CURVE client when CURVE is on."""
+        return ([os.path.join(TOOLS, name)] + list(args) +
+                (curve_client_args(self.keys) if self.keys else []))
+
     def start_tool(self, name, args):
         """Starts SY_TOOLS/<name> like the other processes; its log holds its stdout."""
         n = sum(1 for pr in self.procs if pr.name.startswith(name + "-"))
-        return self._spawn(f"{name}-{n}", [os.path.join(TOOLS, name)] + list(args))
+        return self._spawn(f"{name}-{n}", self.tool_argv(name, args))
 
     def sync_client(self, *args):
         """tests/tools/sync_client against this cluster's controlplane (see its --help)."""

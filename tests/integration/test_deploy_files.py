@@ -59,7 +59,8 @@ def check_compose():
     _, out = run(["docker-compose", "-f", f, "config"])
     cfg = yaml.safe_load(out)
     svc = cfg["services"]
-    assert set(svc) == {"controlplane", "dataplane", "haproxy", "mock", "prometheus"}, sorted(svc)
+    assert set(svc) == {"controlplane", "dataplane", "haproxy", "keys", "mock",
+                        "prometheus"}, sorted(svc)
     # Prometheus is optional: only with --profile monitoring.
     assert svc["prometheus"]["profiles"] == ["monitoring"], svc["prometheus"]
     assert not any(s.get("profiles") for n, s in svc.items() if n != "prometheus")
@@ -77,6 +78,19 @@ def check_compose():
     assert cat.endswith("deploy/catalog.demo.json") and os.path.isfile(cat), cat
     assert cp["command"][cp["command"].index("--catalog") + 1] == "/etc/switchyard/catalog.json"
     assert "SWITCHYARD_ADMIN_KEY" in cp["environment"] and "SWITCHYARD_KEK" in cp["environment"]
+    # CURVE: keys from the one-shot keys service; a dataplane sees only its side's volume.
+    cp_mounts, dp_mounts = dict(map(volume, cp["volumes"])), dict(map(volume, svc["dataplane"]["volumes"]))
+    assert "curve-cp" in cp_mounts and "curve-cp" not in dp_mounts, (cp_mounts, dp_mounts)
+    for flag, where in (("--curve-secret-file", cp_mounts["curve-cp"]),
+                        ("--curve-authorized", cp_mounts["curve-cp"])):
+        assert cp["command"][cp["command"].index(flag) + 1].startswith(where + "/"), flag
+    for flag in ("--curve-secret-file", "--curve-server-key"):
+        assert dp_cmd[dp_cmd.index(flag) + 1].startswith(dp_mounts["curve-dp"] + "/"), flag
+    assert svc["keys"]["command"][0] == "keys", svc["keys"]
+    assert cp["depends_on"]["keys"]["condition"] == "service_completed_successfully"
+    for name in ("controlplane", "dataplane"):  # ZeroMQ is never published on the host
+        assert not any(str(p).endswith(("5555", "5556", "5557"))
+                       for p in svc[name].get("ports", [])), svc[name].get("ports")
     hap = svc["haproxy"]
     assert any(volume(v)[0].endswith("deploy/haproxy.cfg") for v in hap["volumes"]), hap
     # Published ports default to loopback only.
@@ -251,6 +265,17 @@ def check_k8s():
     # The placeholders in the Secret are not usable keys (the controlplane must refuse them).
     sec = by["Secret"]["switchyard-controlplane"]["stringData"]
     assert not re.fullmatch(r"[0-9a-f]{64}", sec["kek"])
+    # CURVE on both sides, its keys mounted from Secrets as files (never in args or env).
+    cp_c = pod_spec(sts)["containers"][0]
+    for w, c_, flags in ((sts, cp_c, ("--curve-secret-file", "--curve-authorized")),
+                         (dep, c, ("--curve-secret-file", "--curve-server-key"))):
+        vols = {v["name"]: v for v in pod_spec(w)["volumes"]}
+        mounts = {m["mountPath"]: m["name"] for m in c_["volumeMounts"]}
+        for flag in flags:
+            path = c_["args"][c_["args"].index(flag) + 1]
+            vol = vols[mounts[os.path.dirname(path)]]
+            sec = by["Secret"][vol["secret"]["secretName"]]["stringData"]
+            assert os.path.basename(path) in sec, (flag, path, sec.keys())
 
 
 def owner(path):

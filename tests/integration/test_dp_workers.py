@@ -6,10 +6,11 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
-from sy_cluster import BIN, Cluster, http, wait_until
+from sy_cluster import BIN, Cluster, curve_client_args, gen_keys, http, wait_until
 
 DP = os.path.join(BIN, "switchyard-dataplane")
 
@@ -32,7 +33,14 @@ def main():
     assert out.returncode == 2 and "--listen" in out.stderr, out
     out = subprocess.run([DP, "-n", "--controlplane", "10.1.1.1"], capture_output=True,
                          text=True, timeout=10)
-    assert out.returncode == 0 and "tcp://10.1.1.1:5557" in out.stdout, out
+    assert out.returncode == 2 and "reaches beyond this host" in out.stderr, out
+    with tempfile.TemporaryDirectory() as d:
+        keys = gen_keys(os.path.join(d, "keys"))
+        out = subprocess.run([DP, "-n", "--controlplane", "10.1.1.1"] + curve_client_args(keys),
+                             capture_output=True, text=True, timeout=10)
+        assert out.returncode == 0 and "tcp://10.1.1.1:5557" in out.stdout, out
+        pub = open(os.path.join(keys, "dataplane.pub")).read().strip()
+        assert "curve on, public key " + pub in out.stdout, out
 
     with Cluster() as c:
         c.start_mock()

@@ -59,8 +59,11 @@ def main():
         M.wait_settled(c, org, posted=price * 3)
         wait_until(lambda: math.isclose(M.dp_credits(dp, key)["total_usage"], float(price * 3),
                                         abs_tol=1e-12), 10, 0.05, what="spend on the dataplane")
-        # a free model is fine while the org's balance is positive ... but it is 0 now
-        s, b, _ = chat(c, dp, key, model="mock/free:free")
+        # a free model is fine while the org's balance is positive ... but it is 0 now, once
+        # the settled balance (published at most --publish-ms after settling) reaches the
+        # dataplane; total_usage above may count spend the dataplane settled itself before
+        s, b = wait_until(lambda: (lambda r: r[:2] if r[0] == 402 else None)(
+            chat(c, dp, key, model="mock/free:free")), 5, 0.05, what="402 on a free model")
         assert s == 402, (s, b)
 
         # ---- a top-up brings service back ---------------------------------------------------

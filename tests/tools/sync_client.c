@@ -16,6 +16,7 @@
 #include "sy_clock.h"
 #include "sy_err.h"
 #include "sy_msg.h"
+#include "tool_curve.h"
 #include "tool_emit.h"
 
 #include <getopt.h>
@@ -40,6 +41,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: sync_client --snapshot EP --publish EP [--until-seq N]\n"
 	           "                   [--duration-ms MS] [--timeout-ms MS] [--heartbeats]\n"
+	           "                   [--curve-secret-file F --curve-server-key F]\n"
 	           "Prints the controlplane's snapshot and live updates as JSON lines.\n");
 }
 
@@ -268,13 +270,18 @@ int main(int argc, char **argv)
 	                                   {"duration-ms", required_argument, NULL, 'd'},
 	                                   {"timeout-ms", required_argument, NULL, 't'},
 	                                   {"heartbeats", no_argument, NULL, 'b'},
+	                                   TOOL_CURVE_OPTIONS,
 	                                   {"help", no_argument, NULL, 'h'},
 	                                   {NULL, 0, NULL, 0}};
 	struct client c = {0};
 	const char *snap = NULL, *pub = NULL;
+	struct tool_curve_args ca = {0};
+	struct sy_curve curve = {0};
 	int64_t duration = -1, timeout = 10000;
 	int opt, rc = 1;
 	while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		if (tool_curve_opt(&ca, opt, optarg))
+			continue;
 		switch (opt) {
 		case 's':
 			snap = optarg;
@@ -306,12 +313,14 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (tool_curve_load("sync_client", &ca, &curve))
+		return 2;
 	void *ctx = zmq_ctx_new();
 	c.sub = zmq_socket(ctx, ZMQ_SUB);
 	c.dealer = zmq_socket(ctx, ZMQ_DEALER);
-	if (sy_zsock_setup(c.sub) || sy_zsock_setup(c.dealer) ||
-	    zmq_setsockopt(c.sub, ZMQ_SUBSCRIBE, "", 0) || zmq_connect(c.sub, pub) ||
-	    zmq_connect(c.dealer, snap)) {
+	if (sy_zsock_setup(c.sub) || sy_zsock_setup(c.dealer) || sy_curve_client(c.sub, &curve) ||
+	    sy_curve_client(c.dealer, &curve) || zmq_setsockopt(c.sub, ZMQ_SUBSCRIBE, "", 0) ||
+	    zmq_connect(c.sub, pub) || zmq_connect(c.dealer, snap)) {
 		fprintf(stderr, "sync_client: cannot set up sockets: %s\n",
 		        zmq_strerror(zmq_errno()));
 		rc = 2;

@@ -4,15 +4,21 @@
  *                [--org ORG] [--spread-days D] [--models M1,M2,...]
  *     sends the same batch of N records (ids "gen-<P>-<i>", cost UNITS money units each) R
  *     times, waiting for each ack; prints {"round":r,"acked":[ids...]} per ack and exits 0
- *     only if every ack lists exactly the batch's ids. --org, --spread-days and --models make
- *     a history to look at (the console's tests): records of org ORG, created evenly over the
- *     last D days, models taken in turn, provider "mock", every 25th a 502.
+ *     only if every ack lists exactly the batch's ids. With --org ORG it first asks for a
+ *     lease on (ORG, H) as a dataplane does (want = the batch's cost, need 1) and prints
+ *     {"lease":{"granted":..,"refused":..,"reason":..}}; the records then carry ORG and that
+ *     lease (the controlplane settles costs only for keys the sender holds a lease for).
+ *     --spread-days and --models make a history to look at (the console's tests): records
+ *     created evenly over the last D days, models taken in turn, provider "mock", every 25th
+ *     a 502.
+ *   --curve-secret-file F --curve-server-key F: connect as a CURVE client (a dataplane key).
  *   usage_client --usage EP --query ID --key-hash H
  *     prints {"found":bool,"id":..,"cost":..} from the generation reply.
  * Replies are validated with sy_env_unpack; exit 2 on a protocol error, 1 on timeout. */
 #include "sy_clock.h"
 #include "sy_err.h"
 #include "sy_msg.h"
+#include "tool_curve.h"
 #include "tool_emit.h"
 
 #include <getopt.h>
@@ -27,7 +33,8 @@ static void usage(FILE *f)
 	fprintf(f, "usage: usage_client --usage EP --key-hash H --cost UNITS [--count N]\n"
 	           "                    [--repeat R] [--prefix P] [--timeout-ms MS]\n"
 	           "                    [--org ORG] [--spread-days D] [--models M1,M2,...]\n"
-	           "       usage_client --usage EP --query ID --key-hash H [--timeout-ms MS]\n");
+	           "       usage_client --usage EP --query ID --key-hash H [--timeout-ms MS]\n"
+	           "  either with [--curve-secret-file F --curve-server-key F]\n");
 }
 
 /* Wait for one reply envelope of the given type. NULL with *rc set on timeout/invalid. */
@@ -59,10 +66,48 @@ struct history {
 	int n_models;
 };
 
+/* Ask for lease_id on (org, hash) and print the answer: 0, or the await() code. */
+static int lease(void *sock, const char *org, const char *hash, const char *lease_id, int64_t want,
+                 int64_t timeout)
+{
+	Sy__LeaseRequest rq = SY__LEASE_REQUEST__INIT;
+	Sy__Envelope env;
+	int rc;
+	rq.request_id = 7;
+	rq.lease_id = (char *)lease_id;
+	rq.org_id = (char *)org;
+	rq.key_hash = (char *)hash;
+	rq.want = want > 0 ? want : 1;
+	rq.has_want = true;
+	rq.need = 1;
+	rq.has_need = true;
+	sy_env_init(&env);
+	env.body_case = SY__ENVELOPE__BODY_LEASE_REQUEST;
+	env.lease_request = &rq;
+	if (sy_zsend_env(sock, NULL, 0, &env, 0))
+		return 2;
+	Sy__Envelope *r = await(sock, timeout, SY__ENVELOPE__BODY_LEASE_GRANT, &rc);
+	if (!r)
+		return rc;
+	const Sy__LeaseGrant *g = r->lease_grant;
+	emit(json_pack("{s:{s:I,s:b,s:s?}}", "lease", "granted", (json_int_t)g->granted, "refused",
+	               g->refused, "reason", g->reason));
+	sy_env_free(&r);
+	return 0;
+}
+
 static int send_batches(void *sock, const char *hash, int64_t cost, int count, int repeat,
                         const char *prefix, int64_t timeout, const struct history *h)
 {
 	int64_t now = sy_unix_s(), span = (int64_t)h->spread_days * 86400;
+	const char *org = h->org;
+	char lease_id[64];
+	snprintf(lease_id, sizeof(lease_id), "uc-%.40s.1", prefix);
+	if (org) {
+		int lrc = lease(sock, org, hash, lease_id, cost * count, timeout);
+		if (lrc)
+			return lrc;
+	}
 	Sy__UsageRecord *recs = calloc((size_t)count, sizeof(*recs));
 	Sy__UsageRecord **ptrs = calloc((size_t)count, sizeof(*ptrs));
 	char(*ids)[64] = calloc((size_t)count, sizeof(*ids));
@@ -72,6 +117,8 @@ static int send_batches(void *sock, const char *hash, int64_t cost, int count, i
 		snprintf(ids[i], sizeof(ids[i]), "gen-%s-%d", prefix, i);
 		recs[i].id = ids[i];
 		recs[i].key_hash = (char *)hash;
+		recs[i].org_id = (char *)org;
+		recs[i].lease_id = org ? lease_id : NULL;
 		recs[i].cost = cost;
 		recs[i].has_cost = true;
 		recs[i].created_at = now - span * i / count;
@@ -79,8 +126,7 @@ static int send_batches(void *sock, const char *hash, int64_t cost, int count, i
 		recs[i].model = h->n_models ? h->models[i % h->n_models] : "mock/echo";
 		recs[i].prompt_tokens = 10;
 		recs[i].has_prompt_tokens = true;
-		if (h->org) {
-			recs[i].org_id = (char *)h->org;
+		if (h->spread_days || h->n_models) {
 			recs[i].provider = "mock";
 			recs[i].completion_tokens = 20 + (uint32_t)(i % 50);
 			recs[i].has_completion_tokens = true;
@@ -152,24 +198,23 @@ static int query(void *sock, const char *id, const char *hash, int64_t timeout)
 
 int main(int argc, char **argv)
 {
-	static const struct option lo[] = {{"usage", required_argument, NULL, 'e'},
-	                                   {"key-hash", required_argument, NULL, 'k'},
-	                                   {"cost", required_argument, NULL, 'c'},
-	                                   {"count", required_argument, NULL, 'n'},
-	                                   {"repeat", required_argument, NULL, 'r'},
-	                                   {"prefix", required_argument, NULL, 'p'},
-	                                   {"query", required_argument, NULL, 'q'},
-	                                   {"timeout-ms", required_argument, NULL, 't'},
-	                                   {"org", required_argument, NULL, 'o'},
-	                                   {"spread-days", required_argument, NULL, 'd'},
-	                                   {"models", required_argument, NULL, 'm'},
-	                                   {"help", no_argument, NULL, 'h'},
-	                                   {NULL, 0, NULL, 0}};
+	static const struct option lo[] = {
+	    {"usage", required_argument, NULL, 'e'},  {"key-hash", required_argument, NULL, 'k'},
+	    {"cost", required_argument, NULL, 'c'},   {"count", required_argument, NULL, 'n'},
+	    {"repeat", required_argument, NULL, 'r'}, {"prefix", required_argument, NULL, 'p'},
+	    {"query", required_argument, NULL, 'q'},  {"timeout-ms", required_argument, NULL, 't'},
+	    {"org", required_argument, NULL, 'o'},    {"spread-days", required_argument, NULL, 'd'},
+	    {"models", required_argument, NULL, 'm'}, TOOL_CURVE_OPTIONS,
+	    {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
 	struct history h = {0};
 	const char *ep = NULL, *hash = NULL, *prefix = "test", *qid = NULL;
+	struct tool_curve_args ca = {0};
+	struct sy_curve curve = {0};
 	int64_t cost = 0, timeout = 5000;
 	int count = 1, repeat = 1, opt;
 	while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		if (tool_curve_opt(&ca, opt, optarg))
+			continue;
 		switch (opt) {
 		case 'e':
 			ep = optarg;
@@ -218,9 +263,11 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (tool_curve_load("usage_client", &ca, &curve))
+		return 2;
 	void *ctx = zmq_ctx_new(), *sock = zmq_socket(ctx, ZMQ_DEALER);
 	int rc = 2;
-	if (!sy_zsock_setup(sock) && !zmq_connect(sock, ep))
+	if (!sy_zsock_setup(sock) && !sy_curve_client(sock, &curve) && !zmq_connect(sock, ep))
 		rc = qid ? query(sock, qid, hash, timeout)
 		         : send_batches(sock, hash, cost, count, repeat, prefix, timeout, &h);
 	zmq_close(sock);

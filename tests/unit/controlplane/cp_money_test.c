@@ -176,6 +176,58 @@ static void test_lease_settle_return(void **state)
 	assert_int_equal(audit(f), 0);
 }
 
+/* Leases and keys belong to the dataplane granted them; only its costs settle on them. */
+static void test_holders(void **state)
+{
+	struct fixture *f = *state;
+	const char *a = "dataplane-a-public-key-in-z85-40-chars..", *b = "";
+	add_org_and_key(f, true, -1, NULL);
+	Sy__LeaseRequest rq = SY__LEASE_REQUEST__INIT;
+	rq.lease_id = "w0.1";
+	rq.org_id = ORG;
+	rq.key_hash = HASH;
+	Sy__UsageRecord r = SY__USAGE_RECORD__INIT;
+	r.id = "gen-1";
+	r.org_id = ORG;
+	r.key_hash = HASH;
+	r.lease_id = "w0.1";
+	r.cost = USD;
+	r.has_cost = true;
+	struct cp_txn *t = cp_store_begin(f->s, false);
+	assert_false(cp_money_may_settle(t, a, &r)); /* nobody holds anything yet */
+	assert_true(cp_money_lease_held(t, a, "w0.1"));
+	cp_store_abort(&t);
+	assert_true(lease(f, "w0.1", USD, 1, sy_unix_ms()).refusal == CP_GRANTED);
+	t = cp_store_begin(f->s, true);
+	assert_int_equal(cp_money_hold(t, a, &rq), 0);
+	assert_int_equal(cp_store_commit(&t), 0);
+
+	t = cp_store_begin(f->s, false);
+	assert_true(cp_money_may_settle(t, a, &r));
+	assert_false(cp_money_may_settle(t, b, &r)); /* another dataplane: not its key */
+	assert_false(cp_money_lease_held(t, b, "w0.1"));
+	r.org_id = "org_other";
+	assert_false(cp_money_may_settle(t, a, &r)); /* the key is held in ORG only */
+	r.org_id = ORG;
+	r.lease_id = "w9.9"; /* a lease gone (expired): the key still counts */
+	assert_true(cp_money_may_settle(t, a, &r));
+	r.cost = 0; /* no money moves: anyone authenticated */
+	assert_true(cp_money_may_settle(t, b, &r));
+	r.cost = USD;
+	r.key_hash = NULL;
+	assert_false(cp_money_may_settle(t, a, &r));
+	cp_store_abort(&t);
+
+	/* closing the empty lease forgets who held it; the key stays held */
+	give_back(f, "w0.1", USD, true);
+	t = cp_store_begin(f->s, false);
+	assert_true(cp_money_lease_held(t, b, "w0.1"));
+	r.key_hash = HASH;
+	r.lease_id = "w0.1";
+	assert_true(cp_money_may_settle(t, a, &r));
+	cp_store_abort(&t);
+}
+
 /* The room is the least of balance, key limit and budgets; refusals name the binding one. */
 static void test_room(void **state)
 {
@@ -402,6 +454,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_lease_settle_return, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_holders, setup, teardown),
 	    cmocka_unit_test(test_room),
 	    cmocka_unit_test_setup_teardown(test_refusal_and_partial_grant, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_overspend_measured, setup, teardown),

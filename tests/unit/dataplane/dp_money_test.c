@@ -129,7 +129,7 @@ static int setup(void **state)
 	snprintf(e->dir, sizeof(e->dir), "/tmp/dp-money-test-XXXXXX");
 	assert_non_null(mkdtemp(e->dir));
 	cp_bind(e, "tcp://127.0.0.1:*");
-	e->u = dp_usage_new(e->loop, e->zctx, e->cp.endpoint, e->dir, 0);
+	e->u = dp_usage_new(e->loop, e->zctx, e->cp.endpoint, NULL, e->dir, 0);
 	assert_non_null(e->u);
 	e->m = money_new(e, 1);
 	sy__org__init(&e->org);

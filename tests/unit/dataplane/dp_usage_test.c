@@ -241,7 +241,7 @@ static void test_submit_ack(void **state)
 {
 	struct env *e = *state;
 	cp_bind(e, "tcp://127.0.0.1:*");
-	e->u = dp_usage_new(e->loop, e->zctx, e->cp.endpoint, e->dir, 0);
+	e->u = dp_usage_new(e->loop, e->zctx, e->cp.endpoint, NULL, e->dir, 0);
 	assert_non_null(e->u);
 	submit(e, "gen-1");
 	submit(e, "gen-2");
@@ -267,7 +267,7 @@ static void test_resend_until_acked(void **state)
 	struct env *e = *state;
 	e->cp.ack_from = 2;
 	cp_bind(e, "tcp://127.0.0.1:*");
-	e->u = dp_usage_new(e->loop, e->zctx, e->cp.endpoint, e->dir, 0);
+	e->u = dp_usage_new(e->loop, e->zctx, e->cp.endpoint, NULL, e->dir, 0);
 	submit(e, "gen-a");
 	submit(e, "gen-b");
 	int64_t t0 = sy_mono_ms();
@@ -289,7 +289,7 @@ static void test_spool_survives_restart(void **state)
 	snprintf(endpoint, sizeof(endpoint), "%s", e->cp.endpoint);
 	cp_close(e);
 
-	e->u = dp_usage_new(e->loop, e->zctx, endpoint, e->dir, 3);
+	e->u = dp_usage_new(e->loop, e->zctx, endpoint, NULL, e->dir, 3);
 	submit(e, "gen-x");
 	submit(e, "gen-y");
 	assert_false(run_until(e, all_acked, 300));
@@ -307,7 +307,7 @@ static void test_spool_survives_restart(void **state)
 	assert_int_equal(write(fd, "\x50\x00\x00\x00\x0a\x05", 6), 6);
 	close(fd);
 
-	e->u = dp_usage_new(e->loop, e->zctx, endpoint, e->dir, 3);
+	e->u = dp_usage_new(e->loop, e->zctx, endpoint, NULL, e->dir, 3);
 	assert_non_null(e->u);
 	assert_int_equal(dp_usage_pending(e->u), 2); /* replayed, torn tail dropped */
 	assert_int_equal(spool_size(e, 3), size);
@@ -324,7 +324,7 @@ static void test_many_records(void **state)
 {
 	struct env *e = *state;
 	cp_bind(e, "tcp://127.0.0.1:*");
-	e->u = dp_usage_new(e->loop, e->zctx, e->cp.endpoint, e->dir, 0);
+	e->u = dp_usage_new(e->loop, e->zctx, e->cp.endpoint, NULL, e->dir, 0);
 	for (int i = 0; i < 2500; i++) {
 		char id[32];
 		snprintf(id, sizeof(id), "gen-%d", i);
@@ -348,7 +348,7 @@ static void test_spool_compaction(void **state)
 {
 	struct env *e = *state;
 	cp_bind(e, "tcp://127.0.0.1:*");
-	e->u = dp_usage_new(e->loop, e->zctx, e->cp.endpoint, e->dir, 0);
+	e->u = dp_usage_new(e->loop, e->zctx, e->cp.endpoint, NULL, e->dir, 0);
 	char model[500];
 	memset(model, 'm', sizeof(model) - 1);
 	model[sizeof(model) - 1] = '\0';
@@ -366,7 +366,7 @@ static void test_spool_compaction(void **state)
 	off_t size = spool_size(e, 0);
 	assert_true(size > 0 && size < 2500 * 500 / 2);
 	dp_usage_free(&e->u);
-	e->u = dp_usage_new(e->loop, e->zctx, e->cp.endpoint, e->dir, 0);
+	e->u = dp_usage_new(e->loop, e->zctx, e->cp.endpoint, NULL, e->dir, 0);
 	/* the rewritten spool replays: the two, and what was acknowledged since the rewrite
 	 * (resending is safe), but not what the rewrite dropped */
 	assert_true(dp_usage_pending(e->u) >= 2 && dp_usage_pending(e->u) < 1250);
@@ -381,15 +381,15 @@ static void test_spool_locked(void **state)
 {
 	struct env *e = *state;
 	cp_bind(e, "tcp://127.0.0.1:*");
-	e->u = dp_usage_new(e->loop, e->zctx, e->cp.endpoint, e->dir, 1);
+	e->u = dp_usage_new(e->loop, e->zctx, e->cp.endpoint, NULL, e->dir, 1);
 	assert_non_null(e->u);
-	struct dp_usage *second = dp_usage_new(e->loop, e->zctx, e->cp.endpoint, e->dir, 1);
+	struct dp_usage *second = dp_usage_new(e->loop, e->zctx, e->cp.endpoint, NULL, e->dir, 1);
 	assert_null(second);
-	struct dp_usage *other = dp_usage_new(e->loop, e->zctx, e->cp.endpoint, e->dir, 2);
+	struct dp_usage *other = dp_usage_new(e->loop, e->zctx, e->cp.endpoint, NULL, e->dir, 2);
 	assert_non_null(other); /* another worker's spool */
 	dp_usage_free(&other);
 	dp_usage_free(&e->u);
-	e->u = dp_usage_new(e->loop, e->zctx, e->cp.endpoint, e->dir, 1);
+	e->u = dp_usage_new(e->loop, e->zctx, e->cp.endpoint, NULL, e->dir, 1);
 	assert_non_null(e->u);
 }
 
@@ -410,7 +410,7 @@ static void test_intent_without_final_becomes_one_crash_record(void **state)
 {
 	struct env *e = *state;
 	cp_bind(e, "tcp://127.0.0.1:*");
-	e->u = dp_usage_new(e->loop, e->zctx, e->cp.endpoint, e->dir, 0);
+	e->u = dp_usage_new(e->loop, e->zctx, e->cp.endpoint, NULL, e->dir, 0);
 	off_t before = spool_size(e, 0);
 	struct dp_usage_intent *intent = open_intent(e, "gen-crash");
 	assert_int_equal(spool_size(e, 0), before); /* written with the iteration's batch */
@@ -426,7 +426,7 @@ static void test_intent_without_final_becomes_one_crash_record(void **state)
 	 * a kill would, with the intent never closed) */
 	(void)intent;
 	dp_usage_free(&e->u);
-	e->u = dp_usage_new(e->loop, e->zctx, e->cp.endpoint, e->dir, 0);
+	e->u = dp_usage_new(e->loop, e->zctx, e->cp.endpoint, NULL, e->dir, 0);
 	assert_non_null(e->u);
 	/* the crash record, and gen-other again: acknowledged, but still in the file the open
 	 * intent kept (resending is safe) */
@@ -461,7 +461,7 @@ static void test_intent_without_final_becomes_one_crash_record(void **state)
 
 	/* dying again changes nothing: no second crash record */
 	dp_usage_free(&e->u);
-	e->u = dp_usage_new(e->loop, e->zctx, e->cp.endpoint, e->dir, 0);
+	e->u = dp_usage_new(e->loop, e->zctx, e->cp.endpoint, NULL, e->dir, 0);
 	assert_int_equal(dp_usage_pending(e->u), 0);
 	run_until(e, NULL, 300);
 	assert_int_equal(e->cp.ids[k].seen, 1);
@@ -476,7 +476,7 @@ static void test_intent_with_final_replays_only_the_final(void **state)
 	char endpoint[64];
 	snprintf(endpoint, sizeof(endpoint), "%s", e->cp.endpoint);
 	cp_close(e);
-	e->u = dp_usage_new(e->loop, e->zctx, endpoint, e->dir, 0);
+	e->u = dp_usage_new(e->loop, e->zctx, endpoint, NULL, e->dir, 0);
 	struct dp_usage_intent *done = open_intent(e, "gen-done");
 	struct dp_usage_intent *open = open_intent(e, "gen-open");
 	settle(e, "gen-done", &done);
@@ -486,7 +486,7 @@ static void test_intent_with_final_replays_only_the_final(void **state)
 	(void)open; /* the worker dies with this request in flight */
 	dp_usage_free(&e->u);
 
-	e->u = dp_usage_new(e->loop, e->zctx, endpoint, e->dir, 0);
+	e->u = dp_usage_new(e->loop, e->zctx, endpoint, NULL, e->dir, 0);
 	assert_int_equal(dp_usage_pending(e->u), 2); /* gen-done, and gen-open's crash record */
 	cp_bind(e, endpoint);
 	assert_true(run_until(e, all_acked, 8000));
@@ -506,7 +506,7 @@ static void test_compaction_keeps_open_intents(void **state)
 {
 	struct env *e = *state;
 	cp_bind(e, "tcp://127.0.0.1:*");
-	e->u = dp_usage_new(e->loop, e->zctx, e->cp.endpoint, e->dir, 0);
+	e->u = dp_usage_new(e->loop, e->zctx, e->cp.endpoint, NULL, e->dir, 0);
 	struct dp_usage_intent *open = open_intent(e, "gen-crash");
 	struct dp_usage_intent *done = open_intent(e, "gen-done");
 	char model[500];
@@ -527,7 +527,7 @@ static void test_compaction_keeps_open_intents(void **state)
 	assert_true(size > 0 && size < 2500 * 500 / 2); /* rewritten */
 	(void)open;
 	dp_usage_free(&e->u); /* the worker dies */
-	e->u = dp_usage_new(e->loop, e->zctx, e->cp.endpoint, e->dir, 0);
+	e->u = dp_usage_new(e->loop, e->zctx, e->cp.endpoint, NULL, e->dir, 0);
 	assert_true(run_until(e, crash_acked, 8000));
 	int k = cp_find(&e->cp, "gen-crash");
 	assert_int_equal(e->cp.ids[k].seen, 1);
@@ -553,7 +553,7 @@ static void test_generation_query(void **state)
 {
 	struct env *e = *state;
 	cp_bind(e, "tcp://127.0.0.1:*");
-	e->u = dp_usage_new(e->loop, e->zctx, e->cp.endpoint, e->dir, 0);
+	e->u = dp_usage_new(e->loop, e->zctx, e->cp.endpoint, NULL, e->dir, 0);
 	submit(e, "gen-q");
 	assert_true(run_until(e, all_acked, 5000));
 
