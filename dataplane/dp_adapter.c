@@ -31,9 +31,8 @@ void dp_adapter_call_release(struct dp_adapter_call *c)
 void dp_adapter_stream_init(struct dp_adapter_stream *st, const struct dp_chat_req *req)
 {
 	json_t *r = json_object_get(req->body, "reasoning");
-	*st = (struct dp_adapter_stream){.block = -1,
-	                                 .exclude_reasoning =
-	                                     json_is_true(json_object_get(r, "exclude"))};
+	*st = (struct dp_adapter_stream){
+	    .block = -1, .exclude_reasoning = json_is_true(json_object_get(r, "exclude"))};
 }
 
 bool dp_adapter_is_context_length(const char *body, size_t len)
@@ -88,8 +87,7 @@ bool dp_adapter_dropped(const char *const *drop, const char *name)
 	return false;
 }
 
-json_t *dp_adapter_param(const struct dp_chat_req *req, const char *const *drop,
-                         const char *name)
+json_t *dp_adapter_param(const struct dp_chat_req *req, const char *const *drop, const char *name)
 {
 	json_t *v = json_object_get(req->body, name);
 	return !v || json_is_null(v) || dp_adapter_dropped(drop, name) ? NULL : v;

@@ -52,12 +52,13 @@ enum dp_adapter_fault {
 
 /* The state of one streamed answer, kept between events. */
 struct dp_adapter_stream {
-	uint32_t n_tools;  /* tool calls announced so far: the OpenAI index of the next */
-	int64_t block;     /* Anthropic: the open content block's index, -1 = none */
-	char block_type;   /* its kind: 't'ext, 'u' tool_use, 'k' thinking, 0 other */
-	uint32_t tool;     /* the OpenAI index of the open tool_use block */
-	uint32_t input[3]; /* Anthropic: input, cache read, cache creation tokens from message_start */
-	bool started;      /* Anthropic: message_start arrived */
+	uint32_t n_tools; /* tool calls announced so far: the OpenAI index of the next */
+	int64_t block;    /* Anthropic: the open content block's index, -1 = none */
+	char block_type;  /* its kind: 't'ext, 'u' tool_use, 'k' thinking, 0 other */
+	uint32_t tool;    /* the OpenAI index of the open tool_use block */
+	uint32_t
+	    input[3]; /* Anthropic: input, cache read, cache creation tokens from message_start */
+	bool started; /* Anthropic: message_start arrived */
 	bool exclude_reasoning; /* reasoning.exclude: thinking is used but not shown */
 };
 
@@ -79,8 +80,8 @@ struct dp_adapter {
 	/* One event of a (2xx) stream (its SSE event name, "" if none, and data): calls chunk
 	 * for each OpenAI chunk it makes, in order, at once. 0, SY_EPROTO for a malformed event
 	 * or an error event, or chunk's non-zero return. */
-	int (*stream)(struct dp_adapter_stream *st, const char *event, const char *data,
-	              size_t len, dp_adapter_chunk_fn *chunk, void *arg);
+	int (*stream)(struct dp_adapter_stream *st, const char *event, const char *data, size_t len,
+	              dp_adapter_chunk_fn *chunk, void *arg);
 	/* What an HTTP error status with this body means. */
 	enum dp_adapter_fault (*classify)(long status, const char *body, size_t len);
 };
@@ -107,8 +108,7 @@ char *dp_adapter_url(const char *base, const char *path);
 /* Whether the body member name is in drop (NULL-terminated, may be NULL). */
 bool dp_adapter_dropped(const char *const *drop, const char *name);
 /* The body member name of req, NULL when absent, null or dropped. */
-json_t *dp_adapter_param(const struct dp_chat_req *req, const char *const *drop,
-                         const char *name);
+json_t *dp_adapter_param(const struct dp_chat_req *req, const char *const *drop, const char *name);
 /* The completion limit to send upstream: the client's, else the endpoint's
  * max_completion_tokens, else DP_ADAPTER_MAX_TOKENS. */
 uint32_t dp_adapter_max_tokens(const struct dp_chat_req *req, const struct dp_route_target *t);

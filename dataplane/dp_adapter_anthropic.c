@@ -23,8 +23,8 @@
 #define REASONING_FORMAT "anthropic-claude-v1"
 #define MIN_BUDGET 1024 /* the smallest thinking budget the API accepts */
 
-static int __attribute__((format(printf, 3, 4))) refuse(char *err, size_t errlen, const char *fmt,
-                                                        ...)
+static int __attribute__((format(printf, 3, 4)))
+refuse(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -57,14 +57,14 @@ static int image_block(const json_t *part, size_t i, size_t j, json_t **out, cha
 	char mime[64];
 	const char *data;
 	if (!url)
-		return refuse(err, errlen, "messages[%zu].content[%zu].image_url.url must be a string",
-		              i, j);
+		return refuse(err, errlen,
+		              "messages[%zu].content[%zu].image_url.url must be a string", i, j);
 	if (dp_adapter_data_url(url, mime, sizeof(mime), &data))
-		*out = json_pack("{s:s,s:{s:s,s:s,s:s}}", "type", "image", "source", "type", "base64",
-		                 "media_type", mime, "data", data);
+		*out = json_pack("{s:s,s:{s:s,s:s,s:s}}", "type", "image", "source", "type",
+		                 "base64", "media_type", mime, "data", data);
 	else if (!strncmp(url, "https://", 8) || !strncmp(url, "http://", 7))
-		*out = json_pack("{s:s,s:{s:s,s:s}}", "type", "image", "source", "type", "url", "url",
-		                 url);
+		*out = json_pack("{s:s,s:{s:s,s:s}}", "type", "image", "source", "type", "url",
+		                 "url", url);
 	else
 		return refuse(err, errlen,
 		              "messages[%zu].content[%zu].image_url.url must be an http(s) or a "
@@ -74,8 +74,7 @@ static int image_block(const json_t *part, size_t i, size_t j, json_t **out, cha
 }
 
 /* The content of message i (string or parts) appended to blocks as text and image blocks. */
-static int content_blocks(const json_t *content, size_t i, json_t *blocks, char *err,
-                          size_t errlen)
+static int content_blocks(const json_t *content, size_t i, json_t *blocks, char *err, size_t errlen)
 {
 	if (json_is_string(content)) {
 		if (json_string_length(content))
@@ -144,9 +143,9 @@ static int tool_use_blocks(const json_t *m, size_t i, json_t *blocks, char *err,
 		const char *name = json_string_value(json_object_get(fn, "name"));
 		const char *args = json_string_value(json_object_get(fn, "arguments"));
 		if (!id || !name)
-			return refuse(err, errlen,
-			              "messages[%zu].tool_calls[%zu] needs an id and a function.name",
-			              i, k);
+			return refuse(
+			    err, errlen,
+			    "messages[%zu].tool_calls[%zu] needs an id and a function.name", i, k);
 		json_t *input = args && args[0] ? json_loads(args, 0, NULL) : json_object();
 		if (!json_is_object(input)) {
 			json_decref(input);
@@ -155,15 +154,14 @@ static int tool_use_blocks(const json_t *m, size_t i, json_t *blocks, char *err,
 			              "JSON object",
 			              i, k);
 		}
-		json_array_append_new(blocks, json_pack("{s:s,s:s,s:s,s:o}", "type", "tool_use", "id",
-		                                        id, "name", name, "input", input));
+		json_array_append_new(blocks, json_pack("{s:s,s:s,s:s,s:o}", "type", "tool_use",
+		                                        "id", id, "name", name, "input", input));
 	}
 	return 0;
 }
 
 /* A role: tool message as a tool_result block. */
-static int tool_result_block(const json_t *m, size_t i, json_t *blocks, char *err,
-                             size_t errlen)
+static int tool_result_block(const json_t *m, size_t i, json_t *blocks, char *err, size_t errlen)
 {
 	json_t *content = json_object_get(m, "content");
 	json_t *b = json_pack("{s:s,s:s}", "type", "tool_result", "tool_use_id",
@@ -232,14 +230,16 @@ static int map_messages(const struct dp_chat_req *req, json_t *body, char *err, 
 			break;
 		}
 		if (json_array_size(blocks))
-			add_turn(messages, !strcmp(role, "assistant") ? "assistant" : "user", blocks);
+			add_turn(messages, !strcmp(role, "assistant") ? "assistant" : "user",
+			         blocks);
 		else
 			json_decref(blocks);
 	}
 	if (!rc && !json_array_size(messages))
-		rc = refuse(err, errlen,
-		            "messages must contain a user or assistant turn for Anthropic's Messages "
-		            "API");
+		rc = refuse(
+		    err, errlen,
+		    "messages must contain a user or assistant turn for Anthropic's Messages "
+		    "API");
 	if (!rc && json_array_size(system))
 		json_object_set(body, "system", system);
 	json_decref(system);
@@ -260,8 +260,9 @@ static int map_tools(const struct dp_chat_req *req, const char *const *drop, jso
 			json_t *fn = json_object_get(t, "function");
 			json_t *schema = json_object_get(fn, "parameters");
 			/* a tool without parameters takes an empty object */
-			json_t *input = json_is_object(schema) ? json_incref(schema)
-			                                       : json_pack("{s:s}", "type", "object");
+			json_t *input = json_is_object(schema)
+			                    ? json_incref(schema)
+			                    : json_pack("{s:s}", "type", "object");
 			json_t *tool = json_pack("{s:O,s:o}", "name", json_object_get(fn, "name"),
 			                         "input_schema", input);
 			json_t *desc = json_object_get(fn, "description");
@@ -302,8 +303,8 @@ static void map_user(const struct dp_chat_req *req, json_t *body)
 	char hex[33];
 	if (!req->user)
 		return;
-	crypto_generichash(h, sizeof(h), (const unsigned char *)req->user, strlen(req->user),
-	                   NULL, 0);
+	crypto_generichash(h, sizeof(h), (const unsigned char *)req->user, strlen(req->user), NULL,
+	                   0);
 	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
 	json_object_set_new(body, "metadata", json_pack("{s:s}", "user_id", hex));
 }
@@ -317,9 +318,11 @@ static void map_sampling(const struct dp_chat_req *req, const struct dp_route_ta
 	if (budget) {
 		/* the budget is part of max_tokens and must stay below it */
 		if (budget >= max)
-			max = budget + (req->max_tokens > 0 ? (uint32_t)req->max_tokens : MIN_BUDGET);
-		json_object_set_new(body, "thinking", json_pack("{s:s,s:I}", "type", "enabled",
-		                                                "budget_tokens", (json_int_t)budget));
+			max =
+			    budget + (req->max_tokens > 0 ? (uint32_t)req->max_tokens : MIN_BUDGET);
+		json_object_set_new(
+		    body, "thinking",
+		    json_pack("{s:s,s:I}", "type", "enabled", "budget_tokens", (json_int_t)budget));
 	}
 	json_object_set_new(body, "max_tokens", json_integer(max));
 	json_t *v = dp_adapter_param(req, drop, "temperature");
@@ -381,15 +384,13 @@ static json_t *usage_of(uint32_t input, uint32_t read, uint32_t creation, uint32
 	                        creation, 0);
 }
 
-static json_t *reasoning_detail(const char *type, const char *key, const char *value,
-                                size_t index)
+static json_t *reasoning_detail(const char *type, const char *key, const char *value, size_t index)
 {
 	return json_pack("{s:s,s:s,s:s,s:I}", "type", type, key, value, "format", REASONING_FORMAT,
 	                 "index", (json_int_t)index);
 }
 
-static int answer(const char *data, size_t len, const struct dp_chat_req *req,
-                  struct sy_buf *out)
+static int answer(const char *data, size_t len, const struct dp_chat_req *req, struct sy_buf *out)
 {
 	json_t *root = json_loadb(data, len, 0, NULL);
 	json_t *content = json_object_get(root, "content");
@@ -398,7 +399,8 @@ static int answer(const char *data, size_t len, const struct dp_chat_req *req,
 		json_decref(root);
 		return SY_EPROTO;
 	}
-	bool exclude = json_is_true(json_object_get(json_object_get(req->body, "reasoning"), "exclude"));
+	bool exclude =
+	    json_is_true(json_object_get(json_object_get(req->body, "reasoning"), "exclude"));
 	struct sy_buf text, thinking;
 	sy_buf_init(&text, 0);
 	sy_buf_init(&thinking, 0);
@@ -422,10 +424,9 @@ static int answer(const char *data, size_t len, const struct dp_chat_req *req,
 				rc = SY_EPROTO;
 				break;
 			}
-			json_array_append_new(calls,
-			                      json_pack("{s:O,s:s,s:{s:O,s:s}}", "id", id, "type",
-			                                "function", "function", "name", name,
-			                                "arguments", args));
+			json_array_append_new(calls, json_pack("{s:O,s:s,s:{s:O,s:s}}", "id", id,
+			                                       "type", "function", "function",
+			                                       "name", name, "arguments", args));
 			free(args);
 		} else if (!strcmp(bt, "thinking") && !exclude) {
 			s = json_string_value(json_object_get(b, "thinking"));
@@ -437,18 +438,19 @@ static int answer(const char *data, size_t len, const struct dp_chat_req *req,
 			rc = rc ? rc : sy_buf_puts(&thinking, s ? s : "");
 		} else if (!strcmp(bt, "redacted_thinking") && !exclude &&
 		           (s = json_string_value(json_object_get(b, "data")))) {
-			json_array_append_new(details,
-			                      reasoning_detail("reasoning.encrypted", "data", s, i));
+			json_array_append_new(
+			    details, reasoning_detail("reasoning.encrypted", "data", s, i));
 		}
 	}
-	json_t *msg = json_pack("{s:s,s:s?,s:n}", "role", "assistant", "content", text.data,
-	                        "refusal");
+	json_t *msg =
+	    json_pack("{s:s,s:s?,s:n}", "role", "assistant", "content", text.data, "refusal");
 	if (!text.data && !json_array_size(calls))
 		json_object_set_new(msg, "content", json_string(""));
 	if (json_array_size(calls))
 		json_object_set(msg, "tool_calls", calls);
 	if (json_array_size(details)) {
-		json_object_set_new(msg, "reasoning", json_string(thinking.data ? thinking.data : ""));
+		json_object_set_new(msg, "reasoning",
+		                    json_string(thinking.data ? thinking.data : ""));
 		json_object_set(msg, "reasoning_details", details);
 	}
 	json_t *usage = json_object_get(root, "usage");
@@ -491,8 +493,8 @@ static int block_start(struct dp_adapter_stream *st, const json_t *ev, dp_adapte
 		st->block_type = 't';
 		const char *s = json_string_value(json_object_get(b, "text"));
 		if (s && s[0])
-			return dp_adapter_emit(dp_adapter_chunk(json_pack("{s:s}", "content", s), NULL),
-			                       chunk, arg);
+			return dp_adapter_emit(
+			    dp_adapter_chunk(json_pack("{s:s}", "content", s), NULL), chunk, arg);
 	} else if (!strcmp(type, "thinking")) {
 		st->block_type = 'k';
 	} else if (!strcmp(type, "tool_use")) {
@@ -503,16 +505,16 @@ static int block_start(struct dp_adapter_stream *st, const json_t *ev, dp_adapte
 		st->tool = st->n_tools++;
 		/* index, id and name first; the arguments follow in fragments */
 		json_t *d = json_pack("{s:[{s:I,s:O,s:s,s:{s:O,s:s}}]}", "tool_calls", "index",
-		                      (json_int_t)st->tool, "id", id, "type", "function", "function",
-		                      "name", name, "arguments", "");
+		                      (json_int_t)st->tool, "id", id, "type", "function",
+		                      "function", "name", name, "arguments", "");
 		return dp_adapter_emit(dp_adapter_chunk(d, NULL), chunk, arg);
 	} else if (!strcmp(type, "redacted_thinking") && !st->exclude_reasoning) {
 		const char *data = json_string_value(json_object_get(b, "data"));
 		if (!data)
 			return SY_EPROTO;
-		json_t *d = json_pack("{s:[o]}", "reasoning_details",
-		                      reasoning_detail("reasoning.encrypted", "data", data,
-		                                       (size_t)st->block));
+		json_t *d = json_pack(
+		    "{s:[o]}", "reasoning_details",
+		    reasoning_detail("reasoning.encrypted", "data", data, (size_t)st->block));
 		return dp_adapter_emit(dp_adapter_chunk(d, NULL), chunk, arg);
 	}
 	return 0; /* server tools and future block kinds: nothing for the client */
@@ -545,9 +547,9 @@ static int block_delta(struct dp_adapter_stream *st, const json_t *ev, dp_adapte
 			return SY_EPROTO;
 		if (st->exclude_reasoning)
 			return 0;
-		d = json_pack("{s:s,s:[o]}", "reasoning", s, "reasoning_details",
-		              reasoning_detail("reasoning.text", "text", s,
-		                               (size_t)json_integer_value(idx)));
+		d = json_pack(
+		    "{s:s,s:[o]}", "reasoning", s, "reasoning_details",
+		    reasoning_detail("reasoning.text", "text", s, (size_t)json_integer_value(idx)));
 	} else if (!strcmp(type, "signature_delta")) {
 		if (!(s = json_string_value(json_object_get(delta, "signature"))))
 			return SY_EPROTO;
@@ -563,11 +565,12 @@ static int block_delta(struct dp_adapter_stream *st, const json_t *ev, dp_adapte
 }
 
 /* message_delta: the stop reason and the cumulative usage, as one chunk. */
-static int message_delta(struct dp_adapter_stream *st, const json_t *ev,
-                         dp_adapter_chunk_fn *chunk, void *arg)
+static int message_delta(struct dp_adapter_stream *st, const json_t *ev, dp_adapter_chunk_fn *chunk,
+                         void *arg)
 {
 	json_t *usage = json_object_get(ev, "usage");
-	const char *stop = json_string_value(json_object_get(json_object_get(ev, "delta"), "stop_reason"));
+	const char *stop =
+	    json_string_value(json_object_get(json_object_get(ev, "delta"), "stop_reason"));
 	json_t *c = stop ? dp_adapter_chunk(NULL, stop) : json_pack("{s:[]}", "choices");
 	if (c && json_is_object(usage)) {
 		/* newer API versions repeat the input counts here; the latest word counts */
@@ -576,8 +579,9 @@ static int message_delta(struct dp_adapter_stream *st, const json_t *ev,
 		for (size_t i = 0; i < 3; i++)
 			if (json_is_integer(json_object_get(usage, names[i])))
 				st->input[i] = count(usage, names[i]);
-		json_object_set_new(c, "usage", usage_of(st->input[0], st->input[1], st->input[2],
-		                                          count(usage, "output_tokens")));
+		json_object_set_new(c, "usage",
+		                    usage_of(st->input[0], st->input[1], st->input[2],
+		                             count(usage, "output_tokens")));
 	}
 	return dp_adapter_emit(c, chunk, arg);
 }
@@ -600,10 +604,10 @@ static int stream(struct dp_adapter_stream *st, const char *event, const char *d
 			st->input[0] = count(usage, "input_tokens");
 			st->input[1] = count(usage, "cache_read_input_tokens");
 			st->input[2] = count(usage, "cache_creation_input_tokens");
-			rc = dp_adapter_emit(dp_adapter_chunk(json_pack("{s:s,s:s}", "role", "assistant",
-			                                                "content", ""),
-			                                      NULL),
-			                     chunk, arg);
+			rc = dp_adapter_emit(
+			    dp_adapter_chunk(
+			        json_pack("{s:s,s:s}", "role", "assistant", "content", ""), NULL),
+			    chunk, arg);
 		}
 	} else if (!strcmp(type, "content_block_start")) {
 		rc = block_start(st, ev, chunk, arg);

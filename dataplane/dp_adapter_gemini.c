@@ -23,8 +23,8 @@
 #define REASONING_FORMAT "google-gemini-v1"
 #define MIN_BUDGET 128 /* the smallest thinking budget the 2.5 models accept */
 
-static int __attribute__((format(printf, 3, 4))) refuse(char *err, size_t errlen, const char *fmt,
-                                                        ...)
+static int __attribute__((format(printf, 3, 4)))
+refuse(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -39,9 +39,9 @@ static int __attribute__((format(printf, 3, 4))) refuse(char *err, size_t errlen
 static const char *mime_of_url(const char *url)
 {
 	static const char *const map[][2] = {
-	    {".png", "image/png"},   {".gif", "image/gif"},         {".webp", "image/webp"},
-	    {".pdf", "application/pdf"}, {".mp3", "audio/mpeg"},    {".wav", "audio/wav"},
-	    {".mp4", "video/mp4"},   {".jpg", "image/jpeg"},        {".jpeg", "image/jpeg"},
+	    {".png", "image/png"},       {".gif", "image/gif"},  {".webp", "image/webp"},
+	    {".pdf", "application/pdf"}, {".mp3", "audio/mpeg"}, {".wav", "audio/wav"},
+	    {".mp4", "video/mp4"},       {".jpg", "image/jpeg"}, {".jpeg", "image/jpeg"},
 	};
 	size_t n = strcspn(url, "?#");
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
@@ -52,15 +52,14 @@ static const char *mime_of_url(const char *url)
 	return "image/jpeg";
 }
 
-static int media_part(const char *url, size_t i, size_t j, json_t *parts, char *err,
-                      size_t errlen)
+static int media_part(const char *url, size_t i, size_t j, json_t *parts, char *err, size_t errlen)
 {
 	char mime[64];
 	const char *data;
 	json_t *p;
 	if (!url)
-		return refuse(err, errlen, "messages[%zu].content[%zu].image_url.url must be a string",
-		              i, j);
+		return refuse(err, errlen,
+		              "messages[%zu].content[%zu].image_url.url must be a string", i, j);
 	if (dp_adapter_data_url(url, mime, sizeof(mime), &data))
 		p = json_pack("{s:{s:s,s:s}}", "inlineData", "mimeType", mime, "data", data);
 	else if (!strncmp(url, "https://", 8) || !strncmp(url, "http://", 7) ||
@@ -98,14 +97,15 @@ static int content_parts(const json_t *content, size_t i, json_t *parts, char *e
 				json_array_append_new(parts, json_pack("{s:O}", "text", text));
 		} else if (!strcmp(type, "image_url")) {
 			json_t *iu = json_object_get(part, "image_url");
-			rc = media_part(json_string_value(json_is_object(iu) ? json_object_get(iu, "url")
-			                                                     : iu),
-			                i, j, parts, err, errlen);
+			rc = media_part(
+			    json_string_value(json_is_object(iu) ? json_object_get(iu, "url") : iu),
+			    i, j, parts, err, errlen);
 		} else {
-			rc = refuse(err, errlen,
-			            "messages[%zu].content[%zu].type \"%s\" is not supported by the "
-			            "Gemini API",
-			            i, j, type);
+			rc =
+			    refuse(err, errlen,
+			           "messages[%zu].content[%zu].type \"%s\" is not supported by the "
+			           "Gemini API",
+			           i, j, type);
 		}
 		if (rc)
 			return rc;
@@ -139,8 +139,9 @@ static int call_parts(const json_t *m, size_t i, json_t *parts, char *err, size_
 		const char *args = json_string_value(json_object_get(fn, "arguments"));
 		const char *id = json_string_value(json_object_get(call, "id"));
 		if (!name)
-			return refuse(err, errlen, "messages[%zu].tool_calls[%zu].function.name must be "
-			                           "a string",
+			return refuse(err, errlen,
+			              "messages[%zu].tool_calls[%zu].function.name must be "
+			              "a string",
 			              i, k);
 		json_t *a = args && args[0] ? json_loads(args, 0, NULL) : json_object();
 		if (!json_is_object(a)) {
@@ -183,10 +184,11 @@ static int response_part(const json_t *msgs, size_t i, const json_t *m, json_t *
 {
 	const char *name = called_name(msgs, i, m);
 	if (!name)
-		return refuse(err, errlen,
-		              "messages[%zu].tool_call_id names no earlier tool call (the Gemini API "
-		              "needs the function's name)",
-		              i);
+		return refuse(
+		    err, errlen,
+		    "messages[%zu].tool_call_id names no earlier tool call (the Gemini API "
+		    "needs the function's name)",
+		    i);
 	json_t *content = json_object_get(m, "content");
 	json_t *resp = NULL;
 	if (json_is_string(content))
@@ -195,8 +197,8 @@ static int response_part(const json_t *msgs, size_t i, const json_t *m, json_t *
 		json_decref(resp);
 		resp = json_pack("{s:O}", "content", content ? content : json_null());
 	}
-	json_array_append_new(parts, json_pack("{s:{s:s,s:o}}", "functionResponse", "name", name,
-	                                       "response", resp));
+	json_array_append_new(
+	    parts, json_pack("{s:{s:s,s:o}}", "functionResponse", "name", name, "response", resp));
 	return 0;
 }
 
@@ -249,8 +251,9 @@ static int map_messages(const struct dp_chat_req *req, json_t *body, char *err, 
 			json_decref(parts);
 	}
 	if (!rc && !json_array_size(contents))
-		rc = refuse(err, errlen, "messages must contain a user or assistant turn for the "
-		                         "Gemini API");
+		rc = refuse(err, errlen,
+		            "messages must contain a user or assistant turn for the "
+		            "Gemini API");
 	if (!rc && json_array_size(system))
 		json_object_set_new(body, "systemInstruction", json_pack("{s:O}", "parts", system));
 	json_decref(system);
@@ -288,15 +291,19 @@ static void map_tools(const struct dp_chat_req *req, const char *const *drop, js
 		cfg = json_pack("{s:s,s:[O]}", "mode", "ANY", "allowedFunctionNames",
 		                json_object_get(json_object_get(choice, "function"), "name"));
 	if (cfg)
-		json_object_set_new(body, "toolConfig", json_pack("{s:o}", "functionCallingConfig", cfg));
+		json_object_set_new(body, "toolConfig",
+		                    json_pack("{s:o}", "functionCallingConfig", cfg));
 }
 
 static void map_config(const struct dp_chat_req *req, const char *const *drop, json_t *body)
 {
 	static const char *const direct[][2] = {
-	    {"temperature", "temperature"},        {"top_p", "topP"},
-	    {"top_k", "topK"},                     {"seed", "seed"},
-	    {"presence_penalty", "presencePenalty"}, {"frequency_penalty", "frequencyPenalty"},
+	    {"temperature", "temperature"},
+	    {"top_p", "topP"},
+	    {"top_k", "topK"},
+	    {"seed", "seed"},
+	    {"presence_penalty", "presencePenalty"},
+	    {"frequency_penalty", "frequencyPenalty"},
 	};
 	json_t *gc = json_object();
 	json_t *v;
@@ -364,8 +371,9 @@ static int build(const struct dp_chat_req *req, const struct dp_route_target *t,
 		if (model && strlen(model) < 3 * 256)
 			snprintf(path, sizeof(path), "/models/%s:%s", model,
 			         req->stream ? "streamGenerateContent?alt=sse" : "generateContent");
-		out->url = model && strlen(model) < 3 * 256 ? dp_adapter_url(t->prov->base_url, path)
-		                                            : NULL;
+		out->url = model && strlen(model) < 3 * 256
+		               ? dp_adapter_url(t->prov->base_url, path)
+		               : NULL;
 		free(model);
 		out->body = sy_json_dump(body);
 		if (!out->body || !out->url)
@@ -390,8 +398,10 @@ static uint32_t count(const json_t *usage, const char *name)
 /* usageMetadata as OpenAI usage: thoughts are completion tokens, spent reasoning. */
 static json_t *usage_of(const json_t *um)
 {
-	uint64_t prompt = (uint64_t)count(um, "promptTokenCount") + count(um, "toolUsePromptTokenCount");
-	uint64_t completion = (uint64_t)count(um, "candidatesTokenCount") + count(um, "thoughtsTokenCount");
+	uint64_t prompt =
+	    (uint64_t)count(um, "promptTokenCount") + count(um, "toolUsePromptTokenCount");
+	uint64_t completion =
+	    (uint64_t)count(um, "candidatesTokenCount") + count(um, "thoughtsTokenCount");
 	return dp_adapter_usage(prompt > UINT32_MAX ? UINT32_MAX : (uint32_t)prompt,
 	                        completion > UINT32_MAX ? UINT32_MAX : (uint32_t)completion,
 	                        count(um, "cachedContentTokenCount"), 0,
@@ -415,8 +425,8 @@ static int read_parts(const json_t *root, uint32_t first_tool, bool exclude, str
 	sy_buf_init(&p->thought, 0);
 	json_t *cands = json_object_get(root, "candidates");
 	json_t *c = json_array_get(cands, 0);
-	const char *blocked =
-	    json_string_value(json_object_get(json_object_get(root, "promptFeedback"), "blockReason"));
+	const char *blocked = json_string_value(
+	    json_object_get(json_object_get(root, "promptFeedback"), "blockReason"));
 	if (!json_is_object(root) || (cands && !json_is_array(cands)))
 		return SY_EPROTO;
 	if (!c) {
@@ -441,8 +451,9 @@ static int read_parts(const json_t *root, uint32_t first_tool, bool exclude, str
 			json_t *name = json_object_get(fc, "name");
 			const char *fid = json_string_value(json_object_get(fc, "id"));
 			char id[32] = "call_";
-			char *args = sy_json_dump(json_object_get(fc, "args") ? json_object_get(fc, "args")
-			                                                      : json_object());
+			char *args =
+			    sy_json_dump(json_object_get(fc, "args") ? json_object_get(fc, "args")
+			                                             : json_object());
 			if (!json_is_string(name) || !args) {
 				free(args);
 				return SY_EPROTO;
@@ -452,17 +463,19 @@ static int read_parts(const json_t *root, uint32_t first_tool, bool exclude, str
 			else
 				sy_random_alnum(id + 5, 24);
 			json_array_append_new(
-			    p->calls, json_pack("{s:I,s:s,s:s,s:{s:O,s:s}}", "index",
-			                        (json_int_t)(first_tool + json_array_size(p->calls)),
-			                        "id", id, "type", "function", "function", "name", name,
-			                        "arguments", args));
+			    p->calls,
+			    json_pack("{s:I,s:s,s:s,s:{s:O,s:s}}", "index",
+			              (json_int_t)(first_tool + json_array_size(p->calls)), "id",
+			              id, "type", "function", "function", "name", name, "arguments",
+			              args));
 			free(args);
-			const char *sig = json_string_value(json_object_get(part, "thoughtSignature"));
+			const char *sig =
+			    json_string_value(json_object_get(part, "thoughtSignature"));
 			if (sig)
-				json_array_append_new(p->details,
-				                      json_pack("{s:s,s:s,s:s,s:s}", "type",
-				                                "reasoning.encrypted", "data", sig, "id", id,
-				                                "format", REASONING_FORMAT));
+				json_array_append_new(
+				    p->details,
+				    json_pack("{s:s,s:s,s:s,s:s}", "type", "reasoning.encrypted",
+				              "data", sig, "id", id, "format", REASONING_FORMAT));
 		}
 		if (rc)
 			return rc;
@@ -494,9 +507,9 @@ static json_t *message_of(const struct parts *p, bool answer)
 	if (p->thought.len || json_array_size(p->details)) {
 		json_t *d = json_array();
 		if (p->thought.len)
-			json_array_append_new(d, json_pack("{s:s,s:s,s:s,s:i}", "type",
-			                                   "reasoning.text", "text", p->thought.data,
-			                                   "format", REASONING_FORMAT, "index", 0));
+			json_array_append_new(
+			    d, json_pack("{s:s,s:s,s:s,s:i}", "type", "reasoning.text", "text",
+			                 p->thought.data, "format", REASONING_FORMAT, "index", 0));
 		json_array_extend(d, p->details);
 		json_object_set_new(m, "reasoning_details", d);
 	}
@@ -510,8 +523,7 @@ static bool excluded(const struct dp_chat_req *req)
 	return json_is_true(json_object_get(json_object_get(req->body, "reasoning"), "exclude"));
 }
 
-static int answer(const char *data, size_t len, const struct dp_chat_req *req,
-                  struct sy_buf *out)
+static int answer(const char *data, size_t len, const struct dp_chat_req *req, struct sy_buf *out)
 {
 	json_t *root = json_loadb(data, len, 0, NULL);
 	struct parts p;
@@ -524,8 +536,8 @@ static int answer(const char *data, size_t len, const struct dp_chat_req *req,
 		const char *finish = json_array_size(p.calls) ? "tool_calls" : p.finish;
 		res = json_pack("{s:O?,s:s,s:O?,s:[{s:i,s:o,s:s?}]}", "id",
 		                json_object_get(root, "responseId"), "object", "chat.completion",
-		                "model", json_object_get(root, "modelVersion"), "choices", "index", 0,
-		                "message", message_of(&p, true), "finish_reason", finish);
+		                "model", json_object_get(root, "modelVersion"), "choices", "index",
+		                0, "message", message_of(&p, true), "finish_reason", finish);
 		json_t *um = json_object_get(root, "usageMetadata");
 		if (res && json_is_object(um))
 			json_object_set_new(res, "usage", usage_of(um));
@@ -563,7 +575,7 @@ static int stream(struct dp_adapter_stream *st, const char *event, const char *d
 	const char *finish = p.finish && st->n_tools ? "tool_calls" : p.finish;
 	json_t *um = json_object_get(root, "usageMetadata");
 	json_t *c = json_object_size(delta) || finish ? dp_adapter_chunk(delta, finish)
-	                                             : json_pack("{s:[]}", "choices");
+	                                              : json_pack("{s:[]}", "choices");
 	if (!json_object_size(delta) && !finish)
 		json_decref(delta);
 	if (c && json_is_object(um))
@@ -585,7 +597,8 @@ static enum dp_adapter_fault classify(long status, const char *body, size_t len)
 {
 	if (status == 401 || status == 403 ||
 	    (status == 400 && body &&
-	     (memmem(body, len, "API_KEY_INVALID", 15) || memmem(body, len, "API key not valid", 17))))
+	     (memmem(body, len, "API_KEY_INVALID", 15) ||
+	      memmem(body, len, "API key not valid", 17))))
 		return DP_FAULT_CREDENTIAL;
 	if (status == 400 && body && memmem(body, len, "FAILED_PRECONDITION", 19))
 		return DP_FAULT_PROVIDER; /* e.g. the API is not available in the server's region */

@@ -89,8 +89,8 @@ json_t *mock_anthropic_request(const json_t *req, bool *thinking, const char **w
 			return NULL;
 		}
 		/* a turn of tool results reads as OpenAI's role tool */
-		const char *as = !strcmp(role, "user") && has_block(content, "tool_result") ? "tool"
-		                                                                            : role;
+		const char *as =
+		    !strcmp(role, "user") && has_block(content, "tool_result") ? "tool" : role;
 		json_array_append_new(omsgs, text_message(as, content));
 	}
 	json_t *tools = json_object_get(req, "tools"), *t;
@@ -98,18 +98,19 @@ json_t *mock_anthropic_request(const json_t *req, bool *thinking, const char **w
 		json_t *otools = json_array();
 		json_array_foreach(tools, i, t)
 		{
-			json_array_append_new(otools, json_pack("{s:s,s:{s:O?,s:O?}}", "type", "function",
-			                                        "function", "name",
-			                                        json_object_get(t, "name"), "parameters",
-			                                        json_object_get(t, "input_schema")));
+			json_array_append_new(
+			    otools, json_pack("{s:s,s:{s:O?,s:O?}}", "type", "function", "function",
+			                      "name", json_object_get(t, "name"), "parameters",
+			                      json_object_get(t, "input_schema")));
 		}
 		json_object_set_new(out, "tools", otools);
 	}
-	const char *choice = json_string_value(
-	    json_object_get(json_object_get(req, "tool_choice"), "type"));
+	const char *choice =
+	    json_string_value(json_object_get(json_object_get(req, "tool_choice"), "type"));
 	if (choice && !strcmp(choice, "none"))
 		json_object_set_new(out, "tool_choice", json_string("none"));
-	const char *th = json_string_value(json_object_get(json_object_get(req, "thinking"), "type"));
+	const char *th =
+	    json_string_value(json_object_get(json_object_get(req, "thinking"), "type"));
 	*thinking = th && !strcmp(th, "enabled");
 	return out;
 }
@@ -173,8 +174,9 @@ char *mock_anthropic_message(const struct mock_plan *p)
 		char id[40];
 		tool_id(p, id, sizeof(id));
 		json_t *input = json_loads(p->tool_args, 0, NULL);
-		json_array_append_new(content, json_pack("{s:s,s:s,s:s,s:o}", "type", "tool_use", "id",
-		                                         id, "name", p->tool_name, "input", input));
+		json_array_append_new(content,
+		                      json_pack("{s:s,s:s,s:s,s:o}", "type", "tool_use", "id", id,
+		                                "name", p->tool_name, "input", input));
 	} else if (!p->refusal) {
 		char *t = joined(p, false);
 		json_array_append_new(content, json_pack("{s:s,s:s}", "type", "text", "text", t));
@@ -222,9 +224,9 @@ static json_t *block_stop(unsigned index)
 /* message_start, the whole thinking block (if any), a ping, and the text block's start. */
 static int start_events(const struct mock_plan *p, struct sy_buf *out)
 {
-	json_t *msg = json_pack("{s:s,s:s,s:s,s:s,s:[],s:n,s:n}", "id", p->id, "type", "message",
-	                        "role", "assistant", "model", p->model, "content", "stop_reason",
-	                        "stop_sequence");
+	json_t *msg =
+	    json_pack("{s:s,s:s,s:s,s:s,s:[],s:n,s:n}", "id", p->id, "type", "message", "role",
+	              "assistant", "model", p->model, "content", "stop_reason", "stop_sequence");
 	json_object_set_new(msg, "usage", usage_json(p, true));
 	int rc = put_event(out, json_pack("{s:s,s:o}", "type", "message_start", "message", msg));
 	if (!rc && p->nthink) {
@@ -233,14 +235,14 @@ static int start_events(const struct mock_plan *p, struct sy_buf *out)
 		                                             "thinking", "")));
 		for (unsigned k = 0; !rc && k < p->nthink; k++) {
 			mock_thought_text(k, tok, sizeof(tok));
-			rc = put_event(out, block_delta(0, json_pack("{s:s,s:s}", "type",
-			                                             "thinking_delta", "thinking",
-			                                             tok)));
+			rc = put_event(
+			    out, block_delta(0, json_pack("{s:s,s:s}", "type", "thinking_delta",
+			                                  "thinking", tok)));
 		}
 		if (!rc)
-			rc = put_event(out, block_delta(0, json_pack("{s:s,s:s}", "type",
-			                                             "signature_delta", "signature",
-			                                             sig)));
+			rc = put_event(
+			    out, block_delta(0, json_pack("{s:s,s:s}", "type", "signature_delta",
+			                                  "signature", sig)));
 		free(sig);
 		if (!rc)
 			rc = put_event(out, block_stop(0));
@@ -248,8 +250,8 @@ static int start_events(const struct mock_plan *p, struct sy_buf *out)
 	if (!rc)
 		rc = put_event(out, json_pack("{s:s}", "type", "ping"));
 	if (!rc && !p->tool_name && !p->refusal)
-		rc = put_event(out, block_start(p->nthink ? 1 : 0,
-		                                json_pack("{s:s,s:s}", "type", "text", "text", "")));
+		rc = put_event(out, block_start(p->nthink ? 1 : 0, json_pack("{s:s,s:s}", "type",
+		                                                             "text", "text", "")));
 	return rc;
 }
 
@@ -264,26 +266,30 @@ int mock_anthropic_event(const struct mock_plan *p, unsigned i, struct sy_buf *o
 	case MOCK_EV_CONTENT:
 		if (!p->tool_name) {
 			mock_token_text(i - 1, tok, sizeof(tok));
-			return put_event(out, block_delta(block, json_pack("{s:s,s:s}", "type",
-			                                                   "text_delta", "text", tok)));
+			return put_event(out,
+			                 block_delta(block, json_pack("{s:s,s:s}", "type",
+			                                              "text_delta", "text", tok)));
 		}
 		if (i == 1) {
 			tool_id(p, id, sizeof(id));
-			return put_event(out, block_start(block, json_pack("{s:s,s:s,s:s,s:{}}", "type",
-			                                                   "tool_use", "id", id, "name",
-			                                                   p->tool_name, "input")));
+			return put_event(
+			    out,
+			    block_start(block, json_pack("{s:s,s:s,s:s,s:{}}", "type", "tool_use",
+			                                 "id", id, "name", p->tool_name, "input")));
 		}
 		mock_tool_fragment(p, i - 1, &from, &to);
-		return put_event(out, block_delta(block, json_pack("{s:s,s:s%}", "type",
-		                                                   "input_json_delta", "partial_json",
-		                                                   p->tool_args + from, to - from)));
+		return put_event(
+		    out,
+		    block_delta(block, json_pack("{s:s,s:s%}", "type", "input_json_delta",
+		                                 "partial_json", p->tool_args + from, to - from)));
 	case MOCK_EV_FINISH: {
 		int rc = p->refusal ? 0 : put_event(out, block_stop(block));
 		json_t *md = json_pack("{s:s,s:{s:s,s:n}}", "type", "message_delta", "delta",
 		                       "stop_reason", stop_reason(p), "stop_sequence");
 		if (md && p->usage)
-			json_object_set_new(md, "usage",
-			                    json_pack("{s:i}", "output_tokens", (int)p->completion_tokens));
+			json_object_set_new(
+			    md, "usage",
+			    json_pack("{s:i}", "output_tokens", (int)p->completion_tokens));
 		return rc ? rc : put_event(out, md);
 	}
 	case MOCK_EV_USAGE:
@@ -296,8 +302,8 @@ int mock_anthropic_event(const struct mock_plan *p, unsigned i, struct sy_buf *o
 
 char *mock_anthropic_error(const char *type, const char *message)
 {
-	json_t *root =
-	    json_pack("{s:s,s:{s:s,s:s}}", "type", "error", "error", "type", type, "message", message);
+	json_t *root = json_pack("{s:s,s:{s:s,s:s}}", "type", "error", "error", "type", type,
+	                         "message", message);
 	char *s = sy_json_dump(root);
 	json_decref(root);
 	return s;

@@ -76,13 +76,15 @@ json_t *mock_gemini_request(const json_t *req, const char *model, bool stream, b
 	{
 		const char *role = json_string_value(json_object_get(c, "role"));
 		json_t *parts = json_object_get(c, "parts");
-		if (!json_is_array(parts) || (role && strcmp(role, "user") && strcmp(role, "model"))) {
+		if (!json_is_array(parts) ||
+		    (role && strcmp(role, "user") && strcmp(role, "model"))) {
 			json_decref(out);
-			*why = "* GenerateContentRequest.contents: each content needs parts and role "
-			       "user or model";
+			*why =
+			    "* GenerateContentRequest.contents: each content needs parts and role "
+			    "user or model";
 			return NULL;
 		}
-		const char *as = role && !strcmp(role, "model")          ? "assistant"
+		const char *as = role && !strcmp(role, "model")        ? "assistant"
 		                 : has_part(parts, "functionResponse") ? "tool"
 		                                                       : "user";
 		json_array_append_new(msgs, text_message(as, parts));
@@ -94,10 +96,10 @@ json_t *mock_gemini_request(const json_t *req, const char *model, bool stream, b
 		json_t *tools = json_array();
 		json_array_foreach(decls, i, d)
 		{
-			json_array_append_new(tools, json_pack("{s:s,s:{s:O?,s:O?}}", "type", "function",
-			                                       "function", "name", json_object_get(d, "name"),
-			                                       "parameters",
-			                                       json_object_get(d, "parameters")));
+			json_array_append_new(
+			    tools, json_pack("{s:s,s:{s:O?,s:O?}}", "type", "function", "function",
+			                     "name", json_object_get(d, "name"), "parameters",
+			                     json_object_get(d, "parameters")));
 		}
 		json_object_set_new(out, "tools", tools);
 	}
@@ -105,16 +107,17 @@ json_t *mock_gemini_request(const json_t *req, const char *model, bool stream, b
 	    json_object_get(json_object_get(req, "toolConfig"), "functionCallingConfig"), "mode"));
 	if (mode && !strcmp(mode, "NONE"))
 		json_object_set_new(out, "tool_choice", json_string("none"));
-	*thinking = json_is_true(
-	    json_object_get(json_object_get(gc, "thinkingConfig"), "includeThoughts"));
+	*thinking =
+	    json_is_true(json_object_get(json_object_get(gc, "thinkingConfig"), "includeThoughts"));
 	return out;
 }
 
 static json_t *usage_json(const struct mock_plan *p)
 {
-	json_t *u = json_pack("{s:i,s:i,s:i}", "promptTokenCount", (int)p->prompt_tokens,
-	                     "candidatesTokenCount", (int)(p->completion_tokens - p->reasoning_tokens),
-	                     "totalTokenCount", (int)(p->prompt_tokens + p->completion_tokens));
+	json_t *u =
+	    json_pack("{s:i,s:i,s:i}", "promptTokenCount", (int)p->prompt_tokens,
+	              "candidatesTokenCount", (int)(p->completion_tokens - p->reasoning_tokens),
+	              "totalTokenCount", (int)(p->prompt_tokens + p->completion_tokens));
 	if (u && p->cached_tokens)
 		json_object_set_new(u, "cachedContentTokenCount", json_integer(p->cached_tokens));
 	if (u && p->reasoning_tokens)
@@ -151,11 +154,10 @@ static json_t *call_part(const struct mock_plan *p)
 }
 
 /* A response with these parts (taken), finishReason and usage when given. */
-static json_t *response(const struct mock_plan *p, json_t *parts, const char *finish,
-                        bool usage)
+static json_t *response(const struct mock_plan *p, json_t *parts, const char *finish, bool usage)
 {
-	json_t *cand = json_pack("{s:{s:o,s:s},s:i}", "content", "parts", parts, "role", "model",
-	                         "index", 0);
+	json_t *cand =
+	    json_pack("{s:{s:o,s:s},s:i}", "content", "parts", parts, "role", "model", "index", 0);
 	if (cand && finish)
 		json_object_set_new(cand, "finishReason", json_string(finish));
 	json_t *root = json_pack("{s:[o],s:s,s:s}", "candidates", cand, "modelVersion", p->model,
@@ -172,8 +174,9 @@ static json_t *blocked(const struct mock_plan *p)
 	                         "modelVersion", p->model, "responseId", p->id);
 	if (root && p->usage)
 		json_object_set_new(root, "usageMetadata",
-		                    json_pack("{s:i,s:i}", "promptTokenCount", (int)p->prompt_tokens,
-		                              "totalTokenCount", (int)p->prompt_tokens));
+		                    json_pack("{s:i,s:i}", "promptTokenCount",
+		                              (int)p->prompt_tokens, "totalTokenCount",
+		                              (int)p->prompt_tokens));
 	return root;
 }
 

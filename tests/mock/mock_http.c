@@ -180,8 +180,8 @@ static struct MHD_Response *status_fault(const struct mock_fault *f, enum mock_f
 	char msg[96];
 	switch (f->status) {
 	case 429:
-		r = format_error(fmt, 429, "Rate limit reached for requests (mock fault)", "requests",
-		                 NULL, "rate_limit_exceeded");
+		r = format_error(fmt, 429, "Rate limit reached for requests (mock fault)",
+		                 "requests", NULL, "rate_limit_exceeded");
 		if (r && f->retry_after > 0) {
 			snprintf(msg, sizeof(msg), "%d", f->retry_after);
 			MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, msg);
@@ -200,8 +200,8 @@ static struct MHD_Response *status_fault(const struct mock_fault *f, enum mock_f
 	default:
 		snprintf(msg, sizeof(msg), "mock fault: HTTP %d", f->status);
 		return format_error(fmt, f->status, msg,
-		                    f->status >= 500 ? "server_error" : "invalid_request_error", NULL,
-		                    NULL);
+		                    f->status >= 500 ? "server_error" : "invalid_request_error",
+		                    NULL, NULL);
 	}
 }
 
@@ -468,18 +468,20 @@ static const char *credential(struct req *r, enum mock_format f, struct MHD_Resp
 		if (!v)
 			v = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "key");
 		*status = 403;
-		*refusal = format_error(f, 403,
-		                        "Method doesn't allow unregistered callers (callers without "
-		                        "established identity). Please use API Key or other form of "
-		                        "API consumer identity to call this API.",
-		                        NULL, NULL, NULL);
+		*refusal =
+		    format_error(f, 403,
+		                 "Method doesn't allow unregistered callers (callers without "
+		                 "established identity). Please use API Key or other form of "
+		                 "API consumer identity to call this API.",
+		                 NULL, NULL, NULL);
 		break;
 	default:
 		v = header(r, MHD_HTTP_HEADER_AUTHORIZATION);
 		*status = 401;
-		*refusal = openai_error("You didn't provide an API key. You need to provide your API "
-		                        "key in an Authorization header using Bearer auth.",
-		                        "invalid_request_error", NULL, "invalid_api_key");
+		*refusal =
+		    openai_error("You didn't provide an API key. You need to provide your API "
+		                 "key in an Authorization header using Bearer auth.",
+		                 "invalid_request_error", NULL, "invalid_api_key");
 		if (v && !bearer_ok(v))
 			v = NULL;
 	}
@@ -504,7 +506,8 @@ static json_t *plan_request(struct req *r, const struct route *rt, json_t *nativ
 		}
 		return mock_anthropic_request(native, thinking, why);
 	case MOCK_GEMINI: {
-		const char *alt = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "alt");
+		const char *alt =
+		    MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "alt");
 		if (rt->stream && (!alt || strcmp(alt, "sse"))) {
 			*why = "the mock streams only with alt=sse";
 			return NULL;
@@ -563,10 +566,11 @@ static struct MHD_Response *context_length_fault(const struct route *rt, unsigne
 		         n);
 		break;
 	default:
-		snprintf(msg, sizeof(msg),
-		         "This model's maximum context length is 8192 tokens. However, your "
-		         "messages resulted in %u tokens. Please reduce the length of the messages.",
-		         n);
+		snprintf(
+		    msg, sizeof(msg),
+		    "This model's maximum context length is 8192 tokens. However, your "
+		    "messages resulted in %u tokens. Please reduce the length of the messages.",
+		    n);
 	}
 	return format_error(rt->format, 400, msg, "invalid_request_error", "messages",
 	                    "context_length_exceeded");
@@ -626,9 +630,9 @@ static enum MHD_Result chat(struct req *r, const char *url, const struct route *
 	if (hdr.rc == 0)
 		hdr.rc = mock_opts_parse_model(&opts, model, &name_len, hdr.err, sizeof(hdr.err));
 	if (hdr.rc) {
-		rc = queue(r->conn, 400,
-		           format_error(rt->format, 400, hdr.err, "invalid_request_error", "model",
-		                        NULL));
+		rc = queue(
+		    r->conn, 400,
+		    format_error(rt->format, 400, hdr.err, "invalid_request_error", "model", NULL));
 		goto out;
 	}
 	char id[MOCK_ID_MAX];

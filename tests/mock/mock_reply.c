@@ -116,8 +116,8 @@ static int pick_tool(const json_t *req, const json_t **tool, const char **why)
 		return 0;
 	/* a tool's result is answered in words: the round trip ends */
 	json_t *msgs = json_object_get(req, "messages");
-	const char *last =
-	    json_string_value(json_object_get(json_array_get(msgs, json_array_size(msgs) - 1), "role"));
+	const char *last = json_string_value(
+	    json_object_get(json_array_get(msgs, json_array_size(msgs) - 1), "role"));
 	if (last && strcmp(last, "tool") == 0)
 		return 0;
 	*tool = first;

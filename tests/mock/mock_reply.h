@@ -44,8 +44,8 @@ struct mock_plan {
 	unsigned cache_write_tokens; /* prompt tokens written to cache (Anthropic) */
 	unsigned nthink;             /* thinking tokens to show (native formats only) */
 	bool refusal;                /* the content-filter fault, as the native formats answer it */
-	int ttft_ms; /* delay from the stream's start to its first event */
-	int tps;     /* content events per second, 0 = unpaced */
+	int ttft_ms;                 /* delay from the stream's start to its first event */
+	int tps;                     /* content events per second, 0 = unpaced */
 };
 
 /* What an SSE event of the stream carries. */
