@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The thinking block's signature: opaque to clients, fixed here. */
+#define SIGNATURE "EqQBCkYIBxgCKkBtb2NrLXNpZ25hdHVyZQ=="
+
 /* The text of a content value: a string, or the text (and tool_result text) of blocks. */
 static void gather_text(const json_t *content, struct sy_buf *out)
 {
@@ -133,12 +136,6 @@ static json_t *usage_json(const struct mock_plan *p, bool start)
 	                 start ? 1 : (int)p->completion_tokens);
 }
 
-static char *signature(const struct mock_plan *p)
-{
-	static const char sig[] = "EqQBCkYIBxgCKkBtb2NrLXNpZ25hdHVyZQ==";
-	return strdup(sig);
-}
-
 static char *joined(const struct mock_plan *p, bool thoughts)
 {
 	struct sy_buf b;
@@ -164,11 +161,10 @@ char *mock_anthropic_message(const struct mock_plan *p)
 {
 	json_t *content = json_array();
 	if (p->nthink) {
-		char *t = joined(p, true), *sig = signature(p);
+		char *t = joined(p, true);
 		json_array_append_new(content, json_pack("{s:s,s:s,s:s}", "type", "thinking",
-		                                         "thinking", t, "signature", sig));
+		                                         "thinking", t, "signature", SIGNATURE));
 		free(t);
-		free(sig);
 	}
 	if (p->tool_name) {
 		char id[40];
@@ -230,7 +226,7 @@ static int start_events(const struct mock_plan *p, struct sy_buf *out)
 	json_object_set_new(msg, "usage", usage_json(p, true));
 	int rc = put_event(out, json_pack("{s:s,s:o}", "type", "message_start", "message", msg));
 	if (!rc && p->nthink) {
-		char tok[32], *sig = signature(p);
+		char tok[32];
 		rc = put_event(out, block_start(0, json_pack("{s:s,s:s}", "type", "thinking",
 		                                             "thinking", "")));
 		for (unsigned k = 0; !rc && k < p->nthink; k++) {
@@ -242,8 +238,7 @@ static int start_events(const struct mock_plan *p, struct sy_buf *out)
 		if (!rc)
 			rc = put_event(
 			    out, block_delta(0, json_pack("{s:s,s:s}", "type", "signature_delta",
-			                                  "signature", sig)));
-		free(sig);
+			                                  "signature", SIGNATURE)));
 		if (!rc)
 			rc = put_event(out, block_stop(0));
 	}

@@ -18,7 +18,8 @@ static void test_request(void **state)
 {
 	struct test_target tt;
 	struct dp_adapter_call c;
-	test_target_init(&tt, "anthropic", "https://api.anthropic.com/v1/", "claude-sonnet-4-6", 777);
+	test_target_init(&tt, "anthropic", "https://api.anthropic.com/v1/", "claude-sonnet-4-6",
+	                 777);
 	json_t *b = test_build(
 	    ad, &tt,
 	    "{\"model\":\"anthropic/claude\",\"messages\":["
@@ -60,10 +61,11 @@ static void test_request(void **state)
 	test_json_eq(json_object_get(b, "tools"),
 	             "[{\"name\":\"get_weather\",\"description\":\"Weather\",\"input_schema\":"
 	             "{\"type\":\"object\",\"properties\":{\"location\":{\"type\":\"string\"}}}}]");
-	test_json_eq(json_object_get(b, "tool_choice"),
-	             "{\"type\":\"tool\",\"name\":\"get_weather\",\"disable_parallel_tool_use\":true}");
+	test_json_eq(
+	    json_object_get(b, "tool_choice"),
+	    "{\"type\":\"tool\",\"name\":\"get_weather\",\"disable_parallel_tool_use\":true}");
 	test_json_eq(json_object_get(b, "stop_sequences"), "[\"END\"]");
-	assert_int_equal(test_int(b, "max_tokens"), 777); /* the catalog's */
+	assert_int_equal(test_int(b, "max_tokens"), 777);                       /* the catalog's */
 	assert_true(json_real_value(json_object_get(b, "temperature")) == 1.0); /* 0..1 here */
 	assert_true(json_real_value(json_object_get(b, "top_p")) == 0.9);
 	assert_int_equal(test_int(b, "top_k"), 40);
@@ -72,7 +74,7 @@ static void test_request(void **state)
 	/* the end user as an opaque id; OpenAI-only and OpenRouter-only members stay home */
 	assert_int_equal(strlen(test_str(b, "metadata.user_id")), 32);
 	assert_string_not_equal(test_str(b, "metadata.user_id"), "alice");
-	static const char *const absent[] = {"user", "stop", "seed", "parallel_tool_calls",
+	static const char *const absent[] = {"user",     "stop", "seed", "parallel_tool_calls",
 	                                     "thinking", NULL};
 	for (const char *const *k = absent; *k; k++)
 		assert_null(json_object_get(b, *k));
@@ -86,11 +88,12 @@ static void test_request_defaults_and_drops(void **state)
 	struct dp_adapter_call c;
 	test_target_init(&tt, "anthropic", "https://api.anthropic.com/v1", "claude", 0);
 	static const char *const drop[] = {"temperature", "tools", NULL};
-	json_t *b = test_build(ad, &tt,
-	                       "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
-	                       "\"temperature\":0.3,\"tool_choice\":\"none\",\"tools\":[{\"type\":"
-	                       "\"function\",\"function\":{\"name\":\"f\"}}],\"stop\":[\"a\",\"b\"]}",
-	                       drop, &c);
+	json_t *b =
+	    test_build(ad, &tt,
+	               "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
+	               "\"temperature\":0.3,\"tool_choice\":\"none\",\"tools\":[{\"type\":"
+	               "\"function\",\"function\":{\"name\":\"f\"}}],\"stop\":[\"a\",\"b\"]}",
+	               drop, &c);
 	assert_int_equal(test_int(b, "max_tokens"), DP_ADAPTER_MAX_TOKENS);
 	assert_null(json_object_get(b, "temperature"));
 	assert_null(json_object_get(b, "tools"));
@@ -104,11 +107,12 @@ static void test_request_defaults_and_drops(void **state)
 	dp_adapter_call_release(&c);
 
 	/* a tool without parameters gets an empty schema; "required" is "any" */
-	b = test_build(ad, &tt,
-	               "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
-	               "\"tool_choice\":\"required\",\"tools\":[{\"type\":\"function\",\"function\":"
-	               "{\"name\":\"f\"}}]}",
-	               NULL, &c);
+	b = test_build(
+	    ad, &tt,
+	    "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
+	    "\"tool_choice\":\"required\",\"tools\":[{\"type\":\"function\",\"function\":"
+	    "{\"name\":\"f\"}}]}",
+	    NULL, &c);
 	test_json_eq(json_object_get(b, "tools"),
 	             "[{\"name\":\"f\",\"input_schema\":{\"type\":\"object\"}}]");
 	test_json_eq(json_object_get(b, "tool_choice"), "{\"type\":\"any\"}");
@@ -126,21 +130,24 @@ static void test_request_reasoning(void **state)
 	                       "{\"model\":\"m\",\"max_tokens\":10000,\"messages\":[{\"role\":"
 	                       "\"user\",\"content\":\"hi\"}],\"reasoning\":{\"effort\":\"high\"}}",
 	                       NULL, &c);
-	test_json_eq(json_object_get(b, "thinking"), "{\"type\":\"enabled\",\"budget_tokens\":8000}");
+	test_json_eq(json_object_get(b, "thinking"),
+	             "{\"type\":\"enabled\",\"budget_tokens\":8000}");
 	assert_int_equal(test_int(b, "max_tokens"), 10000);
 	json_decref(b);
 	dp_adapter_call_release(&c);
 
 	/* a budget at or over max_tokens: max_tokens grows to hold both */
-	b = test_build(ad, &tt,
-	               "{\"model\":\"m\",\"max_tokens\":1000,\"messages\":[{\"role\":\"user\","
-	               "\"content\":\"hi\"},{\"role\":\"assistant\",\"content\":\"ok\","
-	               "\"reasoning_details\":[{\"type\":\"reasoning.text\",\"text\":\"hmm\","
-	               "\"signature\":\"EqQB\"},{\"type\":\"reasoning.encrypted\",\"data\":\"xyz\"},"
-	               "{\"type\":\"reasoning.text\",\"text\":\"unsigned\"}]},{\"role\":\"user\","
-	               "\"content\":\"go\"}],\"reasoning\":{\"max_tokens\":2048}}",
-	               NULL, &c);
-	test_json_eq(json_object_get(b, "thinking"), "{\"type\":\"enabled\",\"budget_tokens\":2048}");
+	b = test_build(
+	    ad, &tt,
+	    "{\"model\":\"m\",\"max_tokens\":1000,\"messages\":[{\"role\":\"user\","
+	    "\"content\":\"hi\"},{\"role\":\"assistant\",\"content\":\"ok\","
+	    "\"reasoning_details\":[{\"type\":\"reasoning.text\",\"text\":\"hmm\","
+	    "\"signature\":\"EqQB\"},{\"type\":\"reasoning.encrypted\",\"data\":\"xyz\"},"
+	    "{\"type\":\"reasoning.text\",\"text\":\"unsigned\"}]},{\"role\":\"user\","
+	    "\"content\":\"go\"}],\"reasoning\":{\"max_tokens\":2048}}",
+	    NULL, &c);
+	test_json_eq(json_object_get(b, "thinking"),
+	             "{\"type\":\"enabled\",\"budget_tokens\":2048}");
 	assert_int_equal(test_int(b, "max_tokens"), 3048);
 	test_json_eq(test_path(b, "messages.1.content"),
 	             "[{\"type\":\"thinking\",\"thinking\":\"hmm\",\"signature\":\"EqQB\"},"
@@ -176,10 +183,11 @@ static void test_request_refused(void **state)
 {
 	struct test_target tt;
 	test_target_init(&tt, "anthropic", "https://api.anthropic.com/v1", "claude", 0);
-	const char *e = test_build_refused(
-	    ad, &tt,
-	    "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"input_audio\","
-	    "\"input_audio\":{\"data\":\"AA\",\"format\":\"wav\"}}]}]}");
+	const char *e =
+	    test_build_refused(ad, &tt,
+	                       "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":[{"
+	                       "\"type\":\"input_audio\","
+	                       "\"input_audio\":{\"data\":\"AA\",\"format\":\"wav\"}}]}]}");
 	assert_non_null(strstr(e, "messages[0].content[0].type"));
 	e = test_build_refused(ad, &tt,
 	                       "{\"model\":\"m\",\"messages\":[{\"role\":\"assistant\",\"content\":"
@@ -189,9 +197,10 @@ static void test_request_refused(void **state)
 	e = test_build_refused(
 	    ad, &tt, "{\"model\":\"m\",\"messages\":[{\"role\":\"system\",\"content\":\"only\"}]}");
 	assert_non_null(strstr(e, "messages"));
-	e = test_build_refused(ad, &tt,
-	                       "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":[{"
-	                       "\"type\":\"image_url\",\"image_url\":{\"url\":\"ftp://x/y.png\"}}]}]}");
+	e = test_build_refused(
+	    ad, &tt,
+	    "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":[{"
+	    "\"type\":\"image_url\",\"image_url\":{\"url\":\"ftp://x/y.png\"}}]}]}");
 	assert_non_null(strstr(e, "messages[0].content[0].image_url.url"));
 }
 
@@ -230,7 +239,8 @@ static void test_answer_tools_thinking_cache(void **state)
 	    "\"WaUjzkypQ2mUEVM36O2T\"},{\"type\":\"redacted_thinking\",\"data\":\"EmwKAhgB\"},"
 	    "{\"type\":\"text\",\"text\":\"Checking.\"},{\"type\":\"tool_use\",\"id\":"
 	    "\"toolu_01A09q90qw90lq917835lq9\",\"name\":\"get_weather\",\"input\":{\"location\":"
-	    "\"San Francisco, CA\",\"unit\":\"celsius\"}},{\"type\":\"server_tool_use\",\"id\":\"s\"}],"
+	    "\"San Francisco, "
+	    "CA\",\"unit\":\"celsius\"}},{\"type\":\"server_tool_use\",\"id\":\"s\"}],"
 	    "\"stop_reason\":\"tool_use\",\"stop_sequence\":null,\"usage\":{\"input_tokens\":50,"
 	    "\"cache_creation_input_tokens\":1000,\"cache_read_input_tokens\":2000,"
 	    "\"output_tokens\":120}}",
@@ -243,10 +253,11 @@ static void test_answer_tools_thinking_cache(void **state)
 	             "\"anthropic-claude-v1\",\"index\":0,\"signature\":\"WaUjzkypQ2mUEVM36O2T\"},"
 	             "{\"type\":\"reasoning.encrypted\",\"data\":\"EmwKAhgB\",\"format\":"
 	             "\"anthropic-claude-v1\",\"index\":1}]");
-	test_json_eq(json_object_get(m, "tool_calls"),
-	             "[{\"id\":\"toolu_01A09q90qw90lq917835lq9\",\"type\":\"function\",\"function\":"
-	             "{\"name\":\"get_weather\",\"arguments\":\"{\\\"location\\\":\\\"San "
-	             "Francisco, CA\\\",\\\"unit\\\":\\\"celsius\\\"}\"}}]");
+	test_json_eq(
+	    json_object_get(m, "tool_calls"),
+	    "[{\"id\":\"toolu_01A09q90qw90lq917835lq9\",\"type\":\"function\",\"function\":"
+	    "{\"name\":\"get_weather\",\"arguments\":\"{\\\"location\\\":\\\"San "
+	    "Francisco, CA\\\",\\\"unit\\\":\\\"celsius\\\"}\"}}]");
 	assert_string_equal(u.finish_reason, "tool_calls");
 	assert_string_equal(u.native_finish_reason, "tool_use");
 	assert_int_equal(u.tokens.prompt, 3050);
@@ -281,9 +292,11 @@ static void test_answer_malformed(void **state)
 	static const char *const bad[] = {
 	    "not json",
 	    "[]",
-	    "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}",
+	    "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":"
+	    "\"Overloaded\"}}",
 	    "{\"type\":\"message\",\"content\":\"text\"}",
-	    "{\"type\":\"message\",\"content\":[{\"type\":\"tool_use\",\"name\":\"f\",\"input\":{}}]}",
+	    "{\"type\":\"message\",\"content\":[{\"type\":\"tool_use\",\"name\":\"f\",\"input\":{}}"
+	    "]}",
 	};
 	struct dp_chat_req req;
 	test_parse(ASK, &req);
@@ -300,12 +313,15 @@ static void test_answer_malformed(void **state)
 /* The documented basic stream. */
 static const char basic_stream[] =
     "event: message_start\n"
-    "data: {\"type\": \"message_start\", \"message\": {\"id\": \"msg_1nZdL29xx5MUA1yADyHTEsnR8uuvGzszyY\", "
-    "\"type\": \"message\", \"role\": \"assistant\", \"content\": [], \"model\": \"claude-opus-4-6\", "
+    "data: {\"type\": \"message_start\", \"message\": {\"id\": "
+    "\"msg_1nZdL29xx5MUA1yADyHTEsnR8uuvGzszyY\", "
+    "\"type\": \"message\", \"role\": \"assistant\", \"content\": [], \"model\": "
+    "\"claude-opus-4-6\", "
     "\"stop_reason\": null, \"stop_sequence\": null, \"usage\": {\"input_tokens\": 25, "
     "\"cache_read_input_tokens\": 10, \"output_tokens\": 1}}}\n\n"
     "event: content_block_start\n"
-    "data: {\"type\": \"content_block_start\", \"index\": 0, \"content_block\": {\"type\": \"text\", "
+    "data: {\"type\": \"content_block_start\", \"index\": 0, \"content_block\": {\"type\": "
+    "\"text\", "
     "\"text\": \"\"}}\n\n"
     "event: ping\n"
     "data: {\"type\": \"ping\"}\n\n"
@@ -347,56 +363,86 @@ static void test_stream_tool_use(void **state)
 {
 	static const char sse[] =
 	    "event: message_start\r\n"
-	    "data: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_014p7gG3wDgGV9EUtLvnow3U\","
-	    "\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude-opus-4-6\",\"stop_sequence\":null,"
-	    "\"usage\":{\"input_tokens\":472,\"output_tokens\":2},\"content\":[],\"stop_reason\":null}}\r\n\r\n"
+	    "data: "
+	    "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_014p7gG3wDgGV9EUtLvnow3U\","
+	    "\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude-opus-4-6\",\"stop_"
+	    "sequence\":null,"
+	    "\"usage\":{\"input_tokens\":472,\"output_tokens\":2},\"content\":[],\"stop_reason\":"
+	    "null}}\r\n\r\n"
 	    "event: content_block_start\r\n"
-	    "data: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\r\n\r\n"
+	    "data: "
+	    "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\","
+	    "\"text\":\"\"}}\r\n\r\n"
 	    "event: content_block_delta\r\n"
-	    "data: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\","
+	    "data: "
+	    "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\","
 	    "\"text\":\"Okay, let's check the weather for San Francisco, CA:\"}}\r\n\r\n"
 	    "event: content_block_stop\r\n"
 	    "data: {\"type\":\"content_block_stop\",\"index\":0}\r\n\r\n"
 	    "event: content_block_start\r\n"
-	    "data: {\"type\":\"content_block_start\",\"index\":1,\"content_block\":{\"type\":\"tool_use\","
-	    "\"id\":\"toolu_01T1x1fJ34qAmk2tNTrN7Up6\",\"name\":\"get_weather\",\"input\":{}}}\r\n\r\n"
+	    "data: "
+	    "{\"type\":\"content_block_start\",\"index\":1,\"content_block\":{\"type\":\"tool_"
+	    "use\","
+	    "\"id\":\"toolu_01T1x1fJ34qAmk2tNTrN7Up6\",\"name\":\"get_weather\",\"input\":{}}}"
+	    "\r\n\r\n"
 	    "event: content_block_delta\r\n"
-	    "data: {\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"\"}}\r\n\r\n"
+	    "data: "
+	    "{\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_"
+	    "delta\",\"partial_json\":\"\"}}\r\n\r\n"
 	    "event: content_block_delta\r\n"
-	    "data: {\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{\\\"location\\\":\"}}\r\n\r\n"
+	    "data: "
+	    "{\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_"
+	    "delta\",\"partial_json\":\"{\\\"location\\\":\"}}\r\n\r\n"
 	    "event: content_block_delta\r\n"
-	    "data: {\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\" \\\"San\"}}\r\n\r\n"
+	    "data: "
+	    "{\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_"
+	    "delta\",\"partial_json\":\" \\\"San\"}}\r\n\r\n"
 	    "event: content_block_delta\r\n"
-	    "data: {\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\" Francisc\"}}\r\n\r\n"
+	    "data: "
+	    "{\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_"
+	    "delta\",\"partial_json\":\" Francisc\"}}\r\n\r\n"
 	    "event: content_block_delta\r\n"
-	    "data: {\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"o,\"}}\r\n\r\n"
+	    "data: "
+	    "{\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_"
+	    "delta\",\"partial_json\":\"o,\"}}\r\n\r\n"
 	    "event: content_block_delta\r\n"
-	    "data: {\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\" CA\\\"\"}}\r\n\r\n"
+	    "data: "
+	    "{\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_"
+	    "delta\",\"partial_json\":\" CA\\\"\"}}\r\n\r\n"
 	    "event: content_block_delta\r\n"
-	    "data: {\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\", \\\"unit\\\": \\\"fah\"}}\r\n\r\n"
+	    "data: "
+	    "{\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_"
+	    "delta\",\"partial_json\":\", \\\"unit\\\": \\\"fah\"}}\r\n\r\n"
 	    "event: content_block_delta\r\n"
-	    "data: {\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"renheit\\\"}\"}}\r\n\r\n"
+	    "data: "
+	    "{\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_"
+	    "delta\",\"partial_json\":\"renheit\\\"}\"}}\r\n\r\n"
 	    "event: content_block_stop\r\n"
 	    "data: {\"type\":\"content_block_stop\",\"index\":1}\r\n\r\n"
 	    "event: message_delta\r\n"
-	    "data: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\",\"stop_sequence\":null},\"usage\":{\"output_tokens\":89}}\r\n\r\n"
+	    "data: "
+	    "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\",\"stop_sequence\":"
+	    "null},\"usage\":{\"output_tokens\":89}}\r\n\r\n"
 	    "event: message_stop\r\n"
 	    "data: {\"type\":\"message_stop\"}\r\n\r\n";
 	struct dp_stream_state st;
 	json_t *chunks = test_stream_every_split(ad, ASK, sse, &st);
 	/* role, text, the call's head, 7 fragments (the empty one is skipped), finish */
 	assert_int_equal(json_array_size(chunks), 11);
-	test_json_eq(test_path(chunks, "2.choices.0.delta.tool_calls"),
-	             "[{\"index\":0,\"id\":\"toolu_01T1x1fJ34qAmk2tNTrN7Up6\",\"type\":\"function\","
-	             "\"function\":{\"name\":\"get_weather\",\"arguments\":\"\"}}]");
+	test_json_eq(
+	    test_path(chunks, "2.choices.0.delta.tool_calls"),
+	    "[{\"index\":0,\"id\":\"toolu_01T1x1fJ34qAmk2tNTrN7Up6\",\"type\":\"function\","
+	    "\"function\":{\"name\":\"get_weather\",\"arguments\":\"\"}}]");
 	for (size_t i = 3; i < 10; i++) {
-		const json_t *tc = test_path(json_array_get(chunks, i), "choices.0.delta.tool_calls.0");
+		const json_t *tc =
+		    test_path(json_array_get(chunks, i), "choices.0.delta.tool_calls.0");
 		assert_int_equal(test_int(tc, "index"), 0);
 		assert_null(json_object_get(tc, "id"));
 		assert_null(json_object_get(json_object_get(tc, "function"), "name"));
 	}
 	char *args = test_joined(chunks, "arguments");
-	assert_string_equal(args, "{\"location\": \"San Francisco, CA\", \"unit\": \"fahrenheit\"}");
+	assert_string_equal(args,
+	                    "{\"location\": \"San Francisco, CA\", \"unit\": \"fahrenheit\"}");
 	free(args);
 	assert_string_equal(st.usage.finish_reason, "tool_calls");
 	assert_int_equal(st.usage.tokens.prompt, 472);
@@ -411,42 +457,61 @@ static void test_stream_thinking(void **state)
 	    "event: message_start\n"
 	    "data: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_01\",\"type\":\"message\","
 	    "\"role\":\"assistant\",\"content\":[],\"model\":\"claude\",\"stop_reason\":null,"
-	    "\"usage\":{\"input_tokens\":40,\"cache_creation_input_tokens\":7,\"output_tokens\":1}}}\n\n"
+	    "\"usage\":{\"input_tokens\":40,\"cache_creation_input_tokens\":7,\"output_tokens\":1}}"
+	    "}\n\n"
 	    "event: content_block_start\n"
-	    "data: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"thinking\",\"thinking\":\"\"}}\n\n"
+	    "data: "
+	    "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":"
+	    "\"thinking\",\"thinking\":\"\"}}\n\n"
 	    "event: content_block_delta\n"
-	    "data: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"thinking_delta\","
-	    "\"thinking\":\"Let me solve this step by step:\\n\\n1. First break down 27 * 453\"}}\n\n"
+	    "data: "
+	    "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"thinking_delta\","
+	    "\"thinking\":\"Let me solve this step by step:\\n\\n1. First break down 27 * "
+	    "453\"}}\n\n"
 	    "event: content_block_delta\n"
-	    "data: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"thinking_delta\","
+	    "data: "
+	    "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"thinking_delta\","
 	    "\"thinking\":\"\\n2. 453 = 400 + 50 + 3\"}}\n\n"
 	    "event: content_block_delta\n"
-	    "data: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"signature_delta\","
+	    "data: "
+	    "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"signature_delta\","
 	    "\"signature\":\"EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds\"}}\n\n"
 	    "event: content_block_stop\n"
 	    "data: {\"type\":\"content_block_stop\",\"index\":0}\n\n"
 	    "event: content_block_start\n"
-	    "data: {\"type\":\"content_block_start\",\"index\":1,\"content_block\":{\"type\":\"redacted_thinking\",\"data\":\"EmwKAhgB\"}}\n\n"
+	    "data: "
+	    "{\"type\":\"content_block_start\",\"index\":1,\"content_block\":{\"type\":\"redacted_"
+	    "thinking\",\"data\":\"EmwKAhgB\"}}\n\n"
 	    "event: content_block_stop\n"
 	    "data: {\"type\":\"content_block_stop\",\"index\":1}\n\n"
 	    "event: content_block_start\n"
-	    "data: {\"type\":\"content_block_start\",\"index\":2,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n"
+	    "data: "
+	    "{\"type\":\"content_block_start\",\"index\":2,\"content_block\":{\"type\":\"text\","
+	    "\"text\":\"\"}}\n\n"
 	    "event: content_block_delta\n"
-	    "data: {\"type\":\"content_block_delta\",\"index\":2,\"delta\":{\"type\":\"text_delta\",\"text\":\"27 * 453 = 12,231\"}}\n\n"
+	    "data: "
+	    "{\"type\":\"content_block_delta\",\"index\":2,\"delta\":{\"type\":\"text_delta\","
+	    "\"text\":\"27 * 453 = 12,231\"}}\n\n"
 	    "event: content_block_delta\n"
-	    "data: {\"type\":\"content_block_delta\",\"index\":2,\"delta\":{\"type\":\"citations_delta\",\"citation\":{}}}\n\n"
+	    "data: "
+	    "{\"type\":\"content_block_delta\",\"index\":2,\"delta\":{\"type\":\"citations_delta\","
+	    "\"citation\":{}}}\n\n"
 	    "event: content_block_stop\n"
 	    "data: {\"type\":\"content_block_stop\",\"index\":2}\n\n"
 	    "event: message_delta\n"
-	    "data: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},"
-	    "\"usage\":{\"input_tokens\":40,\"cache_creation_input_tokens\":7,\"cache_read_input_tokens\":3,\"output_tokens\":300}}\n\n"
+	    "data: "
+	    "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":"
+	    "null},"
+	    "\"usage\":{\"input_tokens\":40,\"cache_creation_input_tokens\":7,\"cache_read_input_"
+	    "tokens\":3,\"output_tokens\":300}}\n\n"
 	    "event: message_stop\n"
 	    "data: {\"type\":\"message_stop\"}\n\n";
 	struct dp_stream_state st;
 	json_t *chunks = test_stream_every_split(ad, ASK, sse, &st);
 	char *r = test_joined(chunks, "reasoning");
-	assert_string_equal(r, "Let me solve this step by step:\n\n1. First break down 27 * 453\n2. "
-	                       "453 = 400 + 50 + 3");
+	assert_string_equal(r,
+	                    "Let me solve this step by step:\n\n1. First break down 27 * 453\n2. "
+	                    "453 = 400 + 50 + 3");
 	free(r);
 	/* the signature and the redacted block reach the client for the next turn */
 	test_json_eq(test_path(chunks, "3.choices.0.delta.reasoning_details"),
@@ -482,14 +547,15 @@ static void test_stream_unknown_and_malformed(void **state)
 {
 	struct test_stream ts;
 	/* unknown events and block kinds are ignored */
-	test_stream(ad, ASK,
-	            "event: something_new\ndata: {\"type\":\"something_new\",\"x\":1}\n\n"
-	            "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,"
-	            "\"content_block\":{\"type\":\"web_search_tool_result\",\"content\":[]}}\n\n"
-	            "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,"
-	            "\"delta\":{\"type\":\"future_delta\"}}\n\n"
-	            "event: ping\ndata: {\"type\": \"ping\"}\n\n",
-	            7, &ts);
+	test_stream(
+	    ad, ASK,
+	    "event: something_new\ndata: {\"type\":\"something_new\",\"x\":1}\n\n"
+	    "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,"
+	    "\"content_block\":{\"type\":\"web_search_tool_result\",\"content\":[]}}\n\n"
+	    "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,"
+	    "\"delta\":{\"type\":\"future_delta\"}}\n\n"
+	    "event: ping\ndata: {\"type\": \"ping\"}\n\n",
+	    7, &ts);
 	assert_int_equal(ts.rc, 0);
 	assert_int_equal(json_array_size(ts.chunks), 0);
 	json_decref(ts.chunks);
@@ -504,7 +570,9 @@ static void test_stream_unknown_and_malformed(void **state)
 	    "\"input_json_delta\",\"partial_json\":\"{\"}}\n\n",
 	    "data: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":"
 	    "\"tool_use\",\"name\":\"f\"}}\n\n",
-	    "data: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\"}}\n\n",
+	    "data: "
+	    "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\"}}"
+	    "\n\n",
 	    "data: {\"type\":\"message_start\"}\n\n",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -517,10 +585,12 @@ static void test_stream_unknown_and_malformed(void **state)
 
 static void test_classify(void **state)
 {
-	static const char ctx[] = "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\","
-	                          "\"message\":\"prompt is too long: 208310 tokens > 200000 maximum\"}}";
-	static const char bad[] = "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\","
-	                          "\"message\":\"max_tokens: Field required\"}}";
+	static const char ctx[] =
+	    "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\","
+	    "\"message\":\"prompt is too long: 208310 tokens > 200000 maximum\"}}";
+	static const char bad[] =
+	    "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\","
+	    "\"message\":\"max_tokens: Field required\"}}";
 	assert_int_equal(ad->classify(400, ctx, strlen(ctx)), DP_FAULT_CONTEXT_LENGTH);
 	assert_int_equal(ad->classify(400, bad, strlen(bad)), DP_FAULT_CLIENT);
 	assert_int_equal(ad->classify(413, "", 0), DP_FAULT_CLIENT);

@@ -28,8 +28,10 @@ static void test_request(void **state)
 	    "{\"role\":\"system\",\"content\":\"You are a cat.\"},"
 	    "{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"What is this?\"},"
 	    "{\"type\":\"image_url\",\"image_url\":{\"url\":\"data:image/jpeg;base64,/9j/4AAQ\"}},"
-	    "{\"type\":\"image_url\",\"image_url\":{\"url\":\"https://example.com/doc.PDF?x=1\"}}]},"
-	    "{\"role\":\"assistant\",\"content\":\"Let me look.\",\"tool_calls\":[{\"id\":\"call_1\","
+	    "{\"type\":\"image_url\",\"image_url\":{\"url\":\"https://example.com/"
+	    "doc.PDF?x=1\"}}]},"
+	    "{\"role\":\"assistant\",\"content\":\"Let me "
+	    "look.\",\"tool_calls\":[{\"id\":\"call_1\","
 	    "\"type\":\"function\",\"function\":{\"name\":\"find_theaters\","
 	    "\"arguments\":\"{\\\"location\\\":\\\"Mountain View, CA\\\"}\"}}],"
 	    "\"reasoning_details\":[{\"type\":\"reasoning.encrypted\",\"data\":\"CiQB\",\"id\":"
@@ -50,27 +52,29 @@ static void test_request(void **state)
 	assert_null(c.headers);
 	test_json_eq(json_object_get(b, "systemInstruction"),
 	             "{\"parts\":[{\"text\":\"You are a cat.\"}]}");
-	test_json_eq(json_object_get(b, "contents"),
-	             "[{\"role\":\"user\",\"parts\":[{\"text\":\"What is this?\"},"
-	             "{\"inlineData\":{\"mimeType\":\"image/jpeg\",\"data\":\"/9j/4AAQ\"}},"
-	             "{\"fileData\":{\"mimeType\":\"application/pdf\",\"fileUri\":"
-	             "\"https://example.com/doc.PDF?x=1\"}}]},"
-	             "{\"role\":\"model\",\"parts\":[{\"text\":\"Let me look.\"},{\"functionCall\":"
-	             "{\"name\":\"find_theaters\",\"args\":{\"location\":\"Mountain View, CA\"}},"
-	             "\"thoughtSignature\":\"CiQB\"}]},"
-	             "{\"role\":\"user\",\"parts\":[{\"functionResponse\":{\"name\":\"find_theaters\","
-	             "\"response\":{\"theaters\":[]}}},{\"functionResponse\":{\"name\":"
-	             "\"find_theaters\",\"response\":{\"content\":\"plain words\"}}}]}]");
+	test_json_eq(
+	    json_object_get(b, "contents"),
+	    "[{\"role\":\"user\",\"parts\":[{\"text\":\"What is this?\"},"
+	    "{\"inlineData\":{\"mimeType\":\"image/jpeg\",\"data\":\"/9j/4AAQ\"}},"
+	    "{\"fileData\":{\"mimeType\":\"application/pdf\",\"fileUri\":"
+	    "\"https://example.com/doc.PDF?x=1\"}}]},"
+	    "{\"role\":\"model\",\"parts\":[{\"text\":\"Let me look.\"},{\"functionCall\":"
+	    "{\"name\":\"find_theaters\",\"args\":{\"location\":\"Mountain View, CA\"}},"
+	    "\"thoughtSignature\":\"CiQB\"}]},"
+	    "{\"role\":\"user\",\"parts\":[{\"functionResponse\":{\"name\":\"find_theaters\","
+	    "\"response\":{\"theaters\":[]}}},{\"functionResponse\":{\"name\":"
+	    "\"find_theaters\",\"response\":{\"content\":\"plain words\"}}}]}]");
 	test_json_eq(json_object_get(b, "tools"),
 	             "[{\"functionDeclarations\":[{\"name\":\"find_theaters\",\"description\":"
 	             "\"Find theaters\",\"parameters\":{\"type\":\"object\",\"properties\":"
 	             "{\"location\":{\"type\":\"string\"}},\"required\":[\"location\"]}}]}]");
 	test_json_eq(json_object_get(b, "toolConfig"),
 	             "{\"functionCallingConfig\":{\"mode\":\"ANY\"}}");
-	test_json_eq(json_object_get(b, "generationConfig"),
-	             "{\"temperature\":0.9,\"topP\":0.5,\"topK\":10,\"seed\":42,\"presencePenalty\":"
-	             "0.5,\"frequencyPenalty\":0.25,\"maxOutputTokens\":800,\"stopSequences\":"
-	             "[\"Title\"],\"responseMimeType\":\"application/json\"}");
+	test_json_eq(
+	    json_object_get(b, "generationConfig"),
+	    "{\"temperature\":0.9,\"topP\":0.5,\"topK\":10,\"seed\":42,\"presencePenalty\":"
+	    "0.5,\"frequencyPenalty\":0.25,\"maxOutputTokens\":800,\"stopSequences\":"
+	    "[\"Title\"],\"responseMimeType\":\"application/json\"}");
 	assert_int_equal(json_object_size(b), 5); /* no model, user or stream in the body */
 	json_decref(b);
 	dp_adapter_call_release(&c);
@@ -84,20 +88,24 @@ static void test_request_variants(void **state)
 	static const char *const drop[] = {"temperature", NULL};
 	json_t *b = test_build(
 	    ad, &tt,
-	    "{\"model\":\"m\",\"messages\":[{\"role\":\"developer\",\"content\":[{\"type\":\"text\","
+	    "{\"model\":\"m\",\"messages\":[{\"role\":\"developer\",\"content\":[{\"type\":"
+	    "\"text\","
 	    "\"text\":\"Rules.\"}]},{\"role\":\"user\",\"content\":\"a\"},{\"role\":\"user\","
-	    "\"content\":\"b\"}],\"temperature\":0.1,\"tools\":[{\"type\":\"function\",\"function\":"
-	    "{\"name\":\"f\"}}],\"tool_choice\":{\"type\":\"function\",\"function\":{\"name\":\"f\"}},"
+	    "\"content\":\"b\"}],\"temperature\":0.1,\"tools\":[{\"type\":\"function\","
+	    "\"function\":"
+	    "{\"name\":\"f\"}}],\"tool_choice\":{\"type\":\"function\",\"function\":{\"name\":"
+	    "\"f\"}},"
 	    "\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"r\","
 	    "\"schema\":{\"type\":\"object\"}}},\"reasoning\":{\"max_tokens\":2048}}",
 	    drop, &c);
 	/* the model id is one escaped path segment; consecutive user turns merge */
-	assert_string_equal(c.url,
-	                    "http://127.0.0.1:9/g/v1beta/models/models%20x%2F%C3%A9:generateContent");
+	assert_string_equal(
+	    c.url, "http://127.0.0.1:9/g/v1beta/models/models%20x%2F%C3%A9:generateContent");
 	test_json_eq(json_object_get(b, "contents"),
 	             "[{\"role\":\"user\",\"parts\":[{\"text\":\"a\"},{\"text\":\"b\"}]}]");
-	test_json_eq(json_object_get(b, "toolConfig"),
-	             "{\"functionCallingConfig\":{\"mode\":\"ANY\",\"allowedFunctionNames\":[\"f\"]}}");
+	test_json_eq(
+	    json_object_get(b, "toolConfig"),
+	    "{\"functionCallingConfig\":{\"mode\":\"ANY\",\"allowedFunctionNames\":[\"f\"]}}");
 	test_json_eq(json_object_get(b, "generationConfig"),
 	             "{\"responseMimeType\":\"application/json\",\"responseSchema\":{\"type\":"
 	             "\"object\"},\"thinkingConfig\":{\"thinkingBudget\":2048,\"includeThoughts\":"
@@ -133,19 +141,21 @@ static void test_request_refused(void **state)
 {
 	struct test_target tt;
 	test_target_init(&tt, "gemini", "https://generativelanguage.googleapis.com/v1beta", "g", 0);
-	const char *e = test_build_refused(ad, &tt,
-	                                   "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":"
-	                                   "\"hi\"},{\"role\":\"tool\",\"tool_call_id\":\"nobody\","
-	                                   "\"content\":\"x\"}]}");
+	const char *e =
+	    test_build_refused(ad, &tt,
+	                       "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":"
+	                       "\"hi\"},{\"role\":\"tool\",\"tool_call_id\":\"nobody\","
+	                       "\"content\":\"x\"}]}");
 	assert_non_null(strstr(e, "messages[1].tool_call_id"));
 	e = test_build_refused(ad, &tt,
 	                       "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":[{"
 	                       "\"type\":\"file\",\"file\":{\"file_id\":\"f\"}}]}]}");
 	assert_non_null(strstr(e, "messages[0].content[0].type"));
-	e = test_build_refused(ad, &tt,
-	                       "{\"model\":\"m\",\"messages\":[{\"role\":\"assistant\",\"content\":"
-	                       "null,\"tool_calls\":[{\"id\":\"c\",\"type\":\"function\",\"function\":"
-	                       "{\"name\":\"f\",\"arguments\":\"not json\"}}]}]}");
+	e = test_build_refused(
+	    ad, &tt,
+	    "{\"model\":\"m\",\"messages\":[{\"role\":\"assistant\",\"content\":"
+	    "null,\"tool_calls\":[{\"id\":\"c\",\"type\":\"function\",\"function\":"
+	    "{\"name\":\"f\",\"arguments\":\"not json\"}}]}]}");
 	assert_non_null(strstr(e, "arguments"));
 	e = test_build_refused(
 	    ad, &tt, "{\"model\":\"m\",\"messages\":[{\"role\":\"system\",\"content\":\"s\"}]}");
@@ -212,7 +222,8 @@ static void test_answer_function_call(void **state)
 	struct dp_usage u;
 	json_t *j = test_answer(
 	    ad, ASK,
-	    "{\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[{\"functionCall\":{\"name\":"
+	    "{\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[{\"functionCall\":{"
+	    "\"name\":"
 	    "\"find_theaters\",\"args\":{\"location\":\"Mountain View, CA\",\"movie\":\"Barbie\"}},"
 	    "\"thoughtSignature\":\"CiQBcsjafH\"},{\"functionCall\":{\"name\":\"now\",\"id\":"
 	    "\"fc_9\"}}]},\"finishReason\":\"STOP\",\"index\":0}]}",
@@ -229,7 +240,8 @@ static void test_answer_function_call(void **state)
 	assert_string_equal(test_str(calls, "1.function.arguments"), "{}");
 	assert_true(json_is_null(test_path(j, "choices.0.message.content")));
 	/* the signature goes back with the call on the next turn */
-	assert_string_equal(test_str(j, "choices.0.message.reasoning_details.0.data"), "CiQBcsjafH");
+	assert_string_equal(test_str(j, "choices.0.message.reasoning_details.0.data"),
+	                    "CiQBcsjafH");
 	assert_string_equal(test_str(j, "choices.0.message.reasoning_details.0.id"), id);
 	assert_string_equal(u.finish_reason, "tool_calls");
 	json_decref(j);
@@ -260,15 +272,18 @@ static void test_answer_malformed(void **state)
 static void test_stream_sse(void **state)
 {
 	static const char sse[] =
-	    "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"Hmm\", \"thought\": true}],"
+	    "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"Hmm\", \"thought\": "
+	    "true}],"
 	    "\"role\": \"model\"},\"index\": 0}],\"usageMetadata\": {\"promptTokenCount\": 9,"
 	    "\"totalTokenCount\": 9},\"modelVersion\": \"gemini-2.5-flash\"}\r\n\r\n"
-	    "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"The \"}],\"role\": \"model\"},"
+	    "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"The \"}],\"role\": "
+	    "\"model\"},"
 	    "\"index\": 0}],\"modelVersion\": \"gemini-2.5-flash\"}\r\n\r\n"
 	    "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"weather \\u00e9\"},"
 	    "{\"functionCall\": {\"name\": \"get_weather\", \"args\": {\"city\": \"Paris\"}}}],"
 	    "\"role\": \"model\"},\"index\": 0}]}\r\n\r\n"
-	    "data: {\"candidates\": [{\"content\": {\"parts\": [{\"functionCall\": {\"name\": \"now\"}}],"
+	    "data: {\"candidates\": [{\"content\": {\"parts\": [{\"functionCall\": {\"name\": "
+	    "\"now\"}}],"
 	    "\"role\": \"model\"},\"finishReason\": \"STOP\",\"index\": 0}],\"usageMetadata\": "
 	    "{\"promptTokenCount\": 9,\"candidatesTokenCount\": 12,\"totalTokenCount\": 31,"
 	    "\"cachedContentTokenCount\": 2,\"thoughtsTokenCount\": 10}}\r\n\r\n";
@@ -310,7 +325,8 @@ static void test_stream_odd_and_malformed(void **state)
 	json_decref(ts.chunks);
 	static const char *const bad[] = {
 	    "data: [{\"candidates\":[]}]\n\n",
-	    "data: {\"error\":{\"code\":503,\"message\":\"overloaded\",\"status\":\"UNAVAILABLE\"}}\n\n",
+	    "data: "
+	    "{\"error\":{\"code\":503,\"message\":\"overloaded\",\"status\":\"UNAVAILABLE\"}}\n\n",
 	    "data: {\"candidates\":[{\"content\":{\"parts\":[{\"functionCall\":{}}]}}]}\n\n",
 	    "data: {\"candidates\":\"x\"}\n\n",
 	    "data: {broken\n\n",
@@ -326,7 +342,8 @@ static void test_stream_odd_and_malformed(void **state)
 static void test_classify(void **state)
 {
 	static const char key[] =
-	    "{\"error\":{\"code\":400,\"message\":\"API key not valid. Please pass a valid API key.\","
+	    "{\"error\":{\"code\":400,\"message\":\"API key not valid. Please pass a valid API "
+	    "key.\","
 	    "\"status\":\"INVALID_ARGUMENT\",\"details\":[{\"reason\":\"API_KEY_INVALID\"}]}}";
 	static const char ctx[] =
 	    "{\"error\":{\"code\":400,\"message\":\"The input token count (1200000) exceeds the "

@@ -39,12 +39,13 @@ static void test_request(void **state)
 static void test_stream_passes_through(void **state)
 {
 	struct test_stream ts;
-	test_stream(ad, "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
-	            "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\"}}]}\n\n"
-	            "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n"
-	            "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1}}\n\n"
-	            "data: [DONE]\n\n",
-	            3, &ts);
+	test_stream(
+	    ad, "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
+	    "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\"}}]}\n\n"
+	    "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n"
+	    "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1}}\n\n"
+	    "data: [DONE]\n\n",
+	    3, &ts);
 	assert_int_equal(ts.rc, 0);
 	assert_int_equal(json_array_size(ts.chunks), 3); /* [DONE] is ours to send */
 	assert_string_equal(ts.st.usage.finish_reason, "stop");

@@ -101,10 +101,8 @@ static void test_max_tokens(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_find),
-	    cmocka_unit_test(test_url_and_data_url),
-	    cmocka_unit_test(test_context_length),
-	    cmocka_unit_test(test_reasoning_budget),
+	    cmocka_unit_test(test_find),           cmocka_unit_test(test_url_and_data_url),
+	    cmocka_unit_test(test_context_length), cmocka_unit_test(test_reasoning_budget),
 	    cmocka_unit_test(test_max_tokens),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,8 +22,9 @@ struct test_target {
 	struct dp_route_target t;
 };
 
-static inline void test_target_init(struct test_target *tt, const char *adapter, const char *base_url,
-                             const char *provider_model_id, uint32_t max_completion)
+static inline void test_target_init(struct test_target *tt, const char *adapter,
+                                    const char *base_url, const char *provider_model_id,
+                                    uint32_t max_completion)
 {
 	sy__provider__init(&tt->prov);
 	sy__endpoint__init(&tt->ep);
@@ -51,7 +52,8 @@ static inline void test_parse(const char *text, struct dp_chat_req *req)
 /* Build the upstream request for client text; returns the body as JSON and the call in *c
  * (release it). drop may be NULL. */
 static inline json_t *test_build(const struct dp_adapter *ad, const struct test_target *tt,
-                          const char *text, const char *const *drop, struct dp_adapter_call *c)
+                                 const char *text, const char *const *drop,
+                                 struct dp_adapter_call *c)
 {
 	struct dp_chat_req req;
 	char err[256] = "";
@@ -66,8 +68,8 @@ static inline json_t *test_build(const struct dp_adapter *ad, const struct test_
 }
 
 /* A build the adapter must refuse: returns its message (static buffer). */
-static inline const char *test_build_refused(const struct dp_adapter *ad, const struct test_target *tt,
-                                      const char *text)
+static inline const char *test_build_refused(const struct dp_adapter *ad,
+                                             const struct test_target *tt, const char *text)
 {
 	static char err[256];
 	struct dp_chat_req req;
@@ -83,8 +85,8 @@ static inline const char *test_build_refused(const struct dp_adapter *ad, const 
 
 /* A whole answer translated by the adapter and parsed by dp_response as dp_chat does; the
  * translation as JSON (u gets the usage dp_response read). */
-static inline json_t *test_answer(const struct dp_adapter *ad, const char *req_text, const char *answer,
-                           struct dp_usage *u)
+static inline json_t *test_answer(const struct dp_adapter *ad, const char *req_text,
+                                  const char *answer, struct dp_usage *u)
 {
 	struct dp_chat_req req;
 	struct sy_buf out;
@@ -132,7 +134,7 @@ static inline int test_on_event(const char *event, const char *data, size_t len,
 /* Feed an SSE body to the adapter in pieces of `piece` bytes (0: whole). ts->rc is the
  * first failure. Release ts->chunks. */
 static inline void test_stream(const struct dp_adapter *ad, const char *req_text, const char *sse,
-                        size_t piece, struct test_stream *ts)
+                               size_t piece, struct test_stream *ts)
 {
 	struct dp_chat_req req;
 	struct dp_sse s;
@@ -145,8 +147,8 @@ static inline void test_stream(const struct dp_adapter *ad, const char *req_text
 	if (!piece)
 		piece = n;
 	for (size_t off = 0; off < n && !ts->rc; off += piece)
-		ts->rc = dp_sse_feed(&s, sse + off, off + piece > n ? n - off : piece, test_on_event,
-		                     ts);
+		ts->rc = dp_sse_feed(&s, sse + off, off + piece > n ? n - off : piece,
+		                     test_on_event, ts);
 	dp_sse_release(&s);
 }
 
@@ -157,15 +159,17 @@ static inline json_t *test_without_ids(const json_t *chunks)
 	size_t i, k;
 	json_array_foreach(copy, i, c)
 	{
-		json_t *d = json_object_get(json_array_get(json_object_get(c, "choices"), 0), "delta");
-		json_array_foreach(json_object_get(d, "tool_calls"), k, tc) json_object_del(tc, "id");
+		json_t *d =
+		    json_object_get(json_array_get(json_object_get(c, "choices"), 0), "delta");
+		json_array_foreach(json_object_get(d, "tool_calls"), k, tc)
+		    json_object_del(tc, "id");
 	}
 	return copy;
 }
 
 /* The stream at every piece size from 1 byte to whole gives the same chunks. */
 static inline json_t *test_stream_every_split(const struct dp_adapter *ad, const char *req_text,
-                                       const char *sse, struct dp_stream_state *st)
+                                              const char *sse, struct dp_stream_state *st)
 {
 	struct test_stream whole, part;
 	test_stream(ad, req_text, sse, 0, &whole);
@@ -232,7 +236,8 @@ static inline char *test_joined(const json_t *chunks, const char *key)
 	sy_buf_init(&b, 0);
 	json_array_foreach(chunks, i, c)
 	{
-		json_t *d = json_object_get(json_array_get(json_object_get(c, "choices"), 0), "delta");
+		json_t *d =
+		    json_object_get(json_array_get(json_object_get(c, "choices"), 0), "delta");
 		if (!strcmp(key, "arguments"))
 			d = json_object_get(json_array_get(json_object_get(d, "tool_calls"), 0),
 			                    "function");
