@@ -451,9 +451,9 @@ static int read_parts(const json_t *root, uint32_t first_tool, bool exclude, str
 			json_t *name = json_object_get(fc, "name");
 			const char *fid = json_string_value(json_object_get(fc, "id"));
 			char id[32] = "call_";
-			char *args =
-			    sy_json_dump(json_object_get(fc, "args") ? json_object_get(fc, "args")
-			                                             : json_object());
+			/* a call without arguments takes none: {} */
+			json_t *fargs = json_object_get(fc, "args");
+			char *args = fargs ? sy_json_dump(fargs) : strdup("{}");
 			if (!json_is_string(name) || !args) {
 				free(args);
 				return SY_EPROTO;

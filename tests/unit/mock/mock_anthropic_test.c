@@ -77,7 +77,8 @@ static void test_text_answer_and_stream(void **state)
 	o.cached = 4;
 	plan(&p,
 	     "{\"model\":\"echo\",\"max_tokens\":100,\"system\":\"Be brief, please.\","
-	     "\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"hello\"}]}]}",
+	     "\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"hello\"}]"
+	     "}]}",
 	     &o);
 	p.cache_write_tokens = 2;
 	p.prompt_tokens = 10;
@@ -94,10 +95,11 @@ static void test_text_answer_and_stream(void **state)
 	json_decref(m);
 
 	json_t *ev = stream(&p);
-	static const char *const order[] = {
-	    "message_start",       "ping",          "content_block_start", "content_block_delta",
-	    "content_block_delta", "content_block_delta", "content_block_stop", "message_delta",
-	    "message_stop"};
+	static const char *const order[] = {"message_start",       "ping",
+	                                    "content_block_start", "content_block_delta",
+	                                    "content_block_delta", "content_block_delta",
+	                                    "content_block_stop",  "message_delta",
+	                                    "message_stop"};
 	assert_int_equal(json_array_size(ev), 9);
 	for (size_t i = 0; i < 9; i++)
 		assert_string_equal(type_of(ev, i), order[i]);
@@ -183,7 +185,8 @@ static void test_request_refused(void **state)
 	    "{\"max_tokens\":1,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
 	    "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
 	    "{\"model\":\"m\",\"max_tokens\":1,\"messages\":[]}",
-	    "{\"model\":\"m\",\"max_tokens\":1,\"messages\":[{\"role\":\"system\",\"content\":\"x\"}]}",
+	    "{\"model\":\"m\",\"max_tokens\":1,\"messages\":[{\"role\":\"system\",\"content\":"
+	    "\"x\"}]}",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		const char *why = NULL;
@@ -194,8 +197,8 @@ static void test_request_refused(void **state)
 		json_decref(native);
 	}
 	char *e = mock_anthropic_error("overloaded_error", "Overloaded");
-	assert_string_equal(
-	    e, "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}");
+	assert_string_equal(e, "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\","
+	                       "\"message\":\"Overloaded\"}}");
 	free(e);
 }
 

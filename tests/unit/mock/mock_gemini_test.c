@@ -12,8 +12,7 @@
 #include "sy_err.h"
 #include "sy_json.h"
 
-static void plan(struct mock_plan *p, const char *request, bool stream,
-                 const struct mock_opts *o)
+static void plan(struct mock_plan *p, const char *request, bool stream, const struct mock_opts *o)
 {
 	const char *why = NULL;
 	bool thinking;
@@ -42,9 +41,9 @@ static json_t *response(const struct mock_plan *p)
 static const json_t *part(const json_t *r, size_t i)
 {
 	return json_array_get(
-	    json_object_get(json_object_get(json_array_get(json_object_get(r, "candidates"), 0),
-	                                    "content"),
-	                    "parts"),
+	    json_object_get(
+	        json_object_get(json_array_get(json_object_get(r, "candidates"), 0), "content"),
+	        "parts"),
 	    i);
 }
 
@@ -55,11 +54,12 @@ static void test_response_and_stream(void **state)
 	mock_opts_init(&o);
 	o.tokens = 2;
 	o.cached = 1;
-	plan(&p,
-	     "{\"systemInstruction\":{\"parts\":[{\"text\":\"Be brief.\"}]},\"contents\":[{\"role\":"
-	     "\"user\",\"parts\":[{\"text\":\"hello there\"}]}],\"generationConfig\":{"
-	     "\"maxOutputTokens\":50,\"thinkingConfig\":{\"includeThoughts\":true}}}",
-	     true, &o);
+	plan(
+	    &p,
+	    "{\"systemInstruction\":{\"parts\":[{\"text\":\"Be brief.\"}]},\"contents\":[{\"role\":"
+	    "\"user\",\"parts\":[{\"text\":\"hello there\"}]}],\"generationConfig\":{"
+	    "\"maxOutputTokens\":50,\"thinkingConfig\":{\"includeThoughts\":true}}}",
+	    true, &o);
 	json_t *r = response(&p);
 	assert_true(json_is_true(json_object_get(part(r, 0), "thought")));
 	assert_string_equal(json_string_value(json_object_get(part(r, 1), "text")), "tok0 tok1");
@@ -122,9 +122,9 @@ static void test_function_call_and_refusal(void **state)
 	p.ntokens = 0;
 	r = response(&p);
 	assert_null(json_object_get(r, "candidates"));
-	assert_string_equal(json_string_value(json_object_get(json_object_get(r, "promptFeedback"),
-	                                                      "blockReason")),
-	                    "SAFETY");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(r, "promptFeedback"), "blockReason")),
+	    "SAFETY");
 	json_decref(r);
 	assert_int_equal(mock_stream_nevents(&p), 1);
 	mock_plan_release(&p);
@@ -145,7 +145,8 @@ static void test_refused_and_errors(void **state)
 	}
 	char *e = mock_gemini_error(429, "RESOURCE_EXHAUSTED", "quota");
 	assert_string_equal(
-	    e, "{\"error\":{\"code\":429,\"message\":\"quota\",\"status\":\"RESOURCE_EXHAUSTED\"}}");
+	    e,
+	    "{\"error\":{\"code\":429,\"message\":\"quota\",\"status\":\"RESOURCE_EXHAUSTED\"}}");
 	free(e);
 }
 
