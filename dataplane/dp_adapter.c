@@ -5,6 +5,7 @@
 #include "sy_json.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,4 +178,31 @@ json_t *dp_adapter_chunk(json_t *delta, const char *finish)
 {
 	return json_pack("{s:[{s:i,s:o,s:s?}]}", "choices", "index", 0, "delta",
 	                 delta ? delta : json_object(), "finish_reason", finish);
+}
+
+int dp_adapter_refuse(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return SY_EINVAL;
+}
+
+void dp_adapter_add_turn(json_t *turns, const char *key, const char *role, json_t *items)
+{
+	json_t *last = json_array_get(turns, json_array_size(turns) - 1);
+	const char *last_role = json_string_value(json_object_get(last, "role"));
+	if (last_role && !strcmp(last_role, role)) {
+		json_array_extend(json_object_get(last, key), items);
+		json_decref(items);
+		return;
+	}
+	json_array_append_new(turns, json_pack("{s:s,s:o}", "role", role, key, items));
+}
+
+uint32_t dp_adapter_count(const json_t *usage, const char *name)
+{
+	json_int_t v = json_integer_value(json_object_get(usage, name));
+	return v <= 0 ? 0 : v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
 }

@@ -123,6 +123,16 @@ uint32_t dp_adapter_reasoning_budget(const struct dp_chat_req *req, const char *
 /* Split a data: URL "data:<mime>;base64,<data>" into its media type and data (pointers
  * into url); false when url is not a base64 data URL. */
 bool dp_adapter_data_url(const char *url, char *mime, size_t mimelen, const char **data);
+/* Write a client-facing message naming the field into err; returns SY_EINVAL (a request
+ * this format cannot express). */
+int dp_adapter_refuse(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Append a turn {"role": role, key: items} to turns (takes items; key is "content" or
+ * "parts"); a turn of the same role
+ * as the last one is merged into it instead (both APIs want roles alternating). */
+void dp_adapter_add_turn(json_t *turns, const char *key, const char *role, json_t *items);
+/* A token count member of a provider's usage object: non-negative, clamped to 32 bits. */
+uint32_t dp_adapter_count(const json_t *usage, const char *name);
 /* OpenAI usage JSON for the given counts (the object dp_response reads). */
 json_t *dp_adapter_usage(uint32_t prompt, uint32_t completion, uint32_t cached,
                          uint32_t cache_write, uint32_t reasoning);

@@ -14,7 +14,6 @@
 
 #include <errno.h>
 #include <sodium.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,16 +21,6 @@
 #define VERSION_HEADER "anthropic-version: 2023-06-01"
 #define REASONING_FORMAT "anthropic-claude-v1"
 #define MIN_BUDGET 1024 /* the smallest thinking budget the API accepts */
-
-static int __attribute__((format(printf, 3, 4)))
-refuse(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return SY_EINVAL;
-}
 
 /* ---- request ------------------------------------------------------------------------- */
 
@@ -57,8 +46,8 @@ static int image_block(const json_t *part, size_t i, size_t j, json_t **out, cha
 	char mime[64];
 	const char *data;
 	if (!url)
-		return refuse(err, errlen,
-		              "messages[%zu].content[%zu].image_url.url must be a string", i, j);
+		return dp_adapter_refuse(
+		    err, errlen, "messages[%zu].content[%zu].image_url.url must be a string", i, j);
 	if (dp_adapter_data_url(url, mime, sizeof(mime), &data))
 		*out = json_pack("{s:s,s:{s:s,s:s,s:s}}", "type", "image", "source", "type",
 		                 "base64", "media_type", mime, "data", data);
@@ -66,10 +55,11 @@ static int image_block(const json_t *part, size_t i, size_t j, json_t **out, cha
 		*out = json_pack("{s:s,s:{s:s,s:s}}", "type", "image", "source", "type", "url",
 		                 "url", url);
 	else
-		return refuse(err, errlen,
-		              "messages[%zu].content[%zu].image_url.url must be an http(s) or a "
-		              "base64 data URL",
-		              i, j);
+		return dp_adapter_refuse(
+		    err, errlen,
+		    "messages[%zu].content[%zu].image_url.url must be an http(s) or a "
+		    "base64 data URL",
+		    i, j);
 	return *out ? 0 : -ENOMEM;
 }
 
@@ -97,10 +87,11 @@ static int content_blocks(const json_t *content, size_t i, json_t *blocks, char 
 			if (rc)
 				return rc;
 		} else {
-			return refuse(err, errlen,
-			              "messages[%zu].content[%zu].type \"%s\" is not supported by "
-			              "Anthropic's Messages API",
-			              i, j, type);
+			return dp_adapter_refuse(
+			    err, errlen,
+			    "messages[%zu].content[%zu].type \"%s\" is not supported by "
+			    "Anthropic's Messages API",
+			    i, j, type);
 		}
 		if (!b)
 			return -ENOMEM;
@@ -143,16 +134,17 @@ static int tool_use_blocks(const json_t *m, size_t i, json_t *blocks, char *err,
 		const char *name = json_string_value(json_object_get(fn, "name"));
 		const char *args = json_string_value(json_object_get(fn, "arguments"));
 		if (!id || !name)
-			return refuse(
+			return dp_adapter_refuse(
 			    err, errlen,
 			    "messages[%zu].tool_calls[%zu] needs an id and a function.name", i, k);
 		json_t *input = args && args[0] ? json_loads(args, 0, NULL) : json_object();
 		if (!json_is_object(input)) {
 			json_decref(input);
-			return refuse(err, errlen,
-			              "messages[%zu].tool_calls[%zu].function.arguments must be a "
-			              "JSON object",
-			              i, k);
+			return dp_adapter_refuse(
+			    err, errlen,
+			    "messages[%zu].tool_calls[%zu].function.arguments must be a "
+			    "JSON object",
+			    i, k);
 		}
 		json_array_append_new(blocks, json_pack("{s:s,s:s,s:s,s:o}", "type", "tool_use",
 		                                        "id", id, "name", name, "input", input));
@@ -181,19 +173,6 @@ static int tool_result_block(const json_t *m, size_t i, json_t *blocks, char *er
 	}
 	json_array_append_new(blocks, b);
 	return 0;
-}
-
-/* Append a turn; a turn of the same role as the last one is merged into it. */
-static void add_turn(json_t *messages, const char *role, json_t *blocks)
-{
-	json_t *last = json_array_get(messages, json_array_size(messages) - 1);
-	const char *last_role = json_string_value(json_object_get(last, "role"));
-	if (last_role && !strcmp(last_role, role)) {
-		json_array_extend(json_object_get(last, "content"), blocks);
-		json_decref(blocks);
-		return;
-	}
-	json_array_append_new(messages, json_pack("{s:s,s:o}", "role", role, "content", blocks));
 }
 
 static int map_messages(const struct dp_chat_req *req, json_t *body, char *err, size_t errlen)
@@ -230,13 +209,14 @@ static int map_messages(const struct dp_chat_req *req, json_t *body, char *err, 
 			break;
 		}
 		if (json_array_size(blocks))
-			add_turn(messages, !strcmp(role, "assistant") ? "assistant" : "user",
-			         blocks);
+			dp_adapter_add_turn(messages, "content",
+			                    !strcmp(role, "assistant") ? "assistant" : "user",
+			                    blocks);
 		else
 			json_decref(blocks);
 	}
 	if (!rc && !json_array_size(messages))
-		rc = refuse(
+		rc = dp_adapter_refuse(
 		    err, errlen,
 		    "messages must contain a user or assistant turn for Anthropic's Messages "
 		    "API");
@@ -369,12 +349,6 @@ static int build(const struct dp_chat_req *req, const struct dp_route_target *t,
 
 /* ---- answer -------------------------------------------------------------------------- */
 
-static uint32_t count(const json_t *usage, const char *name)
-{
-	json_int_t v = json_integer_value(json_object_get(usage, name));
-	return v <= 0 ? 0 : v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
-}
-
 /* OpenAI usage from Anthropic's: the prompt is the uncached input plus cache reads and
  * writes, each also reported on its own. */
 static json_t *usage_of(uint32_t input, uint32_t read, uint32_t creation, uint32_t output)
@@ -460,10 +434,10 @@ static int answer(const char *data, size_t len, const struct dp_chat_req *req, s
 	                        msg, "finish_reason", json_object_get(root, "stop_reason"));
 	if (res && json_is_object(usage))
 		json_object_set_new(res, "usage",
-		                    usage_of(count(usage, "input_tokens"),
-		                             count(usage, "cache_read_input_tokens"),
-		                             count(usage, "cache_creation_input_tokens"),
-		                             count(usage, "output_tokens")));
+		                    usage_of(dp_adapter_count(usage, "input_tokens"),
+		                             dp_adapter_count(usage, "cache_read_input_tokens"),
+		                             dp_adapter_count(usage, "cache_creation_input_tokens"),
+		                             dp_adapter_count(usage, "output_tokens")));
 	char *s = !rc && res ? sy_json_dump(res) : NULL;
 	if (!rc)
 		rc = s ? sy_buf_puts(out, s) : -ENOMEM;
@@ -578,10 +552,10 @@ static int message_delta(struct dp_adapter_stream *st, const json_t *ev, dp_adap
 		                                    "cache_creation_input_tokens"};
 		for (size_t i = 0; i < 3; i++)
 			if (json_is_integer(json_object_get(usage, names[i])))
-				st->input[i] = count(usage, names[i]);
+				st->input[i] = dp_adapter_count(usage, names[i]);
 		json_object_set_new(c, "usage",
 		                    usage_of(st->input[0], st->input[1], st->input[2],
-		                             count(usage, "output_tokens")));
+		                             dp_adapter_count(usage, "output_tokens")));
 	}
 	return dp_adapter_emit(c, chunk, arg);
 }
@@ -601,9 +575,9 @@ static int stream(struct dp_adapter_stream *st, const char *event, const char *d
 			rc = SY_EPROTO;
 		} else {
 			st->started = true;
-			st->input[0] = count(usage, "input_tokens");
-			st->input[1] = count(usage, "cache_read_input_tokens");
-			st->input[2] = count(usage, "cache_creation_input_tokens");
+			st->input[0] = dp_adapter_count(usage, "input_tokens");
+			st->input[1] = dp_adapter_count(usage, "cache_read_input_tokens");
+			st->input[2] = dp_adapter_count(usage, "cache_creation_input_tokens");
 			rc = dp_adapter_emit(
 			    dp_adapter_chunk(
 			        json_pack("{s:s,s:s}", "role", "assistant", "content", ""), NULL),

@@ -15,23 +15,12 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define REASONING_FORMAT "google-gemini-v1"
 #define MIN_BUDGET 128 /* the smallest thinking budget the 2.5 models accept */
-
-static int __attribute__((format(printf, 3, 4)))
-refuse(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return SY_EINVAL;
-}
 
 /* ---- request ------------------------------------------------------------------------- */
 
@@ -58,8 +47,8 @@ static int media_part(const char *url, size_t i, size_t j, json_t *parts, char *
 	const char *data;
 	json_t *p;
 	if (!url)
-		return refuse(err, errlen,
-		              "messages[%zu].content[%zu].image_url.url must be a string", i, j);
+		return dp_adapter_refuse(
+		    err, errlen, "messages[%zu].content[%zu].image_url.url must be a string", i, j);
 	if (dp_adapter_data_url(url, mime, sizeof(mime), &data))
 		p = json_pack("{s:{s:s,s:s}}", "inlineData", "mimeType", mime, "data", data);
 	else if (!strncmp(url, "https://", 8) || !strncmp(url, "http://", 7) ||
@@ -67,10 +56,11 @@ static int media_part(const char *url, size_t i, size_t j, json_t *parts, char *
 		p = json_pack("{s:{s:s,s:s}}", "fileData", "mimeType", mime_of_url(url), "fileUri",
 		              url);
 	else
-		return refuse(err, errlen,
-		              "messages[%zu].content[%zu].image_url.url must be an http(s) or a "
-		              "base64 data URL",
-		              i, j);
+		return dp_adapter_refuse(
+		    err, errlen,
+		    "messages[%zu].content[%zu].image_url.url must be an http(s) or a "
+		    "base64 data URL",
+		    i, j);
 	if (!p)
 		return -ENOMEM;
 	json_array_append_new(parts, p);
@@ -101,11 +91,11 @@ static int content_parts(const json_t *content, size_t i, json_t *parts, char *e
 			    json_string_value(json_is_object(iu) ? json_object_get(iu, "url") : iu),
 			    i, j, parts, err, errlen);
 		} else {
-			rc =
-			    refuse(err, errlen,
-			           "messages[%zu].content[%zu].type \"%s\" is not supported by the "
-			           "Gemini API",
-			           i, j, type);
+			rc = dp_adapter_refuse(
+			    err, errlen,
+			    "messages[%zu].content[%zu].type \"%s\" is not supported by the "
+			    "Gemini API",
+			    i, j, type);
 		}
 		if (rc)
 			return rc;
@@ -139,17 +129,19 @@ static int call_parts(const json_t *m, size_t i, json_t *parts, char *err, size_
 		const char *args = json_string_value(json_object_get(fn, "arguments"));
 		const char *id = json_string_value(json_object_get(call, "id"));
 		if (!name)
-			return refuse(err, errlen,
-			              "messages[%zu].tool_calls[%zu].function.name must be "
-			              "a string",
-			              i, k);
+			return dp_adapter_refuse(
+			    err, errlen,
+			    "messages[%zu].tool_calls[%zu].function.name must be "
+			    "a string",
+			    i, k);
 		json_t *a = args && args[0] ? json_loads(args, 0, NULL) : json_object();
 		if (!json_is_object(a)) {
 			json_decref(a);
-			return refuse(err, errlen,
-			              "messages[%zu].tool_calls[%zu].function.arguments must be a "
-			              "JSON object",
-			              i, k);
+			return dp_adapter_refuse(
+			    err, errlen,
+			    "messages[%zu].tool_calls[%zu].function.arguments must be a "
+			    "JSON object",
+			    i, k);
 		}
 		json_t *p = json_pack("{s:{s:s,s:o}}", "functionCall", "name", name, "args", a);
 		const char *sig = id ? signature_of(m, id) : NULL;
@@ -184,7 +176,7 @@ static int response_part(const json_t *msgs, size_t i, const json_t *m, json_t *
 {
 	const char *name = called_name(msgs, i, m);
 	if (!name)
-		return refuse(
+		return dp_adapter_refuse(
 		    err, errlen,
 		    "messages[%zu].tool_call_id names no earlier tool call (the Gemini API "
 		    "needs the function's name)",
@@ -200,18 +192,6 @@ static int response_part(const json_t *msgs, size_t i, const json_t *m, json_t *
 	json_array_append_new(
 	    parts, json_pack("{s:{s:s,s:o}}", "functionResponse", "name", name, "response", resp));
 	return 0;
-}
-
-static void add_turn(json_t *contents, const char *role, json_t *parts)
-{
-	json_t *last = json_array_get(contents, json_array_size(contents) - 1);
-	const char *last_role = json_string_value(json_object_get(last, "role"));
-	if (last_role && !strcmp(last_role, role)) {
-		json_array_extend(json_object_get(last, "parts"), parts);
-		json_decref(parts);
-		return;
-	}
-	json_array_append_new(contents, json_pack("{s:s,s:o}", "role", role, "parts", parts));
 }
 
 static int map_messages(const struct dp_chat_req *req, json_t *body, char *err, size_t errlen)
@@ -246,14 +226,15 @@ static int map_messages(const struct dp_chat_req *req, json_t *body, char *err, 
 			break;
 		}
 		if (json_array_size(parts))
-			add_turn(contents, !strcmp(role, "assistant") ? "model" : "user", parts);
+			dp_adapter_add_turn(contents, "parts",
+			                    !strcmp(role, "assistant") ? "model" : "user", parts);
 		else
 			json_decref(parts);
 	}
 	if (!rc && !json_array_size(contents))
-		rc = refuse(err, errlen,
-		            "messages must contain a user or assistant turn for the "
-		            "Gemini API");
+		rc = dp_adapter_refuse(err, errlen,
+		                       "messages must contain a user or assistant turn for the "
+		                       "Gemini API");
 	if (!rc && json_array_size(system))
 		json_object_set_new(body, "systemInstruction", json_pack("{s:O}", "parts", system));
 	json_decref(system);
@@ -389,23 +370,17 @@ static int build(const struct dp_chat_req *req, const struct dp_route_target *t,
 
 /* ---- answer and stream ---------------------------------------------------------------- */
 
-static uint32_t count(const json_t *usage, const char *name)
-{
-	json_int_t v = json_integer_value(json_object_get(usage, name));
-	return v <= 0 ? 0 : v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
-}
-
 /* usageMetadata as OpenAI usage: thoughts are completion tokens, spent reasoning. */
 static json_t *usage_of(const json_t *um)
 {
-	uint64_t prompt =
-	    (uint64_t)count(um, "promptTokenCount") + count(um, "toolUsePromptTokenCount");
-	uint64_t completion =
-	    (uint64_t)count(um, "candidatesTokenCount") + count(um, "thoughtsTokenCount");
+	uint64_t prompt = (uint64_t)dp_adapter_count(um, "promptTokenCount") +
+	                  dp_adapter_count(um, "toolUsePromptTokenCount");
+	uint64_t completion = (uint64_t)dp_adapter_count(um, "candidatesTokenCount") +
+	                      dp_adapter_count(um, "thoughtsTokenCount");
 	return dp_adapter_usage(prompt > UINT32_MAX ? UINT32_MAX : (uint32_t)prompt,
 	                        completion > UINT32_MAX ? UINT32_MAX : (uint32_t)completion,
-	                        count(um, "cachedContentTokenCount"), 0,
-	                        count(um, "thoughtsTokenCount"));
+	                        dp_adapter_count(um, "cachedContentTokenCount"), 0,
+	                        dp_adapter_count(um, "thoughtsTokenCount"));
 }
 
 /* What one response says, in OpenAI's terms. */
