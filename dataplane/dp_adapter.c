@@ -115,6 +115,8 @@ uint32_t dp_adapter_reasoning_budget(const struct dp_chat_req *req, const char *
 	json_t *budget = json_object_get(r, "max_tokens");
 	json_t *enabled = json_object_get(r, "enabled");
 	json_t *legacy = dp_adapter_param(req, drop, "reasoning_effort");
+	/* OpenRouter's older switch: include_reasoning true asks for reasoning as {} does */
+	json_t *include = dp_adapter_param(req, drop, "include_reasoning");
 	*off = false;
 	if (!effort && json_is_string(legacy))
 		effort = json_string_value(legacy);
@@ -125,7 +127,7 @@ uint32_t dp_adapter_reasoning_budget(const struct dp_chat_req *req, const char *
 	uint64_t b = 0;
 	if (json_is_integer(budget) && json_integer_value(budget) > 0) {
 		b = (uint64_t)json_integer_value(budget);
-	} else if (effort || json_is_true(enabled) || (r && json_is_object(r))) {
+	} else if (effort || json_is_true(enabled) || json_is_object(r) || json_is_true(include)) {
 		uint32_t percent = 50; /* enabled without an effort: medium, as OpenRouter */
 		for (size_t i = 0; effort && i < sizeof(shares) / sizeof(shares[0]); i++)
 			if (!strcmp(effort, shares[i].effort))

@@ -113,8 +113,8 @@ json_t *dp_adapter_param(const struct dp_chat_req *req, const char *const *drop,
  * max_completion_tokens, else DP_ADAPTER_MAX_TOKENS. */
 uint32_t dp_adapter_max_tokens(const struct dp_chat_req *req, const struct dp_route_target *t);
 #define DP_ADAPTER_MAX_TOKENS 4096
-/* OpenRouter's reasoning request (reasoning {effort|max_tokens|enabled|exclude} or
- * reasoning_effort) as a thinking budget for a completion limit of max_tokens: 0 = no
+/* OpenRouter's reasoning request (reasoning {effort|max_tokens|enabled|exclude},
+ * reasoning_effort or include_reasoning: true) as a thinking budget for a completion limit of max_tokens: 0 = no
  * thinking asked for (or asked off: *off set), else the budget (explicit max_tokens, or
  * effort's share of max_tokens: high 80 %, medium 50 %, low 20 %, minimal 10 %, at least
  * min_budget). */

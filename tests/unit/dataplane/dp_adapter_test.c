@@ -76,6 +76,8 @@ static void test_reasoning_budget(void **state)
 	assert_int_equal(budget(REQ(",\"reasoning\":{\"enabled\":true}"), 4000, &off), 2000);
 	assert_int_equal(budget(REQ(",\"reasoning\":{}"), 4000, &off), 2000);
 	assert_int_equal(budget(REQ(",\"reasoning_effort\":\"high\""), 5000, &off), 4000);
+	assert_int_equal(budget(REQ(",\"include_reasoning\":true"), 5000, &off), 2500);
+	assert_int_equal(budget(REQ(",\"include_reasoning\":false"), 5000, &off), 0);
 	assert_int_equal(budget(REQ(",\"reasoning\":{\"enabled\":false}"), 5000, &off), 0);
 	assert_true(off);
 	assert_int_equal(budget(REQ(",\"reasoning\":{\"effort\":\"none\"}"), 5000, &off), 0);
