@@ -736,22 +736,30 @@ static void served(struct dp_chat *chat, const struct dp_usage *u)
 		dp_health_stick(h, chat->session_id, t->model_id, t->prov->slug, now);
 }
 
+/* Replace a provider's native answer by its OpenAI-shaped translation, which dp_response
+ * reads. On failure the native answer stays (for the error's metadata.raw). */
+static int translate_answer(struct dp_chat *chat)
+{
+	struct sy_buf out;
+	sy_buf_init(&out, 0);
+	int rc = chat->ad->answer(chat->up_body.data ? chat->up_body.data : "", chat->up_body.len,
+	                          &chat->req, &out);
+	if (rc) {
+		sy_buf_release(&out);
+		return rc;
+	}
+	sy_buf_release(&chat->up_body);
+	chat->up_body = out;
+	return 0;
+}
+
 static void finish_json(struct dp_chat *chat)
 {
 	struct dp_response resp;
 	struct dp_usage u;
 	struct failure f;
-	if (chat->ad->answer) {
-		/* the provider's answer, translated; dp_response works on the translation */
-		struct sy_buf native = chat->up_body;
-		sy_buf_init(&chat->up_body, 0);
-		int rc = chat->ad->answer(native.data ? native.data : "", native.len, &chat->req,
-		                          &chat->up_body);
-		sy_buf_release(&native);
-		if (rc)
-			sy_buf_reset(&chat->up_body);
-	}
-	if (dp_response_parse(chat->up_body.data, chat->up_body.len, &resp, &u)) {
+	if ((chat->ad->answer && translate_answer(chat)) ||
+	    dp_response_parse(chat->up_body.data, chat->up_body.len, &resp, &u)) {
 		set_failure(&f, "invalid_response", 502, "provider_error", true, true,
 		            DP_HEALTH_FAULT, "invalid provider response");
 		attempt_failed(chat, &f);
