@@ -128,8 +128,8 @@ bool dp_adapter_data_url(const char *url, char *mime, size_t mimelen, const char
 int dp_adapter_refuse(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Append a turn {"role": role, key: items} to turns (takes items; key is "content" or
- * "parts"); a turn of the same role
- * as the last one is merged into it instead (both APIs want roles alternating). */
+ * "parts"); a turn of the same role as the last one is merged into it instead (both APIs
+ * want roles alternating). */
 void dp_adapter_add_turn(json_t *turns, const char *key, const char *role, json_t *items);
 /* A token count member of a provider's usage object: non-negative, clamped to 32 bits. */
 uint32_t dp_adapter_count(const json_t *usage, const char *name);
