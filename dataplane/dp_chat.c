@@ -19,6 +19,7 @@
  * one usage record per request on every path. Answers given at once from dp_chat_start
  * settle and free there. */
 #include "dp_chat.h"
+#include "dp_adapter.h"
 #include "dp_autorouter.h"
 #include "dp_health.h"
 #include "dp_http.h"
@@ -98,6 +99,8 @@ struct dp_chat {
 	int64_t retry_after_ms; /* smallest Retry-After seen, -1 = none */
 
 	/* the current attempt's answer */
+	const struct dp_adapter *ad; /* the wire format of the current attempt */
+	struct dp_adapter_stream ast;
 	long up_status;
 	int64_t up_retry_after_ms;
 	struct sy_buf up_body;
@@ -509,12 +512,6 @@ static void set_failure(struct failure *f, const char *cls, int status, const ch
 	snprintf(f->message, sizeof(f->message), "%s", msg);
 }
 
-static bool is_context_length(const char *body)
-{
-	return body && (strcasestr(body, "context_length") || strcasestr(body, "context length") ||
-	                strcasestr(body, "context window") || strcasestr(body, "maximum context"));
-}
-
 /* The upstream's own error message, if its body has one. */
 static void upstream_message(const struct sy_buf *b, char *out, size_t outlen, const char *fallback)
 {
@@ -534,17 +531,23 @@ static void classify_status(struct dp_chat *chat, struct failure *f)
 {
 	long s = chat->up_status;
 	char msg[256];
-	if (s == 429) {
+	enum dp_adapter_fault fault = chat->ad->classify(s, chat->up_body.data, chat->up_body.len);
+	if (fault == DP_FAULT_RATE_LIMITED) {
 		set_failure(f, "rate_limited", 429, "rate_limited", true, false, DP_HEALTH_NEUTRAL,
 		            "Rate limited by the upstream provider");
-	} else if (s == 400 || s == 413 || s == 422) {
+	} else if (fault == DP_FAULT_CLIENT || fault == DP_FAULT_CONTEXT_LENGTH) {
 		/* the request itself is at fault: the provider's word goes to the client */
-		bool ctx = s == 400 && is_context_length(chat->up_body.data);
+		bool ctx = fault == DP_FAULT_CONTEXT_LENGTH;
 		upstream_message(&chat->up_body, msg, sizeof(msg), "Provider rejected the request");
-		set_failure(f, ctx ? "context_length" : "client_error", (int)s,
+		set_failure(f, ctx ? "context_length" : "client_error",
+		            s >= 400 && s < 500 ? (int)s : 400,
 		            ctx ? "context_length_exceeded" : "invalid_request", false, false,
 		            DP_HEALTH_NEUTRAL, msg);
 		f->context_length = ctx;
+	} else if (fault == DP_FAULT_CREDENTIAL) {
+		snprintf(msg, sizeof(msg), "The provider refused its credential (HTTP %ld)", s);
+		set_failure(f, "provider_auth", 502, "provider_error", true, false, DP_HEALTH_FAULT,
+		            msg);
 	} else {
 		snprintf(msg, sizeof(msg), "Provider returned error (HTTP %ld)", s);
 		set_failure(f, s >= 500 ? "http_5xx" : "http_4xx", 502, "provider_error", true,
@@ -733,12 +736,30 @@ static void served(struct dp_chat *chat, const struct dp_usage *u)
 		dp_health_stick(h, chat->session_id, t->model_id, t->prov->slug, now);
 }
 
+/* Replace a provider's native answer by its OpenAI-shaped translation, which dp_response
+ * reads. On failure the native answer stays (for the error's metadata.raw). */
+static int translate_answer(struct dp_chat *chat)
+{
+	struct sy_buf out;
+	sy_buf_init(&out, 0);
+	int rc = chat->ad->answer(chat->up_body.data ? chat->up_body.data : "", chat->up_body.len,
+	                          &chat->req, &out);
+	if (rc) {
+		sy_buf_release(&out);
+		return rc;
+	}
+	sy_buf_release(&chat->up_body);
+	chat->up_body = out;
+	return 0;
+}
+
 static void finish_json(struct dp_chat *chat)
 {
 	struct dp_response resp;
 	struct dp_usage u;
 	struct failure f;
-	if (dp_response_parse(chat->up_body.data, chat->up_body.len, &resp, &u)) {
+	if ((chat->ad->answer && translate_answer(chat)) ||
+	    dp_response_parse(chat->up_body.data, chat->up_body.len, &resp, &u)) {
 		set_failure(&f, "invalid_response", 502, "provider_error", true, true,
 		            DP_HEALTH_FAULT, "invalid provider response");
 		attempt_failed(chat, &f);
@@ -787,11 +808,10 @@ static int up_headers(void *arg, long status, int64_t retry_after_ms)
 	return 0;
 }
 
-static int on_event(const char *event, const char *data, size_t len, void *arg)
+/* One OpenAI-shaped chunk from the adapter: rewritten, held back or forwarded. */
+static int on_chunk(const char *data, size_t len, void *arg)
 {
 	struct dp_chat *chat = arg;
-	if (len == 6 && !memcmp(data, "[DONE]", 6))
-		return 0;
 	char *out = NULL;
 	int rc = dp_stream_rewrite(data, len, &chat->g, &chat->st, &out);
 	if (rc)
@@ -806,6 +826,12 @@ static int on_event(const char *event, const char *data, size_t len, void *arg)
 	if (chat->committed)
 		wake(chat);
 	return 0;
+}
+
+static int on_event(const char *event, const char *data, size_t len, void *arg)
+{
+	struct dp_chat *chat = arg;
+	return chat->ad->stream(&chat->ast, event, data, len, on_chunk, chat);
 }
 
 static int up_data(void *arg, const char *p, size_t n)
@@ -882,17 +908,6 @@ static int up_data_timed(void *arg, const char *p, size_t n)
 
 static const struct dp_upstream_ops up_ops = {up_headers, up_data_timed, up_done};
 
-static char *chat_url(const char *base)
-{
-	size_t n = strlen(base);
-	while (n && base[n - 1] == '/')
-		n--;
-	char *url = malloc(n + sizeof("/chat/completions"));
-	if (url)
-		sprintf(url, "%.*s/chat/completions", (int)n, base);
-	return url;
-}
-
 /* Start an attempt on t; 0, or a negative code when it could not even start (recorded). */
 static int start_attempt(struct dp_chat *chat, const struct dp_route_target *t)
 {
@@ -912,14 +927,21 @@ static int start_attempt(struct dp_chat *chat, const struct dp_route_target *t)
 	dp_sse_release(&chat->sse);
 	dp_sse_init(&chat->sse, SSE_EVENT_MAX);
 
-	size_t len = 0;
 	const char *drop[DP_ROUTE_DROP_MAX + 1];
+	char err[256] = "";
+	struct dp_adapter_call ac = {0};
 	dp_route_unsupported(&chat->req, t, drop, DP_ROUTE_DROP_MAX);
-	char *body = dp_request_upstream_body(&chat->req, t->ep->provider_model_id, drop, &len);
-	char *url = p->base_url ? chat_url(p->base_url) : NULL;
+	chat->ad = dp_adapter_find(p->adapter);
+	int rc = chat->ad && p->base_url
+	             ? chat->ad->build(&chat->req, t, drop, &ac, err, sizeof(err))
+	             : SY_ENOTFOUND;
+	if (chat->ad)
+		dp_adapter_stream_init(&chat->ast, &chat->req);
 	struct dp_upstream_req req = {
-	    .url = url,
+	    .url = ac.url,
 	    .bearer = p->api_key,
+	    .key_header = ac.key_header,
+	    .headers = ac.headers,
 	    .stream = chat->req.stream,
 	    .connect_ms =
 	        pick_ms(p->has_connect_timeout_ms, p->connect_timeout_ms, cfg->connect_timeout_ms),
@@ -930,16 +952,18 @@ static int start_attempt(struct dp_chat *chat, const struct dp_route_target *t)
 	    .total_ms =
 	        pick_ms(p->has_total_timeout_ms, p->total_timeout_ms, cfg->total_timeout_ms),
 	};
-	/* only OpenAI-compatible upstreams are spoken here */
-	bool usable = url && (!p->adapter || !p->adapter[0] || !strcmp(p->adapter, "openai"));
-	if (body && usable && u)
-		chat->call = dp_upstream_call_start(u, &req, &body, len, &up_ops, chat);
-	free(body);
-	free(url);
+	if (!rc && u)
+		chat->call = dp_upstream_call_start(u, &req, &ac.body, ac.len, &up_ops, chat);
+	dp_adapter_call_release(&ac);
 	if (!chat->call) {
 		struct failure f;
-		set_failure(&f, usable ? "internal" : "config", 502, "provider_error", true, false,
-		            DP_HEALTH_NEUTRAL, "Could not start the upstream request");
+		if (rc == SY_EINVAL) /* this format cannot say what the client asked: another may */
+			set_failure(&f, "unsupported_request", 400, "invalid_request", true, false,
+			            DP_HEALTH_NEUTRAL, err);
+		else
+			set_failure(&f, rc == SY_ENOTFOUND ? "config" : "internal", 502,
+			            "provider_error", true, false, DP_HEALTH_NEUTRAL,
+			            "Could not start the upstream request");
 		record_attempt(chat, f.error_class, f.health);
 		chat->last = f;
 		chat->all_rate_limited = false;

@@ -30,10 +30,24 @@
 /* Attempt error classes counted as upstream errors (dp_chat's Attempt.error_class); any
  * other non-empty class but the gateway's own stops (cancelled, shutdown) counts as other. */
 static const char *const error_classes[] = {
-    "connect",        "timeout",          "idle_timeout",    "reset",
-    "http_4xx",       "http_5xx",         "rate_limited",    "context_length",
-    "client_error",   "invalid_response", "malformed_chunk", "stream_cut",
-    "upstream_error", "internal",         "config",          "other",
+    "connect",
+    "timeout",
+    "idle_timeout",
+    "reset",
+    "http_4xx",
+    "http_5xx",
+    "rate_limited",
+    "context_length",
+    "client_error",
+    "invalid_response",
+    "malformed_chunk",
+    "stream_cut",
+    "upstream_error",
+    "internal",
+    "config",
+    "provider_auth",
+    "unsupported_request",
+    "other",
 };
 #define N_ERROR_CLASSES (sizeof(error_classes) / sizeof(error_classes[0]))
 

@@ -431,13 +431,18 @@ static int set_headers(struct dp_upstream_call *c, const struct dp_upstream_req 
 	               req->stream ? "Accept: text/event-stream" : "Accept: application/json") ||
 	    add_header(&c->hdrs, "Expect:"))
 		return -1;
+	for (const char *const *h = req->headers; h && *h; h++)
+		if (add_header(&c->hdrs, *h))
+			return -1;
 	if (!req->bearer || !req->bearer[0])
 		return 0;
-	size_t n = strlen(req->bearer) + sizeof("Authorization: Bearer ");
+	const char *name = req->key_header ? req->key_header : "Authorization";
+	const char *scheme = req->key_header ? "" : "Bearer ";
+	size_t n = strlen(name) + strlen(scheme) + strlen(req->bearer) + 3;
 	char *auth = malloc(n);
 	if (!auth)
 		return -1;
-	snprintf(auth, n, "Authorization: Bearer %s", req->bearer);
+	snprintf(auth, n, "%s: %s%s", name, scheme, req->bearer);
 	int rc = add_header(&c->hdrs, auth);
 	explicit_bzero(auth, n);
 	free(auth);

@@ -42,10 +42,13 @@ enum {
 
 /* One request to send. Strings are copied by dp_upstream_call_start. */
 struct dp_upstream_req {
-	const char *url;     /* full URL, e.g. "http://127.0.0.1:9100/v1/chat/completions" */
-	const char *bearer;  /* credential for "Authorization: Bearer"; NULL or "" = none */
-	bool stream;         /* ask for text/event-stream */
-	uint32_t connect_ms; /* deadlines; 0 = none */
+	const char *url;    /* full URL, e.g. "http://127.0.0.1:9100/v1/chat/completions" */
+	const char *bearer; /* the provider's credential; NULL or "" = none */
+	/* the header that carries it ("x-api-key"); NULL = "Authorization: Bearer" */
+	const char *key_header;
+	const char *const *headers; /* further "Name: value" headers, NULL-terminated, or NULL */
+	bool stream;                /* ask for text/event-stream */
+	uint32_t connect_ms;        /* deadlines; 0 = none */
 	uint32_t first_byte_ms;
 	uint32_t idle_ms;
 	uint32_t total_ms;

@@ -37,7 +37,7 @@ def main():
         assert rc == 0 and "configuration ok" in out, out
         assert not os.path.exists(data), "-n created the data dir"
         rc, out = run(base + ["--catalog", example], {"SWITCHYARD_KEK": KEK})
-        assert rc == 0 and "7 provider(s), 17 model(s)" in out, out
+        assert rc == 0 and "9 provider(s), 17 model(s)" in out, out
 
         bad_catalog = os.path.join(d, "bad.json")
         with open(bad_catalog, "w") as f:

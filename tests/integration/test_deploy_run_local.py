@@ -230,10 +230,16 @@ def main():
         out2 = demo.start()
         key2 = exports(out2)["KEY"]
         assert key2 != key
-        s, b, _ = http("POST", f"http://127.0.0.1:{pub}/api/v1/chat/completions",
-                       {"model": "openai/gpt-5.2", "messages": [{"role": "user", "content": "hi"}]},
-                       {"Authorization": "Bearer " + key2})
-        assert s == 200, (s, b)
+        # the demo has a model on each wire format: OpenAI's, Anthropic's and Gemini's
+        for model, provider in (("openai/gpt-5.2", None), ("anthropic/claude-sonnet-4",
+                                                           "mock-anthropic"),
+                                ("google/gemini-3-flash-preview", "mock-google")):
+            body = {"model": model, "messages": [{"role": "user", "content": "hi"}]}
+            if provider:
+                body["provider"] = {"order": [provider], "allow_fallbacks": False}
+            s, b, _ = http("POST", f"http://127.0.0.1:{pub}/api/v1/chat/completions", body,
+                           {"Authorization": "Bearer " + key2})
+            assert s == 200 and b["choices"][0]["message"]["content"], (model, s, b)
         pids = pids_of(demo.demo)
         assert demo.stop(signal.SIGTERM) == 143
         assert not [p for p in pids if alive(p)], "processes left after SIGTERM"

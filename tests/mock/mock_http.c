@@ -31,6 +31,8 @@
 /* Bytes of SSE events rendered per reader call. */
 #define STREAM_BATCH 8192
 #define CHAT_PATH "/v1/chat/completions"
+#define MESSAGES_PATH "/v1/messages"
+#define GEMINI_PATH "/v1beta/models/"
 #define MODELS_PATH "/v1/models"
 #define NO_BREAK UINT_MAX
 
@@ -128,6 +130,43 @@ static struct MHD_Response *openai_error(const char *message, const char *type, 
 	return json_response(mock_reply_error(message, type, param, code));
 }
 
+/* An error answer in format f: OpenAI's (type and code as given), Anthropic's or Google's
+ * (their type or status for the HTTP status). */
+static struct MHD_Response *format_error(enum mock_format f, int status, const char *message,
+                                         const char *type, const char *param, const char *code)
+{
+	static const struct {
+		int status;
+		const char *anthropic, *google;
+	} names[] = {
+	    {400, "invalid_request_error", "INVALID_ARGUMENT"},
+	    {401, "authentication_error", "UNAUTHENTICATED"},
+	    {403, "permission_error", "PERMISSION_DENIED"},
+	    {404, "not_found_error", "NOT_FOUND"},
+	    {413, "request_too_large", "INVALID_ARGUMENT"},
+	    {429, "rate_limit_error", "RESOURCE_EXHAUSTED"},
+	    {500, "api_error", "INTERNAL"},
+	    {503, "api_error", "UNAVAILABLE"},
+	    {504, "api_error", "DEADLINE_EXCEEDED"},
+	    {529, "overloaded_error", "UNAVAILABLE"},
+	};
+	const char *anthropic = status >= 500 ? "api_error" : "invalid_request_error";
+	const char *google = status >= 500 ? "UNKNOWN" : "FAILED_PRECONDITION";
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].status == status) {
+			anthropic = names[i].anthropic;
+			google = names[i].google;
+		}
+	switch (f) {
+	case MOCK_ANTHROPIC:
+		return json_response(mock_anthropic_error(anthropic, message));
+	case MOCK_GEMINI:
+		return json_response(mock_gemini_error(status, google, message));
+	default:
+		return openai_error(message, type, param, code);
+	}
+}
+
 /* A Switchyard-shaped error for the mock's own endpoints. */
 static enum MHD_Result own_error(struct MHD_Connection *conn, unsigned status, const char *msg)
 {
@@ -135,30 +174,34 @@ static enum MHD_Result own_error(struct MHD_Connection *conn, unsigned status, c
 }
 
 /* The error answer of an HTTP-status fault. */
-static struct MHD_Response *status_fault(const struct mock_fault *f)
+static struct MHD_Response *status_fault(const struct mock_fault *f, enum mock_format fmt)
 {
 	struct MHD_Response *r;
 	char msg[96];
 	switch (f->status) {
 	case 429:
-		r = openai_error("Rate limit reached for requests (mock fault)", "requests", NULL,
-		                 "rate_limit_exceeded");
+		r = format_error(fmt, 429, "Rate limit reached for requests (mock fault)",
+		                 "requests", NULL, "rate_limit_exceeded");
 		if (r && f->retry_after > 0) {
 			snprintf(msg, sizeof(msg), "%d", f->retry_after);
 			MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, msg);
 		}
 		return r;
 	case 500:
-		return openai_error("The server had an error while processing your request. "
+		return format_error(fmt, 500,
+		                    "The server had an error while processing your request. "
 		                    "Sorry about that! (mock fault)",
 		                    "server_error", NULL, NULL);
 	case 503:
-		return openai_error("The server is overloaded or not ready yet. (mock fault)",
+	case 529:
+		return format_error(fmt, f->status,
+		                    "The server is overloaded or not ready yet. (mock fault)",
 		                    "server_error", NULL, "service_unavailable");
 	default:
 		snprintf(msg, sizeof(msg), "mock fault: HTTP %d", f->status);
-		return openai_error(
-		    msg, f->status >= 500 ? "server_error" : "invalid_request_error", NULL, NULL);
+		return format_error(fmt, f->status, msg,
+		                    f->status >= 500 ? "server_error" : "invalid_request_error",
+		                    NULL, NULL);
 	}
 }
 
@@ -394,17 +437,160 @@ static enum mock_fault_kind fault_in_effect(struct req *r, const struct mock_opt
 	return mock_fault_fires(f, seq) ? f->kind : MOCK_FAULT_NONE;
 }
 
-static enum MHD_Result chat(struct req *r, const char *url, size_t prefix_len)
+/* Where a chat request came in: its wire format, the length of the URL before the API path
+ * (the mock prefix, with its leading slash), and for Gemini the model and streaming, which
+ * the URL carries. */
+struct route {
+	enum mock_format format;
+	size_t prefix_len;
+	char model[512];
+	bool stream;
+};
+
+static const char *header(struct req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+/* The credential the format sends, or NULL when it is missing; *refusal is the answer. */
+static const char *credential(struct req *r, enum mock_format f, struct MHD_Response **refusal,
+                              unsigned *status)
+{
+	const char *v;
+	switch (f) {
+	case MOCK_ANTHROPIC:
+		v = header(r, "x-api-key");
+		*status = 401;
+		*refusal = format_error(f, 401, "x-api-key header is required", NULL, NULL, NULL);
+		break;
+	case MOCK_GEMINI:
+		v = header(r, "x-goog-api-key");
+		if (!v)
+			v = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "key");
+		*status = 403;
+		*refusal =
+		    format_error(f, 403,
+		                 "Method doesn't allow unregistered callers (callers without "
+		                 "established identity). Please use API Key or other form of "
+		                 "API consumer identity to call this API.",
+		                 NULL, NULL, NULL);
+		break;
+	default:
+		v = header(r, MHD_HTTP_HEADER_AUTHORIZATION);
+		*status = 401;
+		*refusal =
+		    openai_error("You didn't provide an API key. You need to provide your API "
+		                 "key in an Authorization header using Bearer auth.",
+		                 "invalid_request_error", NULL, "invalid_api_key");
+		if (v && !bearer_ok(v))
+			v = NULL;
+	}
+	if (v && *v) {
+		MHD_destroy_response(*refusal);
+		*refusal = NULL;
+		return v;
+	}
+	return NULL;
+}
+
+/* The OpenAI-shaped request a native one amounts to (for the plan); NULL with *why. */
+static json_t *plan_request(struct req *r, const struct route *rt, json_t *native, bool *thinking,
+                            const char **why)
+{
+	*thinking = false;
+	switch (rt->format) {
+	case MOCK_ANTHROPIC:
+		if (!header(r, "anthropic-version")) {
+			*why = "anthropic-version: header is required";
+			return NULL;
+		}
+		return mock_anthropic_request(native, thinking, why);
+	case MOCK_GEMINI: {
+		const char *alt =
+		    MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "alt");
+		if (rt->stream && (!alt || strcmp(alt, "sse"))) {
+			*why = "the mock streams only with alt=sse";
+			return NULL;
+		}
+		return mock_gemini_request(native, rt->model, rt->stream, thinking, why);
+	}
+	default:
+		return json_incref(native);
+	}
+}
+
+/* An answer id in the format's style. */
+static void answer_id(enum mock_format f, char *id)
+{
+	const char *prefix = f == MOCK_ANTHROPIC ? "msg_" : f == MOCK_GEMINI ? "" : "chatcmpl-";
+	size_t n = strlen(prefix);
+	memcpy(id, prefix, n);
+	sy_random_alnum(id + n, 24);
+}
+
+/* The plan's format-specific parts: thinking shown, cache writes, a refusal. */
+static void plan_native(struct mock_plan *p, const struct route *rt, const struct mock_opts *o,
+                        bool thinking, enum mock_fault_kind fault)
+{
+	p->format = rt->format;
+	if (rt->format == MOCK_OPENAI)
+		return;
+	if (thinking)
+		mock_plan_think(p, o);
+	p->cache_write_tokens = (unsigned)o->cache_write;
+	if (p->prompt_tokens < p->cached_tokens + p->cache_write_tokens)
+		p->prompt_tokens = p->cached_tokens + p->cache_write_tokens;
+	if (fault == MOCK_FAULT_CONTENT_FILTER) {
+		/* Anthropic and Google refuse in a 200: stop_reason refusal, blockReason */
+		p->refusal = true;
+		free(p->tool_name);
+		p->tool_name = NULL;
+		p->ntokens = p->nthink = 0;
+		p->completion_tokens = p->reasoning_tokens = 0;
+		p->finish = "stop";
+	}
+}
+
+static struct MHD_Response *context_length_fault(const struct route *rt, unsigned prompt)
+{
+	char msg[256];
+	unsigned n = prompt > 8192 ? prompt : 8193;
+	switch (rt->format) {
+	case MOCK_ANTHROPIC:
+		snprintf(msg, sizeof(msg), "prompt is too long: %u tokens > 8192 maximum", n);
+		break;
+	case MOCK_GEMINI:
+		snprintf(msg, sizeof(msg),
+		         "The input token count (%u) exceeds the maximum number of tokens allowed "
+		         "(8192).",
+		         n);
+		break;
+	default:
+		snprintf(
+		    msg, sizeof(msg),
+		    "This model's maximum context length is 8192 tokens. However, your "
+		    "messages resulted in %u tokens. Please reduce the length of the messages.",
+		    n);
+	}
+	return format_error(rt->format, 400, msg, "invalid_request_error", "messages",
+	                    "context_length_exceeded");
+}
+
+static enum MHD_Result chat(struct req *r, const char *url, const struct route *rt)
 {
 	struct mock_server *srv = r->srv;
 	char prefix[256], why_buf[160];
+	size_t prefix_len = rt->prefix_len;
 	snprintf(prefix, sizeof(prefix), "%.*s", prefix_len ? (int)prefix_len - 1 : 0, url + 1);
-	const char *auth =
-	    MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	struct MHD_Response *refusal = NULL;
+	unsigned refusal_status = 0;
+	const char *auth = credential(r, rt->format, &refusal, &refusal_status);
 	const char *body = r->body.data ? r->body.data : "";
-	json_t *req = r->too_big ? NULL : json_loadb(body, r->body.len, 0, NULL);
-	json_t *jmodel = json_object_get(req, "model");
-	const char *model = json_is_string(jmodel) ? json_string_value(jmodel) : "";
+	json_t *native = r->too_big ? NULL : json_loadb(body, r->body.len, 0, NULL);
+	json_t *jmodel = json_object_get(native, "model");
+	const char *model = rt->format == MOCK_GEMINI ? rt->model
+	                    : json_is_string(jmodel)  ? json_string_value(jmodel)
+	                                              : "";
 	unsigned long seq =
 	    mock_state_record(srv->state, prefix, model, url, auth, body, r->body.len);
 	enum MHD_Result rc;
@@ -412,53 +598,64 @@ static enum MHD_Result chat(struct req *r, const char *url, size_t prefix_len)
 	struct header_opts hdr = {.opts = &opts};
 	const char *why = NULL;
 	size_t name_len;
+	json_t *req = NULL;
+	bool thinking = false;
 
 	if (r->too_big) {
 		rc = queue(r->conn, 413,
-		           openai_error("Request body too large", "invalid_request_error", NULL,
-		                        "request_too_large"));
+		           format_error(rt->format, 413, "Request body too large",
+		                        "invalid_request_error", NULL, "request_too_large"));
 		goto out;
 	}
-	if (!bearer_ok(auth)) {
-		rc = queue(r->conn, 401,
-		           openai_error("You didn't provide an API key. You need to provide your "
-		                        "API key in an Authorization header using Bearer auth.",
-		                        "invalid_request_error", NULL, "invalid_api_key"));
+	if (!auth) {
+		rc = queue(r->conn, refusal_status, refusal);
+		refusal = NULL;
 		goto out;
 	}
+	if (!native) {
+		rc = queue(r->conn, 400,
+		           format_error(rt->format, 400,
+		                        "We could not parse the JSON body of your request.",
+		                        "invalid_request_error", NULL, "invalid_json"));
+		goto out;
+	}
+	req = plan_request(r, rt, native, &thinking, &why);
 	if (!req) {
 		rc = queue(r->conn, 400,
-		           openai_error("We could not parse the JSON body of your request.",
-		                        "invalid_request_error", NULL, "invalid_json"));
+		           format_error(rt->format, 400, why ? why : "invalid request",
+		                        "invalid_request_error", NULL, NULL));
 		goto out;
 	}
 	MHD_get_connection_values(r->conn, MHD_HEADER_KIND, apply_header, &hdr);
 	if (hdr.rc == 0)
 		hdr.rc = mock_opts_parse_model(&opts, model, &name_len, hdr.err, sizeof(hdr.err));
 	if (hdr.rc) {
-		rc = queue(r->conn, 400,
-		           openai_error(hdr.err, "invalid_request_error", "model", NULL));
+		rc = queue(
+		    r->conn, 400,
+		    format_error(rt->format, 400, hdr.err, "invalid_request_error", "model", NULL));
 		goto out;
 	}
-	char id[MOCK_ID_MAX] = "chatcmpl-";
-	sy_random_alnum(id + 9, 24);
+	char id[MOCK_ID_MAX];
+	answer_id(rt->format, id);
 	int err = mock_plan_init(&r->plan, req, &opts, id, seq, &why);
 	if (err) {
 		snprintf(why_buf, sizeof(why_buf), "%s", why ? why : sy_strerror(err));
 		rc = queue(r->conn, err == SY_EINVAL ? 400 : 500,
-		           openai_error(why_buf,
+		           format_error(rt->format, err == SY_EINVAL ? 400 : 500, why_buf,
 		                        err == SY_EINVAL ? "invalid_request_error" : "server_error",
 		                        NULL, NULL));
 		goto out;
 	}
 	r->have_plan = true;
 	r->fault = fault_in_effect(r, &opts, prefix, model);
+	plan_native(&r->plan, rt, &opts, thinking, r->fault);
 	int delay = r->plan.stream ? 0 : opts.latency_ms;
-	sy_debug("chat prefix=%s model=%s stream=%d fault=%d", prefix, model, r->plan.stream,
-	         (int)r->fault);
+	sy_debug("chat prefix=%s model=%s format=%d stream=%d fault=%d", prefix, model,
+	         (int)rt->format, r->plan.stream, (int)r->fault);
 	switch (r->fault) {
 	case MOCK_FAULT_STATUS:
-		rc = answer(r, (unsigned)opts.fault.status, status_fault(&opts.fault), delay);
+		rc = answer(r, (unsigned)opts.fault.status, status_fault(&opts.fault, rt->format),
+		            delay);
 		goto out;
 	case MOCK_FAULT_RESET:
 		rc = reset_connection(r);
@@ -468,17 +665,11 @@ static enum MHD_Result chat(struct req *r, const char *url, size_t prefix_len)
 		rc = MHD_YES;
 		goto out;
 	case MOCK_FAULT_CONTEXT_LENGTH:
-		snprintf(
-		    why_buf, sizeof(why_buf),
-		    "This model's maximum context length is 8192 tokens. However, your "
-		    "messages resulted in %u tokens. Please reduce the length of the messages.",
-		    r->plan.prompt_tokens > 8192 ? r->plan.prompt_tokens : 8193);
-		rc = answer(r, 400,
-		            openai_error(why_buf, "invalid_request_error", "messages",
-		                         "context_length_exceeded"),
-		            delay);
+		rc = answer(r, 400, context_length_fault(rt, r->plan.prompt_tokens), delay);
 		goto out;
 	case MOCK_FAULT_CONTENT_FILTER:
+		if (rt->format != MOCK_OPENAI)
+			break; /* a refusal in a 200 (plan_native) */
 		rc = answer(r, 400,
 		            openai_error("Your request was rejected as a result of our safety "
 		                         "system. (mock fault)",
@@ -494,8 +685,42 @@ static enum MHD_Result chat(struct req *r, const char *url, size_t prefix_len)
 	}
 	rc = answer(r, 200, r->plan.stream ? stream_response(r) : completion_response(r), delay);
 out:
+	if (refusal)
+		MHD_destroy_response(refusal);
 	json_decref(req);
+	json_decref(native);
 	return rc;
+}
+
+/* Which chat API url is, if any: OpenAI's, Anthropic's, or Gemini's
+ * .../v1beta/models/{model}:generateContent or :streamGenerateContent. */
+static bool chat_route(const char *url, struct route *rt)
+{
+	size_t len = strlen(url);
+	*rt = (struct route){.format = MOCK_OPENAI};
+	if (ends_with(url, len, CHAT_PATH)) {
+		rt->prefix_len = len - strlen(CHAT_PATH);
+		return true;
+	}
+	if (ends_with(url, len, MESSAGES_PATH)) {
+		rt->format = MOCK_ANTHROPIC;
+		rt->prefix_len = len - strlen(MESSAGES_PATH);
+		return true;
+	}
+	const char *g = strstr(url, GEMINI_PATH);
+	const char *colon = g ? strrchr(g, ':') : NULL;
+	if (!colon || colon == g + strlen(GEMINI_PATH))
+		return false;
+	if (strcmp(colon, ":generateContent") && strcmp(colon, ":streamGenerateContent"))
+		return false;
+	const char *m = g + strlen(GEMINI_PATH);
+	if ((size_t)(colon - m) >= sizeof(rt->model))
+		return false;
+	rt->format = MOCK_GEMINI;
+	rt->prefix_len = (size_t)(g - url);
+	rt->stream = !strcmp(colon, ":streamGenerateContent");
+	snprintf(rt->model, sizeof(rt->model), "%.*s", (int)(colon - m), m);
+	return true;
 }
 
 /* ---- routing ------------------------------------------------------------------------------ */
@@ -505,12 +730,13 @@ static enum MHD_Result handle_get(struct mock_server *srv, struct MHD_Connection
 {
 	size_t len = strlen(url);
 	bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0;
+	struct route rt;
+	bool is_chat = chat_route(url, &rt);
 	bool known = strcmp(url, "/mock/stats") == 0 || strcmp(url, "/mock/last") == 0 ||
-	             strcmp(url, "/mock/reset") == 0 || ends_with(url, len, MODELS_PATH) ||
-	             ends_with(url, len, CHAT_PATH);
+	             strcmp(url, "/mock/reset") == 0 || ends_with(url, len, MODELS_PATH) || is_chat;
 	if (!known)
 		return own_error(conn, 404, "no such endpoint");
-	if (!get || strcmp(url, "/mock/reset") == 0 || ends_with(url, len, CHAT_PATH))
+	if (!get || strcmp(url, "/mock/reset") == 0 || is_chat)
 		return own_error(conn, 405, "method not allowed");
 	if (strcmp(url, "/mock/stats") == 0)
 		return queue(conn, 200, json_response(mock_state_stats_json(srv->state)));
@@ -526,8 +752,9 @@ static enum MHD_Result handle_get(struct mock_server *srv, struct MHD_Connection
 static enum MHD_Result handle_post(struct req *r, const char *url)
 {
 	size_t len = strlen(url);
-	if (ends_with(url, len, CHAT_PATH))
-		return chat(r, url, len - strlen(CHAT_PATH));
+	struct route rt;
+	if (chat_route(url, &rt))
+		return chat(r, url, &rt);
 	if (strcmp(url, "/mock/reset") == 0) {
 		mock_state_reset(r->srv->state);
 		return queue(r->conn, 200, json_response(strdup("{\"ok\":true}")));

@@ -142,7 +142,7 @@ static bool valid_key(const char *v)
 	       n;
 }
 
-/* usage=none | usage=cached:N */
+/* usage=none | usage=cached:N | usage=cache_write:N */
 static int set_usage(struct mock_opts *o, const char *v)
 {
 	if (strcmp(v, "none") == 0) {
@@ -151,6 +151,8 @@ static int set_usage(struct mock_opts *o, const char *v)
 	}
 	if (strncmp(v, "cached:", 7) == 0)
 		return parse_uint(v + 7, MAX_USAGE_TOKENS, &o->cached);
+	if (strncmp(v, "cache_write:", 12) == 0)
+		return parse_uint(v + 12, MAX_USAGE_TOKENS, &o->cache_write);
 	return SY_EINVAL;
 }
 

@@ -49,6 +49,7 @@ struct mock_opts {
 	struct mock_fault fault;
 	bool usage_none;        /* omit usage entirely */
 	int cached;             /* cached prompt tokens to report */
+	int cache_write;        /* prompt tokens written to cache to report (Anthropic) */
 	int reasoning;          /* reasoning tokens to report (counted in completion_tokens) */
 	char key[MOCK_KEY_MAX]; /* fault-state key; "" = "<prefix>|<model>" */
 };

@@ -114,6 +114,12 @@ static int pick_tool(const json_t *req, const json_t **tool, const char **why)
 	const char *choice = json_string_value(json_object_get(req, "tool_choice"));
 	if (choice && strcmp(choice, "none") == 0)
 		return 0;
+	/* a tool's result is answered in words: the round trip ends */
+	json_t *msgs = json_object_get(req, "messages");
+	const char *last = json_string_value(
+	    json_object_get(json_array_get(msgs, json_array_size(msgs) - 1), "role"));
+	if (last && strcmp(last, "tool") == 0)
+		return 0;
 	*tool = first;
 	return 0;
 }
@@ -205,6 +211,14 @@ nomem:
 	return -ENOMEM;
 }
 
+void mock_plan_think(struct mock_plan *p, const struct mock_opts *o)
+{
+	p->nthink = o->reasoning ? (unsigned)o->reasoning : MOCK_THINK_TOKENS;
+	if (!o->reasoning) /* the option's tokens are counted already */
+		p->completion_tokens += p->nthink;
+	p->reasoning_tokens = p->nthink;
+}
+
 void mock_plan_release(struct mock_plan *p)
 {
 	free(p->model);
@@ -222,10 +236,14 @@ static json_t *usage_json(const struct mock_plan *p)
 	                 "reasoning_tokens", (int)p->reasoning_tokens);
 }
 
-/* Text of content token k: "tok<k>", with a separating space before all but the first. */
-static void token_text(unsigned k, char *out, size_t outlen)
+void mock_token_text(unsigned k, char *out, size_t outlen)
 {
 	snprintf(out, outlen, "%stok%u", k ? " " : "", k);
+}
+
+void mock_thought_text(unsigned k, char *out, size_t outlen)
+{
+	snprintf(out, outlen, "%sthought%u", k ? " " : "", k);
 }
 
 /* The common fields of a completion or chunk; choices and usage are added by the caller. */
@@ -238,6 +256,10 @@ static json_t *envelope(const struct mock_plan *p, const char *object)
 
 char *mock_reply_completion(const struct mock_plan *p)
 {
+	if (p->format == MOCK_ANTHROPIC)
+		return mock_anthropic_message(p);
+	if (p->format == MOCK_GEMINI)
+		return mock_gemini_response(p);
 	json_t *msg, *root = envelope(p, "chat.completion");
 	if (p->tool_name) {
 		msg = json_pack("{s:s,s:n,s:n,s:[{s:s,s:s,s:{s:s,s:s}}]}", "role", "assistant",
@@ -249,7 +271,7 @@ char *mock_reply_completion(const struct mock_plan *p)
 		char tok[32];
 		sy_buf_init(&text, 0);
 		for (unsigned k = 0; k < p->ntokens; k++) {
-			token_text(k, tok, sizeof(tok));
+			mock_token_text(k, tok, sizeof(tok));
 			sy_buf_puts(&text, tok);
 		}
 		msg = json_pack("{s:s,s:s,s:n}", "role", "assistant", "content",
@@ -266,9 +288,12 @@ char *mock_reply_completion(const struct mock_plan *p)
 	return s;
 }
 
-/* Content events: one per token, or the tool-call head plus its argument fragments. */
-static unsigned content_events(const struct mock_plan *p)
+/* Content events: one per token, or the tool-call head plus its argument fragments (Gemini
+ * sends a call whole, in one event). */
+unsigned mock_content_events(const struct mock_plan *p)
 {
+	if (p->tool_name && p->format == MOCK_GEMINI)
+		return 1;
 	if (p->tool_name)
 		return 1 + (strlen(p->tool_args) >= 6 ? 3 : 2);
 	return p->ntokens;
@@ -276,13 +301,17 @@ static unsigned content_events(const struct mock_plan *p)
 
 unsigned mock_stream_nevents(const struct mock_plan *p)
 {
-	/* role, content..., finish, [usage], [DONE] */
-	return 1 + content_events(p) + 1 + (p->include_usage && p->usage) + 1;
+	/* role, content..., finish, [usage], [DONE]; Anthropic's usage rides on message_delta
+	 * (finish) and message_stop is its [DONE]; Gemini's stream just ends */
+	if (p->format == MOCK_GEMINI)
+		return p->refusal ? 1 : 1 + mock_content_events(p) + 1; /* a refusal is one event */
+	bool usage = p->format == MOCK_OPENAI && p->include_usage && p->usage;
+	return 1 + mock_content_events(p) + 1 + usage + 1;
 }
 
 enum mock_event mock_stream_kind(const struct mock_plan *p, unsigned i)
 {
-	unsigned m = content_events(p);
+	unsigned m = mock_content_events(p);
 	if (i == 0)
 		return MOCK_EV_ROLE;
 	if (i <= m)
@@ -296,7 +325,7 @@ enum mock_event mock_stream_kind(const struct mock_plan *p, unsigned i)
 
 int64_t mock_stream_due_ms(const struct mock_plan *p, unsigned i)
 {
-	unsigned m = content_events(p);
+	unsigned m = mock_content_events(p);
 	if (i == 0 || p->tps <= 0)
 		return p->ttft_ms;
 	unsigned j = (i <= m ? i : m) - 1; /* content index; the tail follows the last one */
@@ -305,7 +334,15 @@ int64_t mock_stream_due_ms(const struct mock_plan *p, unsigned i)
 
 unsigned mock_stream_midpoint(const struct mock_plan *p)
 {
-	return 1 + (content_events(p) + 1) / 2;
+	return 1 + (mock_content_events(p) + 1) / 2;
+}
+
+void mock_tool_fragment(const struct mock_plan *p, unsigned j, size_t *from, size_t *to)
+{
+	unsigned nfrag = mock_content_events(p) - 1;
+	size_t len = strlen(p->tool_args);
+	*from = len * (j - 1) / nfrag;
+	*to = len * j / nfrag;
 }
 
 /* The delta of content event j (0-based). */
@@ -313,22 +350,25 @@ static json_t *content_delta(const struct mock_plan *p, unsigned j)
 {
 	if (!p->tool_name) {
 		char tok[32];
-		token_text(j, tok, sizeof(tok));
+		mock_token_text(j, tok, sizeof(tok));
 		return json_pack("{s:s}", "content", tok);
 	}
 	if (j == 0)
 		return json_pack("{s:[{s:i,s:s,s:s,s:{s:s,s:s}}]}", "tool_calls", "index", 0, "id",
 		                 p->tool_id, "type", "function", "function", "name", p->tool_name,
 		                 "arguments", "");
-	unsigned nfrag = content_events(p) - 1;
-	size_t len = strlen(p->tool_args);
-	size_t from = len * (j - 1) / nfrag, to = len * j / nfrag;
+	size_t from, to;
+	mock_tool_fragment(p, j, &from, &to);
 	return json_pack("{s:[{s:i,s:{s:s%}}]}", "tool_calls", "index", 0, "function", "arguments",
 	                 p->tool_args + from, to - from);
 }
 
 int mock_stream_event(const struct mock_plan *p, unsigned i, struct sy_buf *out)
 {
+	if (p->format == MOCK_ANTHROPIC)
+		return mock_anthropic_event(p, i, out);
+	if (p->format == MOCK_GEMINI)
+		return mock_gemini_event(p, i, out);
 	enum mock_event kind = mock_stream_kind(p, i);
 	if (kind == MOCK_EV_DONE)
 		return sy_buf_puts(out, "data: [DONE]\n\n");
