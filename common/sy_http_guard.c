@@ -105,9 +105,9 @@ struct conn {
 	struct sy_http_guard *g;
 	struct conn *prev, *next;
 	int fd;
-	int64_t deadline;   /* monotonic ms; 0 = none (a request is being answered) */
-	bool responding;    /* the handler has the request: no raw 408 on this connection */
-	bool target_bad;    /* the raw request target failed sy_http_target_ok */
+	int64_t deadline; /* monotonic ms; 0 = none (a request is being answered) */
+	bool responding;  /* the handler has the request: no raw 408 on this connection */
+	bool target_bad;  /* the raw request target failed sy_http_target_ok */
 };
 
 struct sy_http_guard {
@@ -238,8 +238,8 @@ bool sy_http_guard_admit(struct MHD_Connection *c, const char *version, enum MHD
 	MHD_get_connection_values_n(c, MHD_HEADER_KIND, walk_header, &chk);
 	if (k) {
 		k->responding = true;
-		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-		                                             MHD_HTTP_HEADER_CONTENT_LENGTH);
+		const char *cl =
+		    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		bool body = (cl && strcmp(cl, "0")) ||
 		            MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 		                                        MHD_HTTP_HEADER_TRANSFER_ENCODING);

@@ -24,8 +24,8 @@ static bool judge(const char *target, const char *version, const struct hdr *h, 
 	return sy_http_check_done(k);
 }
 
-#define JUDGE(target, version, k, ...)                                                            \
-	judge(target, version, (const struct hdr[]){__VA_ARGS__},                                 \
+#define JUDGE(target, version, k, ...)                                                             \
+	judge(target, version, (const struct hdr[]){__VA_ARGS__},                                  \
 	      sizeof((const struct hdr[]){__VA_ARGS__}) / sizeof(struct hdr), k)
 
 /* Usage example: an ordinary POST passes; the same with a second Content-Length is refused. */
@@ -56,8 +56,8 @@ static void test_transfer_encoding(void **state)
 	assert_non_null(strstr(k.why, "both"));
 	const char *bad[] = {"gzip", "xchunked", "chunked, identity", "chunked ", ""};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		assert_false(JUDGE("/", "HTTP/1.1", &k, {"Host", "gw"},
-		                   {"Transfer-Encoding", bad[i]}));
+		assert_false(
+		    JUDGE("/", "HTTP/1.1", &k, {"Host", "gw"}, {"Transfer-Encoding", bad[i]}));
 		assert_int_equal(k.status, 400);
 	}
 	assert_false(JUDGE("/", "HTTP/1.1", &k, {"Host", "gw"}, {"Transfer-Encoding", "chunked"},
