@@ -1,5 +1,6 @@
 /* dp_upstream.c - libcurl multi (socket API) on the worker's dp_loop. */
 #include "dp_upstream.h"
+#include "dp_egress.h"
 #include "dp_loop.h"
 #include "sy_clock.h"
 
@@ -62,7 +63,11 @@ struct dp_upstream_call {
 	bool got_byte; /* the first body byte arrived */
 	bool headers_done;
 	bool paused;
-	bool stopped; /* a callback asked to stop */
+	bool stopped;        /* a callback asked to stop */
+	bool internal;       /* private addresses allowed (dp_upstream_req.internal) */
+	bool proxied;        /* through an explicit proxy: the proxy's address is the operator's */
+	const char *refused; /* why the connected address was refused (dp_egress_refusal) */
+	char refused_ip[64]; /* that address, for the log */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -309,6 +314,13 @@ static void process_done(struct dp_upstream *u)
 		CURLcode rc = m->data.result;
 		struct dp_upstream_call *c = NULL;
 		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&c);
+		if (c->refused) {
+			char d[160];
+			snprintf(d, sizeof(d), "refused to connect to %s: %s", c->refused_ip,
+			         c->refused);
+			finish(c, DP_UPSTREAM_REFUSED, d);
+			continue;
+		}
 		enum dp_upstream_result r = classify(c, rc);
 		finish(c, r,
 		       rc == CURLE_OK ? "" : (c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc)));
@@ -396,6 +408,21 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
 	}
 }
 
+/* Runs once connected (or on a reused connection), before the request goes out: the address
+ * the host name resolved to is checked here, where DNS can no longer change it. */
+static int on_prereq(void *clientp, char *primary_ip, char *local_ip, int primary_port,
+                     int local_port)
+{
+	struct dp_upstream_call *c = clientp;
+	if (c->proxied)
+		return CURL_PREREQFUNC_OK;
+	c->refused = dp_egress_refusal(primary_ip, c->internal);
+	if (!c->refused)
+		return CURL_PREREQFUNC_OK;
+	snprintf(c->refused_ip, sizeof(c->refused_ip), "%s", primary_ip ? primary_ip : "?");
+	return CURL_PREREQFUNC_ABORT;
+}
+
 /* An easy handle with the options every call shares (pooled handles keep them). */
 static CURL *easy_new(struct dp_upstream *u)
 {
@@ -412,6 +439,8 @@ static CURL *easy_new(struct dp_upstream *u)
 	curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, u);
 	curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, close_socket);
 	curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, u);
+	curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_prereq);
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L); /* a redirect is the upstream's answer */
 	return e;
 }
 
@@ -479,6 +508,10 @@ struct dp_upstream_call *dp_upstream_call_start(struct dp_upstream *u,
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, c->errbuf);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)req->connect_ms); /* 0: default */
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)req->total_ms);          /* 0: none */
+	curl_easy_setopt(e, CURLOPT_PROXY, req->proxy ? req->proxy : ""); /* "": no env proxy */
+	curl_easy_setopt(e, CURLOPT_PREREQDATA, c);
+	c->internal = req->internal;
+	c->proxied = req->proxy != NULL;
 	if (req->first_byte_ms) {
 		c->watchdog = dp_timer_add(u->loop, req->first_byte_ms, on_watchdog, c);
 		if (!c->watchdog)

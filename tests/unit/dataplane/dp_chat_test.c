@@ -396,6 +396,7 @@ static void add_provider(const char *slug, const char *name, uint32_t first_byte
 	p.name = (char *)name;
 	p.base_url = url;
 	p.api_key = api_key;
+	p.has_internal = p.internal = true; /* the fake upstream is on loopback */
 	p.has_first_byte_timeout_ms = first_byte != 0;
 	p.first_byte_timeout_ms = first_byte;
 	p.has_idle_timeout_ms = idle != 0;
