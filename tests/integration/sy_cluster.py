@@ -259,7 +259,8 @@ class Cluster:
     def mock_url(self):
         return f"http://127.0.0.1:{self.mock_port}/v1"
 
-    def start_dataplane(self, workers=1, extra=None, wait_ready=True, env=None):
+    def start_dataplane(self, workers=1, extra=None, wait_ready=True, env=None, prefix=None):
+        """prefix: a command the dataplane runs under (e.g. prlimit with its options)."""
         port = free_port()
         e = self.cp_endpoints()
         metrics_port = free_port()
@@ -268,6 +269,7 @@ class Cluster:
                 "--workers", str(workers), "--zmq-snapshot", e["snapshot"],
                 "--zmq-publish", e["publish"], "--zmq-usage", e["usage"],
                 "--spool-dir", os.path.join(self.dir, f"dp-spool-{port}")] + (extra or [])
+        argv = list(prefix or []) + argv
         pr = self._spawn(f"dataplane-{port}", argv, env)
         pr.port = port
         pr.url = f"http://127.0.0.1:{port}"
