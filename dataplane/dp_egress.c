@@ -16,11 +16,11 @@ static bool in4(uint32_t a, uint32_t net, unsigned bits)
 
 static const char *refusal4(uint32_t a, bool internal)
 {
-	if (in4(a, 0xA9FE0000, 16) ||             /* 169.254/16 link-local, metadata */
-	    a == 0x646464C8 ||                    /* 100.100.100.200 (Alibaba metadata) */
-	    in4(a, 0x00000000, 8) ||              /* 0/8 "this network" */
-	    in4(a, 0xE0000000, 4) ||              /* multicast */
-	    in4(a, 0xF0000000, 4))                /* reserved, broadcast */
+	if (in4(a, 0xA9FE0000, 16) || /* 169.254/16 link-local, metadata */
+	    a == 0x646464C8 ||        /* 100.100.100.200 (Alibaba metadata) */
+	    in4(a, 0x00000000, 8) ||  /* 0/8 "this network" */
+	    in4(a, 0xE0000000, 4) ||  /* multicast */
+	    in4(a, 0xF0000000, 4))    /* reserved, broadcast */
 		return FORBIDDEN;
 	if (in4(a, 0x7F000000, 8) || in4(a, 0x0A000000, 8) || in4(a, 0xAC100000, 12) ||
 	    in4(a, 0xC0A80000, 16) || in4(a, 0x64400000, 10))

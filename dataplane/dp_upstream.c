@@ -12,6 +12,8 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/epoll.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -145,11 +147,35 @@ static int on_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *s
 	return 0;
 }
 
+/* Whether the address ip may not be connected to for call c (dp_egress.h); the reason is
+ * kept for the call's end. */
+static bool refused_ip(struct dp_upstream_call *c, const char *ip)
+{
+	c->refused = dp_egress_refusal(ip, c->internal);
+	if (c->refused)
+		snprintf(c->refused_ip, sizeof(c->refused_ip), "%s", ip ? ip : "?");
+	return c->refused != NULL;
+}
+
+static bool refuse(struct dp_upstream_call *c, const struct sockaddr *sa)
+{
+	char ip[INET6_ADDRSTRLEN] = "";
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, ip, sizeof(ip));
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, ip, sizeof(ip));
+	return refused_ip(c, ip);
+}
+
 /* libcurl's sockets are opened and closed here, so that a parked socket is unregistered
  * before its descriptor can be reused. */
 static curl_socket_t open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *a)
 {
-	struct dp_upstream *u = clientp;
+	struct dp_upstream_call *c = clientp;
+	struct dp_upstream *u = c->u;
+	/* a refused address gets no packet at all (on_prereq covers reused connections) */
+	if (!c->proxied && refuse(c, &a->addr))
+		return CURL_SOCKET_BAD;
 	int s = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
 	struct sock *k = s >= 0 ? sock_at(u, s) : NULL;
 	if (!k) {
@@ -314,7 +340,7 @@ static void process_done(struct dp_upstream *u)
 		CURLcode rc = m->data.result;
 		struct dp_upstream_call *c = NULL;
 		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&c);
-		if (c->refused) {
+		if (c->refused && rc != CURLE_OK) {
 			char d[160];
 			snprintf(d, sizeof(d), "refused to connect to %s: %s", c->refused_ip,
 			         c->refused);
@@ -414,12 +440,8 @@ static int on_prereq(void *clientp, char *primary_ip, char *local_ip, int primar
                      int local_port)
 {
 	struct dp_upstream_call *c = clientp;
-	if (c->proxied)
+	if (c->proxied || !refused_ip(c, primary_ip))
 		return CURL_PREREQFUNC_OK;
-	c->refused = dp_egress_refusal(primary_ip, c->internal);
-	if (!c->refused)
-		return CURL_PREREQFUNC_OK;
-	snprintf(c->refused_ip, sizeof(c->refused_ip), "%s", primary_ip ? primary_ip : "?");
 	return CURL_PREREQFUNC_ABORT;
 }
 
@@ -436,7 +458,6 @@ static CURL *easy_new(struct dp_upstream *u)
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket);
-	curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, u);
 	curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, close_socket);
 	curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, u);
 	curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_prereq);
@@ -510,6 +531,7 @@ struct dp_upstream_call *dp_upstream_call_start(struct dp_upstream *u,
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)req->total_ms);          /* 0: none */
 	curl_easy_setopt(e, CURLOPT_PROXY, req->proxy ? req->proxy : ""); /* "": no env proxy */
 	curl_easy_setopt(e, CURLOPT_PREREQDATA, c);
+	curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, c);
 	c->internal = req->internal;
 	c->proxied = req->proxy != NULL;
 	if (req->first_byte_ms) {
