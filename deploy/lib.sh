@@ -248,13 +248,13 @@ sy_start_controlplane() {
 		controlplane -H "Authorization: Bearer $SY_ADMIN_KEY"
 }
 
-# sy_start_dataplane NAME PORT WORKERS: start a dataplane on 127.0.0.1:PORT and wait until it
-# is ready (holds a snapshot).
+# sy_start_dataplane NAME PORT WORKERS [FLAGS...]: start a dataplane on 127.0.0.1:PORT (with
+# any further flags) and wait until it is ready (holds a snapshot).
 sy_start_dataplane() {
 	# shellcheck disable=SC2046
 	sy_start "$1" "$SY_BIN/switchyard-dataplane" \
 		--listen "127.0.0.1:$2" --workers "$3" $(sy_zmq_flags) \
-		--spool-dir "$SY_RUN_DIR/spool-$1"
+		--spool-dir "$SY_RUN_DIR/spool-$1" "${@:4}"
 	sy_wait_http "http://127.0.0.1:$2/ready" 20 "switchyard-dataplane $1" "$1"
 }
 
