@@ -7,7 +7,8 @@ API (dataplane) and the admin API (controlplane), over raw sockets.
   request line) gets 400 in the JSON envelope with Connection: close, and nothing after it on
   the connection is answered: the body, which is itself a complete request, is never served.
 - A header block over 8 KiB gets a JSON 431; a request line that never ends (a TLS
-  ClientHello) gets a JSON 408 at the header deadline and the connection is closed.
+  ClientHello) gets a JSON 408 at the header deadline and the connection is closed; a body
+  that stops coming is cut at the body deadline.
 - Every request carries a real API key (a canary) in Authorization; afterwards no process log
   holds it, nor a raw header block in an access line's path.
 - A chat body that is valid JSON followed by a NUL is a 400 naming the NUL.
@@ -22,6 +23,7 @@ import time
 from sy_cluster import Cluster
 
 HEADER_MS = 1500
+BODY_MS = 1500
 
 
 def smuggle(name, head, second=b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"):
@@ -120,7 +122,8 @@ def main():
         c.start_mock()
         c.start_controlplane(extra=["--header-timeout-ms", str(HEADER_MS)])
         _, key, key_hash = c.setup_demo()
-        dp = c.start_dataplane(extra=["--header-timeout-ms", str(HEADER_MS)])
+        dp = c.start_dataplane(extra=["--header-timeout-ms", str(HEADER_MS),
+                                      "--body-timeout-ms", str(BODY_MS)])
         c.wait_models(dp, key, "mock/echo")
         listeners = [("dataplane", dp.port, key), ("controlplane", c.admin_port, c.admin_key)]
 
@@ -139,6 +142,13 @@ def main():
                 data, closed = exchange(port, raw)
                 assert closed, (where, name, "connection left open", data[:300])
                 assert (b"HTTP/1.1 200" in data) == served, (where, name, data[:600])
+
+        # a body that stops coming: the connection goes at the body deadline
+        t0 = time.monotonic()
+        data, closed = exchange(dp.port, b"POST /api/v1/chat/completions HTTP/1.1\r\nHost: a"
+                                b"\r\nContent-Length: 100\r\n\r\n{\"model\":", timeout=10)
+        took = time.monotonic() - t0
+        assert closed and BODY_MS / 1000 - 0.2 < took < BODY_MS / 1000 + 1.5, (took, data)
 
         # a well-formed request still works, keep-alive included
         s = socket.create_connection(("127.0.0.1", dp.port), timeout=5)
