@@ -489,9 +489,10 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	const union MHD_ConnectionInfo *ci =
 	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_HTTP_STATUS);
 	dp_metrics_http_done(ci ? ci->http_status : 0);
-	char path[sizeof(q->path)];
+	char path[sizeof(q->path)], method[16];
 	if (!q->chat_logged)
-		sy_info("access method=%s path=%s status=%u us=%lld end=%s", q->method,
+		sy_info("access method=%s path=%s status=%u us=%lld end=%s",
+		        sy_log_field(method, sizeof(method), q->method),
 		        sy_log_field(path, sizeof(path), q->path), ci ? ci->http_status : 0,
 		        (long long)(sy_mono_us() - q->start_us),
 		        toe == MHD_REQUEST_TERMINATED_COMPLETED_OK      ? "ok"
