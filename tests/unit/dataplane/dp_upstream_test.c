@@ -30,7 +30,8 @@ enum mode {
 	M_RESET,
 	M_STALL,
 	M_CUT,
-	M_STREAM
+	M_STREAM,
+	M_REDIRECT
 };
 
 static struct {
@@ -81,6 +82,11 @@ static void *conn_main(void *arg)
 		case M_RATE:
 			sendstr(fd, "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 7\r\n"
 			            "Content-Length: 2\r\n\r\n{}");
+			continue;
+		case M_REDIRECT:
+			sendstr(fd,
+			        "HTTP/1.1 302 Found\r\nLocation: /elsewhere/v1/chat/completions\r\n"
+			        "Content-Length: 0\r\n\r\n");
 			continue;
 		case M_SILENT:
 			wait_close(fd);
@@ -389,6 +395,19 @@ static void test_private_address_needs_internal(void **state)
 	assert_int_equal(r->result, DP_UPSTREAM_OK);
 }
 
+/* A redirect is the upstream's answer, never followed (it could point anywhere). */
+static void test_redirect_not_followed(void **state)
+{
+	struct run *r = *state;
+	set_mode(M_REDIRECT);
+	call(r, NULL, false, 1000, 1000, srv.port);
+	assert_int_equal(r->result, DP_UPSTREAM_OK);
+	assert_int_equal(r->status, 302);
+	pthread_mutex_lock(&srv.mu);
+	assert_null(strstr(srv.last_req, "/elsewhere"));
+	pthread_mutex_unlock(&srv.mu);
+}
+
 /* http_proxy in the environment is not followed: only an explicit proxy is. */
 static void test_environment_proxy_ignored(void **state)
 {
@@ -492,6 +511,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_post_json_and_reuse_connection, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_private_address_needs_internal, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_environment_proxy_ignored, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_redirect_not_followed, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_idle_connection_closed_by_upstream, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_retry_after_is_reported, setup, teardown),
