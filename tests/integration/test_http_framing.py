@@ -137,7 +137,7 @@ def main():
             check_refused(where, port, "TLS ClientHello", b"\x16\x03\x01\x02\x00\x01\x00\x01"
                           b"\xfc\x03\x03" + b"\x00" * 40, 408)
             took = time.monotonic() - t0
-            assert HEADER_MS / 1000 - 0.2 < took < HEADER_MS / 1000 + 1.5, (where, took)
+            assert HEADER_MS / 1000 - 0.2 < took < HEADER_MS / 1000 + 3, (where, took)
             for name, raw, served in library_cases(secret):
                 data, closed = exchange(port, raw)
                 assert closed, (where, name, "connection left open", data[:300])
@@ -148,7 +148,7 @@ def main():
         data, closed = exchange(dp.port, b"POST /api/v1/chat/completions HTTP/1.1\r\nHost: a"
                                 b"\r\nContent-Length: 100\r\n\r\n{\"model\":", timeout=10)
         took = time.monotonic() - t0
-        assert closed and BODY_MS / 1000 - 0.2 < took < BODY_MS / 1000 + 1.5, (took, data)
+        assert closed and BODY_MS / 1000 - 0.2 < took < BODY_MS / 1000 + 3, (took, data)
 
         # a well-formed request still works, keep-alive included
         s = socket.create_connection(("127.0.0.1", dp.port), timeout=5)
