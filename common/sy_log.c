@@ -75,3 +75,14 @@ void sy_log_write(enum sy_log_level level, const char *fmt, ...)
 	line[n++] = '\n';
 	fwrite(line, 1, (size_t)n, stderr);
 }
+
+const char *sy_log_field(char *out, size_t size, const char *s)
+{
+	if (!s || !s[0])
+		return "-";
+	size_t i = 0;
+	for (; s[i] && i + 1 < size; i++)
+		out[i] = s[i] > ' ' && s[i] < 0x7f ? s[i] : '?';
+	out[i] = '\0';
+	return out;
+}

@@ -6,6 +6,8 @@
 #ifndef SY_LOG_H
 #define SY_LOG_H
 
+#include <stddef.h>
+
 enum sy_log_level {
 	SY_LOG_ERROR,
 	SY_LOG_WARN,
@@ -19,6 +21,10 @@ extern enum sy_log_level sy_log_level;
 void sy_log_set_tag(const char *tag);
 /* Parse "error|warn|info|debug"; returns 0 or SY_EINVAL. */
 int sy_log_set_level_name(const char *name);
+/* s as a key=value log field, at most size - 1 characters: "-" when NULL or empty, and
+ * nothing a client chose can break the line or forge a field (spaces, controls and non-ASCII
+ * become '?'). Returns out, or the constant "-". */
+const char *sy_log_field(char *out, size_t size, const char *s);
 void sy_log_write(enum sy_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

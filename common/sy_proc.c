@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 bool sy_parse_num(const char *s, long long min, long long max, long long *out)
 {
@@ -23,4 +25,13 @@ void sy_block_term_signals(sigset_t *set)
 	sigaddset(set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+}
+
+void sy_proc_protect_secrets(bool allow_core_dumps)
+{
+	if (allow_core_dumps)
+		return;
+	struct rlimit none = {0, 0};
+	setrlimit(RLIMIT_CORE, &none);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }

@@ -4,6 +4,7 @@
 #include "cp_console.h"
 #include "sy_buf.h"
 #include "sy_err.h"
+#include "sy_http_guard.h"
 #include "sy_json.h"
 #include "sy_log.h"
 
@@ -18,12 +19,21 @@
 struct cp_http {
 	struct MHD_Daemon *d;
 	struct cp_admin *admin;
+	struct sy_http_guard *guard;
 };
+
+/* Operators must get in while someone floods the port: a few connections per address, a
+ * short header deadline, and idle connections closed after CP_HTTP_IDLE_S. */
+#define CP_HTTP_PER_IP 32
+#define CP_HTTP_MAX_CONNS 256
+#define CP_HTTP_IDLE_S 30
+#define CP_HTTP_BODY_MS 30000
 
 /* Per-connection request state. */
 struct req {
 	struct sy_buf body;
 	bool too_big;
+	bool refused; /* the guard answered it */
 };
 
 int cp_http_parse_listen(const char *listen, void *ss, unsigned *len)
@@ -93,14 +103,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			return MHD_NO;
 		sy_buf_init(&r->body, CP_HTTP_BODY_MAX);
 		*con_cls = r;
+		enum MHD_Result refused;
+		if (!sy_http_guard_admit(conn, version, &refused)) {
+			r->refused = true;
+			return refused;
+		}
 		return MHD_YES;
 	}
 	if (*upload_size) {
-		if (!r->too_big && sy_buf_append(&r->body, upload, *upload_size))
+		if (!r->refused && !r->too_big && sy_buf_append(&r->body, upload, *upload_size))
 			r->too_big = true;
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	if (r->refused)
+		return MHD_YES;
+	sy_http_guard_body_done(conn);
 	if (r->too_big)
 		return send_body(conn, 413,
 		                 sy_json_error(413, "request body too large (max 1 MiB)", NULL),
@@ -125,6 +143,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
 	struct req *r = *con_cls;
+	sy_http_guard_completed(conn);
 	if (!r)
 		return;
 	sy_buf_release(&r->body);
@@ -132,7 +151,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
-struct cp_http *cp_http_new(struct cp_admin *a, const char *listen, const char **why)
+struct cp_http *cp_http_new(struct cp_admin *a, const char *listen, unsigned header_ms,
+                            const char **why)
 {
 	struct sockaddr_storage ss;
 	unsigned len = 0;
@@ -146,15 +166,32 @@ struct cp_http *cp_http_new(struct cp_admin *a, const char *listen, const char *
 		return NULL;
 	}
 	h->admin = a;
+	struct sy_http_limits lim = {
+	    .header_ms = header_ms,
+	    .body_ms = CP_HTTP_BODY_MS,
+	    .keepalive_ms = CP_HTTP_IDLE_S * 1000,
+	    .per_ip = CP_HTTP_PER_IP,
+	    .max_conns = CP_HTTP_MAX_CONNS,
+	    .conn_memory = (size_t)32 << 10,
+	};
+	struct MHD_OptionItem guard_opts[SY_HTTP_GUARD_OPTIONS];
+	if (!(h->guard = sy_http_guard_new(&lim))) {
+		*why = "out of memory";
+		free(h);
+		return NULL;
+	}
+	sy_http_guard_options(h->guard, guard_opts);
 	unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER,
 	                        mhd_log, NULL, MHD_OPTION_SOCK_ADDR, &ss,
-	                        MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_LIMIT,
-	                        256u, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_END);
+	                        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CP_HTTP_IDLE_S,
+	                        MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_ARRAY,
+	                        guard_opts, MHD_OPTION_END);
 	if (!h->d) {
 		*why = "cannot listen on --admin-listen (address in use?)";
+		sy_http_guard_free(&h->guard);
 		free(h);
 		return NULL;
 	}
@@ -167,6 +204,7 @@ void cp_http_free(struct cp_http **hp)
 	if (!h)
 		return;
 	MHD_stop_daemon(h->d);
+	sy_http_guard_free(&h->guard);
 	free(h);
 	*hp = NULL;
 }
@@ -180,12 +218,16 @@ int cp_http_fd(const struct cp_http *h)
 void cp_http_run(struct cp_http *h)
 {
 	MHD_run(h->d);
+	sy_http_guard_sweep(h->guard);
 }
 
 int64_t cp_http_timeout_ms(const struct cp_http *h)
 {
 	MHD_UNSIGNED_LONG_LONG t;
+	int64_t sweep = sy_http_guard_sweep(h->guard);
 	if (MHD_get_timeout(h->d, &t) != MHD_YES)
-		return -1;
+		return sweep;
+	if (sweep >= 0 && (MHD_UNSIGNED_LONG_LONG)sweep < t)
+		return sweep;
 	return t > INT32_MAX ? INT32_MAX : (int64_t)t;
 }

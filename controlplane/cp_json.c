@@ -85,13 +85,13 @@ static json_t *opt_uint(protobuf_c_boolean has, uint32_t v)
 json_t *cp_json_provider(const Sy__Provider *p)
 {
 	return json_pack(
-	    "{s:s,s:o,s:o,s:o,s:b,s:o,s:s,s:o,s:o,s:o,s:o,s:o,s:o}", "slug", p->slug, "name",
+	    "{s:s,s:o,s:o,s:o,s:b,s:o,s:s,s:b,s:o,s:o,s:o,s:o,s:o,s:o}", "slug", p->slug, "name",
 	    str_or_null(p->name), "adapter", str_or_null(p->adapter), "base_url",
 	    str_or_null(p->base_url), "has_api_key", p->has_api_key_enc && p->api_key_enc.len,
 	    "api_key_env", str_or_null(p->api_key_env), "data_collection",
-	    p->has_data_collection_deny && p->data_collection_deny ? "deny" : "allow",
-	    "connect_timeout_ms", opt_uint(p->has_connect_timeout_ms, p->connect_timeout_ms),
-	    "first_byte_timeout_ms",
+	    p->has_data_collection_deny && p->data_collection_deny ? "deny" : "allow", "internal",
+	    p->has_internal && p->internal, "connect_timeout_ms",
+	    opt_uint(p->has_connect_timeout_ms, p->connect_timeout_ms), "first_byte_timeout_ms",
 	    opt_uint(p->has_first_byte_timeout_ms, p->first_byte_timeout_ms), "idle_timeout_ms",
 	    opt_uint(p->has_idle_timeout_ms, p->idle_timeout_ms), "total_timeout_ms",
 	    opt_uint(p->has_total_timeout_ms, p->total_timeout_ms), "created_at",
@@ -274,6 +274,11 @@ int cp_json_apply_provider(Sy__Provider *p, const json_t *j)
 	         "first_byte_timeout_ms");
 	set_uint(&p->has_idle_timeout_ms, &p->idle_timeout_ms, j, "idle_timeout_ms");
 	set_uint(&p->has_total_timeout_ms, &p->total_timeout_ms, j, "total_timeout_ms");
+	const json_t *internal = json_object_get(j, "internal");
+	if (json_is_boolean(internal)) {
+		p->has_internal = true;
+		p->internal = json_is_true(internal);
+	}
 	const json_t *dc = json_object_get(j, "data_collection");
 	if (json_is_string(dc)) {
 		p->has_data_collection_deny = true;

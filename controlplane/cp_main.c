@@ -52,6 +52,8 @@ struct opts {
 	uint32_t lease_ttl_ms;
 	uint32_t publish_ms;
 	uint32_t stats_ms;
+	uint32_t header_ms; /* admin clients' request headers deadline */
+	bool allow_core_dumps;
 	bool check;
 	bool audit;
 	char **names; /* --gen-keys: the dataplanes to make keys for */
@@ -91,6 +93,10 @@ static void usage(FILE *f)
 	    "  --publish-ms N        how often changed balances go to the workers (default 250)\n"
 	    "  --stats-ms N          how often changed endpoint stats go to the workers\n"
 	    "                        (default 5000)\n"
+	    "  --header-timeout-ms N admin clients must send their request headers within this\n"
+	    "                        (default 10000; then 408 and close)\n"
+	    "  --allow-core-dumps    allow core files (they would hold the KEK, provider keys\n"
+	    "                        and management keys; off by default)\n"
 	    "  --audit               check the ledger invariants in --data-dir, print the\n"
 	    "                        findings and exit (0 they hold, 1 they do not)\n"
 	    "  -n                    check the configuration and exit (0 ok, 1 not)\n"
@@ -121,7 +127,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		O_AUDIT,
 		O_CURVE_SECRET,
 		O_CURVE_AUTH,
-		O_GEN_KEYS
+		O_GEN_KEYS,
+		O_HEADERMS,
+		O_CORE
 	};
 	static const struct option lo[] = {
 	    {"data-dir", required_argument, NULL, O_DATA},
@@ -136,6 +144,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	    {"lease-ttl-ms", required_argument, NULL, O_TTL},
 	    {"publish-ms", required_argument, NULL, O_PUBMS},
 	    {"stats-ms", required_argument, NULL, O_STATSMS},
+	    {"header-timeout-ms", required_argument, NULL, O_HEADERMS},
+	    {"allow-core-dumps", no_argument, NULL, O_CORE},
 	    {"audit", no_argument, NULL, O_AUDIT},
 	    {"curve-secret-file", required_argument, NULL, O_CURVE_SECRET},
 	    {"curve-authorized", required_argument, NULL, O_CURVE_AUTH},
@@ -181,13 +191,16 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case O_TTL:
 		case O_PUBMS:
+		case O_HEADERMS:
 		case O_STATSMS: {
-			uint32_t *dst = c == O_TTL     ? &o->lease_ttl_ms
-			                : c == O_PUBMS ? &o->publish_ms
-			                               : &o->stats_ms;
-			const char *name = c == O_TTL     ? "lease-ttl-ms"
-			                   : c == O_PUBMS ? "publish-ms"
-			                                  : "stats-ms";
+			uint32_t *dst = c == O_TTL        ? &o->lease_ttl_ms
+			                : c == O_PUBMS    ? &o->publish_ms
+			                : c == O_HEADERMS ? &o->header_ms
+			                                  : &o->stats_ms;
+			const char *name = c == O_TTL        ? "lease-ttl-ms"
+			                   : c == O_PUBMS    ? "publish-ms"
+			                   : c == O_HEADERMS ? "header-timeout-ms"
+			                                     : "stats-ms";
 			if (!sy_parse_num(optarg, 10, 3600000, &v)) {
 				fprintf(stderr, "--%s must be 10 to 3600000\n", name);
 				return -1;
@@ -195,6 +208,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			*dst = (uint32_t)v;
 			break;
 		}
+		case O_CORE:
+			o->allow_core_dumps = true;
+			break;
 		case O_AUDIT:
 			o->audit = true;
 			break;
@@ -496,6 +512,7 @@ int main(int argc, char **argv)
 	    .lease_ttl_ms = CP_USAGE_LEASE_TTL_MS,
 	    .publish_ms = 250,
 	    .stats_ms = 5000,
+	    .header_ms = 10000,
 	};
 	struct sy_kek kek = {0};
 	struct cp_store *store = NULL;
@@ -513,6 +530,7 @@ int main(int argc, char **argv)
 	if (rc)
 		return rc > 0 ? 0 : 1;
 	sy_log_set_tag("cp");
+	sy_proc_protect_secrets(o.allow_core_dumps);
 	if (o.audit)
 		return cp_audit_run(o.data_dir, stdout) ? 1 : 0;
 	if (o.gen_keys)
@@ -593,7 +611,7 @@ int main(int argc, char **argv)
 	if (cp_money_grace(store, sy_unix_ms() + o.lease_ttl_ms))
 		sy_warn("could not extend the leases of the previous run; some may expire early");
 	if (!(admin = cp_admin_new(store, &kek)) ||
-	    !(http = cp_http_new(admin, o.admin_listen, &why))) {
+	    !(http = cp_http_new(admin, o.admin_listen, o.header_ms, &why))) {
 		sy_err("admin API on %s: %s", o.admin_listen, admin ? why : "out of memory");
 		goto out;
 	}

@@ -535,7 +535,8 @@ int cp_validate_provider(const json_t *j, enum cp_vmode m, const char *slug, str
 	    (rc = check_enum(j, "", "adapter", 0, adapters, e)) ||
 	    (rc = check_syntax(j, "", "base_url", req, valid_url,
 	                       "an http:// or https:// URL without spaces", e)) ||
-	    (rc = check_enum(j, "", "data_collection", 0, collection, e)))
+	    (rc = check_enum(j, "", "data_collection", 0, collection, e)) ||
+	    (rc = check_bool(j, "", "internal", e)))
 		return rc;
 	for (size_t i = 0; timeouts[i]; i++)
 		if ((rc = check_uint(j, "", timeouts[i], F_NULLABLE, 1, TIMEOUT_MAX, e)))

@@ -576,6 +576,10 @@ static void classify_result(enum dp_upstream_result r, struct failure *f)
 		set_failure(f, "reset", 502, "provider_error", true, true, DP_HEALTH_FAULT,
 		            "The provider closed the connection");
 		break;
+	case DP_UPSTREAM_REFUSED: /* the operator's configuration, not the provider's health */
+		set_failure(f, "config", 502, "provider_error", true, false, DP_HEALTH_NEUTRAL,
+		            "The provider's address is not allowed by the gateway");
+		break;
 	default:
 		set_failure(f, "upstream_error", 502, "provider_error", true, true, DP_HEALTH_FAULT,
 		            "Upstream request failed");
@@ -865,7 +869,9 @@ static void up_done(void *arg, enum dp_upstream_result r, const char *detail)
 	dp_overhead_wait_end(&chat->overhead);
 	chat->call = NULL;
 	chat->upstream_paused = false;
-	if (r != DP_UPSTREAM_OK)
+	if (r == DP_UPSTREAM_REFUSED) /* the operator has a provider to fix */
+		sy_warn("chat id=%s provider=%s: %s", chat->id, chat->cur->prov->slug, detail);
+	else if (r != DP_UPSTREAM_OK)
 		sy_debug("chat id=%s provider=%s upstream ended: %s", chat->id,
 		         chat->cur->prov->slug, detail);
 	bool stream_body = chat->req.stream && ok_status(chat->up_status);
@@ -951,6 +957,8 @@ static int start_attempt(struct dp_chat *chat, const struct dp_route_target *t)
 	    .idle_ms = pick_ms(p->has_idle_timeout_ms, p->idle_timeout_ms, cfg->idle_timeout_ms),
 	    .total_ms =
 	        pick_ms(p->has_total_timeout_ms, p->total_timeout_ms, cfg->total_timeout_ms),
+	    .internal = p->internal,
+	    .proxy = cfg->upstream_proxy,
 	};
 	if (!rc && u)
 		chat->call = dp_upstream_call_start(u, &req, &ac.body, ac.len, &up_ops, chat);

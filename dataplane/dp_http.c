@@ -17,6 +17,7 @@
 #include "sy_err.h"
 #include "sy_json.h"
 #include "sy_log.h"
+#include "sy_http_guard.h"
 #include "sy_money.h"
 
 #include <errno.h>
@@ -49,9 +50,11 @@ struct dp_http {
 	struct MHD_Daemon *d;
 	int epfd;               /* MHD's epoll fd, nested in the loop */
 	struct dp_timer *timer; /* MHD_get_timeout */
-	struct req *reqs;       /* requests in progress */
+	struct sy_http_guard *guard;
+	struct req *reqs; /* requests in progress */
 	unsigned active;
-	bool idle; /* idle_fn registered */
+	bool idle;         /* idle_fn registered */
+	bool metrics_only; /* the --metrics-listen instance: GET /metrics and nothing else */
 	bool stopping;
 };
 
@@ -77,10 +80,13 @@ struct req {
 
 static void run_mhd(struct dp_http *h);
 
-/* MHD's memory per connection (its default is 32 KiB): request headers up to about 12 KiB
- * (nginx allows 8 KiB a line), while the body streams through to req->body. Half the default
- * halves what idle keep-alive connections hold and what MHD clears between requests. */
+/* MHD's memory per connection (its default is 32 KiB): request headers up to
+ * SY_HTTP_HEADERS_MAX (8 KiB, then our JSON 431) with room to spare before MHD's own HTML 431,
+ * while the body streams through to req->body. Half the default halves what idle keep-alive
+ * connections hold and what MHD clears between requests. */
 #define CONN_MEMORY ((size_t)16 << 10)
+/* Idle time between two requests on a connection before the guard closes it. */
+#define KEEPALIVE_MS 60000
 
 /* When the handler call now running began (one thread per process): responses it queues
  * report the time since as X-Switchyard-Overhead-Us. */
@@ -161,6 +167,13 @@ static bool is_model_endpoints(const char *p)
 
 static void route(struct req *q, const char *url, const char *method)
 {
+	if (q->h->metrics_only) {
+		q->allow = "GET, HEAD";
+		q->route = strcmp(url, "/metrics")    ? R_NOT_FOUND
+		           : method_is(method, "GET") ? R_METRICS
+		                                      : R_BAD_METHOD;
+		return;
+	}
 	static const struct {
 		const char *path, *method;
 		enum route r;
@@ -169,7 +182,6 @@ static void route(struct req *q, const char *url, const char *method)
 	    {"/providers", "GET", R_PROVIDERS},    {"/key", "GET", R_KEY},
 	    {"/generation", "GET", R_GENERATION},  {"/credits", "GET", R_CREDITS},
 	    {"/health", "GET", R_HEALTH},          {"/ready", "GET", R_READY},
-	    {"/metrics", "GET", R_METRICS},
 	};
 	const char *p = url;
 	if (strncmp(p, "/api/v1/", 8) == 0)
@@ -413,6 +425,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		if (!q)
 			return MHD_NO;
 		*req_cls = q;
+		enum MHD_Result refused;
+		if (!sy_http_guard_admit(c, version, &refused)) {
+			q->handled = true;
+			snprintf(q->path, sizeof(q->path), "-"); /* not a path we parsed */
+			return refused;
+		}
 		if (q->route != R_CHAT)
 			return MHD_YES; /* answered once the (ignored) body is in */
 		const char *cl = header(c, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -449,6 +467,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		}
 		return MHD_YES;
 	}
+	sy_http_guard_body_done(c);
 	if (q->too_big)
 		return too_big(q);
 	return dispatch(q, url);
@@ -459,6 +478,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 {
 	struct dp_http *h = cls;
 	struct req *q = *req_cls;
+	sy_http_guard_completed(c);
 	if (!q)
 		return;
 	*req_cls = NULL;
@@ -469,9 +489,12 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	const union MHD_ConnectionInfo *ci =
 	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_HTTP_STATUS);
 	dp_metrics_http_done(ci ? ci->http_status : 0);
+	char path[sizeof(q->path)], method[16];
 	if (!q->chat_logged)
-		sy_info("access method=%s path=%s status=%u us=%lld end=%s", q->method, q->path,
-		        ci ? ci->http_status : 0, (long long)(sy_mono_us() - q->start_us),
+		sy_info("access method=%s path=%s status=%u us=%lld end=%s",
+		        sy_log_field(method, sizeof(method), q->method),
+		        sy_log_field(path, sizeof(path), q->path), ci ? ci->http_status : 0,
+		        (long long)(sy_mono_us() - q->start_us),
 		        toe == MHD_REQUEST_TERMINATED_COMPLETED_OK      ? "ok"
 		        : toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? "timeout"
 		        : toe == MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN ? "shutdown"
@@ -515,17 +538,24 @@ static void run_mhd(struct dp_http *h)
 {
 	MHD_UNSIGNED_LONG_LONG t = 0;
 	bool more = true;
+	/* w->resumed is the public instance's: the metrics one never suspends */
+	bool suspends = !h->metrics_only;
 	for (int i = 0; i < MHD_RUNS && more; i++) {
-		h->w->resumed = false;
+		if (suspends)
+			h->w->resumed = false;
 		MHD_run(h->d);
 		/* a connection resumed while MHD ran is only seen by the next run */
-		more = h->w->resumed || (MHD_get_timeout(h->d, &t) == MHD_YES && t == 0);
+		more =
+		    (suspends && h->w->resumed) || (MHD_get_timeout(h->d, &t) == MHD_YES && t == 0);
 	}
 	dp_timer_cancel(&h->timer);
+	int64_t sweep = sy_http_guard_sweep(h->guard);
 	if (more)
 		t = 0;
 	else if (MHD_get_timeout(h->d, &t) != MHD_YES)
-		return;
+		t = sweep < 0 ? 60000 : (MHD_UNSIGNED_LONG_LONG)sweep;
+	if (sweep >= 0 && (MHD_UNSIGNED_LONG_LONG)sweep < t)
+		t = (MHD_UNSIGNED_LONG_LONG)sweep;
 	h->timer = dp_timer_add(h->w->loop, t > 60000 ? 60000 : (int64_t)t, timer_fn, h);
 }
 
@@ -569,18 +599,19 @@ int dp_http_parse_listen(const char *listen, struct sockaddr_storage *ss, bool *
 	return 0;
 }
 
-struct dp_http *dp_http_new(struct dp_worker *w)
+struct dp_http *dp_http_new(struct dp_worker *w, const char *listen, bool metrics_only)
 {
 	struct sockaddr_storage ss;
 	bool v6 = false;
-	if (dp_http_parse_listen(w->cfg->listen, &ss, &v6)) {
-		sy_err("http: bad listen address '%s' (want host:port)", w->cfg->listen);
+	if (dp_http_parse_listen(listen, &ss, &v6)) {
+		sy_err("http: bad listen address '%s' (want host:port)", listen);
 		return NULL;
 	}
 	struct dp_http *h = calloc(1, sizeof(*h));
 	if (!h)
 		return NULL;
 	h->w = w;
+	h->metrics_only = metrics_only;
 	h->epfd = -1;
 	/* a connection per descriptor we may open, less a margin for upstreams and sockets */
 	struct rlimit rl;
@@ -589,16 +620,27 @@ struct dp_http *dp_http_new(struct dp_worker *w)
 		limit = rl.rlim_cur > 512 ? (unsigned)(rl.rlim_cur / 2) : 64;
 	/* idle keep-alive connections go after this; streams stay busy or suspended */
 	unsigned timeout_s = w->cfg->total_timeout_ms / 1000 + 60;
+	struct sy_http_limits lim = {
+	    .header_ms = w->cfg->header_timeout_ms,
+	    .body_ms = w->cfg->body_timeout_ms,
+	    .keepalive_ms = KEEPALIVE_MS,
+	    .per_ip = w->cfg->max_conns_per_ip,
+	    .max_conns = limit,
+	    .conn_memory = CONN_MEMORY,
+	};
+	if (!(h->guard = sy_http_guard_new(&lim)))
+		goto out_free;
+	struct MHD_OptionItem guard_opts[SY_HTTP_GUARD_OPTIONS];
+	sy_http_guard_options(h->guard, guard_opts);
 	unsigned flags =
 	    MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0);
 	h->d = MHD_start_daemon(
 	    flags, 0, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
 	    MHD_OPTION_SOCK_ADDR, &ss, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,
-	    MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONN_MEMORY,
-	    MHD_OPTION_END);
+	    MHD_OPTION_ARRAY, guard_opts, MHD_OPTION_END);
 	if (!h->d) {
-		sy_err("http: cannot listen on %s: %s", w->cfg->listen, strerror(errno));
+		sy_err("http: cannot listen on %s: %s", listen, strerror(errno));
 		goto out_free;
 	}
 	const union MHD_DaemonInfo *di = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD);
@@ -607,11 +649,11 @@ struct dp_http *dp_http_new(struct dp_worker *w)
 		goto out_free;
 	}
 	h->epfd = di->epoll_fd;
-	if (dp_loop_add_idle(w->loop, idle_fn, h)) {
+	if (!metrics_only && dp_loop_add_idle(w->loop, idle_fn, h)) {
 		sy_err("http: no idle slot left on the loop");
 		goto out_free;
 	}
-	h->idle = true;
+	h->idle = !metrics_only;
 	run_mhd(h);
 	return h;
 out_free:
@@ -649,7 +691,8 @@ void dp_http_free(struct dp_http **hp)
 		/* MHD refuses to stop with suspended connections: wake them so they close (the
 		 * handler answers MHD_NO from now on) */
 		h->stopping = true;
-		dp_chat_abort_all(h->w);
+		if (!h->metrics_only)
+			dp_chat_abort_all(h->w);
 		for (struct req *q = h->reqs; q; q = q->next) {
 			if (q->lookup) {
 				dp_usage_cancel_queries(h->w->usage, q);
@@ -669,5 +712,6 @@ void dp_http_free(struct dp_http **hp)
 		dp_loop_del_fd(h->w->loop, h->epfd);
 	if (h->d)
 		MHD_stop_daemon(h->d);
+	sy_http_guard_free(&h->guard);
 	free(h);
 }

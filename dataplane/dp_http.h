@@ -4,7 +4,9 @@
  * MHD runs in external-epoll mode with suspend/resume: its epoll fd sits in the worker's
  * dp_loop, MHD_run is called on readiness, and a loop timer follows MHD_get_timeout. Every
  * worker binds the listen address itself with SO_REUSEPORT. Routes live under /api/v1 and
- * the /v1 alias; /health, /ready and /metrics (Prometheus, no key) are also at the top level.
+ * the /v1 alias; /health and /ready are also at the top level. GET /metrics (Prometheus, no
+ * key) is served only by a second instance on --metrics-listen, which serves nothing else: the
+ * per-provider cost and request totals are not for the public port.
  * Every response carries X-Switchyard-Overhead-Us (dp_metrics.h). */
 #ifndef DP_HTTP_H
 #define DP_HTTP_H
@@ -17,8 +19,9 @@
 
 struct dp_http;
 
-/* Listen on w->cfg->listen and serve on w->loop. NULL on failure (logged). */
-struct dp_http *dp_http_new(struct dp_worker *w);
+/* Listen on listen ("host:port") and serve on w->loop: the public API, or with metrics_only
+ * GET /metrics alone. NULL on failure (logged). */
+struct dp_http *dp_http_new(struct dp_worker *w, const char *listen, bool metrics_only);
 /* Stop accepting connections (drain): requests already received go on. */
 void dp_http_quiesce(struct dp_http *h);
 /* Requests in progress: from their first header to MHD's completion notice. */

@@ -57,6 +57,8 @@ static const char usage_text[] =
     "The public OpenRouter-compatible API: N worker processes sharing one port.\n"
     "\n"
     "  --listen HOST:PORT            public API address (default 0.0.0.0:8080)\n"
+    "  --metrics-listen HOST:PORT    serve GET /metrics (Prometheus) here, never on the\n"
+    "                                public port (default: not served)\n"
     "  --controlplane HOST           shorthand for tcp://HOST:5555/5556/5557 below\n"
     "  --zmq-snapshot ENDPOINT       controlplane snapshot ROUTER (default tcp://127.0.0.1:5555)\n"
     "  --zmq-publish ENDPOINT        controlplane update PUB (default tcp://127.0.0.1:5556)\n"
@@ -76,6 +78,16 @@ static const char usage_text[] =
     "                                deadline (default 120000)\n"
     "  --idle-timeout-ms N           upstream gap between bytes (default 15000)\n"
     "  --total-timeout-ms N          upstream whole-call deadline (default 600000)\n"
+    "  --upstream-proxy URL          send upstream calls through this proxy (http_proxy and\n"
+    "                                https_proxy in the environment are ignored)\n"
+    "  --header-timeout-ms N         a client's request headers must be complete within\n"
+    "                                this (default 10000; then 408 and close)\n"
+    "  --body-timeout-ms N           a client's request body must be complete within this\n"
+    "                                (default 60000)\n"
+    "  --max-conns-per-ip N          connections one client address may hold per worker\n"
+    "                                (default 256; 0 = no limit, e.g. behind a proxy)\n"
+    "  --allow-core-dumps            let workers dump core (core files hold API and\n"
+    "                                provider keys; off by default)\n"
     "  --processing-comment-ms N     ': OPENROUTER PROCESSING' interval (default 5000)\n"
     "  --reserve-max-tokens N        completion tokens a request reserves credits for at most\n"
     "                                (and when it sets no max_tokens; default 4096)\n"
@@ -111,6 +123,12 @@ enum {
 	OPT_LOG,
 	OPT_CURVE_SECRET,
 	OPT_CURVE_SERVER,
+	OPT_METRICS,
+	OPT_PROXY,
+	OPT_HEADER_TIMEOUT,
+	OPT_BODY_TIMEOUT,
+	OPT_PER_IP,
+	OPT_CORE,
 };
 
 static int parse_args(int argc, char **argv, struct dp_config *cfg, bool *check)
@@ -137,6 +155,12 @@ static int parse_args(int argc, char **argv, struct dp_config *cfg, bool *check)
 	    {"lease-wait-ms", required_argument, NULL, OPT_LEASE_WAIT},
 	    {"cluster-workers", required_argument, NULL, OPT_CLUSTER_WORKERS},
 	    {"log-level", required_argument, NULL, OPT_LOG},
+	    {"metrics-listen", required_argument, NULL, OPT_METRICS},
+	    {"upstream-proxy", required_argument, NULL, OPT_PROXY},
+	    {"header-timeout-ms", required_argument, NULL, OPT_HEADER_TIMEOUT},
+	    {"body-timeout-ms", required_argument, NULL, OPT_BODY_TIMEOUT},
+	    {"max-conns-per-ip", required_argument, NULL, OPT_PER_IP},
+	    {"allow-core-dumps", no_argument, NULL, OPT_CORE},
 	    {"check", no_argument, NULL, 'n'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
@@ -175,6 +199,15 @@ static int parse_args(int argc, char **argv, struct dp_config *cfg, bool *check)
 			continue;
 		case OPT_SPOOL:
 			cfg->spool_dir = optarg;
+			continue;
+		case OPT_METRICS:
+			cfg->metrics_listen = optarg;
+			continue;
+		case OPT_PROXY:
+			cfg->upstream_proxy = optarg;
+			continue;
+		case OPT_CORE:
+			cfg->allow_core_dumps = true;
 			continue;
 		case OPT_LOG:
 			if (sy_log_set_level_name(optarg)) {
@@ -233,6 +266,19 @@ static int parse_args(int argc, char **argv, struct dp_config *cfg, bool *check)
 			name = "--cluster-workers";
 			max = 65536;
 			break;
+		case OPT_HEADER_TIMEOUT:
+			name = "--header-timeout-ms";
+			max = 3600000;
+			break;
+		case OPT_BODY_TIMEOUT:
+			name = "--body-timeout-ms";
+			max = 3600000;
+			break;
+		case OPT_PER_IP:
+			name = "--max-conns-per-ip";
+			min = 0;
+			max = 1000000;
+			break;
 		default:
 			fputs(usage_text, stderr);
 			return SY_EINVAL;
@@ -279,12 +325,26 @@ static int parse_args(int argc, char **argv, struct dp_config *cfg, bool *check)
 		case OPT_CLUSTER_WORKERS:
 			cfg->cluster_workers = (int)v;
 			break;
+		case OPT_HEADER_TIMEOUT:
+			cfg->header_timeout_ms = (uint32_t)v;
+			break;
+		case OPT_BODY_TIMEOUT:
+			cfg->body_timeout_ms = (uint32_t)v;
+			break;
+		case OPT_PER_IP:
+			cfg->max_conns_per_ip = (uint32_t)v;
+			break;
 		}
 	}
 	struct sockaddr_storage ss;
 	bool v6;
 	if (dp_http_parse_listen(cfg->listen, &ss, &v6)) {
 		fprintf(stderr, "--listen: want HOST:PORT, got '%s'\n", cfg->listen);
+		return SY_EINVAL;
+	}
+	if (cfg->metrics_listen && dp_http_parse_listen(cfg->metrics_listen, &ss, &v6)) {
+		fprintf(stderr, "--metrics-listen: want HOST:PORT, got '%s'\n",
+		        cfg->metrics_listen);
 		return SY_EINVAL;
 	}
 	if (optind < argc) {
@@ -439,8 +499,10 @@ static int worker_main(const struct dp_config *cfg, int id)
 	w.sync = dp_sync_new(&w);
 	if (!w.sync)
 		goto out;
-	w.http = dp_http_new(&w);
+	w.http = dp_http_new(&w, cfg->listen, false);
 	if (!w.http)
+		goto out;
+	if (cfg->metrics_listen && !(w.metrics_http = dp_http_new(&w, cfg->metrics_listen, true)))
 		goto out;
 	dp_metrics_watch(&w);
 	sy_info("worker up: listening on %s, controlplane %s %s %s (CURVE %s)", cfg->listen,
@@ -449,6 +511,7 @@ static int worker_main(const struct dp_config *cfg, int id)
 	if (rc)
 		sy_err("event loop failed: %s", strerror(errno));
 out:
+	dp_http_free(&w.metrics_http);
 	dp_http_free(&w.http);
 	/* dp_chat creates these on first use; nothing may use them once MHD is stopped */
 	struct dp_upstream *up = w.upstream;
@@ -608,6 +671,9 @@ int main(int argc, char **argv)
 	    .processing_comment_ms = 5000,
 	    .reserve_max_tokens = 4096,
 	    .lease_wait_ms = 2000,
+	    .header_timeout_ms = 10000,
+	    .body_timeout_ms = 60000,
+	    .max_conns_per_ip = 256,
 	};
 	bool check = false;
 	if (parse_args(argc, argv, &cfg, &check))
@@ -624,6 +690,7 @@ int main(int argc, char **argv)
 		       cfg.curve ? cfg.curve->public_key : "");
 		return 0;
 	}
+	sy_proc_protect_secrets(cfg.allow_core_dumps);
 	if (sy_crypto_init()) {
 		fprintf(stderr, "libsodium initialisation failed\n");
 		return 1;

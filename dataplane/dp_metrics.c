@@ -253,19 +253,6 @@ static void count_attempts(const Sy__UsageRecord *rec)
 		dp_metrics_count(DP_METRICS_RETRIES, rec->n_attempts - 1);
 }
 
-/* s for a key=value log field: "-" when empty, and nothing a client chose can break the
- * line (spaces, controls and non-ASCII become '?'). */
-static const char *field(char *out, size_t size, const char *s)
-{
-	if (!s || !s[0])
-		return "-";
-	size_t i = 0;
-	for (; s[i] && i + 1 < size; i++)
-		out[i] = s[i] > ' ' && s[i] < 0x7f ? s[i] : '?';
-	out[i] = '\0';
-	return out;
-}
-
 static void access_line(const Sy__UsageRecord *rec, int64_t overhead_us)
 {
 	char gen[64], org[64], model[MODEL_MAX], prov[PROVIDER_MAX], cls[32], cost[32];
@@ -273,12 +260,14 @@ static void access_line(const Sy__UsageRecord *rec, int64_t overhead_us)
 	sy_info("access gen=%s org=%s key=%.8s model=%s provider=%s status=%u tokens_in=%u "
 	        "tokens_out=%u cost=%s latency_ms=%u overhead_us=%lld stream=%d attempts=%zu "
 	        "cancelled=%d class=%s",
-	        field(gen, sizeof(gen), rec->id), field(org, sizeof(org), rec->org_id),
+	        sy_log_field(gen, sizeof(gen), rec->id),
+	        sy_log_field(org, sizeof(org), rec->org_id),
 	        rec->key_hash && rec->key_hash[0] ? rec->key_hash : "-",
-	        field(model, sizeof(model), rec->model), field(prov, sizeof(prov), rec->provider),
-	        rec->status, rec->prompt_tokens, rec->completion_tokens, cost, rec->latency_ms,
-	        (long long)overhead_us, rec->streamed ? 1 : 0, rec->n_attempts,
-	        rec->cancelled ? 1 : 0, field(cls, sizeof(cls), rec->error_class));
+	        sy_log_field(model, sizeof(model), rec->model),
+	        sy_log_field(prov, sizeof(prov), rec->provider), rec->status, rec->prompt_tokens,
+	        rec->completion_tokens, cost, rec->latency_ms, (long long)overhead_us,
+	        rec->streamed ? 1 : 0, rec->n_attempts, rec->cancelled ? 1 : 0,
+	        sy_log_field(cls, sizeof(cls), rec->error_class));
 }
 
 void dp_metrics_chat(const struct dp_worker *w, const Sy__UsageRecord *rec, int64_t overhead_us)

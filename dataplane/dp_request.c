@@ -358,6 +358,11 @@ int dp_request_parse(const char *data, size_t len, struct dp_chat_req *req, char
 {
 	struct errmsg e = {err, errlen};
 	*req = (struct dp_chat_req){.max_tokens = -1};
+	/* jansson stops at a NUL after a complete value and accepts the rest unseen */
+	const char *nul = memchr(data, '\0', len);
+	if (nul)
+		return bad(&e, "request body is not valid JSON: it holds a NUL byte at offset %zu",
+		           (size_t)(nul - data));
 	json_error_t jerr;
 	json_t *body = json_loadb(data, len, JSON_DECODE_ANY, &jerr);
 	if (!body)

@@ -1,5 +1,6 @@
 /* dp_upstream.c - libcurl multi (socket API) on the worker's dp_loop. */
 #include "dp_upstream.h"
+#include "dp_egress.h"
 #include "dp_loop.h"
 #include "sy_clock.h"
 
@@ -11,6 +12,8 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/epoll.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -62,7 +65,11 @@ struct dp_upstream_call {
 	bool got_byte; /* the first body byte arrived */
 	bool headers_done;
 	bool paused;
-	bool stopped; /* a callback asked to stop */
+	bool stopped;        /* a callback asked to stop */
+	bool internal;       /* private addresses allowed (dp_upstream_req.internal) */
+	bool proxied;        /* through an explicit proxy: the proxy's address is the operator's */
+	const char *refused; /* why the connected address was refused (dp_egress_refusal) */
+	char refused_ip[64]; /* that address, for the log */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -140,11 +147,35 @@ static int on_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *s
 	return 0;
 }
 
+/* Whether the address ip may not be connected to for call c (dp_egress.h); the reason is
+ * kept for the call's end. */
+static bool refused_ip(struct dp_upstream_call *c, const char *ip)
+{
+	c->refused = dp_egress_refusal(ip, c->internal);
+	if (c->refused)
+		snprintf(c->refused_ip, sizeof(c->refused_ip), "%s", ip ? ip : "?");
+	return c->refused != NULL;
+}
+
+static bool refuse(struct dp_upstream_call *c, const struct sockaddr *sa)
+{
+	char ip[INET6_ADDRSTRLEN] = "";
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, ip, sizeof(ip));
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, ip, sizeof(ip));
+	return refused_ip(c, ip);
+}
+
 /* libcurl's sockets are opened and closed here, so that a parked socket is unregistered
  * before its descriptor can be reused. */
 static curl_socket_t open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *a)
 {
-	struct dp_upstream *u = clientp;
+	struct dp_upstream_call *c = clientp;
+	struct dp_upstream *u = c->u;
+	/* a refused address gets no packet at all (on_prereq covers reused connections) */
+	if (!c->proxied && refuse(c, &a->addr))
+		return CURL_SOCKET_BAD;
 	int s = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
 	struct sock *k = s >= 0 ? sock_at(u, s) : NULL;
 	if (!k) {
@@ -309,6 +340,13 @@ static void process_done(struct dp_upstream *u)
 		CURLcode rc = m->data.result;
 		struct dp_upstream_call *c = NULL;
 		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&c);
+		if (c->refused && rc != CURLE_OK) {
+			char d[160];
+			snprintf(d, sizeof(d), "refused to connect to %s: %s", c->refused_ip,
+			         c->refused);
+			finish(c, DP_UPSTREAM_REFUSED, d);
+			continue;
+		}
 		enum dp_upstream_result r = classify(c, rc);
 		finish(c, r,
 		       rc == CURLE_OK ? "" : (c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc)));
@@ -396,6 +434,17 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
 	}
 }
 
+/* Runs once connected (or on a reused connection), before the request goes out: the address
+ * the host name resolved to is checked here, where DNS can no longer change it. */
+static int on_prereq(void *clientp, char *primary_ip, char *local_ip, int primary_port,
+                     int local_port)
+{
+	struct dp_upstream_call *c = clientp;
+	if (c->proxied || !refused_ip(c, primary_ip))
+		return CURL_PREREQFUNC_OK;
+	return CURL_PREREQFUNC_ABORT;
+}
+
 /* An easy handle with the options every call shares (pooled handles keep them). */
 static CURL *easy_new(struct dp_upstream *u)
 {
@@ -409,9 +458,10 @@ static CURL *easy_new(struct dp_upstream *u)
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket);
-	curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, u);
 	curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, close_socket);
 	curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, u);
+	curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_prereq);
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L); /* a redirect is the upstream's answer */
 	return e;
 }
 
@@ -484,6 +534,11 @@ struct dp_upstream_call *dp_upstream_call_start(struct dp_upstream *u,
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, c->errbuf);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)req->connect_ms); /* 0: default */
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)req->total_ms);          /* 0: none */
+	curl_easy_setopt(e, CURLOPT_PROXY, req->proxy ? req->proxy : ""); /* "": no env proxy */
+	curl_easy_setopt(e, CURLOPT_PREREQDATA, c);
+	curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, c);
+	c->internal = req->internal;
+	c->proxied = req->proxy != NULL;
 	if (req->first_byte_ms) {
 		c->watchdog = dp_timer_add(u->loop, req->first_byte_ms, on_watchdog, c);
 		if (!c->watchdog)

@@ -31,6 +31,7 @@ enum dp_upstream_result {
 	DP_UPSTREAM_RESET,              /* the connection broke before the response was complete */
 	DP_UPSTREAM_STOPPED,            /* a callback returned a stop code */
 	DP_UPSTREAM_FAILED,             /* anything else (TLS, protocol, allocation) */
+	DP_UPSTREAM_REFUSED,            /* the address connected to is not allowed (dp_egress.h) */
 };
 
 /* What the data callback returns. */
@@ -52,6 +53,9 @@ struct dp_upstream_req {
 	uint32_t first_byte_ms;
 	uint32_t idle_ms;
 	uint32_t total_ms;
+	bool internal; /* the provider may live on loopback or private addresses (dp_egress.h) */
+	const char *proxy; /* explicit upstream proxy URL; NULL: direct (the environment's
+	                      http_proxy and https_proxy are never used) */
 };
 
 struct dp_upstream_ops {

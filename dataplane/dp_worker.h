@@ -21,6 +21,8 @@ struct sy_curve;
 
 struct dp_config {
 	const char *listen;           /* "host:port" for the public API */
+	const char *metrics_listen;   /* "host:port" for GET /metrics; NULL = not served */
+	const char *upstream_proxy;   /* proxy URL for upstream calls; NULL = connect directly */
 	const char *zmq_snapshot;     /* controlplane snapshot ROUTER */
 	const char *zmq_publish;      /* controlplane update PUB */
 	const char *zmq_usage;        /* controlplane usage ROUTER */
@@ -38,6 +40,10 @@ struct dp_config {
 	uint32_t reserve_max_tokens;    /* completion tokens a request reserves at most */
 	uint32_t lease_wait_ms;         /* a request's wait for its credit lease to grow */
 	int cluster_workers;            /* workers sharing the rate limits (0 = workers) */
+	uint32_t header_timeout_ms;     /* client: complete request headers within this */
+	uint32_t body_timeout_ms;       /* client: complete request body within this */
+	uint32_t max_conns_per_ip;      /* client connections from one address (0 = no limit) */
+	bool allow_core_dumps;          /* operator asked for core files (they hold secrets) */
 };
 
 struct dp_worker {
@@ -49,13 +55,14 @@ struct dp_worker {
 	struct dp_usage *usage;
 	struct dp_sync *sync;
 	struct dp_http *http;
-	struct dp_health *health; /* per-endpoint health (routing); may be NULL */
-	void *upstream;           /* the worker's curl multi wrapper (dp_upstream) */
-	struct dp_chat *chats;    /* chats in flight (dp_chat's list, for shutdown) */
-	struct dp_money *money;   /* leases, reservations, rate limits; NULL = no money checks */
-	bool draining;            /* SIGTERM received: no new requests */
-	bool resumed;             /* a connection was resumed since MHD last ran (dp_http_resume) */
-	unsigned in_flight;       /* chat requests not yet settled */
+	struct dp_http *metrics_http; /* the --metrics-listen listener; NULL without one */
+	struct dp_health *health;     /* per-endpoint health (routing); may be NULL */
+	void *upstream;               /* the worker's curl multi wrapper (dp_upstream) */
+	struct dp_chat *chats;        /* chats in flight (dp_chat's list, for shutdown) */
+	struct dp_money *money; /* leases, reservations, rate limits; NULL = no money checks */
+	bool draining;          /* SIGTERM received: no new requests */
+	bool resumed;           /* a connection was resumed since MHD last ran (dp_http_resume) */
+	unsigned in_flight;     /* chat requests not yet settled */
 };
 
 #endif

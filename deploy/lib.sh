@@ -261,8 +261,9 @@ sy_start_controlplane() {
 		controlplane -H "Authorization: Bearer $SY_ADMIN_KEY"
 }
 
-# sy_start_dataplane NAME PORT WORKERS: start a dataplane on 127.0.0.1:PORT, with CURVE key
-# NAME (made and authorized if new), and wait until it is ready (holds a snapshot).
+# sy_start_dataplane NAME PORT WORKERS [FLAGS...]: start a dataplane on 127.0.0.1:PORT, with
+# CURVE key NAME (made and authorized if new) and any further flags, and wait until it is
+# ready (holds a snapshot).
 sy_start_dataplane() {
 	sy_keys "$1"
 	# shellcheck disable=SC2046
@@ -270,7 +271,7 @@ sy_start_dataplane() {
 		--listen "127.0.0.1:$2" --workers "$3" $(sy_zmq_flags) \
 		--spool-dir "$SY_RUN_DIR/spool-$1" \
 		--curve-secret-file "$SY_RUN_DIR/keys/$1.key" \
-		--curve-server-key "$SY_RUN_DIR/keys/controlplane.pub"
+		--curve-server-key "$SY_RUN_DIR/keys/controlplane.pub" "${@:4}"
 	sy_wait_http "http://127.0.0.1:$2/ready" 20 "switchyard-dataplane $1" "$1"
 }
 

@@ -101,7 +101,7 @@ cmd_add() {
 	while read -r slot port; do
 		sy_alive "dp$slot" && continue
 		sy_need_port "$port" "dataplane dp$slot"
-		sy_start_dataplane "dp$slot" "$port" 1
+		sy_start_dataplane "dp$slot" "$port" 1 --max-conns-per-ip 0
 		wait_lb $((up + 1))
 		sy_say "dataplane dp$slot ready on 127.0.0.1:$port"
 		echo "dp$slot $port"
@@ -176,7 +176,7 @@ cmd_start() {
 	sy_start_mock ${SY_MOCK_FLAGS:-}
 	sy_start_controlplane
 	for slot in $(seq 1 "$SY_N"); do
-		sy_start_dataplane "dp$slot" $((SY_DP_PORT + slot - 1)) 1
+		sy_start_dataplane "dp$slot" $((SY_DP_PORT + slot - 1)) 1 --max-conns-per-ip 0
 	done
 	SY_HAPROXY_BIND=127.0.0.1:$SY_LB_PORT SY_HAPROXY_STATS=127.0.0.1:$SY_STATS_PORT \
 		sy_start haproxy haproxy -f "$SY_RUN_DIR/haproxy.cfg"

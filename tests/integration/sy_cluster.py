@@ -292,18 +292,23 @@ class Cluster:
     def mock_url(self):
         return f"http://127.0.0.1:{self.mock_port}/v1"
 
-    def start_dataplane(self, workers=1, extra=None, wait_ready=True, env=None):
+    def start_dataplane(self, workers=1, extra=None, wait_ready=True, env=None, prefix=None):
+        """prefix: a command the dataplane runs under (e.g. prlimit with its options)."""
         port = free_port()
         e = self.cp_endpoints()
+        metrics_port = free_port()
         argv = [os.path.join(BIN, "switchyard-dataplane"), "--listen", f"127.0.0.1:{port}",
+                "--metrics-listen", f"127.0.0.1:{metrics_port}",
                 "--workers", str(workers), "--zmq-snapshot", e["snapshot"],
                 "--zmq-publish", e["publish"], "--zmq-usage", e["usage"],
                 "--spool-dir", os.path.join(self.dir, f"dp-spool-{port}")] + (extra or [])
         if self.keys:
             argv += curve_client_args(self.keys)
+        argv = list(prefix or []) + argv
         pr = self._spawn(f"dataplane-{port}", argv, env)
         pr.port = port
         pr.url = f"http://127.0.0.1:{port}"
+        pr.metrics_url = f"http://127.0.0.1:{metrics_port}/metrics"
         self.dps.append(pr)
         if wait_ready:
             wait_until(lambda: http("GET", pr.url + "/ready")[0] == 200, 15,
@@ -320,7 +325,7 @@ class Cluster:
         """Org + mock provider + model 'mock/echo' + key; returns (org_id, key_plaintext, hash).
         Orgs are prepaid: the org gets `credits` USD (None: none, so paid requests get 402)."""
         s, b = self.admin("POST", "/api/v1/providers", {
-            "slug": "mock", "name": "Mock", "adapter": "openai",
+            "slug": "mock", "name": "Mock", "adapter": "openai", "internal": True,
             "base_url": self.mock_url(), "api_key": "mock-provider-secret"})
         assert s in (200, 201), (s, b)
         s, b = self.admin("POST", "/api/v1/models", {
@@ -350,9 +355,9 @@ class Cluster:
 
     def add_mock_provider(self, slug, name=None, prefix=None, **fields):
         """A provider served by the mock under /<prefix>/v1 (prefix defaults to the slug, so
-        its fault state is its own). Extra fields (e.g. first_byte_timeout_ms) go to the admin
-        API as given."""
-        body = {"slug": slug, "name": name or slug, "adapter": "openai",
+        its fault state is its own), marked internal (the mock is on loopback). Extra fields
+        (e.g. first_byte_timeout_ms) go to the admin API as given."""
+        body = {"slug": slug, "name": name or slug, "adapter": "openai", "internal": True,
                 "base_url": f"http://127.0.0.1:{self.mock_port}/{prefix or slug}/v1",
                 "api_key": f"secret-of-{slug}"}
         body.update(fields)

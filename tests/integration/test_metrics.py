@@ -1,5 +1,9 @@
 """Observability: GET /metrics on a dataplane with 2 workers and on the controlplane.
 
+- The dataplane serves /metrics only on its --metrics-listen port, which serves nothing else:
+  the public port answers 404 for /metrics, /api/v1/metrics and /v1/metrics (per-provider
+  cost and request totals are not for anyone who can reach the API).
+
 - Chats (plain, streamed, unknown model, provider failing with 503) spread over both workers;
   every scrape, whichever worker answers it, shows the same totals: requests by model,
   provider and status class equal what was sent, tokens and cost equal the responses' usage,
@@ -123,12 +127,18 @@ def main():
         assert s == 200
         overhead(h, "models")
 
+        for path in ("/metrics", "/api/v1/metrics", "/v1/metrics"):
+            s, b, _ = http("GET", dp.url + path)
+            assert s == 404, ("public port serves", path, s)
+        s, b, _ = http("GET", dp.metrics_url.replace("/metrics", "/api/v1/models"))
+        assert s == 404, ("metrics port serves the API", s, b)
+
         ok = [u for st, u, _ in sent.values() if st == 200]
         chats = len(sent)
 
         # scrapes: any worker answers for both, with the same totals
         def settled():
-            s, text, h = http("GET", dp.url + "/metrics")
+            s, text, h = http("GET", dp.metrics_url)
             assert s == 200 and h["Content-Type"].startswith("text/plain; version=0.0.4"), h
             overhead(h, "metrics")
             m = parse(text)
@@ -172,7 +182,7 @@ def main():
                 k[0] != "switchyard_dp_http_requests_total" and ("handler", "http") not in k[1]
         counters = {k: v for k, v in m.items() if chat_counter(k)}
         for _ in range(200):
-            again = parse(http("GET", dp.url + "/metrics")[1])
+            again = parse(http("GET", dp.metrics_url)[1])
             assert {k: v for k, v in again.items() if chat_counter(k)} == counters, again
             if set(re.findall(r" (dp/\d): access method=GET path=/metrics ", dp.log())) == \
                     {"dp/0", "dp/1"}:
@@ -187,7 +197,7 @@ def main():
         last = [""]
 
         def in_sync():
-            last[0] = http("GET", dp.url + "/metrics")[1]
+            last[0] = http("GET", dp.metrics_url)[1]
             mm = parse(last[0])
             return all(get(mm, "switchyard_dp_sync_view_seq", worker=w) >= seq and
                        get(mm, "switchyard_dp_sync_controlplane_seq", worker=w) ==

@@ -6,6 +6,8 @@
 #include <cmocka.h>
 #include <limits.h>
 #include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include "sy_proc.h"
 
@@ -48,11 +50,26 @@ static void test_block_term_signals(void **state)
 	assert_true(sa.sa_handler == SIG_IGN);
 }
 
+/* Core dumps off and not dumpable, unless the operator asked for them. */
+static void test_protect_secrets(void **state)
+{
+	(void)state;
+	struct rlimit rl;
+	sy_proc_protect_secrets(true); /* the operator's flag: nothing changes */
+	assert_int_equal(prctl(PR_GET_DUMPABLE), 1);
+	sy_proc_protect_secrets(false);
+	assert_int_equal(prctl(PR_GET_DUMPABLE), 0);
+	assert_int_equal(getrlimit(RLIMIT_CORE, &rl), 0);
+	assert_int_equal(rl.rlim_cur, 0);
+	assert_int_equal(rl.rlim_max, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_parse_num),
 	    cmocka_unit_test(test_block_term_signals),
+	    cmocka_unit_test(test_protect_secrets),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

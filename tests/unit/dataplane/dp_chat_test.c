@@ -207,6 +207,16 @@ static bool serve(int fd, const char *req)
 	}
 	if (!strcmp(model, "e503")) {
 		reply(fd, 503, "", "{\"error\":{\"message\":\"overloaded\"}}");
+	} else if (!strcmp(model, "e503big")) { /* 20 000 bytes of error body */
+		char head[160];
+		snprintf(head, sizeof(head),
+		         "HTTP/1.1 503 X\r\nContent-Type: application/json\r\nContent-Length: "
+		         "%d\r\n\r\n",
+		         20000);
+		sendstr(fd, head);
+		static char body[20001];
+		memset(body, 'y', 20000);
+		sendstr(fd, body);
 	} else if (!strcmp(model, "e429")) {
 		reply(fd, 429, "Retry-After: 7\r\n", "{\"error\":{\"message\":\"slow down\"}}");
 	} else if (!strcmp(model, "ctx400")) {
@@ -396,6 +406,7 @@ static void add_provider(const char *slug, const char *name, uint32_t first_byte
 	p.name = (char *)name;
 	p.base_url = url;
 	p.api_key = api_key;
+	p.has_internal = p.internal = true; /* the fake upstream is on loopback */
 	p.has_first_byte_timeout_ms = first_byte != 0;
 	p.first_byte_timeout_ms = first_byte;
 	p.has_idle_timeout_ms = idle != 0;
@@ -461,6 +472,7 @@ static int setup(void **state)
 	add_model("t/ok", 8192, "p1=ok", NULL);
 	add_model("t/fo", 8192, "p1=e503", "p2=ok");
 	add_model("t/503", 8192, "p1=e503", NULL);
+	add_model("t/503big", 8192, "p1=e503big", NULL);
 	add_model("t/429fo", 8192, "p1=e429", "p2=e429");
 	add_model("t/silent", 8192, "pt=silent", NULL);
 	add_model("t/silentfo", 8192, "pt=silent", "p2=ok");
@@ -777,6 +789,22 @@ static void test_persistent_503_gives_502(void **state)
 	assert_string_equal(x->error_class, "http_5xx");
 	assert_int_equal(x->n_attempts, 2); /* one quick retry of the only endpoint */
 	assert_int_equal(x->cost, 0);
+	json_decref(j);
+	sy_buf_release(&r.body);
+}
+
+/* An upstream's error body reaches the client in metadata.raw, capped at 1 KiB. */
+static void test_error_body_capped(void **state)
+{
+	struct resp r = {0};
+	request(&r, "{\"model\":\"t/503big\"," MSGS "}");
+	assert_int_equal(r.status, 502);
+	json_t *j = body_json(&r);
+	const char *raw =
+	    jstr(json_object_get(json_object_get(j, "error"), "metadata"), "raw", NULL);
+	assert_non_null(raw);
+	assert_int_equal(strlen(raw), 1024);
+	assert_true(r.body.len < 2048);
 	json_decref(j);
 	sy_buf_release(&r.body);
 }
@@ -1103,6 +1131,7 @@ int main(void)
 	    cmocka_unit_test(test_streaming_round_trip),
 	    cmocka_unit_test(test_fail_over_to_the_fallback),
 	    cmocka_unit_test(test_persistent_503_gives_502),
+	    cmocka_unit_test(test_error_body_capped),
 	    cmocka_unit_test(test_429_everywhere_gives_429_with_retry_after),
 	    cmocka_unit_test(test_no_response_times_out_with_504),
 	    cmocka_unit_test(test_worker_first_byte_deadline_by_mode),

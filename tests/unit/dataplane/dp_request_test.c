@@ -67,6 +67,10 @@ static void test_body_shape(void **state)
 	assert_non_null(strstr(err, "request body is not valid JSON"));
 	assert_int_equal(dp_request_parse("", 0, &req, err, sizeof(err)), SY_EINVAL);
 	assert_non_null(strstr(err, "request body is not valid JSON"));
+	/* valid JSON then a NUL: named as such, not "out of memory" */
+	static const char nul[] = "{" M MSGS "}";
+	assert_int_equal(dp_request_parse(nul, sizeof(nul), &req, err, sizeof(err)), SY_EINVAL);
+	assert_non_null(strstr(err, "NUL byte at offset"));
 }
 
 static void test_messages(void **state)

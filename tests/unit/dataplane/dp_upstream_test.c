@@ -30,7 +30,8 @@ enum mode {
 	M_RESET,
 	M_STALL,
 	M_CUT,
-	M_STREAM
+	M_STREAM,
+	M_REDIRECT
 };
 
 static struct {
@@ -81,6 +82,11 @@ static void *conn_main(void *arg)
 		case M_RATE:
 			sendstr(fd, "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 7\r\n"
 			            "Content-Length: 2\r\n\r\n{}");
+			continue;
+		case M_REDIRECT:
+			sendstr(fd,
+			        "HTTP/1.1 302 Found\r\nLocation: /elsewhere/v1/chat/completions\r\n"
+			        "Content-Length: 0\r\n\r\n");
 			continue;
 		case M_SILENT:
 			wait_close(fd);
@@ -214,6 +220,9 @@ static void give_up(struct dp_loop *loop, void *arg)
 	dp_loop_stop(loop);
 }
 
+/* Whether call() marks its provider internal (the test server is on loopback). */
+static bool call_internal = true;
+
 /* Run one call to the test server's path; returns elapsed ms. */
 static int64_t call(struct run *r, const char *bearer, bool stream, uint32_t first_byte_ms,
                     uint32_t idle_ms, int port)
@@ -226,7 +235,8 @@ static int64_t call(struct run *r, const char *bearer, bool stream, uint32_t fir
 	                              .connect_ms = 1000,
 	                              .first_byte_ms = first_byte_ms,
 	                              .idle_ms = idle_ms,
-	                              .total_ms = 5000};
+	                              .total_ms = 5000,
+	                              .internal = call_internal};
 	char *body = strdup("{\"model\":\"echo\"}");
 	r->done = false;
 	r->len = 0;
@@ -366,6 +376,51 @@ static void test_connect_refused(void **state)
 	assert_int_equal(r->result, DP_UPSTREAM_CONNECT);
 }
 
+/* Loopback is for providers marked internal: otherwise the request never goes out. */
+static void test_private_address_needs_internal(void **state)
+{
+	struct run *r = *state;
+	set_mode(M_JSON);
+	pthread_mutex_lock(&srv.mu);
+	srv.last_req[0] = '\0';
+	pthread_mutex_unlock(&srv.mu);
+	call_internal = false;
+	call(r, "sekrit-provider-key", false, 1000, 1000, srv.port);
+	call_internal = true;
+	assert_int_equal(r->result, DP_UPSTREAM_REFUSED);
+	pthread_mutex_lock(&srv.mu);
+	assert_null(strstr(srv.last_req, "sekrit-provider-key"));
+	pthread_mutex_unlock(&srv.mu);
+	call(r, NULL, false, 1000, 1000, srv.port); /* the same, marked internal, goes through */
+	assert_int_equal(r->result, DP_UPSTREAM_OK);
+}
+
+/* A redirect is the upstream's answer, never followed (it could point anywhere). */
+static void test_redirect_not_followed(void **state)
+{
+	struct run *r = *state;
+	set_mode(M_REDIRECT);
+	call(r, NULL, false, 1000, 1000, srv.port);
+	assert_int_equal(r->result, DP_UPSTREAM_OK);
+	assert_int_equal(r->status, 302);
+	pthread_mutex_lock(&srv.mu);
+	assert_null(strstr(srv.last_req, "/elsewhere"));
+	pthread_mutex_unlock(&srv.mu);
+}
+
+/* http_proxy in the environment is not followed: only an explicit proxy is. */
+static void test_environment_proxy_ignored(void **state)
+{
+	struct run *r = *state;
+	set_mode(M_JSON);
+	setenv("http_proxy", "http://127.0.0.1:1", 1);
+	setenv("HTTP_PROXY", "http://127.0.0.1:1", 1);
+	call(r, NULL, false, 1000, 1000, srv.port);
+	unsetenv("http_proxy");
+	unsetenv("HTTP_PROXY");
+	assert_int_equal(r->result, DP_UPSTREAM_OK);
+}
+
 static void test_first_byte_deadline(void **state)
 {
 	struct run *r = *state;
@@ -419,7 +474,7 @@ static void test_cancel_has_no_callback(void **state)
 	set_mode(M_SILENT);
 	char url[128];
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/v1/chat/completions", srv.port);
-	struct dp_upstream_req req = {.url = url, .first_byte_ms = 5000};
+	struct dp_upstream_req req = {.url = url, .first_byte_ms = 5000, .internal = true};
 	char *body = strdup("{}");
 	r->done = false;
 	struct dp_upstream_call *c = dp_upstream_call_start(r->u, &req, &body, 2, &ops, r);
@@ -454,6 +509,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_post_json_and_reuse_connection, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_private_address_needs_internal, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_environment_proxy_ignored, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_redirect_not_followed, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_idle_connection_closed_by_upstream, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_retry_after_is_reported, setup, teardown),

@@ -1,0 +1,186 @@
+"""HTTP framing (request smuggling) and the API key in the logs, on both listeners: the public
+API (dataplane) and the admin API (controlplane), over raw sockets.
+
+- Each ambiguous or malformed request (two Content-Length headers, Content-Length with
+  Transfer-Encoding, a space in a header name, a Transfer-Encoding other than exactly
+  'chunked', no Host, two Hosts, a control character in a header value, a bare CR in the
+  request line) gets 400 in the JSON envelope with Connection: close, and nothing after it on
+  the connection is answered: the body, which is itself a complete request, is never served.
+- A header block over 8 KiB gets a JSON 431; a request line that never ends (a TLS
+  ClientHello) gets a JSON 408 at the header deadline and the connection is closed; a body
+  that stops coming is cut at the body deadline.
+- Every request carries a real API key (a canary) in Authorization; afterwards no process log
+  holds it, nor a raw header block in an access line's path.
+- A chat body that is valid JSON followed by a NUL is a 400 naming the NUL.
+- Requests libmicrohttpd 0.9.75 itself refuses before our handler runs (a Content-Length that
+  is not a number, a CR after the HTTP version): the connection is closed after one answer
+  and no key reaches a log (their HTML bodies are the library's; docs/security.md).
+"""
+import json
+import socket
+import time
+
+from sy_cluster import Cluster
+
+HEADER_MS = 1500
+BODY_MS = 1500
+
+
+def smuggle(name, head, second=b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"):
+    """A request whose body is a second, complete request (served only if framing is lost)."""
+    body = second
+    return name, head.replace(b"@LEN", str(len(body)).encode()) + body
+
+
+def cases(key):
+    auth = b"Authorization: Bearer " + key.encode() + b"\r\n"
+    post = b"POST /api/v1/chat/completions HTTP/1.1\r\n" + auth
+    return [
+        smuggle("two content-lengths", post + b"Host: x\r\nContent-Length: 0\r\n"
+                b"Content-Length: @LEN\r\n\r\n"),
+        smuggle("content-length and chunked", post + b"Host: x\r\nContent-Length: @LEN\r\n"
+                b"Transfer-Encoding: chunked\r\n\r\n"),
+        smuggle("space before colon", post + b"Host: x\r\nContent-Length : @LEN\r\n\r\n"),
+        smuggle("space in name", post + b"Host: x\r\nContent Length: @LEN\r\n\r\n"),
+        smuggle("gzip coding", post + b"Host: x\r\nTransfer-Encoding: gzip\r\n\r\n"),
+        smuggle("xchunked", post + b"Host: x\r\nTransfer-Encoding: xchunked\r\n\r\n"),
+        smuggle("chunked, identity", post + b"Host: x\r\nTransfer-Encoding: chunked, identity"
+                b"\r\n\r\n"),
+        ("no host", b"GET /api/v1/key HTTP/1.1\r\n" + auth + b"\r\n"),
+        ("two hosts", b"GET /api/v1/key HTTP/1.1\r\nHost: a\r\nHost: b\r\n" + auth + b"\r\n"),
+        ("control character", b"GET /api/v1/key HTTP/1.1\r\nHost: a\r\nX-A: a\x01b\r\n" +
+         auth + b"\r\n"),
+        ("bare CR in the request line", b"GET /api/v1/key\r" + auth[:-2] +
+         b" HTTP/1.1\r\nHost: a\r\n\r\n"),
+    ]
+
+
+def library_cases(key):
+    auth = b"Authorization: Bearer " + key.encode() + b"\r\n"
+    # (name, request, whether a 200 is expected: MHD 0.9.75 cuts a header value at a NUL)
+    return [
+        ("content-length not a number", b"POST /api/v1/chat/completions HTTP/1.1\r\nHost: x\r\n"
+         + auth + b"Content-Length: 1x\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\n\r\n",
+         False),
+        ("CR after the version", b"GET /api/v1/key HTTP/1.1\r" + auth + b"Host: a\r\n\r\n",
+         False),
+        ("NUL in a header value", b"GET /health HTTP/1.1\r\nHost: a\r\nX-A: a\x00" +
+         key.encode() + b"\r\n" + auth + b"Connection: close\r\n\r\n", True),
+    ]
+
+
+def exchange(port, raw, timeout=5):
+    """Send raw, read until the server closes: (bytes, closed)."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    s.sendall(raw)
+    out = b""
+    try:
+        while True:
+            d = s.recv(65536)
+            if not d:
+                return out, True
+            out += d
+    except socket.timeout:
+        return out, False
+    finally:
+        s.close()
+
+
+def responses(data):
+    """[(status, headers dict, body bytes)] of the HTTP responses in data."""
+    out = []
+    while data:
+        head, sep, rest = data.partition(b"\r\n\r\n")
+        assert sep, ("truncated response", data[:300])
+        lines = head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split()[1])
+        hdrs = {k.strip().lower(): v.strip() for k, v in
+                (ln.split(":", 1) for ln in lines[1:])}
+        n = int(hdrs.get("content-length", "0"))
+        out.append((status, hdrs, rest[:n]))
+        data = rest[n:]
+    return out
+
+
+def check_refused(where, port, name, raw, status=400, needle=None):
+    data, closed = exchange(port, raw)
+    assert closed, (where, name, "connection left open", data[:300])
+    rs = responses(data)
+    assert len(rs) == 1, (where, name, "answered more than once: framing lost", data[:600])
+    st, hdrs, body = rs[0]
+    assert st == status, (where, name, st, body)
+    assert hdrs.get("connection", "").lower() == "close", (where, name, hdrs)
+    assert hdrs.get("content-type") == "application/json", (where, name, hdrs)
+    err = json.loads(body)["error"]
+    assert err["code"] == status and err["message"], (where, name, err)
+    if needle:
+        assert needle.lower() in err["message"].lower(), (where, name, err)
+
+
+def main():
+    with Cluster() as c:
+        c.start_mock()
+        c.start_controlplane(extra=["--header-timeout-ms", str(HEADER_MS)])
+        _, key, key_hash = c.setup_demo()
+        dp = c.start_dataplane(extra=["--header-timeout-ms", str(HEADER_MS),
+                                      "--body-timeout-ms", str(BODY_MS)])
+        c.wait_models(dp, key, "mock/echo")
+        listeners = [("dataplane", dp.port, key), ("controlplane", c.admin_port, c.admin_key)]
+
+        for where, port, secret in listeners:
+            for name, raw in cases(secret):
+                check_refused(where, port, name, raw)
+            big = (b"GET /health HTTP/1.1\r\nHost: a\r\nX-Big: " + b"a" * 10000 +
+                   b"\r\nAuthorization: Bearer " + secret.encode() + b"\r\n\r\n")
+            check_refused(where, port, "10 KB of headers", big, 431)
+            t0 = time.monotonic()
+            check_refused(where, port, "TLS ClientHello", b"\x16\x03\x01\x02\x00\x01\x00\x01"
+                          b"\xfc\x03\x03" + b"\x00" * 40, 408)
+            took = time.monotonic() - t0
+            assert HEADER_MS / 1000 - 0.2 < took < HEADER_MS / 1000 + 3, (where, took)
+            for name, raw, served in library_cases(secret):
+                data, closed = exchange(port, raw)
+                assert closed, (where, name, "connection left open", data[:300])
+                assert (b"HTTP/1.1 200" in data) == served, (where, name, data[:600])
+
+        # a body that stops coming: the connection goes at the body deadline
+        t0 = time.monotonic()
+        data, closed = exchange(dp.port, b"POST /api/v1/chat/completions HTTP/1.1\r\nHost: a"
+                                b"\r\nContent-Length: 100\r\n\r\n{\"model\":", timeout=10)
+        took = time.monotonic() - t0
+        assert closed and BODY_MS / 1000 - 0.2 < took < BODY_MS / 1000 + 3, (took, data)
+
+        # a well-formed request still works, keep-alive included
+        s = socket.create_connection(("127.0.0.1", dp.port), timeout=5)
+        for _ in range(2):
+            s.sendall(b"GET /health HTTP/1.1\r\nHost: a\r\n\r\n")
+            data = s.recv(65536)
+            assert data.startswith(b"HTTP/1.1 200"), data
+        s.close()
+
+        body = json.dumps({"model": "mock/echo", "messages": [
+            {"role": "user", "content": "hi"}]}).encode() + b"\x00"
+        raw = (b"POST /api/v1/chat/completions HTTP/1.1\r\nHost: a\r\nConnection: close\r\n"
+               b"Authorization: Bearer " + key.encode() + b"\r\nContent-Type: application/json"
+               b"\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+        st, _, b = responses(exchange(dp.port, raw)[0])[0]
+        err = json.loads(b)["error"]
+        assert st == 400 and "NUL" in err["message"], (st, err)
+
+        time.sleep(0.5)  # the last access lines
+        for pr in c.procs:
+            log = pr.log()
+            for secret in (key, c.admin_key, key_hash):
+                assert secret not in log, (pr.name, "holds a secret")
+            assert "Bearer" not in log and "Authorization" not in log, pr.name
+        lines = [ln for ln in dp.log().splitlines() if " access method=" in ln]
+        assert len(lines) >= len(cases(key)), lines
+        for ln in lines:
+            path = ln.split(" path=", 1)[1].split(" ", 1)[0]
+            assert path == "-" or path.startswith("/"), ln
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+    sys.exit(main())
