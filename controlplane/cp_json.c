@@ -2,6 +2,7 @@
 #include "cp_json.h"
 #include "cp_validate.h"
 #include "sy_money.h"
+#include "sy_restrict.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -56,7 +57,7 @@ json_t *cp_json_key(const Sy__ApiKey *k, const struct cp_key_usage *u)
 		limit = usd(k->limit);
 		remaining = usd(left > 0 ? left : 0);
 	}
-	return json_pack(
+	json_t *j = json_pack(
 	    "{s:s,s:o,s:o,s:s,s:b,s:o,s:o,s:o,s:b,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "hash",
 	    k->hash, "name", str_or_null(k->name), "label", str_or_null(k->label), "org_id",
 	    k->org_id, "disabled", k->has_disabled && k->disabled, "limit", limit,
@@ -68,6 +69,13 @@ json_t *cp_json_key(const Sy__ApiKey *k, const struct cp_key_usage *u)
 	    cp_json_time(k->has_expires_at ? k->expires_at : 0), "rpm",
 	    k->has_rpm ? json_integer(k->rpm) : json_null(), "rpd",
 	    k->has_rpd ? json_integer(k->rpd) : json_null());
+	json_t *r = sy_restrict_json(k);
+	if (!j || !r || json_object_update(j, r)) {
+		json_decref(j);
+		j = NULL;
+	}
+	json_decref(r);
+	return j;
 }
 
 json_t *cp_json_mkey(const Sy__MgmtKey *k)
@@ -236,6 +244,64 @@ int cp_json_apply_org(Sy__Org *o, const json_t *j)
 	return set_str(&o->name, j, "name");
 }
 
+static void set_double(protobuf_c_boolean *has, double *dst, const json_t *j, const char *name)
+{
+	const json_t *v = json_object_get(j, name);
+	*has = json_is_number(v);
+	*dst = *has ? json_number_value(v) : 0;
+}
+
+/* max_price: an object replaces the limits, null removes them. */
+static int set_max_price(Sy__MaxPrice **dst, const json_t *j)
+{
+	const json_t *v = json_object_get(j, "max_price");
+	if (!v)
+		return 0;
+	Sy__MaxPrice *mp = NULL;
+	if (json_is_object(v)) {
+		if (!(mp = malloc(sizeof(*mp))))
+			return -ENOMEM;
+		sy__max_price__init(mp);
+		set_double(&mp->has_prompt, &mp->prompt, v, "prompt");
+		set_double(&mp->has_completion, &mp->completion, v, "completion");
+		set_double(&mp->has_request, &mp->request, v, "request");
+	}
+	if (*dst)
+		sy__max_price__free_unpacked(*dst, NULL);
+	*dst = mp;
+	return 0;
+}
+
+/* provider: kept as compact JSON text (the worker merges it under the request's own). */
+static int set_prefs(char **dst, const json_t *j)
+{
+	const json_t *v = json_object_get(j, "provider");
+	if (!v)
+		return 0;
+	char *s = NULL;
+	if (json_is_object(v) && !(s = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS)))
+		return -ENOMEM;
+	free(*dst);
+	*dst = s;
+	return 0;
+}
+
+static int apply_restrictions(Sy__ApiKey *k, const json_t *j)
+{
+	int rc;
+	if ((rc = set_strs(&k->allowed_models, &k->n_allowed_models, j, "allowed_models")) ||
+	    (rc = set_strs(&k->allowed_providers, &k->n_allowed_providers, j,
+	                   "allowed_providers")) ||
+	    (rc = set_strs(&k->ignored_providers, &k->n_ignored_providers, j,
+	                   "ignored_providers")) ||
+	    (rc = set_strs(&k->allowed_ips, &k->n_allowed_ips, j, "allowed_ips")) ||
+	    (rc = set_strs(&k->allowed_referrers, &k->n_allowed_referrers, j,
+	                   "allowed_referrers")) ||
+	    (rc = set_max_price(&k->max_price, j)))
+		return rc;
+	return set_prefs(&k->provider_prefs, j);
+}
+
 int cp_json_apply_key(Sy__ApiKey *k, const json_t *j)
 {
 	const json_t *v;
@@ -261,7 +327,7 @@ int cp_json_apply_key(Sy__ApiKey *k, const json_t *j)
 		    json_is_string(v) && cp_parse_time(json_string_value(v), &t) == 0;
 		k->expires_at = k->has_expires_at ? t : 0;
 	}
-	return 0;
+	return apply_restrictions(k, j);
 }
 
 int cp_json_apply_provider(Sy__Provider *p, const json_t *j)

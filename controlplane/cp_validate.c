@@ -1,8 +1,10 @@
 /* cp_validate.c - one check per field, each failure naming its field. */
 #include "cp_validate.h"
+#include "sy_cidr.h"
 #include "sy_err.h"
 #include "sy_money.h"
 #include "sy_msg.h"
+#include "sy_prefs.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -257,6 +259,32 @@ static int check_str_array(const json_t *obj, const char *pre, const char *name,
 	return 0;
 }
 
+/* An array (or null: no restriction) of at most LIST_MAX distinct strings matching pred. */
+static int check_list(const json_t *obj, const char *name, bool (*pred)(const char *),
+                      const char *what, struct cp_verr *e)
+{
+	const json_t *v;
+	int rc = lookup(obj, "", name, F_NULLABLE, e, &v);
+	if (rc <= 0)
+		return rc;
+	if (!json_is_array(v) || json_array_size(v) > LIST_MAX)
+		return fail(e, "", name, "must be an array of at most %d strings, or null",
+		            LIST_MAX);
+	for (size_t i = 0; i < json_array_size(v); i++) {
+		const json_t *it = json_array_get(v, i);
+		char item[64];
+		snprintf(item, sizeof(item), "%s[%zu]", name, i);
+		if (!json_is_string(it) ||
+		    strlen(json_string_value(it)) != json_string_length(it) ||
+		    !pred(json_string_value(it)))
+			return fail(e, "", item, "must be %s", what);
+		for (size_t k = 0; k < i; k++)
+			if (json_equal(json_array_get(v, k), it))
+				return fail(e, "", item, "is listed twice");
+	}
+	return 0;
+}
+
 /* In patch mode an id field may be repeated but not changed. */
 static int check_same(const json_t *obj, const char *name, const char *id, struct cp_verr *e)
 {
@@ -395,6 +423,119 @@ int cp_parse_time(const char *s, int64_t *out)
 	return 0;
 }
 
+/* A model id, or a glob of one ("anthropic/" followed by "*"). */
+static bool model_pattern(const char *s)
+{
+	size_t n = strlen(s);
+	if (!n || n > CP_MODEL_ID_MAX)
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) ||
+		      strchr("._-/:*?", *p)))
+			return false;
+	return strpbrk(s, "*?") || cp_valid_model_id(s);
+}
+
+static bool ip_range(const char *s)
+{
+	struct sy_cidr c;
+	return sy_cidr_parse(s, &c) == 0;
+}
+
+static bool host_name(const char *s, size_t n)
+{
+	if (!n || n > 253 || s[0] == '.' || s[0] == '-' || s[n - 1] == '.')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!(isalnum((unsigned char)s[i]) || s[i] == '-' || s[i] == '.'))
+			return false;
+	return true;
+}
+
+/* "https://app.example.com[:port]", "*.example.com" or a bare host "example.com". */
+static bool referrer_pattern(const char *s)
+{
+	if (!strncmp(s, "*.", 2))
+		return host_name(s + 2, strlen(s + 2));
+	const char *host = strstr(s, "://");
+	if (!host)
+		return host_name(s, strlen(s));
+	if (strncmp(s, "https://", 8) && strncmp(s, "http://", 7))
+		return false;
+	host += 3;
+	const char *colon = strchr(host, ':');
+	size_t n = colon ? (size_t)(colon - host) : strlen(host);
+	if (!host_name(host, n))
+		return false;
+	if (!colon)
+		return true;
+	char *end;
+	long port = strtol(colon + 1, &end, 10);
+	return isdigit((unsigned char)colon[1]) && !*end && port > 0 && port < 65536;
+}
+
+/* max_price {prompt, completion (USD per million tokens), request (USD)} or null. */
+static int check_max_price(const json_t *j, struct cp_verr *e)
+{
+	static const char *const names[] = {"prompt", "completion", "request", NULL};
+	const json_t *v;
+	int rc = lookup(j, "", "max_price", F_NULLABLE, e, &v);
+	if (rc <= 0)
+		return rc;
+	if (!json_is_object(v) || !json_object_size(v))
+		return fail(e, "", "max_price",
+		            "must be an object of prompt, completion (USD per million tokens) "
+		            "and request (USD), or null");
+	const char *k;
+	const json_t *x;
+	json_object_foreach((json_t *)v, k, x)
+	{
+		bool known = false;
+		for (size_t i = 0; names[i]; i++)
+			known |= !strcmp(k, names[i]);
+		if (!known)
+			return fail(e, "max_price.", k,
+			            "is not a price limit (prompt, completion, request)");
+		if (!json_is_number(x) || json_number_value(x) < 0 ||
+		    json_number_value(x) > USD_MAX)
+			return fail(e, "max_price.", k, "must be a USD amount from 0 to %.0f",
+			            USD_MAX);
+	}
+	return 0;
+}
+
+/* provider: default routing preferences, the same object a request may send, or null. */
+static int check_prefs(const json_t *j, struct cp_verr *e)
+{
+	const json_t *v;
+	char why[256];
+	int rc = lookup(j, "", "provider", F_NULLABLE, e, &v);
+	if (rc <= 0)
+		return rc;
+	if (sy_prefs_check(v, why, sizeof(why)))
+		return cp_verr_set(e, "provider", "%s", why);
+	return 0;
+}
+
+/* The restrictions a key carries (cp_validate_key). */
+static int check_restrictions(const json_t *j, struct cp_verr *e)
+{
+	int rc;
+	if ((rc = check_list(j, "allowed_models", model_pattern,
+	                     "a model id or a glob of one (\"anthropic/*\")", e)) ||
+	    (rc = check_list(j, "allowed_providers", cp_valid_slug, "a provider slug", e)) ||
+	    (rc = check_list(j, "ignored_providers", cp_valid_slug, "a provider slug", e)) ||
+	    (rc = check_list(j, "allowed_ips", ip_range,
+	                     "an IPv4 or IPv6 address or CIDR range (\"10.0.0.0/8\")", e)) ||
+	    (rc = check_list(j, "allowed_referrers", referrer_pattern,
+	                     "an origin (\"https://app.example.com\"), a host, or "
+	                     "\"*.example.com\"",
+	                     e)) ||
+	    (rc = check_max_price(j, e)))
+		return rc;
+	return check_prefs(j, e);
+}
+
 int cp_validate_org(const json_t *j, enum cp_vmode m, const char *id, struct cp_verr *e)
 {
 	int rc;
@@ -426,7 +567,7 @@ int cp_validate_key(const json_t *j, enum cp_vmode m, const char *hash, int64_t 
 	    (rc = check_uint(j, "", "rpm", F_NULLABLE, 1, RATE_MAX, e)) ||
 	    (rc = check_uint(j, "", "rpd", F_NULLABLE, 1, RATE_MAX, e)))
 		return rc;
-	return 0;
+	return check_restrictions(j, e);
 }
 
 int cp_validate_mkey(const json_t *j, struct cp_verr *e)

@@ -39,7 +39,8 @@ int cp_verr_set(struct cp_verr *e, const char *field, const char *fmt, ...)
  * in patch mode (NULL otherwise). */
 int cp_validate_org(const json_t *j, enum cp_vmode m, const char *id, struct cp_verr *e);
 /* Key body {name, org_id, disabled, limit, limit_reset, include_byok_in_limit, expires_at,
- * rpm, rpd}; expires_at must lie after now. */
+ * rpm, rpd} and its restrictions {allowed_models, allowed_providers, ignored_providers,
+ * allowed_ips, allowed_referrers, max_price, provider}; expires_at must lie after now. */
 int cp_validate_key(const json_t *j, enum cp_vmode m, const char *hash, int64_t now,
                     struct cp_verr *e);
 /* Management key body {name, org_id}. */

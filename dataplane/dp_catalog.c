@@ -7,6 +7,7 @@
 #include "sy_clock.h"
 #include "sy_cost.h"
 #include "sy_money.h"
+#include "sy_restrict.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -320,6 +321,10 @@ json_t *dp_catalog_key(const Sy__ApiKey *k)
 	json_object_set_new(d, "disabled", json_boolean(k->disabled));
 	json_object_set_new(d, "org_id", json_string(k->org_id));
 	json_object_set_new(d, "organization_id", json_string(k->org_id));
+	json_t *r = sy_restrict_json(k);
+	if (r)
+		json_object_update(d, r);
+	json_decref(r);
 	if (k->has_rpm) {
 		json_t *rl = json_object_get(d, "rate_limit");
 		json_object_set_new(rl, "requests", json_integer(k->rpm));

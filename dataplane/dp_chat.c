@@ -25,6 +25,7 @@
 #include "dp_loop.h"
 #include "dp_metrics.h"
 #include "dp_money.h"
+#include "dp_policy.h"
 #include "dp_request.h"
 #include "dp_response.h"
 #include "dp_route.h"
@@ -1024,16 +1025,32 @@ static double rc_latency(void *arg, const char *model_id, const char *provider)
 
 /* ---- the contract --------------------------------------------------------------------- */
 
-/* Answer at once (before suspending), settle and free. */
-static enum MHD_Result answer_now(struct dp_chat *chat, int status, const char *message,
-                                  const char *error_type, const char *error_class)
+/* Answer at once (before suspending), settle and free. rule: the key restriction that
+ * refused the request (metadata.rule), or NULL. */
+static enum MHD_Result answer_rule(struct dp_chat *chat, int status, const char *message,
+                                   const char *error_type, const char *error_class,
+                                   const char *rule)
 {
 	chat->error_class = error_class;
 	json_t *meta = json_pack("{s:s}", "error_type", error_type);
+	if (meta && rule)
+		json_object_set_new(meta, "rule", json_string(rule));
 	enum MHD_Result ret = queue_json(chat, status, sy_json_error(status, message, meta));
 	settle(chat);
 	chat_free(chat);
 	return ret;
+}
+
+static enum MHD_Result answer_now(struct dp_chat *chat, int status, const char *message,
+                                  const char *error_type, const char *error_class)
+{
+	return answer_rule(chat, status, message, error_type, error_class, NULL);
+}
+
+/* A key restriction refused the request: 403, no provider called, a usage record of cost 0. */
+static enum MHD_Result answer_forbidden(struct dp_chat *chat, const struct dp_policy_refusal *r)
+{
+	return answer_rule(chat, 403, r->message, "forbidden", "forbidden", r->rule);
 }
 
 /* The admission refused the request before anything was sent. */
@@ -1145,6 +1162,13 @@ enum MHD_Result dp_chat_start(struct dp_worker *w, struct MHD_Connection *c, str
 	chat->g.id = chat->id;
 	chat->g.created = chat->created;
 
+	struct dp_policy_client client;
+	struct dp_policy_refusal refusal;
+	dp_policy_client_read(c, w->cfg, &client);
+	if (!dp_policy_check_client(key, &client, &refusal)) {
+		sy_buf_release(body);
+		return answer_forbidden(chat, &refusal);
+	}
 	int rc =
 	    dp_request_parse(body->data ? body->data : "", body->len, &chat->req, err, sizeof(err));
 	sy_buf_release(body);
@@ -1162,6 +1186,10 @@ enum MHD_Result dp_chat_start(struct dp_worker *w, struct MHD_Connection *c, str
 
 	if (dp_autorouter_resolve(dp_view_auto_router(view), &chat->req, err, sizeof(err)))
 		return answer_now(chat, 404, err, "no_endpoint", "no_endpoint");
+	if (!dp_policy_check_models(key, &chat->req, &refusal))
+		return answer_forbidden(chat, &refusal);
+	if (dp_policy_merge_prefs(key, &chat->req))
+		return answer_now(chat, 500, "out of memory", "internal", "internal");
 
 	struct dp_route_ctx ctx = {
 	    .model = rc_model,
@@ -1171,12 +1199,18 @@ enum MHD_Result dp_chat_start(struct dp_worker *w, struct MHD_Connection *c, str
 	    .throughput = rc_throughput,
 	    .latency = rc_latency,
 	    .arg = chat,
+	    .key = key,
 	};
 	sy_random_buf(&ctx.random, sizeof(ctx.random));
 	if (dp_route_plan(&ctx, &chat->req, &chat->plan, &status, err, sizeof(err)) ||
 	    !chat->plan.n) {
 		if (!status)
 			status = 404;
+		if (status == 403) {
+			snprintf(refusal.message, sizeof(refusal.message), "%s", err);
+			refusal.rule = chat->plan.rule;
+			return answer_forbidden(chat, &refusal);
+		}
 		return answer_now(chat, status, err[0] ? err : "No endpoints found",
 		                  status == 404 ? "no_endpoint" : "invalid_request",
 		                  status == 404 ? "no_endpoint" : "invalid_request");

@@ -19,6 +19,7 @@
 #include "dp_usage.h"
 #include "dp_view.h"
 #include "dp_worker.h"
+#include "sy_cidr.h"
 #include "sy_clock.h"
 #include "sy_err.h"
 #include "sy_key.h"
@@ -42,6 +43,7 @@
 #include <zmq.h>
 
 #define MAX_WORKERS 256
+#define TRUSTED_MAX 64 /* --trusted-proxies entries */
 #define DRAIN_POLL_MS 20
 #define FLUSH_MIN_MS 1000     /* usage acks get at least this long after the drain */
 #define RESTART_DELAY_MS 1000 /* between a worker's death and its replacement */
@@ -74,6 +76,8 @@ static const char usage_text[] =
     "  --lease-wait-ms N             how long a request may wait for credits (default 2000)\n"
     "  --cluster-workers N           workers across all dataplanes sharing the rate limits;\n"
     "                                each allows ceil(limit / N) (default: --workers)\n"
+    "  --trusted-proxies CIDR,...    load balancers whose X-Forwarded-For names the client\n"
+    "                                (for keys' allowed_ips; default: none, the socket peer)\n"
     "  --log-level LEVEL             error|warn|info|debug (default info)\n"
     "  -n, --check                   validate the options, print them and exit\n"
     "  -h, --help                    this text\n";
@@ -99,8 +103,27 @@ enum {
 	OPT_RESERVE,
 	OPT_LEASE_WAIT,
 	OPT_CLUSTER_WORKERS,
+	OPT_TRUSTED,
 	OPT_LOG,
 };
+
+/* --trusted-proxies: a comma-separated list of addresses and CIDR ranges. */
+static int parse_trusted(const char *arg, struct dp_config *cfg)
+{
+	static struct sy_cidr trusted[TRUSTED_MAX];
+	size_t bad = 0;
+	int n = sy_cidr_parse_list(arg, trusted, TRUSTED_MAX, &bad);
+	if (n < 0) {
+		fprintf(stderr,
+		        "--trusted-proxies: want at most %d comma-separated addresses or CIDR "
+		        "ranges, got '%s' (at offset %zu)\n",
+		        TRUSTED_MAX, arg, bad);
+		return SY_EINVAL;
+	}
+	cfg->trusted_proxies = trusted;
+	cfg->n_trusted_proxies = (size_t)n;
+	return 0;
+}
 
 static int parse_args(int argc, char **argv, struct dp_config *cfg, bool *check)
 {
@@ -123,6 +146,7 @@ static int parse_args(int argc, char **argv, struct dp_config *cfg, bool *check)
 	    {"reserve-max-tokens", required_argument, NULL, OPT_RESERVE},
 	    {"lease-wait-ms", required_argument, NULL, OPT_LEASE_WAIT},
 	    {"cluster-workers", required_argument, NULL, OPT_CLUSTER_WORKERS},
+	    {"trusted-proxies", required_argument, NULL, OPT_TRUSTED},
 	    {"log-level", required_argument, NULL, OPT_LOG},
 	    {"check", no_argument, NULL, 'n'},
 	    {"help", no_argument, NULL, 'h'},
@@ -153,6 +177,10 @@ static int parse_args(int argc, char **argv, struct dp_config *cfg, bool *check)
 			continue;
 		case OPT_SPOOL:
 			cfg->spool_dir = optarg;
+			continue;
+		case OPT_TRUSTED:
+			if (parse_trusted(optarg, cfg))
+				return SY_EINVAL;
 			continue;
 		case OPT_LOG:
 			if (sy_log_set_level_name(optarg)) {
@@ -571,6 +599,7 @@ int main(int argc, char **argv)
 		       cfg.spool_dir, cfg.max_body, (long long)cfg.drain_ms, cfg.connect_timeout_ms,
 		       cfg.first_byte_timeout_ms, cfg.answer_timeout_ms, cfg.idle_timeout_ms,
 		       cfg.total_timeout_ms);
+		printf("trusted-proxies %zu\n", cfg.n_trusted_proxies);
 		return 0;
 	}
 	if (sy_crypto_init()) {

@@ -9,6 +9,7 @@
  * The preferences were type-checked by dp_request_parse; a member of the wrong type here is
  * treated as absent. */
 #include "dp_route.h"
+#include "dp_policy.h"
 #include "sy_err.h"
 
 #include <errno.h>
@@ -39,6 +40,9 @@ enum sort_by {
 /* The filters, in the order they run; the last one that rejected anything names the cause
  * when a model is left with no endpoint. */
 enum stage {
+	STAGE_KEY_ALLOWED, /* the key's restrictions come first: the request's filters explain */
+	STAGE_KEY_IGNORED, /* an empty list when both removed endpoints */
+	STAGE_KEY_PRICE,
 	STAGE_FREE,
 	STAGE_ONLY,
 	STAGE_IGNORE,
@@ -94,7 +98,7 @@ static int fail(int *status, int code, char *err, size_t errlen, const char *fmt
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
 	*status = code;
-	return code == 404 ? SY_ENOTFOUND : SY_EINVAL;
+	return code == 404 ? SY_ENOTFOUND : code == 403 ? SY_EFORBIDDEN : SY_EINVAL;
 }
 
 /* A list for a message: appends ", item" (truncating at the end of the buffer). */
@@ -243,11 +247,7 @@ static bool supports(const Sy__Model *m, const Sy__Endpoint *ep, const char *par
 static bool within(const json_t *max_price, const char *key, sy_money price, double units_per_usd)
 {
 	const json_t *v = json_object_get(max_price, key);
-	if (!json_is_number(v))
-		return true;
-	double limit = json_number_value(v) * units_per_usd;
-	/* a relative slack absorbs the binary representation of decimal limits like 0.3 */
-	return (double)price <= limit * (1 + 1e-9) + 1e-9;
+	return !json_is_number(v) || sy_price_within(json_number_value(v), price, units_per_usd);
 }
 
 static bool price_ok(const json_t *max_price, const struct sy_price *p)
@@ -259,11 +259,16 @@ static bool price_ok(const json_t *max_price, const struct sy_price *p)
 }
 
 /* The first stage that rejects the endpoint, or STAGE_COUNT when it passes. */
-static enum stage first_reject(const struct prefs *pf, const struct params *ps,
-                               const struct plan_model *pm, const struct cand *c,
-                               struct rejects *rj)
+static enum stage first_reject(const Sy__ApiKey *key, const struct prefs *pf,
+                               const struct params *ps, const struct plan_model *pm,
+                               const struct cand *c, struct rejects *rj)
 {
 	const Sy__Provider *prov = c->t.prov;
+	const char *rule = NULL;
+	if (!dp_policy_allows_provider(key, prov, &rule))
+		return strcmp(rule, "allowed_providers") ? STAGE_KEY_IGNORED : STAGE_KEY_ALLOWED;
+	if (!dp_policy_allows_price(key, &c->t.price))
+		return STAGE_KEY_PRICE;
 	if (pm->variant == VARIANT_FREE && !sy_price_is_free(&c->t.price))
 		return STAGE_FREE;
 	if (pf->only && !names_provider(pf->only, prov, NULL))
@@ -321,7 +326,7 @@ static void filter_model(const struct dp_route_ctx *ctx, const struct prefs *pf,
 			continue;
 		if (pf->order)
 			names_provider(pf->order, prov, &c.order_pos);
-		enum stage s = first_reject(pf, ps, pm, &c, rj);
+		enum stage s = first_reject(ctx->key, pf, ps, pm, &c, rj);
 		if (s != STAGE_COUNT) {
 			rj->at[s]++;
 			continue;
@@ -334,7 +339,8 @@ static void filter_model(const struct dp_route_ctx *ctx, const struct prefs *pf,
 
 /* The 404 for a model whose filters left nothing, naming the filter that emptied it. */
 static int explain(const struct prefs *pf, const struct params *ps, const struct plan_model *pm,
-                   const struct rejects *rj, int *status, char *err, size_t errlen)
+                   const struct rejects *rj, struct dp_route_plan *out, int *status, char *err,
+                   size_t errlen)
 {
 	const char *id = pm->model->id;
 	int last = -1;
@@ -346,6 +352,18 @@ static int explain(const struct prefs *pf, const struct params *ps, const struct
 	const char *k;
 	const json_t *v;
 	switch (last) {
+	case STAGE_KEY_ALLOWED:
+		out->rule = "allowed_providers";
+		return fail(status, 403, err, errlen,
+		            "This API key may not use any provider of %s (allowed_providers)", id);
+	case STAGE_KEY_IGNORED:
+		out->rule = "ignored_providers";
+		return fail(status, 403, err, errlen,
+		            "This API key may not use any provider of %s (ignored_providers)", id);
+	case STAGE_KEY_PRICE:
+		out->rule = "max_price";
+		return fail(status, 403, err, errlen,
+		            "Every endpoint of %s is priced above this API key's max_price", id);
 	case STAGE_FREE:
 		return fail(status, 404, err, errlen, "No free endpoints found for %s", id);
 	case STAGE_ONLY:
@@ -569,6 +587,7 @@ int dp_route_plan(const struct dp_route_ctx *ctx, const struct dp_chat_req *req,
 	size_t total = 0;
 	int rc;
 	out->n = 0;
+	out->rule = NULL;
 	read_prefs(req->provider, &pf);
 	if (pf.require_parameters)
 		dp_request_each_param(req, collect_param, &ps);
@@ -600,7 +619,7 @@ int dp_route_plan(const struct dp_route_ctx *ctx, const struct dp_chat_req *req,
 		}
 	}
 	if (!n_cands) {
-		rc = explain(&pf, &ps, &pms[first_empty], &first_rj, status, err, errlen);
+		rc = explain(&pf, &ps, &pms[first_empty], &first_rj, out, status, err, errlen);
 		goto out;
 	}
 	if (pf.partition_none) {

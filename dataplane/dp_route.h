@@ -30,6 +30,7 @@ struct dp_route_target {
 struct dp_route_plan {
 	struct dp_route_target t[DP_ROUTE_MAX];
 	size_t n;
+	const char *rule; /* a 403: the key restriction that left no endpoint (dp_policy) */
 };
 
 struct dp_route_ctx {
@@ -43,11 +44,14 @@ struct dp_route_ctx {
 	double (*throughput)(void *arg, const char *model_id, const char *provider_slug);
 	double (*latency)(void *arg, const char *model_id, const char *provider_slug);
 	void *arg;
-	uint64_t random; /* a random draw for the weighted choice */
+	uint64_t random;       /* a random draw for the weighted choice */
+	const Sy__ApiKey *key; /* its allowed/ignored providers and max_price filter first;
+	                         * NULL = no key restrictions */
 };
 
 /* Build the plan. On failure returns a negative code, sets *status (404 unknown model or
- * filters that leave nothing; 400 no model; 500 out of memory) and a client-facing message
+ * filters that leave nothing; 403 when only the key's restrictions left nothing, with
+ * out->rule naming the restriction; 400 no model; 500 out of memory) and a client-facing message
  * naming the cause (e.g. which filter emptied the list). The provider preferences must have
  * been validated by dp_request_parse. Never returns an empty plan with 0. */
 int dp_route_plan(const struct dp_route_ctx *ctx, const struct dp_chat_req *req,

@@ -17,6 +17,7 @@ struct dp_sync;
 struct dp_health;
 struct dp_chat;
 struct dp_money;
+struct sy_cidr;
 
 struct dp_config {
 	const char *listen;       /* "host:port" for the public API */
@@ -36,6 +37,9 @@ struct dp_config {
 	uint32_t reserve_max_tokens;    /* completion tokens a request reserves at most */
 	uint32_t lease_wait_ms;         /* a request's wait for its credit lease to grow */
 	int cluster_workers;            /* workers sharing the rate limits (0 = workers) */
+	/* --trusted-proxies: peers whose X-Forwarded-For names the client (dp_policy) */
+	const struct sy_cidr *trusted_proxies;
+	size_t n_trusted_proxies;
 };
 
 struct dp_worker {

@@ -127,6 +127,7 @@ struct world {
 	const char *sticky_slug;
 	struct metric tp[8], lat[8]; /* throughput, latency by provider slug */
 	char sticky_model[64];       /* the model id the sticky lookup was asked about */
+	const Sy__ApiKey *key;       /* the calling key's restrictions, NULL = none */
 };
 
 static const Sy__Model *lookup_model(void *arg, const char *id)
@@ -202,6 +203,7 @@ static int route(struct world *w, uint64_t random, const char *body, struct dp_r
 	    .latency = latency,
 	    .arg = w,
 	    .random = random,
+	    .key = w->key,
 	};
 	last_err[0] = '\0';
 	last_status = 0;
@@ -270,6 +272,51 @@ static void test_route_a_request(void **state)
 	assert_false(t->free_variant);
 	assert_int_equal(p.t[1].price.prompt, 5000);
 	assert_int_equal(p.t[1].price.completion, 15000);
+}
+
+/* The key's allowed/ignored providers and max_price filter before the request's own
+ * preferences; when they alone leave nothing the answer is 403 naming the rule. */
+static void test_key_restrictions(void **state)
+{
+	char *allowed[] = {"together", "Azure"}, *ignored[] = {"together"}, *openai[] = {"openai"};
+	Sy__MaxPrice mp = SY__MAX_PRICE__INIT;
+	Sy__ApiKey k = SY__API_KEY__INIT;
+	struct world w = {.key = &k};
+	const char *body = BODY("stat/m", ",\"provider\":{\"sort\":\"price\"}");
+	struct dp_route_plan p;
+
+	k.allowed_providers = allowed;
+	k.n_allowed_providers = N(allowed);
+	expect_plan(&w, 0, body, "together azure");
+	k.n_allowed_providers = 0;
+	k.ignored_providers = ignored;
+	k.n_ignored_providers = N(ignored);
+	expect_plan(&w, 0, body, "fireworks azure");
+	k.n_ignored_providers = 0;
+	k.max_price = &mp;
+	mp.has_prompt = true;
+	mp.prompt = 2; /* USD per million tokens: azure's 3 is too much */
+	expect_plan(&w, 0, body, "together fireworks");
+
+	mp.prompt = 0.1;
+	assert_int_equal(route(&w, 0, body, &p), SY_EFORBIDDEN);
+	assert_int_equal(last_status, 403);
+	assert_string_equal(p.rule, "max_price");
+	assert_string_equal(last_err, "Every endpoint of stat/m is priced above this API key's "
+	                              "max_price");
+	k.max_price = NULL;
+	k.allowed_providers = openai;
+	k.n_allowed_providers = N(openai);
+	assert_int_equal(route(&w, 0, body, &p), SY_EFORBIDDEN);
+	assert_string_equal(p.rule, "allowed_providers");
+	/* the request's own filter emptying what the key left is the request's 404 */
+	expect_404(&w, BODY("openai/gpt", ",\"provider\":{\"only\":[\"azure\"]}"),
+	           "No allowed providers are available for the selected model (provider.only)");
+	k.n_allowed_providers = 0;
+	k.ignored_providers = openai;
+	k.n_ignored_providers = N(openai);
+	assert_int_equal(route(&w, 0, BODY("solo/m", ""), &p), SY_EFORBIDDEN);
+	assert_string_equal(p.rule, "ignored_providers");
 }
 
 static void test_weighted_first_choice(void **state)
@@ -745,6 +792,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_route_a_request),
+	    cmocka_unit_test(test_key_restrictions),
 	    cmocka_unit_test(test_weighted_first_choice),
 	    cmocka_unit_test(test_inverse_square_price_split),
 	    cmocka_unit_test(test_free_endpoint_always_first),
