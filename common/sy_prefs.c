@@ -100,8 +100,8 @@ int sy_prefs_check(const json_t *p, char *err, size_t errlen)
 		{
 			if (!json_is_number(v) || !(json_number_value(v) >= 0) ||
 			    !isfinite(json_number_value(v)))
-				return bad(&e, "provider.max_price.%s must be a non-negative number",
-				           k);
+				return bad(
+				    &e, "provider.max_price.%s must be a non-negative number", k);
 		}
 	}
 	return 0;

@@ -1,5 +1,6 @@
 /* cp_admin.c - routes and handlers of the admin REST API. */
 #include "cp_admin.h"
+#include "cp_auditlog.h"
 #include "cp_auth.h"
 #include "cp_billing.h"
 #include "cp_json.h"
@@ -39,6 +40,9 @@ struct ctx {
 	const char *id;      /* the path's item id, NULL for a collection */
 	json_t *body;        /* parsed body of POST/PATCH */
 	int64_t now;
+	/* for the audit entry: a created object's id, the org the object belongs to */
+	const char *audit_id;
+	char audit_org[CP_NAME_MAX];
 };
 
 typedef void handler_fn(struct ctx *c);
@@ -125,12 +129,53 @@ static ProtobufCMessage *load(struct ctx *c, enum cp_kind k, const char *what)
 	return m;
 }
 
-static bool commit(struct ctx *c)
+/* Append the audit entry of the change about to commit (cp_auditlog). */
+static int audit(struct ctx *c, unsigned status)
 {
-	int rc = cp_store_commit(&c->t);
+	struct cp_auditlog_change ch = {
+	    .caller = c->caller,
+	    .method = c->req->method,
+	    .path = c->req->path,
+	    .object_id = c->audit_id,
+	    .org_id = c->audit_org[0] ? c->audit_org : NULL,
+	    .body = c->body,
+	    .status = status,
+	    .remote_addr = c->req->remote_addr,
+	    .now_ms = sy_unix_ms(),
+	};
+	return cp_auditlog_record(c->t, &ch);
+}
+
+/* The money endpoints read their own bodies: the field names come from a parse of it here
+ * (freed with the request). */
+static int billing_audit(void *arg, unsigned status)
+{
+	struct ctx *c = arg;
+	if (!c->body && c->req->body_len)
+		c->body = json_loadb(c->req->body, c->req->body_len, 0, NULL);
+	return audit(c, status);
+}
+
+/* Audit, then commit: the change and its entry commit together. */
+static bool commit(struct ctx *c, unsigned status)
+{
+	int rc = audit(c, status);
+	if (!rc)
+		rc = cp_store_commit(&c->t);
 	if (rc)
 		fail_rc(c, rc, "commit");
 	return rc == 0;
+}
+
+/* The org an entity belongs to, for its audit entry. */
+static void audit_entity(struct ctx *c, enum cp_kind k, const ProtobufCMessage *m)
+{
+	const char *org = k == CP_ORG    ? ((const Sy__Org *)m)->id
+	                  : k == CP_KEY  ? ((const Sy__ApiKey *)m)->org_id
+	                  : k == CP_MKEY ? ((const Sy__MgmtKey *)m)->org_id
+	                                 : NULL;
+	c->audit_id = cp_entity_id(k, m);
+	snprintf(c->audit_org, sizeof(c->audit_org), "%s", org ? org : "");
 }
 
 /* JSON of an entity as the API shows it (keys with their usage as of now). */
@@ -170,7 +215,8 @@ static void put_reply(struct ctx *c, enum cp_kind k, const ProtobufCMessage *m, 
 	json_t *root = json_pack("{s:o}", "data", entity_json(c, k, m));
 	if (root && plain)
 		json_object_set_new(root, "key", json_string(plain));
-	if (!root || !commit(c)) {
+	audit_entity(c, k, m);
+	if (!root || !commit(c, status)) {
 		json_decref(root);
 		if (!c->res->body)
 			fail_rc(c, -ENOMEM, "response");
@@ -181,7 +227,7 @@ static void put_reply(struct ctx *c, enum cp_kind k, const ProtobufCMessage *m, 
 
 static void reply_deleted(struct ctx *c)
 {
-	if (commit(c))
+	if (commit(c, 200))
 		cp_response_json(c->res, 200, json_pack("{s:b}", "deleted", 1));
 }
 
@@ -500,6 +546,8 @@ static void keys_delete(struct ctx *c)
 	ProtobufCMessage *m = load_key(c);
 	if (!m)
 		return;
+	audit_entity(c, CP_KEY, m);
+	c->audit_id = NULL; /* the path's */
 	cp_entity_free(&m);
 	int rc = cp_store_del(c->t, CP_KEY, c->id);
 	if (!rc)
@@ -566,6 +614,12 @@ static void mkeys_delete(struct ctx *c)
 		fail(c, 409, "cannot delete the management key used for this request");
 		return;
 	}
+	ProtobufCMessage *m = load(c, CP_MKEY, "management key");
+	if (!m)
+		return;
+	audit_entity(c, CP_MKEY, m);
+	c->audit_id = NULL;
+	cp_entity_free(&m);
 	int rc = cp_store_del(c->t, CP_MKEY, c->id);
 	if (rc)
 		fail_rc(c, rc, "management key");
@@ -849,6 +903,13 @@ static void autorouter_delete(struct ctx *c)
 		reply_deleted(c);
 }
 
+/* ---- the audit log ------------------------------------------------------------------------ */
+
+static void audit_list(struct ctx *c)
+{
+	cp_auditlog_serve(c->t, c->caller, c->req, c->res);
+}
+
 /* ---- routing ------------------------------------------------------------------------------ */
 
 static const struct route {
@@ -884,6 +945,7 @@ static const struct route {
     {"auto-router", false, "GET", autorouter_get},
     {"auto-router", false, "PUT", autorouter_put},
     {"auto-router", false, "DELETE", autorouter_delete},
+    {"audit", false, "GET", audit_list},
 };
 
 /* Find the route for method and path; sets *id and the response on 404/405. */
@@ -954,7 +1016,8 @@ static void serve(struct ctx *c, char *coll, size_t colllen)
 	}
 	if (cp_billing_match(req->path)) {
 		snprintf(coll, colllen, "billing");
-		struct cp_billing_call bc = {&c->t, c->caller, req, c->res, c->now};
+		struct cp_billing_call bc = {&c->t,  c->caller,     req, c->res,
+		                             c->now, billing_audit, c};
 		cp_billing_serve(&bc);
 		return;
 	}

@@ -29,6 +29,10 @@ struct cp_billing_call {
 	const struct cp_request *req;
 	struct cp_response *res;
 	int64_t now; /* unix seconds */
+	/* Called in the transaction just before a change commits, with the answer's status:
+	 * appends the audit entry (cp_auditlog). 0 or a negative code (nothing commits). */
+	int (*audit)(void *arg, unsigned status);
+	void *audit_arg;
 };
 
 /* True if path is one of the money endpoints above (method not considered). */

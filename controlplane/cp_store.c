@@ -37,6 +37,7 @@ static const char *const table_names[CP_TABLE_COUNT] = {
     [CP_T_CREDITS] = "credit_ledger",
     [CP_T_GEN_BY_ORG] = "generations_by_org",
     [CP_T_DIRTY] = "dirty",
+    [CP_T_AUDIT] = "audit",
 };
 
 struct cp_store {
@@ -453,6 +454,34 @@ int cp_store_raw_each(struct cp_txn *t, enum cp_table tb, const char *prefix, cp
 			break;
 		ret = fn(key.mv_data, key.mv_size, v.mv_data, v.mv_size, arg);
 	}
+	if (!ret && rc && rc != MDB_NOTFOUND)
+		ret = mdb_fail("cursor_get", rc);
+	mdb_cursor_close(c);
+	return ret;
+}
+
+int cp_store_raw_each_back(struct cp_txn *t, enum cp_table tb, const char *before,
+                           cp_store_raw_fn *fn, void *arg)
+{
+	MDB_cursor *c;
+	MDB_val key = {before ? strlen(before) : 0, (void *)before}, v;
+	int rc = mdb_cursor_open(t->txn, t->s->table_dbi[tb], &c);
+	if (rc)
+		return mdb_fail("cursor_open", rc);
+	/* start at the first row at or after `before` and step back from it */
+	MDB_cursor_op first = MDB_LAST;
+	if (before) {
+		rc = mdb_cursor_get(c, &key, &v, MDB_SET_RANGE);
+		first = rc == MDB_NOTFOUND ? MDB_LAST : MDB_PREV;
+		if (rc && rc != MDB_NOTFOUND) {
+			mdb_cursor_close(c);
+			return mdb_fail("cursor_get", rc);
+		}
+	}
+	int ret = 0;
+	for (rc = mdb_cursor_get(c, &key, &v, first); !rc && !ret;
+	     rc = mdb_cursor_get(c, &key, &v, MDB_PREV))
+		ret = fn(key.mv_data, key.mv_size, v.mv_data, v.mv_size, arg);
 	if (!ret && rc && rc != MDB_NOTFOUND)
 		ret = mdb_fail("cursor_get", rc);
 	mdb_cursor_close(c);

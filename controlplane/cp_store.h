@@ -45,6 +45,7 @@ enum cp_table {
 	CP_T_CREDITS,     /* "<org id>/<seq, 20 digits>" -> LedgerEntry (top-ups, refunds) */
 	CP_T_GEN_BY_ORG,  /* "<org id>/<created_at, 12 digits>/<generation id>" -> "" */
 	CP_T_DIRTY,       /* "org/<id>" | "key/<hash>" -> "": balances to publish */
+	CP_T_AUDIT,       /* "<unix ms, 13 digits>-<random>" -> AuditEntry (cp_auditlog) */
 	CP_TABLE_COUNT
 };
 
@@ -110,6 +111,11 @@ int cp_store_raw_del(struct cp_txn *t, enum cp_table tb, const char *key);
  * change the table. 0, SY_ESTORE or the callback's return. */
 int cp_store_raw_each(struct cp_txn *t, enum cp_table tb, const char *prefix, cp_store_raw_fn *fn,
                       void *arg);
+
+/* Visit the rows whose key sorts before `before` (NULL = all), last first; the callback may
+ * not change the table. 0, SY_ESTORE or the callback's return. */
+int cp_store_raw_each_back(struct cp_txn *t, enum cp_table tb, const char *before,
+                           cp_store_raw_fn *fn, void *arg);
 
 /* Topic prefix of a kind: "org", "key", "mkey", "provider", "model", "autorouter". */
 const char *cp_kind_name(enum cp_kind k);

@@ -23,9 +23,9 @@ struct dp_config;
 
 /* Where a request comes from, as far as the rules care. */
 struct dp_policy_client {
-	bool has_addr;      /* false: no usable address (a garbled X-Forwarded-For hop) */
+	bool has_addr;       /* false: no usable address (a garbled X-Forwarded-For hop) */
 	struct sy_cidr addr; /* the client's address */
-	const char *origin; /* Origin, else HTTP-Referer; NULL when neither (borrowed) */
+	const char *origin;  /* Origin, else HTTP-Referer; NULL when neither (borrowed) */
 };
 
 /* Why a request was refused: the rule's field name and a client-facing message. */

@@ -39,9 +39,10 @@ static void test_ranges_contain_addresses(void **state)
 
 static void test_bad_input_refused(void **state)
 {
-	static const char *const bad[] = {"", "10.0.0.1/33", "10.0.0.1/8", "10.0.0.0/", "10.0.0/8",
-	                                  "::1/129", "2001:db8::1/32", "host.example", "10.0.0.0/+8",
-	                                  "10.0.0.0/08x", "1.2.3.4 "};
+	static const char *const bad[] = {
+	    "",        "10.0.0.1/33",    "10.0.0.1/8",   "10.0.0.0/",   "10.0.0/8",
+	    "::1/129", "2001:db8::1/32", "host.example", "10.0.0.0/+8", "10.0.0.0/08x",
+	    "1.2.3.4 "};
 	struct sy_cidr c;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		if (sy_cidr_parse(bad[i], &c) == 0)

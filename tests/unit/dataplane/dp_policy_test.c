@@ -26,7 +26,7 @@ static const char *client(const char *peer, const char *const *xff, size_t n)
 	if (dp_policy_client_addr(&p, trusted, 2, xff, n, &a))
 		return "invalid";
 	static const char *const known[] = {"203.0.113.7", "198.51.100.1", "10.0.0.2", "10.0.0.3",
-	                                    "127.0.0.1", "::1", NULL};
+	                                    "127.0.0.1",   "::1",          NULL};
 	for (size_t i = 0; known[i]; i++) {
 		struct sy_cidr k = cidr(known[i]);
 		if (sy_cidr_contains(&k, &a))
@@ -139,13 +139,14 @@ static void test_default_preferences_under_the_requests(void **state)
 	    "{\"model\":\"m/x\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
 	    "{\"model\":\"m/x\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
 	    "\"provider\":{\"order\":[\"b\"]}}"};
-	const char *want[] = {"{\"order\": [\"a\"], \"allow_fallbacks\": false, \"sort\": \"price\"}",
-	                      "{\"order\": [\"b\"], \"allow_fallbacks\": false, \"sort\": \"price\"}"};
+	const char *want[] = {
+	    "{\"order\": [\"a\"], \"allow_fallbacks\": false, \"sort\": \"price\"}",
+	    "{\"order\": [\"b\"], \"allow_fallbacks\": false, \"sort\": \"price\"}"};
 	for (size_t i = 0; i < 2; i++) {
 		struct dp_chat_req req;
 		char err[256];
-		assert_int_equal(dp_request_parse(bodies[i], strlen(bodies[i]), &req, err, sizeof(err)),
-		                 0);
+		assert_int_equal(
+		    dp_request_parse(bodies[i], strlen(bodies[i]), &req, err, sizeof(err)), 0);
 		assert_int_equal(dp_policy_merge_prefs(&k, &req), 0);
 		json_t *w = json_loads(want[i], 0, NULL);
 		assert_true(json_equal(req.provider, w));
