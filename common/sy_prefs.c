@@ -70,8 +70,9 @@ int sy_prefs_check(const json_t *p, char *err, size_t errlen)
 	struct errmsg e = {err, errlen};
 	if (!json_is_object(p))
 		return bad(&e, "provider must be an object");
-	static const char *const lists[] = {"order", "only", "ignore", "quantizations"};
-	static const char *const flags[] = {"allow_fallbacks", "require_parameters"};
+	static const char *const lists[] = {"order", "only", "ignore", "quantizations",
+	                                    "allowed_data_regions"};
+	static const char *const flags[] = {"allow_fallbacks", "require_parameters", "zdr"};
 	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
 		json_t *v = opt(p, lists[i]);
 		if (v && !strings(v))

@@ -6,8 +6,8 @@
 #include <jansson.h>
 #include <stddef.h>
 
-/* Check p (not null) field by field: order/only/ignore/quantizations arrays of strings,
- * allow_fallbacks/require_parameters booleans, data_collection "allow"|"deny", sort,
+/* Check p (not null) field by field: order/only/ignore/quantizations/allowed_data_regions
+ * arrays of strings, allow_fallbacks/require_parameters/zdr booleans, data_collection "allow"|"deny", sort,
  * max_price {name: non-negative number}. 0, or SY_EINVAL with a message naming the field
  * ("provider.sort must be ...") in err. */
 int sy_prefs_check(const json_t *p, char *err, size_t errlen);

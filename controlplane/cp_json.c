@@ -43,10 +43,10 @@ static json_t *str_array(char *const *v, size_t n)
 json_t *cp_json_org(const Sy__Org *o)
 {
 	bool postpaid = o->has_postpaid && o->postpaid;
-	return json_pack("{s:s,s:s,s:o,s:o,s:b,s:s}", "id", o->id, "name", o->name ? o->name : "",
-	                 "created_at", cp_json_time(o->created_at), "updated_at",
-	                 cp_json_time(o->updated_at), "postpaid", postpaid, "billing",
-	                 postpaid ? "postpaid" : "prepaid");
+	return json_pack("{s:s,s:s,s:o,s:o,s:b,s:s,s:b}", "id", o->id, "name",
+	                 o->name ? o->name : "", "created_at", cp_json_time(o->created_at),
+	                 "updated_at", cp_json_time(o->updated_at), "postpaid", postpaid, "billing",
+	                 postpaid ? "postpaid" : "prepaid", "enforce_zdr", o->enforce_zdr);
 }
 
 json_t *cp_json_key(const Sy__ApiKey *k, const struct cp_key_usage *u)
@@ -92,7 +92,7 @@ static json_t *opt_uint(protobuf_c_boolean has, uint32_t v)
 
 json_t *cp_json_provider(const Sy__Provider *p)
 {
-	return json_pack(
+	json_t *j = json_pack(
 	    "{s:s,s:o,s:o,s:o,s:b,s:o,s:s,s:o,s:o,s:o,s:o,s:o,s:o}", "slug", p->slug, "name",
 	    str_or_null(p->name), "adapter", str_or_null(p->adapter), "base_url",
 	    str_or_null(p->base_url), "has_api_key", p->has_api_key_enc && p->api_key_enc.len,
@@ -104,6 +104,12 @@ json_t *cp_json_provider(const Sy__Provider *p)
 	    opt_uint(p->has_idle_timeout_ms, p->idle_timeout_ms), "total_timeout_ms",
 	    opt_uint(p->has_total_timeout_ms, p->total_timeout_ms), "created_at",
 	    cp_json_time(p->created_at), "updated_at", cp_json_time(p->updated_at));
+	if (j) {
+		json_object_set_new(j, "zdr", json_boolean(p->zdr));
+		json_object_set_new(j, "region", str_or_null(p->region));
+		json_object_set_new(j, "datacenters", str_array(p->datacenters, p->n_datacenters));
+	}
+	return j;
 }
 
 static json_t *pricing_json(const Sy__Pricing *pr)
@@ -237,6 +243,7 @@ int cp_json_apply_org(Sy__Org *o, const json_t *j)
 {
 	const json_t *billing = json_object_get(j, "billing");
 	set_bool(&o->has_postpaid, &o->postpaid, j, "postpaid");
+	set_bool(&o->has_enforce_zdr, &o->enforce_zdr, j, "enforce_zdr");
 	if (json_is_string(billing)) {
 		o->has_postpaid = true;
 		o->postpaid = !strcmp(json_string_value(billing), "postpaid");
@@ -335,8 +342,11 @@ int cp_json_apply_provider(Sy__Provider *p, const json_t *j)
 	int rc;
 	if ((rc = set_str(&p->name, j, "name")) || (rc = set_str(&p->adapter, j, "adapter")) ||
 	    (rc = set_str(&p->base_url, j, "base_url")) ||
-	    (rc = set_str(&p->api_key_env, j, "api_key_env")))
+	    (rc = set_str(&p->api_key_env, j, "api_key_env")) ||
+	    (rc = set_str(&p->region, j, "region")) ||
+	    (rc = set_strs(&p->datacenters, &p->n_datacenters, j, "datacenters")))
 		return rc;
+	set_bool(&p->has_zdr, &p->zdr, j, "zdr");
 	set_uint(&p->has_connect_timeout_ms, &p->connect_timeout_ms, j, "connect_timeout_ms");
 	set_uint(&p->has_first_byte_timeout_ms, &p->first_byte_timeout_ms, j,
 	         "first_byte_timeout_ms");

@@ -423,6 +423,17 @@ int cp_parse_time(const char *s, int64_t *out)
 	return 0;
 }
 
+static bool datacenter(const char *s)
+{
+	size_t n = strlen(s);
+	if (!n || n > CP_SLUG_MAX)
+		return false;
+	for (; *s; s++)
+		if (!(isalnum((unsigned char)*s) || strchr("._-", *s)))
+			return false;
+	return true;
+}
+
 /* A model id, or a glob of one ("anthropic/" followed by "*"). */
 static bool model_pattern(const char *s)
 {
@@ -545,7 +556,8 @@ int cp_validate_org(const json_t *j, enum cp_vmode m, const char *id, struct cp_
 		return rc;
 	if ((rc = check_str(j, "", "name", m == CP_V_PATCH ? 0 : F_REQUIRED, CP_NAME_MAX, e)))
 		return rc;
-	if ((rc = check_enum(j, "", "billing", 0, billings, e)))
+	if ((rc = check_enum(j, "", "billing", 0, billings, e)) ||
+	    (rc = check_bool(j, "", "enforce_zdr", e)))
 		return rc;
 	return check_bool(j, "", "postpaid", e);
 }
@@ -596,7 +608,14 @@ int cp_validate_provider(const json_t *j, enum cp_vmode m, const char *slug, str
 	    (rc = check_enum(j, "", "adapter", 0, adapters, e)) ||
 	    (rc = check_syntax(j, "", "base_url", req, valid_url,
 	                       "an http:// or https:// URL without spaces", e)) ||
-	    (rc = check_enum(j, "", "data_collection", 0, collection, e)))
+	    (rc = check_enum(j, "", "data_collection", 0, collection, e)) ||
+	    (rc = check_bool(j, "", "zdr", e)) ||
+	    (rc = check_syntax(j, "", "region", F_NULLABLE, cp_valid_slug,
+	                       "a region slug (\"us\", \"europe\", ...) or null", e)) ||
+	    (rc = check_list(j, "datacenters", datacenter,
+	                     "a datacenter name (letters, digits, "
+	                     "'.', '_', '-'; at most 64)",
+	                     e)))
 		return rc;
 	for (size_t i = 0; timeouts[i]; i++)
 		if ((rc = check_uint(j, "", timeouts[i], F_NULLABLE, 1, TIMEOUT_MAX, e)))

@@ -242,6 +242,13 @@ static json_t *endpoint_json(const Sy__Model *m, const Sy__Endpoint *ep, const S
 	    tools, "none", tools, "required", tools, "uptime_last_30m", "uptime_last_5m",
 	    "uptime_last_1d", "latency_last_30m", "throughput_last_30m");
 	add_stats(e, st);
+	if (e) { /* the provider's data policy (routing's provider.zdr, data_collection) */
+		json_object_set_new(e, "data_collection",
+		                    json_string(p->data_collection_deny ? "deny" : "allow"));
+		json_object_set_new(e, "zdr", json_boolean(p->zdr));
+		json_object_set_new(e, "region", str_or_null(p->region));
+		json_object_set_new(e, "datacenters", str_array(p->datacenters, p->n_datacenters));
+	}
 	return e;
 }
 
@@ -260,6 +267,23 @@ json_t *dp_catalog_model_endpoints(const struct dp_view *v, const Sy__Model *m)
 	                 (json_int_t)m->created_at, "description",
 	                 m->description ? m->description : "", "architecture",
 	                 architecture(m, true), "endpoints", eps);
+}
+
+json_t *dp_catalog_zdr_endpoints(const struct dp_view *v)
+{
+	json_t *data = json_array();
+	size_t n = dp_view_model_count(v);
+	for (size_t i = 0; data && i < n; i++) {
+		const Sy__Model *m = dp_view_model_at(v, i);
+		for (size_t k = 0; k < m->n_endpoints; k++) {
+			const Sy__Provider *p = dp_view_provider(v, m->endpoints[k]->provider);
+			if (p && p->zdr)
+				json_array_append_new(
+				    data, endpoint_json(m, m->endpoints[k], p,
+				                        dp_view_endpoint_stat(v, m->id, p->slug)));
+		}
+	}
+	return json_pack("{s:o}", "data", data);
 }
 
 json_t *dp_catalog_providers(const struct dp_view *v)

@@ -20,6 +20,8 @@ json_t *dp_catalog_models(const struct dp_view *v);
 json_t *dp_catalog_model_endpoints(const struct dp_view *v, const Sy__Model *m);
 /* {"data":[{name,slug,privacy_policy_url,terms_of_service_url,status_page_url}...]}. */
 json_t *dp_catalog_providers(const struct dp_view *v);
+/* GET /endpoints/zdr: {"data": [endpoint]}, every endpoint whose provider retains no data. */
+json_t *dp_catalog_zdr_endpoints(const struct dp_view *v);
 /* {"data":{...}} for GET /key called with inference key k. */
 json_t *dp_catalog_key(const Sy__ApiKey *k);
 /* {"data":{...}} for GET /key called with management key mk. */

@@ -1201,6 +1201,8 @@ enum MHD_Result dp_chat_start(struct dp_worker *w, struct MHD_Connection *c, str
 	    .arg = chat,
 	    .key = key,
 	};
+	const Sy__Org *org = dp_view_org(view, key->org_id);
+	ctx.org_zdr = org && org->enforce_zdr;
 	sy_random_buf(&ctx.random, sizeof(ctx.random));
 	if (dp_route_plan(&ctx, &chat->req, &chat->plan, &status, err, sizeof(err)) ||
 	    !chat->plan.n) {

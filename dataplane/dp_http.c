@@ -36,6 +36,7 @@ enum route {
 	R_MODELS,
 	R_MODEL_ENDPOINTS,
 	R_PROVIDERS,
+	R_ZDR_ENDPOINTS,
 	R_KEY,
 	R_GENERATION,
 	R_CREDITS,
@@ -169,7 +170,7 @@ static void route(struct req *q, const char *url, const char *method)
 	    {"/providers", "GET", R_PROVIDERS},    {"/key", "GET", R_KEY},
 	    {"/generation", "GET", R_GENERATION},  {"/credits", "GET", R_CREDITS},
 	    {"/health", "GET", R_HEALTH},          {"/ready", "GET", R_READY},
-	    {"/metrics", "GET", R_METRICS},
+	    {"/metrics", "GET", R_METRICS},        {"/endpoints/zdr", "GET", R_ZDR_ENDPOINTS},
 	};
 	const char *p = url;
 	if (strncmp(p, "/api/v1/", 8) == 0)
@@ -345,6 +346,8 @@ static enum MHD_Result dispatch(struct req *q, const char *url)
 		return send_body(q, MHD_HTTP_OK, dp_catalog_models(w->view));
 	case R_PROVIDERS:
 		return send_body(q, MHD_HTTP_OK, dp_catalog_providers(w->view));
+	case R_ZDR_ENDPOINTS:
+		return send_body(q, MHD_HTTP_OK, dp_catalog_zdr_endpoints(w->view));
 	case R_MODEL_ENDPOINTS:
 		return do_model_endpoints(q, url);
 	default:

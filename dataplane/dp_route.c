@@ -48,6 +48,8 @@ enum stage {
 	STAGE_IGNORE,
 	STAGE_QUANT,
 	STAGE_DATA,
+	STAGE_ZDR,
+	STAGE_REGION,
 	STAGE_PARAMS,
 	STAGE_MAX_PRICE,
 	STAGE_ORDER,
@@ -55,7 +57,8 @@ enum stage {
 };
 
 struct prefs {
-	const json_t *order, *only, *ignore, *quants, *max_price;
+	const json_t *order, *only, *ignore, *quants, *max_price, *regions;
+	bool zdr; /* provider.zdr: zero-data-retention endpoints only */
 	bool allow_fallbacks;
 	bool require_parameters;
 	bool deny_collection;
@@ -151,6 +154,8 @@ static void read_prefs(const json_t *p, struct prefs *pf)
 	pf->only = list_or_null(p, "only");
 	pf->ignore = list_or_null(p, "ignore");
 	pf->quants = list_or_null(p, "quantizations");
+	pf->regions = list_or_null(p, "allowed_data_regions");
+	pf->zdr = json_is_true(json_object_get(p, "zdr"));
 	const json_t *mp = json_object_get(p, "max_price");
 	pf->max_price = json_is_object(mp) && json_object_size(mp) ? mp : NULL;
 	pf->allow_fallbacks = !json_is_false(json_object_get(p, "allow_fallbacks"));
@@ -259,7 +264,7 @@ static bool price_ok(const json_t *max_price, const struct sy_price *p)
 }
 
 /* The first stage that rejects the endpoint, or STAGE_COUNT when it passes. */
-static enum stage first_reject(const Sy__ApiKey *key, const struct prefs *pf,
+static enum stage first_reject(const Sy__ApiKey *key, bool org_zdr, const struct prefs *pf,
                                const struct params *ps, const struct plan_model *pm,
                                const struct cand *c, struct rejects *rj)
 {
@@ -280,6 +285,10 @@ static enum stage first_reject(const Sy__ApiKey *key, const struct prefs *pf,
 		return STAGE_QUANT;
 	if (pf->deny_collection && !prov->data_collection_deny)
 		return STAGE_DATA;
+	if ((pf->zdr || org_zdr) && !prov->zdr)
+		return STAGE_ZDR;
+	if (pf->regions && !(prov->region && lists_string(pf->regions, prov->region)))
+		return STAGE_REGION;
 	if (pf->require_parameters) {
 		bool all = true;
 		for (size_t i = 0; i < ps->n; i++) {
@@ -326,7 +335,7 @@ static void filter_model(const struct dp_route_ctx *ctx, const struct prefs *pf,
 			continue;
 		if (pf->order)
 			names_provider(pf->order, prov, &c.order_pos);
-		enum stage s = first_reject(ctx->key, pf, ps, pm, &c, rj);
+		enum stage s = first_reject(ctx->key, ctx->org_zdr, pf, ps, pm, &c, rj);
 		if (s != STAGE_COUNT) {
 			rj->at[s]++;
 			continue;
@@ -338,9 +347,9 @@ static void filter_model(const struct dp_route_ctx *ctx, const struct prefs *pf,
 }
 
 /* The 404 for a model whose filters left nothing, naming the filter that emptied it. */
-static int explain(const struct prefs *pf, const struct params *ps, const struct plan_model *pm,
-                   const struct rejects *rj, struct dp_route_plan *out, int *status, char *err,
-                   size_t errlen)
+static int explain(const struct prefs *pf, bool org_zdr, const struct params *ps,
+                   const struct plan_model *pm, const struct rejects *rj, struct dp_route_plan *out,
+                   int *status, char *err, size_t errlen)
 {
 	const char *id = pm->model->id;
 	int last = -1;
@@ -386,6 +395,19 @@ static int explain(const struct prefs *pf, const struct params *ps, const struct
 	case STAGE_DATA:
 		return fail(status, 404, err, errlen,
 		            "No endpoints found matching your data policy (data_collection: deny)");
+	case STAGE_ZDR:
+		return fail(status, 404, err, errlen,
+		            "No endpoints found matching your data policy (zdr: zero data "
+		            "retention%s)",
+		            pf->zdr || !org_zdr ? "" : ", enforced for your organization");
+	case STAGE_REGION:
+		json_array_foreach(pf->regions, i, v)
+		{
+			list_add(&l, "%s", json_string_value(v));
+		}
+		return fail(
+		    status, 404, err, errlen,
+		    "No endpoints found matching your data policy (allowed_data_regions: %s)", l.s);
 	case STAGE_PARAMS:
 		/* name what no endpoint supports; if each is supported somewhere, all of them */
 		for (int pass = 0; pass < 2 && !l.used; pass++)
@@ -619,7 +641,8 @@ int dp_route_plan(const struct dp_route_ctx *ctx, const struct dp_chat_req *req,
 		}
 	}
 	if (!n_cands) {
-		rc = explain(&pf, &ps, &pms[first_empty], &first_rj, out, status, err, errlen);
+		rc = explain(&pf, ctx->org_zdr, &ps, &pms[first_empty], &first_rj, out, status, err,
+		             errlen);
 		goto out;
 	}
 	if (pf.partition_none) {

@@ -47,6 +47,7 @@ struct dp_route_ctx {
 	uint64_t random;       /* a random draw for the weighted choice */
 	const Sy__ApiKey *key; /* its allowed/ignored providers and max_price filter first;
 	                         * NULL = no key restrictions */
+	bool org_zdr;          /* the org enforces zero data retention on all its requests */
 };
 
 /* Build the plan. On failure returns a negative code, sets *status (404 unknown model or

@@ -128,6 +128,7 @@ struct world {
 	struct metric tp[8], lat[8]; /* throughput, latency by provider slug */
 	char sticky_model[64];       /* the model id the sticky lookup was asked about */
 	const Sy__ApiKey *key;       /* the calling key's restrictions, NULL = none */
+	bool org_zdr;                /* the key's org enforces zero data retention */
 };
 
 static const Sy__Model *lookup_model(void *arg, const char *id)
@@ -204,6 +205,7 @@ static int route(struct world *w, uint64_t random, const char *body, struct dp_r
 	    .arg = w,
 	    .random = random,
 	    .key = w->key,
+	    .org_zdr = w->org_zdr,
 	};
 	last_err[0] = '\0';
 	last_status = 0;
@@ -317,6 +319,32 @@ static void test_key_restrictions(void **state)
 	k.n_ignored_providers = N(openai);
 	assert_int_equal(route(&w, 0, BODY("solo/m", ""), &p), SY_EFORBIDDEN);
 	assert_string_equal(p.rule, "ignored_providers");
+}
+
+/* Data policy: provider.zdr and an org's enforcement keep zero-data-retention providers only,
+ * provider.allowed_data_regions those of a listed region; an empty list names the policy. */
+static void test_data_policy(void **state)
+{
+	Sy__Provider *azure = (Sy__Provider *)lookup_provider(NULL, "azure");
+	Sy__Provider *together = (Sy__Provider *)lookup_provider(NULL, "together");
+	azure->zdr = azure->has_zdr = true;
+	azure->region = "europe";
+	together->region = "us";
+	struct world w = {0};
+	expect_plan(&w, 0, BODY("stat/m", ",\"provider\":{\"zdr\":true}"), "azure");
+	expect_plan(&w, 0, BODY("stat/m", ",\"provider\":{\"allowed_data_regions\":[\"us\"]}"),
+	            "together");
+	expect_404(&w, BODY("stat/m", ",\"provider\":{\"allowed_data_regions\":[\"asia\"]}"),
+	           "No endpoints found matching your data policy (allowed_data_regions: asia)");
+	expect_404(&w, BODY("openai/gpt", ",\"provider\":{\"only\":[\"openai\"],\"zdr\":true}"),
+	           "No endpoints found matching your data policy (zdr: zero data retention)");
+	w.org_zdr = true;
+	expect_plan(&w, 0, BODY("stat/m", ""), "azure");
+	expect_404(&w, BODY("solo/m", ""),
+	           "No endpoints found matching your data policy (zdr: zero data retention, "
+	           "enforced for your organization)");
+	azure->zdr = azure->has_zdr = false;
+	azure->region = together->region = NULL;
 }
 
 static void test_weighted_first_choice(void **state)
@@ -793,6 +821,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_route_a_request),
 	    cmocka_unit_test(test_key_restrictions),
+	    cmocka_unit_test(test_data_policy),
 	    cmocka_unit_test(test_weighted_first_choice),
 	    cmocka_unit_test(test_inverse_square_price_split),
 	    cmocka_unit_test(test_free_endpoint_always_first),
