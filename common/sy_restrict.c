@@ -9,7 +9,7 @@ static json_t *strs(char *const *v, size_t n)
 	return a;
 }
 
-static json_t *max_price(const Sy__MaxPrice *mp)
+json_t *sy_restrict_max_price_json(const Sy__MaxPrice *mp)
 {
 	if (!mp)
 		return json_null();
@@ -32,5 +32,6 @@ json_t *sy_restrict_json(const Sy__ApiKey *k)
 	                 strs(k->ignored_providers, k->n_ignored_providers), "allowed_ips",
 	                 strs(k->allowed_ips, k->n_allowed_ips), "allowed_referrers",
 	                 strs(k->allowed_referrers, k->n_allowed_referrers), "max_price",
-	                 max_price(k->max_price), "provider", prefs ? prefs : json_null());
+	                 sy_restrict_max_price_json(k->max_price), "provider",
+	                 prefs ? prefs : json_null());
 }

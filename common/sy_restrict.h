@@ -11,5 +11,7 @@
  * arrays (empty = unrestricted), max_price: object or null, provider: object or null}. NULL
  * on allocation failure. */
 json_t *sy_restrict_json(const Sy__ApiKey *k);
+/* A max_price as {prompt, completion, request} (members set only), or null. */
+json_t *sy_restrict_max_price_json(const Sy__MaxPrice *mp);
 
 #endif

@@ -197,6 +197,8 @@ static json_t *entity_json(struct ctx *c, enum cp_kind k, const ProtobufCMessage
 		return cp_json_model((const Sy__Model *)m);
 	case CP_AUTOROUTER:
 		return cp_json_autorouter((const Sy__AutoRouter *)m);
+	case CP_GUARDRAIL:
+		return cp_json_guardrail((const Sy__Guardrail *)m);
 	case CP_KIND_COUNT:
 		break;
 	}
@@ -903,6 +905,92 @@ static void autorouter_delete(struct ctx *c)
 		reply_deleted(c);
 }
 
+/* ---- guardrails (global management keys only: they name orgs and keys) ------------------- */
+
+static void guardrails_list(struct ctx *c)
+{
+	struct list l = {.kind = CP_GUARDRAIL};
+	if (require_global(c, "read guardrails"))
+		list(c, &l);
+}
+
+static void guardrails_get(struct ctx *c)
+{
+	if (!require_global(c, "read guardrails"))
+		return;
+	ProtobufCMessage *m = load(c, CP_GUARDRAIL, "guardrail");
+	if (m)
+		reply_data(c, 200, cp_json_guardrail((Sy__Guardrail *)m));
+	cp_entity_free(&m);
+}
+
+/* Apply the body, check its references, stamp and store. */
+static void save_guardrail(struct ctx *c, Sy__Guardrail *g, unsigned status)
+{
+	struct cp_verr e;
+	if (cp_json_apply_guardrail(g, c->body)) {
+		fail_rc(c, -ENOMEM, "guardrail");
+		return;
+	}
+	if (cp_validate_guardrail_refs(c->t, g, &e)) {
+		fail_field(c, 400, &e);
+		return;
+	}
+	if (status == 201) {
+		g->created_at = c->now;
+		g->has_created_at = true;
+	}
+	g->updated_at = c->now;
+	g->has_updated_at = true;
+	put_reply(c, CP_GUARDRAIL, &g->base, status, NULL);
+}
+
+static void guardrails_create(struct ctx *c)
+{
+	struct cp_verr e;
+	if (!require_global(c, "create guardrails"))
+		return;
+	if (cp_validate_guardrail(c->body, CP_V_CREATE, NULL, &e)) {
+		fail_field(c, 400, &e);
+		return;
+	}
+	ProtobufCMessage *m = cp_entity_new(CP_GUARDRAIL);
+	Sy__Guardrail *g = (Sy__Guardrail *)m;
+	char id[sizeof("gr_") + ORG_ID_RANDOM] = "gr_";
+	sy_random_alnum(id + 3, ORG_ID_RANDOM);
+	if (!g || !(g->id = strdup(id)))
+		fail_rc(c, -ENOMEM, "guardrail");
+	else
+		save_guardrail(c, g, 201);
+	cp_entity_free(&m);
+}
+
+static void guardrails_patch(struct ctx *c)
+{
+	struct cp_verr e;
+	if (!require_global(c, "change guardrails"))
+		return;
+	if (cp_validate_guardrail(c->body, CP_V_PATCH, c->id, &e)) {
+		fail_field(c, 400, &e);
+		return;
+	}
+	ProtobufCMessage *m = load(c, CP_GUARDRAIL, "guardrail");
+	if (m)
+		save_guardrail(c, (Sy__Guardrail *)m, 200);
+	cp_entity_free(&m);
+}
+
+static void guardrails_delete(struct ctx *c)
+{
+	if (!require_global(c, "delete guardrails"))
+		return;
+	int rc = cp_store_del(c->t, CP_GUARDRAIL, c->id);
+	if (rc)
+		fail_rc(c, rc, "guardrail");
+	else
+		reply_deleted(c);
+}
+
 /* ---- the audit log ------------------------------------------------------------------------ */
 
 static void audit_list(struct ctx *c)
@@ -946,6 +1034,11 @@ static const struct route {
     {"auto-router", false, "PUT", autorouter_put},
     {"auto-router", false, "DELETE", autorouter_delete},
     {"audit", false, "GET", audit_list},
+    {"guardrails", false, "GET", guardrails_list},
+    {"guardrails", false, "POST", guardrails_create},
+    {"guardrails", true, "GET", guardrails_get},
+    {"guardrails", true, "PATCH", guardrails_patch},
+    {"guardrails", true, "DELETE", guardrails_delete},
 };
 
 /* Find the route for method and path; sets *id and the response on 404/405. */

@@ -146,8 +146,13 @@ int cp_auditlog_list(struct cp_txn *t, const struct cp_auditlog_query *q, json_t
 static const char *object_type(const char *coll, size_t n)
 {
 	static const char *const types[][2] = {
-	    {"orgs", "org"},           {"keys", "key"},     {"management-keys", "management_key"},
-	    {"providers", "provider"}, {"models", "model"}, {"auto-router", "auto_router"},
+	    {"orgs", "org"},
+	    {"keys", "key"},
+	    {"management-keys", "management_key"},
+	    {"providers", "provider"},
+	    {"models", "model"},
+	    {"auto-router", "auto_router"},
+	    {"guardrails", "guardrail"},
 	};
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
 		if (strlen(types[i][0]) == n && !strncmp(coll, types[i][0], n))

@@ -477,3 +477,37 @@ int cp_json_apply_model(Sy__Model *m, const json_t *j)
 	const json_t *eps = json_object_get(j, "endpoints");
 	return eps ? set_endpoints(m, eps) : 0;
 }
+
+/* ---- guardrails ------------------------------------------------------------------------- */
+
+json_t *cp_json_guardrail(const Sy__Guardrail *g)
+{
+	return json_pack(
+	    "{s:s,s:o,s:o,s:o,s:o,s:o,s:b,s:o,s:o,s:o,s:o,s:o}", "id", g->id, "name",
+	    str_or_null(g->name), "description", str_or_null(g->description), "allowed_models",
+	    str_array(g->allowed_models, g->n_allowed_models), "allowed_providers",
+	    str_array(g->allowed_providers, g->n_allowed_providers), "max_price",
+	    sy_restrict_max_price_json(g->max_price), "enforce_zdr", g->enforce_zdr,
+	    "allowed_data_regions", str_array(g->allowed_data_regions, g->n_allowed_data_regions),
+	    "org_ids", str_array(g->org_ids, g->n_org_ids), "key_hashes",
+	    str_array(g->key_hashes, g->n_key_hashes), "created_at", cp_json_time(g->created_at),
+	    "updated_at", cp_json_time(g->updated_at));
+}
+
+int cp_json_apply_guardrail(Sy__Guardrail *g, const json_t *j)
+{
+	int rc;
+	if ((rc = set_str(&g->name, j, "name")) ||
+	    (rc = set_str(&g->description, j, "description")) ||
+	    (rc = set_strs(&g->allowed_models, &g->n_allowed_models, j, "allowed_models")) ||
+	    (rc = set_strs(&g->allowed_providers, &g->n_allowed_providers, j,
+	                   "allowed_providers")) ||
+	    (rc = set_max_price(&g->max_price, j)) ||
+	    (rc = set_strs(&g->allowed_data_regions, &g->n_allowed_data_regions, j,
+	                   "allowed_data_regions")) ||
+	    (rc = set_strs(&g->org_ids, &g->n_org_ids, j, "org_ids")) ||
+	    (rc = set_strs(&g->key_hashes, &g->n_key_hashes, j, "key_hashes")))
+		return rc;
+	set_bool(&g->has_enforce_zdr, &g->enforce_zdr, j, "enforce_zdr");
+	return 0;
+}

@@ -26,6 +26,7 @@ static const struct kind_info {
     [CP_PROVIDER] = {"provider", "providers", &sy__provider__descriptor},
     [CP_MODEL] = {"model", "models", &sy__model__descriptor},
     [CP_AUTOROUTER] = {"autorouter", "autorouters", &sy__auto_router__descriptor},
+    [CP_GUARDRAIL] = {"guardrail", "guardrails", &sy__guardrail__descriptor},
 };
 
 static const char *const table_names[CP_TABLE_COUNT] = {
@@ -508,6 +509,8 @@ const char *cp_entity_id(enum cp_kind k, const ProtobufCMessage *m)
 		return ((const Sy__Model *)m)->id;
 	case CP_AUTOROUTER:
 		return ((const Sy__AutoRouter *)m)->id;
+	case CP_GUARDRAIL:
+		return ((const Sy__Guardrail *)m)->id;
 	case CP_KIND_COUNT:
 		break;
 	}

@@ -32,6 +32,7 @@ enum cp_kind {
 	CP_PROVIDER,
 	CP_MODEL,
 	CP_AUTOROUTER, /* the auto router's rules: one entity, id "default" */
+	CP_GUARDRAIL,  /* named policies assigned to orgs and keys */
 	CP_KIND_COUNT
 };
 

@@ -72,6 +72,10 @@ static int wire_init(struct cp_sync *y, struct wire *w, enum cp_kind k, const Pr
 		w->u.value_case = SY__UPDATE__VALUE_AUTO_ROUTER;
 		w->u.auto_router = (Sy__AutoRouter *)m;
 		break;
+	case CP_GUARDRAIL:
+		w->u.value_case = SY__UPDATE__VALUE_GUARDRAIL;
+		w->u.guardrail = (Sy__Guardrail *)m;
+		break;
 	case CP_PROVIDER: {
 		const Sy__Provider *p = (const Sy__Provider *)m;
 		w->prov = *p;
@@ -207,8 +211,8 @@ static int snap_stats(const Sy__EndpointStats *st, void *arg)
 static void serve_snapshot(struct cp_sync *y, const struct cp_zmsg *req)
 {
 	/* Referenced entities first: orgs and providers before the keys and models using them. */
-	static const enum cp_kind order[] = {CP_ORG,  CP_PROVIDER, CP_MODEL,
-	                                     CP_MKEY, CP_KEY,      CP_AUTOROUTER};
+	static const enum cp_kind order[] = {CP_ORG, CP_PROVIDER,   CP_MODEL,    CP_MKEY,
+	                                     CP_KEY, CP_AUTOROUTER, CP_GUARDRAIL};
 	struct snap sn = {.y = y, .req = req};
 	struct cp_txn *t = cp_store_begin(y->s, false);
 	int rc = -ENOMEM;

@@ -2,6 +2,8 @@
 #include "cp_validate.h"
 #include "sy_cidr.h"
 #include "sy_err.h"
+#include "sy_key.h"
+#include "sy_key.h"
 #include "sy_money.h"
 #include "sy_msg.h"
 #include "sy_prefs.h"
@@ -718,6 +720,51 @@ int cp_validate_model(const json_t *j, enum cp_vmode m, const char *id, struct c
 				                   "item %zu repeats item %zu (same provider, "
 				                   "provider_model_id and tag)",
 				                   i, k);
+	}
+	return 0;
+}
+
+/* ---- guardrails ---------------------------------------------------------------------------- */
+
+static bool key_hash(const char *s)
+{
+	return sy_is_hash_hex(s);
+}
+
+int cp_validate_guardrail(const json_t *j, enum cp_vmode m, const char *id, struct cp_verr *e)
+{
+	int rc;
+	if ((rc = check_object(j, e)))
+		return rc;
+	if (m == CP_V_PATCH && (rc = check_same(j, "id", id, e)))
+		return rc;
+	if ((rc = check_str(j, "", "name", m == CP_V_PATCH ? 0 : F_REQUIRED, CP_NAME_MAX, e)) ||
+	    (rc = check_str(j, "", "description", F_NULLABLE, TEXT_MAX, e)) ||
+	    (rc = check_list(j, "allowed_models", model_pattern,
+	                     "a model id or a glob of one (\"anthropic/*\")", e)) ||
+	    (rc = check_list(j, "allowed_providers", cp_valid_slug, "a provider slug", e)) ||
+	    (rc = check_max_price(j, e)) || (rc = check_bool(j, "", "enforce_zdr", e)) ||
+	    (rc = check_list(j, "allowed_data_regions", cp_valid_slug,
+	                     "a region slug (\"us\", \"europe\", ...)", e)) ||
+	    (rc = check_list(j, "org_ids", cp_valid_org_id, "an org id", e)))
+		return rc;
+	return check_list(j, "key_hashes", key_hash, "an API key's hash (64 lowercase hex)", e);
+}
+
+int cp_validate_guardrail_refs(struct cp_txn *t, const Sy__Guardrail *g, struct cp_verr *e)
+{
+	char f[48];
+	for (size_t i = 0; i < g->n_org_ids; i++) {
+		if (!cp_store_has(t, CP_ORG, g->org_ids[i])) {
+			snprintf(f, sizeof(f), "org_ids[%zu]", i);
+			return cp_verr_set(e, f, "no org \"%s\" exists", g->org_ids[i]);
+		}
+	}
+	for (size_t i = 0; i < g->n_key_hashes; i++) {
+		if (!cp_store_has(t, CP_KEY, g->key_hashes[i])) {
+			snprintf(f, sizeof(f), "key_hashes[%zu]", i);
+			return cp_verr_set(e, f, "no API key with this hash exists");
+		}
 	}
 	return 0;
 }

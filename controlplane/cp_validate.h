@@ -61,6 +61,12 @@ int cp_validate_autorouter(const json_t *j, struct cp_verr *e);
  * variant suffix, its base model does). */
 int cp_validate_autorouter_refs(struct cp_txn *t, const Sy__AutoRouter *ar, struct cp_verr *e);
 
+/* Guardrail body {name, description, allowed_models, allowed_providers, max_price,
+ * enforce_zdr, allowed_data_regions, org_ids, key_hashes}. */
+int cp_validate_guardrail(const json_t *j, enum cp_vmode m, const char *id, struct cp_verr *e);
+/* Every org and key the guardrail is assigned to exists. */
+int cp_validate_guardrail_refs(struct cp_txn *t, const Sy__Guardrail *g, struct cp_verr *e);
+
 /* Syntax of ids: a provider slug, a model id "author/slug", an org id. */
 bool cp_valid_slug(const char *s);
 bool cp_valid_model_id(const char *s);

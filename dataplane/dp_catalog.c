@@ -3,6 +3,7 @@
  * The field lists are the ones @openrouter/sdk's response schemas require: a field it
  * declares required-but-nullable is sent as null rather than left out. */
 #include "dp_catalog.h"
+#include "dp_policy.h"
 #include "dp_view.h"
 #include "sy_clock.h"
 #include "sy_cost.h"
@@ -124,13 +125,21 @@ static sy_money price_rank(const Sy__Endpoint *ep)
 }
 
 /* The cheapest endpoint whose provider the view knows (first one wins ties); NULL if none. */
-static const Sy__Endpoint *cheapest(const struct dp_view *v, const Sy__Model *m)
+/* The cheapest endpoint whose provider exists and, with pol, that pol allows. */
+static const Sy__Endpoint *cheapest(const struct dp_view *v, const Sy__Model *m,
+                                    const struct dp_policy *pol)
 {
 	const Sy__Endpoint *best = NULL;
 	sy_money best_rank = 0;
 	for (size_t i = 0; i < m->n_endpoints; i++) {
 		const Sy__Endpoint *ep = m->endpoints[i];
-		if (!dp_view_provider(v, ep->provider))
+		const Sy__Provider *p = dp_view_provider(v, ep->provider);
+		const Sy__Pricing *pr = ep->pricing;
+		struct sy_price price = {0};
+		if (!p || (pol && ((pr && sy_price_parse(&price, pr->prompt, pr->completion,
+		                                         pr->request, pr->input_cache_read,
+		                                         pr->input_cache_write, NULL)) ||
+		                   !dp_policy_allows_endpoint(pol, p, &price))))
 			continue;
 		sy_money r = price_rank(ep);
 		if (!best || r < best_rank) {
@@ -177,13 +186,16 @@ static json_t *model_json(const Sy__Model *m, const Sy__Endpoint *top)
 	    "details", details, "supported_voices");
 }
 
-json_t *dp_catalog_models(const struct dp_view *v)
+json_t *dp_catalog_models(const struct dp_view *v, const struct dp_policy *pol)
 {
 	json_t *data = json_array();
 	size_t n = dp_view_model_count(v);
 	for (size_t i = 0; i < n; i++) {
 		const Sy__Model *m = dp_view_model_at(v, i);
-		const Sy__Endpoint *top = cheapest(v, m);
+		const char *g;
+		if (pol && !dp_policy_allows_model(pol, m->id, &g))
+			continue;
+		const Sy__Endpoint *top = cheapest(v, m, pol);
 		if (top)
 			json_array_append_new(data, model_json(m, top));
 	}

@@ -12,10 +12,12 @@
 #include <jansson.h>
 
 struct dp_view;
+struct dp_policy;
 
 /* {"data":[Model...],"links":{"next":null},"total_count":N}: the models that have at least
- * one endpoint on a known provider, in id order, priced from their cheapest endpoint. */
-json_t *dp_catalog_models(const struct dp_view *v);
+ * one endpoint on a known provider, in id order, priced from their cheapest endpoint. With
+ * pol (GET /models/user): only the models and endpoints that policy allows. */
+json_t *dp_catalog_models(const struct dp_view *v, const struct dp_policy *pol);
 /* {"data":{id,name,created,description,architecture,endpoints:[...]}} for model m. */
 json_t *dp_catalog_model_endpoints(const struct dp_view *v, const Sy__Model *m);
 /* {"data":[{name,slug,privacy_policy_url,terms_of_service_url,status_page_url}...]}. */

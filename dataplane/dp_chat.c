@@ -1025,16 +1025,18 @@ static double rc_latency(void *arg, const char *model_id, const char *provider)
 
 /* ---- the contract --------------------------------------------------------------------- */
 
-/* Answer at once (before suspending), settle and free. rule: the key restriction that
- * refused the request (metadata.rule), or NULL. */
+/* Answer at once (before suspending), settle and free. r: the key restriction that refused
+ * the request (metadata.rule and .guardrail), or NULL. */
 static enum MHD_Result answer_rule(struct dp_chat *chat, int status, const char *message,
                                    const char *error_type, const char *error_class,
-                                   const char *rule)
+                                   const struct dp_policy_refusal *r)
 {
 	chat->error_class = error_class;
 	json_t *meta = json_pack("{s:s}", "error_type", error_type);
-	if (meta && rule)
-		json_object_set_new(meta, "rule", json_string(rule));
+	if (meta && r)
+		json_object_set_new(meta, "rule", json_string(r->rule));
+	if (meta && r && r->guardrail)
+		json_object_set_new(meta, "guardrail", json_string(r->guardrail));
 	enum MHD_Result ret = queue_json(chat, status, sy_json_error(status, message, meta));
 	settle(chat);
 	chat_free(chat);
@@ -1050,7 +1052,7 @@ static enum MHD_Result answer_now(struct dp_chat *chat, int status, const char *
 /* A key restriction refused the request: 403, no provider called, a usage record of cost 0. */
 static enum MHD_Result answer_forbidden(struct dp_chat *chat, const struct dp_policy_refusal *r)
 {
-	return answer_rule(chat, 403, r->message, "forbidden", "forbidden", r->rule);
+	return answer_rule(chat, 403, r->message, "forbidden", "forbidden", r);
 }
 
 /* The admission refused the request before anything was sent. */
@@ -1186,7 +1188,11 @@ enum MHD_Result dp_chat_start(struct dp_worker *w, struct MHD_Connection *c, str
 
 	if (dp_autorouter_resolve(dp_view_auto_router(view), &chat->req, err, sizeof(err)))
 		return answer_now(chat, 404, err, "no_endpoint", "no_endpoint");
-	if (!dp_policy_check_models(key, &chat->req, &refusal))
+	struct dp_policy policy;
+	if (dp_policy_init(&policy, view, key, dp_view_org(view, key->org_id)))
+		return answer_now(chat, 500, "Too many guardrails apply to this API key",
+		                  "internal", "internal");
+	if (!dp_policy_check_models(&policy, &chat->req, &refusal))
 		return answer_forbidden(chat, &refusal);
 	if (dp_policy_merge_prefs(key, &chat->req))
 		return answer_now(chat, 500, "out of memory", "internal", "internal");
@@ -1199,10 +1205,8 @@ enum MHD_Result dp_chat_start(struct dp_worker *w, struct MHD_Connection *c, str
 	    .throughput = rc_throughput,
 	    .latency = rc_latency,
 	    .arg = chat,
-	    .key = key,
+	    .policy = &policy,
 	};
-	const Sy__Org *org = dp_view_org(view, key->org_id);
-	ctx.org_zdr = org && org->enforce_zdr;
 	sy_random_buf(&ctx.random, sizeof(ctx.random));
 	if (dp_route_plan(&ctx, &chat->req, &chat->plan, &status, err, sizeof(err)) ||
 	    !chat->plan.n) {
@@ -1211,6 +1215,7 @@ enum MHD_Result dp_chat_start(struct dp_worker *w, struct MHD_Connection *c, str
 		if (status == 403) {
 			snprintf(refusal.message, sizeof(refusal.message), "%s", err);
 			refusal.rule = chat->plan.rule;
+			refusal.guardrail = chat->plan.guardrail;
 			return answer_forbidden(chat, &refusal);
 		}
 		return answer_now(chat, status, err[0] ? err : "No endpoints found",

@@ -4,6 +4,7 @@
  * inet_pton per entry, which is less than the request's JSON parse by orders of magnitude,
  * so nothing is precompiled. */
 #include "dp_policy.h"
+#include "dp_view.h"
 #include "dp_worker.h"
 #include "sy_err.h"
 
@@ -160,6 +161,7 @@ static bool origin_matches(const char *pattern, const struct origin *o)
 bool dp_policy_check_client(const Sy__ApiKey *k, const struct dp_policy_client *cl,
                             struct dp_policy_refusal *r)
 {
+	r->guardrail = NULL;
 	if (k->n_allowed_ips) {
 		bool ok = false;
 		for (size_t i = 0; cl->has_addr && !ok && i < k->n_allowed_ips; i++) {
@@ -201,19 +203,45 @@ bool dp_policy_model_matches(const char *pattern, const char *id)
 	return !fnmatch(pattern, base, 0);
 }
 
-bool dp_policy_check_models(const Sy__ApiKey *k, const struct dp_chat_req *req,
+/* One allowed_models list: true when empty or when a pattern covers id. */
+static bool models_allow(char *const *v, size_t n, const char *id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (dp_policy_model_matches(v[i], id))
+			return true;
+	return n == 0;
+}
+
+bool dp_policy_allows_model(const struct dp_policy *pol, const char *id, const char **guardrail)
+{
+	*guardrail = NULL;
+	if (pol->key && !models_allow(pol->key->allowed_models, pol->key->n_allowed_models, id))
+		return false;
+	for (size_t i = 0; i < pol->n_g; i++) {
+		if (!models_allow(pol->g[i]->allowed_models, pol->g[i]->n_allowed_models, id)) {
+			*guardrail = pol->g[i]->id;
+			return false;
+		}
+	}
+	return true;
+}
+
+bool dp_policy_check_models(const struct dp_policy *pol, const struct dp_chat_req *req,
                             struct dp_policy_refusal *r)
 {
-	if (!k->n_allowed_models)
-		return true;
 	for (size_t i = 0; i < req->n_models; i++) {
-		bool ok = false;
-		for (size_t p = 0; !ok && p < k->n_allowed_models; p++)
-			ok = dp_policy_model_matches(k->allowed_models[p], req->models[i]);
-		if (!ok)
+		const char *g;
+		if (dp_policy_allows_model(pol, req->models[i], &g))
+			continue;
+		r->guardrail = g;
+		if (g)
 			return refuse(r, "allowed_models",
-			              "This API key may not use model %.128s (allowed_models)",
-			              req->models[i]);
+			              "This API key may not use model %.128s (allowed_models of "
+			              "guardrail %s)",
+			              req->models[i], g);
+		return refuse(r, "allowed_models",
+		              "This API key may not use model %.128s (allowed_models)",
+		              req->models[i]);
 	}
 	return true;
 }
@@ -242,33 +270,105 @@ static bool lists(char *const *v, size_t n, const Sy__Provider *p)
 	return false;
 }
 
-bool dp_policy_allows_provider(const Sy__ApiKey *k, const Sy__Provider *p, const char **rule)
+static bool has(char *const *v, size_t n, const char *s)
 {
-	if (!k)
-		return true;
-	if (k->n_allowed_providers && !lists(k->allowed_providers, k->n_allowed_providers, p)) {
-		*rule = "allowed_providers";
-		return false;
+	for (size_t i = 0; s && i < n; i++)
+		if (!strcmp(v[i], s))
+			return true;
+	return false;
+}
+
+int dp_policy_init(struct dp_policy *pol, const struct dp_view *v, const Sy__ApiKey *key,
+                   const Sy__Org *org)
+{
+	*pol = (struct dp_policy){.key = key};
+	if (org && org->enforce_zdr)
+		pol->zdr_by = "your organization";
+	size_t n = v ? dp_view_guardrail_count(v) : 0;
+	for (size_t i = 0; key && i < n; i++) {
+		const Sy__Guardrail *g = dp_view_guardrail_at(v, i);
+		if (!has(g->org_ids, g->n_org_ids, key->org_id) &&
+		    !has(g->key_hashes, g->n_key_hashes, key->hash))
+			continue;
+		if (pol->n_g == DP_POLICY_GUARDRAILS_MAX)
+			return SY_ETOOBIG;
+		pol->g[pol->n_g++] = g;
+		if (g->enforce_zdr && !pol->zdr_by)
+			pol->zdr_by = g->id;
 	}
-	if (lists(k->ignored_providers, k->n_ignored_providers, p)) {
-		*rule = "ignored_providers";
+	return 0;
+}
+
+bool dp_policy_allows_provider(const struct dp_policy *pol, const Sy__Provider *p,
+                               const char **rule, const char **guardrail)
+{
+	const Sy__ApiKey *k = pol ? pol->key : NULL;
+	*guardrail = NULL;
+	*rule = "allowed_providers";
+	if (k && k->n_allowed_providers && !lists(k->allowed_providers, k->n_allowed_providers, p))
 		return false;
+	for (size_t i = 0; pol && i < pol->n_g; i++) {
+		const Sy__Guardrail *g = pol->g[i];
+		if (g->n_allowed_providers &&
+		    !lists(g->allowed_providers, g->n_allowed_providers, p)) {
+			*guardrail = g->id;
+			return false;
+		}
+	}
+	*rule = "ignored_providers";
+	return !(k && lists(k->ignored_providers, k->n_ignored_providers, p));
+}
+
+static bool within(protobuf_c_boolean has_limit, double limit, sy_money price, double units_per_usd)
+{
+	return !has_limit || sy_price_within(limit, price, units_per_usd);
+}
+
+static bool price_within(const Sy__MaxPrice *mp, const struct sy_price *p)
+{
+	const double per_m = (double)SY_MONEY_SCALE / 1e6;
+	return !mp || (within(mp->has_prompt, mp->prompt, p->prompt, per_m) &&
+	               within(mp->has_completion, mp->completion, p->completion, per_m) &&
+	               within(mp->has_request, mp->request, p->request, (double)SY_MONEY_SCALE));
+}
+
+bool dp_policy_allows_price(const struct dp_policy *pol, const struct sy_price *p,
+                            const char **guardrail)
+{
+	*guardrail = NULL;
+	if (!pol)
+		return true;
+	if (pol->key && !price_within(pol->key->max_price, p))
+		return false;
+	for (size_t i = 0; i < pol->n_g; i++) {
+		if (!price_within(pol->g[i]->max_price, p)) {
+			*guardrail = pol->g[i]->id;
+			return false;
+		}
 	}
 	return true;
 }
 
-static bool within(protobuf_c_boolean has, double limit, sy_money price, double units_per_usd)
+bool dp_policy_allows_region(const struct dp_policy *pol, const Sy__Provider *p,
+                             const char **guardrail)
 {
-	return !has || sy_price_within(limit, price, units_per_usd);
+	*guardrail = NULL;
+	for (size_t i = 0; pol && i < pol->n_g; i++) {
+		const Sy__Guardrail *g = pol->g[i];
+		if (g->n_allowed_data_regions &&
+		    !has(g->allowed_data_regions, g->n_allowed_data_regions, p->region)) {
+			*guardrail = g->id;
+			return false;
+		}
+	}
+	return true;
 }
 
-bool dp_policy_allows_price(const Sy__ApiKey *k, const struct sy_price *p)
+bool dp_policy_allows_endpoint(const struct dp_policy *pol, const Sy__Provider *p,
+                               const struct sy_price *price)
 {
-	const Sy__MaxPrice *mp = k ? k->max_price : NULL;
-	if (!mp)
-		return true;
-	const double per_m = (double)SY_MONEY_SCALE / 1e6;
-	return within(mp->has_prompt, mp->prompt, p->prompt, per_m) &&
-	       within(mp->has_completion, mp->completion, p->completion, per_m) &&
-	       within(mp->has_request, mp->request, p->request, (double)SY_MONEY_SCALE);
+	const char *rule, *g;
+	return dp_policy_allows_provider(pol, p, &rule, &g) &&
+	       dp_policy_allows_price(pol, price, &g) && (!pol->zdr_by || p->zdr) &&
+	       dp_policy_allows_region(pol, p, &g);
 }

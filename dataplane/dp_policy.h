@@ -20,6 +20,7 @@
 #include <stddef.h>
 
 struct dp_config;
+struct dp_view;
 
 /* Where a request comes from, as far as the rules care. */
 struct dp_policy_client {
@@ -31,6 +32,7 @@ struct dp_policy_client {
 /* Why a request was refused: the rule's field name and a client-facing message. */
 struct dp_policy_refusal {
 	const char *rule;
+	const char *guardrail; /* the guardrail whose rule it is; NULL = the key's own */
 	char message[256];
 };
 
@@ -51,17 +53,46 @@ bool dp_policy_check_client(const Sy__ApiKey *k, const struct dp_policy_client *
 /* True if pattern (an id or an fnmatch glob from allowed_models) covers model id; a
  * variant ("x/y:free") is covered by what covers its base ("x/y"). */
 bool dp_policy_model_matches(const char *pattern, const char *id);
-/* allowed_models against every model req names. true = allowed; false fills r. */
-bool dp_policy_check_models(const Sy__ApiKey *k, const struct dp_chat_req *req,
+/* A request's effective policy: its key's restrictions, its org's ZDR enforcement and every
+ * guardrail assigned to the key or its org, all of which must allow what it uses. */
+#define DP_POLICY_GUARDRAILS_MAX 32
+struct dp_policy {
+	const Sy__ApiKey *key;
+	const Sy__Guardrail *g[DP_POLICY_GUARDRAILS_MAX]; /* the guardrails that apply */
+	size_t n_g;
+	const char *zdr_by; /* who requires zero data retention ("your organization" or a
+	                     * guardrail's id), NULL = nobody */
+};
+
+/* Gather key's policy from view v (org may be NULL). 0, or SY_ETOOBIG when more than
+ * DP_POLICY_GUARDRAILS_MAX guardrails apply (refused rather than partly enforced). */
+int dp_policy_init(struct dp_policy *pol, const struct dp_view *v, const Sy__ApiKey *key,
+                   const Sy__Org *org);
+/* allowed_models of the key and of every guardrail; *guardrail names the guardrail that
+ * refuses (NULL: the key, or allowed). */
+bool dp_policy_allows_model(const struct dp_policy *pol, const char *id, const char **guardrail);
+/* Every model req names. true = allowed; false fills r. */
+bool dp_policy_check_models(const struct dp_policy *pol, const struct dp_chat_req *req,
                             struct dp_policy_refusal *r);
 /* Merge the key's default provider preferences under req's own (the request's members win);
  * req->provider then points at the merged object, owned by req->body. 0 or -ENOMEM (stored
  * preferences that do not parse are ignored: the controlplane validated them). */
 int dp_policy_merge_prefs(const Sy__ApiKey *k, struct dp_chat_req *req);
-/* Routing filters (k may be NULL: no restriction). allowed_providers / ignored_providers
- * name slugs (or display names, any case); *rule names the one that refuses. */
-bool dp_policy_allows_provider(const Sy__ApiKey *k, const Sy__Provider *p, const char **rule);
-/* max_price: prompt and completion in USD per million tokens, request in USD. */
-bool dp_policy_allows_price(const Sy__ApiKey *k, const struct sy_price *p);
+/* Routing filters (pol may be NULL: no restriction); *guardrail names a refusing guardrail.
+ * allowed_providers (key and guardrails) / ignored_providers (key) name slugs or display
+ * names, any case; *rule names the list that refuses. */
+bool dp_policy_allows_provider(const struct dp_policy *pol, const Sy__Provider *p,
+                               const char **rule, const char **guardrail);
+/* max_price of the key and the guardrails: prompt and completion in USD per million tokens,
+ * request in USD. */
+bool dp_policy_allows_price(const struct dp_policy *pol, const struct sy_price *p,
+                            const char **guardrail);
+/* The guardrails' allowed_data_regions against the provider's region. */
+bool dp_policy_allows_region(const struct dp_policy *pol, const Sy__Provider *p,
+                             const char **guardrail);
+/* All of the above plus zero data retention when required: the endpoint may serve the key
+ * (GET /models/user). */
+bool dp_policy_allows_endpoint(const struct dp_policy *pol, const Sy__Provider *p,
+                               const struct sy_price *price);
 
 #endif

@@ -43,6 +43,8 @@ enum stage {
 	STAGE_KEY_ALLOWED, /* the key's restrictions come first: the request's filters explain */
 	STAGE_KEY_IGNORED, /* an empty list when both removed endpoints */
 	STAGE_KEY_PRICE,
+	STAGE_POLICY_ZDR,    /* the org's or a guardrail's zero data retention */
+	STAGE_POLICY_REGION, /* a guardrail's allowed_data_regions */
 	STAGE_FREE,
 	STAGE_ONLY,
 	STAGE_IGNORE,
@@ -81,7 +83,8 @@ struct cand {
 
 /* Why one model's list ended empty. */
 struct rejects {
-	size_t at[STAGE_COUNT];     /* endpoints rejected by each stage */
+	size_t at[STAGE_COUNT];             /* endpoints rejected by each stage */
+	const char *guardrail[STAGE_COUNT]; /* the last guardrail that rejected at each stage */
 	bool supported[MAX_PARAMS]; /* some endpoint that reached STAGE_PARAMS supports it */
 };
 
@@ -264,16 +267,36 @@ static bool price_ok(const json_t *max_price, const struct sy_price *p)
 }
 
 /* The first stage that rejects the endpoint, or STAGE_COUNT when it passes. */
-static enum stage first_reject(const Sy__ApiKey *key, bool org_zdr, const struct prefs *pf,
+/* The policy stage that rejects the endpoint, or STAGE_COUNT; *g the guardrail behind it. */
+static enum stage policy_reject(const struct dp_policy *pol, const struct cand *c, const char **g)
+{
+	const Sy__Provider *prov = c->t.prov;
+	const char *rule = NULL;
+	*g = NULL;
+	if (!pol)
+		return STAGE_COUNT;
+	if (!dp_policy_allows_provider(pol, prov, &rule, g))
+		return strcmp(rule, "allowed_providers") ? STAGE_KEY_IGNORED : STAGE_KEY_ALLOWED;
+	if (!dp_policy_allows_price(pol, &c->t.price, g))
+		return STAGE_KEY_PRICE;
+	if (pol->zdr_by && !prov->zdr)
+		return STAGE_POLICY_ZDR;
+	if (!dp_policy_allows_region(pol, prov, g))
+		return STAGE_POLICY_REGION;
+	return STAGE_COUNT;
+}
+
+static enum stage first_reject(const struct dp_policy *pol, const struct prefs *pf,
                                const struct params *ps, const struct plan_model *pm,
                                const struct cand *c, struct rejects *rj)
 {
 	const Sy__Provider *prov = c->t.prov;
-	const char *rule = NULL;
-	if (!dp_policy_allows_provider(key, prov, &rule))
-		return strcmp(rule, "allowed_providers") ? STAGE_KEY_IGNORED : STAGE_KEY_ALLOWED;
-	if (!dp_policy_allows_price(key, &c->t.price))
-		return STAGE_KEY_PRICE;
+	const char *g;
+	enum stage s = policy_reject(pol, c, &g);
+	if (s != STAGE_COUNT) {
+		rj->guardrail[s] = g;
+		return s;
+	}
 	if (pm->variant == VARIANT_FREE && !sy_price_is_free(&c->t.price))
 		return STAGE_FREE;
 	if (pf->only && !names_provider(pf->only, prov, NULL))
@@ -285,7 +308,7 @@ static enum stage first_reject(const Sy__ApiKey *key, bool org_zdr, const struct
 		return STAGE_QUANT;
 	if (pf->deny_collection && !prov->data_collection_deny)
 		return STAGE_DATA;
-	if ((pf->zdr || org_zdr) && !prov->zdr)
+	if (pf->zdr && !prov->zdr)
 		return STAGE_ZDR;
 	if (pf->regions && !(prov->region && lists_string(pf->regions, prov->region)))
 		return STAGE_REGION;
@@ -335,7 +358,7 @@ static void filter_model(const struct dp_route_ctx *ctx, const struct prefs *pf,
 			continue;
 		if (pf->order)
 			names_provider(pf->order, prov, &c.order_pos);
-		enum stage s = first_reject(ctx->key, ctx->org_zdr, pf, ps, pm, &c, rj);
+		enum stage s = first_reject(ctx->policy, pf, ps, pm, &c, rj);
 		if (s != STAGE_COUNT) {
 			rj->at[s]++;
 			continue;
@@ -347,7 +370,7 @@ static void filter_model(const struct dp_route_ctx *ctx, const struct prefs *pf,
 }
 
 /* The 404 for a model whose filters left nothing, naming the filter that emptied it. */
-static int explain(const struct prefs *pf, bool org_zdr, const struct params *ps,
+static int explain(const struct prefs *pf, const struct dp_policy *pol, const struct params *ps,
                    const struct plan_model *pm, const struct rejects *rj, struct dp_route_plan *out,
                    int *status, char *err, size_t errlen)
 {
@@ -357,22 +380,38 @@ static int explain(const struct prefs *pf, bool org_zdr, const struct params *ps
 		if (rj->at[s])
 			last = s;
 	struct list l = {.used = 0};
+	char by[96];
 	size_t i;
 	const char *k;
 	const json_t *v;
 	switch (last) {
 	case STAGE_KEY_ALLOWED:
-		out->rule = "allowed_providers";
-		return fail(status, 403, err, errlen,
-		            "This API key may not use any provider of %s (allowed_providers)", id);
 	case STAGE_KEY_IGNORED:
-		out->rule = "ignored_providers";
-		return fail(status, 403, err, errlen,
-		            "This API key may not use any provider of %s (ignored_providers)", id);
 	case STAGE_KEY_PRICE:
-		out->rule = "max_price";
+		out->rule = last == STAGE_KEY_ALLOWED   ? "allowed_providers"
+		            : last == STAGE_KEY_IGNORED ? "ignored_providers"
+		                                        : "max_price";
+		out->guardrail = rj->guardrail[last];
+		snprintf(by, sizeof(by), " of guardrail %s", out->guardrail ? out->guardrail : "");
+		if (last == STAGE_KEY_PRICE)
+			return fail(
+			    status, 403, err, errlen,
+			    "Every endpoint of %s is priced above this API key's max_price%s", id,
+			    out->guardrail ? by : "");
 		return fail(status, 403, err, errlen,
-		            "Every endpoint of %s is priced above this API key's max_price", id);
+		            "This API key may not use any provider of %s (%s%s)", id, out->rule,
+		            out->guardrail ? by : "");
+	case STAGE_POLICY_ZDR:
+		return fail(status, 404, err, errlen,
+		            "No endpoints found matching your data policy (zdr: zero data "
+		            "retention, enforced %s%s)",
+		            strcmp(pol->zdr_by, "your organization") ? "by guardrail " : "for ",
+		            pol->zdr_by);
+	case STAGE_POLICY_REGION:
+		return fail(status, 404, err, errlen,
+		            "No endpoints found matching your data policy (allowed_data_regions of "
+		            "guardrail %s)",
+		            rj->guardrail[last]);
 	case STAGE_FREE:
 		return fail(status, 404, err, errlen, "No free endpoints found for %s", id);
 	case STAGE_ONLY:
@@ -398,8 +437,7 @@ static int explain(const struct prefs *pf, bool org_zdr, const struct params *ps
 	case STAGE_ZDR:
 		return fail(status, 404, err, errlen,
 		            "No endpoints found matching your data policy (zdr: zero data "
-		            "retention%s)",
-		            pf->zdr || !org_zdr ? "" : ", enforced for your organization");
+		            "retention)");
 	case STAGE_REGION:
 		json_array_foreach(pf->regions, i, v)
 		{
@@ -609,7 +647,7 @@ int dp_route_plan(const struct dp_route_ctx *ctx, const struct dp_chat_req *req,
 	size_t total = 0;
 	int rc;
 	out->n = 0;
-	out->rule = NULL;
+	out->rule = out->guardrail = NULL;
 	read_prefs(req->provider, &pf);
 	if (pf.require_parameters)
 		dp_request_each_param(req, collect_param, &ps);
@@ -641,7 +679,7 @@ int dp_route_plan(const struct dp_route_ctx *ctx, const struct dp_chat_req *req,
 		}
 	}
 	if (!n_cands) {
-		rc = explain(&pf, ctx->org_zdr, &ps, &pms[first_empty], &first_rj, out, status, err,
+		rc = explain(&pf, ctx->policy, &ps, &pms[first_empty], &first_rj, out, status, err,
 		             errlen);
 		goto out;
 	}

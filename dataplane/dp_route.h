@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct dp_policy;
+
 #define DP_ROUTE_MAX 32
 /* Room a drop list needs (dp_route_unsupported): more than the parameters there are. */
 #define DP_ROUTE_DROP_MAX 32
@@ -30,7 +32,8 @@ struct dp_route_target {
 struct dp_route_plan {
 	struct dp_route_target t[DP_ROUTE_MAX];
 	size_t n;
-	const char *rule; /* a 403: the key restriction that left no endpoint (dp_policy) */
+	const char *rule;      /* a 403: the key restriction that left no endpoint (dp_policy) */
+	const char *guardrail; /* the guardrail whose restriction it is (NULL: the key's) */
 };
 
 struct dp_route_ctx {
@@ -44,10 +47,10 @@ struct dp_route_ctx {
 	double (*throughput)(void *arg, const char *model_id, const char *provider_slug);
 	double (*latency)(void *arg, const char *model_id, const char *provider_slug);
 	void *arg;
-	uint64_t random;       /* a random draw for the weighted choice */
-	const Sy__ApiKey *key; /* its allowed/ignored providers and max_price filter first;
-	                         * NULL = no key restrictions */
-	bool org_zdr;          /* the org enforces zero data retention on all its requests */
+	uint64_t random; /* a random draw for the weighted choice */
+	/* the key's effective policy (dp_policy): its providers, prices, ZDR and regions filter
+	 * first; NULL = none */
+	const struct dp_policy *policy;
 };
 
 /* Build the plan. On failure returns a negative code, sets *status (404 unknown model or

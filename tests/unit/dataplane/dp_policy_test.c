@@ -5,9 +5,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "dp_policy.h"
+#include "dp_view.h"
 #include "sy_err.h"
 
 static struct sy_cidr cidr(const char *s)
@@ -123,11 +125,12 @@ static void test_models(void **state)
 	char err[256];
 	assert_int_equal(dp_request_parse(body, strlen(body), &req, err, sizeof(err)), 0);
 	struct dp_policy_refusal r;
-	assert_false(dp_policy_check_models(&k, &req, &r));
+	struct dp_policy pol = {.key = &k};
+	assert_false(dp_policy_check_models(&pol, &req, &r));
 	assert_string_equal(r.rule, "allowed_models");
 	assert_string_equal(r.message, "This API key may not use model z/w (allowed_models)");
 	req.n_models = 2;
-	assert_true(dp_policy_check_models(&k, &req, &r));
+	assert_true(dp_policy_check_models(&pol, &req, &r));
 	dp_request_release(&req);
 }
 
@@ -156,6 +159,102 @@ static void test_default_preferences_under_the_requests(void **state)
 	}
 }
 
+/* A guardrail into v (as the sync would apply it). */
+static void put_guardrail(struct dp_view *v, Sy__Guardrail *g)
+{
+	Sy__Update u = SY__UPDATE__INIT;
+	char topic[64];
+	snprintf(topic, sizeof(topic), "guardrail/%s", g->id);
+	u.topic = topic;
+	u.value_case = SY__UPDATE__VALUE_GUARDRAIL;
+	u.guardrail = g;
+	assert_int_equal(dp_view_apply(v, &u), 0);
+}
+
+/* The effective policy is the intersection of the key's restrictions and every guardrail
+ * assigned to its org or to it; other guardrails do not count. */
+static void test_guardrails_intersect(void **state)
+{
+	char *orgs[] = {"org_a"}, *other[] = {"org_b"}, *gmodels[] = {"g/*"};
+	char *kmodels[] = {"g/one", "h/x"}, *prov[] = {"pa"}, *regions[] = {"europe"};
+	char hash[] = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+	char *hashes[] = {hash};
+	Sy__MaxPrice mp = SY__MAX_PRICE__INIT;
+	mp.has_prompt = true;
+	mp.prompt = 2;
+	Sy__Guardrail g1 = SY__GUARDRAIL__INIT, g2 = SY__GUARDRAIL__INIT, g3 = SY__GUARDRAIL__INIT;
+	g1.id = "gr_org";
+	g1.org_ids = orgs;
+	g1.n_org_ids = 1;
+	g1.allowed_models = gmodels;
+	g1.n_allowed_models = 1;
+	g2.id = "gr_key";
+	g2.key_hashes = hashes;
+	g2.n_key_hashes = 1;
+	g2.allowed_providers = prov;
+	g2.n_allowed_providers = 1;
+	g2.max_price = &mp;
+	g2.allowed_data_regions = regions;
+	g2.n_allowed_data_regions = 1;
+	g2.has_enforce_zdr = g2.enforce_zdr = true;
+	g3.id = "gr_other";
+	g3.org_ids = other;
+	g3.n_org_ids = 1;
+	g3.allowed_models = kmodels; /* would refuse g/two: must not apply */
+	g3.n_allowed_models = 1;
+	struct dp_view *v = dp_view_new();
+	put_guardrail(v, &g1);
+	put_guardrail(v, &g2);
+	put_guardrail(v, &g3);
+
+	Sy__ApiKey k = SY__API_KEY__INIT;
+	k.hash = hash;
+	k.org_id = "org_a";
+	struct dp_policy pol;
+	assert_int_equal(dp_policy_init(&pol, v, &k, NULL), 0);
+	assert_int_equal(pol.n_g, 2);
+	assert_string_equal(pol.zdr_by, "gr_key");
+	const char *g, *rule;
+	assert_true(dp_policy_allows_model(&pol, "g/two", &g));
+	assert_false(dp_policy_allows_model(&pol, "h/x", &g));
+	assert_string_equal(g, "gr_org");
+	k.allowed_models = kmodels;
+	k.n_allowed_models = 2;
+	assert_false(dp_policy_allows_model(&pol, "g/two", &g)); /* the key's own list */
+	assert_null(g);
+	assert_true(dp_policy_allows_model(&pol, "g/one", &g));
+
+	Sy__Provider pa = SY__PROVIDER__INIT, pb = SY__PROVIDER__INIT;
+	pa.slug = "pa";
+	pa.zdr = true;
+	pa.region = "europe";
+	pb.slug = "pb";
+	pb.zdr = true;
+	pb.region = "europe";
+	struct sy_price cheap = {.prompt = 10000}, dear = {.prompt = 30000}; /* $1 and $3 /M */
+	assert_true(dp_policy_allows_endpoint(&pol, &pa, &cheap));
+	assert_false(dp_policy_allows_provider(&pol, &pb, &rule, &g));
+	assert_string_equal(rule, "allowed_providers");
+	assert_string_equal(g, "gr_key");
+	assert_false(dp_policy_allows_price(&pol, &dear, &g));
+	assert_string_equal(g, "gr_key");
+	pa.region = "us";
+	assert_false(dp_policy_allows_region(&pol, &pa, &g));
+	assert_false(dp_policy_allows_endpoint(&pol, &pa, &cheap));
+	pa.region = "europe";
+	pa.zdr = false;
+	assert_false(dp_policy_allows_endpoint(&pol, &pa, &cheap));
+
+	/* another org's key: only the guardrails of its own org and hash */
+	k.org_id = "org_b";
+	k.hash = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+	assert_int_equal(dp_policy_init(&pol, v, &k, NULL), 0);
+	assert_int_equal(pol.n_g, 1);
+	assert_ptr_equal(pol.g[0], dp_view_guardrail_at(v, 2));
+	assert_null(pol.zdr_by);
+	dp_view_unref(&v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -163,6 +262,7 @@ int main(void)
 	    cmocka_unit_test(test_ips_and_referrers),
 	    cmocka_unit_test(test_models),
 	    cmocka_unit_test(test_default_preferences_under_the_requests),
+	    cmocka_unit_test(test_guardrails_intersect),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

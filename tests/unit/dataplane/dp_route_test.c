@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dp_policy.h"
 #include "dp_request.h"
 #include "dp_route.h"
 #include "sy_err.h"
@@ -195,6 +196,7 @@ static int route(struct world *w, uint64_t random, const char *body, struct dp_r
 	char perr[256];
 	if (dp_request_parse(body, strlen(body), &req, perr, sizeof(perr)))
 		fail_msg("bad test body %s: %s", body, perr);
+	struct dp_policy pol = {.key = w->key, .zdr_by = w->org_zdr ? "your organization" : NULL};
 	struct dp_route_ctx ctx = {
 	    .model = lookup_model,
 	    .provider = lookup_provider,
@@ -204,8 +206,7 @@ static int route(struct world *w, uint64_t random, const char *body, struct dp_r
 	    .latency = latency,
 	    .arg = w,
 	    .random = random,
-	    .key = w->key,
-	    .org_zdr = w->org_zdr,
+	    .policy = &pol,
 	};
 	last_err[0] = '\0';
 	last_status = 0;
