@@ -3,6 +3,7 @@
 #include "cp_auditlog.h"
 #include "cp_auth.h"
 #include "cp_billing.h"
+#include "cp_byok.h"
 #include "cp_json.h"
 #include "cp_ledger.h"
 #include "cp_metrics.h"
@@ -199,6 +200,8 @@ static json_t *entity_json(struct ctx *c, enum cp_kind k, const ProtobufCMessage
 		return cp_json_autorouter((const Sy__AutoRouter *)m);
 	case CP_GUARDRAIL:
 		return cp_json_guardrail((const Sy__Guardrail *)m);
+	case CP_CREDENTIAL:
+		return cp_byok_json((const Sy__OrgCredential *)m);
 	case CP_KIND_COUNT:
 		break;
 	}
@@ -383,6 +386,14 @@ static int org_key(const ProtobufCMessage *m, void *arg)
 	return ids_push(&s->ids, k->hash);
 }
 
+/* The org's own provider credentials go with it. */
+static int org_credential(const ProtobufCMessage *m, void *arg)
+{
+	struct org_scan *s = arg;
+	const Sy__OrgCredential *oc = (const Sy__OrgCredential *)m;
+	return !strcmp(oc->org_id, s->org) ? ids_push(&s->ids, oc->id) : 0;
+}
+
 static int org_mkey(const ProtobufCMessage *m, void *arg)
 {
 	struct org_scan *s = arg;
@@ -398,10 +409,12 @@ static void orgs_delete(struct ctx *c)
 	if (!m)
 		return;
 	cp_entity_free(&m);
-	struct org_scan keys = {.org = c->id}, mkeys = {.org = c->id};
+	struct org_scan keys = {.org = c->id}, mkeys = {.org = c->id}, creds = {.org = c->id};
 	int rc = cp_store_each(c->t, CP_KEY, org_key, &keys);
 	if (!rc)
 		rc = cp_store_each(c->t, CP_MKEY, org_mkey, &mkeys);
+	if (!rc)
+		rc = cp_store_each(c->t, CP_CREDENTIAL, org_credential, &creds);
 	if (!rc && keys.active) {
 		fail(c, 409, "org has %zu active API key(s); disable or delete them first",
 		     keys.active);
@@ -412,6 +425,8 @@ static void orgs_delete(struct ctx *c)
 			rc = cp_ledger_forget_key(c->t, keys.ids.v[i]);
 	for (size_t i = 0; !rc && i < mkeys.ids.n; i++)
 		rc = cp_store_del(c->t, CP_MKEY, mkeys.ids.v[i]);
+	for (size_t i = 0; !rc && i < creds.ids.n; i++)
+		rc = cp_store_del(c->t, CP_CREDENTIAL, creds.ids.v[i]);
 	if (!rc)
 		rc = cp_store_del(c->t, CP_ORG, c->id);
 	if (rc)
@@ -421,6 +436,7 @@ static void orgs_delete(struct ctx *c)
 out:
 	ids_release(&keys.ids);
 	ids_release(&mkeys.ids);
+	ids_release(&creds.ids);
 }
 
 /* ---- API keys ---------------------------------------------------------------------------- */
@@ -1105,6 +1121,13 @@ static void serve(struct ctx *c, char *coll, size_t colllen)
 			fail(c, 401,
 			     "missing or invalid management key (Authorization: Bearer "
 			     "sk-sy-mgmt-v1-...)");
+		return;
+	}
+	if (cp_byok_match(req->path)) {
+		snprintf(coll, colllen, "credentials");
+		struct cp_billing_call bc = {&c->t,  c->caller,     req, c->res,
+		                             c->now, billing_audit, c};
+		cp_byok_serve(&bc, c->a->kek);
 		return;
 	}
 	if (cp_billing_match(req->path)) {

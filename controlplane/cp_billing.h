@@ -35,6 +35,9 @@ struct cp_billing_call {
 	void *audit_arg;
 };
 
+/* Audit (c->audit) and commit the call's transaction; on failure the response is set (500).
+ * status: the answer's. */
+bool cp_billing_commit(const struct cp_billing_call *c, unsigned status);
 /* True if path is one of the money endpoints above (method not considered). */
 bool cp_billing_match(const char *path);
 /* Serve one request; always fills c->res. */

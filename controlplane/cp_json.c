@@ -43,10 +43,11 @@ static json_t *str_array(char *const *v, size_t n)
 json_t *cp_json_org(const Sy__Org *o)
 {
 	bool postpaid = o->has_postpaid && o->postpaid;
-	return json_pack("{s:s,s:s,s:o,s:o,s:b,s:s,s:b}", "id", o->id, "name",
+	return json_pack("{s:s,s:s,s:o,s:o,s:b,s:s,s:b,s:b}", "id", o->id, "name",
 	                 o->name ? o->name : "", "created_at", cp_json_time(o->created_at),
 	                 "updated_at", cp_json_time(o->updated_at), "postpaid", postpaid, "billing",
-	                 postpaid ? "postpaid" : "prepaid", "enforce_zdr", o->enforce_zdr);
+	                 postpaid ? "postpaid" : "prepaid", "enforce_zdr", o->enforce_zdr,
+	                 "byok_fallback", o->byok_fallback);
 }
 
 json_t *cp_json_key(const Sy__ApiKey *k, const struct cp_key_usage *u)
@@ -244,6 +245,7 @@ int cp_json_apply_org(Sy__Org *o, const json_t *j)
 	const json_t *billing = json_object_get(j, "billing");
 	set_bool(&o->has_postpaid, &o->postpaid, j, "postpaid");
 	set_bool(&o->has_enforce_zdr, &o->enforce_zdr, j, "enforce_zdr");
+	set_bool(&o->has_byok_fallback, &o->byok_fallback, j, "byok_fallback");
 	if (json_is_string(billing)) {
 		o->has_postpaid = true;
 		o->postpaid = !strcmp(json_string_value(billing), "postpaid");

@@ -27,6 +27,7 @@ static const struct kind_info {
     [CP_MODEL] = {"model", "models", &sy__model__descriptor},
     [CP_AUTOROUTER] = {"autorouter", "autorouters", &sy__auto_router__descriptor},
     [CP_GUARDRAIL] = {"guardrail", "guardrails", &sy__guardrail__descriptor},
+    [CP_CREDENTIAL] = {"credential", "credentials", &sy__org_credential__descriptor},
 };
 
 static const char *const table_names[CP_TABLE_COUNT] = {
@@ -511,6 +512,8 @@ const char *cp_entity_id(enum cp_kind k, const ProtobufCMessage *m)
 		return ((const Sy__AutoRouter *)m)->id;
 	case CP_GUARDRAIL:
 		return ((const Sy__Guardrail *)m)->id;
+	case CP_CREDENTIAL:
+		return ((const Sy__OrgCredential *)m)->id;
 	case CP_KIND_COUNT:
 		break;
 	}
@@ -575,4 +578,25 @@ int cp_provider_open(const Sy__Provider *p, const struct sy_kek *kek, char **pla
 	if (!p->has_api_key_enc || !p->api_key_enc.len)
 		return SY_ENOTFOUND;
 	return sy_secret_open(kek, p->slug, p->api_key_enc.data, p->api_key_enc.len, plain);
+}
+
+int cp_credential_seal(Sy__OrgCredential *oc, const struct sy_kek *kek, const char *plain)
+{
+	unsigned char *c = NULL;
+	size_t n = 0;
+	int rc = sy_secret_seal(kek, oc->id, plain, &c, &n);
+	if (rc)
+		return rc;
+	free(oc->api_key_enc.data);
+	oc->api_key_enc.data = c;
+	oc->api_key_enc.len = n;
+	oc->has_api_key_enc = true;
+	return 0;
+}
+
+int cp_credential_open(const Sy__OrgCredential *oc, const struct sy_kek *kek, char **plain)
+{
+	if (!oc->has_api_key_enc || !oc->api_key_enc.len)
+		return SY_ENOTFOUND;
+	return sy_secret_open(kek, oc->id, oc->api_key_enc.data, oc->api_key_enc.len, plain);
 }

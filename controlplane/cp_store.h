@@ -33,6 +33,7 @@ enum cp_kind {
 	CP_MODEL,
 	CP_AUTOROUTER, /* the auto router's rules: one entity, id "default" */
 	CP_GUARDRAIL,  /* named policies assigned to orgs and keys */
+	CP_CREDENTIAL, /* orgs' own provider credentials (BYOK), id "<org id>:<slug>" */
 	CP_KIND_COUNT
 };
 
@@ -134,6 +135,9 @@ void cp_entity_free(ProtobufCMessage **mp);
 int cp_provider_seal(Sy__Provider *p, const struct sy_kek *kek, const char *plain);
 /* Drop the stored credential. */
 void cp_provider_clear_credential(Sy__Provider *p);
+/* The same for an org's credential (its id as associated data). */
+int cp_credential_seal(Sy__OrgCredential *oc, const struct sy_kek *kek, const char *plain);
+int cp_credential_open(const Sy__OrgCredential *oc, const struct sy_kek *kek, char **plain);
 /* Decrypt p's credential into a malloc'ed string. 0, SY_ENOTFOUND (none set), SY_ENOKEK or
  * SY_ECRYPTO (wrong KEK or tampered data). */
 int cp_provider_open(const Sy__Provider *p, const struct sy_kek *kek, char **plain);

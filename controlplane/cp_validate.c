@@ -559,7 +559,8 @@ int cp_validate_org(const json_t *j, enum cp_vmode m, const char *id, struct cp_
 	if ((rc = check_str(j, "", "name", m == CP_V_PATCH ? 0 : F_REQUIRED, CP_NAME_MAX, e)))
 		return rc;
 	if ((rc = check_enum(j, "", "billing", 0, billings, e)) ||
-	    (rc = check_bool(j, "", "enforce_zdr", e)))
+	    (rc = check_bool(j, "", "enforce_zdr", e)) ||
+	    (rc = check_bool(j, "", "byok_fallback", e)))
 		return rc;
 	return check_bool(j, "", "postpaid", e);
 }

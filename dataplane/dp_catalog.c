@@ -418,7 +418,7 @@ json_t *dp_catalog_generation(const struct dp_view *v, const Sy__UsageRecord *r)
 	    "s:s,s:o,s:n,s:o,s:s,s:s}",
 	    "id", r->id, "model", r->model ? r->model : "", "provider_name", str_or_null(pname),
 	    "created_at", iso_time(r->created_at), "total_cost", usd(r->cost), "usage",
-	    usd(r->cost), "is_byok", 0, "streamed", r->streamed, "cancelled", r->cancelled,
+	    usd(r->cost), "is_byok", r->is_byok, "streamed", r->streamed, "cancelled", r->cancelled,
 	    "finish_reason", str_or_null(r->finish_reason), "native_finish_reason",
 	    str_or_null(r->native_finish_reason), "tokens_prompt", (json_int_t)r->prompt_tokens,
 	    "tokens_completion", (json_int_t)r->completion_tokens, "native_tokens_prompt",

@@ -20,6 +20,7 @@
  * settle and free there. */
 #include "dp_chat.h"
 #include "dp_autorouter.h"
+#include "dp_byok.h"
 #include "dp_health.h"
 #include "dp_http.h"
 #include "dp_loop.h"
@@ -244,6 +245,8 @@ static void settle(struct dp_chat *chat)
 	rec.attempts = chat->attempt_ptrs;
 	rec.has_usage_from_provider = true;
 	rec.usage_from_provider = chat->usage.from_provider;
+	rec.has_is_byok = true;
+	rec.is_byok = chat->cur && chat->cur->byok;
 
 	/* the lease gets back what the request did not use; the record carries the cost */
 	dp_money_settle(&chat->adm, chat->cost);
@@ -546,6 +549,13 @@ static void classify_status(struct dp_chat *chat, struct failure *f)
 		            ctx ? "context_length_exceeded" : "invalid_request", false, false,
 		            DP_HEALTH_NEUTRAL, msg);
 		f->context_length = ctx;
+	} else if ((s == 401 || s == 403) && chat->cur->byok) {
+		/* the org's own credential was refused: the generation says so, it is not tried
+		 * again, and the endpoint stays healthy for everyone else */
+		snprintf(msg, sizeof(msg),
+		         "Provider refused your organization's own credential (BYOK, HTTP %ld)", s);
+		set_failure(f, "byok_auth", 502, "provider_error", true, false, DP_HEALTH_NEUTRAL,
+		            msg);
 	} else {
 		snprintf(msg, sizeof(msg), "Provider returned error (HTTP %ld)", s);
 		set_failure(f, s >= 500 ? "http_5xx" : "http_4xx", 502, "provider_error", true,
@@ -920,7 +930,7 @@ static int start_attempt(struct dp_chat *chat, const struct dp_route_target *t)
 	char *url = p->base_url ? chat_url(p->base_url) : NULL;
 	struct dp_upstream_req req = {
 	    .url = url,
-	    .bearer = p->api_key,
+	    .bearer = t->bearer ? t->bearer : p->api_key,
 	    .stream = chat->req.stream,
 	    .connect_ms =
 	        pick_ms(p->has_connect_timeout_ms, p->connect_timeout_ms, cfg->connect_timeout_ms),
@@ -1223,6 +1233,7 @@ enum MHD_Result dp_chat_start(struct dp_worker *w, struct MHD_Connection *c, str
 		                  status == 404 ? "no_endpoint" : "invalid_request");
 	}
 
+	dp_byok_apply(&chat->plan, view, dp_view_org(view, key->org_id));
 	enum dp_admit_result adm = admit(chat);
 	if (adm == DP_ADMIT_REFUSED)
 		return answer_refused(chat);

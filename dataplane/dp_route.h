@@ -26,7 +26,9 @@ struct dp_route_target {
 	const Sy__Endpoint *ep;
 	const Sy__Provider *prov;
 	struct sy_price price;
-	bool free_variant; /* reached through ":free" */
+	bool free_variant;  /* reached through ":free" */
+	const char *bearer; /* BYOK: the org's own credential (dp_byok); NULL = the provider's */
+	bool byok;
 };
 
 struct dp_route_plan {

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +27,7 @@ enum kind {
 	K_STATS,
 	K_AUTO,
 	K_GUARD,
+	K_CRED,
 	K_COUNT
 };
 
@@ -74,6 +76,8 @@ static const struct kind_desc {
                 offsetof(Sy__AutoRouter, id)},
     [K_GUARD] = {"guardrail/", SY__UPDATE__VALUE_GUARDRAIL, &sy__guardrail__descriptor,
                  offsetof(Sy__Guardrail, id)},
+    [K_CRED] = {"credential/", SY__UPDATE__VALUE_CREDENTIAL, &sy__org_credential__descriptor,
+                offsetof(Sy__OrgCredential, id)},
 };
 
 /* ---- cells ------------------------------------------------------------------------------ */
@@ -357,6 +361,8 @@ static const ProtobufCMessage *update_value(const Sy__Update *u)
 		return &u->auto_router->base;
 	case SY__UPDATE__VALUE_GUARDRAIL:
 		return &u->guardrail->base;
+	case SY__UPDATE__VALUE_CREDENTIAL:
+		return &u->credential->base;
 	default:
 		return NULL;
 	}
@@ -518,4 +524,13 @@ size_t dp_view_guardrail_count(const struct dp_view *v)
 const Sy__Guardrail *dp_view_guardrail_at(const struct dp_view *v, size_t i)
 {
 	return i < v->guardrails.n ? (const Sy__Guardrail *)v->guardrails.v[i]->msg : NULL;
+}
+
+const Sy__OrgCredential *dp_view_credential(const struct dp_view *v, const char *org_id,
+                                            const char *provider)
+{
+	char id[256];
+	if ((size_t)snprintf(id, sizeof(id), "%s:%s", org_id, provider) >= sizeof(id))
+		return NULL;
+	return lookup(v, K_CRED, id);
 }

@@ -42,6 +42,7 @@ def main():
         refused("d/m", {"allowed_data_regions": ["asia"]},
                 "data policy (allowed_data_regions: asia)")
         refused("u/m", {"data_collection": "deny"}, "data policy (data_collection: deny)")
+        assert c.mock_stats()["total"] == base, "a refused request reached a provider"
         for prefs, needle in [({"zdr": "yes"}, "provider.zdr"),
                               ({"allowed_data_regions": "us"}, "provider.allowed_data_regions")]:
             s, b, _ = c.chat(dp, key, {"model": "d/m", "messages": MSGS, "provider": prefs})
@@ -67,8 +68,10 @@ def main():
             s, b, _ = c.chat(dp, key, {"model": "u/m", "messages": MSGS})
             return s == 404 and "enforced for your organization" in b["error"]["message"]
         wait_until(enforced, 10, 0.05, "the org's ZDR enforcement on the dataplane")
+        base = c.mock_stats()["total"]  # requests before it arrived were served
         served_by("d/m", {}, "Zed")
         served_by("d/m", {"zdr": False, "order": ["pu"]}, "Zed", n=1)
+        assert enforced()
         assert c.mock_stats()["total"] == base + 4, "refused requests reached a provider"
         s, b = c.admin("PATCH", f"/api/v1/orgs/{org}", {"enforce_zdr": False})
         assert s == 200, (s, b)
