@@ -729,6 +729,7 @@ static void served(struct dp_chat *chat, const struct dp_usage *u)
 	const struct dp_route_target *t = chat->cur;
 	int64_t now = now_ms(chat);
 	chat->usage = *u;
+	chat->usage.is_byok = t->byok;
 	chat->cost = sy_cost(&t->price, &u->tokens, nonempty(u->finish_reason));
 	chat->served_t0 = chat->attempt_t0;
 	chat->served_end = now;

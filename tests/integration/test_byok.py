@@ -61,12 +61,16 @@ def main():
             s, b, h = c.chat(dp, key, {"model": "b/m", "messages": MSGS})
             return s == 200 and last_auth(c) == "Bearer " + ORG_SECRET and (b, h)
         b, h = wait_until(uses_own, 10, 0.05, "the org's credential on the dataplane")
-        assert b["usage"]["cost"] == 0, b
+        assert b["usage"]["cost"] == 0 and b["usage"]["is_byok"] is True, b
+        s, _, events, _ = c.chat_stream(dp, key, {"model": "b/m", "messages": MSGS})
+        usage = [e for e in events if '"usage"' in e and '"cost"' in e]
+        assert s == 200 and usage and '"is_byok":true' in usage[-1], events
         g = c.generation(dp, key, h["X-Generation-Id"])
         assert g["is_byok"] is True and g["total_cost"] == 0, g
         # another org keeps the operator's credential
         s, b, h = c.chat(dp, other_key, {"model": "b/m", "messages": MSGS})
         assert s == 200 and last_auth(c) == "Bearer secret-of-pa" and b["usage"]["cost"] > 0
+        assert b["usage"]["is_byok"] is False, b
         assert c.generation(dp, other_key, h["X-Generation-Id"])["is_byok"] is False
 
         # the provider refuses the org's credential: no fallback unless the org allows it
