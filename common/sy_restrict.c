@@ -1,13 +1,6 @@
 /* sy_restrict.c - the restriction fields of an ApiKey, in JSON. */
 #include "sy_restrict.h"
-
-static json_t *strs(char *const *v, size_t n)
-{
-	json_t *a = json_array();
-	for (size_t i = 0; a && i < n; i++)
-		json_array_append_new(a, json_string(v[i]));
-	return a;
-}
+#include "sy_json.h"
 
 json_t *sy_restrict_max_price_json(const Sy__MaxPrice *mp)
 {
@@ -26,12 +19,12 @@ json_t *sy_restrict_max_price_json(const Sy__MaxPrice *mp)
 json_t *sy_restrict_json(const Sy__ApiKey *k)
 {
 	json_t *prefs = k->provider_prefs ? json_loads(k->provider_prefs, 0, NULL) : NULL;
-	return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "allowed_models",
-	                 strs(k->allowed_models, k->n_allowed_models), "allowed_providers",
-	                 strs(k->allowed_providers, k->n_allowed_providers), "ignored_providers",
-	                 strs(k->ignored_providers, k->n_ignored_providers), "allowed_ips",
-	                 strs(k->allowed_ips, k->n_allowed_ips), "allowed_referrers",
-	                 strs(k->allowed_referrers, k->n_allowed_referrers), "max_price",
-	                 sy_restrict_max_price_json(k->max_price), "provider",
-	                 prefs ? prefs : json_null());
+	return json_pack(
+	    "{s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "allowed_models",
+	    sy_json_strings(k->allowed_models, k->n_allowed_models), "allowed_providers",
+	    sy_json_strings(k->allowed_providers, k->n_allowed_providers), "ignored_providers",
+	    sy_json_strings(k->ignored_providers, k->n_ignored_providers), "allowed_ips",
+	    sy_json_strings(k->allowed_ips, k->n_allowed_ips), "allowed_referrers",
+	    sy_json_strings(k->allowed_referrers, k->n_allowed_referrers), "max_price",
+	    sy_restrict_max_price_json(k->max_price), "provider", prefs ? prefs : json_null());
 }

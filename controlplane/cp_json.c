@@ -1,6 +1,7 @@
 /* cp_json.c - entity <-> JSON, field by field. */
 #include "cp_json.h"
 #include "cp_validate.h"
+#include "sy_json.h"
 #include "sy_money.h"
 #include "sy_restrict.h"
 
@@ -30,14 +31,6 @@ static json_t *str_or_null(const char *s)
 static json_t *usd(sy_money m)
 {
 	return json_real(sy_money_usd(m));
-}
-
-static json_t *str_array(char *const *v, size_t n)
-{
-	json_t *a = json_array();
-	for (size_t i = 0; a && i < n; i++)
-		json_array_append_new(a, json_string(v[i]));
-	return a;
 }
 
 json_t *cp_json_org(const Sy__Org *o)
@@ -108,7 +101,8 @@ json_t *cp_json_provider(const Sy__Provider *p)
 	if (j) {
 		json_object_set_new(j, "zdr", json_boolean(p->zdr));
 		json_object_set_new(j, "region", str_or_null(p->region));
-		json_object_set_new(j, "datacenters", str_array(p->datacenters, p->n_datacenters));
+		json_object_set_new(j, "datacenters",
+		                    sy_json_strings(p->datacenters, p->n_datacenters));
 	}
 	return j;
 }
@@ -136,7 +130,7 @@ static json_t *endpoint_json(const Sy__Endpoint *e)
 	    str_or_null(e->quantization), "max_completion_tokens",
 	    opt_uint(e->has_max_completion_tokens, e->max_completion_tokens), "context_length",
 	    opt_uint(e->has_context_length, e->context_length), "supported_parameters",
-	    str_array(e->supported_parameters, e->n_supported_parameters), "tag",
+	    sy_json_strings(e->supported_parameters, e->n_supported_parameters), "tag",
 	    str_or_null(e->tag));
 }
 
@@ -149,9 +143,9 @@ json_t *cp_json_model(const Sy__Model *m)
 	    "{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "id", m->id, "name",
 	    str_or_null(m->name), "description", str_or_null(m->description), "context_length",
 	    opt_uint(m->has_context_length, m->context_length), "input_modalities",
-	    str_array(m->input_modalities, m->n_input_modalities), "output_modalities",
-	    str_array(m->output_modalities, m->n_output_modalities), "supported_parameters",
-	    str_array(m->supported_parameters, m->n_supported_parameters), "tokenizer",
+	    sy_json_strings(m->input_modalities, m->n_input_modalities), "output_modalities",
+	    sy_json_strings(m->output_modalities, m->n_output_modalities), "supported_parameters",
+	    sy_json_strings(m->supported_parameters, m->n_supported_parameters), "tokenizer",
 	    str_or_null(m->tokenizer), "endpoints", eps, "created_at", cp_json_time(m->created_at),
 	    "updated_at", cp_json_time(m->updated_at));
 }
@@ -168,7 +162,8 @@ json_t *cp_json_autorouter(const Sy__AutoRouter *ar)
 		if (o && r->has_has_tools)
 			json_object_set_new(o, "has_tools", json_boolean(r->has_tools));
 		if (o && r->n_keywords)
-			json_object_set_new(o, "keywords", str_array(r->keywords, r->n_keywords));
+			json_object_set_new(o, "keywords",
+			                    sy_json_strings(r->keywords, r->n_keywords));
 		json_array_append_new(rules, o);
 	}
 	return json_pack("{s:s,s:s,s:o,s:o,s:o}", "id", ar->id, "default_model", ar->default_model,
@@ -484,16 +479,17 @@ int cp_json_apply_model(Sy__Model *m, const json_t *j)
 
 json_t *cp_json_guardrail(const Sy__Guardrail *g)
 {
-	return json_pack(
-	    "{s:s,s:o,s:o,s:o,s:o,s:o,s:b,s:o,s:o,s:o,s:o,s:o}", "id", g->id, "name",
-	    str_or_null(g->name), "description", str_or_null(g->description), "allowed_models",
-	    str_array(g->allowed_models, g->n_allowed_models), "allowed_providers",
-	    str_array(g->allowed_providers, g->n_allowed_providers), "max_price",
-	    sy_restrict_max_price_json(g->max_price), "enforce_zdr", g->enforce_zdr,
-	    "allowed_data_regions", str_array(g->allowed_data_regions, g->n_allowed_data_regions),
-	    "org_ids", str_array(g->org_ids, g->n_org_ids), "key_hashes",
-	    str_array(g->key_hashes, g->n_key_hashes), "created_at", cp_json_time(g->created_at),
-	    "updated_at", cp_json_time(g->updated_at));
+	return json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:b,s:o,s:o,s:o,s:o,s:o}", "id", g->id, "name",
+	                 str_or_null(g->name), "description", str_or_null(g->description),
+	                 "allowed_models", sy_json_strings(g->allowed_models, g->n_allowed_models),
+	                 "allowed_providers",
+	                 sy_json_strings(g->allowed_providers, g->n_allowed_providers), "max_price",
+	                 sy_restrict_max_price_json(g->max_price), "enforce_zdr", g->enforce_zdr,
+	                 "allowed_data_regions",
+	                 sy_json_strings(g->allowed_data_regions, g->n_allowed_data_regions),
+	                 "org_ids", sy_json_strings(g->org_ids, g->n_org_ids), "key_hashes",
+	                 sy_json_strings(g->key_hashes, g->n_key_hashes), "created_at",
+	                 cp_json_time(g->created_at), "updated_at", cp_json_time(g->updated_at));
 }
 
 int cp_json_apply_guardrail(Sy__Guardrail *g, const json_t *j)

@@ -7,6 +7,7 @@
 #include "dp_view.h"
 #include "sy_clock.h"
 #include "sy_cost.h"
+#include "sy_json.h"
 #include "sy_money.h"
 #include "sy_restrict.h"
 
@@ -21,14 +22,6 @@
 static json_t *str_or_null(const char *s)
 {
 	return s && *s ? json_string(s) : json_null();
-}
-
-static json_t *str_array(char *const *v, size_t n)
-{
-	json_t *a = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(a, json_string(v[i]));
-	return a;
 }
 
 /* "2024-05-01T12:00:00Z" for unix seconds t. */
@@ -61,7 +54,7 @@ static bool has_param(char *const *v, size_t n, const char *p)
 static json_t *modalities(char *const *v, size_t n)
 {
 	static char *const text[] = {"text"};
-	return n ? str_array(v, n) : str_array(text, 1);
+	return n ? sy_json_strings(v, n) : sy_json_strings(text, 1);
 }
 
 /* "text+image->text" from the input and output modality lists. */
@@ -159,8 +152,8 @@ static uint32_t ep_context(const Sy__Model *m, const Sy__Endpoint *ep)
 static json_t *ep_params(const Sy__Model *m, const Sy__Endpoint *ep)
 {
 	return ep->n_supported_parameters
-	           ? str_array(ep->supported_parameters, ep->n_supported_parameters)
-	           : str_array(m->supported_parameters, m->n_supported_parameters);
+	           ? sy_json_strings(ep->supported_parameters, ep->n_supported_parameters)
+	           : sy_json_strings(m->supported_parameters, m->n_supported_parameters);
 }
 
 static json_t *model_json(const Sy__Model *m, const Sy__Endpoint *top)
@@ -169,7 +162,7 @@ static json_t *model_json(const Sy__Model *m, const Sy__Endpoint *top)
 	snprintf(details, sizeof(details), "/api/v1/models/%s/endpoints", m->id);
 	uint32_t ctx = ep_context(m, top);
 	json_t *params = m->n_supported_parameters
-	                     ? str_array(m->supported_parameters, m->n_supported_parameters)
+	                     ? sy_json_strings(m->supported_parameters, m->n_supported_parameters)
 	                     : ep_params(m, top);
 	json_t *maxc =
 	    top->has_max_completion_tokens ? json_integer(top->max_completion_tokens) : json_null();
@@ -259,7 +252,8 @@ static json_t *endpoint_json(const Sy__Model *m, const Sy__Endpoint *ep, const S
 		                    json_string(p->data_collection_deny ? "deny" : "allow"));
 		json_object_set_new(e, "zdr", json_boolean(p->zdr));
 		json_object_set_new(e, "region", str_or_null(p->region));
-		json_object_set_new(e, "datacenters", str_array(p->datacenters, p->n_datacenters));
+		json_object_set_new(e, "datacenters",
+		                    sy_json_strings(p->datacenters, p->n_datacenters));
 	}
 	return e;
 }
