@@ -4,7 +4,6 @@
 #include "cp_validate.h"
 #include "cp_json.h"
 #include "sy_err.h"
-#include "sy_key.h"
 #include "sy_log.h"
 #include "sy_msg.h"
 
@@ -15,23 +14,38 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ID_RANDOM 8
-#define ID_MAX (13 + 1 + ID_RANDOM + 1)
+#define ID_MAX (13 + 1 + 8 + 1) /* "<unix ms>-<counter>" */
 #define PAGE_DEFAULT 100
 #define API_PREFIX "/api/v1/"
 #define ROUTE_MAX 160
 
+/* The newest entry's id, into last ("" when the log is empty). */
+static int newest(const char *key, size_t kl, const void *val, size_t len, void *arg)
+{
+	snprintf(arg, ID_MAX, "%.*s", (int)kl, key);
+	return 1;
+}
+
 int cp_auditlog_append(struct cp_txn *t, Sy__AuditEntry *e, int64_t now_ms)
 {
-	char id[ID_MAX];
-	int n = snprintf(id, sizeof(id), "%013lld-", (long long)now_ms);
-	sy_random_alnum(id + n, ID_RANDOM);
+	/* ids sort in the order of the changes: a millisecond and a counter within it, never
+	 * below the newest id (write transactions are serialised; the clock may step back) */
+	char id[ID_MAX], last[ID_MAX] = "";
+	int rc = cp_store_raw_each_back(t, CP_T_AUDIT, NULL, newest, last);
+	if (rc < 0)
+		return rc;
+	long long last_ms = 0;
+	unsigned seq = 0;
+	if (last[0] && sscanf(last, "%13lld-%8u", &last_ms, &seq) == 2 && last_ms >= now_ms)
+		snprintf(id, sizeof(id), "%013lld-%08u", last_ms, seq + 1);
+	else
+		snprintf(id, sizeof(id), "%013lld-%08u", (long long)now_ms, 0u);
 	e->id = id;
 	e->has_created_at_ms = true;
 	e->created_at_ms = now_ms;
 	size_t len = sy__audit_entry__get_packed_size(e);
 	uint8_t *buf = malloc(len ? len : 1);
-	int rc = -ENOMEM;
+	rc = -ENOMEM;
 	if (buf) {
 		sy__audit_entry__pack(e, buf);
 		rc = cp_store_raw_put(t, CP_T_AUDIT, id, buf, len, true);
@@ -80,9 +94,9 @@ static bool eq(const char *want, const char *have)
 	return !want || (have && !strcmp(want, have));
 }
 
-static bool wanted(const struct cp_auditlog_query *q, const Sy__AuditEntry *e)
+static bool wanted(const struct cp_auditlog_query *q, const Sy__AuditEntry *e, int64_t at)
 {
-	if (q->to_ms && e->created_at_ms >= q->to_ms)
+	if (q->to_ms && at >= q->to_ms)
 		return false;
 	if (!eq(q->org_id, e->org_id) || !eq(q->object_id, e->object_id) ||
 	    !eq(q->object_type, e->object_type))
@@ -100,10 +114,15 @@ static int page_item(const char *key, size_t kl, const void *val, size_t len, vo
 	Sy__AuditEntry *e = sy__audit_entry__unpack(NULL, len, val);
 	if (!e)
 		return 0; /* unreadable: shown to nobody */
+	/* time filters read the id's millisecond: ids, unlike a clock, never go back */
+	char ms[14] = "";
+	if (kl > 13)
+		memcpy(ms, key, 13);
+	int64_t at = strtoll(ms, NULL, 10);
 	int ret = 0;
-	if (p->q->from_ms && e->created_at_ms < p->q->from_ms) {
+	if (p->q->from_ms && at < p->q->from_ms) {
 		ret = STOP; /* newest first: everything further is older still */
-	} else if (wanted(p->q, e)) {
+	} else if (wanted(p->q, e, at)) {
 		if (json_array_size(p->data) == p->q->limit) {
 			p->more = true;
 			ret = STOP;

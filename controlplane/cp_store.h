@@ -47,7 +47,7 @@ enum cp_table {
 	CP_T_CREDITS,     /* "<org id>/<seq, 20 digits>" -> LedgerEntry (top-ups, refunds) */
 	CP_T_GEN_BY_ORG,  /* "<org id>/<created_at, 12 digits>/<generation id>" -> "" */
 	CP_T_DIRTY,       /* "org/<id>" | "key/<hash>" -> "": balances to publish */
-	CP_T_AUDIT,       /* "<unix ms, 13 digits>-<random>" -> AuditEntry (cp_auditlog) */
+	CP_T_AUDIT,       /* "<unix ms, 13 digits>-<counter, 8>" -> AuditEntry (cp_auditlog) */
 	CP_TABLE_COUNT
 };
 
