@@ -185,3 +185,9 @@ sy_money sy_limit_usage(const char *limit_reset, sy_money total, sy_money daily,
 	}
 	return total;
 }
+
+bool sy_price_within(double limit, sy_money price, double units_per_usd)
+{
+	double max = limit * units_per_usd;
+	return (double)price <= max * (1 + 1e-9) + 1e-9;
+}

@@ -33,6 +33,10 @@ struct sy_tokens {
 int sy_price_parse(struct sy_price *p, const char *prompt, const char *completion,
                    const char *request, const char *cache_read, const char *cache_write,
                    const char **bad_field);
+/* A price limit check: price (money units) at most limit USD per unit (units_per_usd money
+ * units make a USD of the limit: SY_MONEY_SCALE / 1e6 for limits per million tokens). A
+ * relative slack absorbs the binary representation of decimal limits like 0.3. */
+bool sy_price_within(double limit, sy_money price, double units_per_usd);
 /* True if every price is zero (a free endpoint). */
 bool sy_price_is_free(const struct sy_price *p);
 /* Cost of a generation. finish_reason is the normalised one (NULL = none arrived).

@@ -27,3 +27,11 @@ size_t sy_json_chars(const json_t *s)
 		chars += (p[i] & 0xC0) != 0x80;
 	return chars;
 }
+
+json_t *sy_json_strings(char *const *v, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < n; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
+}

@@ -9,6 +9,9 @@
 char *sy_json_error(int code, const char *message, json_t *metadata);
 /* Dump compactly to a malloc'ed string (NULL on failure). */
 char *sy_json_dump(const json_t *j);
+/* A JSON array of the n strings of v (a protobuf repeated string); NULL on allocation
+ * failure. */
+json_t *sy_json_strings(char *const *v, size_t n);
 /* Characters (UTF-8 code points) in a JSON string; 0 for anything else. */
 size_t sy_json_chars(const json_t *s);
 

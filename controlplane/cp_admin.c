@@ -1,7 +1,9 @@
 /* cp_admin.c - routes and handlers of the admin REST API. */
 #include "cp_admin.h"
+#include "cp_auditlog.h"
 #include "cp_auth.h"
 #include "cp_billing.h"
+#include "cp_byok.h"
 #include "cp_json.h"
 #include "cp_ledger.h"
 #include "cp_metrics.h"
@@ -41,6 +43,9 @@ struct ctx {
 	const char *id;      /* the path's item id, NULL for a collection */
 	json_t *body;        /* parsed body of POST/PATCH */
 	int64_t now;
+	/* for the audit entry: a created object's id, the org the object belongs to */
+	const char *audit_id;
+	char audit_org[CP_NAME_MAX];
 };
 
 typedef void handler_fn(struct ctx *c);
@@ -134,12 +139,53 @@ static ProtobufCMessage *load(struct ctx *c, enum cp_kind k, const char *what)
 	return m;
 }
 
-static bool commit(struct ctx *c)
+/* Append the audit entry of the change about to commit (cp_auditlog). */
+static int audit(struct ctx *c, unsigned status)
 {
-	int rc = cp_store_commit(&c->t);
+	struct cp_auditlog_change ch = {
+	    .caller = c->caller,
+	    .method = c->req->method,
+	    .path = c->req->path,
+	    .object_id = c->audit_id,
+	    .org_id = c->audit_org[0] ? c->audit_org : NULL,
+	    .body = c->body,
+	    .status = status,
+	    .remote_addr = c->req->remote_addr,
+	    .now_ms = sy_unix_ms(),
+	};
+	return cp_auditlog_record(c->t, &ch);
+}
+
+/* The money endpoints read their own bodies: the field names come from a parse of it here
+ * (freed with the request). */
+static int billing_audit(void *arg, unsigned status)
+{
+	struct ctx *c = arg;
+	if (!c->body && c->req->body_len)
+		c->body = json_loadb(c->req->body, c->req->body_len, 0, NULL);
+	return audit(c, status);
+}
+
+/* Audit, then commit: the change and its entry commit together. */
+static bool commit(struct ctx *c, unsigned status)
+{
+	int rc = audit(c, status);
+	if (!rc)
+		rc = cp_store_commit(&c->t);
 	if (rc)
 		fail_rc(c, rc, "commit");
 	return rc == 0;
+}
+
+/* The org an entity belongs to, for its audit entry. */
+static void audit_entity(struct ctx *c, enum cp_kind k, const ProtobufCMessage *m)
+{
+	const char *org = k == CP_ORG    ? ((const Sy__Org *)m)->id
+	                  : k == CP_KEY  ? ((const Sy__ApiKey *)m)->org_id
+	                  : k == CP_MKEY ? ((const Sy__MgmtKey *)m)->org_id
+	                                 : NULL;
+	c->audit_id = cp_entity_id(k, m);
+	snprintf(c->audit_org, sizeof(c->audit_org), "%s", org ? org : "");
 }
 
 /* JSON of an entity as the API shows it (keys with their usage as of now). */
@@ -161,6 +207,10 @@ static json_t *entity_json(struct ctx *c, enum cp_kind k, const ProtobufCMessage
 		return cp_json_model((const Sy__Model *)m);
 	case CP_AUTOROUTER:
 		return cp_json_autorouter((const Sy__AutoRouter *)m);
+	case CP_GUARDRAIL:
+		return cp_json_guardrail((const Sy__Guardrail *)m);
+	case CP_CREDENTIAL:
+		return cp_byok_json((const Sy__OrgCredential *)m);
 	case CP_KIND_COUNT:
 		break;
 	}
@@ -179,7 +229,8 @@ static void put_reply(struct ctx *c, enum cp_kind k, const ProtobufCMessage *m, 
 	json_t *root = json_pack("{s:o}", "data", entity_json(c, k, m));
 	if (root && plain)
 		json_object_set_new(root, "key", json_string(plain));
-	if (!root || !commit(c)) {
+	audit_entity(c, k, m);
+	if (!root || !commit(c, status)) {
 		json_decref(root);
 		if (!c->res->body)
 			fail_rc(c, -ENOMEM, "response");
@@ -190,7 +241,7 @@ static void put_reply(struct ctx *c, enum cp_kind k, const ProtobufCMessage *m, 
 
 static void reply_deleted(struct ctx *c)
 {
-	if (commit(c))
+	if (commit(c, 200))
 		cp_response_json(c->res, 200, json_pack("{s:b}", "deleted", 1));
 }
 
@@ -347,6 +398,14 @@ static int org_key(const ProtobufCMessage *m, void *arg)
 	return ids_push(&s->ids, k->hash);
 }
 
+/* The org's own provider credentials go with it. */
+static int org_credential(const ProtobufCMessage *m, void *arg)
+{
+	struct org_scan *s = arg;
+	const Sy__OrgCredential *oc = (const Sy__OrgCredential *)m;
+	return !strcmp(oc->org_id, s->org) ? ids_push(&s->ids, oc->id) : 0;
+}
+
 static int org_mkey(const ProtobufCMessage *m, void *arg)
 {
 	struct org_scan *s = arg;
@@ -362,10 +421,12 @@ static void orgs_delete(struct ctx *c)
 	if (!m)
 		return;
 	cp_entity_free(&m);
-	struct org_scan keys = {.org = c->id}, mkeys = {.org = c->id};
+	struct org_scan keys = {.org = c->id}, mkeys = {.org = c->id}, creds = {.org = c->id};
 	int rc = cp_store_each(c->t, CP_KEY, org_key, &keys);
 	if (!rc)
 		rc = cp_store_each(c->t, CP_MKEY, org_mkey, &mkeys);
+	if (!rc)
+		rc = cp_store_each(c->t, CP_CREDENTIAL, org_credential, &creds);
 	if (!rc && keys.active) {
 		fail(c, 409, "org has %zu active API key(s); disable or delete them first",
 		     keys.active);
@@ -376,6 +437,8 @@ static void orgs_delete(struct ctx *c)
 			rc = cp_ledger_forget_key(c->t, keys.ids.v[i]);
 	for (size_t i = 0; !rc && i < mkeys.ids.n; i++)
 		rc = cp_store_del(c->t, CP_MKEY, mkeys.ids.v[i]);
+	for (size_t i = 0; !rc && i < creds.ids.n; i++)
+		rc = cp_store_del(c->t, CP_CREDENTIAL, creds.ids.v[i]);
 	if (!rc)
 		rc = cp_store_del(c->t, CP_ORG, c->id);
 	if (rc)
@@ -385,6 +448,7 @@ static void orgs_delete(struct ctx *c)
 out:
 	ids_release(&keys.ids);
 	ids_release(&mkeys.ids);
+	ids_release(&creds.ids);
 }
 
 /* ---- API keys ---------------------------------------------------------------------------- */
@@ -512,6 +576,8 @@ static void keys_delete(struct ctx *c)
 	ProtobufCMessage *m = load_key(c);
 	if (!m)
 		return;
+	audit_entity(c, CP_KEY, m);
+	c->audit_id = NULL; /* the path's */
 	cp_entity_free(&m);
 	int rc = cp_store_del(c->t, CP_KEY, c->id);
 	if (!rc)
@@ -578,6 +644,12 @@ static void mkeys_delete(struct ctx *c)
 		fail(c, 409, "cannot delete the management key used for this request");
 		return;
 	}
+	ProtobufCMessage *m = load(c, CP_MKEY, "management key");
+	if (!m)
+		return;
+	audit_entity(c, CP_MKEY, m);
+	c->audit_id = NULL;
+	cp_entity_free(&m);
 	int rc = cp_store_del(c->t, CP_MKEY, c->id);
 	if (rc)
 		fail_rc(c, rc, "management key");
@@ -861,6 +933,99 @@ static void autorouter_delete(struct ctx *c)
 		reply_deleted(c);
 }
 
+/* ---- guardrails (global management keys only: they name orgs and keys) ------------------- */
+
+static void guardrails_list(struct ctx *c)
+{
+	struct list l = {.kind = CP_GUARDRAIL};
+	if (require_global(c, "read guardrails"))
+		list(c, &l);
+}
+
+static void guardrails_get(struct ctx *c)
+{
+	if (!require_global(c, "read guardrails"))
+		return;
+	ProtobufCMessage *m = load(c, CP_GUARDRAIL, "guardrail");
+	if (m)
+		reply_data(c, 200, cp_json_guardrail((Sy__Guardrail *)m));
+	cp_entity_free(&m);
+}
+
+/* Apply the body, check its references, stamp and store. */
+static void save_guardrail(struct ctx *c, Sy__Guardrail *g, unsigned status)
+{
+	struct cp_verr e;
+	if (cp_json_apply_guardrail(g, c->body)) {
+		fail_rc(c, -ENOMEM, "guardrail");
+		return;
+	}
+	if (cp_validate_guardrail_refs(c->t, g, &e)) {
+		fail_field(c, 400, &e);
+		return;
+	}
+	if (status == 201) {
+		g->created_at = c->now;
+		g->has_created_at = true;
+	}
+	g->updated_at = c->now;
+	g->has_updated_at = true;
+	put_reply(c, CP_GUARDRAIL, &g->base, status, NULL);
+}
+
+static void guardrails_create(struct ctx *c)
+{
+	struct cp_verr e;
+	if (!require_global(c, "create guardrails"))
+		return;
+	if (cp_validate_guardrail(c->body, CP_V_CREATE, NULL, &e)) {
+		fail_field(c, 400, &e);
+		return;
+	}
+	ProtobufCMessage *m = cp_entity_new(CP_GUARDRAIL);
+	Sy__Guardrail *g = (Sy__Guardrail *)m;
+	char id[sizeof("gr_") + ORG_ID_RANDOM] = "gr_";
+	sy_random_alnum(id + 3, ORG_ID_RANDOM);
+	if (!g || !(g->id = strdup(id)))
+		fail_rc(c, -ENOMEM, "guardrail");
+	else
+		save_guardrail(c, g, 201);
+	cp_entity_free(&m);
+}
+
+static void guardrails_patch(struct ctx *c)
+{
+	struct cp_verr e;
+	if (!require_global(c, "change guardrails"))
+		return;
+	if (cp_validate_guardrail(c->body, CP_V_PATCH, c->id, &e)) {
+		fail_field(c, 400, &e);
+		return;
+	}
+	ProtobufCMessage *m = load(c, CP_GUARDRAIL, "guardrail");
+	if (m)
+		save_guardrail(c, (Sy__Guardrail *)m, 200);
+	cp_entity_free(&m);
+}
+
+static void guardrails_delete(struct ctx *c)
+{
+	if (!require_global(c, "delete guardrails"))
+		return;
+	int rc = cp_store_del(c->t, CP_GUARDRAIL, c->id);
+	if (rc)
+		fail_rc(c, rc, "guardrail");
+	else
+		reply_deleted(c);
+}
+
+/* ---- the audit log ------------------------------------------------------------------------ */
+
+static void audit_list(struct ctx *c)
+{
+	cp_auditlog_serve(c->t, c->caller, c->req, c->res);
+}
+
 /* ---- routing ------------------------------------------------------------------------------ */
 
 static const struct route {
@@ -896,6 +1061,12 @@ static const struct route {
     {"auto-router", false, "GET", autorouter_get},
     {"auto-router", false, "PUT", autorouter_put},
     {"auto-router", false, "DELETE", autorouter_delete},
+    {"audit", false, "GET", audit_list},
+    {"guardrails", false, "GET", guardrails_list},
+    {"guardrails", false, "POST", guardrails_create},
+    {"guardrails", true, "GET", guardrails_get},
+    {"guardrails", true, "PATCH", guardrails_patch},
+    {"guardrails", true, "DELETE", guardrails_delete},
 };
 
 /* Find the route for method and path; sets *id and the response on 404/405. */
@@ -964,9 +1135,17 @@ static void serve(struct ctx *c, char *coll, size_t colllen)
 			     "sk-sy-mgmt-v1-...)");
 		return;
 	}
+	if (cp_byok_match(req->path)) {
+		snprintf(coll, colllen, "credentials");
+		struct cp_billing_call bc = {&c->t,  c->caller,     req, c->res,
+		                             c->now, billing_audit, c};
+		cp_byok_serve(&bc, c->a->kek);
+		return;
+	}
 	if (cp_billing_match(req->path)) {
 		snprintf(coll, colllen, "billing");
-		struct cp_billing_call bc = {&c->t, c->caller, req, c->res, c->now};
+		struct cp_billing_call bc = {&c->t,  c->caller,     req, c->res,
+		                             c->now, billing_audit, c};
 		cp_billing_serve(&bc);
 		return;
 	}

@@ -29,6 +29,7 @@ struct cp_request {
 	/* Query argument lookup (NULL when absent); query may be NULL for none. */
 	const char *(*query)(void *query_arg, const char *name);
 	void *query_arg;
+	const char *remote_addr; /* the client's address (numeric), NULL if unknown */
 };
 
 /* The answer: an HTTP status and a malloc'ed body the caller frees. */

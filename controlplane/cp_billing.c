@@ -55,9 +55,11 @@ static void fail_rc(const struct cp_billing_call *c, int rc, const char *what)
 	fail(c, 500, NULL, "internal error (%s)", sy_strerror(rc));
 }
 
-static bool commit(const struct cp_billing_call *c)
+bool cp_billing_commit(const struct cp_billing_call *c, unsigned status)
 {
-	int rc = cp_store_commit(c->t);
+	int rc = c->audit ? c->audit(c->audit_arg, status) : 0;
+	if (!rc)
+		rc = cp_store_commit(c->t);
 	if (rc)
 		fail_rc(c, rc, "commit");
 	return rc == 0;
@@ -150,7 +152,7 @@ static void credits_post(const struct cp_billing_call *c, const json_t *body, co
 	} else {
 		json_t *data = json_pack("{s:o,s:o}", "entry", entry_json(entry), "credits",
 		                         credits_json(o->id, &m, o->postpaid));
-		if (commit(c)) {
+		if (cp_billing_commit(c, 201)) {
 			char a[48];
 			sy_money_format(amount, a, sizeof(a));
 			sy_info("billing: org %s credited %s USD (entry %llu)", o->id, a,
@@ -268,7 +270,7 @@ static void budget_item(const struct cp_billing_call *c, const json_t *body, con
 		m.budget[p] = 0;
 		if ((rc = cp_money_write(*c->t, o->id, &m)))
 			fail_rc(c, rc, "budget");
-		else if (commit(c))
+		else if (cp_billing_commit(c, 200))
 			cp_response_json(c->res, 200, json_pack("{s:b}", "deleted", 1));
 		return;
 	}
@@ -292,7 +294,7 @@ static void budget_item(const struct cp_billing_call *c, const json_t *body, con
 	if ((rc = cp_money_write(*c->t, o->id, &m))) {
 		json_decref(data);
 		fail_rc(c, rc, "budget");
-	} else if (commit(c)) {
+	} else if (cp_billing_commit(c, 200)) {
 		reply_data(c, 200, data);
 	} else {
 		json_decref(data);

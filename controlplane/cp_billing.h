@@ -31,8 +31,15 @@ struct cp_billing_call {
 	const struct cp_request *req;
 	struct cp_response *res;
 	int64_t now; /* unix seconds */
+	/* Called in the transaction just before a change commits, with the answer's status:
+	 * appends the audit entry (cp_auditlog). 0 or a negative code (nothing commits). */
+	int (*audit)(void *arg, unsigned status);
+	void *audit_arg;
 };
 
+/* Audit (c->audit) and commit the call's transaction; on failure the response is set (500).
+ * status: the answer's. */
+bool cp_billing_commit(const struct cp_billing_call *c, unsigned status);
 /* True if path is one of the money endpoints above (method not considered). */
 bool cp_billing_match(const char *path);
 /* Serve one request; always fills c->res. */

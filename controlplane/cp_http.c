@@ -125,7 +125,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		                 NULL);
 	if (cp_console_match(url))
 		return (enum MHD_Result)cp_console_serve(conn, method, url);
+	char addr[NI_MAXHOST] = "";
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci && ci->client_addr)
+		getnameinfo(ci->client_addr,
+		            ci->client_addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+		                                                   : sizeof(struct sockaddr_in),
+		            addr, sizeof(addr), NULL, 0, NI_NUMERICHOST);
 	struct cp_request req = {
+	    .remote_addr = addr[0] ? addr : NULL,
 	    .method = method,
 	    .path = url,
 	    .authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization"),

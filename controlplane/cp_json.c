@@ -1,7 +1,9 @@
 /* cp_json.c - entity <-> JSON, field by field. */
 #include "cp_json.h"
 #include "cp_validate.h"
+#include "sy_json.h"
 #include "sy_money.h"
+#include "sy_restrict.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -31,21 +33,14 @@ static json_t *usd(sy_money m)
 	return json_real(sy_money_usd(m));
 }
 
-static json_t *str_array(char *const *v, size_t n)
-{
-	json_t *a = json_array();
-	for (size_t i = 0; a && i < n; i++)
-		json_array_append_new(a, json_string(v[i]));
-	return a;
-}
-
 json_t *cp_json_org(const Sy__Org *o)
 {
 	bool postpaid = o->has_postpaid && o->postpaid;
-	return json_pack("{s:s,s:s,s:o,s:o,s:b,s:s}", "id", o->id, "name", o->name ? o->name : "",
-	                 "created_at", cp_json_time(o->created_at), "updated_at",
-	                 cp_json_time(o->updated_at), "postpaid", postpaid, "billing",
-	                 postpaid ? "postpaid" : "prepaid");
+	return json_pack("{s:s,s:s,s:o,s:o,s:b,s:s,s:b,s:b}", "id", o->id, "name",
+	                 o->name ? o->name : "", "created_at", cp_json_time(o->created_at),
+	                 "updated_at", cp_json_time(o->updated_at), "postpaid", postpaid, "billing",
+	                 postpaid ? "postpaid" : "prepaid", "enforce_zdr", o->enforce_zdr,
+	                 "byok_fallback", o->byok_fallback);
 }
 
 json_t *cp_json_key(const Sy__ApiKey *k, const struct cp_key_usage *u)
@@ -56,7 +51,7 @@ json_t *cp_json_key(const Sy__ApiKey *k, const struct cp_key_usage *u)
 		limit = usd(k->limit);
 		remaining = usd(left > 0 ? left : 0);
 	}
-	return json_pack(
+	json_t *j = json_pack(
 	    "{s:s,s:o,s:o,s:s,s:b,s:o,s:o,s:o,s:b,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "hash",
 	    k->hash, "name", str_or_null(k->name), "label", str_or_null(k->label), "org_id",
 	    k->org_id, "disabled", k->has_disabled && k->disabled, "limit", limit,
@@ -68,6 +63,13 @@ json_t *cp_json_key(const Sy__ApiKey *k, const struct cp_key_usage *u)
 	    cp_json_time(k->has_expires_at ? k->expires_at : 0), "rpm",
 	    k->has_rpm ? json_integer(k->rpm) : json_null(), "rpd",
 	    k->has_rpd ? json_integer(k->rpd) : json_null());
+	json_t *r = sy_restrict_json(k);
+	if (!j || !r || json_object_update(j, r)) {
+		json_decref(j);
+		j = NULL;
+	}
+	json_decref(r);
+	return j;
 }
 
 json_t *cp_json_mkey(const Sy__MgmtKey *k)
@@ -84,7 +86,7 @@ static json_t *opt_uint(protobuf_c_boolean has, uint32_t v)
 
 json_t *cp_json_provider(const Sy__Provider *p)
 {
-	return json_pack(
+	json_t *j = json_pack(
 	    "{s:s,s:o,s:o,s:o,s:b,s:o,s:s,s:b,s:o,s:o,s:o,s:o,s:o,s:o}", "slug", p->slug, "name",
 	    str_or_null(p->name), "adapter", str_or_null(p->adapter), "base_url",
 	    str_or_null(p->base_url), "has_api_key", p->has_api_key_enc && p->api_key_enc.len,
@@ -96,6 +98,13 @@ json_t *cp_json_provider(const Sy__Provider *p)
 	    opt_uint(p->has_idle_timeout_ms, p->idle_timeout_ms), "total_timeout_ms",
 	    opt_uint(p->has_total_timeout_ms, p->total_timeout_ms), "created_at",
 	    cp_json_time(p->created_at), "updated_at", cp_json_time(p->updated_at));
+	if (j) {
+		json_object_set_new(j, "zdr", json_boolean(p->zdr));
+		json_object_set_new(j, "region", str_or_null(p->region));
+		json_object_set_new(j, "datacenters",
+		                    sy_json_strings(p->datacenters, p->n_datacenters));
+	}
+	return j;
 }
 
 static json_t *pricing_json(const Sy__Pricing *pr)
@@ -121,7 +130,7 @@ static json_t *endpoint_json(const Sy__Endpoint *e)
 	    str_or_null(e->quantization), "max_completion_tokens",
 	    opt_uint(e->has_max_completion_tokens, e->max_completion_tokens), "context_length",
 	    opt_uint(e->has_context_length, e->context_length), "supported_parameters",
-	    str_array(e->supported_parameters, e->n_supported_parameters), "tag",
+	    sy_json_strings(e->supported_parameters, e->n_supported_parameters), "tag",
 	    str_or_null(e->tag));
 }
 
@@ -134,9 +143,9 @@ json_t *cp_json_model(const Sy__Model *m)
 	    "{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "id", m->id, "name",
 	    str_or_null(m->name), "description", str_or_null(m->description), "context_length",
 	    opt_uint(m->has_context_length, m->context_length), "input_modalities",
-	    str_array(m->input_modalities, m->n_input_modalities), "output_modalities",
-	    str_array(m->output_modalities, m->n_output_modalities), "supported_parameters",
-	    str_array(m->supported_parameters, m->n_supported_parameters), "tokenizer",
+	    sy_json_strings(m->input_modalities, m->n_input_modalities), "output_modalities",
+	    sy_json_strings(m->output_modalities, m->n_output_modalities), "supported_parameters",
+	    sy_json_strings(m->supported_parameters, m->n_supported_parameters), "tokenizer",
 	    str_or_null(m->tokenizer), "endpoints", eps, "created_at", cp_json_time(m->created_at),
 	    "updated_at", cp_json_time(m->updated_at));
 }
@@ -153,7 +162,8 @@ json_t *cp_json_autorouter(const Sy__AutoRouter *ar)
 		if (o && r->has_has_tools)
 			json_object_set_new(o, "has_tools", json_boolean(r->has_tools));
 		if (o && r->n_keywords)
-			json_object_set_new(o, "keywords", str_array(r->keywords, r->n_keywords));
+			json_object_set_new(o, "keywords",
+			                    sy_json_strings(r->keywords, r->n_keywords));
 		json_array_append_new(rules, o);
 	}
 	return json_pack("{s:s,s:s,s:o,s:o,s:o}", "id", ar->id, "default_model", ar->default_model,
@@ -229,11 +239,71 @@ int cp_json_apply_org(Sy__Org *o, const json_t *j)
 {
 	const json_t *billing = json_object_get(j, "billing");
 	set_bool(&o->has_postpaid, &o->postpaid, j, "postpaid");
+	set_bool(&o->has_enforce_zdr, &o->enforce_zdr, j, "enforce_zdr");
+	set_bool(&o->has_byok_fallback, &o->byok_fallback, j, "byok_fallback");
 	if (json_is_string(billing)) {
 		o->has_postpaid = true;
 		o->postpaid = !strcmp(json_string_value(billing), "postpaid");
 	}
 	return set_str(&o->name, j, "name");
+}
+
+static void set_double(protobuf_c_boolean *has, double *dst, const json_t *j, const char *name)
+{
+	const json_t *v = json_object_get(j, name);
+	*has = json_is_number(v);
+	*dst = *has ? json_number_value(v) : 0;
+}
+
+/* max_price: an object replaces the limits, null removes them. */
+static int set_max_price(Sy__MaxPrice **dst, const json_t *j)
+{
+	const json_t *v = json_object_get(j, "max_price");
+	if (!v)
+		return 0;
+	Sy__MaxPrice *mp = NULL;
+	if (json_is_object(v)) {
+		if (!(mp = malloc(sizeof(*mp))))
+			return -ENOMEM;
+		sy__max_price__init(mp);
+		set_double(&mp->has_prompt, &mp->prompt, v, "prompt");
+		set_double(&mp->has_completion, &mp->completion, v, "completion");
+		set_double(&mp->has_request, &mp->request, v, "request");
+	}
+	if (*dst)
+		sy__max_price__free_unpacked(*dst, NULL);
+	*dst = mp;
+	return 0;
+}
+
+/* provider: kept as compact JSON text (the worker merges it under the request's own). */
+static int set_prefs(char **dst, const json_t *j)
+{
+	const json_t *v = json_object_get(j, "provider");
+	if (!v)
+		return 0;
+	char *s = NULL;
+	if (json_is_object(v) && !(s = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS)))
+		return -ENOMEM;
+	free(*dst);
+	*dst = s;
+	return 0;
+}
+
+static int apply_restrictions(Sy__ApiKey *k, const json_t *j)
+{
+	int rc;
+	if ((rc = set_strs(&k->allowed_models, &k->n_allowed_models, j, "allowed_models")) ||
+	    (rc = set_strs(&k->allowed_providers, &k->n_allowed_providers, j,
+	                   "allowed_providers")) ||
+	    (rc = set_strs(&k->ignored_providers, &k->n_ignored_providers, j,
+	                   "ignored_providers")) ||
+	    (rc = set_strs(&k->allowed_ips, &k->n_allowed_ips, j, "allowed_ips")) ||
+	    (rc = set_strs(&k->allowed_referrers, &k->n_allowed_referrers, j,
+	                   "allowed_referrers")) ||
+	    (rc = set_max_price(&k->max_price, j)))
+		return rc;
+	return set_prefs(&k->provider_prefs, j);
 }
 
 int cp_json_apply_key(Sy__ApiKey *k, const json_t *j)
@@ -259,7 +329,7 @@ int cp_json_apply_key(Sy__ApiKey *k, const json_t *j)
 		    json_is_string(v) && cp_parse_time(json_string_value(v), &t) == 0;
 		k->expires_at = k->has_expires_at ? t : 0;
 	}
-	return 0;
+	return apply_restrictions(k, j);
 }
 
 int cp_json_apply_provider(Sy__Provider *p, const json_t *j)
@@ -267,8 +337,11 @@ int cp_json_apply_provider(Sy__Provider *p, const json_t *j)
 	int rc;
 	if ((rc = set_str(&p->name, j, "name")) || (rc = set_str(&p->adapter, j, "adapter")) ||
 	    (rc = set_str(&p->base_url, j, "base_url")) ||
-	    (rc = set_str(&p->api_key_env, j, "api_key_env")))
+	    (rc = set_str(&p->api_key_env, j, "api_key_env")) ||
+	    (rc = set_str(&p->region, j, "region")) ||
+	    (rc = set_strs(&p->datacenters, &p->n_datacenters, j, "datacenters")))
 		return rc;
+	set_bool(&p->has_zdr, &p->zdr, j, "zdr");
 	set_uint(&p->has_connect_timeout_ms, &p->connect_timeout_ms, j, "connect_timeout_ms");
 	set_uint(&p->has_first_byte_timeout_ms, &p->first_byte_timeout_ms, j,
 	         "first_byte_timeout_ms");
@@ -403,4 +476,39 @@ int cp_json_apply_model(Sy__Model *m, const json_t *j)
 		return rc;
 	const json_t *eps = json_object_get(j, "endpoints");
 	return eps ? set_endpoints(m, eps) : 0;
+}
+
+/* ---- guardrails ------------------------------------------------------------------------- */
+
+json_t *cp_json_guardrail(const Sy__Guardrail *g)
+{
+	return json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:b,s:o,s:o,s:o,s:o,s:o}", "id", g->id, "name",
+	                 str_or_null(g->name), "description", str_or_null(g->description),
+	                 "allowed_models", sy_json_strings(g->allowed_models, g->n_allowed_models),
+	                 "allowed_providers",
+	                 sy_json_strings(g->allowed_providers, g->n_allowed_providers), "max_price",
+	                 sy_restrict_max_price_json(g->max_price), "enforce_zdr", g->enforce_zdr,
+	                 "allowed_data_regions",
+	                 sy_json_strings(g->allowed_data_regions, g->n_allowed_data_regions),
+	                 "org_ids", sy_json_strings(g->org_ids, g->n_org_ids), "key_hashes",
+	                 sy_json_strings(g->key_hashes, g->n_key_hashes), "created_at",
+	                 cp_json_time(g->created_at), "updated_at", cp_json_time(g->updated_at));
+}
+
+int cp_json_apply_guardrail(Sy__Guardrail *g, const json_t *j)
+{
+	int rc;
+	if ((rc = set_str(&g->name, j, "name")) ||
+	    (rc = set_str(&g->description, j, "description")) ||
+	    (rc = set_strs(&g->allowed_models, &g->n_allowed_models, j, "allowed_models")) ||
+	    (rc = set_strs(&g->allowed_providers, &g->n_allowed_providers, j,
+	                   "allowed_providers")) ||
+	    (rc = set_max_price(&g->max_price, j)) ||
+	    (rc = set_strs(&g->allowed_data_regions, &g->n_allowed_data_regions, j,
+	                   "allowed_data_regions")) ||
+	    (rc = set_strs(&g->org_ids, &g->n_org_ids, j, "org_ids")) ||
+	    (rc = set_strs(&g->key_hashes, &g->n_key_hashes, j, "key_hashes")))
+		return rc;
+	set_bool(&g->has_enforce_zdr, &g->enforce_zdr, j, "enforce_zdr");
+	return 0;
 }

@@ -27,6 +27,7 @@ json_t *cp_json_model(const Sy__Model *m);
 /* {id, default_model, rules: [{model, min_prompt_tokens, has_tools, keywords}], created_at,
  * updated_at}; a rule shows only the conditions it sets. */
 json_t *cp_json_autorouter(const Sy__AutoRouter *ar);
+json_t *cp_json_guardrail(const Sy__Guardrail *g);
 
 int cp_json_apply_org(Sy__Org *o, const json_t *j);
 int cp_json_apply_key(Sy__ApiKey *k, const json_t *j);
@@ -36,5 +37,7 @@ int cp_json_apply_provider(Sy__Provider *p, const json_t *j);
 int cp_json_apply_model(Sy__Model *m, const json_t *j);
 /* default_model, and "rules" replacing the whole list (absent or null: no rules). */
 int cp_json_apply_autorouter(Sy__AutoRouter *ar, const json_t *j);
+/* Apply a validated guardrail body (cp_validate_guardrail). 0 or -ENOMEM. */
+int cp_json_apply_guardrail(Sy__Guardrail *g, const json_t *j);
 
 #endif

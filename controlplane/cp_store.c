@@ -26,6 +26,8 @@ static const struct kind_info {
     [CP_PROVIDER] = {"provider", "providers", &sy__provider__descriptor},
     [CP_MODEL] = {"model", "models", &sy__model__descriptor},
     [CP_AUTOROUTER] = {"autorouter", "autorouters", &sy__auto_router__descriptor},
+    [CP_GUARDRAIL] = {"guardrail", "guardrails", &sy__guardrail__descriptor},
+    [CP_CREDENTIAL] = {"credential", "credentials", &sy__org_credential__descriptor},
 };
 
 static const char *const table_names[CP_TABLE_COUNT] = {
@@ -38,6 +40,7 @@ static const char *const table_names[CP_TABLE_COUNT] = {
     [CP_T_GEN_BY_ORG] = "generations_by_org",
     [CP_T_DIRTY] = "dirty",
     [CP_T_HOLDERS] = "holders",
+    [CP_T_AUDIT] = "audit",
 };
 
 struct cp_store {
@@ -460,6 +463,34 @@ int cp_store_raw_each(struct cp_txn *t, enum cp_table tb, const char *prefix, cp
 	return ret;
 }
 
+int cp_store_raw_each_back(struct cp_txn *t, enum cp_table tb, const char *before,
+                           cp_store_raw_fn *fn, void *arg)
+{
+	MDB_cursor *c;
+	MDB_val key = {before ? strlen(before) : 0, (void *)before}, v;
+	int rc = mdb_cursor_open(t->txn, t->s->table_dbi[tb], &c);
+	if (rc)
+		return mdb_fail("cursor_open", rc);
+	/* start at the first row at or after `before` and step back from it */
+	MDB_cursor_op first = MDB_LAST;
+	if (before) {
+		rc = mdb_cursor_get(c, &key, &v, MDB_SET_RANGE);
+		first = rc == MDB_NOTFOUND ? MDB_LAST : MDB_PREV;
+		if (rc && rc != MDB_NOTFOUND) {
+			mdb_cursor_close(c);
+			return mdb_fail("cursor_get", rc);
+		}
+	}
+	int ret = 0;
+	for (rc = mdb_cursor_get(c, &key, &v, first); !rc && !ret;
+	     rc = mdb_cursor_get(c, &key, &v, MDB_PREV))
+		ret = fn(key.mv_data, key.mv_size, v.mv_data, v.mv_size, arg);
+	if (!ret && rc && rc != MDB_NOTFOUND)
+		ret = mdb_fail("cursor_get", rc);
+	mdb_cursor_close(c);
+	return ret;
+}
+
 const char *cp_kind_name(enum cp_kind k)
 {
 	return kinds[k].name;
@@ -480,6 +511,10 @@ const char *cp_entity_id(enum cp_kind k, const ProtobufCMessage *m)
 		return ((const Sy__Model *)m)->id;
 	case CP_AUTOROUTER:
 		return ((const Sy__AutoRouter *)m)->id;
+	case CP_GUARDRAIL:
+		return ((const Sy__Guardrail *)m)->id;
+	case CP_CREDENTIAL:
+		return ((const Sy__OrgCredential *)m)->id;
 	case CP_KIND_COUNT:
 		break;
 	}
@@ -544,4 +579,25 @@ int cp_provider_open(const Sy__Provider *p, const struct sy_kek *kek, char **pla
 	if (!p->has_api_key_enc || !p->api_key_enc.len)
 		return SY_ENOTFOUND;
 	return sy_secret_open(kek, p->slug, p->api_key_enc.data, p->api_key_enc.len, plain);
+}
+
+int cp_credential_seal(Sy__OrgCredential *oc, const struct sy_kek *kek, const char *plain)
+{
+	unsigned char *c = NULL;
+	size_t n = 0;
+	int rc = sy_secret_seal(kek, oc->id, plain, &c, &n);
+	if (rc)
+		return rc;
+	free(oc->api_key_enc.data);
+	oc->api_key_enc.data = c;
+	oc->api_key_enc.len = n;
+	oc->has_api_key_enc = true;
+	return 0;
+}
+
+int cp_credential_open(const Sy__OrgCredential *oc, const struct sy_kek *kek, char **plain)
+{
+	if (!oc->has_api_key_enc || !oc->api_key_enc.len)
+		return SY_ENOTFOUND;
+	return sy_secret_open(kek, oc->id, oc->api_key_enc.data, oc->api_key_enc.len, plain);
 }

@@ -32,6 +32,8 @@ enum cp_kind {
 	CP_PROVIDER,
 	CP_MODEL,
 	CP_AUTOROUTER, /* the auto router's rules: one entity, id "default" */
+	CP_GUARDRAIL,  /* named policies assigned to orgs and keys */
+	CP_CREDENTIAL, /* orgs' own provider credentials (BYOK), id "<org id>:<slug>" */
 	CP_KIND_COUNT
 };
 
@@ -46,6 +48,7 @@ enum cp_table {
 	CP_T_GEN_BY_ORG,  /* "<org id>/<created_at, 12 digits>/<generation id>" -> "" */
 	CP_T_DIRTY,       /* "org/<id>" | "key/<hash>" -> "": balances to publish */
 	CP_T_HOLDERS, /* "lease/<id>" -> dataplane key; "key/<hash>/<dataplane key>" -> org id */
+	CP_T_AUDIT,   /* "<unix ms, 13 digits>-<counter, 8>" -> AuditEntry (cp_auditlog) */
 	CP_TABLE_COUNT
 };
 
@@ -112,6 +115,11 @@ int cp_store_raw_del(struct cp_txn *t, enum cp_table tb, const char *key);
 int cp_store_raw_each(struct cp_txn *t, enum cp_table tb, const char *prefix, cp_store_raw_fn *fn,
                       void *arg);
 
+/* Visit the rows whose key sorts before `before` (NULL = all), last first; the callback may
+ * not change the table. 0, SY_ESTORE or the callback's return. */
+int cp_store_raw_each_back(struct cp_txn *t, enum cp_table tb, const char *before,
+                           cp_store_raw_fn *fn, void *arg);
+
 /* Topic prefix of a kind: "org", "key", "mkey", "provider", "model", "autorouter". */
 const char *cp_kind_name(enum cp_kind k);
 /* The id of an entity (org id, key hash, provider slug, model id). */
@@ -128,6 +136,9 @@ void cp_entity_free(ProtobufCMessage **mp);
 int cp_provider_seal(Sy__Provider *p, const struct sy_kek *kek, const char *plain);
 /* Drop the stored credential. */
 void cp_provider_clear_credential(Sy__Provider *p);
+/* The same for an org's credential (its id as associated data). */
+int cp_credential_seal(Sy__OrgCredential *oc, const struct sy_kek *kek, const char *plain);
+int cp_credential_open(const Sy__OrgCredential *oc, const struct sy_kek *kek, char **plain);
 /* Decrypt p's credential into a malloc'ed string. 0, SY_ENOTFOUND (none set), SY_ENOKEK or
  * SY_ECRYPTO (wrong KEK or tampered data). */
 int cp_provider_open(const Sy__Provider *p, const struct sy_kek *kek, char **plain);

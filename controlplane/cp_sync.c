@@ -28,9 +28,10 @@ struct cp_sync {
 /* One Update on the wire plus the storage its fields point into. */
 struct wire {
 	Sy__Update u;
-	Sy__Provider prov;     /* shallow copy of a provider carrying the plain credential */
-	ProtobufCMessage *own; /* entity owned by the wire (snapshots), or NULL */
-	char *secret;          /* decrypted credential, wiped on release */
+	Sy__Provider prov;      /* shallow copy of a provider carrying the plain credential */
+	Sy__OrgCredential cred; /* the same for an org's credential (BYOK) */
+	ProtobufCMessage *own;  /* entity owned by the wire (snapshots), or NULL */
+	char *secret;           /* decrypted credential, wiped on release */
 	char *topic;
 };
 
@@ -72,6 +73,10 @@ static int wire_init(struct cp_sync *y, struct wire *w, enum cp_kind k, const Pr
 		w->u.value_case = SY__UPDATE__VALUE_AUTO_ROUTER;
 		w->u.auto_router = (Sy__AutoRouter *)m;
 		break;
+	case CP_GUARDRAIL:
+		w->u.value_case = SY__UPDATE__VALUE_GUARDRAIL;
+		w->u.guardrail = (Sy__Guardrail *)m;
+		break;
 	case CP_PROVIDER: {
 		const Sy__Provider *p = (const Sy__Provider *)m;
 		w->prov = *p;
@@ -88,6 +93,21 @@ static int wire_init(struct cp_sync *y, struct wire *w, enum cp_kind k, const Pr
 		w->prov.has_api_key = w->secret != NULL;
 		w->u.value_case = SY__UPDATE__VALUE_PROVIDER;
 		w->u.provider = &w->prov;
+		break;
+	}
+	case CP_CREDENTIAL: {
+		const Sy__OrgCredential *oc = (const Sy__OrgCredential *)m;
+		w->cred = *oc;
+		w->cred.api_key_enc = (ProtobufCBinaryData){0, NULL};
+		w->cred.has_api_key_enc = false;
+		int rc = deleted ? SY_ENOTFOUND : cp_credential_open(oc, y->kek, &w->secret);
+		if (rc && rc != SY_ENOTFOUND)
+			sy_err("org %s: cannot decrypt its %s credential (%s); workers get it "
+			       "without one",
+			       oc->org_id, oc->provider, sy_strerror(rc));
+		w->cred.api_key = w->secret;
+		w->u.value_case = SY__UPDATE__VALUE_CREDENTIAL;
+		w->u.credential = &w->cred;
 		break;
 	}
 	case CP_KIND_COUNT:
@@ -207,8 +227,8 @@ static int snap_stats(const Sy__EndpointStats *st, void *arg)
 static void serve_snapshot(struct cp_sync *y, const struct cp_zmsg *req)
 {
 	/* Referenced entities first: orgs and providers before the keys and models using them. */
-	static const enum cp_kind order[] = {CP_ORG,  CP_PROVIDER, CP_MODEL,
-	                                     CP_MKEY, CP_KEY,      CP_AUTOROUTER};
+	static const enum cp_kind order[] = {CP_ORG, CP_PROVIDER,   CP_MODEL,     CP_MKEY,
+	                                     CP_KEY, CP_AUTOROUTER, CP_GUARDRAIL, CP_CREDENTIAL};
 	struct snap sn = {.y = y, .req = req};
 	struct cp_txn *t = cp_store_begin(y->s, false);
 	int rc = -ENOMEM;

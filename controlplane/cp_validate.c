@@ -1,8 +1,12 @@
 /* cp_validate.c - one check per field, each failure naming its field. */
 #include "cp_validate.h"
+#include "sy_cidr.h"
 #include "sy_err.h"
+#include "sy_key.h"
+#include "sy_key.h"
 #include "sy_money.h"
 #include "sy_msg.h"
+#include "sy_prefs.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -257,6 +261,32 @@ static int check_str_array(const json_t *obj, const char *pre, const char *name,
 	return 0;
 }
 
+/* An array (or null: no restriction) of at most LIST_MAX distinct strings matching pred. */
+static int check_list(const json_t *obj, const char *name, bool (*pred)(const char *),
+                      const char *what, struct cp_verr *e)
+{
+	const json_t *v;
+	int rc = lookup(obj, "", name, F_NULLABLE, e, &v);
+	if (rc <= 0)
+		return rc;
+	if (!json_is_array(v) || json_array_size(v) > LIST_MAX)
+		return fail(e, "", name, "must be an array of at most %d strings, or null",
+		            LIST_MAX);
+	for (size_t i = 0; i < json_array_size(v); i++) {
+		const json_t *it = json_array_get(v, i);
+		char item[64];
+		snprintf(item, sizeof(item), "%s[%zu]", name, i);
+		if (!json_is_string(it) ||
+		    strlen(json_string_value(it)) != json_string_length(it) ||
+		    !pred(json_string_value(it)))
+			return fail(e, "", item, "must be %s", what);
+		for (size_t k = 0; k < i; k++)
+			if (json_equal(json_array_get(v, k), it))
+				return fail(e, "", item, "is listed twice");
+	}
+	return 0;
+}
+
 /* In patch mode an id field may be repeated but not changed. */
 static int check_same(const json_t *obj, const char *name, const char *id, struct cp_verr *e)
 {
@@ -301,9 +331,25 @@ int cp_validate_fields(const json_t *obj, const char *pre, const char *const kno
 
 /* The fields each body may carry (a field outside these lists is refused, never ignored:
  * a misspelt "limt" must not create an unlimited key). */
-static const char *const org_fields[] = {"id", "name", "billing", "postpaid", NULL};
-static const char *const key_fields[] = {"hash",        "name",       "org_id", "disabled", "limit",
-                                         "limit_reset", "expires_at", "rpm",    "rpd",      NULL};
+static const char *const org_fields[] = {"id",          "name",          "billing", "postpaid",
+                                         "enforce_zdr", "byok_fallback", NULL};
+static const char *const key_fields[] = {"hash",
+                                         "name",
+                                         "org_id",
+                                         "disabled",
+                                         "limit",
+                                         "limit_reset",
+                                         "expires_at",
+                                         "rpm",
+                                         "rpd",
+                                         "allowed_models",
+                                         "allowed_providers",
+                                         "ignored_providers",
+                                         "max_price",
+                                         "provider",
+                                         "allowed_ips",
+                                         "allowed_referrers",
+                                         NULL};
 static const char *const mkey_fields[] = {"name", "org_id", NULL};
 static const char *const provider_fields[] = {"slug",
                                               "name",
@@ -316,6 +362,10 @@ static const char *const provider_fields[] = {"slug",
                                               "total_timeout_ms",
                                               "api_key",
                                               "api_key_env",
+                                              "internal",
+                                              "zdr",
+                                              "region",
+                                              "datacenters",
                                               NULL};
 static const char *const endpoint_fields[] = {"provider",
                                               "provider_model_id",
@@ -476,6 +526,130 @@ int cp_parse_when(const char *s, int64_t *out)
 	return cp_parse_time(s, out);
 }
 
+static bool datacenter(const char *s)
+{
+	size_t n = strlen(s);
+	if (!n || n > CP_SLUG_MAX)
+		return false;
+	for (; *s; s++)
+		if (!(isalnum((unsigned char)*s) || strchr("._-", *s)))
+			return false;
+	return true;
+}
+
+/* A model id, or a glob of one ("anthropic/" followed by "*"). */
+static bool model_pattern(const char *s)
+{
+	size_t n = strlen(s);
+	if (!n || n > CP_MODEL_ID_MAX)
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) ||
+		      strchr("._-/:*?", *p)))
+			return false;
+	return strpbrk(s, "*?") || cp_valid_model_id(s);
+}
+
+static bool ip_range(const char *s)
+{
+	struct sy_cidr c;
+	return sy_cidr_parse(s, &c) == 0;
+}
+
+static bool host_name(const char *s, size_t n)
+{
+	if (!n || n > 253 || s[0] == '.' || s[0] == '-' || s[n - 1] == '.')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!(isalnum((unsigned char)s[i]) || s[i] == '-' || s[i] == '.'))
+			return false;
+	return true;
+}
+
+/* "https://app.example.com[:port]", "*.example.com" or a bare host "example.com". */
+static bool referrer_pattern(const char *s)
+{
+	if (!strncmp(s, "*.", 2))
+		return host_name(s + 2, strlen(s + 2));
+	const char *host = strstr(s, "://");
+	if (!host)
+		return host_name(s, strlen(s));
+	if (strncmp(s, "https://", 8) && strncmp(s, "http://", 7))
+		return false;
+	host += 3;
+	const char *colon = strchr(host, ':');
+	size_t n = colon ? (size_t)(colon - host) : strlen(host);
+	if (!host_name(host, n))
+		return false;
+	if (!colon)
+		return true;
+	char *end;
+	long port = strtol(colon + 1, &end, 10);
+	return isdigit((unsigned char)colon[1]) && !*end && port > 0 && port < 65536;
+}
+
+/* max_price {prompt, completion (USD per million tokens), request (USD)} or null. */
+static int check_max_price(const json_t *j, struct cp_verr *e)
+{
+	static const char *const names[] = {"prompt", "completion", "request", NULL};
+	const json_t *v;
+	int rc = lookup(j, "", "max_price", F_NULLABLE, e, &v);
+	if (rc <= 0)
+		return rc;
+	if (!json_is_object(v) || !json_object_size(v))
+		return fail(e, "", "max_price",
+		            "must be an object of prompt, completion (USD per million tokens) "
+		            "and request (USD), or null");
+	const char *k;
+	const json_t *x;
+	json_object_foreach((json_t *)v, k, x)
+	{
+		bool known = false;
+		for (size_t i = 0; names[i]; i++)
+			known |= !strcmp(k, names[i]);
+		if (!known)
+			return fail(e, "max_price.", k,
+			            "is not a price limit (prompt, completion, request)");
+		if (!json_is_number(x) || json_number_value(x) < 0 ||
+		    json_number_value(x) > USD_MAX)
+			return fail(e, "max_price.", k, "must be a USD amount from 0 to %.0f",
+			            USD_MAX);
+	}
+	return 0;
+}
+
+/* provider: default routing preferences, the same object a request may send, or null. */
+static int check_prefs(const json_t *j, struct cp_verr *e)
+{
+	const json_t *v;
+	char why[256];
+	int rc = lookup(j, "", "provider", F_NULLABLE, e, &v);
+	if (rc <= 0)
+		return rc;
+	if (sy_prefs_check(v, why, sizeof(why)))
+		return cp_verr_set(e, "provider", "%s", why);
+	return 0;
+}
+
+/* The restrictions a key carries (cp_validate_key). */
+static int check_restrictions(const json_t *j, struct cp_verr *e)
+{
+	int rc;
+	if ((rc = check_list(j, "allowed_models", model_pattern,
+	                     "a model id or a glob of one (\"anthropic/*\")", e)) ||
+	    (rc = check_list(j, "allowed_providers", cp_valid_slug, "a provider slug", e)) ||
+	    (rc = check_list(j, "ignored_providers", cp_valid_slug, "a provider slug", e)) ||
+	    (rc = check_list(j, "allowed_ips", ip_range,
+	                     "an IPv4 or IPv6 address or CIDR range (\"10.0.0.0/8\")", e)) ||
+	    (rc = check_list(j, "allowed_referrers", referrer_pattern,
+	                     "an origin (\"https://app.example.com\"), a host, or "
+	                     "\"*.example.com\"",
+	                     e)) ||
+	    (rc = check_max_price(j, e)))
+		return rc;
+	return check_prefs(j, e);
+}
+
 int cp_validate_org(const json_t *j, enum cp_vmode m, const char *id, struct cp_verr *e)
 {
 	int rc;
@@ -485,7 +659,9 @@ int cp_validate_org(const json_t *j, enum cp_vmode m, const char *id, struct cp_
 		return rc;
 	if ((rc = check_str(j, "", "name", m == CP_V_PATCH ? 0 : F_REQUIRED, CP_NAME_MAX, e)))
 		return rc;
-	if ((rc = check_enum(j, "", "billing", 0, billings, e)))
+	if ((rc = check_enum(j, "", "billing", 0, billings, e)) ||
+	    (rc = check_bool(j, "", "enforce_zdr", e)) ||
+	    (rc = check_bool(j, "", "byok_fallback", e)))
 		return rc;
 	return check_bool(j, "", "postpaid", e);
 }
@@ -506,7 +682,7 @@ int cp_validate_key(const json_t *j, enum cp_vmode m, const char *hash, int64_t 
 	    (rc = check_uint(j, "", "rpm", F_NULLABLE, 1, RATE_MAX, e)) ||
 	    (rc = check_uint(j, "", "rpd", F_NULLABLE, 1, RATE_MAX, e)))
 		return rc;
-	return 0;
+	return check_restrictions(j, e);
 }
 
 int cp_validate_mkey(const json_t *j, struct cp_verr *e)
@@ -536,7 +712,13 @@ int cp_validate_provider(const json_t *j, enum cp_vmode m, const char *slug, str
 	    (rc = check_syntax(j, "", "base_url", req, valid_url,
 	                       "an http:// or https:// URL without spaces", e)) ||
 	    (rc = check_enum(j, "", "data_collection", 0, collection, e)) ||
-	    (rc = check_bool(j, "", "internal", e)))
+	    (rc = check_bool(j, "", "internal", e)) || (rc = check_bool(j, "", "zdr", e)) ||
+	    (rc = check_syntax(j, "", "region", F_NULLABLE, cp_valid_slug,
+	                       "a region slug (\"us\", \"europe\", ...) or null", e)) ||
+	    (rc = check_list(j, "datacenters", datacenter,
+	                     "a datacenter name (letters, digits, "
+	                     "'.', '_', '-'; at most 64)",
+	                     e)))
 		return rc;
 	for (size_t i = 0; timeouts[i]; i++)
 		if ((rc = check_uint(j, "", timeouts[i], F_NULLABLE, 1, TIMEOUT_MAX, e)))
@@ -641,6 +823,51 @@ int cp_validate_model(const json_t *j, enum cp_vmode m, const char *id, struct c
 				                   "item %zu repeats item %zu (same provider, "
 				                   "provider_model_id and tag)",
 				                   i, k);
+	}
+	return 0;
+}
+
+/* ---- guardrails ---------------------------------------------------------------------------- */
+
+static bool key_hash(const char *s)
+{
+	return sy_is_hash_hex(s);
+}
+
+int cp_validate_guardrail(const json_t *j, enum cp_vmode m, const char *id, struct cp_verr *e)
+{
+	int rc;
+	if ((rc = check_object(j, e)))
+		return rc;
+	if (m == CP_V_PATCH && (rc = check_same(j, "id", id, e)))
+		return rc;
+	if ((rc = check_str(j, "", "name", m == CP_V_PATCH ? 0 : F_REQUIRED, CP_NAME_MAX, e)) ||
+	    (rc = check_str(j, "", "description", F_NULLABLE, TEXT_MAX, e)) ||
+	    (rc = check_list(j, "allowed_models", model_pattern,
+	                     "a model id or a glob of one (\"anthropic/*\")", e)) ||
+	    (rc = check_list(j, "allowed_providers", cp_valid_slug, "a provider slug", e)) ||
+	    (rc = check_max_price(j, e)) || (rc = check_bool(j, "", "enforce_zdr", e)) ||
+	    (rc = check_list(j, "allowed_data_regions", cp_valid_slug,
+	                     "a region slug (\"us\", \"europe\", ...)", e)) ||
+	    (rc = check_list(j, "org_ids", cp_valid_org_id, "an org id", e)))
+		return rc;
+	return check_list(j, "key_hashes", key_hash, "an API key's hash (64 lowercase hex)", e);
+}
+
+int cp_validate_guardrail_refs(struct cp_txn *t, const Sy__Guardrail *g, struct cp_verr *e)
+{
+	char f[48];
+	for (size_t i = 0; i < g->n_org_ids; i++) {
+		if (!cp_store_has(t, CP_ORG, g->org_ids[i])) {
+			snprintf(f, sizeof(f), "org_ids[%zu]", i);
+			return cp_verr_set(e, f, "no org \"%s\" exists", g->org_ids[i]);
+		}
+	}
+	for (size_t i = 0; i < g->n_key_hashes; i++) {
+		if (!cp_store_has(t, CP_KEY, g->key_hashes[i])) {
+			snprintf(f, sizeof(f), "key_hashes[%zu]", i);
+			return cp_verr_set(e, f, "no API key with this hash exists");
+		}
 	}
 	return 0;
 }

@@ -43,8 +43,9 @@ int cp_validate_fields(const json_t *obj, const char *pre, const char *const kno
 /* Org body {name, billing ("prepaid"|"postpaid"), postpaid (bool, the same)}. id: the path id
  * in patch mode (NULL otherwise). */
 int cp_validate_org(const json_t *j, enum cp_vmode m, const char *id, struct cp_verr *e);
-/* Key body {name, org_id, disabled, limit, limit_reset, expires_at,
- * rpm, rpd}; expires_at must lie after now. */
+/* Key body {name, org_id, disabled, limit, limit_reset, expires_at, rpm, rpd} and its
+ * restrictions {allowed_models, allowed_providers, ignored_providers, allowed_ips,
+ * allowed_referrers, max_price, provider}; expires_at must lie after now. */
 int cp_validate_key(const json_t *j, enum cp_vmode m, const char *hash, int64_t now,
                     struct cp_verr *e);
 /* Management key body {name, org_id}. */
@@ -64,6 +65,12 @@ int cp_validate_autorouter(const json_t *j, struct cp_verr *e);
 /* Every model the auto router names exists in the store (with a :free, :nitro or :floor
  * variant suffix, its base model does). */
 int cp_validate_autorouter_refs(struct cp_txn *t, const Sy__AutoRouter *ar, struct cp_verr *e);
+
+/* Guardrail body {name, description, allowed_models, allowed_providers, max_price,
+ * enforce_zdr, allowed_data_regions, org_ids, key_hashes}. */
+int cp_validate_guardrail(const json_t *j, enum cp_vmode m, const char *id, struct cp_verr *e);
+/* Every org and key the guardrail is assigned to exists. */
+int cp_validate_guardrail_refs(struct cp_txn *t, const Sy__Guardrail *g, struct cp_verr *e);
 
 /* Syntax of ids: a provider slug, a model id "author/slug", an org id. */
 bool cp_valid_slug(const char *s);

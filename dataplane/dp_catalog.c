@@ -3,10 +3,13 @@
  * The field lists are the ones @openrouter/sdk's response schemas require: a field it
  * declares required-but-nullable is sent as null rather than left out. */
 #include "dp_catalog.h"
+#include "dp_policy.h"
 #include "dp_view.h"
 #include "sy_clock.h"
 #include "sy_cost.h"
+#include "sy_json.h"
 #include "sy_money.h"
+#include "sy_restrict.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -19,14 +22,6 @@
 static json_t *str_or_null(const char *s)
 {
 	return s && *s ? json_string(s) : json_null();
-}
-
-static json_t *str_array(char *const *v, size_t n)
-{
-	json_t *a = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(a, json_string(v[i]));
-	return a;
 }
 
 /* "2024-05-01T12:00:00Z" for unix seconds t. */
@@ -59,7 +54,7 @@ static bool has_param(char *const *v, size_t n, const char *p)
 static json_t *modalities(char *const *v, size_t n)
 {
 	static char *const text[] = {"text"};
-	return n ? str_array(v, n) : str_array(text, 1);
+	return n ? sy_json_strings(v, n) : sy_json_strings(text, 1);
 }
 
 /* "text+image->text" from the input and output modality lists. */
@@ -123,13 +118,21 @@ static sy_money price_rank(const Sy__Endpoint *ep)
 }
 
 /* The cheapest endpoint whose provider the view knows (first one wins ties); NULL if none. */
-static const Sy__Endpoint *cheapest(const struct dp_view *v, const Sy__Model *m)
+/* The cheapest endpoint whose provider exists and, with pol, that pol allows. */
+static const Sy__Endpoint *cheapest(const struct dp_view *v, const Sy__Model *m,
+                                    const struct dp_policy *pol)
 {
 	const Sy__Endpoint *best = NULL;
 	sy_money best_rank = 0;
 	for (size_t i = 0; i < m->n_endpoints; i++) {
 		const Sy__Endpoint *ep = m->endpoints[i];
-		if (!dp_view_provider(v, ep->provider))
+		const Sy__Provider *p = dp_view_provider(v, ep->provider);
+		const Sy__Pricing *pr = ep->pricing;
+		struct sy_price price = {0};
+		if (!p || (pol && ((pr && sy_price_parse(&price, pr->prompt, pr->completion,
+		                                         pr->request, pr->input_cache_read,
+		                                         pr->input_cache_write, NULL)) ||
+		                   !dp_policy_allows_endpoint(pol, p, &price))))
 			continue;
 		sy_money r = price_rank(ep);
 		if (!best || r < best_rank) {
@@ -149,8 +152,8 @@ static uint32_t ep_context(const Sy__Model *m, const Sy__Endpoint *ep)
 static json_t *ep_params(const Sy__Model *m, const Sy__Endpoint *ep)
 {
 	return ep->n_supported_parameters
-	           ? str_array(ep->supported_parameters, ep->n_supported_parameters)
-	           : str_array(m->supported_parameters, m->n_supported_parameters);
+	           ? sy_json_strings(ep->supported_parameters, ep->n_supported_parameters)
+	           : sy_json_strings(m->supported_parameters, m->n_supported_parameters);
 }
 
 static json_t *model_json(const Sy__Model *m, const Sy__Endpoint *top)
@@ -159,7 +162,7 @@ static json_t *model_json(const Sy__Model *m, const Sy__Endpoint *top)
 	snprintf(details, sizeof(details), "/api/v1/models/%s/endpoints", m->id);
 	uint32_t ctx = ep_context(m, top);
 	json_t *params = m->n_supported_parameters
-	                     ? str_array(m->supported_parameters, m->n_supported_parameters)
+	                     ? sy_json_strings(m->supported_parameters, m->n_supported_parameters)
 	                     : ep_params(m, top);
 	json_t *maxc =
 	    top->has_max_completion_tokens ? json_integer(top->max_completion_tokens) : json_null();
@@ -176,13 +179,16 @@ static json_t *model_json(const Sy__Model *m, const Sy__Endpoint *top)
 	    "details", details, "supported_voices");
 }
 
-json_t *dp_catalog_models(const struct dp_view *v)
+json_t *dp_catalog_models(const struct dp_view *v, const struct dp_policy *pol)
 {
 	json_t *data = json_array();
 	size_t n = dp_view_model_count(v);
 	for (size_t i = 0; i < n; i++) {
 		const Sy__Model *m = dp_view_model_at(v, i);
-		const Sy__Endpoint *top = cheapest(v, m);
+		const char *g;
+		if (pol && !dp_policy_allows_model(pol, m->id, &g))
+			continue;
+		const Sy__Endpoint *top = cheapest(v, m, pol);
 		if (top)
 			json_array_append_new(data, model_json(m, top));
 	}
@@ -241,6 +247,14 @@ static json_t *endpoint_json(const Sy__Model *m, const Sy__Endpoint *ep, const S
 	    tools, "none", tools, "required", tools, "uptime_last_30m", "uptime_last_5m",
 	    "uptime_last_1d", "latency_last_30m", "throughput_last_30m");
 	add_stats(e, st);
+	if (e) { /* the provider's data policy (routing's provider.zdr, data_collection) */
+		json_object_set_new(e, "data_collection",
+		                    json_string(p->data_collection_deny ? "deny" : "allow"));
+		json_object_set_new(e, "zdr", json_boolean(p->zdr));
+		json_object_set_new(e, "region", str_or_null(p->region));
+		json_object_set_new(e, "datacenters",
+		                    sy_json_strings(p->datacenters, p->n_datacenters));
+	}
 	return e;
 }
 
@@ -259,6 +273,23 @@ json_t *dp_catalog_model_endpoints(const struct dp_view *v, const Sy__Model *m)
 	                 (json_int_t)m->created_at, "description",
 	                 m->description ? m->description : "", "architecture",
 	                 architecture(m, true), "endpoints", eps);
+}
+
+json_t *dp_catalog_zdr_endpoints(const struct dp_view *v)
+{
+	json_t *data = json_array();
+	size_t n = dp_view_model_count(v);
+	for (size_t i = 0; data && i < n; i++) {
+		const Sy__Model *m = dp_view_model_at(v, i);
+		for (size_t k = 0; k < m->n_endpoints; k++) {
+			const Sy__Provider *p = dp_view_provider(v, m->endpoints[k]->provider);
+			if (p && p->zdr)
+				json_array_append_new(
+				    data, endpoint_json(m, m->endpoints[k], p,
+				                        dp_view_endpoint_stat(v, m->id, p->slug)));
+		}
+	}
+	return json_pack("{s:o}", "data", data);
 }
 
 json_t *dp_catalog_providers(const struct dp_view *v)
@@ -320,6 +351,10 @@ json_t *dp_catalog_key(const Sy__ApiKey *k)
 	json_object_set_new(d, "disabled", json_boolean(k->disabled));
 	json_object_set_new(d, "org_id", json_string(k->org_id));
 	json_object_set_new(d, "organization_id", json_string(k->org_id));
+	json_t *r = sy_restrict_json(k);
+	if (r)
+		json_object_update(d, r);
+	json_decref(r);
 	if (k->has_rpm) {
 		json_t *rl = json_object_get(d, "rate_limit");
 		json_object_set_new(rl, "requests", json_integer(k->rpm));
@@ -377,7 +412,7 @@ json_t *dp_catalog_generation(const struct dp_view *v, const Sy__UsageRecord *r)
 	    "s:s,s:o,s:n,s:o,s:s,s:s}",
 	    "id", r->id, "model", r->model ? r->model : "", "provider_name", str_or_null(pname),
 	    "created_at", iso_time(r->created_at), "total_cost", usd(r->cost), "usage",
-	    usd(r->cost), "is_byok", 0, "streamed", r->streamed, "cancelled", r->cancelled,
+	    usd(r->cost), "is_byok", r->is_byok, "streamed", r->streamed, "cancelled", r->cancelled,
 	    "finish_reason", str_or_null(r->finish_reason), "native_finish_reason",
 	    str_or_null(r->native_finish_reason), "tokens_prompt", (json_int_t)r->prompt_tokens,
 	    "tokens_completion", (json_int_t)r->completion_tokens, "native_tokens_prompt",

@@ -12,14 +12,18 @@
 #include <jansson.h>
 
 struct dp_view;
+struct dp_policy;
 
 /* {"data":[Model...],"links":{"next":null},"total_count":N}: the models that have at least
- * one endpoint on a known provider, in id order, priced from their cheapest endpoint. */
-json_t *dp_catalog_models(const struct dp_view *v);
+ * one endpoint on a known provider, in id order, priced from their cheapest endpoint. With
+ * pol (GET /models/user): only the models and endpoints that policy allows. */
+json_t *dp_catalog_models(const struct dp_view *v, const struct dp_policy *pol);
 /* {"data":{id,name,created,description,architecture,endpoints:[...]}} for model m. */
 json_t *dp_catalog_model_endpoints(const struct dp_view *v, const Sy__Model *m);
 /* {"data":[{name,slug,privacy_policy_url,terms_of_service_url,status_page_url}...]}. */
 json_t *dp_catalog_providers(const struct dp_view *v);
+/* GET /endpoints/zdr: {"data": [endpoint]}, every endpoint whose provider retains no data. */
+json_t *dp_catalog_zdr_endpoints(const struct dp_view *v);
 /* {"data":{...}} for GET /key called with inference key k. */
 json_t *dp_catalog_key(const Sy__ApiKey *k);
 /* {"data":{...}} for GET /key called with management key mk. */

@@ -21,11 +21,13 @@
 #include "dp_chat.h"
 #include "dp_adapter.h"
 #include "dp_autorouter.h"
+#include "dp_byok.h"
 #include "dp_health.h"
 #include "dp_http.h"
 #include "dp_loop.h"
 #include "dp_metrics.h"
 #include "dp_money.h"
+#include "dp_policy.h"
 #include "dp_request.h"
 #include "dp_response.h"
 #include "dp_route.h"
@@ -246,6 +248,8 @@ static void settle(struct dp_chat *chat)
 	rec.attempts = chat->attempt_ptrs;
 	rec.has_usage_from_provider = true;
 	rec.usage_from_provider = chat->usage.from_provider;
+	rec.has_is_byok = true;
+	rec.is_byok = chat->cur && chat->cur->byok;
 
 	/* the lease gets back what the request did not use; the record carries the cost */
 	dp_money_settle(&chat->adm, chat->cost);
@@ -544,6 +548,13 @@ static void classify_status(struct dp_chat *chat, struct failure *f)
 		            ctx ? "context_length_exceeded" : "invalid_request", false, false,
 		            DP_HEALTH_NEUTRAL, msg);
 		f->context_length = ctx;
+	} else if ((s == 401 || s == 403) && chat->cur->byok) {
+		/* the org's own credential was refused: the generation says so, it is not tried
+		 * again, and the endpoint stays healthy for everyone else */
+		snprintf(msg, sizeof(msg),
+		         "Provider refused your organization's own credential (BYOK, HTTP %ld)", s);
+		set_failure(f, "byok_auth", 502, "provider_error", true, false, DP_HEALTH_NEUTRAL,
+		            msg);
 	} else if (fault == DP_FAULT_CREDENTIAL) {
 		snprintf(msg, sizeof(msg), "The provider refused its credential (HTTP %ld)", s);
 		set_failure(f, "provider_auth", 502, "provider_error", true, false, DP_HEALTH_FAULT,
@@ -725,6 +736,7 @@ static void served(struct dp_chat *chat, const struct dp_usage *u)
 	const struct dp_route_target *t = chat->cur;
 	int64_t now = now_ms(chat);
 	chat->usage = *u;
+	chat->usage.is_byok = t->byok;
 	chat->cost = sy_cost(&t->price, &u->tokens, nonempty(u->finish_reason));
 	chat->served_t0 = chat->attempt_t0;
 	chat->served_end = now;
@@ -945,7 +957,7 @@ static int start_attempt(struct dp_chat *chat, const struct dp_route_target *t)
 		dp_adapter_stream_init(&chat->ast, &chat->req);
 	struct dp_upstream_req req = {
 	    .url = ac.url,
-	    .bearer = p->api_key,
+	    .bearer = t->bearer ? t->bearer : p->api_key,
 	    .key_header = ac.key_header,
 	    .headers = ac.headers,
 	    .stream = chat->req.stream,
@@ -1056,16 +1068,34 @@ static double rc_latency(void *arg, const char *model_id, const char *provider)
 
 /* ---- the contract --------------------------------------------------------------------- */
 
-/* Answer at once (before suspending), settle and free. */
-static enum MHD_Result answer_now(struct dp_chat *chat, int status, const char *message,
-                                  const char *error_type, const char *error_class)
+/* Answer at once (before suspending), settle and free. r: the key restriction that refused
+ * the request (metadata.rule and .guardrail), or NULL. */
+static enum MHD_Result answer_rule(struct dp_chat *chat, int status, const char *message,
+                                   const char *error_type, const char *error_class,
+                                   const struct dp_policy_refusal *r)
 {
 	chat->error_class = error_class;
 	json_t *meta = json_pack("{s:s}", "error_type", error_type);
+	if (meta && r)
+		json_object_set_new(meta, "rule", json_string(r->rule));
+	if (meta && r && r->guardrail)
+		json_object_set_new(meta, "guardrail", json_string(r->guardrail));
 	enum MHD_Result ret = queue_json(chat, status, sy_json_error(status, message, meta));
 	settle(chat);
 	chat_free(chat);
 	return ret;
+}
+
+static enum MHD_Result answer_now(struct dp_chat *chat, int status, const char *message,
+                                  const char *error_type, const char *error_class)
+{
+	return answer_rule(chat, status, message, error_type, error_class, NULL);
+}
+
+/* A key restriction refused the request: 403, no provider called, a usage record of cost 0. */
+static enum MHD_Result answer_forbidden(struct dp_chat *chat, const struct dp_policy_refusal *r)
+{
+	return answer_rule(chat, 403, r->message, "forbidden", "forbidden", r);
 }
 
 /* The admission refused the request before anything was sent. */
@@ -1177,6 +1207,13 @@ enum MHD_Result dp_chat_start(struct dp_worker *w, struct MHD_Connection *c, str
 	chat->g.id = chat->id;
 	chat->g.created = chat->created;
 
+	struct dp_policy_client client;
+	struct dp_policy_refusal refusal;
+	dp_policy_client_read(c, w->cfg, &client);
+	if (!dp_policy_check_client(key, &client, &refusal)) {
+		sy_buf_release(body);
+		return answer_forbidden(chat, &refusal);
+	}
 	int rc =
 	    dp_request_parse(body->data ? body->data : "", body->len, &chat->req, err, sizeof(err));
 	sy_buf_release(body);
@@ -1194,6 +1231,14 @@ enum MHD_Result dp_chat_start(struct dp_worker *w, struct MHD_Connection *c, str
 
 	if (dp_autorouter_resolve(dp_view_auto_router(view), &chat->req, err, sizeof(err)))
 		return answer_now(chat, 404, err, "no_endpoint", "no_endpoint");
+	struct dp_policy policy;
+	if (dp_policy_init(&policy, view, key, dp_view_org(view, key->org_id)))
+		return answer_now(chat, 500, "Too many guardrails apply to this API key",
+		                  "internal", "internal");
+	if (!dp_policy_check_models(&policy, &chat->req, &refusal))
+		return answer_forbidden(chat, &refusal);
+	if (dp_policy_merge_prefs(key, &chat->req))
+		return answer_now(chat, 500, "out of memory", "internal", "internal");
 
 	struct dp_route_ctx ctx = {
 	    .model = rc_model,
@@ -1203,17 +1248,25 @@ enum MHD_Result dp_chat_start(struct dp_worker *w, struct MHD_Connection *c, str
 	    .throughput = rc_throughput,
 	    .latency = rc_latency,
 	    .arg = chat,
+	    .policy = &policy,
 	};
 	sy_random_buf(&ctx.random, sizeof(ctx.random));
 	if (dp_route_plan(&ctx, &chat->req, &chat->plan, &status, err, sizeof(err)) ||
 	    !chat->plan.n) {
 		if (!status)
 			status = 404;
+		if (status == 403) {
+			snprintf(refusal.message, sizeof(refusal.message), "%s", err);
+			refusal.rule = chat->plan.rule;
+			refusal.guardrail = chat->plan.guardrail;
+			return answer_forbidden(chat, &refusal);
+		}
 		return answer_now(chat, status, err[0] ? err : "No endpoints found",
 		                  status == 404 ? "no_endpoint" : "invalid_request",
 		                  status == 404 ? "no_endpoint" : "invalid_request");
 	}
 
+	dp_byok_apply(&chat->plan, view, dp_view_org(view, key->org_id));
 	enum dp_admit_result adm = admit(chat);
 	if (adm == DP_ADMIT_REFUSED)
 		return answer_refused(chat);

@@ -9,6 +9,7 @@
 #include "dp_chat.h"
 #include "dp_loop.h"
 #include "dp_metrics.h"
+#include "dp_policy.h"
 #include "dp_usage.h"
 #include "dp_view.h"
 #include "dp_worker.h"
@@ -37,6 +38,8 @@ enum route {
 	R_MODELS,
 	R_MODEL_ENDPOINTS,
 	R_PROVIDERS,
+	R_ZDR_ENDPOINTS,
+	R_MODELS_USER,
 	R_KEY,
 	R_GENERATION,
 	R_CREDITS,
@@ -178,10 +181,16 @@ static void route(struct req *q, const char *url, const char *method)
 		const char *path, *method;
 		enum route r;
 	} api[] = {
-	    {"/chat/completions", "POST", R_CHAT}, {"/models", "GET", R_MODELS},
-	    {"/providers", "GET", R_PROVIDERS},    {"/key", "GET", R_KEY},
-	    {"/generation", "GET", R_GENERATION},  {"/credits", "GET", R_CREDITS},
-	    {"/health", "GET", R_HEALTH},          {"/ready", "GET", R_READY},
+	    {"/chat/completions", "POST", R_CHAT},
+	    {"/models", "GET", R_MODELS},
+	    {"/providers", "GET", R_PROVIDERS},
+	    {"/key", "GET", R_KEY},
+	    {"/generation", "GET", R_GENERATION},
+	    {"/credits", "GET", R_CREDITS},
+	    {"/health", "GET", R_HEALTH},
+	    {"/ready", "GET", R_READY},
+	    {"/endpoints/zdr", "GET", R_ZDR_ENDPOINTS},
+	    {"/models/user", "GET", R_MODELS_USER},
 	};
 	const char *p = url;
 	if (strncmp(p, "/api/v1/", 8) == 0)
@@ -299,6 +308,18 @@ static enum MHD_Result do_credits(struct req *q, const Sy__Org *o)
 	                           "total_usage", sy_money_usd(used)));
 }
 
+/* GET /models/user: the models the calling key may use under its restrictions, its org's
+ * and its guardrails, each priced at the cheapest endpoint it may reach. */
+static enum MHD_Result do_models_user(struct req *q, const Sy__ApiKey *key, const Sy__Org *org)
+{
+	struct dp_policy pol;
+	struct dp_view *v = q->h->w->view;
+	if (dp_policy_init(&pol, v, key, org))
+		return send_err(q, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		                "Too many guardrails apply to this API key");
+	return send_body(q, MHD_HTTP_OK, dp_catalog_models(v, &pol));
+}
+
 static enum MHD_Result do_chat(struct req *q, const Sy__ApiKey *key)
 {
 	struct dp_worker *w = q->h->w;
@@ -354,9 +375,11 @@ static enum MHD_Result dispatch(struct req *q, const char *url)
 		return no_view(q);
 	switch (q->route) {
 	case R_MODELS:
-		return send_body(q, MHD_HTTP_OK, dp_catalog_models(w->view));
+		return send_body(q, MHD_HTTP_OK, dp_catalog_models(w->view, NULL));
 	case R_PROVIDERS:
 		return send_body(q, MHD_HTTP_OK, dp_catalog_providers(w->view));
+	case R_ZDR_ENDPOINTS:
+		return send_body(q, MHD_HTTP_OK, dp_catalog_zdr_endpoints(w->view));
 	case R_MODEL_ENDPOINTS:
 		return do_model_endpoints(q, url);
 	default:
@@ -375,6 +398,8 @@ static enum MHD_Result dispatch(struct req *q, const char *url)
 		return do_generation(q, a.key);
 	case R_CREDITS:
 		return do_credits(q, a.org);
+	case R_MODELS_USER:
+		return do_models_user(q, a.key, a.org);
 	case R_CHAT:
 		return do_chat(q, a.key);
 	default:

@@ -19,6 +19,7 @@
 #include "dp_usage.h"
 #include "dp_view.h"
 #include "dp_worker.h"
+#include "sy_cidr.h"
 #include "sy_clock.h"
 #include "sy_curve.h"
 #include "sy_err.h"
@@ -45,6 +46,7 @@
 #include <zmq.h>
 
 #define MAX_WORKERS 256
+#define TRUSTED_MAX 64 /* --trusted-proxies entries */
 #define DRAIN_POLL_MS 20
 #define FLUSH_MIN_MS 1000     /* usage acks get at least this long after the drain */
 #define RESTART_DELAY_MS 1000 /* between a worker's death and its replacement */
@@ -94,6 +96,8 @@ static const char usage_text[] =
     "  --lease-wait-ms N             how long a request may wait for credits (default 2000)\n"
     "  --cluster-workers N           workers across all dataplanes sharing the rate limits;\n"
     "                                each allows ceil(limit / N) (default: --workers)\n"
+    "  --trusted-proxies CIDR,...    load balancers whose X-Forwarded-For names the client\n"
+    "                                (for keys' allowed_ips; default: none, the socket peer)\n"
     "  --log-level LEVEL             error|warn|info|debug (default info)\n"
     "  -n, --check                   validate the options, print them and exit\n"
     "  -h, --help                    this text\n"
@@ -120,6 +124,7 @@ enum {
 	OPT_RESERVE,
 	OPT_LEASE_WAIT,
 	OPT_CLUSTER_WORKERS,
+	OPT_TRUSTED,
 	OPT_LOG,
 	OPT_CURVE_SECRET,
 	OPT_CURVE_SERVER,
@@ -130,6 +135,24 @@ enum {
 	OPT_PER_IP,
 	OPT_CORE,
 };
+
+/* --trusted-proxies: a comma-separated list of addresses and CIDR ranges. */
+static int parse_trusted(const char *arg, struct dp_config *cfg)
+{
+	static struct sy_cidr trusted[TRUSTED_MAX];
+	size_t bad = 0;
+	int n = sy_cidr_parse_list(arg, trusted, TRUSTED_MAX, &bad);
+	if (n < 0) {
+		fprintf(stderr,
+		        "--trusted-proxies: want at most %d comma-separated addresses or CIDR "
+		        "ranges, got '%s' (at offset %zu)\n",
+		        TRUSTED_MAX, arg, bad);
+		return SY_EINVAL;
+	}
+	cfg->trusted_proxies = trusted;
+	cfg->n_trusted_proxies = (size_t)n;
+	return 0;
+}
 
 static int parse_args(int argc, char **argv, struct dp_config *cfg, bool *check)
 {
@@ -154,6 +177,7 @@ static int parse_args(int argc, char **argv, struct dp_config *cfg, bool *check)
 	    {"reserve-max-tokens", required_argument, NULL, OPT_RESERVE},
 	    {"lease-wait-ms", required_argument, NULL, OPT_LEASE_WAIT},
 	    {"cluster-workers", required_argument, NULL, OPT_CLUSTER_WORKERS},
+	    {"trusted-proxies", required_argument, NULL, OPT_TRUSTED},
 	    {"log-level", required_argument, NULL, OPT_LOG},
 	    {"metrics-listen", required_argument, NULL, OPT_METRICS},
 	    {"upstream-proxy", required_argument, NULL, OPT_PROXY},
@@ -208,6 +232,10 @@ static int parse_args(int argc, char **argv, struct dp_config *cfg, bool *check)
 			continue;
 		case OPT_CORE:
 			cfg->allow_core_dumps = true;
+			continue;
+		case OPT_TRUSTED:
+			if (parse_trusted(optarg, cfg))
+				return SY_EINVAL;
 			continue;
 		case OPT_LOG:
 			if (sy_log_set_level_name(optarg)) {
@@ -688,6 +716,7 @@ int main(int argc, char **argv)
 		       cfg.total_timeout_ms);
 		printf("curve %s%s\n", cfg.curve ? "on, public key " : "off",
 		       cfg.curve ? cfg.curve->public_key : "");
+		printf("trusted-proxies %zu\n", cfg.n_trusted_proxies);
 		return 0;
 	}
 	sy_proc_protect_secrets(cfg.allow_core_dumps);

@@ -7,6 +7,7 @@
 #include "sy_buf.h"
 #include "sy_err.h"
 #include "sy_json.h"
+#include "sy_prefs.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -291,64 +292,11 @@ static int check_tools(const json_t *body, struct dp_chat_req *req, struct errms
 	              "{\"type\": \"function\", \"function\": {\"name\": ...}}");
 }
 
-static int check_sort(const json_t *sort, struct errmsg *e)
-{
-	static const char *const by[] = {"price", "throughput", "latency", NULL};
-	static const char *const partitions[] = {"model", "none", NULL};
-	if (is_one_of(sort, by))
-		return 0;
-	json_t *partition = opt(sort, "partition");
-	if (json_is_object(sort) && is_one_of(json_object_get(sort, "by"), by) &&
-	    (!partition || is_one_of(partition, partitions)))
-		return 0;
-	return bad(e, "provider.sort must be \"price\", \"throughput\" or \"latency\", or "
-	              "{\"by\": one of those, \"partition\": \"model\" or \"none\"}");
-}
-
 static int check_provider(const json_t *body, struct dp_chat_req *req, struct errmsg *e)
 {
 	json_t *p = opt(body, "provider");
-	if (!p)
-		return 0;
-	if (!json_is_object(p))
-		return bad(e, "provider must be an object");
-	static const char *const lists[] = {"order", "only", "ignore", "quantizations"};
-	static const char *const flags[] = {"allow_fallbacks", "require_parameters"};
-	char field[64];
-	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
-		json_t *v = opt(p, lists[i]);
-		snprintf(field, sizeof(field), "provider.%s", lists[i]);
-		int rc = v ? check_string_array(v, field, 0, e) : 0;
-		if (rc)
-			return rc;
-	}
-	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
-		json_t *v = opt(p, flags[i]);
-		if (v && !json_is_boolean(v))
-			return bad(e, "provider.%s must be a boolean", flags[i]);
-	}
-	static const char *const policies[] = {"allow", "deny", NULL};
-	json_t *dc = opt(p, "data_collection");
-	if (dc && !is_one_of(dc, policies))
-		return bad(e, "provider.data_collection must be \"allow\" or \"deny\"");
-	json_t *sort = opt(p, "sort");
-	int rc = sort ? check_sort(sort, e) : 0;
-	if (rc)
-		return rc;
-	json_t *max_price = opt(p, "max_price");
-	if (max_price) {
-		if (!json_is_object(max_price))
-			return bad(e, "provider.max_price must be an object");
-		const char *k;
-		json_t *v;
-		json_object_foreach(max_price, k, v)
-		{
-			if (!json_is_number(v) || !(json_number_value(v) >= 0) ||
-			    !isfinite(json_number_value(v)))
-				return bad(e, "provider.max_price.%s must be a non-negative number",
-				           k);
-		}
-	}
+	if (p && sy_prefs_check(p, e->s, e->n))
+		return SY_EINVAL;
 	req->provider = p;
 	return 0;
 }

@@ -470,14 +470,15 @@ int dp_usage_put(struct sy_buf *b, const struct dp_usage *u, sy_money cost)
 	return sy_buf_printf(
 	    b,
 	    "{\"prompt_tokens\":%" PRIu32 ",\"completion_tokens\":%" PRIu32
-	    ",\"total_tokens\":%" PRIu64 ",\"cost\":%s%s,\"is_byok\":false,"
+	    ",\"total_tokens\":%" PRIu64 ",\"cost\":%s%s,\"is_byok\":%s,"
 	    "\"prompt_tokens_details\":{\"cached_tokens\":%" PRIu32
 	    ",\"cache_write_tokens\":%" PRIu32
 	    "},\"completion_tokens_details\":{\"reasoning_tokens\":%" PRIu32 "},"
 	    "\"cost_details\":{\"upstream_inference_cost\":null,"
 	    "\"upstream_inference_prompt_cost\":0.0,\"upstream_inference_completions_cost\":0.0}}",
 	    t->prompt, t->completion, (uint64_t)t->prompt + t->completion, usd,
-	    strchr(usd, '.') ? "" : ".0", t->cached, t->cache_write, t->reasoning);
+	    strchr(usd, '.') ? "" : ".0", u->is_byok ? "true" : "false", t->cached, t->cache_write,
+	    t->reasoning);
 }
 
 int dp_stream_rewrite(const char *data, size_t len, const struct dp_gen_info *g,

@@ -29,6 +29,7 @@ struct dp_usage {
 	bool from_provider;     /* false: counted by the gateway */
 	char finish_reason[32]; /* normalised; "" if none arrived */
 	char native_finish_reason[64];
+	bool is_byok; /* served with the org's own credential (dp_byok) */
 };
 
 /* Map a provider's finish reason (OpenAI, Anthropic, Gemini spellings) to

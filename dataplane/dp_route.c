@@ -9,6 +9,7 @@
  * The preferences were type-checked by dp_request_parse; a member of the wrong type here is
  * treated as absent. */
 #include "dp_route.h"
+#include "dp_policy.h"
 #include "sy_err.h"
 
 #include <errno.h>
@@ -39,11 +40,18 @@ enum sort_by {
 /* The filters, in the order they run; the last one that rejected anything names the cause
  * when a model is left with no endpoint. */
 enum stage {
+	STAGE_KEY_ALLOWED, /* the key's restrictions come first: the request's filters explain */
+	STAGE_KEY_IGNORED, /* an empty list when both removed endpoints */
+	STAGE_KEY_PRICE,
+	STAGE_POLICY_ZDR,    /* the org's or a guardrail's zero data retention */
+	STAGE_POLICY_REGION, /* a guardrail's allowed_data_regions */
 	STAGE_FREE,
 	STAGE_ONLY,
 	STAGE_IGNORE,
 	STAGE_QUANT,
 	STAGE_DATA,
+	STAGE_ZDR,
+	STAGE_REGION,
 	STAGE_PARAMS,
 	STAGE_MAX_PRICE,
 	STAGE_ORDER,
@@ -51,7 +59,8 @@ enum stage {
 };
 
 struct prefs {
-	const json_t *order, *only, *ignore, *quants, *max_price;
+	const json_t *order, *only, *ignore, *quants, *max_price, *regions;
+	bool zdr; /* provider.zdr: zero-data-retention endpoints only */
 	bool allow_fallbacks;
 	bool require_parameters;
 	bool deny_collection;
@@ -74,7 +83,8 @@ struct cand {
 
 /* Why one model's list ended empty. */
 struct rejects {
-	size_t at[STAGE_COUNT];     /* endpoints rejected by each stage */
+	size_t at[STAGE_COUNT];             /* endpoints rejected by each stage */
+	const char *guardrail[STAGE_COUNT]; /* the last guardrail that rejected at each stage */
 	bool supported[MAX_PARAMS]; /* some endpoint that reached STAGE_PARAMS supports it */
 };
 
@@ -94,7 +104,7 @@ static int fail(int *status, int code, char *err, size_t errlen, const char *fmt
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
 	*status = code;
-	return code == 404 ? SY_ENOTFOUND : SY_EINVAL;
+	return code == 404 ? SY_ENOTFOUND : code == 403 ? SY_EFORBIDDEN : SY_EINVAL;
 }
 
 /* A list for a message: appends ", item" (truncating at the end of the buffer). */
@@ -147,6 +157,8 @@ static void read_prefs(const json_t *p, struct prefs *pf)
 	pf->only = list_or_null(p, "only");
 	pf->ignore = list_or_null(p, "ignore");
 	pf->quants = list_or_null(p, "quantizations");
+	pf->regions = list_or_null(p, "allowed_data_regions");
+	pf->zdr = json_is_true(json_object_get(p, "zdr"));
 	const json_t *mp = json_object_get(p, "max_price");
 	pf->max_price = json_is_object(mp) && json_object_size(mp) ? mp : NULL;
 	pf->allow_fallbacks = !json_is_false(json_object_get(p, "allow_fallbacks"));
@@ -243,11 +255,7 @@ static bool supports(const Sy__Model *m, const Sy__Endpoint *ep, const char *par
 static bool within(const json_t *max_price, const char *key, sy_money price, double units_per_usd)
 {
 	const json_t *v = json_object_get(max_price, key);
-	if (!json_is_number(v))
-		return true;
-	double limit = json_number_value(v) * units_per_usd;
-	/* a relative slack absorbs the binary representation of decimal limits like 0.3 */
-	return (double)price <= limit * (1 + 1e-9) + 1e-9;
+	return !json_is_number(v) || sy_price_within(json_number_value(v), price, units_per_usd);
 }
 
 static bool price_ok(const json_t *max_price, const struct sy_price *p)
@@ -259,11 +267,36 @@ static bool price_ok(const json_t *max_price, const struct sy_price *p)
 }
 
 /* The first stage that rejects the endpoint, or STAGE_COUNT when it passes. */
-static enum stage first_reject(const struct prefs *pf, const struct params *ps,
-                               const struct plan_model *pm, const struct cand *c,
-                               struct rejects *rj)
+/* The policy stage that rejects the endpoint, or STAGE_COUNT; *g the guardrail behind it. */
+static enum stage policy_reject(const struct dp_policy *pol, const struct cand *c, const char **g)
 {
 	const Sy__Provider *prov = c->t.prov;
+	const char *rule = NULL;
+	*g = NULL;
+	if (!pol)
+		return STAGE_COUNT;
+	if (!dp_policy_allows_provider(pol, prov, &rule, g))
+		return strcmp(rule, "allowed_providers") ? STAGE_KEY_IGNORED : STAGE_KEY_ALLOWED;
+	if (!dp_policy_allows_price(pol, &c->t.price, g))
+		return STAGE_KEY_PRICE;
+	if (pol->zdr_by && !prov->zdr)
+		return STAGE_POLICY_ZDR;
+	if (!dp_policy_allows_region(pol, prov, g))
+		return STAGE_POLICY_REGION;
+	return STAGE_COUNT;
+}
+
+static enum stage first_reject(const struct dp_policy *pol, const struct prefs *pf,
+                               const struct params *ps, const struct plan_model *pm,
+                               const struct cand *c, struct rejects *rj)
+{
+	const Sy__Provider *prov = c->t.prov;
+	const char *g;
+	enum stage s = policy_reject(pol, c, &g);
+	if (s != STAGE_COUNT) {
+		rj->guardrail[s] = g;
+		return s;
+	}
 	if (pm->variant == VARIANT_FREE && !sy_price_is_free(&c->t.price))
 		return STAGE_FREE;
 	if (pf->only && !names_provider(pf->only, prov, NULL))
@@ -275,6 +308,10 @@ static enum stage first_reject(const struct prefs *pf, const struct params *ps,
 		return STAGE_QUANT;
 	if (pf->deny_collection && !prov->data_collection_deny)
 		return STAGE_DATA;
+	if (pf->zdr && !prov->zdr)
+		return STAGE_ZDR;
+	if (pf->regions && !(prov->region && lists_string(pf->regions, prov->region)))
+		return STAGE_REGION;
 	if (pf->require_parameters) {
 		bool all = true;
 		for (size_t i = 0; i < ps->n; i++) {
@@ -321,7 +358,7 @@ static void filter_model(const struct dp_route_ctx *ctx, const struct prefs *pf,
 			continue;
 		if (pf->order)
 			names_provider(pf->order, prov, &c.order_pos);
-		enum stage s = first_reject(pf, ps, pm, &c, rj);
+		enum stage s = first_reject(ctx->policy, pf, ps, pm, &c, rj);
 		if (s != STAGE_COUNT) {
 			rj->at[s]++;
 			continue;
@@ -333,8 +370,9 @@ static void filter_model(const struct dp_route_ctx *ctx, const struct prefs *pf,
 }
 
 /* The 404 for a model whose filters left nothing, naming the filter that emptied it. */
-static int explain(const struct prefs *pf, const struct params *ps, const struct plan_model *pm,
-                   const struct rejects *rj, int *status, char *err, size_t errlen)
+static int explain(const struct prefs *pf, const struct dp_policy *pol, const struct params *ps,
+                   const struct plan_model *pm, const struct rejects *rj, struct dp_route_plan *out,
+                   int *status, char *err, size_t errlen)
 {
 	const char *id = pm->model->id;
 	int last = -1;
@@ -342,10 +380,38 @@ static int explain(const struct prefs *pf, const struct params *ps, const struct
 		if (rj->at[s])
 			last = s;
 	struct list l = {.used = 0};
+	char by[96];
 	size_t i;
 	const char *k;
 	const json_t *v;
 	switch (last) {
+	case STAGE_KEY_ALLOWED:
+	case STAGE_KEY_IGNORED:
+	case STAGE_KEY_PRICE:
+		out->rule = last == STAGE_KEY_ALLOWED   ? "allowed_providers"
+		            : last == STAGE_KEY_IGNORED ? "ignored_providers"
+		                                        : "max_price";
+		out->guardrail = rj->guardrail[last];
+		snprintf(by, sizeof(by), " of guardrail %s", out->guardrail ? out->guardrail : "");
+		if (last == STAGE_KEY_PRICE)
+			return fail(
+			    status, 403, err, errlen,
+			    "Every endpoint of %s is priced above this API key's max_price%s", id,
+			    out->guardrail ? by : "");
+		return fail(status, 403, err, errlen,
+		            "This API key may not use any provider of %s (%s%s)", id, out->rule,
+		            out->guardrail ? by : "");
+	case STAGE_POLICY_ZDR:
+		return fail(status, 404, err, errlen,
+		            "No endpoints found matching your data policy (zdr: zero data "
+		            "retention, enforced %s%s)",
+		            strcmp(pol->zdr_by, "your organization") ? "by guardrail " : "for ",
+		            pol->zdr_by);
+	case STAGE_POLICY_REGION:
+		return fail(status, 404, err, errlen,
+		            "No endpoints found matching your data policy (allowed_data_regions of "
+		            "guardrail %s)",
+		            rj->guardrail[last]);
 	case STAGE_FREE:
 		return fail(status, 404, err, errlen, "No free endpoints found for %s", id);
 	case STAGE_ONLY:
@@ -368,6 +434,18 @@ static int explain(const struct prefs *pf, const struct params *ps, const struct
 	case STAGE_DATA:
 		return fail(status, 404, err, errlen,
 		            "No endpoints found matching your data policy (data_collection: deny)");
+	case STAGE_ZDR:
+		return fail(status, 404, err, errlen,
+		            "No endpoints found matching your data policy (zdr: zero data "
+		            "retention)");
+	case STAGE_REGION:
+		json_array_foreach(pf->regions, i, v)
+		{
+			list_add(&l, "%s", json_string_value(v));
+		}
+		return fail(
+		    status, 404, err, errlen,
+		    "No endpoints found matching your data policy (allowed_data_regions: %s)", l.s);
 	case STAGE_PARAMS:
 		/* name what no endpoint supports; if each is supported somewhere, all of them */
 		for (int pass = 0; pass < 2 && !l.used; pass++)
@@ -569,6 +647,7 @@ int dp_route_plan(const struct dp_route_ctx *ctx, const struct dp_chat_req *req,
 	size_t total = 0;
 	int rc;
 	out->n = 0;
+	out->rule = out->guardrail = NULL;
 	read_prefs(req->provider, &pf);
 	if (pf.require_parameters)
 		dp_request_each_param(req, collect_param, &ps);
@@ -600,7 +679,8 @@ int dp_route_plan(const struct dp_route_ctx *ctx, const struct dp_chat_req *req,
 		}
 	}
 	if (!n_cands) {
-		rc = explain(&pf, &ps, &pms[first_empty], &first_rj, status, err, errlen);
+		rc = explain(&pf, ctx->policy, &ps, &pms[first_empty], &first_rj, out, status, err,
+		             errlen);
 		goto out;
 	}
 	if (pf.partition_none) {

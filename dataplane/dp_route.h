@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct dp_policy;
+
 #define DP_ROUTE_MAX 32
 /* Room a drop list needs (dp_route_unsupported): more than the parameters there are. */
 #define DP_ROUTE_DROP_MAX 32
@@ -24,12 +26,16 @@ struct dp_route_target {
 	const Sy__Endpoint *ep;
 	const Sy__Provider *prov;
 	struct sy_price price;
-	bool free_variant; /* reached through ":free" */
+	bool free_variant;  /* reached through ":free" */
+	const char *bearer; /* BYOK: the org's own credential (dp_byok); NULL = the provider's */
+	bool byok;
 };
 
 struct dp_route_plan {
 	struct dp_route_target t[DP_ROUTE_MAX];
 	size_t n;
+	const char *rule;      /* a 403: the key restriction that left no endpoint (dp_policy) */
+	const char *guardrail; /* the guardrail whose restriction it is (NULL: the key's) */
 };
 
 struct dp_route_ctx {
@@ -44,10 +50,14 @@ struct dp_route_ctx {
 	double (*latency)(void *arg, const char *model_id, const char *provider_slug);
 	void *arg;
 	uint64_t random; /* a random draw for the weighted choice */
+	/* the key's effective policy (dp_policy): its providers, prices, ZDR and regions filter
+	 * first; NULL = none */
+	const struct dp_policy *policy;
 };
 
 /* Build the plan. On failure returns a negative code, sets *status (404 unknown model or
- * filters that leave nothing; 400 no model; 500 out of memory) and a client-facing message
+ * filters that leave nothing; 403 when only the key's restrictions left nothing, with
+ * out->rule naming the restriction; 400 no model; 500 out of memory) and a client-facing message
  * naming the cause (e.g. which filter emptied the list). The provider preferences must have
  * been validated by dp_request_parse. Never returns an empty plan with 0. */
 int dp_route_plan(const struct dp_route_ctx *ctx, const struct dp_chat_req *req,

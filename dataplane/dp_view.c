@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +26,8 @@ enum kind {
 	K_MODEL,
 	K_STATS,
 	K_AUTO,
+	K_GUARD,
+	K_CRED,
 	K_COUNT
 };
 
@@ -50,7 +53,7 @@ struct dp_view {
 	unsigned refs;
 	uint64_t seq;
 	struct table t[K_COUNT];
-	struct list models, providers;
+	struct list models, providers, guardrails;
 };
 
 static const struct kind_desc {
@@ -71,6 +74,10 @@ static const struct kind_desc {
                  offsetof(Sy__EndpointStats, model)},
     [K_AUTO] = {"autorouter/", SY__UPDATE__VALUE_AUTO_ROUTER, &sy__auto_router__descriptor,
                 offsetof(Sy__AutoRouter, id)},
+    [K_GUARD] = {"guardrail/", SY__UPDATE__VALUE_GUARDRAIL, &sy__guardrail__descriptor,
+                 offsetof(Sy__Guardrail, id)},
+    [K_CRED] = {"credential/", SY__UPDATE__VALUE_CREDENTIAL, &sy__org_credential__descriptor,
+                offsetof(Sy__OrgCredential, id)},
 };
 
 /* ---- cells ------------------------------------------------------------------------------ */
@@ -291,7 +298,10 @@ static void list_release(struct list *l)
 
 static struct list *sorted_list(struct dp_view *v, enum kind k)
 {
-	return k == K_MODEL ? &v->models : k == K_PROVIDER ? &v->providers : NULL;
+	return k == K_MODEL      ? &v->models
+	       : k == K_PROVIDER ? &v->providers
+	       : k == K_GUARD    ? &v->guardrails
+	                         : NULL;
 }
 
 /* ---- generations ---------------------------------------------------------------------------- */
@@ -310,6 +320,7 @@ static void view_release(struct dp_view *v)
 		table_release(&v->t[k]);
 	list_release(&v->models);
 	list_release(&v->providers);
+	list_release(&v->guardrails);
 }
 
 struct dp_view *dp_view_clone(const struct dp_view *src)
@@ -321,7 +332,8 @@ struct dp_view *dp_view_clone(const struct dp_view *src)
 	for (int k = 0; k < K_COUNT; k++)
 		if (table_copy(&v->t[k], &src->t[k]))
 			goto out_free;
-	if (list_copy(&v->models, &src->models) || list_copy(&v->providers, &src->providers))
+	if (list_copy(&v->models, &src->models) || list_copy(&v->providers, &src->providers) ||
+	    list_copy(&v->guardrails, &src->guardrails))
 		goto out_free;
 	return v;
 out_free:
@@ -347,6 +359,10 @@ static const ProtobufCMessage *update_value(const Sy__Update *u)
 		return &u->stats->base;
 	case SY__UPDATE__VALUE_AUTO_ROUTER:
 		return &u->auto_router->base;
+	case SY__UPDATE__VALUE_GUARDRAIL:
+		return &u->guardrail->base;
+	case SY__UPDATE__VALUE_CREDENTIAL:
+		return &u->credential->base;
 	default:
 		return NULL;
 	}
@@ -498,4 +514,23 @@ size_t dp_view_provider_count(const struct dp_view *v)
 const Sy__Provider *dp_view_provider_at(const struct dp_view *v, size_t i)
 {
 	return i < v->providers.n ? (const Sy__Provider *)v->providers.v[i]->msg : NULL;
+}
+
+size_t dp_view_guardrail_count(const struct dp_view *v)
+{
+	return v->guardrails.n;
+}
+
+const Sy__Guardrail *dp_view_guardrail_at(const struct dp_view *v, size_t i)
+{
+	return i < v->guardrails.n ? (const Sy__Guardrail *)v->guardrails.v[i]->msg : NULL;
+}
+
+const Sy__OrgCredential *dp_view_credential(const struct dp_view *v, const char *org_id,
+                                            const char *provider)
+{
+	char id[256];
+	if ((size_t)snprintf(id, sizeof(id), "%s:%s", org_id, provider) >= sizeof(id))
+		return NULL;
+	return lookup(v, K_CRED, id);
 }

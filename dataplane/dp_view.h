@@ -46,5 +46,11 @@ size_t dp_view_model_count(const struct dp_view *v);
 const Sy__Model *dp_view_model_at(const struct dp_view *v, size_t i);
 size_t dp_view_provider_count(const struct dp_view *v);
 const Sy__Provider *dp_view_provider_at(const struct dp_view *v, size_t i);
+/* The org's own credential for a provider (BYOK), NULL when it has none. */
+const Sy__OrgCredential *dp_view_credential(const struct dp_view *v, const char *org_id,
+                                            const char *provider);
+/* Guardrails in id order (dp_policy finds those that apply to a key). */
+size_t dp_view_guardrail_count(const struct dp_view *v);
+const Sy__Guardrail *dp_view_guardrail_at(const struct dp_view *v, size_t i);
 
 #endif

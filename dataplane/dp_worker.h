@@ -18,6 +18,7 @@ struct dp_health;
 struct dp_chat;
 struct dp_money;
 struct sy_curve;
+struct sy_cidr;
 
 struct dp_config {
 	const char *listen;           /* "host:port" for the public API */
@@ -44,6 +45,9 @@ struct dp_config {
 	uint32_t body_timeout_ms;       /* client: complete request body within this */
 	uint32_t max_conns_per_ip;      /* client connections from one address (0 = no limit) */
 	bool allow_core_dumps;          /* operator asked for core files (they hold secrets) */
+	/* --trusted-proxies: peers whose X-Forwarded-For names the client (dp_policy) */
+	const struct sy_cidr *trusted_proxies;
+	size_t n_trusted_proxies;
 };
 
 struct dp_worker {

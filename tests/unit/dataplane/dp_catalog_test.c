@@ -137,7 +137,7 @@ static void assert_no_secrets(json_t *j)
 /* Usage example: GET /models. */
 static void test_models_list(void **state)
 {
-	json_t *j = dp_catalog_models(*state);
+	json_t *j = dp_catalog_models(*state, NULL);
 	assert_non_null(j);
 	json_t *data = json_object_get(j, "data");
 	assert_int_equal(json_array_size(data), 1); /* the orphan is not listed */

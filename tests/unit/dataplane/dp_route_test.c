@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dp_policy.h"
 #include "dp_request.h"
 #include "dp_route.h"
 #include "sy_err.h"
@@ -127,6 +128,8 @@ struct world {
 	const char *sticky_slug;
 	struct metric tp[8], lat[8]; /* throughput, latency by provider slug */
 	char sticky_model[64];       /* the model id the sticky lookup was asked about */
+	const Sy__ApiKey *key;       /* the calling key's restrictions, NULL = none */
+	bool org_zdr;                /* the key's org enforces zero data retention */
 };
 
 static const Sy__Model *lookup_model(void *arg, const char *id)
@@ -193,6 +196,7 @@ static int route(struct world *w, uint64_t random, const char *body, struct dp_r
 	char perr[256];
 	if (dp_request_parse(body, strlen(body), &req, perr, sizeof(perr)))
 		fail_msg("bad test body %s: %s", body, perr);
+	struct dp_policy pol = {.key = w->key, .zdr_by = w->org_zdr ? "your organization" : NULL};
 	struct dp_route_ctx ctx = {
 	    .model = lookup_model,
 	    .provider = lookup_provider,
@@ -202,6 +206,7 @@ static int route(struct world *w, uint64_t random, const char *body, struct dp_r
 	    .latency = latency,
 	    .arg = w,
 	    .random = random,
+	    .policy = &pol,
 	};
 	last_err[0] = '\0';
 	last_status = 0;
@@ -270,6 +275,77 @@ static void test_route_a_request(void **state)
 	assert_false(t->free_variant);
 	assert_int_equal(p.t[1].price.prompt, 5000);
 	assert_int_equal(p.t[1].price.completion, 15000);
+}
+
+/* The key's allowed/ignored providers and max_price filter before the request's own
+ * preferences; when they alone leave nothing the answer is 403 naming the rule. */
+static void test_key_restrictions(void **state)
+{
+	char *allowed[] = {"together", "Azure"}, *ignored[] = {"together"}, *openai[] = {"openai"};
+	Sy__MaxPrice mp = SY__MAX_PRICE__INIT;
+	Sy__ApiKey k = SY__API_KEY__INIT;
+	struct world w = {.key = &k};
+	const char *body = BODY("stat/m", ",\"provider\":{\"sort\":\"price\"}");
+	struct dp_route_plan p;
+
+	k.allowed_providers = allowed;
+	k.n_allowed_providers = N(allowed);
+	expect_plan(&w, 0, body, "together azure");
+	k.n_allowed_providers = 0;
+	k.ignored_providers = ignored;
+	k.n_ignored_providers = N(ignored);
+	expect_plan(&w, 0, body, "fireworks azure");
+	k.n_ignored_providers = 0;
+	k.max_price = &mp;
+	mp.has_prompt = true;
+	mp.prompt = 2; /* USD per million tokens: azure's 3 is too much */
+	expect_plan(&w, 0, body, "together fireworks");
+
+	mp.prompt = 0.1;
+	assert_int_equal(route(&w, 0, body, &p), SY_EFORBIDDEN);
+	assert_int_equal(last_status, 403);
+	assert_string_equal(p.rule, "max_price");
+	assert_string_equal(last_err, "Every endpoint of stat/m is priced above this API key's "
+	                              "max_price");
+	k.max_price = NULL;
+	k.allowed_providers = openai;
+	k.n_allowed_providers = N(openai);
+	assert_int_equal(route(&w, 0, body, &p), SY_EFORBIDDEN);
+	assert_string_equal(p.rule, "allowed_providers");
+	/* the request's own filter emptying what the key left is the request's 404 */
+	expect_404(&w, BODY("openai/gpt", ",\"provider\":{\"only\":[\"azure\"]}"),
+	           "No allowed providers are available for the selected model (provider.only)");
+	k.n_allowed_providers = 0;
+	k.ignored_providers = openai;
+	k.n_ignored_providers = N(openai);
+	assert_int_equal(route(&w, 0, BODY("solo/m", ""), &p), SY_EFORBIDDEN);
+	assert_string_equal(p.rule, "ignored_providers");
+}
+
+/* Data policy: provider.zdr and an org's enforcement keep zero-data-retention providers only,
+ * provider.allowed_data_regions those of a listed region; an empty list names the policy. */
+static void test_data_policy(void **state)
+{
+	Sy__Provider *azure = (Sy__Provider *)lookup_provider(NULL, "azure");
+	Sy__Provider *together = (Sy__Provider *)lookup_provider(NULL, "together");
+	azure->zdr = azure->has_zdr = true;
+	azure->region = "europe";
+	together->region = "us";
+	struct world w = {0};
+	expect_plan(&w, 0, BODY("stat/m", ",\"provider\":{\"zdr\":true}"), "azure");
+	expect_plan(&w, 0, BODY("stat/m", ",\"provider\":{\"allowed_data_regions\":[\"us\"]}"),
+	            "together");
+	expect_404(&w, BODY("stat/m", ",\"provider\":{\"allowed_data_regions\":[\"asia\"]}"),
+	           "No endpoints found matching your data policy (allowed_data_regions: asia)");
+	expect_404(&w, BODY("openai/gpt", ",\"provider\":{\"only\":[\"openai\"],\"zdr\":true}"),
+	           "No endpoints found matching your data policy (zdr: zero data retention)");
+	w.org_zdr = true;
+	expect_plan(&w, 0, BODY("stat/m", ""), "azure");
+	expect_404(&w, BODY("solo/m", ""),
+	           "No endpoints found matching your data policy (zdr: zero data retention, "
+	           "enforced for your organization)");
+	azure->zdr = azure->has_zdr = false;
+	azure->region = together->region = NULL;
 }
 
 static void test_weighted_first_choice(void **state)
@@ -745,6 +821,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_route_a_request),
+	    cmocka_unit_test(test_key_restrictions),
+	    cmocka_unit_test(test_data_policy),
 	    cmocka_unit_test(test_weighted_first_choice),
 	    cmocka_unit_test(test_inverse_square_price_split),
 	    cmocka_unit_test(test_free_endpoint_always_first),
