@@ -96,8 +96,12 @@ static void put(const struct cp_billing_call *c, const char *org, const char *sl
 	ProtobufCMessage *m = NULL;
 	bool existed = cp_store_get(*c->t, CP_CREDENTIAL, id, &m) == 0;
 	size_t n = json_string_length(key);
+	static const char *const fields[] = {"api_key", "disabled", NULL};
+	struct cp_verr ve;
 	if (!json_is_object(body)) {
 		fail(c, 400, "body", "body: must be a JSON object");
+	} else if (cp_validate_fields(body, "", fields, &ve)) {
+		fail(c, 400, ve.field, "%s", ve.message);
 	} else if (!cp_store_has(*c->t, CP_PROVIDER, slug)) {
 		fail(c, 404, NULL, "no provider \"%s\" exists", slug);
 	} else if ((key || !existed) && (!json_is_string(key) || !n || n > SECRET_MAX ||

@@ -836,8 +836,19 @@ static bool key_hash(const char *s)
 
 int cp_validate_guardrail(const json_t *j, enum cp_vmode m, const char *id, struct cp_verr *e)
 {
+	static const char *const fields[] = {"id",
+	                                     "name",
+	                                     "description",
+	                                     "allowed_models",
+	                                     "allowed_providers",
+	                                     "max_price",
+	                                     "enforce_zdr",
+	                                     "allowed_data_regions",
+	                                     "org_ids",
+	                                     "key_hashes",
+	                                     NULL};
 	int rc;
-	if ((rc = check_object(j, e)))
+	if ((rc = check_object(j, e)) || (rc = cp_validate_fields(j, "", fields, e)))
 		return rc;
 	if (m == CP_V_PATCH && (rc = check_same(j, "id", id, e)))
 		return rc;

@@ -39,8 +39,8 @@ def check_unknown_fields(c, org):
     before = len(keys["data"])
     cases = [
         ("POST", "/api/v1/keys", {"name": "typo", "org_id": org, "limt": 5}, "limt"),
-        ("POST", "/api/v1/keys", {"name": "x", "org_id": org, "allowed_models": ["a/b"]},
-         "allowed_models"),
+        ("POST", "/api/v1/keys", {"name": "x", "org_id": org, "allowed_model": ["a/b"]},
+         "allowed_model"),
         ("POST", "/api/v1/orgs", {"name": "o2", "bilin": "postpaid"}, "bilin"),
         ("PATCH", f"/api/v1/orgs/{org}", {"name": "renamed", "created_at": "x"}, "created_at"),
         ("POST", f"/api/v1/orgs/{org}/credits", {"amount": 5, "nte": "typo"}, "nte"),

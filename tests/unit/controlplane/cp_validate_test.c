@@ -68,7 +68,7 @@ static const struct bad_case bad[] = {
     /* unknown fields, at every level */
     {ORG, CP_V_CREATE, "{\"name\":\"acme\",\"bilin\":\"postpaid\"}", "bilin"},
     {ORG, CP_V_PATCH, "{\"created_at\":\"2026-01-01T00:00:00Z\"}", "created_at"},
-    {KEY, CP_V_PATCH, "{\"allowed_models\":[\"a/b\"]}", "allowed_models"},
+    {KEY, CP_V_PATCH, "{\"allowed_model\":[\"a/b\"]}", "allowed_model"},
     {PROVIDER, CP_V_CREATE, "{\"slug\":\"p\",\"base_url\":\"http://x/\",\"apikey\":\"s\"}",
      "apikey"},
     {MODEL, CP_V_CREATE, MODEL_WITH_EP(",\"weight\":2"), "endpoints[0].weight"},
