@@ -93,6 +93,7 @@ Paste this into your shell first; README's examples use these variables:
 
   public API   $PUBLIC/api/v1   (OpenAI-compatible base URL; /v1 works too)
   admin API    $ADMIN/api/v1
+  console      $ADMIN/   (the web console: sign in with the admin key)
   upstream     switchyard-mock on port $SY_MOCK_PORT (models from ${SY_CATALOG#"$ROOT"/})
   ZeroMQ       ports $SY_ZMQ_PORT, $((SY_ZMQ_PORT + 1)), $((SY_ZMQ_PORT + 2)) (controlplane snapshot, publish, usage)
   Ports are set with SY_PUBLIC_PORT, SY_ADMIN_PORT, SY_MOCK_PORT and SY_ZMQ_PORT (make run SY_PUBLIC_PORT=...).
