@@ -79,11 +79,11 @@ help:
 deps: $(DEPS_STAMP)
 $(DEPS_STAMP): Makefile deploy/deps.sh
 	@bash deploy/deps.sh "the build" $(BUILD_DEBS)
-	@touch $@
+	@mkdir -p $(dir $@) && touch $@
 test-deps: $(TEST_DEPS_STAMP)
 $(TEST_DEPS_STAMP): Makefile deploy/deps.sh | $(DEPS_STAMP)
 	@bash deploy/deps.sh "the tests" $(TEST_DEBS)
-	@touch $@
+	@mkdir -p $(dir $@) && touch $@
 fmt-deps:
 	@bash deploy/deps.sh "the format check" $(FMT_DEBS)
 

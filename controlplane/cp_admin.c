@@ -72,6 +72,21 @@ void cp_response_verror(struct cp_response *res, unsigned status, json_t *meta, 
 	res->body = sy_json_error((int)status, msg, meta);
 }
 
+void cp_response_field_error(struct cp_response *res, unsigned status, const char *field,
+                             const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	cp_response_verror(res, status, field ? json_pack("{s:s}", "field", field) : NULL, fmt, ap);
+	va_end(ap);
+}
+
+void cp_response_internal(struct cp_response *res, const char *module, const char *what, int rc)
+{
+	sy_err("%s: %s: %s", module, what, sy_strerror(rc));
+	cp_response_field_error(res, 500, NULL, "internal error (%s)", sy_strerror(rc));
+}
+
 static void reply_data(struct ctx *c, unsigned status, json_t *data)
 {
 	cp_response_json(c->res, status, data ? json_pack("{s:o}", "data", data) : NULL);

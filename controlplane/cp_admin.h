@@ -46,6 +46,11 @@ void cp_response_json(struct cp_response *res, unsigned status, json_t *root);
  * and metadata meta (stolen; may be NULL). */
 void cp_response_verror(struct cp_response *res, unsigned status, json_t *meta, const char *fmt,
                         va_list ap) __attribute__((format(printf, 4, 0)));
+/* The same with metadata {"field": field} (none when field is NULL). */
+void cp_response_field_error(struct cp_response *res, unsigned status, const char *field,
+                             const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* A 500 "internal error (<rc>)", logged as "<module>: <what>: <rc>". */
+void cp_response_internal(struct cp_response *res, const char *module, const char *what, int rc);
 
 /* True if caller is a global management key; otherwise res gets the 403 saying that only a
  * global key may do action (e.g. "create orgs"). Which key kind may call which route is the

@@ -17,24 +17,6 @@
 #define SECRET_MAX 4096
 #define ID_MAX 160
 
-static void fail(const struct cp_billing_call *c, unsigned status, const char *field,
-                 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static void fail(const struct cp_billing_call *c, unsigned status, const char *field,
-                 const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	cp_response_verror(c->res, status, field ? json_pack("{s:s}", "field", field) : NULL, fmt,
-	                   ap);
-	va_end(ap);
-}
-
-static void fail_rc(const struct cp_billing_call *c, int rc, const char *what)
-{
-	sy_err("byok: %s: %s", what, sy_strerror(rc));
-	fail(c, 500, NULL, "internal error (%s)", sy_strerror(rc));
-}
-
 /* "/api/v1/orgs/{org}/credentials[/{slug}]" into org and slug ("" for the collection). */
 static bool split(const char *path, char *org, size_t olen, char *slug, size_t slen)
 {
@@ -99,17 +81,18 @@ static void put(const struct cp_billing_call *c, const char *org, const char *sl
 	static const char *const fields[] = {"api_key", "disabled", NULL};
 	struct cp_verr ve;
 	if (!json_is_object(body)) {
-		fail(c, 400, "body", "body: must be a JSON object");
+		cp_response_field_error(c->res, 400, "body", "body: must be a JSON object");
 	} else if (cp_validate_fields(body, "", fields, &ve)) {
-		fail(c, 400, ve.field, "%s", ve.message);
+		cp_response_field_error(c->res, 400, ve.field, "%s", ve.message);
 	} else if (!cp_store_has(*c->t, CP_PROVIDER, slug)) {
-		fail(c, 404, NULL, "no provider \"%s\" exists", slug);
+		cp_response_field_error(c->res, 404, NULL, "no provider \"%s\" exists", slug);
 	} else if ((key || !existed) && (!json_is_string(key) || !n || n > SECRET_MAX ||
 	                                 strlen(json_string_value(key)) != n)) {
-		fail(c, 400, "api_key",
-		     "api_key: must be the provider credential, 1 to %d characters", SECRET_MAX);
+		cp_response_field_error(
+		    c->res, 400, "api_key",
+		    "api_key: must be the provider credential, 1 to %d characters", SECRET_MAX);
 	} else if (dis && !json_is_boolean(dis)) {
-		fail(c, 400, "disabled", "disabled: must be true or false");
+		cp_response_field_error(c->res, 400, "disabled", "disabled: must be true or false");
 	} else {
 		Sy__OrgCredential *oc = (Sy__OrgCredential *)m;
 		if (!oc) {
@@ -127,11 +110,12 @@ static void put(const struct cp_billing_call *c, const char *org, const char *sl
 		if (!rc && key)
 			rc = cp_credential_seal(oc, kek, json_string_value(key));
 		if (rc == SY_ENOKEK) {
-			fail(c, 400, "api_key",
-			     "api_key: no key-encryption key configured: set SWITCHYARD_KEK or "
-			     "--kek-file");
+			cp_response_field_error(
+			    c->res, 400, "api_key",
+			    "api_key: no key-encryption key configured: set SWITCHYARD_KEK or "
+			    "--kek-file");
 		} else if (rc) {
-			fail_rc(c, rc, "credential");
+			cp_response_internal(c->res, "byok", "credential", rc);
 		} else {
 			if (dis) {
 				oc->has_disabled = true;
@@ -142,7 +126,7 @@ static void put(const struct cp_billing_call *c, const char *org, const char *sl
 			json_t *data = cp_byok_json(oc);
 			unsigned status = existed ? 200 : 201;
 			if ((rc = cp_store_put(*c->t, CP_CREDENTIAL, m)))
-				fail_rc(c, rc, "credential");
+				cp_response_internal(c->res, "byok", "credential", rc);
 			if (!rc && cp_billing_commit(c, status)) {
 				cp_response_json(c->res, status, json_pack("{s:o}", "data", data));
 				data = NULL;
@@ -160,19 +144,20 @@ void cp_byok_serve(const struct cp_billing_call *c, const struct sy_kek *kek)
 	split(c->req->path, org, sizeof(org), slug, sizeof(slug));
 	const char *method = c->req->method;
 	if (!cp_auth_may_access(c->caller, org) || !cp_store_has(*c->t, CP_ORG, org)) {
-		fail(c, 404, NULL, "org not found");
+		cp_response_field_error(c->res, 404, NULL, "org not found");
 		return;
 	}
 	if (!slug[0]) {
 		if (strcmp(method, "GET")) {
-			fail(c, 405, NULL, "method %s not allowed here", method);
+			cp_response_field_error(c->res, 405, NULL, "method %s not allowed here",
+			                        method);
 			return;
 		}
 		struct listing l = {.org = org, .arr = json_array()};
 		int rc = l.arr ? cp_store_each(*c->t, CP_CREDENTIAL, list_item, &l) : -ENOMEM;
 		if (rc) {
 			json_decref(l.arr);
-			fail_rc(c, rc, "credentials");
+			cp_response_internal(c->res, "byok", "credentials", rc);
 			return;
 		}
 		cp_response_json(c->res, 200, json_pack("{s:o}", "data", l.arr));
@@ -183,16 +168,17 @@ void cp_byok_serve(const struct cp_billing_call *c, const struct sy_kek *kek)
 		return;
 	}
 	if (strcmp(method, "DELETE")) {
-		fail(c, 405, NULL, "method %s not allowed here", method);
+		cp_response_field_error(c->res, 405, NULL, "method %s not allowed here", method);
 		return;
 	}
 	char id[2 * ID_MAX];
 	snprintf(id, sizeof(id), "%s:%s", org, slug);
 	int rc = cp_store_del(*c->t, CP_CREDENTIAL, id);
 	if (rc == SY_ENOTFOUND)
-		fail(c, 404, NULL, "org %s has no %s credential", org, slug);
+		cp_response_field_error(c->res, 404, NULL, "org %s has no %s credential", org,
+		                        slug);
 	else if (rc)
-		fail_rc(c, rc, "credential");
+		cp_response_internal(c->res, "byok", "credential", rc);
 	else if (cp_billing_commit(c, 200))
 		cp_response_json(c->res, 200, json_pack("{s:b}", "deleted", 1));
 }

@@ -32,24 +32,6 @@
 
 /* ---- responses ---------------------------------------------------------------------------- */
 
-static void fail(const struct cp_reports_call *c, unsigned status, const char *field,
-                 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static void fail(const struct cp_reports_call *c, unsigned status, const char *field,
-                 const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	cp_response_verror(c->res, status, field ? json_pack("{s:s}", "field", field) : NULL, fmt,
-	                   ap);
-	va_end(ap);
-}
-
-static void fail_rc(const struct cp_reports_call *c, int rc, const char *what)
-{
-	sy_err("reports: %s: %s", what, sy_strerror(rc));
-	fail(c, 500, NULL, "internal error (%s)", sy_strerror(rc));
-}
-
 static const char *query(const struct cp_reports_call *c, const char *name)
 {
 	return c->req->query ? c->req->query(c->req->query_arg, name) : NULL;
@@ -75,13 +57,14 @@ static bool parse_range(const struct cp_reports_call *c, struct range *r)
 	r->from = sy_period_start(SY_PERIOD_DAILY, c->now) - (RANGE_DAYS - 1) * 86400;
 	r->to = c->now + 1;
 	if (r->org && !cp_valid_org_id(r->org)) {
-		fail(c, 400, "org_id", "org_id: must be an org id");
+		cp_response_field_error(c->res, 400, "org_id", "org_id: must be an org id");
 		return false;
 	}
 	if (!r->org && !cp_auth_is_global(c->caller))
 		r->org = c->caller->org_id;
 	if (r->org && !cp_auth_may_access(c->caller, r->org)) {
-		fail(c, 403, "org_id", "org_id: this management key may only read its own org");
+		cp_response_field_error(c->res, 403, "org_id",
+		                        "org_id: this management key may only read its own org");
 		return false;
 	}
 	const char *bad = from && cp_parse_when(from, &r->from) ? "from"
@@ -89,9 +72,10 @@ static bool parse_range(const struct cp_reports_call *c, struct range *r)
 	                  : r->from >= r->to                    ? "to"
 	                                                        : NULL;
 	if (bad) {
-		fail(c, 400, bad,
-		     "%s: must be a date (2026-01-31) or an ISO-8601 UTC time, with from before to",
-		     bad);
+		cp_response_field_error(
+		    c->res, 400, bad,
+		    "%s: must be a date (2026-01-31) or an ISO-8601 UTC time, with from before to",
+		    bad);
 		return false;
 	}
 	return true;
@@ -158,10 +142,11 @@ static bool collect(const struct cp_reports_call *c, const struct range *r, stru
 		snprintf(prefix, sizeof(prefix), "%s/", r->org);
 	int rc = cp_store_raw_each(c->t, CP_T_GEN_BY_ORG, prefix, row_add, rs);
 	if (rs->too_many) {
-		fail(c, 400, "from", "from: more than %d generations in the range; narrow it",
-		     CP_REPORTS_ROWS_MAX);
+		cp_response_field_error(c->res, 400, "from",
+		                        "from: more than %d generations in the range; narrow it",
+		                        CP_REPORTS_ROWS_MAX);
 	} else if (rc) {
-		fail_rc(c, rc, "generations");
+		cp_response_internal(c->res, "reports", "generations", rc);
 	} else {
 		if (rs->n)
 			qsort(rs->v, rs->n, sizeof(*rs->v), row_newest_first);
@@ -403,7 +388,7 @@ static void usage_report(const struct cp_reports_call *c)
 		table_release(&t[i]);
 	free(rs.v);
 	if (rc)
-		fail_rc(c, rc, "usage report");
+		cp_response_internal(c->res, "reports", "usage report", rc);
 	else
 		cp_response_json(c->res, 200, data ? json_pack("{s:o}", "data", data) : NULL);
 }
@@ -421,14 +406,15 @@ static bool parse_filter(const struct cp_reports_call *c, struct filter *f)
 	for (size_t i = 0; i < 3; i++) {
 		*slots[i] = query(c, names[i]);
 		if (*slots[i] && (!**slots[i] || strlen(*slots[i]) > FILTER_MAX)) {
-			fail(c, 400, names[i], "%s: must be 1 to %d characters", names[i],
-			     FILTER_MAX);
+			cp_response_field_error(c->res, 400, names[i],
+			                        "%s: must be 1 to %d characters", names[i],
+			                        FILTER_MAX);
 			return false;
 		}
 	}
 	f->status = query(c, "status");
 	if (f->status && strcmp(f->status, "success") && strcmp(f->status, "error")) {
-		fail(c, 400, "status", "status: must be success or error");
+		cp_response_field_error(c->res, 400, "status", "status: must be success or error");
 		return false;
 	}
 	return true;
@@ -544,7 +530,8 @@ static bool int_arg(const struct cp_reports_call *c, const char *name, long lo, 
 	errno = 0;
 	long v = strtol(s, &end, 10);
 	if (!*s || *end || errno || v < lo || v > hi) {
-		fail(c, 400, name, "%s: must be an integer from %ld to %ld", name, lo, hi);
+		cp_response_field_error(c->res, 400, name, "%s: must be an integer from %ld to %ld",
+		                        name, lo, hi);
 		return false;
 	}
 	*out = v;
@@ -585,7 +572,7 @@ static void generations_list(const struct cp_reports_call *c, bool csv)
 	if (rc) {
 		json_decref(arr);
 		sy_buf_release(&b);
-		fail_rc(c, rc, "generations");
+		cp_response_internal(c->res, "reports", "generations", rc);
 	} else if (csv) {
 		c->res->status = 200;
 		c->res->body = b.data;
@@ -608,9 +595,9 @@ static void generation_get(const struct cp_reports_call *c, const char *id)
 	    !(g->org_id && cp_auth_may_access(c->caller, g->org_id)))
 		rc = SY_ENOTFOUND;
 	if (rc == SY_ENOTFOUND)
-		fail(c, 404, NULL, "generation not found");
+		cp_response_field_error(c->res, 404, NULL, "generation not found");
 	else if (rc)
-		fail_rc(c, rc, "generation");
+		cp_response_internal(c->res, "reports", "generation", rc);
 	else
 		cp_response_json(c->res, 200, json_pack("{s:o}", "data", gen_json(g)));
 	if (g)
@@ -652,7 +639,7 @@ static void endpoint_stats(const struct cp_reports_call *c)
 	int rc = !arr ? -ENOMEM : c->stats ? cp_stats_each(c->stats, stat_item, arr) : 0;
 	if (rc) {
 		json_decref(arr);
-		fail_rc(c, rc, "endpoint stats");
+		cp_response_internal(c->res, "reports", "endpoint stats", rc);
 		return;
 	}
 	cp_response_json(c->res, 200, json_pack("{s:o}", "data", arr));
@@ -671,7 +658,8 @@ void cp_reports_serve(const struct cp_reports_call *c)
 {
 	const char *path = c->req->path;
 	if (strcmp(c->req->method, "GET")) {
-		fail(c, 405, NULL, "method %s not allowed here", c->req->method);
+		cp_response_field_error(c->res, 405, NULL, "method %s not allowed here",
+		                        c->req->method);
 	} else if (!strcmp(path, USAGE)) {
 		usage_report(c);
 	} else if (!strcmp(path, SELF)) {
@@ -683,6 +671,6 @@ void cp_reports_serve(const struct cp_reports_call *c)
 	} else if (path[sizeof(GENS)] && !strchr(path + sizeof(GENS), '/')) {
 		generation_get(c, path + sizeof(GENS));
 	} else {
-		fail(c, 404, NULL, "no such admin endpoint");
+		cp_response_field_error(c->res, 404, NULL, "no such admin endpoint");
 	}
 }

@@ -4,6 +4,7 @@
  * so the router and the upstream adapters can read the body without re-checking types. A
  * JSON null counts as absent for every optional field (some SDKs send null for unset ones). */
 #include "dp_request.h"
+#include "sy_jcheck.h"
 #include "sy_buf.h"
 #include "sy_err.h"
 #include "sy_json.h"
@@ -18,46 +19,15 @@
 #define SESSION_ID_MAX 256
 #define STOP_MAX 4
 
-/* Where the client-facing message goes. */
-struct errmsg {
-	char *s;
-	size_t n;
-};
-
-static int __attribute__((format(printf, 2, 3))) bad(struct errmsg *e, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(e->s, e->n, fmt, ap);
-	va_end(ap);
-	return SY_EINVAL;
-}
-
-/* The member, or NULL when absent or null. */
-static json_t *opt(const json_t *obj, const char *key)
-{
-	json_t *v = json_object_get(obj, key);
-	return json_is_null(v) ? NULL : v;
-}
-
-static bool is_one_of(const json_t *v, const char *const *set)
-{
-	const char *s = json_string_value(v);
-	for (; s && *set; set++)
-		if (!strcmp(s, *set))
-			return true;
-	return false;
-}
-
 static bool is_nonempty_string(const json_t *v)
 {
 	return json_is_string(v) && json_string_length(v) > 0;
 }
 
 static int check_content(const json_t *m, size_t i, const char *role, uint64_t *chars,
-                         struct errmsg *e)
+                         struct sy_errmsg *e)
 {
-	json_t *content = opt(m, "content");
+	json_t *content = sy_jcheck_opt(m, "content");
 	if (json_is_string(content)) {
 		*chars += sy_json_chars(content);
 		return 0;
@@ -69,67 +39,72 @@ static int check_content(const json_t *m, size_t i, const char *role, uint64_t *
 		{
 			json_t *type = json_object_get(part, "type");
 			if (!json_is_string(type))
-				return bad(e,
-				           "messages[%zu].content[%zu] must be an object with a "
-				           "string type",
-				           i, j);
+				return sy_jcheck_bad(
+				    e,
+				    "messages[%zu].content[%zu] must be an object with a "
+				    "string type",
+				    i, j);
 			if (strcmp(json_string_value(type), "text"))
 				continue; /* images, audio, files: passed through */
 			json_t *text = json_object_get(part, "text");
 			if (!json_is_string(text))
-				return bad(e, "messages[%zu].content[%zu].text must be a string", i,
-				           j);
+				return sy_jcheck_bad(
+				    e, "messages[%zu].content[%zu].text must be a string", i, j);
 			*chars += sy_json_chars(text);
 		}
 		return 0;
 	}
 	if (content)
-		return bad(e,
-		           "messages[%zu].content must be a string, an array of content parts "
-		           "or null",
-		           i);
+		return sy_jcheck_bad(
+		    e,
+		    "messages[%zu].content must be a string, an array of content parts "
+		    "or null",
+		    i);
 	/* absent or null: only an assistant turn that called tools says nothing */
 	if (!strcmp(role, "assistant") &&
-	    (json_array_size(opt(m, "tool_calls")) || opt(m, "function_call")))
+	    (json_array_size(sy_jcheck_opt(m, "tool_calls")) || sy_jcheck_opt(m, "function_call")))
 		return 0;
-	return bad(e,
-	           "messages[%zu].content is required (it may be null only for an assistant "
-	           "message with tool_calls)",
-	           i);
+	return sy_jcheck_bad(
+	    e,
+	    "messages[%zu].content is required (it may be null only for an assistant "
+	    "message with tool_calls)",
+	    i);
 }
 
-static int check_messages(const json_t *body, uint64_t *chars, struct errmsg *e)
+static int check_messages(const json_t *body, uint64_t *chars, struct sy_errmsg *e)
 {
 	static const char *const roles[] = {"system", "user",      "assistant",
 	                                    "tool",   "developer", NULL};
-	json_t *msgs = opt(body, "messages");
+	json_t *msgs = sy_jcheck_opt(body, "messages");
 	if (!msgs)
-		return bad(e, "messages is required");
+		return sy_jcheck_bad(e, "messages is required");
 	if (!json_is_array(msgs) || !json_array_size(msgs))
-		return bad(e, "messages must be a non-empty array");
+		return sy_jcheck_bad(e, "messages must be a non-empty array");
 	size_t i;
 	json_t *m;
 	json_array_foreach(msgs, i, m)
 	{
 		if (!json_is_object(m))
-			return bad(e, "messages[%zu] must be an object", i);
+			return sy_jcheck_bad(e, "messages[%zu] must be an object", i);
 		json_t *role = json_object_get(m, "role");
 		if (!role)
-			return bad(e, "messages[%zu].role is required", i);
-		if (!is_one_of(role, roles))
-			return bad(e,
-			           "messages[%zu].role must be one of system, user, assistant, "
-			           "tool, developer",
-			           i);
+			return sy_jcheck_bad(e, "messages[%zu].role is required", i);
+		if (!sy_jcheck_one_of(role, roles))
+			return sy_jcheck_bad(
+			    e,
+			    "messages[%zu].role must be one of system, user, assistant, "
+			    "tool, developer",
+			    i);
 		const char *r = json_string_value(role);
-		json_t *tool_calls = opt(m, "tool_calls");
+		json_t *tool_calls = sy_jcheck_opt(m, "tool_calls");
 		if (tool_calls && !json_is_array(tool_calls))
-			return bad(e, "messages[%zu].tool_calls must be an array", i);
+			return sy_jcheck_bad(e, "messages[%zu].tool_calls must be an array", i);
 		if (!strcmp(r, "tool") && !is_nonempty_string(json_object_get(m, "tool_call_id")))
-			return bad(e, "messages[%zu].tool_call_id is required for role tool", i);
-		json_t *name = opt(m, "name");
+			return sy_jcheck_bad(
+			    e, "messages[%zu].tool_call_id is required for role tool", i);
+		json_t *name = sy_jcheck_opt(m, "name");
 		if (name && !json_is_string(name))
-			return bad(e, "messages[%zu].name must be a string", i);
+			return sy_jcheck_bad(e, "messages[%zu].name must be a string", i);
 		int rc = check_content(m, i, r, chars, e);
 		if (rc)
 			return rc;
@@ -137,48 +112,51 @@ static int check_messages(const json_t *body, uint64_t *chars, struct errmsg *e)
 	return 0;
 }
 
-static int add_model(struct dp_chat_req *req, const char *id, struct errmsg *e)
+static int add_model(struct dp_chat_req *req, const char *id, struct sy_errmsg *e)
 {
 	for (size_t i = 0; i < req->n_models; i++)
 		if (!strcmp(req->models[i], id))
 			return 0;
 	if (req->n_models == DP_REQUEST_MAX_MODELS)
-		return bad(e, "at most %d distinct models may be given (model and models together)",
-		           DP_REQUEST_MAX_MODELS);
+		return sy_jcheck_bad(
+		    e, "at most %d distinct models may be given (model and models together)",
+		    DP_REQUEST_MAX_MODELS);
 	req->models[req->n_models++] = id;
 	return 0;
 }
 
-static int check_models(const json_t *body, struct dp_chat_req *req, struct errmsg *e)
+static int check_models(const json_t *body, struct dp_chat_req *req, struct sy_errmsg *e)
 {
-	json_t *model = opt(body, "model");
-	json_t *models = opt(body, "models");
+	json_t *model = sy_jcheck_opt(body, "model");
+	json_t *models = sy_jcheck_opt(body, "models");
 	if (model) {
 		if (!is_nonempty_string(model))
-			return bad(e, "model must be a non-empty string");
+			return sy_jcheck_bad(e, "model must be a non-empty string");
 		req->model = json_string_value(model);
 		req->models[req->n_models++] = req->model;
 	}
 	if (models) {
 		if (!json_is_array(models))
-			return bad(e, "models must be an array of model ids");
+			return sy_jcheck_bad(e, "models must be an array of model ids");
 		size_t i;
 		json_t *m;
 		json_array_foreach(models, i, m)
 		{
 			if (!is_nonempty_string(m))
-				return bad(e, "models[%zu] must be a non-empty string", i);
+				return sy_jcheck_bad(e, "models[%zu] must be a non-empty string",
+				                     i);
 			int rc = add_model(req, json_string_value(m), e);
 			if (rc)
 				return rc;
 		}
 	}
 	if (!req->n_models)
-		return bad(e, "model is required (or models, a non-empty array of model ids)");
+		return sy_jcheck_bad(
+		    e, "model is required (or models, a non-empty array of model ids)");
 	return 0;
 }
 
-static int check_string_array(const json_t *v, const char *field, size_t max, struct errmsg *e)
+static int check_string_array(const json_t *v, const char *field, size_t max, struct sy_errmsg *e)
 {
 	if (!json_is_array(v) || (max && json_array_size(v) > max))
 		goto fail;
@@ -192,38 +170,40 @@ static int check_string_array(const json_t *v, const char *field, size_t max, st
 	return 0;
 fail:
 	if (max)
-		return bad(e, "%s must be a string or an array of at most %zu strings", field, max);
-	return bad(e, "%s must be an array of strings", field);
+		return sy_jcheck_bad(e, "%s must be a string or an array of at most %zu strings",
+		                     field, max);
+	return sy_jcheck_bad(e, "%s must be an array of strings", field);
 }
 
 static int check_range(const json_t *body, const char *field, double lo, double hi,
-                       struct errmsg *e)
+                       struct sy_errmsg *e)
 {
-	json_t *v = opt(body, field);
+	json_t *v = sy_jcheck_opt(body, field);
 	if (!v)
 		return 0;
 	double d = json_number_value(v);
 	if (!json_is_number(v) || !(d >= lo && d <= hi))
-		return bad(e, "%s must be a number between %g and %g", field, lo, hi);
+		return sy_jcheck_bad(e, "%s must be a number between %g and %g", field, lo, hi);
 	return 0;
 }
 
-static int check_positive_int(const json_t *body, const char *field, int64_t *out, struct errmsg *e)
+static int check_positive_int(const json_t *body, const char *field, int64_t *out,
+                              struct sy_errmsg *e)
 {
-	json_t *v = opt(body, field);
+	json_t *v = sy_jcheck_opt(body, field);
 	if (!v)
 		return 0;
 	if (!json_is_integer(v) || json_integer_value(v) <= 0)
-		return bad(e, "%s must be a positive integer", field);
+		return sy_jcheck_bad(e, "%s must be a positive integer", field);
 	*out = json_integer_value(v);
 	return 0;
 }
 
-static int check_sampling(const json_t *body, struct dp_chat_req *req, struct errmsg *e)
+static int check_sampling(const json_t *body, struct dp_chat_req *req, struct sy_errmsg *e)
 {
-	json_t *v = opt(body, "stream");
+	json_t *v = sy_jcheck_opt(body, "stream");
 	if (v && !json_is_boolean(v))
-		return bad(e, "stream must be a boolean");
+		return sy_jcheck_bad(e, "stream must be a boolean");
 	req->stream = json_is_true(v);
 	int64_t max_tokens = -1, max_completion = -1;
 	int rc = check_positive_int(body, "max_tokens", &max_tokens, e);
@@ -236,65 +216,66 @@ static int check_sampling(const json_t *body, struct dp_chat_req *req, struct er
 	if (rc)
 		return rc;
 	req->max_tokens = max_completion > 0 ? max_completion : max_tokens;
-	v = opt(body, "n");
+	v = sy_jcheck_opt(body, "n");
 	if (v && !(json_is_integer(v) && json_integer_value(v) == 1))
-		return bad(e, "n must be 1: Switchyard, like OpenRouter, returns a single choice");
-	v = opt(body, "stop");
+		return sy_jcheck_bad(
+		    e, "n must be 1: Switchyard, like OpenRouter, returns a single choice");
+	v = sy_jcheck_opt(body, "stop");
 	if (v && !json_is_string(v)) {
 		rc = check_string_array(v, "stop", STOP_MAX, e);
 		if (rc)
 			return rc;
 	}
-	v = opt(body, "session_id");
+	v = sy_jcheck_opt(body, "session_id");
 	if (v && (!json_is_string(v) || sy_json_chars(v) > SESSION_ID_MAX))
-		return bad(e, "session_id must be a string of at most %d characters",
-		           SESSION_ID_MAX);
+		return sy_jcheck_bad(e, "session_id must be a string of at most %d characters",
+		                     SESSION_ID_MAX);
 	req->session_id = json_string_value(v);
-	v = opt(body, "user");
+	v = sy_jcheck_opt(body, "user");
 	if (v && !json_is_string(v))
-		return bad(e, "user must be a string");
+		return sy_jcheck_bad(e, "user must be a string");
 	req->user = json_string_value(v);
 	return 0;
 }
 
-static int check_tools(const json_t *body, struct dp_chat_req *req, struct errmsg *e)
+static int check_tools(const json_t *body, struct dp_chat_req *req, struct sy_errmsg *e)
 {
-	json_t *tools = opt(body, "tools");
+	json_t *tools = sy_jcheck_opt(body, "tools");
 	if (tools) {
 		if (!json_is_array(tools))
-			return bad(e, "tools must be an array");
+			return sy_jcheck_bad(e, "tools must be an array");
 		size_t i;
 		json_t *t;
 		json_array_foreach(tools, i, t)
 		{
 			if (!json_is_object(t))
-				return bad(e, "tools[%zu] must be an object", i);
+				return sy_jcheck_bad(e, "tools[%zu] must be an object", i);
 			json_t *type = json_object_get(t, "type");
 			if (!json_is_string(type) || strcmp(json_string_value(type), "function"))
-				return bad(e, "tools[%zu].type must be \"function\"", i);
+				return sy_jcheck_bad(e, "tools[%zu].type must be \"function\"", i);
 			json_t *fn = json_object_get(t, "function");
 			if (!is_nonempty_string(json_object_get(fn, "name")))
-				return bad(e, "tools[%zu].function.name must be a non-empty string",
-				           i);
+				return sy_jcheck_bad(
+				    e, "tools[%zu].function.name must be a non-empty string", i);
 		}
 		req->has_tools = json_array_size(tools) > 0;
 	}
 	static const char *const modes[] = {"none", "auto", "required", NULL};
-	json_t *choice = opt(body, "tool_choice");
-	if (!choice || is_one_of(choice, modes))
+	json_t *choice = sy_jcheck_opt(body, "tool_choice");
+	if (!choice || sy_jcheck_one_of(choice, modes))
 		return 0;
 	json_t *type = json_object_get(choice, "type");
 	if (json_is_string(type) &&
 	    (strcmp(json_string_value(type), "function") ||
 	     is_nonempty_string(json_object_get(json_object_get(choice, "function"), "name"))))
 		return 0;
-	return bad(e, "tool_choice must be \"none\", \"auto\", \"required\" or "
-	              "{\"type\": \"function\", \"function\": {\"name\": ...}}");
+	return sy_jcheck_bad(e, "tool_choice must be \"none\", \"auto\", \"required\" or "
+	                        "{\"type\": \"function\", \"function\": {\"name\": ...}}");
 }
 
-static int check_provider(const json_t *body, struct dp_chat_req *req, struct errmsg *e)
+static int check_provider(const json_t *body, struct dp_chat_req *req, struct sy_errmsg *e)
 {
-	json_t *p = opt(body, "provider");
+	json_t *p = sy_jcheck_opt(body, "provider");
 	if (p && sy_prefs_check(p, e->s, e->n))
 		return SY_EINVAL;
 	req->provider = p;
@@ -304,21 +285,22 @@ static int check_provider(const json_t *body, struct dp_chat_req *req, struct er
 int dp_request_parse(const char *data, size_t len, struct dp_chat_req *req, char *err,
                      size_t errlen)
 {
-	struct errmsg e = {err, errlen};
+	struct sy_errmsg e = {err, errlen};
 	*req = (struct dp_chat_req){.max_tokens = -1};
 	/* jansson stops at a NUL after a complete value and accepts the rest unseen */
 	const char *nul = memchr(data, '\0', len);
 	if (nul)
-		return bad(&e, "request body is not valid JSON: it holds a NUL byte at offset %zu",
-		           (size_t)(nul - data));
+		return sy_jcheck_bad(
+		    &e, "request body is not valid JSON: it holds a NUL byte at offset %zu",
+		    (size_t)(nul - data));
 	json_error_t jerr;
 	json_t *body = json_loadb(data, len, JSON_DECODE_ANY, &jerr);
 	if (!body)
-		return bad(&e, "request body is not valid JSON: %s (line %d, column %d)", jerr.text,
-		           jerr.line, jerr.column);
+		return sy_jcheck_bad(&e, "request body is not valid JSON: %s (line %d, column %d)",
+		                     jerr.text, jerr.line, jerr.column);
 	req->body = body;
 	if (!json_is_object(body)) {
-		bad(&e, "request body must be a JSON object");
+		sy_jcheck_bad(&e, "request body must be a JSON object");
 		goto invalid;
 	}
 	uint64_t chars = 0;
@@ -338,7 +320,7 @@ int dp_request_parse(const char *data, size_t len, struct dp_chat_req *req, char
 	/* jansson accepted it, so dp_jtext does (same rules and depth) */
 	req->text = malloc(len ? len : 1);
 	if (!req->text || dp_jtext_check(memcpy(req->text, data, len), len, &req->root)) {
-		bad(&e, "request body could not be kept (out of memory)");
+		sy_jcheck_bad(&e, "request body could not be kept (out of memory)");
 		goto invalid;
 	}
 	return 0;
@@ -457,7 +439,7 @@ void dp_request_each_member(const struct dp_chat_req *req,
 	    {"verbosity", NULL},
 	};
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (opt(req->body, map[i][0]) &&
+		if (sy_jcheck_opt(req->body, map[i][0]) &&
 		    !fn(map[i][0], map[i][1] ? map[i][1] : map[i][0], arg))
 			return;
 }
@@ -490,7 +472,7 @@ void dp_request_each_param(const struct dp_chat_req *req, bool (*fn)(const char 
 	dp_request_each_member(req, param_once, &pw);
 	if (pw.stopped)
 		return;
-	json_t *type = json_object_get(opt(req->body, "response_format"), "type");
+	json_t *type = json_object_get(sy_jcheck_opt(req->body, "response_format"), "type");
 	if (json_is_string(type) && !strcmp(json_string_value(type), "json_schema"))
 		fn("structured_outputs", arg);
 }

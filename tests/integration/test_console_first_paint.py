@@ -3,11 +3,10 @@ models, every 25th a 502) sent through the usage channel (usage_client), then a 
 opens the overview three times in headless Chromium. Prints the figures (first contentful
 paint, and the overview with its numbers and both charts drawn) and fails if the median
 overview takes a second or more on loopback, or if the page shows the wrong totals."""
-import os
 import statistics
 import subprocess
 
-from sy_cluster import TOOLS, Cluster
+from sy_cluster import Cluster
 from sy_console import assert_clean, run_console, step
 
 COUNT = 10000
@@ -20,12 +19,11 @@ def main():
         c.start_mock()
         c.start_controlplane()
         org, _, key_hash = c.setup_demo()
-        p = subprocess.run([os.path.join(TOOLS, "usage_client"), "--usage",
-                            c.cp_endpoints()["usage"], "--key-hash", key_hash, "--cost",
-                            str(COST), "--count", str(COUNT), "--org", org, "--spread-days",
-                            "29", "--models", MODELS, "--prefix", "month", "--timeout-ms",
-                            "60000"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           timeout=120)
+        p = subprocess.run(c.tool_argv("usage_client", [
+            "--usage", c.cp_endpoints()["usage"], "--key-hash", key_hash, "--cost", str(COST),
+            "--count", str(COUNT), "--org", org, "--spread-days", "29", "--models", MODELS,
+            "--prefix", "month", "--timeout-ms", "60000"]),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
         assert p.returncode == 0, p.stderr.decode()
         s, b = c.admin("GET", "/api/v1/generations?limit=1")
         assert s == 200 and b["total"] == COUNT, (s, b.get("total"))

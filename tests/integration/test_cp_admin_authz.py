@@ -106,6 +106,9 @@ def main():
             elif method == "DELETE" and path == "/api/v1/models/{id}":
                 g("POST", "/api/v1/models", model_body(f"gone/m{n}"))
                 path = path.replace("{id}", f"gone/m{n}")
+            elif path == "/api/v1/guardrails/{id}":
+                path = path.replace("{id}", g("POST", "/api/v1/guardrails", {
+                    "name": f"gr{n}", "org_ids": [org]})["data"]["id"])
             elif path.endswith("/auto-router") and method != "PUT":
                 g("PUT", "/api/v1/auto-router", {"default_model": "m1/x"})
             key_hash = g("POST", "/api/v1/keys", {"name": f"k{n}", "org_id": org})["data"]["hash"]
@@ -127,6 +130,8 @@ def main():
                 ("POST", "/api/v1/models"): model_body(f"new/m{n}"),
                 ("PATCH", "/models/"): {"name": f"renamed{n}"},
                 ("PUT", "/auto-router"): {"default_model": "m1/x"},
+                ("POST", "/api/v1/guardrails"): {"name": f"new{n}", "enforce_zdr": True},
+                ("PATCH", "/guardrails/"): {"name": f"renamed{n}"},
             }
             body = next((b for (m, frag), b in bodies.items() if m == method and (
                 path == frag if frag.startswith("/api/") else frag in path)), None)
