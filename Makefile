@@ -5,11 +5,16 @@
 #   make MODE=asan       address+undefined sanitizers into build/asan/bin
 #   make test            unit tests (cmocka) + integration tests on loopback
 #   make run             local demo cluster (controlplane, mock, dataplane)
+#   make fuzz            libFuzzer targets (clang), each run FUZZ_SECONDS (default 60)
 #   make bench           load benchmark: switchyard vs nginx vs direct (not a test)
 #   make deps            install the Debian packages the build needs (as root)
 #   make check-fmt       clang-format check
 
 MODE ?= debug
+# MODE=fuzz is internal to `make fuzz`: libFuzzer needs clang.
+ifeq ($(MODE),fuzz)
+CC := clang
+endif
 ifeq ($(MODE),debug)
 OUT := build
 else
@@ -25,16 +30,23 @@ DEB_PKGS := build-essential pkg-config libmicrohttpd-dev libcurl4-openssl-dev li
 	libcmocka-dev python3 curl
 # What the integration tests drive besides our binaries: haproxy (cluster), docker-compose,
 # promtool and kubectl (deploy file validation), node + npm (the openai and OpenRouter SDKs).
-TEST_PKGS := haproxy docker-compose prometheus kubectl nodejs python3-yaml shellcheck
-TEST_CMDS := haproxy docker-compose promtool kubectl node npm shellcheck
+# clang and libclang-rt-14-dev build the libFuzzer targets (make fuzz).
+TEST_PKGS := haproxy docker-compose prometheus kubectl nodejs python3-yaml shellcheck \
+	clang libclang-rt-14-dev
+TEST_CMDS := haproxy docker-compose promtool kubectl node npm shellcheck clang
 
 CC ?= cc
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
 	-Wno-unused-parameter
 CFLAGS_debug := -O0 -g
 CFLAGS_release := -O2 -g -DNDEBUG
-CFLAGS_asan := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer
-LDFLAGS_asan := -fsanitize=address,undefined
+# -fno-sanitize-recover: an undefined-behaviour report ends the process like an address error
+# does, so the tests see it (a non-zero exit status) instead of a line in a log.
+CFLAGS_asan := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDFLAGS_asan := -fsanitize=address,undefined -fno-sanitize-recover=all
+# Everything is instrumented for libFuzzer's coverage; only the fuzz targets link its main.
+CFLAGS_fuzz := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
 
 # pkg-config is only consulted once the deps are present (see the deps stamp below).
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -49,7 +61,7 @@ DEPS_STAMP := build/.deps-ok
 PYTHON := /usr/bin/python3
 
 .SECONDARY:
-.PHONY: all deps test unit integration run bench clean check-fmt fmt cluster
+.PHONY: all deps test unit integration run bench clean check-fmt fmt cluster fuzz fuzz-targets
 all: $(BIN)/switchyard-controlplane $(BIN)/switchyard-dataplane $(BIN)/switchyard-mock
 
 # ---- dependencies -----------------------------------------------------------------------
@@ -148,6 +160,14 @@ $(OUT)/tools/switchyard-bench-floor: $(OBJ)/bench/floor.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs libmicrohttpd libcurl 2>/dev/null)
 
+# ---- fuzz targets: tests/fuzz/<name>_fuzz.c -> build/fuzz/fuzz/<name>_fuzz (MODE=fuzz) ------
+FUZZ_SRC := $(wildcard tests/fuzz/*_fuzz.c)
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(FUZZ_SRC))
+$(OUT)/fuzz/%: $(OBJ)/tests/fuzz/%.o $(OBJ)/libcp.a $(OBJ)/libdp.a $(OBJ)/libsycommon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS)
+fuzz-targets: $(FUZZ_BIN)
+
 # ---- running tests ---------------------------------------------------------------------------
 # TESTS=pattern narrows the integration tests (e.g. make integration TESTS=test_sync).
 test: all $(UNIT_BIN) $(TOOL_BIN)
@@ -162,6 +182,13 @@ run: all
 
 cluster: all
 	@bash deploy/local-cluster.sh $(BIN)
+
+# Each target runs FUZZ_SECONDS from its committed seeds (tests/fuzz/corpus/<name>); what it
+# finds goes to build/fuzz/corpus and crashes to build/fuzz/crashes. FUZZ=name narrows.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@$(MAKE) --no-print-directory MODE=fuzz fuzz-targets
+	@$(PYTHON) tests/fuzz/run_fuzz.py --bin build/fuzz/fuzz --seconds $(FUZZ_SECONDS) $(if $(FUZZ),--only $(FUZZ))
 
 bench:
 	@$(MAKE) --no-print-directory MODE=release all build/release/tools/switchyard-bench-floor
