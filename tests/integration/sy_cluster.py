@@ -159,10 +159,23 @@ def json_lines(text):
     return out
 
 
+# What the sanitizers (MODE=asan) print when they find something: AddressSanitizer and
+# LeakSanitizer errors, UndefinedBehaviorSanitizer's "file:line:col: runtime error: ...".
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                   "ERROR: UndefinedBehaviorSanitizer", "WARNING: AddressSanitizer",
+                   "runtime error:")
+
+
+def sanitizer_reports(text):
+    """The lines of a process's output that start a sanitizer report."""
+    return [line for line in text.splitlines() if any(m in line for m in SANITIZER_MARKS)]
+
+
 class Proc:
     def __init__(self, name, argv, env, log):
         self.name, self.argv, self.env, self.log_path = name, argv, env, log
         self.p = None
+        self.problems = []  # exits that went wrong; Cluster.close fails the test on them
         self.start()
 
     def start(self):
@@ -186,6 +199,13 @@ class Proc:
                 except ProcessLookupError:
                     pass
                 self.p.wait()
+                if sig == signal.SIGTERM:
+                    self.problems.append(f"{self.name} did not stop within {timeout}s of SIGTERM")
+            else:
+                # A daemon stops cleanly on SIGTERM; under the sanitizers a leak or an error at
+                # exit shows here as a non-zero status.
+                if sig == signal.SIGTERM and self.p.returncode != 0:
+                    self.problems.append(f"{self.name} exited {self.p.returncode} after SIGTERM")
         rc = self.p.returncode
         self.logf.close()
         return rc
@@ -213,6 +233,7 @@ class Cluster:
         self.dir = tempfile.mkdtemp(prefix="sy-it-")
         self.admin_key, self.kek = admin_key, kek
         self.procs = []
+        self.closed = False
         self.cp = self.mock = None
         self.dps = []
         p = free_port
@@ -400,17 +421,32 @@ class Cluster:
                                ["--snapshot", e["snapshot"], "--publish", e["publish"]] + list(args))
 
     def close(self, failed=False):
+        """Stop every process. Raises AssertionError when one of them printed a sanitizer
+        report or did not exit cleanly on SIGTERM, even if the scenario itself passed.
+        Returns those problems; idempotent (a second call returns none)."""
+        if self.closed:
+            return []
+        self.closed = True
         for pr in reversed(self.procs):
             pr.stop()
+        problems = [p for pr in self.procs for p in pr.problems]
+        for pr in self.procs:
+            problems += [f"{pr.name}: {line}" for line in sanitizer_reports(pr.log())]
+        if problems:
+            sys.stderr.write("".join(f"PROBLEM {p}\n" for p in problems))
+            failed = True
         if failed:
             for pr in self.procs:
                 sys.stderr.write(f"---- {pr.name} log ----\n{pr.log()[-6000:]}\n")
         if not failed or os.environ.get("SY_KEEP") is None:
             shutil.rmtree(self.dir, ignore_errors=True)
+        return problems
 
     def __enter__(self):
         return self
 
     def __exit__(self, et, ev, tb):
-        self.close(failed=et is not None)
+        problems = self.close(failed=et is not None)
+        if problems and et is None:
+            raise AssertionError("processes failed at exit:\n" + "\n".join(problems))
         return False
