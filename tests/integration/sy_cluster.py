@@ -171,6 +171,16 @@ def sanitizer_reports(text):
     return [line for line in text.splitlines() if any(m in line for m in SANITIZER_MARKS)]
 
 
+def assert_clean_logs(directory):
+    """For processes a script started: no *.log in directory holds a sanitizer report."""
+    found = []
+    for f in sorted(os.listdir(directory)):
+        if f.endswith(".log"):
+            with open(os.path.join(directory, f), errors="replace") as fh:
+                found += [f"{f}: {line}" for line in sanitizer_reports(fh.read())]
+    assert not found, "sanitizer reports:\n" + "\n".join(found)
+
+
 class Proc:
     def __init__(self, name, argv, env, log):
         self.name, self.argv, self.env, self.log_path = name, argv, env, log
@@ -186,7 +196,9 @@ class Proc:
     def alive(self):
         return self.p is not None and self.p.poll() is None
 
-    def stop(self, sig=signal.SIGTERM, timeout=10):
+    # Longer than the dataplane's default --drain-ms (10 s), which it may use up waiting for
+    # the controlplane to acknowledge usage records.
+    def stop(self, sig=signal.SIGTERM, timeout=15):
         if self.p is None:
             return None
         if self.alive():

@@ -13,7 +13,7 @@ import sys
 import tempfile
 import time
 
-from sy_cluster import BIN, SDK_DIR, free_port, free_run, http
+from sy_cluster import BIN, SDK_DIR, assert_clean_logs, free_port, free_run, http
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 SCRIPT = os.path.join(ROOT, "deploy", "run-local.sh")
@@ -182,6 +182,7 @@ def main():
         pids = pids_of(demo.demo)
         assert demo.stop(signal.SIGTERM) == 143
         assert not [p for p in pids if alive(p)], "processes left after SIGTERM"
+        assert_clean_logs(demo.demo)
         ok = True
     finally:
         if demo:
