@@ -433,9 +433,9 @@ class Cluster:
                                ["--snapshot", e["snapshot"], "--publish", e["publish"]] + list(args))
 
     def close(self, failed=False):
-        """Stop every process. Raises AssertionError when one of them printed a sanitizer
-        report or did not exit cleanly on SIGTERM, even if the scenario itself passed.
-        Returns those problems; idempotent (a second call returns none)."""
+        """Stop every process and return the problems found: a process that printed a
+        sanitizer report or did not exit 0 on SIGTERM (leaving the `with` block raises
+        AssertionError on them, even if the scenario itself passed). Idempotent."""
         if self.closed:
             return []
         self.closed = True
