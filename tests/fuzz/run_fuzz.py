@@ -2,11 +2,12 @@
 """Runs each libFuzzer target for a fixed time and prints what it did (make fuzz).
 
 Every executable <name>_fuzz under --bin starts from its committed seeds, tests/fuzz/corpus/<name>,
-and adds what it finds to build/fuzz/corpus/<name> (the seeds are not changed). A crash,
-a sanitizer report, a leak or a slow unit (over 10 s) stops the target and is written to
-build/fuzz/crashes/<name>/. One line per target gives time, executions, coverage and
-corpus size; the closing line is 'N passed, N failed' and the exit status is non-zero when
-a target failed or no target ran.
+with the tokens of tests/fuzz/dict/<name>.dict when there is one (JSON syntax and the member
+names the parser looks for), and adds what it finds to build/fuzz/corpus/<name> (the seeds
+are not changed). A crash, a sanitizer report, a leak or a slow unit (over 10 s) stops the
+target and is written to build/fuzz/crashes/<name>/. One line per target gives time,
+executions, coverage and corpus size; the closing line is 'N passed, N failed' and the exit
+status is non-zero when a target failed or no target ran.
 """
 import argparse
 import os
@@ -48,6 +49,9 @@ def main():
         cmd = [os.path.join(a.bin, name + "_fuzz"), f"-max_total_time={a.seconds}",
                "-timeout=10", "-max_len=16384", "-print_final_stats=1",
                "-artifact_prefix=" + crashes + "/", work, seeds]
+        dictionary = os.path.join(HERE, "dict", name + ".dict")
+        if os.path.exists(dictionary):
+            cmd.insert(1, "-dict=" + dictionary)
         t0 = time.time()
         p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                            timeout=a.seconds + 300)
