@@ -38,7 +38,8 @@ def main():
     # the scanner: report lines are found, ordinary errors are not reports
     assert sanitizer_reports("ok\n" + ASAN + "\nmore") == [ASAN]
     assert sanitizer_reports(UBSAN) == [UBSAN]
-    assert sanitizer_reports("ERROR: upstream said 500\nruntime: 3 s\nerror: runtime") == []
+    assert sanitizer_reports("ERROR: upstream said 500\nruntime: 3 s\nerror: runtime\n"
+                             "WARN upstream error: runtime error: out of GPUs") == []
 
     # a clean daemon passes, and close() reports nothing
     with Cluster() as c:
