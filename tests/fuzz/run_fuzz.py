@@ -18,6 +18,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.join(HERE, "..", "..")
+sys.path.insert(0, os.path.join(HERE, ".."))
+from run_tests import show, summary  # noqa: E402  (tests/run_tests.py)
 
 
 def stat(out, name):
@@ -39,7 +41,7 @@ def main():
     for name in names:
         seeds = os.path.join(HERE, "corpus", name)
         if not os.path.isdir(seeds) or not os.listdir(seeds):
-            print(f"FAIL fuzz/{name}: no seed corpus in {seeds}")
+            show(False, f"fuzz/{name}: no seed corpus in {seeds}", "", 0)
             failed.append(name)
             continue
         work = os.path.join(ROOT, "build", "fuzz", "corpus", name)
@@ -60,20 +62,13 @@ def main():
         cov = re.findall(r"cov: (\d+) ft: (\d+) corp: (\d+)", out)
         cov, ft, corp = cov[-1] if cov else ("?", "?", "?")
         ok = p.returncode == 0
-        print(f"{'PASS' if ok else 'FAIL'} fuzz/{name} ({dt:.0f}s): "
-              f"{stat(out, 'number_of_executed_units')} execs, "
-              f"{stat(out, 'average_exec_per_sec')}/s, cov {cov}, ft {ft}, corpus {corp}",
-              flush=True)
+        show(ok, f"fuzz/{name} ({dt:.0f}s): {stat(out, 'number_of_executed_units')} execs, "
+             f"{stat(out, 'average_exec_per_sec')}/s, cov {cov}, ft {ft}, corpus {corp}", out, 60)
         if ok:
             passed += 1
         else:
             failed.append(name)
-            sys.stdout.write("".join("    " + l + "\n" for l in out.splitlines()[-60:]))
-    print()
-    if failed:
-        print("failed: " + ", ".join(failed))
-    print(f"{passed} passed, {len(failed)} failed")
-    return 0 if not failed and passed > 0 else 1
+    return summary(passed, failed)
 
 
 if __name__ == "__main__":
