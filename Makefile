@@ -6,11 +6,16 @@
 #   make test            unit tests (cmocka) + integration tests on loopback
 #   make run             local demo cluster (controlplane, mock, dataplane)
 #   make screenshot      docs/console-overview.png from the console's browser test
+#   make fuzz            libFuzzer targets (clang), each run FUZZ_SECONDS (default 60)
 #   make bench           load benchmark: switchyard vs nginx vs direct (not a test)
 #   make deps            install the Debian packages the build needs (as root)
 #   make check-fmt       clang-format check
 
 MODE ?= debug
+# MODE=fuzz is internal to `make fuzz`: libFuzzer needs clang.
+ifeq ($(MODE),fuzz)
+CC := clang
+endif
 ifeq ($(MODE),debug)
 OUT := build
 else
@@ -29,10 +34,11 @@ BUILD_DEBS := build-essential pkg-config libmicrohttpd-dev libcurl4-openssl-dev 
 # `make test` (and CI): cmocka for the unit tests; what the integration tests drive besides
 # our binaries: haproxy (cluster), docker-compose, promtool and shellcheck (deploy file
 # validation), node + npm (the openai and OpenRouter SDKs), chromium (the console's browser
-# tests, driven by puppeteer-core), iproute2 (the network namespaces of test_zmq_netns), clang-format (check-fmt).
+# tests, driven by puppeteer-core), iproute2 (the network namespaces of test_zmq_netns),
+# clang and libclang-rt-14-dev (the libFuzzer targets, make fuzz), clang-format (check-fmt).
 # kubectl is not in Debian: the Kubernetes check uses it only when it is installed.
 TEST_DEBS := libcmocka-dev haproxy docker-compose prometheus nodejs npm python3-yaml \
-	shellcheck clang-format chromium iproute2
+	shellcheck clang-format chromium iproute2 clang libclang-rt-14-dev
 FMT_DEBS := clang-format
 
 CC ?= cc
@@ -40,8 +46,13 @@ WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat
 	-Wno-unused-parameter
 CFLAGS_debug := -O0 -g
 CFLAGS_release := -O2 -g -DNDEBUG
-CFLAGS_asan := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer
-LDFLAGS_asan := -fsanitize=address,undefined
+# -fno-sanitize-recover: an undefined-behaviour report ends the process like an address error
+# does, so the tests see it (a non-zero exit status) instead of a line in a log.
+CFLAGS_asan := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDFLAGS_asan := -fsanitize=address,undefined -fno-sanitize-recover=all
+# Everything is instrumented for libFuzzer's coverage; only the fuzz targets link its main.
+CFLAGS_fuzz := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
 
 # pkg-config is only consulted once the deps are present (see the deps stamp below).
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -57,7 +68,7 @@ TEST_DEPS_STAMP := build/.test-deps-ok
 PYTHON := /usr/bin/python3
 
 .SECONDARY:
-.PHONY: FORCE all deps test-deps fmt-deps help test unit integration run bench clean check-fmt fmt cluster screenshot
+.PHONY: FORCE all deps test-deps fmt-deps help test unit integration run bench clean check-fmt fmt cluster screenshot fuzz fuzz-targets
 all: $(BIN)/switchyard-controlplane $(BIN)/switchyard-dataplane $(BIN)/switchyard-mock
 
 help:
@@ -188,6 +199,14 @@ $(OUT)/tools/switchyard-bench-floor: $(OBJ)/bench/floor.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs libmicrohttpd libcurl 2>/dev/null)
 
+# ---- fuzz targets: tests/fuzz/<name>_fuzz.c -> build/fuzz/fuzz/<name>_fuzz (MODE=fuzz) ------
+FUZZ_SRC := $(wildcard tests/fuzz/*_fuzz.c)
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(FUZZ_SRC))
+$(OUT)/fuzz/%: $(OBJ)/tests/fuzz/%.o $(OBJ)/libcp.a $(OBJ)/libdp.a $(OBJ)/libsycommon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS)
+fuzz-targets: $(FUZZ_BIN)
+
 # ---- running tests ---------------------------------------------------------------------------
 # TESTS=pattern narrows the integration tests (e.g. make integration TESTS=test_sync).
 test: all $(UNIT_BIN) $(TOOL_BIN) | $(TEST_DEPS_STAMP)
@@ -208,6 +227,13 @@ run: all
 
 cluster: all
 	@bash deploy/local-cluster.sh $(BIN)
+
+# Each target runs FUZZ_SECONDS from its committed seeds (tests/fuzz/corpus/<name>); what it
+# finds goes to build/fuzz/corpus and crashes to build/fuzz/crashes. FUZZ=name narrows.
+FUZZ_SECONDS ?= 60
+fuzz: | $(TEST_DEPS_STAMP)
+	@$(MAKE) --no-print-directory MODE=fuzz fuzz-targets
+	@$(PYTHON) tests/fuzz/run_fuzz.py --bin build/fuzz/fuzz --seconds $(FUZZ_SECONDS) $(if $(FUZZ),--only $(FUZZ))
 
 bench:
 	@$(MAKE) --no-print-directory MODE=release all build/release/tools/switchyard-bench-floor

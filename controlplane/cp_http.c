@@ -61,7 +61,8 @@ int cp_http_parse_listen(const char *listen, void *ss, unsigned *len)
 	return 0;
 }
 
-static void mhd_log(void *cls, const char *fmt, va_list ap)
+/* fmt is a printf format from libmicrohttpd: the attribute tells -Wformat=2 so */
+__attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char msg[512];
 	vsnprintf(msg, sizeof(msg), fmt, ap);

@@ -538,7 +538,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	free(q);
 }
 
-static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+/* fmt is a printf format from libmicrohttpd: the attribute tells -Wformat=2 so */
+__attribute__((format(printf, 2, 0))) static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char line[512];
 	vsnprintf(line, sizeof(line), fmt, ap);

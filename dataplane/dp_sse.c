@@ -101,6 +101,9 @@ int dp_sse_feed(struct dp_sse *s, const char *p, size_t n, dp_sse_event_fn *cb, 
 			if (!rc)
 				rc = handle_line(s, s->line.data, s->line.len, cb, arg);
 			sy_buf_reset(&s->line);
+		} else if (len > s->line.max) {
+			/* the cap a buffered line meets, so a line is refused however it arrives */
+			rc = SY_ETOOBIG;
 		} else {
 			rc = handle_line(s, p, len, cb, arg);
 		}

@@ -25,7 +25,7 @@ typedef int dp_sse_event_fn(const char *event, const char *data, size_t len, voi
 
 void dp_sse_init(struct dp_sse *s, size_t max_event);
 /* Feed n bytes. 0, the callback's non-zero return, or SY_ETOOBIG when one event is over
- * max_event. */
+ * max_event or one line (of any field, or a comment) over max_event plus a few bytes. */
 int dp_sse_feed(struct dp_sse *s, const char *p, size_t n, dp_sse_event_fn *cb, void *arg);
 void dp_sse_release(struct dp_sse *s);
 

@@ -25,6 +25,23 @@ def run(cmd, env, timeout):
         return -1, out + f"\nTIMEOUT after {timeout}s\n", time.time() - t0
 
 
+def show(ok, line, out, tail):
+    """One result line; a failure's last `tail` lines of output follow it, indented."""
+    print(f"{'PASS' if ok else 'FAIL'} {line}", flush=True)
+    if not ok:
+        sys.stdout.write("".join("    " + l + "\n" for l in out.splitlines()[-tail:]))
+
+
+def summary(passed, failures):
+    """The closing lines; returns the exit status: non-zero when anything failed or nothing
+    ran."""
+    print()
+    if failures:
+        print("failed: " + ", ".join(failures))
+    print(f"{passed} passed, {len(failures)} failed")
+    return 0 if not failures and passed > 0 else 1
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
@@ -39,7 +56,7 @@ def main():
     env["SY_BIN"] = os.path.abspath(a.bin)
     env["SY_TOOLS"] = os.path.abspath(a.tools) if a.tools else ""
     env["PYTHONPATH"] = os.path.join(HERE, "integration") + os.pathsep + env.get("PYTHONPATH", "")
-    passed, failed, failures = 0, 0, []
+    passed, failures = 0, []
 
     tests = []
     if not a.no_unit and a.unit and os.path.isdir(a.unit):
@@ -59,18 +76,12 @@ def main():
     for name, cmd, timeout in tests:
         rc, out, dt = run(cmd, env, timeout)
         ok = rc == 0
-        print(f"{'PASS' if ok else 'FAIL'} {name} ({dt:.1f}s)", flush=True)
+        show(ok, f"{name} ({dt:.1f}s)", out, 80)
         if ok:
             passed += 1
         else:
-            failed += 1
             failures.append(name)
-            sys.stdout.write("".join("    " + l + "\n" for l in out.splitlines()[-80:]))
-    print()
-    if failures:
-        print("failed: " + ", ".join(failures))
-    print(f"{passed} passed, {failed} failed")
-    return 0 if failed == 0 and passed > 0 else 1
+    return summary(passed, failures)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ dataplanes and the test tools connecting with the key "dataplane".
 """
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -168,10 +169,33 @@ def json_lines(text):
     return out
 
 
+# What the sanitizers (MODE=asan) print when they find something: AddressSanitizer and
+# LeakSanitizer errors, and UndefinedBehaviorSanitizer's "file:line:col: runtime error: ..."
+# (with its position, so an upstream's message quoted in a log line is not taken for one).
+SANITIZER_REPORT = re.compile(r"ERROR: (AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer)"
+                              r"|WARNING: AddressSanitizer|:\d+:\d+: runtime error: ")
+
+
+def sanitizer_reports(text):
+    """The lines of a process's output that start a sanitizer report."""
+    return [line for line in text.splitlines() if SANITIZER_REPORT.search(line)]
+
+
+def assert_clean_logs(directory):
+    """For processes a script started: no *.log in directory holds a sanitizer report."""
+    found = []
+    for f in sorted(os.listdir(directory)):
+        if f.endswith(".log"):
+            with open(os.path.join(directory, f), errors="replace") as fh:
+                found += [f"{f}: {line}" for line in sanitizer_reports(fh.read())]
+    assert not found, "sanitizer reports:\n" + "\n".join(found)
+
+
 class Proc:
     def __init__(self, name, argv, env, log):
         self.name, self.argv, self.env, self.log_path = name, argv, env, log
         self.p = None
+        self.problems = []  # exits that went wrong; Cluster.close fails the test on them
         self.start()
 
     def start(self):
@@ -182,7 +206,9 @@ class Proc:
     def alive(self):
         return self.p is not None and self.p.poll() is None
 
-    def stop(self, sig=signal.SIGTERM, timeout=10):
+    # Longer than the dataplane's default --drain-ms (10 s), which it may use up waiting for
+    # the controlplane to acknowledge usage records.
+    def stop(self, sig=signal.SIGTERM, timeout=15):
         if self.p is None:
             return None
         if self.alive():
@@ -195,6 +221,13 @@ class Proc:
                 except ProcessLookupError:
                     pass
                 self.p.wait()
+                if sig == signal.SIGTERM:
+                    self.problems.append(f"{self.name} did not stop within {timeout}s of SIGTERM")
+            else:
+                # A daemon stops cleanly on SIGTERM; under the sanitizers a leak or an error at
+                # exit shows here as a non-zero status.
+                if sig == signal.SIGTERM and self.p.returncode != 0:
+                    self.problems.append(f"{self.name} exited {self.p.returncode} after SIGTERM")
         rc = self.p.returncode
         self.logf.close()
         return rc
@@ -244,6 +277,7 @@ class Cluster:
         self.admin_key, self.kek = admin_key, kek
         self.keys = gen_keys(os.path.join(self.dir, "keys")) if curve else None
         self.procs = []
+        self.closed = False
         self.cp = self.mock = None
         self.dps = []
         p = free_port
@@ -444,17 +478,32 @@ class Cluster:
                                ["--snapshot", e["snapshot"], "--publish", e["publish"]] + list(args))
 
     def close(self, failed=False):
+        """Stop every process and return the problems found: a process that printed a
+        sanitizer report or did not exit 0 on SIGTERM (leaving the `with` block raises
+        AssertionError on them, even if the scenario itself passed). Idempotent."""
+        if self.closed:
+            return []
+        self.closed = True
         for pr in reversed(self.procs):
             pr.stop()
+        problems = [p for pr in self.procs for p in pr.problems]
+        for pr in self.procs:
+            problems += [f"{pr.name}: {line}" for line in sanitizer_reports(pr.log())]
+        if problems:
+            sys.stderr.write("".join(f"PROBLEM {p}\n" for p in problems))
+            failed = True
         if failed:
             for pr in self.procs:
                 sys.stderr.write(f"---- {pr.name} log ----\n{pr.log()[-6000:]}\n")
         if not failed or os.environ.get("SY_KEEP") is None:
             shutil.rmtree(self.dir, ignore_errors=True)
+        return problems
 
     def __enter__(self):
         return self
 
     def __exit__(self, et, ev, tb):
-        self.close(failed=et is not None)
+        problems = self.close(failed=et is not None)
+        if problems and et is None:
+            raise AssertionError("processes failed at exit:\n" + "\n".join(problems))
         return False

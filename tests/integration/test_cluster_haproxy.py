@@ -19,7 +19,7 @@ import tempfile
 import threading
 import time
 
-from sy_cluster import BIN, free_port, free_run, http, wait_until
+from sy_cluster import BIN, assert_clean_logs, free_port, free_run, http, wait_until
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 SCRIPT = os.path.join(ROOT, "deploy", "local-cluster.sh")
@@ -268,6 +268,7 @@ def main():
         with socket.socket() as sk:
             assert sk.connect_ex(("127.0.0.1", int(c.env["SY_LB_PORT"]))) != 0, \
                 "haproxy still listening after stop"
+        assert_clean_logs(c.cdir)
         ok = True
     finally:
         if not ok:

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import tempfile
 
-from sy_cluster import BIN, KEK
+from sy_cluster import BIN, KEK, sanitizer_reports
 
 CP = os.path.join(BIN, "switchyard-controlplane")
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
@@ -19,7 +19,9 @@ def run(args, env=None, timeout=20):
     e.update(env or {})
     p = subprocess.run([CP] + args, env=e, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                        timeout=timeout)
-    return p.returncode, p.stdout.decode(errors="replace")
+    out = p.stdout.decode(errors="replace")
+    assert not sanitizer_reports(out), out  # refusals exit 1 cleanly, not through a report
+    return p.returncode, out
 
 
 def main():

@@ -16,7 +16,7 @@ import sys
 import tempfile
 import time
 
-from sy_cluster import BIN, free_port, free_run, http, sdk_modules
+from sy_cluster import BIN, assert_clean_logs, free_port, free_run, http, sdk_modules
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 SCRIPT = os.path.join(ROOT, "deploy", "run-local.sh")
@@ -243,6 +243,7 @@ def main():
         pids = pids_of(demo.demo)
         assert demo.stop(signal.SIGTERM) == 143
         assert not [p for p in pids if alive(p)], "processes left after SIGTERM"
+        assert_clean_logs(demo.demo)
         ok = True
     finally:
         if demo:

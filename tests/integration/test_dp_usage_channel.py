@@ -38,7 +38,8 @@ def main():
         assert s == 201, (s, b)
         other_key = b["key"]
         spool = os.path.join(c.dir, "spool")
-        dp = c.start_dataplane(workers=1, extra=["--spool-dir", spool])
+        # a short drain: stopping while the controlplane is down waits that long for acks
+        dp = c.start_dataplane(workers=1, extra=["--spool-dir", spool, "--drain-ms", "2000"])
 
         # normal path: the record arrives and is served back
         gid = chat(dp, key)

@@ -224,6 +224,28 @@ static void test_oversized_event(void **state)
 	sy_buf_release(&out);
 }
 
+/* Found by tests/fuzz/dp_sse_fuzz.c: a comment (or any line the parser ignores) over the line
+ * cap was refused when it arrived in pieces but passed when it arrived whole, so the same
+ * stream failed or not depending on how the network cut it. Now it is refused either way. */
+static void test_oversized_ignored_line_refused_however_it_arrives(void **state)
+{
+	char text[64];
+	memset(text, 'x', sizeof(text));
+	memcpy(text, ": ", 2);
+	text[sizeof(text) - 1] = '\n';
+	for (size_t piece = 1; piece <= sizeof(text); piece++) {
+		struct dp_sse s;
+		dp_sse_init(&s, 8); /* lines of up to 8 + 16 bytes */
+		int rc = 0;
+		for (size_t off = 0; off < sizeof(text) && !rc; off += piece) {
+			size_t n = sizeof(text) - off < piece ? sizeof(text) - off : piece;
+			rc = dp_sse_feed(&s, text + off, n, record, NULL);
+		}
+		assert_int_equal(rc, SY_ETOOBIG);
+		dp_sse_release(&s);
+	}
+}
+
 static int stop_on_done(const char *event, const char *data, size_t len, void *arg)
 {
 	int *count = arg;
@@ -257,6 +279,7 @@ int main(void)
 	    cmocka_unit_test(test_every_split_position),
 	    cmocka_unit_test(test_random_chunk_sizes),
 	    cmocka_unit_test(test_oversized_event),
+	    cmocka_unit_test(test_oversized_ignored_line_refused_however_it_arrives),
 	    cmocka_unit_test(test_callback_stops_feed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
