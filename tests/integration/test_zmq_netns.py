@@ -163,7 +163,8 @@ def main():
                              f"127.0.0.1:{mock}"])
         s, b, _ = adm("POST", "/api/v1/providers", {
             "slug": "mock", "name": "Mock", "adapter": "openai",
-            "base_url": f"http://127.0.0.1:{mock}/v1", "api_key": SECRET})
+            "base_url": f"http://127.0.0.1:{mock}/v1", "api_key": SECRET,
+            "internal": True})
         assert s == 201, (s, b)
         s, b, _ = adm("POST", "/api/v1/models", {
             "id": "mock/echo", "name": "Mock Echo", "context_length": 8192,
