@@ -115,7 +115,10 @@ def sdk_modules():
     for tool in ("node", "npm"):
         assert _sh.which(tool), f"{tool} is not installed: run make test-deps (as root)"
     mods = os.path.join(SDK_DIR, "node_modules")
-    if not os.path.isdir(mods):
+    with open(os.path.join(SDK_DIR, "package.json")) as f:
+        wanted = json.load(f)["dependencies"]
+    # install when any dependency of package.json is missing, not only on the first run
+    if not all(os.path.isfile(os.path.join(mods, name, "package.json")) for name in wanted):
         p = subprocess.run(["npm", "install", "--no-audit", "--no-fund"], cwd=SDK_DIR,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=600)
         if p.returncode != 0:
