@@ -1,5 +1,5 @@
-"""The ZeroMQ links across a real network boundary (network namespaces; needs root and
-iproute2). Three namespaces made by this test, joined by veth pairs with addresses that exist
+"""The ZeroMQ links across a real network boundary (network namespaces; needs root,
+iproute2 and util-linux). Three namespaces made by this test, joined by veth pairs with addresses that exist
 only inside them:
 
     dataplane ns 10.200.1.2 <-> 10.200.1.1  controlplane ns  10.200.2.1 <-> 10.200.2.2 attacker ns
@@ -12,7 +12,8 @@ the dataplane (with a mock provider on its own loopback) holds an authorized key
   own that is not authorized, gets nothing from the snapshot and update sockets (no provider
   credential) and cannot move a balance through the usage socket; the refusals are counted;
 - the authorized dataplane key cannot post costs for a key it holds no lease for.
-Namespaces are deleted on every exit path (and leftovers of killed runs at start).
+Namespaces are deleted on every exit path (and leftovers of killed runs at start). They are
+made with unshare/nsenter rather than `ip netns`, so the test also runs in a chroot.
 """
 import atexit
 import concurrent.futures
@@ -37,41 +38,72 @@ SECRET = "provider-secret-netns-canary"
 CLONE_NEWNET = 0x40000000
 
 
-def ip(*args):
-    p = subprocess.run(["ip"] + list(args), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    assert p.returncode == 0, ("ip", args, p.stdout.decode(errors="replace"))
+def ip(ns, *args):
+    """ip(8) run inside namespace ns."""
+    p = subprocess.run(enter(ns) + ["ip"] + list(args), stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT)
+    assert p.returncode == 0, ("ip", ns, args, p.stdout.decode(errors="replace"))
 
 
-def remove_namespaces(prefix):
-    out = subprocess.run(["ip", "netns", "list"], stdout=subprocess.PIPE).stdout.decode()
-    for name in re.findall(r"^(\S+)", out, re.M):
-        if name.startswith(prefix):
-            subprocess.run(["ip", "netns", "del", name], stderr=subprocess.DEVNULL)
+# Each namespace is held by a sleeping process made with unshare(1) and entered through
+# /proc/PID/ns/net with nsenter(1): unlike `ip netns add`, this needs no bind mount under
+# /run/netns, so it also works in a chroot (fresh-debian-check). A namespace goes away with
+# the last process inside it; holders carry TAG in their argv so leftovers of killed runs are
+# found, and sleep for at most an hour in any case.
+HOLDERS = {}
+
+
+def enter(ns):
+    return ["nsenter", f"--net=/proc/{HOLDERS[ns].pid}/ns/net", "--"]
+
+
+def holder_pids(prefix):
+    found = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                argv = open(f"/proc/{d}/cmdline", "rb").read().split(b"\0")
+            except OSError:
+                continue
+            tags = [a.decode(errors="replace") for a in argv if a.startswith(prefix.encode())]
+            if tags:
+                found[int(d)] = tags[0]
+    return found
+
+
+def remove_namespaces():
+    for h in HOLDERS.values():
+        h.kill()
+        h.wait()
 
 
 def remove_stale():
-    """Namespaces of earlier runs of this test whose process is gone (killed by a timeout)."""
-    out = subprocess.run(["ip", "netns", "list"], stdout=subprocess.PIPE).stdout.decode()
-    for pid in set(re.findall(r"^sy-it-(\d+)-(?:cp|dp|atk)\b", out, re.M)):
-        if not os.path.exists(f"/proc/{pid}"):
-            remove_namespaces(f"sy-it-{pid}-")
+    """Holders of earlier runs of this test whose process is gone (killed by a timeout)."""
+    for pid, tag in holder_pids("sy-it-").items():
+        owner = re.match(r"sy-it-(\d+)-", tag)
+        if owner and not os.path.exists(f"/proc/{owner.group(1)}"):
+            os.kill(pid, signal.SIGKILL)
 
 
 def make_namespaces():
-    for n in NS.values():
-        ip("netns", "add", n)
-    for n in NS.values():
-        ip("-n", n, "link", "set", "lo", "up")
+    for key, n in NS.items():
+        HOLDERS[key] = subprocess.Popen(
+            ["unshare", "--net", "--", sys.executable, "-c", "import time; time.sleep(3600)", n])
+    for key in NS:
+        net = f"/proc/{HOLDERS[key].pid}/ns/net"
+        wait_for(lambda: os.readlink(net) != os.readlink("/proc/self/ns/net"), 5,
+                 "namespace " + NS[key])
+        ip(key, "link", "set", "lo", "up")
     # each pair is created inside the controlplane's namespace, its peer moved straight on
     pid = os.getpid() % 100000
     for other, here, there, mine, theirs in (("dp", f"syc{pid}", f"syd{pid}", CP_DP, DP_IP),
                                              ("atk", f"sya{pid}", f"syx{pid}", CP_ATK, ATK_IP)):
-        ip("-n", NS["cp"], "link", "add", here, "type", "veth", "peer", "name", there,
-           "netns", NS[other])
-        ip("-n", NS["cp"], "addr", "add", mine + "/24", "dev", here)
-        ip("-n", NS[other], "addr", "add", theirs + "/24", "dev", there)
-        ip("-n", NS["cp"], "link", "set", here, "up")
-        ip("-n", NS[other], "link", "set", there, "up")
+        ip("cp", "link", "add", here, "type", "veth", "peer", "name", there,
+           "netns", str(HOLDERS[other].pid))
+        ip("cp", "addr", "add", mine + "/24", "dev", here)
+        ip(other, "addr", "add", theirs + "/24", "dev", there)
+        ip("cp", "link", "set", here, "up")
+        ip(other, "link", "set", there, "up")
 
 
 class InNs:
@@ -81,14 +113,14 @@ class InNs:
     def __init__(self, ns):
         libc = ctypes.CDLL(None, use_errno=True)
 
-        def enter():
-            fd = os.open(f"/var/run/netns/{ns}", os.O_RDONLY)
+        def enter_thread():
+            fd = os.open(f"/proc/{HOLDERS[ns].pid}/ns/net", os.O_RDONLY)
             try:
                 if libc.setns(fd, CLONE_NEWNET) != 0:
-                    raise OSError(ctypes.get_errno(), "setns " + ns)
+                    raise OSError(ctypes.get_errno(), "setns " + NS[ns])
             finally:
                 os.close(fd)
-        self.pool = concurrent.futures.ThreadPoolExecutor(1, initializer=enter)
+        self.pool = concurrent.futures.ThreadPoolExecutor(1, initializer=enter_thread)
 
     def __call__(self, fn, *args, **kw):
         return self.pool.submit(fn, *args, **kw).result()
@@ -107,7 +139,7 @@ def wait_for(pred, timeout, what):
 
 
 def run_in(ns, argv, timeout=30):
-    p = subprocess.run(["ip", "netns", "exec", NS[ns]] + argv, stdout=subprocess.PIPE,
+    p = subprocess.run(enter(ns) + argv, stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT, timeout=timeout)
     return p.returncode, p.stdout.decode(errors="replace")
 
@@ -122,7 +154,7 @@ def main():
     def cleanup():
         for pr in reversed(procs):
             pr.stop()
-        remove_namespaces(TAG + "-")
+        remove_namespaces()
         if failed:
             for pr in procs:
                 sys.stderr.write(f"---- {pr.name} ----\n{pr.log()[-5000:]}\n")
@@ -132,7 +164,7 @@ def main():
         make_namespaces()
         keys = gen_keys(os.path.join(tmp, "keys"), "dp")
         stranger = gen_keys(os.path.join(tmp, "stranger"), "attacker")
-        cp_ns, dp_ns, atk_ns = InNs(NS["cp"]), InNs(NS["dp"]), InNs(NS["atk"])
+        cp_ns, dp_ns, atk_ns = InNs("cp"), InNs("dp"), InNs("atk")
         snap, pub, usage, admin, mock, dport = (free_port() for _ in range(6))
         cp_argv = [os.path.join(BIN, "switchyard-controlplane"), "--data-dir",
                    os.path.join(tmp, "cp"), "--admin-listen", f"127.0.0.1:{admin}",
@@ -141,13 +173,13 @@ def main():
         env = dict(os.environ, SWITCHYARD_ADMIN_KEY=ADMIN_KEY, SWITCHYARD_KEK=KEK)
 
         # ---- no CURVE: no binding beyond loopback ---------------------------------------
-        p = subprocess.run(["ip", "netns", "exec", NS["cp"]] + cp_argv, env=env, timeout=20,
+        p = subprocess.run(enter("cp") + cp_argv, env=env, timeout=20,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         out = p.stdout.decode(errors="replace")
         assert p.returncode == 1 and "reaches beyond this host" in out and "CURVE" in out, out
 
         def spawn(name, ns, argv, e=None):
-            pr = Proc(name, ["ip", "netns", "exec", NS[ns]] + argv, e or dict(os.environ),
+            pr = Proc(name, enter(ns) + argv, e or dict(os.environ),
                       os.path.join(tmp, name + ".log"))
             procs.append(pr)
             return pr
@@ -255,8 +287,7 @@ def main():
     finally:
         cleanup()
         atexit.unregister(cleanup)
-    out = subprocess.run(["ip", "netns", "list"], stdout=subprocess.PIPE).stdout.decode()
-    assert TAG not in out, out
+    assert not holder_pids(TAG), holder_pids(TAG)
     print("ok")
 
 
