@@ -2,6 +2,7 @@
 #include "cp_audit.h"
 #include "cp_ledger.h"
 #include "cp_money.h"
+#include "cp_row.h"
 #include "sy_err.h"
 
 #include <errno.h>
@@ -106,11 +107,10 @@ static int on_key_usage(const char *k, size_t kl, const void *v, size_t len, voi
 	struct tally *t = tally_get(&a->keys, k, kl);
 	if (!t)
 		return -ENOMEM;
-	if (len != sizeof(t->usage)) {
-		violation(a, "key %.12s...: usage row of %zu bytes", t->id, len);
+	if (cp_row_key_usage_decode(v, len, &t->usage)) {
+		violation(a, "key %.12s...: usage row cannot be decoded", t->id);
 		return 0;
 	}
-	memcpy(&t->usage, v, len);
 	t->seen = true;
 	return 0;
 }
@@ -169,11 +169,10 @@ static int on_lease(const char *k, size_t kl, const void *v, size_t len, void *a
 	struct audit *a = arg;
 	struct cp_lease l;
 	a->leases++;
-	if (len != sizeof(l)) {
-		violation(a, "lease %.*s: row of %zu bytes", (int)kl, k, len);
+	if (cp_row_lease_decode(v, len, &l)) {
+		violation(a, "lease %.*s: row cannot be decoded", (int)kl, k);
 		return 0;
 	}
-	memcpy(&l, v, sizeof(l));
 	if (l.amount < 0)
 		violation(a, "lease %.*s holds a negative amount", (int)kl, k);
 	struct tally *o = tally_get(&a->orgs, l.org_id, strlen(l.org_id));

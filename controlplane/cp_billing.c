@@ -4,6 +4,7 @@
 #include "cp_json.h"
 #include "cp_ledger.h"
 #include "cp_money.h"
+#include "cp_row.h"
 #include "cp_validate.h"
 #include "sy_array.h"
 #include "sy_buf.h"
@@ -312,10 +313,7 @@ static int lease_item(const char *k, size_t kl, const void *v, size_t len, void 
 {
 	struct lease_list *ll = arg;
 	struct cp_lease l;
-	if (len != sizeof(l))
-		return 0;
-	memcpy(&l, v, sizeof(l));
-	if (strcmp(l.org_id, ll->org))
+	if (cp_row_lease_decode(v, len, &l) || strcmp(l.org_id, ll->org))
 		return 0;
 	json_t *j = json_pack("{s:s%,s:s,s:o,s:I,s:b}", "lease_id", k, kl, "key_hash", l.key_hash,
 	                      "amount_usd", usd(l.amount), "expires_at_ms",

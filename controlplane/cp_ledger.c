@@ -1,6 +1,7 @@
 /* cp_ledger.c - idempotent usage intake and per-key period counters. */
 #include "cp_ledger.h"
 #include "cp_money.h"
+#include "cp_row.h"
 #include "sy_clock.h"
 #include "sy_cost.h"
 #include "sy_err.h"
@@ -10,21 +11,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Counters are stored host-endian as the struct itself (LMDB files are not portable anyway). */
 static int read_usage(struct cp_txn *t, const char *hash, struct cp_key_usage *u)
 {
 	const void *v;
 	size_t len;
-	memset(u, 0, sizeof(*u));
 	int rc = cp_store_raw_get(t, CP_T_KEY_USAGE, hash, &v, &len);
-	if (rc == SY_ENOTFOUND)
+	if (rc == SY_ENOTFOUND) {
+		memset(u, 0, sizeof(*u));
 		return 0;
-	if (rc)
-		return rc;
-	if (len != sizeof(*u))
-		return SY_ESTORE;
-	memcpy(u, v, sizeof(*u));
-	return 0;
+	}
+	return rc ? rc : cp_row_key_usage_decode(v, len, u);
 }
 
 static bool record_valid(const Sy__UsageRecord *r)
@@ -63,7 +59,9 @@ static int apply_one(struct cp_txn *t, const Sy__UsageRecord *r, int64_t now, si
 	sy_period_add(SY_PERIOD_DAILY, &u.daily, &u.daily_start, at, r->cost);
 	sy_period_add(SY_PERIOD_WEEKLY, &u.weekly, &u.weekly_start, at, r->cost);
 	sy_period_add(SY_PERIOD_MONTHLY, &u.monthly, &u.monthly_start, at, r->cost);
-	return cp_store_raw_put(t, CP_T_KEY_USAGE, r->key_hash, &u, sizeof(u), false);
+	uint8_t row[CP_ROW_MAX];
+	size_t len = cp_row_key_usage_encode(&u, row);
+	return cp_store_raw_put(t, CP_T_KEY_USAGE, r->key_hash, row, len, false);
 }
 
 int cp_ledger_apply(struct cp_store *s, Sy__UsageRecord *const *recs, size_t n, size_t *stored,

@@ -21,10 +21,10 @@
 #include "sy_log.h"
 #include "sy_version.h"
 #include "sy_msg.h"
+#include "sy_opt.h"
 #include "sy_proc.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,188 +60,74 @@ struct opts {
 	int n_names;
 };
 
-static void usage(FILE *f)
-{
-	fprintf(
-	    f,
-	    "usage: switchyard-controlplane [options]\n"
-	    "\n"
-	    "The Switchyard controlplane: LMDB state, admin REST API, state sync to dataplane\n"
-	    "workers (ZeroMQ snapshot ROUTER + update PUB) and usage intake (ZeroMQ ROUTER).\n"
-	    "\n"
-	    "  --data-dir DIR        LMDB environment directory (default ./switchyard-data)\n"
-	    "  --admin-listen H:P    admin REST API address (default 127.0.0.1:8081)\n"
-	    "  --zmq-snapshot EP     snapshot ROUTER endpoint (default tcp://127.0.0.1:5555)\n"
-	    "  --zmq-publish EP      update PUB endpoint (default tcp://127.0.0.1:5556)\n"
-	    "  --zmq-usage EP        usage ROUTER endpoint (default tcp://127.0.0.1:5557)\n"
-	    "  --kek-file FILE       key-encryption key for provider credentials (64 hex);\n"
-	    "                        default: $SWITCHYARD_KEK\n"
-	    "  --curve-secret-file FILE  the controlplane's CURVE secret key (Z85): the ZeroMQ\n"
-	    "                        sockets encrypt and authenticate every connection\n"
-	    "  --curve-authorized FILE   dataplane CURVE public keys allowed to connect, one per\n"
-	    "                        line (re-read when it changes). Without these two flags\n"
-	    "                        the ZeroMQ endpoints must be loopback, ipc:// or inproc://\n"
-	    "  --gen-keys DIR [NAME...]  write DIR/controlplane.{key,pub} and NAME.{key,pub} per\n"
-	    "                        dataplane (default NAME: dataplane), list the dataplane\n"
-	    "                        keys in DIR/authorized_keys, and exit; existing keys are "
-	    "kept\n"
-	    "  --catalog FILE        import providers and models from FILE at start (upsert)\n"
-	    "  --log-level LEVEL     error|warn|info|debug (default info)\n"
-	    "  --map-size-mb N       LMDB map size in MiB (default 1024)\n"
-	    "  --lease-ttl-ms N      lifetime of a worker's unrenewed credit lease (default "
-	    "30000)\n"
-	    "  --publish-ms N        how often changed balances go to the workers (default 250)\n"
-	    "  --stats-ms N          how often changed endpoint stats go to the workers\n"
-	    "                        (default 5000)\n"
-	    "  --header-timeout-ms N admin clients must send their request headers within this\n"
-	    "                        (default 10000; then 408 and close)\n"
-	    "  --allow-core-dumps    allow core files (they would hold the KEK, provider keys\n"
-	    "                        and management keys; off by default)\n"
-	    "  --audit               check the ledger invariants in --data-dir, print the\n"
-	    "                        findings and exit (0 they hold, 1 they do not)\n"
-	    "  -n                    check the configuration and exit (0 ok, 1 not)\n"
-	    "  -h, --help            show this help\n"
-	    "  --version             print the version and git revision\n"
-	    "\n"
-	    "Environment: SWITCHYARD_ADMIN_KEY (a global management key, sk-sy-mgmt-v1-<64 hex>,\n"
-	    "installed at start; without it a fresh store gets a generated key in\n"
-	    "<data-dir>/admin.key), SWITCHYARD_KEK (unless --kek-file).\n");
-}
+#define O struct opts
+static const struct sy_opt options[] = {
+    SY_OPT_STR("data-dir", O, data_dir, "./switchyard-data", "DIR", "LMDB environment directory"),
+    SY_OPT_STR("admin-listen", O, admin_listen, "127.0.0.1:8081", "H:P", "admin REST API address"),
+    SY_OPT_STR("zmq-snapshot", O, zmq_snapshot, "tcp://127.0.0.1:5555", "EP",
+               "snapshot ROUTER endpoint"),
+    SY_OPT_STR("zmq-publish", O, zmq_publish, "tcp://127.0.0.1:5556", "EP", "update PUB endpoint"),
+    SY_OPT_STR("zmq-usage", O, zmq_usage, "tcp://127.0.0.1:5557", "EP", "usage ROUTER endpoint"),
+    SY_OPT_STR("kek-file", O, kek_file, NULL, "FILE",
+               "key-encryption key for provider credentials (64 hex);\ndefault: "
+               "$SWITCHYARD_KEK"),
+    SY_OPT_STR("curve-secret-file", O, curve_secret, NULL, "FILE",
+               "the controlplane's CURVE secret key (Z85): the ZeroMQ\nsockets encrypt and "
+               "authenticate every connection"),
+    SY_OPT_STR("curve-authorized", O, curve_authorized, NULL, "FILE",
+               "dataplane CURVE public keys allowed to connect, one per\nline (re-read when "
+               "it changes). Without these two flags\nthe ZeroMQ endpoints must be "
+               "loopback, ipc:// or inproc://"),
+    SY_OPT_STR("gen-keys", O, gen_keys, NULL, "DIR [NAME...]",
+               "write DIR/controlplane.{key,pub} and NAME.{key,pub} per\ndataplane (default "
+               "NAME: dataplane), list the dataplane\nkeys in DIR/authorized_keys, and exit; "
+               "existing keys are kept"),
+    SY_OPT_STR("catalog", O, catalog, NULL, "FILE",
+               "import providers and models from FILE at start (upsert)"),
+    SY_OPT_STR("log-level", O, log_level, "info", "LEVEL", "error|warn|info|debug"),
+    SY_OPT_INT("map-size-mb", O, map_mb, 1024, 1, 1024 * 1024, "LMDB map size in MiB"),
+    SY_OPT_INT("lease-ttl-ms", O, lease_ttl_ms, CP_USAGE_LEASE_TTL_MS, 10, 3600000,
+               "lifetime of a worker's unrenewed credit lease"),
+    SY_OPT_INT("publish-ms", O, publish_ms, 250, 10, 3600000,
+               "how often changed balances go to the workers"),
+    SY_OPT_INT("stats-ms", O, stats_ms, 5000, 10, 3600000,
+               "how often changed endpoint stats go to the workers"),
+    SY_OPT_INT("header-timeout-ms", O, header_ms, 10000, 10, 3600000,
+               "admin clients must send their request headers within this\n(then 408 and "
+               "close)"),
+    SY_OPT_BOOL("allow-core-dumps", O, allow_core_dumps,
+                "allow core files (they would hold the KEK, provider keys\nand management "
+                "keys; off by default)"),
+    SY_OPT_BOOL("audit", O, audit,
+                "check the ledger invariants in --data-dir, print the\nfindings and exit (0 "
+                "they hold, 1 they do not)"),
+    SY_OPT_CHECK(O, check),
+};
+#undef O
+
+static const struct sy_opt_table option_table = {
+    .prog = "switchyard-controlplane",
+    .intro = "The Switchyard controlplane: LMDB state, admin REST API, state sync to dataplane\n"
+             "workers (ZeroMQ snapshot ROUTER + update PUB) and usage intake (ZeroMQ ROUTER).\n",
+    .outro = "Environment: SWITCHYARD_ADMIN_KEY (a global management key, "
+             "sk-sy-mgmt-v1-<64 hex>,\ninstalled at start; without it a fresh store gets a "
+             "generated key in\n<data-dir>/admin.key), SWITCHYARD_KEK (unless --kek-file).\n",
+    .opts = options,
+    .n = sizeof(options) / sizeof(options[0]),
+};
 
 /* 0 = run, 1 = exit 0 (help), -1 = exit 1 (bad flags). */
 static int parse_args(int argc, char **argv, struct opts *o)
 {
-	enum {
-		O_DATA = 256,
-		O_ADMIN,
-		O_SNAP,
-		O_PUB,
-		O_USAGE,
-		O_KEK,
-		O_CAT,
-		O_LOG,
-		O_MAP,
-		O_TTL,
-		O_PUBMS,
-		O_STATSMS,
-		O_AUDIT,
-		O_CURVE_SECRET,
-		O_CURVE_AUTH,
-		O_GEN_KEYS,
-		O_HEADERMS,
-		O_CORE
-	};
-	static const struct option lo[] = {
-	    {"data-dir", required_argument, NULL, O_DATA},
-	    {"admin-listen", required_argument, NULL, O_ADMIN},
-	    {"zmq-snapshot", required_argument, NULL, O_SNAP},
-	    {"zmq-publish", required_argument, NULL, O_PUB},
-	    {"zmq-usage", required_argument, NULL, O_USAGE},
-	    {"kek-file", required_argument, NULL, O_KEK},
-	    {"catalog", required_argument, NULL, O_CAT},
-	    {"log-level", required_argument, NULL, O_LOG},
-	    {"map-size-mb", required_argument, NULL, O_MAP},
-	    {"lease-ttl-ms", required_argument, NULL, O_TTL},
-	    {"publish-ms", required_argument, NULL, O_PUBMS},
-	    {"stats-ms", required_argument, NULL, O_STATSMS},
-	    {"header-timeout-ms", required_argument, NULL, O_HEADERMS},
-	    {"allow-core-dumps", no_argument, NULL, O_CORE},
-	    {"audit", no_argument, NULL, O_AUDIT},
-	    {"curve-secret-file", required_argument, NULL, O_CURVE_SECRET},
-	    {"curve-authorized", required_argument, NULL, O_CURVE_AUTH},
-	    {"gen-keys", required_argument, NULL, O_GEN_KEYS},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},
-	    {NULL, 0, NULL, 0},
-	};
-	int c;
-	long long v;
-	while ((c = getopt_long(argc, argv, "nh", lo, NULL)) != -1) {
-		switch (c) {
-		case O_DATA:
-			o->data_dir = optarg;
-			break;
-		case O_ADMIN:
-			o->admin_listen = optarg;
-			break;
-		case O_SNAP:
-			o->zmq_snapshot = optarg;
-			break;
-		case O_PUB:
-			o->zmq_publish = optarg;
-			break;
-		case O_USAGE:
-			o->zmq_usage = optarg;
-			break;
-		case O_KEK:
-			o->kek_file = optarg;
-			break;
-		case O_CAT:
-			o->catalog = optarg;
-			break;
-		case O_LOG:
-			o->log_level = optarg;
-			break;
-		case O_MAP:
-			if (!sy_parse_num(optarg, 1, 1024 * 1024, &v)) {
-				fprintf(stderr, "--map-size-mb must be 1 to 1048576\n");
-				return -1;
-			}
-			o->map_mb = (size_t)v;
-			break;
-		case O_TTL:
-		case O_PUBMS:
-		case O_HEADERMS:
-		case O_STATSMS: {
-			uint32_t *dst = c == O_TTL        ? &o->lease_ttl_ms
-			                : c == O_PUBMS    ? &o->publish_ms
-			                : c == O_HEADERMS ? &o->header_ms
-			                                  : &o->stats_ms;
-			const char *name = c == O_TTL        ? "lease-ttl-ms"
-			                   : c == O_PUBMS    ? "publish-ms"
-			                   : c == O_HEADERMS ? "header-timeout-ms"
-			                                     : "stats-ms";
-			if (!sy_parse_num(optarg, 10, 3600000, &v)) {
-				fprintf(stderr, "--%s must be 10 to 3600000\n", name);
-				return -1;
-			}
-			*dst = (uint32_t)v;
-			break;
-		}
-		case O_CORE:
-			o->allow_core_dumps = true;
-			break;
-		case O_AUDIT:
-			o->audit = true;
-			break;
-		case O_CURVE_SECRET:
-			o->curve_secret = optarg;
-			break;
-		case O_CURVE_AUTH:
-			o->curve_authorized = optarg;
-			break;
-		case O_GEN_KEYS:
-			o->gen_keys = optarg;
-			break;
-		case 'n':
-			o->check = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return 1;
-		case 'V':
-			sy_version_print(stdout, "switchyard-controlplane");
-			return 1;
-		default:
-			usage(stderr);
-			return -1;
-		}
-	}
+	int operand;
+	int rc = sy_opt_parse(&option_table, argc, argv, o, &operand);
+	if (rc)
+		return rc == SY_OPT_EXIT ? 1 : -1;
 	if (o->gen_keys) { /* the names of the dataplanes to make keys for */
-		o->names = argv + optind;
-		o->n_names = argc - optind;
-	} else if (optind < argc) {
-		fprintf(stderr, "unexpected argument: %s\n", argv[optind]);
+		o->names = argv + operand;
+		o->n_names = argc - operand;
+	} else if (operand < argc) {
+		fprintf(stderr, "unexpected argument: %s\n", argv[operand]);
 		return -1;
 	}
 	return 0;
@@ -410,6 +296,7 @@ static int check_config(const struct opts *o, const struct sy_kek *kek, const ch
 		fprintf(stderr, "%s\n", err);
 		goto out;
 	}
+	sy_opt_print(&option_table, o, stdout);
 	printf("configuration ok: data dir %s%s, seq %llu, key-encryption key %s\n", o->data_dir,
 	       fresh ? " (will be created)" : "", (unsigned long long)cp_store_seq(s),
 	       kek->set ? "set" : "not set");
@@ -501,19 +388,8 @@ out:
 
 int main(int argc, char **argv)
 {
-	struct opts o = {
-	    .data_dir = "./switchyard-data",
-	    .admin_listen = "127.0.0.1:8081",
-	    .zmq_snapshot = "tcp://127.0.0.1:5555",
-	    .zmq_publish = "tcp://127.0.0.1:5556",
-	    .zmq_usage = "tcp://127.0.0.1:5557",
-	    .log_level = "info",
-	    .map_mb = 1024,
-	    .lease_ttl_ms = CP_USAGE_LEASE_TTL_MS,
-	    .publish_ms = 250,
-	    .stats_ms = 5000,
-	    .header_ms = 10000,
-	};
+	struct opts o = {0};
+	sy_opt_defaults(&option_table, &o);
 	struct sy_kek kek = {0};
 	struct cp_store *store = NULL;
 	struct cp_sync *sync = NULL;

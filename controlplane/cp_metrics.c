@@ -1,6 +1,7 @@
 /* cp_metrics.c - Prometheus text exposition of the controlplane's counters and store. */
 #include "cp_metrics.h"
 #include "cp_money.h"
+#include "cp_row.h"
 #include "cp_store.h"
 #include "sy_buf.h"
 #include "sy_metrics.h"
@@ -23,9 +24,8 @@ static int add_org(const char *key, size_t keylen, const void *val, size_t len, 
 {
 	struct ledger *l = arg;
 	struct cp_org_money m;
-	if (len != sizeof(m))
-		return 0; /* cp_money reports malformed rows where it reads them */
-	memcpy(&m, val, sizeof(m));
+	if (cp_row_org_money_decode(val, len, &m))
+		return 0; /* logged; cp_audit reports it */
 	l->credits += m.credits;
 	l->posted += m.posted;
 	l->pending += m.pending;
@@ -38,9 +38,8 @@ static int add_lease(const char *key, size_t keylen, const void *val, size_t len
 {
 	struct ledger *l = arg;
 	struct cp_lease lease;
-	if (len != sizeof(lease))
+	if (cp_row_lease_decode(val, len, &lease))
 		return 0;
-	memcpy(&lease, val, sizeof(lease));
 	l->leases++;
 	l->held += lease.amount;
 	return 0;

@@ -1,6 +1,7 @@
 /* cp_money.c - org credits and debits, leases, settlement and balance publishing. */
 #include "cp_money.h"
 #include "cp_ledger.h"
+#include "cp_row.h"
 #include "cp_validate.h"
 #include "sy_array.h"
 #include "sy_err.h"
@@ -38,39 +39,41 @@ static int mark_dirty(struct cp_txn *t, const char *prefix, const char *id)
 	return cp_store_raw_put(t, CP_T_DIRTY, k, "", 0, false);
 }
 
-/* A fixed-size row: absent reads as zeros (SY_ENOTFOUND passed on when want_absent). */
-static int read_row(struct cp_txn *t, enum cp_table tb, const char *key, void *out, size_t size)
+int cp_money_read(struct cp_txn *t, const char *org, struct cp_org_money *out)
 {
 	const void *v;
 	size_t len;
-	memset(out, 0, size);
-	int rc = cp_store_raw_get(t, tb, key, &v, &len);
-	if (rc)
-		return rc;
-	if (len != size) {
-		sy_err("money: a %zu-byte row where %zu were expected", len, size);
-		return SY_ESTORE;
+	int rc = cp_store_raw_get(t, CP_T_ORG_MONEY, org, &v, &len);
+	if (rc == SY_ENOTFOUND) {
+		memset(out, 0, sizeof(*out));
+		return 0;
 	}
-	memcpy(out, v, size);
-	return 0;
-}
-
-int cp_money_read(struct cp_txn *t, const char *org, struct cp_org_money *out)
-{
-	int rc = read_row(t, CP_T_ORG_MONEY, org, out, sizeof(*out));
-	return rc == SY_ENOTFOUND ? 0 : rc;
+	return rc ? rc : cp_row_org_money_decode(v, len, out);
 }
 
 int cp_money_write(struct cp_txn *t, const char *org, const struct cp_org_money *m)
 {
-	int rc = cp_store_raw_put(t, CP_T_ORG_MONEY, org, m, sizeof(*m), false);
+	uint8_t buf[CP_ROW_MAX];
+	size_t len = cp_row_org_money_encode(m, buf);
+	int rc = cp_store_raw_put(t, CP_T_ORG_MONEY, org, buf, len, false);
 	return rc ? rc : mark_dirty(t, DIRTY_ORG, org);
 }
 
+/* The pending money of a key: one sy_money, host-endian (absent reads as 0). */
 int cp_money_key_pending(struct cp_txn *t, const char *hash, sy_money *out)
 {
-	int rc = read_row(t, CP_T_KEY_PENDING, hash, out, sizeof(*out));
-	return rc == SY_ENOTFOUND ? 0 : rc;
+	const void *v;
+	size_t len;
+	*out = 0;
+	int rc = cp_store_raw_get(t, CP_T_KEY_PENDING, hash, &v, &len);
+	if (rc)
+		return rc == SY_ENOTFOUND ? 0 : rc;
+	if (len != sizeof(*out)) {
+		sy_err("money: a %zu-byte pending row", len);
+		return SY_ESTORE;
+	}
+	memcpy(out, v, sizeof(*out));
+	return 0;
 }
 
 static int add_key_pending(struct cp_txn *t, const char *hash, sy_money delta)
@@ -87,7 +90,10 @@ static int add_key_pending(struct cp_txn *t, const char *hash, sy_money delta)
 
 int cp_money_lease_get(struct cp_txn *t, const char *id, struct cp_lease *out)
 {
-	return read_row(t, CP_T_LEASES, id, out, sizeof(*out));
+	const void *v;
+	size_t len;
+	int rc = cp_store_raw_get(t, CP_T_LEASES, id, &v, &len);
+	return rc ? rc : cp_row_lease_decode(v, len, out);
 }
 
 /* Delete a lease and the record of who holds it. */
@@ -103,9 +109,11 @@ static int lease_del(struct cp_txn *t, const char *id)
 
 static int lease_put(struct cp_txn *t, const char *id, const struct cp_lease *l)
 {
+	uint8_t buf[CP_ROW_MAX];
 	if (l->amount <= 0 && l->closed)
 		return lease_del(t, id);
-	return cp_store_raw_put(t, CP_T_LEASES, id, l, sizeof(*l), false);
+	size_t len = cp_row_lease_encode(l, buf);
+	return cp_store_raw_put(t, CP_T_LEASES, id, buf, len, false);
 }
 
 /* Move amount (<= l->amount) out of lease l and the pending debits of its org and key. */
@@ -396,9 +404,8 @@ static int collect_expired(const char *key, size_t keylen, const void *val, size
 {
 	struct ids *ids = arg;
 	struct cp_lease l;
-	if (len != sizeof(l))
-		return 0;
-	memcpy(&l, val, sizeof(l));
+	if (cp_row_lease_decode(val, len, &l))
+		return 0; /* logged; cp_audit reports it */
 	return l.expires_ms <= ids->now_ms ? ids_push(ids, key, keylen) : 0;
 }
 

@@ -35,7 +35,7 @@
 /* Longest note on a credit ledger entry. */
 #define CP_NOTE_MAX 256
 
-/* An org's money, stored host-endian as the struct itself (like struct cp_key_usage). */
+/* An org's money, stored as a LedgerOrgMoney message (cp_row.h). */
 struct cp_org_money {
 	sy_money credits;   /* sum of the credit ledger (top-ups minus refunds) */
 	sy_money purchased; /* sum of its positive entries (the free-model daily limit) */

@@ -1,5 +1,6 @@
 /* cp_store.c - LMDB tables, seq bumping and the commit hook. */
 #include "cp_store.h"
+#include "cp_row.h"
 #include "sy_array.h"
 #include "sy_err.h"
 #include "sy_log.h"
@@ -12,6 +13,8 @@
 #include <sys/stat.h>
 
 #define SEQ_KEY "seq"
+/* meta/layout: the ledger rows' layout (cp_row.h); absent = layout 1. */
+#define LAYOUT_KEY "layout"
 /* LMDB's default maximum key size (mdb_env_get_maxkeysize). */
 #define MAX_KEY 511
 
@@ -77,20 +80,68 @@ static int mdb_fail(const char *what, int rc)
 	return SY_ESTORE;
 }
 
-static int read_seq(MDB_txn *txn, MDB_dbi meta, uint64_t *seq)
+/* A uint64 of the meta table; absent reads as 0. */
+static int read_meta(MDB_txn *txn, MDB_dbi meta, const char *key, uint64_t *out)
 {
-	MDB_val k = {sizeof(SEQ_KEY) - 1, (void *)SEQ_KEY}, v;
+	MDB_val k = {strlen(key), (void *)key}, v;
 	int rc = mdb_get(txn, meta, &k, &v);
 	if (rc == MDB_NOTFOUND) {
-		*seq = 0;
+		*out = 0;
 		return 0;
 	}
 	if (rc)
-		return mdb_fail("get meta/seq", rc);
-	if (v.mv_size != sizeof(*seq))
-		return mdb_fail("meta/seq size", MDB_CORRUPTED);
-	memcpy(seq, v.mv_data, sizeof(*seq));
+		return mdb_fail("get meta", rc);
+	if (v.mv_size != sizeof(*out))
+		return mdb_fail("meta value size", MDB_CORRUPTED);
+	memcpy(out, v.mv_data, sizeof(*out));
 	return 0;
+}
+
+/* Re-encode every row of a versioned table from layout 1; *n counts them. */
+static int upgrade_table(MDB_txn *txn, MDB_dbi dbi, enum cp_table tb, size_t *n)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	uint8_t buf[CP_ROW_MAX];
+	int rc = mdb_cursor_open(txn, dbi, &c);
+	if (rc)
+		return mdb_fail("cursor", rc);
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); !rc;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		size_t len;
+		if (cp_row_upgrade(tb, v.mv_data, v.mv_size, buf, &len)) {
+			mdb_cursor_close(c);
+			return SY_ESTORE;
+		}
+		MDB_val nv = {len, buf};
+		if ((rc = mdb_cursor_put(c, &k, &nv, MDB_CURRENT)))
+			break;
+		(*n)++;
+	}
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND ? 0 : mdb_fail("upgrade a row", rc);
+}
+
+/* Bring the ledger rows to CP_ROW_LAYOUT inside the opening transaction. */
+static const char *upgrade_layout(struct cp_store *s, MDB_txn *txn)
+{
+	uint64_t layout, now = CP_ROW_LAYOUT;
+	size_t n = 0;
+	if (read_meta(txn, s->meta, LAYOUT_KEY, &layout))
+		return "meta/layout is corrupt";
+	if (layout == CP_ROW_LAYOUT)
+		return NULL;
+	if (layout > CP_ROW_LAYOUT)
+		return "the store was written by a newer version (meta/layout)";
+	for (int t = 0; t < CP_TABLE_COUNT; t++)
+		if (cp_row_versioned(t) && upgrade_table(txn, s->table_dbi[t], t, &n))
+			return "a ledger row cannot be upgraded from layout 1";
+	MDB_val k = {sizeof(LAYOUT_KEY) - 1, (void *)LAYOUT_KEY}, v = {sizeof(now), &now};
+	if (mdb_put(txn, s->meta, &k, &v, 0))
+		return "cannot write meta/layout";
+	if (n)
+		sy_info("store: %zu ledger rows upgraded to layout %d", n, CP_ROW_LAYOUT);
+	return NULL;
 }
 
 struct cp_store *cp_store_open(const char *dir, size_t map_mb, const char **why)
@@ -134,10 +185,12 @@ struct cp_store *cp_store_open(const char *dir, size_t map_mb, const char **why)
 		*why = mdb_strerror(rc);
 		goto out_txn;
 	}
-	if (read_seq(txn, s->meta, &s->seq)) {
+	if (read_meta(txn, s->meta, SEQ_KEY, &s->seq)) {
 		*why = "meta/seq is corrupt";
 		goto out_txn;
 	}
+	if ((*why = upgrade_layout(s, txn)))
+		goto out_txn;
 	if ((rc = mdb_txn_commit(txn))) {
 		*why = mdb_strerror(rc);
 		goto out_env;
@@ -198,7 +251,7 @@ struct cp_txn *cp_store_begin(struct cp_store *s, bool write)
 	}
 	t->s = s;
 	t->write = write;
-	if (read_seq(t->txn, s->meta, &t->seq)) {
+	if (read_meta(t->txn, s->meta, SEQ_KEY, &t->seq)) {
 		mdb_txn_abort(t->txn);
 		free(t);
 		return NULL;

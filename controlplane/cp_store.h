@@ -40,10 +40,10 @@ enum cp_kind {
 /* Tables that are not distributed (no seq bump). */
 enum cp_table {
 	CP_T_GENERATIONS, /* generation id -> UsageRecord */
-	CP_T_KEY_USAGE,   /* key hash -> struct cp_key_usage (see cp_ledger.h) */
-	CP_T_ORG_MONEY,   /* org id -> struct cp_org_money (see cp_money.h) */
+	CP_T_KEY_USAGE,   /* key hash -> LedgerKeyUsage (struct cp_key_usage, cp_row.h) */
+	CP_T_ORG_MONEY,   /* org id -> LedgerOrgMoney (struct cp_org_money, cp_row.h) */
 	CP_T_KEY_PENDING, /* key hash -> sy_money held by the key's live leases */
-	CP_T_LEASES,      /* lease id -> struct cp_lease */
+	CP_T_LEASES,      /* lease id -> LedgerLease (struct cp_lease, cp_row.h) */
 	CP_T_CREDITS,     /* "<org id>/<seq, 20 digits>" -> LedgerEntry (top-ups, refunds) */
 	CP_T_GEN_BY_ORG,  /* "<org id>/<created_at, 12 digits>/<generation id>" -> "" */
 	CP_T_DIRTY,       /* "org/<id>" | "key/<hash>" -> "": balances to publish */

@@ -27,11 +27,11 @@
 #include "sy_log.h"
 #include "sy_version.h"
 #include "sy_msg.h"
+#include "sy_opt.h"
 #include "sy_proc.h"
 
 #include <curl/curl.h>
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -53,93 +53,29 @@
 #define QUICK_DEATH_MS 3000   /* a worker dying this soon after its start ... */
 #define QUICK_DEATHS_MAX 5    /* ... this many times in a row cannot start: give up */
 
-static const char usage_text[] =
-    "usage: switchyard-dataplane [options]\n"
-    "\n"
-    "The public OpenRouter-compatible API: N worker processes sharing one port.\n"
-    "\n"
-    "  --listen HOST:PORT            public API address (default 0.0.0.0:8080)\n"
-    "  --metrics-listen HOST:PORT    serve GET /metrics (Prometheus) here, never on the\n"
-    "                                public port (default: not served)\n"
-    "  --controlplane HOST           shorthand for tcp://HOST:5555/5556/5557 below\n"
-    "  --zmq-snapshot ENDPOINT       controlplane snapshot ROUTER (default tcp://127.0.0.1:5555)\n"
-    "  --zmq-publish ENDPOINT        controlplane update PUB (default tcp://127.0.0.1:5556)\n"
-    "  --zmq-usage ENDPOINT          controlplane usage ROUTER (default tcp://127.0.0.1:5557)\n"
-    "  --curve-secret-file FILE      this dataplane's CURVE secret key (Z85; from\n"
-    "                                switchyard-controlplane --gen-keys)\n"
-    "  --curve-server-key FILE       the controlplane's CURVE public key: with both, the\n"
-    "                                ZeroMQ links are encrypted and only that controlplane\n"
-    "                                is trusted\n"
-    "  --workers N                   worker processes (default: number of cores)\n"
-    "  --spool-dir DIR               durable usage spool (default ./switchyard-spool)\n"
-    "  --max-body-kb N               request body cap, 413 beyond (default 1024)\n"
-    "  --drain-ms N                  on SIGTERM, time for in-flight requests (default 10000)\n"
-    "  --connect-timeout-ms N        upstream connect deadline (default 5000)\n"
-    "  --first-byte-timeout-ms N     streamed answer: first byte deadline (default 15000)\n"
-    "  --answer-timeout-ms N         non-streamed answer, which arrives whole: first byte\n"
-    "                                deadline (default 120000)\n"
-    "  --idle-timeout-ms N           upstream gap between bytes (default 15000)\n"
-    "  --total-timeout-ms N          upstream whole-call deadline (default 600000)\n"
-    "  --upstream-proxy URL          send upstream calls through this proxy (http_proxy and\n"
-    "                                https_proxy in the environment are ignored)\n"
-    "  --header-timeout-ms N         a client's request headers must be complete within\n"
-    "                                this (default 10000; then 408 and close)\n"
-    "  --body-timeout-ms N           a client's request body must be complete within this\n"
-    "                                (default 60000)\n"
-    "  --max-conns-per-ip N          connections one client address may hold per worker\n"
-    "                                (default 256; 0 = no limit, e.g. behind a proxy)\n"
-    "  --allow-core-dumps            let workers dump core (core files hold API and\n"
-    "                                provider keys; off by default)\n"
-    "  --processing-comment-ms N     ': OPENROUTER PROCESSING' interval (default 5000)\n"
-    "  --reserve-max-tokens N        completion tokens a request reserves credits for at most\n"
-    "                                (and when it sets no max_tokens; default 4096)\n"
-    "  --lease-wait-ms N             how long a request may wait for credits (default 2000)\n"
-    "  --cluster-workers N           workers across all dataplanes sharing the rate limits;\n"
-    "                                each allows ceil(limit / N) (default: --workers)\n"
-    "  --trusted-proxies CIDR,...    load balancers whose X-Forwarded-For names the client\n"
-    "                                (for keys' allowed_ips; default: none, the socket peer)\n"
-    "  --log-level LEVEL             error|warn|info|debug (default info)\n"
-    "  -n, --check                   validate the options, print them and exit\n"
-    "  -h, --help                    this text\n"
-    "  --version                     print the version and git revision\n";
-
 /* ---- options -------------------------------------------------------------------------------- */
 
-enum {
-	OPT_LISTEN = 256,
-	OPT_CP,
-	OPT_SNAP,
-	OPT_PUB,
-	OPT_USAGE,
-	OPT_WORKERS,
-	OPT_SPOOL,
-	OPT_BODY,
-	OPT_DRAIN,
-	OPT_CONNECT,
-	OPT_FIRST_BYTE,
-	OPT_ANSWER,
-	OPT_IDLE,
-	OPT_TOTAL,
-	OPT_COMMENT,
-	OPT_RESERVE,
-	OPT_LEASE_WAIT,
-	OPT_CLUSTER_WORKERS,
-	OPT_TRUSTED,
-	OPT_LOG,
-	OPT_CURVE_SECRET,
-	OPT_CURVE_SERVER,
-	OPT_METRICS,
-	OPT_PROXY,
-	OPT_HEADER_TIMEOUT,
-	OPT_BODY_TIMEOUT,
-	OPT_PER_IP,
-	OPT_CORE,
+/* The defaults --controlplane replaces when an endpoint was not given one by one. */
+static const char DEFAULT_SNAPSHOT[] = "tcp://127.0.0.1:5555";
+static const char DEFAULT_PUBLISH[] = "tcp://127.0.0.1:5556";
+static const char DEFAULT_USAGE[] = "tcp://127.0.0.1:5557";
+
+/* What the command line sets: the workers' configuration and what only start-up reads. */
+struct dp_args {
+	struct dp_config cfg;
+	const char *cp_host;      /* --controlplane */
+	const char *curve_secret; /* --curve-secret-file */
+	const char *curve_server; /* --curve-server-key */
+	const char *trusted;      /* --trusted-proxies, parsed into cfg */
+	const char *log_level;
+	bool check; /* -n */
 };
 
 /* --trusted-proxies: a comma-separated list of addresses and CIDR ranges. */
-static int parse_trusted(const char *arg, struct dp_config *cfg)
+static int parse_trusted(const struct sy_opt *o, const char *arg, void *settings)
 {
 	static struct sy_cidr trusted[TRUSTED_MAX];
+	struct dp_config *cfg = &((struct dp_args *)settings)->cfg;
 	size_t bad = 0;
 	int n = sy_cidr_parse_list(arg, trusted, TRUSTED_MAX, &bad);
 	if (n < 0) {
@@ -154,216 +90,102 @@ static int parse_trusted(const char *arg, struct dp_config *cfg)
 	return 0;
 }
 
-static int parse_args(int argc, char **argv, struct dp_config *cfg, bool *check)
+static int set_log_level(const struct sy_opt *o, const char *arg, void *settings)
 {
-	static const struct option opts[] = {
-	    {"listen", required_argument, NULL, OPT_LISTEN},
-	    {"controlplane", required_argument, NULL, OPT_CP},
-	    {"zmq-snapshot", required_argument, NULL, OPT_SNAP},
-	    {"zmq-publish", required_argument, NULL, OPT_PUB},
-	    {"zmq-usage", required_argument, NULL, OPT_USAGE},
-	    {"curve-secret-file", required_argument, NULL, OPT_CURVE_SECRET},
-	    {"curve-server-key", required_argument, NULL, OPT_CURVE_SERVER},
-	    {"workers", required_argument, NULL, OPT_WORKERS},
-	    {"spool-dir", required_argument, NULL, OPT_SPOOL},
-	    {"max-body-kb", required_argument, NULL, OPT_BODY},
-	    {"drain-ms", required_argument, NULL, OPT_DRAIN},
-	    {"connect-timeout-ms", required_argument, NULL, OPT_CONNECT},
-	    {"first-byte-timeout-ms", required_argument, NULL, OPT_FIRST_BYTE},
-	    {"answer-timeout-ms", required_argument, NULL, OPT_ANSWER},
-	    {"idle-timeout-ms", required_argument, NULL, OPT_IDLE},
-	    {"total-timeout-ms", required_argument, NULL, OPT_TOTAL},
-	    {"processing-comment-ms", required_argument, NULL, OPT_COMMENT},
-	    {"reserve-max-tokens", required_argument, NULL, OPT_RESERVE},
-	    {"lease-wait-ms", required_argument, NULL, OPT_LEASE_WAIT},
-	    {"cluster-workers", required_argument, NULL, OPT_CLUSTER_WORKERS},
-	    {"trusted-proxies", required_argument, NULL, OPT_TRUSTED},
-	    {"log-level", required_argument, NULL, OPT_LOG},
-	    {"metrics-listen", required_argument, NULL, OPT_METRICS},
-	    {"upstream-proxy", required_argument, NULL, OPT_PROXY},
-	    {"header-timeout-ms", required_argument, NULL, OPT_HEADER_TIMEOUT},
-	    {"body-timeout-ms", required_argument, NULL, OPT_BODY_TIMEOUT},
-	    {"max-conns-per-ip", required_argument, NULL, OPT_PER_IP},
-	    {"allow-core-dumps", no_argument, NULL, OPT_CORE},
-	    {"check", no_argument, NULL, 'n'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},
-	    {NULL, 0, NULL, 0},
-	};
+	if (!sy_log_set_level_name(arg))
+		return 0;
+	fprintf(stderr, "--log-level: want error, warn, info or debug\n");
+	return SY_EINVAL;
+}
+
+#define A struct dp_args
+static const struct sy_opt options[] = {
+    SY_OPT_STR("listen", A, cfg.listen, "0.0.0.0:8080", "HOST:PORT", "public API address"),
+    SY_OPT_STR("metrics-listen", A, cfg.metrics_listen, NULL, "HOST:PORT",
+               "serve GET /metrics (Prometheus) here, never on the\npublic port (default: "
+               "not served)"),
+    SY_OPT_STR("controlplane", A, cp_host, NULL, "HOST",
+               "shorthand for tcp://HOST:5555/5556/5557 below"),
+    SY_OPT_STR("zmq-snapshot", A, cfg.zmq_snapshot, DEFAULT_SNAPSHOT, "ENDPOINT",
+               "controlplane snapshot ROUTER"),
+    SY_OPT_STR("zmq-publish", A, cfg.zmq_publish, DEFAULT_PUBLISH, "ENDPOINT",
+               "controlplane update PUB"),
+    SY_OPT_STR("zmq-usage", A, cfg.zmq_usage, DEFAULT_USAGE, "ENDPOINT",
+               "controlplane usage ROUTER"),
+    SY_OPT_STR("curve-secret-file", A, curve_secret, NULL, "FILE",
+               "this dataplane's CURVE secret key (Z85; from\nswitchyard-controlplane "
+               "--gen-keys)"),
+    SY_OPT_STR("curve-server-key", A, curve_server, NULL, "FILE",
+               "the controlplane's CURVE public key: with both, the\nZeroMQ links are "
+               "encrypted and only that controlplane\nis trusted"),
+    SY_OPT_INT_COMPUTED("workers", A, cfg.workers, "number of cores", 1, MAX_WORKERS,
+                        "worker processes"),
+    SY_OPT_STR("spool-dir", A, cfg.spool_dir, "./switchyard-spool", "DIR", "durable usage spool"),
+    SY_OPT_INT_SCALED("max-body-kb", A, cfg.max_body, 1024, 1, 1024 * 1024, 1024,
+                      "request body cap, 413 beyond"),
+    SY_OPT_INT("drain-ms", A, cfg.drain_ms, 10000, 0, INT32_MAX,
+               "on SIGTERM, time for in-flight requests"),
+    SY_OPT_INT("connect-timeout-ms", A, cfg.connect_timeout_ms, 5000, 1, INT32_MAX,
+               "upstream connect deadline"),
+    SY_OPT_INT("first-byte-timeout-ms", A, cfg.first_byte_timeout_ms, 15000, 1, INT32_MAX,
+               "streamed answer: first byte deadline"),
+    SY_OPT_INT("answer-timeout-ms", A, cfg.answer_timeout_ms, 120000, 1, INT32_MAX,
+               "non-streamed answer, which arrives whole: first byte\ndeadline"),
+    SY_OPT_INT("idle-timeout-ms", A, cfg.idle_timeout_ms, 15000, 1, INT32_MAX,
+               "upstream gap between bytes"),
+    SY_OPT_INT("total-timeout-ms", A, cfg.total_timeout_ms, 600000, 1, INT32_MAX,
+               "upstream whole-call deadline"),
+    SY_OPT_STR("upstream-proxy", A, cfg.upstream_proxy, NULL, "URL",
+               "send upstream calls through this proxy (http_proxy and\nhttps_proxy in the "
+               "environment are ignored)"),
+    SY_OPT_INT("header-timeout-ms", A, cfg.header_timeout_ms, 10000, 1, 3600000,
+               "a client's request headers must be complete within\nthis (then 408 and "
+               "close)"),
+    SY_OPT_INT("body-timeout-ms", A, cfg.body_timeout_ms, 60000, 1, 3600000,
+               "a client's request body must be complete within this"),
+    SY_OPT_INT("max-conns-per-ip", A, cfg.max_conns_per_ip, 256, 0, 1000000,
+               "connections one client address may hold per worker\n(0 = no limit, e.g. "
+               "behind a proxy)"),
+    SY_OPT_BOOL("allow-core-dumps", A, cfg.allow_core_dumps,
+                "let workers dump core (core files hold API and\nprovider keys; off by "
+                "default)"),
+    SY_OPT_INT("processing-comment-ms", A, cfg.processing_comment_ms, 5000, 1, INT32_MAX,
+               "': OPENROUTER PROCESSING' interval"),
+    SY_OPT_INT("reserve-max-tokens", A, cfg.reserve_max_tokens, 4096, 1, 10000000,
+               "completion tokens a request reserves credits for at most\n(and when it sets "
+               "no max_tokens)"),
+    SY_OPT_INT("lease-wait-ms", A, cfg.lease_wait_ms, 2000, 1, 60000,
+               "how long a request may wait for credits"),
+    SY_OPT_INT_COMPUTED("cluster-workers", A, cfg.cluster_workers, "--workers", 1, 65536,
+                        "workers across all dataplanes sharing the rate limits;\neach allows "
+                        "ceil(limit / N)"),
+    SY_OPT_STR_HOOK("trusted-proxies", A, trusted, NULL, "CIDR,...", parse_trusted,
+                    "load balancers whose X-Forwarded-For names the client\n(for keys' "
+                    "allowed_ips; default: none, the socket peer)"),
+    SY_OPT_STR_HOOK("log-level", A, log_level, "info", "LEVEL", set_log_level,
+                    "error|warn|info|debug"),
+    SY_OPT_CHECK(A, check),
+};
+#undef A
+
+static const struct sy_opt_table option_table = {
+    .prog = "switchyard-dataplane",
+    .intro = "The public OpenRouter-compatible API: N worker processes sharing one port.\n",
+    .opts = options,
+    .n = sizeof(options) / sizeof(options[0]),
+};
+
+/* Parse and check the command line: 0, SY_OPT_EXIT, or SY_EINVAL with the reason printed. */
+static int parse_args(int argc, char **argv, struct dp_args *a)
+{
 	static char cp_eps[3][300];
 	static struct sy_curve curve; /* lives as long as the process: workers inherit it */
-	const char *cp_host = NULL, *snap = NULL, *pub = NULL, *usage = NULL;
-	const char *curve_secret = NULL, *curve_server = NULL, *why = NULL;
-	long long v;
-	int c;
-	while ((c = getopt_long(argc, argv, "nh", opts, NULL)) != -1) {
-		const char *name = NULL;
-		long long min = 1, max = INT32_MAX;
-		switch (c) {
-		case OPT_LISTEN:
-			cfg->listen = optarg;
-			continue;
-		case OPT_CP:
-			cp_host = optarg;
-			continue;
-		case OPT_SNAP:
-			snap = optarg;
-			continue;
-		case OPT_PUB:
-			pub = optarg;
-			continue;
-		case OPT_USAGE:
-			usage = optarg;
-			continue;
-		case OPT_CURVE_SECRET:
-			curve_secret = optarg;
-			continue;
-		case OPT_CURVE_SERVER:
-			curve_server = optarg;
-			continue;
-		case OPT_SPOOL:
-			cfg->spool_dir = optarg;
-			continue;
-		case OPT_METRICS:
-			cfg->metrics_listen = optarg;
-			continue;
-		case OPT_PROXY:
-			cfg->upstream_proxy = optarg;
-			continue;
-		case OPT_CORE:
-			cfg->allow_core_dumps = true;
-			continue;
-		case OPT_TRUSTED:
-			if (parse_trusted(optarg, cfg))
-				return SY_EINVAL;
-			continue;
-		case OPT_LOG:
-			if (sy_log_set_level_name(optarg)) {
-				fprintf(stderr, "--log-level: want error, warn, info or debug\n");
-				return SY_EINVAL;
-			}
-			continue;
-		case 'n':
-			*check = true;
-			continue;
-		case 'h':
-			fputs(usage_text, stdout);
-			exit(0);
-		case 'V':
-			sy_version_print(stdout, "switchyard-dataplane");
-			exit(0);
-		case OPT_WORKERS:
-			name = "--workers";
-			max = MAX_WORKERS;
-			break;
-		case OPT_BODY:
-			name = "--max-body-kb";
-			max = 1024 * 1024;
-			break;
-		case OPT_DRAIN:
-			name = "--drain-ms";
-			min = 0;
-			break;
-		case OPT_CONNECT:
-			name = "--connect-timeout-ms";
-			break;
-		case OPT_FIRST_BYTE:
-			name = "--first-byte-timeout-ms";
-			break;
-		case OPT_ANSWER:
-			name = "--answer-timeout-ms";
-			break;
-		case OPT_IDLE:
-			name = "--idle-timeout-ms";
-			break;
-		case OPT_TOTAL:
-			name = "--total-timeout-ms";
-			break;
-		case OPT_COMMENT:
-			name = "--processing-comment-ms";
-			break;
-		case OPT_RESERVE:
-			name = "--reserve-max-tokens";
-			max = 10000000;
-			break;
-		case OPT_LEASE_WAIT:
-			name = "--lease-wait-ms";
-			max = 60000;
-			break;
-		case OPT_CLUSTER_WORKERS:
-			name = "--cluster-workers";
-			max = 65536;
-			break;
-		case OPT_HEADER_TIMEOUT:
-			name = "--header-timeout-ms";
-			max = 3600000;
-			break;
-		case OPT_BODY_TIMEOUT:
-			name = "--body-timeout-ms";
-			max = 3600000;
-			break;
-		case OPT_PER_IP:
-			name = "--max-conns-per-ip";
-			min = 0;
-			max = 1000000;
-			break;
-		default:
-			fputs(usage_text, stderr);
-			return SY_EINVAL;
-		}
-		if (!sy_parse_num(optarg, min, max, &v)) {
-			fprintf(stderr, "%s: want an integer from %lld to %lld, got '%s'\n", name,
-			        min, max, optarg);
-			return SY_EINVAL;
-		}
-		switch (c) {
-		case OPT_WORKERS:
-			cfg->workers = (int)v;
-			break;
-		case OPT_BODY:
-			cfg->max_body = (size_t)v * 1024;
-			break;
-		case OPT_DRAIN:
-			cfg->drain_ms = v;
-			break;
-		case OPT_CONNECT:
-			cfg->connect_timeout_ms = (uint32_t)v;
-			break;
-		case OPT_FIRST_BYTE:
-			cfg->first_byte_timeout_ms = (uint32_t)v;
-			break;
-		case OPT_ANSWER:
-			cfg->answer_timeout_ms = (uint32_t)v;
-			break;
-		case OPT_IDLE:
-			cfg->idle_timeout_ms = (uint32_t)v;
-			break;
-		case OPT_TOTAL:
-			cfg->total_timeout_ms = (uint32_t)v;
-			break;
-		case OPT_COMMENT:
-			cfg->processing_comment_ms = (uint32_t)v;
-			break;
-		case OPT_RESERVE:
-			cfg->reserve_max_tokens = (uint32_t)v;
-			break;
-		case OPT_LEASE_WAIT:
-			cfg->lease_wait_ms = (uint32_t)v;
-			break;
-		case OPT_CLUSTER_WORKERS:
-			cfg->cluster_workers = (int)v;
-			break;
-		case OPT_HEADER_TIMEOUT:
-			cfg->header_timeout_ms = (uint32_t)v;
-			break;
-		case OPT_BODY_TIMEOUT:
-			cfg->body_timeout_ms = (uint32_t)v;
-			break;
-		case OPT_PER_IP:
-			cfg->max_conns_per_ip = (uint32_t)v;
-			break;
-		}
-	}
+	struct dp_config *cfg = &a->cfg;
+	const char *why = NULL;
+	int operand;
+	int rc = sy_opt_parse(&option_table, argc, argv, a, &operand);
+	if (rc)
+		return rc;
 	struct sockaddr_storage ss;
 	bool v6;
 	if (dp_http_parse_listen(cfg->listen, &ss, &v6)) {
@@ -375,34 +197,31 @@ static int parse_args(int argc, char **argv, struct dp_config *cfg, bool *check)
 		        cfg->metrics_listen);
 		return SY_EINVAL;
 	}
-	if (optind < argc) {
-		fprintf(stderr, "unexpected argument '%s'\n%s", argv[optind], usage_text);
+	if (operand < argc) {
+		fprintf(stderr, "unexpected argument '%s'\n", argv[operand]);
+		sy_opt_help(&option_table, stderr);
 		return SY_EINVAL;
 	}
-	/* --controlplane fills in the endpoints not given one by one */
-	if (cp_host) {
-		for (int i = 0; i < 3; i++)
-			snprintf(cp_eps[i], sizeof(cp_eps[i]), "tcp://%s:%d", cp_host, 5555 + i);
-		cfg->zmq_snapshot = cp_eps[0];
-		cfg->zmq_publish = cp_eps[1];
-		cfg->zmq_usage = cp_eps[2];
+	/* --controlplane fills in the endpoints not given one by one (still the defaults) */
+	if (a->cp_host) {
+		const char **eps[] = {&cfg->zmq_snapshot, &cfg->zmq_publish, &cfg->zmq_usage};
+		const char *dflt[] = {DEFAULT_SNAPSHOT, DEFAULT_PUBLISH, DEFAULT_USAGE};
+		for (int i = 0; i < 3; i++) {
+			snprintf(cp_eps[i], sizeof(cp_eps[i]), "tcp://%s:%d", a->cp_host, 5555 + i);
+			if (*eps[i] == dflt[i])
+				*eps[i] = cp_eps[i];
+		}
 	}
-	if (!curve_secret != !curve_server) {
+	if (!a->curve_secret != !a->curve_server) {
 		fprintf(stderr, "--curve-secret-file and --curve-server-key go together\n");
 		return SY_EINVAL;
 	}
-	if (curve_secret && sy_curve_load(&curve, curve_secret, curve_server, &why)) {
+	if (a->curve_secret && sy_curve_load(&curve, a->curve_secret, a->curve_server, &why)) {
 		fprintf(stderr, "--curve-secret-file %s / --curve-server-key %s: %s\n",
-		        curve_secret, curve_server, why);
+		        a->curve_secret, a->curve_server, why);
 		return SY_EINVAL;
 	}
 	cfg->curve = curve.set ? &curve : NULL;
-	if (snap)
-		cfg->zmq_snapshot = snap;
-	if (pub)
-		cfg->zmq_publish = pub;
-	if (usage)
-		cfg->zmq_usage = usage;
 	/* whoever answers on a plaintext link beyond this host could feed this dataplane a
 	 * state of its choosing and read the usage it sends */
 	const char *eps[] = {cfg->zmq_snapshot, cfg->zmq_publish, cfg->zmq_usage};
@@ -682,41 +501,17 @@ static int supervise(const struct dp_config *cfg)
 int main(int argc, char **argv)
 {
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	struct dp_config cfg = {
-	    .listen = "0.0.0.0:8080",
-	    .zmq_snapshot = "tcp://127.0.0.1:5555",
-	    .zmq_publish = "tcp://127.0.0.1:5556",
-	    .zmq_usage = "tcp://127.0.0.1:5557",
-	    .spool_dir = "./switchyard-spool",
-	    .workers = cores > 0 ? (int)(cores > MAX_WORKERS ? MAX_WORKERS : cores) : 1,
-	    .max_body = 1024 * 1024,
-	    .drain_ms = 10000,
-	    .connect_timeout_ms = 5000,
-	    .first_byte_timeout_ms = 15000,
-	    .answer_timeout_ms = 120000,
-	    .idle_timeout_ms = 15000,
-	    .total_timeout_ms = 600000,
-	    .processing_comment_ms = 5000,
-	    .reserve_max_tokens = 4096,
-	    .lease_wait_ms = 2000,
-	    .header_timeout_ms = 10000,
-	    .body_timeout_ms = 60000,
-	    .max_conns_per_ip = 256,
-	};
-	bool check = false;
-	if (parse_args(argc, argv, &cfg, &check))
-		return 2;
-	if (check) {
-		printf("listen %s\nzmq-snapshot %s\nzmq-publish %s\nzmq-usage %s\nworkers %d\n"
-		       "spool-dir %s\nmax-body %zu\ndrain-ms %lld\ntimeouts-ms connect %u "
-		       "first-byte %u answer %u idle %u total %u\n",
-		       cfg.listen, cfg.zmq_snapshot, cfg.zmq_publish, cfg.zmq_usage, cfg.workers,
-		       cfg.spool_dir, cfg.max_body, (long long)cfg.drain_ms, cfg.connect_timeout_ms,
-		       cfg.first_byte_timeout_ms, cfg.answer_timeout_ms, cfg.idle_timeout_ms,
-		       cfg.total_timeout_ms);
+	static struct dp_args a; /* the workers keep pointing into it */
+	sy_opt_defaults(&option_table, &a);
+	a.cfg.workers = cores > 0 ? (int)(cores > MAX_WORKERS ? MAX_WORKERS : cores) : 1;
+	int rc = parse_args(argc, argv, &a);
+	if (rc)
+		return rc == SY_OPT_EXIT ? 0 : 2;
+	struct dp_config cfg = a.cfg;
+	if (a.check) {
+		sy_opt_print(&option_table, &a, stdout);
 		printf("curve %s%s\n", cfg.curve ? "on, public key " : "off",
 		       cfg.curve ? cfg.curve->public_key : "");
-		printf("trusted-proxies %zu\n", cfg.n_trusted_proxies);
 		return 0;
 	}
 	sy_proc_protect_secrets(cfg.allow_core_dumps);

@@ -3,35 +3,16 @@
 #include "sy_err.h"
 #include "sy_key.h"
 #include "sy_log.h"
+#include "sy_opt.h"
 #include "sy_version.h"
 #include "sy_proc.h"
 
 #include <arpa/inet.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static void usage(FILE *f)
-{
-	fputs("usage: switchyard-mock [options]\n"
-	      "A fake OpenAI-compatible LLM provider with scripted latency, token rate, usage\n"
-	      "and faults (see docs/mock.md).\n\n"
-	      "  --listen HOST:PORT   address to serve on (default 127.0.0.1:9100)\n"
-	      "  --latency-ms N       delay before a non-streaming answer (default 0)\n"
-	      "  --ttft-ms N          delay before the first streamed token (default 0)\n"
-	      "  --tps N              streamed tokens per second, 0 = unpaced (default 0)\n"
-	      "  --tokens N           completion tokens per answer (default 16)\n"
-	      "  --threads N          HTTP worker threads (default: CPUs, at most 4)\n"
-	      "  --log-level LEVEL    error|warn|info|debug (default info)\n"
-	      "  --help               this text\n"
-	      "  --version            print the version and git revision\n\n"
-	      "Per request, the model id NAME@opt=val,... or X-Mock-<opt> headers set latency,\n"
-	      "ttft, tps, tokens, fault, usage, reasoning and key.\n",
-	      f);
-}
 
 /* Default worker threads: one per CPU, at most 4. */
 static unsigned default_threads(void)
@@ -40,82 +21,73 @@ static unsigned default_threads(void)
 	return n < 1 ? 1 : n > 4 ? 4 : (unsigned)n;
 }
 
+/* What the command line sets. */
+struct mock_args {
+	struct mock_config cfg;
+	const char *listen; /* parsed into cfg.listen */
+	const char *log_level;
+	bool check; /* -n */
+};
+
+static int set_log_level(const struct sy_opt *o, const char *arg, void *settings)
+{
+	if (!sy_log_set_level_name(arg))
+		return 0;
+	fprintf(stderr, "switchyard-mock: --log-level must be error|warn|info|debug\n");
+	return SY_EINVAL;
+}
+
+#define A struct mock_args
+static const struct sy_opt options[] = {
+    SY_OPT_STR("listen", A, listen, "127.0.0.1:9100", "HOST:PORT", "address to serve on"),
+    SY_OPT_INT("latency-ms", A, cfg.defaults.latency_ms, 0, 0, MOCK_MAX_DELAY_MS,
+               "delay before a non-streaming answer"),
+    SY_OPT_INT("ttft-ms", A, cfg.defaults.ttft_ms, 0, 0, MOCK_MAX_DELAY_MS,
+               "delay before the first streamed token"),
+    SY_OPT_INT("tps", A, cfg.defaults.tps, 0, 0, MOCK_MAX_TPS,
+               "streamed tokens per second, 0 = unpaced"),
+    SY_OPT_INT("tokens", A, cfg.defaults.tokens, MOCK_DEFAULT_TOKENS, 0, MOCK_MAX_TOKENS,
+               "completion tokens per answer"),
+    SY_OPT_INT_COMPUTED("threads", A, cfg.threads, "CPUs, at most 4", 1, 64, "HTTP worker threads"),
+    SY_OPT_STR_HOOK("log-level", A, log_level, "info", "LEVEL", set_log_level,
+                    "error|warn|info|debug"),
+    SY_OPT_CHECK(A, check),
+};
+#undef A
+
+static const struct sy_opt_table option_table = {
+    .prog = "switchyard-mock",
+    .intro = "A fake OpenAI-compatible LLM provider with scripted latency, token rate, usage\n"
+             "and faults (see docs/mock.md).\n",
+    .outro = "Per request, the model id NAME@opt=val,... or X-Mock-<opt> headers set "
+             "latency,\nttft, tps, tokens, fault, usage, reasoning and key.\n",
+    .opts = options,
+    .n = sizeof(options) / sizeof(options[0]),
+};
+
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    {"listen", required_argument, NULL, 'l'},
-	    {"latency-ms", required_argument, NULL, 'L'},
-	    {"ttft-ms", required_argument, NULL, 'T'},
-	    {"tps", required_argument, NULL, 'p'},
-	    {"tokens", required_argument, NULL, 'n'},
-	    {"threads", required_argument, NULL, 't'},
-	    {"log-level", required_argument, NULL, 'v'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},
-	    {NULL, 0, NULL, 0},
-	};
-	struct mock_config cfg = {.threads = default_threads()};
-	const char *listen = "127.0.0.1:9100";
-	char err[160];
-	int c, rc = 0;
-	mock_opts_init(&cfg.defaults);
+	static struct mock_args a;
+	struct mock_config *cfg = &a.cfg;
+	int operand;
+	mock_opts_init(&cfg->defaults);
+	sy_opt_defaults(&option_table, &a);
+	cfg->threads = default_threads();
 	sy_log_set_tag("mock");
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'l':
-			listen = optarg;
-			break;
-		case 'L':
-			rc = mock_opts_set(&cfg.defaults, "latency", optarg, err, sizeof(err));
-			break;
-		case 'T':
-			rc = mock_opts_set(&cfg.defaults, "ttft", optarg, err, sizeof(err));
-			cfg.defaults.ttft_set = false; /* slow-first-token keeps its own default */
-			break;
-		case 'p':
-			rc = mock_opts_set(&cfg.defaults, "tps", optarg, err, sizeof(err));
-			break;
-		case 'n':
-			rc = mock_opts_set(&cfg.defaults, "tokens", optarg, err, sizeof(err));
-			break;
-		case 't': {
-			long long n;
-			if (!sy_parse_num(optarg, 1, 64, &n)) {
-				snprintf(err, sizeof(err), "--threads must be 1..64");
-				rc = SY_EINVAL;
-				break;
-			}
-			cfg.threads = (unsigned)n;
-			break;
-		}
-		case 'v':
-			rc = sy_log_set_level_name(optarg);
-			if (rc)
-				snprintf(err, sizeof(err),
-				         "--log-level must be error|warn|info|debug");
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			sy_version_print(stdout, "switchyard-mock");
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-		if (rc) {
-			fprintf(stderr, "switchyard-mock: %s\n", err);
-			return 2;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "switchyard-mock: unexpected argument '%s'\n", argv[optind]);
+	int rc = sy_opt_parse(&option_table, argc, argv, &a, &operand);
+	if (rc)
+		return rc == SY_OPT_EXIT ? 0 : 2;
+	if (operand < argc) {
+		fprintf(stderr, "switchyard-mock: unexpected argument '%s'\n", argv[operand]);
 		return 2;
 	}
-	if (mock_listen_parse(listen, &cfg.listen)) {
-		fprintf(stderr, "switchyard-mock: --listen wants IPV4:PORT, got '%s'\n", listen);
+	if (mock_listen_parse(a.listen, &cfg->listen)) {
+		fprintf(stderr, "switchyard-mock: --listen wants IPV4:PORT, got '%s'\n", a.listen);
 		return 2;
+	}
+	if (a.check) {
+		sy_opt_print(&option_table, &a, stdout);
+		return 0;
 	}
 	if (sy_crypto_init()) {
 		fprintf(stderr, "switchyard-mock: libsodium failed to initialise\n");
@@ -126,11 +98,11 @@ int main(int argc, char **argv)
 	sigset_t sigs;
 	sy_block_term_signals(&sigs);
 
-	struct mock_server *srv = mock_server_new(&cfg);
+	struct mock_server *srv = mock_server_new(cfg);
 	if (!srv)
 		return 1;
-	sy_info("listening on %s:%u threads=%u tokens=%d", inet_ntoa(cfg.listen.sin_addr),
-	        mock_server_port(srv), cfg.threads, cfg.defaults.tokens);
+	sy_info("listening on %s:%u threads=%u tokens=%d", inet_ntoa(cfg->listen.sin_addr),
+	        mock_server_port(srv), cfg->threads, cfg->defaults.tokens);
 	int sig = 0;
 	sigwait(&sigs, &sig);
 	sy_info("signal %d: shutting down", sig);

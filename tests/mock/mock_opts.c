@@ -7,16 +7,13 @@
 #include <string.h>
 #include <strings.h>
 
-#define MAX_DELAY_MS 600000
-#define MAX_TPS 1000000
-#define MAX_TOKENS 100000
 #define MAX_USAGE_TOKENS 10000000
 #define MAX_RETRY_AFTER 3600
 
 void mock_opts_init(struct mock_opts *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->tokens = 16;
+	o->tokens = MOCK_DEFAULT_TOKENS;
 }
 
 /* A whole decimal number in [0, max], digits only (no sign or leading space). */
@@ -161,14 +158,14 @@ int mock_opts_set(struct mock_opts *o, const char *name, const char *value, char
 {
 	int rc;
 	if (strcasecmp(name, "latency") == 0) {
-		rc = parse_uint(value, MAX_DELAY_MS, &o->latency_ms);
+		rc = parse_uint(value, MOCK_MAX_DELAY_MS, &o->latency_ms);
 	} else if (strcasecmp(name, "ttft") == 0) {
-		rc = parse_uint(value, MAX_DELAY_MS, &o->ttft_ms);
+		rc = parse_uint(value, MOCK_MAX_DELAY_MS, &o->ttft_ms);
 		o->ttft_set = rc == 0;
 	} else if (strcasecmp(name, "tps") == 0) {
-		rc = parse_uint(value, MAX_TPS, &o->tps);
+		rc = parse_uint(value, MOCK_MAX_TPS, &o->tps);
 	} else if (strcasecmp(name, "tokens") == 0) {
-		rc = parse_uint(value, MAX_TOKENS, &o->tokens);
+		rc = parse_uint(value, MOCK_MAX_TOKENS, &o->tokens);
 	} else if (strcasecmp(name, "fault") == 0) {
 		rc = mock_fault_parse(value, &o->fault);
 	} else if (strcasecmp(name, "usage") == 0) {

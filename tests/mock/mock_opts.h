@@ -37,6 +37,11 @@ struct mock_fault {
 };
 
 #define MOCK_KEY_MAX 128
+/* Bounds of the numeric options (command line, headers and model names alike). */
+#define MOCK_MAX_DELAY_MS 600000
+#define MOCK_MAX_TPS 1000000
+#define MOCK_MAX_TOKENS 100000
+#define MOCK_DEFAULT_TOKENS 16
 /* slow-first-token waits this long unless the request sets ttft. */
 #define MOCK_SLOW_FIRST_TOKEN_MS 5000
 

@@ -2,6 +2,7 @@
  * totals over orgs and leases. */
 #include "cp_metrics.h"
 #include "cp_money.h"
+#include "cp_row.h"
 #include "cp_test_util.h"
 #include "sy_log.h"
 
@@ -52,8 +53,11 @@ static void test_ledger_totals(void **state)
 	assert_int_equal(cp_money_write(t, "org_b", &b), 0);
 	struct cp_lease l1 = {.org_id = "org_a", .amount = SY_MONEY_SCALE / 4};
 	struct cp_lease l2 = {.org_id = "org_a", .amount = SY_MONEY_SCALE / 4};
-	assert_int_equal(cp_store_raw_put(t, CP_T_LEASES, "lease-1", &l1, sizeof(l1), false), 0);
-	assert_int_equal(cp_store_raw_put(t, CP_T_LEASES, "lease-2", &l2, sizeof(l2), false), 0);
+	uint8_t row[CP_ROW_MAX];
+	size_t len = cp_row_lease_encode(&l1, row);
+	assert_int_equal(cp_store_raw_put(t, CP_T_LEASES, "lease-1", row, len, false), 0);
+	len = cp_row_lease_encode(&l2, row);
+	assert_int_equal(cp_store_raw_put(t, CP_T_LEASES, "lease-2", row, len, false), 0);
 	assert_int_equal(cp_store_commit(&t), 0);
 	char *text = cp_metrics_render(s);
 	assert_non_null(text);

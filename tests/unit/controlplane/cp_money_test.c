@@ -11,6 +11,7 @@
 #include "cp_audit.h"
 #include "cp_ledger.h"
 #include "cp_money.h"
+#include "cp_row.h"
 #include "cp_test_util.h"
 #include "sy_clock.h"
 #include "sy_cost.h"
@@ -421,12 +422,15 @@ static void test_audit_finds_violations(void **state)
 	assert_int_equal(cp_money_read(t, ORG, &m), 0);
 	m.posted += 5;
 	m.pending -= 5;
-	assert_int_equal(cp_store_raw_put(t, CP_T_ORG_MONEY, ORG, &m, sizeof(m), false), 0);
+	uint8_t row[CP_ROW_MAX];
+	size_t len = cp_row_org_money_encode(&m, row);
+	assert_int_equal(cp_store_raw_put(t, CP_T_ORG_MONEY, ORG, row, len, false), 0);
 	/* and a key counter drifts */
 	struct cp_key_usage u;
 	assert_int_equal(cp_ledger_key_usage(t, HASH, sy_unix_s(), &u), 0);
 	u.total += 1;
-	assert_int_equal(cp_store_raw_put(t, CP_T_KEY_USAGE, HASH, &u, sizeof(u), false), 0);
+	len = cp_row_key_usage_encode(&u, row);
+	assert_int_equal(cp_store_raw_put(t, CP_T_KEY_USAGE, HASH, row, len, false), 0);
 	assert_int_equal(cp_store_commit(&t), 0);
 	/* posted vs generations, pending vs leases, the org balance workers were shown, the key's
 	 * usage vs its generations, the key usage workers were shown */
