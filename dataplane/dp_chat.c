@@ -943,23 +943,27 @@ static int up_data_timed(void *arg, const char *p, size_t n)
 
 static const struct dp_upstream_ops up_ops = {up_headers, up_data_timed, up_done};
 
-/* The skin's pass-through for this attempt: the client's body replaces the translated one. */
-static bool pass_through(struct dp_chat *chat, const struct dp_route_target *t,
-                         struct dp_adapter_call *ac)
+/* The skin's pass-through for this attempt: the client's body replaces the translated one
+ * (chat->pass), or the skin refuses this endpoint (SY_EINVAL, err). */
+static int pass_through(struct dp_chat *chat, const struct dp_route_target *t,
+                        struct dp_adapter_call *ac, char *err, size_t errlen)
 {
 	char *body;
 	size_t len;
 	const char *const *hdrs = NULL;
-	if (!chat->skin->passthrough ||
-	    !chat->skin->passthrough(chat->skin_state, chat->ad->name, t->ep->provider_model_id,
-	                             &body, &len, &hdrs))
-		return false;
+	int rc = chat->skin->passthrough ? chat->skin->passthrough(chat->skin_state, chat->ad->name,
+	                                                           t->ep->provider_model_id, &body,
+	                                                           &len, &hdrs, err, errlen)
+	                                 : 0;
+	chat->pass = rc == 1;
+	if (rc != 1)
+		return rc;
 	free(ac->body);
 	ac->body = body;
 	ac->len = len;
 	if (hdrs)
 		ac->headers = hdrs;
-	return true;
+	return 0;
 }
 
 /* Start an attempt on t; 0, or a negative code when it could not even start (recorded). */
@@ -973,6 +977,7 @@ static int start_attempt(struct dp_chat *chat, const struct dp_route_target *t)
 	chat->up_status = 0;
 	chat->up_retry_after_ms = -1;
 	chat->stream_fault = NULL;
+	chat->pass = false;
 	chat->st = (struct dp_stream_state){0};
 	chat->g.provider_name = display_name(p);
 	chat->g.model = t->model_id;
@@ -993,7 +998,8 @@ static int start_attempt(struct dp_chat *chat, const struct dp_route_target *t)
 	             : SY_ENOTFOUND;
 	if (chat->ad)
 		dp_adapter_stream_init(&chat->ast, &chat->req);
-	chat->pass = !rc && pass_through(chat, t, &ac);
+	if (!rc)
+		rc = pass_through(chat, t, &ac, err, sizeof(err));
 	struct dp_upstream_req req = {
 	    .url = ac.url,
 	    .bearer = t->bearer ? t->bearer : p->api_key,

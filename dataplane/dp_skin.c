@@ -17,8 +17,8 @@ char *dp_skin_reply(const struct dp_skin *s, void *state, int status, char *json
 	return s->reply(state, status, json);
 }
 
-int dp_skin_stream(const struct dp_skin *s, void *state, enum dp_skin_part part,
-                   const char *json, struct sy_buf *out)
+int dp_skin_stream(const struct dp_skin *s, void *state, enum dp_skin_part part, const char *json,
+                   struct sy_buf *out)
 {
 	if (s && s->stream)
 		return s->stream(state, part, json, out);
@@ -27,8 +27,8 @@ int dp_skin_stream(const struct dp_skin *s, void *state, enum dp_skin_part part,
 	return part == DP_SKIN_END && sy_buf_puts(out, "data: [DONE]\n\n") ? -ENOMEM : 0;
 }
 
-void dp_skin_error_parts(const char *json, int fallback, int *status, char *message,
-                         size_t msglen, char *error_type, size_t typelen)
+void dp_skin_error_parts(const char *json, int fallback, int *status, char *message, size_t msglen,
+                         char *error_type, size_t typelen)
 {
 	json_t *j = json ? json_loads(json, 0, NULL) : NULL;
 	json_t *e = json_object_get(j, "error");
@@ -46,9 +46,9 @@ int dp_skin_sse(struct sy_buf *out, const char *name, json_t *j)
 {
 	char *s = j ? sy_json_dump(j) : NULL;
 	json_decref(j);
-	int rc = !s                 ? -ENOMEM
-	         : name             ? sy_buf_printf(out, "event: %s\ndata: %s\n\n", name, s)
-	                            : sy_buf_printf(out, "data: %s\n\n", s);
+	int rc = !s     ? -ENOMEM
+	         : name ? sy_buf_printf(out, "event: %s\ndata: %s\n\n", name, s)
+	                : sy_buf_printf(out, "data: %s\n\n", s);
 	free(s);
 	return rc ? -ENOMEM : 0;
 }

@@ -65,14 +65,15 @@ struct dp_skin {
 	void (*rewind)(void *state);
 	/* Bytes sent while waiting for the first token (NULL = the processing comment). */
 	const char *keepalive;
-	/* Pass-through for an attempt on an endpoint speaking adapter: true with the upstream
-	 * body (malloc'ed, model set to model_id) in *body and *len and the client headers to forward
-	 * in hdrs (NULL-terminated "Name: value", owned by state; *hdrs NULL = the adapter's);
-	 * false when this attempt translates (or out of memory: translating is always possible).
-	 * Until the next call, reply() gives 2xx answers back as they are and stream() only makes
-	 * the in-band error. NULL = never. */
-	bool (*passthrough)(void *state, const char *adapter, const char *model_id, char **body,
-	                    size_t *len, const char *const **hdrs);
+	/* Pass-through for an attempt on an endpoint speaking adapter: 1 with the upstream body
+	 * (malloc'ed, model set to model_id) in *body and *len and the client headers to forward
+	 * in hdrs (NULL-terminated "Name: value" strings owned by state; left NULL = the
+	 * adapter's); 0 when this attempt translates; SY_EINVAL with a client-facing message in
+	 * err when the request holds what only pass-through can honour (another endpoint may
+	 * do); -ENOMEM. Until the next call, reply() gives 2xx answers back as they are and
+	 * stream() only makes the in-band error. NULL = never. */
+	int (*passthrough)(void *state, const char *adapter, const char *model_id, char **body,
+	                   size_t *len, const char *const **hdrs, char *err, size_t errlen);
 	/* Pass-through streams: one upstream event (its name, "" if none, and data) as the
 	 * client's bytes. 0 or -ENOMEM. */
 	int (*raw_event)(void *state, const char *event, const char *data, size_t len,
@@ -94,16 +95,16 @@ int dp_skin_messages_count_tokens(const char *data, size_t len, char **out, char
 /* The client's reply (see reply): json taken, malloc'ed result, NULL = out of memory. */
 char *dp_skin_reply(const struct dp_skin *s, void *state, int status, char *json);
 /* One stream part framed for the client into out (see stream). 0 or -ENOMEM. */
-int dp_skin_stream(const struct dp_skin *s, void *state, enum dp_skin_part part,
-                   const char *json, struct sy_buf *out);
+int dp_skin_stream(const struct dp_skin *s, void *state, enum dp_skin_part part, const char *json,
+                   struct sy_buf *out);
 
 /* ---- shared by the skins --------------------------------------------------------------- */
 
 /* The parts of OpenRouter's error envelope {"error": {code, message, metadata.error_type}}
  * (also the in-band error chunk's): status (the code, else fallback), message and
  * error_type copied into the caller's buffers ("" when absent). */
-void dp_skin_error_parts(const char *json, int fallback, int *status, char *message,
-                         size_t msglen, char *error_type, size_t typelen);
+void dp_skin_error_parts(const char *json, int fallback, int *status, char *message, size_t msglen,
+                         char *error_type, size_t typelen);
 /* Append one SSE event: "event: <name>\n" (when name is not NULL) "data: <json>\n\n"
  * (takes j). 0 or -ENOMEM. */
 int dp_skin_sse(struct sy_buf *out, const char *name, json_t *j);

@@ -36,8 +36,8 @@ static int refuse_member(const json_t *in, char *err, size_t errlen)
 	return 0;
 }
 
-static int request(const char *data, size_t len, const char *const *hdrs, void **state,
-                   char **out, char *err, size_t errlen)
+static int request(const char *data, size_t len, const char *const *hdrs, void **state, char **out,
+                   char *err, size_t errlen)
 {
 	(void)hdrs;
 	(void)state;
@@ -50,9 +50,9 @@ static int request(const char *data, size_t len, const char *const *hdrs, void *
 	json_t *prompt = json_object_get(in, "prompt");
 	if (json_is_array(prompt) && json_array_size(prompt) == 1)
 		prompt = json_array_get(prompt, 0);
-	int rc = json_is_object(in) ? refuse_member(in, err, errlen)
-	                            : dp_adapter_refuse(err, errlen,
-	                                                "request body must be a JSON object");
+	int rc = json_is_object(in)
+	             ? refuse_member(in, err, errlen)
+	             : dp_adapter_refuse(err, errlen, "request body must be a JSON object");
 	if (!rc && !json_is_string(prompt))
 		rc = dp_adapter_refuse(err, errlen,
 		                       "prompt must be a string or an array of one string (token "
@@ -86,9 +86,9 @@ static char *text_completion(const char *json, bool chunk)
 	if (ch) {
 		json_t *m = json_object_get(ch, chunk ? "delta" : "message");
 		const char *text = json_string_value(json_object_get(m, "content"));
-		json_t *c = json_pack("{s:i,s:s,s:O?,s:n}", "index", 0, "text", text ? text : "",
-		                      "finish_reason", json_object_get(ch, "finish_reason"),
-		                      "logprobs");
+		json_t *c =
+		    json_pack("{s:i,s:s,s:O?,s:n}", "index", 0, "text", text ? text : "",
+		              "finish_reason", json_object_get(ch, "finish_reason"), "logprobs");
 		json_t *native = json_object_get(ch, "native_finish_reason");
 		if (c && native)
 			json_object_set(c, "native_finish_reason", native);

@@ -33,25 +33,34 @@
 #define DEFAULT_VERSION "2023-06-01"
 
 /* The members of a Messages request (Anthropic's, then OpenRouter's). */
-static const char *const anthropic_members[] = {
-    "model",         "messages",    "system",         "max_tokens", "metadata", "stop_sequences",
-    "stream",        "temperature", "top_p",          "top_k",      "tools",    "tool_choice",
-    "thinking",      NULL};
+static const char *const anthropic_members[] = {"model",      "messages",      "system",
+                                                "max_tokens", "metadata",      "stop_sequences",
+                                                "stream",     "temperature",   "top_p",
+                                                "top_k",      "tools",         "tool_choice",
+                                                "thinking",   "output_config", "context_management",
+                                                NULL};
 static const char *const openrouter_members[] = {"models", "provider", "route", "session_id",
                                                  "user",   "plugins",  NULL};
 
+/* What only an Anthropic endpoint can honour (by pass-through): the first such member or
+ * block, named as the client wrote it; "" = none. */
+struct native {
+	char what[160];
+};
+
 struct state {
 	json_t *body; /* the client's request, for pass-through */
+	struct native native;
 	char *hdr_store[2];
 	const char *hdrs[3]; /* anthropic-version, anthropic-beta for pass-through */
 	bool pass;           /* the current attempt passes through */
 	/* stream translation */
 	bool started;
-	int64_t block;   /* the open content block's index, -1 = none */
-	char open;       /* its kind: 't'ext, 'k' thinking, 'u' tool_use */
-	int64_t next;    /* the next block's index */
-	int64_t tool;    /* the OpenAI tool call index of the open tool_use block */
-	char stop[32];   /* stop_reason to report */
+	int64_t block; /* the open content block's index, -1 = none */
+	char open;     /* its kind: 't'ext, 'k' thinking, 'u' tool_use */
+	int64_t next;  /* the next block's index */
+	int64_t tool;  /* the OpenAI tool call index of the open tool_use block */
+	char stop[32]; /* stop_reason to report */
 };
 
 static bool member_of(const char *const *set, const char *name)
@@ -63,6 +72,12 @@ static bool member_of(const char *const *set, const char *name)
 }
 
 /* ---- request --------------------------------------------------------------------------- */
+
+static void needs_native(struct native *n, const char *what)
+{
+	if (!n->what[0])
+		snprintf(n->what, sizeof(n->what), "%s", what);
+}
 
 /* A text block as a content part, cache_control kept. */
 static json_t *text_part(const json_t *b)
@@ -112,8 +127,8 @@ static int media_part(const json_t *b, const char *type, const char *where, json
 }
 
 /* A tool_result block's content as text (string, or its text blocks joined). */
-static int tool_result_text(const json_t *b, const char *where, char **text, char *err,
-                            size_t errlen)
+static int tool_result_text(const json_t *b, const char *where, char **text, struct native *nat,
+                            char *err, size_t errlen)
 {
 	json_t *c = json_object_get(b, "content");
 	struct sy_buf t;
@@ -128,12 +143,12 @@ static int tool_result_text(const json_t *b, const char *where, char **text, cha
 	{
 		const char *pt = json_string_value(json_object_get(part, "type"));
 		const char *s = json_string_value(json_object_get(part, "text"));
-		if (!pt || strcmp(pt, "text") || !s) {
-			sy_buf_release(&t);
-			return dp_adapter_refuse(err, errlen,
-			                         "%s.content[%zu]: only text blocks are supported in "
-			                         "tool results",
-			                         where, k);
+		if (!pt || strcmp(pt, "text") || !s) { /* images in results: Anthropic's */
+			char what[120];
+			snprintf(what, sizeof(what), "%s.content[%zu] (type \"%.40s\")", where, k,
+			         pt ? pt : "");
+			needs_native(nat, what);
+			continue;
 		}
 		if ((k && sy_buf_puts(&t, "\n")) || sy_buf_puts(&t, s)) {
 			sy_buf_release(&t);
@@ -148,7 +163,8 @@ static int tool_result_text(const json_t *b, const char *where, char **text, cha
 }
 
 /* A user turn: tool_result blocks become tool turns (first), the rest one user turn. */
-static int user_turn(const json_t *content, size_t i, json_t *turns, char *err, size_t errlen)
+static int user_turn(const json_t *content, size_t i, json_t *turns, struct native *nat, char *err,
+                     size_t errlen)
 {
 	json_t *parts = json_array();
 	size_t j;
@@ -164,7 +180,8 @@ static int user_turn(const json_t *content, size_t i, json_t *turns, char *err, 
 			rc = dp_adapter_refuse(err, errlen, "%s.type must be a string", where);
 		} else if (!strcmp(type, "text")) {
 			if (!json_is_string(json_object_get(b, "text")))
-				rc = dp_adapter_refuse(err, errlen, "%s.text must be a string", where);
+				rc = dp_adapter_refuse(err, errlen, "%s.text must be a string",
+				                       where);
 			else
 				rc = (part = text_part(b)) ? 0 : -ENOMEM;
 		} else if (!strcmp(type, "image") || !strcmp(type, "document")) {
@@ -173,18 +190,17 @@ static int user_turn(const json_t *content, size_t i, json_t *turns, char *err, 
 			const char *id = json_string_value(json_object_get(b, "tool_use_id"));
 			char *text = NULL;
 			if (!id)
-				rc = dp_adapter_refuse(err, errlen, "%s.tool_use_id must be a string",
-				                       where);
-			else if (!(rc = tool_result_text(b, where, &text, err, errlen)))
-				json_array_append_new(
-				    turns, json_pack("{s:s,s:s,s:s}", "role", "tool", "tool_call_id", id,
-				                     "content", text));
+				rc = dp_adapter_refuse(err, errlen,
+				                       "%s.tool_use_id must be a string", where);
+			else if (!(rc = tool_result_text(b, where, &text, nat, err, errlen)))
+				json_array_append_new(turns, json_pack("{s:s,s:s,s:s}", "role",
+				                                       "tool", "tool_call_id", id,
+				                                       "content", text));
 			free(text);
 		} else {
-			rc = dp_adapter_refuse(err, errlen,
-			                       "%s.type \"%s\" is not supported in a user turn (text, "
-			                       "image, document, tool_result)",
-			                       where, type);
+			char what[120];
+			snprintf(what, sizeof(what), "%s (type \"%.40s\")", where, type);
+			needs_native(nat, what);
 		}
 		if (rc)
 			break;
@@ -192,14 +208,15 @@ static int user_turn(const json_t *content, size_t i, json_t *turns, char *err, 
 			json_array_append_new(parts, part);
 	}
 	if (!rc && json_array_size(parts))
-		json_array_append_new(turns, json_pack("{s:s,s:O}", "role", "user", "content", parts));
+		json_array_append_new(turns,
+		                      json_pack("{s:s,s:O}", "role", "user", "content", parts));
 	json_decref(parts);
 	return rc;
 }
 
 /* An assistant turn: text, tool_use and thinking blocks. */
-static int assistant_turn(const json_t *content, size_t i, json_t *turns, char *err,
-                          size_t errlen)
+static int assistant_turn(const json_t *content, size_t i, json_t *turns, struct native *nat,
+                          char *err, size_t errlen)
 {
 	struct sy_buf text;
 	sy_buf_init(&text, 0);
@@ -219,15 +236,16 @@ static int assistant_turn(const json_t *content, size_t i, json_t *turns, char *
 			json_t *input = json_object_get(b, "input");
 			char *args = json_is_object(input) ? sy_json_dump(input) : NULL;
 			if (!json_is_string(id) || !json_is_string(name) || !args)
-				rc = dp_adapter_refuse(err, errlen,
-				                       "messages[%zu].content[%zu] (tool_use) needs a "
-				                       "string id and name and an object input",
-				                       i, j);
+				rc = dp_adapter_refuse(
+				    err, errlen,
+				    "messages[%zu].content[%zu] (tool_use) needs a "
+				    "string id and name and an object input",
+				    i, j);
 			else
-				json_array_append_new(calls, json_pack("{s:O,s:s,s:{s:O,s:s}}", "id",
-				                                       id, "type", "function",
-				                                       "function", "name", name,
-				                                       "arguments", args));
+				json_array_append_new(calls,
+				                      json_pack("{s:O,s:s,s:{s:O,s:s}}", "id", id,
+				                                "type", "function", "function",
+				                                "name", name, "arguments", args));
 			free(args);
 		} else if (type && !strcmp(type, "thinking")) {
 			json_t *d = json_pack("{s:s,s:O?,s:s}", "type", "reasoning.text", "text",
@@ -243,18 +261,19 @@ static int assistant_turn(const json_t *content, size_t i, json_t *turns, char *
 			                                         json_object_get(b, "data"),
 			                                         "format", "anthropic-claude-v1"));
 		} else {
-			rc = dp_adapter_refuse(err, errlen,
-			                       "messages[%zu].content[%zu].type \"%s\" is not "
-			                       "supported in an assistant turn (text, tool_use, "
-			                       "thinking, redacted_thinking)",
-			                       i, j, type ? type : "");
+			char what[120];
+			snprintf(what, sizeof(what), "messages[%zu].content[%zu] (type \"%.40s\")",
+			         i, j, type ? type : "");
+			needs_native(nat, what);
 		}
 		if (rc)
 			break;
 	}
 	json_t *m = rc ? NULL
 	               : json_pack("{s:s,s:s?}", "role", "assistant", "content",
-	                           text.data ? text.data : json_array_size(calls) ? NULL : "");
+	                           text.data                ? text.data
+	                           : json_array_size(calls) ? NULL
+	                                                    : "");
 	if (m && json_array_size(calls))
 		json_object_set(m, "tool_calls", calls);
 	if (m && json_array_size(details))
@@ -269,16 +288,18 @@ static int assistant_turn(const json_t *content, size_t i, json_t *turns, char *
 	return rc;
 }
 
-static int map_system(const json_t *sys, json_t *turns, char *err, size_t errlen)
+/* system, or a system turn among the messages (where names it), as a system turn. */
+static int map_system(const json_t *sys, const char *where, json_t *turns, char *err, size_t errlen)
 {
 	if (!sys)
 		return 0;
 	if (json_is_string(sys)) {
-		json_array_append_new(turns, json_pack("{s:s,s:O}", "role", "system", "content", sys));
+		json_array_append_new(turns,
+		                      json_pack("{s:s,s:O}", "role", "system", "content", sys));
 		return 0;
 	}
 	if (!json_is_array(sys))
-		return dp_adapter_refuse(err, errlen, "system must be a string or text blocks");
+		return dp_adapter_refuse(err, errlen, "%s must be a string or text blocks", where);
 	json_t *parts = json_array();
 	size_t j;
 	json_t *b;
@@ -288,8 +309,8 @@ static int map_system(const json_t *sys, json_t *turns, char *err, size_t errlen
 		if (!type || strcmp(type, "text") || !json_is_string(json_object_get(b, "text"))) {
 			json_decref(parts);
 			return dp_adapter_refuse(err, errlen,
-			                         "system[%zu] must be a text block with a string text",
-			                         j);
+			                         "%s[%zu] must be a text block with a string text",
+			                         where, j);
 		}
 		json_array_append_new(parts, text_part(b));
 	}
@@ -297,12 +318,12 @@ static int map_system(const json_t *sys, json_t *turns, char *err, size_t errlen
 	return 0;
 }
 
-static int map_messages(const json_t *in, json_t *out, char *err, size_t errlen)
+static int map_messages(const json_t *in, json_t *out, struct native *nat, char *err, size_t errlen)
 {
 	json_t *msgs = json_object_get(in, "messages");
 	json_t *turns = json_array();
 	json_object_set_new(out, "messages", turns);
-	int rc = map_system(json_object_get(in, "system"), turns, err, errlen);
+	int rc = map_system(json_object_get(in, "system"), "system", turns, err, errlen);
 	if (rc)
 		return rc;
 	if (!json_is_array(msgs) || !json_array_size(msgs))
@@ -314,29 +335,39 @@ static int map_messages(const json_t *in, json_t *out, char *err, size_t errlen)
 		const char *role = json_string_value(json_object_get(m, "role"));
 		json_t *content = json_object_get(m, "content");
 		bool user = role && !strcmp(role, "user");
+		char where[48];
+		snprintf(where, sizeof(where), "messages[%zu].content", i);
+		if (role && !strcmp(role, "system")) { /* instructions given mid-conversation */
+			if ((rc = map_system(content, where, turns, err, errlen)))
+				return rc;
+			continue;
+		}
 		if (!role || (!user && strcmp(role, "assistant")))
-			return dp_adapter_refuse(err, errlen,
-			                         "messages[%zu].role must be \"user\" or \"assistant\"",
-			                         i);
+			return dp_adapter_refuse(
+			    err, errlen,
+			    "messages[%zu].role must be \"user\", \"assistant\" "
+			    "or \"system\"",
+			    i);
 		if (json_is_string(content)) {
-			json_array_append_new(turns,
-			                      json_pack("{s:s,s:O}", "role", role, "content", content));
+			json_array_append_new(
+			    turns, json_pack("{s:s,s:O}", "role", role, "content", content));
 			continue;
 		}
 		if (!json_is_array(content))
-			return dp_adapter_refuse(err, errlen,
-			                         "messages[%zu].content must be a string or an array "
-			                         "of content blocks",
-			                         i);
-		rc = user ? user_turn(content, i, turns, err, errlen)
-		          : assistant_turn(content, i, turns, err, errlen);
+			return dp_adapter_refuse(
+			    err, errlen,
+			    "messages[%zu].content must be a string or an array "
+			    "of content blocks",
+			    i);
+		rc = user ? user_turn(content, i, turns, nat, err, errlen)
+		          : assistant_turn(content, i, turns, nat, err, errlen);
 		if (rc)
 			return rc;
 	}
 	return 0;
 }
 
-static int map_tools(const json_t *in, json_t *out, char *err, size_t errlen)
+static int map_tools(const json_t *in, json_t *out, struct native *nat, char *err, size_t errlen)
 {
 	json_t *tools = json_object_get(in, "tools");
 	json_t *choice = json_object_get(in, "tool_choice");
@@ -352,15 +383,17 @@ static int map_tools(const json_t *in, json_t *out, char *err, size_t errlen)
 			const char *type = json_string_value(json_object_get(t, "type"));
 			json_t *name = json_object_get(t, "name");
 			json_t *schema = json_object_get(t, "input_schema");
-			if (type && strcmp(type, "custom"))
-				return dp_adapter_refuse(err, errlen,
-				                         "tools[%zu].type \"%s\": server and built-in "
-				                         "tools are not supported, only custom tools",
-				                         i, type);
+			if (type && strcmp(type, "custom")) { /* server and built-in tools */
+				char what[120];
+				snprintf(what, sizeof(what), "tools[%zu] (type \"%.40s\")", i,
+				         type);
+				needs_native(nat, what);
+				continue;
+			}
 			if (!json_is_string(name) || !json_is_object(schema))
 				return dp_adapter_refuse(
-				    err, errlen, "tools[%zu] needs a string name and an input_schema object",
-				    i);
+				    err, errlen,
+				    "tools[%zu] needs a string name and an input_schema object", i);
 			json_t *fn = json_pack("{s:O,s:O}", "name", name, "parameters", schema);
 			json_t *desc = json_object_get(t, "description");
 			if (json_is_string(desc))
@@ -376,10 +409,10 @@ static int map_tools(const json_t *in, json_t *out, char *err, size_t errlen)
 		return 0;
 	const char *type = json_string_value(json_object_get(choice, "type"));
 	const char *name = json_string_value(json_object_get(choice, "name"));
-	json_t *c = !type                    ? NULL
-	            : !strcmp(type, "auto")  ? json_string("auto")
-	            : !strcmp(type, "any")   ? json_string("required")
-	            : !strcmp(type, "none")  ? json_string("none")
+	json_t *c = !type                   ? NULL
+	            : !strcmp(type, "auto") ? json_string("auto")
+	            : !strcmp(type, "any")  ? json_string("required")
+	            : !strcmp(type, "none") ? json_string("none")
 	            : !strcmp(type, "tool") && name
 	                ? json_pack("{s:s,s:{s:s}}", "type", "function", "function", "name", name)
 	                : NULL;
@@ -392,6 +425,64 @@ static int map_tools(const json_t *in, json_t *out, char *err, size_t errlen)
 	if (json_is_boolean(dp))
 		json_object_set_new(out, "parallel_tool_calls", json_boolean(!json_is_true(dp)));
 	return 0;
+}
+
+/* output_config: effort as OpenRouter's reasoning effort, format as a JSON schema
+ * response_format; other members are Anthropic's own. */
+static int map_output(const json_t *in, json_t *out, struct native *nat, char *err, size_t errlen)
+{
+	json_t *oc = json_object_get(in, "output_config");
+	const char *k;
+	json_t *v;
+	if (!oc)
+		return 0;
+	if (!json_is_object(oc))
+		return dp_adapter_refuse(err, errlen, "output_config must be an object");
+	json_object_foreach(oc, k, v)
+	{
+		const char *type = json_string_value(json_object_get(v, "type"));
+		if (!strcmp(k, "effort") && json_is_string(v)) {
+			const char *e = json_string_value(v);
+			json_t *r = json_object_get(out, "reasoning");
+			if (!json_is_false(json_object_get(r, "enabled")))
+				json_object_set_new(
+				    out, "reasoning",
+				    json_pack("{s:s}", "effort", !strcmp(e, "max") ? "xhigh" : e));
+		} else if (!strcmp(k, "format") && type && !strcmp(type, "json_schema") &&
+		           json_is_object(json_object_get(v, "schema"))) {
+			json_object_set_new(out, "response_format",
+			                    json_pack("{s:s,s:{s:s,s:O,s:b}}", "type",
+			                              "json_schema", "json_schema", "name",
+			                              "output", "schema",
+			                              json_object_get(v, "schema"), "strict", 1));
+		} else {
+			char what[80];
+			snprintf(what, sizeof(what), "output_config.%.40s", k);
+			needs_native(nat, what);
+		}
+	}
+	return 0;
+}
+
+/* context_management: clearing nothing ("keep": "all" of thinking) is honoured anywhere;
+ * any other edit is done by Anthropic's API only. */
+static void map_context(const json_t *in, struct native *nat)
+{
+	json_t *cm = json_object_get(in, "context_management");
+	size_t i;
+	json_t *e;
+	if (!cm)
+		return;
+	json_array_foreach(json_object_get(cm, "edits"), i, e)
+	{
+		const char *type = json_string_value(json_object_get(e, "type"));
+		const char *keep = json_string_value(json_object_get(e, "keep"));
+		if (!type || strncmp(type, "clear_thinking_", 15) || !keep || strcmp(keep, "all"))
+			break;
+	}
+	if (!json_is_object(cm) || i < json_array_size(json_object_get(cm, "edits")) ||
+	    json_object_size(cm) != 1 || !json_is_array(json_object_get(cm, "edits")))
+		needs_native(nat, "context_management");
 }
 
 static int map_params(const json_t *in, json_t *out, bool count, char *err, size_t errlen)
@@ -416,8 +507,8 @@ static int map_params(const json_t *in, json_t *out, bool count, char *err, size
 		json_object_foreach(v, k, mv)
 		{
 			if (strcmp(k, "user_id"))
-				return dp_adapter_refuse(err, errlen,
-				                         "metadata.%s is not supported (only user_id)", k);
+				return dp_adapter_refuse(
+				    err, errlen, "metadata.%s is not supported (only user_id)", k);
 			if (!json_is_null(mv) && !json_object_get(in, "user"))
 				json_object_set(out, "user", mv);
 		}
@@ -426,19 +517,26 @@ static int map_params(const json_t *in, json_t *out, bool count, char *err, size
 		const char *type = json_string_value(json_object_get(v, "type"));
 		json_t *budget = json_object_get(v, "budget_tokens");
 		if (type && !strcmp(type, "enabled") && json_is_integer(budget))
-			json_object_set_new(out, "reasoning", json_pack("{s:O}", "max_tokens", budget));
+			json_object_set_new(out, "reasoning",
+			                    json_pack("{s:O}", "max_tokens", budget));
 		else if (type && !strcmp(type, "disabled"))
 			json_object_set_new(out, "reasoning", json_pack("{s:b}", "enabled", 0));
+		else if (type && !strcmp(type, "adaptive")) /* the model decides how much */
+			json_object_set_new(out, "reasoning", json_pack("{s:b}", "enabled", 1));
 		else
-			return dp_adapter_refuse(err, errlen,
-			                         "thinking must be {\"type\": \"enabled\", "
-			                         "\"budget_tokens\": n} or {\"type\": \"disabled\"}");
+			return dp_adapter_refuse(
+			    err, errlen,
+			    "thinking must be {\"type\": \"enabled\", "
+			    "\"budget_tokens\": n}, {\"type\": \"adaptive\"} or "
+			    "{\"type\": \"disabled\"}");
 	}
 	return 0;
 }
 
-/* The client's body as the chat body (count: for count_tokens, no max_tokens needed). */
-static int translate(const json_t *in, bool count, char **out, char *err, size_t errlen)
+/* The client's body as the chat body (count: for count_tokens, no max_tokens needed); what
+ * only pass-through can honour is left out and named in nat. */
+static int translate(const json_t *in, bool count, char **out, struct native *nat, char *err,
+                     size_t errlen)
 {
 	if (!json_is_object(in))
 		return dp_adapter_refuse(err, errlen, "request body must be a JSON object");
@@ -447,15 +545,17 @@ static int translate(const json_t *in, bool count, char **out, char *err, size_t
 	json_object_foreach((json_t *)in, k, v)
 	{
 		if (!member_of(anthropic_members, k) && !member_of(openrouter_members, k))
-			return dp_adapter_refuse(err, errlen,
-			                         "%s is not supported by this gateway's Messages API", k);
+			needs_native(nat, k); /* a newer member of Anthropic's API */
 	}
+	map_context(in, nat);
 	json_t *body = json_object();
-	int rc = body ? map_messages(in, body, err, errlen) : -ENOMEM;
+	int rc = body ? map_messages(in, body, nat, err, errlen) : -ENOMEM;
 	if (!rc)
-		rc = map_tools(in, body, err, errlen);
+		rc = map_tools(in, body, nat, err, errlen);
 	if (!rc)
 		rc = map_params(in, body, count, err, errlen);
+	if (!rc)
+		rc = map_output(in, body, nat, err, errlen);
 	for (size_t i = 0; !rc && openrouter_members[i]; i++)
 		if ((v = json_object_get(in, openrouter_members[i])))
 			json_object_set(body, openrouter_members[i], v);
@@ -487,8 +587,8 @@ static void rewind_stream(void *p)
 	st->stop[0] = '\0';
 }
 
-static int request(const char *data, size_t len, const char *const *hdrs, void **state,
-                   char **out, char *err, size_t errlen)
+static int request(const char *data, size_t len, const char *const *hdrs, void **state, char **out,
+                   char *err, size_t errlen)
 {
 	json_error_t jerr;
 	json_t *in = json_loadb(data, len, 0, &jerr);
@@ -496,33 +596,43 @@ static int request(const char *data, size_t len, const char *const *hdrs, void *
 		return dp_adapter_refuse(err, errlen,
 		                         "request body is not valid JSON: %s (line %d, column %d)",
 		                         jerr.text, jerr.line, jerr.column);
-	int rc = translate(in, false, out, err, errlen);
+	struct native nat = {{0}};
+	int rc = translate(in, false, out, &nat, err, errlen);
 	struct state *st = rc ? NULL : calloc(1, sizeof(*st));
 	if (!rc && !st)
 		rc = -ENOMEM;
 	if (rc) {
+		free(*out);
+		*out = NULL;
 		json_decref(in);
 		return rc;
 	}
+	st->native = nat;
 	st->body = in;
 	size_t n = 0;
 	if (asprintf(&st->hdr_store[0], "anthropic-version: %s",
 	             hdrs[0] && hdrs[0][0] ? hdrs[0] : DEFAULT_VERSION) >= 0)
 		st->hdrs[n++] = st->hdr_store[0];
-	if (hdrs[1] && hdrs[1][0] && asprintf(&st->hdr_store[1], "anthropic-beta: %s", hdrs[1]) >= 0)
+	if (hdrs[1] && hdrs[1][0] &&
+	    asprintf(&st->hdr_store[1], "anthropic-beta: %s", hdrs[1]) >= 0)
 		st->hdrs[n++] = st->hdr_store[1];
 	rewind_stream(st);
 	*state = st;
 	return 0;
 }
 
-static bool passthrough(void *p, const char *adapter, const char *model_id, char **body,
-                        size_t *len, const char *const **hdrs)
+static int passthrough(void *p, const char *adapter, const char *model_id, char **body, size_t *len,
+                       const char *const **hdrs, char *err, size_t errlen)
 {
 	struct state *st = p;
 	st->pass = false;
+	if (strcmp(adapter, "anthropic") && st->native.what[0])
+		return dp_adapter_refuse(err, errlen,
+		                         "%s is only supported on endpoints speaking Anthropic's "
+		                         "Messages API",
+		                         st->native.what);
 	if (strcmp(adapter, "anthropic") || !st->hdrs[0])
-		return false;
+		return 0;
 	json_t *b = json_deep_copy(st->body);
 	for (size_t i = 0; b && openrouter_members[i]; i++)
 		json_object_del(b, openrouter_members[i]);
@@ -533,11 +643,10 @@ static bool passthrough(void *p, const char *adapter, const char *model_id, char
 		st->pass = true;
 	}
 	json_decref(b);
-	return st->pass;
+	return st->pass ? 1 : -ENOMEM;
 }
 
-static int raw_event(void *p, const char *event, const char *data, size_t len,
-                     struct sy_buf *out)
+static int raw_event(void *p, const char *event, const char *data, size_t len, struct sy_buf *out)
 {
 	if (!strcmp(event, "error")) /* dp_chat ends the stream with its own */
 		return 0;
@@ -553,17 +662,27 @@ static const char *error_type(int status)
 {
 	switch (status) {
 	case 400:
-	case 422: return "invalid_request_error";
-	case 401: return "authentication_error";
-	case 402: return "billing_error";
-	case 403: return "permission_error";
-	case 404: return "not_found_error";
-	case 413: return "request_too_large";
-	case 429: return "rate_limit_error";
+	case 422:
+		return "invalid_request_error";
+	case 401:
+		return "authentication_error";
+	case 402:
+		return "billing_error";
+	case 403:
+		return "permission_error";
+	case 404:
+		return "not_found_error";
+	case 413:
+		return "request_too_large";
+	case 429:
+		return "rate_limit_error";
 	case 503:
-	case 529: return "overloaded_error";
-	case 504: return "timeout_error";
-	default: return "api_error";
+	case 529:
+		return "overloaded_error";
+	case 504:
+		return "timeout_error";
+	default:
+		return "api_error";
 	}
 }
 
@@ -579,8 +698,8 @@ static json_t *error_object(const char *json, int fallback)
 /* The stop_reason: the provider's own when it is Anthropic's, else the chat reason's. */
 static const char *stop_reason(const char *finish, const char *native)
 {
-	static const char *const own[] = {"end_turn",   "max_tokens", "stop_sequence", "tool_use",
-	                                  "pause_turn", "refusal",    NULL};
+	static const char *const own[] = {
+	    "end_turn", "max_tokens", "stop_sequence", "tool_use", "pause_turn", "refusal", NULL};
 	if (native && member_of(own, native))
 		return native;
 	if (!finish)
@@ -621,12 +740,13 @@ static void thinking_blocks(const json_t *details, json_t *content)
 		const char *sig = json_string_value(json_object_get(d, "signature"));
 		const char *data = json_string_value(json_object_get(d, "data"));
 		if (type && !strcmp(type, "reasoning.text"))
-			json_array_append_new(content, json_pack("{s:s,s:s,s:s}", "type", "thinking",
-			                                         "thinking", text ? text : "",
-			                                         "signature", sig ? sig : ""));
+			json_array_append_new(
+			    content, json_pack("{s:s,s:s,s:s}", "type", "thinking", "thinking",
+			                       text ? text : "", "signature", sig ? sig : ""));
 		else if (type && !strcmp(type, "reasoning.encrypted") && data)
-			json_array_append_new(content, json_pack("{s:s,s:s}", "type",
-			                                         "redacted_thinking", "data", data));
+			json_array_append_new(
+			    content,
+			    json_pack("{s:s,s:s}", "type", "redacted_thinking", "data", data));
 	}
 }
 
@@ -648,31 +768,33 @@ static char *message_of(const char *json)
 	json_t *content = json_array();
 	thinking_blocks(json_object_get(msg, "reasoning_details"), content);
 	if (!json_array_size(content) && json_is_string(json_object_get(msg, "reasoning")))
-		json_array_append_new(content,
-		                      json_pack("{s:s,s:O,s:s}", "type", "thinking", "thinking",
-		                                json_object_get(msg, "reasoning"), "signature", ""));
+		json_array_append_new(
+		    content, json_pack("{s:s,s:O,s:s}", "type", "thinking", "thinking",
+		                       json_object_get(msg, "reasoning"), "signature", ""));
 	const char *text = json_string_value(json_object_get(msg, "content"));
 	if (text && text[0])
-		json_array_append_new(content, json_pack("{s:s,s:s}", "type", "text", "text", text));
+		json_array_append_new(content,
+		                      json_pack("{s:s,s:s}", "type", "text", "text", text));
 	size_t i;
 	json_t *c;
 	json_array_foreach(json_object_get(msg, "tool_calls"), i, c)
 	{
 		json_t *fn = json_object_get(c, "function");
 		json_array_append_new(
-		    content, json_pack("{s:s,s:O,s:O,s:o}", "type", "tool_use", "id",
-		                       json_object_get(c, "id"), "name", json_object_get(fn, "name"),
-		                       "input",
-		                       tool_input(json_string_value(json_object_get(fn, "arguments")))));
+		    content,
+		    json_pack("{s:s,s:O,s:O,s:o}", "type", "tool_use", "id",
+		              json_object_get(c, "id"), "name", json_object_get(fn, "name"),
+		              "input",
+		              tool_input(json_string_value(json_object_get(fn, "arguments")))));
 	}
 	const char *stop =
 	    stop_reason(json_string_value(json_object_get(ch, "finish_reason")),
 	                json_string_value(json_object_get(ch, "native_finish_reason")));
-	json_t *m = json_pack("{s:O?,s:s,s:s,s:O?,s:o,s:s?,s:n,s:o?}", "id",
-	                      json_object_get(a, "id"), "type", "message", "role", "assistant",
-	                      "model", json_object_get(a, "model"), "content", content,
-	                      "stop_reason", stop, "stop_sequence", "usage",
-	                      usage_of(json_object_get(a, "usage")));
+	json_t *m =
+	    json_pack("{s:O?,s:s,s:s,s:O?,s:o,s:s?,s:n,s:o?}", "id", json_object_get(a, "id"),
+	              "type", "message", "role", "assistant", "model", json_object_get(a, "model"),
+	              "content", content, "stop_reason", stop, "stop_sequence", "usage",
+	              usage_of(json_object_get(a, "usage")));
 	json_t *prov = json_object_get(a, "provider");
 	if (m && prov)
 		json_object_set(m, "provider", prov);
@@ -702,8 +824,8 @@ static int close_block(struct state *st, struct sy_buf *out)
 {
 	if (st->block < 0)
 		return 0;
-	json_t *e = json_pack("{s:s,s:I}", "type", "content_block_stop", "index",
-	                      (json_int_t)st->block);
+	json_t *e =
+	    json_pack("{s:s,s:I}", "type", "content_block_stop", "index", (json_int_t)st->block);
 	st->block = -1;
 	st->open = 0;
 	return dp_skin_sse(out, "content_block_stop", e);
@@ -736,11 +858,11 @@ static int start_message(struct state *st, const json_t *chunk, struct sy_buf *o
 	if (st->started)
 		return 0;
 	st->started = true;
-	json_t *e = json_pack(
-	    "{s:s,s:{s:O?,s:s,s:s,s:O?,s:[],s:n,s:n,s:{s:i,s:i}}}", "type", "message_start",
-	    "message", "id", json_object_get(chunk, "id"), "type", "message", "role", "assistant",
-	    "model", json_object_get(chunk, "model"), "content", "stop_reason", "stop_sequence",
-	    "usage", "input_tokens", 0, "output_tokens", 0);
+	json_t *e = json_pack("{s:s,s:{s:O?,s:s,s:s,s:O?,s:[],s:n,s:n,s:{s:i,s:i}}}", "type",
+	                      "message_start", "message", "id", json_object_get(chunk, "id"),
+	                      "type", "message", "role", "assistant", "model",
+	                      json_object_get(chunk, "model"), "content", "stop_reason",
+	                      "stop_sequence", "usage", "input_tokens", 0, "output_tokens", 0);
 	return dp_skin_sse(out, "message_start", e);
 }
 
@@ -758,35 +880,37 @@ static int reasoning_parts(struct state *st, const json_t *dl, struct sy_buf *ou
 			continue;
 		if (!strcmp(type, "reasoning.encrypted") &&
 		    (s = json_string_value(json_object_get(d, "data")))) {
-			rc = open_block(st, 'r',
-			                json_pack("{s:s,s:s}", "type", "redacted_thinking", "data", s),
-			                out);
+			rc = open_block(
+			    st, 'r', json_pack("{s:s,s:s}", "type", "redacted_thinking", "data", s),
+			    out);
 			if (!rc)
 				rc = close_block(st, out);
 			continue;
 		}
 		if (strcmp(type, "reasoning.text"))
 			continue;
-		rc = open_block(st, 'k',
-		                json_pack("{s:s,s:s,s:s}", "type", "thinking", "thinking", "",
-		                          "signature", ""),
-		                out);
+		rc = open_block(
+		    st, 'k',
+		    json_pack("{s:s,s:s,s:s}", "type", "thinking", "thinking", "", "signature", ""),
+		    out);
 		if (!rc && (s = json_string_value(json_object_get(d, "text"))) && s[0])
-			rc = delta(st, json_pack("{s:s,s:s}", "type", "thinking_delta", "thinking", s),
+			rc = delta(st,
+			           json_pack("{s:s,s:s}", "type", "thinking_delta", "thinking", s),
 			           out);
 		if (!rc && (s = json_string_value(json_object_get(d, "signature"))) && s[0])
-			rc = delta(st,
-			           json_pack("{s:s,s:s}", "type", "signature_delta", "signature", s),
-			           out);
+			rc = delta(
+			    st, json_pack("{s:s,s:s}", "type", "signature_delta", "signature", s),
+			    out);
 	}
 	const char *r = json_string_value(json_object_get(dl, "reasoning"));
 	if (!rc && !json_array_size(details) && r && r[0]) {
-		rc = open_block(st, 'k',
-		                json_pack("{s:s,s:s,s:s}", "type", "thinking", "thinking", "",
-		                          "signature", ""),
-		                out);
+		rc = open_block(
+		    st, 'k',
+		    json_pack("{s:s,s:s,s:s}", "type", "thinking", "thinking", "", "signature", ""),
+		    out);
 		if (!rc)
-			rc = delta(st, json_pack("{s:s,s:s}", "type", "thinking_delta", "thinking", r),
+			rc = delta(st,
+			           json_pack("{s:s,s:s}", "type", "thinking_delta", "thinking", r),
 			           out);
 	}
 	return rc;
@@ -804,20 +928,21 @@ static int tool_parts(struct state *st, const json_t *dl, struct sy_buf *out)
 		json_t *id = json_object_get(c, "id");
 		const char *args = json_string_value(json_object_get(fn, "arguments"));
 		if (!rc && (json_is_string(id) || st->open != 'u' || idx != st->tool)) {
-			rc = open_block(st, 'u',
-			                json_pack("{s:s,s:s,s:s,s:{}}", "type", "tool_use", "id",
-			                          json_is_string(id) ? json_string_value(id) : "",
-			                          "name",
-			                          json_string_value(json_object_get(fn, "name"))
-			                              ? json_string_value(json_object_get(fn, "name"))
-			                              : "",
-			                          "input"),
-			                out);
+			rc = open_block(
+			    st, 'u',
+			    json_pack("{s:s,s:s,s:s,s:{}}", "type", "tool_use", "id",
+			              json_is_string(id) ? json_string_value(id) : "", "name",
+			              json_string_value(json_object_get(fn, "name"))
+			                  ? json_string_value(json_object_get(fn, "name"))
+			                  : "",
+			              "input"),
+			    out);
 			st->tool = idx;
 		}
 		if (!rc && args && args[0])
 			rc = delta(st,
-			           json_pack("{s:s,s:s}", "type", "input_json_delta", "partial_json", args),
+			           json_pack("{s:s,s:s}", "type", "input_json_delta",
+			                     "partial_json", args),
 			           out);
 	}
 	return rc;
@@ -835,7 +960,8 @@ static int chunk_events(struct state *st, const char *json, struct sy_buf *out)
 	if (!rc && text && text[0]) {
 		rc = open_block(st, 't', json_pack("{s:s,s:s}", "type", "text", "text", ""), out);
 		if (!rc)
-			rc = delta(st, json_pack("{s:s,s:s}", "type", "text_delta", "text", text), out);
+			rc = delta(st, json_pack("{s:s,s:s}", "type", "text_delta", "text", text),
+			           out);
 	}
 	if (!rc)
 		rc = tool_parts(st, dl, out);
@@ -907,7 +1033,8 @@ int dp_skin_messages_count_tokens(const char *data, size_t len, char **out, char
 		return dp_adapter_refuse(err, errlen,
 		                         "request body is not valid JSON: %s (line %d, column %d)",
 		                         jerr.text, jerr.line, jerr.column);
-	int rc = translate(in, true, &body, err, errlen);
+	struct native nat = {{0}};
+	int rc = translate(in, true, &body, &nat, err, errlen);
 	json_decref(in);
 	if (!rc)
 		rc = dp_request_parse(body, strlen(body), &req, err, errlen);
