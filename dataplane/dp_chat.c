@@ -31,6 +31,7 @@
 #include "dp_request.h"
 #include "dp_response.h"
 #include "dp_route.h"
+#include "dp_skin.h"
 #include "dp_sse.h"
 #include "dp_upstream.h"
 #include "dp_usage.h"
@@ -85,6 +86,9 @@ struct dp_chat {
 	int64_t t0;                  /* monotonic ms at the start */
 	struct dp_overhead overhead; /* the gateway's own time (X-Switchyard-Overhead-Us) */
 	char *session_id, *referer, *title;
+	const struct dp_skin *skin; /* the client's wire format */
+	void *skin_state;
+	bool pass; /* the current attempt passes the client's body through (dp_skin) */
 
 	/* routing and attempts */
 	struct dp_route_plan plan;
@@ -283,6 +287,8 @@ static void chat_free(struct dp_chat *chat)
 	if (chat->next)
 		chat->next->prev = chat->prev;
 	dp_request_release(&chat->req);
+	if (chat->skin->release)
+		chat->skin->release(chat->skin_state);
 	dp_sse_release(&chat->sse);
 	sy_buf_release(&chat->up_body);
 	sy_buf_release(&chat->held);
@@ -305,6 +311,7 @@ static void add_id_header(struct dp_chat *chat, struct MHD_Response *r)
 static enum MHD_Result queue_json(struct dp_chat *chat, int status, char *json)
 {
 	static const char oom[] = "{\"error\":{\"code\":500,\"message\":\"out of memory\"}}";
+	json = dp_skin_reply(chat->skin, chat->skin_state, status, json);
 	struct MHD_Response *r =
 	    json ? MHD_create_response_from_buffer(strlen(json), json, MHD_RESPMEM_MUST_FREE)
 	         : MHD_create_response_from_buffer(sizeof(oom) - 1, (void *)oom,
@@ -379,10 +386,11 @@ static void emit(struct dp_chat *chat, const char *p, size_t n)
 	}
 }
 
-/* Frame one JSON chunk as an SSE data event into buf. */
-static void emit_data(struct dp_chat *chat, struct sy_buf *buf, const char *json)
+/* Frame one stream part (JSON) in the client's format (dp_skin) into buf. */
+static void emit_data(struct dp_chat *chat, struct sy_buf *buf, enum dp_skin_part part,
+                      const char *json)
 {
-	if (!json || sy_buf_printf(buf, "data: %s\n\n", json)) {
+	if (!json || dp_skin_stream(chat->skin, chat->skin_state, part, json, buf)) {
 		sy_err("chat id=%s: out of memory framing a chunk", chat->id);
 		chat->out_done = true;
 	}
@@ -485,7 +493,7 @@ static void end_stream_with_error(struct dp_chat *chat, const struct failure *f)
 	chat->cost = chat->cur ? sy_cost(&chat->cur->price, &chat->usage.tokens, "error") : 0;
 	chat->error_class = f->error_class;
 	char *chunk = dp_stream_error_chunk(&chat->g, f->status, f->message, f->error_type);
-	emit_data(chat, &chat->out, chunk);
+	emit_data(chat, &chat->out, DP_SKIN_ERROR, chunk);
 	free(chunk);
 	chat->out_done = true;
 	wake(chat);
@@ -704,7 +712,8 @@ static void on_comment(struct dp_loop *loop, void *arg)
 		return;
 	if (start_stream(chat))
 		return;
-	emit(chat, PROCESSING, sizeof(PROCESSING) - 1);
+	const char *ka = chat->skin->keepalive ? chat->skin->keepalive : PROCESSING;
+	emit(chat, ka, strlen(ka));
 	wake(chat);
 	start_comments(chat);
 }
@@ -774,8 +783,13 @@ static void finish_json(struct dp_chat *chat)
 	struct dp_response resp;
 	struct dp_usage u;
 	struct failure f;
-	if ((chat->ad->answer && translate_answer(chat)) ||
+	/* pass-through: the provider's own answer is the client's (read only for metering) */
+	char *native =
+	    chat->pass ? strndup(chat->up_body.data ? chat->up_body.data : "", chat->up_body.len)
+	               : NULL;
+	if ((chat->pass && !native) || (chat->ad->answer && translate_answer(chat)) ||
 	    dp_response_parse(chat->up_body.data, chat->up_body.len, &resp, &u)) {
+		free(native);
 		set_failure(&f, "invalid_response", 502, "provider_error", true, true,
 		            DP_HEALTH_FAULT, "invalid provider response");
 		attempt_failed(chat, &f);
@@ -784,7 +798,8 @@ static void finish_json(struct dp_chat *chat)
 	if (!u.from_provider)
 		u.tokens.prompt = chat->req.prompt_tokens_est;
 	served(chat, &u);
-	queue_json(chat, 200, dp_response_finish(&resp, &chat->g, &chat->usage, chat->cost));
+	queue_json(chat, 200,
+	           native ? native : dp_response_finish(&resp, &chat->g, &chat->usage, chat->cost));
 }
 
 static void finish_stream(struct dp_chat *chat)
@@ -793,9 +808,8 @@ static void finish_stream(struct dp_chat *chat)
 	commit(chat);
 	served(chat, &chat->st.usage);
 	char *chunk = dp_stream_usage_chunk(&chat->g, &chat->usage, chat->cost);
-	emit_data(chat, &chat->out, chunk);
+	emit_data(chat, &chat->out, DP_SKIN_END, chunk);
 	free(chunk);
-	emit(chat, "data: [DONE]\n\n", 14);
 	chat->out_done = true;
 	wake(chat);
 }
@@ -833,7 +847,7 @@ static int on_chunk(const char *data, size_t len, void *arg)
 	if (rc)
 		return rc;
 	if (out) {
-		emit_data(chat, chat->committed ? &chat->out : &chat->held, out);
+		emit_data(chat, chat->committed ? &chat->out : &chat->held, DP_SKIN_CHUNK, out);
 		free(out);
 	}
 	if (!chat->committed &&
@@ -847,6 +861,9 @@ static int on_chunk(const char *data, size_t len, void *arg)
 static int on_event(const char *event, const char *data, size_t len, void *arg)
 {
 	struct dp_chat *chat = arg;
+	if (chat->pass && chat->skin->raw_event(chat->skin_state, event, data, len,
+	                                        chat->committed ? &chat->out : &chat->held))
+		return -ENOMEM;
 	return chat->ad->stream(&chat->ast, event, data, len, on_chunk, chat);
 }
 
@@ -926,6 +943,29 @@ static int up_data_timed(void *arg, const char *p, size_t n)
 
 static const struct dp_upstream_ops up_ops = {up_headers, up_data_timed, up_done};
 
+/* The skin's pass-through for this attempt: the client's body replaces the translated one
+ * (chat->pass), or the skin refuses this endpoint (SY_EINVAL, err). */
+static int pass_through(struct dp_chat *chat, const struct dp_route_target *t,
+                        struct dp_adapter_call *ac, char *err, size_t errlen)
+{
+	char *body;
+	size_t len;
+	const char *const *hdrs = NULL;
+	int rc = chat->skin->passthrough ? chat->skin->passthrough(chat->skin_state, chat->ad->name,
+	                                                           t->ep->provider_model_id, &body,
+	                                                           &len, &hdrs, err, errlen)
+	                                 : 0;
+	chat->pass = rc == 1;
+	if (rc != 1)
+		return rc;
+	free(ac->body);
+	ac->body = body;
+	ac->len = len;
+	if (hdrs)
+		ac->headers = hdrs;
+	return 0;
+}
+
 /* Start an attempt on t; 0, or a negative code when it could not even start (recorded). */
 static int start_attempt(struct dp_chat *chat, const struct dp_route_target *t)
 {
@@ -937,11 +977,14 @@ static int start_attempt(struct dp_chat *chat, const struct dp_route_target *t)
 	chat->up_status = 0;
 	chat->up_retry_after_ms = -1;
 	chat->stream_fault = NULL;
+	chat->pass = false;
 	chat->st = (struct dp_stream_state){0};
 	chat->g.provider_name = display_name(p);
 	chat->g.model = t->model_id;
 	sy_buf_reset(&chat->up_body);
 	sy_buf_release(&chat->held);
+	if (!chat->committed && chat->skin->rewind)
+		chat->skin->rewind(chat->skin_state);
 	dp_sse_release(&chat->sse);
 	dp_sse_init(&chat->sse, SSE_EVENT_MAX);
 
@@ -955,6 +998,8 @@ static int start_attempt(struct dp_chat *chat, const struct dp_route_target *t)
 	             : SY_ENOTFOUND;
 	if (chat->ad)
 		dp_adapter_stream_init(&chat->ast, &chat->req);
+	if (!rc)
+		rc = pass_through(chat, t, &ac, err, sizeof(err));
 	struct dp_upstream_req req = {
 	    .url = ac.url,
 	    .bearer = t->bearer ? t->bearer : p->api_key,
@@ -1169,6 +1214,27 @@ static enum dp_admit_result admit(struct dp_chat *chat)
 	return dp_money_admit(w->money, &chat->adm, &rq, on_admitted, chat);
 }
 
+/* The skin's translation of the client's body into the chat body, in place. */
+static int skin_request(struct dp_chat *chat, struct sy_buf *body, char *err, size_t errlen)
+{
+	const struct dp_skin *s = chat->skin;
+	const char *hdrs[DP_SKIN_MAX_HEADERS] = {0};
+	char *out = NULL;
+	if (!s->request)
+		return 0;
+	for (size_t i = 0; s->headers && s->headers[i] && i < DP_SKIN_MAX_HEADERS; i++)
+		hdrs[i] = MHD_lookup_connection_value(chat->conn, MHD_HEADER_KIND, s->headers[i]);
+	int rc = s->request(body->data ? body->data : "", body->len, hdrs, &chat->skin_state, &out,
+	                    err, errlen);
+	if (rc)
+		return rc;
+	sy_buf_release(body);
+	sy_buf_init(body, 0);
+	rc = sy_buf_puts(body, out) ? -ENOMEM : 0;
+	free(out);
+	return rc;
+}
+
 enum MHD_Result dp_chat_start(struct dp_worker *w, struct MHD_Connection *c, struct dp_view *view,
                               const Sy__ApiKey *key, const struct dp_chat_meta *meta,
                               struct sy_buf *body, struct dp_chat **chatp)
@@ -1199,6 +1265,7 @@ enum MHD_Result dp_chat_start(struct dp_worker *w, struct MHD_Connection *c, str
 	dp_sse_init(&chat->sse, SSE_EVENT_MAX);
 	chat->referer = dup_or_null(meta ? meta->referer : NULL);
 	chat->title = dup_or_null(meta ? meta->title : NULL);
+	chat->skin = meta && meta->skin ? meta->skin : &dp_skin_chat;
 	chat->next = w->chats;
 	if (w->chats)
 		w->chats->prev = chat;
@@ -1214,9 +1281,13 @@ enum MHD_Result dp_chat_start(struct dp_worker *w, struct MHD_Connection *c, str
 		sy_buf_release(body);
 		return answer_forbidden(chat, &refusal);
 	}
-	int rc =
-	    dp_request_parse(body->data ? body->data : "", body->len, &chat->req, err, sizeof(err));
+	int rc = skin_request(chat, body, err, sizeof(err));
+	if (!rc)
+		rc = dp_request_parse(body->data ? body->data : "", body->len, &chat->req, err,
+		                      sizeof(err));
 	sy_buf_release(body);
+	if (rc == -ENOMEM)
+		return answer_now(chat, 500, "out of memory", "internal", "internal");
 	if (rc)
 		return answer_now(chat, 400, err, "invalid_request", "invalid_request");
 	chat->parsed = true;

@@ -22,12 +22,14 @@ struct dp_worker;
 struct dp_view;
 struct dp_chat;
 struct sy_buf;
+struct dp_skin;
 
 /* Request metadata dp_http collected from the headers. Strings are copied by dp_chat_start. */
 struct dp_chat_meta {
-	const char *session_id; /* x-session-id header or NULL */
-	const char *referer;    /* HTTP-Referer or NULL */
-	const char *title;      /* X-Title / X-OpenRouter-Title or NULL */
+	const char *session_id;     /* x-session-id header or NULL */
+	const char *referer;        /* HTTP-Referer or NULL */
+	const char *title;          /* X-Title / X-OpenRouter-Title or NULL */
+	const struct dp_skin *skin; /* the client's wire format (dp_skin); NULL = chat */
 };
 
 /* Serve a chat completion for key (in org) on connection c. Takes a reference on view and

@@ -10,6 +10,7 @@
 #include "dp_loop.h"
 #include "dp_metrics.h"
 #include "dp_policy.h"
+#include "dp_skin.h"
 #include "dp_usage.h"
 #include "dp_view.h"
 #include "dp_worker.h"
@@ -22,6 +23,7 @@
 #include "sy_money.h"
 
 #include <errno.h>
+#include <sodium.h>
 #include <netdb.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -34,7 +36,8 @@
 enum route {
 	R_HEALTH,
 	R_READY,
-	R_CHAT,
+	R_CHAT, /* and the other skins' inference routes (req.skin) */
+	R_COUNT_TOKENS,
 	R_MODELS,
 	R_MODEL_ENDPOINTS,
 	R_PROVIDERS,
@@ -66,8 +69,10 @@ struct req {
 	struct req *prev, *next;
 	struct MHD_Connection *c;
 	enum route route;
-	const char *allow; /* methods the path accepts, for 405 */
-	char path[160];    /* for the access line (query string excluded) */
+	const char *allow;          /* methods the path accepts, for 405 */
+	const struct dp_skin *skin; /* R_CHAT and R_COUNT_TOKENS: the client's format; errors
+	                               go out in its envelope */
+	char path[160];             /* for the access line (query string excluded) */
 	const char *method;
 	int64_t start_us;
 	struct sy_buf body;   /* chat request body, capped at max_body */
@@ -145,6 +150,10 @@ static enum MHD_Result send_body(struct req *q, unsigned status, json_t *j)
 static enum MHD_Result send_err(struct req *q, unsigned status, const char *msg)
 {
 	q->handled = true;
+	if (q->skin && q->skin->reply)
+		return dp_http_send_json(q->c, status,
+		                         dp_skin_reply(q->skin, NULL, (int)status,
+		                                       sy_json_error((int)status, msg, NULL)));
 	return dp_http_send_error(q->c, status, msg);
 }
 
@@ -180,17 +189,21 @@ static void route(struct req *q, const char *url, const char *method)
 	static const struct {
 		const char *path, *method;
 		enum route r;
+		const struct dp_skin *skin;
 	} api[] = {
-	    {"/chat/completions", "POST", R_CHAT},
-	    {"/models", "GET", R_MODELS},
-	    {"/providers", "GET", R_PROVIDERS},
-	    {"/key", "GET", R_KEY},
-	    {"/generation", "GET", R_GENERATION},
-	    {"/credits", "GET", R_CREDITS},
-	    {"/health", "GET", R_HEALTH},
-	    {"/ready", "GET", R_READY},
-	    {"/endpoints/zdr", "GET", R_ZDR_ENDPOINTS},
-	    {"/models/user", "GET", R_MODELS_USER},
+	    {"/chat/completions", "POST", R_CHAT, NULL},
+	    {"/messages", "POST", R_CHAT, &dp_skin_messages},
+	    {"/messages/count_tokens", "POST", R_COUNT_TOKENS, &dp_skin_messages},
+	    {"/completions", "POST", R_CHAT, &dp_skin_completions},
+	    {"/models", "GET", R_MODELS, NULL},
+	    {"/providers", "GET", R_PROVIDERS, NULL},
+	    {"/key", "GET", R_KEY, NULL},
+	    {"/generation", "GET", R_GENERATION, NULL},
+	    {"/credits", "GET", R_CREDITS, NULL},
+	    {"/health", "GET", R_HEALTH, NULL},
+	    {"/ready", "GET", R_READY, NULL},
+	    {"/endpoints/zdr", "GET", R_ZDR_ENDPOINTS, NULL},
+	    {"/models/user", "GET", R_MODELS_USER, NULL},
 	};
 	const char *p = url;
 	if (strncmp(p, "/api/v1/", 8) == 0)
@@ -203,6 +216,7 @@ static void route(struct req *q, const char *url, const char *method)
 			continue;
 		q->allow = strcmp(api[i].method, "GET") == 0 ? "GET, HEAD" : api[i].method;
 		q->route = method_is(method, api[i].method) ? api[i].r : R_BAD_METHOD;
+		q->skin = api[i].skin;
 		return;
 	}
 	if (is_model_endpoints(p)) {
@@ -320,6 +334,33 @@ static enum MHD_Result do_models_user(struct req *q, const Sy__ApiKey *key, cons
 	return send_body(q, MHD_HTTP_OK, dp_catalog_models(v, &pol));
 }
 
+/* POST /messages/count_tokens: an estimate, no provider called. */
+static enum MHD_Result do_count_tokens(struct req *q)
+{
+	char err[256];
+	char *out = NULL;
+	int rc = dp_skin_messages_count_tokens(q->body.data ? q->body.data : "", q->body.len, &out,
+	                                       err, sizeof(err));
+	if (rc == -ENOMEM)
+		return send_err(q, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	if (rc)
+		return send_err(q, MHD_HTTP_BAD_REQUEST, err);
+	q->handled = true;
+	return dp_http_send_json(q->c, MHD_HTTP_OK, out);
+}
+
+/* The Authorization header, or for the Anthropic skin's clients their x-api-key as a bearer
+ * token (into buf, which the caller wipes). */
+static const char *authorization(struct req *q, char *buf, size_t len)
+{
+	const char *a = header(q->c, MHD_HTTP_HEADER_AUTHORIZATION);
+	const char *k = q->skin == &dp_skin_messages ? header(q->c, "x-api-key") : NULL;
+	if (a || !k)
+		return a;
+	snprintf(buf, len, "Bearer %s", k);
+	return buf;
+}
+
 static enum MHD_Result do_chat(struct req *q, const Sy__ApiKey *key)
 {
 	struct dp_worker *w = q->h->w;
@@ -331,6 +372,7 @@ static enum MHD_Result do_chat(struct req *q, const Sy__ApiKey *key)
 	    .session_id = header(q->c, "x-session-id"),
 	    .referer = header(q->c, "HTTP-Referer"),
 	    .title = title ? title : header(q->c, "X-OpenRouter-Title"),
+	    .skin = q->skin,
 	};
 	q->handled = true;
 	q->chat_logged = true;
@@ -387,8 +429,11 @@ static enum MHD_Result dispatch(struct req *q, const char *url)
 	}
 	struct dp_auth a;
 	bool allow_mgmt = q->route == R_KEY;
-	if (dp_auth_check(w->view, header(q->c, MHD_HTTP_HEADER_AUTHORIZATION), sy_unix_s(),
-	                  allow_mgmt, &a))
+	char buf[512];
+	int refused =
+	    dp_auth_check(w->view, authorization(q, buf, sizeof(buf)), sy_unix_s(), allow_mgmt, &a);
+	sodium_memzero(buf, sizeof(buf));
+	if (refused)
 		return send_err(q, MHD_HTTP_UNAUTHORIZED, a.error);
 	switch (q->route) {
 	case R_KEY:
@@ -402,6 +447,8 @@ static enum MHD_Result dispatch(struct req *q, const char *url)
 		return do_models_user(q, a.key, a.org);
 	case R_CHAT:
 		return do_chat(q, a.key);
+	case R_COUNT_TOKENS:
+		return do_count_tokens(q);
 	default:
 		return send_err(q, MHD_HTTP_INTERNAL_SERVER_ERROR, "unrouted request");
 	}
@@ -456,7 +503,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			snprintf(q->path, sizeof(q->path), "-"); /* not a path we parsed */
 			return refused;
 		}
-		if (q->route != R_CHAT)
+		if (q->route != R_CHAT && q->route != R_COUNT_TOKENS)
 			return MHD_YES; /* answered once the (ignored) body is in */
 		const char *cl = header(c, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl && strtoull(cl, NULL, 10) > h->w->cfg->max_body)
@@ -485,7 +532,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*upload_data_size = 0;
 		/* MHD cannot queue a response in the middle of an upload: discard the rest and
 		 * answer 413 once it is in */
-		if (q->route == R_CHAT && !q->too_big &&
+		if ((q->route == R_CHAT || q->route == R_COUNT_TOKENS) && !q->too_big &&
 		    sy_buf_append(&q->body, upload_data, n) == SY_ETOOBIG) {
 			q->too_big = true;
 			sy_buf_release(&q->body);

@@ -85,10 +85,13 @@ json_t *mock_anthropic_request(const json_t *req, bool *thinking, const char **w
 	{
 		const char *role = json_string_value(json_object_get(m, "role"));
 		json_t *content = json_object_get(m, "content");
-		if (!role || (strcmp(role, "user") && strcmp(role, "assistant")) ||
+		/* system turns mid-conversation: what Claude Code sends (a newer API shape) */
+		if (!role ||
+		    (strcmp(role, "user") && strcmp(role, "assistant") && strcmp(role, "system")) ||
 		    !(json_is_string(content) || json_is_array(content))) {
 			json_decref(out);
-			*why = "messages: each message needs role user or assistant and content";
+			*why = "messages: each message needs role user, assistant or system and "
+			       "content";
 			return NULL;
 		}
 		/* a turn of tool results reads as OpenAI's role tool */

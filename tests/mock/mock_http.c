@@ -593,6 +593,9 @@ static enum MHD_Result chat(struct req *r, const char *url, const struct route *
 	                                              : "";
 	unsigned long seq =
 	    mock_state_record(srv->state, prefix, model, url, auth, body, r->body.len);
+	if (rt->format == MOCK_ANTHROPIC)
+		mock_state_note_anthropic(srv->state, header(r, "anthropic-version"),
+		                          header(r, "anthropic-beta"));
 	enum MHD_Result rc;
 	struct mock_opts opts = srv->defaults;
 	struct header_opts hdr = {.opts = &opts};

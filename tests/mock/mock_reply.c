@@ -114,12 +114,17 @@ static int pick_tool(const json_t *req, const json_t **tool, const char **why)
 	const char *choice = json_string_value(json_object_get(req, "tool_choice"));
 	if (choice && strcmp(choice, "none") == 0)
 		return 0;
-	/* a tool's result is answered in words: the round trip ends */
+	/* a tool's result since the last assistant turn is answered in words: the round trip
+	 * ends (the client may add a user turn after the results) */
 	json_t *msgs = json_object_get(req, "messages");
-	const char *last = json_string_value(
-	    json_object_get(json_array_get(msgs, json_array_size(msgs) - 1), "role"));
-	if (last && strcmp(last, "tool") == 0)
-		return 0;
+	for (size_t i = json_array_size(msgs); i-- > 0;) {
+		const char *role =
+		    json_string_value(json_object_get(json_array_get(msgs, i), "role"));
+		if (role && strcmp(role, "assistant") == 0)
+			break;
+		if (role && strcmp(role, "tool") == 0)
+			return 0;
+	}
 	*tool = first;
 	return 0;
 }

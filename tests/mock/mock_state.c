@@ -28,6 +28,7 @@ struct mock_state {
 	struct table faults;   /* fault key -> faulty requests seen */
 	unsigned long total;
 	char *last_path, *last_auth, *last_body;
+	char *last_version, *last_beta; /* anthropic-version, anthropic-beta */
 	size_t last_len;
 };
 
@@ -97,7 +98,9 @@ static void forget_last(struct mock_state *s)
 	free(s->last_path);
 	free(s->last_auth);
 	free(s->last_body);
-	s->last_path = s->last_auth = s->last_body = NULL;
+	free(s->last_version);
+	free(s->last_beta);
+	s->last_path = s->last_auth = s->last_body = s->last_version = s->last_beta = NULL;
 	s->last_len = 0;
 }
 
@@ -143,6 +146,17 @@ unsigned long mock_state_record(struct mock_state *s, const char *prefix, const 
 	return seq;
 }
 
+void mock_state_note_anthropic(struct mock_state *s, const char *version, const char *beta)
+{
+	char *v = version ? strdup(version) : NULL, *b = beta ? strdup(beta) : NULL;
+	pthread_mutex_lock(&s->lock);
+	free(s->last_version);
+	free(s->last_beta);
+	s->last_version = v;
+	s->last_beta = b;
+	pthread_mutex_unlock(&s->lock);
+}
+
 unsigned long mock_state_fault_seq(struct mock_state *s, const char *key)
 {
 	pthread_mutex_lock(&s->lock);
@@ -185,6 +199,10 @@ char *mock_state_last_json(struct mock_state *s)
 		json_object_set_new(root, "authorization",
 		                    s->last_auth ? json_string(s->last_auth) : json_null());
 		json_object_set_new(root, "body", body ? body : json_null());
+		if (s->last_version)
+			json_object_set_new(root, "anthropic_version", json_string(s->last_version));
+		if (s->last_beta)
+			json_object_set_new(root, "anthropic_beta", json_string(s->last_beta));
 	}
 	pthread_mutex_unlock(&s->lock);
 	char *out = sy_json_dump(root);

@@ -15,13 +15,16 @@ void mock_state_free(struct mock_state **sp);
  * its sequence number (1 for the first since start or reset). */
 unsigned long mock_state_record(struct mock_state *s, const char *prefix, const char *model,
                                 const char *path, const char *auth, const char *body, size_t len);
+/* Remember the last request's anthropic-version and anthropic-beta headers (NULL = absent),
+ * shown by mock_state_last_json. */
+void mock_state_note_anthropic(struct mock_state *s, const char *version, const char *beta);
 /* How many earlier faulty requests used this fault key (0 for the first); counts this one. */
 unsigned long mock_state_fault_seq(struct mock_state *s, const char *key);
 /* {"requests":{"<prefix>|<model>":n,...},"prefixes":{"<prefix>":n,...},"total":n}
  * (malloc'ed). */
 char *mock_state_stats_json(struct mock_state *s);
-/* {"path","authorization","body"} of the last chat request, or {} before the first
- * (malloc'ed). body is the parsed JSON, or the raw text when it did not parse. */
+/* {"path","authorization","body"} of the last chat request (with "anthropic_version" and
+ * "anthropic_beta" when it had them), or {} before the first (malloc'ed). body is the parsed JSON, or the raw text when it did not parse. */
 char *mock_state_last_json(struct mock_state *s);
 /* Forget counters, fault states and the last request. */
 void mock_state_reset(struct mock_state *s);
