@@ -37,6 +37,9 @@ static const char *const collection[] = {"allow", "deny", NULL};
 static const char *const resets[] = {"daily", "weekly", "monthly", NULL};
 static const char *const billings[] = {"prepaid", "postpaid", NULL};
 static const char *const modalities[] = {"text", "image", "audio", "video", "file", NULL};
+/* embeddings models (POST /embeddings) output "embeddings" and nothing else */
+static const char *const outputs[] = {"text", "image",      "audio", "video",
+                                      "file", "embeddings", NULL};
 static const char *const quantizations[] = {"int4", "int8", "fp4",  "fp6",     "fp8",
                                             "fp16", "bf16", "fp32", "unknown", NULL};
 static const char *const timeouts[] = {"connect_timeout_ms", "first_byte_timeout_ms",
@@ -804,7 +807,7 @@ int cp_validate_model(const json_t *j, enum cp_vmode m, const char *id, struct c
 	    (rc = check_str(j, "", "description", F_NULLABLE, TEXT_MAX, e)) ||
 	    (rc = check_uint(j, "", "context_length", 0, 1, COUNT_MAX, e)) ||
 	    (rc = check_str_array(j, "", "input_modalities", modalities, e)) ||
-	    (rc = check_str_array(j, "", "output_modalities", modalities, e)) ||
+	    (rc = check_str_array(j, "", "output_modalities", outputs, e)) ||
 	    (rc = check_str_array(j, "", "supported_parameters", NULL, e)) ||
 	    (rc = check_str(j, "", "tokenizer", F_NULLABLE, CP_SLUG_MAX, e)))
 		return rc;
@@ -976,6 +979,47 @@ int cp_validate_autorouter_refs(struct cp_txn *t, const Sy__AutoRouter *ar, stru
 	return 0;
 }
 
+/* An embeddings model: "embeddings" its only output, priced per input token (completion 0),
+ * served by providers whose API has embeddings (Anthropic's has none). */
+static int check_embeddings(struct cp_txn *t, const Sy__Model *m, struct cp_verr *e)
+{
+	bool emb = false;
+	for (size_t i = 0; i < m->n_output_modalities; i++)
+		emb = emb || !strcmp(m->output_modalities[i], "embeddings");
+	if (!emb)
+		return 0;
+	if (m->n_output_modalities != 1)
+		return cp_verr_set(
+		    e, "output_modalities",
+		    "\"embeddings\" cannot be combined with other output modalities");
+	for (size_t i = 0; i < m->n_endpoints; i++) {
+		const Sy__Endpoint *ep = m->endpoints[i];
+		const char *c = ep->pricing ? ep->pricing->completion : NULL;
+		sy_money v = 0;
+		char f[64];
+		if (c && *c && (sy_money_parse(c, &v) || v)) {
+			snprintf(f, sizeof(f), "endpoints[%zu].pricing.completion", i);
+			return cp_verr_set(e, f,
+			                   "must be \"0\": an embeddings model is priced per input "
+			                   "token (pricing.prompt)");
+		}
+		ProtobufCMessage *pm = NULL;
+		if (cp_store_get(t, CP_PROVIDER, ep->provider, &pm))
+			continue;
+		const char *ad = ((Sy__Provider *)pm)->adapter;
+		bool refused = ad && !strcmp(ad, "anthropic");
+		cp_entity_free(&pm);
+		if (refused) {
+			snprintf(f, sizeof(f), "endpoints[%zu].provider", i);
+			return cp_verr_set(e, f,
+			                   "provider \"%s\" speaks Anthropic's API, which has no "
+			                   "embeddings",
+			                   ep->provider);
+		}
+	}
+	return 0;
+}
+
 int cp_validate_model_refs(struct cp_txn *t, const Sy__Model *m, struct cp_verr *e)
 {
 	for (size_t i = 0; i < m->n_endpoints; i++) {
@@ -986,5 +1030,5 @@ int cp_validate_model_refs(struct cp_txn *t, const Sy__Model *m, struct cp_verr 
 			                   m->endpoints[i]->provider);
 		}
 	}
-	return 0;
+	return check_embeddings(t, m, e);
 }

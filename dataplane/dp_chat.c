@@ -22,6 +22,7 @@
 #include "dp_adapter.h"
 #include "dp_autorouter.h"
 #include "dp_byok.h"
+#include "dp_embed.h"
 #include "dp_health.h"
 #include "dp_http.h"
 #include "dp_loop.h"
@@ -195,6 +196,7 @@ static void record_identity(struct dp_chat *chat, const struct dp_route_target *
 	}
 	rec->has_streamed = rec->has_created_at = true;
 	rec->streamed = chat->parsed && chat->req.stream;
+	rec->kind = chat->req.embeddings ? "embeddings" : NULL;
 	rec->created_at = chat->created;
 	rec->http_referer = chat->referer;
 	rec->app_title = chat->title;
@@ -769,11 +771,31 @@ static int translate_answer(struct dp_chat *chat)
 	return 0;
 }
 
+/* An embeddings answer (dp_embed), priced and recorded as a chat's. */
+static void finish_embeddings(struct dp_chat *chat)
+{
+	struct dp_embed_answer a;
+	struct failure f;
+	if (dp_embed_read(chat->ad, chat->up_body.data, chat->up_body.len, &chat->req, &a)) {
+		set_failure(&f, "invalid_response", 502, "provider_error", true, true,
+		            DP_HEALTH_FAULT, "invalid provider response");
+		attempt_failed(chat, &f);
+		return;
+	}
+	served(chat, &a.usage);
+	queue_json(chat, 200, dp_embed_finish(&a, &chat->req, &chat->g, chat->cost));
+	dp_embed_answer_release(&a);
+}
+
 static void finish_json(struct dp_chat *chat)
 {
 	struct dp_response resp;
 	struct dp_usage u;
 	struct failure f;
+	if (chat->req.embeddings) {
+		finish_embeddings(chat);
+		return;
+	}
 	if ((chat->ad->answer && translate_answer(chat)) ||
 	    dp_response_parse(chat->up_body.data, chat->up_body.len, &resp, &u)) {
 		set_failure(&f, "invalid_response", 502, "provider_error", true, true,
@@ -950,9 +972,10 @@ static int start_attempt(struct dp_chat *chat, const struct dp_route_target *t)
 	struct dp_adapter_call ac = {0};
 	dp_route_unsupported(&chat->req, t, drop, DP_ROUTE_DROP_MAX);
 	chat->ad = dp_adapter_find(p->adapter);
-	int rc = chat->ad && p->base_url
-	             ? chat->ad->build(&chat->req, t, drop, &ac, err, sizeof(err))
-	             : SY_ENOTFOUND;
+	int rc = !chat->ad || !p->base_url ? SY_ENOTFOUND
+	         : chat->req.embeddings
+	             ? dp_embed_build(chat->ad, &chat->req, t, &ac, err, sizeof(err))
+	             : chat->ad->build(&chat->req, t, drop, &ac, err, sizeof(err));
 	if (chat->ad)
 		dp_adapter_stream_init(&chat->ast, &chat->req);
 	struct dp_upstream_req req = {
@@ -1214,8 +1237,11 @@ enum MHD_Result dp_chat_start(struct dp_worker *w, struct MHD_Connection *c, str
 		sy_buf_release(body);
 		return answer_forbidden(chat, &refusal);
 	}
-	int rc =
-	    dp_request_parse(body->data ? body->data : "", body->len, &chat->req, err, sizeof(err));
+	int rc = meta && meta->embeddings
+	             ? dp_embed_parse(body->data ? body->data : "", body->len, &chat->req, err,
+	                              sizeof(err))
+	             : dp_request_parse(body->data ? body->data : "", body->len, &chat->req, err,
+	                                sizeof(err));
 	sy_buf_release(body);
 	if (rc)
 		return answer_now(chat, 400, err, "invalid_request", "invalid_request");

@@ -17,6 +17,7 @@
 #include "switchyard.pb-c.h"
 
 #include <microhttpd.h>
+#include <stdbool.h>
 
 struct dp_worker;
 struct dp_view;
@@ -28,6 +29,7 @@ struct dp_chat_meta {
 	const char *session_id; /* x-session-id header or NULL */
 	const char *referer;    /* HTTP-Referer or NULL */
 	const char *title;      /* X-Title / X-OpenRouter-Title or NULL */
+	bool embeddings;        /* POST /embeddings (dp_embed) rather than a chat completion */
 };
 
 /* Serve a chat completion for key (in org) on connection c. Takes a reference on view and
