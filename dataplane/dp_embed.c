@@ -31,11 +31,13 @@ static int check_tokens(const json_t *a, const char *what, size_t i, uint64_t *t
 	{
 		if (!json_is_integer(t) || json_integer_value(t) < 0)
 			return i == SIZE_MAX
-			           ? sy_jcheck_bad(e, "input[%zu] must be a non-negative integer "
-			                              "(a token id)",
+			           ? sy_jcheck_bad(e,
+			                           "input[%zu] must be a non-negative integer "
+			                           "(a token id)",
 			                           j)
-			           : sy_jcheck_bad(e, "input[%zu][%zu] must be a non-negative integer "
-			                              "(a token id)",
+			           : sy_jcheck_bad(e,
+			                           "input[%zu][%zu] must be a non-negative integer "
+			                           "(a token id)",
 			                           i, j);
 	}
 	*tokens += json_array_size(a);
@@ -97,8 +99,8 @@ static int check_input(const json_t *in, struct dp_chat_req *req, uint64_t *est,
 static int check_body(const json_t *body, struct dp_chat_req *req, uint64_t *est,
                       struct sy_errmsg *e)
 {
-	static const char *const known[] = {"model", "input", "dimensions", "encoding_format",
-	                                    "user",  "provider"};
+	static const char *const known[] = {"model",           "input", "dimensions",
+	                                    "encoding_format", "user",  "provider"};
 	const char *k;
 	json_t *v;
 	json_object_foreach((json_t *)body, k, v)
@@ -107,10 +109,11 @@ static int check_body(const json_t *body, struct dp_chat_req *req, uint64_t *est
 		while (i < sizeof(known) / sizeof(known[0]) && strcmp(k, known[i]))
 			i++;
 		if (i == sizeof(known) / sizeof(known[0]))
-			return sy_jcheck_bad(e,
-			                     "%.64s is not supported by /embeddings (accepted: model, "
-			                     "input, dimensions, encoding_format, user, provider)",
-			                     k);
+			return sy_jcheck_bad(
+			    e,
+			    "%.64s is not supported by /embeddings (accepted: model, "
+			    "input, dimensions, encoding_format, user, provider)",
+			    k);
 	}
 	v = sy_jcheck_opt(body, "model");
 	if (!json_is_string(v) || !json_string_length(v))
@@ -140,8 +143,7 @@ static int check_body(const json_t *body, struct dp_chat_req *req, uint64_t *est
 	return 0;
 }
 
-int dp_embed_parse(const char *data, size_t len, struct dp_chat_req *req, char *err,
-                   size_t errlen)
+int dp_embed_parse(const char *data, size_t len, struct dp_chat_req *req, char *err, size_t errlen)
 {
 	struct sy_errmsg e = {err, errlen};
 	*req = (struct dp_chat_req){.max_tokens = -1, .embeddings = true};
@@ -255,8 +257,9 @@ int dp_embed_read(const struct dp_adapter *ad, const char *data, size_t len,
 		json_t *usage = json_object_get(root, "usage");
 		json_t *pt = json_object_get(usage, "prompt_tokens");
 		a->usage.from_provider = json_is_integer(pt);
-		a->usage.tokens.prompt = a->usage.from_provider ? dp_adapter_count(usage, "prompt_tokens")
-		                                                : req->prompt_tokens_est;
+		a->usage.tokens.prompt = a->usage.from_provider
+		                             ? dp_adapter_count(usage, "prompt_tokens")
+		                             : req->prompt_tokens_est;
 	}
 	json_decref(root);
 	sy_buf_release(&native);
@@ -298,9 +301,10 @@ char *dp_embed_base64(const json_t *vec)
 static int put_item(struct sy_buf *b, size_t i, const json_t *vec, bool base64)
 {
 	char *v = base64 ? dp_embed_base64(vec) : sy_json_dump(vec);
-	int rc = v ? sy_buf_printf(b, "%s{\"object\":\"embedding\",\"index\":%zu,\"embedding\":%s%s%s}",
-	                           i ? "," : "", i, base64 ? "\"" : "", v, base64 ? "\"" : "")
-	           : -ENOMEM;
+	int rc =
+	    v ? sy_buf_printf(b, "%s{\"object\":\"embedding\",\"index\":%zu,\"embedding\":%s%s%s}",
+	                      i ? "," : "", i, base64 ? "\"" : "", v, base64 ? "\"" : "")
+	      : -ENOMEM;
 	free(v);
 	return rc;
 }
@@ -317,8 +321,9 @@ char *dp_embed_finish(const struct dp_embed_answer *a, const struct dp_chat_req 
 	json_decref(prov);
 	struct sy_buf b;
 	sy_buf_init(&b, 0);
-	int rc = sid && smodel && sprov ? sy_buf_printf(&b, "{\"id\":%s,\"object\":\"list\",\"data\":[", sid)
-	                                : -ENOMEM;
+	int rc = sid && smodel && sprov
+	             ? sy_buf_printf(&b, "{\"id\":%s,\"object\":\"list\",\"data\":[", sid)
+	             : -ENOMEM;
 	for (size_t i = 0; !rc && i < json_array_size(a->vectors); i++)
 		rc = put_item(&b, i, json_array_get(a->vectors, i), req->base64);
 	if (!rc)

@@ -29,8 +29,7 @@ struct dp_route_target;
  * empty), dimensions (a positive integer), encoding_format ("float" or "base64"), user (a
  * string, not forwarded) and provider (routing preferences, as chat's). Any other member is
  * refused. On failure SY_EINVAL with a client-facing message naming the field in err. */
-int dp_embed_parse(const char *data, size_t len, struct dp_chat_req *req, char *err,
-                   size_t errlen);
+int dp_embed_parse(const char *data, size_t len, struct dp_chat_req *req, char *err, size_t errlen);
 /* Whether model m makes embeddings (its output_modalities include "embeddings"). */
 bool dp_embed_model(const Sy__Model *m);
 /* The upstream request of adapter ad for req on t. SY_EINVAL with a client-facing message in
