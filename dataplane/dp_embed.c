@@ -260,6 +260,9 @@ int dp_embed_read(const struct dp_adapter *ad, const char *data, size_t len,
 		a->usage.tokens.prompt = a->usage.from_provider
 		                             ? dp_adapter_count(usage, "prompt_tokens")
 		                             : req->prompt_tokens_est;
+		/* a whole answer: billed (chat's rule of no charge without completion tokens and
+		 * finish is not for embeddings) */
+		snprintf(a->usage.finish_reason, sizeof(a->usage.finish_reason), "stop");
 	}
 	json_decref(root);
 	sy_buf_release(&native);
@@ -309,32 +312,35 @@ static int put_item(struct sy_buf *b, size_t i, const json_t *vec, bool base64)
 	return rc;
 }
 
+/* s as a JSON string literal (malloc'ed; NULL when out of memory or s is not UTF-8). */
+static char *quoted(const char *s)
+{
+	json_t *j = json_string(s ? s : "");
+	char *out = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
+	json_decref(j);
+	return out;
+}
+
 char *dp_embed_finish(const struct dp_embed_answer *a, const struct dp_chat_req *req,
                       const struct dp_gen_info *g, sy_money cost)
 {
-	json_t *id = json_string(g->id), *model = json_string(g->model),
-	       *prov = json_string(g->provider_name);
-	char *sid = id ? sy_json_dump(id) : NULL, *smodel = model ? sy_json_dump(model) : NULL,
-	     *sprov = prov ? sy_json_dump(prov) : NULL;
-	json_decref(id);
-	json_decref(model);
-	json_decref(prov);
+	char *id = quoted(g->id), *model = quoted(g->model), *prov = quoted(g->provider_name);
 	struct sy_buf b;
 	sy_buf_init(&b, 0);
-	int rc = sid && smodel && sprov
-	             ? sy_buf_printf(&b, "{\"id\":%s,\"object\":\"list\",\"data\":[", sid)
+	int rc = id && model && prov
+	             ? sy_buf_printf(&b, "{\"id\":%s,\"object\":\"list\",\"data\":[", id)
 	             : -ENOMEM;
 	for (size_t i = 0; !rc && i < json_array_size(a->vectors); i++)
 		rc = put_item(&b, i, json_array_get(a->vectors, i), req->base64);
 	if (!rc)
-		rc = sy_buf_printf(&b, "],\"model\":%s,\"provider\":%s,\"usage\":", smodel, sprov);
+		rc = sy_buf_printf(&b, "],\"model\":%s,\"provider\":%s,\"usage\":", model, prov);
 	if (!rc)
 		rc = dp_usage_put(&b, &a->usage, cost);
 	if (!rc)
 		rc = sy_buf_printf(&b, "}");
-	free(sid);
-	free(smodel);
-	free(sprov);
+	free(id);
+	free(model);
+	free(prov);
 	if (rc) {
 		sy_buf_release(&b);
 		return NULL;

@@ -46,7 +46,7 @@ struct dp_embed_answer {
 
 /* Read ad's 2xx answer (data, len) for req: one vector per input, each index once, every
  * vector of numbers; usage.prompt_tokens when the provider gives it (usage.from_provider),
- * else the gateway's estimate. 0, SY_EPROTO when it is not such an answer, -ENOMEM. */
+ * else the gateway's estimate; finish_reason "stop" (a whole answer is billed). 0, SY_EPROTO when it is not such an answer, -ENOMEM. */
 int dp_embed_read(const struct dp_adapter *ad, const char *data, size_t len,
                   const struct dp_chat_req *req, struct dp_embed_answer *a);
 void dp_embed_answer_release(struct dp_embed_answer *a);
