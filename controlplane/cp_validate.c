@@ -230,6 +230,8 @@ static bool param_name(const char *s)
 	return true;
 }
 
+static const char *known_list(const char *const known[]);
+
 /* An array of distinct strings, each from values (or a parameter name when values is NULL). */
 static int check_str_array(const json_t *obj, const char *pre, const char *name,
                            const char *const *values, struct cp_verr *e)
@@ -253,10 +255,11 @@ static int check_str_array(const json_t *obj, const char *pre, const char *name,
 		} else if (ok) {
 			ok = param_name(json_string_value(it));
 		}
+		if (!ok && values)
+			return fail(e, pre, item, "must be a known value (%s)", known_list(values));
 		if (!ok)
-			return fail(e, pre, item, "must be %s",
-			            values ? "a known value (text, image, audio, video, file)"
-			                   : "a parameter name (lowercase letters, digits, _)");
+			return fail(e, pre, item,
+			            "must be a parameter name (lowercase letters, digits, _)");
 		for (size_t k = 0; k < i; k++)
 			if (json_equal(json_array_get(v, k), it))
 				return fail(e, pre, item, "is listed twice");
