@@ -214,8 +214,8 @@ static void test_build_anthropic(void **state)
 	char err[256] = "";
 	test_target_init(&tt, "anthropic", "https://api.anthropic.com/v1", "claude", 0);
 	parse_ok("{\"model\":\"m\",\"input\":\"x\"}", &req);
-	assert_int_equal(
-	    dp_embed_build(&dp_adapter_anthropic, &req, &tt.t, &c, err, sizeof(err)), SY_EINVAL);
+	assert_int_equal(dp_embed_build(&dp_adapter_anthropic, &req, &tt.t, &c, err, sizeof(err)),
+	                 SY_EINVAL);
 	assert_string_equal(err, "Provider anthropic speaks the anthropic API, which has no "
 	                         "embeddings");
 	assert_null(c.body);
@@ -264,14 +264,14 @@ static void test_read_openai(void **state)
 
 	static const char *const bad[] = {
 	    "not json",
-	    "{\"data\":[]}",                                                  /* too few */
-	    "{\"data\":[{\"embedding\":[1],\"index\":0},"                     /* duplicate */
+	    "{\"data\":[]}",                              /* too few */
+	    "{\"data\":[{\"embedding\":[1],\"index\":0}," /* duplicate */
 	    "{\"embedding\":[1],\"index\":0}]}",
-	    "{\"data\":[{\"embedding\":[1],\"index\":0},"                     /* out of range */
+	    "{\"data\":[{\"embedding\":[1],\"index\":0}," /* out of range */
 	    "{\"embedding\":[1],\"index\":2}]}",
-	    "{\"data\":[{\"embedding\":[1],\"index\":0},"                     /* not numbers */
+	    "{\"data\":[{\"embedding\":[1],\"index\":0}," /* not numbers */
 	    "{\"embedding\":[\"x\"],\"index\":1}]}",
-	    "{\"data\":[{\"embedding\":\"AACAPw==\",\"index\":0},"            /* not floats */
+	    "{\"data\":[{\"embedding\":\"AACAPw==\",\"index\":0}," /* not floats */
 	    "{\"embedding\":[1],\"index\":1}]}",
 	    "{\"error\":{\"message\":\"no\"}}",
 	};
@@ -309,9 +309,9 @@ static void test_read_gemini(void **state)
 	dp_embed_answer_release(&a);
 
 	static const char *const bad[] = {
-	    "{\"embeddings\":[{\"values\":[1]}]}",                   /* one for two inputs */
-	    "{\"embeddings\":[{\"values\":[1]},{\"value\":[2]}]}",   /* no values */
-	    "{\"embeddings\":{\"values\":[1]}}",                     /* not a list */
+	    "{\"embeddings\":[{\"values\":[1]}]}",                 /* one for two inputs */
+	    "{\"embeddings\":[{\"values\":[1]},{\"value\":[2]}]}", /* no values */
+	    "{\"embeddings\":{\"values\":[1]}}",                   /* not a list */
 	    "{\"error\":{\"code\":400,\"status\":\"INVALID_ARGUMENT\"}}",
 	    "",
 	};
@@ -347,7 +347,8 @@ static void test_finish(void **state)
 	                                     .model = "openai/text-embedding-3-small"};
 	struct dp_embed_answer a;
 	struct dp_chat_req req;
-	assert_int_equal(read_answer(&dp_adapter_openai, "{\"model\":\"m\",\"input\":[\"a\",\"b\"]}",
+	assert_int_equal(read_answer(&dp_adapter_openai,
+	                             "{\"model\":\"m\",\"input\":[\"a\",\"b\"]}",
 	                             "{\"data\":[{\"embedding\":[1,-2,0.5],\"index\":0},"
 	                             "{\"embedding\":[0.25],\"index\":1}],"
 	                             "\"usage\":{\"prompt_tokens\":4}}",
@@ -386,11 +387,11 @@ static void test_finish(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_parse_shapes),   cmocka_unit_test(test_parse_refused),
-	    cmocka_unit_test(test_model),          cmocka_unit_test(test_build_openai),
-	    cmocka_unit_test(test_build_gemini),   cmocka_unit_test(test_build_anthropic),
-	    cmocka_unit_test(test_read_openai),    cmocka_unit_test(test_read_gemini),
-	    cmocka_unit_test(test_base64),         cmocka_unit_test(test_finish),
+	    cmocka_unit_test(test_parse_shapes), cmocka_unit_test(test_parse_refused),
+	    cmocka_unit_test(test_model),        cmocka_unit_test(test_build_openai),
+	    cmocka_unit_test(test_build_gemini), cmocka_unit_test(test_build_anthropic),
+	    cmocka_unit_test(test_read_openai),  cmocka_unit_test(test_read_gemini),
+	    cmocka_unit_test(test_base64),       cmocka_unit_test(test_finish),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
