@@ -3,7 +3,8 @@ embeddings model only under GET /models?output_modalities=embeddings; the answer
 list (float and base64) with our id (= X-Generation-Id), model, provider and usage priced
 per input token exactly; the upstream call is POST {base}/embeddings with the provider's model
 id and floats asked for; strings, string arrays and token arrays, under /api/v1 and /v1;
-GET /generation shows kind and api_type embeddings with the same cost; the org is charged.
+GET /generation shows kind and api_type embeddings with the same cost; the key's usage and the
+org's activity count every request exactly.
 """
 from sy_adapters import mock_last
 from sy_cluster import Cluster, http, wait_until
@@ -110,6 +111,16 @@ def main():
         def charged():
             return same_money(c.admin("GET", "/api/v1/keys")[1]["data"][0]["usage"], total)
         wait_until(charged, 10, what="the key's usage to count the embeddings")
+
+        # activity by model: the four embeddings requests, their tokens and cost
+        org = c.admin("GET", "/api/v1/orgs")[1]["data"][0]["id"]
+        s, b = c.admin("GET", f"/api/v1/activity?org_id={org}&group_by=model")
+        assert s == 200, (s, b)
+        rows = {r["model"]: r for r in b["data"]}
+        row = rows["openai/text-embedding-3-small"]
+        assert row["requests"] == 4 and row["completion_tokens"] == 0, row
+        assert row["prompt_tokens"] == n + n2 + n3, row
+        assert same_money(row["usage"], total), (row, total)
     print("ok")
 
 

@@ -2,9 +2,10 @@
 every field it does not know (400 naming it), a bad input, dimensions or encoding_format, a
 chat model on /embeddings and an embeddings model on /chat/completions; what the admin API
 refuses for embeddings models (other outputs beside embeddings, a completion price, an
-Anthropic endpoint); and the money rules chat follows: an org without credits gets 402, the
-key's requests-per-minute counts embeddings and chats alike; the org is debited exactly what
-the answers cost, and the audit agrees.
+Anthropic endpoint); and the money rules chat follows: the org is debited exactly what the
+answers cost and the audit agrees, the key's requests-per-minute counts embeddings and chats
+alike, a key limit (402) and an org budget (403) stop embeddings, an org without credits gets
+402.
 """
 from sy_adapters import add_provider
 from sy_cluster import Cluster, http, wait_until
@@ -36,6 +37,16 @@ BAD = [
     ("[1, 2]", "request body must be a JSON object"),
     ("{\"model\": ", "request body is not valid JSON"),
 ]
+
+
+def until_refused(dp, key, status, limit=40):
+    """Embeddings of "a" (1 token) until the first answer with status; returns its body."""
+    for _ in range(limit):
+        s, b, _ = embed(dp, key, {"model": MODEL, "input": "a"})
+        if s == status:
+            return b
+        assert s == 200, (s, b)
+    raise AssertionError(f"no {status} after {limit} requests")
 
 
 def main():
@@ -105,6 +116,25 @@ def main():
         assert c.chat(dp, key, M.body())[0] == 200
         s, b, hd = embed(dp, key, {"model": MODEL, "input": "a"})
         assert s == 429 and hd["Retry-After"], (s, b)
+
+        # a key limit and an org budget stop embeddings as they stop chats
+        s, b = c.admin("POST", "/api/v1/keys", {"name": "capped", "org_id": org,
+                                                "limit": 0.0000001})
+        assert s == 201, (s, b)
+        k3 = b["key"]
+        M.wait_key(dp, k3)
+        assert until_refused(dp, k3, 402)["error"]["metadata"]["error_type"] == \
+            "key_limit_exceeded"
+        s, b = c.admin("PUT", f"/api/v1/orgs/{org}/budgets/lifetime", {"limit_usd": 1})
+        assert s in (200, 201), (s, b)
+        spent = M.wait_settled(c, org)["debits_posted"]
+        s, b = c.admin("PUT", f"/api/v1/orgs/{org}/budgets/lifetime",
+                       {"limit_usd": round(spent + 0.0000001, 10)})
+        assert s in (200, 201), (s, b)
+        s, b = c.admin("POST", "/api/v1/keys", {"name": "k4", "org_id": org})
+        k4 = b["key"]
+        M.wait_key(dp, k4)
+        assert until_refused(dp, k4, 403)["error"]["metadata"]["budget"] == "lifetime"
 
         # an org without credits: 402
         s, b = c.admin("POST", "/api/v1/orgs", {"name": "broke"})
