@@ -35,17 +35,19 @@ static void test_values(void **state)
 static void test_openai(void **state)
 {
 	const char *why = NULL;
-	json_t *j = answer(MOCK_OPENAI, false,
-	                   "{\"model\":\"m\",\"input\":[\"hello\",\"twelve chars\"],\"dimensions\":3,"
-	                   "\"encoding_format\":\"float\"}",
-	                   &why);
+	json_t *j =
+	    answer(MOCK_OPENAI, false,
+	           "{\"model\":\"m\",\"input\":[\"hello\",\"twelve chars\"],\"dimensions\":3,"
+	           "\"encoding_format\":\"float\"}",
+	           &why);
 	assert_non_null(j);
 	json_t *data = json_object_get(j, "data");
 	assert_int_equal(json_array_size(data), 2);
 	json_t *v = json_object_get(json_array_get(data, 0), "embedding");
 	assert_int_equal(json_array_size(v), 3);
 	for (unsigned k = 0; k < 3; k++)
-		assert_true(json_real_value(json_array_get(v, k)) == mock_embed_value("hello", 5, k));
+		assert_true(json_real_value(json_array_get(v, k)) ==
+		            mock_embed_value("hello", 5, k));
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(data, 1), "index")), 1);
 	json_t *u = json_object_get(j, "usage");
 	assert_int_equal(json_integer_value(json_object_get(u, "prompt_tokens")), 2 + 3);
@@ -59,9 +61,8 @@ static void test_openai(void **state)
 	assert_int_equal(json_array_size(data), 1);
 	assert_int_equal(json_array_size(json_object_get(json_array_get(data, 0), "embedding")),
 	                 MOCK_EMBED_DIMS);
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "usage"),
-	                                                    "prompt_tokens")),
-	                 3);
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_object_get(j, "usage"), "prompt_tokens")), 3);
 	json_decref(j);
 
 	static const char *const bad[] = {"{\"input\":\"\"}", "{\"input\":[]}", "{}",
@@ -89,10 +90,11 @@ static void test_gemini(void **state)
 	                 2);
 	json_decref(j);
 
-	j = answer(MOCK_GEMINI, true,
-	           "{\"requests\":[{\"model\":\"models/e\",\"content\":{\"parts\":[{\"text\":\"a\"}]}},"
-	           "{\"model\":\"models/e\",\"content\":{\"parts\":[{\"text\":\"b\"}]}}]}",
-	           &why);
+	j = answer(
+	    MOCK_GEMINI, true,
+	    "{\"requests\":[{\"model\":\"models/e\",\"content\":{\"parts\":[{\"text\":\"a\"}]}},"
+	    "{\"model\":\"models/e\",\"content\":{\"parts\":[{\"text\":\"b\"}]}}]}",
+	    &why);
 	json_t *list = json_object_get(j, "embeddings");
 	assert_int_equal(json_array_size(list), 2);
 	assert_int_equal(json_array_size(json_object_get(json_array_get(list, 1), "values")),
