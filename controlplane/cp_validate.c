@@ -37,6 +37,9 @@ static const char *const collection[] = {"allow", "deny", NULL};
 static const char *const resets[] = {"daily", "weekly", "monthly", NULL};
 static const char *const billings[] = {"prepaid", "postpaid", NULL};
 static const char *const modalities[] = {"text", "image", "audio", "video", "file", NULL};
+/* embeddings models (POST /embeddings) output "embeddings" and nothing else */
+static const char *const outputs[] = {"text", "image",      "audio", "video",
+                                      "file", "embeddings", NULL};
 static const char *const quantizations[] = {"int4", "int8", "fp4",  "fp6",     "fp8",
                                             "fp16", "bf16", "fp32", "unknown", NULL};
 static const char *const timeouts[] = {"connect_timeout_ms", "first_byte_timeout_ms",
@@ -227,6 +230,8 @@ static bool param_name(const char *s)
 	return true;
 }
 
+static const char *known_list(const char *const known[]);
+
 /* An array of distinct strings, each from values (or a parameter name when values is NULL). */
 static int check_str_array(const json_t *obj, const char *pre, const char *name,
                            const char *const *values, struct cp_verr *e)
@@ -250,10 +255,11 @@ static int check_str_array(const json_t *obj, const char *pre, const char *name,
 		} else if (ok) {
 			ok = param_name(json_string_value(it));
 		}
+		if (!ok && values)
+			return fail(e, pre, item, "must be a known value (%s)", known_list(values));
 		if (!ok)
-			return fail(e, pre, item, "must be %s",
-			            values ? "a known value (text, image, audio, video, file)"
-			                   : "a parameter name (lowercase letters, digits, _)");
+			return fail(e, pre, item,
+			            "must be a parameter name (lowercase letters, digits, _)");
 		for (size_t k = 0; k < i; k++)
 			if (json_equal(json_array_get(v, k), it))
 				return fail(e, pre, item, "is listed twice");
@@ -804,7 +810,7 @@ int cp_validate_model(const json_t *j, enum cp_vmode m, const char *id, struct c
 	    (rc = check_str(j, "", "description", F_NULLABLE, TEXT_MAX, e)) ||
 	    (rc = check_uint(j, "", "context_length", 0, 1, COUNT_MAX, e)) ||
 	    (rc = check_str_array(j, "", "input_modalities", modalities, e)) ||
-	    (rc = check_str_array(j, "", "output_modalities", modalities, e)) ||
+	    (rc = check_str_array(j, "", "output_modalities", outputs, e)) ||
 	    (rc = check_str_array(j, "", "supported_parameters", NULL, e)) ||
 	    (rc = check_str(j, "", "tokenizer", F_NULLABLE, CP_SLUG_MAX, e)))
 		return rc;
@@ -976,6 +982,47 @@ int cp_validate_autorouter_refs(struct cp_txn *t, const Sy__AutoRouter *ar, stru
 	return 0;
 }
 
+/* An embeddings model: "embeddings" its only output, priced per input token (completion 0),
+ * served by providers whose API has embeddings (Anthropic's has none). */
+static int check_embeddings(struct cp_txn *t, const Sy__Model *m, struct cp_verr *e)
+{
+	bool emb = false;
+	for (size_t i = 0; i < m->n_output_modalities; i++)
+		emb = emb || !strcmp(m->output_modalities[i], "embeddings");
+	if (!emb)
+		return 0;
+	if (m->n_output_modalities != 1)
+		return cp_verr_set(
+		    e, "output_modalities",
+		    "\"embeddings\" cannot be combined with other output modalities");
+	for (size_t i = 0; i < m->n_endpoints; i++) {
+		const Sy__Endpoint *ep = m->endpoints[i];
+		const char *c = ep->pricing ? ep->pricing->completion : NULL;
+		sy_money v = 0;
+		char f[64];
+		if (c && *c && (sy_money_parse(c, &v) || v)) {
+			snprintf(f, sizeof(f), "endpoints[%zu].pricing.completion", i);
+			return cp_verr_set(e, f,
+			                   "must be \"0\": an embeddings model is priced per input "
+			                   "token (pricing.prompt)");
+		}
+		ProtobufCMessage *pm = NULL;
+		if (cp_store_get(t, CP_PROVIDER, ep->provider, &pm))
+			continue;
+		const char *ad = ((Sy__Provider *)pm)->adapter;
+		bool refused = ad && !strcmp(ad, "anthropic");
+		cp_entity_free(&pm);
+		if (refused) {
+			snprintf(f, sizeof(f), "endpoints[%zu].provider", i);
+			return cp_verr_set(e, f,
+			                   "provider \"%s\" speaks Anthropic's API, which has no "
+			                   "embeddings",
+			                   ep->provider);
+		}
+	}
+	return 0;
+}
+
 int cp_validate_model_refs(struct cp_txn *t, const Sy__Model *m, struct cp_verr *e)
 {
 	for (size_t i = 0; i < m->n_endpoints; i++) {
@@ -986,5 +1033,5 @@ int cp_validate_model_refs(struct cp_txn *t, const Sy__Model *m, struct cp_verr 
 			                   m->endpoints[i]->provider);
 		}
 	}
-	return 0;
+	return check_embeddings(t, m, e);
 }

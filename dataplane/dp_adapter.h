@@ -13,7 +13,10 @@
  * value (dp_response normalises it and keeps it as native_finish_reason); usage is OpenAI's
  * object with prompt_tokens (cached and cache-write ones included),
  * prompt_tokens_details{cached_tokens, cache_write_tokens} and
- * completion_tokens_details{reasoning_tokens}. */
+ * completion_tokens_details{reasoning_tokens}.
+ *
+ * Embeddings (POST /embeddings) have their own pair, embed_build and embed_answer: OpenAI's
+ * POST {base}/embeddings, Gemini's :embedContent / :batchEmbedContents; Anthropic has none. */
 #ifndef DP_ADAPTER_H
 #define DP_ADAPTER_H
 
@@ -84,6 +87,18 @@ struct dp_adapter {
 	              dp_adapter_chunk_fn *chunk, void *arg);
 	/* What an HTTP error status with this body means. */
 	enum dp_adapter_fault (*classify)(long status, const char *body, size_t len);
+	/* POST /embeddings (dp_embed); NULL when the format has no embeddings (Anthropic's).
+	 * The upstream request for req's inputs (req->embeddings) on t: 0; SY_EINVAL with a
+	 * client-facing message naming the field in err when the format cannot express it;
+	 * -ENOMEM. Always asks for floats: dp_embed encodes base64 itself. */
+	int (*embed_build)(const struct dp_chat_req *req, const struct dp_route_target *t,
+	                   struct dp_adapter_call *out, char *err, size_t errlen);
+	/* A whole (2xx) embeddings answer as OpenAI's {"data": [{"index", "embedding":
+	 * [numbers]}], "usage": {"prompt_tokens"}} (usage left out when the provider gives no
+	 * count) appended to out; NULL when the answer is OpenAI's already. 0, SY_EPROTO when it
+	 * is not an answer, -ENOMEM. */
+	int (*embed_answer)(const char *data, size_t len, const struct dp_chat_req *req,
+	                    struct sy_buf *out);
 };
 
 extern const struct dp_adapter dp_adapter_openai;

@@ -1,5 +1,5 @@
 /* dp_adapter_gemini.c - Google's Gemini API (POST {base}/models/{model}:generateContent,
- * streaming :streamGenerateContent?alt=sse).
+ * streaming :streamGenerateContent?alt=sse; embeddings :embedContent, :batchEmbedContents).
  *
  * Request: turns become `contents` of parts (role user or model), system and developer turns
  * `systemInstruction`, sampling parameters `generationConfig`, tools `functionDeclarations`,
@@ -336,6 +336,21 @@ static char *escape_segment(const char *s)
 	return out;
 }
 
+/* {base}/models/{the provider's model id, escaped}:{method}; NULL when that id is too long or
+ * out of memory. */
+static char *model_url(const struct dp_route_target *t, const char *method)
+{
+	char *model = escape_segment(t->ep->provider_model_id);
+	char path[64 + 3 * 256];
+	char *url = NULL;
+	if (model && strlen(model) < 3 * 256) {
+		snprintf(path, sizeof(path), "/models/%s:%s", model, method);
+		url = dp_adapter_url(t->prov->base_url, path);
+	}
+	free(model);
+	return url;
+}
+
 static int build(const struct dp_chat_req *req, const struct dp_route_target *t,
                  const char *const *drop, struct dp_adapter_call *out, char *err, size_t errlen)
 {
@@ -347,15 +362,8 @@ static int build(const struct dp_chat_req *req, const struct dp_route_target *t,
 	if (!rc) {
 		map_tools(req, drop, body);
 		map_config(req, drop, body);
-		char *model = escape_segment(t->ep->provider_model_id);
-		char path[64 + 3 * 256];
-		if (model && strlen(model) < 3 * 256)
-			snprintf(path, sizeof(path), "/models/%s:%s", model,
-			         req->stream ? "streamGenerateContent?alt=sse" : "generateContent");
-		out->url = model && strlen(model) < 3 * 256
-		               ? dp_adapter_url(t->prov->base_url, path)
-		               : NULL;
-		free(model);
+		out->url =
+		    model_url(t, req->stream ? "streamGenerateContent?alt=sse" : "generateContent");
 		out->body = sy_json_dump(body);
 		if (!out->body || !out->url)
 			rc = -ENOMEM;
@@ -580,10 +588,101 @@ static enum dp_adapter_fault classify(long status, const char *body, size_t len)
 	return dp_adapter_classify_http(status, body, len);
 }
 
+/* ---- embeddings ----------------------------------------------------------------------- */
+
+/* One EmbedContentRequest for text: {"content": {"parts": [{"text"}]}[, "model"]
+ * [, "outputDimensionality"]}; model ("models/<id>") is for batch requests. */
+static json_t *embed_request(const json_t *text, const char *model, int64_t dimensions)
+{
+	json_t *r = json_pack("{s:{s:[{s:O}]}}", "content", "parts", "text", text);
+	if (r && model)
+		json_object_set_new(r, "model", json_sprintf("models/%s", model));
+	if (r && dimensions)
+		json_object_set_new(r, "outputDimensionality", json_integer(dimensions));
+	return r;
+}
+
+/* One input: :embedContent; several: :batchEmbedContents, one request each. Token ids have
+ * no Gemini form. */
+static int embed_build(const struct dp_chat_req *req, const struct dp_route_target *t,
+                       struct dp_adapter_call *out, char *err, size_t errlen)
+{
+	*out = (struct dp_adapter_call){.key_header = "x-goog-api-key"};
+	json_t *in = json_object_get(req->body, "input");
+	bool single = json_is_string(in);
+	json_t *body =
+	    single ? embed_request(in, NULL, req->dimensions) : json_pack("{s:[]}", "requests");
+	json_t *list = json_object_get(body, "requests");
+	size_t i;
+	json_t *v;
+	if (!single)
+		json_array_foreach(in, i, v)
+		{
+			if (!json_is_string(v)) {
+				json_decref(body);
+				return dp_adapter_refuse(
+				    err, errlen,
+				    "input as token ids cannot be sent to the Gemini "
+				    "API (provider %s): send text",
+				    t->prov->slug);
+			}
+			json_array_append_new(
+			    list, embed_request(v, t->ep->provider_model_id, req->dimensions));
+		}
+	out->url = model_url(t, single ? "embedContent" : "batchEmbedContents");
+	out->body = body ? sy_json_dump(body) : NULL;
+	json_decref(body);
+	if (!out->body || !out->url) {
+		dp_adapter_call_release(out);
+		return -ENOMEM;
+	}
+	out->len = strlen(out->body);
+	return 0;
+}
+
+/* {"embedding": {"values"}} or {"embeddings": [{"values"}]}, and usageMetadata when given,
+ * as OpenAI's list. */
+static int embed_answer(const char *data, size_t len, const struct dp_chat_req *req,
+                        struct sy_buf *out)
+{
+	json_t *root = json_loadb(data, len, 0, NULL);
+	json_t *one = json_object_get(root, "embedding");
+	json_t *many =
+	    one ? json_pack("[O]", one) : json_incref(json_object_get(root, "embeddings"));
+	json_t *res = json_pack("{s:[]}", "data");
+	json_t *list = json_object_get(res, "data");
+	int rc = json_is_array(many) && res ? 0 : SY_EPROTO;
+	size_t i;
+	json_t *e;
+	json_array_foreach(rc ? NULL : many, i, e)
+	{
+		json_t *values = json_object_get(e, "values");
+		if (!json_is_array(values) ||
+		    json_array_append_new(list, json_pack("{s:I,s:O}", "index", (json_int_t)i,
+		                                          "embedding", values))) {
+			rc = SY_EPROTO;
+			break;
+		}
+	}
+	json_t *pt = json_object_get(json_object_get(root, "usageMetadata"), "promptTokenCount");
+	if (!rc && json_is_integer(pt))
+		json_object_set_new(res, "usage", json_pack("{s:O}", "prompt_tokens", pt));
+	char *s = rc ? NULL : sy_json_dump(res);
+	if (!rc)
+		rc = s ? sy_buf_puts(out, s) : -ENOMEM;
+	free(s);
+	json_decref(res);
+	json_decref(many);
+	json_decref(root);
+	return rc;
+}
+
 const struct dp_adapter dp_adapter_gemini = {
     .name = "gemini",
     .build = build,
     .answer = answer,
     .stream = stream,
     .classify = classify,
+    .embed_build = embed_build,
+    .embed_answer = embed_answer,
 };

@@ -196,6 +196,40 @@ json_t *dp_catalog_models(const struct dp_view *v, const struct dp_policy *pol)
 	                 "data", data, "links", "next");
 }
 
+/* Whether the strings of have include any item of the comma-separated want. */
+static bool lists_any(const json_t *have, const char *want)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(have, i, v)
+	{
+		const char *m = json_string_value(v);
+		size_t n = m ? strlen(m) : 0;
+		for (const char *p = want; n && *p; p += strcspn(p, ","), p += *p == ',')
+			if (strcspn(p, ",") == n && !strncmp(p, m, n))
+				return true;
+	}
+	return false;
+}
+
+void dp_catalog_filter_modalities(json_t *list, const char *input, const char *output)
+{
+	if (!output)
+		output = "text";
+	json_t *data = json_object_get(list, "data");
+	for (size_t i = json_array_size(data); i-- > 0;) {
+		json_t *arch = json_object_get(json_array_get(data, i), "architecture");
+		if ((input && strcmp(input, "all") &&
+		     !lists_any(json_object_get(arch, "input_modalities"), input)) ||
+		    (strcmp(output, "all") &&
+		     !lists_any(json_object_get(arch, "output_modalities"), output)))
+			json_array_remove(data, i);
+	}
+	if (data)
+		json_object_set_new(list, "total_count",
+		                    json_integer((json_int_t)json_array_size(data)));
+}
+
 /* {p50, p75, p90, p99}, or null when there is no sample. */
 static json_t *percentiles(const Sy__Percentiles *pc)
 {
@@ -422,7 +456,9 @@ json_t *dp_catalog_generation(const struct dp_view *v, const Sy__UsageRecord *r)
 	    "latency", (json_int_t)r->latency_ms, "generation_time",
 	    (json_int_t)r->generation_time_ms, "origin", r->http_referer ? r->http_referer : "",
 	    "http_referer", str_or_null(r->http_referer), "app_id", "provider_responses",
-	    attempts_json(v, r), "api_type", "completions", "data_region", "global");
+	    attempts_json(v, r), "api_type", r->kind && *r->kind ? r->kind : "completions",
+	    "data_region", "global");
+	json_object_set_new(d, "kind", json_string(r->kind && *r->kind ? r->kind : "chat"));
 	static const char *const nulls[] = {"cache_discount",
 	                                    "external_user",
 	                                    "moderation_latency",

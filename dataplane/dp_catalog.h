@@ -18,6 +18,12 @@ struct dp_policy;
  * one endpoint on a known provider, in id order, priced from their cheapest endpoint. With
  * pol (GET /models/user): only the models and endpoints that policy allows. */
 json_t *dp_catalog_models(const struct dp_view *v, const struct dp_policy *pol);
+/* OpenRouter's modality filters of GET /models on a dp_catalog_models list: input and output
+ * (the query's input_modalities and output_modalities, NULL when absent) are comma-separated
+ * modalities, and a model stays when its architecture lists any of them; "all" (or NULL for
+ * input) keeps every model. Output defaults to "text", as OpenRouter's: embeddings models
+ * show only when asked for. total_count follows. */
+void dp_catalog_filter_modalities(json_t *list, const char *input, const char *output);
 /* {"data":{id,name,created,description,architecture,endpoints:[...]}} for model m. */
 json_t *dp_catalog_model_endpoints(const struct dp_view *v, const Sy__Model *m);
 /* {"data":[{name,slug,privacy_policy_url,terms_of_service_url,status_page_url}...]}. */

@@ -22,6 +22,7 @@
 #include "dp_adapter.h"
 #include "dp_autorouter.h"
 #include "dp_byok.h"
+#include "dp_embed.h"
 #include "dp_health.h"
 #include "dp_http.h"
 #include "dp_loop.h"
@@ -199,6 +200,7 @@ static void record_identity(struct dp_chat *chat, const struct dp_route_target *
 	}
 	rec->has_streamed = rec->has_created_at = true;
 	rec->streamed = chat->parsed && chat->req.stream;
+	rec->kind = chat->req.embeddings ? "embeddings" : NULL;
 	rec->created_at = chat->created;
 	rec->http_referer = chat->referer;
 	rec->app_title = chat->title;
@@ -778,11 +780,31 @@ static int translate_answer(struct dp_chat *chat)
 	return 0;
 }
 
+/* An embeddings answer (dp_embed), priced and recorded as a chat's. */
+static void finish_embeddings(struct dp_chat *chat)
+{
+	struct dp_embed_answer a;
+	struct failure f;
+	if (dp_embed_read(chat->ad, chat->up_body.data, chat->up_body.len, &chat->req, &a)) {
+		set_failure(&f, "invalid_response", 502, "provider_error", true, true,
+		            DP_HEALTH_FAULT, "invalid provider response");
+		attempt_failed(chat, &f);
+		return;
+	}
+	served(chat, &a.usage);
+	queue_json(chat, 200, dp_embed_finish(&a, &chat->req, &chat->g, chat->cost));
+	dp_embed_answer_release(&a);
+}
+
 static void finish_json(struct dp_chat *chat)
 {
 	struct dp_response resp;
 	struct dp_usage u;
 	struct failure f;
+	if (chat->req.embeddings) {
+		finish_embeddings(chat);
+		return;
+	}
 	/* pass-through: the provider's own answer is the client's (read only for metering) */
 	char *native =
 	    chat->pass ? strndup(chat->up_body.data ? chat->up_body.data : "", chat->up_body.len)
@@ -993,9 +1015,10 @@ static int start_attempt(struct dp_chat *chat, const struct dp_route_target *t)
 	struct dp_adapter_call ac = {0};
 	dp_route_unsupported(&chat->req, t, drop, DP_ROUTE_DROP_MAX);
 	chat->ad = dp_adapter_find(p->adapter);
-	int rc = chat->ad && p->base_url
-	             ? chat->ad->build(&chat->req, t, drop, &ac, err, sizeof(err))
-	             : SY_ENOTFOUND;
+	int rc = !chat->ad || !p->base_url ? SY_ENOTFOUND
+	         : chat->req.embeddings
+	             ? dp_embed_build(chat->ad, &chat->req, t, &ac, err, sizeof(err))
+	             : chat->ad->build(&chat->req, t, drop, &ac, err, sizeof(err));
 	if (chat->ad)
 		dp_adapter_stream_init(&chat->ast, &chat->req);
 	if (!rc)
@@ -1283,8 +1306,11 @@ enum MHD_Result dp_chat_start(struct dp_worker *w, struct MHD_Connection *c, str
 	}
 	int rc = skin_request(chat, body, err, sizeof(err));
 	if (!rc)
-		rc = dp_request_parse(body->data ? body->data : "", body->len, &chat->req, err,
-		                      sizeof(err));
+		rc = meta && meta->embeddings
+		         ? dp_embed_parse(body->data ? body->data : "", body->len, &chat->req, err,
+		                          sizeof(err))
+		         : dp_request_parse(body->data ? body->data : "", body->len, &chat->req, err,
+		                            sizeof(err));
 	sy_buf_release(body);
 	if (rc == -ENOMEM)
 		return answer_now(chat, 500, "out of memory", "internal", "internal");

@@ -17,6 +17,7 @@
 #include "switchyard.pb-c.h"
 
 #include <microhttpd.h>
+#include <stdbool.h>
 
 struct dp_worker;
 struct dp_view;
@@ -30,6 +31,7 @@ struct dp_chat_meta {
 	const char *referer;        /* HTTP-Referer or NULL */
 	const char *title;          /* X-Title / X-OpenRouter-Title or NULL */
 	const struct dp_skin *skin; /* the client's wire format (dp_skin); NULL = chat */
+	bool embeddings;            /* POST /embeddings (dp_embed) rather than a chat completion */
 };
 
 /* Serve a chat completion for key (in org) on connection c. Takes a reference on view and

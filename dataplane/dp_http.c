@@ -38,6 +38,7 @@ enum route {
 	R_READY,
 	R_CHAT, /* and the other skins' inference routes (req.skin) */
 	R_COUNT_TOKENS,
+	R_EMBEDDINGS,
 	R_MODELS,
 	R_MODEL_ENDPOINTS,
 	R_PROVIDERS,
@@ -195,6 +196,7 @@ static void route(struct req *q, const char *url, const char *method)
 	    {"/messages", "POST", R_CHAT, &dp_skin_messages},
 	    {"/messages/count_tokens", "POST", R_COUNT_TOKENS, &dp_skin_messages},
 	    {"/completions", "POST", R_CHAT, &dp_skin_completions},
+	    {"/embeddings", "POST", R_EMBEDDINGS, NULL},
 	    {"/models", "GET", R_MODELS, NULL},
 	    {"/providers", "GET", R_PROVIDERS, NULL},
 	    {"/key", "GET", R_KEY, NULL},
@@ -322,6 +324,15 @@ static enum MHD_Result do_credits(struct req *q, const Sy__Org *o)
 	                           "total_usage", sy_money_usd(used)));
 }
 
+/* A model list with the query's modality filters applied (dp_catalog_filter_modalities). */
+static json_t *filtered(struct req *q, json_t *models)
+{
+	dp_catalog_filter_modalities(
+	    models, MHD_lookup_connection_value(q->c, MHD_GET_ARGUMENT_KIND, "input_modalities"),
+	    MHD_lookup_connection_value(q->c, MHD_GET_ARGUMENT_KIND, "output_modalities"));
+	return models;
+}
+
 /* GET /models/user: the models the calling key may use under its restrictions, its org's
  * and its guardrails, each priced at the cheapest endpoint it may reach. */
 static enum MHD_Result do_models_user(struct req *q, const Sy__ApiKey *key, const Sy__Org *org)
@@ -331,7 +342,7 @@ static enum MHD_Result do_models_user(struct req *q, const Sy__ApiKey *key, cons
 	if (dp_policy_init(&pol, v, key, org))
 		return send_err(q, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		                "Too many guardrails apply to this API key");
-	return send_body(q, MHD_HTTP_OK, dp_catalog_models(v, &pol));
+	return send_body(q, MHD_HTTP_OK, filtered(q, dp_catalog_models(v, &pol)));
 }
 
 /* POST /messages/count_tokens: an estimate, no provider called. */
@@ -361,7 +372,7 @@ static const char *authorization(struct req *q, char *buf, size_t len)
 	return buf;
 }
 
-static enum MHD_Result do_chat(struct req *q, const Sy__ApiKey *key)
+static enum MHD_Result do_chat(struct req *q, const Sy__ApiKey *key, bool embeddings)
 {
 	struct dp_worker *w = q->h->w;
 	if (w->draining)
@@ -373,6 +384,7 @@ static enum MHD_Result do_chat(struct req *q, const Sy__ApiKey *key)
 	    .referer = header(q->c, "HTTP-Referer"),
 	    .title = title ? title : header(q->c, "X-OpenRouter-Title"),
 	    .skin = q->skin,
+	    .embeddings = embeddings,
 	};
 	q->handled = true;
 	q->chat_logged = true;
@@ -417,7 +429,7 @@ static enum MHD_Result dispatch(struct req *q, const char *url)
 		return no_view(q);
 	switch (q->route) {
 	case R_MODELS:
-		return send_body(q, MHD_HTTP_OK, dp_catalog_models(w->view, NULL));
+		return send_body(q, MHD_HTTP_OK, filtered(q, dp_catalog_models(w->view, NULL)));
 	case R_PROVIDERS:
 		return send_body(q, MHD_HTTP_OK, dp_catalog_providers(w->view));
 	case R_ZDR_ENDPOINTS:
@@ -446,7 +458,8 @@ static enum MHD_Result dispatch(struct req *q, const char *url)
 	case R_MODELS_USER:
 		return do_models_user(q, a.key, a.org);
 	case R_CHAT:
-		return do_chat(q, a.key);
+	case R_EMBEDDINGS:
+		return do_chat(q, a.key, q->route == R_EMBEDDINGS);
 	case R_COUNT_TOKENS:
 		return do_count_tokens(q);
 	default:
@@ -503,7 +516,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			snprintf(q->path, sizeof(q->path), "-"); /* not a path we parsed */
 			return refused;
 		}
-		if (q->route != R_CHAT && q->route != R_COUNT_TOKENS)
+		if (q->route != R_CHAT && q->route != R_COUNT_TOKENS && q->route != R_EMBEDDINGS)
 			return MHD_YES; /* answered once the (ignored) body is in */
 		const char *cl = header(c, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl && strtoull(cl, NULL, 10) > h->w->cfg->max_body)
@@ -532,7 +545,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*upload_data_size = 0;
 		/* MHD cannot queue a response in the middle of an upload: discard the rest and
 		 * answer 413 once it is in */
-		if ((q->route == R_CHAT || q->route == R_COUNT_TOKENS) && !q->too_big &&
+		if ((q->route == R_CHAT || q->route == R_COUNT_TOKENS || q->route == R_EMBEDDINGS) &&
+		    !q->too_big &&
 		    sy_buf_append(&q->body, upload_data, n) == SY_ETOOBIG) {
 			q->too_big = true;
 			sy_buf_release(&q->body);

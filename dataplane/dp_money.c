@@ -176,7 +176,7 @@ sy_money dp_money_worst_case(const struct dp_route_plan *plan, const struct dp_c
 	*free_model = false;
 	for (size_t i = 0; i < plan->n; i++) {
 		const struct dp_route_target *t = &plan->t[i];
-		uint32_t maxc = cap;
+		uint32_t maxc = req->embeddings ? 0 : cap; /* embeddings: input tokens only */
 		if (req->max_tokens > 0 && (uint64_t)req->max_tokens < maxc)
 			maxc = (uint32_t)req->max_tokens;
 		if (t->ep->has_max_completion_tokens && t->ep->max_completion_tokens &&

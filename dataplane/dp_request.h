@@ -28,6 +28,11 @@ struct dp_chat_req {
 	uint32_t prompt_tokens_est; /* estimate from the messages' text (chars / 4, rounded up) */
 	bool has_tools;
 	const char *user; /* end-user id or NULL; never forwarded raw */
+	/* POST /embeddings (dp_embed_parse): no messages, never streamed */
+	bool embeddings;
+	bool base64;        /* encoding_format "base64": dp_embed encodes the floats */
+	size_t n_inputs;    /* inputs to embed (the answer's data has one per input) */
+	int64_t dimensions; /* dimensions asked for; 0 = the model's */
 };
 
 /* Parse and validate a request body. On failure returns SY_EINVAL and writes a precise,

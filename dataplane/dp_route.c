@@ -9,6 +9,7 @@
  * The preferences were type-checked by dp_request_parse; a member of the wrong type here is
  * treated as absent. */
 #include "dp_route.h"
+#include "dp_embed.h"
 #include "dp_policy.h"
 #include "sy_err.h"
 
@@ -657,6 +658,13 @@ int dp_route_plan(const struct dp_route_ctx *ctx, const struct dp_chat_req *req,
 		pms[i].model = resolve(ctx, req->models[i], &pms[i].variant);
 		if (!pms[i].model)
 			return fail(status, 404, err, errlen, "Model %s does not exist",
+			            req->models[i]);
+		if (dp_embed_model(pms[i].model) != req->embeddings)
+			return fail(status, 400, err, errlen,
+			            req->embeddings ? "Model %s does not make embeddings (its "
+			                              "output_modalities lack \"embeddings\")"
+			                            : "Model %s is an embeddings model: use POST "
+			                              "/embeddings",
 			            req->models[i]);
 		total += pms[i].model->n_endpoints;
 	}

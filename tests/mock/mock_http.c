@@ -4,6 +4,7 @@
  * slow-first-token, paced tokens) suspends its connection and asks the scheduler to resume it;
  * an answer that never comes (no-response, stream-stall) is held until the client hangs up. */
 #include "mock_http.h"
+#include "mock_embed.h"
 #include "mock_reply.h"
 #include "mock_sched.h"
 #include "mock_state.h"
@@ -31,6 +32,7 @@
 /* Bytes of SSE events rendered per reader call. */
 #define STREAM_BATCH 8192
 #define CHAT_PATH "/v1/chat/completions"
+#define EMBED_PATH "/v1/embeddings"
 #define MESSAGES_PATH "/v1/messages"
 #define GEMINI_PATH "/v1beta/models/"
 #define MODELS_PATH "/v1/models"
@@ -445,6 +447,8 @@ struct route {
 	size_t prefix_len;
 	char model[512];
 	bool stream;
+	bool embed; /* embeddings (mock_embed): OpenAI's /v1/embeddings, Gemini's embed calls */
+	bool batch; /* Gemini's :batchEmbedContents */
 };
 
 static const char *header(struct req *r, const char *name)
@@ -576,6 +580,35 @@ static struct MHD_Response *context_length_fault(const struct route *rt, unsigne
 	                    "context_length_exceeded");
 }
 
+/* An embeddings request: the vectors (mock_embed), or the fault in effect (a status, a reset
+ * or no response; the others do not apply to embeddings). */
+static enum MHD_Result embed(struct req *r, const struct route *rt, const json_t *native,
+                             const struct mock_opts *o, const char *prefix, const char *model)
+{
+	const char *why = NULL;
+	char *body = mock_embed_answer(rt->format, rt->batch, native, model, &why);
+	if (!body)
+		return queue(r->conn, why ? 400 : 500,
+		             format_error(rt->format, why ? 400 : 500, why ? why : "out of memory",
+		                          why ? "invalid_request_error" : "server_error", "input",
+		                          NULL));
+	switch (fault_in_effect(r, o, prefix, model)) {
+	case MOCK_FAULT_STATUS:
+		free(body);
+		return answer(r, (unsigned)o->fault.status, status_fault(&o->fault, rt->format),
+		              o->latency_ms);
+	case MOCK_FAULT_RESET:
+		free(body);
+		return reset_connection(r);
+	case MOCK_FAULT_NO_RESPONSE:
+		free(body);
+		hold(r);
+		return MHD_YES;
+	default:
+		return answer(r, 200, json_response(body), o->latency_ms);
+	}
+}
+
 static enum MHD_Result chat(struct req *r, const char *url, const struct route *rt)
 {
 	struct mock_server *srv = r->srv;
@@ -622,13 +655,6 @@ static enum MHD_Result chat(struct req *r, const char *url, const struct route *
 		                        "invalid_request_error", NULL, "invalid_json"));
 		goto out;
 	}
-	req = plan_request(r, rt, native, &thinking, &why);
-	if (!req) {
-		rc = queue(r->conn, 400,
-		           format_error(rt->format, 400, why ? why : "invalid request",
-		                        "invalid_request_error", NULL, NULL));
-		goto out;
-	}
 	MHD_get_connection_values(r->conn, MHD_HEADER_KIND, apply_header, &hdr);
 	if (hdr.rc == 0)
 		hdr.rc = mock_opts_parse_model(&opts, model, &name_len, hdr.err, sizeof(hdr.err));
@@ -636,6 +662,17 @@ static enum MHD_Result chat(struct req *r, const char *url, const struct route *
 		rc = queue(
 		    r->conn, 400,
 		    format_error(rt->format, 400, hdr.err, "invalid_request_error", "model", NULL));
+		goto out;
+	}
+	if (rt->embed) {
+		rc = embed(r, rt, native, &opts, prefix, model);
+		goto out;
+	}
+	req = plan_request(r, rt, native, &thinking, &why);
+	if (!req) {
+		rc = queue(r->conn, 400,
+		           format_error(rt->format, 400, why ? why : "invalid request",
+		                        "invalid_request_error", NULL, NULL));
 		goto out;
 	}
 	char id[MOCK_ID_MAX];
@@ -695,14 +732,20 @@ out:
 	return rc;
 }
 
-/* Which chat API url is, if any: OpenAI's, Anthropic's, or Gemini's
- * .../v1beta/models/{model}:generateContent or :streamGenerateContent. */
+/* Which API url is, if any: OpenAI's chat or embeddings, Anthropic's, or Gemini's
+ * .../v1beta/models/{model}:generateContent, :streamGenerateContent, :embedContent or
+ * :batchEmbedContents. */
 static bool chat_route(const char *url, struct route *rt)
 {
 	size_t len = strlen(url);
 	*rt = (struct route){.format = MOCK_OPENAI};
 	if (ends_with(url, len, CHAT_PATH)) {
 		rt->prefix_len = len - strlen(CHAT_PATH);
+		return true;
+	}
+	if (ends_with(url, len, EMBED_PATH)) {
+		rt->embed = true;
+		rt->prefix_len = len - strlen(EMBED_PATH);
 		return true;
 	}
 	if (ends_with(url, len, MESSAGES_PATH)) {
@@ -714,7 +757,10 @@ static bool chat_route(const char *url, struct route *rt)
 	const char *colon = g ? strrchr(g, ':') : NULL;
 	if (!colon || colon == g + strlen(GEMINI_PATH))
 		return false;
-	if (strcmp(colon, ":generateContent") && strcmp(colon, ":streamGenerateContent"))
+	rt->batch = !strcmp(colon, ":batchEmbedContents");
+	rt->embed = rt->batch || !strcmp(colon, ":embedContent");
+	if (!rt->embed && strcmp(colon, ":generateContent") &&
+	    strcmp(colon, ":streamGenerateContent"))
 		return false;
 	const char *m = g + strlen(GEMINI_PATH);
 	if ((size_t)(colon - m) >= sizeof(rt->model))

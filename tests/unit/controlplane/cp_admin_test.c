@@ -263,6 +263,14 @@ static void test_bad_requests_change_nothing(void **state)
 	     "\"prompt\":\"abc\",\"completion\":\"0\"}}]}",
 	     "endpoints[0].pricing.prompt"},
 	    {"PATCH", "/api/v1/models/mock/echo", "{\"context_length\":-1}", "context_length"},
+	    /* embeddings models: embeddings alone, priced per input token (the merged model) */
+	    {"PATCH", "/api/v1/models/mock/echo", "{\"output_modalities\":[\"embeddings\"]}",
+	     "endpoints[0].pricing.completion"},
+	    {"POST", "/api/v1/models",
+	     "{\"id\":\"a/e\",\"output_modalities\":[\"text\",\"embeddings\"],\"endpoints\":[{"
+	     "\"provider\":\"mock\",\"provider_model_id\":\"m\",\"pricing\":{\"prompt\":\"0\","
+	     "\"completion\":\"0\"}}]}",
+	     "output_modalities"},
 	};
 	json_t *before_key, *before_model, *h;
 	assert_int_equal(call(f, "GET", keyurl, NULL, ADMIN, &before_key), 200);

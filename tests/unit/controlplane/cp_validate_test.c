@@ -182,6 +182,10 @@ static const struct bad_case bad[] = {
      "endpoints[0].supported_parameters[0]"},
     {MODEL, CP_V_CREATE, MODEL_WITH_EP(",\"tag\":\"\""), "endpoints[0].tag"},
     {MODEL, CP_V_CREATE, "{\"id\":\"a/b\",\"endpoints\":[" EP "}," EP "}]}", "endpoints"},
+    {MODEL, CP_V_CREATE, "{\"id\":\"a/b\",\"output_modalities\":[\"vectors\"]}",
+     "output_modalities[0]"},
+    {MODEL, CP_V_CREATE, "{\"id\":\"a/b\",\"input_modalities\":[\"embeddings\"]}",
+     "input_modalities[0]"},
     {MODEL, CP_V_PATCH, "{\"id\":\"a/c\"}", "id"},
     {MODEL, CP_V_PATCH, "{\"endpoints\":null}", "endpoints"},
 };
@@ -273,6 +277,11 @@ static void test_good_bodies(void **state)
 	     "{\"id\":\"mistralai/devstral-2512:free\",\"context_length\":262144,"
 	     "\"input_modalities\":[\"text\",\"image\"],\"supported_parameters\":[\"tools\"],"
 	     "\"endpoints\":[" EP ",\"quantization\":\"fp8\",\"tag\":\"free\"}," EP "}]}"},
+	    {MODEL, CP_V_CREATE,
+	     "{\"id\":\"openai/text-embedding-3-small\",\"input_modalities\":[\"text\"],"
+	     "\"output_modalities\":[\"embeddings\"],\"endpoints\":[{\"provider\":\"p\","
+	     "\"provider_model_id\":\"text-embedding-3-small\",\"pricing\":{\"prompt\":"
+	     "\"0.00000002\",\"completion\":\"0\"}}]}"},
 	    {MODEL, CP_V_PATCH, "{\"name\":\"Renamed\"}"},
 	};
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {

@@ -346,13 +346,72 @@ static void test_generation(void **state)
 	assert_true(json_is_null(json_object_get(d, "http_referer")));
 	assert_string_equal(sget(d, "origin"), "");
 	assert_int_equal(json_array_size(json_object_get(d, "provider_responses")), 0);
+	assert_string_equal(sget(d, "kind"), "chat");
+	assert_string_equal(sget(d, "api_type"), "completions");
 	json_decref(j);
+
+	/* an embeddings request (UsageRecord.kind) */
+	f.kind = "embeddings";
+	j = dp_catalog_generation(NULL, &f);
+	d = json_object_get(j, "data");
+	assert_string_equal(sget(d, "kind"), "embeddings");
+	assert_string_equal(sget(d, "api_type"), "embeddings");
+	json_decref(j);
+}
+
+/* The ids a model list keeps after GET /models' modality filters, comma-joined. */
+static void filtered(const char *input, const char *output, const char *want)
+{
+	json_t *list = json_loads(
+	    "{\"total_count\":4,\"data\":["
+	    "{\"id\":\"chat\",\"architecture\":{\"input_modalities\":[\"text\"],"
+	    "\"output_modalities\":[\"text\"]}},"
+	    "{\"id\":\"vision\",\"architecture\":{\"input_modalities\":[\"text\",\"image\"],"
+	    "\"output_modalities\":[\"text\"]}},"
+	    "{\"id\":\"painter\",\"architecture\":{\"input_modalities\":[\"text\"],"
+	    "\"output_modalities\":[\"image\",\"text\"]}},"
+	    "{\"id\":\"embed\",\"architecture\":{\"input_modalities\":[\"text\"],"
+	    "\"output_modalities\":[\"embeddings\"]}}]}",
+	    0, NULL);
+	assert_non_null(list);
+	dp_catalog_filter_modalities(list, input, output);
+	char got[128] = "";
+	size_t i;
+	json_t *m;
+	json_t *data = json_object_get(list, "data");
+	json_array_foreach(data, i, m)
+	{
+		snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s", i ? "," : "",
+		         sget(m, "id"));
+	}
+	assert_string_equal(got, want);
+	assert_int_equal(json_integer_value(json_object_get(list, "total_count")),
+	                 json_array_size(data));
+	json_decref(list);
+}
+
+/* OpenRouter's input_modalities and output_modalities filters (output defaults to text). */
+static void test_models_modalities(void **state)
+{
+	filtered(NULL, NULL, "chat,vision,painter");
+	filtered(NULL, "text", "chat,vision,painter");
+	filtered(NULL, "embeddings", "embed");
+	filtered(NULL, "image", "painter");
+	filtered(NULL, "image,embeddings", "painter,embed");
+	filtered(NULL, "all", "chat,vision,painter,embed");
+	filtered(NULL, "emb", ""); /* whole names only */
+	filtered(NULL, "", "");
+	filtered("image", NULL, "vision");
+	filtered("all", "all", "chat,vision,painter,embed");
+	filtered("text", "embeddings", "embed");
+	filtered("audio", "all", "");
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_models_list, setup, teardown),
+	    cmocka_unit_test(test_models_modalities),
 	    cmocka_unit_test_setup_teardown(test_model_endpoints, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_providers, setup, teardown),
 	    cmocka_unit_test(test_key),

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dp_embed.h"
 #include "dp_policy.h"
 #include "dp_request.h"
 #include "dp_route.h"
@@ -108,6 +109,14 @@ static int build_catalog(void **state)
 
 	add_model("x/empty", NULL, 0);
 
+	/* an embeddings model (POST /embeddings only) */
+	static char *emb[] = {"embeddings"};
+	m = add_model("e/emb", NULL, 0);
+	m->output_modalities = emb;
+	m->n_output_modalities = 1;
+	add_endpoint(m, "azure", PER_M(2), "0", NULL, NULL, NULL, 0);
+	add_endpoint(m, "openai", PER_M(1), "0", NULL, NULL, NULL, 0);
+
 	m = add_model("big/m", NULL, 0);
 	for (int i = 0; i < 40; i++)
 		add_endpoint(m, "together", PER_M(1), "0", NULL, NULL, NULL, 0);
@@ -194,7 +203,9 @@ static int route(struct world *w, uint64_t random, const char *body, struct dp_r
 {
 	struct dp_chat_req req;
 	char perr[256];
-	if (dp_request_parse(body, strlen(body), &req, perr, sizeof(perr)))
+	/* a body with input is an embeddings request (dp_embed), else a chat */
+	if ((strstr(body, "\"input\"") ? dp_embed_parse : dp_request_parse)(
+	        body, strlen(body), &req, perr, sizeof(perr)))
 		fail_msg("bad test body %s: %s", body, perr);
 	struct dp_policy pol = {.key = w->key, .zdr_by = w->org_zdr ? "your organization" : NULL};
 	struct dp_route_ctx ctx = {
@@ -817,6 +828,27 @@ static void test_unsupported_parameters_dropped(void **state)
 	                    "");
 }
 
+/* Embeddings requests route to embeddings models only, chats to the others. */
+static void test_embeddings_models(void **state)
+{
+	struct world w = {0};
+	struct dp_route_plan p;
+	expect_plan(&w, 0,
+	            "{\"model\":\"e/emb\",\"input\":\"hi\",\"provider\":{\"sort\":\"price\"}}",
+	            "openai azure");
+	expect_plan(&w, 0,
+	            "{\"model\":\"e/emb\",\"input\":[\"a\"],\"provider\":{\"order\":[\"azure\"]}}",
+	            "azure openai");
+	assert_int_equal(route(&w, 0, "{\"model\":\"openai/gpt\",\"input\":\"hi\"}", &p),
+	                 SY_EINVAL);
+	assert_int_equal(last_status, 400);
+	assert_string_equal(last_err, "Model openai/gpt does not make embeddings (its "
+	                              "output_modalities lack \"embeddings\")");
+	assert_int_equal(route(&w, 0, BODY("e/emb", ""), &p), SY_EINVAL);
+	assert_int_equal(last_status, 400);
+	assert_string_equal(last_err, "Model e/emb is an embeddings model: use POST /embeddings");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -846,6 +878,7 @@ int main(void)
 	    cmocka_unit_test(test_plan_is_capped),
 	    cmocka_unit_test(test_combined_filters),
 	    cmocka_unit_test(test_unsupported_parameters_dropped),
+	    cmocka_unit_test(test_embeddings_models),
 	};
 	return cmocka_run_group_tests(tests, build_catalog, NULL);
 }
