@@ -1,5 +1,6 @@
 /* cp_money.c - org credits and debits, leases, settlement and balance publishing. */
 #include "cp_money.h"
+#include "cp_free.h"
 #include "cp_ledger.h"
 #include "cp_validate.h"
 #include "sy_array.h"
@@ -53,6 +54,11 @@ static int read_row(struct cp_txn *t, enum cp_table tb, const char *key, void *o
 	}
 	memcpy(out, v, size);
 	return 0;
+}
+
+int cp_money_mark_org(struct cp_txn *t, const char *org)
+{
+	return mark_dirty(t, DIRTY_ORG, org);
 }
 
 int cp_money_read(struct cp_txn *t, const char *org, struct cp_org_money *out)
@@ -527,6 +533,7 @@ int cp_money_publish_org(struct cp_txn *t, const char *org)
 	changed |= set_field(&o->has_debits_posted, &o->debits_posted, m.posted);
 	changed |= set_field(&o->has_debits_pending, &o->debits_pending, m.pending);
 	changed |= set_field(&o->has_credits_purchased, &o->credits_purchased, m.purchased);
+	changed |= cp_free_publish(t, o);
 	if (changed)
 		rc = cp_store_put(t, CP_ORG, msg);
 	cp_entity_free(&msg);

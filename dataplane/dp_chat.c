@@ -190,6 +190,7 @@ static void record_identity(struct dp_chat *chat, const struct dp_route_target *
 		rec->model = (char *)t->model_id;
 		rec->provider = t->prov->slug;
 		rec->provider_name = (char *)display_name(t->prov);
+		rec->has_free_variant = rec->free_variant = t->free_variant;
 	} else if (chat->parsed) {
 		rec->model = (char *)(chat->req.model ? chat->req.model : chat->req.models[0]);
 	}

@@ -9,6 +9,7 @@
  * The preferences were type-checked by dp_request_parse; a member of the wrong type here is
  * treated as absent. */
 #include "dp_route.h"
+#include "dp_free.h"
 #include "dp_policy.h"
 #include "sy_err.h"
 
@@ -46,6 +47,7 @@ enum stage {
 	STAGE_POLICY_ZDR,    /* the org's or a guardrail's zero data retention */
 	STAGE_POLICY_REGION, /* a guardrail's allowed_data_regions */
 	STAGE_FREE,
+	STAGE_FREE_ONLY, /* a free endpoint serves only the :free variant (dp_free) */
 	STAGE_ONLY,
 	STAGE_IGNORE,
 	STAGE_QUANT,
@@ -299,6 +301,8 @@ static enum stage first_reject(const struct dp_policy *pol, const struct prefs *
 	}
 	if (pm->variant == VARIANT_FREE && !sy_price_is_free(&c->t.price))
 		return STAGE_FREE;
+	if (pm->variant != VARIANT_FREE && dp_free_endpoint(c->t.ep))
+		return STAGE_FREE_ONLY;
 	if (pf->only && !names_provider(pf->only, prov, NULL))
 		return STAGE_ONLY;
 	if (pf->ignore && names_provider(pf->ignore, prov, NULL))
@@ -414,6 +418,10 @@ static int explain(const struct prefs *pf, const struct dp_policy *pol, const st
 		            rj->guardrail[last]);
 	case STAGE_FREE:
 		return fail(status, 404, err, errlen, "No free endpoints found for %s", id);
+	case STAGE_FREE_ONLY:
+		return fail(status, 404, err, errlen,
+		            "No endpoints found for %s (its free endpoints serve only %s:free)", id,
+		            id);
 	case STAGE_ONLY:
 		return fail(status, 404, err, errlen,
 		            "No allowed providers are available for the selected model "

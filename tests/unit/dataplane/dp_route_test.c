@@ -108,6 +108,15 @@ static int build_catalog(void **state)
 
 	add_model("x/empty", NULL, 0);
 
+	/* a paid endpoint and the catalog's free variant (tag "free"); a free-only model */
+	m = add_model("mistral/dev", NULL, 0);
+	add_endpoint(m, "together", PER_M(1), PER_M(2), NULL, NULL, NULL, 0);
+	add_endpoint(m, "free-host", "0", "0", NULL, NULL, NULL, 0);
+	eps[n_eps - 1].tag = "free";
+	m = add_model("mistral/free-only", NULL, 0);
+	add_endpoint(m, "free-host", "0", "0", NULL, NULL, NULL, 0);
+	eps[n_eps - 1].tag = "free";
+
 	m = add_model("big/m", NULL, 0);
 	for (int i = 0; i < 40; i++)
 		add_endpoint(m, "together", PER_M(1), "0", NULL, NULL, NULL, 0);
@@ -399,6 +408,27 @@ static void test_free_endpoint_always_first(void **state)
 	for (size_t i = 0; i < N(draws); i++)
 		expect_plan(&w, draws[i], BODY("meta/llama", ""),
 		            "free-host together fireworks azure");
+}
+
+/* A free variant's endpoint never serves the base id, whatever the draw (it used to win
+ * every draw at cost 0, outside the free-model limits); `:free` reaches only it. */
+static void test_free_variant_endpoint_serves_only_free(void **state)
+{
+	struct world w = {0};
+	struct dp_route_plan p;
+	uint64_t seed = 7;
+	for (int i = 0; i < 25; i++) {
+		assert_int_equal(route(&w, prng_next(&seed), BODY("mistral/dev", ""), &p), 0);
+		assert_string_equal(plan_str(&p, false), "together");
+		assert_false(p.t[0].free_variant);
+	}
+	assert_int_equal(route(&w, 0, BODY("mistral/dev:free", ""), &p), 0);
+	assert_string_equal(plan_str(&p, false), "free-host");
+	assert_true(p.t[0].free_variant);
+	expect_404(&w, BODY("mistral/free-only", ""),
+	           "No endpoints found for mistral/free-only (its free endpoints serve only "
+	           "mistral/free-only:free)");
+	expect_plan(&w, 0, BODY("mistral/free-only:free", ""), "free-host");
 }
 
 static void test_unhealthy_endpoints_last(void **state)
@@ -826,6 +856,7 @@ int main(void)
 	    cmocka_unit_test(test_weighted_first_choice),
 	    cmocka_unit_test(test_inverse_square_price_split),
 	    cmocka_unit_test(test_free_endpoint_always_first),
+	    cmocka_unit_test(test_free_variant_endpoint_serves_only_free),
 	    cmocka_unit_test(test_unhealthy_endpoints_last),
 	    cmocka_unit_test(test_free_variant),
 	    cmocka_unit_test(test_floor_and_nitro_variants),
