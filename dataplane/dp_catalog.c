@@ -460,5 +460,6 @@ json_t *dp_catalog_generation(const struct dp_view *v, const Sy__UsageRecord *r)
 	                                    "workspace_id"};
 	for (size_t i = 0; i < sizeof(nulls) / sizeof(nulls[0]); i++)
 		json_object_set_new(d, nulls[i], json_null());
+	json_object_set_new(d, "session_id", str_or_null(r->session_id));
 	return json_pack("{s:o}", "data", d);
 }

@@ -199,6 +199,7 @@ static void record_identity(struct dp_chat *chat, const struct dp_route_target *
 	rec->created_at = chat->created;
 	rec->http_referer = chat->referer;
 	rec->app_title = chat->title;
+	rec->session_id = chat->session_id;
 	rec->worker_id = worker;
 	if (chat->adm.reserved) {
 		rec->lease_id = chat->adm.lease_id;
@@ -749,8 +750,6 @@ static void served(struct dp_chat *chat, const struct dp_usage *u)
 	double secs = (double)(now - first) / 1000.0;
 	dp_health_sample(h, t->model_id, t->prov->slug, (uint32_t)(first - chat->attempt_t0),
 	                 chat->first_token_at && secs > 0 ? u->tokens.completion / secs : 0);
-	if (chat->session_id)
-		dp_health_stick(h, chat->session_id, t->model_id, t->prov->slug, now);
 }
 
 /* Replace a provider's native answer by its OpenAI-shaped translation, which dp_response
@@ -1042,12 +1041,6 @@ static bool rc_healthy(void *arg, const char *model_id, const char *provider)
 	return true;
 }
 
-static const char *rc_sticky(void *arg, const char *session_id, const char *model_id)
-{
-	struct dp_chat *chat = arg;
-	return dp_health_sticky(chat->w->health, session_id, model_id, now_ms(chat));
-}
-
 /* Speeds for sorting: this worker's own recent measurements, else the published median. */
 static double rc_throughput(void *arg, const char *model_id, const char *provider)
 {
@@ -1245,7 +1238,6 @@ enum MHD_Result dp_chat_start(struct dp_worker *w, struct MHD_Connection *c, str
 	    .model = rc_model,
 	    .provider = rc_provider,
 	    .healthy = rc_healthy,
-	    .sticky = rc_sticky,
 	    .throughput = rc_throughput,
 	    .latency = rc_latency,
 	    .arg = chat,

@@ -5,12 +5,13 @@
  * order, then order what is left. Healthy endpoints always come before unhealthy ones, which
  * stay in the plan as a last resort. Within each part the order is, by precedence:
  * provider.order, then the sort (provider.sort or the variant's), else load balancing: a
- * sticky session's provider or a draw weighted by 1/price^2, the rest by ascending price.
+ * session's endpoint (dp_sticky) or a draw weighted by 1/price^2, the rest by ascending price.
  * The preferences were type-checked by dp_request_parse; a member of the wrong type here is
  * treated as absent. */
 #include "dp_route.h"
 #include "dp_free.h"
 #include "dp_policy.h"
+#include "dp_sticky.h"
 #include "sy_err.h"
 
 #include <errno.h>
@@ -557,16 +558,20 @@ static size_t weighted_pick(const struct cand *g, size_t n, uint64_t draw)
 	return n - 1;
 }
 
-static size_t sticky_pick(const struct dp_route_ctx *ctx, const char *session_id,
-                          const struct cand *g, size_t n_healthy)
+/* The session's endpoint among the first n (dp_sticky: the same on every worker). */
+static size_t sticky_pick(const char *session_id, const struct cand *g, size_t n)
 {
-	const char *slug = ctx->sticky && session_id && n_healthy
-	                       ? ctx->sticky(ctx->arg, session_id, g[0].t.model_id)
-	                       : NULL;
-	for (size_t i = 0; slug && i < n_healthy; i++)
-		if (!strcasecmp(g[i].t.ep->provider, slug))
-			return i;
-	return SIZE_MAX;
+	size_t best = 0;
+	double best_score = INFINITY;
+	for (size_t i = 0; i < n; i++) {
+		double s = dp_sticky_score(session_id, g[i].t.model_id, g[i].t.ep->provider,
+		                           g[i].per_token);
+		if (s < best_score) {
+			best = i;
+			best_score = s;
+		}
+	}
+	return best;
 }
 
 /* Order one group of candidates in place; returns how many to keep. */
@@ -580,9 +585,9 @@ static size_t order_group(const struct dp_route_ctx *ctx, const struct prefs *pf
 		size_t n_healthy = 0;
 		while (n_healthy < n && g[n_healthy].healthy)
 			n_healthy++;
-		size_t pick = sticky_pick(ctx, session_id, g, n_healthy);
-		if (pick == SIZE_MAX)
-			pick = weighted_pick(g, n_healthy ? n_healthy : n, draw);
+		size_t among = n_healthy ? n_healthy : n;
+		size_t pick =
+		    session_id ? sticky_pick(session_id, g, among) : weighted_pick(g, among, draw);
 		struct cand first = g[pick];
 		memmove(&g[1], &g[0], pick * sizeof(g[0]));
 		g[0] = first;

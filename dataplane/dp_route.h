@@ -43,8 +43,6 @@ struct dp_route_ctx {
 	const Sy__Provider *(*provider)(void *arg, const char *slug);
 	/* false when the endpoint is ejected or in Retry-After; NULL = all healthy */
 	bool (*healthy)(void *arg, const char *model_id, const char *provider_slug);
-	/* sticky provider for session_id (NULL or returns NULL = none) */
-	const char *(*sticky)(void *arg, const char *session_id, const char *model_id);
 	/* throughput (tokens/s) and latency (ms) per endpoint for sort; NULL = unknown */
 	double (*throughput)(void *arg, const char *model_id, const char *provider_slug);
 	double (*latency)(void *arg, const char *model_id, const char *provider_slug);

@@ -132,11 +132,8 @@ struct metric {
 };
 
 struct world {
-	const char *unhealthy[4];   /* provider slugs whose endpoints are ejected */
-	const char *sticky_session; /* the session that has a sticky provider */
-	const char *sticky_slug;
+	const char *unhealthy[4];    /* provider slugs whose endpoints are ejected */
 	struct metric tp[8], lat[8]; /* throughput, latency by provider slug */
-	char sticky_model[64];       /* the model id the sticky lookup was asked about */
 	const Sy__ApiKey *key;       /* the calling key's restrictions, NULL = none */
 	bool org_zdr;                /* the key's org enforces zero data retention */
 };
@@ -164,15 +161,6 @@ static bool healthy(void *arg, const char *model_id, const char *slug)
 		if (!strcmp(w->unhealthy[i], slug))
 			return false;
 	return true;
-}
-
-static const char *sticky(void *arg, const char *session_id, const char *model_id)
-{
-	struct world *w = arg;
-	snprintf(w->sticky_model, sizeof(w->sticky_model), "%s", model_id);
-	if (w->sticky_session && !strcmp(session_id, w->sticky_session))
-		return w->sticky_slug;
-	return NULL;
 }
 
 static double find_metric(const struct metric *m, const char *slug)
@@ -210,7 +198,6 @@ static int route(struct world *w, uint64_t random, const char *body, struct dp_r
 	    .model = lookup_model,
 	    .provider = lookup_provider,
 	    .healthy = healthy,
-	    .sticky = sticky,
 	    .throughput = throughput,
 	    .latency = latency,
 	    .arg = w,
@@ -734,29 +721,50 @@ static void test_partition_none_sorts_across_models(void **state)
 	            "stat/m:azure");
 }
 
+/* A session's first choice depends on its id only (dp_sticky), never on the draw, so every
+ * worker makes the same one; over many sessions the 1/price^2 split still holds. */
 static void test_sticky_session(void **state)
 {
-	struct world w = {.sticky_session = "sess-1", .sticky_slug = "azure"};
-	expect_plan(&w, 0, BODY("stat/m", ",\"session_id\":\"sess-1\""),
-	            "azure together fireworks");
-	assert_string_equal(w.sticky_model, "stat/m");
-	/* another session is load balanced */
-	expect_plan(&w, 0, BODY("stat/m", ",\"session_id\":\"sess-2\""),
-	            "together fireworks azure");
-	expect_plan(&w, 0, BODY("stat/m", ""), "together fireworks azure");
-	/* not when the sticky provider is unhealthy or filtered out */
-	struct world u = w;
-	u.unhealthy[0] = "azure";
-	expect_plan(&u, 0, BODY("stat/m", ",\"session_id\":\"sess-1\""),
-	            "together fireworks azure");
-	expect_plan(
-	    &w, 0,
-	    BODY("stat/m", ",\"session_id\":\"sess-1\",\"provider\":{\"ignore\":[\"azure\"]}"),
-	    "together fireworks");
+	struct world w = {0};
+	const char *slugs[] = {"together", "fireworks", "azure"};
+	int count[3] = {0};
+	const int sessions = 4000;
+	char body[256];
+	for (int i = 0; i < sessions; i++) {
+		snprintf(body, sizeof(body), BODY("stat/m", ",\"session_id\":\"sess-%d\""), i);
+		struct dp_route_plan a, b;
+		assert_int_equal(route(&w, 0, body, &a), 0);
+		assert_int_equal(route(&w, UINT64_MAX, body, &b), 0);
+		assert_string_equal(a.t[0].ep->provider, b.t[0].ep->provider);
+		for (int k = 0; k < 3; k++)
+			count[k] += !strcmp(a.t[0].ep->provider, slugs[k]);
+	}
+	const double want[] = {36.0 / 49, 9.0 / 49, 4.0 / 49};
+	for (int k = 0; k < 3; k++)
+		if (fabs((double)count[k] / sessions - want[k]) > 0.03)
+			fail_msg("%s first for %d of %d sessions, want %.3f", slugs[k], count[k],
+			         sessions, want[k]);
+
+	/* a session whose endpoint is ejected moves to another, and comes back */
+	const char *s1 = BODY("stat/m", ",\"session_id\":\"sess-1\"");
+	struct dp_route_plan p;
+	assert_int_equal(route(&w, 0, s1, &p), 0);
+	char home[32];
+	snprintf(home, sizeof(home), "%s", p.t[0].ep->provider);
+	struct world u = {.unhealthy = {home}};
+	assert_int_equal(route(&u, 0, s1, &p), 0);
+	assert_string_not_equal(p.t[0].ep->provider, home);
+	assert_string_equal(p.t[p.n - 1].ep->provider, home); /* unhealthy last */
+	assert_int_equal(route(&w, 0, s1, &p), 0);
+	assert_string_equal(p.t[0].ep->provider, home);
 	/* an explicit order or sort is the client's choice and wins */
 	expect_plan(&w, 0,
 	            BODY("stat/m", ",\"session_id\":\"sess-1\",\"provider\":{\"sort\":\"price\"}"),
 	            "together fireworks azure");
+	expect_plan(
+	    &w, 0,
+	    BODY("stat/m", ",\"session_id\":\"sess-1\",\"provider\":{\"order\":[\"azure\"]}"),
+	    "azure together fireworks");
 }
 
 static void test_plan_is_capped(void **state)
