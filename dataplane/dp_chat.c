@@ -1060,6 +1060,12 @@ static double rc_latency(void *arg, const char *model_id, const char *provider)
 	return st && st->latency_ms ? st->latency_ms->p50 : own;
 }
 
+static const Sy__EndpointStat *rc_stat(void *arg, const char *model_id, const char *provider)
+{
+	struct dp_chat *chat = arg;
+	return dp_view_endpoint_stat(chat->view, model_id, provider);
+}
+
 /* ---- the contract --------------------------------------------------------------------- */
 
 /* Answer at once (before suspending), settle and free. r: the key restriction that refused
@@ -1240,6 +1246,7 @@ enum MHD_Result dp_chat_start(struct dp_worker *w, struct MHD_Connection *c, str
 	    .healthy = rc_healthy,
 	    .throughput = rc_throughput,
 	    .latency = rc_latency,
+	    .stat = rc_stat,
 	    .arg = chat,
 	    .policy = &policy,
 	};

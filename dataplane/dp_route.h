@@ -46,6 +46,8 @@ struct dp_route_ctx {
 	/* throughput (tokens/s) and latency (ms) per endpoint for sort; NULL = unknown */
 	double (*throughput)(void *arg, const char *model_id, const char *provider_slug);
 	double (*latency)(void *arg, const char *model_id, const char *provider_slug);
+	/* the controlplane's published stats of the endpoint (speed preferences); NULL = none */
+	const Sy__EndpointStat *(*stat)(void *arg, const char *model_id, const char *provider_slug);
 	void *arg;
 	uint64_t random; /* a random draw for the weighted choice */
 	/* the key's effective policy (dp_policy): its providers, prices, ZDR and regions filter

@@ -31,7 +31,8 @@ double dp_sticky_score(const char *session_id, const char *model_id, const char 
 	double u = ((double)(h >> 11) + 0.5) * 0x1.0p-53; /* (0, 1) */
 	double e = -log(u);                               /* exponential(1), > 0 */
 	if (per_token <= 0)
-		return -1.0 / e; /* free endpoints beat every priced one (scores >= 0), in hash order */
+		return -1.0 /
+		       e; /* free endpoints beat every priced one (scores >= 0), in hash order */
 	double p = (double)per_token;
 	return e * p * p; /* e / w with w = 1/p^2 */
 }

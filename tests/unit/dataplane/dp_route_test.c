@@ -599,6 +599,12 @@ static void test_max_price(void **state)
 	           BODY("stat/m", ",\"provider\":{\"max_price\":{\"prompt\":0.4,\"request\":2}}"),
 	           "No endpoints found with prices within max_price (prompt $0.4/M tokens, "
 	           "request $2)");
+	/* numeric strings, as @openrouter/sdk sends them, filter the same */
+	expect_plan(&w, 0,
+	            BODY("stat/m", ",\"provider\":{\"max_price\":{\"completion\":\"1.49\"}}"),
+	            "together azure");
+	expect_404(&w, BODY("stat/m", ",\"provider\":{\"max_price\":{\"prompt\":\"0.4\"}}"),
+	           "No endpoints found with prices within max_price (prompt $0.4/M tokens)");
 }
 
 static void test_order(void **state)
@@ -631,6 +637,35 @@ static void test_order(void **state)
 	expect_plan(
 	    &t, 0, BODY("meta/llama", ",\"provider\":{\"order\":[\"azure\"],\"sort\":\"latency\"}"),
 	    "azure fireworks free-host together");
+}
+
+/* preferred_min_throughput / preferred_max_latency: endpoints measured worse go after the
+ * others (never out of the plan); unmeasured ones are not penalised. */
+static void test_speed_preferences(void **state)
+{
+	/* together is the likeliest first choice by price; it is measured slow */
+	struct world w = {.tp = {{"together", 5}, {"fireworks", 60}, {"azure", 80}},
+	                  .lat = {{"together", 3000}, {"fireworks", 200}}};
+	const uint64_t draws[] = {0, draw_at(0.5), UINT64_MAX};
+	for (size_t i = 0; i < 3; i++) {
+		struct dp_route_plan p;
+		assert_int_equal(
+		    route(&w, draws[i],
+		          BODY("stat/m", ",\"provider\":{\"preferred_min_throughput\":50}"), &p),
+		    0);
+		assert_int_equal(p.n, 3);
+		assert_string_equal(p.t[2].ep->provider, "together");
+	}
+	/* latency in seconds: azure has no measurement and keeps its place */
+	expect_plan(&w, 0,
+	            BODY("stat/m", ",\"provider\":{\"preferred_max_latency\":1,"
+	                           "\"sort\":\"price\"}"),
+	            "fireworks azure together");
+	/* nobody meets it: the plan is as without it */
+	expect_plan(&w, 0,
+	            BODY("stat/m", ",\"provider\":{\"preferred_min_throughput\":1000,"
+	                           "\"sort\":\"price\"}"),
+	            "together fireworks azure");
 }
 
 static void test_sort(void **state)
@@ -882,6 +917,7 @@ int main(void)
 	    cmocka_unit_test(test_models_fallback_list),
 	    cmocka_unit_test(test_partition_none_sorts_across_models),
 	    cmocka_unit_test(test_sticky_session),
+	    cmocka_unit_test(test_speed_preferences),
 	    cmocka_unit_test(test_plan_is_capped),
 	    cmocka_unit_test(test_combined_filters),
 	    cmocka_unit_test(test_unsupported_parameters_dropped),

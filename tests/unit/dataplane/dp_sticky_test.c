@@ -27,7 +27,8 @@ static void test_free_beats_priced(void **state)
 	char s[32];
 	for (int i = 0; i < 200; i++) {
 		snprintf(s, sizeof(s), "s%d", i);
-		assert_true(dp_sticky_score(s, "m", "free", 0) < dp_sticky_score(s, "m", "paid", 1));
+		assert_true(dp_sticky_score(s, "m", "free", 0) <
+		            dp_sticky_score(s, "m", "paid", 1));
 	}
 }
 
