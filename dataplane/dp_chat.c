@@ -760,7 +760,7 @@ static int translate_answer(struct dp_chat *chat)
 	sy_buf_init(&out, 0);
 	int rc = chat->ad->answer(chat->up_body.data ? chat->up_body.data : "", chat->up_body.len,
 	                          &chat->req, &out);
-	if (rc) {
+	if (rc || !out.len) { /* an empty translation: the answer stays as it is */
 		sy_buf_release(&out);
 		return rc;
 	}

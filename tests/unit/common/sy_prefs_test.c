@@ -60,12 +60,12 @@ static void test_price_values(void **state)
 		bool ok;
 		double v;
 	} cases[] = {
-	    {"1", true, 1},         {"0", true, 0},         {"\"0.5\"", true, 0.5},
-	    {"\"3\"", true, 3},     {"2.25", true, 2.25},   {"\"1e2\"", true, 100},
-	    {"-1", false, 0},       {"\"-1\"", false, 0},   {"\"\"", false, 0},
-	    {"\" 1\"", false, 0},   {"\"1 \"", false, 0},   {"\"1x\"", false, 0},
-	    {"\"nan\"", false, 0},  {"\"inf\"", false, 0},  {"\"1e999\"", false, 0},
-	    {"true", false, 0},     {"null", false, 0},     {"[1]", false, 0},
+	    {"1", true, 1},        {"0", true, 0},        {"\"0.5\"", true, 0.5},
+	    {"\"3\"", true, 3},    {"2.25", true, 2.25},  {"\"1e2\"", true, 100},
+	    {"-1", false, 0},      {"\"-1\"", false, 0},  {"\"\"", false, 0},
+	    {"\" 1\"", false, 0},  {"\"1 \"", false, 0},  {"\"1x\"", false, 0},
+	    {"\"nan\"", false, 0}, {"\"inf\"", false, 0}, {"\"1e999\"", false, 0},
+	    {"true", false, 0},    {"null", false, 0},    {"[1]", false, 0},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		json_t *v = json_loads(cases[i].json, JSON_DECODE_ANY, NULL);

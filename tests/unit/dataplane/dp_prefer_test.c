@@ -47,8 +47,8 @@ static void test_percentile_cutoffs(void **state)
 static void test_unmeasured_never_misses(void **state)
 {
 	struct dp_prefer_speed none = {0};
-	assert_false(missed("{\"preferred_min_throughput\": 1000, \"preferred_max_latency\": 0}",
-	                    &none));
+	assert_false(
+	    missed("{\"preferred_min_throughput\": 1000, \"preferred_max_latency\": 0}", &none));
 	/* without percentiles only a p50 cutoff can be judged (from the average) */
 	struct dp_prefer_speed avg = {.tps = 10};
 	assert_false(missed("{\"preferred_min_throughput\": {\"p90\": 1000}}", &avg));
