@@ -5,6 +5,7 @@
 #include "dp_catalog.h"
 #include "dp_free.h"
 #include "dp_policy.h"
+#include "dp_route.h"
 #include "dp_view.h"
 #include "sy_clock.h"
 #include "sy_cost.h"
@@ -153,12 +154,6 @@ static const Sy__Endpoint *cheapest(const struct dp_view *v, const Sy__Model *m,
 	return best;
 }
 
-static uint32_t ep_context(const Sy__Model *m, const Sy__Endpoint *ep)
-{
-	return ep->has_context_length && ep->context_length ? ep->context_length
-	                                                    : m->context_length;
-}
-
 static json_t *ep_params(const Sy__Model *m, const Sy__Endpoint *ep)
 {
 	return ep->n_supported_parameters
@@ -174,7 +169,7 @@ static json_t *model_json(const Sy__Model *m, const Sy__Endpoint *top, bool free
 	snprintf(id, sizeof(id), "%s%s", m->id, free_entry ? ":free" : "");
 	snprintf(name, sizeof(name), "%s%s", base_name, free_entry ? " (free)" : "");
 	snprintf(details, sizeof(details), "/api/v1/models/%s/endpoints", m->id);
-	uint32_t ctx = ep_context(m, top);
+	uint32_t ctx = dp_route_context(m, top);
 	json_t *params = m->n_supported_parameters
 	                     ? sy_json_strings(m->supported_parameters, m->n_supported_parameters)
 	                     : ep_params(m, top);
@@ -255,8 +250,8 @@ static json_t *endpoint_json(const Sy__Model *m, const Sy__Endpoint *ep, const S
 	    "{s:s,s:s,s:s,s:I,s:o,s:s,s:s,s:o,s:o,s:n,s:o,s:i,s:b,s:{s:b,s:b,s:b,"
 	    "s:b},s:n,s:n,s:n,s:n,s:n}",
 	    "name", name, "model_id", m->id, "model_name", mname, "context_length",
-	    (json_int_t)ep_context(m, ep), "pricing", pricing(ep->pricing), "provider_name", pname,
-	    "tag", ep->tag && *ep->tag ? ep->tag : p->slug, "quantization",
+	    (json_int_t)dp_route_context(m, ep), "pricing", pricing(ep->pricing), "provider_name",
+	    pname, "tag", ep->tag && *ep->tag ? ep->tag : p->slug, "quantization",
 	    str_or_null(ep->quantization), "max_completion_tokens",
 	    ep->has_max_completion_tokens ? json_integer(ep->max_completion_tokens) : json_null(),
 	    "max_prompt_tokens", "supported_parameters", params, "status", 0,

@@ -22,10 +22,12 @@
 #include "dp_adapter.h"
 #include "dp_autorouter.h"
 #include "dp_byok.h"
+#include "dp_debug.h"
 #include "dp_health.h"
 #include "dp_http.h"
 #include "dp_loop.h"
 #include "dp_metrics.h"
+#include "dp_middleout.h"
 #include "dp_money.h"
 #include "dp_policy.h"
 #include "dp_request.h"
@@ -79,6 +81,7 @@ struct dp_chat {
 	struct dp_view *view;
 	const Sy__ApiKey *key;
 	struct dp_chat_req req;
+	struct dp_chat_req fitted; /* req made to fit the current endpoint (dp_middleout) */
 	bool parsed;
 	char id[SY_GEN_ID_MAX];
 	int64_t created;             /* unix seconds */
@@ -285,6 +288,7 @@ static void chat_free(struct dp_chat *chat)
 	if (chat->next)
 		chat->next->prev = chat->prev;
 	dp_request_release(&chat->req);
+	dp_request_release(&chat->fitted);
 	dp_sse_release(&chat->sse);
 	sy_buf_release(&chat->up_body);
 	sy_buf_release(&chat->held);
@@ -950,11 +954,17 @@ static int start_attempt(struct dp_chat *chat, const struct dp_route_target *t)
 	struct dp_adapter_call ac = {0};
 	dp_route_unsupported(&chat->req, t, drop, DP_ROUTE_DROP_MAX);
 	chat->ad = dp_adapter_find(p->adapter);
-	int rc = chat->ad && p->base_url
-	             ? chat->ad->build(&chat->req, t, drop, &ac, err, sizeof(err))
-	             : SY_ENOTFOUND;
+	/* middle-out: the prompt made to fit this endpoint's context, when it must */
+	const struct dp_chat_req *creq = &chat->req;
+	dp_request_release(&chat->fitted);
+	int rc = dp_middleout_apply(&chat->req, dp_route_context(t->model, t->ep), &chat->fitted);
+	if (rc == 1)
+		creq = &chat->fitted;
+	rc = rc < 0                    ? rc
+	     : chat->ad && p->base_url ? chat->ad->build(creq, t, drop, &ac, err, sizeof(err))
+	                               : SY_ENOTFOUND;
 	if (chat->ad)
-		dp_adapter_stream_init(&chat->ast, &chat->req);
+		dp_adapter_stream_init(&chat->ast, creq);
 	struct dp_upstream_req req = {
 	    .url = ac.url,
 	    .bearer = t->bearer ? t->bearer : p->api_key,
@@ -972,6 +982,13 @@ static int start_attempt(struct dp_chat *chat, const struct dp_route_target *t)
 	    .internal = p->internal,
 	    .proxy = cfg->upstream_proxy,
 	};
+	if (!rc && chat->req.stream && dp_debug_echo(&chat->req)) {
+		/* held with the attempt's chunks: shown only if this attempt serves */
+		char *dbg = dp_debug_chunk(&chat->g, ac.body, ac.len);
+		if (dbg)
+			emit_data(chat, &chat->held, dbg);
+		free(dbg);
+	}
 	if (!rc && u)
 		chat->call = dp_upstream_call_start(u, &req, &ac.body, ac.len, &up_ops, chat);
 	dp_adapter_call_release(&ac);

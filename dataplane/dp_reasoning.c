@@ -37,7 +37,7 @@ const char *dp_reasoning_effort(const struct dp_chat_req *req, const char *const
 		return "none";
 	if (json_is_integer(budget) && json_integer_value(budget) > 0 && max_tokens) {
 		double share = (double)json_integer_value(budget) / max_tokens;
-		return share >= 0.875 ? "xhigh"
+		return share >= 0.875  ? "xhigh"
 		       : share >= 0.65 ? "high"
 		       : share >= 0.35 ? "medium"
 		       : share >= 0.15 ? "low"

@@ -654,6 +654,12 @@ static enum sort_by model_sort(const struct prefs *pf, enum variant v)
 	return SORT_NONE;
 }
 
+uint32_t dp_route_context(const Sy__Model *m, const Sy__Endpoint *ep)
+{
+	return ep->has_context_length && ep->context_length ? ep->context_length
+	                                                    : m->context_length;
+}
+
 struct drops {
 	const struct dp_route_target *t;
 	const char **drop;

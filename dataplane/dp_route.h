@@ -62,6 +62,8 @@ struct dp_route_ctx {
  * been validated by dp_request_parse. Never returns an empty plan with 0. */
 int dp_route_plan(const struct dp_route_ctx *ctx, const struct dp_chat_req *req,
                   struct dp_route_plan *out, int *status, char *err, size_t errlen);
+/* An endpoint's context length: its own, else its model's (0: unknown). */
+uint32_t dp_route_context(const Sy__Model *m, const Sy__Endpoint *ep);
 /* "Parameters a provider does not support are dropped": the body members of req that t's
  * endpoint does not list in its supported_parameters (else the model's), for
  * dp_request_upstream_body. Nothing is dropped when both lists are empty (unknown), and never
