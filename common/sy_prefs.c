@@ -3,10 +3,13 @@
 #include "sy_jcheck.h"
 #include "sy_err.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static bool strings(const json_t *v)
@@ -20,6 +23,58 @@ static bool strings(const json_t *v)
 		if (!json_is_string(s))
 			return false;
 	}
+	return true;
+}
+
+const char *const sy_prefs_percentiles[5] = {"p50", "p75", "p90", "p99", NULL};
+
+static bool nonneg(const json_t *v)
+{
+	return json_is_number(v) && json_number_value(v) >= 0 && isfinite(json_number_value(v));
+}
+
+/* preferred_min_throughput / preferred_max_latency: a number or percentile cutoffs. */
+static bool speed_pref(const json_t *v)
+{
+	if (nonneg(v))
+		return true;
+	if (!json_is_object(v) || !json_object_size(v))
+		return false;
+	const char *k;
+	json_t *x;
+	json_object_foreach((json_t *)v, k, x)
+	{
+		size_t i = 0;
+		while (sy_prefs_percentiles[i] && strcmp(sy_prefs_percentiles[i], k))
+			i++;
+		if (!sy_prefs_percentiles[i] || !nonneg(x))
+			return false;
+	}
+	return true;
+}
+
+bool sy_prefs_price(const json_t *v, double *out)
+{
+	double d;
+	if (json_is_number(v)) {
+		d = json_number_value(v);
+	} else if (json_is_string(v)) {
+		/* the SDKs type prices as strings ("0.5"): a whole decimal number, nothing else */
+		const char *s = json_string_value(v);
+		char *end;
+		if (!*s || isspace((unsigned char)*s))
+			return false;
+		errno = 0;
+		d = strtod(s, &end);
+		if (*end || errno)
+			return false;
+	} else {
+		return false;
+	}
+	if (!(d >= 0) || !isfinite(d))
+		return false;
+	if (out)
+		*out = d;
 	return true;
 }
 
@@ -45,7 +100,9 @@ int sy_prefs_check(const json_t *p, char *err, size_t errlen)
 		return sy_jcheck_bad(&e, "provider must be an object");
 	static const char *const lists[] = {"order", "only", "ignore", "quantizations",
 	                                    "allowed_data_regions"};
-	static const char *const flags[] = {"allow_fallbacks", "require_parameters", "zdr"};
+	static const char *const flags[] = {"allow_fallbacks", "require_parameters", "zdr",
+	                                    "enforce_distillable_text"};
+	static const char *const speeds[] = {"preferred_min_throughput", "preferred_max_latency"};
 	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
 		json_t *v = sy_jcheck_opt(p, lists[i]);
 		if (v && !strings(v))
@@ -56,6 +113,21 @@ int sy_prefs_check(const json_t *p, char *err, size_t errlen)
 		json_t *v = sy_jcheck_opt(p, flags[i]);
 		if (v && !json_is_boolean(v))
 			return sy_jcheck_bad(&e, "provider.%s must be a boolean", flags[i]);
+	}
+	/* the catalog records no model's distillation terms: a request that needs them is
+	 * refused rather than routed to a model that might not allow it */
+	if (json_is_true(json_object_get(p, "enforce_distillable_text")))
+		return sy_jcheck_bad(&e, "provider.enforce_distillable_text is not supported: this "
+		                         "gateway's catalog does not record which models allow "
+		                         "text distillation");
+	for (size_t i = 0; i < sizeof(speeds) / sizeof(speeds[0]); i++) {
+		json_t *v = sy_jcheck_opt(p, speeds[i]);
+		if (v && !speed_pref(v))
+			return sy_jcheck_bad(
+			    &e,
+			    "provider.%s must be a non-negative number or an object "
+			    "of p50, p75, p90 and p99 cutoffs",
+			    speeds[i]);
 	}
 	static const char *const policies[] = {"allow", "deny", NULL};
 	json_t *dc = sy_jcheck_opt(p, "data_collection");
@@ -69,14 +141,28 @@ int sy_prefs_check(const json_t *p, char *err, size_t errlen)
 	if (max_price) {
 		if (!json_is_object(max_price))
 			return sy_jcheck_bad(&e, "provider.max_price must be an object");
+		/* image and audio are OpenRouter's too; Switchyard prices neither, so every
+		 * endpoint meets them */
+		static const char *const names[] = {"prompt", "completion", "request",
+		                                    "image",  "audio",      NULL};
 		const char *k;
 		json_t *v;
 		json_object_foreach(max_price, k, v)
 		{
-			if (!json_is_number(v) || !(json_number_value(v) >= 0) ||
-			    !isfinite(json_number_value(v)))
+			size_t i = 0;
+			while (names[i] && strcmp(names[i], k))
+				i++;
+			if (!names[i])
 				return sy_jcheck_bad(
-				    &e, "provider.max_price.%s must be a non-negative number", k);
+				    &e,
+				    "provider.max_price.%s is not a price: use prompt, "
+				    "completion, request, image or audio",
+				    k);
+			if (!sy_prefs_price(v, NULL))
+				return sy_jcheck_bad(&e,
+				                     "provider.max_price.%s must be a non-negative "
+				                     "number or numeric string",
+				                     k);
 		}
 	}
 	return 0;

@@ -1,5 +1,6 @@
 /* cp_ledger.c - idempotent usage intake and per-key period counters. */
 #include "cp_ledger.h"
+#include "cp_free.h"
 #include "cp_money.h"
 #include "cp_row.h"
 #include "sy_clock.h"
@@ -47,7 +48,7 @@ static int apply_one(struct cp_txn *t, const Sy__UsageRecord *r, int64_t now, si
 	if (rc)
 		return rc;
 	(*stored)++;
-	if ((rc = cp_money_settle(t, r, now)))
+	if ((rc = cp_money_settle(t, r, now)) || (rc = cp_free_count(t, r, now)))
 		return rc;
 	if (!r->key_hash || !*r->key_hash || !r->has_cost || !r->cost)
 		return 0;

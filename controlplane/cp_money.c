@@ -1,5 +1,6 @@
 /* cp_money.c - org credits and debits, leases, settlement and balance publishing. */
 #include "cp_money.h"
+#include "cp_free.h"
 #include "cp_ledger.h"
 #include "cp_row.h"
 #include "cp_validate.h"
@@ -49,6 +50,11 @@ int cp_money_read(struct cp_txn *t, const char *org, struct cp_org_money *out)
 		return 0;
 	}
 	return rc ? rc : cp_row_org_money_decode(v, len, out);
+}
+
+int cp_money_mark_org(struct cp_txn *t, const char *org)
+{
+	return mark_dirty(t, DIRTY_ORG, org);
 }
 
 int cp_money_write(struct cp_txn *t, const char *org, const struct cp_org_money *m)
@@ -534,6 +540,7 @@ int cp_money_publish_org(struct cp_txn *t, const char *org)
 	changed |= set_field(&o->has_debits_posted, &o->debits_posted, m.posted);
 	changed |= set_field(&o->has_debits_pending, &o->debits_pending, m.pending);
 	changed |= set_field(&o->has_credits_purchased, &o->credits_purchased, m.purchased);
+	changed |= cp_free_publish(t, o);
 	if (changed)
 		rc = cp_store_put(t, CP_ORG, msg);
 	cp_entity_free(&msg);

@@ -73,6 +73,8 @@ const char *cp_refusal_name(enum cp_refusal r);
 
 /* An org's money; an org that never had any reads as zeros. 0 or SY_ESTORE. */
 int cp_money_read(struct cp_txn *t, const char *org, struct cp_org_money *out);
+/* Mark an org's balance snapshot for publishing. 0 or SY_ESTORE. */
+int cp_money_mark_org(struct cp_txn *t, const char *org);
 /* Store an org's money and mark its balance for publishing. 0 or SY_ESTORE. */
 int cp_money_write(struct cp_txn *t, const char *org, const struct cp_org_money *m);
 /* What a key's live leases hold. */

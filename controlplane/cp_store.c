@@ -44,6 +44,7 @@ static const char *const table_names[CP_TABLE_COUNT] = {
     [CP_T_DIRTY] = "dirty",
     [CP_T_HOLDERS] = "holders",
     [CP_T_AUDIT] = "audit",
+    [CP_T_FREE_USE] = "free_use",
 };
 
 struct cp_store {

@@ -47,8 +47,9 @@ enum cp_table {
 	CP_T_CREDITS,     /* "<org id>/<seq, 20 digits>" -> LedgerEntry (top-ups, refunds) */
 	CP_T_GEN_BY_ORG,  /* "<org id>/<created_at, 12 digits>/<generation id>" -> "" */
 	CP_T_DIRTY,       /* "org/<id>" | "key/<hash>" -> "": balances to publish */
-	CP_T_HOLDERS, /* "lease/<id>" -> dataplane key; "key/<hash>/<dataplane key>" -> org id */
-	CP_T_AUDIT,   /* "<unix ms, 13 digits>-<counter, 8>" -> AuditEntry (cp_auditlog) */
+	CP_T_HOLDERS,  /* "lease/<id>" -> dataplane key; "key/<hash>/<dataplane key>" -> org id */
+	CP_T_AUDIT,    /* "<unix ms, 13 digits>-<counter, 8>" -> AuditEntry (cp_auditlog) */
+	CP_T_FREE_USE, /* org id -> today's `:free` requests (cp_free) */
 	CP_TABLE_COUNT
 };
 

@@ -1,5 +1,6 @@
 /* dp_adapter.c - choosing an adapter, and what the adapters share. */
 #include "dp_adapter.h"
+#include "dp_reasoning.h"
 #include "dp_route.h"
 #include "sy_err.h"
 #include "sy_json.h"
@@ -31,9 +32,8 @@ void dp_adapter_call_release(struct dp_adapter_call *c)
 
 void dp_adapter_stream_init(struct dp_adapter_stream *st, const struct dp_chat_req *req)
 {
-	json_t *r = json_object_get(req->body, "reasoning");
-	*st = (struct dp_adapter_stream){
-	    .block = -1, .exclude_reasoning = json_is_true(json_object_get(r, "exclude"))};
+	*st = (struct dp_adapter_stream){.block = -1,
+	                                 .exclude_reasoning = dp_reasoning_excluded(req)};
 }
 
 bool dp_adapter_is_context_length(const char *body, size_t len)

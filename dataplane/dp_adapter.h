@@ -76,8 +76,9 @@ struct dp_adapter {
 	int (*build)(const struct dp_chat_req *req, const struct dp_route_target *t,
 	             const char *const *drop, struct dp_adapter_call *out, char *err,
 	             size_t errlen);
-	/* A whole (2xx) answer as an OpenAI chat.completion appended to out; NULL when the
-	 * answer is OpenAI's already. 0, SY_EPROTO when it is not an answer, -ENOMEM. */
+	/* A whole (2xx) answer as an OpenAI chat.completion appended to out (nothing appended:
+	 * the answer stands as it is); NULL when the answer is OpenAI's already. 0, SY_EPROTO
+	 * when it is not an answer, -ENOMEM. */
 	int (*answer)(const char *data, size_t len, const struct dp_chat_req *req,
 	              struct sy_buf *out);
 	/* One event of a (2xx) stream (its SSE event name, "" if none, and data): calls chunk

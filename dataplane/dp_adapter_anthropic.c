@@ -8,6 +8,7 @@
  * tool_calls, reasoning and reasoning_details; usage counts cache reads and writes into the
  * prompt. */
 #include "dp_adapter.h"
+#include "dp_reasoning.h"
 #include "dp_route.h"
 #include "sy_err.h"
 #include "sy_json.h"
@@ -373,8 +374,7 @@ static int answer(const char *data, size_t len, const struct dp_chat_req *req, s
 		json_decref(root);
 		return SY_EPROTO;
 	}
-	bool exclude =
-	    json_is_true(json_object_get(json_object_get(req->body, "reasoning"), "exclude"));
+	bool exclude = dp_reasoning_excluded(req);
 	struct sy_buf text, thinking;
 	sy_buf_init(&text, 0);
 	sy_buf_init(&thinking, 0);

@@ -8,6 +8,7 @@
  * its new parts become one chunk. Gemini gives tool calls no ids (or only sometimes): they
  * get ours, and a tool result finds its function's name through the id of the call. */
 #include "dp_adapter.h"
+#include "dp_reasoning.h"
 #include "dp_route.h"
 #include "sy_err.h"
 #include "sy_json.h"
@@ -308,12 +309,11 @@ static void map_config(const struct dp_chat_req *req, const char *const *drop, j
 	bool off;
 	uint32_t max = req->max_tokens > 0 ? (uint32_t)req->max_tokens : DP_ADAPTER_MAX_TOKENS;
 	uint32_t budget = dp_adapter_reasoning_budget(req, drop, max, MIN_BUDGET, &off);
-	json_t *r = dp_adapter_param(req, drop, "reasoning");
 	if (budget || off)
-		json_object_set_new(
-		    gc, "thinkingConfig",
-		    json_pack("{s:I,s:b}", "thinkingBudget", (json_int_t)budget, "includeThoughts",
-		              budget && !json_is_true(json_object_get(r, "exclude"))));
+		json_object_set_new(gc, "thinkingConfig",
+		                    json_pack("{s:I,s:b}", "thinkingBudget", (json_int_t)budget,
+		                              "includeThoughts",
+		                              budget && !dp_reasoning_excluded(req)));
 	if (json_object_size(gc))
 		json_object_set_new(body, "generationConfig", gc);
 	else
@@ -501,16 +501,11 @@ static json_t *message_of(const struct parts *p, bool answer)
 	return m;
 }
 
-static bool excluded(const struct dp_chat_req *req)
-{
-	return json_is_true(json_object_get(json_object_get(req->body, "reasoning"), "exclude"));
-}
-
 static int answer(const char *data, size_t len, const struct dp_chat_req *req, struct sy_buf *out)
 {
 	json_t *root = json_loadb(data, len, 0, NULL);
 	struct parts p;
-	int rc = read_parts(root, 0, excluded(req), &p);
+	int rc = read_parts(root, 0, dp_reasoning_excluded(req), &p);
 	if (!rc && !p.finish && !json_array_get(json_object_get(root, "candidates"), 0))
 		rc = SY_EPROTO; /* neither an answer nor a refusal */
 	json_t *res = NULL;

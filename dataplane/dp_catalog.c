@@ -3,7 +3,9 @@
  * The field lists are the ones @openrouter/sdk's response schemas require: a field it
  * declares required-but-nullable is sent as null rather than left out. */
 #include "dp_catalog.h"
+#include "dp_free.h"
 #include "dp_policy.h"
+#include "dp_route.h"
 #include "dp_view.h"
 #include "sy_clock.h"
 #include "sy_cost.h"
@@ -117,15 +119,24 @@ static sy_money price_rank(const Sy__Endpoint *ep)
 	return p + c;
 }
 
-/* The cheapest endpoint whose provider the view knows (first one wins ties); NULL if none. */
-/* The cheapest endpoint whose provider exists and, with pol, that pol allows. */
+/* True for an id that names a `:free` variant itself (a catalog may list one). */
+static bool is_free_id(const char *id)
+{
+	size_t n = strlen(id);
+	return n > 5 && !strcmp(id + n - 5, ":free");
+}
+
+/* The cheapest endpoint of m's base entry (free_entry false) or of its `:free` entry whose
+ * provider exists and, with pol, that pol allows (first one wins ties); NULL if none. */
 static const Sy__Endpoint *cheapest(const struct dp_view *v, const Sy__Model *m,
-                                    const struct dp_policy *pol)
+                                    const struct dp_policy *pol, bool free_entry)
 {
 	const Sy__Endpoint *best = NULL;
 	sy_money best_rank = 0;
 	for (size_t i = 0; i < m->n_endpoints; i++) {
 		const Sy__Endpoint *ep = m->endpoints[i];
+		if (!is_free_id(m->id) && dp_free_endpoint(ep) != free_entry)
+			continue;
 		const Sy__Provider *p = dp_view_provider(v, ep->provider);
 		const Sy__Pricing *pr = ep->pricing;
 		struct sy_price price = {0};
@@ -143,12 +154,6 @@ static const Sy__Endpoint *cheapest(const struct dp_view *v, const Sy__Model *m,
 	return best;
 }
 
-static uint32_t ep_context(const Sy__Model *m, const Sy__Endpoint *ep)
-{
-	return ep->has_context_length && ep->context_length ? ep->context_length
-	                                                    : m->context_length;
-}
-
 static json_t *ep_params(const Sy__Model *m, const Sy__Endpoint *ep)
 {
 	return ep->n_supported_parameters
@@ -156,11 +161,15 @@ static json_t *ep_params(const Sy__Model *m, const Sy__Endpoint *ep)
 	           : sy_json_strings(m->supported_parameters, m->n_supported_parameters);
 }
 
-static json_t *model_json(const Sy__Model *m, const Sy__Endpoint *top)
+/* m's entry priced from top; free_entry: its `:free` variant's ("<id>:free", "<name> (free)"). */
+static json_t *model_json(const Sy__Model *m, const Sy__Endpoint *top, bool free_entry)
 {
-	char details[600];
+	char details[600], id[300], name[600];
+	const char *base_name = m->name && *m->name ? m->name : m->id;
+	snprintf(id, sizeof(id), "%s%s", m->id, free_entry ? ":free" : "");
+	snprintf(name, sizeof(name), "%s%s", base_name, free_entry ? " (free)" : "");
 	snprintf(details, sizeof(details), "/api/v1/models/%s/endpoints", m->id);
-	uint32_t ctx = ep_context(m, top);
+	uint32_t ctx = dp_route_context(m, top);
 	json_t *params = m->n_supported_parameters
 	                     ? sy_json_strings(m->supported_parameters, m->n_supported_parameters)
 	                     : ep_params(m, top);
@@ -169,9 +178,8 @@ static json_t *model_json(const Sy__Model *m, const Sy__Endpoint *top)
 	return json_pack(
 	    "{s:s,s:s,s:s,s:I,s:s,s:o,s:o,s:o,s:{s:o,s:o,s:b},s:n,s:o,s:{},"
 	    "s:{s:s},s:n}",
-	    "id", m->id, "canonical_slug", m->id, "name", m->name && *m->name ? m->name : m->id,
-	    "created", (json_int_t)m->created_at, "description",
-	    m->description ? m->description : "", "context_length",
+	    "id", id, "canonical_slug", m->id, "name", name, "created", (json_int_t)m->created_at,
+	    "description", m->description ? m->description : "", "context_length",
 	    ctx ? json_integer(ctx) : json_null(), "architecture", architecture(m, false),
 	    "pricing", pricing(top->pricing), "top_provider", "context_length",
 	    ctx ? json_integer(ctx) : json_null(), "max_completion_tokens", maxc, "is_moderated", 0,
@@ -188,9 +196,13 @@ json_t *dp_catalog_models(const struct dp_view *v, const struct dp_policy *pol)
 		const char *g;
 		if (pol && !dp_policy_allows_model(pol, m->id, &g))
 			continue;
-		const Sy__Endpoint *top = cheapest(v, m, pol);
-		if (top)
-			json_array_append_new(data, model_json(m, top));
+		for (int free_entry = 0; free_entry < 2; free_entry++) {
+			const Sy__Endpoint *top = cheapest(v, m, pol, free_entry);
+			if (top)
+				json_array_append_new(data, model_json(m, top, free_entry));
+			if (is_free_id(m->id))
+				break;
+		}
 	}
 	return json_pack("{s:I,s:o,s:{s:n}}", "total_count", (json_int_t)json_array_size(data),
 	                 "data", data, "links", "next");
@@ -272,8 +284,8 @@ static json_t *endpoint_json(const Sy__Model *m, const Sy__Endpoint *ep, const S
 	    "{s:s,s:s,s:s,s:I,s:o,s:s,s:s,s:o,s:o,s:n,s:o,s:i,s:b,s:{s:b,s:b,s:b,"
 	    "s:b},s:n,s:n,s:n,s:n,s:n}",
 	    "name", name, "model_id", m->id, "model_name", mname, "context_length",
-	    (json_int_t)ep_context(m, ep), "pricing", pricing(ep->pricing), "provider_name", pname,
-	    "tag", ep->tag && *ep->tag ? ep->tag : p->slug, "quantization",
+	    (json_int_t)dp_route_context(m, ep), "pricing", pricing(ep->pricing), "provider_name",
+	    pname, "tag", ep->tag && *ep->tag ? ep->tag : p->slug, "quantization",
 	    str_or_null(ep->quantization), "max_completion_tokens",
 	    ep->has_max_completion_tokens ? json_integer(ep->max_completion_tokens) : json_null(),
 	    "max_prompt_tokens", "supported_parameters", params, "status", 0,
@@ -359,9 +371,10 @@ static json_t *key_common(const char *label, const char *name, bool mgmt)
 	                 1000, "remaining", 1000, "used", 0);
 }
 
-json_t *dp_catalog_key(const Sy__ApiKey *k)
+json_t *dp_catalog_key(const Sy__ApiKey *k, const Sy__Org *org)
 {
 	json_t *d = key_common(k->label, k->name, false);
+	dp_free_key_fields(d, org, sy_unix_s());
 	/* usage as the controlplane last published it; a period that ended since reads 0 */
 	int64_t now = sy_unix_s(), at = k->has_usage_at ? k->usage_at : 0;
 	sy_money daily = sy_period_current(SY_PERIOD_DAILY, k->usage_daily,
@@ -478,5 +491,6 @@ json_t *dp_catalog_generation(const struct dp_view *v, const Sy__UsageRecord *r)
 	                                    "workspace_id"};
 	for (size_t i = 0; i < sizeof(nulls) / sizeof(nulls[0]); i++)
 		json_object_set_new(d, nulls[i], json_null());
+	json_object_set_new(d, "session_id", str_or_null(r->session_id));
 	return json_pack("{s:o}", "data", d);
 }

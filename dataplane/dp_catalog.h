@@ -15,7 +15,8 @@ struct dp_view;
 struct dp_policy;
 
 /* {"data":[Model...],"links":{"next":null},"total_count":N}: the models that have at least
- * one endpoint on a known provider, in id order, priced from their cheapest endpoint. With
+ * one endpoint on a known provider, in id order, priced from their cheapest endpoint; a model
+ * with free endpoints (dp_free) also as "<id>:free", priced from those. With
  * pol (GET /models/user): only the models and endpoints that policy allows. */
 json_t *dp_catalog_models(const struct dp_view *v, const struct dp_policy *pol);
 /* OpenRouter's modality filters of GET /models on a dp_catalog_models list: input and output
@@ -30,8 +31,8 @@ json_t *dp_catalog_model_endpoints(const struct dp_view *v, const Sy__Model *m);
 json_t *dp_catalog_providers(const struct dp_view *v);
 /* GET /endpoints/zdr: {"data": [endpoint]}, every endpoint whose provider retains no data. */
 json_t *dp_catalog_zdr_endpoints(const struct dp_view *v);
-/* {"data":{...}} for GET /key called with inference key k. */
-json_t *dp_catalog_key(const Sy__ApiKey *k);
+/* {"data":{...}} for GET /key called with inference key k of org (NULL: not synced yet). */
+json_t *dp_catalog_key(const Sy__ApiKey *k, const Sy__Org *org);
 /* {"data":{...}} for GET /key called with management key mk. */
 json_t *dp_catalog_mgmt_key(const Sy__MgmtKey *mk);
 /* {"data":{...}} for GET /generation: OpenRouter's generation fields from a usage record.

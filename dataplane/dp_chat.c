@@ -23,10 +23,12 @@
 #include "dp_autorouter.h"
 #include "dp_byok.h"
 #include "dp_embed.h"
+#include "dp_debug.h"
 #include "dp_health.h"
 #include "dp_http.h"
 #include "dp_loop.h"
 #include "dp_metrics.h"
+#include "dp_middleout.h"
 #include "dp_money.h"
 #include "dp_policy.h"
 #include "dp_request.h"
@@ -81,6 +83,7 @@ struct dp_chat {
 	struct dp_view *view;
 	const Sy__ApiKey *key;
 	struct dp_chat_req req;
+	struct dp_chat_req fitted; /* req made to fit the current endpoint (dp_middleout) */
 	bool parsed;
 	char id[SY_GEN_ID_MAX];
 	int64_t created;             /* unix seconds */
@@ -195,6 +198,7 @@ static void record_identity(struct dp_chat *chat, const struct dp_route_target *
 		rec->model = (char *)t->model_id;
 		rec->provider = t->prov->slug;
 		rec->provider_name = (char *)display_name(t->prov);
+		rec->has_free_variant = rec->free_variant = t->free_variant;
 	} else if (chat->parsed) {
 		rec->model = (char *)(chat->req.model ? chat->req.model : chat->req.models[0]);
 	}
@@ -204,6 +208,7 @@ static void record_identity(struct dp_chat *chat, const struct dp_route_target *
 	rec->created_at = chat->created;
 	rec->http_referer = chat->referer;
 	rec->app_title = chat->title;
+	rec->session_id = chat->session_id;
 	rec->worker_id = worker;
 	if (chat->adm.reserved) {
 		rec->lease_id = chat->adm.lease_id;
@@ -291,6 +296,7 @@ static void chat_free(struct dp_chat *chat)
 	dp_request_release(&chat->req);
 	if (chat->skin->release)
 		chat->skin->release(chat->skin_state);
+	dp_request_release(&chat->fitted);
 	dp_sse_release(&chat->sse);
 	sy_buf_release(&chat->up_body);
 	sy_buf_release(&chat->held);
@@ -759,8 +765,6 @@ static void served(struct dp_chat *chat, const struct dp_usage *u)
 	double secs = (double)(now - first) / 1000.0;
 	dp_health_sample(h, t->model_id, t->prov->slug, (uint32_t)(first - chat->attempt_t0),
 	                 chat->first_token_at && secs > 0 ? u->tokens.completion / secs : 0);
-	if (chat->session_id)
-		dp_health_stick(h, chat->session_id, t->model_id, t->prov->slug, now);
 }
 
 /* Replace a provider's native answer by its OpenAI-shaped translation, which dp_response
@@ -771,7 +775,7 @@ static int translate_answer(struct dp_chat *chat)
 	sy_buf_init(&out, 0);
 	int rc = chat->ad->answer(chat->up_body.data ? chat->up_body.data : "", chat->up_body.len,
 	                          &chat->req, &out);
-	if (rc) {
+	if (rc || !out.len) { /* an empty translation: the answer stays as it is */
 		sy_buf_release(&out);
 		return rc;
 	}
@@ -1015,12 +1019,22 @@ static int start_attempt(struct dp_chat *chat, const struct dp_route_target *t)
 	struct dp_adapter_call ac = {0};
 	dp_route_unsupported(&chat->req, t, drop, DP_ROUTE_DROP_MAX);
 	chat->ad = dp_adapter_find(p->adapter);
-	int rc = !chat->ad || !p->base_url ? SY_ENOTFOUND
-	         : chat->req.embeddings
-	             ? dp_embed_build(chat->ad, &chat->req, t, &ac, err, sizeof(err))
-	             : chat->ad->build(&chat->req, t, drop, &ac, err, sizeof(err));
+	/* middle-out: the prompt made to fit this endpoint's context, when it must */
+	const struct dp_chat_req *creq = &chat->req;
+	dp_request_release(&chat->fitted);
+	int rc = chat->req.embeddings ? 0
+	                              : dp_middleout_apply(&chat->req,
+	                                                   dp_route_context(t->model, t->ep),
+	                                                   &chat->fitted);
+	if (rc == 1)
+		creq = &chat->fitted;
+	rc = rc < 0                     ? rc
+	     : !chat->ad || !p->base_url ? SY_ENOTFOUND
+	     : chat->req.embeddings
+	         ? dp_embed_build(chat->ad, &chat->req, t, &ac, err, sizeof(err))
+	         : chat->ad->build(creq, t, drop, &ac, err, sizeof(err));
 	if (chat->ad)
-		dp_adapter_stream_init(&chat->ast, &chat->req);
+		dp_adapter_stream_init(&chat->ast, creq);
 	if (!rc)
 		rc = pass_through(chat, t, &ac, err, sizeof(err));
 	struct dp_upstream_req req = {
@@ -1040,6 +1054,13 @@ static int start_attempt(struct dp_chat *chat, const struct dp_route_target *t)
 	    .internal = p->internal,
 	    .proxy = cfg->upstream_proxy,
 	};
+	if (!rc && chat->req.stream && dp_debug_echo(&chat->req)) {
+		/* held with the attempt's chunks: shown only if this attempt serves */
+		char *dbg = dp_debug_chunk(&chat->g, ac.body, ac.len);
+		if (dbg)
+			emit_data(chat, &chat->held, dbg);
+		free(dbg);
+	}
 	if (!rc && u)
 		chat->call = dp_upstream_call_start(u, &req, &ac.body, ac.len, &up_ops, chat);
 	dp_adapter_call_release(&ac);
@@ -1109,12 +1130,6 @@ static bool rc_healthy(void *arg, const char *model_id, const char *provider)
 	return true;
 }
 
-static const char *rc_sticky(void *arg, const char *session_id, const char *model_id)
-{
-	struct dp_chat *chat = arg;
-	return dp_health_sticky(chat->w->health, session_id, model_id, now_ms(chat));
-}
-
 /* Speeds for sorting: this worker's own recent measurements, else the published median. */
 static double rc_throughput(void *arg, const char *model_id, const char *provider)
 {
@@ -1132,6 +1147,12 @@ static double rc_latency(void *arg, const char *model_id, const char *provider)
 	const Sy__EndpointStat *st =
 	    own > 0 ? NULL : dp_view_endpoint_stat(chat->view, model_id, provider);
 	return st && st->latency_ms ? st->latency_ms->p50 : own;
+}
+
+static const Sy__EndpointStat *rc_stat(void *arg, const char *model_id, const char *provider)
+{
+	struct dp_chat *chat = arg;
+	return dp_view_endpoint_stat(chat->view, model_id, provider);
 }
 
 /* ---- the contract --------------------------------------------------------------------- */
@@ -1341,9 +1362,9 @@ enum MHD_Result dp_chat_start(struct dp_worker *w, struct MHD_Connection *c, str
 	    .model = rc_model,
 	    .provider = rc_provider,
 	    .healthy = rc_healthy,
-	    .sticky = rc_sticky,
 	    .throughput = rc_throughput,
 	    .latency = rc_latency,
+	    .stat = rc_stat,
 	    .arg = chat,
 	    .policy = &policy,
 	};

@@ -1,12 +1,10 @@
-/* dp_health.c - endpoint ejection, speed averages and sticky sessions in two hash tables. */
+/* dp_health.c - endpoint ejection and speed averages in a hash table. */
 #include "dp_health.h"
 #include "dp_metrics.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-/* Sessions remembered at most (a bound on memory whatever clients send). */
-#define STICKY_MAX 65536
 /* A probe that never reported back (should not happen) stops blocking after this. */
 #define PROBE_LOST_MS 60000
 /* Successes in a row after which an endpoint's ejection history is forgotten. */
@@ -24,17 +22,9 @@ struct ep {
 	double ttft_ms, tps;   /* averages; 0 = not measured */
 };
 
-struct sess {
-	int64_t last_used;
-	char provider[64];
-};
-
 struct entry {
 	uint64_t hash;
-	union {
-		struct ep ep;
-		struct sess s;
-	} v;
+	struct ep ep;
 	char key[]; /* "a\x1fb" */
 };
 
@@ -45,7 +35,6 @@ struct table {
 
 struct dp_health {
 	struct table eps;
-	struct table sessions;
 };
 
 static uint64_t hash2(const char *a, const char *b)
@@ -88,9 +77,8 @@ static void place(struct entry **slots, size_t cap, struct entry *e)
 	slots[i] = e;
 }
 
-/* Rehash into cap slots, dropping (and freeing) entries keep() refuses. */
-static int rebuild(struct table *t, size_t cap, bool (*keep)(const struct entry *, int64_t),
-                   int64_t now)
+/* Rehash into cap slots. */
+static int rebuild(struct table *t, size_t cap)
 {
 	struct entry **slots = calloc(cap, sizeof(*slots));
 	if (!slots)
@@ -100,10 +88,6 @@ static int rebuild(struct table *t, size_t cap, bool (*keep)(const struct entry 
 		struct entry *e = t->slots[i];
 		if (!e)
 			continue;
-		if (keep && !keep(e, now)) {
-			free(e);
-			continue;
-		}
 		place(slots, cap, e);
 		n++;
 	}
@@ -120,7 +104,7 @@ static struct entry *get(struct table *t, const char *a, const char *b)
 	struct entry *e = find(t, a, b);
 	if (e || !a || !b)
 		return e;
-	if ((t->n + 1) * 2 > t->cap && rebuild(t, t->cap ? t->cap * 2 : 64, NULL, 0))
+	if ((t->n + 1) * 2 > t->cap && rebuild(t, t->cap ? t->cap * 2 : 64))
 		return NULL;
 	size_t la = strlen(a), lb = strlen(b);
 	e = calloc(1, sizeof(*e) + la + lb + 2);
@@ -154,7 +138,6 @@ void dp_health_free(struct dp_health **hp)
 	if (!h)
 		return;
 	table_release(&h->eps);
-	table_release(&h->sessions);
 	free(h);
 	*hp = NULL;
 }
@@ -167,7 +150,7 @@ bool dp_health_ok(const struct dp_health *h, const char *model_id, const char *p
 	const struct entry *e = find(&h->eps, model_id, provider);
 	if (!e)
 		return true;
-	const struct ep *p = &e->v.ep;
+	const struct ep *p = &e->ep;
 	if (now_ms < p->retry_until)
 		return false;
 	if (!p->ejected_until)
@@ -181,8 +164,8 @@ void dp_health_begin(struct dp_health *h, const char *model_id, const char *prov
                      int64_t now_ms)
 {
 	struct entry *e = find(&h->eps, model_id, provider);
-	if (e && e->v.ep.ejected_until && now_ms >= e->v.ep.ejected_until)
-		e->v.ep.probe_started = now_ms;
+	if (e && e->ep.ejected_until && now_ms >= e->ep.ejected_until)
+		e->ep.probe_started = now_ms;
 }
 
 static void eject(struct ep *p, int64_t now_ms)
@@ -201,7 +184,7 @@ void dp_health_end(struct dp_health *h, const char *model_id, const char *provid
 	                                             : find(&h->eps, model_id, provider);
 	if (!e)
 		return;
-	struct ep *p = &e->v.ep;
+	struct ep *p = &e->ep;
 	p->probe_started = 0;
 	switch (outcome) {
 	case DP_HEALTH_SUCCESS:
@@ -227,8 +210,8 @@ void dp_health_retry_after(struct dp_health *h, const char *model_id, const char
                            int64_t until_ms)
 {
 	struct entry *e = get(&h->eps, model_id, provider);
-	if (e && until_ms > e->v.ep.retry_until)
-		e->v.ep.retry_until = until_ms;
+	if (e && until_ms > e->ep.retry_until)
+		e->ep.retry_until = until_ms;
 }
 
 /* ---- speed ---------------------------------------------------------------------------- */
@@ -246,52 +229,18 @@ void dp_health_sample(struct dp_health *h, const char *model_id, const char *pro
 	struct entry *e = get(&h->eps, model_id, provider);
 	if (!e)
 		return;
-	ewma(&e->v.ep.ttft_ms, ttft_ms ? (double)ttft_ms : -1.0);
-	ewma(&e->v.ep.tps, tokens_per_s);
+	ewma(&e->ep.ttft_ms, ttft_ms ? (double)ttft_ms : -1.0);
+	ewma(&e->ep.tps, tokens_per_s);
 }
 
 double dp_health_latency(const struct dp_health *h, const char *model_id, const char *provider)
 {
 	const struct entry *e = find(&h->eps, model_id, provider);
-	return e ? e->v.ep.ttft_ms : 0;
+	return e ? e->ep.ttft_ms : 0;
 }
 
 double dp_health_throughput(const struct dp_health *h, const char *model_id, const char *provider)
 {
 	const struct entry *e = find(&h->eps, model_id, provider);
-	return e ? e->v.ep.tps : 0;
-}
-
-/* ---- sticky sessions ------------------------------------------------------------------ */
-
-static bool session_live(const struct entry *e, int64_t now_ms)
-{
-	return now_ms - e->v.s.last_used < DP_HEALTH_STICKY_MS;
-}
-
-const char *dp_health_sticky(const struct dp_health *h, const char *session_id,
-                             const char *model_id, int64_t now_ms)
-{
-	const struct entry *e = find(&h->sessions, session_id, model_id);
-	return e && session_live(e, now_ms) ? e->v.s.provider : NULL;
-}
-
-void dp_health_stick(struct dp_health *h, const char *session_id, const char *model_id,
-                     const char *provider, int64_t now_ms)
-{
-	struct table *t = &h->sessions;
-	if (!session_id || strlen(provider) >= sizeof(((struct sess *)0)->provider))
-		return;
-	/* before the table would grow, drop expired sessions; never hold more than STICKY_MAX */
-	if ((t->n + 1) * 2 > t->cap && !find(t, session_id, model_id)) {
-		if (t->cap && rebuild(t, t->cap, session_live, now_ms))
-			return;
-		if (t->n >= STICKY_MAX)
-			return;
-	}
-	struct entry *e = get(t, session_id, model_id);
-	if (!e)
-		return;
-	e->v.s.last_used = now_ms;
-	strcpy(e->v.s.provider, provider);
+	return e ? e->ep.tps : 0;
 }

@@ -1,4 +1,4 @@
-/* dp_health.h - a worker's routing memory: endpoint health, measured speed, sticky sessions.
+/* dp_health.h - a worker's routing memory: endpoint health and measured speed.
  *
  * Endpoints are (model id, provider slug) pairs. Health is outlier ejection: after
  * DP_HEALTH_EJECT_AFTER consecutive provider faults (never client-caused 4xx) an endpoint is
@@ -8,8 +8,7 @@
  * model" means for their plan: this module only answers per endpoint.
  *
  * Speed is an exponentially weighted average of time to first token and tokens per second.
- * Sticky sessions map (session id, model) to the provider that last served it and expire
- * after DP_HEALTH_STICKY_MS without use. Everything is per worker and single-threaded. */
+ * Everything is per worker and single-threaded (sticky sessions need no memory: dp_sticky). */
 #ifndef DP_HEALTH_H
 #define DP_HEALTH_H
 
@@ -19,7 +18,6 @@
 #define DP_HEALTH_EJECT_AFTER 3
 #define DP_HEALTH_EJECT_BASE_MS 5000
 #define DP_HEALTH_EJECT_MAX_MS 300000
-#define DP_HEALTH_STICKY_MS (10 * 60 * 1000)
 
 struct dp_health;
 
@@ -56,13 +54,5 @@ void dp_health_sample(struct dp_health *h, const char *model_id, const char *pro
 /* Average time to first token in ms and throughput in tokens/s; 0 when not measured. */
 double dp_health_latency(const struct dp_health *h, const char *model_id, const char *provider);
 double dp_health_throughput(const struct dp_health *h, const char *model_id, const char *provider);
-
-/* The provider slug (session_id, model_id) sticks to, NULL if none or expired; valid until
- * the next call that modifies h. */
-const char *dp_health_sticky(const struct dp_health *h, const char *session_id,
-                             const char *model_id, int64_t now_ms);
-/* Remember that provider served (session_id, model_id) now. */
-void dp_health_stick(struct dp_health *h, const char *session_id, const char *model_id,
-                     const char *provider, int64_t now_ms);
 
 #endif

@@ -450,7 +450,8 @@ static enum MHD_Result dispatch(struct req *q, const char *url)
 	switch (q->route) {
 	case R_KEY:
 		return send_body(q, MHD_HTTP_OK,
-		                 a.key ? dp_catalog_key(a.key) : dp_catalog_mgmt_key(a.mkey));
+		                 a.key ? dp_catalog_key(a.key, a.org)
+		                       : dp_catalog_mgmt_key(a.mkey));
 	case R_GENERATION:
 		return do_generation(q, a.key);
 	case R_CREDITS:

@@ -12,6 +12,7 @@
  * moved into pending), so the worker never believes it holds more than the controlplane
  * does. */
 #include "dp_money.h"
+#include "dp_free.h"
 #include "dp_loop.h"
 #include "sy_clock.h"
 #include "sy_cost.h"
@@ -233,7 +234,8 @@ static struct counter *counter_of(struct dp_money *m, const struct limit *l, int
 static bool rate_check(struct dp_money *m, struct dp_admission *a, const struct dp_admit_req *rq)
 {
 	const Sy__ApiKey *k = rq->key;
-	bool low = !rq->org || rq->org->credits_purchased < DP_FREE_PURCHASE_USD * SY_MONEY_SCALE;
+	uint32_t per_day = dp_free_daily_limit(rq->org);
+	bool low = per_day == DP_FREE_PER_DAY_LOW;
 	struct limit ls[4];
 	size_t n = 0;
 	if (k->has_rpm && k->rpm)
@@ -245,11 +247,11 @@ static bool rate_check(struct dp_money *m, struct dp_admission *a, const struct 
 	if (rq->free_model) {
 		ls[n++] = (struct limit){"fpm", k->hash, DP_FREE_PER_MINUTE, 60,
 		                         "requests per minute to :free models on this key"};
-		ls[n++] = (struct limit){
-		    "fpd", k->org_id, low ? DP_FREE_PER_DAY_LOW : DP_FREE_PER_DAY, 86400,
-		    low ? "requests per day to :free models for an org that has "
-		          "bought less than $10 of credits"
-		        : "requests per day to :free models for this org"};
+		ls[n++] =
+		    (struct limit){"fpd", k->org_id, per_day, 86400,
+		                   low ? "requests per day to :free models for an org that has "
+		                         "bought less than $10 of credits"
+		                       : "requests per day to :free models for this org"};
 	}
 	int64_t now_s = sy_unix_s();
 	for (size_t i = 0; i < n; i++) {

@@ -8,6 +8,9 @@
 #include "sy_buf.h"
 #include "sy_err.h"
 #include "sy_json.h"
+#include "dp_debug.h"
+#include "dp_middleout.h"
+#include "dp_plugins.h"
 #include "sy_prefs.h"
 
 #include <math.h>
@@ -313,6 +316,12 @@ int dp_request_parse(const char *data, size_t len, struct dp_chat_req *req, char
 		rc = check_tools(body, req, &e);
 	if (!rc)
 		rc = check_provider(body, req, &e);
+	if (!rc)
+		rc = dp_plugins_check(body, err, errlen);
+	if (!rc)
+		rc = dp_middleout_check(body, err, errlen);
+	if (!rc)
+		rc = dp_debug_check(body, req->stream, err, errlen);
 	if (rc)
 		goto invalid;
 	uint64_t est = (chars + 3) / 4;
@@ -347,8 +356,8 @@ static bool listed(const struct dp_jval *key, const char *const *names, size_t n
 char *dp_request_upstream_body(const struct dp_chat_req *req, const char *provider_model_id,
                                const char *const *drop, size_t *len)
 {
-	static const char *const ours[] = {"models",  "provider", "route",      "transforms",
-	                                   "plugins", "usage",    "session_id", "user"};
+	static const char *const ours[] = {"models", "provider",   "route", "transforms", "plugins",
+	                                   "usage",  "session_id", "user",  "debug",      "trace"};
 	struct dp_jiter it, sit;
 	struct dp_jval k, v, sk, sv;
 	struct sy_buf b;

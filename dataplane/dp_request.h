@@ -45,7 +45,7 @@ void dp_request_release(struct dp_chat_req *req);
 
 /* The body to send to an OpenAI-compatible provider: the client's body text with
  * model = provider_model_id, OpenRouter-only fields removed (models, provider, route,
- * transforms, plugins, usage, session_id, user), parameters in `drop` (NULL-terminated list,
+ * transforms, plugins, usage, session_id, user, debug, trace), parameters in `drop` (NULL-terminated list,
  * may be NULL) removed, and for streams stream_options.include_usage = true; every other
  * member is copied as the client wrote it (no parse and dump of the messages). Returns a
  * malloc'ed string and its length, NULL on allocation failure. */

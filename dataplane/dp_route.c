@@ -5,13 +5,17 @@
  * order, then order what is left. Healthy endpoints always come before unhealthy ones, which
  * stay in the plan as a last resort. Within each part the order is, by precedence:
  * provider.order, then the sort (provider.sort or the variant's), else load balancing: a
- * sticky session's provider or a draw weighted by 1/price^2, the rest by ascending price.
+ * session's endpoint (dp_sticky) or a draw weighted by 1/price^2, the rest by ascending price.
  * The preferences were type-checked by dp_request_parse; a member of the wrong type here is
  * treated as absent. */
 #include "dp_route.h"
 #include "dp_embed.h"
+#include "dp_free.h"
 #include "dp_policy.h"
+#include "dp_prefer.h"
+#include "dp_sticky.h"
 #include "sy_err.h"
+#include "sy_prefs.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -47,6 +51,7 @@ enum stage {
 	STAGE_POLICY_ZDR,    /* the org's or a guardrail's zero data retention */
 	STAGE_POLICY_REGION, /* a guardrail's allowed_data_regions */
 	STAGE_FREE,
+	STAGE_FREE_ONLY, /* a free endpoint serves only the :free variant (dp_free) */
 	STAGE_ONLY,
 	STAGE_IGNORE,
 	STAGE_QUANT,
@@ -60,6 +65,8 @@ enum stage {
 };
 
 struct prefs {
+	const json_t *all; /* the provider object, for dp_prefer */
+	bool speed_prefs;  /* preferred_min_throughput or preferred_max_latency */
 	const json_t *order, *only, *ignore, *quants, *max_price, *regions;
 	bool zdr; /* provider.zdr: zero-data-retention endpoints only */
 	bool allow_fallbacks;
@@ -77,6 +84,7 @@ struct params {
 struct cand {
 	struct dp_route_target t;
 	bool healthy;
+	bool slow;          /* misses a speed preference (dp_prefer): after the others */
 	int order_pos;      /* index in provider.order; INT_MAX when not named */
 	double key;         /* sort key, lower first */
 	sy_money per_token; /* prompt + completion price: load balancing and tie-breaks */
@@ -154,6 +162,9 @@ static void read_prefs(const json_t *p, struct prefs *pf)
 	*pf = (struct prefs){.allow_fallbacks = true};
 	if (!json_is_object(p))
 		return;
+	pf->all = p;
+	pf->speed_prefs = json_object_get(p, "preferred_min_throughput") ||
+	                  json_object_get(p, "preferred_max_latency");
 	pf->order = list_or_null(p, "order");
 	pf->only = list_or_null(p, "only");
 	pf->ignore = list_or_null(p, "ignore");
@@ -255,8 +266,9 @@ static bool supports(const Sy__Model *m, const Sy__Endpoint *ep, const char *par
  * "request"); prices are money units per token. */
 static bool within(const json_t *max_price, const char *key, sy_money price, double units_per_usd)
 {
-	const json_t *v = json_object_get(max_price, key);
-	return !json_is_number(v) || sy_price_within(json_number_value(v), price, units_per_usd);
+	double limit;
+	return !sy_prefs_price(json_object_get(max_price, key), &limit) ||
+	       sy_price_within(limit, price, units_per_usd);
 }
 
 static bool price_ok(const json_t *max_price, const struct sy_price *p)
@@ -300,6 +312,8 @@ static enum stage first_reject(const struct dp_policy *pol, const struct prefs *
 	}
 	if (pm->variant == VARIANT_FREE && !sy_price_is_free(&c->t.price))
 		return STAGE_FREE;
+	if (pm->variant != VARIANT_FREE && dp_free_endpoint(c->t.ep))
+		return STAGE_FREE_ONLY;
 	if (pf->only && !names_provider(pf->only, prov, NULL))
 		return STAGE_ONLY;
 	if (pf->ignore && names_provider(pf->ignore, prov, NULL))
@@ -335,6 +349,20 @@ static sy_money per_token(const struct sy_price *p)
 	return p->prompt > INT64_MAX - p->completion ? INT64_MAX : p->prompt + p->completion;
 }
 
+/* The endpoint misses a speed preference it has a measurement for. */
+static bool slow(const struct dp_route_ctx *ctx, const struct prefs *pf, const struct cand *c)
+{
+	const char *mid = c->t.model_id, *slug = c->t.ep->provider;
+	const Sy__EndpointStat *st = ctx->stat ? ctx->stat(ctx->arg, mid, slug) : NULL;
+	struct dp_prefer_speed s = {
+	    .tps = ctx->throughput ? ctx->throughput(ctx->arg, mid, slug) : 0,
+	    .ttft_ms = ctx->latency ? ctx->latency(ctx->arg, mid, slug) : 0,
+	    .tps_p = st ? st->throughput : NULL,
+	    .ttft_p = st ? st->latency_ms : NULL,
+	};
+	return dp_prefer_missed(pf->all, &s);
+}
+
 /* Collect pm's endpoints that pass every filter into pm->c (room for all of them). */
 static void filter_model(const struct dp_route_ctx *ctx, const struct prefs *pf,
                          const struct params *ps, struct plan_model *pm, struct rejects *rj)
@@ -365,6 +393,7 @@ static void filter_model(const struct dp_route_ctx *ctx, const struct prefs *pf,
 			continue;
 		}
 		c.healthy = !ctx->healthy || ctx->healthy(ctx->arg, m->id, ep->provider);
+		c.slow = pf->speed_prefs && slow(ctx, pf, &c);
 		c.per_token = per_token(&c.t.price);
 		pm->c[pm->n++] = c;
 	}
@@ -415,6 +444,10 @@ static int explain(const struct prefs *pf, const struct dp_policy *pol, const st
 		            rj->guardrail[last]);
 	case STAGE_FREE:
 		return fail(status, 404, err, errlen, "No free endpoints found for %s", id);
+	case STAGE_FREE_ONLY:
+		return fail(status, 404, err, errlen,
+		            "No endpoints found for %s (its free endpoints serve only %s:free)", id,
+		            id);
 	case STAGE_ONLY:
 		return fail(status, 404, err, errlen,
 		            "No allowed providers are available for the selected model "
@@ -460,8 +493,9 @@ static int explain(const struct prefs *pf, const struct dp_policy *pol, const st
 	case STAGE_MAX_PRICE:
 		json_object_foreach((json_t *)pf->max_price, k, v)
 		{
-			list_add(&l, "%s $%g%s", k, json_number_value(v),
-			         strcmp(k, "request") ? "/M tokens" : "");
+			double limit = 0;
+			sy_prefs_price(v, &limit);
+			list_add(&l, "%s $%g%s", k, limit, strcmp(k, "request") ? "/M tokens" : "");
 		}
 		return fail(status, 404, err, errlen,
 		            "No endpoints found with prices within max_price (%s)", l.s);
@@ -501,11 +535,14 @@ static void set_keys(const struct dp_route_ctx *ctx, enum sort_by sort, struct c
 	}
 }
 
-/* Healthy first; then provider.order positions; then the key; then price. */
+/* Healthy first; then those meeting the speed preferences; then provider.order positions;
+ * then the key; then price. */
 static bool before(const struct cand *a, const struct cand *b)
 {
 	if (a->healthy != b->healthy)
 		return a->healthy;
+	if (a->slow != b->slow)
+		return !a->slow;
 	if (a->order_pos != b->order_pos)
 		return a->order_pos < b->order_pos;
 	if (a->key != b->key)
@@ -550,16 +587,20 @@ static size_t weighted_pick(const struct cand *g, size_t n, uint64_t draw)
 	return n - 1;
 }
 
-static size_t sticky_pick(const struct dp_route_ctx *ctx, const char *session_id,
-                          const struct cand *g, size_t n_healthy)
+/* The session's endpoint among the first n (dp_sticky: the same on every worker). */
+static size_t sticky_pick(const char *session_id, const struct cand *g, size_t n)
 {
-	const char *slug = ctx->sticky && session_id && n_healthy
-	                       ? ctx->sticky(ctx->arg, session_id, g[0].t.model_id)
-	                       : NULL;
-	for (size_t i = 0; slug && i < n_healthy; i++)
-		if (!strcasecmp(g[i].t.ep->provider, slug))
-			return i;
-	return SIZE_MAX;
+	size_t best = 0;
+	double best_score = INFINITY;
+	for (size_t i = 0; i < n; i++) {
+		double s = dp_sticky_score(session_id, g[i].t.model_id, g[i].t.ep->provider,
+		                           g[i].per_token);
+		if (s < best_score) {
+			best = i;
+			best_score = s;
+		}
+	}
+	return best;
 }
 
 /* Order one group of candidates in place; returns how many to keep. */
@@ -569,13 +610,16 @@ static size_t order_group(const struct dp_route_ctx *ctx, const struct prefs *pf
 	set_keys(ctx, sort, g, n);
 	sort_cands(g, n);
 	if (!pf->order && sort == SORT_NONE && n > 1) {
-		/* load balancing: the first choice among the healthy ones */
-		size_t n_healthy = 0;
+		/* load balancing: the first choice among the healthy ones that meet the speed
+		 * preferences (sorted first), else the healthy ones, else all */
+		size_t n_healthy = 0, n_fast = 0;
 		while (n_healthy < n && g[n_healthy].healthy)
 			n_healthy++;
-		size_t pick = sticky_pick(ctx, session_id, g, n_healthy);
-		if (pick == SIZE_MAX)
-			pick = weighted_pick(g, n_healthy ? n_healthy : n, draw);
+		while (n_fast < n_healthy && !g[n_fast].slow)
+			n_fast++;
+		size_t among = n_fast ? n_fast : n_healthy ? n_healthy : n;
+		size_t pick =
+		    session_id ? sticky_pick(session_id, g, among) : weighted_pick(g, among, draw);
 		struct cand first = g[pick];
 		memmove(&g[1], &g[0], pick * sizeof(g[0]));
 		g[0] = first;
@@ -609,6 +653,12 @@ static enum sort_by model_sort(const struct prefs *pf, enum variant v)
 	if (v == VARIANT_FLOOR)
 		return SORT_PRICE;
 	return SORT_NONE;
+}
+
+uint32_t dp_route_context(const Sy__Model *m, const Sy__Endpoint *ep)
+{
+	return ep->has_context_length && ep->context_length ? ep->context_length
+	                                                    : m->context_length;
 }
 
 struct drops {

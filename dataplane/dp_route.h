@@ -43,11 +43,11 @@ struct dp_route_ctx {
 	const Sy__Provider *(*provider)(void *arg, const char *slug);
 	/* false when the endpoint is ejected or in Retry-After; NULL = all healthy */
 	bool (*healthy)(void *arg, const char *model_id, const char *provider_slug);
-	/* sticky provider for session_id (NULL or returns NULL = none) */
-	const char *(*sticky)(void *arg, const char *session_id, const char *model_id);
 	/* throughput (tokens/s) and latency (ms) per endpoint for sort; NULL = unknown */
 	double (*throughput)(void *arg, const char *model_id, const char *provider_slug);
 	double (*latency)(void *arg, const char *model_id, const char *provider_slug);
+	/* the controlplane's published stats of the endpoint (speed preferences); NULL = none */
+	const Sy__EndpointStat *(*stat)(void *arg, const char *model_id, const char *provider_slug);
 	void *arg;
 	uint64_t random; /* a random draw for the weighted choice */
 	/* the key's effective policy (dp_policy): its providers, prices, ZDR and regions filter
@@ -62,6 +62,8 @@ struct dp_route_ctx {
  * been validated by dp_request_parse. Never returns an empty plan with 0. */
 int dp_route_plan(const struct dp_route_ctx *ctx, const struct dp_chat_req *req,
                   struct dp_route_plan *out, int *status, char *err, size_t errlen);
+/* An endpoint's context length: its own, else its model's (0: unknown). */
+uint32_t dp_route_context(const Sy__Model *m, const Sy__Endpoint *ep);
 /* "Parameters a provider does not support are dropped": the body members of req that t's
  * endpoint does not list in its supported_parameters (else the model's), for
  * dp_request_upstream_body. Nothing is dropped when both lists are empty (unknown), and never

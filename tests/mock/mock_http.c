@@ -518,8 +518,13 @@ static json_t *plan_request(struct req *r, const struct route *rt, json_t *nativ
 		}
 		return mock_gemini_request(native, rt->model, rt->stream, thinking, why);
 	}
-	default:
+	default: {
+		/* DeepSeek-style thinking: reasoning_effort asks, non-streamed answers only */
+		const char *effort = json_string_value(json_object_get(native, "reasoning_effort"));
+		*thinking = effort && strcmp(effort, "none") &&
+		            !json_is_true(json_object_get(native, "stream"));
 		return json_incref(native);
+	}
 	}
 }
 
@@ -537,10 +542,10 @@ static void plan_native(struct mock_plan *p, const struct route *rt, const struc
                         bool thinking, enum mock_fault_kind fault)
 {
 	p->format = rt->format;
-	if (rt->format == MOCK_OPENAI)
-		return;
 	if (thinking)
 		mock_plan_think(p, o);
+	if (rt->format == MOCK_OPENAI)
+		return;
 	p->cache_write_tokens = (unsigned)o->cache_write;
 	if (p->prompt_tokens < p->cached_tokens + p->cache_write_tokens)
 		p->prompt_tokens = p->cached_tokens + p->cache_write_tokens;

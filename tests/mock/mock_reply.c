@@ -283,6 +283,17 @@ char *mock_reply_completion(const struct mock_plan *p)
 		                text.data ? text.data : "", "refusal");
 		sy_buf_release(&text);
 	}
+	if (p->nthink) { /* OpenAI-compatible thinking, as DeepSeek answers it */
+		struct sy_buf th;
+		char tok[32];
+		sy_buf_init(&th, 0);
+		for (unsigned k = 0; k < p->nthink; k++) {
+			mock_thought_text(k, tok, sizeof(tok));
+			sy_buf_puts(&th, tok);
+		}
+		json_object_set_new(msg, "reasoning_content", json_string(th.data ? th.data : ""));
+		sy_buf_release(&th);
+	}
 	json_object_set_new(root, "choices",
 	                    json_pack("[{s:i,s:o,s:n,s:s}]", "index", 0, "message", msg, "logprobs",
 	                              "finish_reason", p->finish));

@@ -33,7 +33,100 @@ static void test_request(void **state)
 	json_decref(b);
 	dp_adapter_call_release(&c);
 	dp_adapter_call_release(&c); /* idempotent */
-	assert_null(ad->answer);     /* answers need no translation */
+}
+
+#define HI "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]"
+
+/* The reasoning member sent upstream for a request's reasoning fields, as JSON text ("" when
+ * none is sent); no other reasoning form ever goes out. */
+static const char *effort_sent(const char *extra)
+{
+	static char out[64];
+	char req[512];
+	struct test_target tt;
+	struct dp_adapter_call c;
+	test_target_init(&tt, "openai", "https://api.openai.com/v1", "o4", 1000);
+	snprintf(req, sizeof(req), "{\"model\":\"m\"," HI "%s}", extra);
+	json_t *b = test_build(ad, &tt, req, NULL, &c);
+	assert_null(json_object_get(b, "reasoning"));
+	assert_null(json_object_get(b, "include_reasoning"));
+	assert_string_equal(test_str(b, "model"), "o4");
+	json_t *e = json_object_get(b, "reasoning_effort");
+	snprintf(out, sizeof(out), "%s", e ? json_string_value(e) : "");
+	json_decref(b);
+	dp_adapter_call_release(&c);
+	return out;
+}
+
+static void test_reasoning_forms_become_reasoning_effort(void **state)
+{
+	assert_string_equal(effort_sent(",\"reasoning\":{\"effort\":\"high\"}"), "high");
+	assert_string_equal(effort_sent(",\"reasoning_effort\":\"low\""), "low");
+	assert_string_equal(effort_sent(",\"include_reasoning\":true"), "medium");
+	assert_string_equal(effort_sent(",\"reasoning\":{}"), "medium");
+	assert_string_equal(effort_sent(",\"reasoning\":{\"enabled\":false}"), "none");
+	/* a budget becomes the effort nearest its share of max_tokens */
+	assert_string_equal(effort_sent(",\"max_tokens\":1000,\"reasoning\":{\"max_tokens\":800}"),
+	                    "high");
+	assert_string_equal(effort_sent(",\"max_tokens\":1000,\"reasoning\":{\"max_tokens\":100}"),
+	                    "minimal");
+	assert_string_equal(effort_sent(",\"reasoning\":{\"exclude\":true,\"effort\":\"low\"},"
+	                                "\"temperature\":1"),
+	                    "low");
+	/* include_reasoning: false asks for nothing (and hides the reasoning) */
+	assert_string_equal(effort_sent(",\"include_reasoning\":false"), "");
+	assert_string_equal(effort_sent(""), "");
+}
+
+/* Upstream reasoning_content is the client's reasoning; exclude drops it. */
+static void test_reasoning_content_renamed(void **state)
+{
+	static const char ans[] =
+	    "{\"id\":\"x\",\"object\":\"chat.completion\",\"model\":\"m\",\"choices\":[{"
+	    "\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"4\","
+	    "\"reasoning_content\":\"2+2\"},\"finish_reason\":\"stop\"}],\"usage\":{"
+	    "\"prompt_tokens\":3,\"completion_tokens\":2}}";
+	struct dp_usage u;
+	json_t *j = test_answer(ad, "{\"model\":\"m\"," HI "}", ans, &u);
+	assert_string_equal(test_str(j, "choices.0.message.reasoning"), "2+2");
+	assert_null(test_path(j, "choices.0.message.reasoning_content"));
+	json_decref(j);
+	j = test_answer(ad, "{\"model\":\"m\"," HI ",\"reasoning\":{\"exclude\":true}}", ans, &u);
+	assert_null(test_path(j, "choices.0.message.reasoning"));
+	assert_null(test_path(j, "choices.0.message.reasoning_content"));
+	assert_string_equal(test_str(j, "choices.0.message.content"), "4");
+	json_decref(j);
+	/* nothing to change: the answer stands untouched (the adapter writes nothing) */
+	struct dp_chat_req req;
+	struct sy_buf out;
+	static const char plain[] = "{\"choices\":[{\"message\":{\"content\":\"4\"}}]}";
+	test_parse("{\"model\":\"m\"," HI "}", &req);
+	sy_buf_init(&out, 0);
+	assert_int_equal(ad->answer(plain, strlen(plain), &req, &out), 0);
+	assert_int_equal(out.len, 0);
+	dp_request_release(&req);
+}
+
+static void test_stream_reasoning_deltas(void **state)
+{
+	static const char sse[] =
+	    "data: {\"choices\":[{\"index\":0,\"delta\":{\"reasoning_content\":\"think\"}}]}\n\n"
+	    "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"ok\"}}]}\n\n"
+	    "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n"
+	    "data: [DONE]\n\n";
+	struct test_stream ts;
+	test_stream(ad, "{\"model\":\"m\"," HI ",\"stream\":true}", sse, 0, &ts);
+	assert_int_equal(ts.rc, 0);
+	assert_string_equal(test_str(ts.chunks, "0.choices.0.delta.reasoning"), "think");
+	assert_null(test_path(ts.chunks, "0.choices.0.delta.reasoning_content"));
+	json_decref(ts.chunks);
+	test_stream(ad, "{\"model\":\"m\"," HI ",\"stream\":true,\"include_reasoning\":false}", sse,
+	            0, &ts);
+	assert_int_equal(ts.rc, 0);
+	assert_null(test_path(ts.chunks, "0.choices.0.delta.reasoning"));
+	assert_null(test_path(ts.chunks, "0.choices.0.delta.reasoning_content"));
+	assert_string_equal(test_str(ts.chunks, "1.choices.0.delta.content"), "ok");
+	json_decref(ts.chunks);
 }
 
 static void test_stream_passes_through(void **state)
@@ -74,6 +167,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_request),
 	    cmocka_unit_test(test_stream_passes_through),
+	    cmocka_unit_test(test_reasoning_forms_become_reasoning_effort),
+	    cmocka_unit_test(test_reasoning_content_renamed),
+	    cmocka_unit_test(test_stream_reasoning_deltas),
 	    cmocka_unit_test(test_classify),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

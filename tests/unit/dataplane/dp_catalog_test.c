@@ -177,6 +177,50 @@ static void test_models_list(void **state)
 	json_decref(j);
 }
 
+/* A model with a free variant (tag "free") is listed twice: the base id at its paid price,
+ * "<id>:free" at 0. */
+static void test_models_free_variant(void **state)
+{
+	struct dp_view *v = dp_view_new();
+	add_provider(v, "cheapco", "CheapCo");
+	Sy__Pricing paid = SY__PRICING__INIT, zero = SY__PRICING__INIT;
+	paid.prompt = "0.00000005";
+	paid.completion = "0.00000022";
+	zero.prompt = zero.completion = "0";
+	Sy__Endpoint e1 = SY__ENDPOINT__INIT, e2 = SY__ENDPOINT__INIT, *eps[] = {&e2, &e1};
+	e1.provider = e2.provider = "cheapco";
+	e1.provider_model_id = e2.provider_model_id = "dev";
+	e1.pricing = &paid;
+	e2.pricing = &zero;
+	e2.tag = "free";
+	Sy__Model m = SY__MODEL__INIT;
+	m.id = "acme/dev";
+	m.name = "Acme Dev";
+	m.n_endpoints = 2;
+	m.endpoints = eps;
+	Sy__Update u = SY__UPDATE__INIT;
+	u.topic = "model/acme/dev";
+	u.value_case = SY__UPDATE__VALUE_MODEL;
+	u.model = &m;
+	put(v, &u);
+
+	json_t *j = dp_catalog_models(v, NULL);
+	json_t *data = json_object_get(j, "data");
+	assert_int_equal(json_array_size(data), 2);
+	assert_int_equal(json_integer_value(json_object_get(j, "total_count")), 2);
+	json_t *base = json_array_get(data, 0), *fr = json_array_get(data, 1);
+	assert_string_equal(sget(base, "id"), "acme/dev");
+	assert_string_equal(sget(base, "pricing.prompt"), "0.00000005");
+	assert_string_equal(sget(base, "pricing.completion"), "0.00000022");
+	assert_string_equal(sget(fr, "id"), "acme/dev:free");
+	assert_string_equal(sget(fr, "canonical_slug"), "acme/dev");
+	assert_string_equal(sget(fr, "name"), "Acme Dev (free)");
+	assert_string_equal(sget(fr, "pricing.prompt"), "0");
+	assert_string_equal(sget(fr, "pricing.completion"), "0");
+	json_decref(j);
+	dp_view_unref(&v);
+}
+
 static void test_model_endpoints(void **state)
 {
 	struct dp_view *v = *state;
@@ -240,7 +284,11 @@ static void test_key(void **state)
 	k.limit_reset = "monthly";
 	k.has_expires_at = true;
 	k.expires_at = 1767225600; /* 2026-01-01 */
-	json_t *j = dp_catalog_key(&k);
+	Sy__Org org = SY__ORG__INIT;
+	org.id = "org-1";
+	org.has_credits_purchased = true;
+	org.credits_purchased = 5 * 10000000000LL; /* bought $5: not the free tier */
+	json_t *j = dp_catalog_key(&k, &org);
 	json_t *d = json_object_get(j, "data");
 	assert_string_equal(sget(d, "label"), "sk-sy-v1-abc...def");
 	assert_string_equal(sget(d, "name"), "ci");
@@ -260,7 +308,7 @@ static void test_key(void **state)
 	Sy__ApiKey nolimit = SY__API_KEY__INIT;
 	nolimit.hash = "cd";
 	nolimit.org_id = "org-1";
-	j = dp_catalog_key(&nolimit);
+	j = dp_catalog_key(&nolimit, NULL);
 	d = json_object_get(j, "data");
 	assert_true(json_is_null(json_object_get(d, "limit")));
 	assert_true(json_is_null(json_object_get(d, "limit_remaining")));
@@ -410,6 +458,7 @@ static void test_models_modalities(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_models_free_variant),
 	    cmocka_unit_test_setup_teardown(test_models_list, setup, teardown),
 	    cmocka_unit_test(test_models_modalities),
 	    cmocka_unit_test_setup_teardown(test_model_endpoints, setup, teardown),

@@ -38,7 +38,7 @@
 #define MAX_RECS 64
 struct rec {
 	char id[SY_GEN_ID_MAX];
-	char model[64], provider[32], error_class[32], finish[32];
+	char model[64], provider[32], error_class[32], finish[32], session[32];
 	unsigned status, completion, prompt;
 	bool cancelled, streamed;
 	long long cost;
@@ -59,6 +59,7 @@ int dp_usage_submit(struct dp_usage *u, const Sy__UsageRecord *r)
 	snprintf(x->error_class, sizeof(x->error_class), "%s",
 	         r->error_class ? r->error_class : "");
 	snprintf(x->finish, sizeof(x->finish), "%s", r->finish_reason ? r->finish_reason : "");
+	snprintf(x->session, sizeof(x->session), "%s", r->session_id ? r->session_id : "");
 	x->status = r->status;
 	x->completion = r->completion_tokens;
 	x->prompt = r->prompt_tokens;
@@ -1065,15 +1066,19 @@ static void test_client_disconnect_cancels_the_upstream(void **state)
 	sy_buf_release(&r.body);
 }
 
-static void test_session_sticks_to_the_provider_that_served(void **state)
+static void test_session_recorded_on_the_generation(void **state)
 {
 	struct resp r = {0};
-	r.session = "sess-1";
+	r.session = "sess-1"; /* x-session-id */
 	request(&r, "{\"model\":\"t/ok\"," MSGS "}");
 	assert_int_equal(r.status, 200);
-	assert_string_equal(dp_health_sticky(w.health, "sess-1", "t/ok", dp_loop_now_ms(w.loop)),
-	                    "p1");
+	assert_string_equal(rec_for(r.gen_id)->session, "sess-1");
 	sy_buf_release(&r.body);
+	struct resp b = {0};
+	request(&b, "{\"model\":\"t/ok\",\"session_id\":\"sess-body\"," MSGS "}");
+	assert_int_equal(b.status, 200);
+	assert_string_equal(rec_for(b.gen_id)->session, "sess-body");
+	sy_buf_release(&b.body);
 }
 
 static void test_slow_client_gets_every_byte(void **state)
@@ -1147,7 +1152,7 @@ int main(void)
 	    cmocka_unit_test(test_slow_first_token_gets_processing_comments),
 	    cmocka_unit_test(test_fail_over_behind_processing_comments),
 	    cmocka_unit_test(test_client_disconnect_cancels_the_upstream),
-	    cmocka_unit_test(test_session_sticks_to_the_provider_that_served),
+	    cmocka_unit_test(test_session_recorded_on_the_generation),
 	    cmocka_unit_test(test_slow_client_gets_every_byte),
 	    cmocka_unit_test(test_shutdown_ends_chats_in_flight),
 	};

@@ -1,4 +1,4 @@
-/* dp_health_test.c - outlier ejection, Retry-After, speed averages and sticky sessions. */
+/* dp_health_test.c - outlier ejection, Retry-After, and speed averages. */
 #include "dp_health.h"
 
 #include <setjmp.h>
@@ -118,40 +118,6 @@ static void test_speed_averages(void **state)
 	dp_health_free(&h);
 }
 
-static void test_sticky_sessions_expire(void **state)
-{
-	struct dp_health *h = dp_health_new();
-	assert_null(dp_health_sticky(h, "s1", "m", 0));
-	dp_health_stick(h, "s1", "m", "prov-a", 0);
-	assert_string_equal(dp_health_sticky(h, "s1", "m", 1000), "prov-a");
-	assert_null(dp_health_sticky(h, "s1", "other/model", 1000));
-	assert_null(dp_health_sticky(h, "s2", "m", 1000));
-	/* use refreshes the inactivity window */
-	dp_health_stick(h, "s1", "m", "prov-b", DP_HEALTH_STICKY_MS - 1);
-	assert_string_equal(dp_health_sticky(h, "s1", "m", 2 * DP_HEALTH_STICKY_MS - 2), "prov-b");
-	assert_null(dp_health_sticky(h, "s1", "m", 2 * DP_HEALTH_STICKY_MS - 1));
-	dp_health_free(&h);
-}
-
-static void test_many_sessions_are_swept(void **state)
-{
-	struct dp_health *h = dp_health_new();
-	char id[32];
-	for (int i = 0; i < 5000; i++) {
-		snprintf(id, sizeof(id), "old-%d", i);
-		dp_health_stick(h, id, "m", "p", 0);
-	}
-	int64_t later = DP_HEALTH_STICKY_MS + 1;
-	for (int i = 0; i < 5000; i++) {
-		snprintf(id, sizeof(id), "new-%d", i);
-		dp_health_stick(h, id, "m", "q", later);
-	}
-	assert_null(dp_health_sticky(h, "old-1", "m", later));
-	assert_string_equal(dp_health_sticky(h, "new-4999", "m", later), "q");
-	assert_string_equal(dp_health_sticky(h, "new-0", "m", later), "q");
-	dp_health_free(&h);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -162,8 +128,6 @@ int main(void)
 	    cmocka_unit_test(test_neutral_probe_keeps_probing),
 	    cmocka_unit_test(test_retry_after_window),
 	    cmocka_unit_test(test_speed_averages),
-	    cmocka_unit_test(test_sticky_sessions_expire),
-	    cmocka_unit_test(test_many_sessions_are_swept),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

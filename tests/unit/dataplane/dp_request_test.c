@@ -318,10 +318,14 @@ static void test_provider_preferences(void **state)
 	expect_error("{" M MSGS ",\"provider\":{\"max_price\":5}}",
 	             "provider.max_price must be an object");
 	expect_error("{" M MSGS
-	             ",\"provider\":{\"max_price\":{\"prompt\":1,\"completion\":\"2\"}}}",
-	             "provider.max_price.completion must be a non-negative number");
+	             ",\"provider\":{\"max_price\":{\"prompt\":1,\"completion\":\"2x\"}}}",
+	             "provider.max_price.completion must be a non-negative number or numeric "
+	             "string");
 	expect_error("{" M MSGS ",\"provider\":{\"max_price\":{\"request\":-1}}}",
-	             "provider.max_price.request must be a non-negative number");
+	             "provider.max_price.request must be a non-negative number or numeric string");
+	expect_error("{" M MSGS ",\"provider\":{\"max_price\":{\"tokens\":1}}}",
+	             "provider.max_price.tokens is not a price: use prompt, completion, request, "
+	             "image or audio");
 
 	struct dp_chat_req req;
 	char err[256];
@@ -329,7 +333,7 @@ static void test_provider_preferences(void **state)
 	                   "\"only\":[],\"ignore\":[\"x\"],\"allow_fallbacks\":false,"
 	                   "\"require_parameters\":true,\"data_collection\":\"deny\","
 	                   "\"sort\":{\"by\":\"throughput\",\"partition\":\"none\"},"
-	                   "\"max_price\":{\"prompt\":1,\"completion\":2.5,\"request\":0},"
+	                   "\"max_price\":{\"prompt\":1,\"completion\":\"2.5\",\"request\":0},"
 	                   "\"quantizations\":[\"fp8\"],\"zdr\":true,\"future\":[1]}}";
 	assert_int_equal(parse(body, &req, err, sizeof(err)), 0);
 	assert_non_null(req.provider);

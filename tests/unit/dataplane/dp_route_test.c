@@ -116,6 +116,14 @@ static int build_catalog(void **state)
 	m->n_output_modalities = 1;
 	add_endpoint(m, "azure", PER_M(2), "0", NULL, NULL, NULL, 0);
 	add_endpoint(m, "openai", PER_M(1), "0", NULL, NULL, NULL, 0);
+	/* a paid endpoint and the catalog's free variant (tag "free"); a free-only model */
+	m = add_model("mistral/dev", NULL, 0);
+	add_endpoint(m, "together", PER_M(1), PER_M(2), NULL, NULL, NULL, 0);
+	add_endpoint(m, "free-host", "0", "0", NULL, NULL, NULL, 0);
+	eps[n_eps - 1].tag = "free";
+	m = add_model("mistral/free-only", NULL, 0);
+	add_endpoint(m, "free-host", "0", "0", NULL, NULL, NULL, 0);
+	eps[n_eps - 1].tag = "free";
 
 	m = add_model("big/m", NULL, 0);
 	for (int i = 0; i < 40; i++)
@@ -132,11 +140,8 @@ struct metric {
 };
 
 struct world {
-	const char *unhealthy[4];   /* provider slugs whose endpoints are ejected */
-	const char *sticky_session; /* the session that has a sticky provider */
-	const char *sticky_slug;
+	const char *unhealthy[4];    /* provider slugs whose endpoints are ejected */
 	struct metric tp[8], lat[8]; /* throughput, latency by provider slug */
-	char sticky_model[64];       /* the model id the sticky lookup was asked about */
 	const Sy__ApiKey *key;       /* the calling key's restrictions, NULL = none */
 	bool org_zdr;                /* the key's org enforces zero data retention */
 };
@@ -164,15 +169,6 @@ static bool healthy(void *arg, const char *model_id, const char *slug)
 		if (!strcmp(w->unhealthy[i], slug))
 			return false;
 	return true;
-}
-
-static const char *sticky(void *arg, const char *session_id, const char *model_id)
-{
-	struct world *w = arg;
-	snprintf(w->sticky_model, sizeof(w->sticky_model), "%s", model_id);
-	if (w->sticky_session && !strcmp(session_id, w->sticky_session))
-		return w->sticky_slug;
-	return NULL;
 }
 
 static double find_metric(const struct metric *m, const char *slug)
@@ -212,7 +208,6 @@ static int route(struct world *w, uint64_t random, const char *body, struct dp_r
 	    .model = lookup_model,
 	    .provider = lookup_provider,
 	    .healthy = healthy,
-	    .sticky = sticky,
 	    .throughput = throughput,
 	    .latency = latency,
 	    .arg = w,
@@ -412,6 +407,27 @@ static void test_free_endpoint_always_first(void **state)
 		            "free-host together fireworks azure");
 }
 
+/* A free variant's endpoint never serves the base id, whatever the draw (it used to win
+ * every draw at cost 0, outside the free-model limits); `:free` reaches only it. */
+static void test_free_variant_endpoint_serves_only_free(void **state)
+{
+	struct world w = {0};
+	struct dp_route_plan p;
+	uint64_t seed = 7;
+	for (int i = 0; i < 25; i++) {
+		assert_int_equal(route(&w, prng_next(&seed), BODY("mistral/dev", ""), &p), 0);
+		assert_string_equal(plan_str(&p, false), "together");
+		assert_false(p.t[0].free_variant);
+	}
+	assert_int_equal(route(&w, 0, BODY("mistral/dev:free", ""), &p), 0);
+	assert_string_equal(plan_str(&p, false), "free-host");
+	assert_true(p.t[0].free_variant);
+	expect_404(&w, BODY("mistral/free-only", ""),
+	           "No endpoints found for mistral/free-only (its free endpoints serve only "
+	           "mistral/free-only:free)");
+	expect_plan(&w, 0, BODY("mistral/free-only:free", ""), "free-host");
+}
+
 static void test_unhealthy_endpoints_last(void **state)
 {
 	struct world w = {.unhealthy = {"together"}};
@@ -593,6 +609,12 @@ static void test_max_price(void **state)
 	           BODY("stat/m", ",\"provider\":{\"max_price\":{\"prompt\":0.4,\"request\":2}}"),
 	           "No endpoints found with prices within max_price (prompt $0.4/M tokens, "
 	           "request $2)");
+	/* numeric strings, as @openrouter/sdk sends them, filter the same */
+	expect_plan(&w, 0,
+	            BODY("stat/m", ",\"provider\":{\"max_price\":{\"completion\":\"1.49\"}}"),
+	            "together azure");
+	expect_404(&w, BODY("stat/m", ",\"provider\":{\"max_price\":{\"prompt\":\"0.4\"}}"),
+	           "No endpoints found with prices within max_price (prompt $0.4/M tokens)");
 }
 
 static void test_order(void **state)
@@ -625,6 +647,35 @@ static void test_order(void **state)
 	expect_plan(
 	    &t, 0, BODY("meta/llama", ",\"provider\":{\"order\":[\"azure\"],\"sort\":\"latency\"}"),
 	    "azure fireworks free-host together");
+}
+
+/* preferred_min_throughput / preferred_max_latency: endpoints measured worse go after the
+ * others (never out of the plan); unmeasured ones are not penalised. */
+static void test_speed_preferences(void **state)
+{
+	/* together is the likeliest first choice by price; it is measured slow */
+	struct world w = {.tp = {{"together", 5}, {"fireworks", 60}, {"azure", 80}},
+	                  .lat = {{"together", 3000}, {"fireworks", 200}}};
+	const uint64_t draws[] = {0, draw_at(0.5), UINT64_MAX};
+	for (size_t i = 0; i < 3; i++) {
+		struct dp_route_plan p;
+		assert_int_equal(
+		    route(&w, draws[i],
+		          BODY("stat/m", ",\"provider\":{\"preferred_min_throughput\":50}"), &p),
+		    0);
+		assert_int_equal(p.n, 3);
+		assert_string_equal(p.t[2].ep->provider, "together");
+	}
+	/* latency in seconds: azure has no measurement and keeps its place */
+	expect_plan(&w, 0,
+	            BODY("stat/m", ",\"provider\":{\"preferred_max_latency\":1,"
+	                           "\"sort\":\"price\"}"),
+	            "fireworks azure together");
+	/* nobody meets it: the plan is as without it */
+	expect_plan(&w, 0,
+	            BODY("stat/m", ",\"provider\":{\"preferred_min_throughput\":1000,"
+	                           "\"sort\":\"price\"}"),
+	            "together fireworks azure");
 }
 
 static void test_sort(void **state)
@@ -715,29 +766,50 @@ static void test_partition_none_sorts_across_models(void **state)
 	            "stat/m:azure");
 }
 
+/* A session's first choice depends on its id only (dp_sticky), never on the draw, so every
+ * worker makes the same one; over many sessions the 1/price^2 split still holds. */
 static void test_sticky_session(void **state)
 {
-	struct world w = {.sticky_session = "sess-1", .sticky_slug = "azure"};
-	expect_plan(&w, 0, BODY("stat/m", ",\"session_id\":\"sess-1\""),
-	            "azure together fireworks");
-	assert_string_equal(w.sticky_model, "stat/m");
-	/* another session is load balanced */
-	expect_plan(&w, 0, BODY("stat/m", ",\"session_id\":\"sess-2\""),
-	            "together fireworks azure");
-	expect_plan(&w, 0, BODY("stat/m", ""), "together fireworks azure");
-	/* not when the sticky provider is unhealthy or filtered out */
-	struct world u = w;
-	u.unhealthy[0] = "azure";
-	expect_plan(&u, 0, BODY("stat/m", ",\"session_id\":\"sess-1\""),
-	            "together fireworks azure");
-	expect_plan(
-	    &w, 0,
-	    BODY("stat/m", ",\"session_id\":\"sess-1\",\"provider\":{\"ignore\":[\"azure\"]}"),
-	    "together fireworks");
+	struct world w = {0};
+	const char *slugs[] = {"together", "fireworks", "azure"};
+	int count[3] = {0};
+	const int sessions = 4000;
+	char body[256];
+	for (int i = 0; i < sessions; i++) {
+		snprintf(body, sizeof(body), BODY("stat/m", ",\"session_id\":\"sess-%d\""), i);
+		struct dp_route_plan a, b;
+		assert_int_equal(route(&w, 0, body, &a), 0);
+		assert_int_equal(route(&w, UINT64_MAX, body, &b), 0);
+		assert_string_equal(a.t[0].ep->provider, b.t[0].ep->provider);
+		for (int k = 0; k < 3; k++)
+			count[k] += !strcmp(a.t[0].ep->provider, slugs[k]);
+	}
+	const double want[] = {36.0 / 49, 9.0 / 49, 4.0 / 49};
+	for (int k = 0; k < 3; k++)
+		if (fabs((double)count[k] / sessions - want[k]) > 0.03)
+			fail_msg("%s first for %d of %d sessions, want %.3f", slugs[k], count[k],
+			         sessions, want[k]);
+
+	/* a session whose endpoint is ejected moves to another, and comes back */
+	const char *s1 = BODY("stat/m", ",\"session_id\":\"sess-1\"");
+	struct dp_route_plan p;
+	assert_int_equal(route(&w, 0, s1, &p), 0);
+	char home[32];
+	snprintf(home, sizeof(home), "%s", p.t[0].ep->provider);
+	struct world u = {.unhealthy = {home}};
+	assert_int_equal(route(&u, 0, s1, &p), 0);
+	assert_string_not_equal(p.t[0].ep->provider, home);
+	assert_string_equal(p.t[p.n - 1].ep->provider, home); /* unhealthy last */
+	assert_int_equal(route(&w, 0, s1, &p), 0);
+	assert_string_equal(p.t[0].ep->provider, home);
 	/* an explicit order or sort is the client's choice and wins */
 	expect_plan(&w, 0,
 	            BODY("stat/m", ",\"session_id\":\"sess-1\",\"provider\":{\"sort\":\"price\"}"),
 	            "together fireworks azure");
+	expect_plan(
+	    &w, 0,
+	    BODY("stat/m", ",\"session_id\":\"sess-1\",\"provider\":{\"order\":[\"azure\"]}"),
+	    "azure together fireworks");
 }
 
 static void test_plan_is_capped(void **state)
@@ -858,6 +930,7 @@ int main(void)
 	    cmocka_unit_test(test_weighted_first_choice),
 	    cmocka_unit_test(test_inverse_square_price_split),
 	    cmocka_unit_test(test_free_endpoint_always_first),
+	    cmocka_unit_test(test_free_variant_endpoint_serves_only_free),
 	    cmocka_unit_test(test_unhealthy_endpoints_last),
 	    cmocka_unit_test(test_free_variant),
 	    cmocka_unit_test(test_floor_and_nitro_variants),
@@ -875,6 +948,7 @@ int main(void)
 	    cmocka_unit_test(test_models_fallback_list),
 	    cmocka_unit_test(test_partition_none_sorts_across_models),
 	    cmocka_unit_test(test_sticky_session),
+	    cmocka_unit_test(test_speed_preferences),
 	    cmocka_unit_test(test_plan_is_capped),
 	    cmocka_unit_test(test_combined_filters),
 	    cmocka_unit_test(test_unsupported_parameters_dropped),
