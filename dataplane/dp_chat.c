@@ -1058,7 +1058,7 @@ static int start_attempt(struct dp_chat *chat, const struct dp_route_target *t)
 		/* held with the attempt's chunks: shown only if this attempt serves */
 		char *dbg = dp_debug_chunk(&chat->g, ac.body, ac.len);
 		if (dbg)
-			emit_data(chat, &chat->held, dbg);
+			emit_data(chat, &chat->held, DP_SKIN_CHUNK, dbg);
 		free(dbg);
 	}
 	if (!rc && u)

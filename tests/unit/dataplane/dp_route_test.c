@@ -19,7 +19,7 @@
 
 static Sy__Provider provs[8];
 static size_t n_provs;
-static Sy__Model models[8];
+static Sy__Model models[16];
 static size_t n_models;
 static Sy__Endpoint eps[64];
 static Sy__Endpoint *ep_ptr[64];
