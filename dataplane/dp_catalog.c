@@ -3,6 +3,7 @@
  * The field lists are the ones @openrouter/sdk's response schemas require: a field it
  * declares required-but-nullable is sent as null rather than left out. */
 #include "dp_catalog.h"
+#include "dp_heal.h"
 #include "dp_policy.h"
 #include "dp_view.h"
 #include "sy_clock.h"
@@ -442,5 +443,7 @@ json_t *dp_catalog_generation(const struct dp_view *v, const Sy__UsageRecord *r)
 	                                    "workspace_id"};
 	for (size_t i = 0; i < sizeof(nulls) / sizeof(nulls[0]); i++)
 		json_object_set_new(d, nulls[i], json_null());
+	json_object_set_new(d, "response_healing",
+	                    str_or_null(dp_heal_status_name((enum dp_heal_status)r->heal)));
 	return json_pack("{s:o}", "data", d);
 }

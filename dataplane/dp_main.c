@@ -90,6 +90,9 @@ static const char usage_text[] =
     "                                (default 256; 0 = no limit, e.g. behind a proxy)\n"
     "  --allow-core-dumps            let workers dump core (core files hold API and\n"
     "                                provider keys; off by default)\n"
+    "  --heal-json                   heal the answers of requests with response_format\n"
+    "                                json_object or json_schema (docs/healing.md; off by\n"
+    "                                default; plugins: response-healing asks per request)\n"
     "  --processing-comment-ms N     ': OPENROUTER PROCESSING' interval (default 5000)\n"
     "  --reserve-max-tokens N        completion tokens a request reserves credits for at most\n"
     "                                (and when it sets no max_tokens; default 4096)\n"
@@ -134,6 +137,7 @@ enum {
 	OPT_BODY_TIMEOUT,
 	OPT_PER_IP,
 	OPT_CORE,
+	OPT_HEAL_JSON,
 };
 
 /* --trusted-proxies: a comma-separated list of addresses and CIDR ranges. */
@@ -185,6 +189,7 @@ static int parse_args(int argc, char **argv, struct dp_config *cfg, bool *check)
 	    {"body-timeout-ms", required_argument, NULL, OPT_BODY_TIMEOUT},
 	    {"max-conns-per-ip", required_argument, NULL, OPT_PER_IP},
 	    {"allow-core-dumps", no_argument, NULL, OPT_CORE},
+	    {"heal-json", no_argument, NULL, OPT_HEAL_JSON},
 	    {"check", no_argument, NULL, 'n'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
@@ -232,6 +237,9 @@ static int parse_args(int argc, char **argv, struct dp_config *cfg, bool *check)
 			continue;
 		case OPT_CORE:
 			cfg->allow_core_dumps = true;
+			continue;
+		case OPT_HEAL_JSON:
+			cfg->heal_json = true;
 			continue;
 		case OPT_TRUSTED:
 			if (parse_trusted(optarg, cfg))
@@ -717,6 +725,7 @@ int main(int argc, char **argv)
 		printf("curve %s%s\n", cfg.curve ? "on, public key " : "off",
 		       cfg.curve ? cfg.curve->public_key : "");
 		printf("trusted-proxies %zu\n", cfg.n_trusted_proxies);
+		printf("heal-json %s\n", cfg.heal_json ? "on" : "off");
 		return 0;
 	}
 	sy_proc_protect_secrets(cfg.allow_core_dumps);
