@@ -140,14 +140,15 @@ json_t *cp_json_model(const Sy__Model *m)
 	for (size_t i = 0; eps && i < m->n_endpoints; i++)
 		json_array_append_new(eps, endpoint_json(m->endpoints[i]));
 	return json_pack(
-	    "{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "id", m->id, "name",
+	    "{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "id", m->id, "name",
 	    str_or_null(m->name), "description", str_or_null(m->description), "context_length",
 	    opt_uint(m->has_context_length, m->context_length), "input_modalities",
 	    sy_json_strings(m->input_modalities, m->n_input_modalities), "output_modalities",
 	    sy_json_strings(m->output_modalities, m->n_output_modalities), "supported_parameters",
 	    sy_json_strings(m->supported_parameters, m->n_supported_parameters), "tokenizer",
-	    str_or_null(m->tokenizer), "endpoints", eps, "created_at", cp_json_time(m->created_at),
-	    "updated_at", cp_json_time(m->updated_at));
+	    str_or_null(m->tokenizer), "categories",
+	    sy_json_strings(m->categories, m->n_categories), "endpoints", eps, "created_at",
+	    cp_json_time(m->created_at), "updated_at", cp_json_time(m->updated_at));
 }
 
 json_t *cp_json_autorouter(const Sy__AutoRouter *ar)
@@ -472,7 +473,8 @@ int cp_json_apply_model(Sy__Model *m, const json_t *j)
 	    (rc = set_strs(&m->output_modalities, &m->n_output_modalities, j,
 	                   "output_modalities")) ||
 	    (rc = set_strs(&m->supported_parameters, &m->n_supported_parameters, j,
-	                   "supported_parameters")))
+	                   "supported_parameters")) ||
+	    (rc = set_strs(&m->categories, &m->n_categories, j, "categories")))
 		return rc;
 	const json_t *eps = json_object_get(j, "endpoints");
 	return eps ? set_endpoints(m, eps) : 0;

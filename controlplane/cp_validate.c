@@ -37,6 +37,10 @@ static const char *const collection[] = {"allow", "deny", NULL};
 static const char *const resets[] = {"daily", "weekly", "monthly", NULL};
 static const char *const billings[] = {"prepaid", "postpaid", NULL};
 static const char *const modalities[] = {"text", "image", "audio", "video", "file", NULL};
+/* OpenRouter's use-case categories (GET /models?category=) */
+static const char *const categories[] = {
+    "programming", "roleplay", "marketing", "marketing/seo", "technology", "science", "translation",
+    "legal",       "finance",  "health",    "trivia",        "academia",   NULL};
 static const char *const quantizations[] = {"int4", "int8", "fp4",  "fp6",     "fp8",
                                             "fp16", "bf16", "fp32", "unknown", NULL};
 static const char *const timeouts[] = {"connect_timeout_ms", "first_byte_timeout_ms",
@@ -386,6 +390,7 @@ static const char *const model_fields[] = {"id",
                                            "output_modalities",
                                            "supported_parameters",
                                            "tokenizer",
+                                           "categories",
                                            "endpoints",
                                            NULL};
 static const char *const autorouter_fields[] = {"default_model", "rules", NULL};
@@ -806,7 +811,8 @@ int cp_validate_model(const json_t *j, enum cp_vmode m, const char *id, struct c
 	    (rc = check_str_array(j, "", "input_modalities", modalities, e)) ||
 	    (rc = check_str_array(j, "", "output_modalities", modalities, e)) ||
 	    (rc = check_str_array(j, "", "supported_parameters", NULL, e)) ||
-	    (rc = check_str(j, "", "tokenizer", F_NULLABLE, CP_SLUG_MAX, e)))
+	    (rc = check_str(j, "", "tokenizer", F_NULLABLE, CP_SLUG_MAX, e)) ||
+	    (rc = check_str_array(j, "", "categories", categories, e)))
 		return rc;
 	const json_t *eps;
 	if ((rc = lookup(j, "", "endpoints", req, e, &eps)) <= 0)

@@ -3,6 +3,7 @@
  * The field lists are the ones @openrouter/sdk's response schemas require: a field it
  * declares required-but-nullable is sent as null rather than left out. */
 #include "dp_catalog.h"
+#include "dp_catalog_query.h"
 #include "dp_heal.h"
 #include "dp_policy.h"
 #include "dp_view.h"
@@ -79,11 +80,11 @@ static json_t *modality_string(const Sy__Model *m)
 	return json_string(buf);
 }
 
-static json_t *architecture(const Sy__Model *m, bool tokenizer_nullable)
+/* The tokenizer is the same in /models and /endpoints: the catalog's, else "Other" (a value
+ * of OpenRouter's list that both schemas accept). */
+static json_t *architecture(const Sy__Model *m)
 {
-	json_t *tok = m->tokenizer && *m->tokenizer ? json_string(m->tokenizer)
-	              : tokenizer_nullable          ? json_null()
-	                                            : json_string("Other");
+	json_t *tok = json_string(m->tokenizer && *m->tokenizer ? m->tokenizer : "Other");
 	return json_pack("{s:o,s:o,s:o,s:o,s:n}", "modality", modality_string(m),
 	                 "input_modalities", modalities(m->input_modalities, m->n_input_modalities),
 	                 "output_modalities",
@@ -167,34 +168,66 @@ static json_t *model_json(const Sy__Model *m, const Sy__Endpoint *top)
 	                     : ep_params(m, top);
 	json_t *maxc =
 	    top->has_max_completion_tokens ? json_integer(top->max_completion_tokens) : json_null();
-	return json_pack(
-	    "{s:s,s:s,s:s,s:I,s:s,s:o,s:o,s:o,s:{s:o,s:o,s:b},s:n,s:o,s:{},"
-	    "s:{s:s},s:n}",
-	    "id", m->id, "canonical_slug", m->id, "name", m->name && *m->name ? m->name : m->id,
-	    "created", (json_int_t)m->created_at, "description",
-	    m->description ? m->description : "", "context_length",
-	    ctx ? json_integer(ctx) : json_null(), "architecture", architecture(m, false),
-	    "pricing", pricing(top->pricing), "top_provider", "context_length",
-	    ctx ? json_integer(ctx) : json_null(), "max_completion_tokens", maxc, "is_moderated", 0,
-	    "per_request_limits", "supported_parameters", params, "default_parameters", "links",
-	    "details", details, "supported_voices");
+	return json_pack("{s:s,s:s,s:s,s:I,s:s,s:o,s:o,s:o,s:{s:o,s:o,s:b},s:n,s:o,s:{},"
+	                 "s:{s:s},s:n}",
+	                 "id", m->id, "canonical_slug", m->id, "name",
+	                 m->name && *m->name ? m->name : m->id, "created",
+	                 (json_int_t)m->created_at, "description",
+	                 m->description ? m->description : "", "context_length",
+	                 ctx ? json_integer(ctx) : json_null(), "architecture", architecture(m),
+	                 "pricing", pricing(top->pricing), "top_provider", "context_length",
+	                 ctx ? json_integer(ctx) : json_null(), "max_completion_tokens", maxc,
+	                 "is_moderated", 0, "per_request_limits", "supported_parameters", params,
+	                 "default_parameters", "links", "details", details, "supported_voices");
 }
 
-json_t *dp_catalog_models(const struct dp_view *v, const struct dp_policy *pol)
+/* Every model listed (with pol: that pol allows) that passes mq, in id order. */
+static json_t *matching_models(const struct dp_view *v, const struct dp_policy *pol,
+                               const struct dp_catalog_query *mq)
 {
 	json_t *data = json_array();
 	size_t n = dp_view_model_count(v);
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; data && i < n; i++) {
 		const Sy__Model *m = dp_view_model_at(v, i);
 		const char *g;
 		if (pol && !dp_policy_allows_model(pol, m->id, &g))
 			continue;
 		const Sy__Endpoint *top = cheapest(v, m, pol);
-		if (top)
-			json_array_append_new(data, model_json(m, top));
+		json_t *mj = top ? model_json(m, top) : NULL;
+		if (mj && dp_catalog_query_match(mq, m, mj))
+			json_array_append(data, mj);
+		json_decref(mj);
 	}
-	return json_pack("{s:I,s:o,s:{s:n}}", "total_count", (json_int_t)json_array_size(data),
-	                 "data", data, "links", "next");
+	return data;
+}
+
+json_t *dp_catalog_models(const struct dp_view *v, const struct dp_policy *pol,
+                          const struct dp_catalog_query *mq, const char *path)
+{
+	json_t *all = matching_models(v, pol, mq);
+	size_t total = json_array_size(all);
+	size_t from = mq && mq->offset < total ? mq->offset : mq ? total : 0;
+	size_t end = mq && mq->limit && total - from > mq->limit ? from + mq->limit : total;
+	json_t *page = json_array();
+	for (size_t i = from; page && i < end; i++)
+		json_array_append(page, json_array_get(all, i));
+	json_decref(all);
+	return json_pack("{s:I,s:o,s:{s:o}}", "total_count", (json_int_t)total, "data", page,
+	                 "links", "next", dp_catalog_query_next(mq, path, end, total));
+}
+
+json_t *dp_catalog_models_count(const struct dp_view *v, const struct dp_catalog_query *mq)
+{
+	json_t *all = matching_models(v, NULL, mq);
+	json_t *j = json_pack("{s:{s:I}}", "data", "count", (json_int_t)json_array_size(all));
+	json_decref(all);
+	return j;
+}
+
+json_t *dp_catalog_model(const struct dp_view *v, const Sy__Model *m)
+{
+	const Sy__Endpoint *top = cheapest(v, m, NULL);
+	return top ? json_pack("{s:o}", "data", model_json(m, top)) : NULL;
 }
 
 /* {p50, p75, p90, p99}, or null when there is no sample. */
@@ -272,8 +305,8 @@ json_t *dp_catalog_model_endpoints(const struct dp_view *v, const Sy__Model *m)
 	return json_pack("{s:{s:s,s:s,s:I,s:s,s:o,s:o}}", "data", "id", m->id, "name",
 	                 m->name && *m->name ? m->name : m->id, "created",
 	                 (json_int_t)m->created_at, "description",
-	                 m->description ? m->description : "", "architecture",
-	                 architecture(m, true), "endpoints", eps);
+	                 m->description ? m->description : "", "architecture", architecture(m),
+	                 "endpoints", eps);
 }
 
 json_t *dp_catalog_zdr_endpoints(const struct dp_view *v)

@@ -13,11 +13,20 @@
 
 struct dp_view;
 struct dp_policy;
+struct dp_catalog_query;
 
-/* {"data":[Model...],"links":{"next":null},"total_count":N}: the models that have at least
- * one endpoint on a known provider, in id order, priced from their cheapest endpoint. With
- * pol (GET /models/user): only the models and endpoints that policy allows. */
-json_t *dp_catalog_models(const struct dp_view *v, const struct dp_policy *pol);
+/* {"data":[Model...],"links":{"next":...},"total_count":N}: the models that have at least
+ * one endpoint on a known provider and pass mq's filters (NULL: all), in id order, priced
+ * from their cheapest endpoint; total_count counts them all, data holds mq's page and
+ * links.next (path with the query of the next page) is null on the last page. With pol
+ * (GET /models/user): only the models and endpoints that policy allows. */
+json_t *dp_catalog_models(const struct dp_view *v, const struct dp_policy *pol,
+                          const struct dp_catalog_query *mq, const char *path);
+/* GET /models/count: {"data":{"count":N}}, the models dp_catalog_models would list. */
+json_t *dp_catalog_models_count(const struct dp_view *v, const struct dp_catalog_query *mq);
+/* GET /model/{author}/{slug}: {"data":Model} as /models shows m; NULL when m has no endpoint
+ * on a known provider (not listed). */
+json_t *dp_catalog_model(const struct dp_view *v, const Sy__Model *m);
 /* {"data":{id,name,created,description,architecture,endpoints:[...]}} for model m. */
 json_t *dp_catalog_model_endpoints(const struct dp_view *v, const Sy__Model *m);
 /* {"data":[{name,slug,privacy_policy_url,terms_of_service_url,status_page_url}...]}. */
