@@ -51,24 +51,32 @@ json_t *cp_json_key(const Sy__ApiKey *k, const struct cp_key_usage *u)
 		limit = usd(k->limit);
 		remaining = usd(left > 0 ? left : 0);
 	}
-	json_t *j = json_pack(
-	    "{s:s,s:o,s:o,s:s,s:b,s:o,s:o,s:o,s:b,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "hash",
-	    k->hash, "name", str_or_null(k->name), "label", str_or_null(k->label), "org_id",
-	    k->org_id, "disabled", k->has_disabled && k->disabled, "limit", limit,
-	    "limit_remaining", remaining, "limit_reset", str_or_null(k->limit_reset),
-	    "include_byok_in_limit", k->has_include_byok_in_limit && k->include_byok_in_limit,
-	    "usage", usd(u->total), "usage_daily", usd(u->daily), "usage_weekly", usd(u->weekly),
-	    "usage_monthly", usd(u->monthly), "created_at", cp_json_time(k->created_at),
-	    "updated_at", cp_json_time(k->updated_at), "expires_at",
-	    cp_json_time(k->has_expires_at ? k->expires_at : 0), "rpm",
-	    k->has_rpm ? json_integer(k->rpm) : json_null(), "rpd",
-	    k->has_rpd ? json_integer(k->rpd) : json_null());
+	json_t *j =
+	    json_pack("{s:s,s:o,s:o,s:s,s:b,s:o,s:o,s:o,s:b,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
+	              "hash", k->hash, "name", json_string(k->name ? k->name : ""), "label",
+	              json_string(k->label ? k->label : ""), "org_id", k->org_id, "disabled",
+	              k->has_disabled && k->disabled, "limit", limit, "limit_remaining", remaining,
+	              "limit_reset", str_or_null(k->limit_reset), "include_byok_in_limit",
+	              k->has_include_byok_in_limit && k->include_byok_in_limit, "usage",
+	              usd(u->total), "usage_daily", usd(u->daily), "usage_weekly", usd(u->weekly),
+	              "usage_monthly", usd(u->monthly), "created_at", cp_json_time(k->created_at),
+	              "updated_at", cp_json_time(k->updated_at), "expires_at",
+	              cp_json_time(k->has_expires_at ? k->expires_at : 0), "rpm",
+	              k->has_rpm ? json_integer(k->rpm) : json_null(), "rpd",
+	              k->has_rpd ? json_integer(k->rpd) : json_null());
+	/* OpenRouter's key fields with no meaning here: no BYOK fee is billed (byok_usage* 0),
+	 * there are no users; the org is the workspace */
+	json_t * or
+	    = json_pack("{s:f,s:f,s:f,s:f,s:n,s:n,s:s}", "byok_usage", 0.0, "byok_usage_daily", 0.0,
+	                "byok_usage_weekly", 0.0, "byok_usage_monthly", 0.0, "creator_user_id",
+	                "external_user", "workspace_id", k->org_id);
 	json_t *r = sy_restrict_json(k);
-	if (!j || !r || json_object_update(j, r)) {
+	if (!j || !r || ! or || json_object_update(j, r) || json_object_update(j, or)) {
 		json_decref(j);
 		j = NULL;
 	}
 	json_decref(r);
+	json_decref(or);
 	return j;
 }
 

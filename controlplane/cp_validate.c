@@ -340,6 +340,7 @@ static const char *const org_fields[] = {"id",          "name",          "billin
 static const char *const key_fields[] = {"hash",
                                          "name",
                                          "org_id",
+                                         "workspace_id",
                                          "disabled",
                                          "limit",
                                          "limit_reset",
@@ -681,6 +682,7 @@ int cp_validate_key(const json_t *j, enum cp_vmode m, const char *hash, int64_t 
 		return rc;
 	if ((rc = check_str(j, "", "name", m == CP_V_PATCH ? 0 : F_REQUIRED, CP_NAME_MAX, e)) ||
 	    (rc = check_syntax(j, "", "org_id", 0, cp_valid_org_id, "an org id", e)) ||
+	    (rc = check_syntax(j, "", "workspace_id", 0, cp_valid_org_id, "an org id", e)) ||
 	    (rc = check_bool(j, "", "disabled", e)) || (rc = check_usd(j, "limit", e)) ||
 	    (rc = check_enum(j, "", "limit_reset", F_NULLABLE, resets, e)) ||
 	    (rc = check_future(j, "expires_at", now, e)) ||
