@@ -7,6 +7,7 @@
 #include "cp_json.h"
 #include "cp_ledger.h"
 #include "cp_metrics.h"
+#include "cp_rankings.h"
 #include "cp_reports.h"
 #include "cp_validate.h"
 #include "sy_array.h"
@@ -1211,6 +1212,12 @@ static void serve(struct ctx *c, char *coll, size_t colllen)
 		struct cp_billing_call bc = {&c->t,  c->caller,     req, c->res,
 		                             c->now, billing_audit, c};
 		cp_billing_serve(&bc);
+		return;
+	}
+	if (cp_rankings_match(req->path)) {
+		snprintf(coll, colllen, "rankings");
+		struct cp_reports_call rpc = {c->t, c->caller, req, c->res, c->now, c->a->stats};
+		cp_rankings_serve(&rpc);
 		return;
 	}
 	if (cp_reports_match(req->path)) {

@@ -476,6 +476,7 @@ json_t *dp_catalog_generation(const struct dp_view *v, const Sy__UsageRecord *r)
 	                                    "workspace_id"};
 	for (size_t i = 0; i < sizeof(nulls) / sizeof(nulls[0]); i++)
 		json_object_set_new(d, nulls[i], json_null());
+	json_object_set_new(d, "app_title", str_or_null(r->app_title)); /* X-Title */
 	json_object_set_new(d, "response_healing",
 	                    str_or_null(dp_heal_status_name((enum dp_heal_status)r->heal)));
 	return json_pack("{s:o}", "data", d);
