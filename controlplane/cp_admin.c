@@ -7,6 +7,7 @@
 #include "cp_json.h"
 #include "cp_ledger.h"
 #include "cp_metrics.h"
+#include "cp_rankings.h"
 #include "cp_reports.h"
 #include "cp_validate.h"
 #include "sy_array.h"
@@ -16,6 +17,7 @@
 #include "sy_key.h"
 #include "sy_log.h"
 #include "sy_msg.h"
+#include "sy_proc.h"
 
 #include <errno.h>
 #include <sodium.h>
@@ -268,6 +270,7 @@ struct list {
 	json_t *arr;
 	const char *org;       /* keys: only this org's (NULL = all) */
 	bool include_disabled; /* keys */
+	size_t skip;           /* keys: the first matches left out (?offset=) */
 };
 
 static int list_item(const ProtobufCMessage *m, void *arg)
@@ -279,6 +282,10 @@ static int list_item(const ProtobufCMessage *m, void *arg)
 		const Sy__ApiKey *k = (const Sy__ApiKey *)m;
 		if ((l->org && strcmp(k->org_id, l->org)) || (k->disabled && !l->include_disabled))
 			return 0;
+		if (l->skip) {
+			l->skip--;
+			return 0;
+		}
 	}
 	return json_array_append_new(l->arr, entity_json(l->c, l->kind, m)) ? -ENOMEM : 0;
 }
@@ -471,9 +478,24 @@ out:
 static void keys_list(struct ctx *c)
 {
 	struct list l = {.kind = CP_KEY, .org = query(c, "org_id")};
-	const char *inc = query(c, "include_disabled");
+	const char *inc = query(c, "include_disabled"), *ws = query(c, "workspace_id");
+	const char *offset = query(c, "offset");
+	long long skip = 0;
+	struct cp_verr e;
+	if (ws && l.org && strcmp(ws, l.org))
+		cp_verr_set(&e, "workspace_id",
+		            "names another org than org_id (they are the same)");
+	else if (offset && !sy_parse_num(offset, 0, 1000000000, &skip))
+		cp_verr_set(&e, "offset", "must be an integer from 0 to 1000000000");
+	else
+		e.field[0] = '\0';
+	if (e.field[0]) {
+		fail_field(c, 400, &e);
+		return;
+	}
+	l.org = l.org ? l.org : ws;
+	l.skip = (size_t)skip;
 	if (inc && strcmp(inc, "true") && strcmp(inc, "false")) {
-		struct cp_verr e;
 		cp_verr_set(&e, "include_disabled", "must be true or false");
 		fail_field(c, 400, &e);
 		return;
@@ -489,14 +511,41 @@ static void keys_list(struct ctx *c)
 	list(c, &l);
 }
 
-/* The org a new key belongs to, checked against the caller's scope and the store. */
-static const char *key_org(struct ctx *c)
+/* The only org, while the scan has seen one. */
+struct only_org {
+	char *id; /* the caller's buffer */
+	size_t cap;
+	int n;
+};
+
+static int count_org(const ProtobufCMessage *m, void *arg)
+{
+	struct only_org *o = arg;
+	snprintf(o->id, o->cap, "%s", ((const Sy__Org *)m)->id);
+	return ++o->n > 1; /* a second one: stop */
+}
+
+/* The org a new key belongs to (org_id, or OpenRouter's workspace_id; for a global key
+ * without either, the only org when there is exactly one), checked against the caller's
+ * scope and the store. */
+static const char *key_org(struct ctx *c, char *only_id, size_t cap)
 {
 	struct cp_verr e;
 	const json_t *v = json_object_get(c->body, "org_id");
-	const char *org = json_is_string(v) ? json_string_value(v) : NULL;
+	const json_t *ws = json_object_get(c->body, "workspace_id");
+	const char *org = json_is_string(v) ? json_string_value(v) : json_string_value(ws);
+	if (json_is_string(v) && json_is_string(ws) && strcmp(org, json_string_value(ws))) {
+		cp_verr_set(&e, "workspace_id",
+		            "names another org than org_id (they are the same)");
+		fail_field(c, 400, &e);
+		return NULL;
+	}
+	struct only_org only = {only_id, cap, 0};
+	if (!org && cp_auth_is_global(c->caller) &&
+	    !cp_store_each(c->t, CP_ORG, count_org, &only) && only.n == 1)
+		org = only_id;
 	if (!org && cp_auth_is_global(c->caller)) {
-		cp_verr_set(&e, "org_id", "is required");
+		cp_verr_set(&e, "org_id", "is required (there is not exactly one org)");
 		fail_field(c, 400, &e);
 		return NULL;
 	}
@@ -522,7 +571,8 @@ static void keys_create(struct ctx *c)
 		fail_field(c, 400, &e);
 		return;
 	}
-	const char *org = key_org(c);
+	char only[128];
+	const char *org = key_org(c, only, sizeof(only));
 	if (!org)
 		return;
 	char plain[SY_KEY_LEN + 1], label[64];
@@ -1162,6 +1212,12 @@ static void serve(struct ctx *c, char *coll, size_t colllen)
 		struct cp_billing_call bc = {&c->t,  c->caller,     req, c->res,
 		                             c->now, billing_audit, c};
 		cp_billing_serve(&bc);
+		return;
+	}
+	if (cp_rankings_match(req->path)) {
+		snprintf(coll, colllen, "rankings");
+		struct cp_reports_call rpc = {c->t, c->caller, req, c->res, c->now, c->a->stats};
+		cp_rankings_serve(&rpc);
 		return;
 	}
 	if (cp_reports_match(req->path)) {

@@ -1,12 +1,12 @@
 /* cp_billing.c - credits, ledger, budgets, leases and activity over the admin API. */
 #include "cp_billing.h"
+#include "cp_activity.h"
 #include "cp_auth.h"
 #include "cp_json.h"
 #include "cp_ledger.h"
 #include "cp_money.h"
 #include "cp_row.h"
 #include "cp_validate.h"
-#include "sy_array.h"
 #include "sy_buf.h"
 #include "sy_cost.h"
 #include "sy_err.h"
@@ -22,10 +22,7 @@
 
 #define ORGS "/api/v1/orgs/"
 #define ACTIVITY "/api/v1/activity"
-#define USD_MAX 1.0e8              /* largest top-up, refund or budget */
-#define ACTIVITY_DAYS 30           /* default range */
-#define ACTIVITY_GROUPS_MAX 100000 /* rows in one answer */
-#define CSV_MAX (64u << 20)
+#define USD_MAX 1.0e8 /* largest top-up, refund or budget */
 
 /* ---- responses ---------------------------------------------------------------------------- */
 
@@ -333,215 +330,6 @@ static void leases_get(const struct cp_billing_call *c, const Sy__Org *o)
 	}
 }
 
-/* ---- activity ------------------------------------------------------------------------------- */
-
-enum group_by {
-	G_DAY,
-	G_MODEL,
-	G_KEY
-};
-
-struct group {
-	char name[136];
-	uint64_t requests;
-	sy_money usage;
-	uint64_t prompt, completion, reasoning, cached;
-};
-
-struct activity {
-	struct cp_txn *t;
-	enum group_by by;
-	int64_t from, to;
-	struct group *g;
-	size_t n, cap;
-	bool too_many;
-};
-
-static struct group *group_of(struct activity *a, const char *name)
-{
-	for (size_t i = 0; i < a->n; i++)
-		if (!strcmp(a->g[i].name, name))
-			return &a->g[i];
-	if (a->n == ACTIVITY_GROUPS_MAX) {
-		a->too_many = true;
-		return NULL;
-	}
-	struct group *v = sy_array_grow(a->g, a->n, &a->cap, sizeof(*v), 32);
-	if (!v)
-		return NULL;
-	a->g = v;
-	struct group *g = &a->g[a->n++];
-	memset(g, 0, sizeof(*g));
-	snprintf(g->name, sizeof(g->name), "%s", name);
-	return g;
-}
-
-/* Index keys are "<org>/<created_at, 12 digits>/<generation id>". */
-static int activity_item(const char *k, size_t kl, const void *v, size_t len, void *arg)
-{
-	struct activity *a = arg;
-	char key[256];
-	if (kl >= sizeof(key))
-		return 0;
-	memcpy(key, k, kl);
-	key[kl] = '\0';
-	char *t1 = strchr(key, '/'), *t2 = t1 ? strchr(t1 + 1, '/') : NULL;
-	if (!t2)
-		return 0;
-	int64_t at = strtoll(t1 + 1, NULL, 10);
-	if (at < a->from || at >= a->to)
-		return 0;
-	Sy__UsageRecord *r = NULL;
-	int rc = cp_ledger_generation(a->t, t2 + 1, &r);
-	if (rc)
-		return rc == SY_ENOTFOUND ? 0 : rc;
-	char name[136];
-	if (a->by == G_DAY) {
-		time_t tt = (time_t)at;
-		struct tm tm;
-		gmtime_r(&tt, &tm);
-		strftime(name, sizeof(name), "%Y-%m-%d", &tm);
-	} else {
-		const char *s = a->by == G_MODEL ? r->model : r->key_hash;
-		snprintf(name, sizeof(name), "%s", s ? s : "");
-	}
-	struct group *g = group_of(a, name);
-	if (g) {
-		g->requests++;
-		g->usage += r->has_cost ? r->cost : 0;
-		g->prompt += r->prompt_tokens;
-		g->completion += r->completion_tokens;
-		g->reasoning += r->reasoning_tokens;
-		g->cached += r->cached_tokens;
-	}
-	sy__usage_record__free_unpacked(r, NULL);
-	return g ? 0 : a->too_many ? 1 : -ENOMEM;
-}
-
-static int group_cmp(const void *x, const void *y)
-{
-	return strcmp(((const struct group *)x)->name, ((const struct group *)y)->name);
-}
-
-static const char *const group_names[] = {
-    [G_DAY] = "date", [G_MODEL] = "model", [G_KEY] = "key_hash"};
-
-static void activity_csv(const struct cp_billing_call *c, const struct activity *a)
-{
-	struct sy_buf b;
-	sy_buf_init(&b, CSV_MAX);
-	int rc = sy_buf_printf(&b,
-	                       "%s,requests,usage,prompt_tokens,completion_tokens,"
-	                       "reasoning_tokens,cached_tokens\r\n",
-	                       group_names[a->by]);
-	for (size_t i = 0; i < a->n && !rc; i++) {
-		const struct group *g = &a->g[i];
-		char u[48];
-		sy_money_format(g->usage, u, sizeof(u));
-		/* names are dates, model ids and hex hashes: no commas or quotes to escape, but
-		 * quote anyway so a spreadsheet never reads a model id as something else */
-		rc = sy_buf_printf(&b, "\"%s\",%llu,%s,%llu,%llu,%llu,%llu\r\n", g->name,
-		                   (unsigned long long)g->requests, u,
-		                   (unsigned long long)g->prompt, (unsigned long long)g->completion,
-		                   (unsigned long long)g->reasoning, (unsigned long long)g->cached);
-	}
-	if (rc) {
-		sy_buf_release(&b);
-		fail_rc(c, rc, "activity.csv");
-		return;
-	}
-	c->res->status = 200;
-	c->res->body = b.data ? b.data : strdup("");
-	c->res->content_type = "text/csv; charset=utf-8";
-}
-
-static void activity(const struct cp_billing_call *c, bool csv)
-{
-	const struct cp_request *req = c->req;
-	const char *org = req->query ? req->query(req->query_arg, "org_id") : NULL;
-	const char *from = req->query ? req->query(req->query_arg, "from") : NULL;
-	const char *to = req->query ? req->query(req->query_arg, "to") : NULL;
-	const char *by = req->query ? req->query(req->query_arg, "group_by") : NULL;
-	struct activity a = {.t = *c->t, .by = G_DAY, .to = c->now + 1};
-	struct cp_verr e;
-	a.from = sy_period_start(SY_PERIOD_DAILY, c->now) - (ACTIVITY_DAYS - 1) * 86400;
-	if (org && !cp_valid_org_id(org)) {
-		cp_verr_set(&e, "org_id", "must be an org id");
-		fail_field(c, &e);
-		return;
-	}
-	if (!org && !cp_auth_is_global(c->caller))
-		org = c->caller->org_id;
-	if (org && !cp_auth_may_access(c->caller, org)) {
-		fail(c, 403, json_pack("{s:s}", "field", "org_id"),
-		     "org_id: this management key may only read its own org's activity");
-		return;
-	}
-	if (by && !strcmp(by, "model"))
-		a.by = G_MODEL;
-	else if (by && !strcmp(by, "key"))
-		a.by = G_KEY;
-	else if (by && strcmp(by, "day")) {
-		cp_verr_set(&e, "group_by", "must be day, model or key");
-		fail_field(c, &e);
-		return;
-	}
-	/* from without to: up to now (an empty range when from lies ahead) */
-	const char *bad = from && cp_parse_when(from, &a.from) ? "from"
-	                  : to && cp_parse_when(to, &a.to)     ? "to"
-	                  : to && a.from >= a.to               ? "to"
-	                                                       : NULL;
-	if (bad) {
-		cp_verr_set(&e, bad,
-		            "must be a date (2026-01-31) or an ISO-8601 UTC time, with from before "
-		            "to");
-		fail_field(c, &e);
-		return;
-	}
-	char prefix[80] = "";
-	if (org)
-		snprintf(prefix, sizeof(prefix), "%s/", org);
-	int rc = cp_store_raw_each(*c->t, CP_T_GEN_BY_ORG, prefix, activity_item, &a);
-	if (rc && rc != 1) {
-		free(a.g);
-		fail_rc(c, rc, "activity");
-		return;
-	}
-	if (a.too_many) {
-		free(a.g);
-		fail(c, 400, NULL, "more than %d groups: narrow the range or group by day",
-		     ACTIVITY_GROUPS_MAX);
-		return;
-	}
-	if (a.n)
-		qsort(a.g, a.n, sizeof(*a.g), group_cmp);
-	if (csv) {
-		activity_csv(c, &a);
-		free(a.g);
-		return;
-	}
-	json_t *arr = json_array();
-	for (size_t i = 0; arr && i < a.n; i++) {
-		const struct group *g = &a.g[i];
-		json_array_append_new(
-		    arr,
-		    json_pack("{s:s,s:I,s:o,s:I,s:I,s:I,s:I}", group_names[a.by], g->name,
-		              "requests", (json_int_t)g->requests, "usage", usd(g->usage),
-		              "prompt_tokens", (json_int_t)g->prompt, "completion_tokens",
-		              (json_int_t)g->completion, "reasoning_tokens",
-		              (json_int_t)g->reasoning, "cached_tokens", (json_int_t)g->cached));
-	}
-	free(a.g);
-	cp_response_json(c->res, 200,
-	                 arr ? json_pack("{s:o,s:o,s:o,s:o,s:s}", "data", arr, "org_id",
-	                                 org ? json_string(org) : json_null(), "from",
-	                                 cp_json_time(a.from), "to", cp_json_time(a.to), "group_by",
-	                                 a.by == G_DAY     ? "day"
-	                                 : a.by == G_MODEL ? "model"
-	                                                   : "key")
-	                     : NULL);
-}
-
 /* ---- routing -------------------------------------------------------------------------------- */
 
 bool cp_billing_match(const char *path)
@@ -647,7 +435,7 @@ void cp_billing_serve(const struct cp_billing_call *c)
 	const char *path = c->req->path;
 	if (!strncmp(path, ACTIVITY, sizeof(ACTIVITY) - 1)) {
 		if (method_ok(c, "GET"))
-			activity(c, !strcmp(path, ACTIVITY ".csv"));
+			cp_activity_serve(c, !strcmp(path, ACTIVITY ".csv"));
 		return;
 	}
 	serve_org(c, path + sizeof(ORGS) - 1);

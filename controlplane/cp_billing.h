@@ -8,7 +8,7 @@
  *   GET    /api/v1/orgs/{id}/budgets/{period}
  *   DELETE /api/v1/orgs/{id}/budgets/{period}
  *   GET    /api/v1/orgs/{id}/leases             live leases (what workers hold)
- *   GET    /api/v1/activity[.csv]?org_id=&from=&to=&group_by=day|model|key
+ *   GET    /api/v1/activity[.csv]?org_id=&from=&to=&group_by=...  (cp_activity.h)
  *
  * cp_admin authenticates the management key and opens the transaction, then hands requests
  * on these paths here. Scoped management keys reach only their own org (404 otherwise) and

@@ -51,24 +51,32 @@ json_t *cp_json_key(const Sy__ApiKey *k, const struct cp_key_usage *u)
 		limit = usd(k->limit);
 		remaining = usd(left > 0 ? left : 0);
 	}
-	json_t *j = json_pack(
-	    "{s:s,s:o,s:o,s:s,s:b,s:o,s:o,s:o,s:b,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "hash",
-	    k->hash, "name", str_or_null(k->name), "label", str_or_null(k->label), "org_id",
-	    k->org_id, "disabled", k->has_disabled && k->disabled, "limit", limit,
-	    "limit_remaining", remaining, "limit_reset", str_or_null(k->limit_reset),
-	    "include_byok_in_limit", k->has_include_byok_in_limit && k->include_byok_in_limit,
-	    "usage", usd(u->total), "usage_daily", usd(u->daily), "usage_weekly", usd(u->weekly),
-	    "usage_monthly", usd(u->monthly), "created_at", cp_json_time(k->created_at),
-	    "updated_at", cp_json_time(k->updated_at), "expires_at",
-	    cp_json_time(k->has_expires_at ? k->expires_at : 0), "rpm",
-	    k->has_rpm ? json_integer(k->rpm) : json_null(), "rpd",
-	    k->has_rpd ? json_integer(k->rpd) : json_null());
+	json_t *j =
+	    json_pack("{s:s,s:o,s:o,s:s,s:b,s:o,s:o,s:o,s:b,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
+	              "hash", k->hash, "name", json_string(k->name ? k->name : ""), "label",
+	              json_string(k->label ? k->label : ""), "org_id", k->org_id, "disabled",
+	              k->has_disabled && k->disabled, "limit", limit, "limit_remaining", remaining,
+	              "limit_reset", str_or_null(k->limit_reset), "include_byok_in_limit",
+	              k->has_include_byok_in_limit && k->include_byok_in_limit, "usage",
+	              usd(u->total), "usage_daily", usd(u->daily), "usage_weekly", usd(u->weekly),
+	              "usage_monthly", usd(u->monthly), "created_at", cp_json_time(k->created_at),
+	              "updated_at", cp_json_time(k->updated_at), "expires_at",
+	              cp_json_time(k->has_expires_at ? k->expires_at : 0), "rpm",
+	              k->has_rpm ? json_integer(k->rpm) : json_null(), "rpd",
+	              k->has_rpd ? json_integer(k->rpd) : json_null());
+	/* OpenRouter's key fields with no meaning here: no BYOK fee is billed (byok_usage* 0),
+	 * there are no users; the org is the workspace */
+	json_t * or
+	    = json_pack("{s:f,s:f,s:f,s:f,s:n,s:n,s:s}", "byok_usage", 0.0, "byok_usage_daily", 0.0,
+	                "byok_usage_weekly", 0.0, "byok_usage_monthly", 0.0, "creator_user_id",
+	                "external_user", "workspace_id", k->org_id);
 	json_t *r = sy_restrict_json(k);
-	if (!j || !r || json_object_update(j, r)) {
+	if (!j || !r || ! or || json_object_update(j, r) || json_object_update(j, or)) {
 		json_decref(j);
 		j = NULL;
 	}
 	json_decref(r);
+	json_decref(or);
 	return j;
 }
 
@@ -140,14 +148,15 @@ json_t *cp_json_model(const Sy__Model *m)
 	for (size_t i = 0; eps && i < m->n_endpoints; i++)
 		json_array_append_new(eps, endpoint_json(m->endpoints[i]));
 	return json_pack(
-	    "{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "id", m->id, "name",
+	    "{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "id", m->id, "name",
 	    str_or_null(m->name), "description", str_or_null(m->description), "context_length",
 	    opt_uint(m->has_context_length, m->context_length), "input_modalities",
 	    sy_json_strings(m->input_modalities, m->n_input_modalities), "output_modalities",
 	    sy_json_strings(m->output_modalities, m->n_output_modalities), "supported_parameters",
 	    sy_json_strings(m->supported_parameters, m->n_supported_parameters), "tokenizer",
-	    str_or_null(m->tokenizer), "endpoints", eps, "created_at", cp_json_time(m->created_at),
-	    "updated_at", cp_json_time(m->updated_at));
+	    str_or_null(m->tokenizer), "categories",
+	    sy_json_strings(m->categories, m->n_categories), "endpoints", eps, "created_at",
+	    cp_json_time(m->created_at), "updated_at", cp_json_time(m->updated_at));
 }
 
 json_t *cp_json_autorouter(const Sy__AutoRouter *ar)
@@ -472,7 +481,8 @@ int cp_json_apply_model(Sy__Model *m, const json_t *j)
 	    (rc = set_strs(&m->output_modalities, &m->n_output_modalities, j,
 	                   "output_modalities")) ||
 	    (rc = set_strs(&m->supported_parameters, &m->n_supported_parameters, j,
-	                   "supported_parameters")))
+	                   "supported_parameters")) ||
+	    (rc = set_strs(&m->categories, &m->n_categories, j, "categories")))
 		return rc;
 	const json_t *eps = json_object_get(j, "endpoints");
 	return eps ? set_endpoints(m, eps) : 0;

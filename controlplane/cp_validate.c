@@ -40,6 +40,10 @@ static const char *const modalities[] = {"text", "image", "audio", "video", "fil
 /* embeddings models (POST /embeddings) output "embeddings" and nothing else */
 static const char *const outputs[] = {"text", "image",      "audio", "video",
                                       "file", "embeddings", NULL};
+/* OpenRouter's use-case categories (GET /models?category=) */
+static const char *const categories[] = {
+    "programming", "roleplay", "marketing", "marketing/seo", "technology", "science", "translation",
+    "legal",       "finance",  "health",    "trivia",        "academia",   NULL};
 static const char *const quantizations[] = {"int4", "int8", "fp4",  "fp6",     "fp8",
                                             "fp16", "bf16", "fp32", "unknown", NULL};
 static const char *const timeouts[] = {"connect_timeout_ms", "first_byte_timeout_ms",
@@ -342,6 +346,7 @@ static const char *const org_fields[] = {"id",          "name",          "billin
 static const char *const key_fields[] = {"hash",
                                          "name",
                                          "org_id",
+                                         "workspace_id",
                                          "disabled",
                                          "limit",
                                          "limit_reset",
@@ -392,6 +397,7 @@ static const char *const model_fields[] = {"id",
                                            "output_modalities",
                                            "supported_parameters",
                                            "tokenizer",
+                                           "categories",
                                            "endpoints",
                                            NULL};
 static const char *const autorouter_fields[] = {"default_model", "rules", NULL};
@@ -682,6 +688,7 @@ int cp_validate_key(const json_t *j, enum cp_vmode m, const char *hash, int64_t 
 		return rc;
 	if ((rc = check_str(j, "", "name", m == CP_V_PATCH ? 0 : F_REQUIRED, CP_NAME_MAX, e)) ||
 	    (rc = check_syntax(j, "", "org_id", 0, cp_valid_org_id, "an org id", e)) ||
+	    (rc = check_syntax(j, "", "workspace_id", 0, cp_valid_org_id, "an org id", e)) ||
 	    (rc = check_bool(j, "", "disabled", e)) || (rc = check_usd(j, "limit", e)) ||
 	    (rc = check_enum(j, "", "limit_reset", F_NULLABLE, resets, e)) ||
 	    (rc = check_future(j, "expires_at", now, e)) ||
@@ -812,7 +819,8 @@ int cp_validate_model(const json_t *j, enum cp_vmode m, const char *id, struct c
 	    (rc = check_str_array(j, "", "input_modalities", modalities, e)) ||
 	    (rc = check_str_array(j, "", "output_modalities", outputs, e)) ||
 	    (rc = check_str_array(j, "", "supported_parameters", NULL, e)) ||
-	    (rc = check_str(j, "", "tokenizer", F_NULLABLE, CP_SLUG_MAX, e)))
+	    (rc = check_str(j, "", "tokenizer", F_NULLABLE, CP_SLUG_MAX, e)) ||
+	    (rc = check_str_array(j, "", "categories", categories, e)))
 		return rc;
 	const json_t *eps;
 	if ((rc = lookup(j, "", "endpoints", req, e, &eps)) <= 0)

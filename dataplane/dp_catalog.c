@@ -4,6 +4,8 @@
  * declares required-but-nullable is sent as null rather than left out. */
 #include "dp_catalog.h"
 #include "dp_free.h"
+#include "dp_catalog_query.h"
+#include "dp_heal.h"
 #include "dp_policy.h"
 #include "dp_route.h"
 #include "dp_view.h"
@@ -80,11 +82,11 @@ static json_t *modality_string(const Sy__Model *m)
 	return json_string(buf);
 }
 
-static json_t *architecture(const Sy__Model *m, bool tokenizer_nullable)
+/* The tokenizer is the same in /models and /endpoints: the catalog's, else "Other" (a value
+ * of OpenRouter's list that both schemas accept). */
+static json_t *architecture(const Sy__Model *m)
 {
-	json_t *tok = m->tokenizer && *m->tokenizer ? json_string(m->tokenizer)
-	              : tokenizer_nullable          ? json_null()
-	                                            : json_string("Other");
+	json_t *tok = json_string(m->tokenizer && *m->tokenizer ? m->tokenizer : "Other");
 	return json_pack("{s:o,s:o,s:o,s:o,s:n}", "modality", modality_string(m),
 	                 "input_modalities", modalities(m->input_modalities, m->n_input_modalities),
 	                 "output_modalities",
@@ -187,59 +189,57 @@ static json_t *model_json(const Sy__Model *m, const Sy__Endpoint *top, bool free
 	    "details", details, "supported_voices");
 }
 
-json_t *dp_catalog_models(const struct dp_view *v, const struct dp_policy *pol)
+/* Every model listed (with pol: that pol allows) that passes mq, in id order. */
+static json_t *matching_models(const struct dp_view *v, const struct dp_policy *pol,
+                               const struct dp_catalog_query *mq)
 {
 	json_t *data = json_array();
 	size_t n = dp_view_model_count(v);
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; data && i < n; i++) {
 		const Sy__Model *m = dp_view_model_at(v, i);
 		const char *g;
 		if (pol && !dp_policy_allows_model(pol, m->id, &g))
 			continue;
 		for (int free_entry = 0; free_entry < 2; free_entry++) {
 			const Sy__Endpoint *top = cheapest(v, m, pol, free_entry);
-			if (top)
-				json_array_append_new(data, model_json(m, top, free_entry));
+			json_t *mj = top ? model_json(m, top, free_entry) : NULL;
+			if (mj && dp_catalog_query_match(mq, m, mj))
+				json_array_append(data, mj);
+			json_decref(mj);
 			if (is_free_id(m->id))
 				break;
 		}
 	}
-	return json_pack("{s:I,s:o,s:{s:n}}", "total_count", (json_int_t)json_array_size(data),
-	                 "data", data, "links", "next");
+	return data;
 }
 
-/* Whether the strings of have include any item of the comma-separated want. */
-static bool lists_any(const json_t *have, const char *want)
+json_t *dp_catalog_models(const struct dp_view *v, const struct dp_policy *pol,
+                          const struct dp_catalog_query *mq, const char *path)
 {
-	size_t i;
-	json_t *v;
-	json_array_foreach(have, i, v)
-	{
-		const char *m = json_string_value(v);
-		size_t n = m ? strlen(m) : 0;
-		for (const char *p = want; n && *p; p += strcspn(p, ","), p += *p == ',')
-			if (strcspn(p, ",") == n && !strncmp(p, m, n))
-				return true;
-	}
-	return false;
+	json_t *all = matching_models(v, pol, mq);
+	size_t total = json_array_size(all);
+	size_t from = mq && mq->offset < total ? mq->offset : mq ? total : 0;
+	size_t end = mq && mq->limit && total - from > mq->limit ? from + mq->limit : total;
+	json_t *page = json_array();
+	for (size_t i = from; page && i < end; i++)
+		json_array_append(page, json_array_get(all, i));
+	json_decref(all);
+	return json_pack("{s:I,s:o,s:{s:o}}", "total_count", (json_int_t)total, "data", page,
+	                 "links", "next", dp_catalog_query_next(mq, path, end, total));
 }
 
-void dp_catalog_filter_modalities(json_t *list, const char *input, const char *output)
+json_t *dp_catalog_models_count(const struct dp_view *v, const struct dp_catalog_query *mq)
 {
-	if (!output)
-		output = "text";
-	json_t *data = json_object_get(list, "data");
-	for (size_t i = json_array_size(data); i-- > 0;) {
-		json_t *arch = json_object_get(json_array_get(data, i), "architecture");
-		if ((input && strcmp(input, "all") &&
-		     !lists_any(json_object_get(arch, "input_modalities"), input)) ||
-		    (strcmp(output, "all") &&
-		     !lists_any(json_object_get(arch, "output_modalities"), output)))
-			json_array_remove(data, i);
-	}
-	if (data)
-		json_object_set_new(list, "total_count",
-		                    json_integer((json_int_t)json_array_size(data)));
+	json_t *all = matching_models(v, NULL, mq);
+	json_t *j = json_pack("{s:{s:I}}", "data", "count", (json_int_t)json_array_size(all));
+	json_decref(all);
+	return j;
+}
+
+json_t *dp_catalog_model(const struct dp_view *v, const Sy__Model *m)
+{
+	const Sy__Endpoint *top = cheapest(v, m, NULL);
+	return top ? json_pack("{s:o}", "data", model_json(m, top)) : NULL;
 }
 
 /* {p50, p75, p90, p99}, or null when there is no sample. */
@@ -317,8 +317,8 @@ json_t *dp_catalog_model_endpoints(const struct dp_view *v, const Sy__Model *m)
 	return json_pack("{s:{s:s,s:s,s:I,s:s,s:o,s:o}}", "data", "id", m->id, "name",
 	                 m->name && *m->name ? m->name : m->id, "created",
 	                 (json_int_t)m->created_at, "description",
-	                 m->description ? m->description : "", "architecture",
-	                 architecture(m, true), "endpoints", eps);
+	                 m->description ? m->description : "", "architecture", architecture(m),
+	                 "endpoints", eps);
 }
 
 json_t *dp_catalog_zdr_endpoints(const struct dp_view *v)
@@ -492,5 +492,8 @@ json_t *dp_catalog_generation(const struct dp_view *v, const Sy__UsageRecord *r)
 	for (size_t i = 0; i < sizeof(nulls) / sizeof(nulls[0]); i++)
 		json_object_set_new(d, nulls[i], json_null());
 	json_object_set_new(d, "session_id", str_or_null(r->session_id));
+	json_object_set_new(d, "app_title", str_or_null(r->app_title)); /* X-Title */
+	json_object_set_new(d, "response_healing",
+	                    str_or_null(dp_heal_status_name((enum dp_heal_status)r->heal)));
 	return json_pack("{s:o}", "data", d);
 }

@@ -13,18 +13,21 @@
 
 struct dp_view;
 struct dp_policy;
+struct dp_catalog_query;
 
-/* {"data":[Model...],"links":{"next":null},"total_count":N}: the models that have at least
- * one endpoint on a known provider, in id order, priced from their cheapest endpoint; a model
- * with free endpoints (dp_free) also as "<id>:free", priced from those. With
- * pol (GET /models/user): only the models and endpoints that policy allows. */
-json_t *dp_catalog_models(const struct dp_view *v, const struct dp_policy *pol);
-/* OpenRouter's modality filters of GET /models on a dp_catalog_models list: input and output
- * (the query's input_modalities and output_modalities, NULL when absent) are comma-separated
- * modalities, and a model stays when its architecture lists any of them; "all" (or NULL for
- * input) keeps every model. Output defaults to "text", as OpenRouter's: embeddings models
- * show only when asked for. total_count follows. */
-void dp_catalog_filter_modalities(json_t *list, const char *input, const char *output);
+/* {"data":[Model...],"links":{"next":...},"total_count":N}: the models that have at least
+ * one endpoint on a known provider and pass mq's filters (NULL: all), in id order, priced
+ * from their cheapest endpoint (a model with free endpoints (dp_free) also as "<id>:free",
+ * priced from those); total_count counts them all, data holds mq's page and
+ * links.next (path with the query of the next page) is null on the last page. With pol
+ * (GET /models/user): only the models and endpoints that policy allows. */
+json_t *dp_catalog_models(const struct dp_view *v, const struct dp_policy *pol,
+                          const struct dp_catalog_query *mq, const char *path);
+/* GET /models/count: {"data":{"count":N}}, the models dp_catalog_models would list. */
+json_t *dp_catalog_models_count(const struct dp_view *v, const struct dp_catalog_query *mq);
+/* GET /model/{author}/{slug}: {"data":Model} as /models shows m; NULL when m has no endpoint
+ * on a known provider (not listed). */
+json_t *dp_catalog_model(const struct dp_view *v, const Sy__Model *m);
 /* {"data":{id,name,created,description,architecture,endpoints:[...]}} for model m. */
 json_t *dp_catalog_model_endpoints(const struct dp_view *v, const Sy__Model *m);
 /* {"data":[{name,slug,privacy_policy_url,terms_of_service_url,status_page_url}...]}. */

@@ -24,6 +24,7 @@
 #include "dp_byok.h"
 #include "dp_embed.h"
 #include "dp_debug.h"
+#include "dp_heal.h"
 #include "dp_health.h"
 #include "dp_http.h"
 #include "dp_loop.h"
@@ -63,6 +64,7 @@
 #define OUT_HIGH (1u << 20)        /* queued for a slow client: pause the upstream */
 #define WATCH_DELAY_MS 50
 #define PROCESSING ": OPENROUTER PROCESSING\n\n"
+#define HEAL_MAX BODY_MAX /* a healed stream's content kept */
 
 /* Why an attempt failed, and what the client gets if it is the last word. */
 struct failure {
@@ -93,6 +95,9 @@ struct dp_chat {
 	const struct dp_skin *skin; /* the client's wire format */
 	void *skin_state;
 	bool pass; /* the current attempt passes the client's body through (dp_skin) */
+	bool heal;                  /* response healing asked for (dp_heal) */
+	enum dp_heal_status healed; /* its outcome (UsageRecord.heal) */
+	struct sy_buf heal_acc;     /* a healed stream's content so far */
 
 	/* routing and attempts */
 	struct dp_route_plan plan;
@@ -261,6 +266,8 @@ static void settle(struct dp_chat *chat)
 	rec.usage_from_provider = chat->usage.from_provider;
 	rec.has_is_byok = true;
 	rec.is_byok = chat->cur && chat->cur->byok;
+	rec.has_heal = chat->healed != DP_HEAL_OFF;
+	rec.heal = chat->healed;
 
 	/* the lease gets back what the request did not use; the record carries the cost */
 	dp_money_settle(&chat->adm, chat->cost);
@@ -301,6 +308,7 @@ static void chat_free(struct dp_chat *chat)
 	sy_buf_release(&chat->up_body);
 	sy_buf_release(&chat->held);
 	sy_buf_release(&chat->out);
+	sy_buf_release(&chat->heal_acc);
 	dp_view_unref(&chat->view);
 	free(chat->session_id);
 	free(chat->referer);
@@ -331,6 +339,8 @@ static enum MHD_Result queue_json(struct dp_chat *chat, int status, char *json)
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
 	add_id_header(chat, r);
 	dp_metrics_overhead_header(r, dp_overhead_us(&chat->overhead));
+	if (chat->healed != DP_HEAL_OFF)
+		MHD_add_response_header(r, "X-Response-Healing", dp_heal_status_name(chat->healed));
 	if (status == 429 && chat->retry_after_ms >= 0) {
 		char ra[32];
 		snprintf(ra, sizeof(ra), "%lld", (long long)((chat->retry_after_ms + 999) / 1000));
@@ -824,8 +834,11 @@ static void finish_json(struct dp_chat *chat)
 	if (!u.from_provider)
 		u.tokens.prompt = chat->req.prompt_tokens_est;
 	served(chat, &u);
-	queue_json(chat, 200,
-	           native ? native : dp_response_finish(&resp, &chat->g, &chat->usage, chat->cost));
+	char *answer =
+	    native ? native : dp_response_finish(&resp, &chat->g, &chat->usage, chat->cost);
+	if (answer && chat->heal && !native)
+		chat->healed = dp_heal_answer(&answer);
+	queue_json(chat, 200, answer);
 }
 
 static void finish_stream(struct dp_chat *chat)
@@ -834,6 +847,8 @@ static void finish_stream(struct dp_chat *chat)
 	commit(chat);
 	served(chat, &chat->st.usage);
 	char *chunk = dp_stream_usage_chunk(&chat->g, &chat->usage, chat->cost);
+	if (chat->heal)
+		chat->healed = dp_heal_stream_end(&chat->heal_acc, &chunk);
 	emit_data(chat, &chat->out, DP_SKIN_END, chunk);
 	free(chunk);
 	chat->out_done = true;
@@ -872,6 +887,11 @@ static int on_chunk(const char *data, size_t len, void *arg)
 	int rc = dp_stream_rewrite(data, len, &chat->g, &chat->st, &out);
 	if (rc)
 		return rc;
+	if (out && chat->heal && dp_heal_collect(&chat->heal_acc, out)) {
+		chat->heal = false; /* too long to keep: counted as unhealable */
+		chat->healed = DP_HEAL_UNHEALABLE;
+		sy_buf_release(&chat->heal_acc);
+	}
 	if (out) {
 		emit_data(chat, chat->committed ? &chat->out : &chat->held, DP_SKIN_CHUNK, out);
 		free(out);
@@ -1306,6 +1326,7 @@ enum MHD_Result dp_chat_start(struct dp_worker *w, struct MHD_Connection *c, str
 	sy_buf_init(&chat->up_body, 0);
 	sy_buf_init(&chat->held, 0);
 	sy_buf_init(&chat->out, 0);
+	sy_buf_init(&chat->heal_acc, HEAL_MAX);
 	dp_sse_init(&chat->sse, SSE_EVENT_MAX);
 	chat->referer = dup_or_null(meta ? meta->referer : NULL);
 	chat->title = dup_or_null(meta ? meta->title : NULL);
@@ -1333,6 +1354,9 @@ enum MHD_Result dp_chat_start(struct dp_worker *w, struct MHD_Connection *c, str
 		         : dp_request_parse(body->data ? body->data : "", body->len, &chat->req, err,
 		                            sizeof(err));
 	sy_buf_release(body);
+	if (!rc)
+		rc = dp_heal_request(chat->req.body, w->cfg->heal_json, &chat->heal, err,
+		                     sizeof(err));
 	if (rc == -ENOMEM)
 		return answer_now(chat, 500, "out of memory", "internal", "internal");
 	if (rc)

@@ -6,6 +6,7 @@
 #include "dp_http.h"
 #include "dp_auth.h"
 #include "dp_catalog.h"
+#include "dp_catalog_query.h"
 #include "dp_chat.h"
 #include "dp_loop.h"
 #include "dp_metrics.h"
@@ -44,6 +45,8 @@ enum route {
 	R_PROVIDERS,
 	R_ZDR_ENDPOINTS,
 	R_MODELS_USER,
+	R_MODELS_COUNT,
+	R_MODEL,
 	R_KEY,
 	R_GENERATION,
 	R_CREDITS,
@@ -178,6 +181,16 @@ static bool is_model_endpoints(const char *p)
 	return slash2 && slash2 > slash1 + 1 && strcmp(slash2, "/endpoints") == 0;
 }
 
+/* "/model/<author>/<slug>" with non-empty segments free of '/'. */
+static bool is_model(const char *p)
+{
+	if (strncmp(p, "/model/", 7) != 0)
+		return false;
+	p += 7;
+	const char *slash = strchr(p, '/');
+	return slash && slash > p && slash[1] && !strchr(slash + 1, '/');
+}
+
 static void route(struct req *q, const char *url, const char *method)
 {
 	if (q->h->metrics_only) {
@@ -200,6 +213,8 @@ static void route(struct req *q, const char *url, const char *method)
 	    {"/models", "GET", R_MODELS, NULL},
 	    {"/providers", "GET", R_PROVIDERS, NULL},
 	    {"/key", "GET", R_KEY, NULL},
+	    {"/auth/key", "GET", R_KEY, NULL},
+	    {"/models/count", "GET", R_MODELS_COUNT, NULL},
 	    {"/generation", "GET", R_GENERATION, NULL},
 	    {"/credits", "GET", R_CREDITS, NULL},
 	    {"/health", "GET", R_HEALTH, NULL},
@@ -221,9 +236,11 @@ static void route(struct req *q, const char *url, const char *method)
 		q->skin = api[i].skin;
 		return;
 	}
-	if (is_model_endpoints(p)) {
+	if (is_model_endpoints(p) || is_model(p)) {
 		q->allow = "GET, HEAD";
-		q->route = method_is(method, "GET") ? R_MODEL_ENDPOINTS : R_BAD_METHOD;
+		q->route = !method_is(method, "GET") ? R_BAD_METHOD
+		           : is_model(p)             ? R_MODEL
+		                                     : R_MODEL_ENDPOINTS;
 	}
 }
 
@@ -269,6 +286,42 @@ static enum MHD_Result do_model_endpoints(struct req *q, const char *url)
 		return send_err(q, MHD_HTTP_NOT_FOUND, msg);
 	}
 	return send_body(q, MHD_HTTP_OK, dp_catalog_model_endpoints(q->h->w->view, m));
+}
+
+/* GET /model/{author}/{slug}: the model as /models lists it. A variant (":free", ":nitro",
+ * ...) the catalog does not list as a model of its own is its base model's. */
+static enum MHD_Result do_model(struct req *q, const char *url)
+{
+	struct dp_view *v = q->h->w->view;
+	char mid[256];
+	snprintf(mid, sizeof(mid), "%s", strstr(url, "/model/") + 7);
+	const Sy__Model *m = dp_view_model(v, mid);
+	char *colon = strrchr(mid, ':');
+	if (!m && colon && !strchr(colon, '/')) {
+		*colon = '\0';
+		m = dp_view_model(v, mid);
+		*colon = ':';
+	}
+	json_t *j = m ? dp_catalog_model(v, m) : NULL;
+	if (!j) {
+		char msg[320];
+		snprintf(msg, sizeof(msg), "Model '%s' not found", mid);
+		return send_err(q, MHD_HTTP_NOT_FOUND, msg);
+	}
+	return send_body(q, MHD_HTTP_OK, j);
+}
+
+/* GET /models, /models/user (with pol), /models/count: the query's filters and page. */
+static enum MHD_Result do_models(struct req *q, const struct dp_policy *pol)
+{
+	struct dp_catalog_query mq;
+	char err[256];
+	if (dp_catalog_query_read(q->c, &mq, err, sizeof(err)))
+		return send_err(q, MHD_HTTP_BAD_REQUEST, err);
+	struct dp_view *v = q->h->w->view;
+	return send_body(q, MHD_HTTP_OK,
+	                 q->route == R_MODELS_COUNT ? dp_catalog_models_count(v, &mq)
+	                                            : dp_catalog_models(v, pol, &mq, q->path));
 }
 
 static void on_generation(const Sy__UsageRecord *rec, void *arg)
@@ -324,15 +377,6 @@ static enum MHD_Result do_credits(struct req *q, const Sy__Org *o)
 	                           "total_usage", sy_money_usd(used)));
 }
 
-/* A model list with the query's modality filters applied (dp_catalog_filter_modalities). */
-static json_t *filtered(struct req *q, json_t *models)
-{
-	dp_catalog_filter_modalities(
-	    models, MHD_lookup_connection_value(q->c, MHD_GET_ARGUMENT_KIND, "input_modalities"),
-	    MHD_lookup_connection_value(q->c, MHD_GET_ARGUMENT_KIND, "output_modalities"));
-	return models;
-}
-
 /* GET /models/user: the models the calling key may use under its restrictions, its org's
  * and its guardrails, each priced at the cheapest endpoint it may reach. */
 static enum MHD_Result do_models_user(struct req *q, const Sy__ApiKey *key, const Sy__Org *org)
@@ -342,7 +386,7 @@ static enum MHD_Result do_models_user(struct req *q, const Sy__ApiKey *key, cons
 	if (dp_policy_init(&pol, v, key, org))
 		return send_err(q, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		                "Too many guardrails apply to this API key");
-	return send_body(q, MHD_HTTP_OK, filtered(q, dp_catalog_models(v, &pol)));
+	return do_models(q, &pol);
 }
 
 /* POST /messages/count_tokens: an estimate, no provider called. */
@@ -429,7 +473,11 @@ static enum MHD_Result dispatch(struct req *q, const char *url)
 		return no_view(q);
 	switch (q->route) {
 	case R_MODELS:
-		return send_body(q, MHD_HTTP_OK, filtered(q, dp_catalog_models(w->view, NULL)));
+		return do_models(q, NULL);
+	case R_MODELS_COUNT:
+		return do_models(q, NULL);
+	case R_MODEL:
+		return do_model(q, url);
 	case R_PROVIDERS:
 		return send_body(q, MHD_HTTP_OK, dp_catalog_providers(w->view));
 	case R_ZDR_ENDPOINTS:

@@ -149,6 +149,10 @@ static const struct sy_opt options[] = {
     SY_OPT_BOOL("allow-core-dumps", A, cfg.allow_core_dumps,
                 "let workers dump core (core files hold API and\nprovider keys; off by "
                 "default)"),
+    SY_OPT_BOOL("heal-json", A, cfg.heal_json,
+                "heal the answers of requests with response_format\njson_object or "
+                "json_schema (docs/healing.md; off by\ndefault; plugins: response-healing "
+                "asks per request)"),
     SY_OPT_INT("processing-comment-ms", A, cfg.processing_comment_ms, 5000, 1, INT32_MAX,
                "': OPENROUTER PROCESSING' interval"),
     SY_OPT_INT("reserve-max-tokens", A, cfg.reserve_max_tokens, 4096, 1, 10000000,

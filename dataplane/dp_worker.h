@@ -45,6 +45,7 @@ struct dp_config {
 	uint32_t body_timeout_ms;       /* client: complete request body within this */
 	uint32_t max_conns_per_ip;      /* client connections from one address (0 = no limit) */
 	bool allow_core_dumps;          /* operator asked for core files (they hold secrets) */
+	bool heal_json; /* --heal-json: heal response_format json_object/json_schema answers */
 	/* --trusted-proxies: peers whose X-Forwarded-For names the client (dp_policy) */
 	const struct sy_cidr *trusted_proxies;
 	size_t n_trusted_proxies;

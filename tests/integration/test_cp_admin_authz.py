@@ -4,7 +4,8 @@ own org), an inference API key and no key. Every row of the table is called by e
 must answer as the table says ('yes': 2xx, '403', '401'); the special cells are checked both
 ways (an org key may rename its org but not switch it to postpaid; it may lower an existing
 budget but not create, raise or delete one). Money controls refused to the org key change
-nothing. Every route in controlplane/cp_admin.c's routes[] and cp_billing.h must be a row.
+nothing. Every route in controlplane/cp_admin.c's routes[], cp_billing.h and cp_rankings.h must be a
+row.
 """
 import itertools
 import os
@@ -40,7 +41,8 @@ def code_routes():
     src = open(os.path.join(ROOT, "controlplane", "cp_admin.c")).read()
     for coll, item, method in re.findall(r'\{"([a-z-]+)", (true|false), "([A-Z]+)", \w+\}', src):
         out.add((method, f"/api/v1/{coll}" + ("/{}" if item == "true" else "")))
-    hdr = open(os.path.join(ROOT, "controlplane", "cp_billing.h")).read()
+    hdr = "".join(open(os.path.join(ROOT, "controlplane", h)).read()
+                  for h in ("cp_billing.h", "cp_rankings.h"))
     for method, path in re.findall(r"^ \*   (GET|POST|PUT|PATCH|DELETE)\s+(/api/\S+)", hdr, re.M):
         path = path.split("?")[0]
         for p in ([path.replace("[.csv]", ""), path.replace("[.csv]", ".csv")]

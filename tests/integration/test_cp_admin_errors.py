@@ -25,6 +25,10 @@ def main():
         org = b["data"]["id"]
         s, b = c.admin("POST", "/api/v1/keys", {"name": "k", "org_id": org})
         key, h = b["key"], b["data"]["hash"]
+        # a second org: with exactly one, a key without org_id would land in it
+        s, b = c.admin("POST", "/api/v1/orgs", {"name": "other"})
+        assert s == 201, (s, b)
+        other = b["data"]["id"]
         seq = c.admin("GET", "/health")[1]["seq"]
 
         # 401
@@ -95,7 +99,7 @@ def main():
         # nothing above changed anything
         assert c.admin("GET", "/health")[1]["seq"] == seq
         s, b = c.admin("GET", "/api/v1/orgs")
-        assert s == 200 and [o["id"] for o in b["data"]] == [org], b
+        assert s == 200 and {o["id"] for o in b["data"]} == {org, other}, b
 
         # the happy path of the same calls
         assert c.admin("PATCH", f"/api/v1/keys/{h}", {"disabled": True})[0] == 200

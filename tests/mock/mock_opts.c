@@ -172,6 +172,9 @@ int mock_opts_set(struct mock_opts *o, const char *name, const char *value, char
 		rc = set_usage(o, value);
 	} else if (strcasecmp(name, "reasoning") == 0) {
 		rc = parse_uint(value, MAX_USAGE_TOKENS, &o->reasoning);
+	} else if (strcasecmp(name, "reply") == 0) {
+		rc = strcmp(value, "echo") ? SY_EINVAL : 0;
+		o->echo = rc == 0;
 	} else if (strcasecmp(name, "key") == 0) {
 		rc = valid_key(value) ? 0 : SY_EINVAL;
 		if (rc == 0)

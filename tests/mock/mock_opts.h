@@ -56,12 +56,13 @@ struct mock_opts {
 	int cached;             /* cached prompt tokens to report */
 	int cache_write;        /* prompt tokens written to cache to report (Anthropic) */
 	int reasoning;          /* reasoning tokens to report (counted in completion_tokens) */
+	bool echo;              /* reply=echo: the content is the last user message's text */
 	char key[MOCK_KEY_MAX]; /* fault-state key; "" = "<prefix>|<model>" */
 };
 
 /* Defaults: no delays, 16 tokens, no fault. */
 void mock_opts_init(struct mock_opts *o);
-/* Set one option by name (latency, ttft, tps, tokens, fault, usage, reasoning, key).
+/* Set one option by name (latency, ttft, tps, tokens, fault, usage, reasoning, reply, key).
  * 0, or SY_EINVAL with a message in err. */
 int mock_opts_set(struct mock_opts *o, const char *name, const char *value, char *err,
                   size_t errlen);

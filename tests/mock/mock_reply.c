@@ -161,6 +161,22 @@ static int check_request(const json_t *req, const char **why)
 	return 0;
 }
 
+/* reply=echo: the text of the last user message with string content ("" if none). */
+static const char *last_user_text(const json_t *msgs)
+{
+	const char *text = "";
+	size_t i;
+	json_t *m;
+	json_array_foreach(msgs, i, m)
+	{
+		const char *role = json_string_value(json_object_get(m, "role"));
+		const char *c = json_string_value(json_object_get(m, "content"));
+		if (role && c && !strcmp(role, "user"))
+			text = c;
+	}
+	return text;
+}
+
 int mock_plan_init(struct mock_plan *p, const json_t *req, const struct mock_opts *o,
                    const char *id, unsigned long tool_seq, const char **why)
 {
@@ -199,6 +215,12 @@ int mock_plan_init(struct mock_plan *p, const json_t *req, const struct mock_opt
 		p->finish = "tool_calls";
 		p->completion_tokens =
 		    (unsigned)((strlen(p->tool_name) + strlen(p->tool_args) + 3) / 4);
+	} else if (o->echo) {
+		p->echo = strdup(last_user_text(json_object_get(req, "messages")));
+		if (!p->echo)
+			goto nomem;
+		p->finish = "stop";
+		p->completion_tokens = (unsigned)((strlen(p->echo) + 3) / 4);
 	} else {
 		p->ntokens = limit;
 		p->finish = limit < (unsigned)o->tokens ? "length" : "stop";
@@ -229,7 +251,8 @@ void mock_plan_release(struct mock_plan *p)
 	free(p->model);
 	free(p->tool_name);
 	free(p->tool_args);
-	p->model = p->tool_name = p->tool_args = NULL;
+	free(p->echo);
+	p->model = p->tool_name = p->tool_args = p->echo = NULL;
 }
 
 static json_t *usage_json(const struct mock_plan *p)
@@ -271,6 +294,9 @@ char *mock_reply_completion(const struct mock_plan *p)
 		                "content", "refusal", "tool_calls", "id", p->tool_id, "type",
 		                "function", "function", "name", p->tool_name, "arguments",
 		                p->tool_args);
+	} else if (p->echo && p->format == MOCK_OPENAI) {
+		msg =
+		    json_pack("{s:s,s:s,s:n}", "role", "assistant", "content", p->echo, "refusal");
 	} else {
 		struct sy_buf text;
 		char tok[32];
@@ -312,6 +338,8 @@ unsigned mock_content_events(const struct mock_plan *p)
 		return 1;
 	if (p->tool_name)
 		return 1 + (strlen(p->tool_args) >= 6 ? 3 : 2);
+	if (p->echo && p->format == MOCK_OPENAI)
+		return (unsigned)((strlen(p->echo) + ECHO_PIECE - 1) / ECHO_PIECE);
 	return p->ntokens;
 }
 
@@ -361,9 +389,25 @@ void mock_tool_fragment(const struct mock_plan *p, unsigned j, size_t *from, siz
 	*to = len * j / nfrag;
 }
 
+/* Where echo piece j starts: at j * ECHO_PIECE, moved past a character's continuation
+ * bytes, so no piece splits a character. */
+static size_t echo_start(const char *echo, unsigned j)
+{
+	size_t len = strlen(echo), at = (size_t)j * ECHO_PIECE;
+	if (at >= len)
+		return len;
+	while (at < len && ((unsigned char)echo[at] & 0xC0) == 0x80)
+		at++;
+	return at;
+}
+
 /* The delta of content event j (0-based). */
 static json_t *content_delta(const struct mock_plan *p, unsigned j)
 {
+	if (p->echo && p->format == MOCK_OPENAI) {
+		size_t from = echo_start(p->echo, j), to = echo_start(p->echo, j + 1);
+		return json_pack("{s:s%}", "content", p->echo + from, to - from);
+	}
 	if (!p->tool_name) {
 		char tok[32];
 		mock_token_text(j, tok, sizeof(tok));

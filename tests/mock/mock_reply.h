@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #define MOCK_ID_MAX 48
+#define ECHO_PIECE 8 /* bytes of echoed content per stream event */
 
 enum mock_format {
 	MOCK_OPENAI,    /* POST .../v1/chat/completions */
@@ -40,6 +41,8 @@ struct mock_plan {
 	char *tool_name;    /* malloc'ed; non-NULL when answering with a tool call */
 	char *tool_args;    /* malloc'ed JSON object text of the call's arguments */
 	char tool_id[32];   /* "call_<n>" */
+	char *echo; /* malloc'ed; reply=echo (OpenAI format): the content, sent ECHO_PIECE bytes
+	             * per event */
 	unsigned prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens;
 	unsigned cache_write_tokens; /* prompt tokens written to cache (Anthropic) */
 	unsigned nthink;             /* thinking tokens to show (native formats only) */
@@ -96,7 +99,8 @@ char *mock_reply_error(const char *message, const char *type, const char *param,
  * token k ("thought<k>"). */
 void mock_token_text(unsigned k, char *out, size_t outlen);
 void mock_thought_text(unsigned k, char *out, size_t outlen);
-/* Content events of the plan's stream: one per token, or the tool call's. */
+/* Content events of the plan's stream: one per token, the tool call's, or the echo's
+ * pieces. */
 unsigned mock_content_events(const struct mock_plan *p);
 /* The byte range [*from, *to) of the tool arguments that content event j > 0 carries. */
 void mock_tool_fragment(const struct mock_plan *p, unsigned j, size_t *from, size_t *to);

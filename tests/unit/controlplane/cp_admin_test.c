@@ -223,8 +223,9 @@ static void test_not_found_and_methods(void **state)
 static void test_bad_requests_change_nothing(void **state)
 {
 	struct fixture *f = *state;
-	char org[64], hash[65], keyurl[128];
+	char org[64], org2[64], hash[65], keyurl[128];
 	make_org(f, "acme", org);
+	make_org(f, "other", org2); /* with one org, a key without org_id would land in it */
 	make_key(f, org, ADMIN, hash, NULL);
 	make_catalog(f);
 	snprintf(keyurl, sizeof(keyurl), "/api/v1/keys/%s", hash);
@@ -299,7 +300,7 @@ static void test_bad_requests_change_nothing(void **state)
 	json_decref(before_model);
 	json_t *orgs;
 	assert_int_equal(call(f, "GET", "/api/v1/orgs", NULL, ADMIN, &orgs), 200);
-	assert_int_equal(json_array_size(json_object_get(orgs, "data")), 1);
+	assert_int_equal(json_array_size(json_object_get(orgs, "data")), 2);
 	json_decref(orgs);
 }
 

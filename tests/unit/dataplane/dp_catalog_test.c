@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "dp_catalog.h"
+#include "dp_catalog_query.h"
 #include "dp_view.h"
 #include "sy_json.h"
 
@@ -137,7 +138,7 @@ static void assert_no_secrets(json_t *j)
 /* Usage example: GET /models. */
 static void test_models_list(void **state)
 {
-	json_t *j = dp_catalog_models(*state, NULL);
+	json_t *j = dp_catalog_models(*state, NULL, NULL, "/api/v1/models");
 	assert_non_null(j);
 	json_t *data = json_object_get(j, "data");
 	assert_int_equal(json_array_size(data), 1); /* the orphan is not listed */
@@ -219,6 +220,121 @@ static void test_models_free_variant(void **state)
 	assert_string_equal(sget(fr, "pricing.completion"), "0");
 	json_decref(j);
 	dp_view_unref(&v);
+/* A listed model author/NAME on cheapco with params, categories and no tokenizer. */
+static void add_model(struct dp_view *v, const char *id, uint32_t ctx, char **params,
+                      size_t n_params, char **cats, size_t n_cats)
+{
+	char topic[128];
+	snprintf(topic, sizeof(topic), "model/%s", id);
+	Sy__Pricing p = SY__PRICING__INIT;
+	p.prompt = "0.000001";
+	p.completion = "0.000001";
+	Sy__Endpoint e = SY__ENDPOINT__INIT, *eps[] = {&e};
+	e.provider = "cheapco";
+	e.provider_model_id = "x";
+	e.pricing = &p;
+	Sy__Model m = SY__MODEL__INIT;
+	m.id = (char *)id;
+	m.description = "";
+	m.has_context_length = true;
+	m.context_length = ctx;
+	m.supported_parameters = params;
+	m.n_supported_parameters = n_params;
+	m.categories = cats;
+	m.n_categories = n_cats;
+	m.n_endpoints = 1;
+	m.endpoints = eps;
+	Sy__Update u = SY__UPDATE__INIT;
+	u.topic = topic;
+	u.value_case = SY__UPDATE__VALUE_MODEL;
+	u.model = &m;
+	put(v, &u);
+}
+
+/* The ids of a /models answer, space-separated. */
+static const char *ids(json_t *j, char *buf, size_t n)
+{
+	size_t i, pos = 0;
+	json_t *m;
+	buf[0] = '\0';
+	json_array_foreach(json_object_get(j, "data"), i, m)
+	{
+		pos += (size_t)snprintf(buf + pos, n - pos, "%s%s", pos ? " " : "", sget(m, "id"));
+	}
+	return buf;
+}
+
+static void test_models_query(void **state)
+{
+	struct dp_view *v = *state;
+	char *tools[] = {"tools", "temperature"}, *temp[] = {"temperature"};
+	char *code[] = {"programming"}, *both[] = {"science", "programming"};
+	add_model(v, "beta/coder", 64000, tools, 2, code, 1);
+	add_model(v, "beta/talker", 8000, temp, 1, NULL, 0);
+	add_model(v, "gamma/sci", 200000, tools, 2, both, 2);
+	char buf[256];
+	const char *path = "/api/v1/models";
+	struct {
+		struct dp_catalog_query q;
+		const char *want;
+		size_t total;
+	} cases[] = {
+	    {{0}, "acme/large beta/coder beta/talker gamma/sci", 4},
+	    {{.q = "TALK"}, "beta/talker", 1},
+	    {{.q = "a large"}, "acme/large", 1}, /* the description */
+	    {{.category = "programming"}, "beta/coder gamma/sci", 2},
+	    {{.category = "legal"}, "", 0},
+	    {{.supported_parameters = "tools,temperature"}, "acme/large beta/coder gamma/sci", 3},
+	    {{.supported_parameters = "temperature,,"},
+	     "acme/large beta/coder beta/talker gamma/sci",
+	     4},
+	    {{.supported_parameters = "seed"}, "", 0},
+	    {{.model_authors = "gamma,beta"}, "beta/coder beta/talker gamma/sci", 3},
+	    {{.model_authors = "bet"}, "", 0},
+	    {{.context = 64000}, "beta/coder gamma/sci", 2},
+	    {{.limit = 2}, "acme/large beta/coder", 4},
+	    {{.offset = 2, .limit = 2}, "beta/talker gamma/sci", 4},
+	    {{.offset = 3, .limit = 5}, "gamma/sci", 4},
+	    {{.offset = 9}, "", 4},
+	    {{.q = "beta", .limit = 1, .offset = 1}, "beta/talker", 2},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *j = dp_catalog_models(v, NULL, &cases[i].q, path);
+		if (strcmp(ids(j, buf, sizeof(buf)), cases[i].want))
+			fail_msg("case %zu: got '%s', want '%s'", i, buf, cases[i].want);
+		assert_int_equal(json_integer_value(json_object_get(j, "total_count")),
+		                 cases[i].total);
+		json_decref(j);
+		j = dp_catalog_models_count(v, &cases[i].q);
+		assert_int_equal(
+		    json_integer_value(json_object_get(json_object_get(j, "data"), "count")),
+		    cases[i].total);
+		json_decref(j);
+	}
+	/* links.next: the same filters, the next offset */
+	struct dp_catalog_query q = {.q = "a b&c", .limit = 1};
+	json_t *j = dp_catalog_models(v, NULL, &(struct dp_catalog_query){.limit = 3}, path);
+	assert_string_equal(sget(j, "links.next"), "/api/v1/models?offset=3&limit=3");
+	json_decref(j);
+	add_model(v, "x/a b&c", 1000, NULL, 0, NULL, 0);
+	add_model(v, "y/a b&c", 1000, NULL, 0, NULL, 0);
+	j = dp_catalog_models(v, NULL, &q, path);
+	assert_string_equal(sget(j, "links.next"), "/api/v1/models?q=a%20b%26c&offset=1&limit=1");
+	json_decref(j);
+	q.offset = 1;
+	j = dp_catalog_models(v, NULL, &q, path);
+	assert_true(json_is_null(json_object_get(json_object_get(j, "links"), "next")));
+	json_decref(j);
+
+	/* GET /model/{author}/{slug}, and the tokenizer as /endpoints shows it */
+	j = dp_catalog_model(v, dp_view_model(v, "beta/coder"));
+	assert_string_equal(sget(j, "data.id"), "beta/coder");
+	assert_string_equal(sget(j, "data.architecture.tokenizer"), "Other");
+	json_decref(j);
+	j = dp_catalog_model_endpoints(v, dp_view_model(v, "beta/coder"));
+	assert_string_equal(sget(j, "data.architecture.tokenizer"), "Other");
+	json_decref(j);
+	assert_null(dp_catalog_model(v, dp_view_model(v, "acme/orphan")));
 }
 
 static void test_model_endpoints(void **state)
@@ -422,19 +538,19 @@ static void filtered(const char *input, const char *output, const char *want)
 	    "\"output_modalities\":[\"embeddings\"]}}]}",
 	    0, NULL);
 	assert_non_null(list);
-	dp_catalog_filter_modalities(list, input, output);
+	struct dp_catalog_query q = {.input_modalities = input, .output_modalities = output};
+	Sy__Model model = SY__MODEL__INIT;
+	model.id = "any/model";
 	char got[128] = "";
 	size_t i;
 	json_t *m;
-	json_t *data = json_object_get(list, "data");
-	json_array_foreach(data, i, m)
+	json_array_foreach(json_object_get(list, "data"), i, m)
 	{
-		snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s", i ? "," : "",
-		         sget(m, "id"));
+		if (dp_catalog_query_match(&q, &model, m))
+			snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s", *got ? "," : "",
+			         sget(m, "id"));
 	}
 	assert_string_equal(got, want);
-	assert_int_equal(json_integer_value(json_object_get(list, "total_count")),
-	                 json_array_size(data));
 	json_decref(list);
 }
 
@@ -448,7 +564,6 @@ static void test_models_modalities(void **state)
 	filtered(NULL, "image,embeddings", "painter,embed");
 	filtered(NULL, "all", "chat,vision,painter,embed");
 	filtered(NULL, "emb", ""); /* whole names only */
-	filtered(NULL, "", "");
 	filtered("image", NULL, "vision");
 	filtered("all", "all", "chat,vision,painter,embed");
 	filtered("text", "embeddings", "embed");
@@ -461,6 +576,7 @@ int main(void)
 	    cmocka_unit_test(test_models_free_variant),
 	    cmocka_unit_test_setup_teardown(test_models_list, setup, teardown),
 	    cmocka_unit_test(test_models_modalities),
+	    cmocka_unit_test_setup_teardown(test_models_query, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_model_endpoints, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_providers, setup, teardown),
 	    cmocka_unit_test(test_key),

@@ -267,6 +267,49 @@ static void test_tool_args(void **state)
 	free(s);
 }
 
+/* reply=echo: the last user message comes back, whole or in pieces of at most 8 bytes that
+ * never split a character. */
+static void test_echo(void **state)
+{
+	struct mock_plan p;
+	const char *why;
+	struct mock_opts o;
+	mock_opts_init(&o);
+	char err[128];
+	assert_int_equal(mock_opts_set(&o, "reply", "echo", err, sizeof(err)), 0);
+	assert_true(o.echo);
+	const char *req = "{\"model\":\"echo\",\"stream\":true,\"messages\":[{\"role\":"
+	                  "\"user\",\"content\":\"first\"},{\"role\":\"assistant\",\"content\":"
+	                  "\"x\"},{\"role\":\"user\",\"content\":\"{\\\"cafxy\xc3\xa9\\\": "
+	                  "[1, 2,]}\"}]}";
+	const char *want = "{\"cafxy\xc3\xa9\": [1, 2,]}"; /* 20 bytes: é is bytes 7 and 8 */
+	assert_int_equal(plan(&p, req, &o, &why), 0);
+	assert_int_equal(p.completion_tokens, 5); /* ceil(20 / 4) */
+	assert_int_equal(mock_content_events(&p), 3);
+	char text[64] = "";
+	for (unsigned i = 1; i <= 3; i++) {
+		json_t *j = event_json(&p, i);
+		const char *piece = json_string_value(json_object_get(
+		    json_object_get(json_array_get(json_object_get(j, "choices"), 0), "delta"),
+		    "content"));
+		assert_non_null(piece); /* valid UTF-8, or jansson would have refused it */
+		assert_true(strlen(piece) <= 8 + 3); /* moved past a character's tail */
+		strcat(text, piece);
+		json_decref(j);
+	}
+	assert_string_equal(text, want);
+	p.stream = false;
+	json_t *j = completion_json(&p);
+	assert_string_equal(
+	    json_string_value(json_object_get(
+	        json_object_get(json_array_get(json_object_get(j, "choices"), 0), "message"),
+	        "content")),
+	    want);
+	json_decref(j);
+	mock_plan_release(&p);
+	assert_int_equal(mock_opts_set(&o, "reply", "other", err, sizeof(err)), SY_EINVAL);
+}
+
 static void test_stream_events(void **state)
 {
 	struct mock_plan p;
@@ -493,7 +536,7 @@ int main(void)
 	    cmocka_unit_test(test_tool_call_completion), cmocka_unit_test(test_tool_args),
 	    cmocka_unit_test(test_stream_events),        cmocka_unit_test(test_usage_options),
 	    cmocka_unit_test(test_stream_tool_call),     cmocka_unit_test(test_stream_timing),
-	    cmocka_unit_test(test_error_body),
+	    cmocka_unit_test(test_error_body),           cmocka_unit_test(test_echo),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
