@@ -182,7 +182,7 @@ static json_t *model_json(const Sy__Model *m, const Sy__Endpoint *top, bool free
 	    "s:{s:s},s:n}",
 	    "id", id, "canonical_slug", m->id, "name", name, "created", (json_int_t)m->created_at,
 	    "description", m->description ? m->description : "", "context_length",
-	    ctx ? json_integer(ctx) : json_null(), "architecture", architecture(m, false),
+	    ctx ? json_integer(ctx) : json_null(), "architecture", architecture(m),
 	    "pricing", pricing(top->pricing), "top_provider", "context_length",
 	    ctx ? json_integer(ctx) : json_null(), "max_completion_tokens", maxc, "is_moderated", 0,
 	    "per_request_limits", "supported_parameters", params, "default_parameters", "links",
@@ -238,8 +238,8 @@ json_t *dp_catalog_models_count(const struct dp_view *v, const struct dp_catalog
 
 json_t *dp_catalog_model(const struct dp_view *v, const Sy__Model *m)
 {
-	const Sy__Endpoint *top = cheapest(v, m, NULL);
-	return top ? json_pack("{s:o}", "data", model_json(m, top)) : NULL;
+	const Sy__Endpoint *top = cheapest(v, m, NULL, false);
+	return top ? json_pack("{s:o}", "data", model_json(m, top, false)) : NULL;
 }
 
 /* {p50, p75, p90, p99}, or null when there is no sample. */

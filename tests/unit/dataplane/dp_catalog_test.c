@@ -205,7 +205,7 @@ static void test_models_free_variant(void **state)
 	u.model = &m;
 	put(v, &u);
 
-	json_t *j = dp_catalog_models(v, NULL);
+	json_t *j = dp_catalog_models(v, NULL, NULL, "/api/v1/models");
 	json_t *data = json_object_get(j, "data");
 	assert_int_equal(json_array_size(data), 2);
 	assert_int_equal(json_integer_value(json_object_get(j, "total_count")), 2);
@@ -220,6 +220,8 @@ static void test_models_free_variant(void **state)
 	assert_string_equal(sget(fr, "pricing.completion"), "0");
 	json_decref(j);
 	dp_view_unref(&v);
+}
+
 /* A listed model author/NAME on cheapco with params, categories and no tokenizer. */
 static void add_model(struct dp_view *v, const char *id, uint32_t ctx, char **params,
                       size_t n_params, char **cats, size_t n_cats)
