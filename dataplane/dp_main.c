@@ -91,6 +91,14 @@ static const char usage_text[] =
     "  --allow-core-dumps            let workers dump core (core files hold API and\n"
     "                                provider keys; off by default)\n"
     "  --processing-comment-ms N     ': OPENROUTER PROCESSING' interval (default 5000)\n"
+    "  --max-attempts N              upstream attempts per request, retries and fallbacks\n"
+    "                                included (default 10)\n"
+    "  --attempt-budget-ms N         no new upstream attempt starts this long after the\n"
+    "                                request arrived (default 45000; 0 = no limit)\n"
+    "  --retry-after-max-ms N        longest upstream Retry-After waited for to retry the\n"
+    "                                same endpoint (default 2000; 0 = never wait)\n"
+    "  --malformed-run-max N         unparsable stream events in a row that end a stream\n"
+    "                                (fewer are skipped; default 3)\n"
     "  --reserve-max-tokens N        completion tokens a request reserves credits for at most\n"
     "                                (and when it sets no max_tokens; default 4096)\n"
     "  --lease-wait-ms N             how long a request may wait for credits (default 2000)\n"
@@ -134,6 +142,10 @@ enum {
 	OPT_BODY_TIMEOUT,
 	OPT_PER_IP,
 	OPT_CORE,
+	OPT_MAX_ATTEMPTS,
+	OPT_ATTEMPT_BUDGET,
+	OPT_RETRY_AFTER_MAX,
+	OPT_MALFORMED_RUN,
 };
 
 /* --trusted-proxies: a comma-separated list of addresses and CIDR ranges. */
@@ -184,6 +196,10 @@ static int parse_args(int argc, char **argv, struct dp_config *cfg, bool *check)
 	    {"header-timeout-ms", required_argument, NULL, OPT_HEADER_TIMEOUT},
 	    {"body-timeout-ms", required_argument, NULL, OPT_BODY_TIMEOUT},
 	    {"max-conns-per-ip", required_argument, NULL, OPT_PER_IP},
+	    {"max-attempts", required_argument, NULL, OPT_MAX_ATTEMPTS},
+	    {"attempt-budget-ms", required_argument, NULL, OPT_ATTEMPT_BUDGET},
+	    {"retry-after-max-ms", required_argument, NULL, OPT_RETRY_AFTER_MAX},
+	    {"malformed-run-max", required_argument, NULL, OPT_MALFORMED_RUN},
 	    {"allow-core-dumps", no_argument, NULL, OPT_CORE},
 	    {"check", no_argument, NULL, 'n'},
 	    {"help", no_argument, NULL, 'h'},
@@ -307,6 +323,24 @@ static int parse_args(int argc, char **argv, struct dp_config *cfg, bool *check)
 			min = 0;
 			max = 1000000;
 			break;
+		case OPT_MAX_ATTEMPTS:
+			name = "--max-attempts";
+			max = 64;
+			break;
+		case OPT_ATTEMPT_BUDGET:
+			name = "--attempt-budget-ms";
+			min = 0;
+			max = 3600000;
+			break;
+		case OPT_RETRY_AFTER_MAX:
+			name = "--retry-after-max-ms";
+			min = 0;
+			max = 60000;
+			break;
+		case OPT_MALFORMED_RUN:
+			name = "--malformed-run-max";
+			max = 1000;
+			break;
 		default:
 			fputs(usage_text, stderr);
 			return SY_EINVAL;
@@ -361,6 +395,18 @@ static int parse_args(int argc, char **argv, struct dp_config *cfg, bool *check)
 			break;
 		case OPT_PER_IP:
 			cfg->max_conns_per_ip = (uint32_t)v;
+			break;
+		case OPT_MAX_ATTEMPTS:
+			cfg->max_attempts = (uint32_t)v;
+			break;
+		case OPT_ATTEMPT_BUDGET:
+			cfg->attempt_budget_ms = (uint32_t)v;
+			break;
+		case OPT_RETRY_AFTER_MAX:
+			cfg->retry_after_max_ms = (uint32_t)v;
+			break;
+		case OPT_MALFORMED_RUN:
+			cfg->malformed_run_max = (uint32_t)v;
 			break;
 		}
 	}
@@ -702,6 +748,10 @@ int main(int argc, char **argv)
 	    .header_timeout_ms = 10000,
 	    .body_timeout_ms = 60000,
 	    .max_conns_per_ip = 256,
+	    .max_attempts = 10,
+	    .attempt_budget_ms = 45000,
+	    .retry_after_max_ms = 2000,
+	    .malformed_run_max = 3,
 	};
 	bool check = false;
 	if (parse_args(argc, argv, &cfg, &check))
@@ -714,6 +764,9 @@ int main(int argc, char **argv)
 		       cfg.spool_dir, cfg.max_body, (long long)cfg.drain_ms, cfg.connect_timeout_ms,
 		       cfg.first_byte_timeout_ms, cfg.answer_timeout_ms, cfg.idle_timeout_ms,
 		       cfg.total_timeout_ms);
+		printf("attempts max %u budget-ms %u retry-after-max-ms %u malformed-run-max %u\n",
+		       cfg.max_attempts, cfg.attempt_budget_ms, cfg.retry_after_max_ms,
+		       cfg.malformed_run_max);
 		printf("curve %s%s\n", cfg.curve ? "on, public key " : "off",
 		       cfg.curve ? cfg.curve->public_key : "");
 		printf("trusted-proxies %zu\n", cfg.n_trusted_proxies);
