@@ -4,8 +4,8 @@
 /* Worth another target: everything but the request's own fault and the gateway's stops. */
 static bool retryable(enum sy_fail c)
 {
-	return c != SY_FAIL_CLIENT_ERROR && c != SY_FAIL_CONTEXT_LENGTH &&
-	       c != SY_FAIL_CANCELLED && c != SY_FAIL_SHUTDOWN;
+	return c != SY_FAIL_CLIENT_ERROR && c != SY_FAIL_CONTEXT_LENGTH && c != SY_FAIL_CANCELLED &&
+	       c != SY_FAIL_SHUTDOWN;
 }
 
 /* Failed fast, without waiting for a deadline: one more try of the same endpoint is cheap. */

@@ -68,8 +68,8 @@ struct dp_failover_state {
 
 struct dp_failover_decision {
 	enum dp_failover_next next;
-	uint32_t wait_ms;       /* RETRY_SAME: wait this long first */
-	const char *why;        /* RETRY_SAME: DP_FAILOVER_WHY_* */
+	uint32_t wait_ms; /* RETRY_SAME: wait this long first */
+	const char *why;  /* RETRY_SAME: DP_FAILOVER_WHY_* */
 };
 
 /* The next step after a failed attempt. */

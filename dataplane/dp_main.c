@@ -97,6 +97,10 @@ static const char usage_text[] =
     "                                request arrived (default 45000; 0 = no limit)\n"
     "  --retry-after-max-ms N        longest upstream Retry-After waited for to retry the\n"
     "                                same endpoint (default 2000; 0 = never wait)\n"
+    "  --usage-memory-max N          unacknowledged usage records held in memory per worker;\n"
+    "                                the rest wait in the spool (default 10000; 0 = no cap)\n"
+    "  --no-spool-fsync              do not fdatasync the usage spool after each loop\n"
+    "                                iteration (a power loss may then lose records)\n"
     "  --malformed-run-max N         unparsable stream events in a row that end a stream\n"
     "                                (fewer are skipped; default 3)\n"
     "  --reserve-max-tokens N        completion tokens a request reserves credits for at most\n"
@@ -146,6 +150,8 @@ enum {
 	OPT_ATTEMPT_BUDGET,
 	OPT_RETRY_AFTER_MAX,
 	OPT_MALFORMED_RUN,
+	OPT_USAGE_MEMORY,
+	OPT_NO_FSYNC,
 };
 
 /* --trusted-proxies: a comma-separated list of addresses and CIDR ranges. */
@@ -200,6 +206,8 @@ static int parse_args(int argc, char **argv, struct dp_config *cfg, bool *check)
 	    {"attempt-budget-ms", required_argument, NULL, OPT_ATTEMPT_BUDGET},
 	    {"retry-after-max-ms", required_argument, NULL, OPT_RETRY_AFTER_MAX},
 	    {"malformed-run-max", required_argument, NULL, OPT_MALFORMED_RUN},
+	    {"usage-memory-max", required_argument, NULL, OPT_USAGE_MEMORY},
+	    {"no-spool-fsync", no_argument, NULL, OPT_NO_FSYNC},
 	    {"allow-core-dumps", no_argument, NULL, OPT_CORE},
 	    {"check", no_argument, NULL, 'n'},
 	    {"help", no_argument, NULL, 'h'},
@@ -245,6 +253,9 @@ static int parse_args(int argc, char **argv, struct dp_config *cfg, bool *check)
 			continue;
 		case OPT_PROXY:
 			cfg->upstream_proxy = optarg;
+			continue;
+		case OPT_NO_FSYNC:
+			cfg->no_spool_fsync = true;
 			continue;
 		case OPT_CORE:
 			cfg->allow_core_dumps = true;
@@ -341,6 +352,11 @@ static int parse_args(int argc, char **argv, struct dp_config *cfg, bool *check)
 			name = "--malformed-run-max";
 			max = 1000;
 			break;
+		case OPT_USAGE_MEMORY:
+			name = "--usage-memory-max";
+			min = 0;
+			max = 10000000;
+			break;
 		default:
 			fputs(usage_text, stderr);
 			return SY_EINVAL;
@@ -407,6 +423,9 @@ static int parse_args(int argc, char **argv, struct dp_config *cfg, bool *check)
 			break;
 		case OPT_MALFORMED_RUN:
 			cfg->malformed_run_max = (uint32_t)v;
+			break;
+		case OPT_USAGE_MEMORY:
+			cfg->usage_memory_max = (uint32_t)v;
 			break;
 		}
 	}
@@ -558,6 +577,7 @@ static int worker_main(const struct dp_config *cfg, int id)
 	w.usage = dp_usage_new(w.loop, w.zctx, cfg->zmq_usage, cfg->curve, cfg->spool_dir, id);
 	if (!w.usage)
 		goto out;
+	dp_usage_configure(w.usage, !cfg->no_spool_fsync, cfg->usage_memory_max);
 	char mtag[16];
 	snprintf(mtag, sizeof(mtag), "w%d", id);
 	struct dp_money_config mcfg = {
@@ -752,6 +772,7 @@ int main(int argc, char **argv)
 	    .attempt_budget_ms = 45000,
 	    .retry_after_max_ms = 2000,
 	    .malformed_run_max = 3,
+	    .usage_memory_max = 10000,
 	};
 	bool check = false;
 	if (parse_args(argc, argv, &cfg, &check))
@@ -767,6 +788,8 @@ int main(int argc, char **argv)
 		printf("attempts max %u budget-ms %u retry-after-max-ms %u malformed-run-max %u\n",
 		       cfg.max_attempts, cfg.attempt_budget_ms, cfg.retry_after_max_ms,
 		       cfg.malformed_run_max);
+		printf("usage-memory-max %u spool-fsync %s\n", cfg.usage_memory_max,
+		       cfg.no_spool_fsync ? "off" : "on");
 		printf("curve %s%s\n", cfg.curve ? "on, public key " : "off",
 		       cfg.curve ? cfg.curve->public_key : "");
 		printf("trusted-proxies %zu\n", cfg.n_trusted_proxies);

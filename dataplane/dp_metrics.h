@@ -49,6 +49,8 @@ struct dp_worker;
 	  "Calls to upstream providers running")                                                   \
 	X(USAGE_PENDING, "switchyard_dp_usage_pending_records",                                    \
 	  "Usage records spooled and not yet acknowledged by the controlplane")                    \
+	X(USAGE_MEMORY, "switchyard_dp_usage_memory_records",                                      \
+	  "Of the unacknowledged usage records, those held in memory (the rest: spool only)")      \
 	X(VIEW_SEQ, "switchyard_dp_sync_view_seq",                                                 \
 	  "Controlplane seq of the state the worker serves")                                       \
 	X(CP_SEQ, "switchyard_dp_sync_controlplane_seq",                                           \

@@ -25,8 +25,16 @@
  * record resolves is decided by id, wherever the two lie in the file.
  *
  * Spool writes are batched per loop iteration: the records settled while the loop handles
- * one round of events are framed into `unwritten` and appended with one write(2) by a 0 ms
- * timer, which runs before the loop can wait again, and always before a record is sent. */
+ * one round of events are framed into `unwritten` and appended with one write(2) and one
+ * fdatasync(2) by a 0 ms timer, which runs before the loop can wait again, and always before
+ * a record is sent.
+ *
+ * Bounded memory: at most memory_max pending records are held in memory. Beyond that, the
+ * records of a batch just written are dropped from memory once they are on disk ("spilled"):
+ * every record frame from spill_off to the end of the spool is then a spilled one (intents
+ * aside), because once spilling starts every new record is spilled too. As acks free room,
+ * spilled records are read back from spill_off in file order. The spool is neither truncated
+ * nor compacted while any record is spilled. */
 #include "dp_usage.h"
 #include "dp_loop.h"
 #include "sy_buf.h"
@@ -71,6 +79,7 @@ struct rec {
 	size_t frame_len;
 	size_t spool_len; /* bytes it takes in the spool, header included (0: not in it) */
 	uint64_t batch;   /* u->batch when it was framed: not written yet while they are equal */
+	size_t at;        /* its frame's offset in unwritten while not written */
 	int64_t sent_ms;
 };
 
@@ -111,6 +120,10 @@ struct dp_usage {
 	struct sy_buf unwritten; /* the frames of this iteration, not yet written */
 	size_t n_unwritten;
 	uint64_t batch;               /* the frames in unwritten carry this number */
+	bool fsync;                   /* fdatasync after each batch write */
+	size_t memory_max;            /* pending records held in memory at most; 0 = no cap */
+	size_t spilled;               /* pending records on disk only */
+	size_t spill_off;             /* spool offset of the first spilled record */
 	struct dp_timer *spool_timer; /* writes unwritten */
 	struct dp_timer *flush_timer, *tick_timer;
 	struct query *queries;
@@ -211,18 +224,89 @@ static int frame_record(struct sy_buf *b, const Sy__UsageRecord *r, bool intent)
 	return 0;
 }
 
-/* Durability: write(2) only, no fsync. Once write returns, the bytes are in the kernel's
- * page cache and survive the worker crashing or being killed, which is the failure this
- * spool exists for. An fsync per request would put a disk flush on the hot path; a kernel
- * crash or power loss can therefore lose the last few seconds of unacknowledged records. */
+/* Over the memory cap: the records of the batch just written (at spool offset base) leave
+ * memory, from the first one over the cap on (all of them once spilling has started). */
+static void spill(struct dp_usage *u, size_t base)
+{
+	size_t kept = u->unsent.n + u->inflight.n; /* then: the ones older than the batch */
+	for (struct rec *r = u->unsent.head; r; r = r->next)
+		kept -= r->batch == u->batch;
+	for (struct rec *r = u->unsent.head, *next; r; r = next) {
+		next = r->next;
+		if (r->batch != u->batch)
+			continue;
+		if (!u->spilled && kept < u->memory_max) {
+			kept++;
+			continue;
+		}
+		if (!u->spilled)
+			u->spill_off = base + r->at;
+		list_unlink(&u->unsent, r);
+		rec_free(r); /* its bytes stay live in the spool */
+		u->spilled++;
+	}
+}
+
+/* Read spilled records back while there is room (below the cap); true if any came back. */
+static bool unspill(struct dp_usage *u)
+{
+	size_t loaded = 0;
+	uint8_t hdr[4];
+	while (u->spilled && u->unsent.n + u->inflight.n < u->memory_max &&
+	       pread(u->spool_fd, hdr, 4, (off_t)u->spill_off) == 4) {
+		uint32_t len = (uint32_t)hdr[0] | (uint32_t)hdr[1] << 8 | (uint32_t)hdr[2] << 16 |
+		               (uint32_t)hdr[3] << 24;
+		size_t n = len & ~INTENT_FLAG;
+		uint8_t *data = len & INTENT_FLAG ? NULL : malloc(n ? n : 1);
+		if (!(len & INTENT_FLAG)) {
+			Sy__UsageRecord *m = data && pread(u->spool_fd, data, n,
+			                                   (off_t)u->spill_off + 4) == (ssize_t)n
+			                         ? sy__usage_record__unpack(NULL, n, data)
+			                         : NULL;
+			struct rec *r = m ? calloc(1, sizeof(*r)) : NULL;
+			free(data);
+			if (!r) {
+				if (m)
+					sy__usage_record__free_unpacked(m, NULL);
+				sy_err("usage spool: cannot read a spilled record back; retrying "
+				       "later");
+				break;
+			}
+			r->msg = m;
+			r->spool_len = 4 + n;
+			r->batch = u->batch - 1; /* written */
+			list_push(&u->unsent, r);
+			u->spilled--;
+			loaded++;
+		}
+		u->spill_off += 4 + n;
+	}
+	if (loaded)
+		sy_debug("usage spool: %zu spilled record(s) back in memory, %zu still on disk",
+		         loaded, u->spilled);
+	return loaded;
+}
+
+/* Durability: one write(2) and one fdatasync(2) per loop iteration that settled something
+ * (u->fsync, the default): once the batch's timer has run, its records and intents survive a
+ * kernel crash or power loss as well as the worker being killed. The flush costs one disk
+ * sync per iteration, not per request: the records of every request that ended in the same
+ * iteration share it. Without fsync the page cache still survives a killed worker. */
 static void spool_write(struct dp_usage *u)
 {
 	dp_timer_cancel(&u->spool_timer);
 	if (!u->n_unwritten)
 		return;
+	size_t base = u->spool_size;
 	int rc = write_all(u->spool_fd, u->unwritten.data, u->unwritten.len);
+	if (!rc && u->fsync && fdatasync(u->spool_fd) < 0)
+		sy_err("usage spool: fdatasync failed (%s): the last records may not survive a "
+		       "power loss",
+		       strerror(errno));
 	if (!rc) {
 		u->spool_size += u->unwritten.len;
+		if (u->memory_max)
+			spill(u, base);
 	} else {
 		/* never leave a torn record: replay stops at the first one */
 		if (ftruncate(u->spool_fd, (off_t)u->spool_size) < 0)
@@ -313,6 +397,8 @@ out_abandon:
 /* After acks: empty spool when nothing is pending, compaction when mostly dead. */
 static void spool_trim(struct dp_usage *u)
 {
+	if (u->spilled)
+		return; /* the spilled records are read back from their offsets */
 	if (u->unsent.n + u->inflight.n + u->intents.n == 0) {
 		if (u->spool_size && ftruncate(u->spool_fd, 0) == 0)
 			u->spool_size = u->spool_live = 0;
@@ -351,6 +437,7 @@ static struct rec *queue(struct dp_usage *u, const Sy__UsageRecord *rec, bool in
 	}
 	r->spool_len = u->unwritten.len - at;
 	r->batch = u->batch;
+	r->at = at;
 	u->spool_live += r->spool_len;
 	u->n_unwritten++;
 	list_push(intent ? &u->intents : &u->unsent, r);
@@ -566,6 +653,8 @@ static void on_ack(struct dp_usage *u, const Sy__UsageAck *ack)
 		u->spool_live -= r->spool_len;
 		rec_free(r);
 	}
+	if (u->spilled && unspill(u) && !u->flush_timer)
+		u->flush_timer = dp_timer_add(u->loop, 0, flush_timer_fn, u);
 	spool_trim(u);
 }
 
@@ -648,6 +737,7 @@ struct dp_usage *dp_usage_new(struct dp_loop *loop, void *zctx, const char *endp
 	u->loop = loop;
 	u->spool_fd = -1;
 	u->fd = -1;
+	u->fsync = true;
 	sy_buf_init(&u->unwritten, 0);
 	if (mkdir(spool_dir, 0700) < 0 && errno != EEXIST) {
 		sy_err("usage spool: cannot create %s: %s", spool_dir, strerror(errno));
@@ -779,7 +869,18 @@ void dp_usage_close(struct dp_usage *u, struct dp_usage_intent **ip)
 
 size_t dp_usage_pending(const struct dp_usage *u)
 {
+	return u->unsent.n + u->inflight.n + u->spilled;
+}
+
+size_t dp_usage_in_memory(const struct dp_usage *u)
+{
 	return u->unsent.n + u->inflight.n;
+}
+
+void dp_usage_configure(struct dp_usage *u, bool fsync, size_t memory_max)
+{
+	u->fsync = fsync;
+	u->memory_max = memory_max;
 }
 
 static void query_timeout_fn(struct dp_loop *loop, void *arg)

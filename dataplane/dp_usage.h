@@ -54,6 +54,12 @@ struct dp_usage_intent *dp_usage_open(struct dp_usage *u, const Sy__UsageRecord 
 void dp_usage_close(struct dp_usage *u, struct dp_usage_intent **ip);
 /* Records spooled but not yet acknowledged. */
 size_t dp_usage_pending(const struct dp_usage *u);
+/* Of those, the ones held in memory (at most the memory cap; the others are on disk only). */
+size_t dp_usage_in_memory(const struct dp_usage *u);
+/* fsync: fdatasync the spool after each loop iteration's write (the default: true).
+ * memory_max: pending records held in memory at most, the rest read back from the spool as
+ * acks make room (0, the default: no cap). The replay at start loads the whole spool. */
+void dp_usage_configure(struct dp_usage *u, bool fsync, size_t memory_max);
 
 /* Called with the stored record (NULL: not found or the controlplane did not answer within
  * the timeout). The record is only valid during the call. */

@@ -48,12 +48,12 @@ static void test_every_row(void **state)
 /* Uptime counts the provider's faults only: not the request's, the operator's or ours. */
 static void test_provider_faults(void **state)
 {
-	const char *faults[] = {"connect",  "timeout",          "idle_timeout",    "reset",
-	                        "http_5xx", "http_4xx",         "invalid_response", "stream_cut",
-	                        "malformed_chunk", "upstream_error"};
-	const char *not_faults[] = {"rate_limited", "client_error", "context_length", "cancelled",
-	                            "shutdown",     "internal",     "config",         "byok_auth",
-	                            "provider_auth"};
+	const char *faults[] = {
+	    "connect",  "timeout",          "idle_timeout", "reset",           "http_5xx",
+	    "http_4xx", "invalid_response", "stream_cut",   "malformed_chunk", "upstream_error"};
+	const char *not_faults[] = {"rate_limited", "client_error", "context_length",
+	                            "cancelled",    "shutdown",     "internal",
+	                            "config",       "byok_auth",    "provider_auth"};
 	for (size_t i = 0; i < sizeof(faults) / sizeof(faults[0]); i++)
 		assert_true(sy_failure_is_provider_fault(faults[i]));
 	for (size_t i = 0; i < sizeof(not_faults) / sizeof(not_faults[0]); i++)
@@ -74,8 +74,8 @@ static void test_metric_labels(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_a_class_by_name),  cmocka_unit_test(test_unknown_names_are_other),
-	    cmocka_unit_test(test_every_row),        cmocka_unit_test(test_provider_faults),
+	    cmocka_unit_test(test_a_class_by_name), cmocka_unit_test(test_unknown_names_are_other),
+	    cmocka_unit_test(test_every_row),       cmocka_unit_test(test_provider_faults),
 	    cmocka_unit_test(test_metric_labels),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

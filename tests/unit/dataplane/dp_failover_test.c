@@ -70,8 +70,7 @@ static void test_context_length_skips_to_a_longer_model(void **state)
 	struct dp_failover_state s = {.attempts = 1, .target_left = true, .endpoint_left = true};
 	assert_int_equal(decide(SY_FAIL_CONTEXT_LENGTH, 400, -1, &s).next, DP_FAILOVER_GIVE_UP);
 	s.longer_model_left = true;
-	assert_int_equal(decide(SY_FAIL_CONTEXT_LENGTH, 400, -1, &s).next,
-	                 DP_FAILOVER_NEXT_MODEL);
+	assert_int_equal(decide(SY_FAIL_CONTEXT_LENGTH, 400, -1, &s).next, DP_FAILOVER_NEXT_MODEL);
 }
 
 /* A short Retry-After is waited for when the endpoint is the best choice left. */
@@ -84,8 +83,7 @@ static void test_retry_after(void **state)
 	assert_int_equal(d.wait_ms, 2000);
 	/* another model left (another price): still the best choice */
 	s.target_left = true;
-	assert_int_equal(decide(SY_FAIL_RATE_LIMITED, 429, 1000, &s).next,
-	                 DP_FAILOVER_RETRY_SAME);
+	assert_int_equal(decide(SY_FAIL_RATE_LIMITED, 429, 1000, &s).next, DP_FAILOVER_RETRY_SAME);
 	/* too long a wait: fail over as before */
 	assert_int_equal(decide(SY_FAIL_RATE_LIMITED, 429, 3000, &s).next,
 	                 DP_FAILOVER_NEXT_ENDPOINT);
@@ -95,8 +93,7 @@ static void test_retry_after(void **state)
 	                 DP_FAILOVER_NEXT_ENDPOINT);
 	/* no Retry-After, or already waited once */
 	s.endpoint_left = false;
-	assert_int_equal(decide(SY_FAIL_RATE_LIMITED, 429, -1, &s).next,
-	                 DP_FAILOVER_NEXT_ENDPOINT);
+	assert_int_equal(decide(SY_FAIL_RATE_LIMITED, 429, -1, &s).next, DP_FAILOVER_NEXT_ENDPOINT);
 	s.retried_same = true;
 	assert_int_equal(decide(SY_FAIL_RATE_LIMITED, 429, 1000, &s).next,
 	                 DP_FAILOVER_NEXT_ENDPOINT);
@@ -109,8 +106,7 @@ static void test_retry_after(void **state)
 static void test_retry_after_within_the_budget(void **state)
 {
 	struct dp_failover_state s = {.attempts = 1, .elapsed_ms = 43900};
-	assert_int_equal(decide(SY_FAIL_RATE_LIMITED, 429, 1000, &s).next,
-	                 DP_FAILOVER_RETRY_SAME);
+	assert_int_equal(decide(SY_FAIL_RATE_LIMITED, 429, 1000, &s).next, DP_FAILOVER_RETRY_SAME);
 	s.elapsed_ms = 44500;
 	assert_int_equal(decide(SY_FAIL_RATE_LIMITED, 429, 1000, &s).next, DP_FAILOVER_GIVE_UP);
 	struct dp_failover_budget never = budget;

@@ -375,6 +375,63 @@ static void test_spool_compaction(void **state)
 	assert_int_equal(spool_size(e, 0), 0);
 }
 
+/* Controlplane away under load with a memory cap of 10: what is over the cap waits in the
+ * spool only; when the controlplane is back every record arrives, once, and the spool
+ * empties. */
+static void test_memory_cap_spills_to_the_spool(void **state)
+{
+	struct env *e = *state;
+	cp_bind(e, "tcp://127.0.0.1:*");
+	char endpoint[64];
+	snprintf(endpoint, sizeof(endpoint), "%s", e->cp.endpoint);
+	cp_close(e);
+	e->u = dp_usage_new(e->loop, e->zctx, endpoint, NULL, e->dir, 0);
+	dp_usage_configure(e->u, true, 10);
+	for (int i = 0; i < 300; i++) {
+		char id[32];
+		snprintf(id, sizeof(id), "gen-%d", i);
+		submit(e, id);
+		if (i % 7 == 6) { /* a loop iteration: the batch is written, the excess spilled */
+			assert_false(run_until(e, all_acked, 5));
+			assert_true(dp_usage_in_memory(e->u) <= 10);
+		}
+	}
+	assert_false(run_until(e, all_acked, 50));
+	assert_int_equal(dp_usage_in_memory(e->u), 10);
+	assert_int_equal(dp_usage_pending(e->u), 300);
+	cp_bind(e, endpoint);
+	assert_true(run_until(e, all_acked, 15000));
+	assert_int_equal(e->cp.n_ids, 300);
+	for (size_t i = 0; i < e->cp.n_ids; i++)
+		assert_int_equal(e->cp.ids[i].seen, 1);
+	assert_int_equal(spool_size(e, 0), 0);
+}
+
+/* The spilled records survive a restart like any other (the replay loads the whole spool). */
+static void test_spilled_records_survive_a_restart(void **state)
+{
+	struct env *e = *state;
+	cp_bind(e, "tcp://127.0.0.1:*");
+	char endpoint[64];
+	snprintf(endpoint, sizeof(endpoint), "%s", e->cp.endpoint);
+	cp_close(e);
+	e->u = dp_usage_new(e->loop, e->zctx, endpoint, NULL, e->dir, 0);
+	dp_usage_configure(e->u, true, 5);
+	for (int i = 0; i < 40; i++) {
+		char id[32];
+		snprintf(id, sizeof(id), "gen-%d", i);
+		submit(e, id);
+	}
+	assert_false(run_until(e, all_acked, 50));
+	assert_int_equal(dp_usage_in_memory(e->u), 5);
+	dp_usage_free(&e->u);
+	e->u = dp_usage_new(e->loop, e->zctx, endpoint, NULL, e->dir, 0);
+	assert_int_equal(dp_usage_pending(e->u), 40);
+	cp_bind(e, endpoint);
+	assert_true(run_until(e, all_acked, 10000));
+	assert_int_equal(e->cp.n_ids, 40);
+}
+
 /* One spool, one writer: a second channel on the same spool is refused while the first
  * lives, and allowed once it is gone. */
 static void test_spool_locked(void **state)
@@ -594,6 +651,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_many_records, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_spool_compaction, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_spool_locked, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_memory_cap_spills_to_the_spool, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_spilled_records_survive_a_restart, setup,
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_intent_without_final_becomes_one_crash_record,
 	                                    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_intent_with_final_replays_only_the_final, setup,
