@@ -140,6 +140,7 @@ struct dp_chat {
 	bool settled;
 	struct dp_admission adm;        /* credits reserved and rate limits (dp_money) */
 	struct dp_usage_intent *intent; /* written ahead of the first attempt; open until settled */
+	int64_t progress_at; /* when the intent last got the tokens sent (monotonic ms) */
 };
 
 static void try_next(struct dp_chat *chat);
@@ -210,6 +211,37 @@ static void record_identity(struct dp_chat *chat, const struct dp_route_target *
 	}
 }
 
+static void record_tokens(const struct sy_tokens *t, Sy__UsageRecord *rec)
+{
+	rec->has_prompt_tokens = rec->has_completion_tokens = rec->has_cached_tokens = true;
+	rec->has_cache_write_tokens = rec->has_reasoning_tokens = true;
+	rec->prompt_tokens = t->prompt;
+	rec->completion_tokens = t->completion;
+	rec->cached_tokens = t->cached;
+	rec->cache_write_tokens = t->cache_write;
+	rec->reasoning_tokens = t->reasoning;
+}
+
+/* Keep the write-ahead intent current with what the stream has sent the client, at most every
+ * DP_USAGE_PROGRESS_MS: should the worker die now, its crash record charges those tokens at
+ * the serving endpoint's price. Rides on the iteration's spool write. */
+static void progress(struct dp_chat *chat)
+{
+	int64_t now = now_ms(chat);
+	if (!chat->intent || now - chat->progress_at < DP_USAGE_PROGRESS_MS)
+		return;
+	chat->progress_at = now;
+	struct dp_stream_state st = chat->st;
+	dp_stream_fill_usage(&st, chat->req.prompt_tokens_est);
+	char worker[16];
+	Sy__UsageRecord rec = SY__USAGE_RECORD__INIT;
+	record_identity(chat, chat->cur, worker, &rec);
+	record_tokens(&st.usage.tokens, &rec);
+	rec.has_cost = true;
+	rec.cost = sy_cost(&chat->cur->price, &st.usage.tokens, NULL);
+	dp_usage_progress(chat->w->usage, chat->intent, &rec);
+}
+
 static void settle(struct dp_chat *chat)
 {
 	if (chat->settled)
@@ -221,14 +253,7 @@ static void settle(struct dp_chat *chat)
 
 	Sy__UsageRecord rec = SY__USAGE_RECORD__INIT;
 	record_identity(chat, chat->cur, worker, &rec);
-	const struct sy_tokens *t = &chat->usage.tokens;
-	rec.has_prompt_tokens = rec.has_completion_tokens = rec.has_cached_tokens = true;
-	rec.has_cache_write_tokens = rec.has_reasoning_tokens = true;
-	rec.prompt_tokens = t->prompt;
-	rec.completion_tokens = t->completion;
-	rec.cached_tokens = t->cached;
-	rec.cache_write_tokens = t->cache_write;
-	rec.reasoning_tokens = t->reasoning;
+	record_tokens(&chat->usage.tokens, &rec);
 	rec.has_status = true;
 	rec.status = (uint32_t)chat->status;
 	rec.has_latency_ms = true;
@@ -900,8 +925,10 @@ static int on_chunk(const char *data, size_t len, void *arg)
 	if (!chat->committed &&
 	    (chat->st.saw_content || chat->st.saw_finish || chat->held.len > HELD_MAX))
 		commit(chat);
-	if (chat->committed)
+	if (chat->committed) {
+		progress(chat);
 		wake(chat);
+	}
 	return 0;
 }
 

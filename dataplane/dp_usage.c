@@ -455,27 +455,34 @@ static int queue_crash_record(struct dp_usage *u, const Sy__UsageRecord *intent)
 	c.has_status = c.has_cancelled = c.has_cost = true;
 	c.status = DP_USAGE_CRASH_STATUS;
 	c.cancelled = true;
-	c.cost = 0;
+	c.cost = intent->has_cost ? intent->cost : 0; /* what was sent, per its last progress */
 	c.finish_reason = "error";
 	c.error_class = DP_USAGE_CRASH_CLASS;
 	c.has_prompt_tokens = c.has_completion_tokens = c.has_cached_tokens = true;
 	c.has_cache_write_tokens = c.has_reasoning_tokens = true;
-	c.prompt_tokens = c.completion_tokens = c.cached_tokens = 0;
-	c.cache_write_tokens = c.reasoning_tokens = 0;
 	c.n_attempts = 1;
 	c.attempts = &ap;
 	return queue(u, &c, false) ? 0 : -ENOMEM;
 }
 
+/* By id, then in spool order (r->at holds the frame's offset while replaying). */
 static int by_id(const void *a, const void *b)
+{
+	const struct rec *x = *(struct rec *const *)a, *y = *(struct rec *const *)b;
+	int c = strcmp(x->msg->id, y->msg->id);
+	return c ? c : (x->at > y->at) - (x->at < y->at);
+}
+
+static int by_id_only(const void *a, const void *b)
 {
 	const struct rec *x = *(struct rec *const *)a, *y = *(struct rec *const *)b;
 	return strcmp(x->msg->id, y->msg->id);
 }
 
 /* Intents without a final record among the replayed ones: their worker died with the
- * request. Each becomes a crash record (once, even if an intent was spooled twice), queued
- * and written now; the intents themselves are freed (their bytes are dead). */
+ * request. Each becomes a crash record, once, from the request's latest intent (progress
+ * rewrites it; the last in the spool is the latest), queued and written now; the intents
+ * themselves are freed (their bytes are dead). */
 static int resolve_intents(struct dp_usage *u, struct rec_list *open)
 {
 	if (!open->n)
@@ -493,14 +500,17 @@ static int resolve_intents(struct dp_usage *u, struct rec_list *open)
 	qsort(v, n, sizeof(*v), by_id);
 	for (struct rec *r = u->unsent.head; r; r = r->next) {
 		struct rec key = {.msg = r->msg}, *kp = &key;
-		struct rec **hit = bsearch(&kp, v, n, sizeof(*v), by_id);
+		struct rec **hit = bsearch(&kp, v, n, sizeof(*v), by_id_only);
 		if (hit)
 			done[hit - v] = true;
 	}
-	for (size_t i = 0; i < n && !rc; i++) {
-		if (done[i] || (i && !strcmp(v[i]->msg->id, v[i - 1]->msg->id)))
-			continue; /* superseded, or the same intent again */
-		rc = queue_crash_record(u, v[i]->msg);
+	for (size_t i = 0, end; i < n && !rc; i = end) {
+		bool superseded = false;
+		for (end = i; end < n && !strcmp(v[end]->msg->id, v[i]->msg->id); end++)
+			superseded = superseded || done[end];
+		if (superseded)
+			continue;
+		rc = queue_crash_record(u, v[end - 1]->msg);
 		crashed += !rc;
 	}
 	if (crashed) {
@@ -546,6 +556,7 @@ static int spool_replay(struct dp_usage *u)
 		if (r) {
 			r->msg = m;
 			if (intent) {
+				r->at = off;
 				list_push(&open, r);
 			} else {
 				r->spool_len = 4 + n;
@@ -854,6 +865,30 @@ struct dp_usage_intent *dp_usage_open(struct dp_usage *u, const Sy__UsageRecord 
 	}
 	arm_spool_write(u);
 	return (struct dp_usage_intent *)r;
+}
+
+void dp_usage_progress(struct dp_usage *u, struct dp_usage_intent *i, const Sy__UsageRecord *rec)
+{
+	size_t at = u->unwritten.len;
+	uint8_t *frame =
+	    frame_record(&u->unwritten, rec, true) ? NULL : malloc(u->unwritten.len - at);
+	if (!frame) { /* the older intent stays: a crash then charges less */
+		u->unwritten.len = at;
+		if (u->unwritten.data)
+			u->unwritten.data[at] = '\0';
+		return;
+	}
+	size_t len = u->unwritten.len - at;
+	memcpy(frame, u->unwritten.data + at, len);
+	free(i->rec.frame);
+	i->rec.frame = frame;
+	i->rec.frame_len = len;
+	u->spool_live += len - i->rec.spool_len;
+	i->rec.spool_len = len;
+	i->rec.batch = u->batch;
+	i->rec.at = at;
+	u->n_unwritten++;
+	arm_spool_write(u);
 }
 
 void dp_usage_close(struct dp_usage *u, struct dp_usage_intent **ip)

@@ -526,6 +526,46 @@ static void test_intent_without_final_becomes_one_crash_record(void **state)
 
 /* Intent and final record both spooled, the final not yet acknowledged when the worker dies:
  * the replay sends the final record only. */
+/* A stream's intent kept current (dp_usage_progress): the crash record charges the tokens
+ * and cost of the latest one, even when the spool holds several, and after a compaction. */
+static void test_crash_record_charges_the_latest_progress(void **state)
+{
+	struct env *e = *state;
+	cp_bind(e, "tcp://127.0.0.1:*");
+	e->u = dp_usage_new(e->loop, e->zctx, e->cp.endpoint, NULL, e->dir, 0);
+	struct dp_usage_intent *intent = open_intent(e, "gen-sent");
+	run_until(e, NULL, 20);
+	for (uint32_t sent = 10; sent <= 30; sent += 10) { /* three loop iterations */
+		Sy__UsageRecord r = SY__USAGE_RECORD__INIT;
+		r.id = "gen-sent";
+		r.key_hash = "hash-1";
+		r.org_id = "org-1";
+		r.model = "mock/slow";
+		r.provider = "fallback";
+		r.lease_id = "w0-abc.1";
+		r.has_reserved = r.has_completion_tokens = r.has_prompt_tokens = r.has_cost = true;
+		r.reserved = 123456;
+		r.prompt_tokens = 5;
+		r.completion_tokens = sent;
+		r.cost = 1000 * sent;
+		dp_usage_progress(e->u, intent, &r);
+		run_until(e, NULL, 20);
+	}
+	(void)intent; /* killed: never closed */
+	dp_usage_free(&e->u);
+	e->u = dp_usage_new(e->loop, e->zctx, e->cp.endpoint, NULL, e->dir, 0);
+	assert_int_equal(dp_usage_pending(e->u), 1); /* one crash record, not four */
+	assert_true(run_until(e, all_acked, 5000));
+	const Sy__UsageRecord *r = cp_record(e, "gen-sent");
+	assert_string_equal(r->error_class, DP_USAGE_CRASH_CLASS);
+	assert_string_equal(r->finish_reason, "error");
+	assert_int_equal(r->completion_tokens, 30);
+	assert_int_equal(r->prompt_tokens, 5);
+	assert_int_equal(r->cost, 30000);
+	assert_string_equal(r->provider, "fallback"); /* the endpoint that served */
+	assert_int_equal(e->cp.ids[cp_find(&e->cp, "gen-sent")].seen, 1);
+}
+
 static void test_intent_with_final_replays_only_the_final(void **state)
 {
 	struct env *e = *state;
@@ -659,6 +699,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_intent_with_final_replays_only_the_final, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_compaction_keeps_open_intents, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_crash_record_charges_the_latest_progress, setup,
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_generation_query, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
