@@ -443,11 +443,18 @@ static json_t *gen_json(const Sy__UsageRecord *g)
 	json_t *attempts = json_array();
 	for (size_t i = 0; attempts && i < g->n_attempts; i++) {
 		const Sy__Attempt *a = g->attempts[i];
-		json_array_append_new(
-		    attempts,
+		json_t *o =
 		    json_pack("{s:o,s:o,s:I,s:I,s:o}", "provider", opt_str(a->provider), "model",
 		              opt_str(a->model), "status", (json_int_t)a->status, "latency_ms",
-		              (json_int_t)a->latency_ms, "error_class", opt_str(a->error_class)));
+		              (json_int_t)a->latency_ms, "error_class", opt_str(a->error_class));
+		if (o && a->retry_reason && *a->retry_reason)
+			json_object_set_new(o, "retry_reason", json_string(a->retry_reason));
+		if (o && a->has_retry_wait_ms)
+			json_object_set_new(o, "retry_wait_ms", json_integer(a->retry_wait_ms));
+		if (o && a->has_malformed_events)
+			json_object_set_new(o, "malformed_events",
+			                    json_integer(a->malformed_events));
+		json_array_append_new(attempts, o);
 	}
 	json_t *o = json_pack(
 	    "{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:o,s:I,s:I,s:I,s:I,s:I}", "id", g->id, "created_at",

@@ -7,6 +7,7 @@
  * sample by seen/kept, so a busy minute counts as much as it should. */
 #include "cp_stats.h"
 #include "sy_array.h"
+#include "sy_failure.h"
 #include "sy_log.h"
 
 #include <errno.h>
@@ -53,16 +54,7 @@ struct cp_stats {
 
 bool cp_stats_is_fault(const char *cls)
 {
-	/* dp_chat's provider-fault classes; rate_limited, client_error, context_length,
-	 * cancelled, shutdown, internal and config say nothing about the provider's health */
-	static const char *const faults[] = {
-	    "connect",  "timeout",          "idle_timeout",    "reset",      "http_5xx",
-	    "http_4xx", "invalid_response", "malformed_chunk", "stream_cut", "upstream_error",
-	};
-	for (size_t i = 0; cls && i < sizeof(faults) / sizeof(faults[0]); i++)
-		if (!strcmp(cls, faults[i]))
-			return true;
-	return false;
+	return sy_failure_is_provider_fault(cls);
 }
 
 struct cp_stats *cp_stats_new(void)

@@ -444,6 +444,13 @@ static json_t *attempts_json(const struct dp_view *v, const Sy__UsageRecord *r)
 		    (json_int_t)t->latency_ms, "error_class", t->error_class ? t->error_class : "");
 		if (t->model && *t->model)
 			json_object_set_new(o, "model_permaslug", json_string(t->model));
+		if (t->retry_reason && *t->retry_reason)
+			json_object_set_new(o, "retry_reason", json_string(t->retry_reason));
+		if (t->has_retry_wait_ms)
+			json_object_set_new(o, "retry_wait_ms", json_integer(t->retry_wait_ms));
+		if (t->has_malformed_events)
+			json_object_set_new(o, "malformed_events",
+			                    json_integer(t->malformed_events));
 		json_array_append_new(a, o);
 	}
 	return a;

@@ -25,8 +25,10 @@
 #include "dp_embed.h"
 #include "dp_debug.h"
 #include "dp_heal.h"
+#include "dp_failover.h"
 #include "dp_health.h"
 #include "dp_http.h"
+#include "dp_jtext.h"
 #include "dp_loop.h"
 #include "dp_metrics.h"
 #include "dp_middleout.h"
@@ -45,6 +47,7 @@
 #include "sy_clock.h"
 #include "sy_cost.h"
 #include "sy_err.h"
+#include "sy_failure.h"
 #include "sy_json.h"
 #include "sy_key.h"
 #include "sy_log.h"
@@ -55,27 +58,24 @@
 #include <string.h>
 #include <sys/epoll.h>
 
-#define MAX_ATTEMPTS (DP_ROUTE_MAX + 1)
-#define BODY_MAX (16u << 20)       /* a non-streaming upstream answer */
-#define ERROR_BODY_MAX (64u << 10) /* what is kept of an upstream error body */
-#define RAW_MAX 1024               /* of that, shown to the client in metadata.raw */
-#define SSE_EVENT_MAX (4u << 20)   /* one upstream stream event */
-#define HELD_MAX (1u << 20)        /* chunks held back before the first token */
-#define OUT_HIGH (1u << 20)        /* queued for a slow client: pause the upstream */
+#define MAX_ATTEMPTS (2 * DP_ROUTE_MAX) /* every target, each retried once */
+#define BODY_MAX (16u << 20)            /* a non-streaming upstream answer */
+#define ERROR_BODY_MAX (64u << 10)      /* what is kept of an upstream error body */
+#define RAW_MAX 1024                    /* of that, shown to the client in metadata.raw */
+#define SSE_EVENT_MAX (4u << 20)        /* one upstream stream event */
+#define HELD_MAX (1u << 20)             /* chunks held back before the first token */
+#define OUT_HIGH (1u << 20)             /* queued for a slow client: pause the upstream */
 #define WATCH_DELAY_MS 50
 #define PROCESSING ": OPENROUTER PROCESSING\n\n"
 #define HEAL_MAX BODY_MAX /* a healed stream's content kept */
 
 /* Why an attempt failed, and what the client gets if it is the last word. */
 struct failure {
-	const char *error_class; /* Attempt.error_class */
+	enum sy_fail cls;        /* its row in the failure table (sy_failure) */
+	const char *error_class; /* Attempt.error_class: the class's name */
 	int status;              /* HTTP status for the client */
 	const char *error_type;  /* metadata.error_type */
 	char message[256];
-	bool retryable;      /* another target may do better */
-	bool quick;          /* failed fast: one retry of the same endpoint is cheap */
-	bool context_length; /* a 400 for a too-long prompt: a longer-context model may do */
-	enum dp_health_outcome health;
 };
 
 struct dp_chat {
@@ -103,7 +103,10 @@ struct dp_chat {
 	struct dp_route_plan plan;
 	size_t next_target;
 	const struct dp_route_target *cur;
-	bool retried;
+	bool retried_same;            /* the current attempt retries its endpoint */
+	const char *retry_reason;     /* why (DP_FAILOVER_WHY_*), NULL = not a retry */
+	uint32_t retry_wait_ms;       /* the wait before the retry (Retry-After) */
+	struct dp_timer *retry_timer; /* the Retry-After wait */
 	struct dp_upstream_call *call;
 	int64_t attempt_t0;
 	Sy__Attempt attempts[MAX_ATTEMPTS];
@@ -122,7 +125,8 @@ struct dp_chat {
 	struct dp_sse sse;
 	struct dp_stream_state st;
 	struct dp_gen_info g;
-	const char *stream_fault; /* set when the stream itself was broken */
+	const char *stream_fault;           /* set when the stream itself was broken */
+	struct dp_failover_garbage garbage; /* unparsable events of the attempt */
 
 	/* the client's side */
 	struct sy_buf held; /* rewritten chunks held back until the first token */
@@ -149,6 +153,7 @@ struct dp_chat {
 	bool settled;
 	struct dp_admission adm;        /* credits reserved and rate limits (dp_money) */
 	struct dp_usage_intent *intent; /* written ahead of the first attempt; open until settled */
+	int64_t progress_at; /* when the intent last got the tokens sent (monotonic ms) */
 };
 
 static void try_next(struct dp_chat *chat);
@@ -222,6 +227,37 @@ static void record_identity(struct dp_chat *chat, const struct dp_route_target *
 	}
 }
 
+static void record_tokens(const struct sy_tokens *t, Sy__UsageRecord *rec)
+{
+	rec->has_prompt_tokens = rec->has_completion_tokens = rec->has_cached_tokens = true;
+	rec->has_cache_write_tokens = rec->has_reasoning_tokens = true;
+	rec->prompt_tokens = t->prompt;
+	rec->completion_tokens = t->completion;
+	rec->cached_tokens = t->cached;
+	rec->cache_write_tokens = t->cache_write;
+	rec->reasoning_tokens = t->reasoning;
+}
+
+/* Keep the write-ahead intent current with what the stream has sent the client, at most every
+ * DP_USAGE_PROGRESS_MS: should the worker die now, its crash record charges those tokens at
+ * the serving endpoint's price. Rides on the iteration's spool write. */
+static void progress(struct dp_chat *chat)
+{
+	int64_t now = now_ms(chat);
+	if (!chat->intent || now - chat->progress_at < DP_USAGE_PROGRESS_MS)
+		return;
+	chat->progress_at = now;
+	struct dp_stream_state st = chat->st;
+	dp_stream_fill_usage(&st, chat->req.prompt_tokens_est);
+	char worker[16];
+	Sy__UsageRecord rec = SY__USAGE_RECORD__INIT;
+	record_identity(chat, chat->cur, worker, &rec);
+	record_tokens(&st.usage.tokens, &rec);
+	rec.has_cost = true;
+	rec.cost = sy_cost(&chat->cur->price, &st.usage.tokens, NULL);
+	dp_usage_progress(chat->w->usage, chat->intent, &rec);
+}
+
 static void settle(struct dp_chat *chat)
 {
 	if (chat->settled)
@@ -233,14 +269,7 @@ static void settle(struct dp_chat *chat)
 
 	Sy__UsageRecord rec = SY__USAGE_RECORD__INIT;
 	record_identity(chat, chat->cur, worker, &rec);
-	const struct sy_tokens *t = &chat->usage.tokens;
-	rec.has_prompt_tokens = rec.has_completion_tokens = rec.has_cached_tokens = true;
-	rec.has_cache_write_tokens = rec.has_reasoning_tokens = true;
-	rec.prompt_tokens = t->prompt;
-	rec.completion_tokens = t->completion;
-	rec.cached_tokens = t->cached;
-	rec.cache_write_tokens = t->cache_write;
-	rec.reasoning_tokens = t->reasoning;
+	record_tokens(&chat->usage.tokens, &rec);
 	rec.has_status = true;
 	rec.status = (uint32_t)chat->status;
 	rec.has_latency_ms = true;
@@ -294,6 +323,7 @@ static void chat_free(struct dp_chat *chat)
 	dp_upstream_call_cancel(&chat->call);
 	dp_timer_cancel(&chat->comment_timer);
 	dp_timer_cancel(&chat->watch_timer);
+	dp_timer_cancel(&chat->retry_timer);
 	if (chat->prev)
 		chat->prev->next = chat->next;
 	else if (w->chats == chat)
@@ -530,16 +560,18 @@ static void fail(struct dp_chat *chat)
 
 /* ---- failure classification ---------------------------------------------------------- */
 
-static void set_failure(struct failure *f, const char *cls, int status, const char *type,
-                        bool retryable, bool quick, enum dp_health_outcome health, const char *msg)
+/* f for class c with the table's status and type; msg (NULL = the table's) for the client. */
+static void set_failure(struct failure *f, enum sy_fail c, const char *msg)
 {
-	*f = (struct failure){.error_class = cls,
-	                      .status = status,
-	                      .error_type = type,
-	                      .retryable = retryable,
-	                      .quick = quick,
-	                      .health = health};
-	snprintf(f->message, sizeof(f->message), "%s", msg);
+	const struct sy_failure_class *fc = sy_failure_get(c);
+	*f = (struct failure){
+	    .cls = c, .error_class = fc->name, .status = fc->status, .error_type = fc->error_type};
+	snprintf(f->message, sizeof(f->message), "%s", msg ? msg : fc->message);
+}
+
+static enum dp_health_outcome health_of(const struct failure *f)
+{
+	return sy_failure_get(f->cls)->ejects ? DP_HEALTH_FAULT : DP_HEALTH_NEUTRAL;
 }
 
 /* The upstream's own error message, if its body has one. */
@@ -563,32 +595,27 @@ static void classify_status(struct dp_chat *chat, struct failure *f)
 	char msg[256];
 	enum dp_adapter_fault fault = chat->ad->classify(s, chat->up_body.data, chat->up_body.len);
 	if (fault == DP_FAULT_RATE_LIMITED) {
-		set_failure(f, "rate_limited", 429, "rate_limited", true, false, DP_HEALTH_NEUTRAL,
-		            "Rate limited by the upstream provider");
+		set_failure(f, SY_FAIL_RATE_LIMITED, NULL);
 	} else if (fault == DP_FAULT_CLIENT || fault == DP_FAULT_CONTEXT_LENGTH) {
 		/* the request itself is at fault: the provider's word goes to the client */
-		bool ctx = fault == DP_FAULT_CONTEXT_LENGTH;
 		upstream_message(&chat->up_body, msg, sizeof(msg), "Provider rejected the request");
-		set_failure(f, ctx ? "context_length" : "client_error",
-		            s >= 400 && s < 500 ? (int)s : 400,
-		            ctx ? "context_length_exceeded" : "invalid_request", false, false,
-		            DP_HEALTH_NEUTRAL, msg);
-		f->context_length = ctx;
+		set_failure(f,
+		            fault == DP_FAULT_CONTEXT_LENGTH ? SY_FAIL_CONTEXT_LENGTH
+		                                             : SY_FAIL_CLIENT_ERROR,
+		            msg);
+		f->status = s >= 400 && s < 500 ? (int)s : 400;
 	} else if ((s == 401 || s == 403) && chat->cur->byok) {
 		/* the org's own credential was refused: the generation says so, it is not tried
 		 * again, and the endpoint stays healthy for everyone else */
 		snprintf(msg, sizeof(msg),
 		         "Provider refused your organization's own credential (BYOK, HTTP %ld)", s);
-		set_failure(f, "byok_auth", 502, "provider_error", true, false, DP_HEALTH_NEUTRAL,
-		            msg);
+		set_failure(f, SY_FAIL_BYOK_AUTH, msg);
 	} else if (fault == DP_FAULT_CREDENTIAL) {
 		snprintf(msg, sizeof(msg), "The provider refused its credential (HTTP %ld)", s);
-		set_failure(f, "provider_auth", 502, "provider_error", true, false, DP_HEALTH_FAULT,
-		            msg);
+		set_failure(f, SY_FAIL_PROVIDER_AUTH, msg);
 	} else {
 		snprintf(msg, sizeof(msg), "Provider returned error (HTTP %ld)", s);
-		set_failure(f, s >= 500 ? "http_5xx" : "http_4xx", 502, "provider_error", true,
-		            true, DP_HEALTH_FAULT, msg);
+		set_failure(f, s >= 500 ? SY_FAIL_HTTP_5XX : SY_FAIL_HTTP_4XX, msg);
 	}
 }
 
@@ -597,29 +624,24 @@ static void classify_result(enum dp_upstream_result r, struct failure *f)
 {
 	switch (r) {
 	case DP_UPSTREAM_CONNECT:
-		set_failure(f, "connect", 502, "provider_error", true, true, DP_HEALTH_FAULT,
-		            "Could not connect to the provider");
+		set_failure(f, SY_FAIL_CONNECT, NULL);
 		break;
 	case DP_UPSTREAM_TIMEOUT_FIRST_BYTE:
 	case DP_UPSTREAM_TIMEOUT_TOTAL:
-		set_failure(f, "timeout", 504, "timeout", true, false, DP_HEALTH_FAULT,
-		            "The provider did not answer in time");
+		set_failure(f, SY_FAIL_TIMEOUT, NULL);
 		break;
 	case DP_UPSTREAM_TIMEOUT_IDLE:
-		set_failure(f, "idle_timeout", 504, "timeout", true, false, DP_HEALTH_FAULT,
-		            "The provider stopped sending data");
+		set_failure(f, SY_FAIL_IDLE_TIMEOUT, NULL);
 		break;
 	case DP_UPSTREAM_RESET:
-		set_failure(f, "reset", 502, "provider_error", true, true, DP_HEALTH_FAULT,
-		            "The provider closed the connection");
+		set_failure(f, SY_FAIL_RESET, NULL);
 		break;
 	case DP_UPSTREAM_REFUSED: /* the operator's configuration, not the provider's health */
-		set_failure(f, "config", 502, "provider_error", true, false, DP_HEALTH_NEUTRAL,
+		set_failure(f, SY_FAIL_CONFIG,
 		            "The provider's address is not allowed by the gateway");
 		break;
 	default:
-		set_failure(f, "upstream_error", 502, "provider_error", true, true, DP_HEALTH_FAULT,
-		            "Upstream request failed");
+		set_failure(f, SY_FAIL_UPSTREAM_ERROR, NULL);
 		break;
 	}
 }
@@ -640,6 +662,15 @@ static void record_attempt(struct dp_chat *chat, const char *error_class,
 		a->status = (uint32_t)chat->up_status;
 		a->latency_ms = (uint32_t)(now - chat->attempt_t0);
 		a->error_class = (char *)error_class;
+		a->retry_reason = (char *)chat->retry_reason;
+		if (chat->garbage.total) {
+			a->has_malformed_events = true;
+			a->malformed_events = chat->garbage.total;
+		}
+		if (chat->retry_wait_ms) {
+			a->has_retry_wait_ms = true;
+			a->retry_wait_ms = chat->retry_wait_ms;
+		}
 		chat->attempt_ptrs[chat->n_attempts] = a;
 		chat->n_attempts++;
 	}
@@ -663,26 +694,72 @@ static uint32_t context_of(const struct dp_route_target *t)
 	return t->model->has_context_length ? t->model->context_length : 0;
 }
 
-/* The next target (from next_target on) of another model with a longer context. */
-static bool skip_to_longer_context(struct dp_chat *chat)
+/* The next target (from next_target on) of another model with a longer context; plan.n =
+ * none. */
+static size_t longer_context_target(const struct dp_chat *chat)
 {
 	uint32_t have = context_of(chat->cur);
 	for (size_t i = chat->next_target; i < chat->plan.n; i++) {
 		const struct dp_route_target *t = &chat->plan.t[i];
-		if (t->model != chat->cur->model && context_of(t) > have) {
-			chat->next_target = i;
-			return true;
-		}
+		if (t->model != chat->cur->model && context_of(t) > have)
+			return i;
 	}
+	return chat->plan.n;
+}
+
+/* Another endpoint of the current model is left in the plan. */
+static bool endpoint_left(const struct dp_chat *chat)
+{
+	for (size_t i = chat->next_target; i < chat->plan.n; i++)
+		if (chat->plan.t[i].model == chat->cur->model)
+			return true;
 	return false;
+}
+
+/* The dataplane's budget for one request (dp_failover). */
+static struct dp_failover_budget budget(const struct dp_chat *chat)
+{
+	const struct dp_config *cfg = chat->w->cfg;
+	uint32_t n = cfg->max_attempts;
+	return (struct dp_failover_budget){
+	    .max_attempts = n && n < MAX_ATTEMPTS ? n : MAX_ATTEMPTS,
+	    .time_ms = cfg->attempt_budget_ms,
+	    .retry_after_max_ms = cfg->retry_after_max_ms,
+	};
+}
+
+static struct dp_failover_state failover_state(const struct dp_chat *chat)
+{
+	return (struct dp_failover_state){
+	    .attempts = chat->n_attempts,
+	    .elapsed_ms = now_ms(chat) - chat->t0,
+	    .retried_same = chat->retried_same,
+	    .endpoint_left = endpoint_left(chat),
+	    .target_left = chat->next_target < chat->plan.n,
+	    .longer_model_left = longer_context_target(chat) < chat->plan.n,
+	};
 }
 
 static int start_attempt(struct dp_chat *chat, const struct dp_route_target *t);
 
-/* The current attempt failed before anything reached the client. */
+static void retry_same(struct dp_chat *chat)
+{
+	chat->retried_same = true;
+	if (start_attempt(chat, chat->cur))
+		try_next(chat);
+}
+
+static void on_retry_due(struct dp_loop *loop, void *arg)
+{
+	struct dp_chat *chat = arg;
+	chat->retry_timer = NULL;
+	retry_same(chat);
+}
+
+/* The current attempt failed before anything reached the client: dp_failover decides. */
 static void attempt_failed(struct dp_chat *chat, const struct failure *f)
 {
-	record_attempt(chat, f->error_class, f->health);
+	record_attempt(chat, f->error_class, health_of(f));
 	if (chat->up_status == 429 && chat->up_retry_after_ms >= 0) {
 		if (chat->retry_after_ms < 0 || chat->up_retry_after_ms < chat->retry_after_ms)
 			chat->retry_after_ms = chat->up_retry_after_ms;
@@ -700,22 +777,32 @@ static void attempt_failed(struct dp_chat *chat, const struct failure *f)
 		chat->last.status = 502;
 		chat->last.error_type = "provider_error";
 	}
-	if (f->context_length && !skip_to_longer_context(chat)) {
-		fail(chat);
-		return;
-	}
-	if (!f->retryable && !f->context_length) {
-		fail(chat);
-		return;
-	}
-	if (chat->next_target < chat->plan.n) {
+	struct dp_failover_budget b = budget(chat);
+	struct dp_failover_state st = failover_state(chat);
+	struct dp_failover_outcome o = {f->cls, chat->up_status, chat->up_retry_after_ms};
+	struct dp_failover_decision d = dp_failover_decide(&b, &o, &st);
+	switch (d.next) {
+	case DP_FAILOVER_NEXT_MODEL:
+		chat->next_target = longer_context_target(chat);
 		try_next(chat);
 		return;
-	}
-	if (f->quick && !chat->retried) {
-		chat->retried = true;
-		if (!start_attempt(chat, chat->cur))
+	case DP_FAILOVER_NEXT_ENDPOINT:
+		try_next(chat);
+		return;
+	case DP_FAILOVER_RETRY_SAME:
+		chat->retry_reason = d.why;
+		chat->retry_wait_ms = d.wait_ms;
+		dp_metrics_retry_same(d.why);
+		if (!d.wait_ms) {
+			retry_same(chat);
 			return;
+		}
+		chat->retry_timer = dp_timer_add(chat->w->loop, d.wait_ms, on_retry_due, chat);
+		if (chat->retry_timer)
+			return;
+		break;
+	case DP_FAILOVER_GIVE_UP:
+		break;
 	}
 	fail(chat);
 }
@@ -800,8 +887,7 @@ static void finish_embeddings(struct dp_chat *chat)
 	struct dp_embed_answer a;
 	struct failure f;
 	if (dp_embed_read(chat->ad, chat->up_body.data, chat->up_body.len, &chat->req, &a)) {
-		set_failure(&f, "invalid_response", 502, "provider_error", true, true,
-		            DP_HEALTH_FAULT, "invalid provider response");
+		set_failure(&f, SY_FAIL_INVALID_RESPONSE, NULL);
 		attempt_failed(chat, &f);
 		return;
 	}
@@ -826,8 +912,7 @@ static void finish_json(struct dp_chat *chat)
 	if ((chat->pass && !native) || (chat->ad->answer && translate_answer(chat)) ||
 	    dp_response_parse(chat->up_body.data, chat->up_body.len, &resp, &u)) {
 		free(native);
-		set_failure(&f, "invalid_response", 502, "provider_error", true, true,
-		            DP_HEALTH_FAULT, "invalid provider response");
+		set_failure(&f, SY_FAIL_INVALID_RESPONSE, NULL);
 		attempt_failed(chat, &f);
 		return;
 	}
@@ -858,7 +943,7 @@ static void finish_stream(struct dp_chat *chat)
 /* The stream broke after output reached the client: the in-band error chunk ends it. */
 static void stream_broken(struct dp_chat *chat, const struct failure *f)
 {
-	record_attempt(chat, f->error_class, f->health);
+	record_attempt(chat, f->error_class, health_of(f));
 	chat->served_t0 = chat->attempt_t0;
 	chat->served_end = now_ms(chat);
 	end_stream_with_error(chat, f);
@@ -899,18 +984,33 @@ static int on_chunk(const char *data, size_t len, void *arg)
 	if (!chat->committed &&
 	    (chat->st.saw_content || chat->st.saw_finish || chat->held.len > HELD_MAX))
 		commit(chat);
-	if (chat->committed)
+	if (chat->committed) {
+		progress(chat);
 		wake(chat);
+	}
 	return 0;
 }
 
+/* An event the adapter refused that is not even JSON is garbage: skipped (logged, counted,
+ * on the attempt) unless it makes a run of --malformed-run-max. A well-formed event the
+ * adapter refused (an error after the 200) still ends the stream. */
 static int on_event(const char *event, const char *data, size_t len, void *arg)
 {
 	struct dp_chat *chat = arg;
 	if (chat->pass && chat->skin->raw_event(chat->skin_state, event, data, len,
 	                                        chat->committed ? &chat->out : &chat->held))
 		return -ENOMEM;
-	return chat->ad->stream(&chat->ast, event, data, len, on_chunk, chat);
+	struct dp_jval root;
+	int rc = chat->ad->stream(&chat->ast, event, data, len, on_chunk, chat);
+	if (!rc)
+		chat->garbage.run = 0;
+	if (rc != SY_EPROTO || !dp_jtext_check(data, len, &root) ||
+	    !dp_failover_skip_garbage(&chat->garbage, chat->w->cfg->malformed_run_max))
+		return rc;
+	sy_warn("chat id=%s provider=%s: skipped an unparsable stream event (%u in a row)",
+	        chat->id, chat->cur->prov->slug, chat->garbage.run);
+	dp_metrics_count(DP_METRICS_MALFORMED_SKIPPED, 1);
+	return 0;
 }
 
 static int up_data(void *arg, const char *p, size_t n)
@@ -956,13 +1056,9 @@ static void up_done(void *arg, enum dp_upstream_result r, const char *detail)
 		return;
 	}
 	if (chat->stream_fault) {
-		set_failure(&f, chat->stream_fault, 502, "provider_error", true, true,
-		            DP_HEALTH_FAULT,
-		            stream_body ? "invalid provider response: malformed stream chunk"
-		                        : "invalid provider response");
+		set_failure(&f, sy_failure_find(chat->stream_fault), NULL);
 	} else if (stream_body && (r == DP_UPSTREAM_OK || r == DP_UPSTREAM_RESET)) {
-		set_failure(&f, "stream_cut", 502, "provider_error", true, true, DP_HEALTH_FAULT,
-		            "The provider ended the stream before it finished");
+		set_failure(&f, SY_FAIL_STREAM_CUT, NULL);
 	} else if (r != DP_UPSTREAM_OK) {
 		classify_result(r, &f);
 	} else if (!ok_status(chat->up_status)) {
@@ -1024,6 +1120,7 @@ static int start_attempt(struct dp_chat *chat, const struct dp_route_target *t)
 	chat->up_retry_after_ms = -1;
 	chat->stream_fault = NULL;
 	chat->pass = false;
+	chat->garbage = (struct dp_failover_garbage){0};
 	chat->st = (struct dp_stream_state){0};
 	chat->g.provider_name = display_name(p);
 	chat->g.model = t->model_id;
@@ -1087,13 +1184,11 @@ static int start_attempt(struct dp_chat *chat, const struct dp_route_target *t)
 	if (!chat->call) {
 		struct failure f;
 		if (rc == SY_EINVAL) /* this format cannot say what the client asked: another may */
-			set_failure(&f, "unsupported_request", 400, "invalid_request", true, false,
-			            DP_HEALTH_NEUTRAL, err);
+			set_failure(&f, SY_FAIL_UNSUPPORTED_REQUEST, err);
 		else
-			set_failure(&f, rc == SY_ENOTFOUND ? "config" : "internal", 502,
-			            "provider_error", true, false, DP_HEALTH_NEUTRAL,
-			            "Could not start the upstream request");
-		record_attempt(chat, f.error_class, f.health);
+			set_failure(&f, rc == SY_ENOTFOUND ? SY_FAIL_CONFIG : SY_FAIL_INTERNAL,
+			            NULL);
+		record_attempt(chat, f.error_class, health_of(&f));
 		chat->last = f;
 		chat->all_rate_limited = false;
 		return -ENOMEM;
@@ -1104,11 +1199,21 @@ static int start_attempt(struct dp_chat *chat, const struct dp_route_target *t)
 	return 0;
 }
 
+/* The next target of the plan that starts, within the budget; else the client is told. */
 static void try_next(struct dp_chat *chat)
 {
-	while (chat->next_target < chat->plan.n)
+	struct dp_failover_budget b = budget(chat);
+	chat->retried_same = false;
+	chat->retry_reason = NULL;
+	chat->retry_wait_ms = 0;
+	while (chat->next_target < chat->plan.n) {
+		struct dp_failover_state st = {.attempts = chat->n_attempts,
+		                               .elapsed_ms = now_ms(chat) - chat->t0};
+		if (!dp_failover_within_budget(&b, &st))
+			break;
 		if (!start_attempt(chat, &chat->plan.t[chat->next_target++]))
 			return;
+	}
 	fail(chat);
 }
 
@@ -1450,6 +1555,7 @@ static void on_client_hup(struct dp_loop *loop, int fd, uint32_t events, void *a
 	chat->error_class = "cancelled";
 	abandon_attempt(chat, "cancelled");
 	dp_timer_cancel(&chat->comment_timer);
+	dp_timer_cancel(&chat->retry_timer);
 	if (!chat->queued) {
 		/* nobody will read it; MHD needs an answer to close the request */
 		queue_json(chat, 499, sy_json_error(499, "client closed the request", NULL));
@@ -1473,8 +1579,8 @@ void dp_chat_abort_all(struct dp_worker *w)
 		dp_money_cancel(&chat->adm);
 		abandon_attempt(chat, "shutdown");
 		dp_timer_cancel(&chat->comment_timer);
-		set_failure(&chat->last, "shutdown", 503, "unavailable", false, false,
-		            DP_HEALTH_NEUTRAL, "The server is shutting down");
+		dp_timer_cancel(&chat->retry_timer);
+		set_failure(&chat->last, SY_FAIL_SHUTDOWN, NULL);
 		fail(chat);
 	}
 }

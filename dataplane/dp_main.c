@@ -155,6 +155,22 @@ static const struct sy_opt options[] = {
                 "asks per request)"),
     SY_OPT_INT("processing-comment-ms", A, cfg.processing_comment_ms, 5000, 1, INT32_MAX,
                "': OPENROUTER PROCESSING' interval"),
+    SY_OPT_INT("max-attempts", A, cfg.max_attempts, 10, 1, 64,
+               "upstream attempts per request, retries and fallbacks\nincluded"),
+    SY_OPT_INT("attempt-budget-ms", A, cfg.attempt_budget_ms, 45000, 0, 3600000,
+               "no new upstream attempt starts this long after the\nrequest arrived (0 = no "
+               "limit)"),
+    SY_OPT_INT("retry-after-max-ms", A, cfg.retry_after_max_ms, 2000, 0, 60000,
+               "longest upstream Retry-After waited for to retry the\nsame endpoint (0 = never "
+               "wait)"),
+    SY_OPT_INT("usage-memory-max", A, cfg.usage_memory_max, 10000, 0, 10000000,
+               "unacknowledged usage records held in memory per worker;\nthe rest wait in the "
+               "spool (0 = no cap)"),
+    SY_OPT_BOOL("no-spool-fsync", A, cfg.no_spool_fsync,
+                "do not fdatasync the usage spool after each loop\niteration (a power loss may "
+                "then lose records)"),
+    SY_OPT_INT("malformed-run-max", A, cfg.malformed_run_max, 3, 1, 1000,
+               "unparsable stream events in a row that end a stream\n(fewer are skipped)"),
     SY_OPT_INT("reserve-max-tokens", A, cfg.reserve_max_tokens, 4096, 1, 10000000,
                "completion tokens a request reserves credits for at most\n(and when it sets "
                "no max_tokens)"),
@@ -335,6 +351,7 @@ static int worker_main(const struct dp_config *cfg, int id)
 	w.usage = dp_usage_new(w.loop, w.zctx, cfg->zmq_usage, cfg->curve, cfg->spool_dir, id);
 	if (!w.usage)
 		goto out;
+	dp_usage_configure(w.usage, !cfg->no_spool_fsync, cfg->usage_memory_max);
 	char mtag[16];
 	snprintf(mtag, sizeof(mtag), "w%d", id);
 	struct dp_money_config mcfg = {

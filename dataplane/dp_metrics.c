@@ -5,9 +5,11 @@
  * count (release store), so a reader never sees an entry without its names. Lookups use a
  * process-local hash index over the table; a restarted worker rebuilds it from its slot. */
 #include "dp_metrics.h"
+#include "dp_failover.h"
 #include "dp_view.h"
 #include "dp_worker.h"
 #include "sy_clock.h"
+#include "sy_failure.h"
 #include "sy_log.h"
 #include "sy_metrics.h"
 #include "sy_money.h"
@@ -27,30 +29,6 @@
 #define HTTP_CODES 600  /* by status code; [0] = none or out of range */
 #define OVERHEAD_HEADER "X-Switchyard-Overhead-Us"
 
-/* Attempt error classes counted as upstream errors (dp_chat's Attempt.error_class); any
- * other non-empty class but the gateway's own stops (cancelled, shutdown) counts as other. */
-static const char *const error_classes[] = {
-    "connect",
-    "timeout",
-    "idle_timeout",
-    "reset",
-    "http_4xx",
-    "http_5xx",
-    "rate_limited",
-    "context_length",
-    "client_error",
-    "invalid_response",
-    "malformed_chunk",
-    "stream_cut",
-    "upstream_error",
-    "internal",
-    "config",
-    "provider_auth",
-    "unsupported_request",
-    "other",
-};
-#define N_ERROR_CLASSES (sizeof(error_classes) / sizeof(error_classes[0]))
-
 enum {
 	HANDLER_CHAT,
 	HANDLER_HTTP,
@@ -65,7 +43,7 @@ struct pair {
 	_Atomic uint64_t prompt_tokens;
 	_Atomic uint64_t completion_tokens;
 	_Atomic uint64_t cost; /* money units */
-	_Atomic uint64_t errors[N_ERROR_CLASSES];
+	_Atomic uint64_t errors[SY_FAIL_COUNT];
 	_Atomic uint64_t ejections;
 	struct sy_hist latency;
 	struct sy_hist ttft;
@@ -212,6 +190,16 @@ void dp_metrics_count(enum dp_metrics_counter c, uint64_t n)
 		sy_counter_add(&me->counters[c], n);
 }
 
+void dp_metrics_retry_same(const char *why)
+{
+	if (!strcmp(why, DP_FAILOVER_WHY_RETRY_AFTER))
+		dp_metrics_count(DP_METRICS_RETRY_AFTER, 1);
+	else if (!strcmp(why, DP_FAILOVER_WHY_TRANSIENT))
+		dp_metrics_count(DP_METRICS_RETRY_TRANSIENT, 1);
+	else
+		dp_metrics_count(DP_METRICS_RETRY_LAST_RESORT, 1);
+}
+
 void dp_metrics_sync_heard(int64_t mono_ms)
 {
 	if (me)
@@ -230,24 +218,20 @@ void dp_metrics_ejection(const char *model, const char *provider)
 		sy_counter_add(&table_get(&me->t, &me_index, model, provider)->ejections, 1);
 }
 
-static size_t error_class_index(const char *cls)
-{
-	for (size_t i = 0; i < N_ERROR_CLASSES - 1; i++)
-		if (!strcmp(cls, error_classes[i]))
-			return i;
-	return N_ERROR_CLASSES - 1;
-}
-
 static void count_attempts(const Sy__UsageRecord *rec)
 {
 	for (size_t i = 0; i < rec->n_attempts; i++) {
 		const Sy__Attempt *a = rec->attempts[i];
-		const char *cls = a->error_class;
-		if (!cls || !cls[0] || !strcmp(cls, "cancelled") || !strcmp(cls, "shutdown"))
+		/* a failure counts under its class's label (sy_failure); the gateway's own
+		 * stops (cancelled, shutdown) have none */
+		const char *label = a->error_class && a->error_class[0]
+		                        ? sy_failure_get(sy_failure_find(a->error_class))->metric
+		                        : NULL;
+		if (!label)
 			continue;
 		struct pair *p = table_get(&me->t, &me_index, a->model ? a->model : "none",
 		                           a->provider ? a->provider : "none");
-		sy_counter_add(&p->errors[error_class_index(cls)], 1);
+		sy_counter_add(&p->errors[sy_failure_find(label)], 1);
 	}
 	if (rec->n_attempts > 1)
 		dp_metrics_count(DP_METRICS_RETRIES, rec->n_attempts - 1);
@@ -358,7 +342,7 @@ static void add_pair(struct pair *into, const struct pair *p)
 	sy_counter_add(&into->prompt_tokens, sy_counter_get(&p->prompt_tokens));
 	sy_counter_add(&into->completion_tokens, sy_counter_get(&p->completion_tokens));
 	sy_counter_add(&into->cost, sy_counter_get(&p->cost));
-	for (size_t i = 0; i < N_ERROR_CLASSES; i++)
+	for (size_t i = 0; i < SY_FAIL_COUNT; i++)
 		sy_counter_add(&into->errors[i], sy_counter_get(&p->errors[i]));
 	sy_counter_add(&into->ejections, sy_counter_get(&p->ejections));
 	sy_hist_merge(&into->latency, &p->latency);
@@ -448,12 +432,12 @@ static int render_pairs(struct sy_buf *b, const struct table *t)
 	rc |= sy_prom_family(b, "switchyard_dp_upstream_errors_total", "counter",
 	                     "Upstream attempts that failed, by endpoint and error class");
 	for (uint32_t i = 0; i < n; i++)
-		for (size_t c = 0; c < N_ERROR_CLASSES; c++) {
+		for (int c = 0; c < SY_FAIL_COUNT; c++) {
 			uint64_t v = sy_counter_get(&t->pairs[i].errors[c]);
 			if (!v)
 				continue;
 			pair_labels(l, sizeof(l), &t->pairs[i]);
-			sy_prom_label(l, sizeof(l), "class", error_classes[c]);
+			sy_prom_label(l, sizeof(l), "class", sy_failure_get((enum sy_fail)c)->name);
 			rc |= sy_prom_u64(b, "switchyard_dp_upstream_errors_total", l, v);
 		}
 

@@ -49,6 +49,8 @@ struct dp_worker;
 	  "Calls to upstream providers running")                                                   \
 	X(USAGE_PENDING, "switchyard_dp_usage_pending_records",                                    \
 	  "Usage records spooled and not yet acknowledged by the controlplane")                    \
+	X(USAGE_MEMORY, "switchyard_dp_usage_memory_records",                                      \
+	  "Of the unacknowledged usage records, those held in memory (the rest: spool only)")      \
 	X(VIEW_SEQ, "switchyard_dp_sync_view_seq",                                                 \
 	  "Controlplane seq of the state the worker serves")                                       \
 	X(CP_SEQ, "switchyard_dp_sync_controlplane_seq",                                           \
@@ -60,6 +62,14 @@ struct dp_worker;
 #define DP_METRICS_COUNTERS(X)                                                                     \
 	X(RETRIES, "switchyard_dp_retries_total",                                                  \
 	  "Upstream attempts beyond the first of a request (fail-over and retries)")               \
+	X(RETRY_AFTER, "switchyard_dp_retries_retry_after_total",                                  \
+	  "Retries of the same endpoint after waiting for its Retry-After")                        \
+	X(RETRY_TRANSIENT, "switchyard_dp_retries_transient_total",                                \
+	  "Retries of the same endpoint after a transient fault (500, 502, reset)")                \
+	X(RETRY_LAST_RESORT, "switchyard_dp_retries_last_resort_total",                            \
+	  "Retries of the last endpoint of a plan after a quick failure")                          \
+	X(MALFORMED_SKIPPED, "switchyard_dp_stream_malformed_skipped_total",                       \
+	  "Unparsable upstream stream events skipped in a stream that went on")                    \
 	X(SNAPSHOTS, "switchyard_dp_sync_snapshots_total",                                         \
 	  "State snapshots requested from the controlplane")
 
@@ -85,6 +95,8 @@ void dp_metrics_gauge_set(enum dp_metrics_gauge g, int64_t v);
 void dp_metrics_gauge_add(enum dp_metrics_gauge g, int64_t delta);
 /* Add n to a counter. */
 void dp_metrics_count(enum dp_metrics_counter c, uint64_t n);
+/* One retry of the same endpoint, by its dp_failover reason (DP_FAILOVER_WHY_*). */
+void dp_metrics_retry_same(const char *why);
 /* The worker last heard from the controlplane at mono_ms (monotonic ms; the scrape shows the
  * age). */
 void dp_metrics_sync_heard(int64_t mono_ms);

@@ -27,6 +27,8 @@ static void sample(struct dp_worker *w)
 	                     w->upstream ? (int64_t)dp_upstream_running(w->upstream) : 0);
 	dp_metrics_gauge_set(DP_METRICS_USAGE_PENDING,
 	                     w->usage ? (int64_t)dp_usage_pending(w->usage) : 0);
+	dp_metrics_gauge_set(DP_METRICS_USAGE_MEMORY,
+	                     w->usage ? (int64_t)dp_usage_in_memory(w->usage) : 0);
 	uint64_t view = w->view ? dp_view_seq(w->view) : 0;
 	dp_metrics_gauge_set(DP_METRICS_VIEW_SEQ, (int64_t)view);
 	if (!w->sync)

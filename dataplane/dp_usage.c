@@ -25,8 +25,16 @@
  * record resolves is decided by id, wherever the two lie in the file.
  *
  * Spool writes are batched per loop iteration: the records settled while the loop handles
- * one round of events are framed into `unwritten` and appended with one write(2) by a 0 ms
- * timer, which runs before the loop can wait again, and always before a record is sent. */
+ * one round of events are framed into `unwritten` and appended with one write(2) and one
+ * fdatasync(2) by a 0 ms timer, which runs before the loop can wait again, and always before
+ * a record is sent.
+ *
+ * Bounded memory: at most memory_max pending records are held in memory. Beyond that, the
+ * records of a batch just written are dropped from memory once they are on disk ("spilled"):
+ * every record frame from spill_off to the end of the spool is then a spilled one (intents
+ * aside), because once spilling starts every new record is spilled too. As acks free room,
+ * spilled records are read back from spill_off in file order. The spool is neither truncated
+ * nor compacted while any record is spilled. */
 #include "dp_usage.h"
 #include "dp_loop.h"
 #include "sy_buf.h"
@@ -71,6 +79,7 @@ struct rec {
 	size_t frame_len;
 	size_t spool_len; /* bytes it takes in the spool, header included (0: not in it) */
 	uint64_t batch;   /* u->batch when it was framed: not written yet while they are equal */
+	size_t at;        /* its frame's offset in unwritten while not written */
 	int64_t sent_ms;
 };
 
@@ -111,6 +120,10 @@ struct dp_usage {
 	struct sy_buf unwritten; /* the frames of this iteration, not yet written */
 	size_t n_unwritten;
 	uint64_t batch;               /* the frames in unwritten carry this number */
+	bool fsync;                   /* fdatasync after each batch write */
+	size_t memory_max;            /* pending records held in memory at most; 0 = no cap */
+	size_t spilled;               /* pending records on disk only */
+	size_t spill_off;             /* spool offset of the first spilled record */
 	struct dp_timer *spool_timer; /* writes unwritten */
 	struct dp_timer *flush_timer, *tick_timer;
 	struct query *queries;
@@ -211,18 +224,89 @@ static int frame_record(struct sy_buf *b, const Sy__UsageRecord *r, bool intent)
 	return 0;
 }
 
-/* Durability: write(2) only, no fsync. Once write returns, the bytes are in the kernel's
- * page cache and survive the worker crashing or being killed, which is the failure this
- * spool exists for. An fsync per request would put a disk flush on the hot path; a kernel
- * crash or power loss can therefore lose the last few seconds of unacknowledged records. */
+/* Over the memory cap: the records of the batch just written (at spool offset base) leave
+ * memory, from the first one over the cap on (all of them once spilling has started). */
+static void spill(struct dp_usage *u, size_t base)
+{
+	size_t kept = u->unsent.n + u->inflight.n; /* then: the ones older than the batch */
+	for (struct rec *r = u->unsent.head; r; r = r->next)
+		kept -= r->batch == u->batch;
+	for (struct rec *r = u->unsent.head, *next; r; r = next) {
+		next = r->next;
+		if (r->batch != u->batch)
+			continue;
+		if (!u->spilled && kept < u->memory_max) {
+			kept++;
+			continue;
+		}
+		if (!u->spilled)
+			u->spill_off = base + r->at;
+		list_unlink(&u->unsent, r);
+		rec_free(r); /* its bytes stay live in the spool */
+		u->spilled++;
+	}
+}
+
+/* Read spilled records back while there is room (below the cap); true if any came back. */
+static bool unspill(struct dp_usage *u)
+{
+	size_t loaded = 0;
+	uint8_t hdr[4];
+	while (u->spilled && u->unsent.n + u->inflight.n < u->memory_max &&
+	       pread(u->spool_fd, hdr, 4, (off_t)u->spill_off) == 4) {
+		uint32_t len = (uint32_t)hdr[0] | (uint32_t)hdr[1] << 8 | (uint32_t)hdr[2] << 16 |
+		               (uint32_t)hdr[3] << 24;
+		size_t n = len & ~INTENT_FLAG;
+		uint8_t *data = len & INTENT_FLAG ? NULL : malloc(n ? n : 1);
+		if (!(len & INTENT_FLAG)) {
+			Sy__UsageRecord *m = data && pread(u->spool_fd, data, n,
+			                                   (off_t)u->spill_off + 4) == (ssize_t)n
+			                         ? sy__usage_record__unpack(NULL, n, data)
+			                         : NULL;
+			struct rec *r = m ? calloc(1, sizeof(*r)) : NULL;
+			free(data);
+			if (!r) {
+				if (m)
+					sy__usage_record__free_unpacked(m, NULL);
+				sy_err("usage spool: cannot read a spilled record back; retrying "
+				       "later");
+				break;
+			}
+			r->msg = m;
+			r->spool_len = 4 + n;
+			r->batch = u->batch - 1; /* written */
+			list_push(&u->unsent, r);
+			u->spilled--;
+			loaded++;
+		}
+		u->spill_off += 4 + n;
+	}
+	if (loaded)
+		sy_debug("usage spool: %zu spilled record(s) back in memory, %zu still on disk",
+		         loaded, u->spilled);
+	return loaded;
+}
+
+/* Durability: one write(2) and one fdatasync(2) per loop iteration that settled something
+ * (u->fsync, the default): once the batch's timer has run, its records and intents survive a
+ * kernel crash or power loss as well as the worker being killed. The flush costs one disk
+ * sync per iteration, not per request: the records of every request that ended in the same
+ * iteration share it. Without fsync the page cache still survives a killed worker. */
 static void spool_write(struct dp_usage *u)
 {
 	dp_timer_cancel(&u->spool_timer);
 	if (!u->n_unwritten)
 		return;
+	size_t base = u->spool_size;
 	int rc = write_all(u->spool_fd, u->unwritten.data, u->unwritten.len);
+	if (!rc && u->fsync && fdatasync(u->spool_fd) < 0)
+		sy_err("usage spool: fdatasync failed (%s): the last records may not survive a "
+		       "power loss",
+		       strerror(errno));
 	if (!rc) {
 		u->spool_size += u->unwritten.len;
+		if (u->memory_max)
+			spill(u, base);
 	} else {
 		/* never leave a torn record: replay stops at the first one */
 		if (ftruncate(u->spool_fd, (off_t)u->spool_size) < 0)
@@ -313,6 +397,8 @@ out_abandon:
 /* After acks: empty spool when nothing is pending, compaction when mostly dead. */
 static void spool_trim(struct dp_usage *u)
 {
+	if (u->spilled)
+		return; /* the spilled records are read back from their offsets */
 	if (u->unsent.n + u->inflight.n + u->intents.n == 0) {
 		if (u->spool_size && ftruncate(u->spool_fd, 0) == 0)
 			u->spool_size = u->spool_live = 0;
@@ -351,6 +437,7 @@ static struct rec *queue(struct dp_usage *u, const Sy__UsageRecord *rec, bool in
 	}
 	r->spool_len = u->unwritten.len - at;
 	r->batch = u->batch;
+	r->at = at;
 	u->spool_live += r->spool_len;
 	u->n_unwritten++;
 	list_push(intent ? &u->intents : &u->unsent, r);
@@ -368,27 +455,34 @@ static int queue_crash_record(struct dp_usage *u, const Sy__UsageRecord *intent)
 	c.has_status = c.has_cancelled = c.has_cost = true;
 	c.status = DP_USAGE_CRASH_STATUS;
 	c.cancelled = true;
-	c.cost = 0;
+	c.cost = intent->has_cost ? intent->cost : 0; /* what was sent, per its last progress */
 	c.finish_reason = "error";
 	c.error_class = DP_USAGE_CRASH_CLASS;
 	c.has_prompt_tokens = c.has_completion_tokens = c.has_cached_tokens = true;
 	c.has_cache_write_tokens = c.has_reasoning_tokens = true;
-	c.prompt_tokens = c.completion_tokens = c.cached_tokens = 0;
-	c.cache_write_tokens = c.reasoning_tokens = 0;
 	c.n_attempts = 1;
 	c.attempts = &ap;
 	return queue(u, &c, false) ? 0 : -ENOMEM;
 }
 
+/* By id, then in spool order (r->at holds the frame's offset while replaying). */
 static int by_id(const void *a, const void *b)
+{
+	const struct rec *x = *(struct rec *const *)a, *y = *(struct rec *const *)b;
+	int c = strcmp(x->msg->id, y->msg->id);
+	return c ? c : (x->at > y->at) - (x->at < y->at);
+}
+
+static int by_id_only(const void *a, const void *b)
 {
 	const struct rec *x = *(struct rec *const *)a, *y = *(struct rec *const *)b;
 	return strcmp(x->msg->id, y->msg->id);
 }
 
 /* Intents without a final record among the replayed ones: their worker died with the
- * request. Each becomes a crash record (once, even if an intent was spooled twice), queued
- * and written now; the intents themselves are freed (their bytes are dead). */
+ * request. Each becomes a crash record, once, from the request's latest intent (progress
+ * rewrites it; the last in the spool is the latest), queued and written now; the intents
+ * themselves are freed (their bytes are dead). */
 static int resolve_intents(struct dp_usage *u, struct rec_list *open)
 {
 	if (!open->n)
@@ -406,14 +500,17 @@ static int resolve_intents(struct dp_usage *u, struct rec_list *open)
 	qsort(v, n, sizeof(*v), by_id);
 	for (struct rec *r = u->unsent.head; r; r = r->next) {
 		struct rec key = {.msg = r->msg}, *kp = &key;
-		struct rec **hit = bsearch(&kp, v, n, sizeof(*v), by_id);
+		struct rec **hit = bsearch(&kp, v, n, sizeof(*v), by_id_only);
 		if (hit)
 			done[hit - v] = true;
 	}
-	for (size_t i = 0; i < n && !rc; i++) {
-		if (done[i] || (i && !strcmp(v[i]->msg->id, v[i - 1]->msg->id)))
-			continue; /* superseded, or the same intent again */
-		rc = queue_crash_record(u, v[i]->msg);
+	for (size_t i = 0, end; i < n && !rc; i = end) {
+		bool superseded = false;
+		for (end = i; end < n && !strcmp(v[end]->msg->id, v[i]->msg->id); end++)
+			superseded = superseded || done[end];
+		if (superseded)
+			continue;
+		rc = queue_crash_record(u, v[end - 1]->msg);
 		crashed += !rc;
 	}
 	if (crashed) {
@@ -459,6 +556,7 @@ static int spool_replay(struct dp_usage *u)
 		if (r) {
 			r->msg = m;
 			if (intent) {
+				r->at = off;
 				list_push(&open, r);
 			} else {
 				r->spool_len = 4 + n;
@@ -566,6 +664,8 @@ static void on_ack(struct dp_usage *u, const Sy__UsageAck *ack)
 		u->spool_live -= r->spool_len;
 		rec_free(r);
 	}
+	if (u->spilled && unspill(u) && !u->flush_timer)
+		u->flush_timer = dp_timer_add(u->loop, 0, flush_timer_fn, u);
 	spool_trim(u);
 }
 
@@ -648,6 +748,7 @@ struct dp_usage *dp_usage_new(struct dp_loop *loop, void *zctx, const char *endp
 	u->loop = loop;
 	u->spool_fd = -1;
 	u->fd = -1;
+	u->fsync = true;
 	sy_buf_init(&u->unwritten, 0);
 	if (mkdir(spool_dir, 0700) < 0 && errno != EEXIST) {
 		sy_err("usage spool: cannot create %s: %s", spool_dir, strerror(errno));
@@ -766,6 +867,30 @@ struct dp_usage_intent *dp_usage_open(struct dp_usage *u, const Sy__UsageRecord 
 	return (struct dp_usage_intent *)r;
 }
 
+void dp_usage_progress(struct dp_usage *u, struct dp_usage_intent *i, const Sy__UsageRecord *rec)
+{
+	size_t at = u->unwritten.len;
+	uint8_t *frame =
+	    frame_record(&u->unwritten, rec, true) ? NULL : malloc(u->unwritten.len - at);
+	if (!frame) { /* the older intent stays: a crash then charges less */
+		u->unwritten.len = at;
+		if (u->unwritten.data)
+			u->unwritten.data[at] = '\0';
+		return;
+	}
+	size_t len = u->unwritten.len - at;
+	memcpy(frame, u->unwritten.data + at, len);
+	free(i->rec.frame);
+	i->rec.frame = frame;
+	i->rec.frame_len = len;
+	u->spool_live += len - i->rec.spool_len;
+	i->rec.spool_len = len;
+	i->rec.batch = u->batch;
+	i->rec.at = at;
+	u->n_unwritten++;
+	arm_spool_write(u);
+}
+
 void dp_usage_close(struct dp_usage *u, struct dp_usage_intent **ip)
 {
 	struct dp_usage_intent *i = *ip;
@@ -779,7 +904,18 @@ void dp_usage_close(struct dp_usage *u, struct dp_usage_intent **ip)
 
 size_t dp_usage_pending(const struct dp_usage *u)
 {
+	return u->unsent.n + u->inflight.n + u->spilled;
+}
+
+size_t dp_usage_in_memory(const struct dp_usage *u)
+{
 	return u->unsent.n + u->inflight.n;
+}
+
+void dp_usage_configure(struct dp_usage *u, bool fsync, size_t memory_max)
+{
+	u->fsync = fsync;
+	u->memory_max = memory_max;
 }
 
 static void query_timeout_fn(struct dp_loop *loop, void *arg)

@@ -35,9 +35,10 @@ struct dp_usage_intent;
 
 /* What the crash record of a request says: the request whose worker died after its intent and
  * before its final record. Built when the next start of the same worker id replays the spool:
- * the intent's fields, status 502, finish_reason "error", error_class "worker_crash",
- * cancelled, cost 0 (zero-completion insurance: the finish reason is error), tokens 0, and
- * one attempt (the intent's provider and model) with error_class "worker_crash". */
+ * the fields of the request's latest intent, status 502, finish_reason "error", error_class
+ * "worker_crash", cancelled, the tokens and cost of that intent (what had been sent to the
+ * client by its last dp_usage_progress; 0 without one), and one attempt (the intent's
+ * provider and model) with error_class "worker_crash". */
 #define DP_USAGE_CRASH_STATUS 502
 #define DP_USAGE_CRASH_CLASS "worker_crash"
 
@@ -49,11 +50,24 @@ struct dp_usage_intent;
  * no byte to its client can come first. NULL when it cannot be queued (logged: the request
  * goes on, uncovered should the worker die). */
 struct dp_usage_intent *dp_usage_open(struct dp_usage *u, const Sy__UsageRecord *rec);
+/* How often (ms) a stream's intent is brought up to date with what was sent (see below). */
+#define DP_USAGE_PROGRESS_MS 200
+/* Bring intent i up to date: rec (same id) replaces what it says, typically the tokens sent
+ * to the client so far, their cost, and the endpoint actually serving. Framed into this loop
+ * iteration's spool write (no write of its own); the older intent's bytes are dead. The crash
+ * record of a worker that dies now charges rec's tokens and cost. */
+void dp_usage_progress(struct dp_usage *u, struct dp_usage_intent *i, const Sy__UsageRecord *rec);
 /* The request's final record was submitted (or is lost): the intent is superseded and
  * freed. Idempotent; nulls *ip. */
 void dp_usage_close(struct dp_usage *u, struct dp_usage_intent **ip);
 /* Records spooled but not yet acknowledged. */
 size_t dp_usage_pending(const struct dp_usage *u);
+/* Of those, the ones held in memory (at most the memory cap; the others are on disk only). */
+size_t dp_usage_in_memory(const struct dp_usage *u);
+/* fsync: fdatasync the spool after each loop iteration's write (the default: true).
+ * memory_max: pending records held in memory at most, the rest read back from the spool as
+ * acks make room (0, the default: no cap). The replay at start loads the whole spool. */
+void dp_usage_configure(struct dp_usage *u, bool fsync, size_t memory_max);
 
 /* Called with the stored record (NULL: not found or the controlplane did not answer within
  * the timeout). The record is only valid during the call. */

@@ -44,6 +44,12 @@ struct dp_config {
 	uint32_t header_timeout_ms;     /* client: complete request headers within this */
 	uint32_t body_timeout_ms;       /* client: complete request body within this */
 	uint32_t max_conns_per_ip;      /* client connections from one address (0 = no limit) */
+	uint32_t max_attempts;          /* upstream attempts per request (dp_failover budget) */
+	uint32_t attempt_budget_ms;     /* no new attempt after this long (0 = no limit) */
+	uint32_t retry_after_max_ms;    /* longest Retry-After waited for on the same endpoint */
+	uint32_t malformed_run_max;     /* unparsable stream events in a row that end a stream */
+	uint32_t usage_memory_max;      /* unacknowledged usage records in memory (dp_usage) */
+	bool no_spool_fsync;            /* the spool is written without fdatasync */
 	bool allow_core_dumps;          /* operator asked for core files (they hold secrets) */
 	bool heal_json; /* --heal-json: heal response_format json_object/json_schema answers */
 	/* --trusted-proxies: peers whose X-Forwarded-For names the client (dp_policy) */

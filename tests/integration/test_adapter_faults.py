@@ -23,7 +23,8 @@ FAULTS = {
     "slow-first-token": (200, "ok"),
     "stream-cut": (502, "chunk"),
     "stream-stall": (504, "chunk"),
-    "malformed-chunk": (502, "chunk"),
+    "malformed-chunk": (502, "ok"),  # one unparsable event is skipped
+    "garbage": (502, "chunk"),  # a run of them ends the stream
     "missing-done": (200, "ok"),
 }
 

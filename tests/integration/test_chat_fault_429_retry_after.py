@@ -1,6 +1,7 @@
 """Fault 429 with Retry-After: the client gets 429 with the smallest Retry-After its attempts
 saw; the endpoint is left alone for that long, so a following request goes straight to the
-fallback without touching the rate-limited provider.
+fallback without touching the rate-limited provider. Every Retry-After here is longer than
+--retry-after-max-ms (2 s), so none is waited for (test_chat_fault_retry_same: the short ones).
 """
 from sy_cluster import Cluster
 
@@ -14,7 +15,7 @@ def main():
         c.add_mock_provider("pb", "Provider B")
         c.add_model("f/ra", [("pa", "echo@fault=429-retry-after-3")])
         c.add_model("f/ra2", [("pa", "echo@fault=429-retry-after-7"),
-                              ("pb", "echo@fault=429-retry-after-2")])
+                              ("pb", "echo@fault=429-retry-after-3")])
         c.add_model("f/ra-fb", [("pa", "echo@fault=429-retry-after-30"), ("pb", "echo")])
         c.wait_models(dp, key, "f/ra", "f/ra2", "f/ra-fb")
 
@@ -23,7 +24,7 @@ def main():
         assert b["error"]["code"] == 429, b
 
         s, b, h = c.chat(dp, key, {"model": "f/ra2", "messages": MSGS})
-        assert s == 429 and h["Retry-After"] == "2", (s, b, dict(h))
+        assert s == 429 and h["Retry-After"] == "3", (s, b, dict(h))
         g = c.generation(dp, key, h["X-Generation-Id"])
         assert sorted(a["provider"] for a in g["provider_responses"]) == ["pa", "pb"], g
 

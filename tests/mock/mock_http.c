@@ -262,6 +262,12 @@ static enum fill fill_stream(struct req *r)
 		case MOCK_FAULT_MALFORMED_CHUNK:
 			r->break_at = NO_BREAK;
 			return sy_buf_puts(&r->out, "data: {not json\n\n") ? BROKEN : FILLED;
+		case MOCK_FAULT_GARBAGE: /* each event left, [DONE] included, comes as garbage */
+			if (r->next >= n)
+				return FINISHED;
+			r->next++;
+			r->break_at++;
+			return sy_buf_puts(&r->out, "data: {not json\n\n") ? BROKEN : FILLED;
 		default:
 			return BROKEN; /* stream-cut */
 		}
@@ -328,6 +334,7 @@ static struct MHD_Response *stream_response(struct req *r)
 	case MOCK_FAULT_STREAM_CUT:
 	case MOCK_FAULT_STREAM_STALL:
 	case MOCK_FAULT_MALFORMED_CHUNK:
+	case MOCK_FAULT_GARBAGE:
 		r->break_at = mid;
 		break;
 	default:
@@ -354,6 +361,7 @@ static struct MHD_Response *completion_response(struct req *r)
 	struct MHD_Response *resp;
 	switch (r->fault) {
 	case MOCK_FAULT_MALFORMED_CHUNK:
+	case MOCK_FAULT_GARBAGE:
 		body[len / 2] = '\0'; /* invalid JSON, complete HTTP response */
 		return json_response(body);
 	case MOCK_FAULT_STREAM_CUT:

@@ -48,6 +48,7 @@ static int parse_fault_kind(const char *s, size_t len, struct mock_fault *f)
 	    {"stream-cut", MOCK_FAULT_STREAM_CUT},
 	    {"stream-stall", MOCK_FAULT_STREAM_STALL},
 	    {"malformed-chunk", MOCK_FAULT_MALFORMED_CHUNK},
+	    {"garbage", MOCK_FAULT_GARBAGE},
 	    {"missing-done", MOCK_FAULT_MISSING_DONE},
 	    {"context-length", MOCK_FAULT_CONTEXT_LENGTH},
 	    {"content-filter", MOCK_FAULT_CONTENT_FILTER},

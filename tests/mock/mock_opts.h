@@ -18,6 +18,7 @@ enum mock_fault_kind {
 	MOCK_FAULT_STREAM_CUT,       /* close the connection halfway through the answer */
 	MOCK_FAULT_STREAM_STALL,     /* stop sending halfway, keep the connection open */
 	MOCK_FAULT_MALFORMED_CHUNK,  /* an invalid JSON event (or body) halfway */
+	MOCK_FAULT_GARBAGE,          /* every event from halfway on is invalid JSON (or body) */
 	MOCK_FAULT_MISSING_DONE,     /* a complete stream without data: [DONE] */
 	MOCK_FAULT_CONTEXT_LENGTH,   /* 400 context_length_exceeded */
 	MOCK_FAULT_CONTENT_FILTER,   /* 400 content_filter */

@@ -80,6 +80,9 @@ static struct intent {
 	char id[SY_GEN_ID_MAX];
 	char model[64], provider[32];
 	bool closed;
+	int progress;             /* dp_usage_progress calls */
+	uint32_t sent_completion; /* the last one's tokens and cost */
+	int64_t sent_cost;
 } intents[MAX_RECS];
 static size_t n_intents;
 
@@ -93,6 +96,16 @@ struct dp_usage_intent *dp_usage_open(struct dp_usage *u, const Sy__UsageRecord 
 	snprintf(x->model, sizeof(x->model), "%s", r->model ? r->model : "");
 	snprintf(x->provider, sizeof(x->provider), "%s", r->provider ? r->provider : "");
 	return (struct dp_usage_intent *)x;
+}
+
+void dp_usage_progress(struct dp_usage *u, struct dp_usage_intent *i, const Sy__UsageRecord *r)
+{
+	struct intent *x = (struct intent *)i;
+	assert_false(x->closed);
+	assert_string_equal(r->id, x->id);
+	x->progress++;
+	x->sent_completion = r->completion_tokens;
+	x->sent_cost = r->cost;
 }
 
 void dp_usage_close(struct dp_usage *u, struct dp_usage_intent **ip)
@@ -748,6 +761,10 @@ static void test_streaming_round_trip(void **state)
 	assert_string_equal(i->model, "t/ok");
 	assert_string_equal(i->provider, "p1");
 	assert_true(i->closed);
+	/* while it streamed, the intent learnt what had been sent (a crash would charge it) */
+	assert_true(i->progress >= 1);
+	assert_true(i->sent_completion > 0 && i->sent_completion <= x->completion);
+	assert_true(i->sent_cost > 0 && i->sent_cost <= x->cost);
 	sy_buf_release(&r.body);
 }
 

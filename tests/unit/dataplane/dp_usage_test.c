@@ -375,6 +375,63 @@ static void test_spool_compaction(void **state)
 	assert_int_equal(spool_size(e, 0), 0);
 }
 
+/* Controlplane away under load with a memory cap of 10: what is over the cap waits in the
+ * spool only; when the controlplane is back every record arrives, once, and the spool
+ * empties. */
+static void test_memory_cap_spills_to_the_spool(void **state)
+{
+	struct env *e = *state;
+	cp_bind(e, "tcp://127.0.0.1:*");
+	char endpoint[64];
+	snprintf(endpoint, sizeof(endpoint), "%s", e->cp.endpoint);
+	cp_close(e);
+	e->u = dp_usage_new(e->loop, e->zctx, endpoint, NULL, e->dir, 0);
+	dp_usage_configure(e->u, true, 10);
+	for (int i = 0; i < 300; i++) {
+		char id[32];
+		snprintf(id, sizeof(id), "gen-%d", i);
+		submit(e, id);
+		if (i % 7 == 6) { /* a loop iteration: the batch is written, the excess spilled */
+			assert_false(run_until(e, all_acked, 5));
+			assert_true(dp_usage_in_memory(e->u) <= 10);
+		}
+	}
+	assert_false(run_until(e, all_acked, 50));
+	assert_int_equal(dp_usage_in_memory(e->u), 10);
+	assert_int_equal(dp_usage_pending(e->u), 300);
+	cp_bind(e, endpoint);
+	assert_true(run_until(e, all_acked, 15000));
+	assert_int_equal(e->cp.n_ids, 300);
+	for (size_t i = 0; i < e->cp.n_ids; i++)
+		assert_int_equal(e->cp.ids[i].seen, 1);
+	assert_int_equal(spool_size(e, 0), 0);
+}
+
+/* The spilled records survive a restart like any other (the replay loads the whole spool). */
+static void test_spilled_records_survive_a_restart(void **state)
+{
+	struct env *e = *state;
+	cp_bind(e, "tcp://127.0.0.1:*");
+	char endpoint[64];
+	snprintf(endpoint, sizeof(endpoint), "%s", e->cp.endpoint);
+	cp_close(e);
+	e->u = dp_usage_new(e->loop, e->zctx, endpoint, NULL, e->dir, 0);
+	dp_usage_configure(e->u, true, 5);
+	for (int i = 0; i < 40; i++) {
+		char id[32];
+		snprintf(id, sizeof(id), "gen-%d", i);
+		submit(e, id);
+	}
+	assert_false(run_until(e, all_acked, 50));
+	assert_int_equal(dp_usage_in_memory(e->u), 5);
+	dp_usage_free(&e->u);
+	e->u = dp_usage_new(e->loop, e->zctx, endpoint, NULL, e->dir, 0);
+	assert_int_equal(dp_usage_pending(e->u), 40);
+	cp_bind(e, endpoint);
+	assert_true(run_until(e, all_acked, 10000));
+	assert_int_equal(e->cp.n_ids, 40);
+}
+
 /* One spool, one writer: a second channel on the same spool is refused while the first
  * lives, and allowed once it is gone. */
 static void test_spool_locked(void **state)
@@ -469,6 +526,46 @@ static void test_intent_without_final_becomes_one_crash_record(void **state)
 
 /* Intent and final record both spooled, the final not yet acknowledged when the worker dies:
  * the replay sends the final record only. */
+/* A stream's intent kept current (dp_usage_progress): the crash record charges the tokens
+ * and cost of the latest one, even when the spool holds several, and after a compaction. */
+static void test_crash_record_charges_the_latest_progress(void **state)
+{
+	struct env *e = *state;
+	cp_bind(e, "tcp://127.0.0.1:*");
+	e->u = dp_usage_new(e->loop, e->zctx, e->cp.endpoint, NULL, e->dir, 0);
+	struct dp_usage_intent *intent = open_intent(e, "gen-sent");
+	run_until(e, NULL, 20);
+	for (uint32_t sent = 10; sent <= 30; sent += 10) { /* three loop iterations */
+		Sy__UsageRecord r = SY__USAGE_RECORD__INIT;
+		r.id = "gen-sent";
+		r.key_hash = "hash-1";
+		r.org_id = "org-1";
+		r.model = "mock/slow";
+		r.provider = "fallback";
+		r.lease_id = "w0-abc.1";
+		r.has_reserved = r.has_completion_tokens = r.has_prompt_tokens = r.has_cost = true;
+		r.reserved = 123456;
+		r.prompt_tokens = 5;
+		r.completion_tokens = sent;
+		r.cost = 1000 * sent;
+		dp_usage_progress(e->u, intent, &r);
+		run_until(e, NULL, 20);
+	}
+	(void)intent; /* killed: never closed */
+	dp_usage_free(&e->u);
+	e->u = dp_usage_new(e->loop, e->zctx, e->cp.endpoint, NULL, e->dir, 0);
+	assert_int_equal(dp_usage_pending(e->u), 1); /* one crash record, not four */
+	assert_true(run_until(e, all_acked, 5000));
+	const Sy__UsageRecord *r = cp_record(e, "gen-sent");
+	assert_string_equal(r->error_class, DP_USAGE_CRASH_CLASS);
+	assert_string_equal(r->finish_reason, "error");
+	assert_int_equal(r->completion_tokens, 30);
+	assert_int_equal(r->prompt_tokens, 5);
+	assert_int_equal(r->cost, 30000);
+	assert_string_equal(r->provider, "fallback"); /* the endpoint that served */
+	assert_int_equal(e->cp.ids[cp_find(&e->cp, "gen-sent")].seen, 1);
+}
+
 static void test_intent_with_final_replays_only_the_final(void **state)
 {
 	struct env *e = *state;
@@ -594,11 +691,16 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_many_records, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_spool_compaction, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_spool_locked, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_memory_cap_spills_to_the_spool, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_spilled_records_survive_a_restart, setup,
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_intent_without_final_becomes_one_crash_record,
 	                                    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_intent_with_final_replays_only_the_final, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_compaction_keeps_open_intents, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_crash_record_charges_the_latest_progress, setup,
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_generation_query, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -103,6 +103,7 @@ static void test_fault_names(void **state)
 	    {"stream-cut", MOCK_FAULT_STREAM_CUT},
 	    {"stream-stall", MOCK_FAULT_STREAM_STALL},
 	    {"malformed-chunk", MOCK_FAULT_MALFORMED_CHUNK},
+	    {"garbage", MOCK_FAULT_GARBAGE},
 	    {"missing-done", MOCK_FAULT_MISSING_DONE},
 	    {"context-length", MOCK_FAULT_CONTEXT_LENGTH},
 	    {"content-filter", MOCK_FAULT_CONTENT_FILTER},

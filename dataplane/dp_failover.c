@@ -1,0 +1,92 @@
+/* dp_failover.c - what to do after an upstream attempt failed (see dp_failover.h). */
+#include "dp_failover.h"
+
+/* Worth another target: everything but the request's own fault and the gateway's stops. */
+static bool retryable(enum sy_fail c)
+{
+	return c != SY_FAIL_CLIENT_ERROR && c != SY_FAIL_CONTEXT_LENGTH && c != SY_FAIL_CANCELLED &&
+	       c != SY_FAIL_SHUTDOWN;
+}
+
+/* Failed fast, without waiting for a deadline: one more try of the same endpoint is cheap. */
+static bool quick(enum sy_fail c)
+{
+	switch (c) {
+	case SY_FAIL_CONNECT:
+	case SY_FAIL_RESET:
+	case SY_FAIL_HTTP_4XX:
+	case SY_FAIL_HTTP_5XX:
+	case SY_FAIL_INVALID_RESPONSE:
+	case SY_FAIL_MALFORMED_CHUNK:
+	case SY_FAIL_STREAM_CUT:
+	case SY_FAIL_UPSTREAM_ERROR:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* A one-off error that an immediate retry usually clears. */
+static bool transient(const struct dp_failover_outcome *o)
+{
+	if (o->cls == SY_FAIL_HTTP_5XX)
+		return o->status == 500 || o->status == 502;
+	return o->cls == SY_FAIL_RESET && o->status == 0;
+}
+
+uint32_t dp_failover_time_left(const struct dp_failover_budget *b, int64_t elapsed_ms)
+{
+	if (!b->time_ms)
+		return UINT32_MAX;
+	return elapsed_ms < (int64_t)b->time_ms ? (uint32_t)(b->time_ms - elapsed_ms) : 0;
+}
+
+bool dp_failover_within_budget(const struct dp_failover_budget *b,
+                               const struct dp_failover_state *s)
+{
+	if (b->max_attempts && s->attempts >= b->max_attempts)
+		return false;
+	return dp_failover_time_left(b, s->elapsed_ms) > 0;
+}
+
+struct dp_failover_decision dp_failover_decide(const struct dp_failover_budget *b,
+                                               const struct dp_failover_outcome *o,
+                                               const struct dp_failover_state *s)
+{
+	struct dp_failover_decision d = {.next = DP_FAILOVER_GIVE_UP};
+	if (o->cls == SY_FAIL_CONTEXT_LENGTH) {
+		if (s->longer_model_left && dp_failover_within_budget(b, s))
+			d.next = DP_FAILOVER_NEXT_MODEL;
+		return d;
+	}
+	if (!retryable(o->cls) || !dp_failover_within_budget(b, s))
+		return d;
+	if (o->cls == SY_FAIL_RATE_LIMITED && o->retry_after_ms >= 0 && !s->retried_same &&
+	    !s->endpoint_left && o->retry_after_ms <= b->retry_after_max_ms &&
+	    o->retry_after_ms < dp_failover_time_left(b, s->elapsed_ms)) {
+		d.next = DP_FAILOVER_RETRY_SAME;
+		d.wait_ms = (uint32_t)o->retry_after_ms;
+		d.why = DP_FAILOVER_WHY_RETRY_AFTER;
+		return d;
+	}
+	if (transient(o) && !s->retried_same) {
+		d.next = DP_FAILOVER_RETRY_SAME;
+		d.why = DP_FAILOVER_WHY_TRANSIENT;
+		return d;
+	}
+	if (s->target_left) {
+		d.next = DP_FAILOVER_NEXT_ENDPOINT;
+		return d;
+	}
+	if (quick(o->cls) && !s->retried_same) {
+		d.next = DP_FAILOVER_RETRY_SAME;
+		d.why = DP_FAILOVER_WHY_LAST_RESORT;
+	}
+	return d;
+}
+
+bool dp_failover_skip_garbage(struct dp_failover_garbage *g, uint32_t run_max)
+{
+	g->total++;
+	return ++g->run < (run_max ? run_max : 1);
+}
