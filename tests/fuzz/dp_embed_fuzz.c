@@ -4,9 +4,11 @@
  * estimate, and each adapter builds a JSON upstream request for it or refuses with a message
  * (Gemini refuses token ids, Anthropic everything); a refusal of the body has a message. As a
  * provider's answer to a two-input request, in OpenAI's and Gemini's formats: an accepted one
- * has two vectors of numbers, and the client's answer (float and base64) is JSON with them. */
+ * has two vectors, and the client's answer (float and base64) is JSON (for jansson too when
+ * the provider's text was: numbers too big for jansson pass through as sent). */
 #include "dp_adapter.h"
 #include "dp_embed.h"
+#include "dp_jtext.h"
 #include "dp_route.h"
 
 #include <jansson.h>
@@ -19,10 +21,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static const struct dp_adapter *const adapters[] = {&dp_adapter_openai, &dp_adapter_gemini,
                                                     &dp_adapter_anthropic};
 
-static void must_be_json(char *text)
+/* Whatever reaches the client is JSON (for jansson too when the provider's text was); frees
+ * text. */
+static void must_be_json(char *text, bool plain)
 {
-	json_t *j = text ? json_loads(text, 0, NULL) : NULL;
-	if (!j)
+	struct dp_jval root;
+	if (!text || dp_jtext_check(text, strlen(text), &root))
+		abort();
+	json_t *j = plain ? json_loads(text, 0, NULL) : NULL;
+	if (plain && !j)
 		abort();
 	json_decref(j);
 	free(text);
@@ -57,7 +64,7 @@ static void as_request(const char *p, size_t size, const struct dp_route_target 
 	dp_request_release(&req);
 }
 
-static void as_answer(const char *p, size_t size, const struct dp_chat_req *req)
+static void as_answer(const char *p, size_t size, const struct dp_chat_req *req, bool plain)
 {
 	static const struct dp_gen_info g = {
 	    .id = "gen-fuzz", .created = 1, .provider_name = "Fuzz", .model = "fuzz/embed"};
@@ -65,9 +72,10 @@ static void as_answer(const char *p, size_t size, const struct dp_chat_req *req)
 		struct dp_embed_answer a;
 		if (dp_embed_read(adapters[i], p, size, req, &a))
 			continue;
-		if (json_array_size(a.vectors) != req->n_inputs)
+		if (a.n != req->n_inputs)
 			abort();
-		must_be_json(dp_embed_finish(&a, req, &g, 42));
+		/* Gemini's answers are translated by jansson: plain JSON whatever came in */
+		must_be_json(dp_embed_finish(&a, req, &g, 42), plain || i == 1);
 		dp_embed_answer_release(&a);
 	}
 }
@@ -87,8 +95,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ep.provider = "fuzz";
 	ep.provider_model_id = "embed/model:v1";
 	model.id = "fuzz/embed";
-	struct dp_route_target t = {.model = &model, .model_id = model.id, .ep = &ep, .prov = &prov};
+	struct dp_route_target t = {
+	    .model = &model, .model_id = model.id, .ep = &ep, .prov = &prov};
 	as_request(p, size, &t);
+
+	json_t *in = json_loadb(p, size, JSON_DECODE_ANY, NULL);
+	bool plain = in != NULL;
+	json_decref(in);
 
 	static const char *const two[] = {"{\"model\":\"m\",\"input\":[\"a\",\"b\"]}",
 	                                  "{\"model\":\"m\",\"input\":[\"a\",\"b\"],"
@@ -98,7 +111,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		char err[64];
 		if (dp_embed_parse(two[k], strlen(two[k]), &req, err, sizeof(err)))
 			abort();
-		as_answer(p, size, &req);
+		as_answer(p, size, &req, plain);
 		dp_request_release(&req);
 	}
 	free(p);
