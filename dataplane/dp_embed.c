@@ -107,12 +107,16 @@ static int check_body(const json_t *body, struct dp_chat_req *req, uint64_t *est
 		size_t i = 0;
 		while (i < sizeof(known) / sizeof(known[0]) && strcmp(k, known[i]))
 			i++;
+		/* the name, cut to 64 bytes on a character boundary (the message must be UTF-8) */
+		size_t n = strlen(k) < 64 ? strlen(k) : 64;
+		while (n && k[n] && ((unsigned char)k[n] & 0xC0) == 0x80)
+			n--;
 		if (i == sizeof(known) / sizeof(known[0]))
 			return sy_jcheck_bad(
 			    e,
-			    "%.64s is not supported by /embeddings (accepted: model, "
+			    "%.*s is not supported by /embeddings (accepted: model, "
 			    "input, dimensions, encoding_format, user, provider)",
-			    k);
+			    (int)n, k);
 	}
 	v = sy_jcheck_opt(body, "model");
 	if (!json_is_string(v) || !json_string_length(v))

@@ -105,6 +105,20 @@ static void test_parse_refused(void **state)
 			         cases[i][1]);
 		assert_null(req.body);
 	}
+	/* an unknown member's name is cut on a character boundary: the message stays UTF-8 */
+	{
+		struct dp_chat_req req;
+		char err[256] = "", body[160];
+		snprintf(
+		    body, sizeof(body), "{\"model\":\"m\",\"input\":\"x\",\"%s\xc3\xa9x\":1}",
+		    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"); /* 63 */
+		assert_int_equal(dp_embed_parse(body, strlen(body), &req, err, sizeof(err)),
+		                 SY_EINVAL);
+		assert_non_null(strstr(err, "aaa is not supported by /embeddings"));
+		json_t *msg = json_string(err);
+		assert_non_null(msg); /* valid UTF-8 */
+		json_decref(msg);
+	}
 	/* more than 2048 inputs */
 	struct sy_buf b;
 	sy_buf_init(&b, 0);
