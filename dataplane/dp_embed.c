@@ -10,7 +10,6 @@
 #include "sy_prefs.h"
 
 #include <errno.h>
-#include <inttypes.h>
 #include <sodium.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -108,12 +107,16 @@ static int check_body(const json_t *body, struct dp_chat_req *req, uint64_t *est
 		size_t i = 0;
 		while (i < sizeof(known) / sizeof(known[0]) && strcmp(k, known[i]))
 			i++;
+		/* the name, cut to 64 bytes on a character boundary (the message must be UTF-8) */
+		size_t n = strlen(k) < 64 ? strlen(k) : 64;
+		while (n && k[n] && ((unsigned char)k[n] & 0xC0) == 0x80)
+			n--;
 		if (i == sizeof(known) / sizeof(known[0]))
 			return sy_jcheck_bad(
 			    e,
-			    "%.64s is not supported by /embeddings (accepted: model, "
+			    "%.*s is not supported by /embeddings (accepted: model, "
 			    "input, dimensions, encoding_format, user, provider)",
-			    k);
+			    (int)n, k);
 	}
 	v = sy_jcheck_opt(body, "model");
 	if (!json_is_string(v) || !json_string_length(v))
@@ -189,158 +192,170 @@ int dp_embed_build(const struct dp_adapter *ad, const struct dp_chat_req *req,
 
 /* ---- the answer -------------------------------------------------------------------------- */
 
+/* Answers are read and written as text (dp_jtext), not as jansson trees: a vector's numbers
+ * go to the client as the provider wrote them, and a batch of large vectors costs one scan. */
+
 void dp_embed_answer_release(struct dp_embed_answer *a)
 {
-	json_decref(a->vectors);
+	free(a->vectors);
+	sy_buf_release(&a->own);
 	a->vectors = NULL;
+	a->n = 0;
 }
 
-static bool all_numbers(const json_t *vec)
+static bool is_number(const struct dp_jval *v)
 {
-	size_t i;
-	json_t *x;
-	if (!json_array_size(vec))
+	char k = dp_jtext_kind(v);
+	return k == '-' || (k >= '0' && k <= '9');
+}
+
+/* A non-empty array of numbers. */
+static bool numbers(const struct dp_jval *v)
+{
+	struct dp_jiter it;
+	struct dp_jval x;
+	size_t n = 0;
+	if (dp_jtext_kind(v) != '[')
 		return false;
-	json_array_foreach(vec, i, x)
-	{
-		if (!json_is_number(x))
+	dp_jtext_iter(v, &it);
+	while (dp_jtext_element(&it, &x)) {
+		if (!is_number(&x))
 			return false;
+		n++;
 	}
-	return true;
+	return n > 0;
 }
 
-/* OpenAI's shape: data [{index, embedding [numbers]}] with every index in 0..n-1 once. */
-static int read_openai(const json_t *root, size_t n, json_t *vectors)
+/* OpenAI's shape: data [{index, embedding [numbers]}] with every index in 0..n-1 once (an
+ * item without index is at its position). */
+static int read_data(const struct dp_jval *root, struct dp_embed_answer *a)
 {
-	json_t *data = json_object_get(root, "data");
-	if (json_array_size(data) != n)
+	static const char *const names[] = {"index", "embedding"};
+	struct dp_jval data, item, m[2];
+	struct dp_jiter it;
+	size_t i = 0;
+	if (!dp_jtext_get(root, "data", &data) || dp_jtext_kind(&data) != '[')
 		return SY_EPROTO;
-	for (size_t i = 0; i < n; i++)
-		if (json_array_append_new(vectors, json_null()))
-			return -ENOMEM;
-	size_t i;
-	json_t *d;
-	json_array_foreach(data, i, d)
-	{
-		json_t *idx = json_object_get(d, "index");
-		json_t *vec = json_object_get(d, "embedding");
-		json_int_t k = idx ? json_integer_value(idx) : (json_int_t)i;
-		if ((idx && !json_is_integer(idx)) || k < 0 || (size_t)k >= n ||
-		    !json_is_null(json_array_get(vectors, (size_t)k)) || !all_numbers(vec))
+	dp_jtext_iter(&data, &it);
+	for (; dp_jtext_element(&it, &item); i++) {
+		int64_t k = (int64_t)i;
+		dp_jtext_pick(&item, names, 2, m);
+		if ((m[0].p && !dp_jtext_int(&m[0], &k)) || k < 0 || (uint64_t)k >= a->n ||
+		    a->vectors[k].p || !m[1].p || !numbers(&m[1]))
 			return SY_EPROTO;
-		if (json_array_set(vectors, (size_t)k, vec))
-			return -ENOMEM;
+		a->vectors[k] = m[1];
 	}
-	return 0;
+	return i == a->n ? 0 : SY_EPROTO;
 }
 
 int dp_embed_read(const struct dp_adapter *ad, const char *data, size_t len,
                   const struct dp_chat_req *req, struct dp_embed_answer *a)
 {
-	*a = (struct dp_embed_answer){0};
-	struct sy_buf native;
-	sy_buf_init(&native, 0);
+	*a = (struct dp_embed_answer){.n = req->n_inputs};
+	sy_buf_init(&a->own, 0);
 	int rc = 0;
 	if (ad->embed_answer) {
-		rc = ad->embed_answer(data ? data : "", len, req, &native);
-		data = native.data;
-		len = native.len;
+		rc = ad->embed_answer(data ? data : "", len, req, &a->own);
+		data = a->own.data;
+		len = a->own.len;
 	}
-	json_t *root = rc ? NULL : json_loadb(data ? data : "", len, 0, NULL);
-	if (!rc && !json_is_object(root))
+	struct dp_jval root, usage, pt;
+	if (!rc && (dp_jtext_check(data ? data : "", len, &root) || dp_jtext_kind(&root) != '{'))
 		rc = SY_EPROTO;
-	if (!rc && !(a->vectors = json_array()))
+	if (!rc && !(a->vectors = calloc(a->n ? a->n : 1, sizeof(*a->vectors))))
 		rc = -ENOMEM;
 	if (!rc)
-		rc = read_openai(root, req->n_inputs, a->vectors);
-	if (!rc) {
-		json_t *usage = json_object_get(root, "usage");
-		json_t *pt = json_object_get(usage, "prompt_tokens");
-		a->usage.from_provider = json_is_integer(pt);
-		a->usage.tokens.prompt = a->usage.from_provider
-		                             ? dp_adapter_count(usage, "prompt_tokens")
-		                             : req->prompt_tokens_est;
-		/* a whole answer: billed (chat's rule of no charge without completion tokens and
-		 * finish is not for embeddings) */
-		snprintf(a->usage.finish_reason, sizeof(a->usage.finish_reason), "stop");
-	}
-	json_decref(root);
-	sy_buf_release(&native);
-	if (rc)
+		rc = read_data(&root, a);
+	if (rc) {
 		dp_embed_answer_release(a);
-	return rc;
+		return rc;
+	}
+	int64_t v = 0;
+	a->usage.from_provider = dp_jtext_get(&root, "usage", &usage) &&
+	                         dp_jtext_get(&usage, "prompt_tokens", &pt) &&
+	                         dp_jtext_int(&pt, &v);
+	a->usage.tokens.prompt = !a->usage.from_provider ? req->prompt_tokens_est
+	                         : v < 0                 ? 0
+	                         : v > UINT32_MAX        ? UINT32_MAX
+	                                                 : (uint32_t)v;
+	/* a whole answer: billed (chat's rule of no charge without completion tokens and finish
+	 * is not for embeddings) */
+	snprintf(a->usage.finish_reason, sizeof(a->usage.finish_reason), "stop");
+	return 0;
 }
 
-char *dp_embed_base64(const json_t *vec)
+char *dp_embed_base64(const struct dp_jval *vec)
 {
-	size_t n = json_array_size(vec);
-	unsigned char *bytes = malloc(n * 4 + 1);
+	struct dp_jiter it;
+	struct dp_jval x;
+	size_t n = 0;
+	if (!numbers(vec))
+		return NULL;
+	dp_jtext_iter(vec, &it);
+	while (dp_jtext_element(&it, &x))
+		n++;
+	unsigned char *bytes = malloc(n * 4);
 	size_t b64len = sodium_base64_encoded_len(n * 4, sodium_base64_VARIANT_ORIGINAL);
-	char *out = malloc(b64len);
-	for (size_t i = 0; bytes && out && i < n; i++) {
-		const json_t *x = json_array_get(vec, i);
-		if (!json_is_number(x)) {
-			free(out);
-			out = NULL;
-			break;
+	char *out = bytes ? malloc(b64len) : NULL;
+	if (out) {
+		dp_jtext_iter(vec, &it);
+		for (size_t i = 0; dp_jtext_element(&it, &x); i++) {
+			/* a number's text ends at its ',' or ']', which strtod does not take */
+			float f = (float)strtod(x.p, NULL);
+			uint32_t u;
+			memcpy(&u, &f, 4);
+			for (int b = 0; b < 4; b++)
+				bytes[i * 4 + (size_t)b] = (unsigned char)(u >> (8 * b));
 		}
-		float f = (float)json_number_value(x);
-		uint32_t u;
-		memcpy(&u, &f, 4);
-		for (int b = 0; b < 4; b++)
-			bytes[i * 4 + (size_t)b] = (unsigned char)(u >> (8 * b));
-	}
-	if (bytes && out)
 		sodium_bin2base64(out, b64len, bytes, n * 4, sodium_base64_VARIANT_ORIGINAL);
-	else {
-		free(out);
-		out = NULL;
 	}
 	free(bytes);
 	return out;
 }
 
 /* One data item: {"object":"embedding","index":i,"embedding":...}. */
-static int put_item(struct sy_buf *b, size_t i, const json_t *vec, bool base64)
+static int put_item(struct sy_buf *b, size_t i, const struct dp_jval *vec, bool base64)
 {
-	char *v = base64 ? dp_embed_base64(vec) : sy_json_dump(vec);
-	int rc =
-	    v ? sy_buf_printf(b, "%s{\"object\":\"embedding\",\"index\":%zu,\"embedding\":%s%s%s}",
-	                      i ? "," : "", i, base64 ? "\"" : "", v, base64 ? "\"" : "")
-	      : -ENOMEM;
-	free(v);
+	int rc = sy_buf_printf(
+	    b, "%s{\"object\":\"embedding\",\"index\":%zu,\"embedding\":", i ? "," : "", i);
+	if (!rc && base64) {
+		char *s = dp_embed_base64(vec);
+		rc = s ? sy_buf_printf(b, "\"%s\"}", s) : -ENOMEM;
+		free(s);
+	} else if (!rc) {
+		rc = sy_buf_append(b, vec->p, vec->n);
+		if (!rc)
+			rc = sy_buf_puts(b, "}");
+	}
 	return rc;
-}
-
-/* s as a JSON string literal (malloc'ed; NULL when out of memory or s is not UTF-8). */
-static char *quoted(const char *s)
-{
-	json_t *j = json_string(s ? s : "");
-	char *out = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
-	json_decref(j);
-	return out;
 }
 
 char *dp_embed_finish(const struct dp_embed_answer *a, const struct dp_chat_req *req,
                       const struct dp_gen_info *g, sy_money cost)
 {
-	char *id = quoted(g->id), *model = quoted(g->model), *prov = quoted(g->provider_name);
 	struct sy_buf b;
 	sy_buf_init(&b, 0);
-	int rc = id && model && prov
-	             ? sy_buf_printf(&b, "{\"id\":%s,\"object\":\"list\",\"data\":[", id)
-	             : -ENOMEM;
-	for (size_t i = 0; !rc && i < json_array_size(a->vectors); i++)
-		rc = put_item(&b, i, json_array_get(a->vectors, i), req->base64);
+	int rc = sy_buf_puts(&b, "{\"id\":");
 	if (!rc)
-		rc = sy_buf_printf(&b, "],\"model\":%s,\"provider\":%s,\"usage\":", model, prov);
+		rc = dp_jtext_put_str(&b, g->id);
+	if (!rc)
+		rc = sy_buf_puts(&b, ",\"object\":\"list\",\"data\":[");
+	for (size_t i = 0; !rc && i < a->n; i++)
+		rc = put_item(&b, i, &a->vectors[i], req->base64);
+	if (!rc)
+		rc = sy_buf_puts(&b, "],\"model\":");
+	if (!rc)
+		rc = dp_jtext_put_str(&b, g->model);
+	if (!rc)
+		rc = sy_buf_puts(&b, ",\"provider\":");
+	if (!rc)
+		rc = dp_jtext_put_str(&b, g->provider_name);
+	if (!rc)
+		rc = sy_buf_puts(&b, ",\"usage\":");
 	if (!rc)
 		rc = dp_usage_put(&b, &a->usage, cost);
 	if (!rc)
-		rc = sy_buf_printf(&b, "}");
-	free(id);
-	free(model);
-	free(prov);
+		rc = sy_buf_puts(&b, "}");
 	if (rc) {
 		sy_buf_release(&b);
 		return NULL;

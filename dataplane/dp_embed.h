@@ -9,11 +9,11 @@
 #ifndef DP_EMBED_H
 #define DP_EMBED_H
 
+#include "dp_jtext.h"
 #include "dp_request.h"
 #include "dp_response.h"
 #include "switchyard.pb-c.h"
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -38,26 +38,30 @@ int dp_embed_build(const struct dp_adapter *ad, const struct dp_chat_req *req,
                    const struct dp_route_target *t, struct dp_adapter_call *out, char *err,
                    size_t errlen);
 
-/* A provider's embeddings answer, read. */
+/* A provider's embeddings answer, read: spans of its text (dp_jtext), which must stay alive
+ * until dp_embed_finish — the caller's data, or own when the adapter translated it. */
 struct dp_embed_answer {
-	json_t *vectors; /* array of n_inputs arrays of numbers, in input order */
+	struct sy_buf own;       /* the adapter's OpenAI-shaped translation, if any */
+	struct dp_jval *vectors; /* n arrays of numbers, in input order (malloc'ed) */
+	size_t n;                /* = the request's n_inputs */
 	struct dp_usage usage;
 };
 
 /* Read ad's 2xx answer (data, len) for req: one vector per input, each index once, every
- * vector of numbers; usage.prompt_tokens when the provider gives it (usage.from_provider),
- * else the gateway's estimate; finish_reason "stop" (a whole answer is billed). 0, SY_EPROTO when it is not such an answer, -ENOMEM. */
+ * vector a non-empty array of numbers; usage.prompt_tokens when the provider gives it
+ * (usage.from_provider), else the gateway's estimate; finish_reason "stop" (a whole answer
+ * is billed). 0, SY_EPROTO when it is not such an answer, -ENOMEM. */
 int dp_embed_read(const struct dp_adapter *ad, const char *data, size_t len,
                   const struct dp_chat_req *req, struct dp_embed_answer *a);
 void dp_embed_answer_release(struct dp_embed_answer *a);
 /* The client's answer: {id, object "list", data [{object "embedding", index, embedding}],
- * model, provider, usage (dp_usage_put, with cost)}; embedding is the numbers, or with
- * req->base64 their little-endian float32 bytes in base64 (OpenAI's encoding_format).
- * malloc'ed JSON; NULL when out of memory. */
+ * model, provider, usage (dp_usage_put, with cost)}; embedding is the numbers as the
+ * provider wrote them, or with req->base64 their little-endian float32 bytes in base64
+ * (OpenAI's encoding_format). malloc'ed JSON; NULL when out of memory. */
 char *dp_embed_finish(const struct dp_embed_answer *a, const struct dp_chat_req *req,
                       const struct dp_gen_info *g, sy_money cost);
-/* base64 of the little-endian float32 values of the numbers in vec (malloc'ed; NULL when out
- * of memory or vec holds a non-number). */
-char *dp_embed_base64(const json_t *vec);
+/* base64 of the little-endian float32 values of vec, an array of numbers (malloc'ed; NULL
+ * when out of memory or vec is not a non-empty array of numbers). */
+char *dp_embed_base64(const struct dp_jval *vec);
 
 #endif

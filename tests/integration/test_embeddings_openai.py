@@ -43,6 +43,9 @@ def main():
         assert set(models(dp, key, "?input_modalities=text&output_modalities=all")) == {
             "mock/echo", "openai/text-embedding-3-small"}
         assert set(models(dp, key, "?input_modalities=image&output_modalities=all")) == set()
+        s, b, _ = http("GET", dp.url + "/api/v1/models/user?output_modalities=embeddings",
+                       headers={"Authorization": "Bearer " + key})
+        assert s == 200 and [m["id"] for m in b["data"]] == ["openai/text-embedding-3-small"], b
 
         assert c.admin("GET", "/api/v1/keys")[1]["data"][0]["usage"] == 0
 

@@ -105,6 +105,20 @@ static void test_parse_refused(void **state)
 			         cases[i][1]);
 		assert_null(req.body);
 	}
+	/* an unknown member's name is cut on a character boundary: the message stays UTF-8 */
+	{
+		struct dp_chat_req req;
+		char err[256] = "", body[160];
+		snprintf(
+		    body, sizeof(body), "{\"model\":\"m\",\"input\":\"x\",\"%s\xc3\xa9x\":1}",
+		    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"); /* 63 */
+		assert_int_equal(dp_embed_parse(body, strlen(body), &req, err, sizeof(err)),
+		                 SY_EINVAL);
+		assert_non_null(strstr(err, "aaa is not supported by /embeddings"));
+		json_t *msg = json_string(err);
+		assert_non_null(msg); /* valid UTF-8 */
+		json_decref(msg);
+	}
 	/* more than 2048 inputs */
 	struct sy_buf b;
 	sy_buf_init(&b, 0);
@@ -222,6 +236,25 @@ static void test_build_anthropic(void **state)
 	dp_request_release(&req);
 }
 
+/* The vectors an answer was read to, as one JSON array. */
+static void vectors_eq(const struct dp_embed_answer *a, const char *want)
+{
+	struct sy_buf b;
+	sy_buf_init(&b, 0);
+	sy_buf_puts(&b, "[");
+	for (size_t i = 0; i < a->n; i++) {
+		if (i)
+			sy_buf_puts(&b, ",");
+		sy_buf_append(&b, a->vectors[i].p, a->vectors[i].n);
+	}
+	sy_buf_puts(&b, "]");
+	json_t *j = json_loads(b.data, 0, NULL);
+	assert_non_null(j);
+	test_json_eq(j, want);
+	json_decref(j);
+	sy_buf_release(&b);
+}
+
 /* Read an answer of adapter ad for request text; returns dp_embed_read's code. */
 static int read_answer(const struct dp_adapter *ad, const char *req_text, const char *answer,
                        struct dp_embed_answer *a)
@@ -246,7 +279,7 @@ static void test_read_openai(void **state)
 	                "\"usage\":{\"prompt_tokens\":8,\"total_tokens\":8}}",
 	                &a),
 	    0);
-	test_json_eq(a.vectors, "[[0.0023064255,-0.009327292],[0.5,0.25]]");
+	vectors_eq(&a, "[[0.0023064255,-0.009327292],[0.5,0.25]]");
 	assert_int_equal(a.usage.tokens.prompt, 8);
 	assert_int_equal(a.usage.tokens.completion, 0);
 	assert_true(a.usage.from_provider);
@@ -290,7 +323,7 @@ static void test_read_gemini(void **state)
 	                             "-0.046782676]}}",
 	                             &a),
 	                 0);
-	test_json_eq(a.vectors, "[[0.013168523,-0.008711934,-0.046782676]]");
+	vectors_eq(&a, "[[0.013168523,-0.008711934,-0.046782676]]");
 	assert_false(a.usage.from_provider);
 	assert_int_equal(a.usage.tokens.prompt, 1);
 	dp_embed_answer_release(&a);
@@ -303,7 +336,7 @@ static void test_read_gemini(void **state)
 	                             "\"totalTokenCount\":7}}",
 	                             &a),
 	                 0);
-	test_json_eq(a.vectors, "[[1,2],[3,4]]");
+	vectors_eq(&a, "[[1,2],[3,4]]");
 	assert_true(a.usage.from_provider);
 	assert_int_equal(a.usage.tokens.prompt, 7);
 	dp_embed_answer_release(&a);
@@ -321,22 +354,26 @@ static void test_read_gemini(void **state)
 			fail_msg("accepted %s", bad[i]);
 }
 
+/* base64 of the numbers in the JSON text json (NULL when refused). */
+static char *b64(const char *json)
+{
+	struct dp_jval v;
+	assert_int_equal(dp_jtext_check(json, strlen(json), &v), 0);
+	return dp_embed_base64(&v);
+}
+
 static void test_base64(void **state)
 {
-	json_t *v = json_loads("[1.0,-2,0.5]", 0, NULL);
-	char *s = dp_embed_base64(v);
+	char *s = b64("[1.0, -2,0.5e0 ]");
 	/* little-endian float32: 00 00 80 3f, 00 00 00 c0, 00 00 00 3f */
 	assert_string_equal(s, "AACAPwAAAMAAAAA/");
 	free(s);
-	json_decref(v);
-	v = json_loads("[0.1]", 0, NULL); /* rounded to float32: 0x3dcccccd */
-	s = dp_embed_base64(v);
+	s = b64("[0.1]"); /* rounded to float32: 0x3dcccccd */
 	assert_string_equal(s, "zczMPQ==");
 	free(s);
-	json_decref(v);
-	v = json_loads("[1,\"x\"]", 0, NULL);
-	assert_null(dp_embed_base64(v));
-	json_decref(v);
+	assert_null(b64("[1,\"x\"]"));
+	assert_null(b64("[]"));
+	assert_null(b64("{\"a\":1}"));
 }
 
 static void test_finish(void **state)
@@ -349,8 +386,8 @@ static void test_finish(void **state)
 	struct dp_chat_req req;
 	assert_int_equal(read_answer(&dp_adapter_openai,
 	                             "{\"model\":\"m\",\"input\":[\"a\",\"b\"]}",
-	                             "{\"data\":[{\"embedding\":[1,-2,0.5],\"index\":0},"
-	                             "{\"embedding\":[0.25],\"index\":1}],"
+	                             "{\"data\":[{\"embedding\":[1, -2,0.50000000000000000001],"
+	                             "\"index\":0},{\"embedding\":[0.25],\"index\":1}],"
 	                             "\"usage\":{\"prompt_tokens\":4}}",
 	                             &a),
 	                 0);
@@ -369,6 +406,8 @@ static void test_finish(void **state)
 	assert_int_equal(test_int(j, "usage.total_tokens"), 4);
 	assert_int_equal(test_int(j, "usage.completion_tokens"), 0);
 	assert_non_null(strstr(out, "\"cost\":0.00000008,")); /* exact, as chat's */
+	/* the numbers as the provider wrote them */
+	assert_non_null(strstr(out, "\"embedding\":[1, -2,0.50000000000000000001]}"));
 	json_decref(j);
 	free(out);
 	dp_request_release(&req);
