@@ -1125,6 +1125,7 @@ static int start_attempt(struct dp_chat *chat, const struct dp_route_target *t)
 	chat->g.provider_name = display_name(p);
 	chat->g.model = t->model_id;
 	sy_buf_reset(&chat->up_body);
+	sy_buf_reset(&chat->heal_acc); /* what a failed attempt said is not the answer */
 	sy_buf_release(&chat->held);
 	if (!chat->committed && chat->skin->rewind)
 		chat->skin->rewind(chat->skin_state);
