@@ -28,11 +28,12 @@ static int translate(const char *body, char **out, char *err)
 static void test_request(void **state)
 {
 	char *out, err[256];
-	assert_int_equal(translate("{\"model\":\"gpt-3.5-turbo-instruct\",\"prompt\":\"Say this is "
-	                           "a test\",\"max_tokens\":7,\"temperature\":0,\"stop\":[\"\\n\"],"
-	                           "\"echo\":false,\"stream\":true,\"provider\":{\"sort\":\"price\"}}",
-	                           &out, err),
-	                 0);
+	assert_int_equal(
+	    translate("{\"model\":\"gpt-3.5-turbo-instruct\",\"prompt\":\"Say this is "
+	              "a test\",\"max_tokens\":7,\"temperature\":0,\"stop\":[\"\\n\"],"
+	              "\"echo\":false,\"stream\":true,\"provider\":{\"sort\":\"price\"}}",
+	              &out, err),
+	    0);
 	json_t *j = json_loads(out, 0, NULL);
 	test_json_eq(j, "{\"model\":\"gpt-3.5-turbo-instruct\",\"max_tokens\":7,\"temperature\":0,"
 	                "\"stop\":[\"\\n\"],\"stream\":true,\"provider\":{\"sort\":\"price\"},"
@@ -85,12 +86,13 @@ static void test_reply(void **state)
 	           "\"native_finish_reason\":\"length\"}],\"usage\":{\"prompt_tokens\":5,"
 	           "\"completion_tokens\":7,\"total_tokens\":12,\"cost\":0.1}}"));
 	json_t *j = json_loads(r, 0, NULL);
-	test_json_eq(j, "{\"id\":\"gen-1\",\"object\":\"text_completion\",\"created\":1589478378,"
-	                "\"model\":\"openai/gpt-3.5-turbo-instruct\",\"provider\":\"OpenAI\","
-	                "\"choices\":[{\"index\":0,\"text\":\"\\n\\nThis is indeed a test\","
-	                "\"finish_reason\":\"length\",\"native_finish_reason\":\"length\","
-	                "\"logprobs\":null}],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":7,"
-	                "\"total_tokens\":12,\"cost\":0.1}}");
+	test_json_eq(j,
+	             "{\"id\":\"gen-1\",\"object\":\"text_completion\",\"created\":1589478378,"
+	             "\"model\":\"openai/gpt-3.5-turbo-instruct\",\"provider\":\"OpenAI\","
+	             "\"choices\":[{\"index\":0,\"text\":\"\\n\\nThis is indeed a test\","
+	             "\"finish_reason\":\"length\",\"native_finish_reason\":\"length\","
+	             "\"logprobs\":null}],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":7,"
+	             "\"total_tokens\":12,\"cost\":0.1}}");
 	json_decref(j);
 	free(r);
 	/* errors keep OpenRouter's envelope */

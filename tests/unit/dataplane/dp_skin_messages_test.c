@@ -1,6 +1,6 @@
 /* dp_skin_messages_test.c - Anthropic's Messages API as a client format: requests into chat
- * requests, chat answers, chunks and errors back into messages and events, pass-through, and
- * count_tokens, from the examples in Anthropic's documentation. */
+ * answers, chunks and errors back into messages and events, pass-through and count_tokens, from
+ * the examples in Anthropic's documentation (the request itself: dp_messages_req_test). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -31,19 +31,6 @@ static json_t *translate(const char *body, const char *version, const char *beta
 	return j;
 }
 
-static void refused(const char *body, const char *needle)
-{
-	const char *hdrs[] = {NULL, NULL};
-	char *out = NULL, err[256] = "";
-	void *st = NULL;
-	assert_int_equal(sk->request(body, strlen(body), hdrs, &st, &out, err, sizeof(err)),
-	                 SY_EINVAL);
-	assert_null(out);
-	assert_null(st);
-	if (!strstr(err, needle))
-		fail_msg("\"%s\" does not name %s", err, needle);
-}
-
 /* The events of an SSE text as [{"event": name, "data": {...}}]. */
 static json_t *events(const struct sy_buf *b)
 {
@@ -64,121 +51,17 @@ static json_t *events(const struct sy_buf *b)
 	return all;
 }
 
-/* The documented multi-turn example with a system prompt, an image, a tool round trip and a
- * thinking block sent back; OpenRouter's members kept. */
-static void test_request(void **state)
+/* A body that is not JSON is refused before any state exists. */
+static void test_not_json(void **state)
 {
-	void *st;
-	json_t *b = translate(
-	    "{\"model\":\"anthropic/claude-sonnet-4.5\",\"max_tokens\":1024,"
-	    "\"system\":[{\"type\":\"text\",\"text\":\"You are terse.\","
-	    "\"cache_control\":{\"type\":\"ephemeral\"}}],"
-	    "\"messages\":["
-	    "{\"role\":\"user\",\"content\":[{\"type\":\"image\",\"source\":{\"type\":\"base64\","
-	    "\"media_type\":\"image/jpeg\",\"data\":\"/9j/4AAQ\"}},"
-	    "{\"type\":\"text\",\"text\":\"What is the weather where this was taken?\"}]},"
-	    "{\"role\":\"assistant\",\"content\":[{\"type\":\"thinking\",\"thinking\":\"Paris.\","
-	    "\"signature\":\"EqQBCg\"},{\"type\":\"text\",\"text\":\"Let me check.\"},"
-	    "{\"type\":\"tool_use\",\"id\":\"toolu_01A09q90qw90lq917835lq9\",\"name\":"
-	    "\"get_weather\",\"input\":{\"location\":\"Paris\"}}]},"
-	    "{\"role\":\"user\",\"content\":[{\"type\":\"tool_result\",\"tool_use_id\":"
-	    "\"toolu_01A09q90qw90lq917835lq9\",\"content\":[{\"type\":\"text\",\"text\":"
-	    "\"15 degrees\"}]},{\"type\":\"text\",\"text\":\"Thanks\"}]},"
-	    "{\"role\":\"assistant\",\"content\":\"You are welcome.\"},"
-	    "{\"role\":\"user\",\"content\":[{\"type\":\"document\",\"title\":\"a.pdf\","
-	    "\"source\":{\"type\":\"url\",\"url\":\"https://example.com/a.pdf\"}}]}],"
-	    "\"tools\":[{\"name\":\"get_weather\",\"description\":\"Get the current weather\","
-	    "\"input_schema\":{\"type\":\"object\",\"properties\":{\"location\":"
-	    "{\"type\":\"string\"}},\"required\":[\"location\"]}}],"
-	    "\"tool_choice\":{\"type\":\"any\",\"disable_parallel_tool_use\":true},"
-	    "\"stop_sequences\":[\"END\"],\"temperature\":0.5,\"top_p\":0.9,\"top_k\":40,"
-	    "\"metadata\":{\"user_id\":\"u-42\"},\"stream\":true,"
-	    "\"thinking\":{\"type\":\"enabled\",\"budget_tokens\":2048},"
-	    "\"provider\":{\"order\":[\"anthropic\"]},\"models\":[\"a/b\"],\"session_id\":\"s1\"}",
-	    "2023-06-01", NULL, &st);
-	test_json_eq(
-	    b,
-	    "{\"model\":\"anthropic/claude-sonnet-4.5\",\"max_tokens\":1024,\"messages\":["
-	    "{\"role\":\"system\",\"content\":[{\"type\":\"text\",\"text\":\"You are terse.\","
-	    "\"cache_control\":{\"type\":\"ephemeral\"}}]},"
-	    "{\"role\":\"user\",\"content\":[{\"type\":\"image_url\",\"image_url\":{\"url\":"
-	    "\"data:image/jpeg;base64,/9j/4AAQ\"}},{\"type\":\"text\",\"text\":"
-	    "\"What is the weather where this was taken?\"}]},"
-	    "{\"role\":\"assistant\",\"content\":\"Let me check.\",\"tool_calls\":[{\"id\":"
-	    "\"toolu_01A09q90qw90lq917835lq9\",\"type\":\"function\",\"function\":{\"name\":"
-	    "\"get_weather\",\"arguments\":\"{\\\"location\\\":\\\"Paris\\\"}\"}}],"
-	    "\"reasoning_details\":[{\"type\":\"reasoning.text\",\"text\":\"Paris.\","
-	    "\"format\":\"anthropic-claude-v1\",\"signature\":\"EqQBCg\"}]},"
-	    "{\"role\":\"tool\",\"tool_call_id\":\"toolu_01A09q90qw90lq917835lq9\","
-	    "\"content\":\"15 degrees\"},"
-	    "{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"Thanks\"}]},"
-	    "{\"role\":\"assistant\",\"content\":\"You are welcome.\"},"
-	    "{\"role\":\"user\",\"content\":[{\"type\":\"file\",\"file\":{\"filename\":\"a.pdf\","
-	    "\"file_data\":\"https://example.com/a.pdf\"}}]}],"
-	    "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\","
-	    "\"description\":\"Get the current weather\",\"parameters\":{\"type\":\"object\","
-	    "\"properties\":{\"location\":{\"type\":\"string\"}},\"required\":[\"location\"]}}}],"
-	    "\"tool_choice\":\"required\",\"parallel_tool_calls\":false,\"stop\":[\"END\"],"
-	    "\"temperature\":0.5,\"top_p\":0.9,\"top_k\":40,\"user\":\"u-42\",\"stream\":true,"
-	    "\"reasoning\":{\"max_tokens\":2048},\"provider\":{\"order\":[\"anthropic\"]},"
-	    "\"models\":[\"a/b\"],\"session_id\":\"s1\"}");
-	json_decref(b);
-	sk->release(st);
-
-	/* Claude Code's shape: adaptive thinking, effort, a no-op context edit, a system turn */
-	b = translate("{\"model\":\"m\",\"max_tokens\":10,\"thinking\":{\"type\":\"adaptive\"},"
-	              "\"output_config\":{\"effort\":\"max\"},\"context_management\":{\"edits\":"
-	              "[{\"type\":\"clear_thinking_20251015\",\"keep\":\"all\"}]},"
-	              "\"tool_choice\":{\"type\":\"tool\",\"name\":\"f\"},"
-	              "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"},"
-	              "{\"role\":\"system\",\"content\":[{\"type\":\"text\",\"text\":\"env\"}]}]}",
-	              NULL, NULL, &st);
-	test_json_eq(b, "{\"model\":\"m\",\"max_tokens\":10,\"messages\":["
-	                "{\"role\":\"user\",\"content\":\"hi\"},{\"role\":\"system\",\"content\":"
-	                "[{\"type\":\"text\",\"text\":\"env\"}]}],\"reasoning\":{\"effort\":"
-	                "\"xhigh\"},\"tool_choice\":{\"type\":\"function\",\"function\":{\"name\":"
-	                "\"f\"}}}");
-	char *body = NULL, err[256] = "";
-	size_t len;
-	const char *const *hdrs = NULL;
-	assert_int_equal(sk->passthrough(st, "openai", "gpt", &body, &len, &hdrs, err, sizeof(err)),
-	                 0);
-	json_decref(b);
-	sk->release(st);
-}
-
-static void test_request_refused(void **state)
-{
-	static const char *const msgs = "\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]";
-	char body[512];
-	static const struct {
-		const char *extra, *needle;
-	} cases[] = {
-	    {"\"max_tokens\":0", "max_tokens"},
-	    {"\"max_tokens\":\"9\"", "max_tokens"},
-	    {"\"max_tokens\":9,\"thinking\":{\"type\":\"on\"}", "thinking"},
-	    {"\"max_tokens\":9,\"metadata\":{\"tenant\":\"a\"}", "metadata.tenant"},
-	    {"\"max_tokens\":9,\"tool_choice\":{\"type\":\"some\"}", "tool_choice"},
-	    {"\"max_tokens\":9,\"tools\":[{\"name\":\"f\"}]", "tools[0]"},
-	    {"\"max_tokens\":9,\"system\":[{\"type\":\"image\"}]", "system[0]"},
-	    {"\"max_tokens\":9,\"output_config\":7", "output_config"},
-	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		snprintf(body, sizeof(body), "{\"model\":\"m\",%s,%s}", cases[i].extra, msgs);
-		refused(body, cases[i].needle);
-	}
-	refused("{\"model\":\"m\",\"max_tokens\":9,\"messages\":[]}", "messages");
-	refused("{\"model\":\"m\",\"max_tokens\":9,\"messages\":[{\"role\":\"bot\","
-	        "\"content\":\"x\"}]}",
-	        "messages[0].role");
-	refused("{\"model\":\"m\",\"max_tokens\":9,\"messages\":[{\"role\":\"user\",\"content\":"
-	        "[{\"type\":\"image\",\"source\":{\"type\":\"file\"}}]}]}",
-	        "messages[0].content[0].source");
-	refused("{\"model\":\"m\",\"max_tokens\":9,\"messages\":[{\"role\":\"assistant\","
-	        "\"content\":[{\"type\":\"tool_use\",\"id\":\"t\",\"name\":\"f\",\"input\":[]}]}]}",
-	        "messages[0].content[0]");
-	refused("[1]", "JSON object");
-	refused("{\"model\":", "not valid JSON");
+	const char *hdrs[] = {NULL, NULL};
+	char *out = NULL, err[256] = "";
+	void *st = NULL;
+	assert_int_equal(sk->request("{\"model\":", 9, hdrs, &st, &out, err, sizeof(err)),
+	                 SY_EINVAL);
+	assert_null(out);
+	assert_null(st);
+	assert_non_null(strstr(err, "not valid JSON"));
 }
 
 /* What only Anthropic honours: refused on other formats by name, passed through as written
@@ -236,13 +119,12 @@ static void test_passthrough(void **state)
 	assert_int_equal(sk->raw_event(st, "error", "{}", 2, &out), 0);
 	assert_int_equal(sk->stream(st, DP_SKIN_CHUNK, "{\"choices\":[]}", &out), 0);
 	assert_int_equal(sk->stream(st, DP_SKIN_END, "{\"choices\":[],\"usage\":{}}", &out), 0);
-	assert_int_equal(sk->stream(st, DP_SKIN_ERROR,
-	                            "{\"error\":{\"code\":502,\"message\":\"cut\"}}", &out),
-	                 0);
-	assert_string_equal(out.data,
-	                    "event: content_block_delta\ndata: {\"type\":\"x\"}\n\n"
-	                    "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":"
-	                    "\"api_error\",\"message\":\"cut\"}}\n\n");
+	assert_int_equal(
+	    sk->stream(st, DP_SKIN_ERROR, "{\"error\":{\"code\":502,\"message\":\"cut\"}}", &out),
+	    0);
+	assert_string_equal(out.data, "event: content_block_delta\ndata: {\"type\":\"x\"}\n\n"
+	                              "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":"
+	                              "\"api_error\",\"message\":\"cut\"}}\n\n");
 	sy_buf_release(&out);
 	sk->release(st);
 }
@@ -268,16 +150,17 @@ static void test_reply(void **state)
 	           "\"completion_tokens\":20,\"total_tokens\":120,\"cost\":0.5,"
 	           "\"prompt_tokens_details\":{\"cached_tokens\":30,\"cache_write_tokens\":10}}}"));
 	json_t *j = json_loads(r, 0, NULL);
-	test_json_eq(j, "{\"id\":\"gen-1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":"
-	                "\"anthropic/claude\",\"provider\":\"Anthropic\",\"content\":["
-	                "{\"type\":\"thinking\",\"thinking\":\"Hmm.\",\"signature\":\"sig\"},"
-	                "{\"type\":\"redacted_thinking\",\"data\":\"enc\"},"
-	                "{\"type\":\"text\",\"text\":\"Let me check.\"},"
-	                "{\"type\":\"tool_use\",\"id\":\"toolu_1\",\"name\":\"get_weather\","
-	                "\"input\":{\"location\":\"Paris\"}}],\"stop_reason\":\"tool_use\","
-	                "\"stop_sequence\":null,\"usage\":{\"input_tokens\":60,\"output_tokens\":20,"
-	                "\"cache_creation_input_tokens\":10,\"cache_read_input_tokens\":30,"
-	                "\"cost\":0.5}}");
+	test_json_eq(j,
+	             "{\"id\":\"gen-1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":"
+	             "\"anthropic/claude\",\"provider\":\"Anthropic\",\"content\":["
+	             "{\"type\":\"thinking\",\"thinking\":\"Hmm.\",\"signature\":\"sig\"},"
+	             "{\"type\":\"redacted_thinking\",\"data\":\"enc\"},"
+	             "{\"type\":\"text\",\"text\":\"Let me check.\"},"
+	             "{\"type\":\"tool_use\",\"id\":\"toolu_1\",\"name\":\"get_weather\","
+	             "\"input\":{\"location\":\"Paris\"}}],\"stop_reason\":\"tool_use\","
+	             "\"stop_sequence\":null,\"usage\":{\"input_tokens\":60,\"output_tokens\":20,"
+	             "\"cache_creation_input_tokens\":10,\"cache_read_input_tokens\":30,"
+	             "\"cost\":0.5}}");
 	json_decref(j);
 	free(r);
 	/* Anthropic's own stop reason wins over the normalised one */
@@ -300,16 +183,21 @@ static void test_errors(void **state)
 	static const struct {
 		int status;
 		const char *type;
-	} cases[] = {{400, "invalid_request_error"}, {401, "authentication_error"},
-	             {402, "billing_error"},         {403, "permission_error"},
-	             {404, "not_found_error"},       {413, "request_too_large"},
-	             {429, "rate_limit_error"},      {500, "api_error"},
-	             {502, "api_error"},             {503, "overloaded_error"},
+	} cases[] = {{400, "invalid_request_error"},
+	             {401, "authentication_error"},
+	             {402, "billing_error"},
+	             {403, "permission_error"},
+	             {404, "not_found_error"},
+	             {413, "request_too_large"},
+	             {429, "rate_limit_error"},
+	             {500, "api_error"},
+	             {502, "api_error"},
+	             {503, "overloaded_error"},
 	             {504, "timeout_error"}};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char *r = sk->reply(NULL, cases[i].status,
-		                    sy_json_error(cases[i].status, "Nope",
-		                                  json_pack("{s:s}", "error_type", "x")));
+		char *r = sk->reply(
+		    NULL, cases[i].status,
+		    sy_json_error(cases[i].status, "Nope", json_pack("{s:s}", "error_type", "x")));
 		char want[160];
 		snprintf(want, sizeof(want),
 		         "{\"type\":\"error\",\"error\":{\"type\":\"%s\",\"message\":\"Nope\"}}",
@@ -424,8 +312,8 @@ static void test_count_tokens(void **state)
 	char *out = NULL, err[256] = "";
 	static const char body[] = "{\"model\":\"m\",\"system\":\"12345678\",\"messages\":[{"
 	                           "\"role\":\"user\",\"content\":\"abcdefgh\"}]}";
-	assert_int_equal(
-	    dp_skin_messages_count_tokens(body, strlen(body), &out, err, sizeof(err)), 0);
+	assert_int_equal(dp_skin_messages_count_tokens(body, strlen(body), &out, err, sizeof(err)),
+	                 0);
 	assert_string_equal(out, "{\"input_tokens\":4}");
 	free(out);
 	static const char tools[] =
@@ -436,19 +324,18 @@ static void test_count_tokens(void **state)
 	/* 1 for the text, 19 for {"type":"function","function":{"name":"f","parameters":{...}}} */
 	assert_string_equal(out, "{\"input_tokens\":20}");
 	free(out);
-	assert_int_equal(dp_skin_messages_count_tokens("{\"model\":\"m\"}", 13, &out, err,
-	                                               sizeof(err)),
-	                 SY_EINVAL);
+	assert_int_equal(
+	    dp_skin_messages_count_tokens("{\"model\":\"m\"}", 13, &out, err, sizeof(err)),
+	    SY_EINVAL);
 	assert_non_null(strstr(err, "messages"));
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_request),     cmocka_unit_test(test_request_refused),
-	    cmocka_unit_test(test_passthrough), cmocka_unit_test(test_reply),
-	    cmocka_unit_test(test_errors),      cmocka_unit_test(test_events),
-	    cmocka_unit_test(test_count_tokens),
+	    cmocka_unit_test(test_not_json), cmocka_unit_test(test_passthrough),
+	    cmocka_unit_test(test_reply),    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_events),   cmocka_unit_test(test_count_tokens),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -70,7 +70,8 @@ static void test_sse(void **state)
 	assert_int_equal(dp_skin_sse(&b, "ping", json_pack("{s:s}", "type", "ping")), 0);
 	assert_int_equal(dp_skin_sse(&b, NULL, json_pack("{s:i}", "n", 1)), 0);
 	assert_int_equal(dp_skin_sse(&b, "x", NULL), -ENOMEM);
-	assert_string_equal(b.data, "event: ping\ndata: {\"type\":\"ping\"}\n\ndata: {\"n\":1}\n\n");
+	assert_string_equal(b.data,
+	                    "event: ping\ndata: {\"type\":\"ping\"}\n\ndata: {\"n\":1}\n\n");
 	sy_buf_release(&b);
 }
 
