@@ -58,8 +58,10 @@ def main():
             add_model(c, f"x/{slug}", [(slug, "echo")])
             add_model(c, f"x/{slug}-cut", [(slug, "echo@fault=stream-cut")])
         add_model(c, "x/down", [("oai", "echo@fault=503")])
+        add_model(c, "x/mixed", [("oai", "echo"), ("anth", "echo")])
+        add_model(c, "x/anth-first-down", [("anth", "echo@fault=529"), ("oai", "echo")])
         c.wait_models(dp, key, "x/oai", "x/gem", "x/anth", "x/down", "x/oai-cut",
-                      "x/anth-cut")
+                      "x/anth-cut", "x/mixed", "x/anth-first-down")
         url = dp.url + "/api/v1/messages"
         xkey = {"x-api-key": key, "anthropic-version": "2023-06-01"}
 
@@ -151,6 +153,26 @@ def main():
         assert s == 400 and b["type"] == "error", (s, b)
         assert b["error"]["type"] == "invalid_request_error", b
         assert "context_management" in b["error"]["message"], b
+        # ... but fail-over reaches an endpoint that can: the OpenAI one refuses, Anthropic's
+        s, b, h = http("POST", url, dict(body, model="x/mixed",
+                                         provider={"order": ["oai", "anth"]}), xkey)
+        assert s == 200 and b["id"].startswith("msg_"), (s, b)
+        g = one_record(c, dp, key, h["X-Generation-Id"])
+        assert [(a["provider"], a["error_class"]) for a in g["provider_responses"]] == \
+            [("oai", "unsupported_request"), ("anth", "")], g
+        # an Anthropic endpoint down: the next one serves by translation, in the same shape
+        s, b, h = http("POST", url, {"model": "x/anth-first-down", "max_tokens": 50,
+                                     "messages": [{"role": "user", "content": "Hi"}],
+                                     "provider": {"order": ["anth", "oai"]}}, xkey)
+        assert s == 200 and b["id"] == h["X-Generation-Id"], (s, b)
+        assert b["content"] == [{"type": "text", "text": TOKENS}], b
+        st, hd, evs, _ = sse("POST", url, {"model": "x/anth-first-down", "max_tokens": 50,
+                                           "stream": True, "provider": {"order": ["anth", "oai"]},
+                                           "messages": [{"role": "user", "content": "Hi"}]},
+                             xkey)
+        evs = events(evs)
+        assert streamed_text(evs) == TOKENS and check_sequence(evs, "end_turn"), evs
+        assert evs[0][1]["message"]["id"] == hd["X-Generation-Id"], evs[0]
         for bad, field in (({"max_tokens": 0}, "max_tokens"),
                            ({"messages": []}, "messages"),
                            ({"thinking": {"type": "sometimes"}}, "thinking"),
