@@ -395,7 +395,8 @@ static enum MHD_Result dispatch(struct req *q, const char *url)
 		         q->method, q->path, q->allow);
 		q->handled = true;
 		struct MHD_Response *r = NULL;
-		char *body = sy_json_error(MHD_HTTP_METHOD_NOT_ALLOWED, msg, NULL);
+		char *body = dp_skin_reply(q->skin, NULL, MHD_HTTP_METHOD_NOT_ALLOWED,
+		                           sy_json_error(MHD_HTTP_METHOD_NOT_ALLOWED, msg, NULL));
 		if (body && !(r = MHD_create_response_from_buffer(strlen(body), body,
 		                                                  MHD_RESPMEM_MUST_FREE)))
 			free(body);

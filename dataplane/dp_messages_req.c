@@ -26,7 +26,7 @@ static const char *const anthropic_members[] = {"model",      "messages",      "
                                                 "thinking",   "output_config", "context_management",
                                                 NULL};
 const char *const dp_messages_req_openrouter[] = {"models", "provider", "route", "session_id",
-                                                 "user",   "plugins",  NULL};
+                                                  "user",   "plugins",  NULL};
 
 static bool member_of(const char *const *set, const char *name)
 {
@@ -92,8 +92,8 @@ static int media_part(const json_t *b, const char *type, const char *where, json
 }
 
 /* A tool_result block's content as text (string, or its text blocks joined). */
-static int tool_result_text(const json_t *b, const char *where, char **text, struct dp_messages_req_native *nat,
-                            char *err, size_t errlen)
+static int tool_result_text(const json_t *b, const char *where, char **text,
+                            struct dp_messages_req_native *nat, char *err, size_t errlen)
 {
 	json_t *c = json_object_get(b, "content");
 	struct sy_buf t;
@@ -128,8 +128,8 @@ static int tool_result_text(const json_t *b, const char *where, char **text, str
 }
 
 /* A user turn: tool_result blocks become tool turns (first), the rest one user turn. */
-static int user_turn(const json_t *content, size_t i, json_t *turns, struct dp_messages_req_native *nat, char *err,
-                     size_t errlen)
+static int user_turn(const json_t *content, size_t i, json_t *turns,
+                     struct dp_messages_req_native *nat, char *err, size_t errlen)
 {
 	json_t *parts = json_array();
 	size_t j;
@@ -180,8 +180,8 @@ static int user_turn(const json_t *content, size_t i, json_t *turns, struct dp_m
 }
 
 /* An assistant turn: text, tool_use and thinking blocks. */
-static int assistant_turn(const json_t *content, size_t i, json_t *turns, struct dp_messages_req_native *nat,
-                          char *err, size_t errlen)
+static int assistant_turn(const json_t *content, size_t i, json_t *turns,
+                          struct dp_messages_req_native *nat, char *err, size_t errlen)
 {
 	struct sy_buf text;
 	sy_buf_init(&text, 0);
@@ -283,7 +283,8 @@ static int map_system(const json_t *sys, const char *where, json_t *turns, char 
 	return 0;
 }
 
-static int map_messages(const json_t *in, json_t *out, struct dp_messages_req_native *nat, char *err, size_t errlen)
+static int map_messages(const json_t *in, json_t *out, struct dp_messages_req_native *nat,
+                        char *err, size_t errlen)
 {
 	json_t *msgs = json_object_get(in, "messages");
 	json_t *turns = json_array();
@@ -332,7 +333,8 @@ static int map_messages(const json_t *in, json_t *out, struct dp_messages_req_na
 	return 0;
 }
 
-static int map_tools(const json_t *in, json_t *out, struct dp_messages_req_native *nat, char *err, size_t errlen)
+static int map_tools(const json_t *in, json_t *out, struct dp_messages_req_native *nat, char *err,
+                     size_t errlen)
 {
 	json_t *tools = json_object_get(in, "tools");
 	json_t *choice = json_object_get(in, "tool_choice");
@@ -394,7 +396,8 @@ static int map_tools(const json_t *in, json_t *out, struct dp_messages_req_nativ
 
 /* output_config: effort as OpenRouter's reasoning effort, format as a JSON schema
  * response_format; other members are Anthropic's own. */
-static int map_output(const json_t *in, json_t *out, struct dp_messages_req_native *nat, char *err, size_t errlen)
+static int map_output(const json_t *in, json_t *out, struct dp_messages_req_native *nat, char *err,
+                      size_t errlen)
 {
 	json_t *oc = json_object_get(in, "output_config");
 	const char *k;
@@ -498,8 +501,8 @@ static int map_params(const json_t *in, json_t *out, bool count, char *err, size
 	return 0;
 }
 
-int dp_messages_req_translate(const json_t *in, bool count, char **out, struct dp_messages_req_native *nat, char *err,
-                     size_t errlen)
+int dp_messages_req_translate(const json_t *in, bool count, char **out,
+                              struct dp_messages_req_native *nat, char *err, size_t errlen)
 {
 	if (!json_is_object(in))
 		return dp_adapter_refuse(err, errlen, "request body must be a JSON object");

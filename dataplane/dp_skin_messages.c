@@ -139,6 +139,7 @@ static const char *error_type(int status)
 {
 	switch (status) {
 	case 400:
+	case 405:
 	case 422:
 		return "invalid_request_error";
 	case 401:

@@ -189,7 +189,8 @@ static void test_native_only(void **state)
 	json_t *b = translate_native(
 	    "{\"model\":\"m\",\"max_tokens\":9,\"messages\":[{\"role\":\"user\",\"content\":["
 	    "{\"type\":\"text\",\"text\":\"a\"},{\"type\":\"search_result\",\"source\":\"s\"},"
-	    "{\"type\":\"tool_result\",\"tool_use_id\":\"t\",\"content\":[{\"type\":\"image\"}]}]}]}",
+	    "{\"type\":\"tool_result\",\"tool_use_id\":\"t\",\"content\":[{\"type\":\"image\"}]}]}]"
+	    "}",
 	    what);
 	assert_string_equal(what, "messages[0].content[1] (type \"search_result\")");
 	test_json_eq(json_object_get(b, "messages"),
