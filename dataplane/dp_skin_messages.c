@@ -113,6 +113,14 @@ static int passthrough(void *p, const char *adapter, const char *model_id, char 
 	json_t *b = json_deep_copy(st->body);
 	for (size_t i = 0; b && dp_messages_req_openrouter[i]; i++)
 		json_object_del(b, dp_messages_req_openrouter[i]);
+	/* the end-user id goes upstream hashed, as the Anthropic adapter sends it */
+	json_t *meta = json_object_get(b, "metadata");
+	const char *user = json_string_value(json_object_get(meta, "user_id"));
+	char hex[33];
+	if (user) {
+		dp_adapter_user_hash(user, hex);
+		json_object_set_new(meta, "user_id", json_string(hex));
+	}
 	if (b && !json_object_set_new(b, "model", json_string(model_id)) &&
 	    (*body = sy_json_dump(b))) {
 		*len = strlen(*body);

@@ -71,6 +71,7 @@ static void test_passthrough(void **state)
 	void *st;
 	static const char body[] =
 	    "{\"model\":\"anthropic/claude\",\"max_tokens\":100,\"container\":\"c1\","
+	    "\"metadata\":{\"user_id\":\"alice\"},"
 	    "\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"hi\","
 	    "\"cache_control\":{\"type\":\"ephemeral\",\"ttl\":\"1h\"}},{\"type\":"
 	    "\"search_result\",\"source\":\"s\",\"title\":\"t\",\"content\":[]}]}],"
@@ -98,6 +99,11 @@ static void test_passthrough(void **state)
 	const char *drop[] = {"provider", "route", "plugins", "user", "session_id"};
 	for (size_t i = 0; i < 5; i++)
 		json_object_del(want, drop[i]);
+	/* the end-user id hashed, as the Anthropic adapter sends it */
+	char hex[33];
+	dp_adapter_user_hash("alice", hex);
+	assert_int_equal(strlen(hex), 32);
+	json_object_set_new(want, "metadata", json_pack("{s:s}", "user_id", hex));
 	char *w = sy_json_dump(want);
 	json_t *got = json_loads(up, 0, NULL);
 	test_json_eq(got, w);
