@@ -28,7 +28,7 @@
 #define DEFAULT_VERSION "2023-06-01"
 
 struct state {
-	json_t *body; /* the client's request, for pass-through */
+	json_t *body; /* the client's request as pass-through sends it (model set per attempt) */
 	struct dp_messages_req_native native;
 	char *hdr_store[2];
 	const char *hdrs[3]; /* anthropic-version, anthropic-beta for pass-through */
@@ -85,6 +85,17 @@ static int request(const char *data, size_t len, const char *const *hdrs, void *
 		return rc;
 	}
 	st->native = nat;
+	/* the body as pass-through sends it: OpenRouter's members are in the chat body now, the
+	 * end-user id goes upstream hashed (as the Anthropic adapter sends it) */
+	for (size_t i = 0; dp_messages_req_openrouter[i]; i++)
+		json_object_del(in, dp_messages_req_openrouter[i]);
+	json_t *meta = json_object_get(in, "metadata");
+	const char *user = json_string_value(json_object_get(meta, "user_id"));
+	char hex[33];
+	if (user) {
+		dp_adapter_user_hash(user, hex);
+		json_object_set_new(meta, "user_id", json_string(hex));
+	}
 	st->body = in;
 	size_t n = 0;
 	if (asprintf(&st->hdr_store[0], "anthropic-version: %s",
@@ -110,24 +121,12 @@ static int passthrough(void *p, const char *adapter, const char *model_id, char 
 		                         st->native.what);
 	if (strcmp(adapter, "anthropic") || !st->hdrs[0])
 		return 0;
-	json_t *b = json_deep_copy(st->body);
-	for (size_t i = 0; b && dp_messages_req_openrouter[i]; i++)
-		json_object_del(b, dp_messages_req_openrouter[i]);
-	/* the end-user id goes upstream hashed, as the Anthropic adapter sends it */
-	json_t *meta = json_object_get(b, "metadata");
-	const char *user = json_string_value(json_object_get(meta, "user_id"));
-	char hex[33];
-	if (user) {
-		dp_adapter_user_hash(user, hex);
-		json_object_set_new(meta, "user_id", json_string(hex));
-	}
-	if (b && !json_object_set_new(b, "model", json_string(model_id)) &&
-	    (*body = sy_json_dump(b))) {
+	if (!json_object_set_new(st->body, "model", json_string(model_id)) &&
+	    (*body = sy_json_dump(st->body))) {
 		*len = strlen(*body);
 		*hdrs = st->hdrs;
 		st->pass = true;
 	}
-	json_decref(b);
 	return st->pass ? 1 : -ENOMEM;
 }
 
