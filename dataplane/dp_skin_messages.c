@@ -69,6 +69,7 @@ static int request(const char *data, size_t len, const char *const *hdrs, void *
 {
 	json_error_t jerr;
 	json_t *in = json_loadb(data, len, 0, &jerr);
+	*out = NULL;
 	if (!in)
 		return dp_adapter_refuse(err, errlen,
 		                         "request body is not valid JSON: %s (line %d, column %d)",
