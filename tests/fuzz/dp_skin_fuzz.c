@@ -10,6 +10,7 @@
 #include "dp_request.h"
 #include "dp_skin.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -30,7 +31,7 @@ static const char error[] = "{\"error\":{\"code\":502,\"message\":\"cut\"}}";
 
 static void must_refuse_with_message(int rc, const char *err)
 {
-	if (rc != 0 && rc != -12 && !err[0]) /* -ENOMEM needs no message */
+	if (rc != 0 && rc != -ENOMEM && !err[0]) /* out of memory needs no message */
 		abort();
 }
 
