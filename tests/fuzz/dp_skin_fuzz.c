@@ -128,12 +128,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 's': {
 		/* chunks need a state: one from a minimal request */
-		static const char req[] =
-		    "{\"model\":\"m\",\"max_tokens\":9,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}";
+		static const char req[] = "{\"model\":\"m\",\"max_tokens\":9,\"messages\":[{"
+		                          "\"role\":\"user\",\"content\":\"x\"}]}";
 		static const char *const hdrs[] = {NULL, NULL, NULL, NULL};
 		void *st = NULL;
 		char *out = NULL, err[256];
-		if (dp_skin_messages.request(req, sizeof(req) - 1, hdrs, &st, &out, err, sizeof(err)))
+		if (dp_skin_messages.request(req, sizeof(req) - 1, hdrs, &st, &out, err,
+		                             sizeof(err)))
 			abort();
 		free(out);
 		struct sy_buf o;
