@@ -496,6 +496,7 @@ static const char *const headers[] = {"anthropic-version", "anthropic-beta", NUL
 
 const struct dp_skin dp_skin_messages = {
     .name = "messages",
+    .key_header = "x-api-key",
     .headers = headers,
     .request = request,
     .release = release,
