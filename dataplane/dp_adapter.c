@@ -6,6 +6,7 @@
 #include "sy_json.h"
 
 #include <errno.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -201,6 +202,13 @@ void dp_adapter_add_turn(json_t *turns, const char *key, const char *role, json_
 		return;
 	}
 	json_array_append_new(turns, json_pack("{s:s,s:o}", "role", role, key, items));
+}
+
+void dp_adapter_user_hash(const char *user, char hex[33])
+{
+	unsigned char h[16];
+	crypto_generichash(h, sizeof(h), (const unsigned char *)user, strlen(user), NULL, 0);
+	sodium_bin2hex(hex, 33, h, sizeof(h));
 }
 
 uint32_t dp_adapter_count(const json_t *usage, const char *name)

@@ -147,6 +147,9 @@ int dp_adapter_refuse(char *err, size_t errlen, const char *fmt, ...)
  * "parts"); a turn of the same role as the last one is merged into it instead (both APIs
  * want roles alternating). */
 void dp_adapter_add_turn(json_t *turns, const char *key, const char *role, json_t *items);
+/* The end-user id as sent to a provider that takes one (Anthropic's metadata.user_id): its
+ * BLAKE2b-128 hash in hex (the client's own id is never forwarded raw). */
+void dp_adapter_user_hash(const char *user, char hex[33]);
 /* A token count member of a provider's usage object: non-negative, clamped to 32 bits. */
 uint32_t dp_adapter_count(const json_t *usage, const char *name);
 /* OpenAI usage JSON for the given counts (the object dp_response reads). */

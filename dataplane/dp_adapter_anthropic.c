@@ -14,7 +14,6 @@
 #include "sy_json.h"
 
 #include <errno.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -280,13 +279,10 @@ static int map_tools(const struct dp_chat_req *req, const char *const *drop, jso
 /* Anthropic wants an opaque end-user id; the client's own string is not forwarded raw. */
 static void map_user(const struct dp_chat_req *req, json_t *body)
 {
-	unsigned char h[16];
 	char hex[33];
 	if (!req->user)
 		return;
-	crypto_generichash(h, sizeof(h), (const unsigned char *)req->user, strlen(req->user), NULL,
-	                   0);
-	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+	dp_adapter_user_hash(req->user, hex);
 	json_object_set_new(body, "metadata", json_pack("{s:s}", "user_id", hex));
 }
 

@@ -404,12 +404,12 @@ static enum MHD_Result do_count_tokens(struct req *q)
 	return dp_http_send_json(q->c, MHD_HTTP_OK, out);
 }
 
-/* The Authorization header, or for the Anthropic skin's clients their x-api-key as a bearer
- * token (into buf, which the caller wipes). */
+/* The Authorization header, or the key in the skin's own key header (Anthropic's x-api-key)
+ * as a bearer token (into buf, which the caller wipes). */
 static const char *authorization(struct req *q, char *buf, size_t len)
 {
 	const char *a = header(q->c, MHD_HTTP_HEADER_AUTHORIZATION);
-	const char *k = q->skin == &dp_skin_messages ? header(q->c, "x-api-key") : NULL;
+	const char *k = q->skin && q->skin->key_header ? header(q->c, q->skin->key_header) : NULL;
 	if (a || !k)
 		return a;
 	snprintf(buf, len, "Bearer %s", k);
@@ -451,7 +451,8 @@ static enum MHD_Result dispatch(struct req *q, const char *url)
 		         q->method, q->path, q->allow);
 		q->handled = true;
 		struct MHD_Response *r = NULL;
-		char *body = sy_json_error(MHD_HTTP_METHOD_NOT_ALLOWED, msg, NULL);
+		char *body = dp_skin_reply(q->skin, NULL, MHD_HTTP_METHOD_NOT_ALLOWED,
+		                           sy_json_error(MHD_HTTP_METHOD_NOT_ALLOWED, msg, NULL));
 		if (body && !(r = MHD_create_response_from_buffer(strlen(body), body,
 		                                                  MHD_RESPMEM_MUST_FREE)))
 			free(body);

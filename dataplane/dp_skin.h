@@ -44,6 +44,9 @@ enum dp_skin_part {
 
 struct dp_skin {
 	const char *name; /* "chat", "messages", "completions" */
+	/* A header that may carry the API key instead of "Authorization: Bearer" ("x-api-key");
+	 * NULL = none. */
+	const char *key_header;
 	/* Client headers the skin reads (lower case, NULL-terminated; NULL = none). */
 	const char *const *headers;
 	/* The client's body (data, len) as the internal chat completions body: a malloc'ed JSON

@@ -2,7 +2,8 @@
 object and the event stream whichever format served (OpenAI, Gemini by translation, Anthropic
 by pass-through: the client's body goes upstream with only the model id changed, thinking
 signatures, cache_control and unknown members surviving, anthropic-version and anthropic-beta
-forwarded, the answer given back as the provider wrote it); x-api-key or Bearer auth; what
+forwarded, the answer given back as the provider wrote it); ping events while waiting;
+fail-over between pass-through and translation; x-api-key or Bearer auth; what
 cannot be honoured is a 400 naming it in Anthropic's envelope, and so are the gateway's other
 refusals (401, 404, 502) before the first byte; a failure after it is an error event;
 /messages/count_tokens answers with an estimate; every request leaves one usage record.
@@ -52,14 +53,17 @@ def check_sequence(evs, stop):
 
 def main():
     with Cluster() as c:
-        dp, key = c.start_chat_cluster()
+        dp, key = c.start_chat_cluster(dp_extra=["--processing-comment-ms", "200"])
         for slug, adapter in (("oai", "openai"), ("gem", "gemini"), ("anth", "anthropic")):
             add_provider(c, slug, adapter, slug.upper())
             add_model(c, f"x/{slug}", [(slug, "echo")])
             add_model(c, f"x/{slug}-cut", [(slug, "echo@fault=stream-cut")])
         add_model(c, "x/down", [("oai", "echo@fault=503")])
+        add_model(c, "x/slow", [("oai", "echo@ttft=700")])
+        add_model(c, "x/mixed", [("oai", "echo"), ("anth", "echo")])
+        add_model(c, "x/anth-first-down", [("anth", "echo@fault=529"), ("oai", "echo")])
         c.wait_models(dp, key, "x/oai", "x/gem", "x/anth", "x/down", "x/oai-cut",
-                      "x/anth-cut")
+                      "x/anth-cut", "x/slow", "x/mixed", "x/anth-first-down")
         url = dp.url + "/api/v1/messages"
         xkey = {"x-api-key": key, "anthropic-version": "2023-06-01"}
 
@@ -151,6 +155,26 @@ def main():
         assert s == 400 and b["type"] == "error", (s, b)
         assert b["error"]["type"] == "invalid_request_error", b
         assert "context_management" in b["error"]["message"], b
+        # ... but fail-over reaches an endpoint that can: the OpenAI one refuses, Anthropic's
+        s, b, h = http("POST", url, dict(body, model="x/mixed",
+                                         provider={"order": ["oai", "anth"]}), xkey)
+        assert s == 200 and b["id"].startswith("msg_"), (s, b)
+        g = one_record(c, dp, key, h["X-Generation-Id"])
+        assert [(a["provider"], a["error_class"]) for a in g["provider_responses"]] == \
+            [("oai", "unsupported_request"), ("anth", "")], g
+        # an Anthropic endpoint down: the next one serves by translation, in the same shape
+        s, b, h = http("POST", url, {"model": "x/anth-first-down", "max_tokens": 50,
+                                     "messages": [{"role": "user", "content": "Hi"}],
+                                     "provider": {"order": ["anth", "oai"]}}, xkey)
+        assert s == 200 and b["id"] == h["X-Generation-Id"], (s, b)
+        assert b["content"] == [{"type": "text", "text": TOKENS}], b
+        st, hd, evs, _ = sse("POST", url, {"model": "x/anth-first-down", "max_tokens": 50,
+                                           "stream": True, "provider": {"order": ["anth", "oai"]},
+                                           "messages": [{"role": "user", "content": "Hi"}]},
+                             xkey)
+        evs = events(evs)
+        assert streamed_text(evs) == TOKENS and check_sequence(evs, "end_turn"), evs
+        assert evs[0][1]["message"]["id"] == hd["X-Generation-Id"], evs[0]
         for bad, field in (({"max_tokens": 0}, "max_tokens"),
                            ({"messages": []}, "messages"),
                            ({"thinking": {"type": "sometimes"}}, "thinking"),
@@ -175,10 +199,20 @@ def main():
         s, b, _ = http("POST", url, dict(ok, model="x/down"), xkey)
         assert s == 502 and b == {"type": "error", "error": {
             "type": "api_error", "message": b["error"]["message"]}}, (s, b)
-        s, b, _ = http("GET", url, None, xkey)
-        assert s == 405, (s, b)
+        s, b, h = http("GET", url, None, xkey)
+        assert s == 405 and b["error"]["type"] == "invalid_request_error", (s, b)
+        assert h["Allow"] == "POST", h
         s, b, _ = http("POST", dp.url + "/v1/messages", ok, xkey)  # the /v1 alias
         assert s == 200 and b["type"] == "message", (s, b)
+
+        # -- while waiting for the first token: ping events, not the chat stream's comments
+        st, hd, raw, _ = sse("POST", url, dict(ok, model="x/slow", max_tokens=100, stream=True),
+                             xkey)
+        evs = events(raw)
+        pings = [i for i, (n, _) in enumerate(evs) if n == "ping"]
+        assert st == 200 and len(pings) >= 2 and pings[0] == 0, [n for n, _ in evs]
+        assert not [e for e in raw if e.startswith(":")], raw
+        assert streamed_text(evs) == TOKENS and check_sequence(evs, "end_turn"), evs
 
         # -- a stream cut after the first byte ends with an error event
         for m in ("x/oai-cut", "x/anth-cut"):

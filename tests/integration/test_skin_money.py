@@ -2,7 +2,8 @@
 and legacy /completions (plain and streamed) each show up exactly once, with the exact cost,
 in GET /generation and in the admin activity; a failure costs nothing and still leaves its
 record; an org without credits gets 402 in each skin's own envelope; the ledger settles what
-the records say and the audit finds its invariants.
+the records say, a key's rate limit counts every skin's requests (429 in Anthropic's envelope
+with the rate-limit headers) and the audit finds its invariants.
 """
 import sy_money as M
 from sy_cluster import Cluster, http, sse
@@ -85,11 +86,26 @@ def main():
         assert rows["mock/echo"]["completion_tokens"] == 4 * M.TOKENS, rows
         assert rows["mock/down"]["requests"] == 1 and rows["mock/down"]["usage"] == 0, rows
 
+        # ---- a key's rate limit counts every skin's requests ---------------------------------
+        s, b = c.admin("POST", "/api/v1/keys", {"name": "k2", "org_id": org, "rpd": 2})
+        assert s == 201, (s, b)
+        k2 = b["key"]
+        M.wait_key(dp, k2)
+        messages(dp, k2)
+        completions(dp, k2)
+        s, b, h = http("POST", dp.url + "/api/v1/messages",
+                       {"model": "mock/echo", "max_tokens": 5,
+                        "messages": [{"role": "user", "content": "x"}]}, {"x-api-key": k2})
+        assert s == 429 and b["error"]["type"] == "rate_limit_error", (s, b)
+        assert "per day" in b["error"]["message"], b
+        assert h["X-RateLimit-Limit"] == "2" and int(h["Retry-After"]) >= 1, dict(h)
+        M.wait_settled(c, org, posted=price * 6)
+
         # ---- the audit --------------------------------------------------------------------
         dp.stop()
         rc, out = M.audit(c)
         assert rc == 0 and "invariants hold" in out, out
-        assert f"posted {(price * 4).normalize()}," in out, out
+        assert f"posted {(price * 6).normalize()}," in out, out
 
 
 if __name__ == "__main__":

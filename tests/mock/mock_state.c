@@ -200,7 +200,8 @@ char *mock_state_last_json(struct mock_state *s)
 		                    s->last_auth ? json_string(s->last_auth) : json_null());
 		json_object_set_new(root, "body", body ? body : json_null());
 		if (s->last_version)
-			json_object_set_new(root, "anthropic_version", json_string(s->last_version));
+			json_object_set_new(root, "anthropic_version",
+			                    json_string(s->last_version));
 		if (s->last_beta)
 			json_object_set_new(root, "anthropic_beta", json_string(s->last_beta));
 	}

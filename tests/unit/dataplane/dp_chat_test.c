@@ -6,6 +6,7 @@
 #include "dp_loop.h"
 #include "dp_upstream.h"
 #include "dp_health.h"
+#include "dp_skin.h"
 #include "dp_usage.h"
 #include "dp_view.h"
 #include "dp_worker.h"
@@ -363,7 +364,8 @@ static enum MHD_Result ahc(void *cls, struct MHD_Connection *c, const char *url,
 	struct dp_chat_meta meta = {
 	    .session_id = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "x-session-id"),
 	    .referer = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "HTTP-Referer"),
-	    .title = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Title")};
+	    .title = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Title"),
+	    .skin = strcmp(url, "/api/v1/messages") ? NULL : &dp_skin_messages};
 	return dp_chat_start(&w, c, view, &key, &meta, &cs->body, &cs->chat);
 }
 
@@ -534,6 +536,7 @@ static int teardown(void **state)
 
 struct resp {
 	const char *body_in;
+	const char *path; /* NULL = /api/v1/chat/completions */
 	const char *session;
 	long timeout_ms;
 	long max_recv_bytes_per_s; /* a slow client; 0 = unlimited */
@@ -579,7 +582,8 @@ static void *client_main(void *arg)
 {
 	struct resp *r = arg;
 	char url[96];
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d/api/v1/chat/completions", mhd_port);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", mhd_port,
+	         r->path ? r->path : "/api/v1/chat/completions");
 	CURL *e = curl_easy_init();
 	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
 	char sh[96];
@@ -1032,6 +1036,38 @@ static void test_stream_dying_before_its_first_token_fails_over(void **state)
 	sy_buf_release(&r.body);
 }
 
+/* A skin's stream restarts with the attempt that serves: what the failed attempt held back
+ * (here the message_start made from its role chunk) is dropped and made again. */
+static void test_skin_stream_fails_over_afresh(void **state)
+{
+	struct resp r = {.path = "/api/v1/messages"};
+	request(&r, "{\"model\":\"t/cutearly\",\"max_tokens\":50," MSGS
+	            ",\"stream\":true,\"provider\":{\"order\":[\"p1\",\"p2\"]}}");
+	assert_int_equal(r.status, 200);
+	const char *b = r.body.data;
+	const char *start = strstr(b, "event: message_start\n");
+	assert_ptr_equal(start, b);
+	assert_null(strstr(start + 1, "event: message_start\n"));
+	assert_non_null(strstr(b, "\"index\":0,\"content_block\":{\"type\":\"text\""));
+	assert_null(strstr(b, "\"index\":1"));
+	assert_non_null(strstr(b, "\"text\":\" world\""));
+	assert_non_null(strstr(b, "event: message_stop\n"));
+	assert_null(strstr(b, "[DONE]"));
+	assert_string_equal(rec_for(r.gen_id)->provider, "p2");
+	sy_buf_release(&r.body);
+
+	/* before the first byte, the failure is an answer in the skin's envelope */
+	struct resp e = {.path = "/api/v1/messages"};
+	request(&e, "{\"model\":\"t/503\",\"max_tokens\":50," MSGS "}");
+	assert_int_equal(e.status, 502);
+	json_t *j = body_json(&e);
+	assert_string_equal(jstr(j, "type", NULL), "error");
+	assert_string_equal(jstr(j, "error", "type"), "api_error");
+	assert_string_equal(jstr(j, "error", "message"), "Provider returned error (HTTP 503)");
+	json_decref(j);
+	sy_buf_release(&e.body);
+}
+
 static void test_slow_first_token_gets_processing_comments(void **state)
 {
 	struct resp r = {0};
@@ -1166,6 +1202,7 @@ int main(void)
 	    cmocka_unit_test(test_malformed_chunk),
 	    cmocka_unit_test(test_missing_done_is_complete),
 	    cmocka_unit_test(test_stream_dying_before_its_first_token_fails_over),
+	    cmocka_unit_test(test_skin_stream_fails_over_afresh),
 	    cmocka_unit_test(test_slow_first_token_gets_processing_comments),
 	    cmocka_unit_test(test_fail_over_behind_processing_comments),
 	    cmocka_unit_test(test_client_disconnect_cancels_the_upstream),
