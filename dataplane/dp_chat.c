@@ -1246,10 +1246,19 @@ enum MHD_Result dp_chat_start(struct dp_worker *w, struct MHD_Connection *c, str
 	if (!w->health || !upstream(w))
 		return answer_now(chat, 500, "out of memory", "internal", "internal");
 
+	/* no model named: the key's default model, else its org's (else routing's 400) */
+	const Sy__Org *org = dp_view_org(view, key->org_id);
+	dp_request_default_model(&chat->req, key->default_model && *key->default_model
+	                                         ? key->default_model
+	                                     : org ? org->default_model
+	                                           : NULL);
+	if (!chat->req.n_models)
+		return answer_now(chat, 400, DP_REQUEST_NO_MODEL, "invalid_request",
+		                  "invalid_request");
 	if (dp_autorouter_resolve(dp_view_auto_router(view), &chat->req, err, sizeof(err)))
 		return answer_now(chat, 404, err, "no_endpoint", "no_endpoint");
 	struct dp_policy policy;
-	if (dp_policy_init(&policy, view, key, dp_view_org(view, key->org_id)))
+	if (dp_policy_init(&policy, view, key, org))
 		return answer_now(chat, 500, "Too many guardrails apply to this API key",
 		                  "internal", "internal");
 	if (!dp_policy_check_models(&policy, &chat->req, &refusal))
@@ -1283,7 +1292,7 @@ enum MHD_Result dp_chat_start(struct dp_worker *w, struct MHD_Connection *c, str
 		                  status == 404 ? "no_endpoint" : "invalid_request");
 	}
 
-	dp_byok_apply(&chat->plan, view, dp_view_org(view, key->org_id));
+	dp_byok_apply(&chat->plan, view, org);
 	enum dp_admit_result adm = admit(chat);
 	if (adm == DP_ADMIT_REFUSED)
 		return answer_refused(chat);

@@ -24,8 +24,9 @@ int dp_middleout_check(const json_t *body, char *err, size_t errlen)
 	}
 	return 0;
 bad:
-	snprintf(err, errlen, "transforms must be an array of transform names; the only one "
-	                      "available is \"middle-out\"");
+	snprintf(err, errlen,
+	         "transforms must be an array of transform names; the only one "
+	         "available is \"middle-out\"");
 	return SY_EINVAL;
 }
 

@@ -153,10 +153,7 @@ static int check_models(const json_t *body, struct dp_chat_req *req, struct sy_e
 				return rc;
 		}
 	}
-	if (!req->n_models)
-		return sy_jcheck_bad(
-		    e, "model is required (or models, a non-empty array of model ids)");
-	return 0;
+	return 0; /* no model: the key's or org's default may name one (dp_chat) */
 }
 
 static int check_string_array(const json_t *v, const char *field, size_t max, struct sy_errmsg *e)
@@ -336,6 +333,14 @@ int dp_request_parse(const char *data, size_t len, struct dp_chat_req *req, char
 invalid:
 	dp_request_release(req);
 	return SY_EINVAL;
+}
+
+void dp_request_default_model(struct dp_chat_req *req, const char *model)
+{
+	if (req->n_models || !model || !*model)
+		return;
+	req->model = req->models[0] = model;
+	req->n_models = 1;
 }
 
 void dp_request_release(struct dp_chat_req *req)
