@@ -22,6 +22,7 @@
 #include "dp_adapter.h"
 #include "dp_autorouter.h"
 #include "dp_byok.h"
+#include "dp_cors.h"
 #include "dp_debug.h"
 #include "dp_health.h"
 #include "dp_http.h"
@@ -302,9 +303,11 @@ static void chat_free(struct dp_chat *chat)
 
 /* ---- answering ------------------------------------------------------------------------ */
 
+/* The headers of every chat answer: its generation id and CORS. */
 static void add_id_header(struct dp_chat *chat, struct MHD_Response *r)
 {
 	MHD_add_response_header(r, "X-Generation-Id", chat->id);
+	dp_cors_add(r);
 }
 
 /* Queue a JSON answer (takes json, malloc'ed; NULL = out of memory). */

@@ -9,6 +9,7 @@
  * controlplane to acknowledge the usage records until the same deadline (at least
  * FLUSH_MIN_MS); whatever is unacknowledged stays in the spool for the next start. */
 #include "dp_chat.h"
+#include "dp_cors.h"
 #include "dp_health.h"
 #include "dp_http.h"
 #include "dp_loop.h"
@@ -80,6 +81,8 @@ static const char usage_text[] =
     "                                deadline (default 120000)\n"
     "  --idle-timeout-ms N           upstream gap between bytes (default 15000)\n"
     "  --total-timeout-ms N          upstream whole-call deadline (default 600000)\n"
+    "  --cors-origin ORIGIN          Access-Control-Allow-Origin of the public API: * (the\n"
+    "                                default), one origin, or none for no CORS headers\n"
     "  --upstream-proxy URL          send upstream calls through this proxy (http_proxy and\n"
     "                                https_proxy in the environment are ignored)\n"
     "  --header-timeout-ms N         a client's request headers must be complete within\n"
@@ -130,6 +133,7 @@ enum {
 	OPT_CURVE_SERVER,
 	OPT_METRICS,
 	OPT_PROXY,
+	OPT_CORS,
 	OPT_HEADER_TIMEOUT,
 	OPT_BODY_TIMEOUT,
 	OPT_PER_IP,
@@ -181,6 +185,7 @@ static int parse_args(int argc, char **argv, struct dp_config *cfg, bool *check)
 	    {"log-level", required_argument, NULL, OPT_LOG},
 	    {"metrics-listen", required_argument, NULL, OPT_METRICS},
 	    {"upstream-proxy", required_argument, NULL, OPT_PROXY},
+	    {"cors-origin", required_argument, NULL, OPT_CORS},
 	    {"header-timeout-ms", required_argument, NULL, OPT_HEADER_TIMEOUT},
 	    {"body-timeout-ms", required_argument, NULL, OPT_BODY_TIMEOUT},
 	    {"max-conns-per-ip", required_argument, NULL, OPT_PER_IP},
@@ -226,6 +231,9 @@ static int parse_args(int argc, char **argv, struct dp_config *cfg, bool *check)
 			continue;
 		case OPT_METRICS:
 			cfg->metrics_listen = optarg;
+			continue;
+		case OPT_CORS:
+			cfg->cors_origin = optarg;
 			continue;
 		case OPT_PROXY:
 			cfg->upstream_proxy = optarg;
@@ -684,6 +692,7 @@ int main(int argc, char **argv)
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	struct dp_config cfg = {
 	    .listen = "0.0.0.0:8080",
+	    .cors_origin = "*",
 	    .zmq_snapshot = "tcp://127.0.0.1:5555",
 	    .zmq_publish = "tcp://127.0.0.1:5556",
 	    .zmq_usage = "tcp://127.0.0.1:5557",
@@ -717,9 +726,11 @@ int main(int argc, char **argv)
 		printf("curve %s%s\n", cfg.curve ? "on, public key " : "off",
 		       cfg.curve ? cfg.curve->public_key : "");
 		printf("trusted-proxies %zu\n", cfg.n_trusted_proxies);
+		printf("cors-origin %s\n", cfg.cors_origin);
 		return 0;
 	}
 	sy_proc_protect_secrets(cfg.allow_core_dumps);
+	dp_cors_init(cfg.cors_origin);
 	if (sy_crypto_init()) {
 		fprintf(stderr, "libsodium initialisation failed\n");
 		return 1;
