@@ -24,6 +24,7 @@
 #include "dp_byok.h"
 #include "dp_cors.h"
 #include "dp_debug.h"
+#include "dp_errtype.h"
 #include "dp_health.h"
 #include "dp_http.h"
 #include "dp_loop.h"
@@ -478,8 +479,7 @@ static char *failure_json(struct dp_chat *chat, const struct failure *f)
 			json_object_set_new(meta, "raw", raw ? raw : json_null());
 		}
 	}
-	if (meta)
-		json_object_set_new(meta, "error_type", json_string(f->error_type));
+	dp_errtype_set(meta, f->error_type);
 	return sy_json_error(f->status, f->message, meta);
 }
 
@@ -1095,7 +1095,8 @@ static enum MHD_Result answer_rule(struct dp_chat *chat, int status, const char 
                                    const struct dp_policy_refusal *r)
 {
 	chat->error_class = error_class;
-	json_t *meta = json_pack("{s:s}", "error_type", error_type);
+	json_t *meta = json_object();
+	dp_errtype_set(meta, error_type);
 	if (meta && r)
 		json_object_set_new(meta, "rule", json_string(r->rule));
 	if (meta && r && r->guardrail)
@@ -1122,7 +1123,8 @@ static enum MHD_Result answer_forbidden(struct dp_chat *chat, const struct dp_po
 static char *refusal_json(struct dp_chat *chat)
 {
 	const struct dp_admission *a = &chat->adm;
-	json_t *meta = json_pack("{s:s}", "error_type", a->error_type ? a->error_type : "internal");
+	json_t *meta = json_object();
+	dp_errtype_set(meta, a->error_type ? a->error_type : "internal");
 	if (meta && a->budget)
 		json_object_set_new(meta, "budget", json_string(a->budget));
 	if (meta && a->rate_limited) {
@@ -1290,9 +1292,8 @@ enum MHD_Result dp_chat_start(struct dp_worker *w, struct MHD_Connection *c, str
 			refusal.guardrail = chat->plan.guardrail;
 			return answer_forbidden(chat, &refusal);
 		}
-		return answer_now(chat, status, err[0] ? err : "No endpoints found",
-		                  status == 404 ? "no_endpoint" : "invalid_request",
-		                  status == 404 ? "no_endpoint" : "invalid_request");
+		const char *why = chat->plan.reason ? chat->plan.reason : "invalid_request";
+		return answer_now(chat, status, err[0] ? err : "No endpoints found", why, why);
 	}
 
 	dp_byok_apply(&chat->plan, view, org);

@@ -9,8 +9,9 @@
 /* Process-wide, like the listen address: set before the workers fork, read-only after. */
 static const char *cors_origin = "*";
 
-#define EXPOSED "X-Generation-Id, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, " \
-                "Retry-After, X-Switchyard-Overhead-Us"
+#define EXPOSED                                                                                    \
+	"X-Generation-Id, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, "           \
+	"Retry-After, X-Switchyard-Overhead-Us"
 #define ALLOWED_HEADERS                                                                            \
 	"Authorization, Content-Type, HTTP-Referer, X-Title, X-OpenRouter-Title, X-Session-Id"
 #define MAX_AGE "86400"

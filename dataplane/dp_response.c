@@ -6,6 +6,7 @@
  * place; of duplicate members, the last one's value is read and written at the first one's
  * place. */
 #include "dp_response.h"
+#include "dp_errtype.h"
 #include "sy_err.h"
 #include "sy_json.h"
 
@@ -549,9 +550,10 @@ char *dp_stream_error_chunk(const struct dp_gen_info *g, int code, const char *m
 	open_object(&o);
 	put_stamps(&o, g, "chat.completion.chunk");
 	put_key(&o, "error");
-	put_json(&o,
-	         json_pack("{s:i,s:s,s:{s:s?,s:s?}}", "code", code, "message", message, "metadata",
-	                   "error_type", error_type, "provider_name", g->provider_name));
+	json_t *err = json_pack("{s:i,s:s,s:{s:s?}}", "code", code, "message", message, "metadata",
+	                        "provider_name", g->provider_name);
+	dp_errtype_set(json_object_get(err, "metadata"), error_type);
+	put_json(&o, err);
 	put_key(&o, "choices");
 	put_json(&o, json_pack("[{s:i,s:{s:s},s:s,s:s}]", "index", 0, "delta", "content", "",
 	                       "finish_reason", "error", "native_finish_reason", "error"));

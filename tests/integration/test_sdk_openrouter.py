@@ -1,7 +1,7 @@
 """OpenRouter's own `@openrouter/sdk` against the dataplane. Its response schemas are strict
 (zod), so every step also checks our shapes: chat (system_fingerprint, usage.cost_details),
 streaming, tool calls, models, a model's endpoints, providers, the key, a generation, errors as
-the SDK's typed errors (404, 502), and a stream cut mid-answer ending in the in-band error chunk
+the SDK's typed errors (400 model_not_found, 502), and a stream cut mid-answer ending in the in-band error chunk
 with finish_reason "error".
 """
 import json
@@ -47,7 +47,9 @@ def main():
         assert g["streamed"] is False and g["totalCost"] == u["cost"], g
 
         r = res["unknown_model"]
-        assert not r["ok"] and r["status"] == 404, r
+        assert not r["ok"] and r["status"] == 400, r
+        md = json.loads(r["body"])["error"]["metadata"]
+        assert md["error_type"] == "model_not_found", md
         r = res["provider_down"]
         assert not r["ok"] and r["status"] == 502, r
         assert json.loads(r["body"])["error"]["metadata"]["provider_name"] == "Provider A", r
