@@ -483,6 +483,15 @@ static char *failure_json(struct dp_chat *chat, const struct failure *f)
 	return sy_json_error(f->status, f->message, meta);
 }
 
+/* The cost of chat->usage on the current target, and its completion part. */
+static void price_usage(struct dp_chat *chat, const char *finish_reason)
+{
+	const struct sy_price *p = chat->cur ? &chat->cur->price : NULL;
+	chat->cost = p ? sy_cost(p, &chat->usage.tokens, finish_reason) : 0;
+	chat->usage.completion_cost =
+	    p ? sy_cost_completion(p, &chat->usage.tokens, chat->cost) : 0;
+}
+
 /* End a stream whose 200 already went out with the in-band error chunk (no [DONE]). */
 static void end_stream_with_error(struct dp_chat *chat, const struct failure *f)
 {
@@ -491,7 +500,7 @@ static void end_stream_with_error(struct dp_chat *chat, const struct failure *f)
 		chat->usage = chat->st.usage;
 	}
 	snprintf(chat->usage.finish_reason, sizeof(chat->usage.finish_reason), "error");
-	chat->cost = chat->cur ? sy_cost(&chat->cur->price, &chat->usage.tokens, "error") : 0;
+	price_usage(chat, "error");
 	chat->error_class = f->error_class;
 	char *chunk = dp_stream_error_chunk(&chat->g, f->status, f->message, f->error_type);
 	emit_data(chat, &chat->out, chunk);
@@ -746,7 +755,7 @@ static void served(struct dp_chat *chat, const struct dp_usage *u)
 	int64_t now = now_ms(chat);
 	chat->usage = *u;
 	chat->usage.is_byok = t->byok;
-	chat->cost = sy_cost(&t->price, &u->tokens, nonempty(u->finish_reason));
+	price_usage(chat, nonempty(u->finish_reason));
 	chat->served_t0 = chat->attempt_t0;
 	chat->served_end = now;
 	record_attempt(chat, "", DP_HEALTH_SUCCESS);
@@ -1346,8 +1355,7 @@ static void on_client_hup(struct dp_loop *loop, int fd, uint32_t events, void *a
 	if (chat->st.saw_content && !chat->usage.finish_reason[0]) {
 		dp_stream_fill_usage(&chat->st, chat->req.prompt_tokens_est);
 		chat->usage = chat->st.usage;
-		chat->cost = sy_cost(&chat->cur->price, &chat->usage.tokens,
-		                     nonempty(chat->usage.finish_reason));
+		price_usage(chat, nonempty(chat->usage.finish_reason));
 	}
 	chat->out_done = true;
 	wake(chat);

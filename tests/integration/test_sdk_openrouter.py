@@ -20,7 +20,10 @@ def main():
         assert chat["content"] == tokens, chat
         u = chat["usage"]
         assert u["completionTokens"] == 16 and u["cost"] > 0 and u["isByok"] is False, u
-        assert u["costDetails"]["upstreamInferencePromptCost"] == 0, u
+        cd = u["costDetails"]  # the cost split by the endpoint's prices
+        assert cd["upstreamInferencePromptCost"] > 0 and cd["upstreamInferenceCompletionsCost"] > 0
+        assert abs(cd["upstreamInferencePromptCost"] + cd["upstreamInferenceCompletionsCost"]
+                   - u["cost"]) < 1e-12, u
 
         st = sdk_step(res, "stream")
         assert st["content"] == tokens and st["finish"] == "stop", st
