@@ -231,6 +231,10 @@ static int check_sampling(const json_t *body, struct dp_chat_req *req, struct sy
 		return sy_jcheck_bad(e, "session_id must be a string of at most %d characters",
 		                     SESSION_ID_MAX);
 	req->session_id = json_string_value(v);
+	v = sy_jcheck_opt(body, "route"); /* OpenRouter's legacy switch: models always fall back */
+	if (v && !(json_is_string(v) && !strcmp(json_string_value(v), "fallback")))
+		return sy_jcheck_bad(e, "route must be \"fallback\" (fallback across models is "
+		                        "always on)");
 	v = sy_jcheck_opt(body, "user");
 	if (v && !json_is_string(v))
 		return sy_jcheck_bad(e, "user must be a string");

@@ -191,6 +191,8 @@ static void test_models(void **state)
 	assert_int_equal(none.n_models, 1);
 	dp_request_release(&none);
 	expect_error("{" MSGS ",\"model\":\"\"}", "model must be a non-empty string");
+	expect_error("{" MSGS ",\"model\":\"a/b\",\"route\":\"sort\"}",
+	             "route must be \"fallback\" (fallback across models is always on)");
 	expect_error("{" MSGS ",\"model\":7}", "model must be a non-empty string");
 	expect_error("{" MSGS ",\"models\":\"a/b\"}", "models must be an array of model ids");
 	expect_error("{" MSGS ",\"models\":[\"a/b\",3]}", "models[1] must be a non-empty string");
