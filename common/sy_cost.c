@@ -66,6 +66,12 @@ sy_money sy_cost(const struct sy_price *p, const struct sy_tokens *t, const char
 	return saturate(c);
 }
 
+sy_money sy_cost_completion(const struct sy_price *p, const struct sy_tokens *t, sy_money total)
+{
+	sy_money c = saturate((__int128)t->completion * p->completion);
+	return c < total ? c : total;
+}
+
 sy_money sy_cost_worst_case(const struct sy_price *p, uint32_t prompt_tokens,
                             uint32_t max_completion)
 {

@@ -44,6 +44,11 @@ bool sy_price_is_free(const struct sy_price *p);
  * finish reason is "error". Cached and cache-write tokens are billed at their own prices and
  * not again as prompt tokens. */
 sy_money sy_cost(const struct sy_price *p, const struct sy_tokens *t, const char *finish_reason);
+/* The completion part of a generation's cost total (sy_cost of the same price and tokens):
+ * completion tokens at the completion price, at most total; the rest of total is the
+ * prompt's (cached and cache-write tokens and the request fee included), so the two parts
+ * always add up to total exactly. */
+sy_money sy_cost_completion(const struct sy_price *p, const struct sy_tokens *t, sy_money total);
 /* Worst-case cost used for reservations: prompt_tokens at the prompt price plus
  * max_completion at the completion price plus the request fee. */
 sy_money sy_cost_worst_case(const struct sy_price *p, uint32_t prompt_tokens,

@@ -36,11 +36,12 @@ static json_t *usd(sy_money m)
 json_t *cp_json_org(const Sy__Org *o)
 {
 	bool postpaid = o->has_postpaid && o->postpaid;
-	return json_pack("{s:s,s:s,s:o,s:o,s:b,s:s,s:b,s:b}", "id", o->id, "name",
+	return json_pack("{s:s,s:s,s:o,s:o,s:b,s:s,s:b,s:b,s:o}", "id", o->id, "name",
 	                 o->name ? o->name : "", "created_at", cp_json_time(o->created_at),
 	                 "updated_at", cp_json_time(o->updated_at), "postpaid", postpaid, "billing",
 	                 postpaid ? "postpaid" : "prepaid", "enforce_zdr", o->enforce_zdr,
-	                 "byok_fallback", o->byok_fallback);
+	                 "byok_fallback", o->byok_fallback, "default_model",
+	                 str_or_null(o->default_model));
 }
 
 json_t *cp_json_key(const Sy__ApiKey *k, const struct cp_key_usage *u)
@@ -51,19 +52,20 @@ json_t *cp_json_key(const Sy__ApiKey *k, const struct cp_key_usage *u)
 		limit = usd(k->limit);
 		remaining = usd(left > 0 ? left : 0);
 	}
-	json_t *j =
-	    json_pack("{s:s,s:o,s:o,s:s,s:b,s:o,s:o,s:o,s:b,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
-	              "hash", k->hash, "name", json_string(k->name ? k->name : ""), "label",
-	              json_string(k->label ? k->label : ""), "org_id", k->org_id, "disabled",
-	              k->has_disabled && k->disabled, "limit", limit, "limit_remaining", remaining,
-	              "limit_reset", str_or_null(k->limit_reset), "include_byok_in_limit",
-	              k->has_include_byok_in_limit && k->include_byok_in_limit, "usage",
-	              usd(u->total), "usage_daily", usd(u->daily), "usage_weekly", usd(u->weekly),
-	              "usage_monthly", usd(u->monthly), "created_at", cp_json_time(k->created_at),
-	              "updated_at", cp_json_time(k->updated_at), "expires_at",
-	              cp_json_time(k->has_expires_at ? k->expires_at : 0), "rpm",
-	              k->has_rpm ? json_integer(k->rpm) : json_null(), "rpd",
-	              k->has_rpd ? json_integer(k->rpd) : json_null());
+	json_t *j = json_pack(
+	    "{s:s,s:o,s:o,s:s,s:b,s:o,s:o,s:o,s:b,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "hash",
+	    k->hash, "name", json_string(k->name ? k->name : ""), "label",
+	    json_string(k->label ? k->label : ""), "org_id", k->org_id, "disabled",
+	    k->has_disabled && k->disabled, "limit", limit, "limit_remaining", remaining,
+	    "limit_reset", str_or_null(k->limit_reset), "include_byok_in_limit",
+	    k->has_include_byok_in_limit && k->include_byok_in_limit, "usage", usd(u->total),
+	    "usage_daily", usd(u->daily), "usage_weekly", usd(u->weekly), "usage_monthly",
+	    usd(u->monthly), "created_at", cp_json_time(k->created_at), "updated_at",
+	    cp_json_time(k->updated_at), "expires_at",
+	    cp_json_time(k->has_expires_at ? k->expires_at : 0), "rpm",
+	    k->has_rpm ? json_integer(k->rpm) : json_null(), "rpd",
+	    k->has_rpd ? json_integer(k->rpd) : json_null(), "default_model",
+	    str_or_null(k->default_model));
 	/* OpenRouter's key fields with no meaning here: no BYOK fee is billed (byok_usage* 0),
 	 * there are no users; the org is the workspace */
 	json_t * or
@@ -254,7 +256,8 @@ int cp_json_apply_org(Sy__Org *o, const json_t *j)
 		o->has_postpaid = true;
 		o->postpaid = !strcmp(json_string_value(billing), "postpaid");
 	}
-	return set_str(&o->name, j, "name");
+	int rc = set_str(&o->default_model, j, "default_model");
+	return rc ? rc : set_str(&o->name, j, "name");
 }
 
 static void set_double(protobuf_c_boolean *has, double *dst, const json_t *j, const char *name)
@@ -321,6 +324,8 @@ int cp_json_apply_key(Sy__ApiKey *k, const json_t *j)
 	int rc = set_str(&k->name, j, "name");
 	if (!rc)
 		rc = set_str(&k->limit_reset, j, "limit_reset");
+	if (!rc)
+		rc = set_str(&k->default_model, j, "default_model");
 	if (rc)
 		return rc;
 	set_bool(&k->has_disabled, &k->disabled, j, "disabled");

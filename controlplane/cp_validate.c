@@ -341,8 +341,8 @@ int cp_validate_fields(const json_t *obj, const char *pre, const char *const kno
 
 /* The fields each body may carry (a field outside these lists is refused, never ignored:
  * a misspelt "limt" must not create an unlimited key). */
-static const char *const org_fields[] = {"id",          "name",          "billing", "postpaid",
-                                         "enforce_zdr", "byok_fallback", NULL};
+static const char *const org_fields[] = {
+    "id", "name", "billing", "postpaid", "enforce_zdr", "byok_fallback", "default_model", NULL};
 static const char *const key_fields[] = {"hash",
                                          "name",
                                          "org_id",
@@ -360,6 +360,7 @@ static const char *const key_fields[] = {"hash",
                                          "provider",
                                          "allowed_ips",
                                          "allowed_referrers",
+                                         "default_model",
                                          NULL};
 static const char *const mkey_fields[] = {"name", "org_id", NULL};
 static const char *const provider_fields[] = {"slug",
@@ -673,7 +674,9 @@ int cp_validate_org(const json_t *j, enum cp_vmode m, const char *id, struct cp_
 		return rc;
 	if ((rc = check_enum(j, "", "billing", 0, billings, e)) ||
 	    (rc = check_bool(j, "", "enforce_zdr", e)) ||
-	    (rc = check_bool(j, "", "byok_fallback", e)))
+	    (rc = check_bool(j, "", "byok_fallback", e)) ||
+	    (rc = check_syntax(j, "", "default_model", F_NULLABLE, cp_valid_model_id, "a model id",
+	                       e)))
 		return rc;
 	return check_bool(j, "", "postpaid", e);
 }
@@ -693,7 +696,9 @@ int cp_validate_key(const json_t *j, enum cp_vmode m, const char *hash, int64_t 
 	    (rc = check_enum(j, "", "limit_reset", F_NULLABLE, resets, e)) ||
 	    (rc = check_future(j, "expires_at", now, e)) ||
 	    (rc = check_uint(j, "", "rpm", F_NULLABLE, 1, RATE_MAX, e)) ||
-	    (rc = check_uint(j, "", "rpd", F_NULLABLE, 1, RATE_MAX, e)))
+	    (rc = check_uint(j, "", "rpd", F_NULLABLE, 1, RATE_MAX, e)) ||
+	    (rc = check_syntax(j, "", "default_model", F_NULLABLE, cp_valid_model_id, "a model id",
+	                       e)))
 		return rc;
 	return check_restrictions(j, e);
 }

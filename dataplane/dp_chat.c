@@ -26,6 +26,9 @@
 #include "dp_debug.h"
 #include "dp_heal.h"
 #include "dp_failover.h"
+#include "dp_cors.h"
+#include "dp_debug.h"
+#include "dp_errtype.h"
 #include "dp_health.h"
 #include "dp_http.h"
 #include "dp_jtext.h"
@@ -348,9 +351,11 @@ static void chat_free(struct dp_chat *chat)
 
 /* ---- answering ------------------------------------------------------------------------ */
 
+/* The headers of every chat answer: its generation id and CORS. */
 static void add_id_header(struct dp_chat *chat, struct MHD_Response *r)
 {
 	MHD_add_response_header(r, "X-Generation-Id", chat->id);
+	dp_cors_add(r);
 }
 
 /* Queue a JSON answer (takes json, malloc'ed; NULL = out of memory). */
@@ -525,9 +530,17 @@ static char *failure_json(struct dp_chat *chat, const struct failure *f)
 			json_object_set_new(meta, "raw", raw ? raw : json_null());
 		}
 	}
-	if (meta)
-		json_object_set_new(meta, "error_type", json_string(f->error_type));
+	dp_errtype_set(meta, f->error_type);
 	return sy_json_error(f->status, f->message, meta);
+}
+
+/* The cost of chat->usage on the current target, and its completion part. */
+static void price_usage(struct dp_chat *chat, const char *finish_reason)
+{
+	const struct sy_price *p = chat->cur ? &chat->cur->price : NULL;
+	chat->cost = p ? sy_cost(p, &chat->usage.tokens, finish_reason) : 0;
+	chat->usage.completion_cost =
+	    p ? sy_cost_completion(p, &chat->usage.tokens, chat->cost) : 0;
 }
 
 /* End a stream whose 200 already went out with the in-band error chunk (no [DONE]). */
@@ -538,7 +551,7 @@ static void end_stream_with_error(struct dp_chat *chat, const struct failure *f)
 		chat->usage = chat->st.usage;
 	}
 	snprintf(chat->usage.finish_reason, sizeof(chat->usage.finish_reason), "error");
-	chat->cost = chat->cur ? sy_cost(&chat->cur->price, &chat->usage.tokens, "error") : 0;
+	price_usage(chat, "error");
 	chat->error_class = f->error_class;
 	char *chunk = dp_stream_error_chunk(&chat->g, f->status, f->message, f->error_type);
 	emit_data(chat, &chat->out, DP_SKIN_ERROR, chunk);
@@ -851,7 +864,7 @@ static void served(struct dp_chat *chat, const struct dp_usage *u)
 	int64_t now = now_ms(chat);
 	chat->usage = *u;
 	chat->usage.is_byok = t->byok;
-	chat->cost = sy_cost(&t->price, &u->tokens, nonempty(u->finish_reason));
+	price_usage(chat, nonempty(u->finish_reason));
 	chat->served_t0 = chat->attempt_t0;
 	chat->served_end = now;
 	record_attempt(chat, "", DP_HEALTH_SUCCESS);
@@ -1290,7 +1303,8 @@ static enum MHD_Result answer_rule(struct dp_chat *chat, int status, const char 
                                    const struct dp_policy_refusal *r)
 {
 	chat->error_class = error_class;
-	json_t *meta = json_pack("{s:s}", "error_type", error_type);
+	json_t *meta = json_object();
+	dp_errtype_set(meta, error_type);
 	if (meta && r)
 		json_object_set_new(meta, "rule", json_string(r->rule));
 	if (meta && r && r->guardrail)
@@ -1317,7 +1331,8 @@ static enum MHD_Result answer_forbidden(struct dp_chat *chat, const struct dp_po
 static char *refusal_json(struct dp_chat *chat)
 {
 	const struct dp_admission *a = &chat->adm;
-	json_t *meta = json_pack("{s:s}", "error_type", a->error_type ? a->error_type : "internal");
+	json_t *meta = json_object();
+	dp_errtype_set(meta, a->error_type ? a->error_type : "internal");
 	if (meta && a->budget)
 		json_object_set_new(meta, "budget", json_string(a->budget));
 	if (meta && a->rate_limited) {
@@ -1477,10 +1492,19 @@ enum MHD_Result dp_chat_start(struct dp_worker *w, struct MHD_Connection *c, str
 	if (!w->health || !upstream(w))
 		return answer_now(chat, 500, "out of memory", "internal", "internal");
 
+	/* no model named: the key's default model, else its org's (else routing's 400) */
+	const Sy__Org *org = dp_view_org(view, key->org_id);
+	dp_request_default_model(&chat->req, key->default_model && *key->default_model
+	                                         ? key->default_model
+	                                     : org ? org->default_model
+	                                           : NULL);
+	if (!chat->req.n_models)
+		return answer_now(chat, 400, DP_REQUEST_NO_MODEL, "invalid_request",
+		                  "invalid_request");
 	if (dp_autorouter_resolve(dp_view_auto_router(view), &chat->req, err, sizeof(err)))
 		return answer_now(chat, 404, err, "no_endpoint", "no_endpoint");
 	struct dp_policy policy;
-	if (dp_policy_init(&policy, view, key, dp_view_org(view, key->org_id)))
+	if (dp_policy_init(&policy, view, key, org))
 		return answer_now(chat, 500, "Too many guardrails apply to this API key",
 		                  "internal", "internal");
 	if (!dp_policy_check_models(&policy, &chat->req, &refusal))
@@ -1509,12 +1533,11 @@ enum MHD_Result dp_chat_start(struct dp_worker *w, struct MHD_Connection *c, str
 			refusal.guardrail = chat->plan.guardrail;
 			return answer_forbidden(chat, &refusal);
 		}
-		return answer_now(chat, status, err[0] ? err : "No endpoints found",
-		                  status == 404 ? "no_endpoint" : "invalid_request",
-		                  status == 404 ? "no_endpoint" : "invalid_request");
+		const char *why = chat->plan.reason ? chat->plan.reason : "invalid_request";
+		return answer_now(chat, status, err[0] ? err : "No endpoints found", why, why);
 	}
 
-	dp_byok_apply(&chat->plan, view, dp_view_org(view, key->org_id));
+	dp_byok_apply(&chat->plan, view, org);
 	enum dp_admit_result adm = admit(chat);
 	if (adm == DP_ADMIT_REFUSED)
 		return answer_refused(chat);
@@ -1565,8 +1588,7 @@ static void on_client_hup(struct dp_loop *loop, int fd, uint32_t events, void *a
 	if (chat->st.saw_content && !chat->usage.finish_reason[0]) {
 		dp_stream_fill_usage(&chat->st, chat->req.prompt_tokens_est);
 		chat->usage = chat->st.usage;
-		chat->cost = sy_cost(&chat->cur->price, &chat->usage.tokens,
-		                     nonempty(chat->usage.finish_reason));
+		price_usage(chat, nonempty(chat->usage.finish_reason));
 	}
 	chat->out_done = true;
 	wake(chat);

@@ -7,6 +7,7 @@
 #include "dp_auth.h"
 #include "dp_catalog.h"
 #include "dp_catalog_query.h"
+#include "dp_cors.h"
 #include "dp_chat.h"
 #include "dp_loop.h"
 #include "dp_metrics.h"
@@ -53,6 +54,7 @@ enum route {
 	R_METRICS,
 	R_NOT_FOUND,
 	R_BAD_METHOD,
+	R_PREFLIGHT, /* OPTIONS on an API path (dp_cors) */
 };
 
 struct dp_http {
@@ -112,6 +114,7 @@ static enum MHD_Result queue(struct MHD_Connection *c, unsigned status, struct M
 	if (!r)
 		return MHD_NO;
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	dp_cors_add(r);
 	dp_metrics_http_overhead(r, sy_mono_us() - handler_start_us);
 	if (w && w->draining)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
@@ -234,14 +237,16 @@ static void route(struct req *q, const char *url, const char *method)
 		q->allow = strcmp(api[i].method, "GET") == 0 ? "GET, HEAD" : api[i].method;
 		q->route = method_is(method, api[i].method) ? api[i].r : R_BAD_METHOD;
 		q->skin = api[i].skin;
-		return;
+		break;
 	}
-	if (is_model_endpoints(p) || is_model(p)) {
+	if (q->route == R_NOT_FOUND && (is_model_endpoints(p) || is_model(p))) {
 		q->allow = "GET, HEAD";
 		q->route = !method_is(method, "GET") ? R_BAD_METHOD
 		           : is_model(p)             ? R_MODEL
 		                                     : R_MODEL_ENDPOINTS;
 	}
+	if (q->route == R_BAD_METHOD && !strcmp(method, "OPTIONS"))
+		q->route = R_PREFLIGHT;
 }
 
 /* ---- endpoints ------------------------------------------------------------------------------ */
@@ -460,6 +465,9 @@ static enum MHD_Result dispatch(struct req *q, const char *url)
 			MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, q->allow);
 		return queue(q->c, MHD_HTTP_METHOD_NOT_ALLOWED, r, w);
 	}
+	case R_PREFLIGHT:
+		q->handled = true;
+		return dp_cors_preflight(q->c, q->allow);
 	case R_HEALTH:
 		return send_body(q, MHD_HTTP_OK, json_pack("{s:s}", "status", "ok"));
 	case R_READY:

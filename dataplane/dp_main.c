@@ -138,6 +138,10 @@ static const struct sy_opt options[] = {
     SY_OPT_STR("upstream-proxy", A, cfg.upstream_proxy, NULL, "URL",
                "send upstream calls through this proxy (http_proxy and\nhttps_proxy in the "
                "environment are ignored)"),
+    SY_OPT_STR("cors-origin", A, cfg.cors_origin, "*", "ORIGIN",
+               "Access-Control-Allow-Origin of every public answer\n(OPTIONS preflights "
+               "answered 204 without a key); one\norigin, or none for no CORS headers; the "
+               "admin API\nnever sends them"),
     SY_OPT_INT("header-timeout-ms", A, cfg.header_timeout_ms, 10000, 1, 3600000,
                "a client's request headers must be complete within\nthis (then 408 and "
                "close)"),
@@ -536,6 +540,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	sy_proc_protect_secrets(cfg.allow_core_dumps);
+	dp_cors_init(cfg.cors_origin);
 	if (sy_crypto_init()) {
 		fprintf(stderr, "libsodium initialisation failed\n");
 		return 1;

@@ -24,8 +24,9 @@ int dp_middleout_check(const json_t *body, char *err, size_t errlen)
 	}
 	return 0;
 bad:
-	snprintf(err, errlen, "transforms must be an array of transform names; the only one "
-	                      "available is \"middle-out\"");
+	snprintf(err, errlen,
+	         "transforms must be an array of transform names; the only one "
+	         "available is \"middle-out\"");
 	return SY_EINVAL;
 }
 
@@ -142,7 +143,8 @@ int dp_middleout_apply(const struct dp_chat_req *req, uint32_t context, struct d
 		char *text = NULL, err[256];
 		if (body && kept && !json_object_set(body, "messages", kept) &&
 		    (text = sy_json_dump(body)))
-			rc = dp_request_parse(text, strlen(text), out, err, sizeof(err)) ? SY_EINVAL
+			/* it parsed before, less some messages: a failure is ours, not the client's */
+			rc = dp_request_parse(text, strlen(text), out, err, sizeof(err)) ? -EINVAL
 			                                                                 : 1;
 		else
 			rc = -ENOMEM;

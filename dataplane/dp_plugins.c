@@ -28,9 +28,10 @@ int dp_plugins_check(const json_t *body, char *err, size_t errlen)
 			continue;
 		for (size_t k = 0; k < sizeof(unavailable) / sizeof(unavailable[0]); k++)
 			if (!strcmp(id, unavailable[k])) {
-				snprintf(err, errlen,
-				         "plugins[%zu]: the %s plugin is not available on this gateway",
-				         i, id);
+				snprintf(
+				    err, errlen,
+				    "plugins[%zu]: the %s plugin is not available on this gateway",
+				    i, id);
 				return SY_EINVAL;
 			}
 		snprintf(err, errlen,

@@ -68,10 +68,17 @@ static bool fix(json_t *m, bool exclude)
 	return changed;
 }
 
+static bool mentions(const char *data, size_t len, const char *key)
+{
+	return memmem(data, len, key, strlen(key)) != NULL;
+}
+
 int dp_reasoning_rewrite(const char *data, size_t len, bool exclude, struct sy_buf *out)
 {
-	static const char needle[] = "\"reasoning";
-	if (!memmem(data, len, needle, sizeof(needle) - 1))
+	/* the exact member names (usage's "reasoning_tokens" must not cost a parse) */
+	if (!mentions(data, len, "\"reasoning_content\"") &&
+	    !(exclude && (mentions(data, len, "\"reasoning\"") ||
+	                  mentions(data, len, "\"reasoning_details\""))))
 		return 0;
 	json_error_t jerr;
 	json_t *root = json_loadb(data, len, 0, &jerr);

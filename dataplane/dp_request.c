@@ -153,10 +153,7 @@ static int check_models(const json_t *body, struct dp_chat_req *req, struct sy_e
 				return rc;
 		}
 	}
-	if (!req->n_models)
-		return sy_jcheck_bad(
-		    e, "model is required (or models, a non-empty array of model ids)");
-	return 0;
+	return 0; /* no model: the key's or org's default may name one (dp_chat) */
 }
 
 static int check_string_array(const json_t *v, const char *field, size_t max, struct sy_errmsg *e)
@@ -234,6 +231,10 @@ static int check_sampling(const json_t *body, struct dp_chat_req *req, struct sy
 		return sy_jcheck_bad(e, "session_id must be a string of at most %d characters",
 		                     SESSION_ID_MAX);
 	req->session_id = json_string_value(v);
+	v = sy_jcheck_opt(body, "route"); /* OpenRouter's legacy switch: models always fall back */
+	if (v && !(json_is_string(v) && !strcmp(json_string_value(v), "fallback")))
+		return sy_jcheck_bad(e, "route must be \"fallback\" (fallback across models is "
+		                        "always on)");
 	v = sy_jcheck_opt(body, "user");
 	if (v && !json_is_string(v))
 		return sy_jcheck_bad(e, "user must be a string");
@@ -336,6 +337,14 @@ int dp_request_parse(const char *data, size_t len, struct dp_chat_req *req, char
 invalid:
 	dp_request_release(req);
 	return SY_EINVAL;
+}
+
+void dp_request_default_model(struct dp_chat_req *req, const char *model)
+{
+	if (req->n_models || !model || !*model)
+		return;
+	req->model = req->models[0] = model;
+	req->n_models = 1;
 }
 
 void dp_request_release(struct dp_chat_req *req)

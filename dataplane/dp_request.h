@@ -40,6 +40,11 @@ struct dp_chat_req {
  * system, user, assistant, tool, developer"). */
 int dp_request_parse(const char *data, size_t len, struct dp_chat_req *req, char *err,
                      size_t errlen);
+/* The refusal of a request that names no model and has no default. */
+#define DP_REQUEST_NO_MODEL "model is required (or models, a non-empty array of model ids)"
+/* When req names no model (neither model nor models; dp_request_parse accepts that), model
+ * (borrowed: it must outlive req; NULL or "" = none) becomes its model. */
+void dp_request_default_model(struct dp_chat_req *req, const char *model);
 /* Free what dp_request_parse allocated; idempotent. */
 void dp_request_release(struct dp_chat_req *req);
 

@@ -6,6 +6,7 @@
  * place; of duplicate members, the last one's value is read and written at the first one's
  * place. */
 #include "dp_response.h"
+#include "dp_errtype.h"
 #include "sy_err.h"
 #include "sy_json.h"
 
@@ -462,23 +463,29 @@ char *dp_response_finish(const struct dp_response *r, const struct dp_gen_info *
 int dp_usage_put(struct sy_buf *b, const struct dp_usage *u, sy_money cost)
 {
 	const struct sy_tokens *t = &u->tokens;
-	char usd[32];
+	char usd[32], pusd[32], cusd[32];
+	sy_money comp =
+	    u->completion_cost > 0 && u->completion_cost <= cost ? u->completion_cost : 0;
 	/* exact from the integer amount, and always with a fraction so it reads as a real */
 	sy_money_format(cost, usd, sizeof(usd));
-	/* the upstream_inference_* costs are a BYOK key's own provider bill: 0 when not BYOK
-	 * (OpenRouter's SDK requires the prompt and completions parts) */
-	return sy_buf_printf(
-	    b,
-	    "{\"prompt_tokens\":%" PRIu32 ",\"completion_tokens\":%" PRIu32
-	    ",\"total_tokens\":%" PRIu64 ",\"cost\":%s%s,\"is_byok\":%s,"
-	    "\"prompt_tokens_details\":{\"cached_tokens\":%" PRIu32
-	    ",\"cache_write_tokens\":%" PRIu32
-	    "},\"completion_tokens_details\":{\"reasoning_tokens\":%" PRIu32 "},"
-	    "\"cost_details\":{\"upstream_inference_cost\":null,"
-	    "\"upstream_inference_prompt_cost\":0.0,\"upstream_inference_completions_cost\":0.0}}",
-	    t->prompt, t->completion, (uint64_t)t->prompt + t->completion, usd,
-	    strchr(usd, '.') ? "" : ".0", u->is_byok ? "true" : "false", t->cached, t->cache_write,
-	    t->reasoning);
+	sy_money_format(cost - comp, pusd, sizeof(pusd));
+	sy_money_format(comp, cusd, sizeof(cusd));
+	/* cost_details: what the endpoint's prices make of the prompt (with cache reads and
+	 * writes and the request fee) and of the completion, adding up to cost;
+	 * upstream_inference_cost is a BYOK key's own provider bill, null here */
+	return sy_buf_printf(b,
+	                     "{\"prompt_tokens\":%" PRIu32 ",\"completion_tokens\":%" PRIu32
+	                     ",\"total_tokens\":%" PRIu64 ",\"cost\":%s%s,\"is_byok\":%s,"
+	                     "\"prompt_tokens_details\":{\"cached_tokens\":%" PRIu32
+	                     ",\"cache_write_tokens\":%" PRIu32
+	                     "},\"completion_tokens_details\":{\"reasoning_tokens\":%" PRIu32 "},"
+	                     "\"cost_details\":{\"upstream_inference_cost\":null,"
+	                     "\"upstream_inference_prompt_cost\":%s%s,\"upstream_inference_"
+	                     "completions_cost\":%s%s}}",
+	                     t->prompt, t->completion, (uint64_t)t->prompt + t->completion, usd,
+	                     strchr(usd, '.') ? "" : ".0", u->is_byok ? "true" : "false", t->cached,
+	                     t->cache_write, t->reasoning, pusd, strchr(pusd, '.') ? "" : ".0",
+	                     cusd, strchr(cusd, '.') ? "" : ".0");
 }
 
 int dp_stream_rewrite(const char *data, size_t len, const struct dp_gen_info *g,
@@ -549,9 +556,10 @@ char *dp_stream_error_chunk(const struct dp_gen_info *g, int code, const char *m
 	open_object(&o);
 	put_stamps(&o, g, "chat.completion.chunk");
 	put_key(&o, "error");
-	put_json(&o,
-	         json_pack("{s:i,s:s,s:{s:s?,s:s?}}", "code", code, "message", message, "metadata",
-	                   "error_type", error_type, "provider_name", g->provider_name));
+	json_t *err = json_pack("{s:i,s:s,s:{s:s?}}", "code", code, "message", message, "metadata",
+	                        "provider_name", g->provider_name);
+	dp_errtype_set(json_object_get(err, "metadata"), error_type);
+	put_json(&o, err);
 	put_key(&o, "choices");
 	put_json(&o, json_pack("[{s:i,s:{s:s},s:s,s:s}]", "index", 0, "delta", "content", "",
 	                       "finish_reason", "error", "native_finish_reason", "error"));

@@ -30,6 +30,9 @@ struct dp_usage {
 	char finish_reason[32]; /* normalised; "" if none arrived */
 	char native_finish_reason[64];
 	bool is_byok; /* served with the org's own credential (dp_byok) */
+	/* the completion part of the cost (sy_cost_completion): cost_details shows it and the
+	 * rest as the prompt part */
+	sy_money completion_cost;
 };
 
 /* Map a provider's finish reason (OpenAI, Anthropic, Gemini spellings) to

@@ -698,7 +698,7 @@ int dp_route_plan(const struct dp_route_ctx *ctx, const struct dp_chat_req *req,
 	size_t total = 0;
 	int rc;
 	out->n = 0;
-	out->rule = out->guardrail = NULL;
+	out->rule = out->guardrail = out->reason = NULL;
 	read_prefs(req->provider, &pf);
 	if (pf.require_parameters)
 		dp_request_each_param(req, collect_param, &ps);
@@ -706,9 +706,11 @@ int dp_route_plan(const struct dp_route_ctx *ctx, const struct dp_chat_req *req,
 		return fail(status, 400, err, errlen, "No model given");
 	for (size_t i = 0; i < req->n_models; i++) {
 		pms[i].model = resolve(ctx, req->models[i], &pms[i].variant);
-		if (!pms[i].model)
-			return fail(status, 404, err, errlen, "Model %s does not exist",
+		if (!pms[i].model) {
+			out->reason = "model_not_found";
+			return fail(status, 400, err, errlen, "Model %s does not exist",
 			            req->models[i]);
+		}
 		if (dp_embed_model(pms[i].model) != req->embeddings)
 			return fail(status, 400, err, errlen,
 			            req->embeddings ? "Model %s does not make embeddings (its "
@@ -737,6 +739,7 @@ int dp_route_plan(const struct dp_route_ctx *ctx, const struct dp_chat_req *req,
 		}
 	}
 	if (!n_cands) {
+		out->reason = "no_endpoint";
 		rc = explain(&pf, ctx->policy, &ps, &pms[first_empty], &first_rj, out, status, err,
 		             errlen);
 		goto out;

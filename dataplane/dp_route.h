@@ -36,6 +36,9 @@ struct dp_route_plan {
 	size_t n;
 	const char *rule;      /* a 403: the key restriction that left no endpoint (dp_policy) */
 	const char *guardrail; /* the guardrail whose restriction it is (NULL: the key's) */
+	/* why a failed plan is empty: "model_not_found" (400), "no_endpoint" (404: filters or
+	 * no usable endpoint), NULL otherwise (400 no model, 403 rule, 500) */
+	const char *reason;
 };
 
 struct dp_route_ctx {
@@ -55,8 +58,8 @@ struct dp_route_ctx {
 	const struct dp_policy *policy;
 };
 
-/* Build the plan. On failure returns a negative code, sets *status (404 unknown model or
- * filters that leave nothing; 403 when only the key's restrictions left nothing, with
+/* Build the plan. On failure returns a negative code, sets *status (400 unknown model,
+ * out->reason "model_not_found"; 404 filters that leave nothing, out->reason "no_endpoint"; 403 when only the key's restrictions left nothing, with
  * out->rule naming the restriction; 400 no model; 500 out of memory) and a client-facing message
  * naming the cause (e.g. which filter emptied the list). The provider preferences must have
  * been validated by dp_request_parse. Never returns an empty plan with 0. */

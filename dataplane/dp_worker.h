@@ -24,6 +24,7 @@ struct dp_config {
 	const char *listen;           /* "host:port" for the public API */
 	const char *metrics_listen;   /* "host:port" for GET /metrics; NULL = not served */
 	const char *upstream_proxy;   /* proxy URL for upstream calls; NULL = connect directly */
+	const char *cors_origin;      /* Access-Control-Allow-Origin (dp_cors); "none" = no CORS */
 	const char *zmq_snapshot;     /* controlplane snapshot ROUTER */
 	const char *zmq_publish;      /* controlplane update PUB */
 	const char *zmq_usage;        /* controlplane usage ROUTER */

@@ -65,13 +65,24 @@ def audit(c):
     return p.returncode, p.stdout.decode(errors="replace")
 
 
-def is_error(b, code, error_type=None):
-    """OpenRouter's envelope with this code (and metadata.error_type)."""
+# OpenRouter's error type for each specific reason (metadata.reason); others keep their own
+OPENROUTER_TYPES = {"insufficient_credits": "payment_required",
+                    "key_limit_exceeded": "payment_required",
+                    "budget_exceeded": "permission_denied", "forbidden": "permission_denied",
+                    "rate_limited": "rate_limit_exceeded",
+                    "provider_error": "provider_unavailable"}
+
+
+def is_error(b, code, reason=None):
+    """OpenRouter's envelope with this code (and metadata.reason, with OpenRouter's name for it
+    in metadata.error_type)."""
     assert isinstance(b, dict) and set(b) == {"error"}, b
     e = b["error"]
     assert e["code"] == code and isinstance(e["message"], str) and e["message"], b
-    if error_type:
-        assert e.get("metadata", {}).get("error_type") == error_type, b
+    if reason:
+        md = e.get("metadata", {})
+        assert md.get("reason") == reason, b
+        assert md.get("error_type") == OPENROUTER_TYPES.get(reason, reason), b
     return e
 
 

@@ -1,5 +1,5 @@
 """Bad input: malformed JSON and wrong types get 400 with a precise message in OpenRouter's
-envelope (and an X-Generation-Id whose record says what happened); an unknown model 404; an
+envelope (and an X-Generation-Id whose record says what happened); an unknown model 400 (model_not_found); an
 oversized body 413. Nothing reaches the provider.
 """
 from sy_cluster import Cluster, http
@@ -31,8 +31,9 @@ def main():
             assert g["provider_responses"] == [] and g["total_cost"] == 0, g
 
         s, b, h = c.chat(dp, key, {"model": "nobody/nothing", "messages": MSGS})
-        assert s == 404, (s, b)
-        assert b["error"]["code"] == 404 and "nobody/nothing" in b["error"]["message"], b
+        assert s == 400, (s, b)
+        assert b["error"]["code"] == 400 and "nobody/nothing" in b["error"]["message"], b
+        assert b["error"]["metadata"]["error_type"] == "model_not_found", b
         g = c.generation(dp, key, h["X-Generation-Id"])
         assert g["model"] == "nobody/nothing" and g["provider_responses"] == [], g
 

@@ -26,7 +26,13 @@ def check_usage(u, prompt, completion, cached=0, reasoning=0):
     assert u["is_byok"] is False, u
     assert u["prompt_tokens_details"] == {"cached_tokens": cached, "cache_write_tokens": 0}, u
     assert u["completion_tokens_details"] == {"reasoning_tokens": reasoning}, u
-    assert "upstream_inference_cost" in u["cost_details"], u
+    cd = u["cost_details"]
+    assert cd["upstream_inference_cost"] is None, u  # a BYOK key's own bill only
+    # the endpoint's prices split the cost: completion tokens, and the prompt's (cache) part
+    assert math.isclose(cd["upstream_inference_completions_cost"], completion * 2e-6,
+                        rel_tol=1e-9), u
+    assert math.isclose(cd["upstream_inference_prompt_cost"] +
+                        cd["upstream_inference_completions_cost"], u["cost"], rel_tol=1e-12), u
     assert u["cost"] > 0 and math.isclose(u["cost"], expected_cost(prompt, completion, cached),
                                           abs_tol=1e-12), u
 

@@ -15,7 +15,7 @@ def check_502(b, h):
     assert e["code"] == 502 and e["message"], e
     md = e["metadata"]
     assert md["provider_name"] == "Provider A", md
-    assert md["error_type"] == "provider_error", md
+    assert md["error_type"] == "provider_unavailable" and md["reason"] == "provider_error", md
     assert md["status"] == 503, md
     assert "service_unavailable" in md["raw"], md
     assert "secret-of-pa" not in str(b), b

@@ -24,7 +24,8 @@ def main():
         s, b, h = c.chat(dp, key, {"model": "f/rst", "messages": MSGS})
         assert s == 502, (s, b)
         assert b["error"]["metadata"]["provider_name"] == "Provider A", b
-        assert b["error"]["metadata"]["error_type"] == "provider_error", b
+        assert b["error"]["metadata"]["error_type"] == "provider_unavailable", b
+        assert b["error"]["metadata"]["reason"] == "provider_error", b
         g = c.generation(dp, key, h["X-Generation-Id"])
         assert [a["error_class"] for a in g["provider_responses"]] == ["reset", "reset"], g
 

@@ -69,7 +69,8 @@ def main():
             assert s == 200 and b["provider"] == "Provider A", (s, b)
         s, b, _ = c.chat(dp, key, {"model": "g/two", "messages": MSGS})
         assert s == 403 and b["error"]["metadata"] == {
-            "error_type": "forbidden", "rule": "allowed_providers", "guardrail": g2}, b
+            "error_type": "permission_denied", "reason": "forbidden",
+            "rule": "allowed_providers", "guardrail": g2}, b
         # the key's own restriction intersects too
         s, b = c.admin("PATCH", f"/api/v1/keys/{khash}", {"allowed_models": ["g/two"]})
         wait_until(lambda: models_user(dp, key) == {}, 10, 0.05, "key + guardrails")

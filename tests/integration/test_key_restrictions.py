@@ -43,7 +43,8 @@ def assert_refused(c, dp, key, res, rule):
     assert s == 403, (rule, s, b)
     err = b["error"]
     assert err["code"] == 403 and err["metadata"]["rule"] == rule, b
-    assert err["metadata"]["error_type"] == "forbidden", b
+    assert err["metadata"]["error_type"] == "permission_denied", b
+    assert err["metadata"]["reason"] == "forbidden", b
     assert rule in err["message"], b
     gid = h["X-Generation-Id"]
     g = c.generation(dp, key, gid)

@@ -111,9 +111,9 @@ def main():
             sent[h["X-Generation-Id"]] = (200, usage, True)
 
         s, b, h = c.chat(dp, key, {"model": "nope/unknown", "messages": msgs})
-        assert s == 404, (s, b)
-        overhead(h, "chat 404")
-        sent[h["X-Generation-Id"]] = (404, None, False)
+        assert s == 400, (s, b)  # model_not_found
+        overhead(h, "chat 400")
+        sent[h["X-Generation-Id"]] = (400, None, False)
         for _ in range(N_DOWN):
             s, b, h = c.chat(dp, key, {"model": "f/down", "messages": msgs})
             assert s == 502, (s, b)

@@ -48,7 +48,7 @@ def main():
         assert g["tokens_completion"] == 16, g
 
         r = res["unknown_model"]
-        assert not r["ok"] and r["status"] == 404, r
+        assert not r["ok"] and r["status"] == 400, r  # OpenRouter's model_not_found
         r = res["provider_down"]
         assert not r["ok"] and r["status"] == 502, r
         r = res["stream_cut"]

@@ -1,7 +1,7 @@
 """OpenRouter's own `@openrouter/sdk` against the dataplane. Its response schemas are strict
 (zod), so every step also checks our shapes: chat (system_fingerprint, usage.cost_details),
 streaming, tool calls, models, a model's endpoints, providers, the key, a generation, errors as
-the SDK's typed errors (404, 502), and a stream cut mid-answer ending in the in-band error chunk
+the SDK's typed errors (400 model_not_found, 502), and a stream cut mid-answer ending in the in-band error chunk
 with finish_reason "error".
 """
 import json
@@ -20,7 +20,10 @@ def main():
         assert chat["content"] == tokens, chat
         u = chat["usage"]
         assert u["completionTokens"] == 16 and u["cost"] > 0 and u["isByok"] is False, u
-        assert u["costDetails"]["upstreamInferencePromptCost"] == 0, u
+        cd = u["costDetails"]  # the cost split by the endpoint's prices
+        assert cd["upstreamInferencePromptCost"] > 0 and cd["upstreamInferenceCompletionsCost"] > 0
+        assert abs(cd["upstreamInferencePromptCost"] + cd["upstreamInferenceCompletionsCost"]
+                   - u["cost"]) < 1e-12, u
 
         st = sdk_step(res, "stream")
         assert st["content"] == tokens and st["finish"] == "stop", st
@@ -47,7 +50,9 @@ def main():
         assert g["streamed"] is False and g["totalCost"] == u["cost"], g
 
         r = res["unknown_model"]
-        assert not r["ok"] and r["status"] == 404, r
+        assert not r["ok"] and r["status"] == 400, r
+        md = json.loads(r["body"])["error"]["metadata"]
+        assert md["error_type"] == "model_not_found", md
         r = res["provider_down"]
         assert not r["ok"] and r["status"] == 502, r
         assert json.loads(r["body"])["error"]["metadata"]["provider_name"] == "Provider A", r

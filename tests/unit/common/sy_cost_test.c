@@ -50,6 +50,24 @@ static void test_cached_and_cache_write_billed_once(void **state)
 	assert_int_equal(sy_cost(&p, &t, "length"), want);
 }
 
+/* cost_details: the completion part, the rest the prompt's (cache and request fee included). */
+static void test_completion_part(void **state)
+{
+	struct sy_price p = example_price();
+	struct sy_tokens t = {.prompt = 1000, .completion = 10, .cached = 600, .cache_write = 100};
+	sy_money total = sy_cost(&p, &t, "stop");
+	sy_money comp = sy_cost_completion(&p, &t, total);
+	assert_int_equal(comp, 10 * p.completion);
+	assert_int_equal(total - comp,
+	                 300 * p.prompt + 600 * p.cache_read + 100 * p.cache_write + p.request);
+	/* nothing charged (no finish, no completion): no part */
+	t.completion = 0;
+	assert_int_equal(sy_cost_completion(&p, &t, sy_cost(&p, &t, NULL)), 0);
+	/* never more than the total */
+	t.completion = 10;
+	assert_int_equal(sy_cost_completion(&p, &t, 5), 5);
+}
+
 static void test_more_cached_than_prompt_clamps(void **state)
 {
 	struct sy_price p = example_price();
@@ -286,6 +304,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_cost_of_a_generation),
 	    cmocka_unit_test(test_cached_and_cache_write_billed_once),
+	    cmocka_unit_test(test_completion_part),
 	    cmocka_unit_test(test_more_cached_than_prompt_clamps),
 	    cmocka_unit_test(test_zero_completion_insurance),
 	    cmocka_unit_test(test_free_price),

@@ -99,7 +99,9 @@ static void test_reasoning_content_renamed(void **state)
 	/* nothing to change: the answer stands untouched (the adapter writes nothing) */
 	struct dp_chat_req req;
 	struct sy_buf out;
-	static const char plain[] = "{\"choices\":[{\"message\":{\"content\":\"4\"}}]}";
+	/* (usage's reasoning_tokens is not a reasoning member: no parse, no rewrite) */
+	static const char plain[] = "{\"choices\":[{\"message\":{\"content\":\"4\"}}],\"usage\":"
+	                            "{\"completion_tokens_details\":{\"reasoning_tokens\":3}}}";
 	test_parse("{\"model\":\"m\"," HI "}", &req);
 	sy_buf_init(&out, 0);
 	assert_int_equal(ad->answer(plain, strlen(plain), &req, &out), 0);

@@ -802,7 +802,8 @@ static void test_persistent_503_gives_502(void **state)
 	assert_int_equal(json_integer_value(json_object_get(e, "code")), 502);
 	json_t *meta = json_object_get(e, "metadata");
 	assert_string_equal(jstr(meta, "provider_name", NULL), "P One");
-	assert_string_equal(jstr(meta, "error_type", NULL), "provider_error");
+	assert_string_equal(jstr(meta, "error_type", NULL), "provider_unavailable");
+	assert_string_equal(jstr(meta, "reason", NULL), "provider_error");
 	assert_int_equal(json_integer_value(json_object_get(meta, "status")), 503);
 	assert_non_null(strstr(jstr(meta, "raw", NULL), "overloaded"));
 	assert_null(strstr(r.body.data, "key-of-"));
@@ -954,8 +955,10 @@ static void test_invalid_requests_answer_at_once(void **state)
 
 	struct resp r2 = {0};
 	request(&r2, "{\"model\":\"nobody/nothing\"," MSGS "}");
-	assert_int_equal(r2.status, 404);
-	assert_int_equal(rec_for(r2.gen_id)->status, 404);
+	assert_int_equal(r2.status, 400); /* OpenRouter's model_not_found */
+	assert_non_null(strstr(r2.body.data, "\"error_type\":\"model_not_found\""));
+	assert_int_equal(rec_for(r2.gen_id)->status, 400);
+	assert_string_equal(rec_for(r2.gen_id)->error_class, "model_not_found");
 	assert_string_equal(rec_for(r2.gen_id)->model, "nobody/nothing");
 	sy_buf_release(&r2.body);
 }

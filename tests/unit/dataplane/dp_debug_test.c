@@ -15,8 +15,9 @@
 /* Usage: a streamed request asks for the echo; its first chunk carries the upstream body. */
 static void test_echo_chunk(void **state)
 {
-	static const char req_text[] = "{" MSGS ",\"stream\":true,\"debug\":{\"echo_upstream_body\":"
-	                               "true},\"trace\":{\"span\":\"x\"}}";
+	static const char req_text[] =
+	    "{" MSGS ",\"stream\":true,\"debug\":{\"echo_upstream_body\":"
+	    "true},\"trace\":{\"span\":\"x\"}}";
 	struct dp_chat_req req;
 	char err[256];
 	assert_int_equal(dp_request_parse(req_text, strlen(req_text), &req, err, sizeof(err)), 0);

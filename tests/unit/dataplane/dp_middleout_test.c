@@ -28,8 +28,9 @@ static const char *kept(const json_t *msgs, const bool *keep)
 	static char s[64];
 	size_t n = json_array_size(msgs);
 	for (size_t i = 0; i < n; i++)
-		s[i] = keep[i] ? json_string_value(json_object_get(json_array_get(msgs, i), "role"))[0]
-		               : '-';
+		s[i] = keep[i]
+		           ? json_string_value(json_object_get(json_array_get(msgs, i), "role"))[0]
+		           : '-';
 	s[n] = '\0';
 	return s;
 }
@@ -57,8 +58,8 @@ static void test_drops_the_middle(void **state)
 static void test_tool_results_go_with_their_call(void **state)
 {
 	json_t *msgs = json_array();
-	const char *roles[] = {"user", "assistant", "tool", "tool", "user", "assistant", "tool",
-	                       "assistant", "user"};
+	const char *roles[] = {"user",      "assistant", "tool",      "tool", "user",
+	                       "assistant", "tool",      "assistant", "user"};
 	for (size_t i = 0; i < 9; i++)
 		json_array_append_new(msgs, msg(roles[i], 96));
 	bool keep[9];
@@ -83,11 +84,12 @@ static void test_transforms_checked_and_wanted(void **state)
 {
 	char err[256];
 	struct dp_chat_req req;
-	const char *ok[] = {"{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"h\"}]}",
-	                    "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"h\"}],"
-	                    "\"transforms\":[]}",
-	                    "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"h\"}],"
-	                    "\"transforms\":[\"middle-out\"]}"};
+	const char *ok[] = {
+	    "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"h\"}]}",
+	    "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"h\"}],"
+	    "\"transforms\":[]}",
+	    "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"h\"}],"
+	    "\"transforms\":[\"middle-out\"]}"};
 	const bool small[] = {true, false, true}, large[] = {false, false, true};
 	for (size_t i = 0; i < 3; i++) {
 		assert_int_equal(dp_request_parse(ok[i], strlen(ok[i]), &req, err, sizeof(err)), 0);
@@ -105,8 +107,8 @@ static void test_transforms_checked_and_wanted(void **state)
 
 static void test_apply_builds_a_smaller_request(void **state)
 {
-	json_t *body = json_pack("{s:s,s:i,s:o}", "model", "m", "max_tokens", 100, "messages",
-	                         json_array());
+	json_t *body =
+	    json_pack("{s:s,s:i,s:o}", "model", "m", "max_tokens", 100, "messages", json_array());
 	json_t *msgs = json_object_get(body, "messages");
 	json_array_append_new(msgs, msg("system", 50));
 	for (int i = 0; i < 20; i++)
@@ -121,10 +123,9 @@ static void test_apply_builds_a_smaller_request(void **state)
 	 * estimated tokens, each turn 100; and as many turns as fit */
 	assert_true(54 + (n - 1) * 100 <= 924);
 	assert_true(54 + n * 100 > 924);
-	assert_string_equal(
-	    json_string_value(json_object_get(json_array_get(json_object_get(out.body, "messages"), 0),
-	                                      "role")),
-	    "system");
+	assert_string_equal(json_string_value(json_object_get(
+	                        json_array_get(json_object_get(out.body, "messages"), 0), "role")),
+	                    "system");
 	assert_int_equal(json_integer_value(json_object_get(out.body, "max_tokens")), 100);
 	dp_request_release(&out);
 	/* a large context: nothing to do */

@@ -27,9 +27,9 @@ static void test_plugins(void **state)
 	assert_int_equal(check("{\"plugins\": []}", err, sizeof(err)), 0);
 	assert_int_equal(check("{\"plugins\": [{\"id\": \"response-healing\"}]}", err, sizeof(err)),
 	                 0);
-	assert_int_equal(check("{\"plugins\": [{\"id\": \"web\", \"max_results\": 3}]}", err,
-	                       sizeof(err)),
-	                 SY_EINVAL);
+	assert_int_equal(
+	    check("{\"plugins\": [{\"id\": \"web\", \"max_results\": 3}]}", err, sizeof(err)),
+	    SY_EINVAL);
 	assert_string_equal(err, "plugins[0]: the web plugin is not available on this gateway");
 	assert_int_equal(check("{\"plugins\": [{\"id\": \"response-healing\"}, {\"id\": "
 	                       "\"file-parser\"}]}",

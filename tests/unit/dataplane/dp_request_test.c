@@ -169,10 +169,30 @@ static void test_prompt_estimate(void **state)
 
 static void test_models(void **state)
 {
-	expect_error("{" MSGS "}", "model is required (or models, a non-empty array of model ids)");
-	expect_error("{" MSGS ",\"model\":null,\"models\":[]}",
-	             "model is required (or models, a non-empty array of model ids)");
+	/* no model parses: a default may name one; without, nothing is named */
+	struct dp_chat_req none;
+	char nerr[256];
+	const char *bodies[] = {"{" MSGS "}", "{" MSGS ",\"model\":null,\"models\":[]}"};
+	for (size_t i = 0; i < 2; i++) {
+		assert_int_equal(parse(bodies[i], &none, nerr, sizeof(nerr)), 0);
+		assert_int_equal(none.n_models, 0);
+		dp_request_default_model(&none, NULL);
+		assert_int_equal(none.n_models, 0);
+		dp_request_default_model(&none, "a/default");
+		assert_int_equal(none.n_models, 1);
+		assert_string_equal(none.model, "a/default");
+		assert_string_equal(none.models[0], "a/default");
+		dp_request_release(&none);
+	}
+	/* a named model is never replaced */
+	assert_int_equal(parse("{" MSGS ",\"model\":\"a/b\"}", &none, nerr, sizeof(nerr)), 0);
+	dp_request_default_model(&none, "a/default");
+	assert_string_equal(none.model, "a/b");
+	assert_int_equal(none.n_models, 1);
+	dp_request_release(&none);
 	expect_error("{" MSGS ",\"model\":\"\"}", "model must be a non-empty string");
+	expect_error("{" MSGS ",\"model\":\"a/b\",\"route\":\"sort\"}",
+	             "route must be \"fallback\" (fallback across models is always on)");
 	expect_error("{" MSGS ",\"model\":7}", "model must be a non-empty string");
 	expect_error("{" MSGS ",\"models\":\"a/b\"}", "models must be an array of model ids");
 	expect_error("{" MSGS ",\"models\":[\"a/b\",3]}", "models[1] must be a non-empty string");

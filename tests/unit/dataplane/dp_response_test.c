@@ -337,16 +337,18 @@ static void test_usage_json(void **state)
 	assert_int_equal(num(json_object_get(j, "prompt_tokens_details"), "cache_write_tokens"), 6);
 	json_decref(j);
 
-	/* the cost is the exact decimal of the amount, as a real; the BYOK parts are 0 */
-	char *text =
-	    usage_text(&(struct dp_usage){.tokens = {.prompt = 11, .completion = 16}}, 2460000);
+	/* the cost is the exact decimal of the amount, as a real; cost_details splits it into
+	 * the prompt and completion parts, which add up to it */
+	char *text = usage_text(&(struct dp_usage){.tokens = {.prompt = 11, .completion = 16},
+	                                           .completion_cost = 2000000},
+	                        2460000);
 	assert_string_equal(
 	    text, "{\"prompt_tokens\":11,\"completion_tokens\":16,\"total_tokens\":27,"
 	          "\"cost\":0.000246,\"is_byok\":false,\"prompt_tokens_details\":"
 	          "{\"cached_tokens\":0,\"cache_write_tokens\":0},\"completion_tokens_details\":"
 	          "{\"reasoning_tokens\":0},\"cost_details\":{\"upstream_inference_cost\":null,"
-	          "\"upstream_inference_prompt_cost\":0.0,"
-	          "\"upstream_inference_completions_cost\":0.0}}");
+	          "\"upstream_inference_prompt_cost\":0.000046,"
+	          "\"upstream_inference_completions_cost\":0.0002}}");
 	free(text);
 	text = usage_text(&(struct dp_usage){0}, 0);
 	assert_non_null(strstr(text, "\"cost\":0.0,"));

@@ -466,17 +466,32 @@ static void test_floor_and_nitro_variants(void **state)
 	            "free-host together fireworks azure");
 }
 
+/* An unknown model is OpenRouter's 400 model_not_found. */
+static void expect_unknown(struct world *w, const char *body, const char *message)
+{
+	struct dp_route_plan p;
+	int rc = route(w, 0, body, &p);
+	if (rc != SY_EINVAL || last_status != 400 || strcmp(last_err, message))
+		fail_msg("%s\n  rc %d status %d \"%s\"\n  want 400 \"%s\"", body, rc, last_status,
+		         last_err, message);
+	assert_string_equal(p.reason, "model_not_found");
+	assert_int_equal(p.n, 0);
+}
+
 static void test_unknown_models(void **state)
 {
 	struct world w = {0};
-	expect_404(&w, BODY("nope/x", ""), "Model nope/x does not exist");
-	expect_404(&w, BODY("meta/llama:turbo", ""), "Model meta/llama:turbo does not exist");
+	struct dp_route_plan p;
+	expect_unknown(&w, BODY("nope/x", ""), "Model nope/x does not exist");
+	expect_unknown(&w, BODY("meta/llama:turbo", ""), "Model meta/llama:turbo does not exist");
 	expect_404(&w, BODY("x/empty", ""), "No endpoints found for x/empty");
+	assert_int_equal(route(&w, 0, BODY("x/empty", ""), &p), SY_ENOTFOUND);
+	assert_string_equal(p.reason, "no_endpoint");
 	/* an unknown fallback model is an error too, not silently skipped */
-	expect_404(&w,
-	           "{\"models\":[\"stat/m\",\"nope/y\"],\"messages\":[{\"role\":\"user\","
-	           "\"content\":\"hi\"}]}",
-	           "Model nope/y does not exist");
+	expect_unknown(&w,
+	               "{\"models\":[\"stat/m\",\"nope/y\"],\"messages\":[{\"role\":\"user\","
+	               "\"content\":\"hi\"}]}",
+	               "Model nope/y does not exist");
 }
 
 static void test_no_model_is_a_bad_request(void **state)
