@@ -1476,8 +1476,7 @@ enum MHD_Result dp_chat_start(struct dp_worker *w, struct MHD_Connection *c, str
 		                            sizeof(err));
 	sy_buf_release(body);
 	if (!rc)
-		rc = dp_heal_request(chat->req.body, w->cfg->heal_json, &chat->heal, err,
-		                     sizeof(err));
+		chat->heal = dp_heal_wanted(chat->req.body, w->cfg->heal_json);
 	if (rc == -ENOMEM)
 		return answer_now(chat, 500, "out of memory", "internal", "internal");
 	if (rc)

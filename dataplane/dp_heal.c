@@ -419,33 +419,21 @@ enum dp_heal_status dp_heal_json(const char *text, size_t len, char **out, size_
 
 /* ---- the request -------------------------------------------------------------------------- */
 
-int dp_heal_request(const json_t *body, bool auto_json, bool *heal, char *err, size_t errlen)
+bool dp_heal_wanted(const json_t *body, bool auto_json)
 {
 	static const char *const json_types[] = {"json_object", "json_schema", NULL};
-	struct sy_errmsg e = {err, errlen};
 	json_t *rf = sy_jcheck_opt(body, "response_format");
-	*heal = auto_json && sy_jcheck_one_of(json_object_get(rf, "type"), json_types);
-	json_t *plugins = sy_jcheck_opt(body, "plugins");
-	if (plugins && !json_is_array(plugins))
-		return sy_jcheck_bad(&e, "plugins must be an array of objects with an id");
+	bool heal = auto_json && sy_jcheck_one_of(json_object_get(rf, "type"), json_types);
 	size_t i;
 	json_t *pl;
-	json_array_foreach(plugins, i, pl)
+	json_array_foreach(sy_jcheck_opt(body, "plugins"), i, pl)
 	{
 		const char *id = json_string_value(json_object_get(pl, "id"));
-		if (!id)
-			return sy_jcheck_bad(&e, "plugins[%zu].id must be a string", i);
-		if (strcmp(id, "response-healing"))
-			return sy_jcheck_bad(&e,
-			                     "plugins[%zu]: the %s plugin is not available on this "
-			                     "gateway (only response-healing is)",
-			                     i, id);
-		json_t *enabled = sy_jcheck_opt(pl, "enabled");
-		if (enabled && !json_is_boolean(enabled))
-			return sy_jcheck_bad(&e, "plugins[%zu].enabled must be a boolean", i);
-		*heal = !enabled || json_is_true(enabled); /* false turns the operator's off */
+		if (id && !strcmp(id, "response-healing"))
+			heal = !json_is_false(
+			    json_object_get(pl, "enabled")); /* false: the operator's off */
 	}
-	return 0;
+	return heal;
 }
 
 /* ---- the answer --------------------------------------------------------------------------- */

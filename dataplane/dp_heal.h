@@ -37,12 +37,10 @@ const char *dp_heal_status_name(enum dp_heal_status s);
  * out of memory). */
 enum dp_heal_status dp_heal_json(const char *text, size_t len, char **out, size_t *outlen);
 
-/* Whether the request wants healing: plugins (validated: an array of objects with a string
- * id; "response-healing" is honoured, with "enabled": false turning it off; "web",
- * "file-parser" and any other id are refused naming it) or, with auto_json (the operator's
- * --heal-json), a response_format of type json_object or json_schema. 0, or SY_EINVAL with a
- * client-facing message in err. */
-int dp_heal_request(const json_t *body, bool auto_json, bool *heal, char *err, size_t errlen);
+/* Whether the request wants healing: a "response-healing" plugin (dp_plugins checked the
+ * member; "enabled": false turns it off) or, with auto_json (the operator's --heal-json), a
+ * response_format of type json_object or json_schema. */
+bool dp_heal_wanted(const json_t *body, bool auto_json);
 
 /* A non-streamed answer (the client's JSON text, malloc'ed): each choice's string
  * message.content is healed; a repaired one is replaced and its message gets "healed": true.

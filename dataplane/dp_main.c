@@ -9,6 +9,7 @@
  * controlplane to acknowledge the usage records until the same deadline (at least
  * FLUSH_MIN_MS); whatever is unacknowledged stays in the spool for the next start. */
 #include "dp_chat.h"
+#include "dp_cors.h"
 #include "dp_health.h"
 #include "dp_http.h"
 #include "dp_loop.h"

@@ -24,6 +24,11 @@ int dp_plugins_check(const json_t *body, char *err, size_t errlen)
 			snprintf(err, errlen, "plugins[%zu].id is required (a string)", i);
 			return SY_EINVAL;
 		}
+		json_t *enabled = json_object_get(p, "enabled");
+		if (enabled && !json_is_null(enabled) && !json_is_boolean(enabled)) {
+			snprintf(err, errlen, "plugins[%zu].enabled must be a boolean", i);
+			return SY_EINVAL;
+		}
 		if (!strcmp(id, "response-healing"))
 			continue;
 		for (size_t k = 0; k < sizeof(unavailable) / sizeof(unavailable[0]); k++)

@@ -10,7 +10,8 @@
 #include <jansson.h>
 #include <stddef.h>
 
-/* Check body's plugins member (absent or null: nothing). 0, or SY_EINVAL with a message
+/* Check body's plugins member (absent or null: nothing; each item's "enabled", when given,
+ * a boolean). 0, or SY_EINVAL with a message
  * naming the plugin in err. */
 int dp_plugins_check(const json_t *body, char *err, size_t errlen);
 

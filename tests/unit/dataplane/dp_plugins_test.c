@@ -41,6 +41,10 @@ static void test_plugins(void **state)
 	                 SY_EINVAL);
 	assert_string_equal(err, "plugins[0]: unknown plugin moderation (available: "
 	                         "response-healing)");
+	assert_int_equal(check("{\"plugins\": [{\"id\": \"response-healing\", \"enabled\": 1}]}",
+	                       err, sizeof(err)),
+	                 SY_EINVAL);
+	assert_string_equal(err, "plugins[0].enabled must be a boolean");
 	assert_int_equal(check("{\"plugins\": [{}]}", err, sizeof(err)), SY_EINVAL);
 	assert_string_equal(err, "plugins[0].id is required (a string)");
 	assert_int_equal(check("{\"plugins\": \"web\"}", err, sizeof(err)), SY_EINVAL);
