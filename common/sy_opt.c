@@ -2,6 +2,7 @@
  * table from the same rows. */
 #include "sy_opt.h"
 #include "sy_err.h"
+#include "sy_log.h"
 #include "sy_proc.h"
 #include "sy_version.h"
 
@@ -50,6 +51,14 @@ static long long get_int(const struct sy_opt *o, const void *settings)
 	int64_t x;
 	memcpy(&x, cfield(o, settings), sizeof(x));
 	return x;
+}
+
+int sy_opt_log_level(const struct sy_opt *o, const char *arg, void *settings)
+{
+	if (!sy_log_set_level_name(arg))
+		return 0;
+	fprintf(stderr, "--%s: want error, warn, info or debug, got '%s'\n", o->name, arg);
+	return SY_EINVAL;
 }
 
 void sy_opt_defaults(const struct sy_opt_table *t, void *settings)

@@ -90,14 +90,6 @@ static int parse_trusted(const struct sy_opt *o, const char *arg, void *settings
 	return 0;
 }
 
-static int set_log_level(const struct sy_opt *o, const char *arg, void *settings)
-{
-	if (!sy_log_set_level_name(arg))
-		return 0;
-	fprintf(stderr, "--log-level: want error, warn, info or debug\n");
-	return SY_EINVAL;
-}
-
 #define A struct dp_args
 static const struct sy_opt options[] = {
     SY_OPT_STR("listen", A, cfg.listen, "0.0.0.0:8080", "HOST:PORT", "public API address"),
@@ -162,8 +154,7 @@ static const struct sy_opt options[] = {
     SY_OPT_STR_HOOK("trusted-proxies", A, trusted, NULL, "CIDR,...", parse_trusted,
                     "load balancers whose X-Forwarded-For names the client\n(for keys' "
                     "allowed_ips; default: none, the socket peer)"),
-    SY_OPT_STR_HOOK("log-level", A, log_level, "info", "LEVEL", set_log_level,
-                    "error|warn|info|debug"),
+    SY_OPT_LOG_LEVEL(A, log_level),
     SY_OPT_CHECK(A, check),
 };
 #undef A
