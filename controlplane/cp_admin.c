@@ -52,74 +52,22 @@ typedef void handler_fn(struct ctx *c);
 
 /* ---- responses ------------------------------------------------------------------------- */
 
-void cp_response_json(struct cp_response *res, unsigned status, json_t *root)
-{
-	res->status = status;
-	res->body = root ? sy_json_dump(root) : NULL;
-	json_decref(root);
-	if (!res->body) {
-		res->status = 500;
-		res->body = sy_json_error(500, "out of memory", NULL);
-	}
-}
-
-void cp_response_verror(struct cp_response *res, unsigned status, json_t *meta, const char *fmt,
-                        va_list ap)
-{
-	char msg[512];
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	res->status = status;
-	res->body = sy_json_error((int)status, msg, meta);
-}
-
-void cp_response_field_error(struct cp_response *res, unsigned status, const char *field,
-                             const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	cp_response_verror(res, status, field ? json_pack("{s:s}", "field", field) : NULL, fmt, ap);
-	va_end(ap);
-}
-
-void cp_response_internal(struct cp_response *res, const char *module, const char *what, int rc)
-{
-	sy_err("%s: %s: %s", module, what, sy_strerror(rc));
-	cp_response_field_error(res, 500, NULL, "internal error (%s)", sy_strerror(rc));
-}
-
 static void reply_data(struct ctx *c, unsigned status, json_t *data)
 {
-	cp_response_json(c->res, status, data ? json_pack("{s:o}", "data", data) : NULL);
+	cp_response_data(c->res, status, data);
 }
 
-static void error_res(struct cp_response *res, unsigned status, json_t *meta, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void error_res(struct cp_response *res, unsigned status, json_t *meta, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	cp_response_verror(res, status, meta, fmt, ap);
-	va_end(ap);
-}
-
-#define fail_meta(c, status, meta, ...) error_res((c)->res, (status), (meta), __VA_ARGS__)
+#define fail_meta(c, status, meta, ...) cp_response_error((c)->res, (status), (meta), __VA_ARGS__)
 #define fail(c, status, ...) fail_meta((c), (status), NULL, __VA_ARGS__)
 
-/* 400 (or another status) naming the bad field in message and metadata. */
 static void fail_field(struct ctx *c, unsigned status, const struct cp_verr *e)
 {
-	fail_meta(c, status, json_pack("{s:s}", "field", e->field), "%s", e->message);
+	cp_response_verr(c->res, status, e);
 }
 
-/* A store or allocation failure: 404 for SY_ENOTFOUND, else 500 (logged, not shown). */
 static void fail_rc(struct ctx *c, int rc, const char *what)
 {
-	if (rc == SY_ENOTFOUND) {
-		fail(c, 404, "%s not found", what);
-		return;
-	}
-	sy_err("admin: %s: %s", what, sy_strerror(rc));
-	fail(c, 500, "internal error (%s)", sy_strerror(rc));
+	cp_response_rc(c->res, "admin", what, rc);
 }
 
 /* Money controls and everything beyond one org need a global key: an org-scoped key would
@@ -128,9 +76,10 @@ bool cp_admin_require_global(const Sy__MgmtKey *caller, struct cp_response *res,
 {
 	if (cp_auth_is_global(caller))
 		return true;
-	error_res(res, 403, NULL,
-	          "this management key is scoped to one org; only a global management key may %s",
-	          action);
+	cp_response_error(res, 403, NULL,
+	                  "this management key is scoped to one org; only a global management key "
+	                  "may %s",
+	                  action);
 	return false;
 }
 

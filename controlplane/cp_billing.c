@@ -29,40 +29,13 @@
 
 /* ---- responses ---------------------------------------------------------------------------- */
 
-static void reply_data(const struct cp_billing_call *c, unsigned status, json_t *data)
-{
-	cp_response_json(c->res, status, data ? json_pack("{s:o}", "data", data) : NULL);
-}
-
-static void fail(const struct cp_billing_call *c, unsigned status, json_t *meta, const char *fmt,
-                 ...) __attribute__((format(printf, 4, 5)));
-static void fail(const struct cp_billing_call *c, unsigned status, json_t *meta, const char *fmt,
-                 ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	cp_response_verror(c->res, status, meta, fmt, ap);
-	va_end(ap);
-}
-
-static void fail_field(const struct cp_billing_call *c, const struct cp_verr *e)
-{
-	fail(c, 400, json_pack("{s:s}", "field", e->field), "%s", e->message);
-}
-
-static void fail_rc(const struct cp_billing_call *c, int rc, const char *what)
-{
-	sy_err("billing: %s: %s", what, sy_strerror(rc));
-	fail(c, 500, NULL, "internal error (%s)", sy_strerror(rc));
-}
-
 bool cp_billing_commit(const struct cp_billing_call *c, unsigned status)
 {
 	int rc = c->audit ? c->audit(c->audit_arg, status) : 0;
 	if (!rc)
 		rc = cp_store_commit(c->t);
 	if (rc)
-		fail_rc(c, rc, "commit");
+		cp_response_internal(c->res, "billing", "commit", rc);
 	return rc == 0;
 }
 
@@ -96,9 +69,9 @@ static void credits_get(const struct cp_billing_call *c, const Sy__Org *o)
 	struct cp_org_money m;
 	int rc = cp_money_read(*c->t, o->id, &m);
 	if (rc)
-		fail_rc(c, rc, "credits");
+		cp_response_internal(c->res, "billing", "credits", rc);
 	else
-		reply_data(c, 200, credits_json(o->id, &m, o->postpaid));
+		cp_response_data(c->res, 200, credits_json(o->id, &m, o->postpaid));
 }
 
 static int check_amount(const json_t *body, const char *name, bool allow_zero, bool allow_neg,
@@ -126,22 +99,22 @@ static void credits_post(const struct cp_billing_call *c, const json_t *body, co
 		return;
 	if (cp_validate_fields(body, "", fields, &e) ||
 	    check_amount(body, "amount", false, true, &amount, &e)) {
-		fail_field(c, &e);
+		cp_response_verr(c->res, 400, &e);
 		return;
 	}
 	if (note && !json_is_null(note) &&
 	    (!json_is_string(note) || json_string_length(note) > CP_NOTE_MAX ||
 	     strlen(json_string_value(note)) != json_string_length(note))) {
 		cp_verr_set(&e, "note", "must be a string of at most %d characters", CP_NOTE_MAX);
-		fail_field(c, &e);
+		cp_response_verr(c->res, 400, &e);
 		return;
 	}
 	Sy__LedgerEntry *entry = NULL;
 	struct cp_org_money m;
 	int rc = cp_money_credit(*c->t, o->id, amount, json_string_value(note), c->now, &entry);
 	if (rc == SY_ECONFLICT) {
-		fail(c, 409, json_pack("{s:s}", "field", "amount"),
-		     "amount: a refund cannot exceed the org's available balance");
+		cp_response_error(c->res, 409, json_pack("{s:s}", "field", "amount"),
+		                  "amount: a refund cannot exceed the org's available balance");
 		return;
 	}
 	if (!rc)
@@ -149,7 +122,7 @@ static void credits_post(const struct cp_billing_call *c, const json_t *body, co
 	if (!rc)
 		rc = cp_money_read(*c->t, o->id, &m);
 	if (rc) {
-		fail_rc(c, rc, "credits");
+		cp_response_internal(c->res, "billing", "credits", rc);
 	} else {
 		json_t *data = json_pack("{s:o,s:o}", "entry", entry_json(entry), "credits",
 		                         credits_json(o->id, &m, o->postpaid));
@@ -158,7 +131,7 @@ static void credits_post(const struct cp_billing_call *c, const json_t *body, co
 			sy_money_format(amount, a, sizeof(a));
 			sy_info("billing: org %s credited %s USD (entry %llu)", o->id, a,
 			        (unsigned long long)entry->seq);
-			reply_data(c, 201, data);
+			cp_response_data(c->res, 201, data);
 		} else {
 			json_decref(data);
 		}
@@ -185,9 +158,9 @@ static void ledger_get(const struct cp_billing_call *c, const Sy__Org *o)
 	int rc = arr ? cp_store_raw_each(*c->t, CP_T_CREDITS, prefix, ledger_item, arr) : -ENOMEM;
 	if (rc) {
 		json_decref(arr);
-		fail_rc(c, rc, "ledger");
+		cp_response_internal(c->res, "billing", "ledger", rc);
 	} else {
-		reply_data(c, 200, arr);
+		cp_response_data(c->res, 200, arr);
 	}
 }
 
@@ -214,7 +187,7 @@ static void budgets_list(const struct cp_billing_call *c, const struct cp_org_mo
 	for (int p = 0; arr && p < CP_BUDGET_PERIODS; p++)
 		if (m->has_budget[p])
 			json_array_append_new(arr, budget_json(m, (enum sy_period)p, c->now));
-	reply_data(c, 200, arr);
+	cp_response_data(c->res, 200, arr);
 }
 
 /* Narrower periods must have smaller limits than broader ones. */
@@ -247,22 +220,24 @@ static void budget_item(const struct cp_billing_call *c, const json_t *body, con
 	enum sy_period p;
 	const char *method = c->req->method;
 	if (sy_period_parse(period, &p)) {
-		fail(c, 404, NULL,
-		     "no budget period \"%.32s\" (daily, weekly, monthly or lifetime)", period);
+		cp_response_error(c->res, 404, NULL,
+		                  "no budget period \"%.32s\" (daily, weekly, monthly or lifetime)",
+		                  period);
 		return;
 	}
 	int rc = cp_money_read(*c->t, o->id, &m);
 	if (rc) {
-		fail_rc(c, rc, "budget");
+		cp_response_internal(c->res, "billing", "budget", rc);
 		return;
 	}
 	if (!strcmp(method, "GET") || !strcmp(method, "DELETE")) {
 		if (!m.has_budget[p]) {
-			fail(c, 404, NULL, "org %s has no %s budget", o->id, period);
+			cp_response_error(c->res, 404, NULL, "org %s has no %s budget", o->id,
+			                  period);
 			return;
 		}
 		if (!strcmp(method, "GET")) {
-			reply_data(c, 200, budget_json(&m, p, c->now));
+			cp_response_data(c->res, 200, budget_json(&m, p, c->now));
 			return;
 		}
 		if (!cp_admin_require_global(c->caller, c->res, "delete budgets"))
@@ -270,7 +245,7 @@ static void budget_item(const struct cp_billing_call *c, const json_t *body, con
 		m.has_budget[p] = 0;
 		m.budget[p] = 0;
 		if ((rc = cp_money_write(*c->t, o->id, &m)))
-			fail_rc(c, rc, "budget");
+			cp_response_internal(c->res, "billing", "budget", rc);
 		else if (cp_billing_commit(c, 200))
 			cp_response_json(c->res, 200, json_pack("{s:b}", "deleted", 1));
 		return;
@@ -280,7 +255,7 @@ static void budget_item(const struct cp_billing_call *c, const json_t *body, con
 	if (cp_validate_fields(body, "", fields, &e) ||
 	    check_amount(body, "limit_usd", true, false, &limit, &e) ||
 	    check_order(&m, p, limit, &e)) {
-		fail_field(c, &e);
+		cp_response_verr(c->res, 400, &e);
 		return;
 	}
 	/* an org key may tighten its own budget, never create, raise or remove one */
@@ -294,9 +269,9 @@ static void budget_item(const struct cp_billing_call *c, const json_t *body, con
 	json_t *data = budget_json(&m, p, c->now);
 	if ((rc = cp_money_write(*c->t, o->id, &m))) {
 		json_decref(data);
-		fail_rc(c, rc, "budget");
+		cp_response_internal(c->res, "billing", "budget", rc);
 	} else if (cp_billing_commit(c, 200)) {
-		reply_data(c, 200, data);
+		cp_response_data(c->res, 200, data);
 	} else {
 		json_decref(data);
 	}
@@ -327,9 +302,9 @@ static void leases_get(const struct cp_billing_call *c, const Sy__Org *o)
 	int rc = ll.arr ? cp_store_raw_each(*c->t, CP_T_LEASES, "", lease_item, &ll) : -ENOMEM;
 	if (rc) {
 		json_decref(ll.arr);
-		fail_rc(c, rc, "leases");
+		cp_response_internal(c->res, "billing", "leases", rc);
 	} else {
-		reply_data(c, 200, ll.arr);
+		cp_response_data(c->res, 200, ll.arr);
 	}
 }
 
@@ -447,7 +422,7 @@ static void activity_csv(const struct cp_billing_call *c, const struct activity 
 	}
 	if (rc) {
 		sy_buf_release(&b);
-		fail_rc(c, rc, "activity.csv");
+		cp_response_internal(c->res, "billing", "activity.csv", rc);
 		return;
 	}
 	c->res->status = 200;
@@ -467,14 +442,15 @@ static void activity(const struct cp_billing_call *c, bool csv)
 	a.from = sy_period_start(SY_PERIOD_DAILY, c->now) - (ACTIVITY_DAYS - 1) * 86400;
 	if (org && !cp_valid_org_id(org)) {
 		cp_verr_set(&e, "org_id", "must be an org id");
-		fail_field(c, &e);
+		cp_response_verr(c->res, 400, &e);
 		return;
 	}
 	if (!org && !cp_auth_is_global(c->caller))
 		org = c->caller->org_id;
 	if (org && !cp_auth_may_access(c->caller, org)) {
-		fail(c, 403, json_pack("{s:s}", "field", "org_id"),
-		     "org_id: this management key may only read its own org's activity");
+		cp_response_error(
+		    c->res, 403, json_pack("{s:s}", "field", "org_id"),
+		    "org_id: this management key may only read its own org's activity");
 		return;
 	}
 	if (by && !strcmp(by, "model"))
@@ -483,7 +459,7 @@ static void activity(const struct cp_billing_call *c, bool csv)
 		a.by = G_KEY;
 	else if (by && strcmp(by, "day")) {
 		cp_verr_set(&e, "group_by", "must be day, model or key");
-		fail_field(c, &e);
+		cp_response_verr(c->res, 400, &e);
 		return;
 	}
 	/* from without to: up to now (an empty range when from lies ahead) */
@@ -495,7 +471,7 @@ static void activity(const struct cp_billing_call *c, bool csv)
 		cp_verr_set(&e, bad,
 		            "must be a date (2026-01-31) or an ISO-8601 UTC time, with from before "
 		            "to");
-		fail_field(c, &e);
+		cp_response_verr(c->res, 400, &e);
 		return;
 	}
 	char prefix[80] = "";
@@ -504,13 +480,14 @@ static void activity(const struct cp_billing_call *c, bool csv)
 	int rc = cp_store_raw_each(*c->t, CP_T_GEN_BY_ORG, prefix, activity_item, &a);
 	if (rc && rc != 1) {
 		free(a.g);
-		fail_rc(c, rc, "activity");
+		cp_response_internal(c->res, "billing", "activity", rc);
 		return;
 	}
 	if (a.too_many) {
 		free(a.g);
-		fail(c, 400, NULL, "more than %d groups: narrow the range or group by day",
-		     ACTIVITY_GROUPS_MAX);
+		cp_response_error(c->res, 400, NULL,
+		                  "more than %d groups: narrow the range or group by day",
+		                  ACTIVITY_GROUPS_MAX);
 		return;
 	}
 	if (a.n)
@@ -562,7 +539,7 @@ static bool method_ok(const struct cp_billing_call *c, const char *allowed)
 	snprintf(want, sizeof(want), ",%s,", c->req->method);
 	if (strstr(list, want))
 		return true;
-	fail(c, 405, NULL, "method %s not allowed here", c->req->method);
+	cp_response_error(c->res, 405, NULL, "method %s not allowed here", c->req->method);
 	return false;
 }
 
@@ -576,8 +553,10 @@ static json_t *parse_body(const struct cp_billing_call *c)
 	                   : NULL;
 	if (!json_is_object(body)) {
 		json_decref(body);
-		fail(c, 400, json_pack("{s:s}", "field", "body"), "body: must be a JSON object%s%s",
-		     req->body_len && !body ? ": " : "", req->body_len && !body ? err.text : "");
+		cp_response_error(c->res, 400, json_pack("{s:s}", "field", "body"),
+		                  "body: must be a JSON object%s%s",
+		                  req->body_len && !body ? ": " : "",
+		                  req->body_len && !body ? err.text : "");
 		return NULL;
 	}
 	return body;
@@ -591,7 +570,7 @@ static void serve_org(const struct cp_billing_call *c, const char *rest)
 	size_t idn = (size_t)(s1 - rest), subn = s2 ? (size_t)(s2 - s1 - 1) : strlen(s1 + 1);
 	if (idn >= sizeof(id) || subn >= sizeof(sub) || (s2 && strlen(s2 + 1) >= sizeof(item)) ||
 	    (s2 && (!s2[1] || strchr(s2 + 1, '/')))) {
-		fail(c, 404, NULL, "no such admin endpoint");
+		cp_response_error(c->res, 404, NULL, "no such admin endpoint");
 		return;
 	}
 	snprintf(id, sizeof(id), "%.*s", (int)idn, rest);
@@ -601,7 +580,7 @@ static void serve_org(const struct cp_billing_call *c, const char *rest)
 	bool budgets = !strcmp(sub, "budgets");
 	if ((!budgets && s2) || (strcmp(sub, "credits") && strcmp(sub, "ledger") &&
 	                         strcmp(sub, "leases") && !budgets)) {
-		fail(c, 404, NULL, "no such admin endpoint");
+		cp_response_error(c->res, 404, NULL, "no such admin endpoint");
 		return;
 	}
 	const char *allowed = !strcmp(sub, "credits") ? "GET,POST"
@@ -611,7 +590,7 @@ static void serve_org(const struct cp_billing_call *c, const char *rest)
 		return;
 	ProtobufCMessage *m = NULL;
 	if (!cp_auth_may_access(c->caller, id) || cp_store_get(*c->t, CP_ORG, id, &m)) {
-		fail(c, 404, NULL, "org not found");
+		cp_response_error(c->res, 404, NULL, "org not found");
 		return;
 	}
 	const Sy__Org *o = (const Sy__Org *)m;
@@ -633,7 +612,7 @@ static void serve_org(const struct cp_billing_call *c, const char *rest)
 		struct cp_org_money mo;
 		int rc = cp_money_read(*c->t, o->id, &mo);
 		if (rc)
-			fail_rc(c, rc, "budgets");
+			cp_response_internal(c->res, "billing", "budgets", rc);
 		else
 			budgets_list(c, &mo);
 	}
