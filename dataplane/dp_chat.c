@@ -107,7 +107,7 @@ struct dp_chat {
 	int64_t up_retry_after_ms;
 	struct sy_buf up_body;
 	struct dp_sse sse;
-	struct dp_stream_state st;
+	struct dp_response_stream st;
 	struct dp_gen_info g;
 	const char *stream_fault; /* set when the stream itself was broken */
 
@@ -478,13 +478,13 @@ static char *failure_json(struct dp_chat *chat, const struct failure *f)
 static void end_stream_with_error(struct dp_chat *chat, const struct failure *f)
 {
 	if (chat->committed) {
-		dp_stream_fill_usage(&chat->st, chat->req.prompt_tokens_est);
+		dp_response_stream_fill_usage(&chat->st, chat->req.prompt_tokens_est);
 		chat->usage = chat->st.usage;
 	}
 	snprintf(chat->usage.finish_reason, sizeof(chat->usage.finish_reason), "error");
 	chat->cost = chat->cur ? sy_cost(&chat->cur->price, &chat->usage.tokens, "error") : 0;
 	chat->error_class = f->error_class;
-	char *chunk = dp_stream_error_chunk(&chat->g, f->status, f->message, f->error_type);
+	char *chunk = dp_response_error_chunk(&chat->g, f->status, f->message, f->error_type);
 	emit_data(chat, &chat->out, chunk);
 	free(chunk);
 	chat->out_done = true;
@@ -789,10 +789,10 @@ static void finish_json(struct dp_chat *chat)
 
 static void finish_stream(struct dp_chat *chat)
 {
-	dp_stream_fill_usage(&chat->st, chat->req.prompt_tokens_est);
+	dp_response_stream_fill_usage(&chat->st, chat->req.prompt_tokens_est);
 	commit(chat);
 	served(chat, &chat->st.usage);
-	char *chunk = dp_stream_usage_chunk(&chat->g, &chat->usage, chat->cost);
+	char *chunk = dp_response_usage_chunk(&chat->g, &chat->usage, chat->cost);
 	emit_data(chat, &chat->out, chunk);
 	free(chunk);
 	emit(chat, "data: [DONE]\n\n", 14);
@@ -829,7 +829,7 @@ static int on_chunk(const char *data, size_t len, void *arg)
 {
 	struct dp_chat *chat = arg;
 	char *out = NULL;
-	int rc = dp_stream_rewrite(data, len, &chat->g, &chat->st, &out);
+	int rc = dp_response_stream_rewrite(data, len, &chat->g, &chat->st, &out);
 	if (rc)
 		return rc;
 	if (out) {
@@ -937,7 +937,7 @@ static int start_attempt(struct dp_chat *chat, const struct dp_route_target *t)
 	chat->up_status = 0;
 	chat->up_retry_after_ms = -1;
 	chat->stream_fault = NULL;
-	chat->st = (struct dp_stream_state){0};
+	chat->st = (struct dp_response_stream){0};
 	chat->g.provider_name = display_name(p);
 	chat->g.model = t->model_id;
 	sy_buf_reset(&chat->up_body);
@@ -1314,7 +1314,7 @@ static void on_client_hup(struct dp_loop *loop, int fd, uint32_t events, void *a
 		return;
 	}
 	if (chat->st.saw_content && !chat->usage.finish_reason[0]) {
-		dp_stream_fill_usage(&chat->st, chat->req.prompt_tokens_est);
+		dp_response_stream_fill_usage(&chat->st, chat->req.prompt_tokens_est);
 		chat->usage = chat->st.usage;
 		chat->cost = sy_cost(&chat->cur->price, &chat->usage.tokens,
 		                     nonempty(chat->usage.finish_reason));
