@@ -20,6 +20,7 @@
 #include "sy_log.h"
 #include "sy_map.h"
 #include "sy_msg.h"
+#include "sy_refusal.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -447,8 +448,12 @@ static void on_grant(struct dp_money *m, const Sy__LeaseGrant *g)
 	if (current)
 		l->req_id = 0;
 	if (g->has_refused && g->refused) {
-		const char *reason = g->reason ? g->reason : "balance";
-		if (!strcmp(reason, "expired") || !strcmp(reason, "unknown_key")) {
+		Sy__LeaseRefusal why = g->has_refusal ? g->refusal : sy_refusal_parse(g->reason);
+		const char *reason = sy_refusal_name(why);
+		if (!*reason) /* NONE or a value newer than this worker: refused all the same */
+			reason = sy_refusal_name(why = SY__LEASE_REFUSAL__LEASE_REFUSAL_BALANCE);
+		if (why == SY__LEASE_REFUSAL__LEASE_REFUSAL_EXPIRED ||
+		    why == SY__LEASE_REFUSAL__LEASE_REFUSAL_UNKNOWN_KEY) {
 			/* the controlplane no longer holds it: in-flight requests settle without
 			 * it; new ones start a new lease */
 			l->granted = l->reserved;
