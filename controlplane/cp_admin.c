@@ -310,6 +310,19 @@ static void save(struct ctx *c, ProtobufCMessage *m, unsigned status)
 	put_reply(c, sc->kind, m, status, NULL);
 }
 
+/* Load the path's entity if the caller may see the org it belongs to (404 otherwise, hiding
+ * other orgs' entities). */
+static ProtobufCMessage *load_scoped(struct ctx *c)
+{
+	const struct cp_schema *sc = c->schema;
+	ProtobufCMessage *m = load(c, sc->kind, sc->what);
+	if (m && sc->org_of && !cp_auth_may_access(c->caller, sc->org_of(m))) {
+		cp_entity_free(&m);
+		fail(c, 404, "%s not found", sc->what);
+	}
+	return m;
+}
+
 static void entity_list(struct ctx *c)
 {
 	struct list l = {.kind = c->schema->kind};
@@ -322,9 +335,9 @@ static void entity_get(struct ctx *c)
 	const struct cp_schema *sc = c->schema;
 	if (!allowed(c, sc->read_action))
 		return;
-	ProtobufCMessage *m = load(c, sc->kind, sc->what);
+	ProtobufCMessage *m = load_scoped(c);
 	if (m)
-		reply_data(c, 200, sc->to_json(m));
+		reply_data(c, 200, entity_json(c, sc->kind, m));
 	cp_entity_free(&m);
 }
 
@@ -363,7 +376,7 @@ static void entity_patch(struct ctx *c)
 		fail_field(c, 400, &e);
 		return;
 	}
-	ProtobufCMessage *m = load(c, sc->kind, sc->what);
+	ProtobufCMessage *m = load_scoped(c);
 	if (m)
 		save(c, m, 200);
 	cp_entity_free(&m);
@@ -383,28 +396,10 @@ static void entity_delete(struct ctx *c)
 
 /* ---- orgs ------------------------------------------------------------------------------- */
 
-/* Load the path's org if the caller may see it (404 otherwise, hiding foreign orgs). */
-static ProtobufCMessage *load_org(struct ctx *c)
-{
-	if (!cp_auth_may_access(c->caller, c->id)) {
-		fail(c, 404, "org not found");
-		return NULL;
-	}
-	return load(c, CP_ORG, "org");
-}
-
-static void orgs_get(struct ctx *c)
-{
-	ProtobufCMessage *m = load_org(c);
-	if (m)
-		reply_data(c, 200, cp_json_org((Sy__Org *)m));
-	cp_entity_free(&m);
-}
-
 static void orgs_patch(struct ctx *c)
 {
 	struct cp_verr e;
-	ProtobufCMessage *m = load_org(c);
+	ProtobufCMessage *m = load_scoped(c);
 	if (!m)
 		return;
 	bool billing = json_object_get(c->body, "billing") || json_object_get(c->body, "postpaid");
@@ -568,29 +563,10 @@ out:
 	cp_entity_free(&m);
 }
 
-/* Load the path's key if the caller may see its org (404 otherwise). */
-static ProtobufCMessage *load_key(struct ctx *c)
-{
-	ProtobufCMessage *m = load(c, CP_KEY, "key");
-	if (m && !cp_auth_may_access(c->caller, ((Sy__ApiKey *)m)->org_id)) {
-		cp_entity_free(&m);
-		fail(c, 404, "key not found");
-	}
-	return m;
-}
-
-static void keys_get(struct ctx *c)
-{
-	ProtobufCMessage *m = load_key(c);
-	if (m)
-		reply_data(c, 200, entity_json(c, CP_KEY, m));
-	cp_entity_free(&m);
-}
-
 static void keys_patch(struct ctx *c)
 {
 	struct cp_verr e;
-	ProtobufCMessage *m = load_key(c);
+	ProtobufCMessage *m = load_scoped(c);
 	if (!m)
 		return;
 	Sy__ApiKey *k = (Sy__ApiKey *)m;
@@ -608,7 +584,7 @@ static void keys_patch(struct ctx *c)
 
 static void keys_delete(struct ctx *c)
 {
-	ProtobufCMessage *m = load_key(c);
+	ProtobufCMessage *m = load_scoped(c);
 	if (!m)
 		return;
 	audit_entity(c, CP_KEY, m);
@@ -792,12 +768,12 @@ static const struct route {
 } routes[] = {
     {"orgs", false, "GET", entity_list},
     {"orgs", false, "POST", entity_create},
-    {"orgs", true, "GET", orgs_get},
+    {"orgs", true, "GET", entity_get},
     {"orgs", true, "PATCH", orgs_patch},
     {"orgs", true, "DELETE", orgs_delete},
     {"keys", false, "GET", keys_list},
     {"keys", false, "POST", keys_create},
-    {"keys", true, "GET", keys_get},
+    {"keys", true, "GET", entity_get},
     {"keys", true, "PATCH", keys_patch},
     {"keys", true, "DELETE", keys_delete},
     {"management-keys", false, "GET", mkeys_list},
