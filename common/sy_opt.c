@@ -6,6 +6,7 @@
 #include "sy_proc.h"
 #include "sy_version.h"
 
+#include <assert.h>
 #include <getopt.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -61,10 +62,25 @@ int sy_opt_log_level(const struct sy_opt *o, const char *arg, void *settings)
 	return SY_EINVAL;
 }
 
+/* A row whose field does not have its type's size is a mistake in the table. */
+static bool field_fits(const struct sy_opt *o)
+{
+	switch (o->type) {
+	case SY_OPT_T_STR:
+		return o->size == sizeof(const char *);
+	case SY_OPT_T_INT:
+		return (o->size == sizeof(int32_t) || o->size == sizeof(int64_t)) && o->scale > 0;
+	case SY_OPT_T_BOOL:
+		return o->size == sizeof(bool);
+	}
+	return false;
+}
+
 void sy_opt_defaults(const struct sy_opt_table *t, void *settings)
 {
 	for (size_t i = 0; i < t->n; i++) {
 		const struct sy_opt *o = &t->opts[i];
+		assert(field_fits(o));
 		if (o->type == SY_OPT_T_STR)
 			memcpy(field(o, settings), &o->dflt_str, sizeof(o->dflt_str));
 		else if (o->type == SY_OPT_T_INT && !o->dflt_str)

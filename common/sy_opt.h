@@ -103,6 +103,12 @@ struct sy_opt_table {
 	size_t n;
 };
 
+/* A binary's table over its array of rows. */
+#define SY_OPT_TABLE(prog, intro, outro, opts)                                                     \
+	{                                                                                          \
+		prog, intro, outro, opts, sizeof(opts) / sizeof((opts)[0])                         \
+	}
+
 /* What sy_opt_parse returns besides 0 and SY_EINVAL: --help, --version or --options-markdown
  * was printed on stdout, and the binary exits 0. */
 #define SY_OPT_EXIT 1

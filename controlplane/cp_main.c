@@ -105,16 +105,14 @@ static const struct sy_opt options[] = {
 };
 #undef O
 
-static const struct sy_opt_table option_table = {
-    .prog = "switchyard-controlplane",
-    .intro = "The Switchyard controlplane: LMDB state, admin REST API, state sync to dataplane\n"
-             "workers (ZeroMQ snapshot ROUTER + update PUB) and usage intake (ZeroMQ ROUTER).\n",
-    .outro = "Environment: SWITCHYARD_ADMIN_KEY (a global management key, "
-             "sk-sy-mgmt-v1-<64 hex>,\ninstalled at start; without it a fresh store gets a "
-             "generated key in\n<data-dir>/admin.key), SWITCHYARD_KEK (unless --kek-file).\n",
-    .opts = options,
-    .n = sizeof(options) / sizeof(options[0]),
-};
+static const struct sy_opt_table option_table = SY_OPT_TABLE(
+    "switchyard-controlplane",
+    "The Switchyard controlplane: LMDB state, admin REST API, state sync to dataplane\n"
+    "workers (ZeroMQ snapshot ROUTER + update PUB) and usage intake (ZeroMQ ROUTER).\n",
+    "Environment: SWITCHYARD_ADMIN_KEY (a global management key, "
+    "sk-sy-mgmt-v1-<64 hex>,\ninstalled at start; without it a fresh store gets a "
+    "generated key in\n<data-dir>/admin.key), SWITCHYARD_KEK (unless --kek-file).\n",
+    options);
 
 /* 0 = run, 1 = exit 0 (help), -1 = exit 1 (bad flags). */
 static int parse_args(int argc, char **argv, struct opts *o)

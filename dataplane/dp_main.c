@@ -159,12 +159,9 @@ static const struct sy_opt options[] = {
 };
 #undef A
 
-static const struct sy_opt_table option_table = {
-    .prog = "switchyard-dataplane",
-    .intro = "The public OpenRouter-compatible API: N worker processes sharing one port.\n",
-    .opts = options,
-    .n = sizeof(options) / sizeof(options[0]),
-};
+static const struct sy_opt_table option_table = SY_OPT_TABLE(
+    "switchyard-dataplane",
+    "The public OpenRouter-compatible API: N worker processes sharing one port.\n", NULL, options);
 
 /* Parse and check the command line: 0, SY_OPT_EXIT, or SY_EINVAL with the reason printed. */
 static int parse_args(int argc, char **argv, struct dp_args *a)

@@ -46,15 +46,13 @@ static const struct sy_opt options[] = {
 };
 #undef A
 
-static const struct sy_opt_table option_table = {
-    .prog = "switchyard-mock",
-    .intro = "A fake OpenAI-compatible LLM provider with scripted latency, token rate, usage\n"
-             "and faults (see docs/mock.md).\n",
-    .outro = "Per request, the model id NAME@opt=val,... or X-Mock-<opt> headers set "
-             "latency,\nttft, tps, tokens, fault, usage, reasoning and key.\n",
-    .opts = options,
-    .n = sizeof(options) / sizeof(options[0]),
-};
+static const struct sy_opt_table option_table =
+    SY_OPT_TABLE("switchyard-mock",
+                 "A fake OpenAI-compatible LLM provider with scripted latency, token rate, usage\n"
+                 "and faults (see docs/mock.md).\n",
+                 "Per request, the model id NAME@opt=val,... or X-Mock-<opt> headers set "
+                 "latency,\nttft, tps, tokens, fault, usage, reasoning and key.\n",
+                 options);
 
 int main(int argc, char **argv)
 {
