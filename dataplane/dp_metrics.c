@@ -166,8 +166,10 @@ void dp_metrics_attach(int worker)
 {
 	if (!region || worker < 0 || worker >= region->nslots)
 		return;
-	if (index_init(&me_index))
-		return; /* not attached: this worker's metrics are not counted */
+	if (index_init(&me_index)) {
+		sy_err("metrics: out of memory: worker %d's metrics are not counted", worker);
+		return;
+	}
 	me = &region->slots[worker];
 	uint32_t n = table_size(&me->t);
 	for (uint32_t i = 0; i < n; i++)
