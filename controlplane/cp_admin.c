@@ -8,6 +8,7 @@
 #include "cp_ledger.h"
 #include "cp_metrics.h"
 #include "cp_reports.h"
+#include "cp_route.h"
 #include "cp_schema.h"
 #include "cp_validate.h"
 #include "sy_array.h"
@@ -801,28 +802,29 @@ static const struct route {
     {"guardrails", true, "DELETE", entity_delete},
 };
 
-/* Find the route for method and path; sets *id and the response on 404/405. */
+/* Find the route for method and path; sets c->id, or the response on 404/405. A row serves
+ * /coll, or /coll/{id} when item (model ids may hold '/'). */
 static const struct route *route(struct ctx *c, const char *path, char *coll, size_t colllen)
 {
-	const char *rest = path + sizeof(API_PREFIX) - 1, *slash = strchr(rest, '/');
-	size_t n = slash ? (size_t)(slash - rest) : strlen(rest);
-	snprintf(coll, colllen, "%.*s", (int)n, rest);
-	c->id = slash && slash[1] ? slash + 1 : NULL;
-	bool models = !strcmp(coll, "models");
-	bool path_ok = !(c->id && strchr(c->id, '/') && !models) && !(slash && !slash[1]);
-	const struct route *found = NULL;
-	for (size_t i = 0; path_ok && i < sizeof(routes) / sizeof(routes[0]); i++) {
+	const char *rest = path + sizeof(API_PREFIX) - 1;
+	bool matched = false;
+	snprintf(coll, colllen, "%.*s", (int)strcspn(rest, "/"), rest);
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
 		const struct route *r = &routes[i];
-		if (strcmp(r->coll, coll) || r->item != (c->id != NULL))
+		char pattern[64];
+		struct cp_route_caps caps;
+		snprintf(pattern, sizeof(pattern), "%s%s", r->coll,
+		         !r->item                    ? ""
+		         : strcmp(r->coll, "models") ? "/{}"
+		                                     : "/{*}");
+		if (!cp_route_match(pattern, rest, &caps))
 			continue;
-		found = r;
+		matched = true;
+		c->id = r->item ? caps.at[0] : NULL; /* the path's last segment(s): a string */
 		if (!strcmp(r->method, c->req->method))
 			return r;
 	}
-	if (found)
-		fail(c, 405, "method %s not allowed here", c->req->method);
-	else
-		fail(c, 404, "no such admin endpoint");
+	cp_route_fail(c->res, matched, c->req->method);
 	return NULL;
 }
 

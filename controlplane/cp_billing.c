@@ -4,6 +4,7 @@
 #include "cp_json.h"
 #include "cp_ledger.h"
 #include "cp_money.h"
+#include "cp_route.h"
 #include "cp_row.h"
 #include "cp_validate.h"
 #include "sy_array.h"
@@ -20,8 +21,9 @@
 #include <string.h>
 #include <time.h>
 
-#define ORGS "/api/v1/orgs/"
-#define ACTIVITY "/api/v1/activity"
+#define API "/api/v1/"
+#define ORGS API "orgs/"
+#define ACTIVITY API "activity"
 #define USD_MAX 1.0e8              /* largest top-up, refund or budget */
 #define ACTIVITY_DAYS 30           /* default range */
 #define ACTIVITY_GROUPS_MAX 100000 /* rows in one answer */
@@ -531,18 +533,6 @@ bool cp_billing_match(const char *path)
 	return slash && slash > path + sizeof(ORGS) - 1 && slash[1];
 }
 
-static bool method_ok(const struct cp_billing_call *c, const char *allowed)
-{
-	char list[64];
-	snprintf(list, sizeof(list), ",%s,", allowed);
-	char want[16];
-	snprintf(want, sizeof(want), ",%s,", c->req->method);
-	if (strstr(list, want))
-		return true;
-	cp_response_error(c->res, 405, NULL, "method %s not allowed here", c->req->method);
-	return false;
-}
-
 /* Parse a JSON object body for POST/PUT. */
 static json_t *parse_body(const struct cp_billing_call *c)
 {
@@ -562,32 +552,32 @@ static json_t *parse_body(const struct cp_billing_call *c)
 	return body;
 }
 
-static void serve_org(const struct cp_billing_call *c, const char *rest)
+enum op {
+	OP_ACTIVITY,
+	OP_ACTIVITY_CSV,
+	OP_CREDITS,
+	OP_LEDGER,
+	OP_LEASES,
+	OP_BUDGETS,
+	OP_BUDGET
+};
+
+/* The money routes (cp_route patterns after /api/v1/): {} is the org id, then the period. */
+static const struct billing_route {
+	const char *pattern;
+	const char *method;
+	enum op op;
+} routes[] = {
+    {"activity", "GET", OP_ACTIVITY},         {"activity.csv", "GET", OP_ACTIVITY_CSV},
+    {"orgs/{}/credits", "GET", OP_CREDITS},   {"orgs/{}/credits", "POST", OP_CREDITS},
+    {"orgs/{}/ledger", "GET", OP_LEDGER},     {"orgs/{}/leases", "GET", OP_LEASES},
+    {"orgs/{}/budgets", "GET", OP_BUDGETS},   {"orgs/{}/budgets/{}", "GET", OP_BUDGET},
+    {"orgs/{}/budgets/{}", "PUT", OP_BUDGET}, {"orgs/{}/budgets/{}", "DELETE", OP_BUDGET},
+};
+
+/* An org's money route, its org loaded (404 for one the caller may not see). */
+static void serve_org(const struct cp_billing_call *c, enum op op, const char *id, const char *item)
 {
-	char id[72], sub[40], item[40] = "";
-	const char *s1 = strchr(rest, '/');
-	const char *s2 = strchr(s1 + 1, '/');
-	size_t idn = (size_t)(s1 - rest), subn = s2 ? (size_t)(s2 - s1 - 1) : strlen(s1 + 1);
-	if (idn >= sizeof(id) || subn >= sizeof(sub) || (s2 && strlen(s2 + 1) >= sizeof(item)) ||
-	    (s2 && (!s2[1] || strchr(s2 + 1, '/')))) {
-		cp_response_error(c->res, 404, NULL, "no such admin endpoint");
-		return;
-	}
-	snprintf(id, sizeof(id), "%.*s", (int)idn, rest);
-	snprintf(sub, sizeof(sub), "%.*s", (int)subn, s1 + 1);
-	if (s2)
-		snprintf(item, sizeof(item), "%s", s2 + 1);
-	bool budgets = !strcmp(sub, "budgets");
-	if ((!budgets && s2) || (strcmp(sub, "credits") && strcmp(sub, "ledger") &&
-	                         strcmp(sub, "leases") && !budgets)) {
-		cp_response_error(c->res, 404, NULL, "no such admin endpoint");
-		return;
-	}
-	const char *allowed = !strcmp(sub, "credits") ? "GET,POST"
-	                      : budgets && s2         ? "GET,PUT,DELETE"
-	                                              : "GET";
-	if (!method_ok(c, allowed))
-		return;
 	ProtobufCMessage *m = NULL;
 	if (!cp_auth_may_access(c->caller, id) || cp_store_get(*c->t, CP_ORG, id, &m)) {
 		cp_response_error(c->res, 404, NULL, "org not found");
@@ -598,15 +588,15 @@ static void serve_org(const struct cp_billing_call *c, const char *rest)
 	bool needs_body = !strcmp(c->req->method, "POST") || !strcmp(c->req->method, "PUT");
 	if (needs_body && !(body = parse_body(c)))
 		goto out;
-	if (!strcmp(sub, "credits") && body) {
+	if (op == OP_CREDITS && body) {
 		credits_post(c, body, o);
-	} else if (!strcmp(sub, "credits")) {
+	} else if (op == OP_CREDITS) {
 		credits_get(c, o);
-	} else if (!strcmp(sub, "ledger")) {
+	} else if (op == OP_LEDGER) {
 		ledger_get(c, o);
-	} else if (!strcmp(sub, "leases")) {
+	} else if (op == OP_LEASES) {
 		leases_get(c, o);
-	} else if (s2) {
+	} else if (op == OP_BUDGET) {
 		budget_item(c, body, o, item);
 	} else {
 		struct cp_org_money mo;
@@ -623,11 +613,25 @@ out:
 
 void cp_billing_serve(const struct cp_billing_call *c)
 {
-	const char *path = c->req->path;
-	if (!strncmp(path, ACTIVITY, sizeof(ACTIVITY) - 1)) {
-		if (method_ok(c, "GET"))
-			activity(c, !strcmp(path, ACTIVITY ".csv"));
-		return;
+	const char *path = c->req->path + sizeof(API) - 1;
+	const struct billing_route *r = NULL;
+	struct cp_route_caps caps;
+	char id[72], item[40];
+	bool matched = false;
+	for (size_t i = 0; !r && i < sizeof(routes) / sizeof(routes[0]); i++) {
+		/* an org id or a period too long for its buffer matches no route */
+		if (!cp_route_match(routes[i].pattern, path, &caps) ||
+		    (caps.n > 0 && !cp_route_cap(&caps, 0, id, sizeof(id))) ||
+		    (caps.n > 1 && !cp_route_cap(&caps, 1, item, sizeof(item))))
+			continue;
+		matched = true;
+		if (!strcmp(routes[i].method, c->req->method))
+			r = &routes[i];
 	}
-	serve_org(c, path + sizeof(ORGS) - 1);
+	if (!r)
+		cp_route_fail(c->res, matched, c->req->method);
+	else if (r->op == OP_ACTIVITY || r->op == OP_ACTIVITY_CSV)
+		activity(c, r->op == OP_ACTIVITY_CSV);
+	else
+		serve_org(c, r->op, id, caps.n > 1 ? item : "");
 }
