@@ -2,9 +2,11 @@
  * table from the same rows. */
 #include "sy_opt.h"
 #include "sy_err.h"
+#include "sy_log.h"
 #include "sy_proc.h"
 #include "sy_version.h"
 
+#include <assert.h>
 #include <getopt.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -52,10 +54,33 @@ static long long get_int(const struct sy_opt *o, const void *settings)
 	return x;
 }
 
+int sy_opt_log_level(const struct sy_opt *o, const char *arg, void *settings)
+{
+	if (!sy_log_set_level_name(arg))
+		return 0;
+	fprintf(stderr, "--%s: want error, warn, info or debug, got '%s'\n", o->name, arg);
+	return SY_EINVAL;
+}
+
+/* A row whose field does not have its type's size is a mistake in the table. */
+static bool field_fits(const struct sy_opt *o)
+{
+	switch (o->type) {
+	case SY_OPT_T_STR:
+		return o->size == sizeof(const char *);
+	case SY_OPT_T_INT:
+		return (o->size == sizeof(int32_t) || o->size == sizeof(int64_t)) && o->scale > 0;
+	case SY_OPT_T_BOOL:
+		return o->size == sizeof(bool);
+	}
+	return false;
+}
+
 void sy_opt_defaults(const struct sy_opt_table *t, void *settings)
 {
 	for (size_t i = 0; i < t->n; i++) {
 		const struct sy_opt *o = &t->opts[i];
+		assert(field_fits(o));
 		if (o->type == SY_OPT_T_STR)
 			memcpy(field(o, settings), &o->dflt_str, sizeof(o->dflt_str));
 		else if (o->type == SY_OPT_T_INT && !o->dflt_str)

@@ -87,6 +87,13 @@ struct sy_opt {
 		    "validate the configuration, print every setting and exit"                     \
 	}
 
+/* --log-level: sy_log's level, set as it is parsed. */
+#define SY_OPT_LOG_LEVEL(T, f)                                                                     \
+	SY_OPT_STR_HOOK("log-level", T, f, "info", "LEVEL", sy_opt_log_level,                      \
+	                "error|warn|info|debug")
+/* The hook of SY_OPT_LOG_LEVEL. */
+int sy_opt_log_level(const struct sy_opt *o, const char *arg, void *settings);
+
 /* A binary's table. */
 struct sy_opt_table {
 	const char *prog;  /* "switchyard-dataplane" */
@@ -95,6 +102,12 @@ struct sy_opt_table {
 	const struct sy_opt *opts;
 	size_t n;
 };
+
+/* A binary's table over its array of rows. */
+#define SY_OPT_TABLE(prog, intro, outro, opts)                                                     \
+	{                                                                                          \
+		prog, intro, outro, opts, sizeof(opts) / sizeof((opts)[0])                         \
+	}
 
 /* What sy_opt_parse returns besides 0 and SY_EINVAL: --help, --version or --options-markdown
  * was printed on stdout, and the binary exits 0. */

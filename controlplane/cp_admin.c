@@ -9,6 +9,8 @@
 #include "cp_metrics.h"
 #include "cp_rankings.h"
 #include "cp_reports.h"
+#include "cp_route.h"
+#include "cp_schema.h"
 #include "cp_validate.h"
 #include "sy_array.h"
 #include "sy_clock.h"
@@ -40,10 +42,11 @@ struct ctx {
 	struct cp_admin *a;
 	const struct cp_request *req;
 	struct cp_response *res;
-	struct cp_txn *t;    /* read or write transaction; NULL once committed */
-	Sy__MgmtKey *caller; /* the authenticated management key */
-	const char *id;      /* the path's item id, NULL for a collection */
-	json_t *body;        /* parsed body of POST/PATCH */
+	struct cp_txn *t;               /* read or write transaction; NULL once committed */
+	Sy__MgmtKey *caller;            /* the authenticated management key */
+	const char *id;                 /* the path's item id, NULL for a collection */
+	const struct cp_schema *schema; /* the route's entity kind */
+	json_t *body;                   /* parsed body of POST/PATCH */
 	int64_t now;
 	/* for the audit entry: a created object's id, the org the object belongs to */
 	const char *audit_id;
@@ -54,74 +57,22 @@ typedef void handler_fn(struct ctx *c);
 
 /* ---- responses ------------------------------------------------------------------------- */
 
-void cp_response_json(struct cp_response *res, unsigned status, json_t *root)
-{
-	res->status = status;
-	res->body = root ? sy_json_dump(root) : NULL;
-	json_decref(root);
-	if (!res->body) {
-		res->status = 500;
-		res->body = sy_json_error(500, "out of memory", NULL);
-	}
-}
-
-void cp_response_verror(struct cp_response *res, unsigned status, json_t *meta, const char *fmt,
-                        va_list ap)
-{
-	char msg[512];
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	res->status = status;
-	res->body = sy_json_error((int)status, msg, meta);
-}
-
-void cp_response_field_error(struct cp_response *res, unsigned status, const char *field,
-                             const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	cp_response_verror(res, status, field ? json_pack("{s:s}", "field", field) : NULL, fmt, ap);
-	va_end(ap);
-}
-
-void cp_response_internal(struct cp_response *res, const char *module, const char *what, int rc)
-{
-	sy_err("%s: %s: %s", module, what, sy_strerror(rc));
-	cp_response_field_error(res, 500, NULL, "internal error (%s)", sy_strerror(rc));
-}
-
 static void reply_data(struct ctx *c, unsigned status, json_t *data)
 {
-	cp_response_json(c->res, status, data ? json_pack("{s:o}", "data", data) : NULL);
+	cp_response_data(c->res, status, data);
 }
 
-static void error_res(struct cp_response *res, unsigned status, json_t *meta, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void error_res(struct cp_response *res, unsigned status, json_t *meta, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	cp_response_verror(res, status, meta, fmt, ap);
-	va_end(ap);
-}
-
-#define fail_meta(c, status, meta, ...) error_res((c)->res, (status), (meta), __VA_ARGS__)
+#define fail_meta(c, status, meta, ...) cp_response_error((c)->res, (status), (meta), __VA_ARGS__)
 #define fail(c, status, ...) fail_meta((c), (status), NULL, __VA_ARGS__)
 
-/* 400 (or another status) naming the bad field in message and metadata. */
 static void fail_field(struct ctx *c, unsigned status, const struct cp_verr *e)
 {
-	fail_meta(c, status, json_pack("{s:s}", "field", e->field), "%s", e->message);
+	cp_response_verr(c->res, status, e);
 }
 
-/* A store or allocation failure: 404 for SY_ENOTFOUND, else 500 (logged, not shown). */
 static void fail_rc(struct ctx *c, int rc, const char *what)
 {
-	if (rc == SY_ENOTFOUND) {
-		fail(c, 404, "%s not found", what);
-		return;
-	}
-	sy_err("admin: %s: %s", what, sy_strerror(rc));
-	fail(c, 500, "internal error (%s)", sy_strerror(rc));
+	cp_response_rc(c->res, "admin", what, rc);
 }
 
 /* Money controls and everything beyond one org need a global key: an org-scoped key would
@@ -130,9 +81,10 @@ bool cp_admin_require_global(const Sy__MgmtKey *caller, struct cp_response *res,
 {
 	if (cp_auth_is_global(caller))
 		return true;
-	error_res(res, 403, NULL,
-	          "this management key is scoped to one org; only a global management key may %s",
-	          action);
+	cp_response_error(res, 403, NULL,
+	                  "this management key is scoped to one org; only a global management key "
+	                  "may %s",
+	                  action);
 	return false;
 }
 
@@ -197,10 +149,8 @@ static bool commit(struct ctx *c, unsigned status)
 /* The org an entity belongs to, for its audit entry. */
 static void audit_entity(struct ctx *c, enum cp_kind k, const ProtobufCMessage *m)
 {
-	const char *org = k == CP_ORG    ? ((const Sy__Org *)m)->id
-	                  : k == CP_KEY  ? ((const Sy__ApiKey *)m)->org_id
-	                  : k == CP_MKEY ? ((const Sy__MgmtKey *)m)->org_id
-	                                 : NULL;
+	const struct cp_schema *sc = cp_schema_of(k);
+	const char *org = sc->org_of ? sc->org_of(m) : NULL;
 	c->audit_id = cp_entity_id(k, m);
 	snprintf(c->audit_org, sizeof(c->audit_org), "%s", org ? org : "");
 }
@@ -209,29 +159,11 @@ static void audit_entity(struct ctx *c, enum cp_kind k, const ProtobufCMessage *
 static json_t *entity_json(struct ctx *c, enum cp_kind k, const ProtobufCMessage *m)
 {
 	struct cp_key_usage u;
-	switch (k) {
-	case CP_ORG:
-		return cp_json_org((const Sy__Org *)m);
-	case CP_KEY:
-		if (cp_ledger_key_usage(c->t, ((const Sy__ApiKey *)m)->hash, c->now, &u))
-			return NULL;
-		return cp_json_key((const Sy__ApiKey *)m, &u);
-	case CP_MKEY:
-		return cp_json_mkey((const Sy__MgmtKey *)m);
-	case CP_PROVIDER:
-		return cp_json_provider((const Sy__Provider *)m);
-	case CP_MODEL:
-		return cp_json_model((const Sy__Model *)m);
-	case CP_AUTOROUTER:
-		return cp_json_autorouter((const Sy__AutoRouter *)m);
-	case CP_GUARDRAIL:
-		return cp_json_guardrail((const Sy__Guardrail *)m);
-	case CP_CREDENTIAL:
-		return cp_byok_json((const Sy__OrgCredential *)m);
-	case CP_KIND_COUNT:
-		break;
-	}
-	return NULL;
+	if (k != CP_KEY)
+		return cp_schema_of(k)->to_json(m);
+	if (cp_ledger_key_usage(c->t, ((const Sy__ApiKey *)m)->hash, c->now, &u))
+		return NULL;
+	return cp_json_key((const Sy__ApiKey *)m, &u);
 }
 
 /* Store m, commit and answer {"data": m} (plus "key": plain for a newly created key). */
@@ -328,74 +260,163 @@ static void ids_release(struct ids *ids)
 	free(ids->v);
 }
 
-/* ---- orgs ------------------------------------------------------------------------------- */
-
-static void orgs_list(struct ctx *c)
+/* Apply the body's write-only api_key: seal it under the KEK, or clear it on null. */
+static bool apply_credential(struct ctx *c, Sy__Provider *p)
 {
-	struct list l = {.kind = CP_ORG};
-	list(c, &l);
+	const json_t *v = json_object_get(c->body, "api_key");
+	if (!v)
+		return true;
+	if (json_is_null(v)) {
+		cp_provider_clear_credential(p);
+		return true;
+	}
+	int rc = cp_provider_seal(p, c->a->kek, json_string_value(v));
+	if (rc == SY_ENOKEK) {
+		fail_meta(c, 400, json_pack("{s:s}", "field", "api_key"),
+		          "api_key: no key-encryption key configured: set SWITCHYARD_KEK or "
+		          "--kek-file");
+		return false;
+	}
+	if (rc)
+		fail_rc(c, rc, "provider credential");
+	return rc == 0;
 }
 
-static void orgs_create(struct ctx *c)
+/* ---- any kind, from its schema (cp_schema) ----------------------------------------------- */
+
+/* True if the caller may do action (NULL: any management key may); else the 403 is set. */
+static bool allowed(struct ctx *c, const char *action)
 {
+	return !action || require_global(c, action);
+}
+
+/* A new entity's id: prefix and random characters. */
+static const char *new_id(char *buf, size_t size, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	snprintf(buf, size, "%s", prefix);
+	sy_random_alnum(buf + n, ORG_ID_RANDOM);
+	return buf;
+}
+
+/* Apply the body to m, then what the kind adds, check its references, stamp and store. */
+static void save(struct ctx *c, ProtobufCMessage *m, unsigned status)
+{
+	const struct cp_schema *sc = c->schema;
 	struct cp_verr e;
-	if (!require_global(c, "create orgs"))
+	if (sc->apply(m, c->body) || (sc->complete && sc->complete(m))) {
+		fail_rc(c, -ENOMEM, sc->what);
 		return;
-	if (cp_validate_org(c->body, CP_V_CREATE, NULL, &e)) {
+	}
+	if (sc->kind == CP_PROVIDER && !apply_credential(c, (Sy__Provider *)m))
+		return;
+	if (sc->refs && sc->refs(c->t, m, &e)) {
 		fail_field(c, 400, &e);
 		return;
 	}
-	ProtobufCMessage *m = cp_entity_new(CP_ORG);
-	Sy__Org *o = (Sy__Org *)m;
-	char id[sizeof("org_") + ORG_ID_RANDOM] = "org_";
-	sy_random_alnum(id + 4, ORG_ID_RANDOM);
-	if (!o || !(o->id = strdup(id)) || cp_json_apply_org(o, c->body)) {
+	cp_schema_stamp(m, status == 201, c->now);
+	put_reply(c, sc->kind, m, status, NULL);
+}
+
+/* Load the path's entity if the caller may see the org it belongs to (404 otherwise, hiding
+ * other orgs' entities). */
+static ProtobufCMessage *load_scoped(struct ctx *c)
+{
+	const struct cp_schema *sc = c->schema;
+	ProtobufCMessage *m = load(c, sc->kind, sc->what);
+	if (m && sc->org_of && !cp_auth_may_access(c->caller, sc->org_of(m))) {
 		cp_entity_free(&m);
-		fail_rc(c, -ENOMEM, "org");
+		fail(c, 404, "%s not found", sc->what);
+	}
+	return m;
+}
+
+static void entity_list(struct ctx *c)
+{
+	struct list l = {.kind = c->schema->kind};
+	if (allowed(c, c->schema->read_action))
+		list(c, &l);
+}
+
+static void entity_get(struct ctx *c)
+{
+	const struct cp_schema *sc = c->schema;
+	if (!allowed(c, sc->read_action))
+		return;
+	ProtobufCMessage *m = load_scoped(c);
+	if (m)
+		reply_data(c, 200, entity_json(c, sc->kind, m));
+	cp_entity_free(&m);
+}
+
+static void entity_create(struct ctx *c)
+{
+	const struct cp_schema *sc = c->schema;
+	struct cp_verr e;
+	char gen[24];
+	if (!allowed(c, sc->create_action))
+		return;
+	if (sc->validate(c->body, CP_V_CREATE, NULL, &e)) {
+		fail_field(c, 400, &e);
 		return;
 	}
-	o->created_at = o->updated_at = c->now;
-	o->has_created_at = o->has_updated_at = true;
-	put_reply(c, CP_ORG, m, 201, NULL);
-	cp_entity_free(&m);
-}
-
-/* Load the path's org if the caller may see it (404 otherwise, hiding foreign orgs). */
-static ProtobufCMessage *load_org(struct ctx *c)
-{
-	if (!cp_auth_may_access(c->caller, c->id)) {
-		fail(c, 404, "org not found");
-		return NULL;
+	const char *id = sc->id_field ? json_string_value(json_object_get(c->body, sc->id_field))
+	                              : new_id(gen, sizeof(gen), sc->id_prefix);
+	if (sc->id_field && cp_store_has(c->t, sc->kind, id)) {
+		fail(c, 409, "%s \"%s\" already exists; PATCH it instead", sc->what, id);
+		return;
 	}
-	return load(c, CP_ORG, "org");
-}
-
-static void orgs_get(struct ctx *c)
-{
-	ProtobufCMessage *m = load_org(c);
-	if (m)
-		reply_data(c, 200, cp_json_org((Sy__Org *)m));
+	ProtobufCMessage *m = cp_entity_new(sc->kind);
+	if (!m || sc->set_id(m, id))
+		fail_rc(c, -ENOMEM, sc->what);
+	else
+		save(c, m, 201);
 	cp_entity_free(&m);
 }
+
+static void entity_patch(struct ctx *c)
+{
+	const struct cp_schema *sc = c->schema;
+	struct cp_verr e;
+	if (!allowed(c, sc->change_action))
+		return;
+	if (sc->validate(c->body, CP_V_PATCH, c->id, &e)) {
+		fail_field(c, 400, &e);
+		return;
+	}
+	ProtobufCMessage *m = load_scoped(c);
+	if (m)
+		save(c, m, 200);
+	cp_entity_free(&m);
+}
+
+static void entity_delete(struct ctx *c)
+{
+	const struct cp_schema *sc = c->schema;
+	if (!allowed(c, sc->delete_action))
+		return;
+	int rc = cp_store_del(c->t, sc->kind, c->id);
+	if (rc)
+		fail_rc(c, rc, sc->what);
+	else
+		reply_deleted(c);
+}
+
+/* ---- orgs ------------------------------------------------------------------------------- */
 
 static void orgs_patch(struct ctx *c)
 {
 	struct cp_verr e;
-	ProtobufCMessage *m = load_org(c);
+	ProtobufCMessage *m = load_scoped(c);
 	if (!m)
 		return;
-	Sy__Org *o = (Sy__Org *)m;
 	bool billing = json_object_get(c->body, "billing") || json_object_get(c->body, "postpaid");
 	if (cp_validate_org(c->body, CP_V_PATCH, c->id, &e)) {
 		fail_field(c, 400, &e);
 	} else if (billing && !require_global(c, "change an org's billing mode")) {
 		; /* prepaid/postpaid decides whether the org's credits bound its spend */
-	} else if (cp_json_apply_org(o, c->body)) {
-		fail_rc(c, -ENOMEM, "org");
 	} else {
-		o->updated_at = c->now;
-		o->has_updated_at = true;
-		put_reply(c, CP_ORG, m, 200, NULL);
+		save(c, m, 200);
 	}
 	cp_entity_free(&m);
 }
@@ -586,37 +607,17 @@ static void keys_create(struct ctx *c)
 		goto out;
 	}
 	sy_sha256_hex(plain, strlen(plain), k->hash);
-	k->created_at = k->updated_at = c->now;
-	k->has_created_at = k->has_updated_at = true;
+	cp_schema_stamp(m, true, c->now);
 	put_reply(c, CP_KEY, m, 201, plain);
 out:
 	sodium_memzero(plain, sizeof(plain));
 	cp_entity_free(&m);
 }
 
-/* Load the path's key if the caller may see its org (404 otherwise). */
-static ProtobufCMessage *load_key(struct ctx *c)
-{
-	ProtobufCMessage *m = load(c, CP_KEY, "key");
-	if (m && !cp_auth_may_access(c->caller, ((Sy__ApiKey *)m)->org_id)) {
-		cp_entity_free(&m);
-		fail(c, 404, "key not found");
-	}
-	return m;
-}
-
-static void keys_get(struct ctx *c)
-{
-	ProtobufCMessage *m = load_key(c);
-	if (m)
-		reply_data(c, 200, entity_json(c, CP_KEY, m));
-	cp_entity_free(&m);
-}
-
 static void keys_patch(struct ctx *c)
 {
 	struct cp_verr e;
-	ProtobufCMessage *m = load_key(c);
+	ProtobufCMessage *m = load_scoped(c);
 	if (!m)
 		return;
 	Sy__ApiKey *k = (Sy__ApiKey *)m;
@@ -626,19 +627,15 @@ static void keys_patch(struct ctx *c)
 	} else if (org && strcmp(json_string_value(org), k->org_id)) {
 		cp_verr_set(&e, "org_id", "cannot be changed");
 		fail_field(c, 400, &e);
-	} else if (cp_json_apply_key(k, c->body)) {
-		fail_rc(c, -ENOMEM, "key");
 	} else {
-		k->updated_at = c->now;
-		k->has_updated_at = true;
-		put_reply(c, CP_KEY, m, 200, NULL);
+		save(c, m, 200);
 	}
 	cp_entity_free(&m);
 }
 
 static void keys_delete(struct ctx *c)
 {
-	ProtobufCMessage *m = load_key(c);
+	ProtobufCMessage *m = load_scoped(c);
 	if (!m)
 		return;
 	audit_entity(c, CP_KEY, m);
@@ -691,16 +688,6 @@ static void mkeys_create(struct ctx *c)
 	cp_entity_free(&m);
 }
 
-static void mkeys_get(struct ctx *c)
-{
-	if (!require_global(c, "read management keys"))
-		return;
-	ProtobufCMessage *m = load(c, CP_MKEY, "management key");
-	if (m)
-		reply_data(c, 200, cp_json_mkey((Sy__MgmtKey *)m));
-	cp_entity_free(&m);
-}
-
 static void mkeys_delete(struct ctx *c)
 {
 	if (!require_global(c, "delete management keys"))
@@ -724,100 +711,6 @@ static void mkeys_delete(struct ctx *c)
 
 /* ---- providers ---------------------------------------------------------------------------- */
 
-static void providers_list(struct ctx *c)
-{
-	struct list l = {.kind = CP_PROVIDER};
-	list(c, &l);
-}
-
-static void providers_get(struct ctx *c)
-{
-	ProtobufCMessage *m = load(c, CP_PROVIDER, "provider");
-	if (m)
-		reply_data(c, 200, cp_json_provider((Sy__Provider *)m));
-	cp_entity_free(&m);
-}
-
-/* Apply the body's write-only api_key: seal it under the KEK, or clear it on null. */
-static bool apply_credential(struct ctx *c, Sy__Provider *p)
-{
-	const json_t *v = json_object_get(c->body, "api_key");
-	if (!v)
-		return true;
-	if (json_is_null(v)) {
-		cp_provider_clear_credential(p);
-		return true;
-	}
-	int rc = cp_provider_seal(p, c->a->kek, json_string_value(v));
-	if (rc == SY_ENOKEK) {
-		fail_meta(c, 400, json_pack("{s:s}", "field", "api_key"),
-		          "api_key: no key-encryption key configured: set SWITCHYARD_KEK or "
-		          "--kek-file");
-		return false;
-	}
-	if (rc)
-		fail_rc(c, rc, "provider credential");
-	return rc == 0;
-}
-
-/* Fill defaults and timestamps, then store and answer. */
-static void save_provider(struct ctx *c, Sy__Provider *p, unsigned status)
-{
-	if (apply_credential(c, p)) {
-		if (status == 201) {
-			p->created_at = c->now;
-			p->has_created_at = true;
-		}
-		p->updated_at = c->now;
-		p->has_updated_at = true;
-		put_reply(c, CP_PROVIDER, &p->base, status, NULL);
-	}
-}
-
-static void providers_create(struct ctx *c)
-{
-	struct cp_verr e;
-	if (!require_global(c, "change the provider catalog"))
-		return;
-	if (cp_validate_provider(c->body, CP_V_CREATE, NULL, &e)) {
-		fail_field(c, 400, &e);
-		return;
-	}
-	const char *slug = json_string_value(json_object_get(c->body, "slug"));
-	if (cp_store_has(c->t, CP_PROVIDER, slug)) {
-		fail(c, 409, "provider \"%s\" already exists; PATCH it instead", slug);
-		return;
-	}
-	ProtobufCMessage *m = cp_entity_new(CP_PROVIDER);
-	Sy__Provider *p = (Sy__Provider *)m;
-	if (!p || !(p->slug = strdup(slug)) || cp_json_apply_provider(p, c->body) ||
-	    (!p->name && !(p->name = strdup(slug))) ||
-	    (!p->adapter && !(p->adapter = strdup("openai"))))
-		fail_rc(c, -ENOMEM, "provider");
-	else
-		save_provider(c, p, 201);
-	cp_entity_free(&m);
-}
-
-static void providers_patch(struct ctx *c)
-{
-	struct cp_verr e;
-	if (!require_global(c, "change the provider catalog"))
-		return;
-	if (cp_validate_provider(c->body, CP_V_PATCH, c->id, &e)) {
-		fail_field(c, 400, &e);
-		return;
-	}
-	ProtobufCMessage *m = load(c, CP_PROVIDER, "provider");
-	if (!m)
-		return;
-	if (cp_json_apply_provider((Sy__Provider *)m, c->body))
-		fail_rc(c, -ENOMEM, "provider");
-	else
-		save_provider(c, (Sy__Provider *)m, 200);
-	cp_entity_free(&m);
-}
-
 struct uses {
 	const char *slug;
 	char model[CP_MODEL_ID_MAX + 1];
@@ -836,109 +729,20 @@ static int model_uses(const ProtobufCMessage *msg, void *arg)
 	return 0;
 }
 
+/* A provider that serves a model stays (409). */
 static void providers_delete(struct ctx *c)
 {
 	if (!require_global(c, "change the provider catalog"))
 		return;
 	struct uses u = {.slug = c->id};
 	int rc = cp_store_each(c->t, CP_MODEL, model_uses, &u);
-	if (rc == 1) {
+	if (rc == 1)
 		fail(c, 409, "provider \"%s\" serves model \"%s\"; remove its endpoints first",
 		     c->id, u.model);
-		return;
-	}
-	if (!rc)
-		rc = cp_store_del(c->t, CP_PROVIDER, c->id);
-	if (rc)
+	else if (rc)
 		fail_rc(c, rc, "provider");
 	else
-		reply_deleted(c);
-}
-
-/* ---- models ------------------------------------------------------------------------------- */
-
-static void models_list(struct ctx *c)
-{
-	struct list l = {.kind = CP_MODEL};
-	list(c, &l);
-}
-
-static void models_get(struct ctx *c)
-{
-	ProtobufCMessage *m = load(c, CP_MODEL, "model");
-	if (m)
-		reply_data(c, 200, cp_json_model((Sy__Model *)m));
-	cp_entity_free(&m);
-}
-
-/* Check the endpoints' providers exist, stamp and store. */
-static void save_model(struct ctx *c, Sy__Model *m, unsigned status)
-{
-	struct cp_verr e;
-	if (cp_validate_model_refs(c->t, m, &e)) {
-		fail_field(c, 400, &e);
-		return;
-	}
-	if (status == 201) {
-		m->created_at = c->now;
-		m->has_created_at = true;
-	}
-	m->updated_at = c->now;
-	m->has_updated_at = true;
-	put_reply(c, CP_MODEL, &m->base, status, NULL);
-}
-
-static void models_create(struct ctx *c)
-{
-	struct cp_verr e;
-	if (!require_global(c, "change the model catalog"))
-		return;
-	if (cp_validate_model(c->body, CP_V_CREATE, NULL, &e)) {
-		fail_field(c, 400, &e);
-		return;
-	}
-	const char *id = json_string_value(json_object_get(c->body, "id"));
-	if (cp_store_has(c->t, CP_MODEL, id)) {
-		fail(c, 409, "model \"%s\" already exists; PATCH it instead", id);
-		return;
-	}
-	ProtobufCMessage *m = cp_entity_new(CP_MODEL);
-	Sy__Model *mo = (Sy__Model *)m;
-	if (!mo || !(mo->id = strdup(id)) || cp_json_apply_model(mo, c->body))
-		fail_rc(c, -ENOMEM, "model");
-	else
-		save_model(c, mo, 201);
-	cp_entity_free(&m);
-}
-
-static void models_patch(struct ctx *c)
-{
-	struct cp_verr e;
-	if (!require_global(c, "change the model catalog"))
-		return;
-	if (cp_validate_model(c->body, CP_V_PATCH, c->id, &e)) {
-		fail_field(c, 400, &e);
-		return;
-	}
-	ProtobufCMessage *m = load(c, CP_MODEL, "model");
-	if (!m)
-		return;
-	if (cp_json_apply_model((Sy__Model *)m, c->body))
-		fail_rc(c, -ENOMEM, "model");
-	else
-		save_model(c, (Sy__Model *)m, 200);
-	cp_entity_free(&m);
-}
-
-static void models_delete(struct ctx *c)
-{
-	if (!require_global(c, "change the model catalog"))
-		return;
-	int rc = cp_store_del(c->t, CP_MODEL, c->id);
-	if (rc)
-		fail_rc(c, rc, "model");
-	else
-		reply_deleted(c);
+		entity_delete(c);
 }
 
 /* ---- the auto router (openrouter/auto, switchyard/auto) ---------------------------------- */
@@ -998,92 +802,6 @@ static void autorouter_delete(struct ctx *c)
 		reply_deleted(c);
 }
 
-/* ---- guardrails (global management keys only: they name orgs and keys) ------------------- */
-
-static void guardrails_list(struct ctx *c)
-{
-	struct list l = {.kind = CP_GUARDRAIL};
-	if (require_global(c, "read guardrails"))
-		list(c, &l);
-}
-
-static void guardrails_get(struct ctx *c)
-{
-	if (!require_global(c, "read guardrails"))
-		return;
-	ProtobufCMessage *m = load(c, CP_GUARDRAIL, "guardrail");
-	if (m)
-		reply_data(c, 200, cp_json_guardrail((Sy__Guardrail *)m));
-	cp_entity_free(&m);
-}
-
-/* Apply the body, check its references, stamp and store. */
-static void save_guardrail(struct ctx *c, Sy__Guardrail *g, unsigned status)
-{
-	struct cp_verr e;
-	if (cp_json_apply_guardrail(g, c->body)) {
-		fail_rc(c, -ENOMEM, "guardrail");
-		return;
-	}
-	if (cp_validate_guardrail_refs(c->t, g, &e)) {
-		fail_field(c, 400, &e);
-		return;
-	}
-	if (status == 201) {
-		g->created_at = c->now;
-		g->has_created_at = true;
-	}
-	g->updated_at = c->now;
-	g->has_updated_at = true;
-	put_reply(c, CP_GUARDRAIL, &g->base, status, NULL);
-}
-
-static void guardrails_create(struct ctx *c)
-{
-	struct cp_verr e;
-	if (!require_global(c, "create guardrails"))
-		return;
-	if (cp_validate_guardrail(c->body, CP_V_CREATE, NULL, &e)) {
-		fail_field(c, 400, &e);
-		return;
-	}
-	ProtobufCMessage *m = cp_entity_new(CP_GUARDRAIL);
-	Sy__Guardrail *g = (Sy__Guardrail *)m;
-	char id[sizeof("gr_") + ORG_ID_RANDOM] = "gr_";
-	sy_random_alnum(id + 3, ORG_ID_RANDOM);
-	if (!g || !(g->id = strdup(id)))
-		fail_rc(c, -ENOMEM, "guardrail");
-	else
-		save_guardrail(c, g, 201);
-	cp_entity_free(&m);
-}
-
-static void guardrails_patch(struct ctx *c)
-{
-	struct cp_verr e;
-	if (!require_global(c, "change guardrails"))
-		return;
-	if (cp_validate_guardrail(c->body, CP_V_PATCH, c->id, &e)) {
-		fail_field(c, 400, &e);
-		return;
-	}
-	ProtobufCMessage *m = load(c, CP_GUARDRAIL, "guardrail");
-	if (m)
-		save_guardrail(c, (Sy__Guardrail *)m, 200);
-	cp_entity_free(&m);
-}
-
-static void guardrails_delete(struct ctx *c)
-{
-	if (!require_global(c, "delete guardrails"))
-		return;
-	int rc = cp_store_del(c->t, CP_GUARDRAIL, c->id);
-	if (rc)
-		fail_rc(c, rc, "guardrail");
-	else
-		reply_deleted(c);
-}
-
 /* ---- the audit log ------------------------------------------------------------------------ */
 
 static void audit_list(struct ctx *c)
@@ -1099,63 +817,64 @@ static const struct route {
 	const char *method;
 	handler_fn *fn;
 } routes[] = {
-    {"orgs", false, "GET", orgs_list},
-    {"orgs", false, "POST", orgs_create},
-    {"orgs", true, "GET", orgs_get},
+    {"orgs", false, "GET", entity_list},
+    {"orgs", false, "POST", entity_create},
+    {"orgs", true, "GET", entity_get},
     {"orgs", true, "PATCH", orgs_patch},
     {"orgs", true, "DELETE", orgs_delete},
     {"keys", false, "GET", keys_list},
     {"keys", false, "POST", keys_create},
-    {"keys", true, "GET", keys_get},
+    {"keys", true, "GET", entity_get},
     {"keys", true, "PATCH", keys_patch},
     {"keys", true, "DELETE", keys_delete},
     {"management-keys", false, "GET", mkeys_list},
     {"management-keys", false, "POST", mkeys_create},
-    {"management-keys", true, "GET", mkeys_get},
+    {"management-keys", true, "GET", entity_get},
     {"management-keys", true, "DELETE", mkeys_delete},
-    {"providers", false, "GET", providers_list},
-    {"providers", false, "POST", providers_create},
-    {"providers", true, "GET", providers_get},
-    {"providers", true, "PATCH", providers_patch},
+    {"providers", false, "GET", entity_list},
+    {"providers", false, "POST", entity_create},
+    {"providers", true, "GET", entity_get},
+    {"providers", true, "PATCH", entity_patch},
     {"providers", true, "DELETE", providers_delete},
-    {"models", false, "GET", models_list},
-    {"models", false, "POST", models_create},
-    {"models", true, "GET", models_get},
-    {"models", true, "PATCH", models_patch},
-    {"models", true, "DELETE", models_delete},
+    {"models", false, "GET", entity_list},
+    {"models", false, "POST", entity_create},
+    {"models", true, "GET", entity_get},
+    {"models", true, "PATCH", entity_patch},
+    {"models", true, "DELETE", entity_delete},
     {"auto-router", false, "GET", autorouter_get},
     {"auto-router", false, "PUT", autorouter_put},
     {"auto-router", false, "DELETE", autorouter_delete},
     {"audit", false, "GET", audit_list},
-    {"guardrails", false, "GET", guardrails_list},
-    {"guardrails", false, "POST", guardrails_create},
-    {"guardrails", true, "GET", guardrails_get},
-    {"guardrails", true, "PATCH", guardrails_patch},
-    {"guardrails", true, "DELETE", guardrails_delete},
+    {"guardrails", false, "GET", entity_list},
+    {"guardrails", false, "POST", entity_create},
+    {"guardrails", true, "GET", entity_get},
+    {"guardrails", true, "PATCH", entity_patch},
+    {"guardrails", true, "DELETE", entity_delete},
 };
 
-/* Find the route for method and path; sets *id and the response on 404/405. */
+/* Find the route for method and path; sets c->id, or the response on 404/405. A row serves
+ * /coll, or /coll/{id} when item (model ids may hold '/'). */
 static const struct route *route(struct ctx *c, const char *path, char *coll, size_t colllen)
 {
-	const char *rest = path + sizeof(API_PREFIX) - 1, *slash = strchr(rest, '/');
-	size_t n = slash ? (size_t)(slash - rest) : strlen(rest);
-	snprintf(coll, colllen, "%.*s", (int)n, rest);
-	c->id = slash && slash[1] ? slash + 1 : NULL;
-	bool models = !strcmp(coll, "models");
-	bool path_ok = !(c->id && strchr(c->id, '/') && !models) && !(slash && !slash[1]);
-	const struct route *found = NULL;
-	for (size_t i = 0; path_ok && i < sizeof(routes) / sizeof(routes[0]); i++) {
+	const char *rest = path + sizeof(API_PREFIX) - 1;
+	bool matched = false;
+	snprintf(coll, colllen, "%.*s", (int)strcspn(rest, "/"), rest);
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
 		const struct route *r = &routes[i];
-		if (strcmp(r->coll, coll) || r->item != (c->id != NULL))
+		char pattern[64];
+		struct cp_route_caps caps;
+		snprintf(pattern, sizeof(pattern), "%s%s", r->coll,
+		         !r->item                    ? ""
+		         : strcmp(r->coll, "models") ? "/{}"
+		                                     : "/{*}");
+		if (!cp_route_match(pattern, rest, &caps))
 			continue;
-		found = r;
+		matched = true;
+		c->id = r->item ? caps.at[0] : NULL; /* the path's last segment(s): a string */
 		if (!strcmp(r->method, c->req->method))
 			return r;
 	}
-	if (found)
-		fail(c, 405, "method %s not allowed here", c->req->method);
-	else
-		fail(c, 404, "no such admin endpoint");
+	cp_route_fail(c->res, matched, c->req->method);
 	return NULL;
 }
 
@@ -1229,6 +948,7 @@ static void serve(struct ctx *c, char *coll, size_t colllen)
 	const struct route *r = route(c, req->path, coll, colllen);
 	if (!r)
 		return;
+	c->schema = cp_schema_by_collection(coll);
 	if (!strcmp(req->method, "POST") || !strcmp(req->method, "PATCH") ||
 	    !strcmp(req->method, "PUT")) {
 		json_error_t err;

@@ -9,11 +9,10 @@
 #ifndef CP_ADMIN_H
 #define CP_ADMIN_H
 
+#include "cp_response.h"
 #include "cp_store.h"
 #include "sy_secret.h"
 
-#include <jansson.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -31,26 +30,6 @@ struct cp_request {
 	void *query_arg;
 	const char *remote_addr; /* the client's address (numeric), NULL if unknown */
 };
-
-/* The answer: an HTTP status and a malloc'ed body the caller frees. */
-struct cp_response {
-	unsigned status;
-	char *body;
-	const char *content_type; /* NULL = application/json */
-};
-
-/* Fill res with status and root as JSON (steals root); a 500 "out of memory" error instead
- * when root is NULL or cannot be serialised. */
-void cp_response_json(struct cp_response *res, unsigned status, json_t *root);
-/* Fill res with OpenRouter's error envelope: status, the printf-style message from fmt and ap,
- * and metadata meta (stolen; may be NULL). */
-void cp_response_verror(struct cp_response *res, unsigned status, json_t *meta, const char *fmt,
-                        va_list ap) __attribute__((format(printf, 4, 0)));
-/* The same with metadata {"field": field} (none when field is NULL). */
-void cp_response_field_error(struct cp_response *res, unsigned status, const char *field,
-                             const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-/* A 500 "internal error (<rc>)", logged as "<module>: <what>: <rc>". */
-void cp_response_internal(struct cp_response *res, const char *module, const char *what, int rc);
 
 /* True if caller is a global management key; otherwise res gets the 403 saying that only a
  * global key may do action (e.g. "create orgs"). Which key kind may call which route is the

@@ -4,6 +4,7 @@
 #include "cp_money.h"
 #include "cp_row.h"
 #include "sy_err.h"
+#include "sy_map.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -25,58 +26,37 @@ struct tally {
 	struct cp_key_usage usage; /* keys: the stored counters */
 };
 
-/* Open-addressing table of tallies by id. */
-struct tallies {
-	struct tally *v;
-	size_t cap, n;
-};
-
-static uint64_t hash_id(const char *s)
+/* The tally of id (truncated to what a tally holds), created zeroed; NULL without memory. */
+static struct tally *tally_get(struct sy_map *m, const char *id, size_t idlen)
 {
-	uint64_t h = 1469598103934665603ULL;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
-static struct tally *tally_get(struct tallies *t, const char *id, size_t idlen)
-{
-	char key[sizeof(t->v->id)];
+	char key[sizeof(((struct tally *)0)->id)];
 	if (idlen >= sizeof(key))
 		idlen = sizeof(key) - 1;
 	memcpy(key, id, idlen);
 	key[idlen] = '\0';
-	if ((t->n + 1) * 2 > t->cap) {
-		struct tallies nt = {calloc(t->cap ? t->cap * 2 : 64, sizeof(struct tally)),
-		                     t->cap ? t->cap * 2 : 64, 0};
-		if (!nt.v)
-			return NULL;
-		for (size_t i = 0; i < t->cap; i++) {
-			if (!t->v[i].id[0])
-				continue;
-			size_t j = hash_id(t->v[i].id) & (nt.cap - 1);
-			while (nt.v[j].id[0])
-				j = (j + 1) & (nt.cap - 1);
-			nt.v[j] = t->v[i];
-			nt.n++;
-		}
-		free(t->v);
-		*t = nt;
+	struct tally *t = sy_map_get(m, key);
+	if (t || !(t = calloc(1, sizeof(*t))))
+		return t;
+	memcpy(t->id, key, idlen + 1);
+	if (sy_map_put(m, t->id, t, NULL)) {
+		free(t);
+		return NULL;
 	}
-	size_t j = hash_id(key) & (t->cap - 1);
-	while (t->v[j].id[0] && strcmp(t->v[j].id, key))
-		j = (j + 1) & (t->cap - 1);
-	if (!t->v[j].id[0]) {
-		memcpy(t->v[j].id, key, idlen + 1);
-		t->n++;
-	}
-	return &t->v[j];
+	return t;
+}
+
+static void tallies_free(struct sy_map *m)
+{
+	void *t;
+	for (size_t i = 0; sy_map_next(m, &i, &t);)
+		free(t);
+	sy_map_release(m);
 }
 
 struct audit {
 	struct cp_txn *t;
 	FILE *out;
-	struct tallies orgs, keys;
+	struct sy_map orgs, keys; /* id -> struct tally */
 	size_t violations, generations, leases, unpublished;
 	int err;
 };
@@ -336,12 +316,11 @@ int cp_audit_store(struct cp_store *s, FILE *out, size_t *violations)
 	    (rc = cp_store_raw_each(a.t, CP_T_LEASES, "", on_lease, &a)) ||
 	    (rc = cp_store_raw_each(a.t, CP_T_CREDITS, "", on_credit, &a)))
 		goto out;
-	for (size_t i = 0; i < a.orgs.cap && !a.err; i++)
-		if (a.orgs.v[i].id[0])
-			check_org(&a, &a.orgs.v[i]);
-	for (size_t i = 0; i < a.keys.cap && !a.err; i++)
-		if (a.keys.v[i].id[0])
-			check_key(&a, &a.keys.v[i]);
+	void *t;
+	for (size_t i = 0; !a.err && sy_map_next(&a.orgs, &i, &t);)
+		check_org(&a, t);
+	for (size_t i = 0; !a.err && sy_map_next(&a.keys, &i, &t);)
+		check_key(&a, t);
 	rc = a.err;
 	if (!rc)
 		fprintf(out,
@@ -351,8 +330,8 @@ int cp_audit_store(struct cp_store *s, FILE *out, size_t *violations)
 		        a.violations ? "INVARIANTS DO NOT HOLD" : "invariants hold", a.violations);
 out:
 	cp_store_abort(&a.t);
-	free(a.orgs.v);
-	free(a.keys.v);
+	tallies_free(&a.orgs);
+	tallies_free(&a.keys);
 	*violations = a.violations;
 	return rc;
 }

@@ -5,6 +5,7 @@
 #include "cp_json.h"
 #include "cp_ledger.h"
 #include "cp_money.h"
+#include "cp_route.h"
 #include "cp_row.h"
 #include "cp_validate.h"
 #include "sy_buf.h"
@@ -20,38 +21,12 @@
 #include <string.h>
 #include <time.h>
 
-#define ORGS "/api/v1/orgs/"
-#define ACTIVITY "/api/v1/activity"
+#define API "/api/v1/"
+#define ORGS API "orgs/"
+#define ACTIVITY API "activity"
 #define USD_MAX 1.0e8 /* largest top-up, refund or budget */
 
 /* ---- responses ---------------------------------------------------------------------------- */
-
-static void reply_data(const struct cp_billing_call *c, unsigned status, json_t *data)
-{
-	cp_response_json(c->res, status, data ? json_pack("{s:o}", "data", data) : NULL);
-}
-
-static void fail(const struct cp_billing_call *c, unsigned status, json_t *meta, const char *fmt,
-                 ...) __attribute__((format(printf, 4, 5)));
-static void fail(const struct cp_billing_call *c, unsigned status, json_t *meta, const char *fmt,
-                 ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	cp_response_verror(c->res, status, meta, fmt, ap);
-	va_end(ap);
-}
-
-static void fail_field(const struct cp_billing_call *c, const struct cp_verr *e)
-{
-	fail(c, 400, json_pack("{s:s}", "field", e->field), "%s", e->message);
-}
-
-static void fail_rc(const struct cp_billing_call *c, int rc, const char *what)
-{
-	sy_err("billing: %s: %s", what, sy_strerror(rc));
-	fail(c, 500, NULL, "internal error (%s)", sy_strerror(rc));
-}
 
 bool cp_billing_commit(const struct cp_billing_call *c, unsigned status)
 {
@@ -59,7 +34,7 @@ bool cp_billing_commit(const struct cp_billing_call *c, unsigned status)
 	if (!rc)
 		rc = cp_store_commit(c->t);
 	if (rc)
-		fail_rc(c, rc, "commit");
+		cp_response_internal(c->res, "billing", "commit", rc);
 	return rc == 0;
 }
 
@@ -93,9 +68,9 @@ static void credits_get(const struct cp_billing_call *c, const Sy__Org *o)
 	struct cp_org_money m;
 	int rc = cp_money_read(*c->t, o->id, &m);
 	if (rc)
-		fail_rc(c, rc, "credits");
+		cp_response_internal(c->res, "billing", "credits", rc);
 	else
-		reply_data(c, 200, credits_json(o->id, &m, o->postpaid));
+		cp_response_data(c->res, 200, credits_json(o->id, &m, o->postpaid));
 }
 
 static int check_amount(const json_t *body, const char *name, bool allow_zero, bool allow_neg,
@@ -123,22 +98,22 @@ static void credits_post(const struct cp_billing_call *c, const json_t *body, co
 		return;
 	if (cp_validate_fields(body, "", fields, &e) ||
 	    check_amount(body, "amount", false, true, &amount, &e)) {
-		fail_field(c, &e);
+		cp_response_verr(c->res, 400, &e);
 		return;
 	}
 	if (note && !json_is_null(note) &&
 	    (!json_is_string(note) || json_string_length(note) > CP_NOTE_MAX ||
 	     strlen(json_string_value(note)) != json_string_length(note))) {
 		cp_verr_set(&e, "note", "must be a string of at most %d characters", CP_NOTE_MAX);
-		fail_field(c, &e);
+		cp_response_verr(c->res, 400, &e);
 		return;
 	}
 	Sy__LedgerEntry *entry = NULL;
 	struct cp_org_money m;
 	int rc = cp_money_credit(*c->t, o->id, amount, json_string_value(note), c->now, &entry);
 	if (rc == SY_ECONFLICT) {
-		fail(c, 409, json_pack("{s:s}", "field", "amount"),
-		     "amount: a refund cannot exceed the org's available balance");
+		cp_response_error(c->res, 409, json_pack("{s:s}", "field", "amount"),
+		                  "amount: a refund cannot exceed the org's available balance");
 		return;
 	}
 	if (!rc)
@@ -146,7 +121,7 @@ static void credits_post(const struct cp_billing_call *c, const json_t *body, co
 	if (!rc)
 		rc = cp_money_read(*c->t, o->id, &m);
 	if (rc) {
-		fail_rc(c, rc, "credits");
+		cp_response_internal(c->res, "billing", "credits", rc);
 	} else {
 		json_t *data = json_pack("{s:o,s:o}", "entry", entry_json(entry), "credits",
 		                         credits_json(o->id, &m, o->postpaid));
@@ -155,7 +130,7 @@ static void credits_post(const struct cp_billing_call *c, const json_t *body, co
 			sy_money_format(amount, a, sizeof(a));
 			sy_info("billing: org %s credited %s USD (entry %llu)", o->id, a,
 			        (unsigned long long)entry->seq);
-			reply_data(c, 201, data);
+			cp_response_data(c->res, 201, data);
 		} else {
 			json_decref(data);
 		}
@@ -182,9 +157,9 @@ static void ledger_get(const struct cp_billing_call *c, const Sy__Org *o)
 	int rc = arr ? cp_store_raw_each(*c->t, CP_T_CREDITS, prefix, ledger_item, arr) : -ENOMEM;
 	if (rc) {
 		json_decref(arr);
-		fail_rc(c, rc, "ledger");
+		cp_response_internal(c->res, "billing", "ledger", rc);
 	} else {
-		reply_data(c, 200, arr);
+		cp_response_data(c->res, 200, arr);
 	}
 }
 
@@ -211,7 +186,7 @@ static void budgets_list(const struct cp_billing_call *c, const struct cp_org_mo
 	for (int p = 0; arr && p < CP_BUDGET_PERIODS; p++)
 		if (m->has_budget[p])
 			json_array_append_new(arr, budget_json(m, (enum sy_period)p, c->now));
-	reply_data(c, 200, arr);
+	cp_response_data(c->res, 200, arr);
 }
 
 /* Narrower periods must have smaller limits than broader ones. */
@@ -244,22 +219,24 @@ static void budget_item(const struct cp_billing_call *c, const json_t *body, con
 	enum sy_period p;
 	const char *method = c->req->method;
 	if (sy_period_parse(period, &p)) {
-		fail(c, 404, NULL,
-		     "no budget period \"%.32s\" (daily, weekly, monthly or lifetime)", period);
+		cp_response_error(c->res, 404, NULL,
+		                  "no budget period \"%.32s\" (daily, weekly, monthly or lifetime)",
+		                  period);
 		return;
 	}
 	int rc = cp_money_read(*c->t, o->id, &m);
 	if (rc) {
-		fail_rc(c, rc, "budget");
+		cp_response_internal(c->res, "billing", "budget", rc);
 		return;
 	}
 	if (!strcmp(method, "GET") || !strcmp(method, "DELETE")) {
 		if (!m.has_budget[p]) {
-			fail(c, 404, NULL, "org %s has no %s budget", o->id, period);
+			cp_response_error(c->res, 404, NULL, "org %s has no %s budget", o->id,
+			                  period);
 			return;
 		}
 		if (!strcmp(method, "GET")) {
-			reply_data(c, 200, budget_json(&m, p, c->now));
+			cp_response_data(c->res, 200, budget_json(&m, p, c->now));
 			return;
 		}
 		if (!cp_admin_require_global(c->caller, c->res, "delete budgets"))
@@ -267,7 +244,7 @@ static void budget_item(const struct cp_billing_call *c, const json_t *body, con
 		m.has_budget[p] = 0;
 		m.budget[p] = 0;
 		if ((rc = cp_money_write(*c->t, o->id, &m)))
-			fail_rc(c, rc, "budget");
+			cp_response_internal(c->res, "billing", "budget", rc);
 		else if (cp_billing_commit(c, 200))
 			cp_response_json(c->res, 200, json_pack("{s:b}", "deleted", 1));
 		return;
@@ -277,7 +254,7 @@ static void budget_item(const struct cp_billing_call *c, const json_t *body, con
 	if (cp_validate_fields(body, "", fields, &e) ||
 	    check_amount(body, "limit_usd", true, false, &limit, &e) ||
 	    check_order(&m, p, limit, &e)) {
-		fail_field(c, &e);
+		cp_response_verr(c->res, 400, &e);
 		return;
 	}
 	/* an org key may tighten its own budget, never create, raise or remove one */
@@ -291,9 +268,9 @@ static void budget_item(const struct cp_billing_call *c, const json_t *body, con
 	json_t *data = budget_json(&m, p, c->now);
 	if ((rc = cp_money_write(*c->t, o->id, &m))) {
 		json_decref(data);
-		fail_rc(c, rc, "budget");
+		cp_response_internal(c->res, "billing", "budget", rc);
 	} else if (cp_billing_commit(c, 200)) {
-		reply_data(c, 200, data);
+		cp_response_data(c->res, 200, data);
 	} else {
 		json_decref(data);
 	}
@@ -324,9 +301,9 @@ static void leases_get(const struct cp_billing_call *c, const Sy__Org *o)
 	int rc = ll.arr ? cp_store_raw_each(*c->t, CP_T_LEASES, "", lease_item, &ll) : -ENOMEM;
 	if (rc) {
 		json_decref(ll.arr);
-		fail_rc(c, rc, "leases");
+		cp_response_internal(c->res, "billing", "leases", rc);
 	} else {
-		reply_data(c, 200, ll.arr);
+		cp_response_data(c->res, 200, ll.arr);
 	}
 }
 
@@ -342,18 +319,6 @@ bool cp_billing_match(const char *path)
 	return slash && slash > path + sizeof(ORGS) - 1 && slash[1];
 }
 
-static bool method_ok(const struct cp_billing_call *c, const char *allowed)
-{
-	char list[64];
-	snprintf(list, sizeof(list), ",%s,", allowed);
-	char want[16];
-	snprintf(want, sizeof(want), ",%s,", c->req->method);
-	if (strstr(list, want))
-		return true;
-	fail(c, 405, NULL, "method %s not allowed here", c->req->method);
-	return false;
-}
-
 /* Parse a JSON object body for POST/PUT. */
 static json_t *parse_body(const struct cp_billing_call *c)
 {
@@ -364,42 +329,44 @@ static json_t *parse_body(const struct cp_billing_call *c)
 	                   : NULL;
 	if (!json_is_object(body)) {
 		json_decref(body);
-		fail(c, 400, json_pack("{s:s}", "field", "body"), "body: must be a JSON object%s%s",
-		     req->body_len && !body ? ": " : "", req->body_len && !body ? err.text : "");
+		cp_response_error(c->res, 400, json_pack("{s:s}", "field", "body"),
+		                  "body: must be a JSON object%s%s",
+		                  req->body_len && !body ? ": " : "",
+		                  req->body_len && !body ? err.text : "");
 		return NULL;
 	}
 	return body;
 }
 
-static void serve_org(const struct cp_billing_call *c, const char *rest)
+enum op {
+	OP_ACTIVITY,
+	OP_ACTIVITY_CSV,
+	OP_CREDITS,
+	OP_LEDGER,
+	OP_LEASES,
+	OP_BUDGETS,
+	OP_BUDGET
+};
+
+/* The money routes (cp_route patterns after /api/v1/): {} is the org id, then the period. */
+static const struct billing_route {
+	const char *pattern;
+	const char *method;
+	enum op op;
+} routes[] = {
+    {"activity", "GET", OP_ACTIVITY},         {"activity.csv", "GET", OP_ACTIVITY_CSV},
+    {"orgs/{}/credits", "GET", OP_CREDITS},   {"orgs/{}/credits", "POST", OP_CREDITS},
+    {"orgs/{}/ledger", "GET", OP_LEDGER},     {"orgs/{}/leases", "GET", OP_LEASES},
+    {"orgs/{}/budgets", "GET", OP_BUDGETS},   {"orgs/{}/budgets/{}", "GET", OP_BUDGET},
+    {"orgs/{}/budgets/{}", "PUT", OP_BUDGET}, {"orgs/{}/budgets/{}", "DELETE", OP_BUDGET},
+};
+
+/* An org's money route, its org loaded (404 for one the caller may not see). */
+static void serve_org(const struct cp_billing_call *c, enum op op, const char *id, const char *item)
 {
-	char id[72], sub[40], item[40] = "";
-	const char *s1 = strchr(rest, '/');
-	const char *s2 = strchr(s1 + 1, '/');
-	size_t idn = (size_t)(s1 - rest), subn = s2 ? (size_t)(s2 - s1 - 1) : strlen(s1 + 1);
-	if (idn >= sizeof(id) || subn >= sizeof(sub) || (s2 && strlen(s2 + 1) >= sizeof(item)) ||
-	    (s2 && (!s2[1] || strchr(s2 + 1, '/')))) {
-		fail(c, 404, NULL, "no such admin endpoint");
-		return;
-	}
-	snprintf(id, sizeof(id), "%.*s", (int)idn, rest);
-	snprintf(sub, sizeof(sub), "%.*s", (int)subn, s1 + 1);
-	if (s2)
-		snprintf(item, sizeof(item), "%s", s2 + 1);
-	bool budgets = !strcmp(sub, "budgets");
-	if ((!budgets && s2) || (strcmp(sub, "credits") && strcmp(sub, "ledger") &&
-	                         strcmp(sub, "leases") && !budgets)) {
-		fail(c, 404, NULL, "no such admin endpoint");
-		return;
-	}
-	const char *allowed = !strcmp(sub, "credits") ? "GET,POST"
-	                      : budgets && s2         ? "GET,PUT,DELETE"
-	                                              : "GET";
-	if (!method_ok(c, allowed))
-		return;
 	ProtobufCMessage *m = NULL;
 	if (!cp_auth_may_access(c->caller, id) || cp_store_get(*c->t, CP_ORG, id, &m)) {
-		fail(c, 404, NULL, "org not found");
+		cp_response_error(c->res, 404, NULL, "org not found");
 		return;
 	}
 	const Sy__Org *o = (const Sy__Org *)m;
@@ -407,21 +374,21 @@ static void serve_org(const struct cp_billing_call *c, const char *rest)
 	bool needs_body = !strcmp(c->req->method, "POST") || !strcmp(c->req->method, "PUT");
 	if (needs_body && !(body = parse_body(c)))
 		goto out;
-	if (!strcmp(sub, "credits") && body) {
+	if (op == OP_CREDITS && body) {
 		credits_post(c, body, o);
-	} else if (!strcmp(sub, "credits")) {
+	} else if (op == OP_CREDITS) {
 		credits_get(c, o);
-	} else if (!strcmp(sub, "ledger")) {
+	} else if (op == OP_LEDGER) {
 		ledger_get(c, o);
-	} else if (!strcmp(sub, "leases")) {
+	} else if (op == OP_LEASES) {
 		leases_get(c, o);
-	} else if (s2) {
+	} else if (op == OP_BUDGET) {
 		budget_item(c, body, o, item);
 	} else {
 		struct cp_org_money mo;
 		int rc = cp_money_read(*c->t, o->id, &mo);
 		if (rc)
-			fail_rc(c, rc, "budgets");
+			cp_response_internal(c->res, "billing", "budgets", rc);
 		else
 			budgets_list(c, &mo);
 	}
@@ -432,11 +399,25 @@ out:
 
 void cp_billing_serve(const struct cp_billing_call *c)
 {
-	const char *path = c->req->path;
-	if (!strncmp(path, ACTIVITY, sizeof(ACTIVITY) - 1)) {
-		if (method_ok(c, "GET"))
-			cp_activity_serve(c, !strcmp(path, ACTIVITY ".csv"));
-		return;
+	const char *path = c->req->path + sizeof(API) - 1;
+	const struct billing_route *r = NULL;
+	struct cp_route_caps caps;
+	char id[72], item[40];
+	bool matched = false;
+	for (size_t i = 0; !r && i < sizeof(routes) / sizeof(routes[0]); i++) {
+		/* an org id or a period too long for its buffer matches no route */
+		if (!cp_route_match(routes[i].pattern, path, &caps) ||
+		    (caps.n > 0 && !cp_route_cap(&caps, 0, id, sizeof(id))) ||
+		    (caps.n > 1 && !cp_route_cap(&caps, 1, item, sizeof(item))))
+			continue;
+		matched = true;
+		if (!strcmp(routes[i].method, c->req->method))
+			r = &routes[i];
 	}
-	serve_org(c, path + sizeof(ORGS) - 1);
+	if (!r)
+		cp_route_fail(c->res, matched, c->req->method);
+	else if (r->op == OP_ACTIVITY || r->op == OP_ACTIVITY_CSV)
+		cp_activity_serve(c, r->op == OP_ACTIVITY_CSV);
+	else
+		serve_org(c, r->op, id, caps.n > 1 ? item : "");
 }

@@ -128,7 +128,7 @@ static void put(const struct cp_billing_call *c, const char *org, const char *sl
 			if ((rc = cp_store_put(*c->t, CP_CREDENTIAL, m)))
 				cp_response_internal(c->res, "byok", "credential", rc);
 			if (!rc && cp_billing_commit(c, status)) {
-				cp_response_json(c->res, status, json_pack("{s:o}", "data", data));
+				cp_response_data(c->res, status, data);
 				data = NULL;
 			}
 			json_decref(data);
@@ -160,7 +160,7 @@ void cp_byok_serve(const struct cp_billing_call *c, const struct sy_kek *kek)
 			cp_response_internal(c->res, "byok", "credentials", rc);
 			return;
 		}
-		cp_response_json(c->res, 200, json_pack("{s:o}", "data", l.arr));
+		cp_response_data(c->res, 200, l.arr);
 		return;
 	}
 	if (!strcmp(method, "PUT")) {

@@ -1,7 +1,6 @@
 /* cp_catalog.c - validate a catalog file, then upsert what differs in one transaction. */
 #include "cp_catalog.h"
-#include "cp_json.h"
-#include "cp_validate.h"
+#include "cp_schema.h"
 #include "sy_clock.h"
 #include "sy_err.h"
 #include "sy_log.h"
@@ -61,9 +60,10 @@ static bool same(const ProtobufCMessage *a, const ProtobufCMessage *b)
 }
 
 /* Validate every entry of one list (and that ids are unique) before anything is written. */
-static int check_list(struct import *im, const json_t *arr, const char *list, const char *idfield,
-                      bool providers)
+static int check_list(struct import *im, const json_t *arr, const char *list,
+                      const struct cp_schema *sc)
 {
+	const char *idfield = sc->id_field;
 	if (!arr)
 		return 0;
 	if (!json_is_array(arr)) {
@@ -73,9 +73,7 @@ static int check_list(struct import *im, const json_t *arr, const char *list, co
 	for (size_t i = 0; i < json_array_size(arr); i++) {
 		const json_t *it = json_array_get(arr, i);
 		struct cp_verr e;
-		int rc = providers ? cp_validate_provider(it, CP_V_CATALOG, NULL, &e)
-		                   : cp_validate_model(it, CP_V_CATALOG, NULL, &e);
-		if (rc)
+		if (sc->validate(it, CP_V_CATALOG, NULL, &e))
 			return bad(im, list, i, it, idfield, "%s", e.message);
 		for (size_t k = 0; k < i; k++)
 			if (json_equal(json_object_get(json_array_get(arr, k), idfield),
@@ -106,78 +104,48 @@ static int import_credential(struct import *im, Sy__Provider *p)
 	return same_key ? 0 : cp_provider_seal(p, im->kek, val);
 }
 
-/* Fetch the stored entity (NULL if new) and a working copy to merge the entry into. */
-static int begin_upsert(struct import *im, enum cp_kind k, const char *id, ProtobufCMessage **old,
-                        ProtobufCMessage **m)
+/* Merge entry i of list into the stored entity of its id (a new one if absent) and store it
+ * if that changed anything; timestamps say when it last changed. 0, SY_EINVAL (with the
+ * reason in im->err) or another negative code. */
+static int upsert(struct import *im, const struct cp_schema *sc, const char *list, size_t i,
+                  const json_t *it)
 {
-	int rc = cp_store_get(im->t, k, id, old);
+	const char *id = json_string_value(json_object_get(it, sc->id_field));
+	ProtobufCMessage *old = NULL, *m = NULL;
+	struct cp_verr e;
+	int rc = cp_store_get(im->t, sc->kind, id, &old);
 	if (rc && rc != SY_ENOTFOUND)
 		return rc;
-	*m = *old ? cp_entity_dup(*old) : cp_entity_new(k);
-	return *m ? 0 : -ENOMEM;
-}
-
-/* Store m if it differs from old; timestamps say when it last changed. */
-static int finish_upsert(struct import *im, enum cp_kind k, ProtobufCMessage *m,
-                         const ProtobufCMessage *old, int64_t *created, protobuf_c_boolean *hc,
-                         int64_t *updated, protobuf_c_boolean *hu)
-{
-	if (old && same(m, old))
-		return 0;
-	if (!old) {
-		*created = im->now;
-		*hc = true;
-	}
-	*updated = im->now;
-	*hu = true;
-	im->changed++;
-	return cp_store_put(im->t, k, m);
-}
-
-static int upsert_provider(struct import *im, const json_t *it)
-{
-	const char *slug = json_string_value(json_object_get(it, "slug"));
-	ProtobufCMessage *old = NULL, *m = NULL;
-	int rc = begin_upsert(im, CP_PROVIDER, slug, &old, &m);
-	if (rc)
-		goto out;
-	Sy__Provider *p = (Sy__Provider *)m;
-	if ((!p->slug && !(p->slug = strdup(slug))) || cp_json_apply_provider(p, it) ||
-	    (!p->name && !(p->name = strdup(slug))) ||
-	    (!p->adapter && !(p->adapter = strdup("openai")))) {
+	m = old ? cp_entity_dup(old) : cp_entity_new(sc->kind);
+	if (!m || (!old && sc->set_id(m, id)) || sc->apply(m, it) ||
+	    (sc->complete && sc->complete(m))) {
 		rc = -ENOMEM;
-		goto out;
+	} else if (sc->refs && sc->refs(im->t, m, &e)) {
+		rc = bad(im, list, i, it, sc->id_field, "%s", e.message);
+	} else if (sc->kind == CP_PROVIDER && (rc = import_credential(im, (Sy__Provider *)m))) {
+		; /* sealing failed */
+	} else if (!old || !same(m, old)) {
+		cp_schema_stamp(m, !old, im->now);
+		im->changed++;
+		rc = cp_store_put(im->t, sc->kind, m);
+	} else {
+		rc = 0;
 	}
-	if (!(rc = import_credential(im, p)))
-		rc = finish_upsert(im, CP_PROVIDER, m, old, &p->created_at, &p->has_created_at,
-		                   &p->updated_at, &p->has_updated_at);
-out:
 	cp_entity_free(&old);
 	cp_entity_free(&m);
 	return rc;
 }
 
-static int upsert_model(struct import *im, const json_t *it, size_t i)
+/* Every entry of one list, in order; the first failure is named in im->err. */
+static int upsert_list(struct import *im, const json_t *arr, const char *list,
+                       const struct cp_schema *sc)
 {
-	const char *id = json_string_value(json_object_get(it, "id"));
-	ProtobufCMessage *old = NULL, *m = NULL;
-	struct cp_verr e;
-	int rc = begin_upsert(im, CP_MODEL, id, &old, &m);
-	if (rc)
-		goto out;
-	Sy__Model *mo = (Sy__Model *)m;
-	if ((!mo->id && !(mo->id = strdup(id))) || cp_json_apply_model(mo, it)) {
-		rc = -ENOMEM;
-		goto out;
+	int rc = 0;
+	for (size_t i = 0; !rc && i < json_array_size(arr); i++) {
+		const json_t *it = json_array_get(arr, i);
+		if ((rc = upsert(im, sc, list, i, it)) && rc != SY_EINVAL)
+			bad(im, list, i, it, sc->id_field, "%s", sy_strerror(rc));
 	}
-	if (cp_validate_model_refs(im->t, mo, &e))
-		rc = bad(im, "models", i, it, "id", "%s", e.message);
-	else
-		rc = finish_upsert(im, CP_MODEL, m, old, &mo->created_at, &mo->has_created_at,
-		                   &mo->updated_at, &mo->has_updated_at);
-out:
-	cp_entity_free(&old);
-	cp_entity_free(&m);
 	return rc;
 }
 
@@ -209,20 +177,17 @@ int cp_catalog_import(struct cp_store *s, const struct sy_kek *kek, const char *
 		rc = SY_EINVAL;
 		goto out;
 	}
-	if ((rc = check_list(&im, provs, "providers", "slug", true)) ||
-	    (rc = check_list(&im, models, "models", "id", false)))
+	const struct cp_schema *ps = cp_schema_of(CP_PROVIDER), *ms = cp_schema_of(CP_MODEL);
+	if ((rc = check_list(&im, provs, "providers", ps)) ||
+	    (rc = check_list(&im, models, "models", ms)))
 		goto out;
 	if (!(im.t = cp_store_begin(s, true))) {
 		snprintf(err, errlen, "%s: cannot open a store transaction", path);
 		rc = SY_ESTORE;
 		goto out;
 	}
-	for (size_t i = 0; !rc && i < json_array_size(provs); i++)
-		if ((rc = upsert_provider(&im, json_array_get(provs, i))))
-			bad(&im, "providers", i, json_array_get(provs, i), "slug", "%s",
-			    sy_strerror(rc));
-	for (size_t i = 0; !rc && i < json_array_size(models); i++)
-		rc = upsert_model(&im, json_array_get(models, i), i);
+	if (!(rc = upsert_list(&im, provs, "providers", ps)))
+		rc = upsert_list(&im, models, "models", ms);
 	if (rc && rc != SY_EINVAL && !*err)
 		snprintf(err, errlen, "%s: %s", path, sy_strerror(rc));
 	if (rc || dry_run) {

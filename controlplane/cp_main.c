@@ -84,7 +84,7 @@ static const struct sy_opt options[] = {
                "existing keys are kept"),
     SY_OPT_STR("catalog", O, catalog, NULL, "FILE",
                "import providers and models from FILE at start (upsert)"),
-    SY_OPT_STR("log-level", O, log_level, "info", "LEVEL", "error|warn|info|debug"),
+    SY_OPT_LOG_LEVEL(O, log_level),
     SY_OPT_INT("map-size-mb", O, map_mb, 1024, 1, 1024 * 1024, "LMDB map size in MiB"),
     SY_OPT_INT("lease-ttl-ms", O, lease_ttl_ms, CP_USAGE_LEASE_TTL_MS, 10, 3600000,
                "lifetime of a worker's unrenewed credit lease"),
@@ -105,16 +105,14 @@ static const struct sy_opt options[] = {
 };
 #undef O
 
-static const struct sy_opt_table option_table = {
-    .prog = "switchyard-controlplane",
-    .intro = "The Switchyard controlplane: LMDB state, admin REST API, state sync to dataplane\n"
-             "workers (ZeroMQ snapshot ROUTER + update PUB) and usage intake (ZeroMQ ROUTER).\n",
-    .outro = "Environment: SWITCHYARD_ADMIN_KEY (a global management key, "
-             "sk-sy-mgmt-v1-<64 hex>,\ninstalled at start; without it a fresh store gets a "
-             "generated key in\n<data-dir>/admin.key), SWITCHYARD_KEK (unless --kek-file).\n",
-    .opts = options,
-    .n = sizeof(options) / sizeof(options[0]),
-};
+static const struct sy_opt_table option_table = SY_OPT_TABLE(
+    "switchyard-controlplane",
+    "The Switchyard controlplane: LMDB state, admin REST API, state sync to dataplane\n"
+    "workers (ZeroMQ snapshot ROUTER + update PUB) and usage intake (ZeroMQ ROUTER).\n",
+    "Environment: SWITCHYARD_ADMIN_KEY (a global management key, "
+    "sk-sy-mgmt-v1-<64 hex>,\ninstalled at start; without it a fresh store gets a "
+    "generated key in\n<data-dir>/admin.key), SWITCHYARD_KEK (unless --kek-file).\n",
+    options);
 
 /* 0 = run, 1 = exit 0 (help), -1 = exit 1 (bad flags). */
 static int parse_args(int argc, char **argv, struct opts *o)
@@ -198,10 +196,6 @@ static int check_flags(const struct opts *o, const char *admin_key)
 	struct sockaddr_storage ss;
 	unsigned len;
 	const char *eps[] = {o->zmq_snapshot, o->zmq_publish, o->zmq_usage};
-	if (sy_log_set_level_name(o->log_level)) {
-		fprintf(stderr, "--log-level must be error, warn, info or debug\n");
-		return -1;
-	}
 	if (cp_http_parse_listen(o->admin_listen, &ss, &len)) {
 		fprintf(stderr, "--admin-listen must be host:port, not %s\n", o->admin_listen);
 		return -1;

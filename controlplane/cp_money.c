@@ -8,6 +8,7 @@
 #include "sy_err.h"
 #include "sy_key.h"
 #include "sy_log.h"
+#include "sy_refusal.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -17,18 +18,18 @@
 #define DIRTY_ORG "org/"
 #define DIRTY_KEY "key/"
 
-static const char *const refusal_names[] = {
-    [CP_GRANTED] = "",
-    [CP_REFUSE_BUDGET] = "budget",
-    [CP_REFUSE_BALANCE] = "balance",
-    [CP_REFUSE_KEY_LIMIT] = "key_limit",
-    [CP_REFUSE_UNKNOWN_KEY] = "unknown_key",
-    [CP_REFUSE_EXPIRED] = "expired",
-};
+/* cp_refusal is LeaseRefusal's numbering (the grant carries it as it is). */
+_Static_assert((int)CP_REFUSE_BUDGET == (int)SY__LEASE_REFUSAL__LEASE_REFUSAL_BUDGET &&
+                   (int)CP_REFUSE_BALANCE == (int)SY__LEASE_REFUSAL__LEASE_REFUSAL_BALANCE &&
+                   (int)CP_REFUSE_KEY_LIMIT == (int)SY__LEASE_REFUSAL__LEASE_REFUSAL_KEY_LIMIT &&
+                   (int)CP_REFUSE_UNKNOWN_KEY ==
+                       (int)SY__LEASE_REFUSAL__LEASE_REFUSAL_UNKNOWN_KEY &&
+                   (int)CP_REFUSE_EXPIRED == (int)SY__LEASE_REFUSAL__LEASE_REFUSAL_EXPIRED,
+               "enum cp_refusal follows LeaseRefusal");
 
 const char *cp_refusal_name(enum cp_refusal r)
 {
-	return (size_t)r < sizeof(refusal_names) / sizeof(refusal_names[0]) ? refusal_names[r] : "";
+	return sy_refusal_name((Sy__LeaseRefusal)r);
 }
 
 /* ---- rows ------------------------------------------------------------------------------ */

@@ -58,7 +58,7 @@ struct cp_lease {
 	uint8_t closed;     /* the worker gave it up; what is left awaits usage records */
 };
 
-/* The outcome of a lease request. */
+/* The outcome of a lease request (numbered as proto enum LeaseRefusal). */
 enum cp_refusal {
 	CP_GRANTED,
 	CP_REFUSE_BUDGET,      /* an org budget (the broadest exceeded period is named) */

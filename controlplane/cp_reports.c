@@ -390,7 +390,7 @@ static void usage_report(const struct cp_reports_call *c)
 	if (rc)
 		cp_response_internal(c->res, "reports", "usage report", rc);
 	else
-		cp_response_json(c->res, 200, data ? json_pack("{s:o}", "data", data) : NULL);
+		cp_response_data(c->res, 200, data);
 }
 
 /* ---- GET /generations --------------------------------------------------------------------------- */
@@ -606,7 +606,7 @@ static void generation_get(const struct cp_reports_call *c, const char *id)
 	else if (rc)
 		cp_response_internal(c->res, "reports", "generation", rc);
 	else
-		cp_response_json(c->res, 200, json_pack("{s:o}", "data", gen_json(g)));
+		cp_response_data(c->res, 200, gen_json(g));
 	if (g)
 		sy__usage_record__free_unpacked(g, NULL);
 }
@@ -649,7 +649,7 @@ static void endpoint_stats(const struct cp_reports_call *c)
 		cp_response_internal(c->res, "reports", "endpoint stats", rc);
 		return;
 	}
-	cp_response_json(c->res, 200, json_pack("{s:o}", "data", arr));
+	cp_response_data(c->res, 200, arr);
 }
 
 /* ---- routing ---------------------------------------------------------------------------------- */
@@ -670,7 +670,7 @@ void cp_reports_serve(const struct cp_reports_call *c)
 	} else if (!strcmp(path, USAGE)) {
 		usage_report(c);
 	} else if (!strcmp(path, SELF)) {
-		cp_response_json(c->res, 200, json_pack("{s:o}", "data", cp_json_mkey(c->caller)));
+		cp_response_data(c->res, 200, cp_json_mkey(c->caller));
 	} else if (!strcmp(path, STATS)) {
 		endpoint_stats(c);
 	} else if (!strcmp(path, GENS) || !strcmp(path, GENS ".csv")) {

@@ -159,6 +159,8 @@ static void on_lease_request(struct cp_usage *u, const struct cp_zmsg *m)
 	lg.has_ttl_ms = true;
 	if (g.refusal != CP_GRANTED) {
 		lg.refused = lg.has_refused = true;
+		lg.refusal = (Sy__LeaseRefusal)g.refusal;
+		lg.has_refusal = true;
 		lg.reason = (char *)cp_refusal_name(g.refusal);
 		if (g.refusal == CP_REFUSE_BUDGET)
 			lg.period = (char *)sy_period_name(g.period);

@@ -126,7 +126,7 @@ struct dp_chat {
 	int64_t up_retry_after_ms;
 	struct sy_buf up_body;
 	struct dp_sse sse;
-	struct dp_stream_state st;
+	struct dp_response_stream st;
 	struct dp_gen_info g;
 	const char *stream_fault;           /* set when the stream itself was broken */
 	struct dp_failover_garbage garbage; /* unparsable events of the attempt */
@@ -250,8 +250,8 @@ static void progress(struct dp_chat *chat)
 	if (!chat->intent || now - chat->progress_at < DP_USAGE_PROGRESS_MS)
 		return;
 	chat->progress_at = now;
-	struct dp_stream_state st = chat->st;
-	dp_stream_fill_usage(&st, chat->req.prompt_tokens_est);
+	struct dp_response_stream st = chat->st;
+	dp_response_stream_fill_usage(&st, chat->req.prompt_tokens_est);
 	char worker[16];
 	Sy__UsageRecord rec = SY__USAGE_RECORD__INIT;
 	record_identity(chat, chat->cur, worker, &rec);
@@ -547,13 +547,13 @@ static void price_usage(struct dp_chat *chat, const char *finish_reason)
 static void end_stream_with_error(struct dp_chat *chat, const struct failure *f)
 {
 	if (chat->committed) {
-		dp_stream_fill_usage(&chat->st, chat->req.prompt_tokens_est);
+		dp_response_stream_fill_usage(&chat->st, chat->req.prompt_tokens_est);
 		chat->usage = chat->st.usage;
 	}
 	snprintf(chat->usage.finish_reason, sizeof(chat->usage.finish_reason), "error");
 	price_usage(chat, "error");
 	chat->error_class = f->error_class;
-	char *chunk = dp_stream_error_chunk(&chat->g, f->status, f->message, f->error_type);
+	char *chunk = dp_response_error_chunk(&chat->g, f->status, f->message, f->error_type);
 	emit_data(chat, &chat->out, DP_SKIN_ERROR, chunk);
 	free(chunk);
 	chat->out_done = true;
@@ -941,10 +941,10 @@ static void finish_json(struct dp_chat *chat)
 
 static void finish_stream(struct dp_chat *chat)
 {
-	dp_stream_fill_usage(&chat->st, chat->req.prompt_tokens_est);
+	dp_response_stream_fill_usage(&chat->st, chat->req.prompt_tokens_est);
 	commit(chat);
 	served(chat, &chat->st.usage);
-	char *chunk = dp_stream_usage_chunk(&chat->g, &chat->usage, chat->cost);
+	char *chunk = dp_response_usage_chunk(&chat->g, &chat->usage, chat->cost);
 	if (chat->heal)
 		chat->healed = dp_heal_stream_end(&chat->heal_acc, &chunk);
 	emit_data(chat, &chat->out, DP_SKIN_END, chunk);
@@ -982,7 +982,7 @@ static int on_chunk(const char *data, size_t len, void *arg)
 {
 	struct dp_chat *chat = arg;
 	char *out = NULL;
-	int rc = dp_stream_rewrite(data, len, &chat->g, &chat->st, &out);
+	int rc = dp_response_stream_rewrite(data, len, &chat->g, &chat->st, &out);
 	if (rc)
 		return rc;
 	if (out && chat->heal && dp_heal_collect(&chat->heal_acc, out)) {
@@ -1134,7 +1134,7 @@ static int start_attempt(struct dp_chat *chat, const struct dp_route_target *t)
 	chat->stream_fault = NULL;
 	chat->pass = false;
 	chat->garbage = (struct dp_failover_garbage){0};
-	chat->st = (struct dp_stream_state){0};
+	chat->st = (struct dp_response_stream){0};
 	chat->g.provider_name = display_name(p);
 	chat->g.model = t->model_id;
 	sy_buf_reset(&chat->up_body);
@@ -1585,7 +1585,7 @@ static void on_client_hup(struct dp_loop *loop, int fd, uint32_t events, void *a
 		return;
 	}
 	if (chat->st.saw_content && !chat->usage.finish_reason[0]) {
-		dp_stream_fill_usage(&chat->st, chat->req.prompt_tokens_est);
+		dp_response_stream_fill_usage(&chat->st, chat->req.prompt_tokens_est);
 		chat->usage = chat->st.usage;
 		price_usage(chat, nonempty(chat->usage.finish_reason));
 	}

@@ -353,7 +353,7 @@ char *dp_embed_finish(const struct dp_embed_answer *a, const struct dp_chat_req 
 	if (!rc)
 		rc = sy_buf_puts(&b, ",\"usage\":");
 	if (!rc)
-		rc = dp_usage_put(&b, &a->usage, cost);
+		rc = dp_response_usage_put(&b, &a->usage, cost);
 	if (!rc)
 		rc = sy_buf_puts(&b, "}");
 	if (rc) {

@@ -55,7 +55,7 @@ int dp_embed_read(const struct dp_adapter *ad, const char *data, size_t len,
                   const struct dp_chat_req *req, struct dp_embed_answer *a);
 void dp_embed_answer_release(struct dp_embed_answer *a);
 /* The client's answer: {id, object "list", data [{object "embedding", index, embedding}],
- * model, provider, usage (dp_usage_put, with cost)}; embedding is the numbers as the
+ * model, provider, usage (dp_response_usage_put, with cost)}; embedding is the numbers as the
  * provider wrote them, or with req->base64 their little-endian float32 bytes in base64
  * (OpenAI's encoding_format). malloc'ed JSON; NULL when out of memory. */
 char *dp_embed_finish(const struct dp_embed_answer *a, const struct dp_chat_req *req,

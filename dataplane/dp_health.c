@@ -1,6 +1,7 @@
-/* dp_health.c - endpoint ejection and speed averages in a hash table. */
+/* dp_health.c - endpoint ejection and speed averages in a map. */
 #include "dp_health.h"
 #include "dp_metrics.h"
+#include "sy_map.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -23,108 +24,45 @@ struct ep {
 };
 
 struct entry {
-	uint64_t hash;
 	struct ep ep;
-	char key[]; /* "a\x1fb" */
-};
-
-struct table {
-	struct entry **slots;
-	size_t cap, n;
+	char key[]; /* "a\x1fb": its key in the map */
 };
 
 struct dp_health {
-	struct table eps;
+	struct sy_map eps; /* "model\x1fprovider" -> entry */
 };
 
-static uint64_t hash2(const char *a, const char *b)
+static struct entry *find(const struct sy_map *t, const char *a, const char *b)
 {
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-	for (; *a; a++)
-		h = (h ^ (unsigned char)*a) * 1099511628211ULL;
-	h = (h ^ 0x1f) * 1099511628211ULL;
-	for (; *b; b++)
-		h = (h ^ (unsigned char)*b) * 1099511628211ULL;
-	return h;
-}
-
-static bool key_is(const struct entry *e, uint64_t h, const char *a, const char *b)
-{
-	size_t la = strlen(a);
-	return e->hash == h && !strncmp(e->key, a, la) && e->key[la] == 0x1f &&
-	       !strcmp(e->key + la + 1, b);
-}
-
-static struct entry *find(const struct table *t, const char *a, const char *b)
-{
-	if (!t->cap || !a || !b)
-		return NULL;
-	uint64_t h = hash2(a, b);
-	for (size_t i = h & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
-		struct entry *e = t->slots[i];
-		if (!e)
-			return NULL;
-		if (key_is(e, h, a, b))
-			return e;
-	}
-}
-
-static void place(struct entry **slots, size_t cap, struct entry *e)
-{
-	size_t i = e->hash & (cap - 1);
-	while (slots[i])
-		i = (i + 1) & (cap - 1);
-	slots[i] = e;
-}
-
-/* Rehash into cap slots. */
-static int rebuild(struct table *t, size_t cap)
-{
-	struct entry **slots = calloc(cap, sizeof(*slots));
-	if (!slots)
-		return -1;
-	size_t n = 0;
-	for (size_t i = 0; i < t->cap; i++) {
-		struct entry *e = t->slots[i];
-		if (!e)
-			continue;
-		place(slots, cap, e);
-		n++;
-	}
-	free(t->slots);
-	t->slots = slots;
-	t->cap = cap;
-	t->n = n;
-	return 0;
+	return a && b ? sy_map_get_pair(t, a, b) : NULL;
 }
 
 /* The entry for (a, b), created zeroed when absent; NULL on allocation failure. */
-static struct entry *get(struct table *t, const char *a, const char *b)
+static struct entry *get(struct sy_map *t, const char *a, const char *b)
 {
 	struct entry *e = find(t, a, b);
 	if (e || !a || !b)
 		return e;
-	if ((t->n + 1) * 2 > t->cap && rebuild(t, t->cap ? t->cap * 2 : 64))
-		return NULL;
 	size_t la = strlen(a), lb = strlen(b);
 	e = calloc(1, sizeof(*e) + la + lb + 2);
 	if (!e)
 		return NULL;
-	e->hash = hash2(a, b);
 	memcpy(e->key, a, la);
-	e->key[la] = 0x1f;
+	e->key[la] = SY_MAP_PAIR_SEP;
 	memcpy(e->key + la + 1, b, lb + 1);
-	place(t->slots, t->cap, e);
-	t->n++;
+	if (sy_map_put(t, e->key, e, NULL)) {
+		free(e);
+		return NULL;
+	}
 	return e;
 }
 
-static void table_release(struct table *t)
+static void table_release(struct sy_map *t)
 {
-	for (size_t i = 0; i < t->cap; i++)
-		free(t->slots[i]);
-	free(t->slots);
-	*t = (struct table){0};
+	void *e;
+	for (size_t i = 0; sy_map_next(t, &i, &e);)
+		free(e);
+	sy_map_release(t);
 }
 
 struct dp_health *dp_health_new(void)

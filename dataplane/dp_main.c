@@ -91,14 +91,6 @@ static int parse_trusted(const struct sy_opt *o, const char *arg, void *settings
 	return 0;
 }
 
-static int set_log_level(const struct sy_opt *o, const char *arg, void *settings)
-{
-	if (!sy_log_set_level_name(arg))
-		return 0;
-	fprintf(stderr, "--log-level: want error, warn, info or debug\n");
-	return SY_EINVAL;
-}
-
 #define A struct dp_args
 static const struct sy_opt options[] = {
     SY_OPT_STR("listen", A, cfg.listen, "0.0.0.0:8080", "HOST:PORT", "public API address"),
@@ -187,18 +179,14 @@ static const struct sy_opt options[] = {
     SY_OPT_STR_HOOK("trusted-proxies", A, trusted, NULL, "CIDR,...", parse_trusted,
                     "load balancers whose X-Forwarded-For names the client\n(for keys' "
                     "allowed_ips; default: none, the socket peer)"),
-    SY_OPT_STR_HOOK("log-level", A, log_level, "info", "LEVEL", set_log_level,
-                    "error|warn|info|debug"),
+    SY_OPT_LOG_LEVEL(A, log_level),
     SY_OPT_CHECK(A, check),
 };
 #undef A
 
-static const struct sy_opt_table option_table = {
-    .prog = "switchyard-dataplane",
-    .intro = "The public OpenRouter-compatible API: N worker processes sharing one port.\n",
-    .opts = options,
-    .n = sizeof(options) / sizeof(options[0]),
-};
+static const struct sy_opt_table option_table = SY_OPT_TABLE(
+    "switchyard-dataplane",
+    "The public OpenRouter-compatible API: N worker processes sharing one port.\n", NULL, options);
 
 /* Parse and check the command line: 0, SY_OPT_EXIT, or SY_EINVAL with the reason printed. */
 static int parse_args(int argc, char **argv, struct dp_args *a)

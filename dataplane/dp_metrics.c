@@ -11,6 +11,7 @@
 #include "sy_clock.h"
 #include "sy_failure.h"
 #include "sy_log.h"
+#include "sy_map.h"
 #include "sy_metrics.h"
 #include "sy_money.h"
 
@@ -25,8 +26,7 @@
 
 #define MODEL_MAX 128
 #define PROVIDER_MAX 64
-#define INDEX_SIZE 1024 /* > 2 * DP_METRICS_PAIRS, a power of two */
-#define HTTP_CODES 600  /* by status code; [0] = none or out of range */
+#define HTTP_CODES 600 /* by status code; [0] = none or out of range */
 #define OVERHEAD_HEADER "X-Switchyard-Overhead-Us"
 
 enum {
@@ -54,9 +54,10 @@ struct table {
 	struct pair pairs[DP_METRICS_PAIRS];
 };
 
-/* Process-local lookup over a table: hash slot -> entry index + 1 (0 = empty). */
+/* Process-local lookup over a table: "model\x1fprovider" -> pair (the keys are held here). */
 struct index {
-	uint16_t at[INDEX_SIZE];
+	struct sy_map map;
+	char keys[DP_METRICS_PAIRS][MODEL_MAX + PROVIDER_MAX];
 };
 
 struct slot {
@@ -80,35 +81,19 @@ static struct index me_index; /* over me->t */
 
 /* ---- the (model, provider) table ----------------------------------------------------- */
 
-static uint32_t hash_pair(const char *model, const char *provider)
+/* Empty ix with room for every pair up front: indexing one never allocates, never fails. */
+static int index_init(struct index *ix)
 {
-	uint32_t h = 2166136261u; /* FNV-1a */
-	for (const char *p = model; *p; p++)
-		h = (h ^ (unsigned char)*p) * 16777619u;
-	h = (h ^ 0x1f) * 16777619u;
-	for (const char *p = provider; *p; p++)
-		h = (h ^ (unsigned char)*p) * 16777619u;
-	return h;
+	sy_map_release(&ix->map);
+	return sy_map_reserve(&ix->map, DP_METRICS_PAIRS);
 }
 
-static void index_put(struct index *ix, const struct pair *p, uint16_t i)
+/* Index pair i of a table under "model\x1fprovider". */
+static void index_put(struct index *ix, const struct pair *p, uint32_t i)
 {
-	uint32_t h = hash_pair(p->model, p->provider) & (INDEX_SIZE - 1);
-	while (ix->at[h])
-		h = (h + 1) & (INDEX_SIZE - 1);
-	ix->at[h] = (uint16_t)(i + 1);
-}
-
-static struct pair *find(struct table *t, const struct index *ix, const char *model,
-                         const char *provider)
-{
-	for (uint32_t h = hash_pair(model, provider) & (INDEX_SIZE - 1); ix->at[h];
-	     h = (h + 1) & (INDEX_SIZE - 1)) {
-		struct pair *p = &t->pairs[ix->at[h] - 1];
-		if (!strcmp(p->model, model) && !strcmp(p->provider, provider))
-			return p;
-	}
-	return NULL;
+	snprintf(ix->keys[i], sizeof(ix->keys[i]), "%s%c%s", p->model, SY_MAP_PAIR_SEP,
+	         p->provider);
+	sy_map_put(&ix->map, ix->keys[i], (void *)p, NULL);
 }
 
 /* The entry for (model, provider), created when absent; "other" once the table is full.
@@ -120,7 +105,7 @@ static struct pair *table_get(struct table *t, struct index *ix, const char *mod
 	snprintf(m, sizeof(m), "%s", model);
 	snprintf(pr, sizeof(pr), "%s", provider);
 	uint32_t n = atomic_load_explicit(&t->n, memory_order_relaxed);
-	struct pair *p = find(t, ix, m, pr);
+	struct pair *p = sy_map_get_pair(&ix->map, m, pr);
 	if (p)
 		return p;
 	if (n == DP_METRICS_PAIRS)
@@ -132,7 +117,7 @@ static struct pair *table_get(struct table *t, struct index *ix, const char *mod
 	p = &t->pairs[n];
 	memcpy(p->model, m, sizeof(m));
 	memcpy(p->provider, pr, sizeof(pr));
-	index_put(ix, p, (uint16_t)n);
+	index_put(ix, p, n);
 	atomic_store_explicit(&t->n, n + 1, memory_order_release);
 	return p;
 }
@@ -159,11 +144,14 @@ void dp_metrics_attach(int worker)
 {
 	if (!region || worker < 0 || worker >= region->nslots)
 		return;
+	if (index_init(&me_index)) {
+		sy_err("metrics: out of memory: worker %d's metrics are not counted", worker);
+		return;
+	}
 	me = &region->slots[worker];
-	memset(&me_index, 0, sizeof(me_index));
 	uint32_t n = table_size(&me->t);
 	for (uint32_t i = 0; i < n; i++)
-		index_put(&me_index, &me->t.pairs[i], (uint16_t)i);
+		index_put(&me_index, &me->t.pairs[i], i);
 	for (size_t g = 0; g < DP_METRICS_GAUGE_COUNT; g++)
 		atomic_store_explicit(&me->gauges[g], 0, memory_order_relaxed);
 	atomic_store_explicit(&me->last_sync_ms, 0, memory_order_relaxed);
@@ -506,8 +494,10 @@ int dp_metrics_render(struct sy_buf *out)
 {
 	int nslots = region ? region->nslots : 0;
 	struct sum *s = calloc(1, sizeof(*s));
-	if (!s)
+	if (!s || index_init(&s->ix)) {
+		free(s);
 		return -ENOMEM;
+	}
 	for (int i = 0; i < nslots; i++)
 		add_slot(s, &region->slots[i]);
 	char l[64];
@@ -535,6 +525,7 @@ int dp_metrics_render(struct sy_buf *out)
 		                   &sy_hist_overhead);
 	}
 	rc |= render_workers(out, nslots);
+	sy_map_release(&s->ix.map);
 	free(s);
 	return rc ? -ENOMEM : 0;
 }

@@ -19,7 +19,9 @@
 #include "sy_err.h"
 #include "sy_key.h"
 #include "sy_log.h"
+#include "sy_map.h"
 #include "sy_msg.h"
+#include "sy_refusal.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -34,79 +36,6 @@
 #define RATE_MS 1000         /* the window a lease measures its spending over */
 #define SWEEP_MS 10000       /* rate counters of past windows are dropped */
 #define DEFAULT_TTL_MS 30000 /* until the first grant says otherwise */
-
-/* ---- a string-keyed hash map (open addressing, backward-shift deletion) ------------------ */
-
-struct slot {
-	const char *key; /* owned by the value */
-	void *val;
-};
-
-struct smap {
-	struct slot *slot;
-	size_t cap, n; /* cap is a power of two (or 0) */
-};
-
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
-static size_t smap_find(const struct smap *m, const char *key)
-{
-	size_t mask = m->cap - 1, i = hash_str(key) & mask;
-	while (m->slot[i].key && strcmp(m->slot[i].key, key))
-		i = (i + 1) & mask;
-	return i;
-}
-
-static void *smap_get(const struct smap *m, const char *key)
-{
-	return m->cap ? m->slot[smap_find(m, key)].val : NULL;
-}
-
-static int smap_put(struct smap *m, const char *key, void *val)
-{
-	if ((m->n + 1) * 2 > m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 16;
-		struct smap nm = {calloc(cap, sizeof(struct slot)), cap, m->n};
-		if (!nm.slot)
-			return -ENOMEM;
-		for (size_t i = 0; i < m->cap; i++)
-			if (m->slot[i].key)
-				nm.slot[smap_find(&nm, m->slot[i].key)] = m->slot[i];
-		free(m->slot);
-		*m = nm;
-	}
-	size_t i = smap_find(m, key);
-	if (!m->slot[i].key)
-		m->n++;
-	m->slot[i] = (struct slot){key, val};
-	return 0;
-}
-
-static void smap_del(struct smap *m, const char *key)
-{
-	if (!m->cap)
-		return;
-	size_t mask = m->cap - 1, i = smap_find(m, key);
-	if (!m->slot[i].key)
-		return;
-	m->slot[i] = (struct slot){0};
-	m->n--;
-	for (size_t j = (i + 1) & mask; m->slot[j].key; j = (j + 1) & mask) {
-		size_t home = hash_str(m->slot[j].key) & mask;
-		bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
-		if (!stays) {
-			m->slot[i] = m->slot[j];
-			m->slot[j] = (struct slot){0};
-			i = j;
-		}
-	}
-}
 
 /* ---- state ------------------------------------------------------------------------------ */
 
@@ -151,9 +80,9 @@ struct dp_money {
 	struct dp_money_config cfg;
 	char nonce[24];
 	uint64_t next_lease, next_req;
-	struct smap by_key; /* key hash -> current lease */
-	struct smap by_id;  /* lease id -> lease (retired ones too) */
-	struct smap counters;
+	struct sy_map by_key; /* key hash -> current lease */
+	struct sy_map by_id;  /* lease id -> lease (retired ones too) */
+	struct sy_map counters;
 	struct dp_timer *tick;
 	int64_t next_sweep;
 };
@@ -165,7 +94,7 @@ sy_money dp_lease_available(const struct dp_lease *l)
 
 struct dp_lease *dp_money_lease(struct dp_money *m, const char *key_hash)
 {
-	return smap_get(&m->by_key, key_hash);
+	return sy_map_get(&m->by_key, key_hash);
 }
 
 /* ---- worst case -------------------------------------------------------------------------- */
@@ -212,13 +141,13 @@ static struct counter *counter_of(struct dp_money *m, const struct limit *l, int
 {
 	char key[80];
 	snprintf(key, sizeof(key), "%s:%s", l->kind, l->id);
-	struct counter *c = smap_get(&m->counters, key);
+	struct counter *c = sy_map_get(&m->counters, key);
 	if (!c && create) {
 		if (!(c = calloc(1, sizeof(*c))))
 			return NULL;
 		snprintf(c->key, sizeof(c->key), "%s", key);
 		c->window_s = l->window_s;
-		if (smap_put(&m->counters, c->key, c)) {
+		if (sy_map_put(&m->counters, c->key, c, NULL)) {
 			free(c);
 			return NULL;
 		}
@@ -276,18 +205,19 @@ static bool rate_check(struct dp_money *m, struct dp_admission *a, const struct 
 	return true;
 }
 
+/* Keep a counter of the current window; free one of a past window. */
+static bool counter_live(void *val, void *arg)
+{
+	struct counter *c = val;
+	if (c->window_start + c->window_s > *(const int64_t *)arg)
+		return true;
+	free(c);
+	return false;
+}
+
 static void sweep_counters(struct dp_money *m, int64_t now_s)
 {
-	for (size_t i = 0; i < m->counters.cap;) {
-		struct counter *c = m->counters.slot[i].val;
-		if (c && c->window_start + c->window_s <= now_s) {
-			smap_del(&m->counters,
-			         c->key); /* shifts a later entry into i: look again */
-			free(c);
-			continue;
-		}
-		i++;
-	}
+	sy_map_filter(&m->counters, counter_live, &now_s);
 }
 
 /* ---- talking to the controlplane --------------------------------------------------------- */
@@ -368,8 +298,8 @@ static struct dp_lease *lease_new(struct dp_money *m, const Sy__ApiKey *k)
 	snprintf(l->org_id, sizeof(l->org_id), "%s", k->org_id);
 	l->ttl_ms = DEFAULT_TTL_MS;
 	l->last_used_ms = dp_loop_now_ms(m->loop);
-	if (smap_put(&m->by_id, l->id, l) || smap_put(&m->by_key, l->key_hash, l)) {
-		smap_del(&m->by_id, l->id);
+	if (sy_map_put(&m->by_id, l->id, l, NULL) || sy_map_put(&m->by_key, l->key_hash, l, NULL)) {
+		sy_map_del(&m->by_id, l->id);
 		free(l);
 		return NULL;
 	}
@@ -378,9 +308,9 @@ static struct dp_lease *lease_new(struct dp_money *m, const Sy__ApiKey *k)
 
 static void lease_free(struct dp_money *m, struct dp_lease *l)
 {
-	smap_del(&m->by_id, l->id);
-	if (smap_get(&m->by_key, l->key_hash) == l)
-		smap_del(&m->by_key, l->key_hash);
+	sy_map_del(&m->by_id, l->id);
+	if (sy_map_get(&m->by_key, l->key_hash) == l)
+		sy_map_del(&m->by_key, l->key_hash);
 	free(l);
 }
 
@@ -388,8 +318,8 @@ static void lease_free(struct dp_money *m, struct dp_lease *l)
 static void retire(struct dp_money *m, struct dp_lease *l)
 {
 	l->retired = true;
-	if (smap_get(&m->by_key, l->key_hash) == l)
-		smap_del(&m->by_key, l->key_hash);
+	if (sy_map_get(&m->by_key, l->key_hash) == l)
+		sy_map_del(&m->by_key, l->key_hash);
 }
 
 /* Give the unused part back and forget the lease (nothing may be reserved on it). */
@@ -507,7 +437,7 @@ static void fail_waiters(struct dp_lease *l, const char *reason, const char *per
 
 static void on_grant(struct dp_money *m, const Sy__LeaseGrant *g)
 {
-	struct dp_lease *l = smap_get(&m->by_id, g->lease_id);
+	struct dp_lease *l = sy_map_get(&m->by_id, g->lease_id);
 	sy_money granted = g->has_granted && g->granted > 0 ? g->granted : 0;
 	if (!l) {
 		/* a late grant for a lease given up: give it straight back */
@@ -520,8 +450,12 @@ static void on_grant(struct dp_money *m, const Sy__LeaseGrant *g)
 	if (current)
 		l->req_id = 0;
 	if (g->has_refused && g->refused) {
-		const char *reason = g->reason ? g->reason : "balance";
-		if (!strcmp(reason, "expired") || !strcmp(reason, "unknown_key")) {
+		Sy__LeaseRefusal why = g->has_refusal ? g->refusal : sy_refusal_parse(g->reason);
+		const char *reason = sy_refusal_name(why);
+		if (!*reason) /* NONE or a value newer than this worker: refused all the same */
+			reason = sy_refusal_name(why = SY__LEASE_REFUSAL__LEASE_REFUSAL_BALANCE);
+		if (why == SY__LEASE_REFUSAL__LEASE_REFUSAL_EXPIRED ||
+		    why == SY__LEASE_REFUSAL__LEASE_REFUSAL_UNKNOWN_KEY) {
 			/* the controlplane no longer holds it: in-flight requests settle without
 			 * it; new ones start a new lease */
 			l->granted = l->reserved;
@@ -600,9 +534,9 @@ static void tick_fn(struct dp_loop *loop, void *arg)
 	/* closing leases changes the map: collect first */
 	size_t n = m->by_id.n, k = 0;
 	struct dp_lease **v = n ? calloc(n, sizeof(*v)) : NULL;
-	for (size_t i = 0; v && i < m->by_id.cap; i++)
-		if (m->by_id.slot[i].key)
-			v[k++] = m->by_id.slot[i].val;
+	void *val;
+	for (size_t i = 0; v && sy_map_next(&m->by_id, &i, &val);)
+		v[k++] = val;
 	for (size_t i = 0; i < k; i++)
 		tick_lease(m, v[i], now);
 	free(v);
@@ -646,7 +580,7 @@ enum dp_admit_result dp_money_admit(struct dp_money *m, struct dp_admission *a,
 	if (rq->reserve <= 0)
 		return DP_ADMIT_OK;
 	int64_t now = dp_loop_now_ms(m->loop);
-	struct dp_lease *l = smap_get(&m->by_key, rq->key->hash);
+	struct dp_lease *l = sy_map_get(&m->by_key, rq->key->hash);
 	/* a lease too close to its expiry to take new work (its renewals did not get
 	 * through): in-flight requests finish on it, new ones start a fresh lease */
 	if (l && l->expires_ms && !usable(l, now) && !l->head) {
@@ -767,17 +701,16 @@ void dp_money_free(struct dp_money **mp)
 		return;
 	*mp = NULL;
 	dp_timer_cancel(&m->tick);
-	for (size_t i = 0; i < m->by_id.cap; i++) {
-		struct dp_lease *l = m->by_id.slot[i].val;
-		if (!l)
-			continue;
+	void *val;
+	for (size_t i = 0; sy_map_next(&m->by_id, &i, &val);) {
+		struct dp_lease *l = val;
 		send_return(m, l->id, dp_lease_available(l), true);
 		free(l);
 	}
-	for (size_t i = 0; i < m->counters.cap; i++)
-		free(m->counters.slot[i].val);
-	free(m->by_id.slot);
-	free(m->by_key.slot);
-	free(m->counters.slot);
+	for (size_t i = 0; sy_map_next(&m->counters, &i, &val);)
+		free(val);
+	sy_map_release(&m->by_id);
+	sy_map_release(&m->by_key);
+	sy_map_release(&m->counters);
 	free(m);
 }

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *dp_finish_reason_normalise(const char *native)
+const char *dp_response_finish_reason(const char *native)
 {
 	static const char *const map[][2] = {
 	    /* OpenAI */
@@ -107,7 +107,7 @@ static void set_finish(struct dp_usage *u, const char *native)
 {
 	snprintf(u->native_finish_reason, sizeof(u->native_finish_reason), "%s", native);
 	snprintf(u->finish_reason, sizeof(u->finish_reason), "%s",
-	         dp_finish_reason_normalise(native));
+	         dp_response_finish_reason(native));
 }
 
 /* A choice's finish_reason decoded into native (64 bytes), or NULL when it is not a string;
@@ -349,7 +349,7 @@ static void put_choice(struct out *o, const struct dp_jval *choice)
 		if (dp_jtext_str_eq(&k, "finish_reason")) {
 			if (!put_fr) {
 				put_key(o, "finish_reason");
-				put_str(o, dp_finish_reason_normalise(native));
+				put_str(o, dp_response_finish_reason(native));
 			}
 			put_fr = true;
 		} else if (dp_jtext_str_eq(&k, "native_finish_reason")) {
@@ -402,7 +402,7 @@ static void put_usage(struct out *o, const struct rewrite *rw)
 {
 	put_key(o, "usage");
 	if (!o->rc)
-		o->rc = dp_usage_put(&o->b, rw->usage, rw->cost);
+		o->rc = dp_response_usage_put(&o->b, rw->usage, rw->cost);
 }
 
 static char *rewrite(const struct dp_jval *root, const struct dp_jval *choices,
@@ -460,7 +460,7 @@ char *dp_response_finish(const struct dp_response *r, const struct dp_gen_info *
 	return rewrite(&r->root, &r->choices, &rw);
 }
 
-int dp_usage_put(struct sy_buf *b, const struct dp_usage *u, sy_money cost)
+int dp_response_usage_put(struct sy_buf *b, const struct dp_usage *u, sy_money cost)
 {
 	const struct sy_tokens *t = &u->tokens;
 	char usd[32], pusd[32], cusd[32];
@@ -488,8 +488,8 @@ int dp_usage_put(struct sy_buf *b, const struct dp_usage *u, sy_money cost)
 	                     cusd, strchr(cusd, '.') ? "" : ".0");
 }
 
-int dp_stream_rewrite(const char *data, size_t len, const struct dp_gen_info *g,
-                      struct dp_stream_state *st, char **out)
+int dp_response_stream_rewrite(const char *data, size_t len, const struct dp_gen_info *g,
+                               struct dp_response_stream *st, char **out)
 {
 	struct dp_jval root, c, fr, d;
 	struct dp_jiter it;
@@ -525,7 +525,7 @@ int dp_stream_rewrite(const char *data, size_t len, const struct dp_gen_info *g,
 	return *out ? 0 : -ENOMEM;
 }
 
-void dp_stream_fill_usage(struct dp_stream_state *st, uint32_t prompt_tokens_est)
+void dp_response_stream_fill_usage(struct dp_response_stream *st, uint32_t prompt_tokens_est)
 {
 	if (st->usage.from_provider)
 		return;
@@ -533,7 +533,7 @@ void dp_stream_fill_usage(struct dp_stream_state *st, uint32_t prompt_tokens_est
 	st->usage.tokens.completion = chars_to_tokens(st->counted_chars);
 }
 
-char *dp_stream_usage_chunk(const struct dp_gen_info *g, const struct dp_usage *u, sy_money cost)
+char *dp_response_usage_chunk(const struct dp_gen_info *g, const struct dp_usage *u, sy_money cost)
 {
 	struct out o = {.rc = 0};
 	sy_buf_init(&o.b, 0);
@@ -543,13 +543,13 @@ char *dp_stream_usage_chunk(const struct dp_gen_info *g, const struct dp_usage *
 	put_s(&o, "[]");
 	put_key(&o, "usage");
 	if (!o.rc)
-		o.rc = dp_usage_put(&o.b, u, cost);
+		o.rc = dp_response_usage_put(&o.b, u, cost);
 	put(&o, "}", 1);
 	return out_text(&o);
 }
 
-char *dp_stream_error_chunk(const struct dp_gen_info *g, int code, const char *message,
-                            const char *error_type)
+char *dp_response_error_chunk(const struct dp_gen_info *g, int code, const char *message,
+                              const char *error_type)
 {
 	struct out o = {.rc = 0};
 	sy_buf_init(&o.b, 0);

@@ -37,7 +37,7 @@ struct dp_usage {
 
 /* Map a provider's finish reason (OpenAI, Anthropic, Gemini spellings) to
  * stop|length|tool_calls|content_filter|error; NULL for NULL; unknown values map to "stop". */
-const char *dp_finish_reason_normalise(const char *native);
+const char *dp_response_finish_reason(const char *native);
 
 /* A non-streaming upstream answer dp_response_parse accepted: spans of the caller's text. */
 struct dp_response {
@@ -61,10 +61,10 @@ char *dp_response_finish(const struct dp_response *r, const struct dp_gen_info *
  * completion_tokens_details{reasoning_tokens}, cost_details{upstream_inference_cost,
  * upstream_inference_prompt_cost, upstream_inference_completions_cost}. 0 or the sy_buf
  * error. */
-int dp_usage_put(struct sy_buf *b, const struct dp_usage *u, sy_money cost);
+int dp_response_usage_put(struct sy_buf *b, const struct dp_usage *u, sy_money cost);
 
 /* Per-stream state for chunk rewriting. */
-struct dp_stream_state {
+struct dp_response_stream {
 	struct dp_usage usage;
 	bool saw_finish;        /* a finish_reason arrived */
 	bool saw_content;       /* any content/tool-call delta was forwarded */
@@ -76,16 +76,16 @@ struct dp_stream_state {
  * from the chunk; a chunk left with nothing to say (no choices: usage-only or an empty
  * preamble) yields *out = NULL with 0.
  * SY_EPROTO for a malformed chunk (not JSON, or an upstream error object). */
-int dp_stream_rewrite(const char *data, size_t len, const struct dp_gen_info *g,
-                      struct dp_stream_state *st, char **out);
+int dp_response_stream_rewrite(const char *data, size_t len, const struct dp_gen_info *g,
+                               struct dp_response_stream *st, char **out);
 /* Fill in usage the provider did not report from the gateway's counts (prompt estimate,
  * completion chars / 4 rounded up). No-op when the provider reported usage. */
-void dp_stream_fill_usage(struct dp_stream_state *st, uint32_t prompt_tokens_est);
+void dp_response_stream_fill_usage(struct dp_response_stream *st, uint32_t prompt_tokens_est);
 /* The final chunk: choices [] and usage (with cost). malloc'ed JSON text. */
-char *dp_stream_usage_chunk(const struct dp_gen_info *g, const struct dp_usage *u, sy_money cost);
+char *dp_response_usage_chunk(const struct dp_gen_info *g, const struct dp_usage *u, sy_money cost);
 /* The in-band error chunk: top-level error {code, message, metadata{provider_name,
  * error_type}} and choices[0].finish_reason "error". malloc'ed JSON text. */
-char *dp_stream_error_chunk(const struct dp_gen_info *g, int code, const char *message,
-                            const char *error_type);
+char *dp_response_error_chunk(const struct dp_gen_info *g, int code, const char *message,
+                              const char *error_type);
 
 #endif

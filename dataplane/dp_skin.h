@@ -9,8 +9,8 @@
  *   - the whole answer: the stamped and priced chat.completion (dp_response_finish);
  *   - an error reply before the first byte: OpenRouter's envelope {"error": {code, message,
  *     metadata}} with its status, re-wrapped into the skin's own envelope;
- *   - a stream: every stamped chunk (dp_stream_rewrite), then the final usage chunk
- *     (dp_stream_usage_chunk) or the in-band error chunk (dp_stream_error_chunk), each turned
+ *   - a stream: every stamped chunk (dp_response_stream_rewrite), then the final usage chunk
+ *     (dp_response_usage_chunk) or the in-band error chunk (dp_response_error_chunk), each turned
  *     into the skin's events. A skin's stream translator keeps state across chunks (opened
  *     blocks or items, the finish seen) and closes its stream on the last call; dp_chat
  *     rewinds it when the held output of a failed attempt is dropped (fail-over before the

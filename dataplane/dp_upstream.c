@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/epoll.h>
+#include <sys/queue.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -41,8 +42,8 @@ struct sock {
 struct dp_upstream {
 	struct dp_loop *loop;
 	CURLM *multi;
-	struct dp_timer *timer;         /* libcurl's own timeout */
-	struct dp_upstream_call *calls; /* running calls, for dp_upstream_free */
+	struct dp_timer *timer;              /* libcurl's own timeout */
+	LIST_HEAD(, dp_upstream_call) calls; /* running calls, for dp_upstream_free */
 	size_t ncalls;
 	CURL *pool[POOL_MAX];
 	size_t npool;
@@ -52,7 +53,7 @@ struct dp_upstream {
 
 struct dp_upstream_call {
 	struct dp_upstream *u;
-	struct dp_upstream_call *prev, *next;
+	LIST_ENTRY(dp_upstream_call) link; /* in u->calls */
 	CURL *easy;
 	struct curl_slist *hdrs;
 	char *body;
@@ -225,6 +226,7 @@ struct dp_upstream *dp_upstream_new(struct dp_loop *loop)
 	if (!u)
 		goto out_global;
 	u->loop = loop;
+	LIST_INIT(&u->calls);
 	u->multi = curl_multi_init();
 	if (!u->multi)
 		goto out_free;
@@ -257,12 +259,7 @@ static void call_release(struct dp_upstream_call *c)
 	}
 	curl_slist_free_all(c->hdrs);
 	free(c->body);
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		u->calls = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
+	LIST_REMOVE(c, link);
 	u->ncalls--;
 	free(c);
 }
@@ -272,8 +269,8 @@ void dp_upstream_free(struct dp_upstream **up)
 	struct dp_upstream *u = *up;
 	if (!u)
 		return;
-	while (u->calls)
-		call_release(u->calls);
+	while (!LIST_EMPTY(&u->calls))
+		call_release(LIST_FIRST(&u->calls));
 	for (size_t i = 0; i < u->npool; i++)
 		curl_easy_cleanup(u->pool[i]);
 	curl_multi_cleanup(u->multi); /* closes the cached connections through close_socket */
@@ -546,10 +543,7 @@ struct dp_upstream_call *dp_upstream_call_start(struct dp_upstream *u,
 	}
 	if (curl_multi_add_handle(u->multi, e) != CURLM_OK)
 		goto out_free;
-	c->next = u->calls;
-	if (u->calls)
-		u->calls->prev = c;
-	u->calls = c;
+	LIST_INSERT_HEAD(&u->calls, c, link);
 	u->ncalls++;
 	return c;
 out_free:

@@ -2,13 +2,13 @@
  *
  * Each entity is its own unpacked protobuf held by a small refcounted cell, so cloning a
  * generation copies pointer tables, never the entities: an update then replaces only the
- * cells it touches. Lookups go through open-addressing hash tables (linear probing with
- * backward-shift deletion, so no tombstones); models and providers are also kept in id order
- * for listings. Everything runs on the worker's one thread: counts need no atomics. */
+ * cells it touches. Lookups go through one sy_map per kind; models and providers are also
+ * kept in id order for listings. Everything runs on the worker's one thread: counts need no atomics. */
 #include "dp_view.h"
 #include "sy_array.h"
 #include "sy_err.h"
 #include "sy_key.h"
+#include "sy_map.h"
 #include "sy_msg.h"
 
 #include <errno.h>
@@ -38,12 +38,6 @@ struct cell {
 	ProtobufCMessage *msg; /* unpacked copy, freed with the cell */
 };
 
-struct table {
-	struct cell **slot; /* cap entries, NULL = empty */
-	size_t cap;         /* power of two (or 0) */
-	size_t n;
-};
-
 struct list {
 	struct cell **v; /* sorted by id */
 	size_t n, cap;
@@ -52,7 +46,7 @@ struct list {
 struct dp_view {
 	unsigned refs;
 	uint64_t seq;
-	struct table t[K_COUNT];
+	struct sy_map t[K_COUNT]; /* id -> cell */
 	struct list models, providers, guardrails;
 };
 
@@ -124,102 +118,40 @@ static void cell_unref(struct cell *c)
 	}
 }
 
-/* ---- hash table ------------------------------------------------------------------------- */
-
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
-static size_t table_find(const struct table *t, const char *id)
-{
-	size_t mask = t->cap - 1, i = hash_str(id) & mask;
-	while (t->slot[i] && strcmp(t->slot[i]->id, id) != 0)
-		i = (i + 1) & mask;
-	return i;
-}
-
-static struct cell *table_get(const struct table *t, const char *id)
-{
-	return t->cap ? t->slot[table_find(t, id)] : NULL;
-}
-
-static int table_grow(struct table *t)
-{
-	size_t cap = t->cap ? t->cap * 2 : 16;
-	struct table nt = {calloc(cap, sizeof(struct cell *)), cap, t->n};
-	if (!nt.slot)
-		return -ENOMEM;
-	for (size_t i = 0; i < t->cap; i++)
-		if (t->slot[i])
-			nt.slot[table_find(&nt, t->slot[i]->id)] = t->slot[i];
-	free(t->slot);
-	*t = nt;
-	return 0;
-}
+/* ---- id tables (sy_map of cells keyed by their id) ------------------------------------- */
 
 /* Insert or replace; takes the caller's reference on c. */
-static int table_put(struct table *t, struct cell *c)
+static int table_put(struct sy_map *t, struct cell *c)
 {
-	if ((t->n + 1) * 2 > t->cap) {
-		int rc = table_grow(t);
-		if (rc)
-			return rc;
-	}
-	size_t i = table_find(t, c->id);
-	if (t->slot[i])
-		cell_unref(t->slot[i]);
-	else
-		t->n++;
-	t->slot[i] = c;
-	return 0;
+	void *old;
+	int rc = sy_map_put(t, c->id, c, &old);
+	if (!rc)
+		cell_unref(old);
+	return rc;
 }
 
-/* Remove id if present; backward-shift the cluster that follows so probes stay unbroken. */
-static void table_del(struct table *t, const char *id)
+static void table_del(struct sy_map *t, const char *id)
 {
-	if (!t->cap)
-		return;
-	size_t mask = t->cap - 1, i = table_find(t, id);
-	if (!t->slot[i])
-		return;
-	cell_unref(t->slot[i]);
-	t->slot[i] = NULL;
-	t->n--;
-	for (size_t j = (i + 1) & mask; t->slot[j]; j = (j + 1) & mask) {
-		size_t home = hash_str(t->slot[j]->id) & mask;
-		/* move j back into the hole unless its home lies cyclically in (i, j] */
-		bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
-		if (!stays) {
-			t->slot[i] = t->slot[j];
-			t->slot[j] = NULL;
-			i = j;
-		}
-	}
+	cell_unref(sy_map_del(t, id));
 }
 
-static int table_copy(struct table *dst, const struct table *src)
+/* A copy holding its own reference on every cell. */
+static int table_copy(struct sy_map *dst, const struct sy_map *src)
 {
-	*dst = (struct table){NULL, src->cap, src->n};
-	if (!src->cap)
-		return 0;
-	dst->slot = malloc(src->cap * sizeof(struct cell *));
-	if (!dst->slot)
+	void *c;
+	if (sy_map_copy(dst, src))
 		return -ENOMEM;
-	for (size_t i = 0; i < src->cap; i++)
-		dst->slot[i] = src->slot[i] ? cell_ref(src->slot[i]) : NULL;
+	for (size_t i = 0; sy_map_next(dst, &i, &c);)
+		cell_ref(c);
 	return 0;
 }
 
-static void table_release(struct table *t)
+static void table_release(struct sy_map *t)
 {
-	for (size_t i = 0; i < t->cap; i++)
-		cell_unref(t->slot[i]);
-	free(t->slot);
-	*t = (struct table){0};
+	void *c;
+	for (size_t i = 0; sy_map_next(t, &i, &c);)
+		cell_unref(c);
+	sy_map_release(t);
 }
 
 /* ---- sorted list -------------------------------------------------------------------------- */
@@ -452,7 +384,7 @@ void dp_view_unref(struct dp_view **vp)
 
 static const void *lookup(const struct dp_view *v, enum kind k, const char *id)
 {
-	struct cell *c = id ? table_get(&v->t[k], id) : NULL;
+	struct cell *c = id ? sy_map_get(&v->t[k], id) : NULL;
 	return c ? c->msg : NULL;
 }
 

@@ -49,15 +49,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (dp_response_parse(p, size, &r, &u) == 0)
 		must_be_json(dp_response_finish(&r, &gen, &u, 12345), plain);
 
-	struct dp_stream_state st = {0};
+	struct dp_response_stream st = {0};
 	char *out = NULL;
-	if (dp_stream_rewrite(p, size, &gen, &st, &out) == 0)
+	if (dp_response_stream_rewrite(p, size, &gen, &st, &out) == 0)
 		must_be_json(out, plain);
 	else if (out)
 		abort(); /* an error leaves nothing to send */
-	dp_stream_fill_usage(&st, 7);
-	must_be_json(dp_stream_usage_chunk(&gen, &st.usage, 1), true);
-	must_be_json(dp_stream_error_chunk(&gen, 502, st.usage.native_finish_reason, "fuzz"), true);
+	dp_response_stream_fill_usage(&st, 7);
+	must_be_json(dp_response_usage_chunk(&gen, &st.usage, 1), true);
+	must_be_json(dp_response_error_chunk(&gen, 502, st.usage.native_finish_reason, "fuzz"),
+	             true);
 	free(p);
 	return 0;
 }

@@ -29,14 +29,6 @@ struct mock_args {
 	bool check; /* -n */
 };
 
-static int set_log_level(const struct sy_opt *o, const char *arg, void *settings)
-{
-	if (!sy_log_set_level_name(arg))
-		return 0;
-	fprintf(stderr, "switchyard-mock: --log-level must be error|warn|info|debug\n");
-	return SY_EINVAL;
-}
-
 #define A struct mock_args
 static const struct sy_opt options[] = {
     SY_OPT_STR("listen", A, listen, "127.0.0.1:9100", "HOST:PORT", "address to serve on"),
@@ -49,21 +41,18 @@ static const struct sy_opt options[] = {
     SY_OPT_INT("tokens", A, cfg.defaults.tokens, MOCK_DEFAULT_TOKENS, 0, MOCK_MAX_TOKENS,
                "completion tokens per answer"),
     SY_OPT_INT_COMPUTED("threads", A, cfg.threads, "CPUs, at most 4", 1, 64, "HTTP worker threads"),
-    SY_OPT_STR_HOOK("log-level", A, log_level, "info", "LEVEL", set_log_level,
-                    "error|warn|info|debug"),
+    SY_OPT_LOG_LEVEL(A, log_level),
     SY_OPT_CHECK(A, check),
 };
 #undef A
 
-static const struct sy_opt_table option_table = {
-    .prog = "switchyard-mock",
-    .intro = "A fake OpenAI-compatible LLM provider with scripted latency, token rate, usage\n"
-             "and faults (see docs/mock.md).\n",
-    .outro = "Per request, the model id NAME@opt=val,... or X-Mock-<opt> headers set "
-             "latency,\nttft, tps, tokens, fault, usage, reasoning and key.\n",
-    .opts = options,
-    .n = sizeof(options) / sizeof(options[0]),
-};
+static const struct sy_opt_table option_table =
+    SY_OPT_TABLE("switchyard-mock",
+                 "A fake OpenAI-compatible LLM provider with scripted latency, token rate, usage\n"
+                 "and faults (see docs/mock.md).\n",
+                 "Per request, the model id NAME@opt=val,... or X-Mock-<opt> headers set "
+                 "latency,\nttft, tps, tokens, fault, usage, reasoning and key.\n",
+                 options);
 
 int main(int argc, char **argv)
 {

@@ -341,7 +341,7 @@ static const char basic_stream[] =
 
 static void test_stream_text(void **state)
 {
-	struct dp_stream_state st;
+	struct dp_response_stream st;
 	json_t *chunks = test_stream_every_split(ad, ASK, basic_stream, &st);
 	/* role, "Hello", "! été", the finish with usage */
 	assert_int_equal(json_array_size(chunks), 4);
@@ -425,7 +425,7 @@ static void test_stream_tool_use(void **state)
 	    "null},\"usage\":{\"output_tokens\":89}}\r\n\r\n"
 	    "event: message_stop\r\n"
 	    "data: {\"type\":\"message_stop\"}\r\n\r\n";
-	struct dp_stream_state st;
+	struct dp_response_stream st;
 	json_t *chunks = test_stream_every_split(ad, ASK, sse, &st);
 	/* role, text, the call's head, 7 fragments (the empty one is skipped), finish */
 	assert_int_equal(json_array_size(chunks), 11);
@@ -506,7 +506,7 @@ static void test_stream_thinking(void **state)
 	    "tokens\":3,\"output_tokens\":300}}\n\n"
 	    "event: message_stop\n"
 	    "data: {\"type\":\"message_stop\"}\n\n";
-	struct dp_stream_state st;
+	struct dp_response_stream st;
 	json_t *chunks = test_stream_every_split(ad, ASK, sse, &st);
 	char *r = test_joined(chunks, "reasoning");
 	assert_string_equal(r,

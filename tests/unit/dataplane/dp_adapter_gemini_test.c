@@ -287,7 +287,7 @@ static void test_stream_sse(void **state)
 	    "\"role\": \"model\"},\"finishReason\": \"STOP\",\"index\": 0}],\"usageMetadata\": "
 	    "{\"promptTokenCount\": 9,\"candidatesTokenCount\": 12,\"totalTokenCount\": 31,"
 	    "\"cachedContentTokenCount\": 2,\"thoughtsTokenCount\": 10}}\r\n\r\n";
-	struct dp_stream_state st;
+	struct dp_response_stream st;
 	json_t *chunks = test_stream_every_split(ad, ASK, sse, &st);
 	assert_int_equal(json_array_size(chunks), 4);
 	assert_string_equal(test_str(chunks, "0.choices.0.delta.role"), "assistant");

@@ -25,9 +25,10 @@
 struct fake_cp {
 	void *router;
 	char endpoint[64];
-	bool silent;        /* never answer */
-	sy_money grant;     /* granted per request: min(want, grant) */
-	const char *refuse; /* refusal reason instead of a grant */
+	bool silent;              /* never answer */
+	sy_money grant;           /* granted per request: min(want, grant) */
+	const char *refuse;       /* refusal reason instead of a grant */
+	Sy__LeaseRefusal refusal; /* the same as the enum (NONE: not sent) */
 	const char *period;
 	int requests; /* LeaseRequests seen (renewals included) */
 	sy_money last_want, last_need;
@@ -68,9 +69,11 @@ static void cp_handle(struct fake_cp *cp, const void *ident, size_t il, Sy__Enve
 	g.lease_id = rq->lease_id;
 	g.has_granted = g.has_ttl_ms = true;
 	g.ttl_ms = 30000;
-	if (cp->refuse && rq->want) {
+	if ((cp->refuse || cp->refusal) && rq->want) {
 		g.refused = g.has_refused = true;
 		g.reason = (char *)cp->refuse;
+		g.refusal = cp->refusal;
+		g.has_refusal = cp->refusal != SY__LEASE_REFUSAL__LEASE_REFUSAL_NONE;
 		g.period = (char *)cp->period;
 	} else {
 		g.granted = rq->want < cp->grant ? rq->want : cp->grant;
@@ -241,6 +244,18 @@ static void test_refusals(void **state)
 	assert_string_equal(b.error_type, "key_limit_exceeded");
 }
 
+/* A refusal carried by LeaseGrant.refusal alone (no reason string) reads the same. */
+static void test_refusal_enum(void **state)
+{
+	struct env *e = *state;
+	struct dp_admission a;
+	e->cp.refusal = SY__LEASE_REFUSAL__LEASE_REFUSAL_KEY_LIMIT;
+	assert_int_equal(admit(e, &a, 100, false), DP_ADMIT_WAIT);
+	assert_true(run_until(e, called_once, 2000));
+	assert_int_equal(a.status, 402);
+	assert_string_equal(a.error_type, "key_limit_exceeded");
+}
+
 /* No answer within lease_wait_ms: 503, and the waiter is gone from the queue. */
 static void test_no_answer(void **state)
 {
@@ -373,6 +388,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_lease_then_local_reservations, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_refusal_enum, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_no_answer, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_cancel_while_waiting, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_balance_gate, setup, teardown),

@@ -106,7 +106,7 @@ static char *usage_text(const struct dp_usage *u, sy_money cost)
 {
 	struct sy_buf b;
 	sy_buf_init(&b, 0);
-	assert_int_equal(dp_usage_put(&b, u, cost), 0);
+	assert_int_equal(dp_response_usage_put(&b, u, cost), 0);
 	return b.data;
 }
 
@@ -215,11 +215,11 @@ static void test_finish_reason_mapping(void **state)
 	    {"LENGTH", "stop"}, /* spellings are exact: unknown ones are "stop" */
 	};
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
-		const char *got = dp_finish_reason_normalise(map[i][0]);
+		const char *got = dp_response_finish_reason(map[i][0]);
 		if (!got || strcmp(got, map[i][1]))
 			fail_msg("%s -> %s, want %s", map[i][0], got ? got : "NULL", map[i][1]);
 	}
-	assert_null(dp_finish_reason_normalise(NULL));
+	assert_null(dp_response_finish_reason(NULL));
 }
 
 static void test_usage_variants(void **state)
@@ -358,10 +358,10 @@ static void test_usage_json(void **state)
 	free(text);
 }
 
-static char *rewrite(const char *chunk, struct dp_stream_state *st, int want_rc)
+static char *rewrite(const char *chunk, struct dp_response_stream *st, int want_rc)
 {
 	char *out = (char *)1;
-	int rc = dp_stream_rewrite(chunk, strlen(chunk), &gen, st, &out);
+	int rc = dp_response_stream_rewrite(chunk, strlen(chunk), &gen, st, &out);
 	if (rc != want_rc)
 		fail_msg("rc %d for %s", rc, chunk);
 	if (rc)
@@ -371,7 +371,7 @@ static char *rewrite(const char *chunk, struct dp_stream_state *st, int want_rc)
 
 static void test_stream_chunks(void **state)
 {
-	struct dp_stream_state st = {0};
+	struct dp_response_stream st = {0};
 	/* role preamble: forwarded, but no content yet */
 	json_t *j = load(rewrite("{\"id\":\"x\",\"object\":\"chat.completion.chunk\",\"created\":5,"
 	                         "\"model\":\"gpt\",\"choices\":[{\"index\":0,\"delta\":{\"role\":"
@@ -427,14 +427,14 @@ static void test_stream_chunks(void **state)
 	assert_int_equal(st.usage.tokens.completion, 4);
 	assert_int_equal(st.usage.tokens.reasoning, 2);
 	/* the provider's numbers stand */
-	dp_stream_fill_usage(&st, 1000);
+	dp_response_stream_fill_usage(&st, 1000);
 	assert_int_equal(st.usage.tokens.prompt, 9);
 	assert_int_equal(st.usage.tokens.completion, 4);
 }
 
 static void test_stream_usage_with_choices_is_stripped(void **state)
 {
-	struct dp_stream_state st = {0};
+	struct dp_response_stream st = {0};
 	json_t *j = load(rewrite("{\"choices\":[{\"delta\":{\"content\":\"!\"},"
 	                         "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":3,"
 	                         "\"completion_tokens\":1}}",
@@ -450,7 +450,7 @@ static void test_stream_usage_with_choices_is_stripped(void **state)
 
 static void test_stream_malformed(void **state)
 {
-	struct dp_stream_state st = {0};
+	struct dp_response_stream st = {0};
 	rewrite("{\"choices\":[{\"delta\":", &st, SY_EPROTO);
 	rewrite("[DONE]", &st, SY_EPROTO);
 	rewrite("42", &st, SY_EPROTO);
@@ -463,10 +463,10 @@ static void test_stream_malformed(void **state)
 
 static void test_stream_gateway_counting(void **state)
 {
-	struct dp_stream_state st = {0};
+	struct dp_response_stream st = {0};
 	free(rewrite("{\"choices\":[{\"delta\":{\"content\":\"123456789\"}}]}", &st, 0));
 	free(rewrite("{\"choices\":[{\"delta\":{},\"finish_reason\":\"stop\"}]}", &st, 0));
-	dp_stream_fill_usage(&st, 50);
+	dp_response_stream_fill_usage(&st, 50);
 	assert_false(st.usage.from_provider);
 	assert_int_equal(st.usage.tokens.prompt, 50);
 	assert_int_equal(st.usage.tokens.completion, 3); /* ceil(9 / 4) */
@@ -475,7 +475,7 @@ static void test_stream_gateway_counting(void **state)
 static void test_usage_chunk(void **state)
 {
 	struct dp_usage u = {.tokens = {.prompt = 10, .completion = 20, .cached = 2}};
-	json_t *j = load(dp_stream_usage_chunk(&gen, &u, 5000000)); /* $0.0005 */
+	json_t *j = load(dp_response_usage_chunk(&gen, &u, 5000000)); /* $0.0005 */
 	check_identity(j, "chat.completion.chunk");
 	json_t *choices = json_object_get(j, "choices");
 	assert_true(json_is_array(choices));
@@ -489,8 +489,8 @@ static void test_usage_chunk(void **state)
 
 static void test_error_chunk(void **state)
 {
-	json_t *j = load(dp_stream_error_chunk(&gen, 502, "upstream stream ended before finishing",
-	                                       "stream_cut"));
+	json_t *j = load(dp_response_error_chunk(
+	    &gen, 502, "upstream stream ended before finishing", "stream_cut"));
 	check_identity(j, "chat.completion.chunk");
 	json_t *err = json_object_get(j, "error");
 	assert_int_equal(num(err, "code"), 502);
@@ -510,7 +510,7 @@ static void test_error_chunk(void **state)
 	/* before any provider answered there is no provider name */
 	struct dp_gen_info g = gen;
 	g.provider_name = NULL;
-	j = load(dp_stream_error_chunk(&g, 408, "timeout", "timeout"));
+	j = load(dp_response_error_chunk(&g, 408, "timeout", "timeout"));
 	meta = json_object_get(json_object_get(j, "error"), "metadata");
 	assert_true(json_is_null(json_object_get(meta, "provider_name")));
 	json_decref(j);

@@ -105,7 +105,7 @@ static inline json_t *test_answer(const struct dp_adapter *ad, const char *req_t
 /* What a stream came to: its chunks (as the adapter made them) and dp_response's state. */
 struct test_stream {
 	json_t *chunks;
-	struct dp_stream_state st;
+	struct dp_response_stream st;
 	struct dp_adapter_stream ast;
 	const struct dp_adapter *ad;
 	int rc;
@@ -118,7 +118,7 @@ static inline int test_on_chunk(const char *json, size_t len, void *arg)
 	struct test_stream *ts = arg;
 	char *out = NULL;
 	/* as dp_chat: every chunk goes through dp_response, whose refusal ends the stream */
-	int rc = dp_stream_rewrite(json, len, &g, &ts->st, &out);
+	int rc = dp_response_stream_rewrite(json, len, &g, &ts->st, &out);
 	free(out);
 	if (!rc)
 		json_array_append_new(ts->chunks, json_loadb(json, len, 0, NULL));
@@ -169,7 +169,7 @@ static inline json_t *test_without_ids(const json_t *chunks)
 
 /* The stream at every piece size from 1 byte to whole gives the same chunks. */
 static inline json_t *test_stream_every_split(const struct dp_adapter *ad, const char *req_text,
-                                              const char *sse, struct dp_stream_state *st)
+                                              const char *sse, struct dp_response_stream *st)
 {
 	struct test_stream whole, part;
 	test_stream(ad, req_text, sse, 0, &whole);
