@@ -9,7 +9,8 @@
  * function_call_output items tool turns, reasoning items the reasoning_details of the next
  * assistant turn. tools (function tools), tool_choice, max_output_tokens, temperature, top_p,
  * reasoning.effort, text.format and text.verbosity, parallel_tool_calls, user and stream map
- * to their chat counterparts; metadata is checked and repeated in the answer; OpenRouter's
+ * to their chat counterparts; include may ask for reasoning.encrypted_content (which
+ * reasoning items always carry); metadata is checked and repeated in the answer; OpenRouter's
  * own members (models, provider, route, session_id, plugins) are kept. Anything else is
  * refused by name.
  *
@@ -39,23 +40,15 @@
 #include <string.h>
 
 /* The members of a Responses request the gateway honours (OpenAI's, then OpenRouter's). */
-static const char *const members[] = {"model",
-                                      "input",
-                                      "instructions",
-                                      "tools",
-                                      "tool_choice",
-                                      "max_output_tokens",
-                                      "temperature",
-                                      "top_p",
-                                      "reasoning",
-                                      "text",
-                                      "stream",
-                                      "parallel_tool_calls",
-                                      "metadata",
-                                      "user",
-                                      "store",
-                                      "previous_response_id",
-                                      NULL};
+static const char *const members[] = {"model",        "input",
+                                      "instructions", "tools",
+                                      "tool_choice",  "max_output_tokens",
+                                      "temperature",  "top_p",
+                                      "reasoning",    "text",
+                                      "stream",       "parallel_tool_calls",
+                                      "metadata",     "user",
+                                      "store",        "previous_response_id",
+                                      "include",      NULL};
 static const char *const openrouter_members[] = {"models",     "provider", "route",
                                                  "session_id", "plugins",  NULL};
 
@@ -134,12 +127,14 @@ static int input_part(const json_t *p, const char *where, json_t **part, char *e
 		json_t *url = sy_jcheck_opt(p, "image_url");
 		json_t *detail = sy_jcheck_opt(p, "detail");
 		if (sy_jcheck_opt(p, "file_id"))
-			return dp_adapter_refuse(err, errlen,
-			                         "%s.file_id is not supported: the gateway stores no "
-			                         "files; send image_url (a URL or a data: URL)",
-			                         where);
+			return dp_adapter_refuse(
+			    err, errlen,
+			    "%s.file_id is not supported: the gateway stores no "
+			    "files; send image_url (a URL or a data: URL)",
+			    where);
 		if (!json_is_string(url))
-			return dp_adapter_refuse(err, errlen, "%s.image_url must be a string", where);
+			return dp_adapter_refuse(err, errlen, "%s.image_url must be a string",
+			                         where);
 		if (detail && !json_is_string(detail))
 			return dp_adapter_refuse(err, errlen, "%s.detail must be a string", where);
 		*part = json_pack("{s:s,s:{s:O,s:O*}}", "type", "image_url", "image_url", "url",
@@ -164,24 +159,26 @@ static int message_turn(const json_t *item, const char *where, json_t *turns, ch
 	int rc = 0;
 	if (!sy_jcheck_one_of(role, roles))
 		return dp_adapter_refuse(
-		    err, errlen, "%s.role must be \"user\", \"assistant\", \"system\" or \"developer\"",
-		    where);
+		    err, errlen,
+		    "%s.role must be \"user\", \"assistant\", \"system\" or \"developer\"", where);
 	snprintf(w, sizeof(w), "%s.content", where);
 	if (!strcmp(json_string_value(role), "assistant")) {
 		char *text = NULL;
 		if ((rc = joined_text(content, w, &text, err, errlen)))
 			return rc;
-		json_array_append_new(turns, json_pack("{s:s,s:s}", "role", "assistant", "content",
-		                                       text));
+		json_array_append_new(turns,
+		                      json_pack("{s:s,s:s}", "role", "assistant", "content", text));
 		free(text);
 		return 0;
 	}
 	if (json_is_string(content)) {
-		json_array_append_new(turns, json_pack("{s:O,s:O}", "role", role, "content", content));
+		json_array_append_new(turns,
+		                      json_pack("{s:O,s:O}", "role", role, "content", content));
 		return 0;
 	}
 	if (!json_is_array(content))
-		return dp_adapter_refuse(err, errlen, "%s must be a string or an array of parts", w);
+		return dp_adapter_refuse(err, errlen, "%s must be a string or an array of parts",
+		                         w);
 	json_t *parts = json_array();
 	size_t k;
 	json_t *p;
@@ -195,7 +192,8 @@ static int message_turn(const json_t *item, const char *where, json_t *turns, ch
 		json_array_append_new(parts, part);
 	}
 	if (!rc)
-		json_array_append_new(turns, json_pack("{s:O,s:O}", "role", role, "content", parts));
+		json_array_append_new(turns,
+		                      json_pack("{s:O,s:O}", "role", role, "content", parts));
 	json_decref(parts);
 	return rc;
 }
@@ -240,9 +238,9 @@ static int function_call(const json_t *item, const char *where, json_t *turns, j
 	json_t *calls = json_object_get(turn, "tool_calls");
 	if (!calls)
 		json_object_set_new(turn, "tool_calls", calls = json_array());
-	json_array_append_new(calls, json_pack("{s:O,s:s,s:{s:O,s:O}}", "id", id, "type",
-	                                       "function", "function", "name", name,
-	                                       "arguments", args));
+	json_array_append_new(calls,
+	                      json_pack("{s:O,s:s,s:{s:O,s:O}}", "id", id, "type", "function",
+	                                "function", "name", name, "arguments", args));
 	attach_reasoning(turn, pending);
 	return 0;
 }
@@ -293,8 +291,8 @@ static int reasoning_input(const json_t *item, const char *where, json_t *pendin
 			const char *s = json_string_value(json_object_get(p, "text"));
 			if (!s) {
 				sy_buf_release(&t);
-				return dp_adapter_refuse(err, errlen, "%s[%zu].text must be a string",
-				                         w, k);
+				return dp_adapter_refuse(err, errlen,
+				                         "%s[%zu].text must be a string", w, k);
 			}
 			if ((k && sy_buf_puts(&t, "\n")) || sy_buf_puts(&t, s)) {
 				sy_buf_release(&t);
@@ -363,8 +361,8 @@ static int map_input(const json_t *in, json_t *out, char *err, size_t errlen)
 	if (instructions && !json_is_string(instructions))
 		return dp_adapter_refuse(err, errlen, "instructions must be a string");
 	if (instructions)
-		json_array_append_new(turns, json_pack("{s:s,s:O}", "role", "system", "content",
-		                                       instructions));
+		json_array_append_new(
+		    turns, json_pack("{s:s,s:O}", "role", "system", "content", instructions));
 	if (json_is_string(input)) {
 		json_array_append_new(turns,
 		                      json_pack("{s:s,s:O}", "role", "user", "content", input));
@@ -417,10 +415,10 @@ static int map_tools(const json_t *in, json_t *out, char *err, size_t errlen)
 				    "tools[%zu] needs a string name; parameters must be an object, "
 				    "description a string and strict a boolean",
 				    i);
-			json_array_append_new(
-			    fns, json_pack("{s:s,s:{s:O,s:O*,s:O*,s:O*}}", "type", "function",
-			                   "function", "name", name, "description", desc,
-			                   "parameters", params, "strict", strict));
+			json_array_append_new(fns, json_pack("{s:s,s:{s:O,s:O*,s:O*,s:O*}}", "type",
+			                                     "function", "function", "name", name,
+			                                     "description", desc, "parameters",
+			                                     params, "strict", strict));
 		}
 	}
 	if (!choice)
@@ -460,21 +458,25 @@ static int map_reasoning(const json_t *in, json_t *out, bool *summary, char *err
 			continue;
 		if (!strcmp(k, "effort") && e && !strcmp(e, "none"))
 			json_object_set_new(out, "reasoning", json_pack("{s:b}", "enabled", 0));
-		else if (!strcmp(k, "effort") && e && (sy_jcheck_one_of(v, efforts) || !strcmp(e, "max")))
-			json_object_set_new(out, "reasoning",
-			                    json_pack("{s:s}", "effort", !strcmp(e, "max") ? "xhigh" : e));
+		else if (!strcmp(k, "effort") && e &&
+		         (sy_jcheck_one_of(v, efforts) || !strcmp(e, "max")))
+			json_object_set_new(
+			    out, "reasoning",
+			    json_pack("{s:s}", "effort", !strcmp(e, "max") ? "xhigh" : e));
 		else if (!strcmp(k, "effort"))
-			return dp_adapter_refuse(err, errlen,
-			                         "reasoning.effort must be none, minimal, low, medium, "
-			                         "high, xhigh or max");
+			return dp_adapter_refuse(
+			    err, errlen,
+			    "reasoning.effort must be none, minimal, low, medium, "
+			    "high, xhigh or max");
 		else if ((!strcmp(k, "summary") || !strcmp(k, "generate_summary")) &&
 		         sy_jcheck_one_of(v, summaries))
 			*summary = true;
 		else if (!strcmp(k, "summary") || !strcmp(k, "generate_summary"))
-			return dp_adapter_refuse(err, errlen,
-			                         "reasoning.%s must be auto, concise or detailed", k);
+			return dp_adapter_refuse(
+			    err, errlen, "reasoning.%s must be auto, concise or detailed", k);
 		else
-			return dp_adapter_refuse(err, errlen, "reasoning.%.40s is not supported", k);
+			return dp_adapter_refuse(err, errlen, "reasoning.%.40s is not supported",
+			                         k);
 	}
 	if (*summary && !json_object_get(out, "reasoning")) /* a summary asks for reasoning */
 		json_object_set_new(out, "reasoning", json_pack("{s:b}", "enabled", 1));
@@ -516,14 +518,15 @@ static int map_text(const json_t *in, json_t *out, char *err, size_t errlen)
 			                         "text.format.type must be text, json_object or "
 			                         "json_schema");
 		if (!json_is_string(name) || !json_is_object(schema))
-			return dp_adapter_refuse(err, errlen,
-			                         "text.format (json_schema) needs a string name and a "
-			                         "schema object");
-		json_object_set_new(
-		    out, "response_format",
-		    json_pack("{s:s,s:{s:O,s:O,s:O*,s:O*}}", "type", "json_schema", "json_schema",
-		              "name", name, "schema", schema, "description",
-		              sy_jcheck_opt(v, "description"), "strict", sy_jcheck_opt(v, "strict")));
+			return dp_adapter_refuse(
+			    err, errlen,
+			    "text.format (json_schema) needs a string name and a "
+			    "schema object");
+		json_object_set_new(out, "response_format",
+		                    json_pack("{s:s,s:{s:O,s:O,s:O*,s:O*}}", "type", "json_schema",
+		                              "json_schema", "name", name, "schema", schema,
+		                              "description", sy_jcheck_opt(v, "description"),
+		                              "strict", sy_jcheck_opt(v, "strict")));
 	}
 	return 0;
 }
@@ -536,8 +539,9 @@ static int check_metadata(const json_t *in, char *err, size_t errlen)
 	if (!m)
 		return 0;
 	if (!json_is_object(m) || json_object_size(m) > METADATA_MAX)
-		return dp_adapter_refuse(err, errlen, "metadata must be an object of at most %d "
-		                                      "string values",
+		return dp_adapter_refuse(err, errlen,
+		                         "metadata must be an object of at most %d "
+		                         "string values",
 		                         METADATA_MAX);
 	json_object_foreach((json_t *)m, k, v)
 	{
@@ -568,6 +572,17 @@ static int map_params(const json_t *in, json_t *out, char *err, size_t errlen)
 		                         "conversation in input");
 	if ((v = sy_jcheck_opt(in, "store")) && !json_is_boolean(v))
 		return dp_adapter_refuse(err, errlen, "store must be a boolean");
+	if ((v = sy_jcheck_opt(in, "include")) && !json_is_array(v))
+		return dp_adapter_refuse(err, errlen, "include must be an array");
+	for (size_t i = 0; i < json_array_size(v); i++) {
+		/* reasoning items always carry what the provider gave to send back */
+		const char *inc = json_string_value(json_array_get(v, i));
+		if (!inc || strcmp(inc, "reasoning.encrypted_content"))
+			return dp_adapter_refuse(err, errlen,
+			                         "include[%zu] is not supported: only "
+			                         "\"reasoning.encrypted_content\" is",
+			                         i);
+	}
 	if ((v = sy_jcheck_opt(in, "max_output_tokens"))) {
 		if (!json_is_integer(v) || json_integer_value(v) < 1)
 			return dp_adapter_refuse(err, errlen,
@@ -588,13 +603,13 @@ static json_t *echo_of(const json_t *in)
 {
 	json_t *r = sy_jcheck_opt(in, "reasoning");
 	json_t *e = json_pack(
-	    "{s:O?,s:O?,s:O?,s:O?,s:O?,s:b,s:O?,s:O?,s:{s:O?,s:O?},s:b,s:n,s:s,s:b}", "instructions",
-	    sy_jcheck_opt(in, "instructions"), "metadata", sy_jcheck_opt(in, "metadata"),
-	    "temperature", sy_jcheck_opt(in, "temperature"), "top_p", sy_jcheck_opt(in, "top_p"),
-	    "max_output_tokens", sy_jcheck_opt(in, "max_output_tokens"), "parallel_tool_calls",
-	    !json_is_false(json_object_get(in, "parallel_tool_calls")), "tool_choice",
-	    sy_jcheck_opt(in, "tool_choice"), "tools", sy_jcheck_opt(in, "tools"), "reasoning",
-	    "effort", sy_jcheck_opt(r, "effort"), "summary",
+	    "{s:O?,s:O?,s:O?,s:O?,s:O?,s:b,s:O?,s:O?,s:{s:O?,s:O?},s:b,s:n,s:s,s:b}",
+	    "instructions", sy_jcheck_opt(in, "instructions"), "metadata",
+	    sy_jcheck_opt(in, "metadata"), "temperature", sy_jcheck_opt(in, "temperature"), "top_p",
+	    sy_jcheck_opt(in, "top_p"), "max_output_tokens", sy_jcheck_opt(in, "max_output_tokens"),
+	    "parallel_tool_calls", !json_is_false(json_object_get(in, "parallel_tool_calls")),
+	    "tool_choice", sy_jcheck_opt(in, "tool_choice"), "tools", sy_jcheck_opt(in, "tools"),
+	    "reasoning", "effort", sy_jcheck_opt(r, "effort"), "summary",
 	    sy_jcheck_opt(r, "summary") ? sy_jcheck_opt(r, "summary")
 	                                : sy_jcheck_opt(r, "generate_summary"),
 	    "store", 0, "previous_response_id", "truncation", "disabled", "background", 0);
@@ -607,9 +622,10 @@ static json_t *echo_of(const json_t *in)
 	if (json_is_null(json_object_get(e, "tools")))
 		json_object_set_new(e, "tools", json_array());
 	json_t *text = sy_jcheck_opt(in, "text");
-	json_object_set_new(e, "text", text && json_object_get(text, "format")
-	                                   ? json_deep_copy(text)
-	                                   : json_pack("{s:{s:s}}", "format", "type", "text"));
+	json_object_set_new(e, "text",
+	                    text && json_object_get(text, "format")
+	                        ? json_deep_copy(text)
+	                        : json_pack("{s:{s:s}}", "format", "type", "text"));
 	json_t *user = sy_jcheck_opt(in, "user");
 	if (user)
 		json_object_set(e, "user", user);
@@ -835,15 +851,14 @@ static json_t *usage_of(const json_t *u)
 	json_t *cd = json_object_get(u, "completion_tokens_details");
 	uint32_t input = dp_adapter_count(u, "prompt_tokens");
 	uint32_t output = dp_adapter_count(u, "completion_tokens");
-	json_t *j = json_pack("{s:I,s:{s:I,s:I},s:I,s:{s:I},s:I}", "input_tokens",
-	                      (json_int_t)input, "input_tokens_details", "cached_tokens",
-	                      (json_int_t)dp_adapter_count(pd, "cached_tokens"),
-	                      "cache_write_tokens",
-	                      (json_int_t)dp_adapter_count(pd, "cache_write_tokens"),
-	                      "output_tokens", (json_int_t)output, "output_tokens_details",
-	                      "reasoning_tokens",
-	                      (json_int_t)dp_adapter_count(cd, "reasoning_tokens"), "total_tokens",
-	                      (json_int_t)input + output);
+	json_t *j =
+	    json_pack("{s:I,s:{s:I,s:I},s:I,s:{s:I},s:I}", "input_tokens", (json_int_t)input,
+	              "input_tokens_details", "cached_tokens",
+	              (json_int_t)dp_adapter_count(pd, "cached_tokens"), "cache_write_tokens",
+	              (json_int_t)dp_adapter_count(pd, "cache_write_tokens"), "output_tokens",
+	              (json_int_t)output, "output_tokens_details", "reasoning_tokens",
+	              (json_int_t)dp_adapter_count(cd, "reasoning_tokens"), "total_tokens",
+	              (json_int_t)input + output);
 	static const char *const extras[] = {"cost", "is_byok", "cost_details"};
 	for (size_t i = 0; j && i < sizeof(extras) / sizeof(extras[0]); i++) {
 		json_t *v = json_object_get(u, extras[i]);
@@ -874,9 +889,10 @@ static char *response_of(struct state *st, const char *json)
 	sy_buf_init(&enc, 0);
 	int rc = a && output ? reasoning_of(msg, &rt, &enc) : -ENOMEM;
 	if (!rc && (rt.len || enc.len))
-		json_array_append_new(output, reasoning_item(item_id("rs", gen, 0), st->summary,
-		                                             rt.data ? rt.data : "",
-		                                             enc.data ? enc.data : "", "completed"));
+		json_array_append_new(output,
+		                      reasoning_item(item_id("rs", gen, 0), st->summary,
+		                                     rt.data ? rt.data : "",
+		                                     enc.data ? enc.data : "", "completed"));
 	const char *text = json_string_value(json_object_get(msg, "content"));
 	json_t *calls = json_object_get(msg, "tool_calls");
 	if ((text && text[0]) || !json_array_size(calls))
@@ -900,15 +916,15 @@ static char *response_of(struct state *st, const char *json)
 		              json_is_string(args) ? json_string_value(args) : "{}"));
 	}
 	snprintf(st->finish, sizeof(st->finish), "%s", finish ? finish : "");
-	json_t *head = a ? json_pack("{s:O?,s:O?,s:O?,s:O?}", "id", json_object_get(a, "id"),
-	                             "created_at", json_object_get(a, "created"), "model",
-	                             json_object_get(a, "model"), "provider",
-	                             json_object_get(a, "provider"))
-	                 : NULL;
-	json_t *r = !rc && head ? response_object(st, head, final_status(st->finish),
-	                                          json_incref(output),
-	                                          usage_of(json_object_get(a, "usage")))
-	                        : NULL;
+	json_t *head =
+	    a ? json_pack("{s:O?,s:O?,s:O?,s:O?}", "id", json_object_get(a, "id"), "created_at",
+	                  json_object_get(a, "created"), "model", json_object_get(a, "model"),
+	                  "provider", json_object_get(a, "provider"))
+	      : NULL;
+	json_t *r = !rc && head
+	                ? response_object(st, head, final_status(st->finish), json_incref(output),
+	                                  usage_of(json_object_get(a, "usage")))
+	                : NULL;
 	char *s = r ? sy_json_dump(r) : NULL;
 	json_decref(r);
 	json_decref(head);
@@ -938,8 +954,8 @@ static char *reply(void *p, int status, char *json)
 /* One event: type and sequence_number, then the members of body (taken). */
 static int event(struct state *st, struct sy_buf *out, const char *type, json_t *body)
 {
-	json_t *e = body ? json_pack("{s:s,s:I}", "type", type, "sequence_number", st->seq++)
-	                 : NULL;
+	json_t *e =
+	    body ? json_pack("{s:s,s:I}", "type", type, "sequence_number", st->seq++) : NULL;
 	if (e && json_object_update(e, body)) {
 		json_decref(e);
 		e = NULL;
@@ -975,10 +991,10 @@ static int start(struct state *st, const json_t *c, struct sy_buf *out)
 	               json_pack("{s:o}", "response",
 	                         response_object(st, st->head, "in_progress", json_array(), NULL)));
 	if (!rc)
-		rc = event(st, out, "response.in_progress",
-		           json_pack("{s:o}", "response",
-		                     response_object(st, st->head, "in_progress", json_array(),
-		                                     NULL)));
+		rc = event(
+		    st, out, "response.in_progress",
+		    json_pack("{s:o}", "response",
+		              response_object(st, st->head, "in_progress", json_array(), NULL)));
 	return rc;
 }
 
@@ -1045,8 +1061,8 @@ static int close_item(struct state *st, struct sy_buf *out)
 
 /* Open an output item of kind (taken; its id made here, after the open one is closed, from
  * prefix and the generation id); messages and reasoning open their part too. */
-static int open_item(struct state *st, char kind, json_t *item, const char *prefix,
-                     const char *gen, struct sy_buf *out)
+static int open_item(struct state *st, char kind, json_t *item, const char *prefix, const char *gen,
+                     struct sy_buf *out)
 {
 	const char *added, *delta, *text_done, *done, *index;
 	int rc = close_item(st, out);
@@ -1083,8 +1099,7 @@ static int delta(struct state *st, const char *s, struct sy_buf *out)
 	return event(st, out, delta, at_item(st, b));
 }
 
-static int reasoning_events(struct state *st, const char *gen, const json_t *dl,
-                            struct sy_buf *out)
+static int reasoning_events(struct state *st, const char *gen, const json_t *dl, struct sy_buf *out)
 {
 	struct sy_buf t, enc;
 	sy_buf_init(&t, 0);
@@ -1116,13 +1131,13 @@ static int tool_events(struct state *st, const char *gen, const json_t *dl, stru
 		const char *name = json_string_value(json_object_get(fn, "name"));
 		const char *args = json_string_value(json_object_get(fn, "arguments"));
 		if (!rc && (json_is_string(id) || st->open != 'f' || idx != st->tool)) {
-			rc = open_item(
-			    st, 'f',
-			    json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "id", "", "type",
-			              "function_call", "status", "in_progress", "call_id",
-			              json_is_string(id) ? json_string_value(id) : "", "name",
-			              name ? name : "", "arguments", ""),
-			    "fc", gen, out);
+			rc =
+			    open_item(st, 'f',
+			              json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "id", "", "type",
+			                        "function_call", "status", "in_progress", "call_id",
+			                        json_is_string(id) ? json_string_value(id) : "",
+			                        "name", name ? name : "", "arguments", ""),
+			              "fc", gen, out);
 			st->tool = idx;
 		}
 		if (!rc && args && args[0])
@@ -1194,11 +1209,12 @@ static int failed_events(struct state *st, const char *json, struct sy_buf *out)
 		rc = event(st, out, "error",
 		           json_pack("{s:s,s:s,s:n}", "code", type[0] ? type : code, "message",
 		                     msg[0] ? msg : "error", "param"));
-	json_t *r = rc ? NULL
-	               : response_object(st, st->head, "failed", json_copy(st->output), NULL);
+	json_t *r =
+	    rc ? NULL : response_object(st, st->head, "failed", json_copy(st->output), NULL);
 	if (r)
-		json_object_set_new(r, "error", json_pack("{s:s,s:s}", "code", code, "message",
-		                                          msg[0] ? msg : "error"));
+		json_object_set_new(
+		    r, "error",
+		    json_pack("{s:s,s:s}", "code", code, "message", msg[0] ? msg : "error"));
 	if (!rc)
 		rc = event(st, out, "response.failed", json_pack("{s:o}", "response", r));
 	json_decref(c);

@@ -156,7 +156,7 @@ def main():
 
         # -- refusals in OpenAI's envelope with chat's statuses
         for bad, field in (({"previous_response_id": "resp_1"}, "stateless"),
-                           ({"store": True}, "stateless"), ({"include": []}, "include"),
+                           ({"store": True}, "stateless"), ({"include": ["message.output_text.logprobs"]}, "include[0]"),
                            ({"background": True}, "background"),
                            ({"tools": [{"type": "web_search"}]}, "web_search"),
                            ({"input": [{"type": "item_reference", "id": "x"}]},

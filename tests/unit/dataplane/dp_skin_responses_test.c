@@ -84,35 +84,39 @@ static void test_request(void **state)
 	    "\"completed\"},"
 	    "{\"type\":\"function_call_output\",\"call_id\":\"call_1\",\"output\":\"sunny\"},"
 	    "{\"role\":\"developer\",\"content\":\"Be short.\"}],"
-	    "\"tools\":[{\"type\":\"function\",\"name\":\"get_weather\",\"description\":\"Weather\","
+	    "\"tools\":[{\"type\":\"function\",\"name\":\"get_weather\",\"description\":"
+	    "\"Weather\","
 	    "\"parameters\":{\"type\":\"object\"},\"strict\":true}],\"tool_choice\":{\"type\":"
 	    "\"function\",\"name\":\"get_weather\"},\"max_output_tokens\":300,\"temperature\":0.5,"
 	    "\"top_p\":0.9,\"reasoning\":{\"effort\":\"high\",\"summary\":\"auto\"},\"text\":{"
-	    "\"format\":{\"type\":\"json_schema\",\"name\":\"out\",\"schema\":{\"type\":\"object\"},"
+	    "\"format\":{\"type\":\"json_schema\",\"name\":\"out\",\"schema\":{\"type\":\"object\"}"
+	    ","
 	    "\"strict\":true},\"verbosity\":\"low\"},\"parallel_tool_calls\":false,\"stream\":true,"
 	    "\"store\":false,\"metadata\":{\"run\":\"7\"},\"user\":\"u1\",\"provider\":{\"sort\":"
-	    "\"price\"},\"models\":[\"a/b\"],\"session_id\":\"s1\"}",
+	    "\"price\"},\"models\":[\"a/b\"],\"session_id\":\"s1\",\"include\":["
+	    "\"reasoning.encrypted_content\"]}",
 	    &st);
 	test_json_eq(
-	    j, "{\"model\":\"openai/o4-mini\",\"max_tokens\":300,\"temperature\":0.5,\"top_p\":0.9,"
-	       "\"stream\":true,\"parallel_tool_calls\":false,\"user\":\"u1\",\"models\":[\"a/b\"],"
-	       "\"provider\":{\"sort\":\"price\"},\"session_id\":\"s1\",\"messages\":["
-	       "{\"role\":\"system\",\"content\":\"Talk like a pirate.\"},"
-	       "{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"what is in this "
-	       "image?\"},{\"type\":\"image_url\",\"image_url\":{\"url\":"
-	       "\"https://example.com/a.jpg\",\"detail\":\"low\"}}]},"
-	       "{\"role\":\"assistant\",\"content\":\"A boat.\",\"reasoning_details\":[{\"type\":"
-	       "\"reasoning.text\",\"text\":\"Look.\",\"signature\":\"sig\"}],\"tool_calls\":[{"
-	       "\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"get_weather\","
-	       "\"arguments\":\"{\\\"city\\\":\\\"Paris\\\"}\"}}]},"
-	       "{\"role\":\"tool\",\"tool_call_id\":\"call_1\",\"content\":\"sunny\"},"
-	       "{\"role\":\"developer\",\"content\":\"Be short.\"}],"
-	       "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\","
-	       "\"description\":\"Weather\",\"parameters\":{\"type\":\"object\"},\"strict\":true}}],"
-	       "\"tool_choice\":{\"type\":\"function\",\"function\":{\"name\":\"get_weather\"}},"
-	       "\"reasoning\":{\"effort\":\"high\"},\"verbosity\":\"low\",\"response_format\":{"
-	       "\"type\":\"json_schema\",\"json_schema\":{\"name\":\"out\",\"schema\":{\"type\":"
-	       "\"object\"},\"strict\":true}}}");
+	    j,
+	    "{\"model\":\"openai/o4-mini\",\"max_tokens\":300,\"temperature\":0.5,\"top_p\":0.9,"
+	    "\"stream\":true,\"parallel_tool_calls\":false,\"user\":\"u1\",\"models\":[\"a/b\"],"
+	    "\"provider\":{\"sort\":\"price\"},\"session_id\":\"s1\",\"messages\":["
+	    "{\"role\":\"system\",\"content\":\"Talk like a pirate.\"},"
+	    "{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"what is in this "
+	    "image?\"},{\"type\":\"image_url\",\"image_url\":{\"url\":"
+	    "\"https://example.com/a.jpg\",\"detail\":\"low\"}}]},"
+	    "{\"role\":\"assistant\",\"content\":\"A boat.\",\"reasoning_details\":[{\"type\":"
+	    "\"reasoning.text\",\"text\":\"Look.\",\"signature\":\"sig\"}],\"tool_calls\":[{"
+	    "\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"get_weather\","
+	    "\"arguments\":\"{\\\"city\\\":\\\"Paris\\\"}\"}}]},"
+	    "{\"role\":\"tool\",\"tool_call_id\":\"call_1\",\"content\":\"sunny\"},"
+	    "{\"role\":\"developer\",\"content\":\"Be short.\"}],"
+	    "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\","
+	    "\"description\":\"Weather\",\"parameters\":{\"type\":\"object\"},\"strict\":true}}],"
+	    "\"tool_choice\":{\"type\":\"function\",\"function\":{\"name\":\"get_weather\"}},"
+	    "\"reasoning\":{\"effort\":\"high\"},\"verbosity\":\"low\",\"response_format\":{"
+	    "\"type\":\"json_schema\",\"json_schema\":{\"name\":\"out\",\"schema\":{\"type\":"
+	    "\"object\"},\"strict\":true}}}");
 	json_decref(j);
 	sk->release(st);
 
@@ -158,7 +162,9 @@ static void test_request_refused(void **state)
 	refused("{\"model\":\"m\",\"input\":\"x\",\"store\":true}", "stateless");
 	refused("{\"model\":\"m\",\"input\":\"x\",\"store\":\"no\"}", "store");
 	refused("{\"model\":\"m\",\"input\":\"x\",\"background\":true}", "background");
-	refused("{\"model\":\"m\",\"input\":\"x\",\"include\":[]}", "include");
+	refused("{\"model\":\"m\",\"input\":\"x\",\"include\":[\"reasoning.encrypted_content\","
+	        "\"file_search_call.results\"]}",
+	        "include[1]");
 	refused("{\"model\":\"m\",\"input\":\"x\",\"conversation\":\"c\"}", "conversation");
 	refused("{\"model\":\"m\"}", "input");
 	refused("{\"model\":\"m\",\"input\":[]}", "input");
@@ -193,8 +199,9 @@ static void test_request_refused(void **state)
 	        "reasoning.summary");
 	refused("{\"model\":\"m\",\"input\":\"x\",\"reasoning\":{\"mode\":\"pro\"}}",
 	        "reasoning.mode");
-	refused("{\"model\":\"m\",\"input\":\"x\",\"text\":{\"format\":{\"type\":\"json_schema\"}}}",
-	        "text.format");
+	refused(
+	    "{\"model\":\"m\",\"input\":\"x\",\"text\":{\"format\":{\"type\":\"json_schema\"}}}",
+	    "text.format");
 	refused("{\"model\":\"m\",\"input\":\"x\",\"text\":{\"format\":{\"type\":\"grammar\"}}}",
 	        "text.format.type");
 	refused("{\"model\":\"m\",\"input\":\"x\",\"metadata\":{\"k\":1}}", "metadata.k");
@@ -226,27 +233,28 @@ static void test_reply(void **state)
 	json_t *j = json_loads(r, 0, NULL);
 	free(r);
 	test_json_eq(
-	    j, "{\"id\":\"gen-1-abc\",\"object\":\"response\",\"created_at\":1700000000,\"status\":"
-	       "\"completed\",\"error\":null,\"incomplete_details\":null,\"model\":\"a/b\","
-	       "\"provider\":\"Anthropic\",\"output\":["
-	       "{\"id\":\"rs_1-abc_0\",\"type\":\"reasoning\",\"summary\":[],\"content\":[{\"type\":"
-	       "\"reasoning_text\",\"text\":\"Hm\"}],\"encrypted_content\":\"sig\",\"status\":"
-	       "\"completed\"},"
-	       "{\"id\":\"msg_1-abc_1\",\"type\":\"message\",\"status\":\"completed\",\"role\":"
-	       "\"assistant\",\"content\":[{\"type\":\"output_text\",\"text\":\"Let me look.\","
-	       "\"annotations\":[]}]},"
-	       "{\"id\":\"fc_1-abc_2\",\"type\":\"function_call\",\"status\":\"completed\","
-	       "\"call_id\":\"toolu_1\",\"name\":\"get_weather\",\"arguments\":"
-	       "\"{\\\"city\\\":\\\"Paris\\\"}\"}],"
-	       "\"usage\":{\"input_tokens\":25,\"input_tokens_details\":{\"cached_tokens\":5,"
-	       "\"cache_write_tokens\":2},\"output_tokens\":15,\"output_tokens_details\":{"
-	       "\"reasoning_tokens\":3},\"total_tokens\":40,\"cost\":0.0001,\"is_byok\":false},"
-	       "\"instructions\":\"Be brief.\",\"metadata\":{\"run\":\"7\"},\"temperature\":0.5,"
-	       "\"top_p\":null,\"max_output_tokens\":null,\"parallel_tool_calls\":true,"
-	       "\"tool_choice\":\"auto\",\"tools\":[{\"type\":\"function\",\"name\":"
-	       "\"get_weather\"}],\"reasoning\":{\"effort\":\"low\",\"summary\":null},"
-	       "\"store\":false,\"previous_response_id\":null,\"truncation\":\"disabled\","
-	       "\"background\":false,\"text\":{\"format\":{\"type\":\"text\"}}}");
+	    j,
+	    "{\"id\":\"gen-1-abc\",\"object\":\"response\",\"created_at\":1700000000,\"status\":"
+	    "\"completed\",\"error\":null,\"incomplete_details\":null,\"model\":\"a/b\","
+	    "\"provider\":\"Anthropic\",\"output\":["
+	    "{\"id\":\"rs_1-abc_0\",\"type\":\"reasoning\",\"summary\":[],\"content\":[{\"type\":"
+	    "\"reasoning_text\",\"text\":\"Hm\"}],\"encrypted_content\":\"sig\",\"status\":"
+	    "\"completed\"},"
+	    "{\"id\":\"msg_1-abc_1\",\"type\":\"message\",\"status\":\"completed\",\"role\":"
+	    "\"assistant\",\"content\":[{\"type\":\"output_text\",\"text\":\"Let me look.\","
+	    "\"annotations\":[]}]},"
+	    "{\"id\":\"fc_1-abc_2\",\"type\":\"function_call\",\"status\":\"completed\","
+	    "\"call_id\":\"toolu_1\",\"name\":\"get_weather\",\"arguments\":"
+	    "\"{\\\"city\\\":\\\"Paris\\\"}\"}],"
+	    "\"usage\":{\"input_tokens\":25,\"input_tokens_details\":{\"cached_tokens\":5,"
+	    "\"cache_write_tokens\":2},\"output_tokens\":15,\"output_tokens_details\":{"
+	    "\"reasoning_tokens\":3},\"total_tokens\":40,\"cost\":0.0001,\"is_byok\":false},"
+	    "\"instructions\":\"Be brief.\",\"metadata\":{\"run\":\"7\"},\"temperature\":0.5,"
+	    "\"top_p\":null,\"max_output_tokens\":null,\"parallel_tool_calls\":true,"
+	    "\"tool_choice\":\"auto\",\"tools\":[{\"type\":\"function\",\"name\":"
+	    "\"get_weather\"}],\"reasoning\":{\"effort\":\"low\",\"summary\":null},"
+	    "\"store\":false,\"previous_response_id\":null,\"truncation\":\"disabled\","
+	    "\"background\":false,\"text\":{\"format\":{\"type\":\"text\"}}}");
 	json_decref(j);
 	sk->release(st);
 
@@ -254,15 +262,17 @@ static void test_reply(void **state)
 	json_decref(translate("{\"model\":\"m\",\"input\":\"x\",\"reasoning\":{\"summary\":"
 	                      "\"auto\"}}",
 	                      &st));
-	r = sk->reply(st, 200,
-	              strdup("{\"id\":\"gen-2\",\"created\":1,\"model\":\"a/b\",\"choices\":[{"
-	                     "\"message\":{\"role\":\"assistant\",\"content\":\"Hel\",\"reasoning\":"
-	                     "\"Think\"},\"finish_reason\":\"length\"}],\"usage\":{"
-	                     "\"prompt_tokens\":2,\"completion_tokens\":1}}"));
+	r = sk->reply(
+	    st, 200,
+	    strdup("{\"id\":\"gen-2\",\"created\":1,\"model\":\"a/b\",\"choices\":[{"
+	           "\"message\":{\"role\":\"assistant\",\"content\":\"Hel\",\"reasoning\":"
+	           "\"Think\"},\"finish_reason\":\"length\"}],\"usage\":{"
+	           "\"prompt_tokens\":2,\"completion_tokens\":1}}"));
 	j = json_loads(r, 0, NULL);
 	free(r);
 	assert_string_equal(json_string_value(json_object_get(j, "status")), "incomplete");
-	test_json_eq(json_object_get(j, "incomplete_details"), "{\"reason\":\"max_output_tokens\"}");
+	test_json_eq(json_object_get(j, "incomplete_details"),
+	             "{\"reason\":\"max_output_tokens\"}");
 	test_json_eq(json_array_get(json_object_get(j, "output"), 0),
 	             "{\"id\":\"rs_2_0\",\"type\":\"reasoning\",\"summary\":[{\"type\":"
 	             "\"summary_text\",\"text\":\"Think\"}],\"status\":\"completed\"}");
@@ -342,12 +352,13 @@ static void test_events(void **state)
 	sy_buf_init(&out, 0);
 	for (size_t i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++)
 		assert_int_equal(sk->stream(st, DP_SKIN_CHUNK, chunks[i], &out), 0);
-	assert_int_equal(sk->stream(st, DP_SKIN_END,
-	                            "{\"id\":\"gen-1\",\"created\":7,\"model\":\"a/b\",\"provider\":"
-	                            "\"P\",\"choices\":[],\"usage\":{\"prompt_tokens\":25,"
-	                            "\"completion_tokens\":15,\"cost\":0.1}}",
-	                            &out),
-	                 0);
+	assert_int_equal(
+	    sk->stream(st, DP_SKIN_END,
+	               "{\"id\":\"gen-1\",\"created\":7,\"model\":\"a/b\",\"provider\":"
+	               "\"P\",\"choices\":[],\"usage\":{\"prompt_tokens\":25,"
+	               "\"completion_tokens\":15,\"cost\":0.1}}",
+	               &out),
+	    0);
 	json_t *ev = events(&out);
 	static const char *const types[] = {"response.created",
 	                                    "response.in_progress",
@@ -372,18 +383,20 @@ static void test_events(void **state)
 	                                    "response.completed"};
 	check_sequence(ev, types, sizeof(types) / sizeof(types[0]));
 #define DATA(i) json_object_get(json_array_get(ev, i), "data")
-	test_json_eq(json_object_get(DATA(0), "response"),
-	             "{\"id\":\"gen-1\",\"object\":\"response\",\"created_at\":7,\"status\":"
-	             "\"in_progress\",\"error\":null,\"incomplete_details\":null,\"model\":\"a/b\","
-	             "\"output\":[],\"usage\":null,\"instructions\":null,\"metadata\":{},"
-	             "\"temperature\":null,\"top_p\":null,\"max_output_tokens\":null,"
-	             "\"parallel_tool_calls\":true,\"tool_choice\":\"auto\",\"tools\":[],"
-	             "\"reasoning\":{\"effort\":null,\"summary\":null},\"store\":false,"
-	             "\"previous_response_id\":null,\"truncation\":\"disabled\",\"background\":false,"
-	             "\"text\":{\"format\":{\"type\":\"text\"}}}");
-	test_json_eq(DATA(2), "{\"type\":\"response.output_item.added\",\"sequence_number\":2,"
-	                      "\"output_index\":0,\"item\":{\"id\":\"rs_1_0\",\"type\":\"reasoning\","
-	                      "\"summary\":[],\"content\":[],\"status\":\"in_progress\"}}");
+	test_json_eq(
+	    json_object_get(DATA(0), "response"),
+	    "{\"id\":\"gen-1\",\"object\":\"response\",\"created_at\":7,\"status\":"
+	    "\"in_progress\",\"error\":null,\"incomplete_details\":null,\"model\":\"a/b\","
+	    "\"output\":[],\"usage\":null,\"instructions\":null,\"metadata\":{},"
+	    "\"temperature\":null,\"top_p\":null,\"max_output_tokens\":null,"
+	    "\"parallel_tool_calls\":true,\"tool_choice\":\"auto\",\"tools\":[],"
+	    "\"reasoning\":{\"effort\":null,\"summary\":null},\"store\":false,"
+	    "\"previous_response_id\":null,\"truncation\":\"disabled\",\"background\":false,"
+	    "\"text\":{\"format\":{\"type\":\"text\"}}}");
+	test_json_eq(DATA(2),
+	             "{\"type\":\"response.output_item.added\",\"sequence_number\":2,"
+	             "\"output_index\":0,\"item\":{\"id\":\"rs_1_0\",\"type\":\"reasoning\","
+	             "\"summary\":[],\"content\":[],\"status\":\"in_progress\"}}");
 	test_json_eq(DATA(4), "{\"type\":\"response.reasoning_text.delta\",\"sequence_number\":4,"
 	                      "\"item_id\":\"rs_1_0\",\"output_index\":0,\"content_index\":0,"
 	                      "\"delta\":\"Hm\"}");
@@ -391,19 +404,21 @@ static void test_events(void **state)
 	             "{\"id\":\"rs_1_0\",\"type\":\"reasoning\",\"summary\":[],\"content\":[{"
 	             "\"type\":\"reasoning_text\",\"text\":\"Hm\"}],\"encrypted_content\":\"sig\","
 	             "\"status\":\"completed\"}");
-	test_json_eq(DATA(9), "{\"type\":\"response.content_part.added\",\"sequence_number\":9,"
-	                      "\"item_id\":\"msg_1_1\",\"output_index\":1,\"content_index\":0,"
-	                      "\"part\":{\"type\":\"output_text\",\"text\":\"\",\"annotations\":[]}}");
+	test_json_eq(DATA(9),
+	             "{\"type\":\"response.content_part.added\",\"sequence_number\":9,"
+	             "\"item_id\":\"msg_1_1\",\"output_index\":1,\"content_index\":0,"
+	             "\"part\":{\"type\":\"output_text\",\"text\":\"\",\"annotations\":[]}}");
 	test_json_eq(DATA(10), "{\"type\":\"response.output_text.delta\",\"sequence_number\":10,"
 	                       "\"item_id\":\"msg_1_1\",\"output_index\":1,\"content_index\":0,"
 	                       "\"delta\":\"Hello\",\"logprobs\":[]}");
 	test_json_eq(DATA(12), "{\"type\":\"response.output_text.done\",\"sequence_number\":12,"
 	                       "\"item_id\":\"msg_1_1\",\"output_index\":1,\"content_index\":0,"
 	                       "\"text\":\"Hello!\",\"logprobs\":[]}");
-	test_json_eq(DATA(15), "{\"type\":\"response.output_item.added\",\"sequence_number\":15,"
-	                       "\"output_index\":2,\"item\":{\"id\":\"fc_1_2\",\"type\":"
-	                       "\"function_call\",\"status\":\"in_progress\",\"call_id\":\"call_1\","
-	                       "\"name\":\"get_weather\",\"arguments\":\"\"}}");
+	test_json_eq(DATA(15),
+	             "{\"type\":\"response.output_item.added\",\"sequence_number\":15,"
+	             "\"output_index\":2,\"item\":{\"id\":\"fc_1_2\",\"type\":"
+	             "\"function_call\",\"status\":\"in_progress\",\"call_id\":\"call_1\","
+	             "\"name\":\"get_weather\",\"arguments\":\"\"}}");
 	test_json_eq(DATA(16), "{\"type\":\"response.function_call_arguments.delta\","
 	                       "\"sequence_number\":16,\"item_id\":\"fc_1_2\",\"output_index\":2,"
 	                       "\"delta\":\"{\\\"city\\\":\"}");
@@ -436,15 +451,18 @@ static void test_events(void **state)
 	                            &out),
 	                 0);
 	ev = events(&out);
-	static const char *const failed[] = {"response.created", "response.in_progress",
+	static const char *const failed[] = {"response.created",
+	                                     "response.in_progress",
 	                                     "response.output_item.added",
 	                                     "response.content_part.added",
-	                                     "response.output_text.delta", "error",
+	                                     "response.output_text.delta",
+	                                     "error",
 	                                     "response.failed"};
 	check_sequence(ev, failed, sizeof(failed) / sizeof(failed[0]));
-	test_json_eq(DATA(2), "{\"type\":\"response.output_item.added\",\"sequence_number\":2,"
-	                      "\"output_index\":0,\"item\":{\"id\":\"msg_1_0\",\"type\":\"message\","
-	                      "\"status\":\"in_progress\",\"role\":\"assistant\",\"content\":[]}}");
+	test_json_eq(DATA(2),
+	             "{\"type\":\"response.output_item.added\",\"sequence_number\":2,"
+	             "\"output_index\":0,\"item\":{\"id\":\"msg_1_0\",\"type\":\"message\","
+	             "\"status\":\"in_progress\",\"role\":\"assistant\",\"content\":[]}}");
 	test_json_eq(DATA(5), "{\"type\":\"error\",\"sequence_number\":5,\"code\":"
 	                      "\"provider_error\",\"message\":\"The provider ended the stream\","
 	                      "\"param\":null}");
@@ -477,9 +495,8 @@ static void test_events_summary(void **state)
 	                            "\"finish_reason\":\"length\"}]}",
 	                            &out),
 	                 0);
-	assert_int_equal(sk->stream(st, DP_SKIN_END,
-	                            "{\"id\":\"gen-3\",\"choices\":[],\"usage\":{}}", &out),
-	                 0);
+	assert_int_equal(
+	    sk->stream(st, DP_SKIN_END, "{\"id\":\"gen-3\",\"choices\":[],\"usage\":{}}", &out), 0);
 	json_t *ev = events(&out);
 	static const char *const types[] = {"response.created",
 	                                    "response.in_progress",
@@ -503,7 +520,8 @@ static void test_events_summary(void **state)
 	                "\"type\":\"summary_text\",\"text\":\"Hm\"}}");
 	d = json_object_get(json_object_get(json_array_get(ev, 14), "data"), "response");
 	assert_string_equal(json_string_value(json_object_get(d, "status")), "incomplete");
-	test_json_eq(json_object_get(d, "incomplete_details"), "{\"reason\":\"max_output_tokens\"}");
+	test_json_eq(json_object_get(d, "incomplete_details"),
+	             "{\"reason\":\"max_output_tokens\"}");
 	json_decref(ev);
 	sy_buf_release(&out);
 	sk->release(st);
