@@ -154,6 +154,26 @@ def main():
         sent = mock_last(c)["body"]  # Anthropic's: thinking asked for
         assert sent["thinking"]["type"] == "enabled", sent
 
+        # -- Anthropic's signed thinking goes back: the reasoning item's encrypted_content is
+        # the signature of the thinking block the provider gets again
+        s, b, _ = http("POST", url, {"model": "x/anth", "input": "Weather?", "tools": [WEATHER],
+                                     "tool_choice": "required", "include": [
+                                         "reasoning.encrypted_content"],
+                                     "reasoning": {"effort": "low"}}, auth)
+        assert s == 200 and [o["type"] for o in b["output"]] == ["reasoning", "function_call"]
+        rs, call = b["output"]
+        assert rs["encrypted_content"] and rs["content"][0]["text"].startswith("thought0"), rs
+        s, _, _ = http("POST", url, {"model": "x/anth", "tools": [WEATHER], "input": [
+            {"role": "user", "content": "Weather?"}, rs, call,
+            {"type": "function_call_output", "call_id": call["call_id"], "output": "sunny"}]},
+            auth)
+        assert s == 200, s
+        turn = mock_last(c)["body"]["messages"][1]
+        assert turn["role"] == "assistant", turn
+        assert turn["content"][0] == {"type": "thinking", "thinking": rs["content"][0]["text"],
+                                      "signature": rs["encrypted_content"]}, turn
+        assert turn["content"][1]["type"] == "tool_use", turn
+
         # -- refusals in OpenAI's envelope with chat's statuses
         for bad, field in (({"previous_response_id": "resp_1"}, "stateless"),
                            ({"store": True}, "stateless"), ({"include": ["message.output_text.logprobs"]}, "include[0]"),
