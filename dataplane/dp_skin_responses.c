@@ -275,8 +275,10 @@ static int reasoning_input(const json_t *item, const char *where, json_t *pendin
 	if (enc && !json_is_string(enc))
 		return dp_adapter_refuse(err, errlen, "%s.encrypted_content must be a string",
 		                         where);
+	if (parts && !json_is_null(parts) && !json_is_array(parts))
+		return dp_adapter_refuse(err, errlen, "%s.content must be an array", where);
 	if (!json_array_size(parts))
-		parts = json_object_get(item, "summary");
+		parts = sy_jcheck_opt(item, "summary");
 	snprintf(w, sizeof(w), "%s.%s", where,
 	         json_array_size(json_object_get(item, "content")) ? "content" : "summary");
 	if (!parts)

@@ -205,6 +205,10 @@ static void test_request_refused(void **state)
 	refused("{\"model\":\"m\",\"input\":\"x\",\"text\":{\"format\":{\"type\":\"grammar\"}}}",
 	        "text.format.type");
 	refused("{\"model\":\"m\",\"input\":\"x\",\"metadata\":{\"k\":1}}", "metadata.k");
+	refused("{\"model\":\"m\",\"input\":[{\"type\":\"reasoning\",\"content\":\"x\"}]}",
+	        "input[0].content must be an array");
+	refused("{\"model\":\"m\",\"input\":[{\"type\":\"reasoning\",\"summary\":[{}]}]}",
+	        "input[0].summary[0].text");
 	refused("[]", "JSON object");
 	refused("{", "not valid JSON");
 }
