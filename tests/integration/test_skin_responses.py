@@ -9,6 +9,8 @@ gateway is stateless), and the official `openai` SDK's client.responses.create a
 responses.stream (plain, streamed, a function tool and its output) with no SDK error. Node and
 npm are required: without them this test fails.
 """
+from decimal import Decimal
+
 from sy_adapters import add_model, add_provider, mock_last, one_record, same_money
 from sy_cluster import Cluster, http, run_sdk_script, sdk_step, sse, sse_data
 
@@ -83,7 +85,7 @@ def main():
         for k in ("input", "instructions", "metadata", "store", "max_output_tokens", "user"):
             assert k not in sent, (k, sent)
         g = one_record(c, dp, key, b["id"])
-        assert same_money(u["cost"], __import__("decimal").Decimal(repr(g["total_cost"]))), g
+        assert same_money(u["cost"], Decimal(repr(g["total_cost"]))), g
 
         for slug in ("oai", "gem", "anth"):
             model = f"x/{slug}"
