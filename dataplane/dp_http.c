@@ -213,6 +213,7 @@ static void route(struct req *q, const char *url, const char *method)
 	    {"/messages/count_tokens", "POST", R_COUNT_TOKENS, &dp_skin_messages},
 	    {"/completions", "POST", R_CHAT, &dp_skin_completions},
 	    {"/embeddings", "POST", R_EMBEDDINGS, NULL},
+	    {"/responses", "POST", R_CHAT, &dp_skin_responses},
 	    {"/models", "GET", R_MODELS, NULL},
 	    {"/providers", "GET", R_PROVIDERS, NULL},
 	    {"/key", "GET", R_KEY, NULL},

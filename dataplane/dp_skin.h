@@ -86,6 +86,7 @@ struct dp_skin {
 extern const struct dp_skin dp_skin_chat;
 extern const struct dp_skin dp_skin_messages;
 extern const struct dp_skin dp_skin_completions;
+extern const struct dp_skin dp_skin_responses;
 
 /* POST /messages/count_tokens: the estimate {"input_tokens": n} for a Messages request body
  * (malloc'ed in *out): the chat request's prompt estimate (text characters / 4, rounded up)
