@@ -34,8 +34,11 @@ void dp_skin_error_parts(const char *json, int fallback, int *status, char *mess
 	json_t *e = json_object_get(j, "error");
 	json_t *code = json_object_get(e, "code");
 	const char *m = json_string_value(json_object_get(e, "message"));
-	const char *t =
-	    json_string_value(json_object_get(json_object_get(e, "metadata"), "error_type"));
+	/* the specific reason (insufficient_credits) when there is one, else OpenRouter's type */
+	json_t *meta = json_object_get(e, "metadata");
+	const char *t = json_string_value(json_object_get(meta, "reason"));
+	if (!t)
+		t = json_string_value(json_object_get(meta, "error_type"));
 	*status = json_is_integer(code) ? (int)json_integer_value(code) : fallback;
 	snprintf(message, msglen, "%s", m ? m : "");
 	snprintf(error_type, typelen, "%s", t ? t : "");

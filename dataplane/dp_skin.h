@@ -104,9 +104,10 @@ int dp_skin_stream(const struct dp_skin *s, void *state, enum dp_skin_part part,
 
 /* ---- shared by the skins --------------------------------------------------------------- */
 
-/* The parts of OpenRouter's error envelope {"error": {code, message, metadata.error_type}}
- * (also the in-band error chunk's): status (the code, else fallback), message and
- * error_type copied into the caller's buffers ("" when absent). */
+/* The parts of OpenRouter's error envelope {"error": {code, message, metadata}} (also the
+ * in-band error chunk's): status (the code, else fallback), message and the error's type —
+ * metadata.reason (the specific one, e.g. insufficient_credits), else metadata.error_type —
+ * copied into the caller's buffers ("" when absent). */
 void dp_skin_error_parts(const char *json, int fallback, int *status, char *message, size_t msglen,
                          char *error_type, size_t typelen);
 /* Append one SSE event: "event: <name>\n" (when name is not NULL) "data: <json>\n\n"

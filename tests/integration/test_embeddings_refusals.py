@@ -123,8 +123,7 @@ def main():
         assert s == 201, (s, b)
         k3 = b["key"]
         M.wait_key(dp, k3)
-        assert until_refused(dp, k3, 402)["error"]["metadata"]["error_type"] == \
-            "key_limit_exceeded"
+        assert until_refused(dp, k3, 402)["error"]["metadata"]["reason"] == "key_limit_exceeded"
         s, b = c.admin("PUT", f"/api/v1/orgs/{org}/budgets/lifetime", {"limit_usd": 1})
         assert s in (200, 201), (s, b)
         spent = M.wait_settled(c, org)["debits_posted"]

@@ -49,7 +49,7 @@ def main():
             assert s == 400 and field in b["error"]["message"], (bad, s, b)
             assert b["error"]["code"] == 400, b
         s, b, _ = http("POST", url, {"model": "x/none", "prompt": "x"}, auth)
-        assert s == 404 and b["error"]["code"] == 404, (s, b)
+        assert s == 400 and b["error"]["metadata"]["error_type"] == "model_not_found", (s, b)
         s, b, _ = http("POST", dp.url + "/v1/completions", {"model": "x/oai", "prompt": "x"},
                        {"Authorization": "Bearer nope"})
         assert s == 401 and b["error"]["code"] == 401, (s, b)

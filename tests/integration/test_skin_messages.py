@@ -194,8 +194,9 @@ def main():
         ok = {"model": "x/oai", "max_tokens": 10, "messages": [{"role": "user", "content": "x"}]}
         s, b, _ = http("POST", url, ok, {"x-api-key": "sk-nope"})
         assert s == 401 and b["error"]["type"] == "authentication_error", (s, b)
+        # an unknown model is OpenRouter's 400 model_not_found
         s, b, _ = http("POST", url, dict(ok, model="x/none"), xkey)
-        assert s == 404 and b["error"]["type"] == "not_found_error", (s, b)
+        assert s == 400 and b["error"]["type"] == "invalid_request_error", (s, b)
         s, b, _ = http("POST", url, dict(ok, model="x/down"), xkey)
         assert s == 502 and b == {"type": "error", "error": {
             "type": "api_error", "message": b["error"]["message"]}}, (s, b)

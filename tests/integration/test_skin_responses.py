@@ -194,7 +194,7 @@ def main():
         s, b, _ = http("POST", url, "{", auth)
         assert s == 400 and "JSON" in b["error"]["message"], (s, b)
         s, b, _ = http("POST", url, {"model": "x/none", "input": "x"}, auth)
-        assert s == 404 and b["error"]["type"] == "invalid_request_error", (s, b)
+        assert s == 400 and b["error"]["code"] == "model_not_found", (s, b)
         s, b, _ = http("POST", dp.url + "/v1/responses", {"model": "x/oai", "input": "x"},
                        {"Authorization": "Bearer nope"})
         assert s == 401 and b["error"]["type"] == "authentication_error", (s, b)
