@@ -49,6 +49,7 @@ struct opts {
 	const char *catalog;
 	const char *log_level;
 	size_t map_mb;
+	size_t map_max_mb; /* the map grows up to this (0: 64 GiB or map_mb, the larger) */
 	uint32_t lease_ttl_ms;
 	uint32_t publish_ms;
 	uint32_t stats_ms;
@@ -87,7 +88,9 @@ static void usage(FILE *f)
 	    "kept\n"
 	    "  --catalog FILE        import providers and models from FILE at start (upsert)\n"
 	    "  --log-level LEVEL     error|warn|info|debug (default info)\n"
-	    "  --map-size-mb N       LMDB map size in MiB (default 1024)\n"
+	    "  --map-size-mb N       LMDB map size in MiB at start (default 1024)\n"
+	    "  --map-max-mb N        the map doubles when 3/4 full, up to this many MiB\n"
+	    "                        (default 65536)\n"
 	    "  --lease-ttl-ms N      lifetime of a worker's unrenewed credit lease (default "
 	    "30000)\n"
 	    "  --publish-ms N        how often changed balances go to the workers (default 250)\n"
@@ -121,6 +124,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		O_CAT,
 		O_LOG,
 		O_MAP,
+		O_MAPMAX,
 		O_TTL,
 		O_PUBMS,
 		O_STATSMS,
@@ -141,6 +145,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	    {"catalog", required_argument, NULL, O_CAT},
 	    {"log-level", required_argument, NULL, O_LOG},
 	    {"map-size-mb", required_argument, NULL, O_MAP},
+	    {"map-max-mb", required_argument, NULL, O_MAPMAX},
 	    {"lease-ttl-ms", required_argument, NULL, O_TTL},
 	    {"publish-ms", required_argument, NULL, O_PUBMS},
 	    {"stats-ms", required_argument, NULL, O_STATSMS},
@@ -188,6 +193,13 @@ static int parse_args(int argc, char **argv, struct opts *o)
 				return -1;
 			}
 			o->map_mb = (size_t)v;
+			break;
+		case O_MAPMAX:
+			if (!sy_parse_num(optarg, 1, 1024 * 1024, &v)) {
+				fprintf(stderr, "--map-max-mb must be 1 to 1048576\n");
+				return -1;
+			}
+			o->map_max_mb = (size_t)v;
 			break;
 		case O_TTL:
 		case O_PUBMS:
@@ -509,6 +521,7 @@ int main(int argc, char **argv)
 	    .zmq_usage = "tcp://127.0.0.1:5557",
 	    .log_level = "info",
 	    .map_mb = 1024,
+	    .map_max_mb = 65536,
 	    .lease_ttl_ms = CP_USAGE_LEASE_TTL_MS,
 	    .publish_ms = 250,
 	    .stats_ms = 5000,
@@ -571,6 +584,8 @@ int main(int argc, char **argv)
 		sy_err("cannot open the store in %s: %s", o.data_dir, why);
 		goto out;
 	}
+	cp_store_set_map_max(store, o.map_max_mb > o.map_mb ? o.map_max_mb : o.map_mb);
+	cp_store_make_room(store);
 	/* Changes made before the sockets exist reach workers through their first snapshot. */
 	if (cp_auth_bootstrap(store, o.data_dir, admin_key, &why)) {
 		sy_err("bootstrap: %s", why);

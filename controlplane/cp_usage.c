@@ -69,6 +69,7 @@ static void on_batch(struct cp_usage *u, const struct cp_zmsg *m)
 	const Sy__UsageBatch *b = m->env->usage_batch;
 	size_t stored, dups, invalid;
 	Sy__UsageRecord **recs = NULL;
+	cp_store_make_room(u->s); /* a full map refuses the batch: it waits in the spool */
 	ssize_t n = authorized_records(u, m, &recs);
 	int rc =
 	    n < 0 ? SY_ESTORE : cp_ledger_apply(u->s, recs, (size_t)n, &stored, &dups, &invalid);
@@ -206,6 +207,7 @@ bool cp_usage_tick(struct cp_usage *u)
 {
 	size_t released = 0;
 	bool left = false;
+	cp_store_make_room(u->s); /* between transactions: the map may grow */
 	int rc = cp_money_expire(u->s, sy_unix_ms(), &released);
 	if (rc)
 		sy_err("usage: lease expiry failed: %s", sy_strerror(rc));
