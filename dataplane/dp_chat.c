@@ -772,8 +772,10 @@ static void attempt_failed(struct dp_chat *chat, const struct failure *f)
 			return;
 		}
 		chat->retry_timer = dp_timer_add(chat->w->loop, d.wait_ms, on_retry_due, chat);
-		if (chat->retry_timer)
+		if (chat->retry_timer) {
+			dp_overhead_wait_begin(&chat->overhead); /* the provider's wait, not ours */
 			return;
+		}
 		break;
 	case DP_FAILOVER_GIVE_UP:
 		break;

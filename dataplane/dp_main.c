@@ -99,8 +99,11 @@ static const char usage_text[] =
     "                                same endpoint (default 2000; 0 = never wait)\n"
     "  --usage-memory-max N          unacknowledged usage records held in memory per worker;\n"
     "                                the rest wait in the spool (default 10000; 0 = no cap)\n"
-    "  --no-spool-fsync              do not fdatasync the usage spool after each loop\n"
-    "                                iteration (a power loss may then lose records)\n"
+    "  --spool-sync-ms N             fdatasync the usage spool within N ms of a write (a\n"
+    "                                group commit; 0 = after every loop iteration, before\n"
+    "                                any answer goes out; default 100)\n"
+    "  --no-spool-fsync              never fdatasync the usage spool (a power loss may\n"
+    "                                then lose records; a killed worker loses none)\n"
     "  --malformed-run-max N         unparsable stream events in a row that end a stream\n"
     "                                (fewer are skipped; default 3)\n"
     "  --reserve-max-tokens N        completion tokens a request reserves credits for at most\n"
@@ -152,6 +155,7 @@ enum {
 	OPT_MALFORMED_RUN,
 	OPT_USAGE_MEMORY,
 	OPT_NO_FSYNC,
+	OPT_SPOOL_SYNC,
 };
 
 /* --trusted-proxies: a comma-separated list of addresses and CIDR ranges. */
@@ -208,6 +212,7 @@ static int parse_args(int argc, char **argv, struct dp_config *cfg, bool *check)
 	    {"malformed-run-max", required_argument, NULL, OPT_MALFORMED_RUN},
 	    {"usage-memory-max", required_argument, NULL, OPT_USAGE_MEMORY},
 	    {"no-spool-fsync", no_argument, NULL, OPT_NO_FSYNC},
+	    {"spool-sync-ms", required_argument, NULL, OPT_SPOOL_SYNC},
 	    {"allow-core-dumps", no_argument, NULL, OPT_CORE},
 	    {"check", no_argument, NULL, 'n'},
 	    {"help", no_argument, NULL, 'h'},
@@ -352,6 +357,11 @@ static int parse_args(int argc, char **argv, struct dp_config *cfg, bool *check)
 			name = "--malformed-run-max";
 			max = 1000;
 			break;
+		case OPT_SPOOL_SYNC:
+			name = "--spool-sync-ms";
+			min = 0;
+			max = 60000;
+			break;
 		case OPT_USAGE_MEMORY:
 			name = "--usage-memory-max";
 			min = 0;
@@ -426,6 +436,9 @@ static int parse_args(int argc, char **argv, struct dp_config *cfg, bool *check)
 			break;
 		case OPT_USAGE_MEMORY:
 			cfg->usage_memory_max = (uint32_t)v;
+			break;
+		case OPT_SPOOL_SYNC:
+			cfg->spool_sync_ms = (uint32_t)v;
 			break;
 		}
 	}
@@ -577,7 +590,8 @@ static int worker_main(const struct dp_config *cfg, int id)
 	w.usage = dp_usage_new(w.loop, w.zctx, cfg->zmq_usage, cfg->curve, cfg->spool_dir, id);
 	if (!w.usage)
 		goto out;
-	dp_usage_configure(w.usage, !cfg->no_spool_fsync, cfg->usage_memory_max);
+	dp_usage_configure(w.usage, !cfg->no_spool_fsync, cfg->spool_sync_ms,
+	                   cfg->usage_memory_max);
 	char mtag[16];
 	snprintf(mtag, sizeof(mtag), "w%d", id);
 	struct dp_money_config mcfg = {
@@ -773,6 +787,7 @@ int main(int argc, char **argv)
 	    .retry_after_max_ms = 2000,
 	    .malformed_run_max = 3,
 	    .usage_memory_max = 10000,
+	    .spool_sync_ms = 100,
 	};
 	bool check = false;
 	if (parse_args(argc, argv, &cfg, &check))
@@ -788,8 +803,8 @@ int main(int argc, char **argv)
 		printf("attempts max %u budget-ms %u retry-after-max-ms %u malformed-run-max %u\n",
 		       cfg.max_attempts, cfg.attempt_budget_ms, cfg.retry_after_max_ms,
 		       cfg.malformed_run_max);
-		printf("usage-memory-max %u spool-fsync %s\n", cfg.usage_memory_max,
-		       cfg.no_spool_fsync ? "off" : "on");
+		printf("usage-memory-max %u spool-fsync %s spool-sync-ms %u\n",
+		       cfg.usage_memory_max, cfg.no_spool_fsync ? "off" : "on", cfg.spool_sync_ms);
 		printf("curve %s%s\n", cfg.curve ? "on, public key " : "off",
 		       cfg.curve ? cfg.curve->public_key : "");
 		printf("trusted-proxies %zu\n", cfg.n_trusted_proxies);
