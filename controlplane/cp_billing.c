@@ -4,6 +4,7 @@
 #include "cp_json.h"
 #include "cp_ledger.h"
 #include "cp_money.h"
+#include "cp_retention.h"
 #include "cp_validate.h"
 #include "sy_array.h"
 #include "sy_buf.h"
@@ -409,7 +410,7 @@ static int activity_item(const char *k, size_t kl, const void *v, size_t len, vo
 	}
 	struct group *g = group_of(a, name);
 	if (g) {
-		g->requests++;
+		g->requests += cp_retention_requests(r);
 		g->usage += r->has_cost ? r->cost : 0;
 		g->prompt += r->prompt_tokens;
 		g->completion += r->completion_tokens;

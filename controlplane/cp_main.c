@@ -49,7 +49,8 @@ struct opts {
 	const char *catalog;
 	const char *log_level;
 	size_t map_mb;
-	size_t map_max_mb; /* the map grows up to this (0: 64 GiB or map_mb, the larger) */
+	size_t map_max_mb;       /* the map grows up to this (0: 64 GiB or map_mb, the larger) */
+	uint32_t retention_days; /* generations older than this are folded (0: kept) */
 	uint32_t lease_ttl_ms;
 	uint32_t publish_ms;
 	uint32_t stats_ms;
@@ -91,6 +92,9 @@ static void usage(FILE *f)
 	    "  --map-size-mb N       LMDB map size in MiB at start (default 1024)\n"
 	    "  --map-max-mb N        the map doubles when 3/4 full, up to this many MiB\n"
 	    "                        (default 65536)\n"
+	    "  --generation-retention-days N  generations older than N days are folded into\n"
+	    "                        daily aggregates (activity and reports stay exact; default\n"
+	    "                        0: kept forever)\n"
 	    "  --lease-ttl-ms N      lifetime of a worker's unrenewed credit lease (default "
 	    "30000)\n"
 	    "  --publish-ms N        how often changed balances go to the workers (default 250)\n"
@@ -125,6 +129,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		O_LOG,
 		O_MAP,
 		O_MAPMAX,
+		O_RETENTION,
 		O_TTL,
 		O_PUBMS,
 		O_STATSMS,
@@ -146,6 +151,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	    {"log-level", required_argument, NULL, O_LOG},
 	    {"map-size-mb", required_argument, NULL, O_MAP},
 	    {"map-max-mb", required_argument, NULL, O_MAPMAX},
+	    {"generation-retention-days", required_argument, NULL, O_RETENTION},
 	    {"lease-ttl-ms", required_argument, NULL, O_TTL},
 	    {"publish-ms", required_argument, NULL, O_PUBMS},
 	    {"stats-ms", required_argument, NULL, O_STATSMS},
@@ -200,6 +206,13 @@ static int parse_args(int argc, char **argv, struct opts *o)
 				return -1;
 			}
 			o->map_max_mb = (size_t)v;
+			break;
+		case O_RETENTION:
+			if (!sy_parse_num(optarg, 0, 36500, &v)) {
+				fprintf(stderr, "--generation-retention-days must be 0 to 36500\n");
+				return -1;
+			}
+			o->retention_days = (uint32_t)v;
 			break;
 		case O_TTL:
 		case O_PUBMS:
@@ -622,6 +635,7 @@ int main(int argc, char **argv)
 	cp_sync_set_stats(sync, stats);
 	cp_usage_set_stats(usage, stats);
 	cp_usage_set_lease_ttl(usage, o.lease_ttl_ms);
+	cp_usage_set_retention(usage, (int64_t)o.retention_days * 86400);
 	/* workers could not renew while we were down: give every lease one TTL to be renewed */
 	if (cp_money_grace(store, sy_unix_ms() + o.lease_ttl_ms))
 		sy_warn("could not extend the leases of the previous run; some may expire early");

@@ -241,7 +241,8 @@ int cp_store_make_room(struct cp_store *s)
 	if (s->full && (!s->full_warned || now - s->full_warned >= 60000)) {
 		s->full_warned = now;
 		sy_err("store: the LMDB map is full at its maximum (%llu MiB, --map-max-mb): usage "
-		       "batches are refused and wait in the dataplanes' spools; raise --map-max-mb",
+		       "batches are refused and wait in the dataplanes' spools; raise --map-max-mb "
+		       "or set --generation-retention-days",
 		       (unsigned long long)(map >> 20));
 	}
 	return s->full ? SY_ESTORE : 0;
