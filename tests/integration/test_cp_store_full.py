@@ -58,9 +58,17 @@ def main():
         log = c.cp.log()
         assert "grown from 1 to 2 MiB" in log and "grown from 2 to 3 MiB" in log, log[-3000:]
         assert "the LMDB map is full at its maximum" in log, log[-3000:]
-        pending = re.search(r"^switchyard_dp_usage_pending_records{[^}]*} (\d+)$",
-                            http("GET", dp.metrics_url)[1], re.M)
-        assert pending and int(pending.group(1)) > 0, "nothing waits in the spool"
+        # what comes now cannot be stored: it waits in the dataplane's spool
+        with ThreadPoolExecutor(8) as ex:
+            list(ex.map(one, range(500)))
+        served += 500
+
+        def pending():
+            m = re.search(r"^switchyard_dp_usage_pending_records{[^}]*} (\d+)$",
+                          http("GET", dp.metrics_url)[1], re.M)
+            return int(m.group(1)) if m else 0
+        wait_until(lambda: pending() > 0, 10, 0.2, what="records waiting in the spool")
+        assert health(c)["status"] == "store_full"
 
         # the operator raises the maximum: everything waiting arrives, once
         c.cp.stop()
