@@ -56,10 +56,15 @@ static void agg_id(const Sy__UsageRecord *r, int64_t day, char *out, size_t outl
 	crypto_generichash_state st;
 	unsigned char h[16];
 	crypto_generichash_init(&st, NULL, 0, sizeof(h));
-	const char *parts[] = {str(r->org_id), str(r->key_hash), str(r->model), str(r->provider),
-	                       app, r->status >= 400 ? "error" : "ok"};
+	const char *parts[] = {str(r->org_id),
+	                       str(r->key_hash),
+	                       str(r->model),
+	                       str(r->provider),
+	                       app,
+	                       r->status >= 400 ? "error" : "ok"};
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
-		crypto_generichash_update(&st, (const unsigned char *)parts[i], strlen(parts[i]) + 1);
+		crypto_generichash_update(&st, (const unsigned char *)parts[i],
+		                          strlen(parts[i]) + 1);
 	crypto_generichash_final(&st, h, sizeof(h));
 	char hex[2 * sizeof(h) + 1];
 	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
