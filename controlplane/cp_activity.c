@@ -4,6 +4,7 @@
 #include "cp_auth.h"
 #include "cp_json.h"
 #include "cp_ledger.h"
+#include "cp_retention.h"
 #include "cp_validate.h"
 #include "sy_array.h"
 #include "sy_buf.h"
@@ -139,7 +140,7 @@ static int scan_item(const char *k, size_t kl, const void *v, size_t len, void *
 	if (!s->q->key_hash || (r->key_hash && !strcmp(r->key_hash, s->q->key_hash))) {
 		g = group_for(s, r, at);
 		if (g) {
-			g->requests++;
+			g->requests += cp_retention_requests(r);
 			g->usage += r->has_cost ? r->cost : 0;
 			g->prompt += r->prompt_tokens;
 			g->completion += r->completion_tokens;

@@ -882,9 +882,7 @@ static void serve(struct ctx *c, char *coll, size_t colllen)
 {
 	const struct cp_request *req = c->req;
 	if (!strcmp(req->path, "/health")) {
-		cp_response_json(c->res, 200,
-		                 json_pack("{s:s,s:I}", "status", "ok", "seq",
-		                           (json_int_t)cp_store_seq(c->a->s)));
+		cp_response_json(c->res, 200, cp_metrics_health(c->a->s));
 		return;
 	}
 	if (!strcmp(req->path, "/metrics") && !strcmp(req->method, "GET")) {

@@ -49,6 +49,8 @@ struct opts {
 	const char *catalog;
 	const char *log_level;
 	size_t map_mb;
+	size_t map_max_mb;       /* the map grows up to this (map_mb when smaller) */
+	uint32_t retention_days; /* generations older than this are folded (0: kept) */
 	uint32_t lease_ttl_ms;
 	uint32_t publish_ms;
 	uint32_t stats_ms;
@@ -85,7 +87,12 @@ static const struct sy_opt options[] = {
     SY_OPT_STR("catalog", O, catalog, NULL, "FILE",
                "import providers and models from FILE at start (upsert)"),
     SY_OPT_LOG_LEVEL(O, log_level),
-    SY_OPT_INT("map-size-mb", O, map_mb, 1024, 1, 1024 * 1024, "LMDB map size in MiB"),
+    SY_OPT_INT("map-size-mb", O, map_mb, 1024, 1, 1024 * 1024, "LMDB map size in MiB at start"),
+    SY_OPT_INT("map-max-mb", O, map_max_mb, 65536, 1, 1024 * 1024,
+               "the map doubles when 3/4 full, up to this many MiB"),
+    SY_OPT_INT("generation-retention-days", O, retention_days, 0, 0, 36500,
+               "generations older than N days are folded into daily\naggregates (activity and "
+               "reports stay exact; 0: kept\nforever)"),
     SY_OPT_INT("lease-ttl-ms", O, lease_ttl_ms, CP_USAGE_LEASE_TTL_MS, 10, 3600000,
                "lifetime of a worker's unrenewed credit lease"),
     SY_OPT_INT("publish-ms", O, publish_ms, 250, 10, 3600000,
@@ -441,6 +448,8 @@ int main(int argc, char **argv)
 		sy_err("cannot open the store in %s: %s", o.data_dir, why);
 		goto out;
 	}
+	cp_store_set_map_max(store, o.map_max_mb > o.map_mb ? o.map_max_mb : o.map_mb);
+	cp_store_make_room(store);
 	/* Changes made before the sockets exist reach workers through their first snapshot. */
 	if (cp_auth_bootstrap(store, o.data_dir, admin_key, &why)) {
 		sy_err("bootstrap: %s", why);
@@ -477,6 +486,7 @@ int main(int argc, char **argv)
 	cp_sync_set_stats(sync, stats);
 	cp_usage_set_stats(usage, stats);
 	cp_usage_set_lease_ttl(usage, o.lease_ttl_ms);
+	cp_usage_set_retention(usage, (int64_t)o.retention_days * 86400);
 	/* workers could not renew while we were down: give every lease one TTL to be renewed */
 	if (cp_money_grace(store, sy_unix_ms() + o.lease_ttl_ms))
 		sy_warn("could not extend the leases of the previous run; some may expire early");

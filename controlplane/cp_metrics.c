@@ -77,6 +77,11 @@ static int render_store(struct sy_buf *b, struct cp_store *s)
 	            map);
 	rc |= gauge(b, "switchyard_cp_lmdb_used_bytes",
 	            "Bytes of the LMDB map in use (last page written times the page size)", used);
+	rc |= gauge(b, "switchyard_cp_lmdb_map_max_bytes",
+	            "Size the LMDB map may grow to (--map-max-mb)", cp_store_map_max(s));
+	rc |= gauge(b, "switchyard_cp_lmdb_full",
+	            "1 when the LMDB map is full at its maximum: writes and usage batches fail",
+	            cp_store_is_full(s));
 	rc |= gauge(b, "switchyard_cp_ledger_orgs", "Orgs with a money record", l.orgs);
 	rc |= usd_gauge(b, "switchyard_cp_ledger_credits_usd",
 	                "Credits of all orgs (top-ups minus refunds), in USD", l.credits);
@@ -151,4 +156,16 @@ char *cp_metrics_render(struct cp_store *s)
 		return NULL;
 	}
 	return b.data;
+}
+
+json_t *cp_metrics_health(struct cp_store *s)
+{
+	uint64_t map = 0, used = 0;
+	cp_store_map_use(s, &map, &used);
+	bool full = cp_store_is_full(s);
+	return json_pack("{s:s,s:I,s:{s:I,s:I,s:I,s:f,s:b}}", "status", full ? "store_full" : "ok",
+	                 "seq", (json_int_t)cp_store_seq(s), "store", "map_bytes", (json_int_t)map,
+	                 "max_bytes", (json_int_t)cp_store_map_max(s), "used_bytes",
+	                 (json_int_t)used, "fullness", map ? (double)used / (double)map : 0.0,
+	                 "full", full);
 }

@@ -7,6 +7,8 @@
 #ifndef CP_METRICS_H
 #define CP_METRICS_H
 
+#include <jansson.h>
+
 #include <stdint.h>
 
 struct cp_store;
@@ -35,5 +37,8 @@ extern struct cp_metrics cp_metrics;
 /* The exposition text of the counters and of store s (malloc'ed; NULL when out of memory or
  * when the store cannot be read). */
 char *cp_metrics_render(struct cp_store *s);
+/* GET /health: {"status": "ok" | "store_full", "seq", "store": {"map_bytes", "max_bytes",
+ * "used_bytes", "fullness" (used / map), "full"}}; NULL when out of memory. */
+json_t *cp_metrics_health(struct cp_store *s);
 
 #endif

@@ -3,6 +3,7 @@
 #include "cp_auth.h"
 #include "cp_json.h"
 #include "cp_ledger.h"
+#include "cp_retention.h"
 #include "cp_stats.h"
 #include "cp_validate.h"
 #include "sy_array.h"
@@ -213,8 +214,8 @@ static int count(struct table *t, const char *name, const Sy__UsageRecord *g, bo
 	struct group *x = group_of(t, name);
 	if (!x)
 		return -ENOMEM;
-	x->requests++;
-	x->errors += is_error(g);
+	x->requests += cp_retention_requests(g);
+	x->errors += is_error(g) ? cp_retention_requests(g) : 0;
 	x->usage += g->has_cost ? g->cost : 0;
 	x->prompt += g->prompt_tokens;
 	x->completion += g->completion_tokens;
@@ -479,6 +480,8 @@ static json_t *gen_json(const Sy__UsageRecord *g)
 		json_decref(o);
 		return NULL;
 	}
+	if (g->has_aggregated_requests) /* past the retention: a day's generations folded */
+		json_object_set_new(o, "aggregated_requests", json_integer(g->aggregated_requests));
 	return o;
 }
 

@@ -2,6 +2,7 @@
 #include "cp_store.h"
 #include "cp_row.h"
 #include "sy_array.h"
+#include "sy_clock.h"
 #include "sy_err.h"
 #include "sy_log.h"
 
@@ -55,7 +56,14 @@ struct cp_store {
 	uint64_t seq; /* last committed */
 	cp_store_commit_fn *hook;
 	void *hook_arg;
+	uint64_t map_max;    /* the map grows up to this many bytes (cp_store_make_room) */
+	bool full;           /* at map_max and (nearly) full */
+	int64_t full_warned; /* monotonic ms of the last "full" error line */
 };
+
+/* A write that failed with MDB_MAP_FULL since the last cp_store_make_room. Process-wide: a
+ * process has one store, and mdb_fail (below) is where every failed LMDB call passes. */
+static bool map_full_seen;
 
 /* A change recorded during a write transaction: the packed entity, unpacked at commit. */
 struct pending {
@@ -77,6 +85,8 @@ struct cp_txn {
 
 static int mdb_fail(const char *what, int rc)
 {
+	if (rc == MDB_MAP_FULL)
+		map_full_seen = true;
 	sy_err("lmdb %s: %s", what, mdb_strerror(rc));
 	return SY_ESTORE;
 }
@@ -186,6 +196,7 @@ struct cp_store *cp_store_open(const char *dir, size_t map_mb, const char **why)
 		*why = mdb_strerror(rc);
 		goto out_txn;
 	}
+	s->map_max = (uint64_t)map_mb * 1024 * 1024;
 	if (read_meta(txn, s->meta, SEQ_KEY, &s->seq)) {
 		*why = "meta/seq is corrupt";
 		goto out_txn;
@@ -237,6 +248,58 @@ int cp_store_map_use(const struct cp_store *s, uint64_t *map_bytes, uint64_t *us
 	*map_bytes = info.me_mapsize;
 	*used_bytes = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
 	return 0;
+}
+
+void cp_store_set_map_max(struct cp_store *s, size_t max_mb)
+{
+	s->map_max = (uint64_t)max_mb * 1024 * 1024;
+}
+
+bool cp_store_is_full(const struct cp_store *s)
+{
+	return s->full;
+}
+
+uint64_t cp_store_map_max(const struct cp_store *s)
+{
+	return s->map_max;
+}
+
+int cp_store_make_room(struct cp_store *s)
+{
+	uint64_t map, used;
+	bool hit = map_full_seen;
+	map_full_seen = false;
+	if (cp_store_map_use(s, &map, &used))
+		return SY_ESTORE;
+	if (!hit && used <= map / 4 * 3) {
+		s->full = false;
+		return 0;
+	}
+	if (map < s->map_max) {
+		uint64_t grown = map * 2 < s->map_max ? map * 2 : s->map_max;
+		int rc = mdb_env_set_mapsize(s->env, (size_t)grown);
+		if (rc)
+			return mdb_fail("set_mapsize", rc);
+		sy_warn("store: the LMDB map was %llu%% used: grown from %llu to %llu MiB "
+		        "(--map-max-mb %llu)",
+		        (unsigned long long)(used * 100 / map), (unsigned long long)(map >> 20),
+		        (unsigned long long)(grown >> 20), (unsigned long long)(s->map_max >> 20));
+		s->full = false;
+		return 0;
+	}
+	/* at the maximum: the operator must act; writes fail until then (usage batches wait in
+	 * the workers' spools, nothing is lost) */
+	s->full = hit || used > map / 20 * 19;
+	int64_t now = sy_mono_ms();
+	if (s->full && (!s->full_warned || now - s->full_warned >= 60000)) {
+		s->full_warned = now;
+		sy_err("store: the LMDB map is full at its maximum (%llu MiB, --map-max-mb): usage "
+		       "batches are refused and wait in the dataplanes' spools; raise --map-max-mb "
+		       "or set --generation-retention-days",
+		       (unsigned long long)(map >> 20));
+	}
+	return s->full ? SY_ESTORE : 0;
 }
 
 struct cp_txn *cp_store_begin(struct cp_store *s, bool write)

@@ -83,6 +83,16 @@ uint64_t cp_store_seq(const struct cp_store *s);
 /* The LMDB map's size and the part of it in use (pages up to the last one written), in
  * bytes, for metrics. 0 or SY_ESTORE. */
 int cp_store_map_use(const struct cp_store *s, uint64_t *map_bytes, uint64_t *used_bytes);
+/* The map grows up to max_mb MiB (default: the size it was opened with). */
+void cp_store_set_map_max(struct cp_store *s, size_t max_mb);
+uint64_t cp_store_map_max(const struct cp_store *s);
+/* Called between transactions (none of this process may be open): when more than 3/4 of the
+ * map is used or a write failed with MDB_MAP_FULL since the last call, double the map (up to
+ * its maximum). 0 when there is room; SY_ESTORE when the map is at its maximum and full
+ * (logged at error, at most once a minute: the operator must raise the maximum). */
+int cp_store_make_room(struct cp_store *s);
+/* The last cp_store_make_room found the map full at its maximum. */
+bool cp_store_is_full(const struct cp_store *s);
 
 /* Begin a transaction; NULL on failure. Read transactions see one consistent state. */
 struct cp_txn *cp_store_begin(struct cp_store *s, bool write);

@@ -3,6 +3,7 @@
 #include "cp_ledger.h"
 #include "cp_money.h"
 #include "cp_metrics.h"
+#include "cp_retention.h"
 #include "cp_stats.h"
 #include "cp_zmq.h"
 #include "sy_err.h"
@@ -23,7 +24,12 @@ struct cp_usage {
 	struct cp_store *s;
 	uint32_t lease_ttl_ms;
 	struct cp_stats *stats; /* fed every stored batch; NULL = none */
+	int64_t retention_s;    /* cp_retention: 0 = keep every generation */
+	int64_t fold_due_s;     /* the next fold (unix seconds) */
 };
+
+#define FOLD_MAX 1000   /* generations folded per transaction */
+#define FOLD_EVERY_S 60 /* between folds, unless the last one had more to do */
 
 static void reply(struct cp_usage *u, const struct cp_zmsg *m, Sy__Envelope *env)
 {
@@ -69,6 +75,7 @@ static void on_batch(struct cp_usage *u, const struct cp_zmsg *m)
 	const Sy__UsageBatch *b = m->env->usage_batch;
 	size_t stored, dups, invalid;
 	Sy__UsageRecord **recs = NULL;
+	cp_store_make_room(u->s); /* a full map refuses the batch: it waits in the spool */
 	ssize_t n = authorized_records(u, m, &recs);
 	int rc =
 	    n < 0 ? SY_ESTORE : cp_ledger_apply(u->s, recs, (size_t)n, &stored, &dups, &invalid);
@@ -204,10 +211,33 @@ void cp_usage_set_lease_ttl(struct cp_usage *u, uint32_t ttl_ms)
 	u->lease_ttl_ms = ttl_ms;
 }
 
+void cp_usage_set_retention(struct cp_usage *u, int64_t retention_s)
+{
+	u->retention_s = retention_s;
+}
+
+static void fold_old(struct cp_usage *u)
+{
+	int64_t now = sy_unix_s();
+	size_t folded = 0;
+	if (!u->retention_s || now < u->fold_due_s)
+		return;
+	int rc = cp_retention_fold(u->s, now - u->retention_s, FOLD_MAX, &folded);
+	if (rc)
+		sy_err("retention: folding old generations failed: %s", sy_strerror(rc));
+	else if (folded)
+		sy_info("retention: %zu generation(s) older than %lld days folded into daily "
+		        "aggregates",
+		        folded, (long long)(u->retention_s / 86400));
+	u->fold_due_s = folded == FOLD_MAX ? now : now + FOLD_EVERY_S;
+}
+
 bool cp_usage_tick(struct cp_usage *u)
 {
 	size_t released = 0;
 	bool left = false;
+	cp_store_make_room(u->s); /* between transactions: the map may grow */
+	fold_old(u);
 	int rc = cp_money_expire(u->s, sy_unix_ms(), &released);
 	if (rc)
 		sy_err("usage: lease expiry failed: %s", sy_strerror(rc));

@@ -35,7 +35,11 @@ struct cp_stats;
 void cp_usage_set_stats(struct cp_usage *u, struct cp_stats *st);
 /* Set how long a lease lives without renewal (default CP_USAGE_LEASE_TTL_MS). */
 void cp_usage_set_lease_ttl(struct cp_usage *u, uint32_t ttl_ms);
-/* Periodic work: release expired leases, publish changed balances to the workers (orgs'
+/* Fold generations older than retention_s seconds into daily aggregates (cp_retention), from
+ * cp_usage_tick; 0 (the default) keeps them all. */
+void cp_usage_set_retention(struct cp_usage *u, int64_t retention_s);
+/* Periodic work: grow the store's map when needed, fold old generations, release expired
+ * leases, publish changed balances to the workers (orgs'
  * credits and debits, keys' usage). True if balances are left to publish. */
 bool cp_usage_tick(struct cp_usage *u);
 

@@ -606,57 +606,30 @@ static void classify_status(struct dp_chat *chat, struct failure *f)
 {
 	long s = chat->up_status;
 	char msg[256];
-	enum dp_adapter_fault fault = chat->ad->classify(s, chat->up_body.data, chat->up_body.len);
-	if (fault == DP_FAULT_RATE_LIMITED) {
-		set_failure(f, SY_FAIL_RATE_LIMITED, NULL);
-	} else if (fault == DP_FAULT_CLIENT || fault == DP_FAULT_CONTEXT_LENGTH) {
-		/* the request itself is at fault: the provider's word goes to the client */
+	enum sy_fail c = dp_failover_class_of_status(
+	    s, chat->ad->classify(s, chat->up_body.data, chat->up_body.len), chat->cur->byok);
+	switch (c) {
+	case SY_FAIL_CLIENT_ERROR:
+	case SY_FAIL_CONTEXT_LENGTH: /* the request itself: the provider's word goes back */
 		upstream_message(&chat->up_body, msg, sizeof(msg), "Provider rejected the request");
-		set_failure(f,
-		            fault == DP_FAULT_CONTEXT_LENGTH ? SY_FAIL_CONTEXT_LENGTH
-		                                             : SY_FAIL_CLIENT_ERROR,
-		            msg);
-		f->status = s >= 400 && s < 500 ? (int)s : 400;
-	} else if ((s == 401 || s == 403) && chat->cur->byok) {
-		/* the org's own credential was refused: the generation says so, it is not tried
-		 * again, and the endpoint stays healthy for everyone else */
+		break;
+	case SY_FAIL_BYOK_AUTH: /* not tried again; the endpoint stays healthy for others */
 		snprintf(msg, sizeof(msg),
 		         "Provider refused your organization's own credential (BYOK, HTTP %ld)", s);
-		set_failure(f, SY_FAIL_BYOK_AUTH, msg);
-	} else if (fault == DP_FAULT_CREDENTIAL) {
+		break;
+	case SY_FAIL_PROVIDER_AUTH:
 		snprintf(msg, sizeof(msg), "The provider refused its credential (HTTP %ld)", s);
-		set_failure(f, SY_FAIL_PROVIDER_AUTH, msg);
-	} else {
-		snprintf(msg, sizeof(msg), "Provider returned error (HTTP %ld)", s);
-		set_failure(f, s >= 500 ? SY_FAIL_HTTP_5XX : SY_FAIL_HTTP_4XX, msg);
-	}
-}
-
-/* A transfer that did not complete. */
-static void classify_result(enum dp_upstream_result r, struct failure *f)
-{
-	switch (r) {
-	case DP_UPSTREAM_CONNECT:
-		set_failure(f, SY_FAIL_CONNECT, NULL);
 		break;
-	case DP_UPSTREAM_TIMEOUT_FIRST_BYTE:
-	case DP_UPSTREAM_TIMEOUT_TOTAL:
-		set_failure(f, SY_FAIL_TIMEOUT, NULL);
-		break;
-	case DP_UPSTREAM_TIMEOUT_IDLE:
-		set_failure(f, SY_FAIL_IDLE_TIMEOUT, NULL);
-		break;
-	case DP_UPSTREAM_RESET:
-		set_failure(f, SY_FAIL_RESET, NULL);
-		break;
-	case DP_UPSTREAM_REFUSED: /* the operator's configuration, not the provider's health */
-		set_failure(f, SY_FAIL_CONFIG,
-		            "The provider's address is not allowed by the gateway");
+	case SY_FAIL_RATE_LIMITED:
+		snprintf(msg, sizeof(msg), "%s", sy_failure_get(c)->message);
 		break;
 	default:
-		set_failure(f, SY_FAIL_UPSTREAM_ERROR, NULL);
+		snprintf(msg, sizeof(msg), "Provider returned error (HTTP %ld)", s);
 		break;
 	}
+	set_failure(f, c, msg);
+	if (!f->status) /* the upstream's own 4xx */
+		f->status = s >= 400 && s < 500 ? (int)s : 400;
 }
 
 /* ---- attempts ------------------------------------------------------------------------- */
@@ -811,8 +784,10 @@ static void attempt_failed(struct dp_chat *chat, const struct failure *f)
 			return;
 		}
 		chat->retry_timer = dp_timer_add(chat->w->loop, d.wait_ms, on_retry_due, chat);
-		if (chat->retry_timer)
+		if (chat->retry_timer) {
+			dp_overhead_wait_begin(&chat->overhead); /* the provider's wait, not ours */
 			return;
+		}
 		break;
 	case DP_FAILOVER_GIVE_UP:
 		break;
@@ -1073,7 +1048,10 @@ static void up_done(void *arg, enum dp_upstream_result r, const char *detail)
 	} else if (stream_body && (r == DP_UPSTREAM_OK || r == DP_UPSTREAM_RESET)) {
 		set_failure(&f, SY_FAIL_STREAM_CUT, NULL);
 	} else if (r != DP_UPSTREAM_OK) {
-		classify_result(r, &f);
+		set_failure(&f, dp_failover_class_of_result(r),
+		            r == DP_UPSTREAM_REFUSED
+		                ? "The provider's address is not allowed by the gateway"
+		                : NULL);
 	} else if (!ok_status(chat->up_status)) {
 		classify_status(chat, &f);
 	} else {

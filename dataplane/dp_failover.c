@@ -34,6 +34,44 @@ static bool transient(const struct dp_failover_outcome *o)
 	return o->cls == SY_FAIL_RESET && o->status == 0;
 }
 
+enum sy_fail dp_failover_class_of_status(long status, enum dp_adapter_fault fault, bool byok)
+{
+	switch (fault) {
+	case DP_FAULT_RATE_LIMITED:
+		return SY_FAIL_RATE_LIMITED;
+	case DP_FAULT_CLIENT:
+		return SY_FAIL_CLIENT_ERROR;
+	case DP_FAULT_CONTEXT_LENGTH:
+		return SY_FAIL_CONTEXT_LENGTH;
+	default:
+		break;
+	}
+	if ((status == 401 || status == 403) && byok)
+		return SY_FAIL_BYOK_AUTH;
+	if (fault == DP_FAULT_CREDENTIAL)
+		return SY_FAIL_PROVIDER_AUTH;
+	return status >= 500 ? SY_FAIL_HTTP_5XX : SY_FAIL_HTTP_4XX;
+}
+
+enum sy_fail dp_failover_class_of_result(enum dp_upstream_result r)
+{
+	switch (r) {
+	case DP_UPSTREAM_CONNECT:
+		return SY_FAIL_CONNECT;
+	case DP_UPSTREAM_TIMEOUT_FIRST_BYTE:
+	case DP_UPSTREAM_TIMEOUT_TOTAL:
+		return SY_FAIL_TIMEOUT;
+	case DP_UPSTREAM_TIMEOUT_IDLE:
+		return SY_FAIL_IDLE_TIMEOUT;
+	case DP_UPSTREAM_RESET:
+		return SY_FAIL_RESET;
+	case DP_UPSTREAM_REFUSED: /* the operator's configuration, not the provider's health */
+		return SY_FAIL_CONFIG;
+	default:
+		return SY_FAIL_UPSTREAM_ERROR;
+	}
+}
+
 uint32_t dp_failover_time_left(const struct dp_failover_budget *b, int64_t elapsed_ms)
 {
 	if (!b->time_ms)

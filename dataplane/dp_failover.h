@@ -24,6 +24,8 @@
 #ifndef DP_FAILOVER_H
 #define DP_FAILOVER_H
 
+#include "dp_adapter.h"
+#include "dp_upstream.h"
 #include "sy_failure.h"
 
 #include <stdbool.h>
@@ -71,6 +73,13 @@ struct dp_failover_decision {
 	uint32_t wait_ms; /* RETRY_SAME: wait this long first */
 	const char *why;  /* RETRY_SAME: DP_FAILOVER_WHY_* */
 };
+
+/* The class of an HTTP answer other than 2xx: the adapter's reading of it, and whether the
+ * endpoint used the org's own credential (BYOK: a refused one is the org's, not the
+ * provider's, trouble). */
+enum sy_fail dp_failover_class_of_status(long status, enum dp_adapter_fault fault, bool byok);
+/* The class of a transfer that did not complete. */
+enum sy_fail dp_failover_class_of_result(enum dp_upstream_result r);
 
 /* The next step after a failed attempt. */
 struct dp_failover_decision dp_failover_decide(const struct dp_failover_budget *b,

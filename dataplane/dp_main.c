@@ -163,9 +163,12 @@ static const struct sy_opt options[] = {
     SY_OPT_INT("usage-memory-max", A, cfg.usage_memory_max, 10000, 0, 10000000,
                "unacknowledged usage records held in memory per worker;\nthe rest wait in the "
                "spool (0 = no cap)"),
+    SY_OPT_INT("spool-sync-ms", A, cfg.spool_sync_ms, 100, 0, 60000,
+               "fdatasync the usage spool within this of a write (one\nsync for everything "
+               "written meanwhile; 0 = after every\nloop iteration)"),
     SY_OPT_BOOL("no-spool-fsync", A, cfg.no_spool_fsync,
-                "do not fdatasync the usage spool after each loop\niteration (a power loss may "
-                "then lose records)"),
+                "never fdatasync the usage spool (a power loss may\nthen lose records; a killed "
+                "worker loses none)"),
     SY_OPT_INT("malformed-run-max", A, cfg.malformed_run_max, 3, 1, 1000,
                "unparsable stream events in a row that end a stream\n(fewer are skipped)"),
     SY_OPT_INT("reserve-max-tokens", A, cfg.reserve_max_tokens, 4096, 1, 10000000,
@@ -344,7 +347,8 @@ static int worker_main(const struct dp_config *cfg, int id)
 	w.usage = dp_usage_new(w.loop, w.zctx, cfg->zmq_usage, cfg->curve, cfg->spool_dir, id);
 	if (!w.usage)
 		goto out;
-	dp_usage_configure(w.usage, !cfg->no_spool_fsync, cfg->usage_memory_max);
+	dp_usage_configure(w.usage, !cfg->no_spool_fsync, cfg->spool_sync_ms,
+	                   cfg->usage_memory_max);
 	char mtag[16];
 	snprintf(mtag, sizeof(mtag), "w%d", id);
 	struct dp_money_config mcfg = {

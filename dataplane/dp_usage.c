@@ -25,9 +25,9 @@
  * record resolves is decided by id, wherever the two lie in the file.
  *
  * Spool writes are batched per loop iteration: the records settled while the loop handles
- * one round of events are framed into `unwritten` and appended with one write(2) and one
- * fdatasync(2) by a 0 ms timer, which runs before the loop can wait again, and always before
- * a record is sent.
+ * one round of events are framed into `unwritten` and appended with one write(2) by a 0 ms
+ * timer, which runs before the loop can wait again, and always before a record is sent. The
+ * file is then fdatasync'ed within sync_ms (group commit; 0: right after each write).
  *
  * Bounded memory: at most memory_max pending records are held in memory. Beyond that, the
  * records of a batch just written are dropped from memory once they are on disk ("spilled"):
@@ -120,7 +120,9 @@ struct dp_usage {
 	struct sy_buf unwritten; /* the frames of this iteration, not yet written */
 	size_t n_unwritten;
 	uint64_t batch;               /* the frames in unwritten carry this number */
-	bool fsync;                   /* fdatasync after each batch write */
+	bool fsync;                   /* fdatasync what was written (within sync_ms) */
+	uint32_t sync_ms;             /* 0: after each batch write */
+	struct dp_timer *sync_timer;  /* the pending fdatasync */
 	size_t memory_max;            /* pending records held in memory at most; 0 = no cap */
 	size_t spilled;               /* pending records on disk only */
 	size_t spill_off;             /* spool offset of the first spilled record */
@@ -287,11 +289,28 @@ static bool unspill(struct dp_usage *u)
 	return loaded;
 }
 
-/* Durability: one write(2) and one fdatasync(2) per loop iteration that settled something
- * (u->fsync, the default): once the batch's timer has run, its records and intents survive a
- * kernel crash or power loss as well as the worker being killed. The flush costs one disk
- * sync per iteration, not per request: the records of every request that ended in the same
- * iteration share it. Without fsync the page cache still survives a killed worker. */
+static void spool_sync(struct dp_usage *u)
+{
+	dp_timer_cancel(&u->sync_timer);
+	if (fdatasync(u->spool_fd) < 0)
+		sy_err("usage spool: fdatasync failed (%s): the last records may not survive a "
+		       "power loss",
+		       strerror(errno));
+}
+
+static void sync_timer_fn(struct dp_loop *loop, void *arg)
+{
+	struct dp_usage *u = arg;
+	u->sync_timer = NULL;
+	spool_sync(u);
+}
+
+/* Durability: once write(2) returned, a record survives the worker being killed (the page
+ * cache is the kernel's). Against a kernel crash or power loss the file is fdatasync'ed
+ * (u->fsync, the default) within sync_ms of the write: one disk sync for every record and
+ * intent written in that window (a group commit). sync_ms 0 syncs after every loop
+ * iteration's write instead, before the loop waits again; that costs a disk flush on every
+ * request's path (dp_main: --spool-sync-ms, docs/money.md#durability for the figures). */
 static void spool_write(struct dp_usage *u)
 {
 	dp_timer_cancel(&u->spool_timer);
@@ -299,10 +318,10 @@ static void spool_write(struct dp_usage *u)
 		return;
 	size_t base = u->spool_size;
 	int rc = write_all(u->spool_fd, u->unwritten.data, u->unwritten.len);
-	if (!rc && u->fsync && fdatasync(u->spool_fd) < 0)
-		sy_err("usage spool: fdatasync failed (%s): the last records may not survive a "
-		       "power loss",
-		       strerror(errno));
+	if (!rc && u->fsync && !u->sync_ms)
+		spool_sync(u);
+	else if (!rc && u->fsync && !u->sync_timer)
+		u->sync_timer = dp_timer_add(u->loop, u->sync_ms, sync_timer_fn, u);
 	if (!rc) {
 		u->spool_size += u->unwritten.len;
 		if (u->memory_max)
@@ -809,6 +828,8 @@ void dp_usage_free(struct dp_usage **up)
 		spool_write(u);
 	while (u->queries)
 		query_finish(u, u->queries, NULL);
+	if (u->sync_timer)
+		spool_sync(u);
 	dp_timer_cancel(&u->spool_timer);
 	dp_timer_cancel(&u->flush_timer);
 	dp_timer_cancel(&u->tick_timer);
@@ -912,9 +933,10 @@ size_t dp_usage_in_memory(const struct dp_usage *u)
 	return u->unsent.n + u->inflight.n;
 }
 
-void dp_usage_configure(struct dp_usage *u, bool fsync, size_t memory_max)
+void dp_usage_configure(struct dp_usage *u, bool fsync, uint32_t sync_ms, size_t memory_max)
 {
 	u->fsync = fsync;
+	u->sync_ms = sync_ms;
 	u->memory_max = memory_max;
 }
 

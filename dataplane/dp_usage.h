@@ -64,10 +64,11 @@ void dp_usage_close(struct dp_usage *u, struct dp_usage_intent **ip);
 size_t dp_usage_pending(const struct dp_usage *u);
 /* Of those, the ones held in memory (at most the memory cap; the others are on disk only). */
 size_t dp_usage_in_memory(const struct dp_usage *u);
-/* fsync: fdatasync the spool after each loop iteration's write (the default: true).
- * memory_max: pending records held in memory at most, the rest read back from the spool as
- * acks make room (0, the default: no cap). The replay at start loads the whole spool. */
-void dp_usage_configure(struct dp_usage *u, bool fsync, size_t memory_max);
+/* fsync: fdatasync the spool within sync_ms of each write (0: after each loop iteration's
+ * write, before the loop waits again); the default: true, 0. memory_max: pending records held
+ * in memory at most, the rest read back from the spool as acks make room (0, the default: no
+ * cap). The replay at start loads the whole spool. */
+void dp_usage_configure(struct dp_usage *u, bool fsync, uint32_t sync_ms, size_t memory_max);
 
 /* Called with the stored record (NULL: not found or the controlplane did not answer within
  * the timeout). The record is only valid during the call. */

@@ -1,8 +1,8 @@
 """Durability and bounded memory of the usage spool (issue 18).
 
 The controlplane is away (killed) while one worker serves N requests to a zero-price model (no
-lease needed) from 8 client threads. Each record is written to the spool and fdatasync'ed with
-its loop iteration's batch; with --usage-memory-max 50 at most 50 unacknowledged records stay
+lease needed) from 8 client threads. Each record is written to the spool with its loop
+iteration's batch (and fdatasync'ed within --spool-sync-ms); with --usage-memory-max 50 at most 50 unacknowledged records stay
 in memory (switchyard_dp_usage_memory_records), the rest wait in the spool only, so the
 worker's RSS stays flat while the backlog grows (it is compared with the same run without a
 cap). Then the worker is killed with kill -9 between the write and the acknowledgement; the

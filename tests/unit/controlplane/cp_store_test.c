@@ -243,6 +243,69 @@ static void test_each_and_raw_tables(void **state)
 	cp_store_abort(&t);
 }
 
+/* Write generations of 2 KiB, one transaction each, until a write fails (or, with
+ * to_three_quarters, the map is 3/4 used); the count written. */
+static int fill(struct cp_store *s, int from, int max, bool to_three_quarters)
+{
+	static char blob[2048];
+	int i;
+	for (i = from; i < from + max; i++) {
+		char id[32];
+		snprintf(id, sizeof(id), "gen-%06d", i);
+		struct cp_txn *t = cp_store_begin(s, true);
+		if (!t)
+			break;
+		if (cp_store_raw_put(t, CP_T_GENERATIONS, id, blob, sizeof(blob), true)) {
+			cp_store_abort(&t);
+			break;
+		}
+		if (cp_store_commit(&t))
+			break;
+		uint64_t map, used;
+		assert_int_equal(cp_store_map_use(s, &map, &used), 0);
+		if (to_three_quarters && used > map / 4 * 3)
+			return i + 1 - from; /* time for the owner to make room */
+	}
+	return i - from;
+}
+
+/* The map doubles when 3/4 full, up to its maximum; full there, writes fail and the store
+ * says so until the maximum is raised. */
+static void test_map_grows_then_fills(void **state)
+{
+	struct fixture *f = *state;
+	cp_store_free(&f->s);
+	const char *why = NULL;
+	f->s = cp_store_open(f->dir, 1, &why);
+	assert_non_null(f->s);
+	cp_store_set_map_max(f->s, 2);
+	assert_int_equal(cp_store_map_max(f->s), 2u << 20);
+	uint64_t map, used;
+	int n = fill(f->s, 0, 10000, true);
+	assert_int_equal(cp_store_make_room(f->s), 0); /* past 3/4: doubled */
+	assert_int_equal(cp_store_map_use(f->s, &map, &used), 0);
+	assert_int_equal(map, 2u << 20);
+	assert_false(cp_store_is_full(f->s));
+	/* at the maximum: writes fail with MDB_MAP_FULL and the store is full */
+	n += fill(f->s, n, 10000, false);
+	assert_int_equal(cp_store_make_room(f->s), SY_ESTORE);
+	assert_true(cp_store_is_full(f->s));
+	assert_int_equal(cp_store_map_use(f->s, &map, &used), 0);
+	assert_int_equal(map, 2u << 20);
+	/* the operator raises the maximum: room again, nothing written was lost */
+	cp_store_set_map_max(f->s, 8);
+	assert_int_equal(cp_store_make_room(f->s), 0);
+	assert_false(cp_store_is_full(f->s));
+	assert_int_equal(fill(f->s, n, 1, false), 1);
+	struct cp_txn *t = cp_store_begin(f->s, false);
+	const void *v;
+	size_t len;
+	char id[32];
+	snprintf(id, sizeof(id), "gen-%06d", n - 1);
+	assert_int_equal(cp_store_raw_get(t, CP_T_GENERATIONS, id, &v, &len), 0);
+	cp_store_abort(&t);
+}
+
 /* SHA-256 hex of a key, as the store's key ids. */
 static void test_key_hashing(void **state)
 {
@@ -317,6 +380,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_seq_moves_with_content, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_seq_persists, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_each_and_raw_tables, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_map_grows_then_fills, setup, teardown),
 	    cmocka_unit_test(test_key_hashing),
 	    cmocka_unit_test_setup_teardown(test_credential_encryption, setup, teardown),
 	};

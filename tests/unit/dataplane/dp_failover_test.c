@@ -133,6 +133,32 @@ static void test_budget(void **state)
 	assert_true(dp_failover_within_budget(&off, &s));
 }
 
+/* An upstream's answer or transfer, as a failure class. */
+static void test_classes(void **state)
+{
+	assert_int_equal(dp_failover_class_of_status(429, DP_FAULT_RATE_LIMITED, false),
+	                 SY_FAIL_RATE_LIMITED);
+	assert_int_equal(dp_failover_class_of_status(400, DP_FAULT_CONTEXT_LENGTH, false),
+	                 SY_FAIL_CONTEXT_LENGTH);
+	assert_int_equal(dp_failover_class_of_status(422, DP_FAULT_CLIENT, false),
+	                 SY_FAIL_CLIENT_ERROR);
+	assert_int_equal(dp_failover_class_of_status(401, DP_FAULT_CREDENTIAL, false),
+	                 SY_FAIL_PROVIDER_AUTH);
+	assert_int_equal(dp_failover_class_of_status(401, DP_FAULT_PROVIDER, true),
+	                 SY_FAIL_BYOK_AUTH);
+	assert_int_equal(dp_failover_class_of_status(404, DP_FAULT_PROVIDER, false),
+	                 SY_FAIL_HTTP_4XX);
+	assert_int_equal(dp_failover_class_of_status(503, DP_FAULT_PROVIDER, false),
+	                 SY_FAIL_HTTP_5XX);
+	assert_int_equal(dp_failover_class_of_result(DP_UPSTREAM_CONNECT), SY_FAIL_CONNECT);
+	assert_int_equal(dp_failover_class_of_result(DP_UPSTREAM_TIMEOUT_TOTAL), SY_FAIL_TIMEOUT);
+	assert_int_equal(dp_failover_class_of_result(DP_UPSTREAM_TIMEOUT_IDLE),
+	                 SY_FAIL_IDLE_TIMEOUT);
+	assert_int_equal(dp_failover_class_of_result(DP_UPSTREAM_RESET), SY_FAIL_RESET);
+	assert_int_equal(dp_failover_class_of_result(DP_UPSTREAM_REFUSED), SY_FAIL_CONFIG);
+	assert_int_equal(dp_failover_class_of_result(DP_UPSTREAM_FAILED), SY_FAIL_UPSTREAM_ERROR);
+}
+
 /* Garbage in a stream: skipped up to a run of run_max, counted in total. */
 static void test_garbage_runs(void **state)
 {
@@ -159,6 +185,7 @@ int main(void)
 	    cmocka_unit_test(test_retry_after),
 	    cmocka_unit_test(test_retry_after_within_the_budget),
 	    cmocka_unit_test(test_budget),
+	    cmocka_unit_test(test_classes),
 	    cmocka_unit_test(test_garbage_runs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -386,7 +386,7 @@ static void test_memory_cap_spills_to_the_spool(void **state)
 	snprintf(endpoint, sizeof(endpoint), "%s", e->cp.endpoint);
 	cp_close(e);
 	e->u = dp_usage_new(e->loop, e->zctx, endpoint, NULL, e->dir, 0);
-	dp_usage_configure(e->u, true, 10);
+	dp_usage_configure(e->u, true, 0, 10);
 	for (int i = 0; i < 300; i++) {
 		char id[32];
 		snprintf(id, sizeof(id), "gen-%d", i);
@@ -416,7 +416,7 @@ static void test_spilled_records_survive_a_restart(void **state)
 	snprintf(endpoint, sizeof(endpoint), "%s", e->cp.endpoint);
 	cp_close(e);
 	e->u = dp_usage_new(e->loop, e->zctx, endpoint, NULL, e->dir, 0);
-	dp_usage_configure(e->u, true, 5);
+	dp_usage_configure(e->u, true, 50, 5);
 	for (int i = 0; i < 40; i++) {
 		char id[32];
 		snprintf(id, sizeof(id), "gen-%d", i);
