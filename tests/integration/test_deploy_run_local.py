@@ -54,6 +54,11 @@ def printed_command(out, first_line_prefix):
     raise AssertionError(f"no '{first_line_prefix}' command in:\n{out}")
 
 
+def default_int():
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGQUIT, signal.SIG_DFL)
+
+
 class Demo:
     def __init__(self, tmp):
         self.demo = os.path.join(tmp, "demo")
@@ -67,8 +72,11 @@ class Demo:
 
     def start(self):
         self.out = open(self.out_path, "wb")
+        # a terminal's shell: Ctrl-C is not ignored (a test run started in the background,
+        # `make test &`, would otherwise hand on SIGINT ignored, and bash cannot trap it)
         self.p = subprocess.Popen(["bash", SCRIPT, BIN], env=self.env, stdout=self.out,
-                                  stderr=subprocess.STDOUT, start_new_session=True)
+                                  stderr=subprocess.STDOUT, start_new_session=True,
+                                  preexec_fn=default_int)
         end = time.time() + 60
         while not os.path.exists(self.ready):
             assert self.p.poll() is None, f"run-local.sh exited {self.p.returncode}:\n{self.text()}"
