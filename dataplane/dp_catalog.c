@@ -177,16 +177,16 @@ static json_t *model_json(const Sy__Model *m, const Sy__Endpoint *top, bool free
 	                     : ep_params(m, top);
 	json_t *maxc =
 	    top->has_max_completion_tokens ? json_integer(top->max_completion_tokens) : json_null();
-	return json_pack(
-	    "{s:s,s:s,s:s,s:I,s:s,s:o,s:o,s:o,s:{s:o,s:o,s:b},s:n,s:o,s:{},"
-	    "s:{s:s},s:n}",
-	    "id", id, "canonical_slug", m->id, "name", name, "created", (json_int_t)m->created_at,
-	    "description", m->description ? m->description : "", "context_length",
-	    ctx ? json_integer(ctx) : json_null(), "architecture", architecture(m),
-	    "pricing", pricing(top->pricing), "top_provider", "context_length",
-	    ctx ? json_integer(ctx) : json_null(), "max_completion_tokens", maxc, "is_moderated", 0,
-	    "per_request_limits", "supported_parameters", params, "default_parameters", "links",
-	    "details", details, "supported_voices");
+	return json_pack("{s:s,s:s,s:s,s:I,s:s,s:o,s:o,s:o,s:{s:o,s:o,s:b},s:n,s:o,s:{},"
+	                 "s:{s:s},s:n}",
+	                 "id", id, "canonical_slug", m->id, "name", name, "created",
+	                 (json_int_t)m->created_at, "description",
+	                 m->description ? m->description : "", "context_length",
+	                 ctx ? json_integer(ctx) : json_null(), "architecture", architecture(m),
+	                 "pricing", pricing(top->pricing), "top_provider", "context_length",
+	                 ctx ? json_integer(ctx) : json_null(), "max_completion_tokens", maxc,
+	                 "is_moderated", 0, "per_request_limits", "supported_parameters", params,
+	                 "default_parameters", "links", "details", details, "supported_voices");
 }
 
 /* Every model listed (with pol: that pol allows) that passes mq, in id order. */

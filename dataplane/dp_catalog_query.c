@@ -75,12 +75,11 @@ int dp_catalog_query_read(struct MHD_Connection *c, struct dp_catalog_query *mq,
 	*mq = (struct dp_catalog_query){0};
 	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, find_refused, &s);
 	if (s.bad)
-		return sy_jcheck_bad(
-		    &e,
-		    "%s is not supported by this gateway's catalog (supported: q, "
-		    "category, supported_parameters, context, model_authors, "
-		    "input_modalities, output_modalities, offset, limit)",
-		    s.bad);
+		return sy_jcheck_bad(&e,
+		                     "%s is not supported by this gateway's catalog (supported: q, "
+		                     "category, supported_parameters, context, model_authors, "
+		                     "input_modalities, output_modalities, offset, limit)",
+		                     s.bad);
 	mq->q = arg(c, "q");
 	mq->category = arg(c, "category");
 	mq->supported_parameters = arg(c, "supported_parameters");

@@ -98,7 +98,7 @@ struct dp_chat {
 	const struct dp_skin *skin; /* the client's wire format */
 	void *skin_state;
 	bool pass; /* the current attempt passes the client's body through (dp_skin) */
-	bool heal;                  /* response healing asked for (dp_heal) */
+	bool heal; /* response healing asked for (dp_heal) */
 	enum dp_heal_status healed; /* its outcome (UsageRecord.heal) */
 	struct sy_buf heal_acc;     /* a healed stream's content so far */
 
@@ -1131,17 +1131,16 @@ static int start_attempt(struct dp_chat *chat, const struct dp_route_target *t)
 	/* middle-out: the prompt made to fit this endpoint's context, when it must */
 	const struct dp_chat_req *creq = &chat->req;
 	dp_request_release(&chat->fitted);
-	int rc = chat->req.embeddings ? 0
-	                              : dp_middleout_apply(&chat->req,
-	                                                   dp_route_context(t->model, t->ep),
-	                                                   &chat->fitted);
+	int rc =
+	    chat->req.embeddings
+	        ? 0
+	        : dp_middleout_apply(&chat->req, dp_route_context(t->model, t->ep), &chat->fitted);
 	if (rc == 1)
 		creq = &chat->fitted;
-	rc = rc < 0                     ? rc
+	rc = rc < 0                      ? rc
 	     : !chat->ad || !p->base_url ? SY_ENOTFOUND
-	     : chat->req.embeddings
-	         ? dp_embed_build(chat->ad, &chat->req, t, &ac, err, sizeof(err))
-	         : chat->ad->build(creq, t, drop, &ac, err, sizeof(err));
+	     : chat->req.embeddings ? dp_embed_build(chat->ad, &chat->req, t, &ac, err, sizeof(err))
+	                            : chat->ad->build(creq, t, drop, &ac, err, sizeof(err));
 	if (chat->ad)
 		dp_adapter_stream_init(&chat->ast, creq);
 	if (!rc)
@@ -1450,8 +1449,8 @@ enum MHD_Result dp_chat_start(struct dp_worker *w, struct MHD_Connection *c, str
 		rc = meta && meta->embeddings
 		         ? dp_embed_parse(body->data ? body->data : "", body->len, &chat->req, err,
 		                          sizeof(err))
-		         : dp_request_parse(body->data ? body->data : "", body->len, &chat->req, err,
-		                            sizeof(err));
+		         : dp_request_parse(body->data ? body->data : "", body->len, &chat->req,
+		                            err, sizeof(err));
 	sy_buf_release(body);
 	if (!rc)
 		chat->heal = dp_heal_wanted(chat->req.body, w->cfg->heal_json);

@@ -604,9 +604,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*upload_data_size = 0;
 		/* MHD cannot queue a response in the middle of an upload: discard the rest and
 		 * answer 413 once it is in */
-		if ((q->route == R_CHAT || q->route == R_COUNT_TOKENS || q->route == R_EMBEDDINGS) &&
-		    !q->too_big &&
-		    sy_buf_append(&q->body, upload_data, n) == SY_ETOOBIG) {
+		if ((q->route == R_CHAT || q->route == R_COUNT_TOKENS ||
+		     q->route == R_EMBEDDINGS) &&
+		    !q->too_big && sy_buf_append(&q->body, upload_data, n) == SY_ETOOBIG) {
 			q->too_big = true;
 			sy_buf_release(&q->body);
 		}

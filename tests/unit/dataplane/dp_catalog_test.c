@@ -549,8 +549,8 @@ static void filtered(const char *input, const char *output, const char *want)
 	json_array_foreach(json_object_get(list, "data"), i, m)
 	{
 		if (dp_catalog_query_match(&q, &model, m))
-			snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s", *got ? "," : "",
-			         sget(m, "id"));
+			snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s",
+			         *got ? "," : "", sget(m, "id"));
 	}
 	assert_string_equal(got, want);
 	json_decref(list);
