@@ -33,12 +33,12 @@ BUILD_DEBS := build-essential pkg-config libmicrohttpd-dev libcurl4-openssl-dev 
 	python3 curl git libjs-chart.js
 # `make test` (and CI): cmocka for the unit tests; what the integration tests drive besides
 # our binaries: haproxy (cluster), docker-compose, promtool and shellcheck (deploy file
-# validation), node + npm (the openai and OpenRouter SDKs), chromium (the console's browser
-# tests, driven by puppeteer-core), iproute2 (the network namespaces of test_zmq_netns),
+# validation), node + npm (the openai and OpenRouter SDKs), chromium and firefox-esr (the
+# console's browser tests, driven by puppeteer-core), iproute2 (the network namespaces of test_zmq_netns),
 # clang and libclang-rt-14-dev (the libFuzzer targets, make fuzz), clang-format (check-fmt).
 # kubectl is not in Debian: the Kubernetes check uses it only when it is installed.
 TEST_DEBS := libcmocka-dev haproxy docker-compose prometheus nodejs npm python3-yaml \
-	shellcheck clang-format chromium iproute2 clang libclang-rt-14-dev
+	shellcheck clang-format chromium firefox-esr iproute2 clang libclang-rt-14-dev
 FMT_DEBS := clang-format
 
 CC ?= cc

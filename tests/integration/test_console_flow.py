@@ -38,7 +38,7 @@ def check_files(c):
     assert s == 200 and h["Content-Type"].startswith("text/javascript")
 
 
-def main():
+def main(browser="chromium"):
     with Cluster() as c:
         dp, key = c.start_chat_cluster()
         org = c.admin("GET", "/api/v1/orgs")[1]["data"][0]["id"]
@@ -59,7 +59,7 @@ def main():
 
         res = run_console("flow", {
             "SY_ADMIN_URL": f"http://127.0.0.1:{c.admin_port}", "SY_ADMIN_KEY": c.admin_key,
-            "SY_DP_URL": dp.url, "SY_ORG": org, "SY_MODEL": "mock/echo", "SY_XSS": XSS})
+            "SY_DP_URL": dp.url, "SY_ORG": org, "SY_MODEL": "mock/echo", "SY_XSS": XSS}, browser)
         assert_clean(res)
 
         h = step(res, "headers")
@@ -122,7 +122,7 @@ def main():
         assert pd["overflow"] <= 0 and pd["bg"] == "rgb(17, 20, 24)", pd
         assert step(res, "sign_out") == []
         check_files(c)
-        print(f"ok: console flow, {len(res['steps'])} steps")
+        print(f"ok: console flow in {browser}, {len(res['steps'])} steps")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
-// console_check.mjs - drive the admin web console in Debian's headless Chromium (puppeteer-core,
-// the system browser: nothing is downloaded). Env: SY_ADMIN_URL, SY_ADMIN_KEY, SY_DP_URL,
+// console_check.mjs - drive the admin web console in Debian's headless Chromium or Firefox
+// (puppeteer-core, the system browser: nothing is downloaded). Env: SY_ADMIN_URL, SY_ADMIN_KEY, SY_DP_URL,
 // SY_ORG (an org to use), SY_MODEL, SY_SHOTS (screenshot directory), SY_SCENARIO ("flow" or
 // "paint"), SY_XSS (a name that must show as text). Prints one JSON object: every step
 // {ok, value} or {ok: false, error}, plus every console error, failed request and dialog the
@@ -27,14 +27,33 @@ async function step(name, fn) {
     return out.steps[name].ok;
 }
 
-const profile = fs.mkdtempSync(path.join(os.tmpdir(), "sy-console-chromium-"));
-const browser = await puppeteer.launch({
-    executablePath: "/usr/bin/chromium", headless: true, userDataDir: profile,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-           "--disable-background-networking", "--disable-component-update", "--disable-sync",
-           "--lang=en-US"],
-    downloadBehavior: { policy: "allow", downloadPath: shots },
-});
+// SY_BROWSER: "chromium" (default) or "firefox" (Debian's firefox-esr, over WebDriver BiDi)
+const FIREFOX = env.SY_BROWSER === "firefox";
+const profile = fs.mkdtempSync(path.join(os.tmpdir(), "sy-console-" + (FIREFOX ? "firefox-" : "chromium-")));
+const browser = FIREFOX
+    ? await puppeteer.launch({
+          browser: "firefox", executablePath: "/usr/bin/firefox-esr", headless: true, userDataDir: profile,
+          extraPrefsFirefox: {
+              // downloads (the CSV export) go to the screenshot directory without asking
+              "browser.download.dir": shots, "browser.download.folderList": 2,
+              "browser.download.useDownloadDir": true, "browser.download.always_ask_before_handling_new_types": false,
+              "browser.helperApps.neverAsk.saveToDisk": "text/csv",
+              // nothing but the controlplane: no update, telemetry or safe-browsing traffic
+              "app.update.enabled": false, "datareporting.policy.dataSubmissionEnabled": false,
+              "browser.safebrowsing.malware.enabled": false, "browser.safebrowsing.phishing.enabled": false,
+              "network.captive-portal-service.enabled": false, "network.connectivity-service.enabled": false,
+              "intl.accept_languages": "en-US",
+              // media emulation is CDP-only: Firefox's pages are dark throughout (phone_dark checks it)
+              "layout.css.prefers-color-scheme.content-override": 0,
+          },
+      })
+    : await puppeteer.launch({
+          executablePath: "/usr/bin/chromium", headless: true, userDataDir: profile,
+          args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--lang=en-US"],
+          downloadBehavior: { policy: "allow", downloadPath: shots },
+      });
 
 function watch(page) {
     page.on("console", (m) => {
@@ -245,7 +264,7 @@ async function flow() {
     });
     await step("phone_dark", async () => {
         await page.setViewport({ width: 390, height: 844 });
-        await page.emulateMediaFeatures([{ name: "prefers-color-scheme", value: "dark" }]);
+        if (!FIREFOX) await page.emulateMediaFeatures([{ name: "prefers-color-scheme", value: "dark" }]);
         await go(page, "overview");
         await page.waitForFunction(() => Chart.getChart("chart-spend"));
         await shot(page, "overview-phone-dark");
