@@ -15,6 +15,23 @@ int sy_jcheck_bad(struct sy_errmsg *e, const char *fmt, ...)
 	return SY_EINVAL;
 }
 
+json_t *sy_jcheck_body(const char *data, size_t len, size_t flags, struct sy_errmsg *e)
+{
+	const char *nul = memchr(data, '\0', len);
+	if (nul) {
+		sy_jcheck_bad(e,
+		              "request body is not valid JSON: it holds a NUL byte at offset %zu",
+		              (size_t)(nul - data));
+		return NULL;
+	}
+	json_error_t jerr;
+	json_t *body = json_loadb(data, len, flags, &jerr);
+	if (!body)
+		sy_jcheck_bad(e, "request body is not valid JSON: %s (line %d, column %d)",
+		              jerr.text, jerr.line, jerr.column);
+	return body;
+}
+
 json_t *sy_jcheck_opt(const json_t *obj, const char *key)
 {
 	json_t *v = json_object_get(obj, key);

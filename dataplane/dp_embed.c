@@ -150,13 +150,9 @@ int dp_embed_parse(const char *data, size_t len, struct dp_chat_req *req, char *
 {
 	struct sy_errmsg e = {err, errlen};
 	*req = (struct dp_chat_req){.max_tokens = -1, .embeddings = true};
-	if (memchr(data, '\0', len))
-		return sy_jcheck_bad(&e, "request body is not valid JSON: it holds a NUL byte");
-	json_error_t jerr;
-	json_t *body = json_loadb(data, len, JSON_DECODE_ANY, &jerr);
+	json_t *body = sy_jcheck_body(data, len, JSON_DECODE_ANY, &e);
 	if (!body)
-		return sy_jcheck_bad(&e, "request body is not valid JSON: %s (line %d, column %d)",
-		                     jerr.text, jerr.line, jerr.column);
+		return SY_EINVAL;
 	req->body = body;
 	uint64_t est = 0;
 	int rc = json_is_object(body) ? check_body(body, req, &est, &e)

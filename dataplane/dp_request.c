@@ -291,17 +291,9 @@ int dp_request_parse(const char *data, size_t len, struct dp_chat_req *req, char
 {
 	struct sy_errmsg e = {err, errlen};
 	*req = (struct dp_chat_req){.max_tokens = -1};
-	/* jansson stops at a NUL after a complete value and accepts the rest unseen */
-	const char *nul = memchr(data, '\0', len);
-	if (nul)
-		return sy_jcheck_bad(
-		    &e, "request body is not valid JSON: it holds a NUL byte at offset %zu",
-		    (size_t)(nul - data));
-	json_error_t jerr;
-	json_t *body = json_loadb(data, len, JSON_DECODE_ANY, &jerr);
+	json_t *body = sy_jcheck_body(data, len, JSON_DECODE_ANY, &e);
 	if (!body)
-		return sy_jcheck_bad(&e, "request body is not valid JSON: %s (line %d, column %d)",
-		                     jerr.text, jerr.line, jerr.column);
+		return SY_EINVAL;
 	req->body = body;
 	if (!json_is_object(body)) {
 		sy_jcheck_bad(&e, "request body must be a JSON object");

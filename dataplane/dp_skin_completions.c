@@ -10,6 +10,7 @@
 #include "dp_adapter.h"
 #include "dp_skin.h"
 #include "sy_err.h"
+#include "sy_jcheck.h"
 #include "sy_json.h"
 
 #include <errno.h>
@@ -41,12 +42,10 @@ static int request(const char *data, size_t len, const char *const *hdrs, void *
 {
 	(void)hdrs;
 	(void)state;
-	json_error_t jerr;
-	json_t *in = json_loadb(data, len, 0, &jerr);
+	struct sy_errmsg e = {err, errlen};
+	json_t *in = sy_jcheck_body(data, len, 0, &e);
 	if (!in)
-		return dp_adapter_refuse(err, errlen,
-		                         "request body is not valid JSON: %s (line %d, column %d)",
-		                         jerr.text, jerr.line, jerr.column);
+		return SY_EINVAL;
 	json_t *prompt = json_object_get(in, "prompt");
 	if (json_is_array(prompt) && json_array_size(prompt) == 1)
 		prompt = json_array_get(prompt, 0);

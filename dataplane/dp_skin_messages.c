@@ -18,6 +18,7 @@
 #include "dp_request.h"
 #include "dp_skin.h"
 #include "sy_err.h"
+#include "sy_jcheck.h"
 #include "sy_json.h"
 
 #include <errno.h>
@@ -67,13 +68,11 @@ static void rewind_stream(void *p)
 static int request(const char *data, size_t len, const char *const *hdrs, void **state, char **out,
                    char *err, size_t errlen)
 {
-	json_error_t jerr;
-	json_t *in = json_loadb(data, len, 0, &jerr);
+	struct sy_errmsg e = {err, errlen};
+	json_t *in = sy_jcheck_body(data, len, 0, &e);
 	*out = NULL;
 	if (!in)
-		return dp_adapter_refuse(err, errlen,
-		                         "request body is not valid JSON: %s (line %d, column %d)",
-		                         jerr.text, jerr.line, jerr.column);
+		return SY_EINVAL;
 	struct dp_messages_req_native nat = {{0}};
 	int rc = dp_messages_req_translate(in, false, out, &nat, err, errlen);
 	struct state *st = rc ? NULL : calloc(1, sizeof(*st));
@@ -513,14 +512,12 @@ const struct dp_skin dp_skin_messages = {
 int dp_skin_messages_count_tokens(const char *data, size_t len, char **out, char *err,
                                   size_t errlen)
 {
-	json_error_t jerr;
-	json_t *in = json_loadb(data, len, 0, &jerr);
+	struct sy_errmsg e = {err, errlen};
+	json_t *in = sy_jcheck_body(data, len, 0, &e);
 	char *body = NULL;
 	struct dp_chat_req req = {0};
 	if (!in)
-		return dp_adapter_refuse(err, errlen,
-		                         "request body is not valid JSON: %s (line %d, column %d)",
-		                         jerr.text, jerr.line, jerr.column);
+		return SY_EINVAL;
 	struct dp_messages_req_native nat = {{0}};
 	int rc = dp_messages_req_translate(in, true, &body, &nat, err, errlen);
 	json_decref(in);

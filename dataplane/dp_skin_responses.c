@@ -699,12 +699,10 @@ static int request(const char *data, size_t len, const char *const *hdrs, void *
                    char *err, size_t errlen)
 {
 	(void)hdrs;
-	json_error_t jerr;
-	json_t *in = json_loadb(data, len, 0, &jerr);
+	struct sy_errmsg e = {err, errlen};
+	json_t *in = sy_jcheck_body(data, len, 0, &e);
 	if (!in)
-		return dp_adapter_refuse(err, errlen,
-		                         "request body is not valid JSON: %s (line %d, column %d)",
-		                         jerr.text, jerr.line, jerr.column);
+		return SY_EINVAL;
 	struct state *st = calloc(1, sizeof(*st));
 	int rc = st && (st->output = json_array()) ? 0 : -ENOMEM;
 	if (st) {
