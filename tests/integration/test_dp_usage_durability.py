@@ -15,7 +15,7 @@ import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from sy_cluster import Cluster, http, wait_until
+from sy_cluster import BIN, Cluster, http, wait_until
 
 N = 3000
 CAP = 50
@@ -89,7 +89,10 @@ def main():
         print(f"RSS growth over a {N}-record backlog: {uncapped} kB uncapped, {capped} kB "
               f"with --usage-memory-max {CAP} ({mem} records in memory)")
         assert mem is not None and mem <= CAP, mem
-        assert capped < 1024 and capped * 3 < uncapped, (capped, uncapped)
+        # AddressSanitizer keeps freed memory in quarantine and pads every allocation, so RSS
+        # says nothing about the records held there; the gauge above holds in every build
+        if "/asan/" not in BIN + "/":
+            assert capped < 1024 and capped * 3 < uncapped, (capped, uncapped)
 
         # kill -9 between the write and the acknowledgement
         spool = os.path.join(c.dir, f"dp-spool-{dp.port}")

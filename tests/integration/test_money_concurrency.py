@@ -84,8 +84,11 @@ def main():
             g = c.generation(dp, key, b["id"])
             assert g["total_cost"] == b["usage"]["cost"], (g, b["usage"])
 
-        # what the workers show is what the ledger says
-        d = M.dp_credits(dp, key)
+        # what the workers show is what the ledger says, once its balance is published to them
+        # (every --publish-ms: a slow sanitizer build may read the previous one first)
+        d = M.wait_until(lambda: (lambda x: x if abs(x["total_usage"] - float(spent)) < 1e-12
+                                  else None)(M.dp_credits(dp, key)), 10, 0.1,
+                         what="the workers' /credits at the ledger's total")
         assert abs(d["total_usage"] - float(spent)) < 1e-12, (d, spent)
 
         dp.stop()
