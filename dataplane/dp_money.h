@@ -97,6 +97,7 @@ struct dp_admit_req {
 	const Sy__ApiKey *key;
 	sy_money reserve; /* worst case (dp_money_worst_case) */
 	bool free_model;  /* reached through a `:free` variant */
+	bool rates_leased; /* dp_ratelease took tokens of every rate limit: no local share */
 };
 
 enum dp_admit_result {
