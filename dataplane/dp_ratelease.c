@@ -13,7 +13,7 @@
 #include <string.h>
 
 #define TICK_MS 200
-#define RESEND_MS 500     /* an unanswered ask goes out again */
+#define RESEND_MS 200     /* an unanswered ask goes out again (within a request's wait) */
 #define RETURN_MS 2000    /* tokens unused this long go back */
 #define EXHAUSTED_MS 1000 /* an exhausted window refuses locally this long, then asks again */
 #define FALLBACK_MS 1000  /* an unanswered limit stays on the local share this long */
