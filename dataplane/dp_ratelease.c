@@ -108,6 +108,8 @@ static struct counter *counter_of(struct dp_ratelease *r, const struct dp_rate_l
 		c->req_id = 0;
 		c->exhausted_until = 0;
 	}
+	if (c->limit != l->limit)
+		c->exhausted_until = 0; /* a changed limit: the controlplane decides again */
 	c->limit = l->limit;
 	return c;
 }
