@@ -94,6 +94,15 @@ void cp_ratelease_return(struct cp_ratelease *r, const char *counter, int64_t wi
 		w->granted -= amount < w->granted ? amount : w->granted;
 }
 
+void cp_ratelease_charge(struct cp_ratelease *r, const char *counter, int64_t window_start,
+                         uint32_t amount)
+{
+	char key[128];
+	struct window *w = find(r, counter, window_start, key, sizeof(key));
+	if (w)
+		w->granted = amount > UINT32_MAX - w->granted ? UINT32_MAX : w->granted + amount;
+}
+
 uint32_t cp_ratelease_granted(const struct cp_ratelease *r, const char *counter,
                               int64_t window_start)
 {
@@ -145,11 +154,13 @@ bool cp_ratelease_on_message(struct cp_ratelease *r, void *router, const struct 
 	case SY__ENVELOPE__BODY_RATELEASE_REQUEST:
 		on_request(r, router, m);
 		return true;
-	case SY__ENVELOPE__BODY_RATELEASE_RETURN:
-		cp_ratelease_return(r, m->env->ratelease_return->counter,
-		                    m->env->ratelease_return->window_start,
-		                    m->env->ratelease_return->amount);
+	case SY__ENVELOPE__BODY_RATELEASE_RETURN: {
+		const Sy__RateleaseReturn *rt = m->env->ratelease_return;
+		cp_ratelease_return(r, rt->counter, rt->window_start, rt->amount);
+		if (rt->has_overdrawn)
+			cp_ratelease_charge(r, rt->counter, rt->window_start, rt->overdrawn);
 		return true;
+	}
 	default:
 		return false;
 	}

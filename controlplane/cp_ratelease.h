@@ -28,6 +28,9 @@ uint32_t cp_ratelease_grant(struct cp_ratelease *r, const char *counter, int64_t
 /* Tokens of a window given back unused (never more than were granted). */
 void cp_ratelease_return(struct cp_ratelease *r, const char *counter, int64_t window_start,
                          uint32_t amount);
+/* Tokens used beyond a grant (tpm), counted into the window all the same. */
+void cp_ratelease_charge(struct cp_ratelease *r, const char *counter, int64_t window_start,
+                         uint32_t amount);
 /* Forget the windows that ended before now_s. */
 void cp_ratelease_sweep(struct cp_ratelease *r, int64_t now_s);
 /* Tokens granted (net of returns) of a window; 0 when unknown. */

@@ -305,6 +305,7 @@ static void settle(struct dp_chat *chat)
 
 	/* the lease gets back what the request did not use; the record carries the cost */
 	dp_money_settle(&chat->adm, chat->cost);
+	dp_ratelease_settle(&chat->rate, chat->usage.tokens.prompt + chat->usage.tokens.completion);
 	if (!w->usage || dp_usage_submit(w->usage, &rec))
 		sy_err("usage record lost id=%s", chat->id);
 	dp_usage_close(w->usage, &chat->intent); /* superseded by the record */

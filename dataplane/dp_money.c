@@ -162,7 +162,7 @@ static bool rate_check(struct dp_money *m, struct dp_admission *a, const struct 
 	int64_t now_s = sy_unix_s();
 	for (size_t i = 0; i < n; i++) {
 		struct counter *c = counter_of(m, &ls[i], now_s, false);
-		if (!c || c->count < share(m, ls[i].limit))
+		if (!c || ls[i].tokens || c->count < share(m, ls[i].limit))
 			continue;
 		dp_ratelease_refuse(a, &ls[i], c->window_start, now_s);
 		return false;

@@ -47,19 +47,22 @@ size_t dp_ratelease_limits(const struct dp_admit_req *rq,
 	size_t n = 0;
 	if (k->has_rpm && k->rpm)
 		out[n++] = (struct dp_rate_limit){"rpm", k->hash, k->rpm, 60,
-		                                  "requests per minute on this key"};
+		                                  "requests per minute on this key", false};
 	if (k->has_rpd && k->rpd)
 		out[n++] = (struct dp_rate_limit){"rpd", k->hash, k->rpd, 86400,
-		                                  "requests per day on this key"};
+		                                  "requests per day on this key", false};
 	if (rq->free_model) {
 		out[n++] = (struct dp_rate_limit){"fpm", k->hash, DP_FREE_PER_MINUTE, 60,
-		                                  "requests per minute to :free models on this key"};
+		                                  "requests per minute to :free models on this key", false};
 		out[n++] = (struct dp_rate_limit){
 		    "fpd", k->org_id, per_day, 86400,
 		    low ? "requests per day to :free models for an org that has bought less than "
 		          "$10 of credits"
-		        : "requests per day to :free models for this org"};
+		        : "requests per day to :free models for this org", false};
 	}
+	if (k->has_tpm && k->tpm)
+		out[n++] = (struct dp_rate_limit){"tpm", k->hash, k->tpm, 60,
+		                                  "tokens per minute on this key", true};
 	return n;
 }
 
@@ -134,18 +137,30 @@ static void ask(struct dp_ratelease *r, struct counter *c, int64_t now)
 		         sy_strerror(rc));
 }
 
-static void give_back(struct dp_ratelease *r, struct counter *c)
+/* Give back amount unused tokens of a window, and report overdrawn ones (tpm). */
+static void send_return(struct dp_ratelease *r, const char *counter, int64_t window_start,
+                        uint32_t amount, uint32_t overdrawn)
 {
 	Sy__RateleaseReturn rt = SY__RATELEASE_RETURN__INIT;
-	rt.counter = c->key;
-	rt.window_start = c->window_start;
-	rt.amount = c->held;
+	rt.counter = (char *)counter;
+	rt.window_start = window_start;
+	rt.amount = amount;
+	rt.overdrawn = overdrawn;
+	rt.has_overdrawn = overdrawn > 0;
 	Sy__Envelope env;
 	sy_env_init(&env);
 	env.body_case = SY__ENVELOPE__BODY_RATELEASE_RETURN;
 	env.ratelease_return = &rt;
-	/* not sent: the tokens stay unused until the window ends, an under-admission only */
-	(void)r->cfg.send(r->cfg.send_arg, &env);
+	/* not sent: unused tokens stay unused until the window ends (an under-admission only);
+	 * overdrawn ones go uncounted (the overshoot the bound allows for tpm) */
+	int rc = r->cfg.send(r->cfg.send_arg, &env);
+	if (rc)
+		sy_debug("ratelease: return not sent (%s)", sy_strerror(rc));
+}
+
+static void give_back(struct dp_ratelease *r, struct counter *c)
+{
+	send_return(r, c->key, c->window_start, c->held, 0);
 	c->held = 0;
 }
 
@@ -196,6 +211,10 @@ static enum dp_admit_result decide(struct dp_ratelease *r, struct dp_rate_wait *
 		uint32_t chunk = dp_ratelease_chunk(c->limit, r->cfg.cluster_workers);
 		c->held--;
 		c->used_ms = now;
+		if (w->lim[i].tokens) {
+			snprintf(w->tpm_counter, sizeof(w->tpm_counter), "%s", c->key);
+			w->tpm_window = c->window_start;
+		}
 		/* large limits ask a little ahead, so requests need not wait */
 		if (chunk >= 4 && c->held <= chunk / 4 && !c->req_id && now >= c->exhausted_until)
 			ask(r, c, now);
@@ -281,6 +300,23 @@ enum dp_admit_result dp_ratelease_admit(struct dp_ratelease *r, struct dp_rate_w
 		r->head = w;
 	r->tail = w;
 	return DP_ADMIT_WAIT;
+}
+
+void dp_ratelease_settle(struct dp_rate_wait *w, uint32_t tokens)
+{
+	if (!w->tpm_counter[0] || !w->r)
+		return;
+	struct dp_ratelease *r = w->r;
+	uint32_t rest = tokens > 0 ? tokens - 1 : 0; /* one was taken at admission */
+	struct counter *c = sy_map_get(&r->counters, w->tpm_counter);
+	if (c && c->window_start == w->tpm_window) {
+		uint32_t take = rest < c->held ? rest : c->held;
+		c->held -= take;
+		rest -= take;
+	}
+	if (rest)
+		send_return(r, w->tpm_counter, w->tpm_window, 0, rest);
+	w->tpm_counter[0] = '\0';
 }
 
 void dp_ratelease_cancel(struct dp_rate_wait *w)

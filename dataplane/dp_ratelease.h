@@ -11,9 +11,16 @@
  * later requests get 429 locally for a second, then ask again (a return elsewhere may have
  * freed tokens).
  *
+ * A key's tpm (tokens per minute) works the same way with tokens for requests: a request
+ * takes one token when admitted and the rest of its prompt + completion tokens when it
+ * settles, beyond what the worker holds if need be (reported to the controlplane, which
+ * counts them into the window). So a window admits requests while tokens remain, and ends
+ * over its tpm by at most the tokens of the requests in flight when it ran out.
+ *
  * When the controlplane does not answer within wait_ms, the request falls back to the
- * worker's local share of every limit (dp_money: ceil(limit / cluster_workers)), and the
- * limits stay on that fallback for FALLBACK_MS before asking again. docs/money.md states the
+ * worker's local share of every request limit (dp_money: ceil(limit / cluster_workers)), and
+ * the limits stay on that fallback for FALLBACK_MS before asking again; tpm is not enforced
+ * then (fail open: its tokens are known only after the fact). docs/money.md states the
  * bounds. */
 #ifndef DP_RATELEASE_H
 #define DP_RATELEASE_H
@@ -25,14 +32,15 @@
 
 /* One limit a request falls under. */
 struct dp_rate_limit {
-	const char *kind; /* rpm, rpd, fpm, fpd */
+	const char *kind; /* rpm, rpd, fpm, fpd, tpm */
 	const char *id;   /* key hash or org id */
 	uint32_t limit;
 	uint32_t window_s; /* 60 or 86400 */
 	const char *what;  /* for the 429's message */
+	bool tokens;       /* tpm: counts tokens (settled), not requests; no local share */
 };
 
-#define DP_RATE_LIMITS_MAX 4
+#define DP_RATE_LIMITS_MAX 5
 
 /* The limits rq falls under, into out; their number. */
 size_t dp_ratelease_limits(const struct dp_admit_req *rq,
@@ -68,6 +76,10 @@ struct dp_rate_wait {
 	bool expired; /* the deadline passed: no more waiting, fall back */
 	/* admitted on tokens of every limit: dp_money skips its local share check */
 	bool leased;
+	/* tpm: the counter and window the request took its first token of (settle takes the
+	 * rest); "" when none */
+	char tpm_counter[96];
+	int64_t tpm_window;
 };
 
 struct dp_ratelease *dp_ratelease_new(struct dp_loop *loop, const struct dp_ratelease_config *cfg);
@@ -79,6 +91,10 @@ void dp_ratelease_free(struct dp_ratelease **rp);
 enum dp_admit_result dp_ratelease_admit(struct dp_ratelease *r, struct dp_rate_wait *w,
                                         struct dp_admission *a, const struct dp_admit_req *rq,
                                         dp_admit_fn *fn, void *arg);
+/* The request settled having used tokens (prompt + completion): its tpm window counts
+ * them, taken from the tokens held and reported to the controlplane beyond them.
+ * Idempotent. */
+void dp_ratelease_settle(struct dp_rate_wait *w, uint32_t tokens);
 /* Stop waiting; fn is not called. Idempotent. */
 void dp_ratelease_cancel(struct dp_rate_wait *w);
 /* A RateleaseGrant from the controlplane (other bodies are ignored). */
