@@ -53,8 +53,8 @@ json_t *cp_json_key(const Sy__ApiKey *k, const struct cp_key_usage *u)
 		remaining = usd(left > 0 ? left : 0);
 	}
 	json_t *j = json_pack(
-	    "{s:s,s:o,s:o,s:s,s:b,s:o,s:o,s:o,s:b,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "hash",
-	    k->hash, "name", json_string(k->name ? k->name : ""), "label",
+	    "{s:s,s:o,s:o,s:s,s:b,s:o,s:o,s:o,s:b,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
+	    "hash", k->hash, "name", json_string(k->name ? k->name : ""), "label",
 	    json_string(k->label ? k->label : ""), "org_id", k->org_id, "disabled",
 	    k->has_disabled && k->disabled, "limit", limit, "limit_remaining", remaining,
 	    "limit_reset", str_or_null(k->limit_reset), "include_byok_in_limit",

@@ -48,8 +48,8 @@ void cp_ratelease_free(struct cp_ratelease **rp)
 	free(r);
 }
 
-static struct window *find(const struct cp_ratelease *r, const char *counter,
-                           int64_t window_start, char *key, size_t keylen)
+static struct window *find(const struct cp_ratelease *r, const char *counter, int64_t window_start,
+                           char *key, size_t keylen)
 {
 	snprintf(key, keylen, "%s@%lld", counter, (long long)window_start);
 	return sy_map_get(&r->windows, key);

@@ -46,23 +46,31 @@ size_t dp_ratelease_limits(const struct dp_admit_req *rq,
 	bool low = per_day == DP_FREE_PER_DAY_LOW;
 	size_t n = 0;
 	if (k->has_rpm && k->rpm)
-		out[n++] = (struct dp_rate_limit){"rpm", k->hash, k->rpm, 60,
-		                                  "requests per minute on this key", false};
-	if (k->has_rpd && k->rpd)
-		out[n++] = (struct dp_rate_limit){"rpd", k->hash, k->rpd, 86400,
-		                                  "requests per day on this key", false};
-	if (rq->free_model) {
-		out[n++] = (struct dp_rate_limit){"fpm", k->hash, DP_FREE_PER_MINUTE, 60,
-		                                  "requests per minute to :free models on this key", false};
 		out[n++] = (struct dp_rate_limit){
-		    "fpd", k->org_id, per_day, 86400,
+		    "rpm", k->hash, k->rpm, 60, "requests per minute on this key", false};
+	if (k->has_rpd && k->rpd)
+		out[n++] = (struct dp_rate_limit){
+		    "rpd", k->hash, k->rpd, 86400, "requests per day on this key", false};
+	if (rq->free_model) {
+		out[n++] = (struct dp_rate_limit){"fpm",
+		                                  k->hash,
+		                                  DP_FREE_PER_MINUTE,
+		                                  60,
+		                                  "requests per minute to :free models on this key",
+		                                  false};
+		out[n++] = (struct dp_rate_limit){
+		    "fpd",
+		    k->org_id,
+		    per_day,
+		    86400,
 		    low ? "requests per day to :free models for an org that has bought less than "
 		          "$10 of credits"
-		        : "requests per day to :free models for this org", false};
+		        : "requests per day to :free models for this org",
+		    false};
 	}
 	if (k->has_tpm && k->tpm)
-		out[n++] = (struct dp_rate_limit){"tpm", k->hash, k->tpm, 60,
-		                                  "tokens per minute on this key", true};
+		out[n++] = (struct dp_rate_limit){
+		    "tpm", k->hash, k->tpm, 60, "tokens per minute on this key", true};
 	return n;
 }
 
@@ -190,9 +198,10 @@ static enum dp_admit_result decide(struct dp_ratelease *r, struct dp_rate_wait *
 			continue;
 		}
 		if (w->expired) {
-			sy_warn("ratelease: the controlplane did not grant request tokens in %u ms: "
-			        "the worker's local share of the limit applies for now",
-			        r->cfg.wait_ms);
+			sy_warn(
+			    "ratelease: the controlplane did not grant request tokens in %u ms: "
+			    "the worker's local share of the limit applies for now",
+			    r->cfg.wait_ms);
 			c->fallback_until = now + FALLBACK_MS;
 			fallback = true;
 			continue;
@@ -425,7 +434,6 @@ uint32_t dp_ratelease_held(struct dp_ratelease *r, const char *kind, const char 
 	snprintf(key, sizeof(key), "%s:%s", kind, id);
 	const struct counter *c = sy_map_get(&r->counters, key);
 	int64_t now_s = sy_unix_s();
-	return c && c->window_s == window_s && c->window_start == now_s - now_s % window_s
-	           ? c->held
-	           : 0;
+	return c && c->window_s == window_s && c->window_start == now_s - now_s % window_s ? c->held
+	                                                                                   : 0;
 }

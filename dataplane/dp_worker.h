@@ -73,10 +73,12 @@ struct dp_worker {
 	void *upstream;               /* the worker's curl multi wrapper (dp_upstream) */
 	struct dp_chat *chats;        /* chats in flight (dp_chat's list, for shutdown) */
 	struct dp_money *money; /* leases, reservations, rate limits; NULL = no money checks */
-	struct dp_ratelease *rates; /* rate tokens leased across workers; NULL = local shares */
 	bool draining;          /* SIGTERM received: no new requests */
 	bool resumed;           /* a connection was resumed since MHD last ran (dp_http_resume) */
 	unsigned in_flight;     /* chat requests not yet settled */
+
+	/* rate tokens leased across workers (dp_ratelease); NULL = local shares */
+	struct dp_ratelease *rates;
 };
 
 #endif
