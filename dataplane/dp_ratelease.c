@@ -346,8 +346,12 @@ void dp_ratelease_on_message(const Sy__Envelope *env, void *arg)
 		return;
 	const Sy__RateleaseGrant *g = env->ratelease_grant;
 	struct counter *c = sy_map_get(&r->counters, g->counter);
-	if (!c || c->window_start != g->window_start)
-		return; /* a past window's tokens: worthless, and forgotten by the controlplane */
+	if (!c || c->window_start != g->window_start) {
+		/* a past window's tokens: worthless, and forgotten by the controlplane; waiters
+		 * of the new window ask for theirs */
+		serve_waiters(r);
+		return;
+	}
 	int64_t now = dp_loop_now_ms(r->loop);
 	if (g->request_id == c->req_id)
 		c->req_id = 0;
