@@ -53,8 +53,8 @@ json_t *cp_json_key(const Sy__ApiKey *k, const struct cp_key_usage *u)
 		remaining = usd(left > 0 ? left : 0);
 	}
 	json_t *j = json_pack(
-	    "{s:s,s:o,s:o,s:s,s:b,s:o,s:o,s:o,s:b,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "hash",
-	    k->hash, "name", json_string(k->name ? k->name : ""), "label",
+	    "{s:s,s:o,s:o,s:s,s:b,s:o,s:o,s:o,s:b,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
+	    "hash", k->hash, "name", json_string(k->name ? k->name : ""), "label",
 	    json_string(k->label ? k->label : ""), "org_id", k->org_id, "disabled",
 	    k->has_disabled && k->disabled, "limit", limit, "limit_remaining", remaining,
 	    "limit_reset", str_or_null(k->limit_reset), "include_byok_in_limit",
@@ -64,7 +64,8 @@ json_t *cp_json_key(const Sy__ApiKey *k, const struct cp_key_usage *u)
 	    cp_json_time(k->updated_at), "expires_at",
 	    cp_json_time(k->has_expires_at ? k->expires_at : 0), "rpm",
 	    k->has_rpm ? json_integer(k->rpm) : json_null(), "rpd",
-	    k->has_rpd ? json_integer(k->rpd) : json_null(), "default_model",
+	    k->has_rpd ? json_integer(k->rpd) : json_null(), "tpm",
+	    k->has_tpm ? json_integer(k->tpm) : json_null(), "default_model",
 	    str_or_null(k->default_model));
 	/* OpenRouter's key fields with no meaning here: no BYOK fee is billed (byok_usage* 0),
 	 * there are no users; the org is the workspace */
@@ -331,6 +332,7 @@ int cp_json_apply_key(Sy__ApiKey *k, const json_t *j)
 	set_bool(&k->has_disabled, &k->disabled, j, "disabled");
 	set_uint(&k->has_rpm, &k->rpm, j, "rpm");
 	set_uint(&k->has_rpd, &k->rpd, j, "rpd");
+	set_uint(&k->has_tpm, &k->tpm, j, "tpm");
 	if ((v = json_object_get(j, "limit"))) {
 		k->has_limit =
 		    json_is_number(v) && sy_money_from_usd(json_number_value(v), &k->limit) == 0;

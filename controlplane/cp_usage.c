@@ -2,6 +2,7 @@
 #include "cp_usage.h"
 #include "cp_ledger.h"
 #include "cp_money.h"
+#include "cp_ratelease.h"
 #include "cp_metrics.h"
 #include "cp_retention.h"
 #include "cp_stats.h"
@@ -26,6 +27,7 @@ struct cp_usage {
 	struct cp_stats *stats; /* fed every stored batch; NULL = none */
 	int64_t retention_s;    /* cp_retention: 0 = keep every generation */
 	int64_t fold_due_s;     /* the next fold (unix seconds) */
+	struct cp_ratelease *rates;
 };
 
 #define FOLD_MAX 1000   /* generations folded per transaction */
@@ -238,6 +240,7 @@ bool cp_usage_tick(struct cp_usage *u)
 	bool left = false;
 	cp_store_make_room(u->s); /* between transactions: the map may grow */
 	fold_old(u);
+	cp_ratelease_sweep(u->rates, sy_unix_s());
 	int rc = cp_money_expire(u->s, sy_unix_ms(), &released);
 	if (rc)
 		sy_err("usage: lease expiry failed: %s", sy_strerror(rc));
@@ -269,6 +272,8 @@ bool cp_usage_drain(struct cp_usage *u)
 			on_lease_return(u, &m);
 			break;
 		default:
+			if (cp_ratelease_on_message(u->rates, u->router, &m))
+				break;
 			sy_warn("usage: dropped an envelope of type %d", (int)m.env->body_case);
 			break;
 		}
@@ -287,7 +292,13 @@ struct cp_usage *cp_usage_new(void *zctx, struct cp_store *s, const char *endpoi
 	}
 	u->s = s;
 	u->lease_ttl_ms = CP_USAGE_LEASE_TTL_MS;
+	if (!(u->rates = cp_ratelease_new())) {
+		*why = "out of memory";
+		free(u);
+		return NULL;
+	}
 	if (!(u->router = cp_zmq_bind(zctx, ZMQ_ROUTER, endpoint, curve, why))) {
+		cp_ratelease_free(&u->rates);
 		free(u);
 		return NULL;
 	}
@@ -300,6 +311,7 @@ void cp_usage_free(struct cp_usage **up)
 	if (!u)
 		return;
 	zmq_close(u->router);
+	cp_ratelease_free(&u->rates);
 	free(u);
 	*up = NULL;
 }

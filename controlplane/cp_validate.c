@@ -22,6 +22,7 @@ enum {
 #define USD_MAX 1.0e8       /* largest key limit accepted, USD */
 #define COUNT_MAX 100000000 /* context lengths, token caps */
 #define RATE_MAX 10000000   /* rpm / rpd */
+#define TPM_MAX 1000000000  /* tpm */
 #define TIMEOUT_MAX 3600000 /* provider timeouts, ms */
 #define URL_MAX 512
 #define SECRET_MAX 4096
@@ -353,6 +354,7 @@ static const char *const key_fields[] = {"hash",
                                          "expires_at",
                                          "rpm",
                                          "rpd",
+                                         "tpm",
                                          "allowed_models",
                                          "allowed_providers",
                                          "ignored_providers",
@@ -697,6 +699,7 @@ int cp_validate_key(const json_t *j, enum cp_vmode m, const char *hash, int64_t 
 	    (rc = check_future(j, "expires_at", now, e)) ||
 	    (rc = check_uint(j, "", "rpm", F_NULLABLE, 1, RATE_MAX, e)) ||
 	    (rc = check_uint(j, "", "rpd", F_NULLABLE, 1, RATE_MAX, e)) ||
+	    (rc = check_uint(j, "", "tpm", F_NULLABLE, 1, TPM_MAX, e)) ||
 	    (rc = check_syntax(j, "", "default_model", F_NULLABLE, cp_valid_model_id, "a model id",
 	                       e)))
 		return rc;

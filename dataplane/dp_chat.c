@@ -37,6 +37,7 @@
 #include "dp_middleout.h"
 #include "dp_money.h"
 #include "dp_policy.h"
+#include "dp_ratelease.h"
 #include "dp_request.h"
 #include "dp_response.h"
 #include "dp_route.h"
@@ -155,6 +156,7 @@ struct dp_chat {
 	int64_t served_end;     /* when the serving upstream finished */
 	bool settled;
 	struct dp_admission adm;        /* credits reserved and rate limits (dp_money) */
+	struct dp_rate_wait rate;       /* rate tokens (dp_ratelease) */
 	struct dp_usage_intent *intent; /* written ahead of the first attempt; open until settled */
 	int64_t progress_at; /* when the intent last got the tokens sent (monotonic ms) */
 };
@@ -303,6 +305,7 @@ static void settle(struct dp_chat *chat)
 
 	/* the lease gets back what the request did not use; the record carries the cost */
 	dp_money_settle(&chat->adm, chat->cost);
+	dp_ratelease_settle(&chat->rate, chat->usage.tokens.prompt + chat->usage.tokens.completion);
 	if (!w->usage || dp_usage_submit(w->usage, &rec))
 		sy_err("usage record lost id=%s", chat->id);
 	dp_usage_close(w->usage, &chat->intent); /* superseded by the record */
@@ -1361,19 +1364,61 @@ static void on_admitted(struct dp_admission *a, void *arg)
 		begin(chat);
 }
 
+static void admit_req(struct dp_chat *chat, struct dp_admit_req *rq)
+{
+	struct dp_worker *w = chat->w;
+	*rq = (struct dp_admit_req){
+	    .org = dp_view_org(chat->view, chat->key->org_id),
+	    .key = chat->key,
+	    .rates_leased = chat->rate.leased,
+	};
+	uint32_t cap = w->cfg && w->cfg->reserve_max_tokens ? w->cfg->reserve_max_tokens : 4096;
+	rq->reserve = dp_money_worst_case(&chat->plan, &chat->req, cap, &rq->free_model);
+}
+
+/* The worst-case reservation, and the rate limits' local shares unless tokens were leased. */
+static enum dp_admit_result admit_money(struct dp_chat *chat)
+{
+	struct dp_admit_req rq;
+	admit_req(chat, &rq);
+	return dp_money_admit(chat->w->money, &chat->adm, &rq, on_admitted, chat);
+}
+
+/* Rate tokens taken after a wait (or refused): on to the reservation. */
+static void on_rated(struct dp_admission *a, void *arg)
+{
+	struct dp_chat *chat = arg;
+	if (chat->queued || chat->client_gone)
+		return;
+	enum dp_admit_result r = a->status ? DP_ADMIT_REFUSED : admit_money(chat);
+	if (r == DP_ADMIT_REFUSED)
+		queue_json(chat, a->status, refusal_json(chat));
+	else if (r == DP_ADMIT_OK)
+		begin(chat);
+}
+
 /* Rate limits and the worst-case reservation (no money checks without w->money). */
 static enum dp_admit_result admit(struct dp_chat *chat)
 {
 	struct dp_worker *w = chat->w;
 	if (!w->money)
 		return DP_ADMIT_OK;
-	struct dp_admit_req rq = {
-	    .org = dp_view_org(chat->view, chat->key->org_id),
-	    .key = chat->key,
-	};
-	uint32_t cap = w->cfg && w->cfg->reserve_max_tokens ? w->cfg->reserve_max_tokens : 4096;
-	rq.reserve = dp_money_worst_case(&chat->plan, &chat->req, cap, &rq.free_model);
-	return dp_money_admit(w->money, &chat->adm, &rq, on_admitted, chat);
+	if (w->rates) {
+		struct dp_admit_req rq;
+		admit_req(chat, &rq);
+		enum dp_admit_result r =
+		    dp_ratelease_admit(w->rates, &chat->rate, &chat->adm, &rq, on_rated, chat);
+		if (r != DP_ADMIT_OK)
+			return r;
+	}
+	return admit_money(chat);
+}
+
+/* The request no longer waits for admission (gone, or shutdown). */
+static void cancel_admission(struct dp_chat *chat)
+{
+	dp_ratelease_cancel(&chat->rate);
+	dp_money_cancel(&chat->adm);
 }
 
 /* The skin's translation of the client's body into the chat body, in place. */
@@ -1528,7 +1573,7 @@ void dp_chat_closed(struct dp_chat *chat, enum MHD_RequestTerminationCode toe)
 {
 	if (!chat)
 		return;
-	dp_money_cancel(&chat->adm);
+	cancel_admission(chat);
 	unwatch_client(chat);
 	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK) {
 		chat->cancelled = true;
@@ -1549,7 +1594,7 @@ static void on_client_hup(struct dp_loop *loop, int fd, uint32_t events, void *a
 {
 	struct dp_chat *chat = arg;
 	unwatch_client(chat);
-	dp_money_cancel(&chat->adm);
+	cancel_admission(chat);
 	chat->client_gone = true;
 	chat->cancelled = true;
 	chat->error_class = "cancelled";
@@ -1575,7 +1620,7 @@ void dp_chat_abort_all(struct dp_worker *w)
 	for (struct dp_chat *chat = w->chats; chat; chat = chat->next) {
 		if (chat->out_done)
 			continue;
-		dp_money_cancel(&chat->adm);
+		cancel_admission(chat);
 		abandon_attempt(chat, "shutdown");
 		dp_timer_cancel(&chat->comment_timer);
 		dp_timer_cancel(&chat->retry_timer);

@@ -14,6 +14,7 @@
 #include "dp_http.h"
 #include "dp_loop.h"
 #include "dp_money.h"
+#include "dp_ratelease.h"
 #include "dp_metrics.h"
 #include "dp_sync.h"
 #include "dp_upstream.h"
@@ -267,7 +268,16 @@ static void money_stop(struct dp_worker *w)
 {
 	if (w->usage)
 		dp_usage_on_message(w->usage, NULL, NULL);
+	dp_ratelease_free(&w->rates);
 	dp_money_free(&w->money);
+}
+
+/* The controlplane's answers on the usage channel: credit leases and rate tokens. */
+static void on_cp_message(const Sy__Envelope *env, void *arg)
+{
+	struct dp_worker *w = arg;
+	dp_money_on_message(env, w->money);
+	dp_ratelease_on_message(env, w->rates);
 }
 
 struct shutdown {
@@ -360,7 +370,14 @@ static int worker_main(const struct dp_config *cfg, int id)
 	};
 	if (!(w.money = dp_money_new(w.loop, &mcfg)))
 		goto out;
-	dp_usage_on_message(w.usage, dp_money_on_message, w.money);
+	struct dp_ratelease_config rcfg = {
+	    .send = money_send,
+	    .send_arg = w.usage,
+	    .cluster_workers = mcfg.cluster_workers,
+	};
+	if (!(w.rates = dp_ratelease_new(w.loop, &rcfg)))
+		goto out;
+	dp_usage_on_message(w.usage, on_cp_message, &w);
 	w.sync = dp_sync_new(&w);
 	if (!w.sync)
 		goto out;

@@ -14,6 +14,7 @@
 #include "dp_money.h"
 #include "dp_free.h"
 #include "dp_loop.h"
+#include "dp_ratelease.h"
 #include "sy_clock.h"
 #include "sy_cost.h"
 #include "sy_err.h"
@@ -122,21 +123,13 @@ sy_money dp_money_worst_case(const struct dp_route_plan *plan, const struct dp_c
 
 /* ---- rate limits ------------------------------------------------------------------------- */
 
-struct limit {
-	const char *kind; /* counter key prefix */
-	const char *id;   /* key hash or org id */
-	uint32_t limit;
-	int64_t window_s;
-	const char *what; /* for the message */
-};
-
 static uint32_t share(const struct dp_money *m, uint32_t limit)
 {
 	uint32_t w = (uint32_t)m->cfg.cluster_workers;
 	return (limit + w - 1) / w;
 }
 
-static struct counter *counter_of(struct dp_money *m, const struct limit *l, int64_t now_s,
+static struct counter *counter_of(struct dp_money *m, const struct dp_rate_limit *l, int64_t now_s,
                                   bool create)
 {
 	char key[80];
@@ -160,41 +153,18 @@ static struct counter *counter_of(struct dp_money *m, const struct limit *l, int
 	return c;
 }
 
+/* The local share of every limit (without rate leases, or when the controlplane does not
+ * grant them: dp_ratelease). */
 static bool rate_check(struct dp_money *m, struct dp_admission *a, const struct dp_admit_req *rq)
 {
-	const Sy__ApiKey *k = rq->key;
-	uint32_t per_day = dp_free_daily_limit(rq->org);
-	bool low = per_day == DP_FREE_PER_DAY_LOW;
-	struct limit ls[4];
-	size_t n = 0;
-	if (k->has_rpm && k->rpm)
-		ls[n++] =
-		    (struct limit){"rpm", k->hash, k->rpm, 60, "requests per minute on this key"};
-	if (k->has_rpd && k->rpd)
-		ls[n++] =
-		    (struct limit){"rpd", k->hash, k->rpd, 86400, "requests per day on this key"};
-	if (rq->free_model) {
-		ls[n++] = (struct limit){"fpm", k->hash, DP_FREE_PER_MINUTE, 60,
-		                         "requests per minute to :free models on this key"};
-		ls[n++] =
-		    (struct limit){"fpd", k->org_id, per_day, 86400,
-		                   low ? "requests per day to :free models for an org that has "
-		                         "bought less than $10 of credits"
-		                       : "requests per day to :free models for this org"};
-	}
+	struct dp_rate_limit ls[DP_RATE_LIMITS_MAX];
+	size_t n = dp_ratelease_limits(rq, ls);
 	int64_t now_s = sy_unix_s();
 	for (size_t i = 0; i < n; i++) {
 		struct counter *c = counter_of(m, &ls[i], now_s, false);
-		if (!c || c->count < share(m, ls[i].limit))
+		if (!c || ls[i].tokens || c->count < share(m, ls[i].limit))
 			continue;
-		int64_t end = c->window_start + ls[i].window_s;
-		a->status = 429;
-		a->error_type = "rate_limited";
-		a->rate_limited = true;
-		a->rate = (struct dp_rate_info){ls[i].limit, 0, end * 1000,
-		                                (uint32_t)(end - now_s > 0 ? end - now_s : 1)};
-		snprintf(a->message, sizeof(a->message), "Rate limit exceeded: %u %s", ls[i].limit,
-		         ls[i].what);
+		dp_ratelease_refuse(a, &ls[i], c->window_start, now_s);
 		return false;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -570,7 +540,7 @@ enum dp_admit_result dp_money_admit(struct dp_money *m, struct dp_admission *a,
 	const Sy__Org *o = rq->org;
 	a->m = m;
 	a->reserve = rq->reserve;
-	if (!rate_check(m, a, rq))
+	if (!rq->rates_leased && !rate_check(m, a, rq))
 		return DP_ADMIT_REFUSED;
 	bool postpaid = o && o->has_postpaid && o->postpaid;
 	if (!postpaid && (!o || o->credits - o->debits_posted <= 0)) {

@@ -2,8 +2,10 @@
  *
  * Admission of a chat request, in order:
  *   1. rate limits (429): the key's rpm/rpd, and for `:free` models 20/minute per key and a
- *      daily count per org (50, or 1000 once the org has bought $10 of credits). Each worker
- *      counts its own requests against a share of every limit: ceil(limit / cluster_workers).
+ *      daily count per org (50, or 1000 once the org has bought $10 of credits). They are
+ *      held across workers by dp_ratelease (rq->rates_leased); without it, or when the
+ *      controlplane cannot grant, each worker counts its own requests against a share of
+ *      every limit: ceil(limit / cluster_workers).
  *   2. a prepaid org whose settled balance (credits - posted, as last published) is <= 0
  *      gets 402, even on a free model.
  *   3. the request's worst-case cost is reserved inside the worker's lease for its key. A
@@ -21,9 +23,9 @@
  * the estimate, completion beyond the reserved cap) and by requests still running on a
  * lease the controlplane released because it could not be renewed within its TTL (the
  * controlplane unreachable that long). Both are measured at settlement (the org's
- * `overspend`). Rate limits admit at most cluster_workers * ceil(limit / cluster_workers)
- * requests per window across the cluster (limit + cluster_workers - 1 at worst), and a
- * client whose requests all reach one worker gets that worker's share. */
+ * `overspend`). Rate limits on the local shares admit at most
+ * cluster_workers * ceil(limit / cluster_workers) requests per window across the cluster
+ * (limit + cluster_workers - 1 at worst); dp_ratelease.h has the bound with leased tokens. */
 #ifndef DP_MONEY_H
 #define DP_MONEY_H
 
@@ -95,8 +97,9 @@ struct dp_admission {
 struct dp_admit_req {
 	const Sy__Org *org;
 	const Sy__ApiKey *key;
-	sy_money reserve; /* worst case (dp_money_worst_case) */
-	bool free_model;  /* reached through a `:free` variant */
+	sy_money reserve;  /* worst case (dp_money_worst_case) */
+	bool free_model;   /* reached through a `:free` variant */
+	bool rates_leased; /* dp_ratelease took tokens of every rate limit: no local share */
 };
 
 enum dp_admit_result {

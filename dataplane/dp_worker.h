@@ -76,6 +76,9 @@ struct dp_worker {
 	bool draining;          /* SIGTERM received: no new requests */
 	bool resumed;           /* a connection was resumed since MHD last ran (dp_http_resume) */
 	unsigned in_flight;     /* chat requests not yet settled */
+
+	/* rate tokens leased across workers (dp_ratelease); NULL = local shares */
+	struct dp_ratelease *rates;
 };
 
 #endif

@@ -25,7 +25,7 @@ static void test_key_round_trip(void **state)
 	k->org_id = strdup("org_a");
 	json_t *body = json_loads("{\"name\":\"ci\",\"limit\":2.5,\"limit_reset\":\"daily\","
 	                          "\"expires_at\":\"2030-01-01T00:00:00Z\",\"rpd\":100,"
-	                          "\"disabled\":true}",
+	                          "\"tpm\":50000,\"disabled\":true}",
 	                          0, NULL);
 	assert_int_equal(cp_json_apply_key(k, body), 0);
 	json_decref(body);
@@ -42,6 +42,7 @@ static void test_key_round_trip(void **state)
 	assert_string_equal(json_string_value(json_object_get(j, "expires_at")),
 	                    "2030-01-01T00:00:00Z");
 	assert_int_equal(json_integer_value(json_object_get(j, "rpd")), 100);
+	assert_int_equal(json_integer_value(json_object_get(j, "tpm")), 50000);
 	assert_true(json_is_null(json_object_get(j, "rpm")));
 	json_decref(j);
 
@@ -50,12 +51,14 @@ static void test_key_round_trip(void **state)
 	j = cp_json_key(k, &u);
 	assert_true(num(j, "limit_remaining") == 0.0);
 	json_decref(j);
-	body = json_loads("{\"limit\":null,\"limit_reset\":null,\"rpd\":null}", 0, NULL);
+	body =
+	    json_loads("{\"limit\":null,\"limit_reset\":null,\"rpd\":null,\"tpm\":null}", 0, NULL);
 	assert_int_equal(cp_json_apply_key(k, body), 0);
 	json_decref(body);
 	assert_false(k->has_limit);
 	assert_null(k->limit_reset);
 	assert_false(k->has_rpd);
+	assert_false(k->has_tpm);
 	cp_entity_free(&m);
 }
 

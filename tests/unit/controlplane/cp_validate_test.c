@@ -77,6 +77,9 @@ static const struct bad_case bad[] = {
     {KEY, CP_V_CREATE, "{\"name\":\"k\",\"rpm\":1.5}", "rpm"},
     {KEY, CP_V_CREATE, "{\"name\":\"k\",\"rpd\":-3}", "rpd"},
     {KEY, CP_V_CREATE, "{\"name\":\"k\",\"rpd\":99999999999}", "rpd"},
+    {KEY, CP_V_CREATE, "{\"name\":\"k\",\"tpm\":0}", "tpm"},
+    {KEY, CP_V_PATCH, "{\"tpm\":\"many\"}", "tpm"},
+    {KEY, CP_V_PATCH, "{\"tpm\":1000000001}", "tpm"},
     {KEY, CP_V_PATCH, "{\"hash\":\"abc\"}", "hash"},
     {KEY, CP_V_PATCH, "{\"name\":null}", "name"},
     /* management keys */
