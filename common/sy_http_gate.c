@@ -85,8 +85,7 @@ static enum sy_http_gate_verdict request_line(struct judge *j)
 }
 
 /* A Content-Length value (between its OWS): 1*DIGIT within 64 bits. */
-static enum sy_http_gate_verdict content_length(struct judge *j, const unsigned char *v,
-                                                size_t n)
+static enum sy_http_gate_verdict content_length(struct judge *j, const unsigned char *v, size_t n)
 {
 	while (n && (*v == ' ' || *v == '\t'))
 		v++, n--;
@@ -100,7 +99,8 @@ static enum sy_http_gate_verdict content_length(struct judge *j, const unsigned 
 			return refuse(j, 400, "Malformed Content-Length: not a decimal number");
 		unsigned d = v[i] - '0';
 		if (x > (UINT64_MAX - d) / 10)
-			return refuse(j, 413, "Request body too large: Content-Length past 64 bits");
+			return refuse(j, 413,
+			              "Request body too large: Content-Length past 64 bits");
 		x = x * 10 + d;
 	}
 	return SY_HTTP_GATE_OK;
@@ -127,8 +127,9 @@ static enum sy_http_gate_verdict field_line(struct judge *j)
 	int e = crlf(j);
 	if (e < 0)
 		return refuse(j, 400,
-		              j->b[j->p] ? "Malformed header: a field value holds a control character"
-		                         : "Malformed header: a field value holds a NUL byte");
+		              j->b[j->p]
+		                  ? "Malformed header: a field value holds a control character"
+		                  : "Malformed header: a field value holds a NUL byte");
 	if (!e)
 		return SY_HTTP_GATE_MORE;
 	if (name_len == 14 && !strncasecmp((const char *)j->b + name, "Content-Length", 14))

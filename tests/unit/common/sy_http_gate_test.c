@@ -45,12 +45,12 @@ static void test_request_line(void **state)
 	assert_int_equal(judge_n("\x16\x03\x01", 1, 8192), SY_HTTP_GATE_REFUSE);
 	assert_int_equal(status, 400);
 	const char *bad[] = {
-	    " GET / HTTP/1.1\r\n\r\n",        "GET  / HTTP/1.1\r\n\r\n",
-	    "GET / HTTP/1.1\r\r\n\r\n",       "GET / HTTP/1.1\rHost: a\r\n\r\n",
-	    "GET / HTTP/1.1\n\r\n",           "GET / HTTP/2.0\r\n\r\n",
-	    "GET / HTTP/1.2\r\n\r\n",         "GET / HTTP/1.1 \r\n\r\n",
-	    "GET /a\rb HTTP/1.1\r\n\r\n",     "GET /\x80 HTTP/1.1\r\n\r\n",
-	    "GET\t/ HTTP/1.1\r\n\r\n",        "G(T / HTTP/1.1\r\n\r\n",
+	    " GET / HTTP/1.1\r\n\r\n",    "GET  / HTTP/1.1\r\n\r\n",
+	    "GET / HTTP/1.1\r\r\n\r\n",   "GET / HTTP/1.1\rHost: a\r\n\r\n",
+	    "GET / HTTP/1.1\n\r\n",       "GET / HTTP/2.0\r\n\r\n",
+	    "GET / HTTP/1.2\r\n\r\n",     "GET / HTTP/1.1 \r\n\r\n",
+	    "GET /a\rb HTTP/1.1\r\n\r\n", "GET /\x80 HTTP/1.1\r\n\r\n",
+	    "GET\t/ HTTP/1.1\r\n\r\n",    "G(T / HTTP/1.1\r\n\r\n",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
 		assert_int_equal(judge(bad[i]), SY_HTTP_GATE_REFUSE);
@@ -67,11 +67,16 @@ static void test_fields(void **state)
 	assert_int_equal(status, 400);
 	assert_non_null(strstr(why, "NUL"));
 	const char *bad[] = {
-	    "GET / HTTP/1.1\r\nX-A: a\x01\r\n\r\n", "GET / HTTP/1.1\r\nX-A: a\x7f\r\n\r\n",
-	    "GET / HTTP/1.1\r\nX-A: a\nX-B: b\r\n\r\n", "GET / HTTP/1.1\r\nX-A: a\rb\r\n\r\n",
-	    "GET / HTTP/1.1\r\nX A: a\r\n\r\n",     "GET / HTTP/1.1\r\nX-A : a\r\n\r\n",
-	    "GET / HTTP/1.1\r\n: a\r\n\r\n",        "GET / HTTP/1.1\r\nX-A: a\r\n b\r\n\r\n",
-	    "GET / HTTP/1.1\r\nX-A\r\n\r\n",        "GET / HTTP/1.1\r\nX-A: a\r\n\r\r\n",
+	    "GET / HTTP/1.1\r\nX-A: a\x01\r\n\r\n",
+	    "GET / HTTP/1.1\r\nX-A: a\x7f\r\n\r\n",
+	    "GET / HTTP/1.1\r\nX-A: a\nX-B: b\r\n\r\n",
+	    "GET / HTTP/1.1\r\nX-A: a\rb\r\n\r\n",
+	    "GET / HTTP/1.1\r\nX A: a\r\n\r\n",
+	    "GET / HTTP/1.1\r\nX-A : a\r\n\r\n",
+	    "GET / HTTP/1.1\r\n: a\r\n\r\n",
+	    "GET / HTTP/1.1\r\nX-A: a\r\n b\r\n\r\n",
+	    "GET / HTTP/1.1\r\nX-A\r\n\r\n",
+	    "GET / HTTP/1.1\r\nX-A: a\r\n\r\r\n",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
 		assert_int_equal(judge(bad[i]), SY_HTTP_GATE_REFUSE);
