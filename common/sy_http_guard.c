@@ -402,8 +402,8 @@ static void pend_readable(struct sy_http_guard *g, struct pend *p)
 		pend_close(g, p, true);
 		return;
 	case SY_HTTP_GATE_REFUSE:
-		sy_info("http: refused a connection before parsing: status=%u reason=\"%s\"", status,
-		        why);
+		sy_info("http: refused a connection before parsing: status=%u reason=\"%s\"",
+		        status, why);
 		pend_refuse(g, p, status, why);
 		return;
 	}

@@ -774,7 +774,8 @@ struct dp_http *dp_http_new(struct dp_worker *w, const char *listen, bool metric
 	    .per_ip = w->cfg->max_conns_per_ip,
 	    .max_conns = limit,
 	    .conn_memory = CONN_MEMORY,
-	    .one_request = true,
+	    /* later requests on a connection would skip the gate (sy_http_guard.h) */
+	    .one_request = !w->cfg->keep_alive,
 	};
 	if (!(h->guard = sy_http_guard_new(&lim)))
 		goto out_free;

@@ -16,8 +16,9 @@ API (dataplane) and the admin API (controlplane), over raw sockets.
   header block twice (a Content-Length that is not a number or past 2^64, a CR after the HTTP
   version, a header block past its connection memory), and a NUL in a header value (which it
   cuts, serving the request): each gets one JSON answer with the right status and
-  Connection: close, then the connection closes - as a connection's first request and as the
-  second on a kept-alive connection.
+  Connection: close, then the connection closes. Pipelined after a good request, they are
+  never read: every answer closes its connection (each request's header block is a
+  connection's first, which the listeners judge before libmicrohttpd reads it).
 """
 import json
 import socket
@@ -156,14 +157,14 @@ def main():
             assert HEADER_MS / 1000 - 0.2 < took < HEADER_MS / 1000 + 3, (where, took)
             for name, raw, status, needle in library_cases(secret):
                 check_refused(where, port, name, raw, status, needle)
-                # the same request second on a kept-alive connection
+                # pipelined after a good request: libmicrohttpd would read it itself, so the
+                # connection closes after the first answer and the second is never read
                 first = b"GET /health HTTP/1.1\r\nHost: a\r\n\r\n"
                 data, closed = exchange(port, first + raw)
-                assert closed, (where, name, "kept-alive: connection left open", data[:300])
+                assert closed, (where, name, "pipelined: connection left open", data[:300])
                 rs = responses(data)
-                assert [r[0] for r in rs] == [200, status], (where, name, data[:600])
-                assert rs[1][1].get("connection", "").lower() == "close", (where, name, rs[1])
-                assert rs[1][1].get("content-type") == "application/json", (where, name, rs[1])
+                assert [r[0] for r in rs] == [200], (where, name, data[:600])
+                assert rs[0][1].get("connection", "").lower() == "close", (where, name, rs[0])
 
         # a body that stops coming: the connection goes at the body deadline
         t0 = time.monotonic()
@@ -172,13 +173,14 @@ def main():
         took = time.monotonic() - t0
         assert closed and BODY_MS / 1000 - 0.2 < took < BODY_MS / 1000 + 3, (took, data)
 
-        # a well-formed request still works, keep-alive included
-        s = socket.create_connection(("127.0.0.1", dp.port), timeout=5)
-        for _ in range(2):
-            s.sendall(b"GET /health HTTP/1.1\r\nHost: a\r\n\r\n")
-            data = s.recv(65536)
-            assert data.startswith(b"HTTP/1.1 200"), data
-        s.close()
+        # a well-formed request still works; its answer closes the connection, so the next
+        # request's header block passes the gate on a new one
+        for port in (dp.port, c.admin_port):
+            for _ in range(2):
+                data, closed = exchange(port, b"GET /health HTTP/1.1\r\nHost: a\r\n\r\n")
+                rs = responses(data)
+                assert closed and [r[0] for r in rs] == [200], (port, data[:300])
+                assert rs[0][1].get("connection", "").lower() == "close", rs[0]
 
         body = json.dumps({"model": "mock/echo", "messages": [
             {"role": "user", "content": "hi"}]}).encode() + b"\x00"
