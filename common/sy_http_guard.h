@@ -10,6 +10,11 @@
  * refused request gets the JSON error envelope and "Connection: close", so nothing after it on
  * the connection is ever parsed.
  *
+ * Before all of that, the guard accepts each connection itself (sy_http_guard_listen) and hands
+ * it to MHD only once its first header block passed sy_http_gate_judge on the raw bytes, which
+ * MHD 0.9.75 would otherwise answer in HTML or cut at a NUL (sy_http_gate.h); with one_request,
+ * every answer closes its connection, so every request is a connection's first.
+ *
  * The connection side (sy_http_guard_new and the MHD options it hands out) adds what MHD lacks:
  * a deadline for the headers of each request and for its body, on top of MHD's idle timeout
  * (which a client trickling a byte now and then never reaches), plus MHD's own per-IP and
