@@ -18,7 +18,8 @@ API (dataplane) and the admin API (controlplane), over raw sockets.
   cuts, serving the request): each gets one JSON answer with the right status and
   Connection: close, then the connection closes. Pipelined after a good request, they are
   never read: every answer closes its connection (each request's header block is a
-  connection's first, which the listeners judge before libmicrohttpd reads it).
+  connection's first, which the listeners judge before libmicrohttpd reads it). A dataplane
+  started with --keep-alive serves a second request on a connection.
 """
 import json
 import socket
@@ -181,6 +182,15 @@ def main():
                 rs = responses(data)
                 assert closed and [r[0] for r in rs] == [200], (port, data[:300])
                 assert rs[0][1].get("connection", "").lower() == "close", rs[0]
+
+        # --keep-alive: a second request on the same connection is served
+        ka = c.start_dataplane(extra=["--keep-alive"])
+        s = socket.create_connection(("127.0.0.1", ka.port), timeout=5)
+        for _ in range(2):
+            s.sendall(b"GET /health HTTP/1.1\r\nHost: a\r\n\r\n")
+            data = s.recv(65536)
+            assert data.startswith(b"HTTP/1.1 200") and b"close" not in data.lower(), data
+        s.close()
 
         body = json.dumps({"model": "mock/echo", "messages": [
             {"role": "user", "content": "hi"}]}).encode() + b"\x00"
