@@ -1,6 +1,7 @@
 /* sy_http_guard.c - request framing checks and connection deadlines for both listeners. */
 #include "sy_http_guard.h"
 #include "sy_clock.h"
+#include "sy_http_gate.h"
 #include "sy_json.h"
 #include "sy_log.h"
 
@@ -8,7 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 /* ---- framing checks --------------------------------------------------------------------- */
 
@@ -110,10 +115,26 @@ struct conn {
 	bool target_bad;  /* the raw request target failed sy_http_target_ok */
 };
 
+/* A connection the guard accepted and holds until its first header block is judged (or, once
+ * refused, until the client has read the refusal and closed). */
+struct pend {
+	struct pend *prev, *next;
+	int fd;
+	struct sockaddr_storage addr;
+	socklen_t addr_len;
+	int64_t deadline; /* monotonic ms */
+	bool closing;     /* answered: discarding what the client still sends until it closes */
+};
+
 struct sy_http_guard {
 	struct sy_http_limits lim;
 	struct conn *conns;
 	int64_t next_sweep; /* monotonic ms before which a sweep does nothing */
+	struct MHD_Daemon *d;
+	int lfd;           /* the listening socket, -1 once quiesced */
+	int epfd;          /* the listening socket, MHD's epoll fd and the pending connections */
+	struct pend *pend; /* accepted, first header block not yet handed to MHD */
+	unsigned npend;
 };
 
 static struct conn *conn_of(struct MHD_Connection *c)
@@ -169,8 +190,10 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 struct sy_http_guard *sy_http_guard_new(const struct sy_http_limits *lim)
 {
 	struct sy_http_guard *g = calloc(1, sizeof(*g));
-	if (g)
+	if (g) {
 		g->lim = *lim;
+		g->lfd = g->epfd = -1;
+	}
 	return g;
 }
 
@@ -185,6 +208,16 @@ void sy_http_guard_free(struct sy_http_guard **gp)
 		g->conns = k->next;
 		free(k);
 	}
+	while (g->pend) {
+		struct pend *p = g->pend;
+		g->pend = p->next;
+		close(p->fd);
+		free(p);
+	}
+	if (g->lfd >= 0)
+		close(g->lfd);
+	if (g->epfd >= 0)
+		close(g->epfd);
 	free(g);
 }
 
@@ -245,8 +278,15 @@ bool sy_http_guard_admit(struct MHD_Connection *c, const char *version, enum MHD
 		                                        MHD_HTTP_HEADER_TRANSFER_ENCODING);
 		k->deadline = body ? sy_mono_ms() + k->g->lim.body_ms : 0;
 	}
-	if (sy_http_check_done(&chk))
+	if (sy_http_check_done(&chk)) {
+		/* MHD keeps a connection open unless the request asked to close it: this one
+		 * does, so MHD answers with "Connection: close" and the next request comes on a
+		 * new connection, whose header block the gate judges */
+		if (k && k->g->lim.one_request)
+			MHD_set_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONNECTION,
+			                         "close");
 		return true;
+	}
 	if (k)
 		k->deadline = 0;
 	*ret = sy_http_guard_refuse(c, chk.status, chk.why);
@@ -270,18 +310,204 @@ void sy_http_guard_completed(struct MHD_Connection *c)
 	k->deadline = sy_mono_ms() + k->g->lim.keepalive_ms + k->g->lim.header_ms;
 }
 
-/* The headers did not arrive in time and nothing was answered on this request: say so before
- * the connection goes (written directly: MHD has not started a response). */
-static void send_408(int fd)
+/* Answer status with the JSON error why and "Connection: close", written directly on fd (MHD
+ * has not started a response on it, or does not have it). */
+static void send_raw(int fd, unsigned status, const char *why)
 {
-	static const char body[] = "{\"error\":{\"code\":408,\"message\":\"The request headers "
-	                           "did not arrive in time\",\"metadata\":{}}}";
-	char msg[320];
-	int n = snprintf(msg, sizeof(msg),
-	                 "HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json\r\n"
-	                 "Connection: close\r\nContent-Length: %zu\r\n\r\n%s",
-	                 sizeof(body) - 1, body);
-	(void)!send(fd, msg, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	char *body = sy_json_error((int)status, why, NULL);
+	char head[256];
+	int n = snprintf(head, sizeof(head),
+	                 "HTTP/1.1 %u %s\r\nContent-Type: application/json\r\n"
+	                 "Connection: close\r\nContent-Length: %zu\r\n\r\n",
+	                 status, MHD_get_reason_phrase_for(status), body ? strlen(body) : 0);
+	(void)!send(fd, head, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT | (body ? MSG_MORE : 0));
+	if (body)
+		(void)!send(fd, body, strlen(body), MSG_NOSIGNAL | MSG_DONTWAIT);
+	free(body);
+}
+
+static const char late[] = "The request headers did not arrive in time";
+
+/* ---- the first header block: accepted here, judged, then handed to MHD ------------------- */
+
+/* How long a refused connection is given to read the refusal and close. */
+#define LINGER_MS 2000
+
+static void pend_close(struct sy_http_guard *g, struct pend *p, bool to_mhd)
+{
+	epoll_ctl(g->epfd, EPOLL_CTL_DEL, p->fd, NULL);
+	if (p->prev)
+		p->prev->next = p->next;
+	else
+		g->pend = p->next;
+	if (p->next)
+		p->next->prev = p->prev;
+	g->npend--;
+	/* MHD closes the socket itself when it cannot take it (its limits) */
+	if (to_mhd)
+		MHD_add_connection(g->d, p->fd, (const struct sockaddr *)&p->addr, p->addr_len);
+	else
+		close(p->fd);
+	free(p);
+}
+
+/* Discard what arrived; true when the client has closed (or the socket failed). */
+static bool drain(int fd)
+{
+	char buf[4096];
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n > 0)
+			continue;
+		return n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+	}
+}
+
+/* Answer the refusal and keep the connection until the client closes (closing with unread
+ * bytes would reset it, and the client could lose the answer). False when p is gone. */
+static bool pend_refuse(struct sy_http_guard *g, struct pend *p, unsigned status, const char *why)
+{
+	bool gone = drain(p->fd);
+	send_raw(p->fd, status, why);
+	shutdown(p->fd, SHUT_WR);
+	if (gone) {
+		pend_close(g, p, false);
+		return false;
+	}
+	p->closing = true;
+	p->deadline = sy_mono_ms() + LINGER_MS;
+	return true;
+}
+
+static void pend_readable(struct sy_http_guard *g, struct pend *p)
+{
+	if (p->closing) {
+		if (drain(p->fd))
+			pend_close(g, p, false);
+		return;
+	}
+	unsigned char buf[SY_HTTP_HEADERS_MAX];
+	ssize_t n = recv(p->fd, buf, sizeof(buf), MSG_PEEK | MSG_DONTWAIT);
+	if (n <= 0) {
+		if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+			pend_close(g, p, false);
+		return;
+	}
+	unsigned status = 0;
+	const char *why = NULL;
+	switch (sy_http_gate_judge(buf, (size_t)n, sizeof(buf), &status, &why)) {
+	case SY_HTTP_GATE_MORE:
+		return; /* edge-triggered: the next bytes wake us */
+	case SY_HTTP_GATE_OK:
+		pend_close(g, p, true);
+		return;
+	case SY_HTTP_GATE_REFUSE:
+		sy_info("http: refused a connection before parsing: status=%u reason=\"%s\"",
+		        status, why);
+		pend_refuse(g, p, status, why);
+		return;
+	}
+}
+
+/* Connections from the address of p among the pending ones. */
+static unsigned pend_same_ip(const struct sy_http_guard *g, const struct sockaddr_storage *a)
+{
+	unsigned n = 0;
+	for (const struct pend *p = g->pend; p; p = p->next) {
+		if (p->addr.ss_family != a->ss_family)
+			continue;
+		if (a->ss_family == AF_INET
+		        ? ((const struct sockaddr_in *)&p->addr)->sin_addr.s_addr ==
+		              ((const struct sockaddr_in *)a)->sin_addr.s_addr
+		        : !memcmp(&((const struct sockaddr_in6 *)&p->addr)->sin6_addr,
+		                  &((const struct sockaddr_in6 *)a)->sin6_addr, 16))
+			n++;
+	}
+	return n;
+}
+
+static void accept_all(struct sy_http_guard *g)
+{
+	for (int i = 0; i < 64 && g->lfd >= 0; i++) {
+		struct pend *p = calloc(1, sizeof(*p));
+		if (!p)
+			return;
+		p->addr_len = sizeof(p->addr);
+		p->fd = accept4(g->lfd, (struct sockaddr *)&p->addr, &p->addr_len,
+		                SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (p->fd < 0) {
+			free(p);
+			return;
+		}
+		const union MHD_DaemonInfo *di =
+		    MHD_get_daemon_info(g->d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+		unsigned conns = g->npend + (di ? di->num_connections : 0);
+		struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP | EPOLLET, .data.ptr = p};
+		if (conns >= g->lim.max_conns ||
+		    (g->lim.per_ip && pend_same_ip(g, &p->addr) >= g->lim.per_ip) ||
+		    epoll_ctl(g->epfd, EPOLL_CTL_ADD, p->fd, &ev)) {
+			close(p->fd); /* as MHD does past its limits */
+			free(p);
+			continue;
+		}
+		p->deadline = sy_mono_ms() + g->lim.header_ms;
+		p->next = g->pend;
+		if (g->pend)
+			g->pend->prev = p;
+		g->pend = p;
+		g->npend++;
+	}
+}
+
+int sy_http_guard_listen(struct sy_http_guard *g, struct MHD_Daemon *d, const struct sockaddr *sa,
+                         bool reuse_port)
+{
+	socklen_t len =
+	    sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+	int one = 1;
+	g->d = d;
+	if ((g->epfd = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
+	    (g->lfd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0)
+		return -1;
+	const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_EPOLL_FD);
+	struct epoll_event lev = {.events = EPOLLIN, .data.ptr = g};
+	struct epoll_event mev = {.events = EPOLLIN, .data.ptr = NULL};
+	if (setsockopt(g->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    (reuse_port && setsockopt(g->lfd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one))) ||
+	    (sa->sa_family == AF_INET6 &&
+	     setsockopt(g->lfd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one))) ||
+	    bind(g->lfd, sa, len) || listen(g->lfd, SOMAXCONN) || !di ||
+	    epoll_ctl(g->epfd, EPOLL_CTL_ADD, g->lfd, &lev) ||
+	    epoll_ctl(g->epfd, EPOLL_CTL_ADD, di->epoll_fd, &mev))
+		return -1;
+	return 0;
+}
+
+int sy_http_guard_fd(const struct sy_http_guard *g)
+{
+	return g->epfd;
+}
+
+void sy_http_guard_run(struct sy_http_guard *g)
+{
+	struct epoll_event ev[64];
+	int n = epoll_wait(g->epfd, ev, 64, 0);
+	for (int i = 0; i < n; i++) {
+		if (ev[i].data.ptr == g)
+			accept_all(g);
+		else if (ev[i].data.ptr)
+			pend_readable(g, ev[i].data.ptr);
+		/* NULL: MHD's own events, for the MHD_run that follows */
+	}
+}
+
+void sy_http_guard_quiesce(struct sy_http_guard *g)
+{
+	if (g->lfd < 0)
+		return;
+	epoll_ctl(g->epfd, EPOLL_CTL_DEL, g->lfd, NULL);
+	close(g->lfd);
+	g->lfd = -1;
 }
 
 int64_t sy_http_guard_sweep(struct sy_http_guard *g)
@@ -290,12 +516,25 @@ int64_t sy_http_guard_sweep(struct sy_http_guard *g)
 	if (now < g->next_sweep)
 		return g->next_sweep - now;
 	int64_t next = 0;
+	for (struct pend *p = g->pend, *after; p; p = after) {
+		after = p->next;
+		if (now >= p->deadline) {
+			if (p->closing) {
+				pend_close(g, p, false);
+				continue;
+			}
+			if (!pend_refuse(g, p, 408, late))
+				continue;
+		}
+		if (!next || p->deadline < next)
+			next = p->deadline;
+	}
 	for (struct conn *k = g->conns; k; k = k->next) {
 		if (!k->deadline)
 			continue;
 		if (now >= k->deadline && k->fd >= 0) {
 			if (!k->responding)
-				send_408(k->fd);
+				send_raw(k->fd, 408, late);
 			/* MHD sees end-of-file and closes the connection as a client abort */
 			shutdown(k->fd, SHUT_RDWR);
 			k->deadline = 0;

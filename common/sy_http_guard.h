@@ -10,6 +10,11 @@
  * refused request gets the JSON error envelope and "Connection: close", so nothing after it on
  * the connection is ever parsed.
  *
+ * Before all of that, the guard accepts each connection itself (sy_http_guard_listen) and hands
+ * it to MHD only once its first header block passed sy_http_gate_judge on the raw bytes, which
+ * MHD 0.9.75 would otherwise answer in HTML or cut at a NUL (sy_http_gate.h); with one_request,
+ * every answer closes its connection, so every request is a connection's first.
+ *
  * The connection side (sy_http_guard_new and the MHD options it hands out) adds what MHD lacks:
  * a deadline for the headers of each request and for its body, on top of MHD's idle timeout
  * (which a client trickling a byte now and then never reaches), plus MHD's own per-IP and
@@ -22,6 +27,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 /* Bytes of request target and header fields accepted (431 beyond): nginx's default line
  * buffer. The listeners give MHD a larger connection memory, so that its own HTML 431 is only
@@ -59,6 +65,7 @@ struct sy_http_limits {
 	unsigned per_ip;       /* connections from one address (0 = no limit) */
 	unsigned max_conns;    /* connections in all */
 	size_t conn_memory;    /* MHD's memory per connection; above SY_HTTP_HEADERS_MAX */
+	bool one_request;      /* close each connection after its first response */
 };
 
 struct sy_http_guard;
@@ -67,6 +74,22 @@ struct sy_http_guard;
 struct sy_http_guard *sy_http_guard_new(const struct sy_http_limits *lim);
 /* Free; idempotent; nulls *gp. Only after MHD_stop_daemon. */
 void sy_http_guard_free(struct sy_http_guard **gp);
+/* Listen on sa for the daemon d, started with MHD_USE_NO_LISTEN_SOCKET and MHD_USE_EPOLL (and
+ * the guard's options): the guard accepts each connection, holds it until its first header
+ * block is in and judged by sy_http_gate_judge on the raw bytes (peeked, not read), then hands
+ * it to d with MHD_add_connection. A refused one is answered in the JSON envelope with
+ * "Connection: close"; one whose headers miss the header deadline gets a JSON 408. The
+ * connection limits count these connections too. reuse_port sets SO_REUSEPORT. 0, or -1 with
+ * errno. */
+int sy_http_guard_listen(struct sy_http_guard *g, struct MHD_Daemon *d, const struct sockaddr *sa,
+                         bool reuse_port);
+/* The descriptor to watch for reading (MHD's epoll fd is inside it): when it is readable,
+ * call sy_http_guard_run, then MHD_run. */
+int sy_http_guard_fd(const struct sy_http_guard *g);
+/* Accept, judge and hand over what is ready, without blocking. */
+void sy_http_guard_run(struct sy_http_guard *g);
+/* Stop accepting (close the listening socket). */
+void sy_http_guard_quiesce(struct sy_http_guard *g);
 /* The MHD options that install the guard and its limits, ending with MHD_OPTION_END; pass them
  * with MHD_OPTION_ARRAY. opts must hold SY_HTTP_GUARD_OPTIONS items. */
 #define SY_HTTP_GUARD_OPTIONS 6

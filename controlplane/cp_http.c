@@ -183,6 +183,7 @@ struct cp_http *cp_http_new(struct cp_admin *a, const char *listen, unsigned hea
 	    .per_ip = CP_HTTP_PER_IP,
 	    .max_conns = CP_HTTP_MAX_CONNS,
 	    .conn_memory = (size_t)32 << 10,
+	    .one_request = true,
 	};
 	struct MHD_OptionItem guard_opts[SY_HTTP_GUARD_OPTIONS];
 	if (!(h->guard = sy_http_guard_new(&lim))) {
@@ -191,16 +192,18 @@ struct cp_http *cp_http_new(struct cp_admin *a, const char *listen, unsigned hea
 		return NULL;
 	}
 	sy_http_guard_options(h->guard, guard_opts);
-	unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	/* the guard accepts connections and judges their first header block (sy_http_guard.h) */
+	unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_NO_LISTEN_SOCKET;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER,
-	                        mhd_log, NULL, MHD_OPTION_SOCK_ADDR, &ss,
-	                        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CP_HTTP_IDLE_S,
-	                        MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_ARRAY,
-	                        guard_opts, MHD_OPTION_END);
-	if (!h->d) {
+	                        mhd_log, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
+	                        (unsigned)CP_HTTP_IDLE_S, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+	                        h, MHD_OPTION_ARRAY, guard_opts, MHD_OPTION_END);
+	if (!h->d || sy_http_guard_listen(h->guard, h->d, (struct sockaddr *)&ss, false)) {
 		*why = "cannot listen on --admin-listen (address in use?)";
+		if (h->d)
+			MHD_stop_daemon(h->d);
 		sy_http_guard_free(&h->guard);
 		free(h);
 		return NULL;
@@ -221,12 +224,12 @@ void cp_http_free(struct cp_http **hp)
 
 int cp_http_fd(const struct cp_http *h)
 {
-	const union MHD_DaemonInfo *i = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD);
-	return i ? i->epoll_fd : -1;
+	return sy_http_guard_fd(h->guard);
 }
 
 void cp_http_run(struct cp_http *h)
 {
+	sy_http_guard_run(h->guard);
 	MHD_run(h->d);
 	sy_http_guard_sweep(h->guard);
 }

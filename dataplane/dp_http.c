@@ -686,6 +686,7 @@ static void run_mhd(struct dp_http *h)
 	bool more = true;
 	/* w->resumed is the public instance's: the metrics one never suspends */
 	bool suspends = !h->metrics_only;
+	sy_http_guard_run(h->guard);
 	for (int i = 0; i < MHD_RUNS && more; i++) {
 		if (suspends)
 			h->w->resumed = false;
@@ -773,28 +774,29 @@ struct dp_http *dp_http_new(struct dp_worker *w, const char *listen, bool metric
 	    .per_ip = w->cfg->max_conns_per_ip,
 	    .max_conns = limit,
 	    .conn_memory = CONN_MEMORY,
+	    /* later requests on a connection would skip the gate (sy_http_guard.h) */
+	    .one_request = !w->cfg->keep_alive,
 	};
 	if (!(h->guard = sy_http_guard_new(&lim)))
 		goto out_free;
 	struct MHD_OptionItem guard_opts[SY_HTTP_GUARD_OPTIONS];
 	sy_http_guard_options(h->guard, guard_opts);
-	unsigned flags =
-	    MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0);
-	h->d = MHD_start_daemon(
-	    flags, 0, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
-	    MHD_OPTION_SOCK_ADDR, &ss, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
-	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,
-	    MHD_OPTION_ARRAY, guard_opts, MHD_OPTION_END);
-	if (!h->d) {
+	/* the guard accepts connections and judges their first header block (sy_http_guard.h) */
+	unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
+	                 MHD_USE_NO_LISTEN_SOCKET | (v6 ? MHD_USE_IPv6 : 0);
+	h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER,
+	                        on_mhd_log, NULL, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+	                        MHD_OPTION_CONNECTION_TIMEOUT, timeout_s, MHD_OPTION_ARRAY,
+	                        guard_opts, MHD_OPTION_END);
+	if (!h->d || sy_http_guard_listen(h->guard, h->d, (struct sockaddr *)&ss, true)) {
 		sy_err("http: cannot listen on %s: %s", listen, strerror(errno));
 		goto out_free;
 	}
-	const union MHD_DaemonInfo *di = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD);
-	if (!di || dp_loop_add_fd(w->loop, di->epoll_fd, EPOLLIN, epoll_fn, h)) {
-		sy_err("http: cannot watch MHD's epoll fd");
+	if (dp_loop_add_fd(w->loop, sy_http_guard_fd(h->guard), EPOLLIN, epoll_fn, h)) {
+		sy_err("http: cannot watch the listener's epoll fd");
 		goto out_free;
 	}
-	h->epfd = di->epoll_fd;
+	h->epfd = sy_http_guard_fd(h->guard);
 	if (!metrics_only && dp_loop_add_idle(w->loop, idle_fn, h)) {
 		sy_err("http: no idle slot left on the loop");
 		goto out_free;
@@ -809,9 +811,7 @@ out_free:
 
 void dp_http_quiesce(struct dp_http *h)
 {
-	MHD_socket s = MHD_quiesce_daemon(h->d);
-	if (s != MHD_INVALID_SOCKET)
-		close(s);
+	sy_http_guard_quiesce(h->guard);
 	run_mhd(h);
 }
 

@@ -6,15 +6,20 @@ API (dataplane) and the admin API (controlplane), over raw sockets.
   'chunked', no Host, two Hosts, a control character in a header value, a bare CR in the
   request line) gets 400 in the JSON envelope with Connection: close, and nothing after it on
   the connection is answered: the body, which is itself a complete request, is never served.
-- A header block over 8 KiB gets a JSON 431; a request line that never ends (a TLS
-  ClientHello) gets a JSON 408 at the header deadline and the connection is closed; a body
-  that stops coming is cut at the body deadline.
+- A header block over 8 KiB gets a JSON 431; a garbage request line (a TLS ClientHello) a
+  JSON 400 within a second; a request line that never ends a JSON 408 at the header deadline,
+  and the connection is closed; a body that stops coming is cut at the body deadline.
 - Every request carries a real API key (a canary) in Authorization; afterwards no process log
   holds it, nor a raw header block in an access line's path.
 - A chat body that is valid JSON followed by a NUL is a 400 naming the NUL.
-- Requests libmicrohttpd 0.9.75 itself refuses before our handler runs (a Content-Length that
-  is not a number, a CR after the HTTP version): the connection is closed after one answer
-  and no key reaches a log (their HTML bodies are the library's; docs/security.md).
+- Requests libmicrohttpd 0.9.75 would refuse itself before our handler runs, in HTML with its
+  header block twice (a Content-Length that is not a number or past 2^64, a CR after the HTTP
+  version, a header block past its connection memory), and a NUL in a header value (which it
+  cuts, serving the request): each gets one JSON answer with the right status and
+  Connection: close, then the connection closes. Pipelined after a good request, they are
+  never read: every answer closes its connection (each request's header block is a
+  connection's first, which the listeners judge before libmicrohttpd reads it). A dataplane
+  started with --keep-alive serves a second request on a connection.
 """
 import json
 import socket
@@ -56,16 +61,23 @@ def cases(key):
 
 
 def library_cases(key):
+    """Requests libmicrohttpd 0.9.75 would answer itself (HTML, header block twice) or serve
+    wrongly (a NUL cuts the value): the listeners judge the raw header block first."""
     auth = b"Authorization: Bearer " + key.encode() + b"\r\n"
-    # (name, request, whether a 200 is expected: MHD 0.9.75 cuts a header value at a NUL)
+    post = b"POST /api/v1/chat/completions HTTP/1.1\r\nHost: x\r\n" + auth
+    second = b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
     return [
-        ("content-length not a number", b"POST /api/v1/chat/completions HTTP/1.1\r\nHost: x\r\n"
-         + auth + b"Content-Length: 1x\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\n\r\n",
-         False),
+        ("content-length not a number", post + b"Content-Length: 1x\r\n\r\n" + second,
+         400, "Content-Length"),
+        ("content-length past 2^64", post + b"Content-Length: 18446744073709551616\r\n\r\n"
+         + second, 413, "Content-Length"),
         ("CR after the version", b"GET /api/v1/key HTTP/1.1\r" + auth + b"Host: a\r\n\r\n",
-         False),
+         400, "request line"),
+        ("headers past the connection memory", b"GET /health HTTP/1.1\r\nHost: a\r\n" + auth
+         + b"".join(b"X-%d: %s\r\n" % (i, b"a" * 1000) for i in range(100)) + b"\r\n",
+         431, None),
         ("NUL in a header value", b"GET /health HTTP/1.1\r\nHost: a\r\nX-A: a\x00" +
-         key.encode() + b"\r\n" + auth + b"Connection: close\r\n\r\n", True),
+         key.encode() + b"\r\n" + auth + b"Connection: close\r\n\r\n", 400, "NUL"),
     ]
 
 
@@ -133,15 +145,27 @@ def main():
             big = (b"GET /health HTTP/1.1\r\nHost: a\r\nX-Big: " + b"a" * 10000 +
                    b"\r\nAuthorization: Bearer " + secret.encode() + b"\r\n\r\n")
             check_refused(where, port, "10 KB of headers", big, 431)
+            # a garbage request line is refused at once, not at the header deadline
             t0 = time.monotonic()
             check_refused(where, port, "TLS ClientHello", b"\x16\x03\x01\x02\x00\x01\x00\x01"
-                          b"\xfc\x03\x03" + b"\x00" * 40, 408)
+                          b"\xfc\x03\x03" + b"\x00" * 40, 400, "request line")
+            took = time.monotonic() - t0
+            assert took < 1, (where, "garbage request line answered late", took)
+            # a request line that never ends gets the header deadline's 408
+            t0 = time.monotonic()
+            check_refused(where, port, "unfinished request line", b"GET /api/v1/key HTT", 408)
             took = time.monotonic() - t0
             assert HEADER_MS / 1000 - 0.2 < took < HEADER_MS / 1000 + 3, (where, took)
-            for name, raw, served in library_cases(secret):
-                data, closed = exchange(port, raw)
-                assert closed, (where, name, "connection left open", data[:300])
-                assert (b"HTTP/1.1 200" in data) == served, (where, name, data[:600])
+            for name, raw, status, needle in library_cases(secret):
+                check_refused(where, port, name, raw, status, needle)
+                # pipelined after a good request: libmicrohttpd would read it itself, so the
+                # connection closes after the first answer and the second is never read
+                first = b"GET /health HTTP/1.1\r\nHost: a\r\n\r\n"
+                data, closed = exchange(port, first + raw)
+                assert closed, (where, name, "pipelined: connection left open", data[:300])
+                rs = responses(data)
+                assert [r[0] for r in rs] == [200], (where, name, data[:600])
+                assert rs[0][1].get("connection", "").lower() == "close", (where, name, rs[0])
 
         # a body that stops coming: the connection goes at the body deadline
         t0 = time.monotonic()
@@ -150,12 +174,22 @@ def main():
         took = time.monotonic() - t0
         assert closed and BODY_MS / 1000 - 0.2 < took < BODY_MS / 1000 + 3, (took, data)
 
-        # a well-formed request still works, keep-alive included
-        s = socket.create_connection(("127.0.0.1", dp.port), timeout=5)
+        # a well-formed request still works; its answer closes the connection, so the next
+        # request's header block passes the gate on a new one
+        for port in (dp.port, c.admin_port):
+            for _ in range(2):
+                data, closed = exchange(port, b"GET /health HTTP/1.1\r\nHost: a\r\n\r\n")
+                rs = responses(data)
+                assert closed and [r[0] for r in rs] == [200], (port, data[:300])
+                assert rs[0][1].get("connection", "").lower() == "close", rs[0]
+
+        # --keep-alive: a second request on the same connection is served
+        ka = c.start_dataplane(extra=["--keep-alive"])
+        s = socket.create_connection(("127.0.0.1", ka.port), timeout=5)
         for _ in range(2):
             s.sendall(b"GET /health HTTP/1.1\r\nHost: a\r\n\r\n")
             data = s.recv(65536)
-            assert data.startswith(b"HTTP/1.1 200"), data
+            assert data.startswith(b"HTTP/1.1 200") and b"close" not in data.lower(), data
         s.close()
 
         body = json.dumps({"model": "mock/echo", "messages": [
@@ -174,7 +208,8 @@ def main():
                 assert secret not in log, (pr.name, "holds a secret")
             assert "Bearer" not in log and "Authorization" not in log, pr.name
         lines = [ln for ln in dp.log().splitlines() if " access method=" in ln]
-        assert len(lines) >= len(cases(key)), lines
+        gated = [ln for ln in dp.log().splitlines() if "refused a connection before" in ln]
+        assert len(lines) + len(gated) >= len(cases(key)), (lines, gated)
         for ln in lines:
             path = ln.split(" path=", 1)[1].split(" ", 1)[0]
             assert path == "-" or path.startswith("/"), ln

@@ -11,9 +11,8 @@
 - The per-IP limit refuses the attacker's connections beyond --max-conns-per-ip, and the
   header deadline (--header-timeout-ms, 10 s by default; 3 s here) answers the ones it took
   with a JSON 408 and closes them.
-- The attack lasts 20 s rather than the issue's 60 s: that is several header deadlines, so
-  every accepted trickler is closed and replaced repeatedly; a longer run only repeats that
-  cycle and the suite must stay fast.
+- The attack lasts the issue's 60 s (every accepted trickler is closed by the header deadline
+  and replaced many times over).
 - 300 trickling connections to the admin port: an operator on another address keeps getting
   answers at once.
 - With only the soft fd limit at 1 024, a worker raises it to the hard limit.
@@ -30,7 +29,7 @@ from sy_cluster import Cluster
 
 ATTACKERS = 1000
 ADMIN_ATTACKERS = 300
-ATTACK_S = 20
+ATTACK_S = 60
 HEADER_MS = 3000
 MSGS = [{"role": "user", "content": "hi"}]
 
