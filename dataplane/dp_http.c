@@ -775,7 +775,7 @@ struct dp_http *dp_http_new(struct dp_worker *w, const char *listen, bool metric
 	    .max_conns = limit,
 	    .conn_memory = CONN_MEMORY,
 	    /* later requests on a connection would skip the gate (sy_http_guard.h) */
-	    .one_request = !w->cfg->keep_alive,
+	    .one_request = w->cfg->one_request,
 	};
 	if (!(h->guard = sy_http_guard_new(&lim)))
 		goto out_free;

@@ -144,9 +144,10 @@ static const struct sy_opt options[] = {
     SY_OPT_INT("max-conns-per-ip", A, cfg.max_conns_per_ip, 256, 0, 1000000,
                "connections one client address may hold per worker\n(0 = no limit, e.g. "
                "behind a proxy)"),
-    SY_OPT_BOOL("keep-alive", A, cfg.keep_alive,
-                "keep client connections open between requests (later\nrequests then skip "
-                "the raw header check; off by\ndefault: docs/security.md)"),
+    SY_OPT_BOOL("one-request-per-connection", A, cfg.one_request,
+                "close each client connection after its answer, so every\nrequest's header "
+                "block passes the raw-bytes check (off\nby default: keep-alive; "
+                "docs/security.md)"),
     SY_OPT_BOOL("allow-core-dumps", A, cfg.allow_core_dumps,
                 "let workers dump core (core files hold API and\nprovider keys; off by "
                 "default)"),

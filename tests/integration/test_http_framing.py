@@ -17,9 +17,10 @@ API (dataplane) and the admin API (controlplane), over raw sockets.
   version, a header block past its connection memory), and a NUL in a header value (which it
   cuts, serving the request): each gets one JSON answer with the right status and
   Connection: close, then the connection closes. Pipelined after a good request, they are
-  never read: every answer closes its connection (each request's header block is a
-  connection's first, which the listeners judge before libmicrohttpd reads it). A dataplane
-  started with --keep-alive serves a second request on a connection.
+  never read when every answer closes its connection (the admin API always; the dataplane
+  with --one-request-per-connection): each request's header block is then a connection's
+  first, which the listeners judge before libmicrohttpd reads it. A dataplane started
+  without it (the default) serves a second request on a connection.
 """
 import json
 import socket
@@ -134,7 +135,8 @@ def main():
         c.start_mock()
         c.start_controlplane(extra=["--header-timeout-ms", str(HEADER_MS)])
         _, key, key_hash = c.setup_demo()
-        dp = c.start_dataplane(extra=["--header-timeout-ms", str(HEADER_MS),
+        dp = c.start_dataplane(extra=["--one-request-per-connection",
+                                      "--header-timeout-ms", str(HEADER_MS),
                                       "--body-timeout-ms", str(BODY_MS)])
         c.wait_models(dp, key, "mock/echo")
         listeners = [("dataplane", dp.port, key), ("controlplane", c.admin_port, c.admin_key)]
@@ -183,8 +185,8 @@ def main():
                 assert closed and [r[0] for r in rs] == [200], (port, data[:300])
                 assert rs[0][1].get("connection", "").lower() == "close", rs[0]
 
-        # --keep-alive: a second request on the same connection is served
-        ka = c.start_dataplane(extra=["--keep-alive"])
+        # by default (keep-alive) a second request on the same connection is served
+        ka = c.start_dataplane()
         s = socket.create_connection(("127.0.0.1", ka.port), timeout=5)
         for _ in range(2):
             s.sendall(b"GET /health HTTP/1.1\r\nHost: a\r\n\r\n")
