@@ -52,7 +52,7 @@ struct dp_config {
 	uint32_t usage_memory_max;      /* unacknowledged usage records in memory (dp_usage) */
 	bool no_spool_fsync;            /* the spool is written without fdatasync */
 	uint32_t spool_sync_ms;         /* fdatasync within this of a write (0: every iteration) */
-	bool one_request; /* --one-request-per-connection: close after each answer */
+	bool one_request;               /* --one-request-per-connection: close after each answer */
 	bool allow_core_dumps;          /* operator asked for core files (they hold secrets) */
 	bool heal_json; /* --heal-json: heal response_format json_object/json_schema answers */
 	/* --trusted-proxies: peers whose X-Forwarded-For names the client (dp_policy) */
