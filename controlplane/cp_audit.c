@@ -1,5 +1,6 @@
 /* cp_audit.c - recompute every org's and key's money from the records and compare. */
 #include "cp_audit.h"
+#include "cp_byok_fee.h"
 #include "cp_ledger.h"
 #include "cp_money.h"
 #include "cp_row.h"
@@ -104,10 +105,14 @@ static int on_generation(const char *k, size_t kl, const void *v, size_t len, vo
 		return 0;
 	}
 	a->generations++;
-	sy_money cost = r->has_cost ? r->cost : 0;
+	sy_money cost = cp_byok_fee_charged(r); /* what the org was charged */
 	int64_t at = r->has_created_at && r->created_at > 0 ? r->created_at : 0;
 	if (cost < 0)
 		violation(a, "generation %s has a negative cost", r->id);
+	if (r->has_byok_waived && (r->byok_waived < 0 || cost < 0 || !r->is_byok))
+		violation(a, "generation %s waives %lld units of its cost %lld%s", r->id,
+		          (long long)r->byok_waived, (long long)(r->has_cost ? r->cost : 0),
+		          r->is_byok ? "" : " but is not BYOK");
 	if (r->org_id && *r->org_id) {
 		struct tally *o = tally_get(&a->orgs, r->org_id, strlen(r->org_id));
 		if (!o) {

@@ -1,5 +1,6 @@
 /* cp_money.c - org credits and debits, leases, settlement and balance publishing. */
 #include "cp_money.h"
+#include "cp_byok_fee.h"
 #include "cp_free.h"
 #include "cp_ledger.h"
 #include "cp_row.h"
@@ -359,8 +360,10 @@ int cp_money_settle(struct cp_txn *t, const Sy__UsageRecord *r, int64_t now)
 	sy_money cost = r->has_cost ? r->cost : 0;
 	if (rc || cost <= 0)
 		return rc;
+	/* the worker took the whole cost from its lease (a BYOK request's too: its reservation
+	 * bounds the fee); the org is charged cost - byok_waived, the rest leaves pending */
 	struct cp_lease l;
-	sy_money covered = 0;
+	sy_money covered = 0, charged = cp_byok_fee_charged(r);
 	bool leased = r->lease_id && lease_id_ok(r->lease_id) &&
 	              cp_money_lease_get(t, r->lease_id, &l) == 0 && !strcmp(l.org_id, org);
 	if (leased) {
@@ -371,13 +374,13 @@ int cp_money_settle(struct cp_txn *t, const Sy__UsageRecord *r, int64_t now)
 	struct cp_org_money m;
 	if ((rc = cp_money_read(t, org, &m)))
 		return rc;
-	m.posted += cost;
+	m.posted += charged;
 	for (int p = 0; p < CP_SPEND_PERIODS; p++)
-		sy_period_add((enum sy_period)p, &m.spend[p], &m.spend_start[p], at, cost);
-	if (cost > covered) {
-		m.overspend += cost - covered;
+		sy_period_add((enum sy_period)p, &m.spend[p], &m.spend_start[p], at, charged);
+	if (charged > covered) {
+		m.overspend += charged - covered;
 		sy_warn("money: generation %s of org %s settled %lld units beyond its lease%s",
-		        r->id, org, (long long)(cost - covered), leased ? "" : " (none left)");
+		        r->id, org, (long long)(charged - covered), leased ? "" : " (none left)");
 	}
 	if ((rc = cp_money_write(t, org, &m)))
 		return rc;

@@ -1,5 +1,6 @@
 /* cp_usage.c - usage batches in, acks and generation replies out. */
 #include "cp_usage.h"
+#include "cp_byok_fee.h"
 #include "cp_ledger.h"
 #include "cp_money.h"
 #include "cp_metrics.h"
@@ -26,6 +27,7 @@ struct cp_usage {
 	struct cp_stats *stats; /* fed every stored batch; NULL = none */
 	int64_t retention_s;    /* cp_retention: 0 = keep every generation */
 	int64_t fold_due_s;     /* the next fold (unix seconds) */
+	struct cp_byok_fee byok_fee;
 };
 
 #define FOLD_MAX 1000   /* generations folded per transaction */
@@ -78,7 +80,7 @@ static void on_batch(struct cp_usage *u, const struct cp_zmsg *m)
 	cp_store_make_room(u->s); /* a full map refuses the batch: it waits in the spool */
 	ssize_t n = authorized_records(u, m, &recs);
 	int rc =
-	    n < 0 ? SY_ESTORE : cp_ledger_apply(u->s, recs, (size_t)n, &stored, &dups, &invalid);
+	    n < 0 ? SY_ESTORE : cp_ledger_apply(u->s, &u->byok_fee, recs, (size_t)n, &stored, &dups, &invalid);
 	if (rc) {
 		free(recs);
 		cp_metrics.usage_batches_failed++;
@@ -211,6 +213,11 @@ void cp_usage_set_lease_ttl(struct cp_usage *u, uint32_t ttl_ms)
 	u->lease_ttl_ms = ttl_ms;
 }
 
+void cp_usage_set_byok_fee(struct cp_usage *u, const struct cp_byok_fee *fee)
+{
+	u->byok_fee = *fee;
+}
+
 void cp_usage_set_retention(struct cp_usage *u, int64_t retention_s)
 {
 	u->retention_s = retention_s;
@@ -287,6 +294,7 @@ struct cp_usage *cp_usage_new(void *zctx, struct cp_store *s, const char *endpoi
 	}
 	u->s = s;
 	u->lease_ttl_ms = CP_USAGE_LEASE_TTL_MS;
+	u->byok_fee = cp_byok_fee_default;
 	if (!(u->router = cp_zmq_bind(zctx, ZMQ_ROUTER, endpoint, curve, why))) {
 		free(u);
 		return NULL;

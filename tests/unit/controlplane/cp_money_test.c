@@ -123,7 +123,7 @@ static void settle(struct fixture *f, const char *gen, const char *lease_id, sy_
 	r.has_created_at = true;
 	Sy__UsageRecord *batch[] = {&r};
 	size_t stored, dups, invalid;
-	assert_int_equal(cp_ledger_apply(f->s, batch, 1, &stored, &dups, &invalid), 0);
+	assert_int_equal(cp_ledger_apply(f->s, NULL, batch, 1, &stored, &dups, &invalid), 0);
 }
 
 static struct cp_org_money money(struct fixture *f)
