@@ -67,8 +67,8 @@ int cp_byok_fee_apply(struct cp_txn *t, const struct cp_byok_fee *cfg, Sy__Usage
 	int rc = read_use(t, org, &u);
 	if (rc)
 		return rc;
-	int64_t month = sy_period_start(SY_PERIOD_MONTHLY,
-	                                r->has_created_at && r->created_at > 0 ? r->created_at : now);
+	int64_t month = sy_period_start(
+	    SY_PERIOD_MONTHLY, r->has_created_at && r->created_at > 0 ? r->created_at : now);
 	bool free = false;
 	if (month >= u.month) {
 		if (month > u.month)

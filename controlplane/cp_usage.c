@@ -80,7 +80,8 @@ static void on_batch(struct cp_usage *u, const struct cp_zmsg *m)
 	cp_store_make_room(u->s); /* a full map refuses the batch: it waits in the spool */
 	ssize_t n = authorized_records(u, m, &recs);
 	int rc =
-	    n < 0 ? SY_ESTORE : cp_ledger_apply(u->s, &u->byok_fee, recs, (size_t)n, &stored, &dups, &invalid);
+	    n < 0 ? SY_ESTORE
+	          : cp_ledger_apply(u->s, &u->byok_fee, recs, (size_t)n, &stored, &dups, &invalid);
 	if (rc) {
 		free(recs);
 		cp_metrics.usage_batches_failed++;

@@ -39,14 +39,14 @@ static Sy__UsageRecord rec(const char *id, int64_t cost, int64_t at, bool byok)
 static void test_fee_rounding(void **state)
 {
 	(void)state;
-	assert_int_equal(cp_byok_fee_of(350000, 500), 17500);  /* exact: 5 % */
-	assert_int_equal(cp_byok_fee_of(1, 500), 1);            /* 0.05 unit rounds up */
-	assert_int_equal(cp_byok_fee_of(21, 500), 2);           /* 1.05 -> 2 */
-	assert_int_equal(cp_byok_fee_of(20, 500), 1);           /* 1.00 exactly */
-	assert_int_equal(cp_byok_fee_of(12345, 0), 0);          /* no fee */
-	assert_int_equal(cp_byok_fee_of(0, 500), 0);            /* nothing to charge on */
-	assert_int_equal(cp_byok_fee_of(12345, 10000), 12345);  /* 100 % is the cost */
-	assert_int_equal(cp_byok_fee_of(12345, 20000), 12345);  /* clamped to 100 % */
+	assert_int_equal(cp_byok_fee_of(350000, 500), 17500);          /* exact: 5 % */
+	assert_int_equal(cp_byok_fee_of(1, 500), 1);                   /* 0.05 unit rounds up */
+	assert_int_equal(cp_byok_fee_of(21, 500), 2);                  /* 1.05 -> 2 */
+	assert_int_equal(cp_byok_fee_of(20, 500), 1);                  /* 1.00 exactly */
+	assert_int_equal(cp_byok_fee_of(12345, 0), 0);                 /* no fee */
+	assert_int_equal(cp_byok_fee_of(0, 500), 0);                   /* nothing to charge on */
+	assert_int_equal(cp_byok_fee_of(12345, 10000), 12345);         /* 100 % is the cost */
+	assert_int_equal(cp_byok_fee_of(12345, 20000), 12345);         /* clamped to 100 % */
 	assert_int_equal(cp_byok_fee_of(INT64_MAX, 10000), INT64_MAX); /* no overflow */
 	assert_int_equal(cp_byok_fee_of(INT64_MAX, 5000), INT64_MAX / 2 + 1);
 }
