@@ -1,6 +1,7 @@
 /* cp_json.c - entity <-> JSON, field by field. */
 #include "cp_json.h"
 #include "cp_validate.h"
+#include "sy_cost.h"
 #include "sy_json.h"
 #include "sy_money.h"
 #include "sy_restrict.h"
@@ -48,7 +49,8 @@ json_t *cp_json_key(const Sy__ApiKey *k, const struct cp_key_usage *u)
 {
 	json_t *limit = json_null(), *remaining = json_null();
 	if (k->has_limit) {
-		sy_money left = k->limit - cp_ledger_limit_usage(u, k->limit_reset);
+		sy_money left =
+		    k->limit - cp_ledger_limit_usage(u, k->limit_reset, k->include_byok_in_limit);
 		limit = usd(k->limit);
 		remaining = usd(left > 0 ? left : 0);
 	}
@@ -66,12 +68,14 @@ json_t *cp_json_key(const Sy__ApiKey *k, const struct cp_key_usage *u)
 	    k->has_rpm ? json_integer(k->rpm) : json_null(), "rpd",
 	    k->has_rpd ? json_integer(k->rpd) : json_null(), "default_model",
 	    str_or_null(k->default_model));
-	/* OpenRouter's key fields with no meaning here: no BYOK fee is billed (byok_usage* 0),
-	 * there are no users; the org is the workspace */
-	json_t * or
-	    = json_pack("{s:f,s:f,s:f,s:f,s:n,s:n,s:s}", "byok_usage", 0.0, "byok_usage_daily", 0.0,
-	                "byok_usage_weekly", 0.0, "byok_usage_monthly", 0.0, "creator_user_id",
-	                "external_user", "workspace_id", k->org_id);
+	/* OpenRouter's BYOK usage (its BYOK generations' provider price); there are no users;
+	 * the org is the workspace */
+	json_t * or = json_pack("{s:o,s:o,s:o,s:o,s:n,s:n,s:s}", "byok_usage",
+	                        usd(u->byok[SY_PERIOD_LIFETIME]), "byok_usage_daily",
+	                        usd(u->byok[SY_PERIOD_DAILY]), "byok_usage_weekly",
+	                        usd(u->byok[SY_PERIOD_WEEKLY]), "byok_usage_monthly",
+	                        usd(u->byok[SY_PERIOD_MONTHLY]), "creator_user_id", "external_user",
+	                        "workspace_id", k->org_id);
 	json_t *r = sy_restrict_json(k);
 	if (!j || !r || ! or || json_object_update(j, r) || json_object_update(j, or)) {
 		json_decref(j);
@@ -329,6 +333,8 @@ int cp_json_apply_key(Sy__ApiKey *k, const json_t *j)
 	if (rc)
 		return rc;
 	set_bool(&k->has_disabled, &k->disabled, j, "disabled");
+	set_bool(&k->has_include_byok_in_limit, &k->include_byok_in_limit, j,
+	         "include_byok_in_limit");
 	set_uint(&k->has_rpm, &k->rpm, j, "rpm");
 	set_uint(&k->has_rpd, &k->rpd, j, "rpd");
 	if ((v = json_object_get(j, "limit"))) {

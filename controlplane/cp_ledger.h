@@ -12,8 +12,11 @@
 #include "cp_store.h"
 #include "sy_money.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#define CP_LEDGER_PERIODS 4 /* daily, weekly, monthly, lifetime (enum sy_period) */
 
 /* A key's usage, in money units. The period values belong to the period starting at *_start
  * (unix seconds, UTC). */
@@ -25,6 +28,11 @@ struct cp_key_usage {
 	int64_t weekly_start;
 	sy_money monthly;
 	int64_t monthly_start;
+	/* BYOK generations (cp_byok_fee), per enum sy_period (lifetime = all time): their provider
+	 * price (byok_usage) and the part of it the org was not charged */
+	sy_money byok[CP_LEDGER_PERIODS];
+	sy_money byok_waived[CP_LEDGER_PERIODS];
+	int64_t byok_start[CP_LEDGER_PERIODS - 1]; /* daily, weekly, monthly */
 };
 
 /* Longest generation id accepted (the key of the generations table). */
@@ -39,8 +47,11 @@ int cp_ledger_apply(struct cp_store *s, const struct cp_byok_fee *fee, Sy__Usage
                     size_t n, size_t *stored, size_t *dups, size_t *invalid);
 /* A key's usage as of now: period values of past periods read as 0. Absent key: all 0. */
 int cp_ledger_key_usage(struct cp_txn *t, const char *hash, int64_t now, struct cp_key_usage *out);
-/* Usage counted against the key's limit in the current period (limit_reset NULL = total). */
-sy_money cp_ledger_limit_usage(const struct cp_key_usage *u, const char *limit_reset);
+/* Usage counted against the key's limit in the current period (limit_reset NULL = total):
+ * what the org was charged, plus with include_byok the rest of its BYOK generations'
+ * provider price (so all of it counts). u as from cp_ledger_key_usage. */
+sy_money cp_ledger_limit_usage(const struct cp_key_usage *u, const char *limit_reset,
+                               bool include_byok);
 /* Fetch a stored generation into *out (free with sy__usage_record__free_unpacked).
  * 0, SY_ENOTFOUND or SY_ESTORE. */
 int cp_ledger_generation(struct cp_txn *t, const char *id, Sy__UsageRecord **out);

@@ -214,7 +214,8 @@ static int key_room(struct cp_txn *t, const Sy__ApiKey *k, int64_t now, sy_money
 	if (!rc)
 		rc = cp_money_key_pending(t, k->hash, &pend);
 	if (!rc)
-		*room = k->limit - cp_ledger_limit_usage(&u, k->limit_reset) - pend;
+		*room = k->limit -
+		        cp_ledger_limit_usage(&u, k->limit_reset, k->include_byok_in_limit) - pend;
 	return rc;
 }
 
@@ -564,6 +565,22 @@ static int publish_key(struct cp_txn *t, const char *hash, int64_t now)
 		changed |= set_field(&k->has_usage_daily, &k->usage_daily, u.daily);
 		changed |= set_field(&k->has_usage_weekly, &k->usage_weekly, u.weekly);
 		changed |= set_field(&k->has_usage_monthly, &k->usage_monthly, u.monthly);
+		changed |=
+		    set_field(&k->has_byok_usage, &k->byok_usage, u.byok[SY_PERIOD_LIFETIME]);
+		changed |= set_field(&k->has_byok_usage_daily, &k->byok_usage_daily,
+		                     u.byok[SY_PERIOD_DAILY]);
+		changed |= set_field(&k->has_byok_usage_weekly, &k->byok_usage_weekly,
+		                     u.byok[SY_PERIOD_WEEKLY]);
+		changed |= set_field(&k->has_byok_usage_monthly, &k->byok_usage_monthly,
+		                     u.byok[SY_PERIOD_MONTHLY]);
+		changed |= set_field(&k->has_byok_waived, &k->byok_waived,
+		                     u.byok_waived[SY_PERIOD_LIFETIME]);
+		changed |= set_field(&k->has_byok_waived_daily, &k->byok_waived_daily,
+		                     u.byok_waived[SY_PERIOD_DAILY]);
+		changed |= set_field(&k->has_byok_waived_weekly, &k->byok_waived_weekly,
+		                     u.byok_waived[SY_PERIOD_WEEKLY]);
+		changed |= set_field(&k->has_byok_waived_monthly, &k->byok_waived_monthly,
+		                     u.byok_waived[SY_PERIOD_MONTHLY]);
 		if (changed) {
 			k->usage_at = now;
 			k->has_usage_at = true;

@@ -350,6 +350,7 @@ static const char *const key_fields[] = {"hash",
                                          "disabled",
                                          "limit",
                                          "limit_reset",
+                                         "include_byok_in_limit",
                                          "expires_at",
                                          "rpm",
                                          "rpd",
@@ -693,6 +694,7 @@ int cp_validate_key(const json_t *j, enum cp_vmode m, const char *hash, int64_t 
 	    (rc = check_syntax(j, "", "org_id", 0, cp_valid_org_id, "an org id", e)) ||
 	    (rc = check_syntax(j, "", "workspace_id", 0, cp_valid_org_id, "an org id", e)) ||
 	    (rc = check_bool(j, "", "disabled", e)) || (rc = check_usd(j, "limit", e)) ||
+	    (rc = check_bool(j, "", "include_byok_in_limit", e)) ||
 	    (rc = check_enum(j, "", "limit_reset", F_NULLABLE, resets, e)) ||
 	    (rc = check_future(j, "expires_at", now, e)) ||
 	    (rc = check_uint(j, "", "rpm", F_NULLABLE, 1, RATE_MAX, e)) ||

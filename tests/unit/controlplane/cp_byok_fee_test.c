@@ -110,6 +110,15 @@ static void test_free_requests_then_fee(void **state)
 	assert_int_equal(cp_ledger_key_usage(t, HASH, JAN_2027 + 60, &u), 0);
 	assert_int_equal(u.total, 1100); /* the key counts what the org was charged */
 	assert_int_equal(u.monthly, 0);  /* January's only request was free */
+	/* BYOK usage is the provider price; the limit counts all of it only when included */
+	assert_int_equal(u.byok[SY_PERIOD_LIFETIME], 5000);
+	assert_int_equal(u.byok[SY_PERIOD_MONTHLY], 1000);
+	assert_int_equal(u.byok_waived[SY_PERIOD_LIFETIME], 4900);
+	assert_int_equal(cp_ledger_limit_usage(&u, NULL, false), 1100);
+	assert_int_equal(cp_ledger_limit_usage(&u, NULL, true), 6000); /* every cost */
+	assert_int_equal(cp_ledger_limit_usage(&u, "monthly", false), 0);
+	assert_int_equal(cp_ledger_limit_usage(&u, "monthly", true), 1000);
+	assert_int_equal(cp_ledger_limit_usage(&u, "daily", true), 1000); /* g5, that day */
 	cp_store_abort(&t);
 }
 

@@ -95,8 +95,8 @@ static void test_periods(void **state)
 	assert_int_equal(u.total, 1007);
 	assert_int_equal(u.daily, 1000);
 	assert_int_equal(u.monthly, 1000);
-	assert_int_equal(cp_ledger_limit_usage(&u, "daily"), 1000);
-	assert_int_equal(cp_ledger_limit_usage(&u, NULL), 1007);
+	assert_int_equal(cp_ledger_limit_usage(&u, "daily", false), 1000);
+	assert_int_equal(cp_ledger_limit_usage(&u, NULL, false), 1007);
 
 	/* Read a day later: the daily counter has expired, the total has not. */
 	struct cp_txn *t = cp_store_begin(f->s, false);
