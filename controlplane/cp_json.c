@@ -503,9 +503,11 @@ int cp_json_apply_model(Sy__Model *m, const json_t *j)
 
 json_t *cp_json_guardrail(const Sy__Guardrail *g)
 {
-	return json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:b,s:o,s:o,s:o,s:o,s:o}", "id", g->id, "name",
-	                 str_or_null(g->name), "description", str_or_null(g->description),
-	                 "allowed_models", sy_json_strings(g->allowed_models, g->n_allowed_models),
+	return json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:b,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "id", g->id,
+	                 "limit_usd", g->has_limit ? usd(g->limit) : json_null(), "reset_interval",
+	                 str_or_null(g->reset_interval), "name", str_or_null(g->name),
+	                 "description", str_or_null(g->description), "allowed_models",
+	                 sy_json_strings(g->allowed_models, g->n_allowed_models),
 	                 "allowed_providers",
 	                 sy_json_strings(g->allowed_providers, g->n_allowed_providers), "max_price",
 	                 sy_restrict_max_price_json(g->max_price), "enforce_zdr", g->enforce_zdr,
@@ -528,8 +530,16 @@ int cp_json_apply_guardrail(Sy__Guardrail *g, const json_t *j)
 	    (rc = set_strs(&g->allowed_data_regions, &g->n_allowed_data_regions, j,
 	                   "allowed_data_regions")) ||
 	    (rc = set_strs(&g->org_ids, &g->n_org_ids, j, "org_ids")) ||
-	    (rc = set_strs(&g->key_hashes, &g->n_key_hashes, j, "key_hashes")))
+	    (rc = set_strs(&g->key_hashes, &g->n_key_hashes, j, "key_hashes")) ||
+	    (rc = set_str(&g->reset_interval, j, "reset_interval")))
 		return rc;
 	set_bool(&g->has_enforce_zdr, &g->enforce_zdr, j, "enforce_zdr");
+	const json_t *v = json_object_get(j, "limit_usd");
+	if (v) {
+		g->has_limit =
+		    json_is_number(v) && sy_money_from_usd(json_number_value(v), &g->limit) == 0;
+		if (!g->has_limit)
+			g->limit = 0;
+	}
 	return 0;
 }

@@ -2,6 +2,7 @@
 #include "cp_money.h"
 #include "cp_byok_fee.h"
 #include "cp_free.h"
+#include "cp_guardrail_budget.h"
 #include "cp_ledger.h"
 #include "cp_row.h"
 #include "cp_validate.h"
@@ -25,7 +26,8 @@ _Static_assert((int)CP_REFUSE_BUDGET == (int)SY__LEASE_REFUSAL__LEASE_REFUSAL_BU
                    (int)CP_REFUSE_KEY_LIMIT == (int)SY__LEASE_REFUSAL__LEASE_REFUSAL_KEY_LIMIT &&
                    (int)CP_REFUSE_UNKNOWN_KEY ==
                        (int)SY__LEASE_REFUSAL__LEASE_REFUSAL_UNKNOWN_KEY &&
-                   (int)CP_REFUSE_EXPIRED == (int)SY__LEASE_REFUSAL__LEASE_REFUSAL_EXPIRED,
+                   (int)CP_REFUSE_EXPIRED == (int)SY__LEASE_REFUSAL__LEASE_REFUSAL_EXPIRED &&
+                   (int)CP_REFUSE_GUARDRAIL == (int)SY__LEASE_REFUSAL__LEASE_REFUSAL_GUARDRAIL,
                "enum cp_refusal follows LeaseRefusal");
 
 const char *cp_refusal_name(enum cp_refusal r)
@@ -205,18 +207,23 @@ static bool lease_id_ok(const char *id)
 	return true;
 }
 
-/* The key's room under its limit: limit - usage in its reset period - pending. */
-static int key_room(struct cp_txn *t, const Sy__ApiKey *k, int64_t now, sy_money *room)
+/* The key's room under its limit (limit - usage in its reset period - pending; 0 without a
+ * limit) and under its guardrails' limits (cp_guardrail_budget). */
+static int key_room(struct cp_txn *t, const Sy__ApiKey *k, int64_t now, sy_money *room,
+                    sy_money *groom, enum sy_period *gperiod)
 {
 	struct cp_key_usage u;
 	sy_money pend;
 	int rc = cp_ledger_key_usage(t, k->hash, now, &u);
 	if (!rc)
 		rc = cp_money_key_pending(t, k->hash, &pend);
-	if (!rc)
-		*room = k->limit -
-		        cp_ledger_limit_usage(&u, k->limit_reset, k->include_byok_in_limit) - pend;
-	return rc;
+	if (rc)
+		return rc;
+	*room = k->has_limit
+	            ? k->limit -
+	                  cp_ledger_limit_usage(&u, k->limit_reset, k->include_byok_in_limit) - pend
+	            : 0;
+	return cp_guardrail_budget_room(t, k, &u, pend, groom, gperiod);
 }
 
 int cp_money_lease(struct cp_txn *t, const Sy__LeaseRequest *rq, int64_t now_ms, uint32_t ttl_ms,
@@ -255,15 +262,20 @@ int cp_money_lease(struct cp_txn *t, const Sy__LeaseRequest *rq, int64_t now_ms,
 	int64_t now = now_ms / 1000;
 	if (want > 0) {
 		struct cp_org_money m;
-		sy_money kroom = 0, room;
+		sy_money kroom, room, groom;
+		enum sy_period gperiod;
 		if ((rc = cp_money_read(t, rq->org_id, &m)) ||
-		    (k->has_limit && (rc = key_room(t, k, now, &kroom))))
+		    (rc = key_room(t, k, now, &kroom, &groom, &gperiod)))
 			goto out;
 		g->refusal = cp_money_room(&m, o->postpaid, k->has_limit, kroom, now, need, &room,
 		                           &g->period);
+		if (g->refusal == CP_GRANTED && groom < need) {
+			g->refusal = CP_REFUSE_GUARDRAIL;
+			g->period = gperiod;
+		}
 		if (g->refusal != CP_GRANTED)
 			goto out;
-		g->granted = min_money(want, room);
+		g->granted = min_money(want, min_money(room, groom));
 		m.pending += g->granted;
 		if ((rc = cp_money_write(t, rq->org_id, &m)) ||
 		    (rc = add_key_pending(t, rq->key_hash, g->granted)))

@@ -61,11 +61,12 @@ struct cp_lease {
 /* The outcome of a lease request (numbered as proto enum LeaseRefusal). */
 enum cp_refusal {
 	CP_GRANTED,
-	CP_REFUSE_BUDGET,      /* an org budget (the broadest exceeded period is named) */
-	CP_REFUSE_BALANCE,     /* a prepaid org's balance */
-	CP_REFUSE_KEY_LIMIT,   /* the key's limit in its reset period */
-	CP_REFUSE_UNKNOWN_KEY, /* no such key in that org, or the key is disabled */
-	CP_REFUSE_EXPIRED,     /* renewal of a lease that no longer exists */
+	CP_REFUSE_BUDGET,          /* an org budget (the broadest exceeded period is named) */
+	CP_REFUSE_BALANCE,         /* a prepaid org's balance */
+	CP_REFUSE_KEY_LIMIT,       /* the key's limit in its reset period */
+	CP_REFUSE_UNKNOWN_KEY,     /* no such key in that org, or the key is disabled */
+	CP_REFUSE_EXPIRED,         /* renewal of a lease that no longer exists */
+	CP_REFUSE_GUARDRAIL = 110, /* a guardrail's limit for the key (cp_guardrail_budget) */
 };
 
 /* The wire name of a refusal ("budget", "balance", ...; "" for CP_GRANTED). */

@@ -172,7 +172,7 @@ static void on_lease_request(struct cp_usage *u, const struct cp_zmsg *m)
 		lg.refusal = (Sy__LeaseRefusal)g.refusal;
 		lg.has_refusal = true;
 		lg.reason = (char *)cp_refusal_name(g.refusal);
-		if (g.refusal == CP_REFUSE_BUDGET)
+		if (g.refusal == CP_REFUSE_BUDGET || g.refusal == CP_REFUSE_GUARDRAIL)
 			lg.period = (char *)sy_period_name(g.period);
 	}
 	Sy__Envelope env;
