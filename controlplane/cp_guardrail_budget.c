@@ -38,9 +38,8 @@ static int one(const ProtobufCMessage *msg, void *arg)
 	return 0;
 }
 
-int cp_guardrail_budget_room(struct cp_txn *t, const Sy__ApiKey *k,
-                             const struct cp_key_usage *u, sy_money pend, sy_money *room,
-                             enum sy_period *period)
+int cp_guardrail_budget_room(struct cp_txn *t, const Sy__ApiKey *k, const struct cp_key_usage *u,
+                             sy_money pend, sy_money *room, enum sy_period *period)
 {
 	struct scan s = {k, u, pend, INT64_MAX, SY_PERIOD_DAILY};
 	int rc = cp_store_each(t, CP_GUARDRAIL, one, &s);

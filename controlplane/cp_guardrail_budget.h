@@ -21,8 +21,7 @@
 /* The least room of the guardrails with a limit that apply to key k (of org org_id) at
  * now, given its usage u and pending money pend: *room (INT64_MAX when none applies), and
  * *period the reset interval of the guardrail giving it. 0 or SY_ESTORE. */
-int cp_guardrail_budget_room(struct cp_txn *t, const Sy__ApiKey *k,
-                             const struct cp_key_usage *u, sy_money pend, sy_money *room,
-                             enum sy_period *period);
+int cp_guardrail_budget_room(struct cp_txn *t, const Sy__ApiKey *k, const struct cp_key_usage *u,
+                             sy_money pend, sy_money *room, enum sy_period *period);
 
 #endif

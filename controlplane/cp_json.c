@@ -503,7 +503,7 @@ int cp_json_apply_model(Sy__Model *m, const json_t *j)
 
 json_t *cp_json_guardrail(const Sy__Guardrail *g)
 {
-	return json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:b,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "id", g->id,
+	return json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:o,s:o,s:o,s:o,s:o}", "id", g->id,
 	                 "limit_usd", g->has_limit ? usd(g->limit) : json_null(), "reset_interval",
 	                 str_or_null(g->reset_interval), "name", str_or_null(g->name),
 	                 "description", str_or_null(g->description), "allowed_models",
