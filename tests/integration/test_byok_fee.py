@@ -45,6 +45,7 @@ def main():
             if not b["usage"]["is_byok"]:
                 charged += price  # the credential had not reached the worker yet
                 return None
+            assert close(b["usage"]["cost_details"]["upstream_inference_cost"], price), b
             byok.append((b, h["X-Generation-Id"]))
             return True
         wait_until(one, 10, 0.05, "the org's credential on the dataplane")
