@@ -5,13 +5,16 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cp_audit.h"
 #include "cp_byok_fee.h"
 #include "cp_ledger.h"
 #include "cp_money.h"
 #include "cp_test_util.h"
+#include "sy_clock.h"
 #include "sy_cost.h"
 #include "sy_log.h"
 
@@ -136,6 +139,57 @@ static void test_no_free_requests(void **state)
 	assert_int_equal(cp_byok_fee_charged(&r), 50);
 }
 
+static size_t audit(struct test_fixture *f)
+{
+	size_t v = 99;
+	FILE *out = fopen("/dev/null", "w");
+	assert_non_null(out);
+	assert_int_equal(cp_audit_store(f->s, out, &v), 0);
+	fclose(out);
+	return v;
+}
+
+/* Usage example: the audit reconciles BYOK fees, free requests and BYOK usage; a month's
+ * count, a key's BYOK counter or a generation's waived part that does not add up is
+ * reported. */
+static void test_audit(void **state)
+{
+	struct test_fixture *f = *state;
+	const struct cp_byok_fee fee = {500, 1};
+	int64_t now = sy_unix_s();
+	apply(f, &fee, rec("a1", 1000, now, true));
+	apply(f, &fee, rec("a2", 1000, now, true));
+	apply(f, &fee, rec("a3", 1000, now, false));
+	assert_int_equal(posted(f), 1050);
+	assert_int_equal(audit(f), 0);
+	/* the month's count off by one */
+	struct cp_txn *t = cp_store_begin(f->s, true);
+	struct {
+		int64_t month;
+		uint32_t count, pad;
+	} use = {sy_period_start(SY_PERIOD_MONTHLY, now), 3, 0};
+	assert_int_equal(cp_store_raw_put(t, CP_T_BYOK_USE, ORG, &use, sizeof(use), false), 0);
+	assert_int_equal(cp_store_commit(&t), 0);
+	assert_int_equal(audit(f), 1);
+	use.count = 2;
+	t = cp_store_begin(f->s, true);
+	assert_int_equal(cp_store_raw_put(t, CP_T_BYOK_USE, ORG, &use, sizeof(use), false), 0);
+	/* a generation claiming to waive more of a non-BYOK cost */
+	Sy__UsageRecord r = rec("a4", 500, now, false);
+	r.has_byok_waived = true;
+	r.byok_waived = 500;
+	size_t n = sy__usage_record__get_packed_size(&r);
+	uint8_t buf[256];
+	assert_true(n <= sizeof(buf));
+	sy__usage_record__pack(&r, buf);
+	assert_int_equal(cp_store_raw_put(t, CP_T_GENERATIONS, "a4", buf, n, true), 0);
+	char idx[128];
+	snprintf(idx, sizeof(idx), "%s/%012lld/a4", ORG, (long long)now);
+	assert_int_equal(cp_store_raw_put(t, CP_T_GEN_BY_ORG, idx, "", 0, false), 0);
+	assert_int_equal(cp_store_commit(&t), 0);
+	assert_int_equal(audit(f), 1);
+}
+
 int main(void)
 {
 	sy_log_level = SY_LOG_ERROR;
@@ -145,6 +199,7 @@ int main(void)
 	                                    test_fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_no_free_requests, test_fixture_setup,
 	                                    test_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_audit, test_fixture_setup, test_fixture_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
