@@ -1,6 +1,7 @@
 /* cp_activity.c - generations summed by dimension, and GET /api/v1/activity (see
  * cp_activity.h). */
 #include "cp_activity.h"
+#include "cp_byok_fee.h"
 #include "cp_auth.h"
 #include "cp_json.h"
 #include "cp_ledger.h"
@@ -141,7 +142,8 @@ static int scan_item(const char *k, size_t kl, const void *v, size_t len, void *
 		g = group_for(s, r, at);
 		if (g) {
 			g->requests += cp_retention_requests(r);
-			g->usage += r->has_cost ? r->cost : 0;
+			g->usage += cp_byok_fee_charged(r);
+			g->byok_usage += r->is_byok && r->has_cost ? r->cost : 0;
 			g->prompt += r->prompt_tokens;
 			g->completion += r->completion_tokens;
 			g->reasoning += r->reasoning_tokens;
@@ -304,12 +306,12 @@ static json_t *row_json(const struct cp_activity_group *g, unsigned dims)
 		    json_string(g->provider_name ? g->provider_name : g->v[CP_DIM_PROVIDER]));
 	if (o && (dims & CP_DIM(CP_DIM_MODEL)) && (dims & CP_DIM(CP_DIM_PROVIDER))) {
 		/* OpenRouter's endpoint row: the endpoint is (model, provider); BYOK inference is
-		 * not billed here, so its usage is 0 */
+		 * what the provider bills the org's own credential */
 		char ep[2 * CP_MODEL_ID_MAX + 2];
 		snprintf(ep, sizeof(ep), "%s:%s", g->v[CP_DIM_MODEL], g->v[CP_DIM_PROVIDER]);
 		json_object_set_new(o, "model_permaslug", json_string(g->v[CP_DIM_MODEL]));
 		json_object_set_new(o, "endpoint_id", json_string(ep));
-		json_object_set_new(o, "byok_usage_inference", json_real(0));
+		json_object_set_new(o, "byok_usage_inference", usd(g->byok_usage));
 	}
 	return o;
 }

@@ -41,7 +41,8 @@ struct cp_activity_group {
 	char *provider_name; /* the display name the first generation recorded, with PROVIDER */
 	char *id;            /* the values joined by US (0x1f): identity and sort order */
 	uint64_t requests, prompt, completion, reasoning, cached;
-	sy_money usage;
+	sy_money usage;      /* what the org was charged (a BYOK generation: its fee) */
+	sy_money byok_usage; /* BYOK generations' provider price (byok_usage_inference) */
 };
 
 struct cp_activity_query {

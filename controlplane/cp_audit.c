@@ -1,7 +1,9 @@
 /* cp_audit.c - recompute every org's and key's money from the records and compare. */
 #include "cp_audit.h"
+#include "cp_byok_fee.h"
 #include "cp_ledger.h"
 #include "cp_money.h"
+#include "cp_retention.h"
 #include "cp_row.h"
 #include "sy_err.h"
 #include "sy_map.h"
@@ -16,7 +18,10 @@
 /* What the records say about one org or key. */
 struct tally {
 	char id[72];
-	sy_money gen_cost;                 /* sum of generation costs */
+	sy_money gen_cost;                 /* sum of what generations charged (cp_byok_fee) */
+	sy_money byok_cost, byok_waived;   /* keys: BYOK generations' provider price, waived */
+	int64_t byok_month;                /* orgs: the month its BYOK requests are counted for */
+	uint64_t byok_requests;            /* orgs: its BYOK generations of that month */
 	sy_money period[CP_SPEND_PERIODS]; /* keys: costs in the stored counters' periods */
 	sy_money leased;                   /* sum of live lease amounts */
 	sy_money ledger, purchased;        /* orgs: sums of credit ledger entries */
@@ -95,6 +100,22 @@ static int on_key_usage(const char *k, size_t kl, const void *v, size_t len, voi
 	return 0;
 }
 
+/* A BYOK generation of the month its org's BYOK requests are counted for (cp_byok_fee). */
+static int tally_byok_month(struct audit *a, const Sy__UsageRecord *r, int64_t at)
+{
+	int64_t month = sy_period_start(SY_PERIOD_MONTHLY, at);
+	uint32_t n;
+	struct tally *o = tally_get(&a->orgs, r->org_id, strlen(r->org_id));
+	if (!o)
+		return -ENOMEM;
+	int rc = cp_byok_fee_count(a->t, r->org_id, month, &n);
+	if (!rc && n) {
+		o->byok_month = month;
+		o->byok_requests += cp_retention_requests(r);
+	}
+	return rc;
+}
+
 static int on_generation(const char *k, size_t kl, const void *v, size_t len, void *arg)
 {
 	struct audit *a = arg;
@@ -104,10 +125,14 @@ static int on_generation(const char *k, size_t kl, const void *v, size_t len, vo
 		return 0;
 	}
 	a->generations++;
-	sy_money cost = r->has_cost ? r->cost : 0;
+	sy_money cost = cp_byok_fee_charged(r); /* what the org was charged */
 	int64_t at = r->has_created_at && r->created_at > 0 ? r->created_at : 0;
 	if (cost < 0)
 		violation(a, "generation %s has a negative cost", r->id);
+	if (r->has_byok_waived && (r->byok_waived < 0 || cost < 0 || !r->is_byok))
+		violation(a, "generation %s waives %lld units of its cost %lld%s", r->id,
+		          (long long)r->byok_waived, (long long)(r->has_cost ? r->cost : 0),
+		          r->is_byok ? "" : " but is not BYOK");
 	if (r->org_id && *r->org_id) {
 		struct tally *o = tally_get(&a->orgs, r->org_id, strlen(r->org_id));
 		if (!o) {
@@ -126,7 +151,12 @@ static int on_generation(const char *k, size_t kl, const void *v, size_t len, vo
 		violation(a, "generation %s costs %lld units but names no org", r->id,
 		          (long long)cost);
 	}
-	if (r->key_hash && *r->key_hash && cost > 0) {
+	int rc = r->is_byok && r->org_id && *r->org_id ? tally_byok_month(a, r, at) : 0;
+	if (rc) {
+		sy__usage_record__free_unpacked(r, NULL);
+		return rc;
+	}
+	if (r->key_hash && *r->key_hash && (cost > 0 || r->is_byok)) {
 		struct tally *t = tally_get(&a->keys, r->key_hash, strlen(r->key_hash));
 		if (!t) {
 			sy__usage_record__free_unpacked(r, NULL);
@@ -134,6 +164,10 @@ static int on_generation(const char *k, size_t kl, const void *v, size_t len, vo
 		}
 		t->gen_cost += cost;
 		t->generations++;
+		if (r->is_byok) {
+			t->byok_cost += r->has_cost ? r->cost : 0;
+			t->byok_waived += r->has_byok_waived ? r->byok_waived : 0;
+		}
 		const int64_t starts[CP_SPEND_PERIODS] = {
 		    t->usage.daily_start, t->usage.weekly_start, t->usage.monthly_start};
 		for (int p = 0; p < CP_SPEND_PERIODS; p++)
@@ -218,6 +252,11 @@ static void check_org(struct audit *a, struct tally *o)
 	if (!o->seen && (o->gen_cost || o->leased || o->entries))
 		violation(a, "org %s has generations, leases or credits but no money record",
 		          o->id);
+	uint32_t byok;
+	if (o->byok_month && !(a->err = cp_byok_fee_count(a->t, o->id, o->byok_month, &byok)) &&
+	    byok != o->byok_requests && byok != UINT32_MAX)
+		violation(a, "org %s: %u BYOK requests counted this month but it has %llu", o->id,
+		          byok, (unsigned long long)o->byok_requests);
 	if (m.credits != o->ledger || m.purchased != o->purchased || m.ledger_seq != o->entries)
 		violation(a,
 		          "org %s: credits %s (purchased %s, %llu entries) but its ledger sums to "
@@ -266,7 +305,7 @@ static void check_org(struct audit *a, struct tally *o)
 
 static void check_key(struct audit *a, struct tally *k)
 {
-	char b1[48], b2[48];
+	char b1[48], b2[48], b3[48], b4[48];
 	const struct cp_key_usage *u = &k->usage;
 	/* a deleted key's counters went with it; its generations stay (and count for its org) */
 	bool counted = k->seen || cp_store_has(a->t, CP_KEY, k->id);
@@ -274,6 +313,14 @@ static void check_key(struct audit *a, struct tally *k)
 	if (counted && u->total != k->gen_cost)
 		violation(a, "key %.12s...: usage %s but its generations cost %s", k->id,
 		          usd(u->total, b1, 48), usd(k->gen_cost, b2, 48));
+	if (counted && (u->byok[SY_PERIOD_LIFETIME] != k->byok_cost ||
+	                u->byok_waived[SY_PERIOD_LIFETIME] != k->byok_waived))
+		violation(a,
+		          "key %.12s...: BYOK usage %s (%s not charged) but its BYOK generations "
+		          "cost %s (%s not charged)",
+		          k->id, usd(u->byok[SY_PERIOD_LIFETIME], b1, 48),
+		          usd(u->byok_waived[SY_PERIOD_LIFETIME], b2, 48),
+		          usd(k->byok_cost, b3, 48), usd(k->byok_waived, b4, 48));
 	const sy_money stored[CP_SPEND_PERIODS] = {u->daily, u->weekly, u->monthly};
 	for (int p = 0; counted && p < CP_SPEND_PERIODS; p++)
 		if (stored[p] != k->period[p])

@@ -1,6 +1,7 @@
 /* cp_json.c - entity <-> JSON, field by field. */
 #include "cp_json.h"
 #include "cp_validate.h"
+#include "sy_cost.h"
 #include "sy_json.h"
 #include "sy_money.h"
 #include "sy_restrict.h"
@@ -48,7 +49,8 @@ json_t *cp_json_key(const Sy__ApiKey *k, const struct cp_key_usage *u)
 {
 	json_t *limit = json_null(), *remaining = json_null();
 	if (k->has_limit) {
-		sy_money left = k->limit - cp_ledger_limit_usage(u, k->limit_reset);
+		sy_money left =
+		    k->limit - cp_ledger_limit_usage(u, k->limit_reset, k->include_byok_in_limit);
 		limit = usd(k->limit);
 		remaining = usd(left > 0 ? left : 0);
 	}
@@ -67,12 +69,14 @@ json_t *cp_json_key(const Sy__ApiKey *k, const struct cp_key_usage *u)
 	    k->has_rpd ? json_integer(k->rpd) : json_null(), "tpm",
 	    k->has_tpm ? json_integer(k->tpm) : json_null(), "default_model",
 	    str_or_null(k->default_model));
-	/* OpenRouter's key fields with no meaning here: no BYOK fee is billed (byok_usage* 0),
-	 * there are no users; the org is the workspace */
-	json_t * or
-	    = json_pack("{s:f,s:f,s:f,s:f,s:n,s:n,s:s}", "byok_usage", 0.0, "byok_usage_daily", 0.0,
-	                "byok_usage_weekly", 0.0, "byok_usage_monthly", 0.0, "creator_user_id",
-	                "external_user", "workspace_id", k->org_id);
+	/* OpenRouter's BYOK usage (its BYOK generations' provider price); there are no users;
+	 * the org is the workspace */
+	json_t * or = json_pack("{s:o,s:o,s:o,s:o,s:n,s:n,s:s}", "byok_usage",
+	                        usd(u->byok[SY_PERIOD_LIFETIME]), "byok_usage_daily",
+	                        usd(u->byok[SY_PERIOD_DAILY]), "byok_usage_weekly",
+	                        usd(u->byok[SY_PERIOD_WEEKLY]), "byok_usage_monthly",
+	                        usd(u->byok[SY_PERIOD_MONTHLY]), "creator_user_id", "external_user",
+	                        "workspace_id", k->org_id);
 	json_t *r = sy_restrict_json(k);
 	if (!j || !r || ! or || json_object_update(j, r) || json_object_update(j, or)) {
 		json_decref(j);
@@ -330,6 +334,8 @@ int cp_json_apply_key(Sy__ApiKey *k, const json_t *j)
 	if (rc)
 		return rc;
 	set_bool(&k->has_disabled, &k->disabled, j, "disabled");
+	set_bool(&k->has_include_byok_in_limit, &k->include_byok_in_limit, j,
+	         "include_byok_in_limit");
 	set_uint(&k->has_rpm, &k->rpm, j, "rpm");
 	set_uint(&k->has_rpd, &k->rpd, j, "rpd");
 	set_uint(&k->has_tpm, &k->tpm, j, "tpm");
@@ -499,9 +505,11 @@ int cp_json_apply_model(Sy__Model *m, const json_t *j)
 
 json_t *cp_json_guardrail(const Sy__Guardrail *g)
 {
-	return json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:b,s:o,s:o,s:o,s:o,s:o}", "id", g->id, "name",
-	                 str_or_null(g->name), "description", str_or_null(g->description),
-	                 "allowed_models", sy_json_strings(g->allowed_models, g->n_allowed_models),
+	return json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:o,s:o,s:o,s:o,s:o}", "id", g->id,
+	                 "limit_usd", g->has_limit ? usd(g->limit) : json_null(), "reset_interval",
+	                 str_or_null(g->reset_interval), "name", str_or_null(g->name),
+	                 "description", str_or_null(g->description), "allowed_models",
+	                 sy_json_strings(g->allowed_models, g->n_allowed_models),
 	                 "allowed_providers",
 	                 sy_json_strings(g->allowed_providers, g->n_allowed_providers), "max_price",
 	                 sy_restrict_max_price_json(g->max_price), "enforce_zdr", g->enforce_zdr,
@@ -524,8 +532,16 @@ int cp_json_apply_guardrail(Sy__Guardrail *g, const json_t *j)
 	    (rc = set_strs(&g->allowed_data_regions, &g->n_allowed_data_regions, j,
 	                   "allowed_data_regions")) ||
 	    (rc = set_strs(&g->org_ids, &g->n_org_ids, j, "org_ids")) ||
-	    (rc = set_strs(&g->key_hashes, &g->n_key_hashes, j, "key_hashes")))
+	    (rc = set_strs(&g->key_hashes, &g->n_key_hashes, j, "key_hashes")) ||
+	    (rc = set_str(&g->reset_interval, j, "reset_interval")))
 		return rc;
 	set_bool(&g->has_enforce_zdr, &g->enforce_zdr, j, "enforce_zdr");
+	const json_t *v = json_object_get(j, "limit_usd");
+	if (v) {
+		g->has_limit =
+		    json_is_number(v) && sy_money_from_usd(json_number_value(v), &g->limit) == 0;
+		if (!g->has_limit)
+			g->limit = 0;
+	}
 	return 0;
 }

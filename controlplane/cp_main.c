@@ -5,9 +5,11 @@
  * threads. */
 #include "cp_admin.h"
 #include "cp_auth.h"
+#include "cp_byok_fee.h"
 #include "cp_catalog.h"
 #include "cp_http.h"
 #include "cp_audit.h"
+#include "cp_byok_fee.h"
 #include "cp_money.h"
 #include "cp_stats.h"
 #include "cp_store.h"
@@ -51,6 +53,8 @@ struct opts {
 	size_t map_mb;
 	size_t map_max_mb;       /* the map grows up to this (map_mb when smaller) */
 	uint32_t retention_days; /* generations older than this are folded (0: kept) */
+	uint32_t byok_fee_bp;    /* cp_byok_fee */
+	uint32_t byok_free;
 	uint32_t lease_ttl_ms;
 	uint32_t publish_ms;
 	uint32_t stats_ms;
@@ -93,6 +97,10 @@ static const struct sy_opt options[] = {
     SY_OPT_INT("generation-retention-days", O, retention_days, 0, 0, 36500,
                "generations older than N days are folded into daily\naggregates (activity and "
                "reports stay exact; 0: kept\nforever)"),
+    SY_OPT_INT("byok-fee-bp", O, byok_fee_bp, CP_BYOK_FEE_BP, 0, CP_BYOK_FEE_BP_MAX,
+               "the BYOK fee in basis points of a BYOK generation's\nprovider price (500 = 5 %)"),
+    SY_OPT_INT("byok-free-requests", O, byok_free, CP_BYOK_FREE_PER_MONTH, 0, UINT32_MAX,
+               "BYOK requests per org and UTC month free of the fee"),
     SY_OPT_INT("lease-ttl-ms", O, lease_ttl_ms, CP_USAGE_LEASE_TTL_MS, 10, 3600000,
                "lifetime of a worker's unrenewed credit lease"),
     SY_OPT_INT("publish-ms", O, publish_ms, 250, 10, 3600000,
@@ -487,6 +495,7 @@ int main(int argc, char **argv)
 	cp_usage_set_stats(usage, stats);
 	cp_usage_set_lease_ttl(usage, o.lease_ttl_ms);
 	cp_usage_set_retention(usage, (int64_t)o.retention_days * 86400);
+	cp_usage_set_byok_fee(usage, &(struct cp_byok_fee){o.byok_fee_bp, o.byok_free});
 	/* workers could not renew while we were down: give every lease one TTL to be renewed */
 	if (cp_money_grace(store, sy_unix_ms() + o.lease_ttl_ms))
 		sy_warn("could not extend the leases of the previous run; some may expire early");

@@ -1,6 +1,8 @@
 /* cp_money.c - org credits and debits, leases, settlement and balance publishing. */
 #include "cp_money.h"
+#include "cp_byok_fee.h"
 #include "cp_free.h"
+#include "cp_guardrail_budget.h"
 #include "cp_ledger.h"
 #include "cp_row.h"
 #include "cp_validate.h"
@@ -24,7 +26,8 @@ _Static_assert((int)CP_REFUSE_BUDGET == (int)SY__LEASE_REFUSAL__LEASE_REFUSAL_BU
                    (int)CP_REFUSE_KEY_LIMIT == (int)SY__LEASE_REFUSAL__LEASE_REFUSAL_KEY_LIMIT &&
                    (int)CP_REFUSE_UNKNOWN_KEY ==
                        (int)SY__LEASE_REFUSAL__LEASE_REFUSAL_UNKNOWN_KEY &&
-                   (int)CP_REFUSE_EXPIRED == (int)SY__LEASE_REFUSAL__LEASE_REFUSAL_EXPIRED,
+                   (int)CP_REFUSE_EXPIRED == (int)SY__LEASE_REFUSAL__LEASE_REFUSAL_EXPIRED &&
+                   (int)CP_REFUSE_GUARDRAIL == (int)SY__LEASE_REFUSAL__LEASE_REFUSAL_GUARDRAIL,
                "enum cp_refusal follows LeaseRefusal");
 
 const char *cp_refusal_name(enum cp_refusal r)
@@ -204,17 +207,23 @@ static bool lease_id_ok(const char *id)
 	return true;
 }
 
-/* The key's room under its limit: limit - usage in its reset period - pending. */
-static int key_room(struct cp_txn *t, const Sy__ApiKey *k, int64_t now, sy_money *room)
+/* The key's room under its limit (limit - usage in its reset period - pending; 0 without a
+ * limit) and under its guardrails' limits (cp_guardrail_budget). */
+static int key_room(struct cp_txn *t, const Sy__ApiKey *k, int64_t now, sy_money *room,
+                    sy_money *groom, enum sy_period *gperiod)
 {
 	struct cp_key_usage u;
 	sy_money pend;
 	int rc = cp_ledger_key_usage(t, k->hash, now, &u);
 	if (!rc)
 		rc = cp_money_key_pending(t, k->hash, &pend);
-	if (!rc)
-		*room = k->limit - cp_ledger_limit_usage(&u, k->limit_reset) - pend;
-	return rc;
+	if (rc)
+		return rc;
+	*room = k->has_limit
+	            ? k->limit -
+	                  cp_ledger_limit_usage(&u, k->limit_reset, k->include_byok_in_limit) - pend
+	            : 0;
+	return cp_guardrail_budget_room(t, k, &u, pend, groom, gperiod);
 }
 
 int cp_money_lease(struct cp_txn *t, const Sy__LeaseRequest *rq, int64_t now_ms, uint32_t ttl_ms,
@@ -253,15 +262,20 @@ int cp_money_lease(struct cp_txn *t, const Sy__LeaseRequest *rq, int64_t now_ms,
 	int64_t now = now_ms / 1000;
 	if (want > 0) {
 		struct cp_org_money m;
-		sy_money kroom = 0, room;
+		sy_money kroom, room, groom;
+		enum sy_period gperiod;
 		if ((rc = cp_money_read(t, rq->org_id, &m)) ||
-		    (k->has_limit && (rc = key_room(t, k, now, &kroom))))
+		    (rc = key_room(t, k, now, &kroom, &groom, &gperiod)))
 			goto out;
 		g->refusal = cp_money_room(&m, o->postpaid, k->has_limit, kroom, now, need, &room,
 		                           &g->period);
+		if (g->refusal == CP_GRANTED && groom < need) {
+			g->refusal = CP_REFUSE_GUARDRAIL;
+			g->period = gperiod;
+		}
 		if (g->refusal != CP_GRANTED)
 			goto out;
-		g->granted = min_money(want, room);
+		g->granted = min_money(want, min_money(room, groom));
 		m.pending += g->granted;
 		if ((rc = cp_money_write(t, rq->org_id, &m)) ||
 		    (rc = add_key_pending(t, rq->key_hash, g->granted)))
@@ -359,8 +373,10 @@ int cp_money_settle(struct cp_txn *t, const Sy__UsageRecord *r, int64_t now)
 	sy_money cost = r->has_cost ? r->cost : 0;
 	if (rc || cost <= 0)
 		return rc;
+	/* the worker took the whole cost from its lease (a BYOK request's too: its reservation
+	 * bounds the fee); the org is charged cost - byok_waived, the rest leaves pending */
 	struct cp_lease l;
-	sy_money covered = 0;
+	sy_money covered = 0, charged = cp_byok_fee_charged(r);
 	bool leased = r->lease_id && lease_id_ok(r->lease_id) &&
 	              cp_money_lease_get(t, r->lease_id, &l) == 0 && !strcmp(l.org_id, org);
 	if (leased) {
@@ -371,13 +387,13 @@ int cp_money_settle(struct cp_txn *t, const Sy__UsageRecord *r, int64_t now)
 	struct cp_org_money m;
 	if ((rc = cp_money_read(t, org, &m)))
 		return rc;
-	m.posted += cost;
+	m.posted += charged;
 	for (int p = 0; p < CP_SPEND_PERIODS; p++)
-		sy_period_add((enum sy_period)p, &m.spend[p], &m.spend_start[p], at, cost);
-	if (cost > covered) {
-		m.overspend += cost - covered;
+		sy_period_add((enum sy_period)p, &m.spend[p], &m.spend_start[p], at, charged);
+	if (charged > covered) {
+		m.overspend += charged - covered;
 		sy_warn("money: generation %s of org %s settled %lld units beyond its lease%s",
-		        r->id, org, (long long)(cost - covered), leased ? "" : " (none left)");
+		        r->id, org, (long long)(charged - covered), leased ? "" : " (none left)");
 	}
 	if ((rc = cp_money_write(t, org, &m)))
 		return rc;
@@ -561,6 +577,22 @@ static int publish_key(struct cp_txn *t, const char *hash, int64_t now)
 		changed |= set_field(&k->has_usage_daily, &k->usage_daily, u.daily);
 		changed |= set_field(&k->has_usage_weekly, &k->usage_weekly, u.weekly);
 		changed |= set_field(&k->has_usage_monthly, &k->usage_monthly, u.monthly);
+		changed |=
+		    set_field(&k->has_byok_usage, &k->byok_usage, u.byok[SY_PERIOD_LIFETIME]);
+		changed |= set_field(&k->has_byok_usage_daily, &k->byok_usage_daily,
+		                     u.byok[SY_PERIOD_DAILY]);
+		changed |= set_field(&k->has_byok_usage_weekly, &k->byok_usage_weekly,
+		                     u.byok[SY_PERIOD_WEEKLY]);
+		changed |= set_field(&k->has_byok_usage_monthly, &k->byok_usage_monthly,
+		                     u.byok[SY_PERIOD_MONTHLY]);
+		changed |= set_field(&k->has_byok_waived, &k->byok_waived,
+		                     u.byok_waived[SY_PERIOD_LIFETIME]);
+		changed |= set_field(&k->has_byok_waived_daily, &k->byok_waived_daily,
+		                     u.byok_waived[SY_PERIOD_DAILY]);
+		changed |= set_field(&k->has_byok_waived_weekly, &k->byok_waived_weekly,
+		                     u.byok_waived[SY_PERIOD_WEEKLY]);
+		changed |= set_field(&k->has_byok_waived_monthly, &k->byok_waived_monthly,
+		                     u.byok_waived[SY_PERIOD_MONTHLY]);
 		if (changed) {
 			k->usage_at = now;
 			k->has_usage_at = true;

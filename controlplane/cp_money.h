@@ -61,11 +61,12 @@ struct cp_lease {
 /* The outcome of a lease request (numbered as proto enum LeaseRefusal). */
 enum cp_refusal {
 	CP_GRANTED,
-	CP_REFUSE_BUDGET,      /* an org budget (the broadest exceeded period is named) */
-	CP_REFUSE_BALANCE,     /* a prepaid org's balance */
-	CP_REFUSE_KEY_LIMIT,   /* the key's limit in its reset period */
-	CP_REFUSE_UNKNOWN_KEY, /* no such key in that org, or the key is disabled */
-	CP_REFUSE_EXPIRED,     /* renewal of a lease that no longer exists */
+	CP_REFUSE_BUDGET,          /* an org budget (the broadest exceeded period is named) */
+	CP_REFUSE_BALANCE,         /* a prepaid org's balance */
+	CP_REFUSE_KEY_LIMIT,       /* the key's limit in its reset period */
+	CP_REFUSE_UNKNOWN_KEY,     /* no such key in that org, or the key is disabled */
+	CP_REFUSE_EXPIRED,         /* renewal of a lease that no longer exists */
+	CP_REFUSE_GUARDRAIL = 110, /* a guardrail's limit for the key (cp_guardrail_budget) */
 };
 
 /* The wire name of a refusal ("budget", "balance", ...; "" for CP_GRANTED). */
@@ -108,9 +109,10 @@ int cp_money_lease(struct cp_txn *t, const Sy__LeaseRequest *rq, int64_t now_ms,
  * close marks it given up, deleting it once nothing is left on it. Unknown leases are
  * ignored. 0, SY_EINVAL or SY_ESTORE. */
 int cp_money_return(struct cp_txn *t, const Sy__LeaseReturn *r);
-/* Settle a generation record that was just stored: its cost moves from its lease (if any
- * is left) to posted, into the spend periods of its created_at (now when absent), and the
- * activity index. 0 or SY_ESTORE. */
+/* Settle a generation record that was just stored: its cost leaves its lease (as much as is
+ * left) and pending, what the org is charged for it (cp_byok_fee_charged: the cost, or a BYOK
+ * generation's fee) goes to posted, into the spend periods of its created_at (now when
+ * absent), and the activity index. 0 or SY_ESTORE. */
 int cp_money_settle(struct cp_txn *t, const Sy__UsageRecord *r, int64_t now);
 /* Release every lease whose expiry passed (its amount leaves pending), in one write
  * transaction. *released counts them. 0 or SY_ESTORE. */

@@ -1,5 +1,6 @@
 /* cp_reports.c - usage report, generation log and endpoint stats over the admin API. */
 #include "cp_reports.h"
+#include "cp_byok_fee.h"
 #include "cp_auth.h"
 #include "cp_json.h"
 #include "cp_ledger.h"
@@ -216,7 +217,7 @@ static int count(struct table *t, const char *name, const Sy__UsageRecord *g, bo
 		return -ENOMEM;
 	x->requests += cp_retention_requests(g);
 	x->errors += is_error(g) ? cp_retention_requests(g) : 0;
-	x->usage += g->has_cost ? g->cost : 0;
+	x->usage += cp_byok_fee_charged(g); /* what the org paid: a BYOK generation its fee */
 	x->prompt += g->prompt_tokens;
 	x->completion += g->completion_tokens;
 	x->reasoning += g->reasoning_tokens;

@@ -61,7 +61,8 @@ static void agg_id(const Sy__UsageRecord *r, int64_t day, char *out, size_t outl
 	                       str(r->model),
 	                       str(r->provider),
 	                       app,
-	                       r->status >= 400 ? "error" : "ok"};
+	                       r->status >= 400 ? "error" : "ok",
+	                       r->is_byok ? "byok" : ""};
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
 		crypto_generichash_update(&st, (const unsigned char *)parts[i],
 		                          strlen(parts[i]) + 1);
@@ -95,6 +96,10 @@ static int add_to_aggregate(struct cp_txn *t, const Sy__UsageRecord *r)
 		return rc;
 	if (agg) {
 		agg->cost += r->has_cost ? r->cost : 0;
+		if (r->has_byok_waived) {
+			agg->has_byok_waived = true;
+			agg->byok_waived += r->byok_waived;
+		}
 		agg->prompt_tokens += r->prompt_tokens;
 		agg->completion_tokens += r->completion_tokens;
 		agg->cached_tokens += r->cached_tokens;
@@ -118,6 +123,9 @@ static int add_to_aggregate(struct cp_txn *t, const Sy__UsageRecord *r)
 	a.created_at = day;
 	a.status = r->status >= 400 ? r->status : 200;
 	a.cost = r->has_cost ? r->cost : 0;
+	a.has_is_byok = a.is_byok = r->is_byok; /* BYOK generations fold apart (agg_id) */
+	a.has_byok_waived = r->has_byok_waived;
+	a.byok_waived = r->has_byok_waived ? r->byok_waived : 0;
 	a.has_prompt_tokens = a.has_completion_tokens = a.has_cached_tokens = true;
 	a.has_cache_write_tokens = a.has_reasoning_tokens = true;
 	a.prompt_tokens = r->prompt_tokens;

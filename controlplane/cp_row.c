@@ -1,5 +1,6 @@
 /* cp_row.c - ledger rows as protobuf messages, and the upgrade from layout 1 (raw structs). */
 #include "cp_row.h"
+#include "sy_cost.h"
 #include "sy_err.h"
 #include "sy_log.h"
 
@@ -53,6 +54,17 @@ size_t cp_row_key_usage_encode(const struct cp_key_usage *u, uint8_t buf[CP_ROW_
 	SET(r, weekly_start, u->weekly_start);
 	SET(r, monthly, u->monthly);
 	SET(r, monthly_start, u->monthly_start);
+	int64_t byok[CP_LEDGER_PERIODS], waived[CP_LEDGER_PERIODS], start[CP_LEDGER_PERIODS - 1];
+	if (u->byok_start[SY_PERIOD_DAILY]) { /* the key had BYOK generations */
+		memcpy(byok, u->byok, sizeof(byok));
+		memcpy(waived, u->byok_waived, sizeof(waived));
+		memcpy(start, u->byok_start, sizeof(start));
+		r.n_byok = r.n_byok_waived = CP_LEDGER_PERIODS;
+		r.n_byok_start = CP_LEDGER_PERIODS - 1;
+		r.byok = byok;
+		r.byok_waived = waived;
+		r.byok_start = start;
+	}
 	return pack(&r.base, buf);
 }
 
@@ -126,8 +138,18 @@ int cp_row_key_usage_decode(const void *v, size_t len, struct cp_key_usage *out)
 	    .monthly = r->monthly,
 	    .monthly_start = r->monthly_start,
 	};
+	int rc = 0;
+	if (r->n_byok > CP_LEDGER_PERIODS || r->n_byok_waived > CP_LEDGER_PERIODS ||
+	    r->n_byok_start > CP_LEDGER_PERIODS - 1)
+		rc = bad_row("key usage with more periods than known");
+	for (size_t i = 0; !rc && i < r->n_byok; i++)
+		out->byok[i] = r->byok[i];
+	for (size_t i = 0; !rc && i < r->n_byok_waived; i++)
+		out->byok_waived[i] = r->byok_waived[i];
+	for (size_t i = 0; !rc && i < r->n_byok_start; i++)
+		out->byok_start[i] = r->byok_start[i];
 	sy__ledger_key_usage__free_unpacked(r, NULL);
-	return 0;
+	return rc;
 }
 
 int cp_row_org_money_decode(const void *v, size_t len, struct cp_org_money *out)

@@ -46,6 +46,7 @@ static const char *const table_names[CP_TABLE_COUNT] = {
     [CP_T_HOLDERS] = "holders",
     [CP_T_AUDIT] = "audit",
     [CP_T_FREE_USE] = "free_use",
+    [CP_T_BYOK_USE] = "byok_use",
 };
 
 struct cp_store {

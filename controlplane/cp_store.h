@@ -50,6 +50,7 @@ enum cp_table {
 	CP_T_HOLDERS,  /* "lease/<id>" -> dataplane key; "key/<hash>/<dataplane key>" -> org id */
 	CP_T_AUDIT,    /* "<unix ms, 13 digits>-<counter, 8>" -> AuditEntry (cp_auditlog) */
 	CP_T_FREE_USE, /* org id -> today's `:free` requests (cp_free) */
+	CP_T_BYOK_USE, /* org id -> this month's BYOK requests (cp_byok_fee) */
 	CP_TABLE_COUNT
 };
 

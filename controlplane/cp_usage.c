@@ -1,5 +1,6 @@
 /* cp_usage.c - usage batches in, acks and generation replies out. */
 #include "cp_usage.h"
+#include "cp_byok_fee.h"
 #include "cp_ledger.h"
 #include "cp_money.h"
 #include "cp_ratelease.h"
@@ -28,6 +29,7 @@ struct cp_usage {
 	int64_t retention_s;    /* cp_retention: 0 = keep every generation */
 	int64_t fold_due_s;     /* the next fold (unix seconds) */
 	struct cp_ratelease *rates;
+	struct cp_byok_fee byok_fee;
 };
 
 #define FOLD_MAX 1000   /* generations folded per transaction */
@@ -80,7 +82,8 @@ static void on_batch(struct cp_usage *u, const struct cp_zmsg *m)
 	cp_store_make_room(u->s); /* a full map refuses the batch: it waits in the spool */
 	ssize_t n = authorized_records(u, m, &recs);
 	int rc =
-	    n < 0 ? SY_ESTORE : cp_ledger_apply(u->s, recs, (size_t)n, &stored, &dups, &invalid);
+	    n < 0 ? SY_ESTORE
+	          : cp_ledger_apply(u->s, &u->byok_fee, recs, (size_t)n, &stored, &dups, &invalid);
 	if (rc) {
 		free(recs);
 		cp_metrics.usage_batches_failed++;
@@ -171,7 +174,7 @@ static void on_lease_request(struct cp_usage *u, const struct cp_zmsg *m)
 		lg.refusal = (Sy__LeaseRefusal)g.refusal;
 		lg.has_refusal = true;
 		lg.reason = (char *)cp_refusal_name(g.refusal);
-		if (g.refusal == CP_REFUSE_BUDGET)
+		if (g.refusal == CP_REFUSE_BUDGET || g.refusal == CP_REFUSE_GUARDRAIL)
 			lg.period = (char *)sy_period_name(g.period);
 	}
 	Sy__Envelope env;
@@ -211,6 +214,11 @@ void cp_usage_set_stats(struct cp_usage *u, struct cp_stats *st)
 void cp_usage_set_lease_ttl(struct cp_usage *u, uint32_t ttl_ms)
 {
 	u->lease_ttl_ms = ttl_ms;
+}
+
+void cp_usage_set_byok_fee(struct cp_usage *u, const struct cp_byok_fee *fee)
+{
+	u->byok_fee = *fee;
 }
 
 void cp_usage_set_retention(struct cp_usage *u, int64_t retention_s)
@@ -297,6 +305,7 @@ struct cp_usage *cp_usage_new(void *zctx, struct cp_store *s, const char *endpoi
 		free(u);
 		return NULL;
 	}
+	u->byok_fee = cp_byok_fee_default;
 	if (!(u->router = cp_zmq_bind(zctx, ZMQ_ROUTER, endpoint, curve, why))) {
 		cp_ratelease_free(&u->rates);
 		free(u);

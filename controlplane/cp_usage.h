@@ -35,6 +35,9 @@ struct cp_stats;
 void cp_usage_set_stats(struct cp_usage *u, struct cp_stats *st);
 /* Set how long a lease lives without renewal (default CP_USAGE_LEASE_TTL_MS). */
 void cp_usage_set_lease_ttl(struct cp_usage *u, uint32_t ttl_ms);
+struct cp_byok_fee;
+/* The BYOK fee charged on BYOK generations (cp_byok_fee; default cp_byok_fee_default). */
+void cp_usage_set_byok_fee(struct cp_usage *u, const struct cp_byok_fee *fee);
 /* Fold generations older than retention_s seconds into daily aggregates (cp_retention), from
  * cp_usage_tick; 0 (the default) keeps them all. */
 void cp_usage_set_retention(struct cp_usage *u, int64_t retention_s);

@@ -351,6 +351,7 @@ static const char *const key_fields[] = {"hash",
                                          "disabled",
                                          "limit",
                                          "limit_reset",
+                                         "include_byok_in_limit",
                                          "expires_at",
                                          "rpm",
                                          "rpd",
@@ -695,6 +696,7 @@ int cp_validate_key(const json_t *j, enum cp_vmode m, const char *hash, int64_t 
 	    (rc = check_syntax(j, "", "org_id", 0, cp_valid_org_id, "an org id", e)) ||
 	    (rc = check_syntax(j, "", "workspace_id", 0, cp_valid_org_id, "an org id", e)) ||
 	    (rc = check_bool(j, "", "disabled", e)) || (rc = check_usd(j, "limit", e)) ||
+	    (rc = check_bool(j, "", "include_byok_in_limit", e)) ||
 	    (rc = check_enum(j, "", "limit_reset", F_NULLABLE, resets, e)) ||
 	    (rc = check_future(j, "expires_at", now, e)) ||
 	    (rc = check_uint(j, "", "rpm", F_NULLABLE, 1, RATE_MAX, e)) ||
@@ -868,6 +870,8 @@ int cp_validate_guardrail(const json_t *j, enum cp_vmode m, const char *id, stru
 	                                     "allowed_data_regions",
 	                                     "org_ids",
 	                                     "key_hashes",
+	                                     "limit_usd",
+	                                     "reset_interval",
 	                                     NULL};
 	int rc;
 	if ((rc = check_object(j, e)) || (rc = cp_validate_fields(j, "", fields, e)))
@@ -882,8 +886,17 @@ int cp_validate_guardrail(const json_t *j, enum cp_vmode m, const char *id, stru
 	    (rc = check_max_price(j, e)) || (rc = check_bool(j, "", "enforce_zdr", e)) ||
 	    (rc = check_list(j, "allowed_data_regions", cp_valid_slug,
 	                     "a region slug (\"us\", \"europe\", ...)", e)) ||
-	    (rc = check_list(j, "org_ids", cp_valid_org_id, "an org id", e)))
+	    (rc = check_list(j, "org_ids", cp_valid_org_id, "an org id", e)) ||
+	    (rc = check_usd(j, "limit_usd", e)) ||
+	    (rc = check_enum(j, "", "reset_interval", F_NULLABLE, resets, e)))
 		return rc;
+	/* OpenRouter's rule: the limit and its interval are set (or cleared) together */
+	const json_t *lim = json_object_get(j, "limit_usd"),
+	             *ri = json_object_get(j, "reset_interval");
+	if (!lim != !ri || (lim && json_is_null(lim) != json_is_null(ri)))
+		return fail(e, "", lim ? "reset_interval" : "limit_usd",
+		            "must be given with %s (both a value, or both null)",
+		            lim ? "limit_usd" : "reset_interval");
 	return check_list(j, "key_hashes", key_hash, "an API key's hash (64 lowercase hex)", e);
 }
 

@@ -14,8 +14,8 @@ void dp_byok_apply(struct dp_route_plan *plan, const struct dp_view *v, const Sy
 		if (oc && !oc->disabled && oc->api_key && oc->api_key[0]) {
 			out[n] = *t;
 			out[n].bearer = oc->api_key;
-			out[n].byok = true;
-			out[n].price = (struct sy_price){0};
+			out[n].byok =
+			    true; /* at the provider's price: the reservation bounds the fee */
 			n++;
 			if (!org->byok_fallback)
 				continue;

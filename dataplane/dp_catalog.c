@@ -371,23 +371,55 @@ static json_t *key_common(const char *label, const char *name, bool mgmt)
 	                 1000, "remaining", 1000, "used", 0);
 }
 
+/* A published usage snapshot as of now: total, daily, weekly, monthly. */
+struct usage {
+	sy_money v[4];
+};
+
+static struct usage published(sy_money total, sy_money daily, sy_money weekly, sy_money monthly,
+                              int64_t at, int64_t now)
+{
+	const sy_money p[] = {daily, weekly, monthly};
+	struct usage u = {{total}};
+	for (int i = 0; i < 3; i++)
+		u.v[i + 1] = sy_period_current((enum sy_period)i, p[i],
+		                               sy_period_start((enum sy_period)i, at), now);
+	return u;
+}
+
+static sy_money limit_usage(const struct usage *u, const char *limit_reset)
+{
+	return sy_limit_usage(limit_reset, u->v[0], u->v[1], u->v[2], u->v[3]);
+}
+
+/* name, name_daily, name_weekly, name_monthly */
+static void usage_fields(json_t *d, const char *name, const struct usage *u)
+{
+	static const char *const sfx[] = {"", "_daily", "_weekly", "_monthly"};
+	char k[32];
+	for (int i = 0; i < 4; i++) {
+		snprintf(k, sizeof(k), "%s%s", name, sfx[i]);
+		json_object_set_new(d, k, usd(u->v[i]));
+	}
+}
+
 json_t *dp_catalog_key(const Sy__ApiKey *k, const Sy__Org *org)
 {
 	json_t *d = key_common(k->label, k->name, false);
 	dp_free_key_fields(d, org, sy_unix_s());
 	/* usage as the controlplane last published it; a period that ended since reads 0 */
 	int64_t now = sy_unix_s(), at = k->has_usage_at ? k->usage_at : 0;
-	sy_money daily = sy_period_current(SY_PERIOD_DAILY, k->usage_daily,
-	                                   sy_period_start(SY_PERIOD_DAILY, at), now);
-	sy_money weekly = sy_period_current(SY_PERIOD_WEEKLY, k->usage_weekly,
-	                                    sy_period_start(SY_PERIOD_WEEKLY, at), now);
-	sy_money monthly = sy_period_current(SY_PERIOD_MONTHLY, k->usage_monthly,
-	                                     sy_period_start(SY_PERIOD_MONTHLY, at), now);
-	sy_money left = k->limit - sy_limit_usage(k->limit_reset, k->usage, daily, weekly, monthly);
-	json_object_set_new(d, "usage", usd(k->usage));
-	json_object_set_new(d, "usage_daily", usd(daily));
-	json_object_set_new(d, "usage_weekly", usd(weekly));
-	json_object_set_new(d, "usage_monthly", usd(monthly));
+	struct usage u =
+	    published(k->usage, k->usage_daily, k->usage_weekly, k->usage_monthly, at, now);
+	struct usage byok = published(k->byok_usage, k->byok_usage_daily, k->byok_usage_weekly,
+	                              k->byok_usage_monthly, at, now);
+	struct usage waived = published(k->byok_waived, k->byok_waived_daily, k->byok_waived_weekly,
+	                                k->byok_waived_monthly, at, now);
+	/* the limit counts the charge, and with include_byok_in_limit all of the BYOK price */
+	sy_money left = k->limit - limit_usage(&u, k->limit_reset) -
+	                (k->include_byok_in_limit ? limit_usage(&waived, k->limit_reset) : 0);
+	usage_fields(d, "usage", &u);
+	usage_fields(d, "byok_usage", &byok);
 	json_object_set_new(d, "limit", k->has_limit ? usd(k->limit) : json_null());
 	json_object_set_new(d, "limit_remaining",
 	                    k->has_limit ? usd(left > 0 ? left : 0) : json_null());

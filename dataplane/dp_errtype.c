@@ -12,6 +12,7 @@ const char *dp_errtype_name(const char *reason)
 	    {"insufficient_credits", "payment_required"},
 	    {"key_limit_exceeded", "payment_required"},
 	    {"budget_exceeded", "permission_denied"},
+	    {"guardrail_budget_exceeded", "permission_denied"},
 	    {"forbidden", "permission_denied"},
 	};
 	for (size_t i = 0; reason && i < sizeof(map) / sizeof(map[0]); i++)

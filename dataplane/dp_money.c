@@ -334,15 +334,23 @@ static void refuse(struct dp_admission *a, const char *reason, const char *perio
 	static const char *const periods[] = {"daily", "weekly", "monthly", "lifetime"};
 	a->status = 402;
 	a->error_type = "insufficient_credits";
-	if (!strcmp(reason, "budget")) {
+	bool guardrail = !strcmp(reason, "guardrail");
+	if (guardrail || !strcmp(reason, "budget")) {
 		a->status = 403;
-		a->error_type = "budget_exceeded";
+		a->error_type = guardrail ? "guardrail_budget_exceeded" : "budget_exceeded";
 		a->budget = "lifetime";
 		for (size_t i = 0; i < sizeof(periods) / sizeof(periods[0]); i++)
 			if (period && !strcmp(period, periods[i]))
 				a->budget = periods[i];
-		snprintf(a->message, sizeof(a->message),
-		         "Budget exceeded: the org's %s budget is used up", a->budget);
+		if (guardrail)
+			snprintf(
+			    a->message, sizeof(a->message),
+			    "Guardrail budget exceeded: a guardrail's %s spending limit for this "
+			    "key is used up",
+			    a->budget);
+		else
+			snprintf(a->message, sizeof(a->message),
+			         "Budget exceeded: the org's %s budget is used up", a->budget);
 	} else if (!strcmp(reason, "key_limit")) {
 		a->error_type = "key_limit_exceeded";
 		snprintf(a->message, sizeof(a->message),

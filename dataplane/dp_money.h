@@ -13,7 +13,7 @@
  *      debits, so reserving needs no round trip. When the lease cannot cover it, the request
  *      waits (at most lease_wait_ms) while the lease asks the controlplane for more; a
  *      refusal gives 402 (org balance, key limit) or 403 (a budget, naming the broadest
- *      period), no answer 503.
+ *      period; a guardrail's limit for the key, naming its period), no answer 503.
  * When the request ends, dp_money_settle gives back reserved - cost to the lease; the cost
  * itself travels in the usage record, whose settlement at the controlplane moves it from the
  * lease to posted. Leases are renewed while in use, and returned (closed) when idle.

@@ -472,20 +472,22 @@ int dp_response_usage_put(struct sy_buf *b, const struct dp_usage *u, sy_money c
 	sy_money_format(comp, cusd, sizeof(cusd));
 	/* cost_details: what the endpoint's prices make of the prompt (with cache reads and
 	 * writes and the request fee) and of the completion, adding up to cost;
-	 * upstream_inference_cost is a BYOK key's own provider bill, null here */
+	 * upstream_inference_cost is what the provider bills the org's own credential (BYOK: the
+	 * whole cost; the org's charge here is the BYOK fee on it), null otherwise */
 	return sy_buf_printf(b,
 	                     "{\"prompt_tokens\":%" PRIu32 ",\"completion_tokens\":%" PRIu32
 	                     ",\"total_tokens\":%" PRIu64 ",\"cost\":%s%s,\"is_byok\":%s,"
 	                     "\"prompt_tokens_details\":{\"cached_tokens\":%" PRIu32
 	                     ",\"cache_write_tokens\":%" PRIu32
 	                     "},\"completion_tokens_details\":{\"reasoning_tokens\":%" PRIu32 "},"
-	                     "\"cost_details\":{\"upstream_inference_cost\":null,"
+	                     "\"cost_details\":{\"upstream_inference_cost\":%s%s,"
 	                     "\"upstream_inference_prompt_cost\":%s%s,\"upstream_inference_"
 	                     "completions_cost\":%s%s}}",
 	                     t->prompt, t->completion, (uint64_t)t->prompt + t->completion, usd,
 	                     strchr(usd, '.') ? "" : ".0", u->is_byok ? "true" : "false", t->cached,
-	                     t->cache_write, t->reasoning, pusd, strchr(pusd, '.') ? "" : ".0",
-	                     cusd, strchr(cusd, '.') ? "" : ".0");
+	                     t->cache_write, t->reasoning, u->is_byok ? usd : "null",
+	                     u->is_byok && !strchr(usd, '.') ? ".0" : "", pusd,
+	                     strchr(pusd, '.') ? "" : ".0", cusd, strchr(cusd, '.') ? "" : ".0");
 }
 
 int dp_response_stream_rewrite(const char *data, size_t len, const struct dp_gen_info *g,

@@ -73,8 +73,8 @@ static void handle(const Sy__Envelope *env)
 	Sy__UsageRecord *rec = NULL;
 	switch (env->body_case) {
 	case SY__ENVELOPE__BODY_USAGE_BATCH:
-		(void)cp_ledger_apply(store, env->usage_batch->records, env->usage_batch->n_records,
-		                      &stored, &dups, &invalid);
+		(void)cp_ledger_apply(store, NULL, env->usage_batch->records,
+		                      env->usage_batch->n_records, &stored, &dups, &invalid);
 		break;
 	case SY__ENVELOPE__BODY_LEASE_REQUEST:
 		t = cp_store_begin(store, true);

@@ -69,6 +69,7 @@ def audit(c):
 OPENROUTER_TYPES = {"insufficient_credits": "payment_required",
                     "key_limit_exceeded": "payment_required",
                     "budget_exceeded": "permission_denied", "forbidden": "permission_denied",
+                    "guardrail_budget_exceeded": "permission_denied",
                     "rate_limited": "rate_limit_exceeded",
                     "provider_error": "provider_unavailable"}
 

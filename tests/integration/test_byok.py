@@ -1,6 +1,6 @@
 """BYOK: an org stores its own credential for a provider (sealed, write-only: never shown, not
-even to the admin API); its requests to that provider use it, cost the org nothing here and
-are recorded with is_byok; other orgs keep the operator's credential. When the provider
+even to the admin API); its requests to that provider use it, keep the provider's price as
+their cost (the fee is test_byok_fee.py's) and are recorded with is_byok; other orgs keep the operator's credential. When the provider
 refuses the org's credential (401), the operator's is tried only if the org allows it
 (byok_fallback); the failed attempt shows in the generation. Scoped management keys manage
 their own org's credentials; deleting the credential or the org removes it.
@@ -61,12 +61,12 @@ def main():
             s, b, h = c.chat(dp, key, {"model": "b/m", "messages": MSGS})
             return s == 200 and last_auth(c) == "Bearer " + ORG_SECRET and (b, h)
         b, h = wait_until(uses_own, 10, 0.05, "the org's credential on the dataplane")
-        assert b["usage"]["cost"] == 0 and b["usage"]["is_byok"] is True, b
+        assert b["usage"]["cost"] > 0 and b["usage"]["is_byok"] is True, b
         s, _, events, _ = c.chat_stream(dp, key, {"model": "b/m", "messages": MSGS})
         usage = [e for e in events if '"usage"' in e and '"cost"' in e]
         assert s == 200 and usage and '"is_byok":true' in usage[-1], events
         g = c.generation(dp, key, h["X-Generation-Id"])
-        assert g["is_byok"] is True and g["total_cost"] == 0, g
+        assert g["is_byok"] is True and g["total_cost"] == b["usage"]["cost"], g
         # another org keeps the operator's credential
         s, b, h = c.chat(dp, other_key, {"model": "b/m", "messages": MSGS})
         assert s == 200 and last_auth(c) == "Bearer secret-of-pa" and b["usage"]["cost"] > 0

@@ -35,7 +35,7 @@ static void add(struct test_fixture *f, const char *id, const char *org, const c
 	r.app_title = (char *)title;
 	r.http_referer = (char *)referer;
 	size_t stored, dups, invalid;
-	assert_int_equal(cp_ledger_apply(f->s, &p, 1, &stored, &dups, &invalid), 0);
+	assert_int_equal(cp_ledger_apply(f->s, NULL, &p, 1, &stored, &dups, &invalid), 0);
 	assert_int_equal(stored, 1);
 }
 

@@ -45,10 +45,10 @@ static void test_resend_counts_once(void **state)
 	Sy__UsageRecord a = rec("gen-1", HASH, 100, now), b = rec("gen-2", HASH, 250, now);
 	Sy__UsageRecord *batch[] = {&a, &b};
 	size_t stored, dups, invalid;
-	assert_int_equal(cp_ledger_apply(f->s, batch, 2, &stored, &dups, &invalid), 0);
+	assert_int_equal(cp_ledger_apply(f->s, NULL, batch, 2, &stored, &dups, &invalid), 0);
 	assert_int_equal(stored, 2);
 	assert_int_equal(dups, 0);
-	assert_int_equal(cp_ledger_apply(f->s, batch, 2, &stored, &dups, &invalid), 0);
+	assert_int_equal(cp_ledger_apply(f->s, NULL, batch, 2, &stored, &dups, &invalid), 0);
 	assert_int_equal(stored, 0);
 	assert_int_equal(dups, 2);
 	struct cp_key_usage u = usage_now(f, HASH);
@@ -67,7 +67,7 @@ static void test_generation_lookup(void **state)
 	a.model = "mock/echo";
 	Sy__UsageRecord *batch[] = {&a};
 	size_t stored, dups, invalid;
-	assert_int_equal(cp_ledger_apply(f->s, batch, 1, &stored, &dups, &invalid), 0);
+	assert_int_equal(cp_ledger_apply(f->s, NULL, batch, 1, &stored, &dups, &invalid), 0);
 	struct cp_txn *t = cp_store_begin(f->s, false);
 	Sy__UsageRecord *got = NULL;
 	assert_int_equal(cp_ledger_generation(t, "gen-9", &got), 0);
@@ -89,14 +89,14 @@ static void test_periods(void **state)
 	Sy__UsageRecord old = rec("gen-b", HASH, 7, last_month);
 	Sy__UsageRecord *b1[] = {&today}, *b2[] = {&old};
 	size_t stored, dups, invalid;
-	assert_int_equal(cp_ledger_apply(f->s, b1, 1, &stored, &dups, &invalid), 0);
-	assert_int_equal(cp_ledger_apply(f->s, b2, 1, &stored, &dups, &invalid), 0);
+	assert_int_equal(cp_ledger_apply(f->s, NULL, b1, 1, &stored, &dups, &invalid), 0);
+	assert_int_equal(cp_ledger_apply(f->s, NULL, b2, 1, &stored, &dups, &invalid), 0);
 	struct cp_key_usage u = usage_now(f, HASH);
 	assert_int_equal(u.total, 1007);
 	assert_int_equal(u.daily, 1000);
 	assert_int_equal(u.monthly, 1000);
-	assert_int_equal(cp_ledger_limit_usage(&u, "daily"), 1000);
-	assert_int_equal(cp_ledger_limit_usage(&u, NULL), 1007);
+	assert_int_equal(cp_ledger_limit_usage(&u, "daily", false), 1000);
+	assert_int_equal(cp_ledger_limit_usage(&u, NULL, false), 1007);
 
 	/* Read a day later: the daily counter has expired, the total has not. */
 	struct cp_txn *t = cp_store_begin(f->s, false);
@@ -115,7 +115,7 @@ static void test_invalid_records_refused(void **state)
 	                badhash = rec("gen-h", "not-a-hash", 5, 0), ok = rec("gen-ok", HASH, 3, 0);
 	Sy__UsageRecord *batch[] = {&neg, &noid, &badhash, &ok};
 	size_t stored, dups, invalid;
-	assert_int_equal(cp_ledger_apply(f->s, batch, 4, &stored, &dups, &invalid), 0);
+	assert_int_equal(cp_ledger_apply(f->s, NULL, batch, 4, &stored, &dups, &invalid), 0);
 	assert_int_equal(invalid, 3);
 	assert_int_equal(stored, 1);
 	assert_int_equal(usage_now(f, HASH).total, 3);

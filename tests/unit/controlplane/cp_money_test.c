@@ -123,7 +123,7 @@ static void settle(struct fixture *f, const char *gen, const char *lease_id, sy_
 	r.has_created_at = true;
 	Sy__UsageRecord *batch[] = {&r};
 	size_t stored, dups, invalid;
-	assert_int_equal(cp_ledger_apply(f->s, batch, 1, &stored, &dups, &invalid), 0);
+	assert_int_equal(cp_ledger_apply(f->s, NULL, batch, 1, &stored, &dups, &invalid), 0);
 }
 
 static struct cp_org_money money(struct fixture *f)
@@ -454,6 +454,66 @@ static void test_audit_deleted_key(void **state)
 	assert_int_equal(money(f).posted, USD);
 }
 
+static void add_guardrail(struct fixture *f, const char *id, sy_money limit, const char *reset,
+                          bool on_org)
+{
+	struct cp_txn *t = cp_store_begin(f->s, true);
+	ProtobufCMessage *gm = cp_entity_new(CP_GUARDRAIL);
+	Sy__Guardrail *g = (Sy__Guardrail *)gm;
+	g->id = strdup(id);
+	g->limit = limit;
+	g->has_limit = true;
+	g->reset_interval = strdup(reset);
+	char **list = calloc(1, sizeof(char *));
+	list[0] = strdup(on_org ? ORG : HASH);
+	if (on_org) {
+		g->org_ids = list;
+		g->n_org_ids = 1;
+	} else {
+		g->key_hashes = list;
+		g->n_key_hashes = 1;
+	}
+	assert_int_equal(cp_store_put(t, CP_GUARDRAIL, gm), 0);
+	assert_int_equal(cp_store_commit(&t), 0);
+	cp_entity_free(&gm);
+}
+
+/* Usage example: a key's guardrails (its own and its org's) each give it a limit; a lease is
+ * refused naming the period when the least room cannot cover the need, granted at most that
+ * room otherwise, and a daily limit has its room back the next day. */
+static void test_guardrail_limits(void **state)
+{
+	struct fixture *f = *state;
+	add_org_and_key(f, true, -1, NULL);
+	add_guardrail(f, "gr_daily", 100, "daily", false);
+	add_guardrail(f, "gr_weekly", 150, "weekly", true);
+	int64_t now_ms = sy_unix_ms();
+	struct cp_grant g = lease(f, "l1", 60, 60, now_ms);
+	assert_int_equal(g.refusal, CP_GRANTED);
+	assert_int_equal(g.granted, 60);
+	settle(f, "gen-g1", "l1", 60);
+	g = lease(f, "l2", 50, 50, now_ms); /* 40 left today */
+	assert_int_equal(g.refusal, CP_REFUSE_GUARDRAIL);
+	assert_int_equal(g.period, SY_PERIOD_DAILY);
+	g = lease(f, "l2", 50, 30, now_ms);
+	assert_int_equal(g.refusal, CP_GRANTED);
+	assert_int_equal(g.granted, 40);
+	settle(f, "gen-g2", "l2", 40);
+	g = lease(f, "l3", 1, 1, now_ms);
+	assert_int_equal(g.refusal, CP_REFUSE_GUARDRAIL);
+	/* tomorrow: the daily limit is back; the weekly one still counts today's 100 if the
+	 * week goes on */
+	int64_t next_ms = now_ms + 86400 * 1000;
+	bool same_week = sy_period_start(SY_PERIOD_WEEKLY, now_ms / 1000) ==
+	                 sy_period_start(SY_PERIOD_WEEKLY, next_ms / 1000);
+	g = lease(f, "l3", 100, 30, next_ms);
+	assert_int_equal(g.refusal, CP_GRANTED);
+	assert_int_equal(g.granted, same_week ? 50 : 100);
+	g = lease(f, "l4", 100, 100, next_ms); /* l3's grant is pending */
+	assert_int_equal(g.refusal, CP_REFUSE_GUARDRAIL);
+	assert_int_equal(g.period, same_week ? SY_PERIOD_WEEKLY : SY_PERIOD_DAILY);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -467,6 +527,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_publish, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_audit_finds_violations, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_audit_deleted_key, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_guardrail_limits, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -126,7 +126,7 @@ static void add(struct fixture *f, const char *id, const char *org, const char *
 	r.attempts = &pa;
 	r.n_attempts = 1;
 	size_t stored, dups, invalid;
-	assert_int_equal(cp_ledger_apply(f->s, &p, 1, &stored, &dups, &invalid), 0);
+	assert_int_equal(cp_ledger_apply(f->s, NULL, &p, 1, &stored, &dups, &invalid), 0);
 	assert_int_equal(stored, 1);
 }
 

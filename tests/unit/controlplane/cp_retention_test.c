@@ -85,7 +85,7 @@ static void test_fold_keeps_the_sums(void **state)
 	                e = rec("gen-e", 7, now, 200);
 	Sy__UsageRecord *batch[] = {&a, &b, &c, &d, &e};
 	size_t stored, dups, invalid, folded;
-	assert_int_equal(cp_ledger_apply(f->s, batch, 5, &stored, &dups, &invalid), 0);
+	assert_int_equal(cp_ledger_apply(f->s, NULL, batch, 5, &stored, &dups, &invalid), 0);
 	assert_int_equal(stored, 5);
 	struct sums before = sums(f->s);
 	size_t violations = audit(f->s);
@@ -114,7 +114,7 @@ static void test_fold_keeps_the_sums(void **state)
 	assert_int_equal(folded, 0);
 	Sy__UsageRecord late = rec("gen-late", 5, old + 300, 200);
 	Sy__UsageRecord *b2[] = {&late};
-	assert_int_equal(cp_ledger_apply(f->s, b2, 1, &stored, &dups, &invalid), 0);
+	assert_int_equal(cp_ledger_apply(f->s, NULL, b2, 1, &stored, &dups, &invalid), 0);
 	assert_int_equal(cp_retention_fold(f->s, now - 7 * DAY, 1000, &folded), 0);
 	assert_int_equal(folded, 1);
 	after = sums(f->s);
@@ -138,7 +138,7 @@ static void test_fold_is_bounded(void **state)
 		batch[i] = &r[i];
 	}
 	size_t stored, dups, invalid, folded;
-	assert_int_equal(cp_ledger_apply(f->s, batch, 5, &stored, &dups, &invalid), 0);
+	assert_int_equal(cp_ledger_apply(f->s, NULL, batch, 5, &stored, &dups, &invalid), 0);
 	assert_int_equal(cp_retention_fold(f->s, old + DAY, 2, &folded), 0);
 	assert_int_equal(folded, 2);
 	assert_int_equal(cp_retention_fold(f->s, old + DAY, 10, &folded), 0);

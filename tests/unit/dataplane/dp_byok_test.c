@@ -60,7 +60,7 @@ static void test_own_credential_first(void **state)
 	dp_byok_apply(&plan, v, &org);
 	assert_string_equal(plan_str(&plan), "pa[byok] pb");
 	assert_string_equal(plan.t[0].bearer, "sk-own");
-	assert_int_equal(plan.t[0].price.prompt, 0); /* the org pays the provider itself */
+	assert_int_equal(plan.t[0].price.prompt, 10000); /* the provider price: the fee is on it */
 	assert_null(plan.t[1].bearer);
 
 	plan = orig;

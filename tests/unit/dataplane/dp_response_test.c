@@ -356,6 +356,14 @@ static void test_usage_json(void **state)
 	text = usage_text(&(struct dp_usage){0}, 1);
 	assert_non_null(strstr(text, "\"cost\":0.0000000001,"));
 	free(text);
+	/* BYOK: upstream_inference_cost is the provider's bill, the whole cost */
+	text = usage_text(&(struct dp_usage){.is_byok = true}, 2460000);
+	assert_non_null(strstr(text, "\"is_byok\":true,"));
+	assert_non_null(strstr(text, "\"upstream_inference_cost\":0.000246,"));
+	free(text);
+	text = usage_text(&(struct dp_usage){.is_byok = true}, 0);
+	assert_non_null(strstr(text, "\"upstream_inference_cost\":0.0,"));
+	free(text);
 }
 
 static char *rewrite(const char *chunk, struct dp_response_stream *st, int want_rc)
