@@ -15,7 +15,10 @@
  * and, to stderr, "OPEN" once every stream has its first byte (bench/streams.sh samples the
  * dataplane's memory and CPU while they are all open).
  *
- * Usage: switchyard-bench-streams URL KEY MODEL N TOKENS [TIMEOUT_S]
+ * Usage: switchyard-bench-streams URL KEY MODEL N TOKENS [TIMEOUT_S [RAMP]]
+ * RAMP: streams started per second (0 = all at once, the default), as traffic arrives.
+ * With BENCH_STREAMS_DUMP=FILE, one line per stream goes there: "start_us ttfb_us tokens"
+ * (start relative to the first stream), to see when slow first bytes happen.
  */
 #include <curl/curl.h>
 #include <stdbool.h>
@@ -36,6 +39,7 @@ struct stream {
 	bool done;      /* [DONE] seen */
 	bool out_order; /* a content event that is not the next token */
 	bool first;     /* a first byte arrived */
+	int64_t started; /* when it was added to the multi handle */
 	size_t len;     /* bytes in line */
 	char line[LINE_MAX_BYTES];
 };
@@ -128,13 +132,14 @@ static int cmp64(const void *a, const void *b)
 int main(int argc, char **argv)
 {
 	if (argc < 6) {
-		fprintf(stderr, "usage: switchyard-bench-streams URL KEY MODEL N TOKENS [TIMEOUT_S]\n");
+		fprintf(stderr, "usage: switchyard-bench-streams URL KEY MODEL N TOKENS [TIMEOUT_S [RAMP]]\n");
 		return 2;
 	}
 	const char *url = argv[1], *key = argv[2], *model = argv[3];
 	long n = strtol(argv[4], NULL, 10);
 	want_tokens = strtol(argv[5], NULL, 10);
 	long timeout_s = argc > 6 ? strtol(argv[6], NULL, 10) : 600;
+	long ramp = argc > 7 ? strtol(argv[7], NULL, 10) : 0;
 	if (n < 1 || want_tokens < 1) {
 		fprintf(stderr, "switchyard-bench-streams: N and TOKENS must be positive\n");
 		return 2;
@@ -178,16 +183,23 @@ int main(int argc, char **argv)
 		curl_easy_setopt(s->easy, CURLOPT_PRIVATE, s);
 		curl_easy_setopt(s->easy, CURLOPT_TIMEOUT, timeout_s);
 		curl_easy_setopt(s->easy, CURLOPT_CONNECTTIMEOUT, 60L);
-		curl_multi_add_handle(multi, s->easy);
 	}
 
 	int64_t t0 = now_us(), t_open = 0;
 	int running = 1;
-	long errors = 0;
-	curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	long errors = 0, added = 0;
 	struct epoll_event evs[256];
-	while (running) {
-		int k = epoll_wait(epfd, evs, 256, timer_ms < 0 ? 1000 : (int)timer_ms);
+	while (running || added < n) {
+		/* start the streams due by now */
+		long due = ramp > 0 ? (long)((now_us() - t0) * ramp / 1000000) + 1 : n;
+		for (; added < n && added < due; added++) {
+			ss[added].started = now_us();
+			curl_multi_add_handle(multi, ss[added].easy);
+		}
+		int wait_ms = timer_ms < 0 ? 1000 : (int)timer_ms;
+		if (added < n && wait_ms > 1)
+			wait_ms = 1;
+		int k = epoll_wait(epfd, evs, 256, wait_ms);
 		if (k == 0)
 			curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running);
 		for (int i = 0; i < k; i++) {
@@ -221,18 +233,25 @@ int main(int argc, char **argv)
 
 	long ok = 0, lost = 0, no_usage = 0;
 	int64_t *ttfb = calloc((size_t)n, sizeof(*ttfb));
+	const char *dump_path = getenv("BENCH_STREAMS_DUMP");
+	FILE *dump = dump_path ? fopen(dump_path, "w") : NULL;
 	for (long i = 0; i < n; i++) {
 		struct stream *s = &ss[i];
 		curl_off_t pre = 0, start = 0;
 		curl_easy_getinfo(s->easy, CURLINFO_PRETRANSFER_TIME_T, &pre);
 		curl_easy_getinfo(s->easy, CURLINFO_STARTTRANSFER_TIME_T, &start);
 		ttfb[i] = start - pre;
+		if (dump)
+			fprintf(dump, "%lld %lld %ld\n", (long long)(s->started - t0),
+			        (long long)ttfb[i], s->tokens);
 		lost += s->tokens < want_tokens ? want_tokens - s->tokens : 0;
 		no_usage += s->usage != want_tokens;
 		ok += s->tokens == want_tokens && !s->out_order && s->usage == want_tokens && s->done;
 		curl_multi_remove_handle(multi, s->easy);
 		curl_easy_cleanup(s->easy);
 	}
+	if (dump)
+		fclose(dump);
 	qsort(ttfb, (size_t)n, sizeof(*ttfb), cmp64);
 	printf("STREAMS n=%ld ok=%ld bad=%ld errors=%ld lost_tokens=%ld no_usage=%ld open_s=%.2f "
 	       "total_s=%.2f ttfb_p50_us=%lld ttfb_p99_us=%lld ttfb_max_us=%lld\n",

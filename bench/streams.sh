@@ -17,6 +17,8 @@ and CPU while the streams are open. Exit status 1 if a target fails.
 Environment:
   BENCH_STREAMS="1000 5000"   stream counts (e.g. "1000 5000 10000" for the issue's three)
   BENCH_STREAM_TOKENS=500     tokens per answer       BENCH_STREAM_TPS=50   tokens per second
+  BENCH_STREAM_RAMP_S=4       seconds over which the N streams start (0 = all at once); keep
+                              it below TOKENS/TPS so that all N are open together for a while
   BENCH_MOCK_THREADS=2        mock threads            BENCH_DIR=build/bench-streams
   BENCH_MODEL=openai/gpt-5.2  SY_CATALOG=deploy/catalog.demo.json
 EOF
@@ -39,6 +41,7 @@ SY_CATALOG=${SY_CATALOG:-$ROOT/deploy/catalog.demo.json}
 NS=${BENCH_STREAMS:-1000 5000}
 TOKENS=${BENCH_STREAM_TOKENS:-500}
 TPS=${BENCH_STREAM_TPS:-50}
+RAMP_S=${BENCH_STREAM_RAMP_S:-4}
 MODEL=${BENCH_MODEL:-openai/gpt-5.2}
 CLIENT=$ROOT/build/release/tools/switchyard-bench-streams
 [ -x "$CLIENT" ] || sy_die "no $CLIENT: make bench-streams builds it"
@@ -48,7 +51,7 @@ sy_need_cmd ps procps
 MAX_N=0
 for n in $NS; do [ "$n" -gt "$MAX_N" ] && MAX_N=$n; done
 # every stream, at the slowest, plus the time to open them all
-TIMEOUT_S=$((TOKENS / (TPS > 0 ? TPS : 1000) * 3 + 60))
+TIMEOUT_S=$((TOKENS / (TPS > 0 ? TPS : 1000) * 3 + RAMP_S + 60))
 
 SY_MOCK_PORT=$(sy_free_ports 1)
 SY_ADMIN_PORT=$(sy_free_ports 1)
@@ -64,7 +67,8 @@ sy_start_mock --threads "${BENCH_MOCK_THREADS:-2}" --tokens "$TOKENS" --tps "$TP
 	--max-conns $((MAX_N * 2 + 64))
 sy_say "starting switchyard (controlplane + dataplane --workers 1) on 127.0.0.1:$DP_PORT"
 sy_start_controlplane
-sy_start_dataplane dataplane "$DP_PORT" 1
+# every stream comes from 127.0.0.1: no per-address cap
+sy_start_dataplane dataplane "$DP_PORT" 1 --max-conns-per-ip 0
 ADMIN=http://127.0.0.1:$SY_ADMIN_PORT
 KEY=$(SY_DEMO_CREDITS=1000000 sy_demo_key "$ADMIN" "$SY_ADMIN_KEY" bench-streams)
 sy_wait_chat "http://127.0.0.1:$DP_PORT" "$KEY" "$MODEL" 10
@@ -94,15 +98,16 @@ sample() {
 RAW=$SY_RUN_DIR/streams.raw
 : >"$RAW"
 for n in $NS; do
-	sy_say "N=$n: straight to the mock"
+	RAMP=$((RAMP_S > 0 ? (n + RAMP_S - 1) / RAMP_S : 0))
+	sy_say "N=$n: straight to the mock, $RAMP new streams/s"
 	"$CLIENT" "http://127.0.0.1:$SY_MOCK_PORT/v1/chat/completions" "$SY_MOCK_KEY" "$MODEL" \
-		"$n" "$TOKENS" "$TIMEOUT_S" 2>"$SY_RUN_DIR/direct-$n.err" |
+		"$n" "$TOKENS" "$TIMEOUT_S" "$RAMP" 2>"$SY_RUN_DIR/direct-$n.err" |
 		sed "s/^STREAMS/direct-$n/" >>"$RAW" || true
 	before=$(generations)
 	sy_say "N=$n: through one dataplane worker"
 	: >"$SY_RUN_DIR/samples-$n"
-	"$CLIENT" "http://127.0.0.1:$DP_PORT/api/v1/chat/completions" "$KEY" "$MODEL" "$n" \
-		"$TOKENS" "$TIMEOUT_S" >"$SY_RUN_DIR/sy-$n.out" 2>"$SY_RUN_DIR/sy-$n.err" &
+	BENCH_STREAMS_DUMP=$SY_RUN_DIR/ttfb-$n.txt "$CLIENT" "http://127.0.0.1:$DP_PORT/api/v1/chat/completions" "$KEY" "$MODEL" "$n" \
+		"$TOKENS" "$TIMEOUT_S" "$RAMP" >"$SY_RUN_DIR/sy-$n.out" 2>"$SY_RUN_DIR/sy-$n.err" &
 	cpid=$!
 	sample "$SY_RUN_DIR/samples-$n" "$cpid" "$SY_RUN_DIR/sy-$n.err"
 	wait "$cpid" || true
@@ -121,10 +126,11 @@ for n in $NS; do
 done
 echo "idle_rss_kb $(awk '/^VmRSS/ { print $2 }' "/proc/$WORKER/status")" >>"$RAW"
 
-"$SY_PY" - "$RAW" "$SY_RUN_DIR/results.md" "$NS" "$TOKENS" "$TPS" <<'PY'
+"$SY_PY" - "$RAW" "$SY_RUN_DIR/results.md" "$NS" "$TOKENS" "$TPS" "$RAMP_S" <<'PY'
 import sys
 
-raw, md_path, ns, tokens, tps = sys.argv[1], sys.argv[2], sys.argv[3].split(), sys.argv[4], sys.argv[5]
+raw, md_path, ns, tokens, tps, ramp = (sys.argv[1], sys.argv[2], sys.argv[3].split(),
+                                       sys.argv[4], sys.argv[5], sys.argv[6])
 rows = {}
 for line in open(raw):
     f = line.split()
@@ -133,7 +139,8 @@ for line in open(raw):
     elif f:
         rows[f[0]] = {k: float(v) for k, v in (kv.split("=") for kv in f[1:])}
 
-lines = [f"{tokens} tokens at {tps} tokens/s per stream, one dataplane worker", "",
+lines = [f"{tokens} tokens at {tps} tokens/s per stream, all N started within {ramp} s, one "
+         "dataplane worker", "",
          "| N | good | lost tokens | no usage | errors | records | TTFB p99 direct (ms) | "
          "TTFB p99 switchyard (ms) | added (ms) | worker RSS (MB) | bound (MB) | "
          "worker CPU | CPU per 1000 streams |",
@@ -149,8 +156,9 @@ for n in ns:
     d, s = rows.get(f"direct-{n}"), rows.get(f"switchyard-{n}")
     rec, smp = rows.get(f"records-{n}", {"v": 0})["v"], rows.get(f"sample-{n}")
     N = int(n)
-    if not d or not s or not smp:
-        judge(f"N={n}", False, "a run is missing (see the logs in the bench directory)")
+    if not d or not s or not smp or smp["window_s"] <= 0:
+        judge(f"N={n}", False, "a run is missing or its streams were never all open at once "
+              "(see the logs in the bench directory)")
         continue
     added = (s["ttfb_p99_us"] - d["ttfb_p99_us"]) / 1000
     bound_mb = 16 + 24 * N / 1024
@@ -164,8 +172,12 @@ for n in ns:
           f"{s['ok']:.0f}/{N} good, {s['lost_tokens']:.0f} tokens lost, "
           f"{s['errors']:.0f} errors (direct: {d['ok']:.0f}/{N})")
     judge(f"N={n} a usage record per stream", rec >= N, f"{rec:.0f}/{N} new generations")
-    judge(f"N={n} TTFB added by the gateway p99 <= 1 ms", added <= 1.0,
-          f"{added:+.2f} ms ({s['ttfb_p99_us'] / 1000:.2f} vs {d['ttfb_p99_us'] / 1000:.2f} direct)")
+    # Straight to the mock the first byte comes in well under 10 ms; when it does not, the
+    # machine cannot drive N paced streams and the difference says nothing about the gateway.
+    saturated = d["ttfb_p99_us"] > 10000
+    judge(f"N={n} TTFB added by the gateway p99 <= 1 ms", added <= 1.0 and not saturated,
+          f"{added:+.2f} ms ({s['ttfb_p99_us'] / 1000:.2f} vs {d['ttfb_p99_us'] / 1000:.2f} direct)"
+          + (" - machine saturated: the direct baseline is over 10 ms" if saturated else ""))
     judge(f"N={n} worker RSS <= 16 MB + 24 KB/stream", rss_mb <= bound_mb,
           f"{rss_mb:.1f} MB of {bound_mb:.1f} MB ({(smp['rss_kb'] - 16 * 1024) / N:.1f} KB/stream over 16 MB)")
     verdicts.append(f"INFO  N={n} worker CPU {smp['cpu_pct']:.0f} % of a core while open "
