@@ -68,7 +68,7 @@ sy_start_mock --threads "${BENCH_MOCK_THREADS:-2}" --tokens "$TOKENS" --tps "$TP
 sy_say "starting switchyard (controlplane + dataplane --workers 1) on 127.0.0.1:$DP_PORT"
 sy_start_controlplane
 # every stream comes from 127.0.0.1: no per-address cap
-sy_start_dataplane dataplane "$DP_PORT" 1 --max-conns-per-ip 0
+sy_start_dataplane dataplane "$DP_PORT" 1 --max-conns-per-ip 0 --max-conns $((MAX_N + 64))
 ADMIN=http://127.0.0.1:$SY_ADMIN_PORT
 KEY=$(SY_DEMO_CREDITS=1000000 sy_demo_key "$ADMIN" "$SY_ADMIN_KEY" bench-streams)
 sy_wait_chat "http://127.0.0.1:$DP_PORT" "$KEY" "$MODEL" 10

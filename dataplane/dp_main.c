@@ -143,6 +143,9 @@ static const struct sy_opt options[] = {
     SY_OPT_INT("max-conns-per-ip", A, cfg.max_conns_per_ip, 256, 0, 1000000,
                "connections one client address may hold per worker\n(0 = no limit, e.g. "
                "behind a proxy)"),
+    SY_OPT_INT("max-conns", A, cfg.max_conns, 0, 0, 1000000,
+               "client connections per worker (0 = half the descriptor\nlimit: each may "
+               "hold an upstream one too)"),
     SY_OPT_BOOL("allow-core-dumps", A, cfg.allow_core_dumps,
                 "let workers dump core (core files hold API and\nprovider keys; off by "
                 "default)"),
@@ -549,5 +552,11 @@ int main(int argc, char **argv)
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
+	/* a client connection and its upstream one, and some for the rest */
+	rlim_t need = (rlim_t)cfg.max_conns * 2 + 256;
+	if (cfg.max_conns && getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < need)
+		sy_warn("--max-conns %u needs %llu descriptors, the limit is %llu: raise the hard "
+		        "limit (LimitNOFILE=, ulimit -Hn)",
+		        cfg.max_conns, (unsigned long long)need, (unsigned long long)rl.rlim_cur);
 	return supervise(&cfg);
 }
