@@ -68,7 +68,7 @@ TEST_DEPS_STAMP := build/.test-deps-ok
 PYTHON := /usr/bin/python3
 
 .SECONDARY:
-.PHONY: FORCE all deps test-deps fmt-deps help test unit integration run bench clean check-fmt fmt cluster screenshot fuzz fuzz-targets bench-map bench-streams
+.PHONY: FORCE all deps test-deps fmt-deps help test unit integration run bench clean check-fmt fmt cluster screenshot fuzz fuzz-targets bench-map bench-streams bench-cluster
 all: $(BIN)/switchyard-controlplane $(BIN)/switchyard-dataplane $(BIN)/switchyard-mock
 
 help:
@@ -83,6 +83,7 @@ help:
 	@echo "  make cluster          controlplane, mock and 3 dataplanes behind haproxy"
 	@echo "  make bench            benchmark: switchyard vs nginx vs the floor vs direct"
 	@echo "  make bench-streams    N streams held open through one dataplane worker (BENCH_STREAMS=...)"
+	@echo "  make bench-cluster    usage records/s one controlplane commits, 1 -> 64 synthetic workers"
 	@echo "  make bench-map        sy_map's lookup cost against the tables it replaced"
 	@echo "  make screenshot       regenerate docs/console-overview.png from the console test"
 	@echo "  make check-fmt, fmt   clang-format check / rewrite"
@@ -254,6 +255,10 @@ bench:
 bench-streams:
 	@$(MAKE) --no-print-directory MODE=release all build/release/tools/switchyard-bench-streams
 	@bash bench/streams.sh build/release/bin
+
+bench-cluster:
+	@$(MAKE) --no-print-directory MODE=release all build/release/tools/usage_client
+	@bash bench/cluster.sh build/release/bin
 
 bench-map:
 	@$(MAKE) --no-print-directory MODE=release build/release/tools/switchyard-bench-map
