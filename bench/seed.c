@@ -34,7 +34,8 @@ int main(int argc, char **argv)
 	/* the controlplane grows the map as it needs; a million keys take a few hundred MB */
 	struct cp_store *s = cp_store_open(argv[1], 1024 + (size_t)(n / 2000), &why);
 	if (!s) {
-		fprintf(stderr, "switchyard-bench-seed: %s: %s\n", argv[1], why ? why : "cannot open");
+		fprintf(stderr, "switchyard-bench-seed: %s: %s\n", argv[1],
+		        why ? why : "cannot open");
 		return 1;
 	}
 	int64_t now = (int64_t)time(NULL);

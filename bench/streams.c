@@ -34,13 +34,13 @@
 
 struct stream {
 	CURL *easy;
-	long tokens;    /* content events seen */
-	long usage;     /* completion_tokens of the usage event, -1 before it */
-	bool done;      /* [DONE] seen */
-	bool out_order; /* a content event that is not the next token */
-	bool first;     /* a first byte arrived */
+	long tokens;     /* content events seen */
+	long usage;      /* completion_tokens of the usage event, -1 before it */
+	bool done;       /* [DONE] seen */
+	bool out_order;  /* a content event that is not the next token */
+	bool first;      /* a first byte arrived */
 	int64_t started; /* when it was added to the multi handle */
-	size_t len;     /* bytes in line */
+	size_t len;      /* bytes in line */
 	char line[LINE_MAX_BYTES];
 };
 
@@ -132,7 +132,9 @@ static int cmp64(const void *a, const void *b)
 int main(int argc, char **argv)
 {
 	if (argc < 6) {
-		fprintf(stderr, "usage: switchyard-bench-streams URL KEY MODEL N TOKENS [TIMEOUT_S [RAMP]]\n");
+		fprintf(
+		    stderr,
+		    "usage: switchyard-bench-streams URL KEY MODEL N TOKENS [TIMEOUT_S [RAMP]]\n");
 		return 2;
 	}
 	const char *url = argv[1], *key = argv[2], *model = argv[3];
@@ -223,8 +225,9 @@ int main(int argc, char **argv)
 			curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE, &status);
 			if (m->data.result != CURLE_OK || status != 200) {
 				if (errors < 5)
-					fprintf(stderr, "stream %ld: %s, HTTP %ld\n", (long)(s - ss),
-					        curl_easy_strerror(m->data.result), status);
+					fprintf(stderr, "stream %ld: %s, HTTP %ld\n",
+					        (long)(s - ss), curl_easy_strerror(m->data.result),
+					        status);
 				errors++;
 			}
 		}
@@ -246,7 +249,8 @@ int main(int argc, char **argv)
 			        (long long)ttfb[i], s->tokens);
 		lost += s->tokens < want_tokens ? want_tokens - s->tokens : 0;
 		no_usage += s->usage != want_tokens;
-		ok += s->tokens == want_tokens && !s->out_order && s->usage == want_tokens && s->done;
+		ok +=
+		    s->tokens == want_tokens && !s->out_order && s->usage == want_tokens && s->done;
 		curl_multi_remove_handle(multi, s->easy);
 		curl_easy_cleanup(s->easy);
 	}

@@ -51,7 +51,7 @@ sy_need_cmd ps procps
 MAX_N=0
 for n in $NS; do [ "$n" -gt "$MAX_N" ] && MAX_N=$n; done
 # every stream, at the slowest, plus the time to open them all
-TIMEOUT_S=$((TOKENS / (TPS > 0 ? TPS : 1000) * 3 + RAMP_S + 60))
+TIMEOUT_S=$((TOKENS * 3 / (TPS > 0 ? TPS : 1000) + RAMP_S + 60))
 
 SY_MOCK_PORT=$(sy_free_ports 1)
 SY_ADMIN_PORT=$(sy_free_ports 1)

@@ -89,9 +89,10 @@ int main(int argc, char **argv)
 	/* a descriptor per connection, and a few more */
 	struct rlimit rl;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)cfg->max_conns + 64) {
-		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > (rlim_t)cfg->max_conns + 64
-		                  ? (rlim_t)cfg->max_conns + 64
-		                  : rl.rlim_max;
+		rl.rlim_cur =
+		    rl.rlim_max == RLIM_INFINITY || rl.rlim_max > (rlim_t)cfg->max_conns + 64
+		        ? (rlim_t)cfg->max_conns + 64
+		        : rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 

@@ -175,7 +175,8 @@ static int send_batches(void *sock, const char *hash, int64_t cost, int count, i
 		if (h->summary)
 			json_decref(acked);
 		else
-			emit(json_pack("{s:i,s:o,s:b}", "round", r, "acked", acked, "complete", all));
+			emit(json_pack("{s:i,s:o,s:b}", "round", r, "acked", acked, "complete",
+			               all));
 		if (!all)
 			rc = 2;
 		sy_env_free(&ack);
