@@ -222,7 +222,7 @@ def ratio_target(name, a, b, limit, at_least=False):
     if a is None or b is None or b <= 0:
         return judge(name, False, "a run is missing")
     r = a / b
-    return judge(name, r >= limit if at_least else r <= limit, f"{r:.2f}x ({a:.0f} vs {b:.0f})")
+    return judge(name, r >= limit if at_least else r <= limit, f"{r:.3f}x ({a:.0f} vs {b:.0f})")
 
 # Issue 19's targets: Switchyard against the floor (libmicrohttpd + libcurl alone) and nginx.
 sy, fl = "switchyard", "floor"
