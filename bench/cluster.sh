@@ -19,7 +19,8 @@ that the key's usage then counts every one of them (GET /api/v1/keys/{hash}).
 Environment:
   BENCH_CLUSTER_WORKERS="1 4 16 64"   synthetic worker counts
   BENCH_CLUSTER_BATCH=200             records per batch (a dataplane sends at most 500)
-  BENCH_CLUSTER_RECORDS=100000        records per step, shared by its workers
+  BENCH_CLUSTER_RECORDS=400000        records per step, shared by its workers (enough that
+                                      starting the workers and their leases does not count)
   BENCH_CLUSTER_RATE=                 the c=64 req/s of one dataplane (from make bench) to
                                       turn the ceiling into a cluster size; default 7000
   BENCH_DIR=build/bench-cluster
@@ -42,7 +43,7 @@ SY_RUN_DIR=${BENCH_DIR:-$ROOT/build/bench-cluster}
 SY_CATALOG=${SY_CATALOG:-$ROOT/deploy/catalog.demo.json}
 KS=${BENCH_CLUSTER_WORKERS:-1 4 16 64}
 BATCH=${BENCH_CLUSTER_BATCH:-200}
-RECORDS=${BENCH_CLUSTER_RECORDS:-100000}
+RECORDS=${BENCH_CLUSTER_RECORDS:-400000}
 RATE=${BENCH_CLUSTER_RATE:-7000}
 UC=$ROOT/build/release/tools/usage_client
 [ -x "$UC" ] || sy_die "no $UC: make bench-cluster builds it"
@@ -75,7 +76,9 @@ settled() {
 
 RAW=$SY_RUN_DIR/cluster.raw
 : >"$RAW"
+step=0
 for k in $KS; do
+	step=$((step + 1))
 	rounds=$(((RECORDS + k * BATCH - 1) / (k * BATCH)))
 	sy_say "$k synthetic workers: $rounds rounds of $BATCH records each"
 	before=$(settled)
@@ -107,7 +110,7 @@ PY
 	for i in $(seq "$k"); do
 		"$UC" --usage "tcp://127.0.0.1:$((SY_ZMQ_PORT + 2))" --key-hash "$HASH" --org "$ORG" \
 			--cost "$COST" --count "$BATCH" --repeat "$rounds" --distinct --summary \
-			--prefix "k$k-w$i" --timeout-ms 60000 \
+			--prefix "s$step-k$k-w$i" --timeout-ms 60000 \
 			--curve-secret-file "$SY_RUN_DIR/keys/synth.key" \
 			--curve-server-key "$SY_RUN_DIR/keys/controlplane.pub" >"$SY_RUN_DIR/uc-$k-$i.out" &
 		pids+=($!)
