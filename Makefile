@@ -68,7 +68,7 @@ TEST_DEPS_STAMP := build/.test-deps-ok
 PYTHON := /usr/bin/python3
 
 .SECONDARY:
-.PHONY: FORCE all deps test-deps fmt-deps help test unit integration run bench clean check-fmt fmt cluster screenshot fuzz fuzz-targets bench-map
+.PHONY: FORCE all deps test-deps fmt-deps help test unit integration run bench clean check-fmt fmt cluster screenshot fuzz fuzz-targets bench-map bench-streams bench-cluster bench-flat
 all: $(BIN)/switchyard-controlplane $(BIN)/switchyard-dataplane $(BIN)/switchyard-mock
 
 help:
@@ -82,6 +82,9 @@ help:
 	@echo "  make run              local demo cluster: mock provider, controlplane, dataplane"
 	@echo "  make cluster          controlplane, mock and 3 dataplanes behind haproxy"
 	@echo "  make bench            benchmark: switchyard vs nginx vs the floor vs direct"
+	@echo "  make bench-streams    N streams held open through one dataplane worker (BENCH_STREAMS=...)"
+	@echo "  make bench-cluster    usage records/s one controlplane commits, 1 -> 64 synthetic workers"
+	@echo "  make bench-flat       c=64 with 1 key/10 models against 1M keys/10k models"
 	@echo "  make bench-map        sy_map's lookup cost against the tables it replaced"
 	@echo "  make screenshot       regenerate docs/console-overview.png from the console test"
 	@echo "  make check-fmt, fmt   clang-format check / rewrite"
@@ -200,6 +203,16 @@ $(OUT)/tools/switchyard-bench-floor: $(OBJ)/bench/floor.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs libmicrohttpd libcurl 2>/dev/null)
 
+# bench/streams.c: the client of `make bench-streams` (libcurl's multi socket API only).
+$(OUT)/tools/switchyard-bench-streams: $(OBJ)/bench/streams.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs libcurl 2>/dev/null)
+
+# bench/seed.c: writes N keys into a stopped controlplane's store (make bench-flat).
+$(OUT)/tools/switchyard-bench-seed: $(OBJ)/bench/seed.o $(OBJ)/libcp.a $(OBJ)/libsycommon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 # bench/map_bench.c: sy_map's lookup cost against the table it replaced (make bench-map).
 $(OUT)/tools/switchyard-bench-map: $(OBJ)/bench/map_bench.o $(OBJ)/libsycommon.a
 	@mkdir -p $(dir $@)
@@ -244,6 +257,18 @@ fuzz: | $(TEST_DEPS_STAMP)
 bench:
 	@$(MAKE) --no-print-directory MODE=release all build/release/tools/switchyard-bench-floor
 	@bash bench/run.sh build/release/bin
+
+bench-streams:
+	@$(MAKE) --no-print-directory MODE=release all build/release/tools/switchyard-bench-streams
+	@bash bench/streams.sh build/release/bin
+
+bench-cluster:
+	@$(MAKE) --no-print-directory MODE=release all build/release/tools/usage_client
+	@bash bench/cluster.sh build/release/bin
+
+bench-flat:
+	@$(MAKE) --no-print-directory MODE=release all build/release/tools/switchyard-bench-seed
+	@bash bench/flat.sh build/release/bin
 
 bench-map:
 	@$(MAKE) --no-print-directory MODE=release build/release/tools/switchyard-bench-map

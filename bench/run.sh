@@ -213,22 +213,41 @@ def judge(name, ok, detail):
 ok = errors == 0
 judge("no errors", errors == 0, f"{errors} failed or non-2xx responses")
 hi, lo = conns[-1], conns[0]
-try:
-    ratio = runs[f"switchyard-c{hi}"]["rps"] / runs[f"nginx-c{hi}"]["rps"]
-    ok &= judge(f"throughput switchyard/nginx at c={hi} >= 0.5", ratio >= 0.5, f"{ratio:.2f}")
-    d = runs[f"direct-c{lo}"]["p50_us"]
-    sy_add = runs[f"switchyard-c{lo}"]["p50_us"] - d
-    ng_add = runs[f"nginx-c{lo}"]["p50_us"] - d
-    # Sub-20us differences are timer noise; do not let them make the bound vanish.
-    bound = 2 * max(ng_add, 20)
-    ok &= judge(f"added p50 at c={lo} <= 2x nginx's", sy_add <= bound,
-                f"switchyard +{sy_add:.0f} us, nginx +{ng_add:.0f} us over direct")
-    fl_add = runs[f"floor-c{lo}"]["p50_us"] - d
-    verdicts.append(f"INFO  floor (bare libmicrohttpd + libcurl proxy) at c={lo}: +{fl_add:.0f} us "
-                    f"over direct, {fl_add / bound:.0%} of the bound; switchyard's own work "
-                    f"+{sy_add - fl_add:.0f} us above it")
-except KeyError as e:
-    ok = judge("ratios", False, f"missing run {e}")
+def run(name, field):
+    r = runs.get(name)
+    return r[field] if r else None
+
+def ratio_target(name, a, b, limit, at_least=False):
+    """Judge a / b <= limit (>= limit when at_least), printing the ratio."""
+    if a is None or b is None or b <= 0:
+        return judge(name, False, "a run is missing")
+    r = a / b
+    return judge(name, r >= limit if at_least else r <= limit, f"{r:.3f}x ({a:.0f} vs {b:.0f})")
+
+# Issue 19's targets: Switchyard against the floor (libmicrohttpd + libcurl alone) and nginx.
+sy, fl = "switchyard", "floor"
+ok &= ratio_target(f"tail: c={lo} p99 <= 2x the floor's", run(f"{sy}-c{lo}", "p99_us"),
+                   run(f"{fl}-c{lo}", "p99_us"), 2.0)
+ok &= ratio_target(f"tail: c={hi} p99 <= 1.5x the floor's", run(f"{sy}-c{hi}", "p99_us"),
+                   run(f"{fl}-c{hi}", "p99_us"), 1.5)
+ok &= ratio_target(f"throughput: c={hi} req/s >= 0.85x the floor's", run(f"{sy}-c{hi}", "rps"),
+                   run(f"{fl}-c{hi}", "rps"), 0.85, at_least=True)
+if sconns:
+    sc = sconns[-1]
+    ok &= ratio_target(f"throughput: c={sc} streamed req/s >= 0.9x nginx's",
+                       run(f"{sy}-stream-c{sc}", "rps"), run(f"nginx-stream-c{sc}", "rps"), 0.9,
+                       at_least=True)
+sp, fp = run(f"{sy}-c{lo}", "p50_us"), run(f"{fl}-c{lo}", "p50_us")
+if sp is None or fp is None:
+    ok &= judge(f"added latency: c={lo} p50 <= the floor's + 20 us", False, "a run is missing")
+else:
+    ok &= judge(f"added latency: c={lo} p50 <= the floor's + 20 us", sp <= fp + 20,
+                f"+{sp - fp:.0f} us over the floor ({sp:.0f} vs {fp:.0f} us)")
+d = run(f"direct-c{lo}", "p50_us")
+n = run(f"nginx-c{lo}", "p50_us")
+if d is not None and n is not None and sp is not None and fp is not None:
+    verdicts.append(f"INFO  added p50 at c={lo} over direct: switchyard +{sp - d:.0f} us, "
+                    f"floor +{fp - d:.0f} us, nginx +{n - d:.0f} us")
 idle, load = rss.get("rss_idle", [0, 0, 0]), rss.get("rss_load", [0, 0, 0])
 ok &= judge("dataplane worker RSS idle < 16 MB", 0 < idle[0] < 16 * 1024,
             f"{idle[0] / 1024:.1f} MB (largest of {idle[2]} processes)")

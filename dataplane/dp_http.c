@@ -765,6 +765,8 @@ struct dp_http *dp_http_new(struct dp_worker *w, const char *listen, bool metric
 	unsigned limit = 1000;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
 		limit = rl.rlim_cur > 512 ? (unsigned)(rl.rlim_cur / 2) : 64;
+	if (w->cfg->max_conns)
+		limit = w->cfg->max_conns;
 	/* idle keep-alive connections go after this; streams stay busy or suspended */
 	unsigned timeout_s = w->cfg->total_timeout_ms / 1000 + 60;
 	struct sy_http_limits lim = {

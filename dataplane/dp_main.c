@@ -148,6 +148,9 @@ static const struct sy_opt options[] = {
                 "close each client connection after its answer, so every\nrequest's header "
                 "block passes the raw-bytes check (off\nby default: keep-alive; "
                 "docs/security.md)"),
+    SY_OPT_INT("max-conns", A, cfg.max_conns, 0, 0, 1000000,
+               "client connections per worker (0 = half the descriptor\nlimit: each may "
+               "hold an upstream one too)"),
     SY_OPT_BOOL("allow-core-dumps", A, cfg.allow_core_dumps,
                 "let workers dump core (core files hold API and\nprovider keys; off by "
                 "default)"),
@@ -570,5 +573,11 @@ int main(int argc, char **argv)
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
+	/* a client connection and its upstream one, and some for the rest */
+	rlim_t need = (rlim_t)cfg.max_conns * 2 + 256;
+	if (cfg.max_conns && getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < need)
+		sy_warn("--max-conns %u needs %llu descriptors, the limit is %llu: raise the hard "
+		        "limit (LimitNOFILE=, ulimit -Hn)",
+		        cfg.max_conns, (unsigned long long)need, (unsigned long long)rl.rlim_cur);
 	return supervise(&cfg);
 }

@@ -45,6 +45,7 @@ struct dp_config {
 	uint32_t header_timeout_ms;     /* client: complete request headers within this */
 	uint32_t body_timeout_ms;       /* client: complete request body within this */
 	uint32_t max_conns_per_ip;      /* client connections from one address (0 = no limit) */
+	uint32_t max_conns;             /* client connections (0 = half the descriptor limit) */
 	uint32_t max_attempts;          /* upstream attempts per request (dp_failover budget) */
 	uint32_t attempt_budget_ms;     /* no new attempt after this long (0 = no limit) */
 	uint32_t retry_after_max_ms;    /* longest Retry-After waited for on the same endpoint */

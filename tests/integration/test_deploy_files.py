@@ -324,13 +324,14 @@ def check_dockerfile():
 
 
 def check_scripts():
-    scripts = ("deploy/run-local.sh", "deploy/local-cluster.sh", "deploy/lib.sh", "bench/run.sh")
+    bench = ("bench/run.sh", "bench/streams.sh", "bench/cluster.sh", "bench/flat.sh")
+    scripts = ("deploy/run-local.sh", "deploy/local-cluster.sh", "deploy/lib.sh") + bench
     for s in scripts:
         run(["bash", "-n", os.path.join(ROOT, s)])
     need("shellcheck", "shellcheck")
     run(["shellcheck", "-S", "warning", "-x"] + list(scripts), cwd=ROOT)
     run(["shellcheck", "-S", "warning", "-s", "sh", "deploy/docker-entrypoint.sh"], cwd=ROOT)
-    for s in ("deploy/run-local.sh", "deploy/local-cluster.sh", "bench/run.sh"):
+    for s in ("deploy/run-local.sh", "deploy/local-cluster.sh") + bench:
         _, out = run(["bash", os.path.join(ROOT, s), "--help"])
         assert out.startswith("usage:"), (s, out)
     _, out = run(["sh", os.path.join(DEPLOY, "docker-entrypoint.sh"), "--help"])

@@ -917,7 +917,8 @@ struct mock_server *mock_server_new(const struct mock_config *cfg)
 	    MHD_OPTION_SOCK_ADDR, &cfg->listen, MHD_OPTION_THREAD_POOL_SIZE,
 	    cfg->threads > 1 ? cfg->threads : 0, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 	    MHD_OPTION_CONNECTION_TIMEOUT, 120u, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536, MHD_OPTION_END);
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536, MHD_OPTION_CONNECTION_LIMIT,
+	    cfg->max_conns, MHD_OPTION_END);
 	if (!s->mhd) {
 		sy_err("cannot listen on %s:%u: %s", inet_ntoa(cfg->listen.sin_addr),
 		       ntohs(cfg->listen.sin_port), strerror(errno));

@@ -13,6 +13,7 @@
 struct mock_config {
 	struct sockaddr_in listen; /* address to bind */
 	unsigned threads;          /* MHD worker threads */
+	unsigned max_conns;        /* open connections at most, over all threads */
 	struct mock_opts defaults; /* options before headers and the model name apply */
 };
 

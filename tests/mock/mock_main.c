@@ -9,6 +9,7 @@
 
 #include <arpa/inet.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,8 @@ static const struct sy_opt options[] = {
     SY_OPT_INT("tokens", A, cfg.defaults.tokens, MOCK_DEFAULT_TOKENS, 0, MOCK_MAX_TOKENS,
                "completion tokens per answer"),
     SY_OPT_INT_COMPUTED("threads", A, cfg.threads, "CPUs, at most 4", 1, 64, "HTTP worker threads"),
+    SY_OPT_INT("max-conns", A, cfg.max_conns, 4096, 1, 1000000,
+               "open connections at most (the descriptor limit is\nraised to fit)"),
     SY_OPT_LOG_LEVEL(A, log_level),
     SY_OPT_CHECK(A, check),
 };
@@ -81,6 +84,16 @@ int main(int argc, char **argv)
 	if (sy_crypto_init()) {
 		fprintf(stderr, "switchyard-mock: libsodium failed to initialise\n");
 		return 1;
+	}
+
+	/* a descriptor per connection, and a few more */
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)cfg->max_conns + 64) {
+		rl.rlim_cur =
+		    rl.rlim_max == RLIM_INFINITY || rl.rlim_max > (rlim_t)cfg->max_conns + 64
+		        ? (rlim_t)cfg->max_conns + 64
+		        : rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 
 	/* Signals go to sigwait below, not to the server's threads. */

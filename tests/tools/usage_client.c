@@ -11,6 +11,9 @@
  *     --spread-days and --models make a history to look at (the console's tests): records
  *     created evenly over the last D days, models taken in turn, provider "mock", every 25th
  *     a 502.
+ *     --distinct: round r's ids are "gen-<P>-<r>-<i>" (new records every round, the lease asks
+ *     for all R rounds), as a dataplane's successive batches; --summary: one line
+ *     {"rounds":R,"acked":N,"complete":bool} instead of one per ack (make bench-cluster).
  *   --curve-secret-file F --curve-server-key F: connect as a CURVE client (a dataplane key).
  *   usage_client --usage EP --query ID --key-hash H
  *     prints {"found":bool,"id":..,"cost":..} from the generation reply.
@@ -33,6 +36,7 @@ static void usage(FILE *f)
 	fprintf(f, "usage: usage_client --usage EP --key-hash H --cost UNITS [--count N]\n"
 	           "                    [--repeat R] [--prefix P] [--timeout-ms MS]\n"
 	           "                    [--org ORG] [--spread-days D] [--models M1,M2,...]\n"
+	           "                    [--distinct] [--summary]\n"
 	           "       usage_client --usage EP --query ID --key-hash H [--timeout-ms MS]\n"
 	           "  either with [--curve-secret-file F --curve-server-key F]\n");
 }
@@ -64,6 +68,8 @@ struct history {
 	int spread_days;  /* 0: all now */
 	char *models[16]; /* taken in turn */
 	int n_models;
+	bool distinct; /* new ids every round */
+	bool summary;  /* one line at the end, not one per ack */
 };
 
 /* Ask for lease_id on (org, hash) and print the answer: 0, or the await() code. */
@@ -104,7 +110,8 @@ static int send_batches(void *sock, const char *hash, int64_t cost, int count, i
 	char lease_id[64];
 	snprintf(lease_id, sizeof(lease_id), "uc-%.40s.1", prefix);
 	if (org) {
-		int lrc = lease(sock, org, hash, lease_id, cost * count, timeout);
+		int lrc = lease(sock, org, hash, lease_id,
+		                cost * count * (h->distinct ? repeat : 1), timeout);
 		if (lrc)
 			return lrc;
 	}
@@ -145,7 +152,11 @@ static int send_batches(void *sock, const char *hash, int64_t cost, int count, i
 	sy_env_init(&env);
 	env.body_case = SY__ENVELOPE__BODY_USAGE_BATCH;
 	env.usage_batch = &batch;
+	long acked_total = 0;
+	bool all_complete = true;
 	for (int r = 0; r < repeat && !rc; r++) {
+		for (int i = 0; h->distinct && i < count; i++)
+			snprintf(ids[i], sizeof(ids[i]), "gen-%s-%d-%d", prefix, r, i);
 		if (sy_zsend_env(sock, NULL, 0, &env, 0)) {
 			rc = 2;
 			break;
@@ -159,11 +170,20 @@ static int send_batches(void *sock, const char *hash, int64_t cost, int count, i
 			json_array_append_new(acked, json_string(ack->usage_ack->ids[i]));
 			all = all && i < (size_t)count && !strcmp(ack->usage_ack->ids[i], ids[i]);
 		}
-		emit(json_pack("{s:i,s:o,s:b}", "round", r, "acked", acked, "complete", all));
+		acked_total += (long)ack->usage_ack->n_ids;
+		all_complete = all_complete && all;
+		if (h->summary)
+			json_decref(acked);
+		else
+			emit(json_pack("{s:i,s:o,s:b}", "round", r, "acked", acked, "complete",
+			               all));
 		if (!all)
 			rc = 2;
 		sy_env_free(&ack);
 	}
+	if (h->summary)
+		emit(json_pack("{s:i,s:I,s:b}", "rounds", repeat, "acked", (json_int_t)acked_total,
+		               "complete", all_complete && !rc));
 	free(recs);
 	free(ptrs);
 	free(ids);
@@ -204,7 +224,8 @@ int main(int argc, char **argv)
 	    {"repeat", required_argument, NULL, 'r'}, {"prefix", required_argument, NULL, 'p'},
 	    {"query", required_argument, NULL, 'q'},  {"timeout-ms", required_argument, NULL, 't'},
 	    {"org", required_argument, NULL, 'o'},    {"spread-days", required_argument, NULL, 'd'},
-	    {"models", required_argument, NULL, 'm'}, TOOL_CURVE_OPTIONS,
+	    {"models", required_argument, NULL, 'm'}, {"distinct", no_argument, NULL, 'D'},
+	    {"summary", no_argument, NULL, 'u'},      TOOL_CURVE_OPTIONS,
 	    {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
 	struct history h = {0};
 	const char *ep = NULL, *hash = NULL, *prefix = "test", *qid = NULL;
@@ -250,6 +271,12 @@ int main(int argc, char **argv)
 			for (char *sv, *m = strtok_r(optarg, ",", &sv); m && h.n_models < 16;
 			     m = strtok_r(NULL, ",", &sv))
 				h.models[h.n_models++] = m;
+			break;
+		case 'D':
+			h.distinct = true;
+			break;
+		case 'u':
+			h.summary = true;
 			break;
 		case 'h':
 			usage(stdout);
