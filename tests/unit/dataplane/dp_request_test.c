@@ -343,6 +343,9 @@ static void test_provider_preferences(void **state)
 	             "string");
 	expect_error("{" M MSGS ",\"provider\":{\"max_price\":{\"request\":-1}}}",
 	             "provider.max_price.request must be a non-negative number or numeric string");
+	expect_error("{" M MSGS ",\"provider\":{\"future\":[1]}}",
+	             "provider.future is not a provider preference this gateway knows "
+	             "(docs/openrouter-fields.md lists them)");
 	expect_error("{" M MSGS ",\"provider\":{\"max_price\":{\"tokens\":1}}}",
 	             "provider.max_price.tokens is not a price: use prompt, completion, request, "
 	             "image or audio");
@@ -354,7 +357,7 @@ static void test_provider_preferences(void **state)
 	                   "\"require_parameters\":true,\"data_collection\":\"deny\","
 	                   "\"sort\":{\"by\":\"throughput\",\"partition\":\"none\"},"
 	                   "\"max_price\":{\"prompt\":1,\"completion\":\"2.5\",\"request\":0},"
-	                   "\"quantizations\":[\"fp8\"],\"zdr\":true,\"future\":[1]}}";
+	                   "\"quantizations\":[\"fp8\"],\"zdr\":true}}";
 	assert_int_equal(parse(body, &req, err, sizeof(err)), 0);
 	assert_non_null(req.provider);
 	assert_true(json_is_false(json_object_get(req.provider, "allow_fallbacks")));
