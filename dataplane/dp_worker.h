@@ -74,7 +74,7 @@ struct dp_worker {
 	struct dp_chat *chats;        /* chats in flight (dp_chat's list, for shutdown) */
 	struct dp_money *money; /* leases, reservations, rate limits; NULL = no money checks */
 	bool draining;          /* SIGTERM received: no new requests */
-	bool resumed;           /* a connection was resumed since MHD last ran (dp_http_resume) */
+	bool resumed;           /* a connection was resumed since MHD last ran (dp_client_resume) */
 	unsigned in_flight;     /* chat requests not yet settled */
 };
 
