@@ -153,13 +153,6 @@ static int64_t now_ms(const struct dp_chat *chat)
 	return dp_loop_now_ms(chat->w->loop);
 }
 
-static struct dp_upstream *upstream(struct dp_worker *w)
-{
-	if (!w->upstream)
-		w->upstream = dp_upstream_new(w->loop);
-	return w->upstream;
-}
-
 /* A provider's own deadline, else the worker's (dp_main's defaults); 0 = none. */
 static uint32_t pick_ms(bool has, uint32_t provider, uint32_t cfg)
 {
@@ -502,8 +495,7 @@ static void record_attempt(struct dp_chat *chat, const char *error_class,
 		chat->attempt_ptrs[chat->n_attempts] = a;
 		chat->n_attempts++;
 	}
-	if (chat->w->health)
-		dp_health_end(chat->w->health, t->model_id, t->prov->slug, health, now);
+	dp_health_end(chat->w->health, t->model_id, t->prov->slug, health, now);
 }
 
 /* Stop the running attempt because the client left or the worker shuts down. */
@@ -591,10 +583,8 @@ static void attempt_failed(struct dp_chat *chat, const struct failure *f)
 	if (chat->up_status == 429 && chat->up_retry_after_ms >= 0) {
 		if (chat->retry_after_ms < 0 || chat->up_retry_after_ms < chat->retry_after_ms)
 			chat->retry_after_ms = chat->up_retry_after_ms;
-		if (chat->w->health)
-			dp_health_retry_after(chat->w->health, chat->cur->model_id,
-			                      chat->cur->prov->slug,
-			                      now_ms(chat) + chat->up_retry_after_ms);
+		dp_health_retry_after(chat->w->health, chat->cur->model_id, chat->cur->prov->slug,
+		                      now_ms(chat) + chat->up_retry_after_ms);
 	}
 	chat->all_rate_limited = chat->all_rate_limited && chat->up_status == 429;
 	chat->last = *f;
@@ -662,8 +652,6 @@ static void served(struct dp_chat *chat, const struct dp_usage *u)
 	chat->served_end = now;
 	record_attempt(chat, "", DP_HEALTH_SUCCESS);
 	struct dp_health *h = chat->w->health;
-	if (!h)
-		return;
 	int64_t first = chat->first_token_at ? chat->first_token_at : now;
 	double secs = (double)(now - first) / 1000.0;
 	dp_health_sample(h, t->model_id, t->prov->slug, (uint32_t)(first - chat->attempt_t0),
@@ -920,7 +908,7 @@ static int start_attempt(struct dp_chat *chat, const struct dp_route_target *t)
 {
 	const Sy__Provider *p = t->prov;
 	const struct dp_config *cfg = chat->w->cfg;
-	struct dp_upstream *u = upstream(chat->w);
+	struct dp_upstream *u = chat->w->upstream;
 	chat->cur = t;
 	chat->attempt_t0 = now_ms(chat);
 	chat->up_status = 0;
@@ -985,7 +973,7 @@ static int start_attempt(struct dp_chat *chat, const struct dp_route_target *t)
 			dp_client_frame(&chat->cl, &chat->held, DP_SKIN_CHUNK, dbg);
 		free(dbg);
 	}
-	if (!rc && u)
+	if (!rc)
 		chat->call = dp_upstream_call_start(u, &req, &ac.body, ac.len, &up_ops, chat);
 	dp_adapter_call_release(&ac);
 	if (!chat->call) {
@@ -1000,8 +988,7 @@ static int start_attempt(struct dp_chat *chat, const struct dp_route_target *t)
 		chat->all_rate_limited = false;
 		return -ENOMEM;
 	}
-	if (chat->w->health)
-		dp_health_begin(chat->w->health, t->model_id, p->slug, chat->attempt_t0);
+	dp_health_begin(chat->w->health, t->model_id, p->slug, chat->attempt_t0);
 	dp_overhead_wait_begin(&chat->overhead);
 	return 0;
 }
@@ -1292,10 +1279,6 @@ enum MHD_Result dp_chat_start(struct dp_worker *w, struct MHD_Connection *c, str
 	                               : meta               ? meta->session_id
 	                                                    : NULL);
 	chat->req.session_id = chat->session_id;
-	if (!w->health)
-		w->health = dp_health_new();
-	if (!w->health || !upstream(w))
-		return answer_now(chat, 500, "out of memory", "internal", "internal");
 
 	/* no model named: the key's default model, else its org's (else routing's 400) */
 	const Sy__Org *org = dp_view_org(view, key->org_id);

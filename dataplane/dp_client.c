@@ -170,7 +170,8 @@ int dp_client_stream(struct dp_client *cl)
 	}
 	if (ret != MHD_YES) {
 		sy_err("chat id=%s: cannot start the event stream", cl->id);
-		dp_client_json(cl, 500, sy_json_error(500, "could not start the event stream", NULL));
+		dp_client_json(cl, 500,
+		               sy_json_error(500, "could not start the event stream", NULL));
 		return SY_EINVAL;
 	}
 	cl->queued = true;

@@ -328,7 +328,7 @@ static int worker_main(const struct dp_config *cfg, int id)
 	sy_log_set_tag(tag);
 	dp_metrics_attach(id);
 	int rc = 1, sfd = -1;
-	struct dp_worker w = {.id = id, .cfg = cfg};
+	struct dp_worker w = {0};
 	struct shutdown sd = {.w = &w};
 	sigset_t set;
 	sy_block_term_signals(&set);
@@ -337,9 +337,7 @@ static int worker_main(const struct dp_config *cfg, int id)
 		sy_err("libcurl initialisation failed");
 		return 1;
 	}
-	w.loop = dp_loop_new();
-	w.zctx = zmq_ctx_new();
-	if (!w.loop || !w.zctx)
+	if (dp_worker_open(&w, id, cfg))
 		goto out;
 	sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (sfd < 0 || dp_loop_add_fd(w.loop, sfd, EPOLLIN, on_signal, &sd))
@@ -378,23 +376,15 @@ static int worker_main(const struct dp_config *cfg, int id)
 out:
 	dp_http_free(&w.metrics_http);
 	dp_http_free(&w.http);
-	/* dp_chat creates these on first use; nothing may use them once MHD is stopped */
-	struct dp_upstream *up = w.upstream;
-	dp_upstream_free(&up);
-	w.upstream = NULL;
-	dp_health_free(&w.health);
 	dp_sync_free(&w.sync);
 	money_stop(&w); /* unused credit leases go back before the channel closes */
 	dp_usage_free(&w.usage);
-	dp_view_unref(&w.view);
 	if (sfd >= 0) {
 		if (w.loop)
 			dp_loop_del_fd(w.loop, sfd);
 		close(sfd);
 	}
-	if (w.zctx)
-		zmq_ctx_term(w.zctx);
-	dp_loop_free(&w.loop);
+	dp_worker_close(&w);
 	curl_global_cleanup();
 	sy_info("worker exiting (%d)", rc);
 	return rc;
