@@ -135,7 +135,7 @@ struct dp_chat {
 	/* outcome */
 	const char *error_class;
 	bool cancelled;
-	struct dp_usage usage;
+	struct dp_response_usage usage;
 	sy_money cost;
 	int64_t first_token_at; /* monotonic ms, 0 = none */
 	int64_t served_t0;      /* start of the attempt that served */
@@ -641,7 +641,7 @@ static void commit(struct dp_chat *chat)
 }
 
 /* Billing and health bookkeeping of the attempt that served. */
-static void served(struct dp_chat *chat, const struct dp_usage *u)
+static void served(struct dp_chat *chat, const struct dp_response_usage *u)
 {
 	const struct dp_route_target *t = chat->cur;
 	int64_t now = now_ms(chat);
@@ -693,7 +693,7 @@ static void finish_embeddings(struct dp_chat *chat)
 static void finish_json(struct dp_chat *chat)
 {
 	struct dp_response resp;
-	struct dp_usage u;
+	struct dp_response_usage u;
 	struct failure f;
 	if (chat->req.embeddings) {
 		finish_embeddings(chat);
