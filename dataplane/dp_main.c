@@ -257,19 +257,6 @@ static int parse_args(int argc, char **argv, struct dp_args *a)
 
 /* ---- worker ----------------------------------------------------------------------------------- */
 
-static int money_send(void *usage, const Sy__Envelope *env)
-{
-	return dp_usage_send(usage, env);
-}
-
-/* Return the credit leases and stop routing lease grants to the money state. */
-static void money_stop(struct dp_worker *w)
-{
-	if (w->usage)
-		dp_usage_on_message(w->usage, NULL, NULL);
-	dp_money_free(&w->money);
-}
-
 struct shutdown {
 	struct dp_worker *w;
 	int64_t deadline; /* drain deadline (monotonic ms) */
@@ -289,8 +276,8 @@ static void shutdown_poll(struct dp_loop *loop, void *arg)
 		if (dp_http_active(w->http))
 			sy_warn("drain deadline reached with %u requests in progress: ending them",
 			        dp_http_active(w->http));
-		dp_http_free(&w->http); /* every chat left settles now */
-		money_stop(w);          /* and the credit leases go back */
+		dp_http_free(&w->http);   /* every chat left settles now */
+		dp_money_free(&w->money); /* and the credit leases go back */
 		sd->http_closed = true;
 		if (sd->deadline < now + FLUSH_MIN_MS)
 			sd->deadline = now + FLUSH_MIN_MS;
@@ -350,15 +337,13 @@ static int worker_main(const struct dp_config *cfg, int id)
 	char mtag[16];
 	snprintf(mtag, sizeof(mtag), "w%d", id);
 	struct dp_money_config mcfg = {
-	    .send = money_send,
-	    .send_arg = w.usage,
+	    .link = dp_usage_link(w.usage),
 	    .cluster_workers = cfg->cluster_workers ? cfg->cluster_workers : cfg->workers,
 	    .lease_wait_ms = cfg->lease_wait_ms,
 	    .worker_tag = mtag,
 	};
 	if (!(w.money = dp_money_new(w.loop, &mcfg)))
 		goto out;
-	dp_usage_on_message(w.usage, dp_money_on_message, w.money);
 	w.sync = dp_sync_new(&w);
 	if (!w.sync)
 		goto out;
@@ -377,7 +362,7 @@ out:
 	dp_http_free(&w.metrics_http);
 	dp_http_free(&w.http);
 	dp_sync_free(&w.sync);
-	money_stop(&w); /* unused credit leases go back before the channel closes */
+	dp_money_free(&w.money); /* unused credit leases go back before the link closes */
 	dp_usage_free(&w.usage);
 	if (sfd >= 0) {
 		if (w.loop)

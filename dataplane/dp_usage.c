@@ -7,9 +7,10 @@
  * not acknowledged within RESEND_MS goes back to `unsent`; the controlplane applies each id
  * at most once, so resending is always safe.
  *
- * The DEALER has ZMQ_IMMEDIATE set: while the controlplane is unreachable a send fails at
- * once (EAGAIN) instead of queueing inside ZeroMQ, and the records simply stay `unsent`
- * until the resend timer finds the connection back.
+ * The records travel on the worker's link (dp_link): while the controlplane is unreachable a
+ * send fails at once (EAGAIN) and the records simply stay `unsent` until the resend timer
+ * finds the connection back. Acks and generation replies come back through the link's
+ * handlers for those two message types.
  *
  * Spool format: records back to back, each a 4-byte little-endian length then the packed
  * UsageRecord; bit 31 of the length marks an intent. When nothing is pending and no intent is
@@ -36,10 +37,10 @@
  * spilled records are read back from spill_off in file order. The spool is neither truncated
  * nor compacted while any record is spilled. */
 #include "dp_usage.h"
+#include "dp_link.h"
 #include "dp_loop.h"
 #include "sy_buf.h"
 #include "sy_clock.h"
-#include "sy_curve.h"
 #include "sy_err.h"
 #include "sy_log.h"
 #include "sy_msg.h"
@@ -50,11 +51,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zmq.h>
 
 #define BATCH_MAX 500         /* records per UsageBatch (one controlplane write transaction) */
 #define FLUSH_MS 50           /* how long a record waits for others to share its batch */
@@ -109,9 +108,8 @@ static void query_send(struct dp_usage *u, struct query *q);
 
 struct dp_usage {
 	struct dp_loop *loop;
-	void *sock;
-	int fd;     /* ZMQ_FD, edge-triggered */
-	char *path; /* spool_dir/usage-<worker>.spool */
+	struct dp_link *link; /* to the controlplane (owned) */
+	char *path;           /* spool_dir/usage-<worker>.spool */
 	int spool_fd;
 	size_t spool_size; /* bytes in the spool file */
 	size_t spool_live; /* bytes of pending records and open intents, unwritten ones included */
@@ -130,12 +128,7 @@ struct dp_usage {
 	struct dp_timer *flush_timer, *tick_timer;
 	struct query *queries;
 	uint64_t next_req;
-	dp_usage_msg_fn *on_msg; /* other messages (lease grants) */
-	void *on_msg_arg;
-	struct dp_timer *drain_timer; /* a drain after dp_usage_send, from the loop */
 };
-
-static void drain(struct dp_usage *u);
 
 /* ---- record lists ----------------------------------------------------------------------- */
 
@@ -624,7 +617,7 @@ static void flush(struct dp_usage *u)
 		sy_env_init(&env);
 		env.body_case = SY__ENVELOPE__BODY_USAGE_BATCH;
 		env.usage_batch = &b;
-		int rc = sy_zsend_env(u->sock, NULL, 0, &env, ZMQ_DONTWAIT);
+		int rc = dp_link_send(u->link, &env);
 		if (rc) {
 			if (rc != -EAGAIN)
 				sy_warn("usage: send failed: %s", sy_strerror(rc));
@@ -638,7 +631,7 @@ static void flush(struct dp_usage *u)
 			list_push(&u->inflight, r);
 		}
 	}
-	drain(u);
+	dp_link_drain(u->link);
 }
 
 static void flush_timer_fn(struct dp_loop *loop, void *arg)
@@ -668,8 +661,10 @@ static void tick_fn(struct dp_loop *loop, void *arg)
 
 /* ---- receiving -------------------------------------------------------------------------- */
 
-static void on_ack(struct dp_usage *u, const Sy__UsageAck *ack)
+static void on_ack(const Sy__Envelope *env, void *arg)
 {
+	struct dp_usage *u = arg;
+	const Sy__UsageAck *ack = env->usage_ack;
 	for (size_t i = 0; i < ack->n_ids; i++) {
 		struct rec_list *l = &u->inflight;
 		struct rec *r = list_find(l, ack->ids[i]);
@@ -709,11 +704,13 @@ static void query_retry_fn(struct dp_loop *loop, void *arg)
 	if (!q->timer) /* out of memory: answer "not found" rather than never */
 		query_finish(q->u, q, NULL);
 	else
-		drain(q->u);
+		dp_link_drain(q->u->link);
 }
 
-static void on_reply(struct dp_usage *u, const Sy__GenerationReply *rep)
+static void on_reply(const Sy__Envelope *env, void *arg)
 {
+	struct dp_usage *u = arg;
+	const Sy__GenerationReply *rep = env->generation_reply;
 	for (struct query *q = u->queries; q; q = q->next) {
 		if (q->req_id != rep->request_id)
 			continue;
@@ -728,34 +725,6 @@ static void on_reply(struct dp_usage *u, const Sy__GenerationReply *rep)
 	}
 }
 
-static void drain(struct dp_usage *u)
-{
-	while (sy_zsock_readable(u->sock)) {
-		int err;
-		Sy__Envelope *env = sy_zrecv_env(u->sock, &err);
-		if (!env) {
-			if (err == -EAGAIN)
-				break;
-			sy_warn("usage: dropping an invalid message: %s", sy_strerror(err));
-			continue;
-		}
-		if (env->body_case == SY__ENVELOPE__BODY_USAGE_ACK)
-			on_ack(u, env->usage_ack);
-		else if (env->body_case == SY__ENVELOPE__BODY_GENERATION_REPLY)
-			on_reply(u, env->generation_reply);
-		else if (u->on_msg)
-			u->on_msg(env, u->on_msg_arg);
-		else
-			sy_warn("usage: unexpected message (body %d)", (int)env->body_case);
-		sy_env_free(&env);
-	}
-}
-
-static void fd_fn(struct dp_loop *loop, int fd, uint32_t events, void *arg)
-{
-	drain(arg);
-}
-
 /* ---- public ------------------------------------------------------------------------------- */
 
 struct dp_usage *dp_usage_new(struct dp_loop *loop, void *zctx, const char *endpoint,
@@ -766,7 +735,6 @@ struct dp_usage *dp_usage_new(struct dp_loop *loop, void *zctx, const char *endp
 		return NULL;
 	u->loop = loop;
 	u->spool_fd = -1;
-	u->fd = -1;
 	u->fsync = true;
 	sy_buf_init(&u->unwritten, 0);
 	if (mkdir(spool_dir, 0700) < 0 && errno != EEXIST) {
@@ -795,16 +763,10 @@ struct dp_usage *dp_usage_new(struct dp_loop *loop, void *zctx, const char *endp
 		sy_err("usage spool: cannot read %s: %s", u->path, sy_strerror(rc));
 		goto out_free;
 	}
-	int one = 1;
-	size_t fdlen = sizeof(u->fd);
-	u->sock = zmq_socket(zctx, ZMQ_DEALER);
-	if (!u->sock || sy_zsock_setup(u->sock) || sy_curve_client(u->sock, curve) ||
-	    zmq_setsockopt(u->sock, ZMQ_IMMEDIATE, &one, sizeof(one)) ||
-	    zmq_connect(u->sock, endpoint) || zmq_getsockopt(u->sock, ZMQ_FD, &u->fd, &fdlen) ||
-	    dp_loop_add_fd(loop, u->fd, EPOLLIN | EPOLLET, fd_fn, u)) {
-		sy_err("usage: cannot connect to %s: %s", endpoint, zmq_strerror(zmq_errno()));
+	u->link = dp_link_new(loop, zctx, endpoint, curve);
+	if (!u->link || dp_link_on(u->link, SY__ENVELOPE__BODY_USAGE_ACK, on_ack, u) ||
+	    dp_link_on(u->link, SY__ENVELOPE__BODY_GENERATION_REPLY, on_reply, u))
 		goto out_free;
-	}
 	u->tick_timer = dp_timer_add(loop, TICK_MS, tick_fn, u);
 	if (u->unsent.n)
 		u->flush_timer = dp_timer_add(loop, 0, flush_timer_fn, u);
@@ -822,7 +784,7 @@ void dp_usage_free(struct dp_usage **up)
 	if (!u)
 		return;
 	*up = NULL;
-	if (u->sock)
+	if (u->link)
 		flush(u); /* whatever is still unacknowledged stays in the spool for next time */
 	else if (u->spool_fd >= 0)
 		spool_write(u);
@@ -833,11 +795,7 @@ void dp_usage_free(struct dp_usage **up)
 	dp_timer_cancel(&u->spool_timer);
 	dp_timer_cancel(&u->flush_timer);
 	dp_timer_cancel(&u->tick_timer);
-	dp_timer_cancel(&u->drain_timer);
-	if (u->fd >= 0)
-		dp_loop_del_fd(u->loop, u->fd);
-	if (u->sock)
-		zmq_close(u->sock);
+	dp_link_free(&u->link);
 	if (u->intents.n) /* their requests never settled: recorded as crashed next time */
 		sy_warn("usage: %zu request intent(s) still open at exit", u->intents.n);
 	list_free(&u->inflight);
@@ -970,7 +928,7 @@ static void query_send(struct dp_usage *u, struct query *q)
 	sy_env_init(&env);
 	env.body_case = SY__ENVELOPE__BODY_GENERATION_QUERY;
 	env.generation_query = &gq;
-	int rc = sy_zsend_env(u->sock, NULL, 0, &env, ZMQ_DONTWAIT);
+	int rc = dp_link_send(u->link, &env);
 	/* not connected: answer "not available" from the loop, never from inside this call */
 	q->timer = dp_timer_add(u->loop, rc ? 0 : QUERY_TIMEOUT_MS, query_timeout_fn, q);
 }
@@ -996,7 +954,7 @@ int dp_usage_query_generation(struct dp_usage *u, const char *id, const char *ke
 	}
 	q->next = u->queries;
 	u->queries = q;
-	drain(u);
+	dp_link_drain(u->link);
 	return 0;
 }
 
@@ -1014,25 +972,7 @@ void dp_usage_cancel_queries(struct dp_usage *u, void *arg)
 	}
 }
 
-void dp_usage_on_message(struct dp_usage *u, dp_usage_msg_fn *fn, void *arg)
+struct dp_link *dp_usage_link(struct dp_usage *u)
 {
-	u->on_msg = fn;
-	u->on_msg_arg = arg;
-}
-
-static void drain_timer_fn(struct dp_loop *loop, void *arg)
-{
-	struct dp_usage *u = arg;
-	u->drain_timer = NULL;
-	drain(u);
-}
-
-int dp_usage_send(struct dp_usage *u, const Sy__Envelope *env)
-{
-	int rc = sy_zsend_env(u->sock, NULL, 0, env, ZMQ_DONTWAIT);
-	/* ZMQ_FD is edge-triggered and a send may consume the edge: drain soon, but not from
-	 * inside the caller (which may itself be handling a message) */
-	if (!u->drain_timer)
-		u->drain_timer = dp_timer_add(u->loop, 0, drain_timer_fn, u);
-	return rc;
+	return u->link;
 }
