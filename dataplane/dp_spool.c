@@ -214,7 +214,8 @@ int dp_spool_rewrite_begin(struct dp_spool *s)
 {
 	char tmp[PATH_MAX];
 	tmp_path(s, tmp, sizeof(tmp));
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+	/* read-write: the file replaces the spool, which is read back (replay, spilled records) */
+	int fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
 	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		int rc = -errno;
 		close(fd);
