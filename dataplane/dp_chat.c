@@ -27,8 +27,6 @@
 #include "dp_debug.h"
 #include "dp_heal.h"
 #include "dp_failover.h"
-#include "dp_cors.h"
-#include "dp_debug.h"
 #include "dp_errtype.h"
 #include "dp_health.h"
 #include "dp_jtext.h"

@@ -56,7 +56,7 @@ struct dp_client {
 	bool out_done; /* nothing more will be queued */
 	bool paused;   /* the producer was told to pause (dp_client_backlogged) */
 	bool gone;     /* the client hung up */
-	int status;    /* the status queued */
+	int status;    /* the status queued (dp_chat records 499 when nothing was) */
 };
 
 /* Set up cl for connection c (nothing is queued or suspended yet). */

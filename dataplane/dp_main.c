@@ -10,15 +10,12 @@
  * FLUSH_MIN_MS); whatever is unacknowledged stays in the spool for the next start. */
 #include "dp_chat.h"
 #include "dp_cors.h"
-#include "dp_health.h"
 #include "dp_http.h"
 #include "dp_loop.h"
 #include "dp_money.h"
 #include "dp_metrics.h"
 #include "dp_sync.h"
-#include "dp_upstream.h"
 #include "dp_usage.h"
-#include "dp_view.h"
 #include "dp_worker.h"
 #include "sy_cidr.h"
 #include "sy_clock.h"
@@ -44,7 +41,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include <zmq.h>
 
 #define MAX_WORKERS 256
 #define TRUSTED_MAX 64 /* --trusted-proxies entries */
