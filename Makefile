@@ -68,7 +68,7 @@ TEST_DEPS_STAMP := build/.test-deps-ok
 PYTHON := /usr/bin/python3
 
 .SECONDARY:
-.PHONY: FORCE all deps test-deps fmt-deps help test unit integration run bench clean check-fmt fmt cluster screenshot fuzz fuzz-targets bench-map bench-streams bench-cluster bench-flat
+.PHONY: FORCE all deps test-deps fmt-deps help test unit integration run bench clean check-fmt check-includes fmt cluster screenshot fuzz fuzz-targets bench-map bench-streams bench-cluster bench-flat
 all: $(BIN)/switchyard-controlplane $(BIN)/switchyard-dataplane $(BIN)/switchyard-mock
 
 help:
@@ -88,6 +88,7 @@ help:
 	@echo "  make bench-map        sy_map's lookup cost against the tables it replaced"
 	@echo "  make screenshot       regenerate docs/console-overview.png from the console test"
 	@echo "  make check-fmt, fmt   clang-format check / rewrite"
+	@echo "  make check-includes   no new include cycle between the modules of a directory"
 	@echo "  make clean            remove build/"
 
 # ---- dependencies -----------------------------------------------------------------------
@@ -276,6 +277,11 @@ bench-map:
 
 # ---- formatting -------------------------------------------------------------------------
 FMT_SRC = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+# modules of one directory including each other (tests/include_cycles.py; the known ones are
+# listed in tests/integration/test_include_cycles.py, which `make test` runs)
+check-includes:
+	@$(PYTHON) tests/integration/test_include_cycles.py
+
 check-fmt: fmt-deps
 	@clang-format --dry-run --Werror $(FMT_SRC) && echo "format ok"
 fmt: fmt-deps

@@ -104,10 +104,21 @@ int sy_prefs_check(const json_t *p, char *err, size_t errlen)
 	                                    "enforce_distillable_text"};
 	static const char *const speeds[] = {"preferred_min_throughput", "preferred_max_latency"};
 	/* every member is honoured or refused: one this gateway does not know is a 400 */
-	static const char *const known[] = {
-	    "order", "only", "ignore", "quantizations", "allowed_data_regions", "allow_fallbacks",
-	    "require_parameters", "zdr", "enforce_distillable_text", "preferred_min_throughput",
-	    "preferred_max_latency", "data_collection", "sort", "max_price", NULL};
+	static const char *const known[] = {"order",
+	                                    "only",
+	                                    "ignore",
+	                                    "quantizations",
+	                                    "allowed_data_regions",
+	                                    "allow_fallbacks",
+	                                    "require_parameters",
+	                                    "zdr",
+	                                    "enforce_distillable_text",
+	                                    "preferred_min_throughput",
+	                                    "preferred_max_latency",
+	                                    "data_collection",
+	                                    "sort",
+	                                    "max_price",
+	                                    NULL};
 	const char *name;
 	json_t *member;
 	json_object_foreach((json_t *)p, name, member)
@@ -116,10 +127,11 @@ int sy_prefs_check(const json_t *p, char *err, size_t errlen)
 		while (known[i] && strcmp(known[i], name))
 			i++;
 		if (!known[i])
-			return sy_jcheck_bad(&e,
-			                     "provider.%.64s is not a provider preference this gateway "
-			                     "knows (docs/openrouter-fields.md lists them)",
-			                     name);
+			return sy_jcheck_bad(
+			    &e,
+			    "provider.%.64s is not a provider preference this gateway "
+			    "knows (docs/openrouter-fields.md lists them)",
+			    name);
 	}
 	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
 		json_t *v = sy_jcheck_opt(p, lists[i]);

@@ -19,6 +19,7 @@
  * one usage record per request on every path. Answers given at once from dp_chat_start
  * settle and free there. */
 #include "dp_chat.h"
+#include "dp_client.h"
 #include "dp_adapter.h"
 #include "dp_autorouter.h"
 #include "dp_byok.h"
@@ -26,11 +27,8 @@
 #include "dp_debug.h"
 #include "dp_heal.h"
 #include "dp_failover.h"
-#include "dp_cors.h"
-#include "dp_debug.h"
 #include "dp_errtype.h"
 #include "dp_health.h"
-#include "dp_http.h"
 #include "dp_jtext.h"
 #include "dp_loop.h"
 #include "dp_metrics.h"
@@ -68,10 +66,7 @@
 #define RAW_MAX 1024                    /* of that, shown to the client in metadata.raw */
 #define SSE_EVENT_MAX (4u << 20)        /* one upstream stream event */
 #define HELD_MAX (1u << 20)             /* chunks held back before the first token */
-#define OUT_HIGH (1u << 20)             /* queued for a slow client: pause the upstream */
-#define WATCH_DELAY_MS 50
-#define PROCESSING ": OPENROUTER PROCESSING\n\n"
-#define HEAL_MAX BODY_MAX /* a healed stream's content kept */
+#define HEAL_MAX BODY_MAX               /* a healed stream's content kept */
 
 /* Why an attempt failed, and what the client gets if it is the last word. */
 struct failure {
@@ -85,7 +80,6 @@ struct failure {
 struct dp_chat {
 	struct dp_worker *w;
 	struct dp_chat *prev, *next; /* w->chats */
-	struct MHD_Connection *conn;
 	struct dp_view *view;
 	const Sy__ApiKey *key;
 	struct dp_chat_req req;
@@ -133,23 +127,14 @@ struct dp_chat {
 	struct dp_failover_garbage garbage; /* unparsable events of the attempt */
 
 	/* the client's side */
-	struct sy_buf held; /* rewritten chunks held back until the first token */
-	struct sy_buf out;  /* bytes waiting for MHD's reader */
-	struct dp_timer *comment_timer;
-	int client_fd;                /* watched for a hangup while suspended; -1 = not watched */
-	struct dp_timer *watch_timer; /* starts the watch (see suspend) */
-	bool suspended;
-	bool queued;    /* a response is queued (its status is final) */
-	bool committed; /* output reached the client: fail-over is off */
-	bool out_done;  /* nothing more will be queued */
-	bool upstream_paused;
-	bool client_gone;
+	struct dp_client cl; /* the connection (dp_client) */
+	struct sy_buf held;  /* rewritten chunks held back until the first token */
+	bool committed;      /* output reached the client: fail-over is off */
 
 	/* outcome */
-	int status;
 	const char *error_class;
 	bool cancelled;
-	struct dp_usage usage;
+	struct dp_response_usage usage;
 	sy_money cost;
 	int64_t first_token_at; /* monotonic ms, 0 = none */
 	int64_t served_t0;      /* start of the attempt that served */
@@ -162,18 +147,10 @@ struct dp_chat {
 };
 
 static void try_next(struct dp_chat *chat);
-static void wake(struct dp_chat *chat);
 
 static int64_t now_ms(const struct dp_chat *chat)
 {
 	return dp_loop_now_ms(chat->w->loop);
-}
-
-static struct dp_upstream *upstream(struct dp_worker *w)
-{
-	if (!w->upstream)
-		w->upstream = dp_upstream_new(w->loop);
-	return w->upstream;
 }
 
 /* A provider's own deadline, else the worker's (dp_main's defaults); 0 = none. */
@@ -276,7 +253,7 @@ static void settle(struct dp_chat *chat)
 	record_identity(chat, chat->cur, worker, &rec);
 	record_tokens(&chat->usage.tokens, &rec);
 	rec.has_status = true;
-	rec.status = (uint32_t)chat->status;
+	rec.status = (uint32_t)chat->cl.status;
 	rec.has_latency_ms = true;
 	rec.latency_ms = (uint32_t)(now - chat->t0);
 	if (chat->served_t0) {
@@ -314,21 +291,11 @@ static void settle(struct dp_chat *chat)
 	dp_metrics_chat(w, &rec, dp_overhead_us(&chat->overhead)); /* and the access line */
 }
 
-static void unwatch_client(struct dp_chat *chat)
-{
-	if (chat->client_fd < 0)
-		return;
-	dp_loop_del_fd(chat->w->loop, chat->client_fd);
-	chat->client_fd = -1;
-}
-
 static void chat_free(struct dp_chat *chat)
 {
 	struct dp_worker *w = chat->w;
-	unwatch_client(chat);
+	dp_client_release(&chat->cl);
 	dp_upstream_call_cancel(&chat->call);
-	dp_timer_cancel(&chat->comment_timer);
-	dp_timer_cancel(&chat->watch_timer);
 	dp_timer_cancel(&chat->retry_timer);
 	if (chat->prev)
 		chat->prev->next = chat->next;
@@ -343,7 +310,6 @@ static void chat_free(struct dp_chat *chat)
 	dp_sse_release(&chat->sse);
 	sy_buf_release(&chat->up_body);
 	sy_buf_release(&chat->held);
-	sy_buf_release(&chat->out);
 	sy_buf_release(&chat->heal_acc);
 	dp_view_unref(&chat->view);
 	free(chat->session_id);
@@ -354,29 +320,10 @@ static void chat_free(struct dp_chat *chat)
 
 /* ---- answering ------------------------------------------------------------------------ */
 
-/* The headers of every chat answer: its generation id and CORS. */
-static void add_id_header(struct dp_chat *chat, struct MHD_Response *r)
+/* The chat's own headers on a JSON answer (dp_client adds the common ones). */
+static void answer_headers(void *arg, int status, struct MHD_Response *r)
 {
-	MHD_add_response_header(r, "X-Generation-Id", chat->id);
-	dp_cors_add(r);
-}
-
-/* Queue a JSON answer (takes json, malloc'ed; NULL = out of memory). */
-static enum MHD_Result queue_json(struct dp_chat *chat, int status, char *json)
-{
-	static const char oom[] = "{\"error\":{\"code\":500,\"message\":\"out of memory\"}}";
-	json = dp_skin_reply(chat->skin, chat->skin_state, status, json);
-	struct MHD_Response *r =
-	    json ? MHD_create_response_from_buffer(strlen(json), json, MHD_RESPMEM_MUST_FREE)
-	         : MHD_create_response_from_buffer(sizeof(oom) - 1, (void *)oom,
-	                                           MHD_RESPMEM_PERSISTENT);
-	if (!r) {
-		free(json);
-		return MHD_NO;
-	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-	add_id_header(chat, r);
-	dp_metrics_overhead_header(r, dp_overhead_us(&chat->overhead));
+	struct dp_chat *chat = arg;
 	if (chat->healed != DP_HEAL_OFF)
 		MHD_add_response_header(r, "X-Response-Healing", dp_heal_status_name(chat->healed));
 	if (status == 429 && chat->retry_after_ms >= 0) {
@@ -394,125 +341,12 @@ static enum MHD_Result queue_json(struct dp_chat *chat, int status, char *json)
 		snprintf(v, sizeof(v), "%lld", (long long)ri->reset_ms);
 		MHD_add_response_header(r, "X-RateLimit-Reset", v);
 	}
-	enum MHD_Result ret = MHD_queue_response(chat->conn, (unsigned)status, r);
-	MHD_destroy_response(r);
-	chat->queued = true;
-	chat->status = status;
-	chat->out_done = true;
-	wake(chat);
-	return ret;
 }
 
-static ssize_t read_out(void *cls, uint64_t pos, char *buf, size_t max);
-
-/* The 200 of a stream; the body comes from chat->out. */
-static int start_stream(struct dp_chat *chat)
+/* Queue a JSON answer (takes json, malloc'ed; NULL = out of memory). */
+static enum MHD_Result queue_json(struct dp_chat *chat, int status, char *json)
 {
-	if (chat->queued)
-		return 0;
-	enum MHD_Result ret = MHD_NO;
-	struct MHD_Response *r =
-	    MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, read_out, chat, NULL);
-	if (r) {
-		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream");
-		MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
-		MHD_add_response_header(r, "X-Accel-Buffering", "no");
-		add_id_header(chat, r);
-		dp_metrics_overhead_header(r, dp_overhead_us(&chat->overhead)); /* up to now */
-		ret = MHD_queue_response(chat->conn, MHD_HTTP_OK, r);
-		MHD_destroy_response(r);
-	}
-	if (ret != MHD_YES) {
-		sy_err("chat id=%s: cannot start the event stream", chat->id);
-		queue_json(chat, 500, sy_json_error(500, "could not start the event stream", NULL));
-		return SY_EINVAL;
-	}
-	chat->queued = true;
-	chat->status = 200;
-	dp_metrics_gauge_add(DP_METRICS_STREAMS, 1);
-	return 0;
-}
-
-/* Append to the client's queue; a failure ends the stream (the client sees it cut). */
-static void emit(struct dp_chat *chat, const char *p, size_t n)
-{
-	if (sy_buf_append(&chat->out, p, n)) {
-		sy_err("chat id=%s: out of memory queueing a chunk", chat->id);
-		chat->out_done = true;
-	}
-}
-
-/* Frame one stream part (JSON) in the client's format (dp_skin) into buf. */
-static void emit_data(struct dp_chat *chat, struct sy_buf *buf, enum dp_skin_part part,
-                      const char *json)
-{
-	if (!json || dp_skin_stream(chat->skin, chat->skin_state, part, json, buf)) {
-		sy_err("chat id=%s: out of memory framing a chunk", chat->id);
-		chat->out_done = true;
-	}
-}
-
-static void on_client_hup(struct dp_loop *loop, int fd, uint32_t events, void *arg);
-
-static void watch_client(struct dp_chat *chat)
-{
-	const union MHD_ConnectionInfo *ci =
-	    MHD_get_connection_info(chat->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-	if (!ci || chat->client_fd >= 0)
-		return;
-	if (!dp_loop_add_fd(chat->w->loop, ci->connect_fd, EPOLLRDHUP, on_client_hup, chat))
-		chat->client_fd = ci->connect_fd;
-}
-
-static void on_watch_due(struct dp_loop *loop, void *arg)
-{
-	struct dp_chat *chat = arg;
-	chat->watch_timer = NULL;
-	if (chat->suspended)
-		watch_client(chat);
-}
-
-/* MHD does not watch a suspended connection. Ours starts after WATCH_DELAY_MS: most
- * suspensions (a quick answer, the gap between two chunks) are shorter, and a timer costs
- * less than the two epoll_ctl calls of a watch. */
-static void suspend(struct dp_chat *chat)
-{
-	MHD_suspend_connection(chat->conn);
-	chat->suspended = true;
-	if (!chat->watch_timer && chat->client_fd < 0)
-		chat->watch_timer = dp_timer_add(chat->w->loop, WATCH_DELAY_MS, on_watch_due, chat);
-}
-
-/* Let MHD send what is queued. */
-static void wake(struct dp_chat *chat)
-{
-	if (!chat->suspended)
-		return;
-	dp_timer_cancel(&chat->watch_timer);
-	unwatch_client(chat);
-	chat->suspended = false;
-	dp_http_resume(chat->w, chat->conn);
-}
-
-static ssize_t read_out(void *cls, uint64_t pos, char *buf, size_t max)
-{
-	struct dp_chat *chat = cls;
-	if (!chat->out.len) {
-		if (chat->client_gone)
-			return MHD_CONTENT_READER_END_WITH_ERROR;
-		if (chat->out_done)
-			return MHD_CONTENT_READER_END_OF_STREAM;
-		suspend(chat);
-		return 0;
-	}
-	size_t n = chat->out.len < max ? chat->out.len : max;
-	memcpy(buf, chat->out.data, n);
-	sy_buf_consume(&chat->out, n);
-	if (chat->upstream_paused && chat->out.len < OUT_HIGH / 2 && chat->call) {
-		chat->upstream_paused = false;
-		dp_upstream_call_resume(chat->call);
-	}
-	return (ssize_t)n;
+	return dp_client_json(&chat->cl, status, json);
 }
 
 /* The error envelope for f, with provider metadata when an upstream was involved. */
@@ -557,10 +391,9 @@ static void end_stream_with_error(struct dp_chat *chat, const struct failure *f)
 	price_usage(chat, "error");
 	chat->error_class = f->error_class;
 	char *chunk = dp_response_error_chunk(&chat->g, f->status, f->message, f->error_type);
-	emit_data(chat, &chat->out, DP_SKIN_ERROR, chunk);
+	dp_client_frame(&chat->cl, &chat->cl.out, DP_SKIN_ERROR, chunk);
 	free(chunk);
-	chat->out_done = true;
-	wake(chat);
+	dp_client_end(&chat->cl);
 }
 
 /* Every target failed or the last failure is final: tell the client. */
@@ -568,7 +401,7 @@ static void fail(struct dp_chat *chat)
 {
 	const struct failure *f = &chat->last;
 	chat->error_class = f->error_class;
-	if (!chat->queued)
+	if (!chat->cl.queued)
 		queue_json(chat, f->status, failure_json(chat, f));
 	else /* the 200 of a stream already went out (with processing comments only) */
 		end_stream_with_error(chat, f);
@@ -663,8 +496,7 @@ static void record_attempt(struct dp_chat *chat, const char *error_class,
 		chat->attempt_ptrs[chat->n_attempts] = a;
 		chat->n_attempts++;
 	}
-	if (chat->w->health)
-		dp_health_end(chat->w->health, t->model_id, t->prov->slug, health, now);
+	dp_health_end(chat->w->health, t->model_id, t->prov->slug, health, now);
 }
 
 /* Stop the running attempt because the client left or the worker shuts down. */
@@ -752,10 +584,8 @@ static void attempt_failed(struct dp_chat *chat, const struct failure *f)
 	if (chat->up_status == 429 && chat->up_retry_after_ms >= 0) {
 		if (chat->retry_after_ms < 0 || chat->up_retry_after_ms < chat->retry_after_ms)
 			chat->retry_after_ms = chat->up_retry_after_ms;
-		if (chat->w->health)
-			dp_health_retry_after(chat->w->health, chat->cur->model_id,
-			                      chat->cur->prov->slug,
-			                      now_ms(chat) + chat->up_retry_after_ms);
+		dp_health_retry_after(chat->w->health, chat->cur->model_id, chat->cur->prov->slug,
+		                      now_ms(chat) + chat->up_retry_after_ms);
 	}
 	chat->all_rate_limited = chat->all_rate_limited && chat->up_status == 429;
 	chat->last = *f;
@@ -798,30 +628,6 @@ static void attempt_failed(struct dp_chat *chat, const struct failure *f)
 	fail(chat);
 }
 
-static void start_comments(struct dp_chat *chat);
-
-static void on_comment(struct dp_loop *loop, void *arg)
-{
-	struct dp_chat *chat = arg;
-	chat->comment_timer = NULL;
-	if (chat->committed || chat->out_done || chat->client_gone)
-		return;
-	if (start_stream(chat))
-		return;
-	const char *ka = chat->skin->keepalive ? chat->skin->keepalive : PROCESSING;
-	emit(chat, ka, strlen(ka));
-	wake(chat);
-	start_comments(chat);
-}
-
-/* The next processing comment (none when the interval is 0). */
-static void start_comments(struct dp_chat *chat)
-{
-	uint32_t ms = chat->w->cfg->processing_comment_ms;
-	if (ms)
-		chat->comment_timer = dp_timer_add(chat->w->loop, ms, on_comment, chat);
-}
-
 /* The first token: the client sees output from now on and fail-over is off. */
 static void commit(struct dp_chat *chat)
 {
@@ -829,14 +635,14 @@ static void commit(struct dp_chat *chat)
 		return;
 	chat->committed = true;
 	chat->first_token_at = now_ms(chat);
-	dp_timer_cancel(&chat->comment_timer);
-	start_stream(chat); /* on failure a 500 is queued and out is never read */
-	emit(chat, chat->held.data ? chat->held.data : "", chat->held.len);
+	dp_client_comments_stop(&chat->cl);
+	dp_client_stream(&chat->cl); /* on failure a 500 is queued and out is never read */
+	dp_client_emit(&chat->cl, chat->held.data ? chat->held.data : "", chat->held.len);
 	sy_buf_release(&chat->held);
 }
 
 /* Billing and health bookkeeping of the attempt that served. */
-static void served(struct dp_chat *chat, const struct dp_usage *u)
+static void served(struct dp_chat *chat, const struct dp_response_usage *u)
 {
 	const struct dp_route_target *t = chat->cur;
 	int64_t now = now_ms(chat);
@@ -847,8 +653,6 @@ static void served(struct dp_chat *chat, const struct dp_usage *u)
 	chat->served_end = now;
 	record_attempt(chat, "", DP_HEALTH_SUCCESS);
 	struct dp_health *h = chat->w->health;
-	if (!h)
-		return;
 	int64_t first = chat->first_token_at ? chat->first_token_at : now;
 	double secs = (double)(now - first) / 1000.0;
 	dp_health_sample(h, t->model_id, t->prov->slug, (uint32_t)(first - chat->attempt_t0),
@@ -890,7 +694,7 @@ static void finish_embeddings(struct dp_chat *chat)
 static void finish_json(struct dp_chat *chat)
 {
 	struct dp_response resp;
-	struct dp_usage u;
+	struct dp_response_usage u;
 	struct failure f;
 	if (chat->req.embeddings) {
 		finish_embeddings(chat);
@@ -925,10 +729,9 @@ static void finish_stream(struct dp_chat *chat)
 	char *chunk = dp_response_usage_chunk(&chat->g, &chat->usage, chat->cost);
 	if (chat->heal)
 		chat->healed = dp_heal_stream_end(&chat->heal_acc, &chunk);
-	emit_data(chat, &chat->out, DP_SKIN_END, chunk);
+	dp_client_frame(&chat->cl, &chat->cl.out, DP_SKIN_END, chunk);
 	free(chunk);
-	chat->out_done = true;
-	wake(chat);
+	dp_client_end(&chat->cl);
 }
 
 /* The stream broke after output reached the client: the in-band error chunk ends it. */
@@ -969,7 +772,8 @@ static int on_chunk(const char *data, size_t len, void *arg)
 		sy_buf_release(&chat->heal_acc);
 	}
 	if (out) {
-		emit_data(chat, chat->committed ? &chat->out : &chat->held, DP_SKIN_CHUNK, out);
+		dp_client_frame(&chat->cl, chat->committed ? &chat->cl.out : &chat->held,
+		                DP_SKIN_CHUNK, out);
 		free(out);
 	}
 	if (!chat->committed &&
@@ -977,7 +781,7 @@ static int on_chunk(const char *data, size_t len, void *arg)
 		commit(chat);
 	if (chat->committed) {
 		progress(chat);
-		wake(chat);
+		dp_client_wake(&chat->cl);
 	}
 	return 0;
 }
@@ -989,7 +793,7 @@ static int on_event(const char *event, const char *data, size_t len, void *arg)
 {
 	struct dp_chat *chat = arg;
 	if (chat->pass && chat->skin->raw_event(chat->skin_state, event, data, len,
-	                                        chat->committed ? &chat->out : &chat->held))
+	                                        chat->committed ? &chat->cl.out : &chat->held))
 		return -ENOMEM;
 	struct dp_jval root;
 	int rc = chat->ad->stream(&chat->ast, event, data, len, on_chunk, chat);
@@ -1017,10 +821,8 @@ static int up_data(void *arg, const char *p, size_t n)
 		}
 		return sy_buf_append(&chat->up_body, p, n) ? DP_UPSTREAM_STOP : DP_UPSTREAM_GO;
 	}
-	if (chat->committed && chat->out.len > OUT_HIGH) {
-		chat->upstream_paused = true;
+	if (chat->committed && dp_client_backlogged(&chat->cl))
 		return DP_UPSTREAM_PAUSE;
-	}
 	if (dp_sse_feed(&chat->sse, p, n, on_event, chat)) {
 		chat->stream_fault = "malformed_chunk";
 		return DP_UPSTREAM_STOP;
@@ -1034,7 +836,7 @@ static void up_done(void *arg, enum dp_upstream_result r, const char *detail)
 	struct failure f;
 	dp_overhead_wait_end(&chat->overhead);
 	chat->call = NULL;
-	chat->upstream_paused = false;
+	chat->cl.paused = false;
 	if (r == DP_UPSTREAM_REFUSED) /* the operator has a provider to fix */
 		sy_warn("chat id=%s provider=%s: %s", chat->id, chat->cur->prov->slug, detail);
 	else if (r != DP_UPSTREAM_OK)
@@ -1107,7 +909,7 @@ static int start_attempt(struct dp_chat *chat, const struct dp_route_target *t)
 {
 	const Sy__Provider *p = t->prov;
 	const struct dp_config *cfg = chat->w->cfg;
-	struct dp_upstream *u = upstream(chat->w);
+	struct dp_upstream *u = chat->w->upstream;
 	chat->cur = t;
 	chat->attempt_t0 = now_ms(chat);
 	chat->up_status = 0;
@@ -1169,10 +971,10 @@ static int start_attempt(struct dp_chat *chat, const struct dp_route_target *t)
 		/* held with the attempt's chunks: shown only if this attempt serves */
 		char *dbg = dp_debug_chunk(&chat->g, ac.body, ac.len);
 		if (dbg)
-			emit_data(chat, &chat->held, DP_SKIN_CHUNK, dbg);
+			dp_client_frame(&chat->cl, &chat->held, DP_SKIN_CHUNK, dbg);
 		free(dbg);
 	}
-	if (!rc && u)
+	if (!rc)
 		chat->call = dp_upstream_call_start(u, &req, &ac.body, ac.len, &up_ops, chat);
 	dp_adapter_call_release(&ac);
 	if (!chat->call) {
@@ -1187,8 +989,7 @@ static int start_attempt(struct dp_chat *chat, const struct dp_route_target *t)
 		chat->all_rate_limited = false;
 		return -ENOMEM;
 	}
-	if (chat->w->health)
-		dp_health_begin(chat->w->health, t->model_id, p->slug, chat->attempt_t0);
+	dp_health_begin(chat->w->health, t->model_id, p->slug, chat->attempt_t0);
 	dp_overhead_wait_begin(&chat->overhead);
 	return 0;
 }
@@ -1349,14 +1150,14 @@ static void begin(struct dp_chat *chat)
 		chat->intent = dp_usage_open(chat->w->usage, &rec);
 	}
 	if (chat->req.stream)
-		start_comments(chat);
+		dp_client_comments_start(&chat->cl, chat->w->cfg->processing_comment_ms);
 	try_next(chat);
 }
 
 static void on_admitted(struct dp_admission *a, void *arg)
 {
 	struct dp_chat *chat = arg;
-	if (chat->queued || chat->client_gone)
+	if (chat->cl.queued || chat->cl.gone)
 		return;
 	if (a->status)
 		queue_json(chat, a->status, refusal_json(chat));
@@ -1388,7 +1189,7 @@ static enum dp_admit_result admit_money(struct dp_chat *chat)
 static void on_rated(struct dp_admission *a, void *arg)
 {
 	struct dp_chat *chat = arg;
-	if (chat->queued || chat->client_gone)
+	if (chat->cl.queued || chat->cl.gone)
 		return;
 	enum dp_admit_result r = a->status ? DP_ADMIT_REFUSED : admit_money(chat);
 	if (r == DP_ADMIT_REFUSED)
@@ -1421,6 +1222,19 @@ static void cancel_admission(struct dp_chat *chat)
 	dp_money_cancel(&chat->adm);
 }
 
+/* The upstream paused on a slow client (dp_client_backlogged) may go on. */
+static void on_client_drained(void *arg)
+{
+	struct dp_chat *chat = arg;
+	if (chat->call)
+		dp_upstream_call_resume(chat->call);
+}
+
+static void on_client_hangup(void *arg);
+
+static const struct dp_client_ops client_ops = {answer_headers, on_client_hangup,
+                                                on_client_drained};
+
 /* The skin's translation of the client's body into the chat body, in place. */
 static int skin_request(struct dp_chat *chat, struct sy_buf *body, char *err, size_t errlen)
 {
@@ -1430,7 +1244,8 @@ static int skin_request(struct dp_chat *chat, struct sy_buf *body, char *err, si
 	if (!s->request)
 		return 0;
 	for (size_t i = 0; s->headers && s->headers[i] && i < DP_SKIN_MAX_HEADERS; i++)
-		hdrs[i] = MHD_lookup_connection_value(chat->conn, MHD_HEADER_KIND, s->headers[i]);
+		hdrs[i] =
+		    MHD_lookup_connection_value(chat->cl.conn, MHD_HEADER_KIND, s->headers[i]);
 	int rc = s->request(body->data ? body->data : "", body->len, hdrs, &chat->skin_state, &out,
 	                    err, errlen);
 	if (rc)
@@ -1455,25 +1270,24 @@ enum MHD_Result dp_chat_start(struct dp_worker *w, struct MHD_Connection *c, str
 		return MHD_NO;
 	}
 	chat->w = w;
-	chat->conn = c;
 	chat->view = dp_view_ref(view);
 	chat->key = key;
 	chat->created = sy_unix_s();
 	chat->t0 = dp_loop_now_ms(w->loop);
 	dp_overhead_start(&chat->overhead);
 	sy_gen_id(chat->created, chat->id);
-	chat->client_fd = -1;
 	chat->all_rate_limited = true;
 	chat->retry_after_ms = -1;
 	chat->req.max_tokens = -1;
 	sy_buf_init(&chat->up_body, 0);
 	sy_buf_init(&chat->held, 0);
-	sy_buf_init(&chat->out, 0);
 	sy_buf_init(&chat->heal_acc, HEAL_MAX);
 	dp_sse_init(&chat->sse, SSE_EVENT_MAX);
 	chat->referer = dup_or_null(meta ? meta->referer : NULL);
 	chat->title = dup_or_null(meta ? meta->title : NULL);
 	chat->skin = meta && meta->skin ? meta->skin : &dp_skin_chat;
+	dp_client_init(&chat->cl, w, c, chat->id, &chat->overhead, chat->skin, &chat->skin_state,
+	               &client_ops, chat);
 	chat->next = w->chats;
 	if (w->chats)
 		w->chats->prev = chat;
@@ -1508,10 +1322,6 @@ enum MHD_Result dp_chat_start(struct dp_worker *w, struct MHD_Connection *c, str
 	                               : meta               ? meta->session_id
 	                                                    : NULL);
 	chat->req.session_id = chat->session_id;
-	if (!w->health)
-		w->health = dp_health_new();
-	if (!w->health || !upstream(w))
-		return answer_now(chat, 500, "out of memory", "internal", "internal");
 
 	/* no model named: the key's default model, else its org's (else routing's 400) */
 	const Sy__Org *org = dp_view_org(view, key->org_id);
@@ -1562,7 +1372,7 @@ enum MHD_Result dp_chat_start(struct dp_worker *w, struct MHD_Connection *c, str
 	enum dp_admit_result adm = admit(chat);
 	if (adm == DP_ADMIT_REFUSED)
 		return answer_refused(chat);
-	suspend(chat);
+	dp_client_suspend(&chat->cl);
 	*chatp = chat;
 	if (adm == DP_ADMIT_OK)
 		begin(chat);
@@ -1574,11 +1384,11 @@ void dp_chat_closed(struct dp_chat *chat, enum MHD_RequestTerminationCode toe)
 	if (!chat)
 		return;
 	cancel_admission(chat);
-	unwatch_client(chat);
 	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK) {
 		chat->cancelled = true;
-		if (!chat->queued)
-			chat->status = 499; /* nginx's "client closed request": nothing was sent */
+		if (!chat->cl.queued)
+			chat->cl.status =
+			    499; /* nginx's "client closed request": nothing was sent */
 		if (!chat->error_class)
 			chat->error_class = toe == MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN
 			                        ? "shutdown"
@@ -1589,19 +1399,16 @@ void dp_chat_closed(struct dp_chat *chat, enum MHD_RequestTerminationCode toe)
 	chat_free(chat);
 }
 
-/* The client hung up while we waited on the upstream: stop it now. */
-static void on_client_hup(struct dp_loop *loop, int fd, uint32_t events, void *arg)
+/* The client hung up while we waited on the upstream (dp_client): stop it now. */
+static void on_client_hangup(void *arg)
 {
 	struct dp_chat *chat = arg;
-	unwatch_client(chat);
 	cancel_admission(chat);
-	chat->client_gone = true;
 	chat->cancelled = true;
 	chat->error_class = "cancelled";
 	abandon_attempt(chat, "cancelled");
-	dp_timer_cancel(&chat->comment_timer);
 	dp_timer_cancel(&chat->retry_timer);
-	if (!chat->queued) {
+	if (!chat->cl.queued) {
 		/* nobody will read it; MHD needs an answer to close the request */
 		queue_json(chat, 499, sy_json_error(499, "client closed the request", NULL));
 		return;
@@ -1611,18 +1418,17 @@ static void on_client_hup(struct dp_loop *loop, int fd, uint32_t events, void *a
 		chat->usage = chat->st.usage;
 		price_usage(chat, nonempty(chat->usage.finish_reason));
 	}
-	chat->out_done = true;
-	wake(chat);
+	dp_client_end(&chat->cl);
 }
 
 void dp_chat_abort_all(struct dp_worker *w)
 {
 	for (struct dp_chat *chat = w->chats; chat; chat = chat->next) {
-		if (chat->out_done)
+		if (chat->cl.out_done)
 			continue;
 		cancel_admission(chat);
 		abandon_attempt(chat, "shutdown");
-		dp_timer_cancel(&chat->comment_timer);
+		dp_client_comments_stop(&chat->cl);
 		dp_timer_cancel(&chat->retry_timer);
 		set_failure(&chat->last, SY_FAIL_SHUTDOWN, NULL);
 		fail(chat);

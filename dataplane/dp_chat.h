@@ -5,12 +5,10 @@
  * first byte), streams or returns the answer, and on every exit path submits exactly one
  * usage record.
  *
- * Connection handling: dp_chat_start suspends the connection. Every answer (JSON or the SSE
- * callback response) is queued with MHD_queue_response while the connection is suspended and
- * then resumed, so the access handler is not called again for the request. While suspended,
- * the client socket is watched for a hangup (EPOLLRDHUP on the worker's loop), which cancels
- * the upstream at once. w->upstream and w->health are created on first use when the worker
- * did not set them (dp_main frees them after MHD is stopped). */
+ * The client's connection (suspend/resume, the queued answer or event stream, processing
+ * comments, the hang-up watch) is dp_client's: dp_chat only orchestrates parse, plan, admit,
+ * attempt, finish and settle. The worker's parts it uses (w->upstream, w->health) are built
+ * by dp_worker_open. */
 #ifndef DP_CHAT_H
 #define DP_CHAT_H
 

@@ -44,7 +44,7 @@ struct dp_embed_answer {
 	struct sy_buf own;       /* the adapter's OpenAI-shaped translation, if any */
 	struct dp_jval *vectors; /* n arrays of numbers, in input order (malloc'ed) */
 	size_t n;                /* = the request's n_inputs */
-	struct dp_usage usage;
+	struct dp_response_usage usage;
 };
 
 /* Read ad's 2xx answer (data, len) for req: one vector per input, each index once, every

@@ -9,6 +9,7 @@
 #include "dp_catalog_query.h"
 #include "dp_cors.h"
 #include "dp_chat.h"
+#include "dp_client.h"
 #include "dp_loop.h"
 #include "dp_metrics.h"
 #include "dp_policy.h"
@@ -347,7 +348,7 @@ static void on_generation(const Sy__UsageRecord *rec, void *arg)
 	json_decref(j);
 	dp_view_unref(&q->view);
 	q->lookup = false;
-	dp_http_resume(q->h->w, q->c);
+	dp_client_resume(q->h->w, q->c);
 }
 
 static enum MHD_Result do_generation(struct req *q, const Sy__ApiKey *key)
@@ -363,7 +364,7 @@ static enum MHD_Result do_generation(struct req *q, const Sy__ApiKey *key)
 	if (dp_usage_query_generation(w->usage, id, key->hash, on_generation, q)) {
 		dp_view_unref(&q->view);
 		enum MHD_Result ret = send_err(q, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
-		dp_http_resume(q->h->w, q->c);
+		dp_client_resume(q->h->w, q->c);
 		return ret;
 	}
 	q->lookup = true;

@@ -28,13 +28,6 @@ void dp_http_quiesce(struct dp_http *h);
 unsigned dp_http_active(const struct dp_http *h);
 /* Client connections open now. */
 unsigned dp_http_connections(const struct dp_http *h);
-/* Resume a suspended connection c of worker w. MHD (0.9.75, external epoll) notices a resume
- * only in a later MHD_run, which w->resumed asks dp_http for before the loop waits again. */
-static inline void dp_http_resume(struct dp_worker *w, struct MHD_Connection *c)
-{
-	MHD_resume_connection(c);
-	w->resumed = true;
-}
 /* Close every connection (in-flight chats are told through dp_chat_closed) and free;
  * idempotent; nulls *hp. */
 void dp_http_free(struct dp_http **hp);

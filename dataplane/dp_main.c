@@ -10,16 +10,14 @@
  * FLUSH_MIN_MS); whatever is unacknowledged stays in the spool for the next start. */
 #include "dp_chat.h"
 #include "dp_cors.h"
-#include "dp_health.h"
 #include "dp_http.h"
+#include "dp_link.h"
 #include "dp_loop.h"
 #include "dp_money.h"
 #include "dp_ratelease.h"
 #include "dp_metrics.h"
 #include "dp_sync.h"
-#include "dp_upstream.h"
 #include "dp_usage.h"
-#include "dp_view.h"
 #include "dp_worker.h"
 #include "sy_cidr.h"
 #include "sy_clock.h"
@@ -45,7 +43,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include <zmq.h>
 
 #define MAX_WORKERS 256
 #define TRUSTED_MAX 64 /* --trusted-proxies entries */
@@ -265,26 +262,27 @@ static int parse_args(int argc, char **argv, struct dp_args *a)
 
 /* ---- worker ----------------------------------------------------------------------------------- */
 
-static int money_send(void *usage, const Sy__Envelope *env)
+/* Rate tokens (dp_ratelease): asks go out on the controlplane link, grants come back on it. */
+static int rates_start(struct dp_worker *w, int cluster_workers)
 {
-	return dp_usage_send(usage, env);
+	struct dp_link *link = dp_usage_link(w->usage);
+	struct dp_ratelease_config rcfg = {
+	    .send = dp_link_post,
+	    .send_arg = link,
+	    .cluster_workers = cluster_workers,
+	};
+	if (!(w->rates = dp_ratelease_new(w->loop, &rcfg)))
+		return -ENOMEM;
+	return dp_link_on(link, SY__ENVELOPE__BODY_RATELEASE_GRANT, dp_ratelease_on_message,
+	                  w->rates);
 }
 
-/* Return the credit leases and stop routing lease grants to the money state. */
-static void money_stop(struct dp_worker *w)
+/* Unused rate tokens go back; grants stop reaching them. */
+static void rates_stop(struct dp_worker *w)
 {
-	if (w->usage)
-		dp_usage_on_message(w->usage, NULL, NULL);
+	if (w->rates && w->usage)
+		dp_link_on(dp_usage_link(w->usage), SY__ENVELOPE__BODY_RATELEASE_GRANT, NULL, NULL);
 	dp_ratelease_free(&w->rates);
-	dp_money_free(&w->money);
-}
-
-/* The controlplane's answers on the usage channel: credit leases and rate tokens. */
-static void on_cp_message(const Sy__Envelope *env, void *arg)
-{
-	struct dp_worker *w = arg;
-	dp_money_on_message(env, w->money);
-	dp_ratelease_on_message(env, w->rates);
 }
 
 struct shutdown {
@@ -307,7 +305,8 @@ static void shutdown_poll(struct dp_loop *loop, void *arg)
 			sy_warn("drain deadline reached with %u requests in progress: ending them",
 			        dp_http_active(w->http));
 		dp_http_free(&w->http); /* every chat left settles now */
-		money_stop(w);          /* and the credit leases go back */
+		rates_stop(w);
+		dp_money_free(&w->money); /* and the credit leases go back */
 		sd->http_closed = true;
 		if (sd->deadline < now + FLUSH_MIN_MS)
 			sd->deadline = now + FLUSH_MIN_MS;
@@ -345,7 +344,7 @@ static int worker_main(const struct dp_config *cfg, int id)
 	sy_log_set_tag(tag);
 	dp_metrics_attach(id);
 	int rc = 1, sfd = -1;
-	struct dp_worker w = {.id = id, .cfg = cfg};
+	struct dp_worker w = {0};
 	struct shutdown sd = {.w = &w};
 	sigset_t set;
 	sy_block_term_signals(&set);
@@ -354,9 +353,7 @@ static int worker_main(const struct dp_config *cfg, int id)
 		sy_err("libcurl initialisation failed");
 		return 1;
 	}
-	w.loop = dp_loop_new();
-	w.zctx = zmq_ctx_new();
-	if (!w.loop || !w.zctx)
+	if (dp_worker_open(&w, id, cfg))
 		goto out;
 	sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (sfd < 0 || dp_loop_add_fd(w.loop, sfd, EPOLLIN, on_signal, &sd))
@@ -369,22 +366,15 @@ static int worker_main(const struct dp_config *cfg, int id)
 	char mtag[16];
 	snprintf(mtag, sizeof(mtag), "w%d", id);
 	struct dp_money_config mcfg = {
-	    .send = money_send,
-	    .send_arg = w.usage,
+	    .link = dp_usage_link(w.usage),
 	    .cluster_workers = cfg->cluster_workers ? cfg->cluster_workers : cfg->workers,
 	    .lease_wait_ms = cfg->lease_wait_ms,
 	    .worker_tag = mtag,
 	};
 	if (!(w.money = dp_money_new(w.loop, &mcfg)))
 		goto out;
-	struct dp_ratelease_config rcfg = {
-	    .send = money_send,
-	    .send_arg = w.usage,
-	    .cluster_workers = mcfg.cluster_workers,
-	};
-	if (!(w.rates = dp_ratelease_new(w.loop, &rcfg)))
+	if (rates_start(&w, mcfg.cluster_workers))
 		goto out;
-	dp_usage_on_message(w.usage, on_cp_message, &w);
 	w.sync = dp_sync_new(&w);
 	if (!w.sync)
 		goto out;
@@ -402,23 +392,16 @@ static int worker_main(const struct dp_config *cfg, int id)
 out:
 	dp_http_free(&w.metrics_http);
 	dp_http_free(&w.http);
-	/* dp_chat creates these on first use; nothing may use them once MHD is stopped */
-	struct dp_upstream *up = w.upstream;
-	dp_upstream_free(&up);
-	w.upstream = NULL;
-	dp_health_free(&w.health);
 	dp_sync_free(&w.sync);
-	money_stop(&w); /* unused credit leases go back before the channel closes */
+	rates_stop(&w);
+	dp_money_free(&w.money); /* unused credit leases go back before the link closes */
 	dp_usage_free(&w.usage);
-	dp_view_unref(&w.view);
 	if (sfd >= 0) {
 		if (w.loop)
 			dp_loop_del_fd(w.loop, sfd);
 		close(sfd);
 	}
-	if (w.zctx)
-		zmq_ctx_term(w.zctx);
-	dp_loop_free(&w.loop);
+	dp_worker_close(&w);
 	curl_global_cleanup();
 	sy_info("worker exiting (%d)", rc);
 	return rc;

@@ -12,6 +12,7 @@
  * moved into pending), so the worker never believes it holds more than the controlplane
  * does. */
 #include "dp_money.h"
+#include "dp_link.h"
 #include "dp_free.h"
 #include "dp_loop.h"
 #include "dp_ratelease.h"
@@ -209,7 +210,7 @@ static int send_request(struct dp_money *m, struct dp_lease *l, sy_money want, s
 	env.body_case = SY__ENVELOPE__BODY_LEASE_REQUEST;
 	env.lease_request = &rq;
 	l->req_sent_ms = dp_loop_now_ms(m->loop);
-	int rc = m->cfg.send(m->cfg.send_arg, &env);
+	int rc = dp_link_post(m->cfg.link, &env);
 	l->req_unsent = rc != 0;
 	return rc;
 }
@@ -226,7 +227,7 @@ static void send_return(struct dp_money *m, const char *id, sy_money amount, boo
 	sy_env_init(&env);
 	env.body_case = SY__ENVELOPE__BODY_LEASE_RETURN;
 	env.lease_return = &r;
-	int rc = m->cfg.send(m->cfg.send_arg, &env);
+	int rc = dp_link_post(m->cfg.link, &env);
 	if (rc)
 		sy_debug("money: lease %s return not sent (%s); it expires instead", id,
 		         sy_strerror(rc));
@@ -465,10 +466,9 @@ static void on_grant(struct dp_money *m, const Sy__LeaseGrant *g)
 		close_lease(m, l);
 }
 
-void dp_money_on_message(const Sy__Envelope *env, void *arg)
+static void on_grant_env(const Sy__Envelope *env, void *arg)
 {
-	if (env->body_case == SY__ENVELOPE__BODY_LEASE_GRANT)
-		on_grant(arg, env->lease_grant);
+	on_grant(arg, env->lease_grant);
 }
 
 /* ---- the tick ------------------------------------------------------------------------------ */
@@ -665,7 +665,9 @@ struct dp_money *dp_money_new(struct dp_loop *loop, const struct dp_money_config
 	snprintf(m->nonce, sizeof(m->nonce), "%.10s-%s", cfg->worker_tag ? cfg->worker_tag : "w",
 	         rnd);
 	m->next_sweep = dp_loop_now_ms(loop) + SWEEP_MS;
-	if (!(m->tick = dp_timer_add(loop, TICK_MS, tick_fn, m))) {
+	if (!(m->tick = dp_timer_add(loop, TICK_MS, tick_fn, m)) ||
+	    dp_link_on(cfg->link, SY__ENVELOPE__BODY_LEASE_GRANT, on_grant_env, m)) {
+		dp_timer_cancel(&m->tick);
 		free(m);
 		return NULL;
 	}
@@ -678,6 +680,7 @@ void dp_money_free(struct dp_money **mp)
 	if (!m)
 		return;
 	*mp = NULL;
+	dp_link_on(m->cfg.link, SY__ENVELOPE__BODY_LEASE_GRANT, NULL, NULL);
 	dp_timer_cancel(&m->tick);
 	void *val;
 	for (size_t i = 0; sy_map_next(&m->by_id, &i, &val);) {

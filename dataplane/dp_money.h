@@ -48,12 +48,10 @@ struct dp_timer;
 #define DP_FREE_PER_DAY 1000
 #define DP_FREE_PURCHASE_USD 10
 
-/* Sends a message to the controlplane without blocking: 0 or a negative code. */
-typedef int dp_money_send_fn(void *arg, const Sy__Envelope *env);
+struct dp_link;
 
 struct dp_money_config {
-	dp_money_send_fn *send; /* the usage channel's dp_usage_send */
-	void *send_arg;
+	struct dp_link *link;   /* to the controlplane (dp_link): lease requests and grants */
 	int cluster_workers;    /* workers sharing the rate limits (>= 1) */
 	uint32_t lease_wait_ms; /* how long a request may wait for the lease to grow */
 	const char *worker_tag; /* identifies the worker in lease ids and logs */
@@ -108,9 +106,8 @@ enum dp_admit_result {
 	DP_ADMIT_REFUSED, /* a->status and the rest say why */
 };
 
-/* A worker's money state, talking to the controlplane through cfg->send; the caller routes
- * the controlplane's answers to dp_money_on_message (dp_usage_on_message). NULL on
- * allocation failure. */
+/* A worker's money state, talking to the controlplane on cfg->link, where it registers the
+ * handler of lease grants itself (until dp_money_free). NULL on allocation failure. */
 struct dp_money *dp_money_new(struct dp_loop *loop, const struct dp_money_config *cfg);
 /* Return every lease (closing it) and free; idempotent; nulls *mp. Admissions must have
  * been settled or cancelled. */
@@ -129,8 +126,6 @@ enum dp_admit_result dp_money_admit(struct dp_money *m, struct dp_admission *a,
 void dp_money_settle(struct dp_admission *a, sy_money cost);
 /* Stop waiting (the client left, or shutdown); fn is not called. Idempotent. */
 void dp_money_cancel(struct dp_admission *a);
-/* A message from the controlplane that is not usage's own (lease grants). */
-void dp_money_on_message(const Sy__Envelope *env, void *arg);
 
 /* Lease arithmetic, exposed for tests: what a lease may still reserve. */
 sy_money dp_lease_available(const struct dp_lease *l);

@@ -52,8 +52,11 @@ void dp_ratelease_refuse(struct dp_admission *a, const struct dp_rate_limit *l,
  * other workers may hold unused is then at most a sixteenth of the limit. */
 uint32_t dp_ratelease_chunk(uint32_t limit, int cluster_workers);
 
+/* Sends one envelope to the controlplane without blocking: 0 or a negative code. */
+typedef int dp_ratelease_send_fn(void *arg, const Sy__Envelope *env);
+
 struct dp_ratelease_config {
-	dp_money_send_fn *send; /* the usage channel's dp_usage_send */
+	dp_ratelease_send_fn *send; /* the controlplane link's dp_link_post */
 	void *send_arg;
 	int cluster_workers; /* sizing of the asks (>= 1) */
 	uint32_t wait_ms;    /* a request's wait for tokens before the local fallback */

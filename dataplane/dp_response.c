@@ -71,7 +71,7 @@ static const struct dp_jval *member(const struct dp_jval *obj, const char *key, 
 }
 
 /* OpenAI's usage object; Anthropic's cache_creation_input_tokens is accepted for writes. */
-static void read_usage(const struct dp_jval *usage, struct dp_usage *u)
+static void read_usage(const struct dp_jval *usage, struct dp_response_usage *u)
 {
 	enum {
 		PROMPT,
@@ -103,7 +103,7 @@ static void read_usage(const struct dp_jval *usage, struct dp_usage *u)
 	u->from_provider = true;
 }
 
-static void set_finish(struct dp_usage *u, const char *native)
+static void set_finish(struct dp_response_usage *u, const char *native)
 {
 	snprintf(u->native_finish_reason, sizeof(u->native_finish_reason), "%s", native);
 	snprintf(u->finish_reason, sizeof(u->finish_reason), "%s",
@@ -190,13 +190,14 @@ static bool unusable(const struct top *t, size_t *n)
 	return false;
 }
 
-int dp_response_parse(const char *data, size_t len, struct dp_response *r, struct dp_usage *u)
+int dp_response_parse(const char *data, size_t len, struct dp_response *r,
+                      struct dp_response_usage *u)
 {
 	struct top t;
 	struct dp_jiter it;
 	struct dp_jval c, m, fr;
 	size_t n;
-	*u = (struct dp_usage){0};
+	*u = (struct dp_response_usage){0};
 	if (dp_jtext_check(data, len, &r->root) || dp_jtext_kind(&r->root) != '{')
 		return SY_EPROTO;
 	read_top(&r->root, &t);
@@ -392,8 +393,9 @@ static void put_choices(struct out *o, const struct dp_jval *choices)
 /* How an upstream object is rewritten. */
 struct rewrite {
 	const struct dp_gen_info *g;
-	const char *object;           /* "chat.completion" or "chat.completion.chunk" */
-	const struct dp_usage *usage; /* written with cost; NULL: the upstream's usage is dropped */
+	const char *object; /* "chat.completion" or "chat.completion.chunk" */
+	const struct dp_response_usage
+	    *usage; /* written with cost; NULL: the upstream's usage is dropped */
 	sy_money cost;
 	bool fingerprint; /* system_fingerprint: null is added when missing */
 };
@@ -453,14 +455,14 @@ static char *rewrite(const struct dp_jval *root, const struct dp_jval *choices,
 }
 
 char *dp_response_finish(const struct dp_response *r, const struct dp_gen_info *g,
-                         const struct dp_usage *u, sy_money cost)
+                         const struct dp_response_usage *u, sy_money cost)
 {
 	struct rewrite rw = {
 	    .g = g, .object = "chat.completion", .usage = u, .cost = cost, .fingerprint = true};
 	return rewrite(&r->root, &r->choices, &rw);
 }
 
-int dp_response_usage_put(struct sy_buf *b, const struct dp_usage *u, sy_money cost)
+int dp_response_usage_put(struct sy_buf *b, const struct dp_response_usage *u, sy_money cost)
 {
 	const struct sy_tokens *t = &u->tokens;
 	char usd[32], pusd[32], cusd[32];
@@ -535,7 +537,8 @@ void dp_response_stream_fill_usage(struct dp_response_stream *st, uint32_t promp
 	st->usage.tokens.completion = chars_to_tokens(st->counted_chars);
 }
 
-char *dp_response_usage_chunk(const struct dp_gen_info *g, const struct dp_usage *u, sy_money cost)
+char *dp_response_usage_chunk(const struct dp_gen_info *g, const struct dp_response_usage *u,
+                              sy_money cost)
 {
 	struct out o = {.rc = 0};
 	sy_buf_init(&o.b, 0);

@@ -24,7 +24,7 @@ struct dp_gen_info {
 };
 
 /* Usage as it will be billed and shown. */
-struct dp_usage {
+struct dp_response_usage {
 	struct sy_tokens tokens;
 	bool from_provider;     /* false: counted by the gateway */
 	char finish_reason[32]; /* normalised; "" if none arrived */
@@ -50,22 +50,23 @@ struct dp_response {
  * completion tokens are counted from the choices' text (chars / 4 rounded up) and the prompt
  * tokens are left 0 for the caller's estimate. SY_EPROTO when it is not a chat completion
  * (not JSON, no choices, or an error object). */
-int dp_response_parse(const char *data, size_t len, struct dp_response *r, struct dp_usage *u);
+int dp_response_parse(const char *data, size_t len, struct dp_response *r,
+                      struct dp_response_usage *u);
 /* The client's answer: r (its text still alive) with id, object, created, provider, model,
  * system_fingerprint (if missing), normalised finish_reason + native_finish_reason, and usage
  * (with cost). malloc'ed JSON text; NULL when out of memory. */
 char *dp_response_finish(const struct dp_response *r, const struct dp_gen_info *g,
-                         const struct dp_usage *u, sy_money cost);
+                         const struct dp_response_usage *u, sy_money cost);
 /* Append the usage object: prompt/completion/total tokens, cost (USD number, exact),
  * is_byok, prompt_tokens_details{cached_tokens,cache_write_tokens},
  * completion_tokens_details{reasoning_tokens}, cost_details{upstream_inference_cost,
  * upstream_inference_prompt_cost, upstream_inference_completions_cost}. 0 or the sy_buf
  * error. */
-int dp_response_usage_put(struct sy_buf *b, const struct dp_usage *u, sy_money cost);
+int dp_response_usage_put(struct sy_buf *b, const struct dp_response_usage *u, sy_money cost);
 
 /* Per-stream state for chunk rewriting. */
 struct dp_response_stream {
-	struct dp_usage usage;
+	struct dp_response_usage usage;
 	bool saw_finish;        /* a finish_reason arrived */
 	bool saw_content;       /* any content/tool-call delta was forwarded */
 	uint32_t counted_chars; /* completion characters seen, for gateway counting */
@@ -82,7 +83,8 @@ int dp_response_stream_rewrite(const char *data, size_t len, const struct dp_gen
  * completion chars / 4 rounded up). No-op when the provider reported usage. */
 void dp_response_stream_fill_usage(struct dp_response_stream *st, uint32_t prompt_tokens_est);
 /* The final chunk: choices [] and usage (with cost). malloc'ed JSON text. */
-char *dp_response_usage_chunk(const struct dp_gen_info *g, const struct dp_usage *u, sy_money cost);
+char *dp_response_usage_chunk(const struct dp_gen_info *g, const struct dp_response_usage *u,
+                              sy_money cost);
 /* The in-band error chunk: top-level error {code, message, metadata{provider_name,
  * error_type}} and choices[0].finish_reason "error". malloc'ed JSON text. */
 char *dp_response_error_chunk(const struct dp_gen_info *g, int code, const char *message,

@@ -83,9 +83,7 @@ static void publish(struct dp_sync *s, struct dp_view **vp)
 {
 	struct dp_worker *w = s->w;
 	uint64_t old = w->view ? dp_view_seq(w->view) : 0;
-	dp_view_unref(&w->view);
-	w->view = *vp;
-	*vp = NULL;
+	dp_worker_set_view(w, vp);
 	sy_debug("view seq %" PRIu64 " -> %" PRIu64, old, dp_view_seq(w->view));
 }
 

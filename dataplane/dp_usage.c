@@ -7,12 +7,12 @@
  * not acknowledged within RESEND_MS goes back to `unsent`; the controlplane applies each id
  * at most once, so resending is always safe.
  *
- * The DEALER has ZMQ_IMMEDIATE set: while the controlplane is unreachable a send fails at
- * once (EAGAIN) instead of queueing inside ZeroMQ, and the records simply stay `unsent`
- * until the resend timer finds the connection back.
+ * The records travel on the worker's link (dp_link): while the controlplane is unreachable a
+ * send fails at once (EAGAIN) and the records simply stay `unsent` until the resend timer
+ * finds the connection back. Acks and generation replies come back through the link's
+ * handlers for those two message types.
  *
- * Spool format: records back to back, each a 4-byte little-endian length then the packed
- * UsageRecord; bit 31 of the length marks an intent. When nothing is pending and no intent is
+ * The spool file is dp_spool's (its format is there). When nothing is pending and no intent is
  * open the file is truncated; when most of a large file is dead, the pending records and the
  * open intents are rewritten to a temporary file renamed over it.
  *
@@ -27,7 +27,7 @@
  * Spool writes are batched per loop iteration: the records settled while the loop handles
  * one round of events are framed into `unwritten` and appended with one write(2) by a 0 ms
  * timer, which runs before the loop can wait again, and always before a record is sent. The
- * file is then fdatasync'ed within sync_ms (group commit; 0: right after each write).
+ * file is then fdatasync'ed within sync_ms (dp_spool's group commit).
  *
  * Bounded memory: at most memory_max pending records are held in memory. Beyond that, the
  * records of a batch just written are dropped from memory once they are on disk ("spilled"):
@@ -36,25 +36,19 @@
  * spilled records are read back from spill_off in file order. The spool is neither truncated
  * nor compacted while any record is spilled. */
 #include "dp_usage.h"
+#include "dp_link.h"
 #include "dp_loop.h"
+#include "dp_spool.h"
 #include "sy_buf.h"
 #include "sy_clock.h"
-#include "sy_curve.h"
 #include "sy_err.h"
 #include "sy_log.h"
 #include "sy_msg.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <unistd.h>
-#include <zmq.h>
 
 #define BATCH_MAX 500         /* records per UsageBatch (one controlplane write transaction) */
 #define FLUSH_MS 50           /* how long a record waits for others to share its batch */
@@ -69,7 +63,6 @@
 #define QUERY_WAIT_MS 5000
 #define COMPACT_MIN (1 << 20)    /* spool bytes before a rewrite is worth it */
 #define COMPACT_CHUNK (64 << 10) /* bytes per write while compacting */
-#define INTENT_FLAG 0x80000000u  /* in a spool frame's length: the record is an intent */
 
 /* A record, or an open intent (msg NULL, frame set). */
 struct rec {
@@ -109,20 +102,14 @@ static void query_send(struct dp_usage *u, struct query *q);
 
 struct dp_usage {
 	struct dp_loop *loop;
-	void *sock;
-	int fd;     /* ZMQ_FD, edge-triggered */
-	char *path; /* spool_dir/usage-<worker>.spool */
-	int spool_fd;
-	size_t spool_size; /* bytes in the spool file */
+	struct dp_link *link;   /* to the controlplane (owned) */
+	struct dp_spool *spool; /* the durable file (owned) */
 	size_t spool_live; /* bytes of pending records and open intents, unwritten ones included */
 	struct rec_list unsent, inflight;
 	struct rec_list intents; /* open */
 	struct sy_buf unwritten; /* the frames of this iteration, not yet written */
 	size_t n_unwritten;
 	uint64_t batch;               /* the frames in unwritten carry this number */
-	bool fsync;                   /* fdatasync what was written (within sync_ms) */
-	uint32_t sync_ms;             /* 0: after each batch write */
-	struct dp_timer *sync_timer;  /* the pending fdatasync */
 	size_t memory_max;            /* pending records held in memory at most; 0 = no cap */
 	size_t spilled;               /* pending records on disk only */
 	size_t spill_off;             /* spool offset of the first spilled record */
@@ -130,12 +117,7 @@ struct dp_usage {
 	struct dp_timer *flush_timer, *tick_timer;
 	struct query *queries;
 	uint64_t next_req;
-	dp_usage_msg_fn *on_msg; /* other messages (lease grants) */
-	void *on_msg_arg;
-	struct dp_timer *drain_timer; /* a drain after dp_usage_send, from the loop */
 };
-
-static void drain(struct dp_usage *u);
 
 /* ---- record lists ----------------------------------------------------------------------- */
 
@@ -191,41 +173,6 @@ static void list_free(struct rec_list *l)
 
 /* ---- spool ---------------------------------------------------------------------------- */
 
-static int write_all(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-	while (n) {
-		ssize_t w = write(fd, c, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		c += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/* Append [u32 little-endian length | INTENT_FLAG for an intent][packed record] to b; 0 or
- * the sy_buf error. */
-static int frame_record(struct sy_buf *b, const Sy__UsageRecord *r, bool intent)
-{
-	size_t n = sy__usage_record__get_packed_size(r);
-	int rc = sy_buf_reserve(b, 4 + n);
-	if (rc)
-		return rc;
-	uint8_t *p = (uint8_t *)b->data + b->len;
-	p[0] = (uint8_t)n;
-	p[1] = (uint8_t)(n >> 8);
-	p[2] = (uint8_t)(n >> 16);
-	p[3] = (uint8_t)(n >> 24 | (intent ? INTENT_FLAG >> 24 : 0));
-	sy__usage_record__pack(r, p + 4);
-	b->len += 4 + n;
-	b->data[b->len] = '\0';
-	return 0;
-}
-
 /* Over the memory cap: the records of the batch just written (at spool offset base) leave
  * memory, from the first one over the cap on (all of them once spilling has started). */
 static void spill(struct dp_usage *u, size_t base)
@@ -255,16 +202,15 @@ static bool unspill(struct dp_usage *u)
 	size_t loaded = 0;
 	uint8_t hdr[4];
 	while (u->spilled && u->unsent.n + u->inflight.n < u->memory_max &&
-	       pread(u->spool_fd, hdr, 4, (off_t)u->spill_off) == 4) {
-		uint32_t len = (uint32_t)hdr[0] | (uint32_t)hdr[1] << 8 | (uint32_t)hdr[2] << 16 |
-		               (uint32_t)hdr[3] << 24;
-		size_t n = len & ~INTENT_FLAG;
-		uint8_t *data = len & INTENT_FLAG ? NULL : malloc(n ? n : 1);
-		if (!(len & INTENT_FLAG)) {
-			Sy__UsageRecord *m = data && pread(u->spool_fd, data, n,
-			                                   (off_t)u->spill_off + 4) == (ssize_t)n
-			                         ? sy__usage_record__unpack(NULL, n, data)
-			                         : NULL;
+	       dp_spool_pread(u->spool, hdr, 4, u->spill_off)) {
+		bool intent;
+		size_t n = dp_spool_frame_len(hdr, &intent);
+		uint8_t *data = intent ? NULL : malloc(n ? n : 1);
+		if (!intent) {
+			Sy__UsageRecord *m =
+			    data && dp_spool_pread(u->spool, data, n, u->spill_off + 4)
+			        ? sy__usage_record__unpack(NULL, n, data)
+			        : NULL;
 			struct rec *r = m ? calloc(1, sizeof(*r)) : NULL;
 			free(data);
 			if (!r) {
@@ -289,48 +235,18 @@ static bool unspill(struct dp_usage *u)
 	return loaded;
 }
 
-static void spool_sync(struct dp_usage *u)
-{
-	dp_timer_cancel(&u->sync_timer);
-	if (fdatasync(u->spool_fd) < 0)
-		sy_err("usage spool: fdatasync failed (%s): the last records may not survive a "
-		       "power loss",
-		       strerror(errno));
-}
-
-static void sync_timer_fn(struct dp_loop *loop, void *arg)
-{
-	struct dp_usage *u = arg;
-	u->sync_timer = NULL;
-	spool_sync(u);
-}
-
-/* Durability: once write(2) returned, a record survives the worker being killed (the page
- * cache is the kernel's). Against a kernel crash or power loss the file is fdatasync'ed
- * (u->fsync, the default) within sync_ms of the write: one disk sync for every record and
- * intent written in that window (a group commit). sync_ms 0 syncs after every loop
- * iteration's write instead, before the loop waits again; that costs a disk flush on every
- * request's path (dp_main: --spool-sync-ms, docs/money.md#durability for the figures). */
+/* This iteration's frames in one append (dp_spool: written, then synced within sync_ms). */
 static void spool_write(struct dp_usage *u)
 {
 	dp_timer_cancel(&u->spool_timer);
 	if (!u->n_unwritten)
 		return;
-	size_t base = u->spool_size;
-	int rc = write_all(u->spool_fd, u->unwritten.data, u->unwritten.len);
-	if (!rc && u->fsync && !u->sync_ms)
-		spool_sync(u);
-	else if (!rc && u->fsync && !u->sync_timer)
-		u->sync_timer = dp_timer_add(u->loop, u->sync_ms, sync_timer_fn, u);
+	size_t base = dp_spool_size(u->spool);
+	int rc = dp_spool_append(u->spool, u->unwritten.data, u->unwritten.len);
 	if (!rc) {
-		u->spool_size += u->unwritten.len;
 		if (u->memory_max)
 			spill(u, base);
 	} else {
-		/* never leave a torn record: replay stops at the first one */
-		if (ftruncate(u->spool_fd, (off_t)u->spool_size) < 0)
-			sy_err("usage spool: cannot truncate after a failed write: %s",
-			       strerror(errno));
 		/* they are still sent, but a crash before their ack loses them */
 		sy_err("usage spool: %zu record(s) could not be written (%s); they are kept in "
 		       "memory only",
@@ -360,15 +276,9 @@ static void spool_timer_fn(struct dp_loop *loop, void *arg)
 /* Rewrite the spool with only the pending records, atomically (write, fsync, rename). */
 static void spool_compact(struct dp_usage *u)
 {
-	char tmp[PATH_MAX];
-	snprintf(tmp, sizeof(tmp), "%s.tmp", u->path);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
-	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		close(fd);
-		fd = -1;
-	}
-	if (fd < 0) {
-		sy_warn("usage spool: cannot compact: %s", strerror(errno));
+	int rc = dp_spool_rewrite_begin(u->spool);
+	if (rc) {
+		sy_warn("usage spool: cannot compact: %s", sy_strerror(rc));
 		return;
 	}
 	/* every record and open intent in memory, the unwritten ones included */
@@ -378,28 +288,25 @@ static void spool_compact(struct dp_usage *u)
 	struct rec_list *lists[] = {&u->intents, &u->inflight, &u->unsent};
 	for (int i = 0; i < 3; i++) {
 		for (struct rec *r = lists[i]->head; r; r = r->next) {
-			if (r->msg ? frame_record(&b, r->msg, false)
+			if (r->msg ? dp_spool_frame(&b, r->msg, false)
 			           : sy_buf_append(&b, (const char *)r->frame, r->frame_len))
 				goto out_abandon;
 			if (b.len >= COMPACT_CHUNK || (!r->next && b.len)) {
-				if (write_all(fd, b.data, b.len))
+				if (dp_spool_rewrite_write(u->spool, b.data, b.len))
 					goto out_abandon;
 				total += b.len;
 				sy_buf_reset(&b);
 			}
 		}
 	}
-	/* the rename must not expose a file whose data is not on disk yet */
-	if (fdatasync(fd) < 0 || rename(tmp, u->path) < 0)
+	if (dp_spool_rewrite_commit(u->spool))
 		goto out_abandon;
 	sy_buf_release(&b);
 	for (int i = 0; i < 3; i++) /* a record whose write had failed is in the file now */
 		for (struct rec *r = lists[i]->head; r; r = r->next)
 			r->spool_len =
 			    r->msg ? 4 + sy__usage_record__get_packed_size(r->msg) : r->frame_len;
-	close(u->spool_fd);
-	u->spool_fd = fd;
-	u->spool_size = u->spool_live = total;
+	u->spool_live = total;
 	sy_buf_reset(&u->unwritten);
 	u->n_unwritten = 0;
 	u->batch++;
@@ -409,8 +316,7 @@ static void spool_compact(struct dp_usage *u)
 out_abandon:
 	sy_buf_release(&b);
 	sy_warn("usage spool: compaction failed, keeping the old file");
-	close(fd);
-	unlink(tmp);
+	dp_spool_rewrite_abort(u->spool);
 }
 
 /* After acks: empty spool when nothing is pending, compaction when mostly dead. */
@@ -419,11 +325,12 @@ static void spool_trim(struct dp_usage *u)
 	if (u->spilled)
 		return; /* the spilled records are read back from their offsets */
 	if (u->unsent.n + u->inflight.n + u->intents.n == 0) {
-		if (u->spool_size && ftruncate(u->spool_fd, 0) == 0)
-			u->spool_size = u->spool_live = 0;
+		if (dp_spool_size(u->spool) && !dp_spool_cut(u->spool, 0))
+			u->spool_live = 0;
 		return;
 	}
-	if (u->spool_size > COMPACT_MIN && u->spool_live * 2 < u->spool_size)
+	size_t size = dp_spool_size(u->spool);
+	if (size > COMPACT_MIN && u->spool_live * 2 < size)
 		spool_compact(u);
 }
 
@@ -433,7 +340,7 @@ static struct rec *queue(struct dp_usage *u, const Sy__UsageRecord *rec, bool in
 {
 	size_t at = u->unwritten.len;
 	struct rec *r = calloc(1, intent ? sizeof(struct dp_usage_intent) : sizeof(*r));
-	int rc = r ? frame_record(&u->unwritten, rec, intent) : -ENOMEM;
+	int rc = r ? dp_spool_frame(&u->unwritten, rec, intent) : -ENOMEM;
 	if (!rc) {
 		const uint8_t *p = (const uint8_t *)u->unwritten.data + at;
 		size_t len = u->unwritten.len - at;
@@ -550,24 +457,16 @@ out:
  * cut off. */
 static int spool_replay(struct dp_usage *u)
 {
-	struct stat st;
-	if (fstat(u->spool_fd, &st) < 0)
-		return -errno;
-	size_t size = (size_t)st.st_size, off = 0;
-	uint8_t *data = size ? malloc(size) : NULL;
-	if (size && !data)
-		return -ENOMEM;
-	if (size && pread(u->spool_fd, data, size, 0) != (ssize_t)size) {
-		free(data);
-		return -EIO;
-	}
+	uint8_t *data;
+	size_t size, off = 0;
+	int rc = dp_spool_read(u->spool, &data, &size);
+	if (rc)
+		return rc;
 	size_t loaded = 0, bad = 0;
 	struct rec_list open = {0};
 	while (size - off >= 4) {
-		uint32_t len = (uint32_t)data[off] | (uint32_t)data[off + 1] << 8 |
-		               (uint32_t)data[off + 2] << 16 | (uint32_t)data[off + 3] << 24;
-		size_t n = len & ~INTENT_FLAG;
-		bool intent = len & INTENT_FLAG;
+		bool intent;
+		size_t n = dp_spool_frame_len(data + off, &intent);
 		if (n > SY_MSG_MAX || n > size - off - 4)
 			break;
 		Sy__UsageRecord *m = sy__usage_record__unpack(NULL, n, data + off + 4);
@@ -593,13 +492,11 @@ static int spool_replay(struct dp_usage *u)
 	free(data);
 	if (off < size) {
 		sy_warn("usage spool: cutting a torn record (%zu bytes) off the end", size - off);
-		if (ftruncate(u->spool_fd, (off_t)off) < 0) {
-			int rc = -errno;
+		if ((rc = dp_spool_cut(u->spool, off))) {
 			list_free(&open);
 			return rc;
 		}
 	}
-	u->spool_size = off;
 	if (loaded || bad)
 		sy_info("usage spool: replaying %zu unacknowledged records (%zu unreadable)",
 		        loaded, bad);
@@ -624,7 +521,7 @@ static void flush(struct dp_usage *u)
 		sy_env_init(&env);
 		env.body_case = SY__ENVELOPE__BODY_USAGE_BATCH;
 		env.usage_batch = &b;
-		int rc = sy_zsend_env(u->sock, NULL, 0, &env, ZMQ_DONTWAIT);
+		int rc = dp_link_send(u->link, &env);
 		if (rc) {
 			if (rc != -EAGAIN)
 				sy_warn("usage: send failed: %s", sy_strerror(rc));
@@ -638,7 +535,7 @@ static void flush(struct dp_usage *u)
 			list_push(&u->inflight, r);
 		}
 	}
-	drain(u);
+	dp_link_drain(u->link);
 }
 
 static void flush_timer_fn(struct dp_loop *loop, void *arg)
@@ -668,8 +565,10 @@ static void tick_fn(struct dp_loop *loop, void *arg)
 
 /* ---- receiving -------------------------------------------------------------------------- */
 
-static void on_ack(struct dp_usage *u, const Sy__UsageAck *ack)
+static void on_ack(const Sy__Envelope *env, void *arg)
 {
+	struct dp_usage *u = arg;
+	const Sy__UsageAck *ack = env->usage_ack;
 	for (size_t i = 0; i < ack->n_ids; i++) {
 		struct rec_list *l = &u->inflight;
 		struct rec *r = list_find(l, ack->ids[i]);
@@ -709,11 +608,13 @@ static void query_retry_fn(struct dp_loop *loop, void *arg)
 	if (!q->timer) /* out of memory: answer "not found" rather than never */
 		query_finish(q->u, q, NULL);
 	else
-		drain(q->u);
+		dp_link_drain(q->u->link);
 }
 
-static void on_reply(struct dp_usage *u, const Sy__GenerationReply *rep)
+static void on_reply(const Sy__Envelope *env, void *arg)
 {
+	struct dp_usage *u = arg;
+	const Sy__GenerationReply *rep = env->generation_reply;
 	for (struct query *q = u->queries; q; q = q->next) {
 		if (q->req_id != rep->request_id)
 			continue;
@@ -728,34 +629,6 @@ static void on_reply(struct dp_usage *u, const Sy__GenerationReply *rep)
 	}
 }
 
-static void drain(struct dp_usage *u)
-{
-	while (sy_zsock_readable(u->sock)) {
-		int err;
-		Sy__Envelope *env = sy_zrecv_env(u->sock, &err);
-		if (!env) {
-			if (err == -EAGAIN)
-				break;
-			sy_warn("usage: dropping an invalid message: %s", sy_strerror(err));
-			continue;
-		}
-		if (env->body_case == SY__ENVELOPE__BODY_USAGE_ACK)
-			on_ack(u, env->usage_ack);
-		else if (env->body_case == SY__ENVELOPE__BODY_GENERATION_REPLY)
-			on_reply(u, env->generation_reply);
-		else if (u->on_msg)
-			u->on_msg(env, u->on_msg_arg);
-		else
-			sy_warn("usage: unexpected message (body %d)", (int)env->body_case);
-		sy_env_free(&env);
-	}
-}
-
-static void fd_fn(struct dp_loop *loop, int fd, uint32_t events, void *arg)
-{
-	drain(arg);
-}
-
 /* ---- public ------------------------------------------------------------------------------- */
 
 struct dp_usage *dp_usage_new(struct dp_loop *loop, void *zctx, const char *endpoint,
@@ -765,46 +638,19 @@ struct dp_usage *dp_usage_new(struct dp_loop *loop, void *zctx, const char *endp
 	if (!u)
 		return NULL;
 	u->loop = loop;
-	u->spool_fd = -1;
-	u->fd = -1;
-	u->fsync = true;
 	sy_buf_init(&u->unwritten, 0);
-	if (mkdir(spool_dir, 0700) < 0 && errno != EEXIST) {
-		sy_err("usage spool: cannot create %s: %s", spool_dir, strerror(errno));
+	u->spool = dp_spool_open(loop, spool_dir, worker_id);
+	if (!u->spool)
 		goto out_free;
-	}
-	if (asprintf(&u->path, "%s/usage-%d.spool", spool_dir, worker_id) < 0) {
-		u->path = NULL;
-		goto out_free;
-	}
-	u->spool_fd = open(u->path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-	if (u->spool_fd < 0) {
-		sy_err("usage spool: cannot open %s: %s", u->path, strerror(errno));
-		goto out_free;
-	}
-	/* two processes appending to one spool would corrupt it (e.g. two dataplanes given the
-	 * same --spool-dir); the lock dies with its holder, so a crashed worker never blocks */
-	if (flock(u->spool_fd, LOCK_EX | LOCK_NB) < 0) {
-		sy_err("usage spool: %s is in use by another process (%s): give each dataplane "
-		       "its own --spool-dir",
-		       u->path, strerror(errno));
-		goto out_free;
-	}
 	int rc = spool_replay(u);
 	if (rc) {
-		sy_err("usage spool: cannot read %s: %s", u->path, sy_strerror(rc));
+		sy_err("usage spool: cannot read %s: %s", dp_spool_path(u->spool), sy_strerror(rc));
 		goto out_free;
 	}
-	int one = 1;
-	size_t fdlen = sizeof(u->fd);
-	u->sock = zmq_socket(zctx, ZMQ_DEALER);
-	if (!u->sock || sy_zsock_setup(u->sock) || sy_curve_client(u->sock, curve) ||
-	    zmq_setsockopt(u->sock, ZMQ_IMMEDIATE, &one, sizeof(one)) ||
-	    zmq_connect(u->sock, endpoint) || zmq_getsockopt(u->sock, ZMQ_FD, &u->fd, &fdlen) ||
-	    dp_loop_add_fd(loop, u->fd, EPOLLIN | EPOLLET, fd_fn, u)) {
-		sy_err("usage: cannot connect to %s: %s", endpoint, zmq_strerror(zmq_errno()));
+	u->link = dp_link_new(loop, zctx, endpoint, curve);
+	if (!u->link || dp_link_on(u->link, SY__ENVELOPE__BODY_USAGE_ACK, on_ack, u) ||
+	    dp_link_on(u->link, SY__ENVELOPE__BODY_GENERATION_REPLY, on_reply, u))
 		goto out_free;
-	}
 	u->tick_timer = dp_timer_add(loop, TICK_MS, tick_fn, u);
 	if (u->unsent.n)
 		u->flush_timer = dp_timer_add(loop, 0, flush_timer_fn, u);
@@ -822,31 +668,23 @@ void dp_usage_free(struct dp_usage **up)
 	if (!u)
 		return;
 	*up = NULL;
-	if (u->sock)
+	if (u->link)
 		flush(u); /* whatever is still unacknowledged stays in the spool for next time */
-	else if (u->spool_fd >= 0)
+	else if (u->spool)
 		spool_write(u);
 	while (u->queries)
 		query_finish(u, u->queries, NULL);
-	if (u->sync_timer)
-		spool_sync(u);
 	dp_timer_cancel(&u->spool_timer);
 	dp_timer_cancel(&u->flush_timer);
 	dp_timer_cancel(&u->tick_timer);
-	dp_timer_cancel(&u->drain_timer);
-	if (u->fd >= 0)
-		dp_loop_del_fd(u->loop, u->fd);
-	if (u->sock)
-		zmq_close(u->sock);
+	dp_link_free(&u->link);
 	if (u->intents.n) /* their requests never settled: recorded as crashed next time */
 		sy_warn("usage: %zu request intent(s) still open at exit", u->intents.n);
 	list_free(&u->inflight);
 	list_free(&u->unsent);
 	list_free(&u->intents);
-	if (u->spool_fd >= 0)
-		close(u->spool_fd);
+	dp_spool_close(&u->spool); /* synced first */
 	sy_buf_release(&u->unwritten);
-	free(u->path);
 	free(u);
 }
 
@@ -892,7 +730,7 @@ void dp_usage_progress(struct dp_usage *u, struct dp_usage_intent *i, const Sy__
 {
 	size_t at = u->unwritten.len;
 	uint8_t *frame =
-	    frame_record(&u->unwritten, rec, true) ? NULL : malloc(u->unwritten.len - at);
+	    dp_spool_frame(&u->unwritten, rec, true) ? NULL : malloc(u->unwritten.len - at);
 	if (!frame) { /* the older intent stays: a crash then charges less */
 		u->unwritten.len = at;
 		if (u->unwritten.data)
@@ -935,8 +773,7 @@ size_t dp_usage_in_memory(const struct dp_usage *u)
 
 void dp_usage_configure(struct dp_usage *u, bool fsync, uint32_t sync_ms, size_t memory_max)
 {
-	u->fsync = fsync;
-	u->sync_ms = sync_ms;
+	dp_spool_configure(u->spool, fsync, sync_ms);
 	u->memory_max = memory_max;
 }
 
@@ -970,7 +807,7 @@ static void query_send(struct dp_usage *u, struct query *q)
 	sy_env_init(&env);
 	env.body_case = SY__ENVELOPE__BODY_GENERATION_QUERY;
 	env.generation_query = &gq;
-	int rc = sy_zsend_env(u->sock, NULL, 0, &env, ZMQ_DONTWAIT);
+	int rc = dp_link_send(u->link, &env);
 	/* not connected: answer "not available" from the loop, never from inside this call */
 	q->timer = dp_timer_add(u->loop, rc ? 0 : QUERY_TIMEOUT_MS, query_timeout_fn, q);
 }
@@ -996,7 +833,7 @@ int dp_usage_query_generation(struct dp_usage *u, const char *id, const char *ke
 	}
 	q->next = u->queries;
 	u->queries = q;
-	drain(u);
+	dp_link_drain(u->link);
 	return 0;
 }
 
@@ -1014,25 +851,7 @@ void dp_usage_cancel_queries(struct dp_usage *u, void *arg)
 	}
 }
 
-void dp_usage_on_message(struct dp_usage *u, dp_usage_msg_fn *fn, void *arg)
+struct dp_link *dp_usage_link(struct dp_usage *u)
 {
-	u->on_msg = fn;
-	u->on_msg_arg = arg;
-}
-
-static void drain_timer_fn(struct dp_loop *loop, void *arg)
-{
-	struct dp_usage *u = arg;
-	u->drain_timer = NULL;
-	drain(u);
-}
-
-int dp_usage_send(struct dp_usage *u, const Sy__Envelope *env)
-{
-	int rc = sy_zsend_env(u->sock, NULL, 0, env, ZMQ_DONTWAIT);
-	/* ZMQ_FD is edge-triggered and a send may consume the edge: drain soon, but not from
-	 * inside the caller (which may itself be handling a message) */
-	if (!u->drain_timer)
-		u->drain_timer = dp_timer_add(u->loop, 0, drain_timer_fn, u);
-	return rc;
+	return u->link;
 }

@@ -1,11 +1,12 @@
 /* dp_usage.h - the acknowledged channel that carries usage records to the controlplane.
  *
- * A DEALER socket to the controlplane's usage ROUTER. Every record is appended to a durable
+ * Records travel on the worker's link to the controlplane's usage ROUTER (dp_link, which
+ * dp_usage_new connects and dp_usage owns). Every record is appended to a durable
  * spool file before the worker's loop waits again (the records submitted in one loop
  * iteration share one write) and always before it is sent; it is sent in batches, and kept
  * (and resent after a reconnect or restart) until the controlplane acknowledges its id. The
- * controlplane applies each id at most once, so resending is always safe. The same socket
- * carries GET /generation lookups. A request also spools an intent before it calls upstream
+ * controlplane applies each id at most once, so resending is always safe. The same link
+ * carries GET /generation lookups, and lease traffic (dp_money registers its own handlers). A request also spools an intent before it calls upstream
  * (dp_usage_open), so a worker killed mid-request still yields its generation, once. */
 #ifndef DP_USAGE_H
 #define DP_USAGE_H
@@ -79,12 +80,9 @@ int dp_usage_query_generation(struct dp_usage *u, const char *id, const char *ke
 /* Forget the lookups made with arg without calling them back (their requester is gone). */
 void dp_usage_cancel_queries(struct dp_usage *u, void *arg);
 
-/* Called with every message other than acks and generation replies (lease grants). */
-typedef void dp_usage_msg_fn(const Sy__Envelope *env, void *arg);
-/* Install the handler for those messages (fn NULL: drop them). One handler. */
-void dp_usage_on_message(struct dp_usage *u, dp_usage_msg_fn *fn, void *arg);
-/* Send one envelope on the channel without blocking or spooling (lease traffic): 0, -EAGAIN
- * while the controlplane is unreachable, or another negative code. */
-int dp_usage_send(struct dp_usage *u, const Sy__Envelope *env);
+struct dp_link;
+/* The link the channel runs on, for the other modules that talk to the controlplane over it
+ * (dp_money). Valid until dp_usage_free. */
+struct dp_link *dp_usage_link(struct dp_usage *u);
 
 #endif

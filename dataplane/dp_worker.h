@@ -1,7 +1,10 @@
 /* dp_worker.h - what one worker process holds: its loop, its view and its channels.
  *
  * There is exactly one of these per worker process; request handlers reach everything
- * through it. */
+ * through it. dp_worker_open builds the worker's own parts (loop, ZeroMQ context, upstream
+ * client, endpoint health) and dp_worker_close frees them; the channels that talk back to
+ * the worker (usage, money, sync, http) are built by dp_main on top and freed before
+ * dp_worker_close. The view is swapped only through dp_worker_set_view (dp_sync). */
 #ifndef DP_WORKER_H
 #define DP_WORKER_H
 
@@ -16,6 +19,7 @@ struct dp_http;
 struct dp_sync;
 struct dp_health;
 struct dp_chat;
+struct dp_upstream;
 struct dp_money;
 struct sy_curve;
 struct sy_cidr;
@@ -71,16 +75,24 @@ struct dp_worker {
 	struct dp_sync *sync;
 	struct dp_http *http;
 	struct dp_http *metrics_http; /* the --metrics-listen listener; NULL without one */
-	struct dp_health *health;     /* per-endpoint health (routing); may be NULL */
-	void *upstream;               /* the worker's curl multi wrapper (dp_upstream) */
+	struct dp_health *health;     /* per-endpoint health (routing) */
+	struct dp_upstream *upstream; /* the worker's curl multi wrapper */
 	struct dp_chat *chats;        /* chats in flight (dp_chat's list, for shutdown) */
 	struct dp_money *money; /* leases, reservations, rate limits; NULL = no money checks */
 	bool draining;          /* SIGTERM received: no new requests */
-	bool resumed;           /* a connection was resumed since MHD last ran (dp_http_resume) */
+	bool resumed;           /* a connection was resumed since MHD last ran (dp_client_resume) */
 	unsigned in_flight;     /* chat requests not yet settled */
 
 	/* rate tokens leased across workers (dp_ratelease); NULL = local shares */
 	struct dp_ratelease *rates;
 };
+
+/* Set up w for worker id with cfg and build its parts (see above). 0, or SY_ENOMEM with
+ * whatever was built freed (logged). */
+int dp_worker_open(struct dp_worker *w, int id, const struct dp_config *cfg);
+/* Free the parts dp_worker_open built and the view; the channels must be gone. Idempotent. */
+void dp_worker_close(struct dp_worker *w);
+/* Make *vp (a reference, taken; *vp nulled) the worker's current view generation. */
+void dp_worker_set_view(struct dp_worker *w, struct dp_view **vp);
 
 #endif

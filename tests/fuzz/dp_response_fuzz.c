@@ -44,7 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	json_decref(in);
 
 	struct dp_response r;
-	struct dp_usage u;
+	struct dp_response_usage u;
 	memset(&u, 0, sizeof(u));
 	if (dp_response_parse(p, size, &r, &u) == 0)
 		must_be_json(dp_response_finish(&r, &gen, &u, 12345), plain);

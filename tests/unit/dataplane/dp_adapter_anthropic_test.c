@@ -209,7 +209,7 @@ static void test_request_refused(void **state)
 /* The documented basic answer. */
 static void test_answer_text(void **state)
 {
-	struct dp_usage u;
+	struct dp_response_usage u;
 	json_t *j = test_answer(
 	    ad, ASK,
 	    "{\"content\":[{\"text\":\"Hi! My name is Claude.\",\"type\":\"text\"}],"
@@ -231,7 +231,7 @@ static void test_answer_text(void **state)
 /* Thinking, tool use and prompt caching in one answer. */
 static void test_answer_tools_thinking_cache(void **state)
 {
-	struct dp_usage u;
+	struct dp_response_usage u;
 	json_t *j = test_answer(
 	    ad, ASK,
 	    "{\"id\":\"msg_01\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude\","

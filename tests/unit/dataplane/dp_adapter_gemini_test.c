@@ -165,7 +165,7 @@ static void test_request_refused(void **state)
 /* The documented answer, with thoughts and usage. */
 static void test_answer_text(void **state)
 {
-	struct dp_usage u;
+	struct dp_response_usage u;
 	json_t *j = test_answer(
 	    ad, ASK,
 	    "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"**Thinking about it**\","
@@ -219,7 +219,7 @@ static void test_answer_text(void **state)
 /* The documented function-calling answer: ids generated, finish_reason tool_calls. */
 static void test_answer_function_call(void **state)
 {
-	struct dp_usage u;
+	struct dp_response_usage u;
 	json_t *j = test_answer(
 	    ad, ASK,
 	    "{\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[{\"functionCall\":{"

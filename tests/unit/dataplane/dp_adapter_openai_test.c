@@ -86,7 +86,7 @@ static void test_reasoning_content_renamed(void **state)
 	    "\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"4\","
 	    "\"reasoning_content\":\"2+2\"},\"finish_reason\":\"stop\"}],\"usage\":{"
 	    "\"prompt_tokens\":3,\"completion_tokens\":2}}";
-	struct dp_usage u;
+	struct dp_response_usage u;
 	json_t *j = test_answer(ad, "{\"model\":\"m\"," HI "}", ans, &u);
 	assert_string_equal(test_str(j, "choices.0.message.reasoning"), "2+2");
 	assert_null(test_path(j, "choices.0.message.reasoning_content"));

@@ -477,7 +477,8 @@ static int setup(void **state)
 	pthread_create(&t, NULL, accept_main, NULL);
 	pthread_detach(t);
 
-	w.loop = dp_loop_new();
+	if (dp_worker_open(&w, 0, &cfg))
+		return -1;
 	w.usage = (struct dp_usage *)&w; /* any non-NULL: records go to dp_usage_submit above */
 	view = dp_view_new();
 	key.hash = "ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12";
@@ -523,12 +524,8 @@ static int teardown(void **state)
 	dp_chat_abort_all(&w);
 	dp_timer_cancel(&mhd_timer);
 	MHD_stop_daemon(mhd);
-	struct dp_upstream *u = w.upstream;
-	dp_upstream_free(&u);
-	w.upstream = NULL;
-	dp_health_free(&w.health);
+	dp_worker_close(&w);
 	dp_view_unref(&view);
-	dp_loop_free(&w.loop);
 	return 0;
 }
 

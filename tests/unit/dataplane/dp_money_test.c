@@ -93,28 +93,20 @@ static bool called_once(struct env *e)
 	return e->called == 1;
 }
 
-static int send_usage(void *u, const Sy__Envelope *env)
-{
-	return dp_usage_send(u, env);
-}
-
 /* A money state on the test's usage channel. */
 static struct dp_money *money_new(struct env *e, int cluster_workers)
 {
-	struct dp_money_config cfg = {.send = send_usage,
-	                              .send_arg = e->u,
+	struct dp_money_config cfg = {.link = dp_usage_link(e->u),
 	                              .cluster_workers = cluster_workers,
 	                              .lease_wait_ms = 300,
 	                              .worker_tag = "t"};
 	struct dp_money *m = dp_money_new(e->loop, &cfg);
 	assert_non_null(m);
-	dp_usage_on_message(e->u, dp_money_on_message, m);
 	return m;
 }
 
 static void money_free(struct env *e)
 {
-	dp_usage_on_message(e->u, NULL, NULL);
 	dp_money_free(&e->m);
 }
 

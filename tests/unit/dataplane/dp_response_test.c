@@ -66,7 +66,7 @@ static void test_non_streaming_response(void **state)
 	    "\"prompt_tokens_details\":{\"cached_tokens\":8},"
 	    "\"completion_tokens_details\":{\"reasoning_tokens\":1}}}";
 	struct dp_response r;
-	struct dp_usage u;
+	struct dp_response_usage u;
 	assert_int_equal(dp_response_parse(body, strlen(body), &r, &u), 0);
 	assert_true(u.from_provider);
 	assert_int_equal(u.tokens.prompt, 12);
@@ -102,7 +102,7 @@ static void test_non_streaming_response(void **state)
 }
 
 /* The usage member exactly as dp_response_finish writes it. */
-static char *usage_text(const struct dp_usage *u, sy_money cost)
+static char *usage_text(const struct dp_response_usage *u, sy_money cost)
 {
 	struct sy_buf b;
 	sy_buf_init(&b, 0);
@@ -123,7 +123,7 @@ static void test_finish_keeps_the_rest_byte_for_byte(void **state)
 	    "\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":2},"
 	    "\"x_extra\":{ \"a\" : [1, 2.5e3, true] }}\n";
 	struct dp_response r;
-	struct dp_usage u;
+	struct dp_response_usage u;
 	assert_int_equal(dp_response_parse(body, strlen(body), &r, &u), 0);
 	char *usage = usage_text(&u, 0);
 	char want[2048];
@@ -152,7 +152,7 @@ static void test_finish_duplicates_and_escaped_names(void **state)
 	                   "\"native_finish_reason\":\"x\",\"finish_reason\":\"refusal\"}],"
 	                   "\"model\":\"b\",\"k\":1,\"k\":2,\"usage\":null}";
 	struct dp_response r;
-	struct dp_usage u;
+	struct dp_response_usage u;
 	assert_int_equal(dp_response_parse(body, strlen(body), &r, &u), 0);
 	assert_false(u.from_provider);
 	assert_string_equal(u.native_finish_reason, "refusal");
@@ -176,7 +176,7 @@ static void test_finish_escapes_our_strings(void **state)
 {
 	const char *body = "{\"choices\":[{}]}";
 	struct dp_response r;
-	struct dp_usage u;
+	struct dp_response_usage u;
 	assert_int_equal(dp_response_parse(body, strlen(body), &r, &u), 0);
 	struct dp_gen_info g = gen;
 	g.provider_name = "Q\"uote\\d \xc3\xa9 \x01 bad\xff";
@@ -230,7 +230,7 @@ static void test_usage_variants(void **state)
 	    "\"cache_creation_input_tokens\":30,"
 	    "\"prompt_tokens_details\":{\"cached_tokens\":99999999999}}}";
 	struct dp_response r;
-	struct dp_usage u;
+	struct dp_response_usage u;
 	assert_int_equal(dp_response_parse(body, strlen(body), &r, &u), 0);
 	assert_int_equal(u.tokens.prompt, 100);
 	assert_int_equal(u.tokens.completion, 0);      /* negative clamps to 0 */
@@ -274,14 +274,14 @@ static void test_parse_rejects_non_completions(void **state)
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct dp_response r;
-		struct dp_usage u;
+		struct dp_response_usage u;
 		if (dp_response_parse(bad[i], strlen(bad[i]), &r, &u) != SY_EPROTO)
 			fail_msg("accepted %s", bad[i]);
 	}
 	/* an error member that is null is no error */
 	const char *ok = "{\"error\":null,\"choices\":[{}]}";
 	struct dp_response r;
-	struct dp_usage u;
+	struct dp_response_usage u;
 	assert_int_equal(dp_response_parse(ok, strlen(ok), &r, &u), 0);
 }
 
@@ -293,7 +293,7 @@ static void test_parse_without_usage_counts(void **state)
 	    "\"tool_calls\":[{\"function\":{\"name\":\"f\",\"arguments\":\"{}\\n\"}}]},"
 	    "\"finish_reason\":\"tool_calls\"}]}";
 	struct dp_response r;
-	struct dp_usage u;
+	struct dp_response_usage u;
 	assert_int_equal(dp_response_parse(body, strlen(body), &r, &u), 0);
 	assert_false(u.from_provider);
 	assert_int_equal(u.tokens.prompt, 0);
@@ -307,7 +307,7 @@ static void test_finish_fills_missing_fields(void **state)
 	                   "\"finish_reason\":\"MAX_TOKENS\"},{\"index\":1,\"message\":{}}],"
 	                   "\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1}}";
 	struct dp_response r;
-	struct dp_usage u;
+	struct dp_response_usage u;
 	assert_int_equal(dp_response_parse(body, strlen(body), &r, &u), 0);
 	json_t *out = load(dp_response_finish(&r, &gen, &u, 0));
 	check_identity(out, "chat.completion");
@@ -325,11 +325,11 @@ static void test_finish_fills_missing_fields(void **state)
 
 static void test_usage_json(void **state)
 {
-	struct dp_usage u = {.tokens = {.prompt = 4000000000u,
-	                                .completion = 4000000000u,
-	                                .cached = 5,
-	                                .cache_write = 6,
-	                                .reasoning = 7}};
+	struct dp_response_usage u = {.tokens = {.prompt = 4000000000u,
+	                                         .completion = 4000000000u,
+	                                         .cached = 5,
+	                                         .cache_write = 6,
+	                                         .reasoning = 7}};
 	json_t *j = load(usage_text(&u, 25 * SY_MONEY_SCALE));
 	assert_int_equal(num(j, "total_tokens"), 8000000000LL); /* no 32-bit wrap */
 	assert_true(json_is_real(json_object_get(j, "cost")));
@@ -339,9 +339,10 @@ static void test_usage_json(void **state)
 
 	/* the cost is the exact decimal of the amount, as a real; cost_details splits it into
 	 * the prompt and completion parts, which add up to it */
-	char *text = usage_text(&(struct dp_usage){.tokens = {.prompt = 11, .completion = 16},
+	char *text =
+	    usage_text(&(struct dp_response_usage){.tokens = {.prompt = 11, .completion = 16},
 	                                           .completion_cost = 2000000},
-	                        2460000);
+	               2460000);
 	assert_string_equal(
 	    text, "{\"prompt_tokens\":11,\"completion_tokens\":16,\"total_tokens\":27,"
 	          "\"cost\":0.000246,\"is_byok\":false,\"prompt_tokens_details\":"
@@ -350,18 +351,18 @@ static void test_usage_json(void **state)
 	          "\"upstream_inference_prompt_cost\":0.000046,"
 	          "\"upstream_inference_completions_cost\":0.0002}}");
 	free(text);
-	text = usage_text(&(struct dp_usage){0}, 0);
+	text = usage_text(&(struct dp_response_usage){0}, 0);
 	assert_non_null(strstr(text, "\"cost\":0.0,"));
 	free(text);
-	text = usage_text(&(struct dp_usage){0}, 1);
+	text = usage_text(&(struct dp_response_usage){0}, 1);
 	assert_non_null(strstr(text, "\"cost\":0.0000000001,"));
 	free(text);
 	/* BYOK: upstream_inference_cost is the provider's bill, the whole cost */
-	text = usage_text(&(struct dp_usage){.is_byok = true}, 2460000);
+	text = usage_text(&(struct dp_response_usage){.is_byok = true}, 2460000);
 	assert_non_null(strstr(text, "\"is_byok\":true,"));
 	assert_non_null(strstr(text, "\"upstream_inference_cost\":0.000246,"));
 	free(text);
-	text = usage_text(&(struct dp_usage){.is_byok = true}, 0);
+	text = usage_text(&(struct dp_response_usage){.is_byok = true}, 0);
 	assert_non_null(strstr(text, "\"upstream_inference_cost\":0.0,"));
 	free(text);
 }
@@ -482,7 +483,7 @@ static void test_stream_gateway_counting(void **state)
 
 static void test_usage_chunk(void **state)
 {
-	struct dp_usage u = {.tokens = {.prompt = 10, .completion = 20, .cached = 2}};
+	struct dp_response_usage u = {.tokens = {.prompt = 10, .completion = 20, .cached = 2}};
 	json_t *j = load(dp_response_usage_chunk(&gen, &u, 5000000)); /* $0.0005 */
 	check_identity(j, "chat.completion.chunk");
 	json_t *choices = json_object_get(j, "choices");

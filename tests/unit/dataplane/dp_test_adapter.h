@@ -86,7 +86,7 @@ static inline const char *test_build_refused(const struct dp_adapter *ad,
 /* A whole answer translated by the adapter and parsed by dp_response as dp_chat does; the
  * translation as JSON (u gets the usage dp_response read). */
 static inline json_t *test_answer(const struct dp_adapter *ad, const char *req_text,
-                                  const char *answer, struct dp_usage *u)
+                                  const char *answer, struct dp_response_usage *u)
 {
 	struct dp_chat_req req;
 	struct sy_buf out;
