@@ -23,8 +23,8 @@ static void sample(struct dp_worker *w)
 {
 	dp_metrics_gauge_set(DP_METRICS_CONNECTIONS, w->http ? dp_http_connections(w->http) : 0);
 	dp_metrics_gauge_set(DP_METRICS_REQUESTS, w->http ? dp_http_active(w->http) : 0);
-	dp_metrics_gauge_set(DP_METRICS_UPSTREAM_CALLS,
-	                     w->upstream ? (int64_t)dp_upstream_running(w->upstream) : 0);
+	/* the upstream client lives from dp_worker_open to dp_worker_close, past the loop */
+	dp_metrics_gauge_set(DP_METRICS_UPSTREAM_CALLS, (int64_t)dp_upstream_running(w->upstream));
 	dp_metrics_gauge_set(DP_METRICS_USAGE_PENDING,
 	                     w->usage ? (int64_t)dp_usage_pending(w->usage) : 0);
 	dp_metrics_gauge_set(DP_METRICS_USAGE_MEMORY,
