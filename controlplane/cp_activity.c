@@ -284,17 +284,13 @@ static bool parse(const struct cp_billing_call *c, struct cp_activity_query *q,
 	return true;
 }
 
-static json_t *usd(sy_money m)
-{
-	return json_real(sy_money_usd(m));
-}
-
 static json_t *row_json(const struct cp_activity_group *g, unsigned dims)
 {
-	json_t *o = json_pack("{s:I,s:o,s:I,s:I,s:I,s:I}", "requests", (json_int_t)g->requests,
-	                      "usage", usd(g->usage), "prompt_tokens", (json_int_t)g->prompt,
-	                      "completion_tokens", (json_int_t)g->completion, "reasoning_tokens",
-	                      (json_int_t)g->reasoning, "cached_tokens", (json_int_t)g->cached);
+	json_t *o =
+	    json_pack("{s:I,s:o,s:I,s:I,s:I,s:I}", "requests", (json_int_t)g->requests, "usage",
+	              cp_json_usd(g->usage), "prompt_tokens", (json_int_t)g->prompt,
+	              "completion_tokens", (json_int_t)g->completion, "reasoning_tokens",
+	              (json_int_t)g->reasoning, "cached_tokens", (json_int_t)g->cached);
 	for (int d = 0; o && d < CP_DIM_N; d++)
 		if (dims & CP_DIM(d))
 			json_object_set_new(o, dim_member[d],
@@ -311,7 +307,7 @@ static json_t *row_json(const struct cp_activity_group *g, unsigned dims)
 		snprintf(ep, sizeof(ep), "%s:%s", g->v[CP_DIM_MODEL], g->v[CP_DIM_PROVIDER]);
 		json_object_set_new(o, "model_permaslug", json_string(g->v[CP_DIM_MODEL]));
 		json_object_set_new(o, "endpoint_id", json_string(ep));
-		json_object_set_new(o, "byok_usage_inference", usd(g->byok_usage));
+		json_object_set_new(o, "byok_usage_inference", cp_json_usd(g->byok_usage));
 	}
 	return o;
 }

@@ -38,29 +38,25 @@ bool cp_billing_commit(const struct cp_billing_call *c, unsigned status)
 	return rc == 0;
 }
 
-static json_t *usd(sy_money m)
-{
-	return json_real(sy_money_usd(m));
-}
-
 /* ---- org money ------------------------------------------------------------------------------ */
 
 static json_t *credits_json(const char *org, const struct cp_org_money *m, bool postpaid)
 {
 	return json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:s}", "org_id", org, "total_credits",
-	                 usd(m->credits), "total_usage", usd(m->posted), "debits_posted",
-	                 usd(m->posted), "debits_pending", usd(m->pending), "balance",
-	                 usd(m->credits - m->posted - m->pending), "total_purchased",
-	                 usd(m->purchased), "overspend", usd(m->overspend), "billing",
-	                 postpaid ? "postpaid" : "prepaid");
+	                 cp_json_usd(m->credits), "total_usage", cp_json_usd(m->posted),
+	                 "debits_posted", cp_json_usd(m->posted), "debits_pending",
+	                 cp_json_usd(m->pending), "balance",
+	                 cp_json_usd(m->credits - m->posted - m->pending), "total_purchased",
+	                 cp_json_usd(m->purchased), "overspend", cp_json_usd(m->overspend),
+	                 "billing", postpaid ? "postpaid" : "prepaid");
 }
 
 static json_t *entry_json(const Sy__LedgerEntry *e)
 {
-	return json_pack("{s:I,s:o,s:o,s:o,s:o}", "seq", (json_int_t)e->seq, "amount",
-	                 usd(e->amount), "note", e->note ? json_string(e->note) : json_null(),
-	                 "created_at", cp_json_time(e->created_at), "credits_after",
-	                 usd(e->credits_after));
+	return json_pack(
+	    "{s:I,s:o,s:o,s:o,s:o}", "seq", (json_int_t)e->seq, "amount", cp_json_usd(e->amount),
+	    "note", e->note ? json_string(e->note) : json_null(), "created_at",
+	    cp_json_time(e->created_at), "credits_after", cp_json_usd(e->credits_after));
 }
 
 static void credits_get(const struct cp_billing_call *c, const Sy__Org *o)
@@ -175,9 +171,9 @@ static json_t *budget_json(const struct cp_org_money *m, enum sy_period p, int64
 		reset = cp_json_time(sy_period_end(p, now));
 	}
 	return json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o}", "period", sy_period_name(p), "limit_usd",
-	                 usd(m->budget[p]), "spent_usd", usd(spent), "pending_usd", usd(m->pending),
-	                 "remaining_usd", usd(left > 0 ? left : 0), "period_start", start,
-	                 "resets_at", reset);
+	                 cp_json_usd(m->budget[p]), "spent_usd", cp_json_usd(spent), "pending_usd",
+	                 cp_json_usd(m->pending), "remaining_usd", cp_json_usd(left > 0 ? left : 0),
+	                 "period_start", start, "resets_at", reset);
 }
 
 static void budgets_list(const struct cp_billing_call *c, const struct cp_org_money *m)
@@ -290,7 +286,7 @@ static int lease_item(const char *k, size_t kl, const void *v, size_t len, void 
 	if (cp_row_lease_decode(v, len, &l) || strcmp(l.org_id, ll->org))
 		return 0;
 	json_t *j = json_pack("{s:s%,s:s,s:o,s:I,s:b}", "lease_id", k, kl, "key_hash", l.key_hash,
-	                      "amount_usd", usd(l.amount), "expires_at_ms",
+	                      "amount_usd", cp_json_usd(l.amount), "expires_at_ms",
 	                      (json_int_t)l.expires_ms, "closed", l.closed);
 	return json_array_append_new(ll->arr, j) ? -ENOMEM : 0;
 }

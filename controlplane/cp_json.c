@@ -29,7 +29,7 @@ static json_t *str_or_null(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
-static json_t *usd(sy_money m)
+json_t *cp_json_usd(sy_money m)
 {
 	return json_real(sy_money_usd(m));
 }
@@ -51,8 +51,8 @@ json_t *cp_json_key(const Sy__ApiKey *k, const struct cp_key_usage *u)
 	if (k->has_limit) {
 		sy_money left =
 		    k->limit - cp_ledger_limit_usage(u, k->limit_reset, k->include_byok_in_limit);
-		limit = usd(k->limit);
-		remaining = usd(left > 0 ? left : 0);
+		limit = cp_json_usd(k->limit);
+		remaining = cp_json_usd(left > 0 ? left : 0);
 	}
 	json_t *j = json_pack(
 	    "{s:s,s:o,s:o,s:s,s:b,s:o,s:o,s:o,s:b,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
@@ -60,10 +60,10 @@ json_t *cp_json_key(const Sy__ApiKey *k, const struct cp_key_usage *u)
 	    json_string(k->label ? k->label : ""), "org_id", k->org_id, "disabled",
 	    k->has_disabled && k->disabled, "limit", limit, "limit_remaining", remaining,
 	    "limit_reset", str_or_null(k->limit_reset), "include_byok_in_limit",
-	    k->has_include_byok_in_limit && k->include_byok_in_limit, "usage", usd(u->total),
-	    "usage_daily", usd(u->daily), "usage_weekly", usd(u->weekly), "usage_monthly",
-	    usd(u->monthly), "created_at", cp_json_time(k->created_at), "updated_at",
-	    cp_json_time(k->updated_at), "expires_at",
+	    k->has_include_byok_in_limit && k->include_byok_in_limit, "usage",
+	    cp_json_usd(u->total), "usage_daily", cp_json_usd(u->daily), "usage_weekly",
+	    cp_json_usd(u->weekly), "usage_monthly", cp_json_usd(u->monthly), "created_at",
+	    cp_json_time(k->created_at), "updated_at", cp_json_time(k->updated_at), "expires_at",
 	    cp_json_time(k->has_expires_at ? k->expires_at : 0), "rpm",
 	    k->has_rpm ? json_integer(k->rpm) : json_null(), "rpd",
 	    k->has_rpd ? json_integer(k->rpd) : json_null(), "tpm",
@@ -72,11 +72,11 @@ json_t *cp_json_key(const Sy__ApiKey *k, const struct cp_key_usage *u)
 	/* OpenRouter's BYOK usage (its BYOK generations' provider price); there are no users;
 	 * the org is the workspace */
 	json_t * or = json_pack("{s:o,s:o,s:o,s:o,s:n,s:n,s:s}", "byok_usage",
-	                        usd(u->byok[SY_PERIOD_LIFETIME]), "byok_usage_daily",
-	                        usd(u->byok[SY_PERIOD_DAILY]), "byok_usage_weekly",
-	                        usd(u->byok[SY_PERIOD_WEEKLY]), "byok_usage_monthly",
-	                        usd(u->byok[SY_PERIOD_MONTHLY]), "creator_user_id", "external_user",
-	                        "workspace_id", k->org_id);
+	                        cp_json_usd(u->byok[SY_PERIOD_LIFETIME]), "byok_usage_daily",
+	                        cp_json_usd(u->byok[SY_PERIOD_DAILY]), "byok_usage_weekly",
+	                        cp_json_usd(u->byok[SY_PERIOD_WEEKLY]), "byok_usage_monthly",
+	                        cp_json_usd(u->byok[SY_PERIOD_MONTHLY]), "creator_user_id",
+	                        "external_user", "workspace_id", k->org_id);
 	json_t *r = sy_restrict_json(k);
 	if (!j || !r || ! or || json_object_update(j, r) || json_object_update(j, or)) {
 		json_decref(j);
@@ -506,10 +506,10 @@ int cp_json_apply_model(Sy__Model *m, const json_t *j)
 json_t *cp_json_guardrail(const Sy__Guardrail *g)
 {
 	return json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:o,s:o,s:o,s:o,s:o}", "id", g->id,
-	                 "limit_usd", g->has_limit ? usd(g->limit) : json_null(), "reset_interval",
-	                 str_or_null(g->reset_interval), "name", str_or_null(g->name),
-	                 "description", str_or_null(g->description), "allowed_models",
-	                 sy_json_strings(g->allowed_models, g->n_allowed_models),
+	                 "limit_usd", g->has_limit ? cp_json_usd(g->limit) : json_null(),
+	                 "reset_interval", str_or_null(g->reset_interval), "name",
+	                 str_or_null(g->name), "description", str_or_null(g->description),
+	                 "allowed_models", sy_json_strings(g->allowed_models, g->n_allowed_models),
 	                 "allowed_providers",
 	                 sy_json_strings(g->allowed_providers, g->n_allowed_providers), "max_price",
 	                 sy_restrict_max_price_json(g->max_price), "enforce_zdr", g->enforce_zdr,

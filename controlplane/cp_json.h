@@ -11,9 +11,13 @@
 #include "cp_ledger.h"
 #include "switchyard.pb-c.h"
 
+#include "sy_money.h"
+
 #include <jansson.h>
 #include <stdint.h>
 
+/* An amount of money as JSON: USD as a real number (what the admin API shows). */
+json_t *cp_json_usd(sy_money m);
 /* ISO-8601 UTC string ("2026-11-24T10:00:00Z") for unix seconds; null when t <= 0. */
 json_t *cp_json_time(int64_t t);
 

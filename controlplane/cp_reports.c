@@ -39,11 +39,6 @@ static const char *query(const struct cp_reports_call *c, const char *name)
 	return c->req->query ? c->req->query(c->req->query_arg, name) : NULL;
 }
 
-static json_t *usd(sy_money m)
-{
-	return json_real(sy_money_usd(m));
-}
-
 /* ---- the range: org, from, to --------------------------------------------------------------- */
 
 struct range {
@@ -274,7 +269,7 @@ static uint32_t percentile(const uint32_t *v, size_t n, double p)
 static json_t *group_json(const struct group *g)
 {
 	return json_pack("{s:I,s:o,s:I,s:I,s:I,s:I,s:I}", "requests", (json_int_t)g->requests,
-	                 "usage", usd(g->usage), "prompt_tokens", (json_int_t)g->prompt,
+	                 "usage", cp_json_usd(g->usage), "prompt_tokens", (json_int_t)g->prompt,
 	                 "completion_tokens", (json_int_t)g->completion, "reasoning_tokens",
 	                 (json_int_t)g->reasoning, "cached_tokens", (json_int_t)g->cached, "errors",
 	                 (json_int_t)g->errors);
@@ -463,7 +458,7 @@ static json_t *gen_json(const Sy__UsageRecord *g)
 	    cp_json_time(g->created_at), "org_id", opt_str(g->org_id), "key_hash",
 	    opt_str(g->key_hash), "model", opt_str(g->model), "provider", opt_str(g->provider),
 	    "provider_name", opt_str(g->provider_name), "status", (json_int_t)g->status, "usage",
-	    usd(g->has_cost ? g->cost : 0), "prompt_tokens", (json_int_t)g->prompt_tokens,
+	    cp_json_usd(g->has_cost ? g->cost : 0), "prompt_tokens", (json_int_t)g->prompt_tokens,
 	    "completion_tokens", (json_int_t)g->completion_tokens, "reasoning_tokens",
 	    (json_int_t)g->reasoning_tokens, "cached_tokens", (json_int_t)g->cached_tokens,
 	    "cache_write_tokens", (json_int_t)g->cache_write_tokens);
